@@ -1,0 +1,36 @@
+"""adcompare: three small automatic-differentiation engines, side by side.
+
+    import adcompare as ad
+    import adcompare.numpy as anp
+
+    eng = ad.engine("overloading")
+    eng.grad(lambda x: anp.sin(x) * x)(1.0)
+
+``ad.ENGINES`` lists the engines. All of them take their derivative math from
+the one rule table in :mod:`adcompare.rules`, and JAX is the oracle they are
+tested against.
+"""
+
+from __future__ import annotations
+
+from adcompare import rules as _rules  # noqa: F401  (fills the rule table)
+from adcompare.engine import Engine
+from adcompare.primitives import PRIMITIVES, count_ops
+
+_ENGINE_CLASSES = {
+    "overloading": "adcompare.engines.overloading:OverloadingEngine",
+}
+ENGINES: tuple[str, ...] = tuple(_ENGINE_CLASSES)
+
+
+def engine(name: str) -> Engine:
+    """The engine called ``name``: one of :data:`ENGINES`."""
+    import importlib
+
+    if name not in _ENGINE_CLASSES:
+        raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    module, cls = _ENGINE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+__all__ = ["ENGINES", "Engine", "PRIMITIVES", "count_ops", "engine"]

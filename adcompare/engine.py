@@ -1,0 +1,185 @@
+"""The Engine interface: ``jvp`` and ``vjp`` are the mechanism; the rest is plumbing.
+
+An engine implements exactly two methods, with JAX's signatures:
+
+* ``jvp(f, primals, tangents) -> (y, y_dot)``
+* ``vjp(f, *primals) -> (y, f_vjp)`` where ``f_vjp(y_bar)`` returns a tuple
+  with one cotangent per primal.
+
+Everything else (``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``,
+``hessian``, ``hvp``) is written once here on top of those two, as in HIPS
+autograd's ``differential_operators.py``; so is the checking of arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax.dtypes
+import numpy as np
+
+from adcompare import numpy as anp
+from adcompare.primitives import (
+    Primitive,
+    constant_like,
+    is_float,
+    namespace,
+    primal,
+    result_dtype,
+    shape,
+)
+
+
+def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
+    return NotImplementedError(f"primitive '{prim.name}' has no {mode} rule: it cannot be differentiated")
+
+
+def check_tangents(primals: Sequence, tangents: Sequence) -> None:
+    """Tangents must match the primals one for one, in shape and dtype (as JAX)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (t,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    for i, (x, t) in enumerate(zip(primals, tangents)):
+        if shape(x) != shape(t):
+            raise ValueError(
+                f"tangent {i} has shape {shape(t)} but primal {i} has shape {shape(x)}")
+        if is_float(x) and result_dtype(x) != result_dtype(t):
+            raise ValueError(
+                f"tangent {i} has dtype {result_dtype(t)} but primal {i} has dtype {result_dtype(x)}")
+
+
+def float0_zeros(x: Any):
+    """JAX's cotangent for an integer input: zeros of dtype float0."""
+    return np.zeros(shape(x), dtype=jax.dtypes.float0)
+
+
+def _argnums_tuple(argnums, nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(
+                f"argnums={argnums!r} is out of range for a function called with {nargs} "
+                f"positional argument(s)")
+    return tuple(i % nargs for i in nums)
+
+
+def partial_args(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
+    """``f`` as a function of the arguments at ``nums`` only."""
+
+    def f_nums(*diff_args):
+        full = list(args)
+        for i, a in zip(nums, diff_args):
+            full[i] = a
+        return f(*full)
+
+    return f_nums
+
+
+class Engine:
+    """Base class: subclasses implement :meth:`jvp` and :meth:`vjp`."""
+
+    name: str = "engine"
+
+    # --- the mechanism ----------------------------------------------------
+
+    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+        """Forward mode: ``f(*primals)`` and its directional derivative.
+
+        Args:
+            f: a natural-form (or, for the elemental engine, elemental-form) function.
+            primals: the point, one value per positional argument of ``f``.
+            tangents: the direction, matching ``primals`` in shape and dtype.
+
+        Returns:
+            ``(y, y_dot)``.
+        """
+        raise NotImplementedError
+
+    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+        """Reverse mode: ``f(*primals)`` and the function ``y_bar -> (x_bar, ...)``."""
+        raise NotImplementedError
+
+    # --- written once on top of it ------------------------------------------
+
+    def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+        """Like ``jax.value_and_grad``: ``f``'s value and its gradient at ``argnums``."""
+
+        def value_and_grad_f(*args):
+            nums = _argnums_tuple(argnums, len(args))
+            for i in nums:
+                if not is_float(args[i]):
+                    raise TypeError(
+                        f"grad requires real-valued inputs (float dtype), but argument {i} "
+                        f"has dtype {result_dtype(args[i])}")
+            y, f_vjp = self.vjp(partial_args(f, args, nums), *(args[i] for i in nums))
+            if shape(y) != ():
+                raise TypeError(
+                    f"grad requires a scalar output; {getattr(f, '__name__', 'f')} returned "
+                    f"an output of shape {shape(y)}. Use jacrev or vjp for non-scalar outputs.")
+            grads = f_vjp(constant_like(y, 1.0))
+            return y, (grads[0] if isinstance(argnums, int) else grads)
+
+        return value_and_grad_f
+
+    def grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+        """Like ``jax.grad``: the gradient of scalar ``f`` at ``argnums`` (int or tuple)."""
+        value_and_grad_f = self.value_and_grad(f, argnums)
+        return lambda *args: value_and_grad_f(*args)[1]
+
+    def jacfwd(self, f: Callable, argnums: int = 0) -> Callable:
+        """The Jacobian by forward mode, one ``jvp`` per input element.
+
+        Returns an array of shape ``shape(f(x)) + shape(x)``, as ``jax.jacfwd``.
+        """
+
+        def jac(*args):
+            nums = _argnums_tuple(argnums, len(args))
+            x = args[nums[0]]
+            f_x = partial_args(f, args, nums)
+            columns = [self.jvp(f_x, (x,), (e,))[1] for e in _basis(x)]
+            return anp.reshape(anp.stack(columns, axis=-1), shape(columns[0]) + shape(x))
+
+        return jac
+
+    def jacrev(self, f: Callable, argnums: int = 0) -> Callable:
+        """The Jacobian by reverse mode, one ``vjp`` pull-back per output element."""
+
+        def jac(*args):
+            nums = _argnums_tuple(argnums, len(args))
+            x = args[nums[0]]
+            y, f_vjp = self.vjp(partial_args(f, args, nums), x)
+            rows = [f_vjp(e)[0] for e in _basis(y)]
+            return anp.reshape(anp.stack(rows), shape(y) + shape(x))
+
+        return jac
+
+    def hessian(self, f: Callable, argnums: int = 0, mode: str = "fwd-rev") -> Callable:
+        """The Hessian of scalar ``f``.
+
+        Args:
+            mode: ``"fwd-rev"`` (forward over reverse, as ``jax.hessian``) or
+                ``"rev-rev"`` (reverse over reverse).
+        """
+        outer = {"fwd-rev": self.jacfwd, "rev-rev": self.jacrev}.get(mode)
+        if outer is None:
+            raise ValueError(f"hessian mode must be 'fwd-rev' or 'rev-rev', not {mode!r}")
+        return outer(self.jacrev(f, argnums), argnums)
+
+    def hvp(self, f: Callable, primals: Sequence, tangents: Sequence):
+        """Hessian-vector product by forward over reverse: ``jvp(grad(f), ...)[1]``."""
+        return self.jvp(self.grad(f), primals, tangents)[1]
+
+    def __repr__(self) -> str:
+        return f"<adcompare engine {self.name!r}>"
+
+
+def _basis(x: Any) -> list:
+    """The standard basis of ``x``'s space, each vector a constant shaped like ``x``."""
+    n = math.prod(shape(x))
+    value = primal(x)
+    dtype = result_dtype(value) if is_float(value) else np.float64
+    eye = namespace((value,)).eye(n, dtype=dtype)
+    return [eye[k].reshape(shape(x)) for k in range(n)]

@@ -1,0 +1,1 @@
+"""The engines: one module (or package) per approach."""

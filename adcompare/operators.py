@@ -1,0 +1,63 @@
+"""Python's operators on active values, spelled with the vocabulary.
+
+A box class that mixes in :class:`Operators` behaves like an array: ``x * y``
+binds ``multiply``, ``x[i]`` binds ``getitem``, and comparisons compare primal
+values and return plain booleans (or boolean arrays), so Python ``if`` and
+``while`` work on active values.
+"""
+
+from __future__ import annotations
+
+from adcompare import numpy as anp
+from adcompare.primitives import Box, primal
+
+
+def _check_index(idx):
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if any(isinstance(i, Box) for i in parts):
+        raise TypeError("an active (differentiated) value cannot be used as an index")
+    return idx
+
+
+class Operators:
+    __slots__ = ()
+
+    def __add__(self, other): return anp.add(self, other)
+    def __radd__(self, other): return anp.add(other, self)
+    def __sub__(self, other): return anp.subtract(self, other)
+    def __rsub__(self, other): return anp.subtract(other, self)
+    def __mul__(self, other): return anp.multiply(self, other)
+    def __rmul__(self, other): return anp.multiply(other, self)
+    def __truediv__(self, other): return anp.divide(self, other)
+    def __rtruediv__(self, other): return anp.divide(other, self)
+    def __pow__(self, other): return anp.power(self, other)
+    def __rpow__(self, other): return anp.power(other, self)
+    def __matmul__(self, other): return anp.matmul(self, other)
+    def __rmatmul__(self, other): return anp.matmul(other, self)
+    def __neg__(self): return anp.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return anp.abs(self)
+    def __getitem__(self, idx): return anp.getitem(self, _check_index(idx))
+
+    def __lt__(self, other): return primal(self) < primal(other)
+    def __le__(self, other): return primal(self) <= primal(other)
+    def __gt__(self, other): return primal(self) > primal(other)
+    def __ge__(self, other): return primal(self) >= primal(other)
+    def __eq__(self, other): return primal(self) == primal(other)
+    def __ne__(self, other): return primal(self) != primal(other)
+    __hash__ = object.__hash__
+
+    def __bool__(self): return bool(primal(self))
+    def __float__(self): return float(primal(self))
+    def __len__(self): return len(primal(self))
+    def __iter__(self): return (self[i] for i in range(len(self)))
+
+    @property
+    def T(self): return anp.transpose(self)
+
+    def reshape(self, *shape):
+        return anp.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def sum(self, axis=None, keepdims=False): return anp.sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return anp.mean(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return anp.max(self, axis, keepdims)

@@ -1,0 +1,91 @@
+"""JAX as the oracle: one engine, one workload, one mode, against ``jax``.
+
+:func:`compare` runs an engine's derivative and JAX's on the very same
+natural-form source (``anp.*`` dispatches to ``jax.numpy`` on tracers) and
+returns the largest error, scaled by the size of JAX's answer. The tests and
+``adcompare check`` both use it. JAX must run in float64
+(``jax.config.update("jax_enable_x64", True)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from adcompare.engine import Engine, partial_args
+from adcompare.primitives import shape
+from adcompare.workloads import Workload
+
+MODES = ("jvp", "vjp", "grad", "hessian")
+TOLERANCE = 1e-9
+
+
+def max_error(ours: Any, theirs: Any) -> float:
+    """max |ours - theirs| / max(|theirs|), over every leaf of a (nested) tuple."""
+    if isinstance(theirs, (tuple, list)):
+        if len(ours) != len(theirs):
+            return float("inf")
+        return max((max_error(a, b) for a, b in zip(ours, theirs)), default=0.0)
+    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    scale = max(float(np.max(np.abs(b), initial=0.0)), 1e-6)
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale
+
+
+def form(engine: Engine, workload: Workload) -> Callable:
+    """The source an engine differentiates: the elemental form for the elemental engine."""
+    if engine.name == "elemental":
+        if workload.elemental is None:
+            raise NotImplementedError(f"{workload.name} has no elemental form")
+        return workload.elemental
+    return workload.natural
+
+
+def _to_jax(x: Any) -> Any:
+    return jnp.asarray(x, dtype=jnp.float64)
+
+
+def compare(engine: Engine, workload: Workload, mode: str, seed: int = 0,
+            backend: str = "numpy", size: str = "tiny") -> float:
+    """The largest scaled error of ``engine`` against JAX in ``mode``."""
+    if not jax.config.jax_enable_x64:
+        raise RuntimeError("the oracle compares in float64: enable jax_enable_x64 first")
+    args = workload.inputs(size, seed, backend)
+    nums = workload.argnums
+    ours = partial_args(form(engine, workload), args, nums)
+    args_jax = tuple(_to_jax(a) if i in nums else a for i, a in enumerate(args))
+    oracle = partial_args(workload.natural, args_jax, nums)
+    active = tuple(args[i] for i in nums)
+    active_jax = tuple(_to_jax(a) for a in active)
+    rng = np.random.default_rng(1000 + seed)
+
+    if mode == "jvp":
+        tangents = tuple(_like(a, rng.normal(size=shape(a))) for a in active)
+        expected = jax.jvp(oracle, active_jax, tuple(_to_jax(t) for t in tangents))
+        return max_error(engine.jvp(ours, active, tangents), expected)
+    if mode == "vjp":
+        y, f_vjp = engine.vjp(ours, *active)
+        y_jax, f_vjp_jax = jax.vjp(oracle, *active_jax)
+        y_bar = _like(y, rng.normal(size=shape(y)))
+        return max(max_error(y, y_jax), max_error(f_vjp(y_bar), f_vjp_jax(_to_jax(y_bar))))
+    if mode == "grad":
+        every = tuple(range(len(nums)))
+        return max_error(engine.grad(ours, every)(*active), jax.grad(oracle, every)(*active_jax))
+    if mode == "hessian":
+        return max(max_error(engine.hessian(ours, 0, how)(*active), jax.hessian(oracle)(*active_jax))
+                   for how in ("fwd-rev", "rev-rev"))
+    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+
+def _like(x: Any, values: np.ndarray) -> Any:
+    """``values`` on the backend of ``x`` (a Python float for a float)."""
+    if isinstance(x, jax.Array):
+        return jnp.asarray(values, dtype=x.dtype)
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        return float(values)
+    return np.asarray(values, dtype=np.float64)

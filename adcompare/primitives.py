@@ -1,0 +1,282 @@
+"""Primitive operations: what they compute, on which backend, and how they bind.
+
+A :class:`Primitive` is a named operation with an implementation and (in
+``rules.py``) a JVP rule and a VJP rule. Calling a primitive *binds* it:
+
+* if no argument is an active value (a :class:`Box`), the implementation runs
+  directly on the backend chosen from the arguments: ``jax.Array`` (tracers
+  included) selects ``jax.numpy``; Python numbers and NumPy arrays select NumPy;
+* otherwise the box of the highest *level* wins, and its trace processes the
+  call. Levels are what keep nested derivatives apart (no perturbation
+  confusion): each ``jvp``/``vjp`` opens a new level above the current ones,
+  and a trace treats every box of a lower level as a constant.
+
+All engines share this one mechanism; they differ only in the box and trace
+types they define.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+
+# --------------------------------------------------------------------------
+# Active values and traces
+
+
+class Box:
+    """An active value of one differentiation level. Engines subclass it."""
+
+    __slots__ = ("trace",)
+    __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
+
+    @property
+    def value(self) -> Any:  # the primal, one level down
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.value)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def dtype(self):
+        return result_dtype(self.value)
+
+
+class Trace:
+    """One level of differentiation. ``process`` applies a primitive to boxes."""
+
+    def __init__(self, level: int):
+        self.level = level
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        raise NotImplementedError
+
+
+_depth = [0]
+
+
+class new_level:
+    """Context manager that opens the next differentiation level."""
+
+    def __enter__(self) -> int:
+        _depth[0] += 1
+        return _depth[0]
+
+    def __exit__(self, *exc) -> None:
+        _depth[0] -= 1
+
+
+def primal(x: Any) -> Any:
+    """Strip every level of boxing: the raw backend value."""
+    while isinstance(x, Box):
+        x = x.value
+    return x
+
+
+def unbox_at(x: Any, trace: Trace) -> Any:
+    """The value one level below ``trace`` if ``x`` belongs to it, else ``x``."""
+    return x.value if isinstance(x, Box) and x.trace is trace else x
+
+
+# --------------------------------------------------------------------------
+# Backends
+
+_NUMPY_TYPES = {float, int, bool, np.ndarray, np.float64, np.float32, np.int64, np.bool_}
+
+
+def namespace(args: tuple):
+    """``jax.numpy`` if any argument is a JAX array or tracer, else NumPy."""
+    for a in args:
+        if type(a) not in _NUMPY_TYPES and isinstance(a, jax.Array):
+            return jnp
+    return np
+
+
+def is_jax(x: Any) -> bool:
+    return isinstance(primal(x), jax.Array)
+
+
+def shape(x: Any) -> tuple:
+    return x.shape if isinstance(x, Box) else np.shape(x)
+
+
+def result_dtype(x: Any):
+    """The dtype ``x`` computes in (Python floats are float64)."""
+    x = primal(x)
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+def is_float(x: Any) -> bool:
+    return np.issubdtype(result_dtype(x), np.inexact)
+
+
+def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
+    """A constant array (never boxed) on ``x``'s backend and dtype."""
+    x = primal(x)
+    shape_ = np.shape(x) if shape_ is None else shape_
+    if type(x) is float and shape_ == ():
+        return float(fill)  # keeps Python-float programs on the scalar fast path
+    xp = namespace((x,))
+    dtype = result_dtype(x) if is_float(x) else np.float64
+    return xp.full(shape_, fill, dtype=dtype)
+
+
+# --------------------------------------------------------------------------
+# Primitives
+
+_op_counts: list[Counter | None] = [None]
+_SCALARS = (float, int)
+
+
+class Primitive:
+    """A named operation with one implementation per backend.
+
+    Args:
+        name: the vocabulary name (``"sin"``, ``"matmul"``, ...).
+        impl: ``impl(xp, *args, **params)``, written once against the array API
+            ``xp`` (NumPy or jax.numpy).
+        scalar: optional fast path on Python floats (``math.sin``); it falls
+            back to ``impl`` whenever it raises (``math.log(-1.0)``).
+    """
+
+    __slots__ = ("name", "impl", "scalar", "jvps", "vjps")
+
+    def __init__(self, name: str, impl: Callable, scalar: Callable | None = None):
+        self.name = name
+        self.impl = impl
+        self.scalar = scalar
+        self.jvps: tuple | None = None  # filled in by rules.py, one per operand
+        self.vjps: tuple | None = None
+
+    def __repr__(self) -> str:
+        return f"{self.name}_p"
+
+    def __call__(self, *args, **params):
+        top = None
+        for a in args:
+            if isinstance(a, Box) and (top is None or a.trace.level > top.trace.level):
+                top = a
+        if top is not None:
+            return top.trace.process(self, args, params)
+        return self.apply(*args, **params)
+
+    def apply(self, *args, **params):
+        """Run the implementation on raw values (no boxes)."""
+        if _op_counts[0] is not None:
+            _op_counts[0][self.name] += 1
+        if self.scalar is not None and all(type(a) in _SCALARS for a in args):
+            try:
+                return self.scalar(*args)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                pass
+        return self.impl(namespace(args), *args, **params)
+
+
+class count_ops:
+    """Context manager counting primitive applications: ``with count_ops() as c``."""
+
+    def __enter__(self) -> Counter:
+        self._saved = _op_counts[0]
+        _op_counts[0] = Counter()
+        return _op_counts[0]
+
+    def __exit__(self, *exc) -> None:
+        _op_counts[0] = self._saved
+
+
+def _unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+    return Primitive(name, lambda xp, x: getattr(xp, method)(x), scalar)
+
+
+def _binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+    return Primitive(name, lambda xp, x, y: getattr(xp, method)(x, y), scalar)
+
+
+def _sigmoid(xp, x):
+    return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
+
+
+def _gammaln(xp, x):
+    if xp is jnp:
+        return jsp.gammaln(x)
+    return np.vectorize(math.lgamma, otypes=[np.float64])(x)
+
+
+def _logsumexp(xp, x, axis=None, keepdims=False):
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0.0)
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def _index_add(xp, g, idx, shape):
+    """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
+    dtype = result_dtype(g)
+    if xp is jnp:
+        return jnp.zeros(shape, dtype).at[idx].add(g)
+    out = np.zeros(shape, dtype)
+    np.add.at(out, idx, g)
+    return out
+
+
+def _dot(xp, x, y):
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        raise NotImplementedError("dot supports operands of up to 2 dimensions; use matmul")
+    return xp.dot(x, y)
+
+
+add_p = _binary("add", "add", operator.add)
+subtract_p = _binary("subtract", "subtract", operator.sub)
+multiply_p = _binary("multiply", "multiply", operator.mul)
+divide_p = _binary("divide", "divide", operator.truediv)
+power_p = _binary("power", "power", math.pow)
+maximum_p = _binary("maximum", "maximum", max)
+minimum_p = _binary("minimum", "minimum", min)
+negative_p = _unary("negative", "negative", operator.neg)
+sin_p = _unary("sin", "sin", math.sin)
+cos_p = _unary("cos", "cos", math.cos)
+tan_p = _unary("tan", "tan", math.tan)
+exp_p = _unary("exp", "exp", math.exp)
+log_p = _unary("log", "log", math.log)
+log1p_p = _unary("log1p", "log1p", math.log1p)
+expm1_p = _unary("expm1", "expm1", math.expm1)
+sqrt_p = _unary("sqrt", "sqrt", math.sqrt)
+tanh_p = _unary("tanh", "tanh", math.tanh)
+abs_p = _unary("abs", "abs", abs)
+sigmoid_p = Primitive("sigmoid", _sigmoid)
+gammaln_p = Primitive("gammaln", _gammaln)
+where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y))
+sum_p = Primitive("sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims))
+mean_p = Primitive("mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims))
+max_p = Primitive("max", lambda xp, x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims))
+logsumexp_p = Primitive("logsumexp", _logsumexp)
+dot_p = Primitive("dot", _dot)
+matmul_p = _binary("matmul", "matmul")
+transpose_p = Primitive("transpose", lambda xp, x, axes=None: xp.transpose(x, axes))
+reshape_p = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape))
+broadcast_to_p = Primitive("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape))
+concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(xs, axis=axis))
+stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
+getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
+index_add_p = Primitive("index_add", _index_add)
+
+PRIMITIVES: dict[str, Primitive] = {
+    p.name: p for p in list(globals().values()) if isinstance(p, Primitive)
+}
