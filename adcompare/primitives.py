@@ -44,7 +44,7 @@ class Box:
 
     @property
     def shape(self) -> tuple:
-        return np.shape(self.value)
+        return shape(self.value)
 
     @property
     def ndim(self) -> int:
@@ -98,6 +98,7 @@ def unbox_at(x: Any, trace: Trace) -> Any:
 # --------------------------------------------------------------------------
 # Backends
 
+_SCALARS = (float, int)
 _NUMPY_TYPES = {float, int, bool, np.ndarray, np.float64, np.float32, np.int64, np.bool_}
 
 
@@ -114,7 +115,10 @@ def is_jax(x: Any) -> bool:
 
 
 def shape(x: Any) -> tuple:
-    return x.shape if isinstance(x, Box) else np.shape(x)
+    if type(x) in _SCALARS:
+        return ()
+    s = getattr(x, "shape", None)  # arrays, tracers and boxes carry it
+    return s if type(s) is tuple else np.shape(x)
 
 
 def result_dtype(x: Any):
@@ -142,7 +146,6 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 # Primitives
 
 _op_counts: list[Counter | None] = [None]
-_SCALARS = (float, int)
 
 
 class Primitive:
@@ -181,11 +184,15 @@ class Primitive:
         """Run the implementation on raw values (no boxes)."""
         if _op_counts[0] is not None:
             _op_counts[0][self.name] += 1
-        if self.scalar is not None and all(type(a) in _SCALARS for a in args):
-            try:
-                return self.scalar(*args)
-            except (ValueError, OverflowError, ZeroDivisionError):
-                pass
+        if self.scalar is not None:
+            for a in args:
+                if type(a) not in _SCALARS:
+                    break
+            else:
+                try:
+                    return self.scalar(*args)
+                except (ValueError, OverflowError, ZeroDivisionError):
+                    pass  # NumPy's answer instead: nan or inf with a warning
         return self.impl(namespace(args), *args, **params)
 
 

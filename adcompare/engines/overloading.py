@@ -12,13 +12,18 @@
 
 Nested derivatives work because each ``jvp``/``vjp`` call opens a new level;
 values of outer levels are constants to inner traces. Nodes point to their
-tape but the tape never points back to a node, so no reference cycles form
-and Python's cycle collector has nothing to do.
+tape but the tape never points back to a node, so no reference cycles form.
+The cycle collector would still rescan the growing tape again and again (it
+cost more than half of a gradient's time on a chain of 10^4 scalar operations),
+so recording and sweeping pause it: there is nothing for it to find. Cycles
+the user's own code makes are collected as soon as it resumes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import jax
@@ -27,7 +32,7 @@ import numpy as np
 from adcompare import numpy as anp
 from adcompare.engine import Engine, check_tangents, float0_zeros, missing_rule
 from adcompare.operators import Operators
-from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, primal, shape, unbox_at
+from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, primal, shape
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -49,7 +54,7 @@ class Dual(Operators, Box):
 
 class JVPTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        primals = [unbox_at(a, self) for a in args]
+        primals = [a.primal if isinstance(a, Dual) and a.trace is self else a for a in args]
         ans = prim(*primals, **params)
         if prim.jvps is None:
             raise missing_rule(prim, "JVP")
@@ -91,7 +96,7 @@ class Tape(Trace):
         return Node(self, x, len(self.entries) - 1)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values = [unbox_at(a, self) for a in args]
+        values = [a.primal if isinstance(a, Node) and a.trace is self else a for a in args]
         ans = prim(*values, **params)
         if prim.vjps is None:
             raise missing_rule(prim, "VJP")
@@ -140,6 +145,18 @@ def _count_value(v: Any, seen: dict[int, int]) -> None:
             _count_value(item, seen)
 
 
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector (if it runs) while the tape grows or is swept."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # --------------------------------------------------------------------------
 # The engine
 
@@ -161,7 +178,7 @@ class OverloadingEngine(Engine):
         return out, anp.zeros_like(out)
 
     def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        with new_level() as level:
+        with new_level() as level, cycle_collector_paused():
             tape = Tape(level)
             inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
             out = f(*inputs)
@@ -173,7 +190,8 @@ class OverloadingEngine(Engine):
                 raise ValueError(
                     f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y)}")
             reached = isinstance(out, Node) and out.trace is tape
-            bars = tape.backward(out.index, y_bar) if reached else []
+            with cycle_collector_paused():
+                bars = tape.backward(out.index, y_bar) if reached else []
             return tuple(_input_bar(x, node, bars) for x, node in zip(primals, inputs))
 
         return y, f_vjp
