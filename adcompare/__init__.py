@@ -18,6 +18,7 @@ from adcompare.engine import Engine
 from adcompare.primitives import PRIMITIVES, count_ops
 
 _ENGINE_CLASSES = {
+    "elemental": "adcompare.engines.elemental:ElementalEngine",
     "overloading": "adcompare.engines.overloading:OverloadingEngine",
 }
 ENGINES: tuple[str, ...] = tuple(_ENGINE_CLASSES)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+import adcompare.elemental as el
 import adcompare.numpy as anp
 from adcompare.workloads import Workload, register
 
@@ -37,6 +38,23 @@ def chain(x, codes, consts):
     return x
 
 
+def chain_elemental(x, codes, consts):
+    for k in range(len(codes)):
+        op = codes[k]
+        c = consts[k]
+        if op == SIN:
+            x = el.sin(x)
+        elif op == SCALE:
+            x = el.multiply(x, c)
+        elif op == SHIFT:
+            x = el.add(x, c)
+        elif op == SQUARE:
+            x = el.multiply(x, x)
+        else:
+            x = el.multiply(el.exp(x), c)
+    return x
+
+
 def program(n: int, seed: int = 0) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """The seeded op codes and constants of a chain of ``n`` operations."""
     rng = np.random.default_rng(seed)
@@ -57,4 +75,4 @@ register(Workload(
     "chain", chain,
     lambda n, rng: (float(rng.uniform(-1, 1)),) + program(n),
     {"tiny": 20, "small": 1000, "medium": 10_000, "large": 1_000_000},
-    tags=frozenset({"scalar"})))
+    tags=frozenset({"scalar"}), elemental=chain_elemental))

@@ -1,0 +1,203 @@
+"""The elemental library's engine: explicit (value, tangent) pairs and a tape of library calls.
+
+The user writes the program with :mod:`adcompare.elemental` calls only
+(``el.multiply(x, y)``, never ``x * y``). A library call binds its primitive,
+and the binding hands it to the trace of its highest-level active value: there
+is no operator dispatch anywhere on the way. The values are the two kinds below;
+they refuse every Python operator and comparison with a ``TypeError`` that
+names the library call to use instead.
+
+* **Forward**: a :class:`Pair` is an explicit ``(value, tangent)`` pair. Each
+  library call on pairs returns the pair of its value and of the sum of its
+  active operands' JVP contributions from the rule table.
+* **Reverse**: a :class:`Var` is a value plus its position on the engine's
+  :class:`CallTape`. Each library call records *itself* there: the primitive,
+  its operands, its result and its parameters. The VJP rule is applied to that
+  record only when the reverse sweep (a plain loop, no recursion) reaches it
+  with a cotangent, and each cotangent is dropped once pulled back. Unlike a
+  tape of closures, a record keeps every operand and the result alive.
+
+Nested derivatives work as in every engine: each ``jvp``/``vjp`` opens a new
+level, and values of outer levels are constants to inner traces. Values point
+to their tape, the tape never points back, so no reference cycles form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import reduce
+from typing import Any, NamedTuple
+
+from adcompare import numpy as anp
+from adcompare.engine import Engine, check_tangents, float0_zeros, missing_rule
+from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape, unbox_at
+
+# --------------------------------------------------------------------------
+# Elemental values: no operators
+
+
+def _refuse(symbol: str, call: str) -> Callable:
+    def operator(*_):
+        raise TypeError(f"{symbol} is not defined on elemental values: use {call}")
+
+    return operator
+
+
+def _refuse_comparison(*_):
+    raise TypeError("elemental values cannot be compared or tested for truth: "
+                    "compare el.primal(x) instead, e.g. `if el.primal(x) < 0.5:`")
+
+
+class Elemental(Box):
+    """An active value of the elemental library: only library calls accept it."""
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse_comparison
+    __float__ = __int__ = __index__ = _refuse("conversion to a number", "el.primal(x)")
+    __len__ = _refuse("len()", "el.shape(x)")
+    __getitem__ = __iter__ = _refuse("indexing", "el.getitem(x, idx)")
+    __add__ = __radd__ = _refuse("operator +", "el.add(x, y)")
+    __sub__ = __rsub__ = _refuse("operator -", "el.subtract(x, y)")
+    __mul__ = __rmul__ = _refuse("operator *", "el.multiply(x, y)")
+    __truediv__ = __rtruediv__ = _refuse("operator /", "el.divide(x, y)")
+    __pow__ = __rpow__ = _refuse("operator **", "el.power(x, y)")
+    __matmul__ = __rmatmul__ = _refuse("operator @", "el.matmul(x, y)")
+    __neg__ = _refuse("unary -", "el.negative(x)")
+    __abs__ = _refuse("abs()", "el.abs(x)")
+
+
+# --------------------------------------------------------------------------
+# Forward mode
+
+
+class Pair(Elemental):
+    __slots__ = ("value", "tangent")
+
+    def __init__(self, trace: PairTrace, value: Any, tangent: Any):
+        self.trace, self.value, self.tangent = trace, value, tangent
+
+    def __repr__(self) -> str:
+        return f"Pair({self.value!r}, {self.tangent!r})"
+
+
+class PairTrace(Trace):
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Pair:
+        if prim.jvps is None:
+            raise missing_rule(prim, "JVP")
+        values = [unbox_at(a, self) for a in args]
+        ans = prim(*values, **params)
+        terms = [prim.jvps[i](a.tangent, ans, *values, **params)
+                 for i, a in enumerate(args) if isinstance(a, Pair) and a.trace is self]
+        return Pair(self, ans, reduce(anp.add, terms))
+
+
+# --------------------------------------------------------------------------
+# Reverse mode
+
+
+class Var(Elemental):
+    __slots__ = ("value", "index")
+
+    def __init__(self, tape: CallTape, value: Any, index: int):
+        self.trace, self.value, self.index = tape, value, index
+
+    def __repr__(self) -> str:
+        return f"Var({self.value!r}, index={self.index})"
+
+
+class Call(NamedTuple):
+    """One recorded library call. ``parents`` pairs operand positions with tape positions."""
+
+    prim: Primitive
+    operands: list
+    ans: Any
+    params: dict
+    parents: tuple[tuple[int, int], ...]
+
+
+class CallTape(Trace):
+    """The engine's tape: entry k is the k-th library call (``None`` for an input)."""
+
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.calls: list[Call | None] = []
+
+    def leaf(self, x: Any) -> Var:
+        self.calls.append(None)
+        return Var(self, x, len(self.calls) - 1)
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Var:
+        if prim.vjps is None:
+            raise missing_rule(prim, "VJP")
+        operands = [unbox_at(a, self) for a in args]
+        ans = prim(*operands, **params)
+        parents = tuple((i, a.index) for i, a in enumerate(args)
+                        if isinstance(a, Var) and a.trace is self)
+        self.calls.append(Call(prim, operands, ans, params, parents))
+        return Var(self, ans, len(self.calls) - 1)
+
+    def backward(self, out: int, out_bar: Any) -> list:
+        """Cotangents of every position up to ``out``: only the inputs' are kept."""
+        bars: list = [None] * (out + 1)
+        bars[out] = out_bar
+        for k in range(out, -1, -1):
+            call, y_bar = self.calls[k], bars[k]
+            if call is None or y_bar is None:
+                continue  # an input keeps its cotangent; an unreached call costs nothing
+            bars[k] = None
+            for i, parent in call.parents:
+                x_bar = call.prim.vjps[i](call.ans, *call.operands, **call.params)(y_bar)
+                bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+        return bars
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+# --------------------------------------------------------------------------
+# The engine
+
+
+class ElementalEngine(Engine):
+    """Differentiates elemental-form functions (``adcompare.elemental`` calls only)."""
+
+    name = "elemental"
+
+    def __init__(self):
+        self.last_tape: CallTape | None = None  # the most recent vjp's tape, for measurement
+
+    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+        check_tangents(primals, tangents)
+        with new_level() as level:
+            trace = PairTrace(level)
+            y = f(*(Pair(trace, x, x_dot) if is_float(x) else x for x, x_dot in zip(primals, tangents)))
+        if isinstance(y, Pair) and y.trace is trace:
+            return y.value, y.tangent
+        return y, anp.zeros_like(y)  # y does not depend on the inputs
+
+    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+        with new_level() as level:
+            tape = CallTape(level)
+            inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
+            y = f(*inputs)
+        self.last_tape = tape
+        active = isinstance(y, Var) and y.trace is tape
+        y_value = y.value if active else y
+
+        def f_vjp(y_bar):
+            if shape(y_bar) != shape(y_value):
+                raise ValueError(
+                    f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y_value)}")
+            bars = tape.backward(y.index, y_bar) if active else []
+            return tuple(_input_bar(x, v, bars) for x, v in zip(primals, inputs))
+
+        return y_value, f_vjp
+
+
+def _input_bar(x: Any, v: Any, bars: list) -> Any:
+    """The cotangent of input ``x``: float0 zeros if it was not differentiated, zeros if unreached."""
+    if not isinstance(v, Var):
+        return float0_zeros(x)
+    x_bar = bars[v.index] if v.index < len(bars) else None
+    return anp.zeros_like(x) if x_bar is None else x_bar
