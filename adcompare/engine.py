@@ -102,6 +102,14 @@ class Engine:
         """Reverse mode: ``f(*primals)`` and the function ``y_bar -> (x_bar, ...)``."""
         raise NotImplementedError
 
+    def kept_bytes(self) -> int | None:
+        """Bytes of the arrays the most recent ``vjp`` keeps alive for its reverse sweep.
+
+        Each engine counts its own structures (tape entries, stacks, residuals);
+        ``None`` where an engine cannot say.
+        """
+        return None
+
     # --- written once on top of it ------------------------------------------
 
     def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

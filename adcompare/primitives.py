@@ -102,11 +102,28 @@ _SCALARS = (float, int)
 _NUMPY_TYPES = {float, int, bool, np.ndarray, np.float64, np.float32, np.int64, np.bool_}
 
 
+_OTHER_NAMESPACES: dict[type, Any] = {}  # peers' array types: autograd boxes, torch tensors
+
+
+def register_namespace(array_type: type, xp: Any) -> None:
+    """Run the vocabulary on ``array_type`` with the array namespace ``xp``.
+
+    This is how a peer (HIPS autograd, PyTorch) runs the same natural-form
+    source as our engines.
+    """
+    _OTHER_NAMESPACES[array_type] = xp
+
+
 def namespace(args: tuple):
-    """``jax.numpy`` if any argument is a JAX array or tracer, else NumPy."""
+    """``jax.numpy`` if any argument is a JAX array or tracer, else NumPy (or a peer's)."""
     for a in args:
-        if type(a) not in _NUMPY_TYPES and isinstance(a, jax.Array):
+        t = type(a)
+        if t in _NUMPY_TYPES:
+            continue
+        if isinstance(a, jax.Array):
             return jnp
+        if t in _OTHER_NAMESPACES:
+            return _OTHER_NAMESPACES[t]
     return np
 
 
@@ -117,8 +134,10 @@ def is_jax(x: Any) -> bool:
 def shape(x: Any) -> tuple:
     if type(x) in _SCALARS:
         return ()
-    s = getattr(x, "shape", None)  # arrays, tracers and boxes carry it
-    return s if type(s) is tuple else np.shape(x)
+    s = getattr(x, "shape", None)  # arrays, tracers, boxes and tensors carry it
+    if type(s) is tuple:
+        return s
+    return tuple(s) if isinstance(s, tuple) else np.shape(x)
 
 
 def result_dtype(x: Any):
@@ -145,7 +164,7 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 # --------------------------------------------------------------------------
 # Primitives
 
-_op_counts: list[Counter | None] = [None]
+_op_log: list[OpLog | None] = [None]
 
 
 class Primitive:
@@ -182,30 +201,55 @@ class Primitive:
 
     def apply(self, *args, **params):
         """Run the implementation on raw values (no boxes)."""
-        if _op_counts[0] is not None:
-            _op_counts[0][self.name] += 1
+        out = None
         if self.scalar is not None:
             for a in args:
                 if type(a) not in _SCALARS:
                     break
             else:
                 try:
-                    return self.scalar(*args)
+                    out = self.scalar(*args)
                 except (ValueError, OverflowError, ZeroDivisionError):
                     pass  # NumPy's answer instead: nan or inf with a warning
-        return self.impl(namespace(args), *args, **params)
+        if out is None:
+            out = self.impl(namespace(args), *args, **params)
+        if _op_log[0] is not None:
+            _op_log[0].record(self.name, out)
+        return out
+
+
+class OpLog(Counter):
+    """Primitive applications by name, and ``bytes_out``: the bytes of their results."""
+
+    bytes_out: int = 0
+
+    def record(self, name: str, out: Any) -> None:
+        self[name] += 1
+        self.bytes_out += nbytes(out)
+
+    @property
+    def total(self) -> int:
+        return sum(self.values())
 
 
 class count_ops:
-    """Context manager counting primitive applications: ``with count_ops() as c``."""
+    """Context manager logging every primitive application: ``with count_ops() as log``."""
 
-    def __enter__(self) -> Counter:
-        self._saved = _op_counts[0]
-        _op_counts[0] = Counter()
-        return _op_counts[0]
+    def __enter__(self) -> OpLog:
+        self._saved = _op_log[0]
+        _op_log[0] = OpLog()
+        return _op_log[0]
 
     def __exit__(self, *exc) -> None:
-        _op_counts[0] = self._saved
+        _op_log[0] = self._saved
+
+
+def nbytes(x: Any) -> int:
+    """Bytes of an array's data (8 for a Python float or int)."""
+    if type(x) in _SCALARS:
+        return 8
+    n = getattr(x, "nbytes", None)
+    return int(n) if n is not None else np.asarray(x).nbytes
 
 
 def _unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
@@ -244,7 +288,7 @@ def _index_add(xp, g, idx, shape):
 
 
 def _dot(xp, x, y):
-    if np.ndim(x) > 2 or np.ndim(y) > 2:
+    if len(shape(x)) > 2 or len(shape(y)) > 2:
         raise NotImplementedError("dot supports operands of up to 2 dimensions; use matmul")
     return xp.dot(x, y)
 

@@ -167,6 +167,9 @@ class OverloadingEngine(Engine):
     def __init__(self):
         self.last_tape: Tape | None = None  # the most recent vjp's tape, for measurement
 
+    def kept_bytes(self) -> int | None:
+        return None if self.last_tape is None else self.last_tape.nbytes()
+
     def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         check_tangents(primals, tangents)
         with new_level() as level:
