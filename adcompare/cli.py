@@ -1,6 +1,7 @@
 """The ``adcompare`` command.
 
     adcompare check      the correctness matrix: engines x problems x modes against JAX
+    adcompare usability  lines, AST nodes and characters of each problem's natural and elemental form
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def usability(args: argparse.Namespace) -> int:
+    """Print how much longer each problem gets in elemental form."""
+    from adcompare.usability import format_table, table
+
+    print(format_table(table(args.problems)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adcompare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--problems", nargs="*", help="problems (default: all)")
     p_check.add_argument("--seeds", type=int, default=3, help="seeds per cell (default 3)")
     p_check.set_defaults(run=check)
+    p_usability = sub.add_parser("usability", help="source size of the natural and elemental forms")
+    p_usability.add_argument("--problems", nargs="*", help="problems (default: all)")
+    p_usability.set_defaults(run=usability)
     args = parser.parse_args(argv)
     return args.run(args)
 
