@@ -56,6 +56,39 @@ def usability(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace) -> int:
+    """Measure time, memory and op counts per cell, each in a fresh process; write a CSV."""
+    from pathlib import Path
+
+    import adcompare as ad
+    from adcompare import workloads
+    from adcompare.measure import bench as harness
+    from adcompare.measure.tools import MODES, all_tools, available
+
+    problems = args.problems or workloads.names()
+    tools_ = args.tools or list(ad.ENGINES) + [p for p in ("jax", "jax+jit", "autograd", "torch")]
+    bad = [f"problem {p!r}" for p in problems if p not in workloads.names()]
+    bad += [f"tool {t!r}" for t in tools_ if t not in all_tools()]
+    bad += [f"mode {m!r}" for m in args.modes if m not in MODES]
+    for p in problems:
+        if p in workloads.names():
+            bad += [f"size {s!r} of {p}" for s in args.sizes if s not in workloads.get(p).sizes]
+    if bad:
+        print(f"adcompare bench: unknown {', '.join(bad)}.\n  problems: {', '.join(workloads.names())}"
+              f"\n  tools: {', '.join(all_tools())}\n  modes: {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    missing = [t for t in tools_ if not available(t)]
+    for t in missing:
+        print(f"note: peer {t} is not installed; its rows are marked skipped", file=sys.stderr)
+    specs = harness.cells(problems, args.sizes, tools_, args.modes, args.backend)
+    for spec in specs:
+        spec.update(samples=args.repeats, min_sample_s=args.min_sample_s)
+    rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout)
+    print(harness.table(rows))
+    print(f"\n{len(rows)} rows written to {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adcompare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,6 +101,23 @@ def main(argv: list[str] | None = None) -> int:
     p_usability = sub.add_parser("usability", help="source size of the natural and elemental forms")
     p_usability.add_argument("--problems", nargs="*", help="problems (default: all)")
     p_usability.set_defaults(run=usability)
+    p_bench = sub.add_parser("bench", help="time, memory and op counts, one fresh process per cell")
+    p_bench.add_argument("--problems", nargs="*", help="problems (default: all)")
+    p_bench.add_argument("--sizes", nargs="*", default=["small"], help="sizes (default: small)")
+    p_bench.add_argument("--tools", nargs="*",
+                         help="engines and peers, e.g. overloading sct+jit jax+jit torch (default: "
+                              "every engine, jax, jax+jit, autograd, torch)")
+    p_bench.add_argument("--modes", nargs="*", default=["grad"], help="grad jvp hessian hvp (default: grad)")
+    p_bench.add_argument("--backend", default="numpy", choices=["numpy", "jax"],
+                         help="backend for our engines (peers use their own; default numpy)")
+    p_bench.add_argument("--repeats", type=int, default=7, help="timed samples per cell (default 7)")
+    p_bench.add_argument("--min-sample-s", type=float, default=0.05,
+                         help="calls per sample double until one sample takes this long")
+    p_bench.add_argument("--peaks", action="store_true",
+                         help="also measure jax/torch peaks, each in its own fresh process")
+    p_bench.add_argument("--timeout", type=float, default=600.0, help="seconds per cell")
+    p_bench.add_argument("--out", default="reports/data/bench.csv", help="CSV to write")
+    p_bench.set_defaults(run=bench)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -143,7 +143,11 @@ def shape(x: Any) -> tuple:
 def result_dtype(x: Any):
     """The dtype ``x`` computes in (Python floats are float64)."""
     x = primal(x)
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    if not hasattr(x, "dtype"):
+        return np.result_type(x)
+    if isinstance(x.dtype, np.dtype):
+        return x.dtype
+    return np.dtype(str(x.dtype).removeprefix("torch."))  # a peer's dtype, by name
 
 
 def is_float(x: Any) -> bool:

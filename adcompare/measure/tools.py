@@ -1,0 +1,242 @@
+"""Tools: our engines and the peers, each prepared on one problem the same way.
+
+A tool turns (workload, inputs, mode) into two zero-argument callables, the
+primal and the derivative, plus what it can tell about kept memory. Every tool
+runs the problem's natural-form source (the elemental engine its elemental
+form): the vocabulary dispatches on JAX arrays, autograd boxes and torch
+tensors alike.
+
+Tools:
+  ``overloading``, ``elemental``, ``sct``           our engines, eager
+  ``overloading+jit``, ... (jax backend)         our engines staged by ``jax.jit``
+  ``jax``, ``jax+jit`` (jax backend)              JAX eager and ``jax.jit``
+  ``autograd`` (numpy backend)                   HIPS autograd
+  ``torch`` (torch backend: CPU, or CUDA where there is a GPU)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import numpy as np
+
+import adcompare as ad
+from adcompare.engine import partial_args
+from adcompare.oracle import form
+from adcompare.primitives import register_namespace
+from adcompare.workloads import Workload
+
+MODES = ("grad", "jvp", "hessian", "hvp")
+PEERS = ("jax", "jax+jit", "autograd", "torch")
+
+
+class ToolUnavailable(Exception):
+    """A peer that is not installed, or a (tool, backend, mode) it cannot do: skipped with a note."""
+
+
+@dataclass
+class Prepared:
+    primal: Callable[[], Any]
+    derivative: Callable[[], Any]
+    kept_bytes: Callable[[], int | None]
+    staged: bool = False  # jit: the first call compiles
+    op_counts: Callable[[], tuple] | None = None  # our engines: (OpLog of f, OpLog of the derivative)
+
+
+def all_tools() -> tuple[str, ...]:
+    return ad.ENGINES + tuple(f"{e}+jit" for e in ad.ENGINES) + PEERS
+
+
+def backend_of(tool: str, requested: str) -> str:
+    """The backend a tool runs on: JAX tools need jax, autograd numpy, torch torch."""
+    if tool in ("jax", "jax+jit") or tool.endswith("+jit"):
+        return "jax"
+    if tool == "autograd":
+        return "numpy"
+    if tool == "torch":
+        return "torch"
+    return requested
+
+
+def derivative_of(api: Any, f: Callable, active: tuple, mode: str, rng) -> Callable[[], Any]:
+    """``mode``'s derivative of ``f`` at ``active`` through a JAX-shaped API (ours or jax)."""
+    n = len(active)
+    tangents = tuple(_like(a, rng.normal(size=np.shape(a))) for a in active)
+    if mode == "grad":
+        g = api.grad(f, tuple(range(n)))
+        return lambda: g(*active)
+    if mode == "jvp":
+        return lambda: api.jvp(f, active, tangents)
+    if mode == "hessian":
+        h = api.hessian(f)
+        return lambda: h(*active)
+    if mode == "hvp":
+        g = api.grad(f)
+        return lambda: api.jvp(g, active, tangents)[1]
+    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+
+def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Prepared:
+    """The primal and derivative callables of ``tool`` on ``w`` at ``args``."""
+    rng = np.random.default_rng(10_000 + seed)
+    nums = w.argnums
+    base, _, jit = tool.partition("+")
+    if base in ad.ENGINES:
+        eng = ad.engine(base)
+        f = partial_args(form(eng, w), args, nums)
+        active = tuple(args[i] for i in nums)
+        if jit:
+            return _staged(eng, f, active, mode, rng)
+        derivative = derivative_of(eng, f, active, mode, rng)
+
+        def kept():
+            eng.vjp(f, *active)
+            return eng.kept_bytes()
+
+        return Prepared(lambda: f(*active), derivative, kept,
+                        op_counts=lambda: _op_counts(eng, form(eng, w), args, nums, mode, rng))
+    f = partial_args(w.natural, args, nums)
+    active = tuple(args[i] for i in nums)
+    if base == "jax":
+        if jit:
+            return _staged(jax, f, active, mode, rng)
+        return Prepared(lambda: f(*active), derivative_of(jax, f, active, mode, rng),
+                        lambda: _jax_kept(f, active))
+    if base == "autograd":
+        return _autograd(f, active, mode)
+    if base == "torch":
+        return _torch(f, active, mode, rng)
+    raise ValueError(f"unknown tool {tool!r}; choose from {', '.join(all_tools())}")
+
+
+def _op_counts(eng, source: Callable, args: tuple, nums: tuple, mode: str, rng) -> tuple:
+    """Primitive applications in f and in its derivative, every input boxed for counting."""
+    from adcompare.measure.opcount import count
+
+    def derivative(*xs):
+        f = partial_args(source, xs, nums)
+        return derivative_of(eng, f, tuple(xs[i] for i in nums), mode, rng)()
+
+    return count(source, args, nums), count(derivative, args, nums)
+
+
+def _staged(api: Any, f: Callable, active: tuple, mode: str, rng) -> Prepared:
+    primal = jax.jit(f)
+    derivative = jax.jit(lambda *xs: derivative_of(api, f, xs, mode, rng)())
+    return Prepared(lambda: primal(*active), lambda: derivative(*active),
+                    lambda: _jax_kept(f, active) if api is jax else None, staged=True)
+
+
+def _jax_kept(f: Callable, active: tuple) -> int:
+    from adcompare.measure.memory import jax_residual_bytes
+
+    return jax_residual_bytes(jax.vjp(f, *active)[1])
+
+
+def _like(x: Any, values: np.ndarray) -> Any:
+    if isinstance(x, jax.Array):
+        return jax.numpy.asarray(values, dtype=x.dtype)
+    if type(x).__module__.startswith("torch"):
+        import torch
+
+        return torch.as_tensor(values, dtype=x.dtype, device=x.device)
+    return float(values) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(values)
+
+
+# --------------------------------------------------------------------------
+# Peers
+
+
+def available(peer: str) -> bool:
+    module = {"autograd": "autograd", "torch": "torch"}.get(peer.split("+")[0])
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def _autograd(f: Callable, active: tuple, mode: str) -> Prepared:
+    if not available("autograd"):
+        raise ToolUnavailable("autograd is not installed (pip install -e '.[peers]')")
+    import autograd
+    import autograd.numpy as agnp
+    from autograd.numpy.numpy_boxes import ArrayBox
+
+    register_namespace(ArrayBox, agnp)
+    if mode == "grad":
+        g = autograd.grad(lambda xs: f(*xs))
+        return Prepared(lambda: f(*active), lambda: g(tuple(active)), lambda: None)
+    if mode == "hessian":
+        h = autograd.hessian(lambda x: f(x, *active[1:]))
+        return Prepared(lambda: f(*active), lambda: h(active[0]), lambda: None)
+    raise ToolUnavailable(f"autograd has no forward mode here ({mode})")
+
+
+def torch_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def to_torch(args: tuple) -> tuple:
+    """Every array and float argument as a float64 (or int64) torch tensor on the device."""
+    import torch
+
+    device = torch_device()
+    out = []
+    for a in args:
+        if isinstance(a, (np.ndarray, float, np.floating)):
+            out.append(torch.as_tensor(np.asarray(a), device=device))
+        else:
+            out.append(a)
+    return tuple(out)
+
+
+def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
+    if not available("torch"):
+        raise ToolUnavailable("torch is not installed (pip install torch==2.13.0)")
+    import torch
+
+    import adcompare.measure.torch_numpy as tnp
+
+    register_namespace(torch.Tensor, tnp)
+    register_namespace(torch.nn.Parameter, tnp)
+    torch.set_num_threads(1)
+    sync = torch.cuda.synchronize if torch_device() == "cuda" else (lambda: None)
+
+    def primal():
+        with torch.no_grad():
+            out = f(*active)
+        sync()
+        return out
+
+    def grad():
+        xs = [a.detach().requires_grad_() for a in active]
+        out = torch.autograd.grad(f(*xs), xs)
+        sync()
+        return out
+
+    def kept():
+        saved: dict[int, int] = {}
+
+        def pack(t):
+            saved[id(t)] = t.numel() * t.element_size()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            xs = [a.detach().requires_grad_() for a in active]
+            f(*xs)
+        return sum(saved.values())
+
+    if mode == "grad":
+        return Prepared(primal, grad, kept)
+    tangents = tuple(_like(a, rng.normal(size=tuple(a.shape))) for a in active)
+    if mode == "jvp":
+        return Prepared(primal, lambda: torch.func.jvp(f, active, tangents), lambda: None)
+    if mode == "hessian":
+        return Prepared(primal, lambda: torch.func.hessian(f)(*active), lambda: None)
+    if mode == "hvp":
+        return Prepared(primal, lambda: torch.func.jvp(torch.func.grad(f), active, tangents)[1],
+                        lambda: None)
+    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
