@@ -1,0 +1,93 @@
+"""The measurement harness itself: hand counts, CSV columns, skipped peers, bad options."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare import workloads
+from adcompare.measure import bench, cell, tools
+from adcompare.measure.opcount import count
+from adcompare.measure.timing import time_call
+
+
+def sin_times_x(x):
+    return anp.sin(x) * x
+
+
+def test_op_counts_match_a_hand_count():
+    # f: sin, multiply.
+    assert count(sin_times_x, (0.3,), (0,)).total == 2
+    # grad: f's 2 ops, then multiply's pull-backs (g*x and x*g: 2 multiplies), sin's
+    # pull-back (cos and a multiply) and one add where x's two cotangents meet: 7.
+    eng = ad.engine("overloading")
+    assert count(eng.grad(sin_times_x), (0.3,), (0,)).total == 7
+    # rosenbrock: 2 slices, 3 powers, 2 subtracts, a multiply, an add, a sum.
+    rosen = workloads.get("rosenbrock")
+    assert dict(count(rosen.natural, rosen.inputs("tiny"), (0,))) == {
+        "getitem": 2, "power": 3, "subtract": 2, "multiply": 1, "add": 1, "sum": 1}
+
+
+def test_intermediate_bytes_are_the_results_of_f():
+    x = np.ones(100)
+    log = count(lambda v: anp.sum(anp.exp(v) * v), (x,), (0,))
+    assert log.bytes_out == 800 + 800 + 8  # exp, multiply, then the scalar sum
+
+
+def test_kept_bytes_match_a_hand_count():
+    eng = ad.engine("overloading")
+    eng.vjp(lambda v: anp.sum(anp.exp(v) * v), np.ones(100))
+    # exp keeps its result (800 B, reused by multiply as its y); multiply keeps v (800 B) and
+    # exp(v) (the same 800 B array); sum keeps nothing but a shape.
+    assert eng.kept_bytes() == 1600
+
+
+def test_timing_reports_a_median_inside_its_quartiles():
+    t = time_call(lambda: sum(range(1000)), samples=5, min_sample_s=0.001)
+    assert t.q1 <= t.median <= t.q3 and t.calls >= 1 and t.samples == 5
+
+
+def test_bench_writes_every_column(tmp_path):
+    out = tmp_path / "bench.csv"
+    specs = bench.cells(["seed"], ["tiny"], ["overloading"], ["grad"], "numpy")
+    for s in specs:
+        s.update(samples=3, min_sample_s=0.001)
+    rows = bench.run(specs, out, progress=None)
+    with open(out) as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames) == cell.COLUMNS
+        written = list(reader)
+    assert rows[0]["status"] == "ok", rows[0]["note"]
+    for column in ("primal_s", "derivative_s", "ratio", "ops_f", "ops_derivative", "kept_bytes",
+                   "intermediate_bytes", "primal_peak_bytes", "cpu", "jax", "numpy", "date", "settings"):
+        assert written[0][column] != "", column
+    assert "OMP_NUM_THREADS=1" in written[0]["settings"]
+
+
+def test_a_missing_peer_is_skipped_with_a_note(monkeypatch):
+    monkeypatch.setattr(tools, "available", lambda peer: False)
+    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "grad"})
+    assert row["status"] == "skipped" and "not installed" in row["note"]
+
+
+def test_a_mode_a_peer_lacks_is_skipped():
+    pytest.importorskip("autograd")
+    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "jvp"})
+    assert row["status"] == "skipped" and "forward mode" in row["note"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--problems", "nope"], "unknown problem 'nope'"),
+    (["--tools", "tapenade"], "unknown tool 'tapenade'"),
+    (["--modes", "sideways"], "unknown mode 'sideways'"),
+    (["--problems", "seed", "--sizes", "huge"], "unknown size 'huge' of seed"),
+])
+def test_bad_options_get_a_clear_error(argv, message, capsys):
+    from adcompare.cli import main
+
+    assert main(["bench", *argv]) == 2
+    assert message in capsys.readouterr().err
