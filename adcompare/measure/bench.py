@@ -29,17 +29,24 @@ def cells(problems: Iterable[str], sizes: Iterable[str], tools_: Iterable[str], 
 
 def run_cell(spec: dict, timeout: float = 600.0) -> dict:
     """One cell in a fresh process; a crash or a time-out becomes a row that says so."""
+    return run_cells([spec], timeout)[0]
+
+
+def run_cells(specs: list[dict], timeout: float = 600.0) -> list[dict]:
+    """Several cells in one fresh process (for quick runs); a row for each, whatever happens."""
     env = {**os.environ, **SETTINGS_ENV}
     try:
-        proc = subprocess.run([sys.executable, "-m", "adcompare.measure.cell", json.dumps(spec)],
+        proc = subprocess.run([sys.executable, "-m", "adcompare.measure.cell", json.dumps(specs)],
                               capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {**spec, "status": "timeout", "note": f"over {timeout:.0f} s"}
-    for line in proc.stdout.splitlines():
-        if line.startswith("ROW "):
-            return json.loads(line[4:])
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return {**spec, "status": "error", "note": f"exit {proc.returncode}: {tail}"[:300]}
+        stdout, problem = proc.stdout, f"exit {proc.returncode}: " + (
+            proc.stderr.strip().splitlines() or ["no output"])[-1]
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        problem = f"timeout: over {timeout:.0f} s"
+    rows = [json.loads(line[4:]) for line in stdout.splitlines() if line.startswith("ROW ")]
+    status = "timeout" if problem.startswith("timeout") else "error"
+    rows += [{**spec, "status": status, "note": problem[:300]} for spec in specs[len(rows):]]
+    return rows
 
 
 def with_peaks(row: dict, spec: dict, timeout: float) -> dict:
@@ -56,21 +63,34 @@ def with_peaks(row: dict, spec: dict, timeout: float) -> dict:
 
 
 def run(specs: list[dict], out: Path, peaks: bool = False, timeout: float = 600.0,
-        progress=sys.stderr) -> list[dict]:
-    """Run every cell, appending rows to ``out`` as they come (so a long run keeps its data)."""
+        progress=sys.stderr, shared_process: bool = False) -> list[dict]:
+    """Run every cell, appending rows to ``out`` as they come (so a long run keeps its data).
+
+    Args:
+        shared_process: run all cells of one tool in one process (quick runs only:
+            the measurement method wants a fresh process per cell).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows, start = [], time.perf_counter()
+    if shared_process:
+        by_tool: dict[str, list[dict]] = {}
+        for spec in specs:
+            by_tool.setdefault(spec["tool"], []).append({**spec, "shared_process": True})
+        batches = list(by_tool.values())
+    else:
+        batches = [[spec] for spec in specs]
+    rows, start, done = [], time.perf_counter(), 0
     with open(out, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for k, spec in enumerate(specs, 1):
-            _progress(progress, k, len(specs), spec, time.perf_counter() - start)
-            row = run_cell(spec, timeout)
-            if peaks:
-                row = with_peaks(row, spec, timeout)
-            writer.writerow(row)
+        for batch in batches:
+            _progress(progress, done + 1, len(specs), batch[0], time.perf_counter() - start)
+            for spec, row in zip(batch, run_cells(batch, timeout * len(batch))):
+                if peaks:
+                    row = with_peaks(row, spec, timeout)
+                writer.writerow(row)
+                rows.append(row)
             fh.flush()
-            rows.append(row)
+            done += len(batch)
     if progress is not None:
         progress.write("\n")
     return rows

@@ -3,7 +3,8 @@
     python -m adcompare.measure.cell '{"tool": "sct", "problem": "gmm", "size": "small",
                                        "mode": "grad", "backend": "numpy"}'
 
-prints one line ``ROW {json}`` with every column of :data:`COLUMNS`. With
+prints one line ``ROW {json}`` with every column of :data:`COLUMNS` (given a
+JSON list, it runs each spec in turn in this one process: quick runs use it). With
 ``"phase": "peak-primal"`` or ``"peak-derivative"`` it only runs that one
 computation and reports its peak (device ``memory_stats`` or RSS), because
 those peaks never go down within a process.
@@ -147,8 +148,11 @@ def _peak_phase(row: dict, prepared, phase: str) -> dict:
 
 
 def main() -> None:
-    row = run(json.loads(sys.argv[1]))
-    print("ROW " + json.dumps({k: row.get(k) for k in COLUMNS}))
+    """Run one cell spec, or a list of them in this one process; print a ROW line each."""
+    specs = json.loads(sys.argv[1])
+    for spec in specs if isinstance(specs, list) else [specs]:
+        row = run(spec)
+        print("ROW " + json.dumps({k: row.get(k) for k in COLUMNS}), flush=True)
 
 
 if __name__ == "__main__":
