@@ -13,15 +13,19 @@ autograd's ``differential_operators.py``; so is the checking of arguments.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import jax
 import jax.dtypes
 import numpy as np
 
 from adcompare import numpy as anp
 from adcompare.primitives import (
+    Box,
     Primitive,
     constant_like,
     is_float,
@@ -76,6 +80,39 @@ def partial_args(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
         return f(*full)
 
     return f_nums
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector (if it runs) while a tape grows or is swept.
+
+    A tape engine's values point to their tape and never the other way, so its
+    tape forms no cycles; yet the collector would rescan the growing tape again
+    and again (more than half of a gradient's time on a chain of 10^4 scalar
+    operations). Cycles the user's own code makes are collected when it resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def count_bytes(v: Any, seen: dict[int, int]) -> None:
+    """Record in ``seen`` (by id, so each counts once) the bytes of the arrays in ``v``.
+
+    Boxes count as their primal; tuples and lists are walked; anything else
+    (shapes, indices, functions) holds no array data.
+    """
+    if isinstance(v, Box):
+        v = primal(v)
+    if isinstance(v, (float, np.ndarray, np.generic, jax.Array)):
+        seen[id(v)] = np.asarray(v).nbytes if not isinstance(v, jax.Array) else v.nbytes
+    elif isinstance(v, (tuple, list)):
+        for item in v:
+            count_bytes(item, seen)
 
 
 class Engine:

@@ -19,7 +19,8 @@ names the library call to use instead.
 
 Nested derivatives work as in every engine: each ``jvp``/``vjp`` opens a new
 level, and values of outer levels are constants to inner traces. Values point
-to their tape, the tape never points back, so no reference cycles form.
+to their tape, the tape never points back, so no reference cycles form, and
+recording and sweeping pause the cycle collector, which has nothing to find.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 from adcompare import numpy as anp
-from adcompare.engine import Engine, check_tangents, float0_zeros, missing_rule
+from adcompare.engine import (
+    Engine,
+    check_tangents,
+    count_bytes,
+    cycle_collector_paused,
+    float0_zeros,
+    missing_rule,
+)
 from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape, unbox_at
 
 # --------------------------------------------------------------------------
@@ -154,6 +162,14 @@ class CallTape(Trace):
     def __len__(self) -> int:
         return len(self.calls)
 
+    def nbytes(self) -> int:
+        """Bytes of the operands and results the records keep alive (each array counted once)."""
+        seen: dict[int, int] = {}
+        for call in self.calls:
+            if call is not None:
+                count_bytes((call.operands, call.ans), seen)
+        return sum(seen.values())
+
 
 # --------------------------------------------------------------------------
 # The engine
@@ -167,6 +183,9 @@ class ElementalEngine(Engine):
     def __init__(self):
         self.last_tape: CallTape | None = None  # the most recent vjp's tape, for measurement
 
+    def kept_bytes(self) -> int | None:
+        return None if self.last_tape is None else self.last_tape.nbytes()
+
     def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         check_tangents(primals, tangents)
         with new_level() as level:
@@ -177,7 +196,7 @@ class ElementalEngine(Engine):
         return y, anp.zeros_like(y)  # y does not depend on the inputs
 
     def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        with new_level() as level:
+        with new_level() as level, cycle_collector_paused():
             tape = CallTape(level)
             inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
             y = f(*inputs)
@@ -189,7 +208,8 @@ class ElementalEngine(Engine):
             if shape(y_bar) != shape(y_value):
                 raise ValueError(
                     f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y_value)}")
-            bars = tape.backward(y.index, y_bar) if active else []
+            with cycle_collector_paused():
+                bars = tape.backward(y.index, y_bar) if active else []
             return tuple(_input_bar(x, v, bars) for x, v in zip(primals, inputs))
 
         return y_value, f_vjp

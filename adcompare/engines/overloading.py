@@ -21,18 +21,20 @@ the user's own code makes are collected as soon as it resumes.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import jax
-import numpy as np
-
 from adcompare import numpy as anp
-from adcompare.engine import Engine, check_tangents, float0_zeros, missing_rule
+from adcompare.engine import (
+    Engine,
+    check_tangents,
+    count_bytes,
+    cycle_collector_paused,
+    float0_zeros,
+    missing_rule,
+)
 from adcompare.operators import Operators
-from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, primal, shape
+from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -131,30 +133,8 @@ class Tape(Trace):
         for _, pullbacks in self.entries:
             for fn in pullbacks:
                 for cell in fn.__closure__ or ():
-                    _count_value(cell.cell_contents, seen)
+                    count_bytes(cell.cell_contents, seen)
         return sum(seen.values())
-
-
-def _count_value(v: Any, seen: dict[int, int]) -> None:
-    if isinstance(v, Box):
-        v = primal(v)
-    if isinstance(v, (float, np.ndarray, np.generic, jax.Array)):
-        seen[id(v)] = np.asarray(v).nbytes if not isinstance(v, jax.Array) else v.nbytes
-    elif isinstance(v, (tuple, list)):
-        for item in v:
-            _count_value(item, seen)
-
-
-@contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector (if it runs) while the tape grows or is swept."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------
