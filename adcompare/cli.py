@@ -1,6 +1,8 @@
 """The ``adcompare`` command.
 
+    adcompare report     run the studies and write reports/REPORT.md (the main job)
     adcompare check      the correctness matrix: engines x problems x modes against JAX
+    adcompare bench      time, memory and op counts, one fresh process per cell
     adcompare usability  lines, AST nodes and characters of each problem's natural and elemental form
 """
 
@@ -89,6 +91,23 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def report(args: argparse.Namespace) -> int:
+    """Run every study at the chosen scale and write reports/REPORT.md."""
+    from pathlib import Path
+
+    from adcompare.report.build import build
+    from adcompare.report.studies import ORDER
+
+    studies = tuple(args.studies or ORDER)
+    unknown = [s for s in studies if s not in ORDER]
+    if unknown:
+        print(f"adcompare report: unknown study {', '.join(map(repr, unknown))}; "
+              f"choose from {', '.join(ORDER)}", file=sys.stderr)
+        return 2
+    build(args.scale, Path(args.out), studies)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adcompare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--timeout", type=float, default=600.0, help="seconds per cell")
     p_bench.add_argument("--out", default="reports/data/bench.csv", help="CSV to write")
     p_bench.set_defaults(run=bench)
+    p_report = sub.add_parser("report", help="run the studies and write reports/REPORT.md")
+    p_report.add_argument("--scale", default="quick", choices=["smoke", "quick", "full"],
+                          help="smoke (CI, ~2 min), quick (default, <10 min on 2 cores), full (real sizes)")
+    p_report.add_argument("--studies", nargs="*", help="run only these studies")
+    p_report.add_argument("--out", default="reports", help="folder for REPORT.md, data/ and figures/")
+    p_report.set_defaults(run=report)
     args = parser.parse_args(argv)
     return args.run(args)
 
