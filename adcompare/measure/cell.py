@@ -78,6 +78,8 @@ def run(spec: dict) -> dict:
     row = {k: spec.get(k) for k in ("tool", "problem", "size", "mode")}
     row.update(backend=backend, dtype="float64", params=w.parameter_count(spec["size"]),
                device=_device(backend), **machine())
+    if spec.get("shared_process"):
+        row["settings"] += ";shared_process=1"  # quick runs: cells of one tool share a process
     try:
         numpy_args = w.inputs(spec["size"], spec.get("seed", 0), "numpy")
         args = (w.inputs(spec["size"], spec.get("seed", 0), "jax") if backend == "jax" else
