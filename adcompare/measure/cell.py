@@ -76,13 +76,14 @@ def run(spec: dict) -> dict:
     w = workloads.get(spec["problem"])
     backend = tools.backend_of(spec["tool"], spec.get("backend", "numpy"))
     row = {k: spec.get(k) for k in ("tool", "problem", "size", "mode")}
-    row.update(backend=backend, dtype="float64", params=w.parameter_count(spec["size"]),
+    size = spec.get("size_value") or spec["size"]  # a sweep gives a raw size value
+    row.update(backend=backend, dtype="float64", params=w.parameter_count(size),
                device=_device(backend), **machine())
     if spec.get("shared_process"):
         row["settings"] += ";shared_process=1"  # quick runs: cells of one tool share a process
     try:
-        numpy_args = w.inputs(spec["size"], spec.get("seed", 0), "numpy")
-        args = (w.inputs(spec["size"], spec.get("seed", 0), "jax") if backend == "jax" else
+        numpy_args = w.inputs(size, spec.get("seed", 0), "numpy")
+        args = (w.inputs(size, spec.get("seed", 0), "jax") if backend == "jax" else
                 tools.to_torch(numpy_args) if backend == "torch" else numpy_args)
         prepared = tools.prepare(spec["tool"], w, args, spec["mode"], spec.get("seed", 0))
         phase = spec.get("phase", "all")
