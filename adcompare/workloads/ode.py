@@ -1,0 +1,75 @@
+"""``ode``: the last state of an ODE solved by RK4 (cmpad / GradBench ode).
+
+The system, for a parameter vector x of length n and a state y of length n:
+
+    y_0′ = x_0,   y_i′ = (Σ_{j=1..i} x_j) · y_{i−1}  for i = 1..n−1,   y(0) = 0,
+
+integrated over t ∈ [0, 2] by s steps of the classical fourth-order Runge–Kutta
+method, written as a Python loop that carries the state. The output is
+y_{n−1}(2). The exact solution is y_i(t) = x_0 · Π_{j=1..i} c_j · t^{i+1}/(i+1)!
+with c_j = Σ_{k=1..j} x_k, so RK4 is exact for n ≤ 4 and otherwise has an
+O(h⁴) error.
+
+Arguments: x (n values, differentiated), then the constants ``lower`` (the
+(n−1)×(n−1) lower-triangular matrix of ones, so lower @ x[1:] gives the
+partial sums c) and ``steps`` (s). Sizes (n, s): (4, 2) tiny, (10, 10),
+(100, 50), (1000, 100) large. Inputs: x ~ U(0, 1), seeded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import adcompare.elemental as el
+import adcompare.numpy as anp
+from adcompare.workloads import Workload, register
+
+T_END = 2.0
+
+
+def ode_rhs(x, rates, y):
+    """y′: x_0 for the first component, c_i · y_{i−1} for the others."""
+    return anp.concatenate([x[:1], rates * y[:-1]])
+
+
+def ode(x, lower, steps):
+    rates = anp.matmul(lower, x[1:])
+    h = T_END / steps
+    y = anp.zeros(len(x), like=x)
+    for _ in range(steps):
+        k1 = ode_rhs(x, rates, y)
+        k2 = ode_rhs(x, rates, y + (0.5 * h) * k1)
+        k3 = ode_rhs(x, rates, y + (0.5 * h) * k2)
+        k4 = ode_rhs(x, rates, y + h * k3)
+        y = y + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return y[-1]
+
+
+def ode_rhs_elemental(x, rates, y):
+    head = el.getitem(x, slice(None, 1))
+    tail = el.multiply(rates, el.getitem(y, slice(None, -1)))
+    return el.concatenate([head, tail])
+
+
+def ode_elemental(x, lower, steps):
+    rates = el.matmul(lower, el.getitem(x, slice(1, None)))
+    h = T_END / steps
+    y = el.zeros(el.shape(x)[0], like=x)
+    for _ in range(steps):
+        k1 = ode_rhs_elemental(x, rates, y)
+        k2 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(0.5 * h, k1)))
+        k3 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(0.5 * h, k2)))
+        k4 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(h, k3)))
+        slope = el.add(el.add(k1, el.multiply(2.0, k2)), el.add(el.multiply(2.0, k3), k4))
+        y = el.add(y, el.multiply(h / 6.0, slope))
+    return el.getitem(y, -1)
+
+
+def ode_inputs(size: tuple[int, int], rng) -> tuple:
+    n, steps = size
+    return rng.uniform(0.0, 1.0, n), np.tril(np.ones((n - 1, n - 1))), steps
+
+
+register(Workload(
+    "ode", ode, ode_inputs, {"tiny": (4, 2), "small": (10, 10), "medium": (100, 50), "large": (1000, 100)},
+    tags=frozenset({"array", "control-flow"}), elemental=ode_elemental))
