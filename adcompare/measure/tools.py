@@ -25,12 +25,13 @@ import jax
 import numpy as np
 
 import adcompare as ad
+import adcompare.numpy as anp
 from adcompare.engine import partial_args
 from adcompare.oracle import form
 from adcompare.primitives import register_namespace
 from adcompare.workloads import Workload
 
-MODES = ("grad", "jvp", "hessian", "hvp")
+MODES = ("grad", "jvp", "hessian", "hessian-rr", "hvp", "hvp-rr")
 PEERS = ("jax", "jax+jit", "autograd", "torch")
 
 
@@ -71,12 +72,20 @@ def derivative_of(api: Any, f: Callable, active: tuple, mode: str, rng) -> Calla
         return lambda: g(*active)
     if mode == "jvp":
         return lambda: api.jvp(f, active, tangents)
-    if mode == "hessian":
+    if mode == "hessian":  # forward over reverse
         h = api.hessian(f)
         return lambda: h(*active)
-    if mode == "hvp":
+    if mode == "hessian-rr":  # reverse over reverse
+        h = api.jacrev(api.jacrev(f))
+        return lambda: h(*active)
+    if mode == "hvp":  # forward over reverse
         g = api.grad(f)
         return lambda: api.jvp(g, active, tangents)[1]
+    if mode == "hvp-rr":  # reverse over reverse: the gradient of <grad f, v>
+        g = api.grad(f)
+        v = tangents[0]
+        hv = api.grad(lambda *xs: anp.sum(anp.multiply(g(*xs), v)))
+        return lambda: hv(*active)
     raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
 
 
@@ -167,7 +176,9 @@ def _autograd(f: Callable, active: tuple, mode: str) -> Prepared:
     if mode == "grad":
         g = autograd.grad(lambda xs: f(*xs))
         return Prepared(lambda: f(*active), lambda: g(tuple(active)), lambda: None)
-    if mode == "hessian":
+    if mode in ("hessian", "hessian-rr"):  # autograd's hessian is reverse over reverse
+        if mode == "hessian":
+            raise ToolUnavailable("autograd has no forward mode here (its hessian is reverse over reverse)")
         h = autograd.hessian(lambda x: f(x, *active[1:]))
         return Prepared(lambda: f(*active), lambda: h(active[0]), lambda: None)
     raise ToolUnavailable(f"autograd has no forward mode here ({mode})")
@@ -236,7 +247,13 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
         return Prepared(primal, lambda: torch.func.jvp(f, active, tangents), lambda: None)
     if mode == "hessian":
         return Prepared(primal, lambda: torch.func.hessian(f)(*active), lambda: None)
+    if mode == "hessian-rr":
+        return Prepared(primal, lambda: torch.func.jacrev(torch.func.jacrev(f))(*active), lambda: None)
     if mode == "hvp":
         return Prepared(primal, lambda: torch.func.jvp(torch.func.grad(f), active, tangents)[1],
                         lambda: None)
+    if mode == "hvp-rr":
+        v = tangents[0]
+        hv = torch.func.grad(lambda *xs: torch.sum(torch.func.grad(f)(*xs) * v))
+        return Prepared(primal, lambda: hv(*active), lambda: None)
     raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
