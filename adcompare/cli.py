@@ -85,7 +85,8 @@ def bench(args: argparse.Namespace) -> int:
     specs = harness.cells(problems, args.sizes, tools_, args.modes, args.backend)
     for spec in specs:
         spec.update(samples=args.repeats, min_sample_s=args.min_sample_s)
-    rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout)
+    rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout,
+                       shared_process=args.shared_process)
     print(harness.table(rows))
     print(f"\n{len(rows)} rows written to {args.out}")
     return 0
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--peaks", action="store_true",
                          help="also measure jax/torch peaks, each in its own fresh process")
     p_bench.add_argument("--timeout", type=float, default=600.0, help="seconds per cell")
+    p_bench.add_argument("--shared-process", action="store_true",
+                         help="run all cells of one tool in one process (quicker; recorded in each row)")
     p_bench.add_argument("--out", default="reports/data/bench.csv", help="CSV to write")
     p_bench.set_defaults(run=bench)
     p_report = sub.add_parser("report", help="run the studies and write reports/REPORT.md")

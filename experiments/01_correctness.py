@@ -1,0 +1,12 @@
+"""Study: Correctness matrix: engines x problems x modes against JAX.
+
+Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+report section. `adcompare report` runs every study; this runs one.
+
+    python experiments/01_correctness.py [--scale smoke|quick|full]
+"""
+
+from adcompare.report.script import main
+
+if __name__ == "__main__":
+    main("correctness")

@@ -1,0 +1,12 @@
+"""Study: Derivative / primal ratio against problem size, with the cheap-gradient band.
+
+Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+report section. `adcompare report` runs every study; this runs one.
+
+    python experiments/03_scaling.py [--scale smoke|quick|full]
+"""
+
+from adcompare.report.script import main
+
+if __name__ == "__main__":
+    main("scaling")

@@ -1,0 +1,12 @@
+"""Study: Operation counts of jvp and vjp relative to f.
+
+Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+report section. `adcompare report` runs every study; this runs one.
+
+    python experiments/04_opcounts.py [--scale smoke|quick|full]
+"""
+
+from adcompare.report.script import main
+
+if __name__ == "__main__":
+    main("opcounts")

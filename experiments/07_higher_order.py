@@ -1,0 +1,12 @@
+"""Study: Hessians and HVPs in both compositions.
+
+Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+report section. `adcompare report` runs every study; this runs one.
+
+    python experiments/07_higher_order.py [--scale smoke|quick|full]
+"""
+
+from adcompare.report.script import main
+
+if __name__ == "__main__":
+    main("higher_order")

@@ -1,0 +1,12 @@
+"""Study: CPU against GPU, from committed GPU CSVs.
+
+Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+report section. `adcompare report` runs every study; this runs one.
+
+    python experiments/09_gpu.py [--scale smoke|quick|full]
+"""
+
+from adcompare.report.script import main
+
+if __name__ == "__main__":
+    main("gpu")
