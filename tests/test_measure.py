@@ -91,3 +91,25 @@ def test_bad_options_get_a_clear_error(argv, message, capsys):
 
     assert main(["bench", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("peer", ["autograd", "torch"])
+@pytest.mark.parametrize("problem", ["rosenbrock", "gmm", "lstm", "piecewise"])
+def test_peers_differentiate_the_same_source_as_jax(peer, problem):
+    """The vocabulary dispatches on autograd boxes and torch tensors: same source, same gradient."""
+    pytest.importorskip(peer)
+    import jax
+
+    from adcompare.engine import partial_args
+    from adcompare.oracle import max_error
+
+    w = workloads.get(problem)
+    args = w.inputs("tiny", seed=2)
+    every = tuple(range(len(w.argnums)))
+    args_jax = w.inputs("tiny", 2, "jax")
+    expected = jax.grad(partial_args(w.natural, args_jax, w.argnums), every)(
+        *(args_jax[i] for i in w.argnums))
+    prepared = tools.prepare(peer, w, tools.to_torch(args) if peer == "torch" else args, "grad")
+    ours = prepared.derivative()
+    ours = tuple(np.asarray(g.detach().cpu()) if hasattr(g, "detach") else np.asarray(g) for g in ours)
+    assert max_error(ours, tuple(expected)) < 1e-10
