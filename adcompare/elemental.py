@@ -2,67 +2,83 @@
 
 A program for the elemental engine is written with these calls only, e.g.
 ``el.subtract(el.add(el.log(x1), el.multiply(x1, x2)), el.sin(x2))``. The
-names and signatures are those of :mod:`adcompare.numpy`, plus
-:func:`primal`.
+names and signatures are those of :mod:`adcompare.numpy`, plus :func:`primal`.
 
-Each differentiable function *is* the vocabulary's primitive: calling it looks
-at its arguments directly, and when one of them is an active value it hands the
-call to the trace of the highest-level one (the engine's pair trace or tape, in
-:mod:`adcompare.engines.elemental`); otherwise it just computes. No Python
-operator is involved: elemental values refuse them all, with a ``TypeError``
-naming the call to use. Any argument may be a constant (a Python number, a
-NumPy or JAX array), and the backend follows the arguments as everywhere.
+No Python operator is involved anywhere: elemental values refuse them all, with
+a ``TypeError`` naming the call to use. Instead each elementwise call checks its
+own arguments directly: when one is an active value, the call goes straight to
+the trace of the highest-level one (the engine's pair trace or tape, in
+:mod:`adcompare.engines.elemental`), which works out the value and its
+derivative from the rule table; otherwise it just computes. The structural
+calls (``sum``, ``reshape``, ``getitem``, ...) are the vocabulary's own and bind
+their primitive, which does the same check. Any argument may be a constant (a
+Python number, a NumPy or JAX array), and the backend follows the arguments.
 
 Control flow tests :func:`primal` values, e.g. ``if el.primal(x) < 0.5:``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from adcompare import primitives as _p
 from adcompare.numpy import (
-    abs,
-    add,
     broadcast_to,
     concatenate,
-    cos,
-    divide,
-    dot,
-    exp,
-    expm1,
-    gammaln,
     getitem,
-    log,
-    log1p,
     logsumexp,
-    matmul,
     max,
-    maximum,
     mean,
-    minimum,
-    multiply,
     ndim,
-    negative,
     newaxis,
     ones,
     ones_like,
     pi,
-    power,
     reshape,
     shape,
-    sigmoid,
     sign,
-    sin,
-    sqrt,
     stack,
-    subtract,
     sum,
-    tan,
-    tanh,
     transpose,
     where,
     zeros,
     zeros_like,
 )
-from adcompare.primitives import primal
+from adcompare.primitives import Box, primal
+
+
+def _unary(prim: _p.Primitive) -> Callable:
+    def library_call(x):
+        if isinstance(x, Box):
+            return x.trace.process(prim, (x,), {})
+        return prim.apply(x)
+
+    library_call.__name__ = library_call.__qualname__ = prim.name
+    library_call.__doc__ = f"{prim.name}(x), elementwise."
+    return library_call
+
+
+def _binary(prim: _p.Primitive) -> Callable:
+    def library_call(x, y):
+        if isinstance(x, Box):  # the higher level's trace takes the call, as in binding
+            top = y if isinstance(y, Box) and y.trace.level > x.trace.level else x
+        elif isinstance(y, Box):
+            top = y
+        else:
+            return prim.apply(x, y)
+        return top.trace.process(prim, (x, y), {})
+
+    library_call.__name__ = library_call.__qualname__ = prim.name
+    library_call.__doc__ = f"{prim.name}(x, y), elementwise with NumPy broadcasting."
+    return library_call
+
+
+negative, sin, cos, tan, exp, log, log1p, expm1, sqrt, tanh, abs, sigmoid, gammaln = map(_unary, (
+    _p.negative_p, _p.sin_p, _p.cos_p, _p.tan_p, _p.exp_p, _p.log_p, _p.log1p_p, _p.expm1_p,
+    _p.sqrt_p, _p.tanh_p, _p.abs_p, _p.sigmoid_p, _p.gammaln_p))
+add, subtract, multiply, divide, power, maximum, minimum, matmul, dot = map(_binary, (
+    _p.add_p, _p.subtract_p, _p.multiply_p, _p.divide_p, _p.power_p, _p.maximum_p, _p.minimum_p,
+    _p.matmul_p, _p.dot_p))
 
 __all__ = [
     "abs", "add", "broadcast_to", "concatenate", "cos", "divide", "dot", "exp", "expm1",

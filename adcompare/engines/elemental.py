@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import reduce
-from typing import Any, NamedTuple
+from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.engine import (
@@ -38,7 +38,7 @@ from adcompare.engine import (
     float0_zeros,
     missing_rule,
 )
-from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape, unbox_at
+from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape
 
 # --------------------------------------------------------------------------
 # Elemental values: no operators
@@ -64,7 +64,8 @@ class Elemental(Box):
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse_comparison
     __float__ = __int__ = __index__ = _refuse("conversion to a number", "el.primal(x)")
     __len__ = _refuse("len()", "el.shape(x)")
-    __getitem__ = __iter__ = _refuse("indexing", "el.getitem(x, idx)")
+    __getitem__ = _refuse("indexing", "el.getitem(x, idx)")
+    __iter__ = _refuse("iteration", "el.getitem(x, i)")
     __add__ = __radd__ = _refuse("operator +", "el.add(x, y)")
     __sub__ = __rsub__ = _refuse("operator -", "el.subtract(x, y)")
     __mul__ = __rmul__ = _refuse("operator *", "el.multiply(x, y)")
@@ -91,11 +92,16 @@ class Pair(Elemental):
 
 class PairTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Pair:
-        if prim.jvps is None:
+        jvps = prim.jvps
+        if jvps is None:
             raise missing_rule(prim, "JVP")
-        values = [unbox_at(a, self) for a in args]
+        if len(args) == 1:  # a single operand is necessarily this level's pair
+            x = args[0]
+            ans = prim(x.value, **params)
+            return Pair(self, ans, jvps[0](x.tangent, ans, x.value, **params))
+        values = [a.value if isinstance(a, Pair) and a.trace is self else a for a in args]
         ans = prim(*values, **params)
-        terms = [prim.jvps[i](a.tangent, ans, *values, **params)
+        terms = [jvps[i](a.tangent, ans, *values, **params)
                  for i, a in enumerate(args) if isinstance(a, Pair) and a.trace is self]
         return Pair(self, ans, reduce(anp.add, terms))
 
@@ -114,14 +120,7 @@ class Var(Elemental):
         return f"Var({self.value!r}, index={self.index})"
 
 
-class Call(NamedTuple):
-    """One recorded library call. ``parents`` pairs operand positions with tape positions."""
-
-    prim: Primitive
-    operands: list
-    ans: Any
-    params: dict
-    parents: tuple[tuple[int, int], ...]
+Call = tuple  # (prim, operands, ans, params, parents): parents pairs operand and tape positions
 
 
 class CallTape(Trace):
@@ -138,11 +137,14 @@ class CallTape(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Var:
         if prim.vjps is None:
             raise missing_rule(prim, "VJP")
-        operands = [unbox_at(a, self) for a in args]
+        if len(args) == 1:  # a single operand is necessarily this tape's var
+            operands, parents = [args[0].value], ((0, args[0].index),)
+        else:
+            operands = [a.value if isinstance(a, Var) and a.trace is self else a for a in args]
+            parents = tuple((i, a.index) for i, a in enumerate(args)
+                            if isinstance(a, Var) and a.trace is self)
         ans = prim(*operands, **params)
-        parents = tuple((i, a.index) for i, a in enumerate(args)
-                        if isinstance(a, Var) and a.trace is self)
-        self.calls.append(Call(prim, operands, ans, params, parents))
+        self.calls.append((prim, operands, ans, params, parents))
         return Var(self, ans, len(self.calls) - 1)
 
     def backward(self, out: int, out_bar: Any) -> list:
@@ -154,8 +156,9 @@ class CallTape(Trace):
             if call is None or y_bar is None:
                 continue  # an input keeps its cotangent; an unreached call costs nothing
             bars[k] = None
-            for i, parent in call.parents:
-                x_bar = call.prim.vjps[i](call.ans, *call.operands, **call.params)(y_bar)
+            prim, operands, ans, params, parents = call
+            for i, parent in parents:
+                x_bar = prim.vjps[i](ans, *operands, **params)(y_bar)
                 bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
         return bars
 
@@ -167,7 +170,7 @@ class CallTape(Trace):
         seen: dict[int, int] = {}
         for call in self.calls:
             if call is not None:
-                count_bytes((call.operands, call.ans), seen)
+                count_bytes(call[1:3], seen)  # operands and ans
         return sum(seen.values())
 
 
