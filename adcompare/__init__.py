@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from adcompare import rules as _rules  # noqa: F401  (fills the rule table)
 from adcompare.engine import Engine
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import PRIMITIVES, count_ops
 
 _ENGINE_CLASSES = {
     "elemental": "adcompare.engines.elemental:ElementalEngine",
     "overloading": "adcompare.engines.overloading:OverloadingEngine",
+    "sct": "adcompare.engines.sct:SCTEngine",
 }
 ENGINES: tuple[str, ...] = tuple(_ENGINE_CLASSES)
 
@@ -34,4 +36,4 @@ def engine(name: str) -> Engine:
     return getattr(importlib.import_module(module), cls)()
 
 
-__all__ = ["ENGINES", "Engine", "PRIMITIVES", "count_ops", "engine"]
+__all__ = ["ENGINES", "Engine", "PRIMITIVES", "SCTError", "count_ops", "engine"]

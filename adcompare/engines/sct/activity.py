@@ -1,0 +1,265 @@
+"""Activity analysis: which variables carry derivatives, and what is refused.
+
+Contract: :func:`analyze` takes a normalized function and the parameters that
+are differentiated, and returns an :class:`Activity`. A variable is *varied*
+if some definition of it depends differentiably on a differentiated parameter,
+*useful* if the output depends differentiably on it, and *active* if both;
+only active variables get tangent or adjoint code. The analysis is
+flow-insensitive (a variable is active if any of its definitions is), which
+is conservative: it can only add derivative code, never drop some.
+
+This pass also refuses, with :class:`SCTError`, every use of a varied value
+that the engine cannot differentiate: ``int()``, ``float()``, ``min``/``max``,
+``//``, ``%``, ``and``/``or`` values, calls to functions that are neither
+vocabulary nor transformable source, primitives without a rule, indices and
+parameters (``axis=``) computed from varied values, and arithmetic on lists.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.parse import CONSTANT_ATTRIBUTES, METHODS, MISSING, Parsed, classify, is_user_function
+
+_ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "matmul"}
+
+
+@dataclass
+class Activity:
+    varied: set[str]
+    useful: set[str]
+    active: set[str]
+    seqs: set[str]  # may hold a tuple or list (their cotangents add elementwise)
+
+    def has(self, a: ir.Atom) -> bool:
+        """Is atom ``a`` an active variable?"""
+        return isinstance(a, str) and a in self.active
+
+    def varies(self, a: ir.Atom) -> bool:
+        return isinstance(a, str) and a in self.varied
+
+
+def operands(value: ir.Expr) -> list[tuple[ir.Atom, bool]]:
+    """(operand, differentiable position) for the atoms a right-hand side combines."""
+    if isinstance(value, ir.Copy):
+        return [(value.src, True)]
+    if isinstance(value, ir.Op):
+        return list(zip(value.args, value.diff))
+    if isinstance(value, ir.Pack):
+        return [(a, True) for a in value.elts]
+    if isinstance(value, ir.Append):
+        return [(value.seq, True), (value.elt, True)]
+    if isinstance(value, ir.Index):
+        return [(value.value, True)]
+    if isinstance(value, ir.Call):
+        return [(a, True) for a in value.args]
+    return []  # Opaque
+
+
+def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activity:
+    stmts = list(ir.walk(fn.body))
+    assigns = [s for s in stmts if isinstance(s, ir.Assign)]
+    unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
+    local = fn.locals
+
+    varied = set(active_params)
+    changed = True
+    while changed:
+        changed = False
+        for s in assigns:
+            if s.target not in varied and any(d and a in varied for a, d in operands(s.value)):
+                varied.add(s.target)
+                changed = True
+        for s in unpacks:
+            if s.src in varied and not set(s.targets) <= varied:
+                varied |= set(s.targets)
+                changed = True
+
+    useful = {fn.out}
+    changed = True
+    while changed:
+        changed = False
+        for s in assigns:
+            if s.target in useful:
+                for a, d in operands(s.value):
+                    if d and a in varied and a not in useful:
+                        useful.add(a)
+                        changed = True
+        for s in unpacks:
+            if set(s.targets) & useful and s.src in varied and s.src not in useful:
+                useful.add(s.src)
+                changed = True
+
+    lists = _sequences(set(), assigns, [], (ir.Pack, ir.Append), through_index=False)
+    checker = _Checker(parsed, varied & local)
+    for s in stmts:
+        checker.statement(s, lists)
+    seqs = _sequences(set(fn.params), assigns, unpacks, (ir.Pack, ir.Append, ir.Call), through_index=True)
+    return Activity(varied, useful, varied & useful, seqs)
+
+
+def _sequences(seqs: set[str], assigns: list, unpacks: list, makers: tuple,
+               through_index: bool) -> set[str]:
+    """Variables that may hold a tuple or list: made by ``makers``, or copied or indexed from one."""
+    changed = True
+    while changed:
+        changed = False
+        for s in assigns:
+            v = s.value
+            if s.target not in seqs and (
+                    isinstance(v, makers)
+                    or (isinstance(v, ir.Copy) and v.src in seqs)
+                    or (through_index and isinstance(v, ir.Index) and v.value in seqs)):
+                seqs.add(s.target)
+                changed = True
+        for s in unpacks:
+            if s.src in seqs and not set(s.targets) <= seqs:
+                seqs |= set(s.targets)
+                changed = True
+    return seqs
+
+
+class _Checker:
+    """Refuses the non-differentiable uses of varied values, with their line."""
+
+    def __init__(self, parsed: Parsed, varied: set[str]):
+        self.p, self.where, self.varied = parsed, parsed.where, varied
+        self.line = 0
+
+    def refuse(self, construct: str, hint: str):
+        return self.where.refuse(construct, self.line, hint)
+
+    def statement(self, s, lists: set[str]) -> None:
+        self.line = s.line
+        if isinstance(s, (ir.If, ir.While)):
+            self.expr(s.test, test=True)
+        elif isinstance(s, ir.Effect):
+            for child in ast.iter_child_nodes(s.node):
+                if isinstance(child, ast.expr):
+                    self.expr(child, test=True)
+        elif isinstance(s, ir.Assign):
+            v = s.value
+            if isinstance(v, ir.Opaque):
+                if self.expr(v.expr, test=False):
+                    raise self.refuse(f"the expression {ast.unparse(v.expr)!r} on a differentiated "
+                                      "value", "write it with adcompare.numpy functions and operators")
+            elif isinstance(v, ir.Op):
+                varied_ops = [a for a, d in zip(v.args, v.diff) if d and a in self.varied]
+                if varied_ops and (v.prim.vjps is None or v.prim.jvps is None):
+                    raise self.refuse(f"the primitive {v.prim.name} on a differentiated value",
+                                      f"{v.prim.name} has no derivative rule in adcompare.rules; "
+                                      "apply it to constants only")
+                if v.prim.name in _ELEMENTWISE and not v.seq:
+                    if any(isinstance(a, str) and a in lists and a in self.varied for a in v.args):
+                        raise self.refuse("arithmetic on a list or tuple of differentiated values",
+                                          "operators on lists concatenate or repeat them; use "
+                                          "anp.concatenate or anp.stack")
+                for name, param in v.params.items():
+                    if self.expr(param, test=False):
+                        raise self.refuse(f"the parameter {name}= computed from a differentiated value",
+                                          "parameters such as axis and shape must be constants")
+            elif isinstance(v, ir.Index):
+                if self.expr(v.index, test=False):
+                    raise self.refuse("a differentiated value used as an index",
+                                      "indices must be constants or integers computed from constants")
+            elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
+                if not is_user_function(v.func):
+                    raise self.refuse(f"a call to {v.func!r} on a differentiated value",
+                                      "it is neither a vocabulary primitive nor a function with source")
+
+    def expr(self, node: ast.AST, test: bool) -> bool:
+        """Does ``node`` vary? Refuses non-differentiable uses outside tests."""
+        if isinstance(node, ast.Name):
+            return node.id in self.varied
+        if isinstance(node, (ast.Constant, ast.JoinedStr)):
+            return False
+        if isinstance(node, ast.Compare):
+            for n in [node.left, *node.comparators]:
+                self.expr(n, test=True)
+            return False
+        if isinstance(node, ast.BoolOp):
+            if any([self.expr(v, test) for v in node.values]) and not test:
+                raise self.refuse("and/or on a differentiated value", "use anp.where, or an if statement")
+            return False
+        if isinstance(node, ast.UnaryOp):
+            varies = self.expr(node.operand, test)
+            if isinstance(node.op, ast.Not):
+                return False
+            if isinstance(node.op, ast.Invert) and varies and not test:
+                raise self.refuse("~ on a differentiated value", "it has no derivative")
+            return varies
+        if isinstance(node, ast.BinOp):
+            varies = self.expr(node.left, test) | self.expr(node.right, test)
+            if type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult):
+                return varies
+            if varies and not test:
+                raise self.refuse(f"the operator {_op_symbol(node.op)} on a differentiated value",
+                                  "it has no derivative; apply it to constants, or to integers")
+            return False
+        if isinstance(node, ast.Call):
+            return self.call(node, test)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in self.p.locals:
+                varies = node.value.id in self.varied
+                if node.attr in CONSTANT_ATTRIBUTES:
+                    return False
+                if node.attr == "T":
+                    return varies
+                if varies and not test:
+                    raise self.refuse(f"the attribute .{node.attr} of a differentiated value",
+                                      "use adcompare.numpy functions")
+                return False
+            return self.expr(node.value, test) if not isinstance(node.value, ast.Name) else False
+        if isinstance(node, ast.Subscript):
+            if self.expr(node.slice, test=test) and not test:
+                raise self.refuse("a differentiated value used as an index",
+                                  "indices must be constants or integers computed from constants")
+            return self.expr(node.value, test)
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test, test=True)
+            return self.expr(node.body, test) | self.expr(node.orelse, test)
+        varies = False
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                varies |= self.expr(child, test)
+        return varies
+
+    def call(self, node: ast.Call, test: bool) -> bool:
+        args = list(node.args) + [k.value for k in node.keywords]
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in self.p.locals:
+            varies = any([self.expr(a, test) for a in args]) | (func.value.id in self.varied)
+            if func.attr in METHODS:
+                return varies
+            if varies and not test:
+                raise self.refuse(f"the method .{func.attr}() on a differentiated value",
+                                  "use adcompare.numpy functions; methods are not differentiated")
+            return False
+        obj = self.p.resolve(func)
+        vocab = classify(obj) if obj is not MISSING else None
+        varies = any([self.expr(a, test) for a in args])
+        if vocab is not None:
+            if vocab.kind == "op":
+                return varies
+            if vocab.kind == "nondiff" and varies and not test:
+                name = getattr(obj, "__name__", "it")
+                hint = ("use anp.minimum / anp.maximum" if name in ("min", "max")
+                        else "it cuts the derivative; keep the value as it is")
+                raise self.refuse(f"{name}() of a differentiated value", hint)
+            return False
+        if is_user_function(obj):
+            return varies
+        if varies and not test:
+            raise self.refuse(f"a call to {ast.unparse(func)}, which is neither a vocabulary primitive "
+                              "nor a function with source, on a differentiated value",
+                              "use adcompare.numpy (import adcompare.numpy as anp) or a Python function "
+                              "defined with def")
+        return False
+
+
+def _op_symbol(op: ast.operator) -> str:
+    return {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+            ast.LShift: "<<", ast.RShift: ">>"}.get(type(op), type(op).__name__)

@@ -1,0 +1,116 @@
+"""The SCT engine: JAX's ``jvp`` and ``vjp`` on top of generated code.
+
+Contract: :class:`SCTEngine` implements the :class:`adcompare.engine.Engine`
+interface (``jvp(f, primals, tangents)``, ``vjp(f, *primals)``, JAX's
+signatures) by transforming ``f``'s source once per (function, mode,
+differentiated positions) and calling the generated functions; the rest of
+the interface comes from the base class. ``source(f, mode)`` returns the
+generated code as text.
+
+Derivative functions are differentiated again by running the generated code on
+the overloading engine's boxes (dual numbers or a tape): the generated code is
+made of vocabulary primitives and Python, so this is exact. That is how
+``grad(grad(f))``, ``hessian`` and ``hvp`` work; SCT does not transform its own
+output a second time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from adcompare.engine import Engine, check_tangents, float0_zeros, partial_args
+from adcompare.engines.overloading import OverloadingEngine
+from adcompare.engines.sct import codegen, runtime, transform
+from adcompare.primitives import is_float, shape
+
+_PARTIAL_CODE = partial_args(lambda: None, (), ()).__code__
+_PLUMBING = {os.path.abspath(inspect.getfile(Engine))}
+_ENGINES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...]]:
+    """See through the base class's ``partial_args``: (function, all arguments, positions)."""
+    args, nums = list(primals), tuple(range(len(primals)))
+    while getattr(f, "__code__", None) is _PARTIAL_CODE:
+        cells = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__)))
+        outer = list(cells["args"])
+        for i, x in zip(cells["nums"], args):
+            outer[i] = x
+        nums = tuple(cells["nums"][k] for k in nums)
+        f, args = cells["f"], outer
+    return f, args, nums
+
+
+def _is_plumbing(f: Callable) -> bool:
+    """A derivative made by an engine (grad_f, jacrev's jac, generated code): not user source."""
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return False
+    filename = code.co_filename
+    return (filename.startswith(codegen.FILENAME_PREFIX) or os.path.abspath(filename) in _PLUMBING
+            or os.path.abspath(filename).startswith(_ENGINES_DIR + os.sep))
+
+
+class SCTEngine(Engine):
+    name = "sct"
+
+    def __init__(self):
+        self._boxes = OverloadingEngine()
+
+    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+        check_tangents(primals, tangents)
+        fn, args, nums = _unwrap(f, primals)
+        if _is_plumbing(fn):
+            return self._boxes.jvp(f, primals, tangents)
+        active = tuple(k for k, x in zip(nums, primals) if is_float(x))
+        entry = transform.transform(fn, "forward", active)
+        dots = dict(zip(nums, tangents))
+        call_args = []
+        for k, x in enumerate(args):
+            call_args.append(x)
+            if k in active:
+                call_args.append(dots[k])
+        y, y_dot = entry.functions["jvp"](*call_args)
+        return y, runtime.final_bar(y_dot, y)
+
+    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+        fn, args, nums = _unwrap(f, primals)
+        if _is_plumbing(fn):
+            return self._boxes.vjp(f, *primals)
+        active = tuple(k for k, x in zip(nums, primals) if is_float(x))
+        entry = transform.transform(fn, "reverse", active)
+        y, residuals = entry.functions["fwd"](*args)
+        bwd = entry.functions["bwd"]
+
+        def f_vjp(y_bar):
+            if shape(y_bar) != shape(y):
+                raise ValueError(
+                    f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y)}")
+            bars = dict(zip(active, bwd(residuals, y_bar)))
+            return tuple(runtime.final_bar(bars[k], x) if k in bars else float0_zeros(x)
+                         for k, x in zip(nums, primals))
+
+        return y, f_vjp
+
+    def source(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0) -> str:
+        """The generated Python source of ``f`` in ``mode`` ("forward" or "reverse").
+
+        Args:
+            f: a natural-form function.
+            mode: "forward" (``<f>_jvp``) or "reverse" (``<f>_fwd`` and ``<f>_bwd``).
+            argnums: the differentiated parameters, an int or a tuple (default 0).
+        """
+        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        return transform.source(f, mode, nums)
+
+    def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):
+        """Transform (or fetch from the cache) and return the generated functions' entry."""
+        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        return transform.transform(f, mode, nums)
+
+    @staticmethod
+    def clear_cache() -> None:
+        transform.clear_cache()

@@ -1,0 +1,41 @@
+"""SCTError: what the source transformation refuses, and where.
+
+Contract: a refusal is raised while transforming, before any user code runs. Its
+message names the construct, the function, the file and the line, and gives a
+hint for rewriting the code. The attributes carry the same facts for tests.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+
+class SCTError(Exception):
+    """A construct the SCT engine does not differentiate (it refuses rather than guess)."""
+
+    def __init__(self, construct: str, function: str, filename: str, line: int, hint: str):
+        self.construct, self.function, self.filename, self.line, self.hint = (
+            construct, function, filename, line, hint)
+        super().__init__(
+            f"{construct} is not supported by the SCT engine\n"
+            f"  in function {function!r}, {filename}, line {line}\n"
+            f"  hint: {hint}")
+
+
+@dataclass(frozen=True)
+class Where:
+    """A function's place in its file: turns a parsed node into a file line."""
+
+    function: str
+    filename: str
+    first_line: int  # the file line of the first line of the parsed source
+
+    def line(self, node: ast.AST | int | None) -> int:
+        if isinstance(node, int):
+            return node
+        lineno = getattr(node, "lineno", 1) if node is not None else 1
+        return self.first_line + lineno - 1
+
+    def refuse(self, construct: str, node: ast.AST | int | None, hint: str) -> SCTError:
+        return SCTError(construct, self.function, self.filename, self.line(node), hint)

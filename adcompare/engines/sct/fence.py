@@ -1,0 +1,124 @@
+"""Fence: refuse unsupported syntax up front.
+
+Contract: :func:`check` walks a function's ``ast`` before anything else looks at
+it and raises :class:`SCTError` on the first construct outside the supported
+subset, naming it with its line and a hint. What passes the fence may still be
+refused later, when it depends on what is differentiated (a ``float()`` of an
+active value, a call to a function without source with active arguments); the
+fence only judges syntax.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from adcompare.engines.sct.errors import Where
+
+_REFUSED: dict[type, tuple[str, str]] = {
+    ast.Try: ("try/except", "move the exception handling out of the differentiated function"),
+    ast.With: ("with", "move the context manager out of the differentiated function"),
+    ast.AsyncWith: ("async with", "differentiate synchronous code"),
+    ast.AsyncFor: ("async for", "differentiate synchronous code"),
+    ast.AsyncFunctionDef: ("async def", "differentiate synchronous code"),
+    ast.Await: ("await", "differentiate synchronous code"),
+    ast.Yield: ("yield", "return the value instead of yielding it"),
+    ast.YieldFrom: ("yield from", "return the value instead of yielding it"),
+    ast.Lambda: ("lambda", "define the function with def at module level"),
+    ast.FunctionDef: ("a nested def", "define the function at module level and call it"),
+    ast.ClassDef: ("class", "define classes outside the differentiated function"),
+    ast.Global: ("global", "pass the value in and return the result: globals are read-only"),
+    ast.Nonlocal: ("nonlocal", "pass the value in and return the result: closure variables are "
+                               "read-only"),
+    ast.Delete: ("del", "let the variable go out of scope instead"),
+    ast.Import: ("import inside the function", "import at module level"),
+    ast.ImportFrom: ("import inside the function", "import at module level"),
+    ast.NamedExpr: ("the walrus operator :=", "assign in a statement of its own"),
+    ast.ListComp: ("list comprehension", "write a for loop that appends to a list"),
+    ast.SetComp: ("set comprehension", "write a for loop"),
+    ast.DictComp: ("dict comprehension", "write a for loop"),
+    ast.GeneratorExp: ("generator expression", "write a for loop"),
+    ast.Dict: ("dict display", "use a tuple, or separate variables"),
+    ast.Set: ("set display", "use a tuple"),
+    ast.Starred: ("starred expression (*x)", "pass the elements one by one"),
+}
+if hasattr(ast, "Match"):
+    _REFUSED[ast.Match] = ("match", "use if/elif/else")
+if hasattr(ast, "TryStar"):
+    _REFUSED[ast.TryStar] = ("try/except*", "move the exception handling out of the function")
+
+_AUG_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
+
+
+def check(fn: ast.FunctionDef, where: Where) -> None:
+    """Raise SCTError on the first unsupported construct of ``fn``."""
+    args = fn.args
+    if args.vararg or args.kwarg:
+        raise where.refuse("*args / **kwargs parameters", fn, "name every parameter")
+    if args.kwonlyargs:
+        raise where.refuse("keyword-only parameters", fn, "make them ordinary parameters")
+    for stmt in fn.body:
+        for node in ast.walk(stmt):
+            _check_node(node, where)
+
+
+def _check_node(node: ast.AST, where: Where) -> None:
+    refused = _REFUSED.get(type(node))
+    if refused:
+        raise where.refuse(refused[0], node, refused[1])
+    if isinstance(node, (ast.For, ast.While)) and node.orelse:
+        raise where.refuse(f"{type(node).__name__.lower()}/else", node,
+                           "use a flag variable set before break")
+    if isinstance(node, ast.For) and not isinstance(node.target, ast.Name):
+        raise where.refuse("a for loop target that is not a single name", node,
+                           "iterate over range(len(x)) and index, e.g. x[i]")
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            _check_target(target, where)
+        if isinstance(node, ast.AugAssign) and not isinstance(node.op, _AUG_OPS):
+            raise where.refuse(f"augmented assignment {type(node.op).__name__}=", node,
+                               "write the operation out")
+        if isinstance(node, ast.AnnAssign) and node.value is None:
+            raise where.refuse("an annotation without a value", node, "assign a value")
+    if isinstance(node, ast.Expr) and not _allowed_expression_statement(node.value):
+        raise where.refuse("an expression statement (a call for its side effect)", node,
+                           "assign the result to a variable; side effects are not differentiated")
+    if isinstance(node, ast.Call):
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise where.refuse("a call with *args or **kwargs", node, "pass the arguments one by one")
+
+
+def _check_target(target: ast.expr, where: Where) -> None:
+    if isinstance(target, ast.Name):
+        return
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for t in target.elts:
+            _check_target(t, where)
+        return
+    if isinstance(target, ast.Subscript):
+        raise where.refuse("an in-place write into an array (x[i] = ...)", target,
+                           "build a new array instead, e.g. with anp.concatenate, anp.stack or "
+                           "anp.where")
+    if isinstance(target, ast.Attribute):
+        raise where.refuse("an attribute assignment (obj.attr = ...)", target,
+                           "keep the value in a local variable")
+    raise where.refuse(f"assignment to {type(target).__name__}", target, "assign to a name")
+
+
+def _allowed_expression_statement(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):  # a docstring, or ...
+        return True
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
+            and len(value.args) == 1 and not value.keywords)
+
+
+def assigned_names(fn: ast.FunctionDef) -> set[str]:
+    """Names ``fn`` assigns (its locals, parameters aside)."""
+    out = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \
+                and isinstance(node.value, ast.Call):
+            out.add(node.value.func.value.id)  # seq.append(x) rebinds seq
+    return out

@@ -1,0 +1,205 @@
+"""Forward transform: tangent statements interleaved with the primal ones.
+
+Contract: :func:`forward` turns a normalized function into the ``ast`` of
+``<name>_jvp(p0, p0_dot, p1, ...)``: every differentiated parameter is
+followed by its tangent, and the function returns ``(out, out_dot)``. Each
+active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
+operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
+:mod:`templates` or calling the rule table; inactive statements are copied
+unchanged; control flow is the primal's own. Calls to other user functions
+call their generated ``_jvp``. Zero tangents are real zeros of the right shape.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+from adcompare.engines.sct import codegen as cg
+from adcompare.engines.sct import ir, templates
+from adcompare.engines.sct.activity import Activity
+from adcompare.engines.sct.codegen import Linker
+from adcompare.engines.sct.naming import Namer
+
+
+def forward(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
+            active_params: tuple[int, ...], scalars: set[str]) -> ast.FunctionDef:
+    return _Forward(fn, act, namer, linker, scalars).function(active_params)
+
+
+def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
+    """The right-hand side as the primal computes it."""
+    if isinstance(value, ir.Copy):
+        return ir.atom_ast(value.src)
+    if isinstance(value, (ir.Op, ir.Call)):
+        return copy.deepcopy(value.primal)
+    if isinstance(value, ir.Pack):
+        elts = [ir.atom_ast(a) for a in value.elts]
+        return ast.List(elts, ast.Load()) if value.kind == "list" else cg.tuple_(elts)
+    if isinstance(value, ir.Append):
+        return cg.add(cg.load(value.seq), ast.List([ir.atom_ast(value.elt)], ast.Load()))
+    if isinstance(value, ir.Index):
+        return ast.Subscript(ir.atom_ast(value.value), copy.deepcopy(value.index), ast.Load())
+    return copy.deepcopy(value.expr)  # Opaque
+
+
+def is_scalar(a: ir.Atom, scalars: set[str]) -> bool:
+    """Is ``a`` a Python number, so broadcasting against it keeps the other operand's shape?"""
+    return (isinstance(a, ir.Const) and isinstance(a.value, (int, float))) or a in scalars
+
+
+class _Forward:
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+        self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+
+    def dot(self, a: ir.Atom) -> ast.expr:
+        return cg.load(self.namer.dot(a))
+
+    def zeros(self, a: ir.Atom) -> ast.expr:
+        if isinstance(a, ir.Const):
+            return cg.const(0.0)
+        return cg.call(self.link.helper("zeros"), cg.load(a))
+
+    def tangent_of(self, a: ir.Atom) -> ast.expr:
+        return self.dot(a) if self.act.has(a) else self.zeros(a)
+
+    def function(self, active_params: tuple[int, ...]) -> ast.FunctionDef:
+        fn = self.fn
+        args = []
+        start = []
+        for k, p in enumerate(fn.params):
+            args.append(ast.arg(p))
+            if k in active_params:
+                args.append(ast.arg(self.namer.dot(p)))
+            elif p in self.act.active:  # not differentiated, but later given a varied value
+                start.append(cg.assign(self.namer.dot(p), self.zeros(p)))
+        body = start + self.block(fn.body)
+        ret = cg.tuple_([cg.load(fn.out), self.tangent_of(fn.out)])
+        body.append(ast.Return(ret))
+        return ast.FunctionDef(f"{fn.name}_jvp", ast.arguments([], args, None, [], [], None, []),
+                               body, [], None)
+
+    def block(self, stmts: list) -> list[ast.stmt]:
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s) -> list[ast.stmt]:
+        if isinstance(s, ir.Assign):
+            return self.assign(s)
+        if isinstance(s, ir.Unpack):
+            primal = cg.assign(s.targets, ir.atom_ast(s.src))
+            live = [t for t in s.targets if t in self.act.active]
+            if not live:
+                return [primal]
+            if self.act.has(s.src):
+                names = [self.namer.dot(t) if t in self.act.active else self.namer.fresh("_")
+                         for t in s.targets]
+                return [cg.assign(names, self.dot(s.src)), primal]
+            return [primal] + [cg.assign(self.namer.dot(t), self.zeros(t)) for t in live]
+        if isinstance(s, ir.If):
+            return [ast.If(copy.deepcopy(s.test), cg.body(self.block(s.body)),
+                           self.block(s.orelse))]
+        if isinstance(s, ir.For):
+            return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(self.block(s.body)), [])]
+        if isinstance(s, ir.While):
+            return [ast.While(copy.deepcopy(s.test), cg.body(self.block(s.body)), [])]
+        if isinstance(s, ir.Break):
+            return [ast.Break()]
+        if isinstance(s, ir.Effect):
+            return [copy.deepcopy(s.node)]
+        raise TypeError(s)
+
+    def assign(self, s: ir.Assign) -> list[ast.stmt]:
+        t, v = s.target, s.value
+        primal = cg.assign(t, primal_value(v, self.link))
+        if t not in self.act.active:
+            return [primal]
+        if isinstance(v, ir.Call):
+            return self.call(s)
+        varied = [a for a, _ in _operands(v) if self.act.has(a)]
+        if not varied:
+            return [primal, cg.assign(self.namer.dot(t), self.zeros(ir.Const(0.0)) if (
+                isinstance(v, ir.Copy) and isinstance(v.src, ir.Const)) else self.zeros(t))]
+        clobbers = t in [a for a, _ in _operands(v)]
+        tangent, reads_ans, reads_operand = self.tangent(v, cg.load(t), t)
+        if clobbers and reads_ans and reads_operand:
+            tmp = self.namer.temp()
+            tangent, _, _ = self.tangent(v, cg.load(tmp), t)
+            return [cg.assign(tmp, primal_value(v, self.link)),
+                    cg.assign(self.namer.dot(t), tangent), cg.assign(t, cg.load(tmp))]
+        dot = cg.assign(self.namer.dot(t), tangent)
+        return [dot, primal] if clobbers and reads_operand else [primal, dot]
+
+    def tangent(self, v: ir.Expr, ans: ast.expr, target: str) -> tuple[ast.expr, bool, bool]:
+        """The tangent expression, whether it reads the result, and whether it reads ``target``."""
+        if isinstance(v, ir.Copy):
+            return self.dot(v.src), False, False
+        if isinstance(v, ir.Pack):
+            elts = [self.tangent_of(a) for a in v.elts]
+            expr = ast.List(elts, ast.Load()) if v.kind == "list" else cg.tuple_(elts)
+            return expr, False, target in v.elts
+        if isinstance(v, ir.Append):
+            return cg.add(self.dot(v.seq), ast.List([self.tangent_of(v.elt)], ast.Load())), False, False
+        if isinstance(v, ir.Index):
+            return ast.Subscript(self.dot(v.value), copy.deepcopy(v.index), ast.Load()), False, False
+        return self.op_tangent(v, ans, target)
+
+    def op_tangent(self, v: ir.Op, ans: ast.expr, target: str) -> tuple[ast.expr, bool, bool]:
+        name = v.prim.name
+        params = {k: copy.deepcopy(p) for k, p in v.params.items()}
+        if v.seq:
+            seq = v.args[0]
+            expr = cg.call(self.link.helper("seq_jvp"), cg.load(self.link.primitive(v.prim)),
+                           self.dot(seq), ans, cg.load(seq),
+                           ast.Dict([cg.const(k) for k in params], list(params.values())))
+            return expr, True, seq == target
+        live = [i for i, (a, d) in enumerate(zip(v.args, v.diff)) if d and self.act.has(a)]
+        parts, reads_ans, reads_operand = [], False, False
+        for i in live:
+            text = templates.template(templates.JVP, name, i)
+            if text is None:
+                rule = ast.Subscript(cg.load(self.link.rules(v.prim, "jvps")), cg.const(i), ast.Load())
+                parts.append(cg.call(rule, self.dot(v.args[i]), ans, *map(ir.atom_ast, v.args), **params))
+                reads_ans, reads_operand = True, reads_operand or target in v.args
+                continue
+            used = templates.uses(text)
+            mapping = {"t": self.dot(v.args[i]), "ans": ans}
+            for k, a in enumerate(v.args):
+                mapping[templates.operand_name(k)] = ir.atom_ast(a)
+            for h in used & set(templates.HELPERS):
+                mapping[h] = cg.load(self.link.helper(h))
+            expr = templates.instantiate(text, mapping)
+            reads_ans |= "ans" in used
+            reads_operand |= any(templates.operand_name(k) in used and a == target
+                                 for k, a in enumerate(v.args))
+            if name in templates.LONE_JVP_BROADCAST and len(live) == 1 \
+                    and not is_scalar(v.args[1 - i], self.scalars):
+                expr = cg.call(self.link.helper("broadcast"), expr, ans)
+                reads_ans = True
+            parts.append(expr)
+        expr = parts[0]
+        for part in parts[1:]:
+            expr = cg.add(expr, part)
+        return expr, reads_ans, reads_operand
+
+    def call(self, s: ir.Assign) -> list[ast.stmt]:
+        v = s.value
+        active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+        t = s.target
+        if not active:
+            return [cg.assign(t, primal_value(v, self.link)), cg.assign(self.namer.dot(t), self.zeros(t))]
+        jvp = self.link.callee(v.func, "forward", active, "jvp")
+        args = []
+        for k, a in enumerate(v.args):
+            args.append(ir.atom_ast(a))
+            if k in active:
+                args.append(self.dot(a))
+        return [cg.assign([t, self.namer.dot(t)], cg.call(jvp, *args))]
+
+
+def _operands(v: ir.Expr):
+    from adcompare.engines.sct.activity import operands
+
+    return [(a, d) for a, d in operands(v) if d]

@@ -1,0 +1,222 @@
+"""The normalized program: A-normal form over structured control flow.
+
+Contract: after :mod:`normalize`, a function is a list of statements whose
+expressions have atoms (a variable name or a literal :class:`Const`) as
+operands. Every differentiable step is one :class:`Assign`; what cannot be
+differentiated (comparisons, ``len``, constants, indices, parameters such as
+``axis``) is kept as an ``ast`` expression, evaluated as written, and read by
+name. Jumps (``break``, and ``raise``) sit last on their path, returns are
+gone (the function's value is the variable ``Function.out``), and ``for``
+loops run over a range object held in a variable.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from types import FunctionType
+from typing import Any
+
+from adcompare.primitives import Primitive
+
+
+@dataclass(frozen=True)
+class Const:
+    """A literal operand: a number, ``None``, a string, ``True`` ..."""
+
+    value: Any
+
+
+Atom = str | Const
+
+
+def is_var(a: Atom) -> bool:
+    return isinstance(a, str)
+
+
+def atom_ast(a: Atom) -> ast.expr:
+    return ast.Name(a, ast.Load()) if isinstance(a, str) else ast.Constant(a.value)
+
+
+def names_in(node: ast.AST | None) -> set[str]:
+    """The names an ``ast`` expression reads."""
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+# --- right-hand sides --------------------------------------------------------
+
+
+@dataclass
+class Copy:
+    src: Atom
+
+
+@dataclass
+class Op:
+    """One primitive: ``prim(*args, **params)``, written as ``primal``."""
+
+    prim: Primitive
+    args: list[Atom]
+    params: dict[str, ast.expr]  # non-differentiable, evaluated as written
+    primal: ast.expr  # the operation as the user wrote it, over the atoms
+    diff: tuple[bool, ...]  # which operand positions have a derivative
+    seq: bool = False  # the operands are the elements of the one sequence args[0]
+
+
+@dataclass
+class Pack:
+    """A tuple or list display ``(a, b)`` / ``[a, b]``."""
+
+    elts: list[Atom]
+    kind: str  # "tuple" or "list"
+
+
+@dataclass
+class Append:
+    """``seq.append(elt)``, kept as the value ``seq + [elt]``."""
+
+    seq: str
+    elt: Atom
+
+
+@dataclass
+class Index:
+    """``value[index]`` on an array (the getitem primitive) or a tuple or list."""
+
+    value: Atom
+    index: ast.expr  # the subscript as written (slices included)
+
+
+@dataclass
+class Call:
+    """A call to another user function, transformed recursively."""
+
+    func: FunctionType
+    args: list[Atom]  # bound to its parameters, in order
+    primal: ast.expr  # the call as written, over the atoms
+
+
+@dataclass
+class Opaque:
+    """A non-differentiable expression, evaluated as written (``len(x)``, ``i < n``)."""
+
+    expr: ast.expr
+
+
+Expr = Copy | Op | Pack | Append | Index | Call | Opaque
+
+
+# --- statements ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Assign:
+    target: str
+    value: Expr
+    line: int
+    text: str  # the user's statement this step comes from, for comments
+
+
+@dataclass(eq=False)
+class Unpack:
+    targets: list[str]
+    src: Atom
+    line: int
+    text: str
+
+
+@dataclass(eq=False)
+class If:
+    test: ast.expr
+    body: list
+    orelse: list
+    line: int
+
+
+@dataclass(eq=False)
+class For:
+    target: str
+    iterable: str  # a variable holding a range object
+    body: list
+    line: int
+    has_break: bool = False
+
+
+@dataclass(eq=False)
+class While:
+    test: ast.expr
+    body: list
+    line: int
+    has_break: bool = False
+
+
+@dataclass(eq=False)
+class Break:
+    line: int
+
+
+@dataclass(eq=False)
+class Effect:
+    """``assert`` or ``raise``: run in the forward sweep only."""
+
+    node: ast.stmt
+    line: int
+
+
+Stmt = Assign | Unpack | If | For | While | Break | Effect
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[str]
+    body: list
+    out: str  # the variable holding the return value at the end of body
+    locals: set[str] = field(default_factory=set)  # parameters, assigned names, temporaries
+    temps: set[str] = field(default_factory=set)  # single-use temporaries made by normalize
+    extra_globals: dict[str, Any] = field(default_factory=dict)  # defaults bound at transform time
+
+
+def walk(block: list):
+    """Every statement of ``block``, nested blocks included, in program order."""
+    for s in block:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.body)
+            yield from walk(s.orelse)
+        elif isinstance(s, (For, While)):
+            yield from walk(s.body)
+
+
+def targets(s) -> list[str]:
+    if isinstance(s, Assign):
+        return [s.target]
+    if isinstance(s, Unpack):
+        return list(s.targets)
+    if isinstance(s, For):
+        return [s.target]
+    return []
+
+
+def reads(value: Expr) -> set[str]:
+    """The variables a right-hand side reads (local or global)."""
+    if isinstance(value, Copy):
+        return {value.src} if is_var(value.src) else set()
+    if isinstance(value, Op):
+        out = {a for a in value.args if is_var(a)}
+        for p in value.params.values():
+            out |= names_in(p)
+        return out
+    if isinstance(value, Pack):
+        return {a for a in value.elts if is_var(a)}
+    if isinstance(value, Append):
+        return {value.seq} | ({value.elt} if is_var(value.elt) else set())
+    if isinstance(value, Index):
+        return ({value.value} if is_var(value.value) else set()) | names_in(value.index)
+    if isinstance(value, Call):
+        return {a for a in value.args if is_var(a)}
+    if isinstance(value, Opaque):
+        return names_in(value.expr)
+    raise TypeError(value)

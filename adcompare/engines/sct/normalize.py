@@ -1,0 +1,499 @@
+"""Normalize: desugar a parsed function and put it into A-normal form (:mod:`ir`).
+
+Contract: :func:`normalize` returns an :class:`ir.Function` computing the same
+values as the source, in which
+
+* nested expressions are split into single steps on fresh temporaries
+  (``y = 0.5 * (y + x / y)`` becomes ``_t1 = x / y``, ``_t2 = y + _t1``,
+  ``y = 0.5 * _t2``); augmented, chained and tuple assignments are split too;
+* jumps are last on their path: code after an ``if`` that may ``break`` or
+  ``return`` moves into the branches that fall through; ``continue`` becomes
+  the end of the loop body; a ``return`` inside a loop sets the output, a flag
+  and breaks, and the flag is tested after each enclosing loop;
+* returns are gone: the value is left in ``Function.out``;
+* ``for`` loops run over a range object in a variable (an array or tuple is
+  iterated by index), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
+* conditional expressions become ``if`` statements.
+
+Tests, indices and parameters such as ``axis=`` stay ``ast`` expressions,
+evaluated as written. Calls are classified here: vocabulary (an ``ir.Op``),
+other user functions (``ir.Call``), and everything else (``ir.Opaque``, whose
+use on differentiated values :mod:`activity` refuses).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import inspect
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, is_user_function
+
+_ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
+          ast.Pow: "power", ast.MatMult: "matmul"}
+_JUMPS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
+
+
+def normalize(parsed: Parsed, namer: Namer) -> ir.Function:
+    return _Normalizer(parsed, namer).run()
+
+
+# --------------------------------------------------------------------------
+# Jumps to the end of their paths (on the ast, before A-normal form)
+
+
+def _may_jump(block: list) -> bool:
+    """Can some path through ``block`` leave it by a jump (loops keep their own)?"""
+    for s in block:
+        if isinstance(s, _JUMPS):
+            return True
+        if isinstance(s, ast.If) and (_may_jump(s.body) or _may_jump(s.orelse)):
+            return True
+    return False
+
+
+def _always_jumps(block: list) -> bool:
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, _JUMPS):
+        return True
+    return isinstance(last, ast.If) and _always_jumps(last.body) and _always_jumps(last.orelse)
+
+
+def _append_rest(block: list, rest: list) -> list:
+    """``block`` followed by ``rest`` on every path that falls through."""
+    if not block:
+        return copy.deepcopy(rest)
+    last = block[-1]
+    if isinstance(last, _JUMPS):
+        return block
+    if isinstance(last, ast.If) and _may_jump([last]):
+        last.body = _append_rest(last.body, rest)
+        last.orelse = _append_rest(last.orelse, rest)
+        return block
+    return block + copy.deepcopy(rest)
+
+
+def restructure(block: list) -> list:
+    """Move the code after a possible jump into the branches that fall through."""
+    out = []
+    for i, s in enumerate(block):
+        if isinstance(s, ast.If):
+            s.body, s.orelse = restructure(s.body), restructure(s.orelse)
+            if _may_jump([s]):
+                rest = restructure(block[i + 1:])
+                if rest:
+                    s.body, s.orelse = _append_rest(s.body, rest), _append_rest(s.orelse, rest)
+                out.append(s)
+                return out
+        elif isinstance(s, (ast.For, ast.While)):
+            s.body = _drop_tail_continue(restructure(s.body))
+        out.append(s)
+        if isinstance(s, _JUMPS):
+            return out  # what follows is dead code
+    return out
+
+
+def _drop_tail_continue(block: list) -> list:
+    if not block:
+        return block
+    last = block[-1]
+    if isinstance(last, ast.Continue):
+        return block[:-1]
+    if isinstance(last, ast.If):
+        last.body, last.orelse = _drop_tail_continue(last.body), _drop_tail_continue(last.orelse)
+    return block
+
+
+def _has_return(block: list) -> bool:
+    return any(isinstance(n, ast.Return) for s in block for n in ast.walk(s))
+
+
+def _lower_loop_returns(block: list, in_loop: bool, out: str, flag: str) -> list:
+    """``return v`` inside loops becomes ``out = v; flag = True; break`` plus tests after loops."""
+    new = []
+    for s in block:
+        if isinstance(s, ast.Return) and in_loop:
+            value = s.value if s.value is not None else ast.Constant(None)
+            new += [_located(ast.Assign([ast.Name(out, ast.Store())], value), s),
+                    _located(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(True)), s),
+                    _located(ast.Break(), s)]
+            continue
+        if isinstance(s, ast.If):
+            s.body = _lower_loop_returns(s.body, in_loop, out, flag)
+            s.orelse = _lower_loop_returns(s.orelse, in_loop, out, flag)
+        elif isinstance(s, (ast.For, ast.While)) and _has_return(s.body):
+            s.body = _lower_loop_returns(s.body, True, out, flag)
+            jump = ast.Break() if in_loop else ast.Return(ast.Name(out, ast.Load()))
+            new += [s, _located(ast.If(ast.Name(flag, ast.Load()), [_located(jump, s)], []), s)]
+            continue
+        new.append(s)
+    return new
+
+
+def _located(node: ast.AST, like: ast.AST) -> ast.AST:
+    for n in ast.walk(node):
+        ast.copy_location(n, like)
+        n.end_lineno = getattr(like, "end_lineno", None)
+    return node
+
+
+def _loop_has_break(body: list) -> bool:
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, ast.Break):
+            return True
+        if isinstance(s, ast.If):
+            stack += s.body + s.orelse
+    return False
+
+
+def _text(node: ast.stmt) -> str:
+    if isinstance(node, (ast.If, ast.While)):
+        head = f"{type(node).__name__.lower()} {ast.unparse(node.test)}:"
+    elif isinstance(node, ast.For):
+        head = f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}:"
+    else:
+        head = ast.unparse(node)
+    first = head.splitlines()[0] if head else ""
+    return first if len(first) <= 90 else first[:87] + "..."
+
+
+# --------------------------------------------------------------------------
+# A-normal form
+
+
+class _Normalizer:
+    def __init__(self, parsed: Parsed, namer: Namer):
+        self.p, self.where, self.namer = parsed, parsed.where, namer
+        self.out: list = []
+        self.temps: set[str] = set()
+        self.extra: dict = {}
+        self.node: ast.stmt | None = None  # the user statement being normalized
+
+    def run(self) -> ir.Function:
+        body = copy.deepcopy(self.p.tree.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        loops_return = any(isinstance(n, (ast.For, ast.While)) and _has_return(n.body)
+                           for s in body for n in ast.walk(s))
+        if loops_return:
+            out = self.namer.fresh("out")
+            flag = self.namer.fresh("returned")
+            start = _located(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(False)), self.p.tree)
+            body = [start] + _lower_loop_returns(body, False, out, flag)
+        body = restructure(body)
+        if not _always_jumps(body):
+            body = _append_rest(body, [_located(ast.Return(None), body[-1] if body else self.p.tree)])
+        if not loops_return:
+            out = self._output_name(body)
+        self.out_var = out
+        ir_body = self.block(body)
+        fn = ir.Function(self.p.fn.__name__, list(self.p.params), ir_body, out)
+        fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
+        fn.temps = self.temps
+        fn.extra_globals = self.extra
+        self._check_lists(fn)
+        return fn
+
+    def _output_name(self, body: list) -> str:
+        returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+        names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
+        if len(names) == 1 and all(isinstance(r.value, ast.Name) for r in returns) \
+                and next(iter(names)) in self.p.locals:
+            return names.pop()
+        return self.namer.fresh("out")
+
+    # --- statements ---------------------------------------------------------
+
+    def block(self, stmts: list) -> list:
+        saved, self.out = self.out, []
+        for s in stmts:
+            self.stmt(s)
+        result, self.out = self.out, saved
+        return result
+
+    def emit(self, s) -> None:
+        self.out.append(s)
+
+    def line(self) -> int:
+        return self.where.line(self.node)
+
+    def stmt(self, s: ast.stmt) -> None:
+        self.node = s
+        if isinstance(s, ast.Assign):
+            if len(s.targets) == 1:
+                self.assign_to(s.targets[0], s.value)
+            else:
+                value = ir.atom_ast(self.atom(s.value))
+                for target in s.targets:
+                    self.assign_to(target, value)
+        elif isinstance(s, ast.AugAssign):
+            load = ast.Name(s.target.id, ast.Load())
+            self.assign_to(s.target, ast.copy_location(ast.BinOp(load, s.op, s.value), s))
+        elif isinstance(s, ast.AnnAssign):
+            self.assign_to(s.target, s.value)
+        elif isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Call):  # seq.append(x), the one call statement the fence lets by
+                seq = s.value.func.value.id
+                elt = self.atom(s.value.args[0])
+                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), _text(s)))
+        elif isinstance(s, ast.If):
+            self.emit(ir.If(s.test, self.block(s.body), self.block(s.orelse), self.where.line(s)))
+        elif isinstance(s, ast.For):
+            self.for_stmt(s)
+        elif isinstance(s, ast.While):
+            self.emit(ir.While(s.test, self.block(s.body), self.where.line(s), _loop_has_break(s.body)))
+        elif isinstance(s, ast.Break):
+            self.emit(ir.Break(self.line()))
+        elif isinstance(s, ast.Return):
+            value = s.value if s.value is not None else ast.Constant(None)
+            if not (isinstance(value, ast.Name) and value.id == self.out_var):
+                self.assign_to(ast.Name(self.out_var, ast.Store()), value)
+        elif isinstance(s, (ast.Assert, ast.Raise)):
+            self.emit(ir.Effect(s, self.line()))
+        elif isinstance(s, ast.Pass):
+            pass
+        else:  # the fence lets nothing else through
+            raise self.where.refuse(f"the statement {type(s).__name__}", s, "rewrite it")
+
+    def for_stmt(self, s: ast.For) -> None:
+        target, it = s.target.id, s.iter
+        rng = self.namer.numbered("_range")
+        if isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.range:
+            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), _text(s)))
+            head: list = []
+        elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
+              and len(it.args) == 1 and isinstance(it.args[0], ast.Call)
+              and self.p.resolve(it.args[0].func) is builtins.range):
+            backwards = ast.Subscript(it.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), _text(s)))
+            head = []
+        elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
+                and not is_user_function(self.p.resolve(it.func)):
+            raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
+                                    "iterate over range(...) or over an array, and index")
+        else:  # the first axis of an array (or the items of a tuple), by index
+            seq = self.atom(it)
+            index = self.namer.fresh(f"{target}_index")
+            length = ast.Call(ast.Name("len", ast.Load()), [ir.atom_ast(seq)], [])
+            self.emit(ir.Assign(rng, ir.Opaque(ast.Call(ast.Name("range", ast.Load()), [length], [])),
+                                self.line(), _text(s)))
+            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
+            target = index
+        body = head + self.block(s.body)
+        self.emit(ir.For(target, rng, body, self.where.line(s), _loop_has_break(s.body)))
+
+    def assign_to(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, ast.IfExp):
+                self.if_exp(target.id, value)
+            else:
+                self.emit(ir.Assign(target.id, self.value(value), self.line(), _text(self.node)))
+            return
+        names = [t.id for t in target.elts if isinstance(t, ast.Name)]
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
+                and not (set(names) & {n.id for e in value.elts for n in ast.walk(e)
+                                       if isinstance(n, ast.Name)}):
+            for t, v in zip(target.elts, value.elts):
+                self.assign_to(t, v)
+            return
+        src = self.atom(value)
+        outs = []
+        for t in target.elts:
+            if isinstance(t, ast.Name):
+                outs.append(t.id)
+            else:
+                outs.append(self.namer.temp())
+        self.emit(ir.Unpack(outs, src, self.line(), _text(self.node)))
+        for t, name in zip(target.elts, outs):
+            if not isinstance(t, ast.Name):
+                self.assign_to(t, ast.Name(name, ast.Load()))
+
+    def if_exp(self, target: str, node: ast.IfExp) -> None:
+        body = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.body))
+        orelse = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.orelse))
+        self.emit(ir.If(node.test, body, orelse, self.line()))
+
+    def block_of(self, make) -> list:
+        saved, self.out = self.out, []
+        make()
+        result, self.out = self.out, saved
+        return result
+
+    # --- expressions ----------------------------------------------------------
+
+    def atom(self, node: ast.expr) -> ir.Atom:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+                and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float)):
+            return ir.Const(-node.operand.value)
+        if isinstance(node, ast.IfExp):
+            t = self.namer.temp()
+            self.if_exp(t, node)
+            return t
+        value = self.value(node)
+        t = self.namer.temp()
+        self.temps.add(t)
+        self.emit(ir.Assign(t, value, self.line(), _text(self.node)))
+        return t
+
+    def value(self, node: ast.expr) -> ir.Expr:
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return ir.Copy(self.atom(node))
+        if isinstance(node, ast.BinOp):
+            name = _ARITH.get(type(node.op))
+            if name is None:
+                return ir.Opaque(node)
+            a, b = self.atom(node.left), self.atom(node.right)
+            primal = ast.BinOp(ir.atom_ast(a), node.op, ir.atom_ast(b))
+            return self.op(name, [a, b], {}, primal)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                a = self.atom(node.operand)
+                if isinstance(a, ir.Const) and isinstance(a.value, (int, float)):
+                    return ir.Copy(ir.Const(-a.value))
+                return self.op("negative", [a], {}, ast.UnaryOp(ast.USub(), ir.atom_ast(a)))
+            if isinstance(node.op, ast.UAdd):
+                return ir.Copy(self.atom(node.operand))
+            return ir.Opaque(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Subscript):
+            return ir.Index(self.atom(node.value), node.slice)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
+        if isinstance(node, ast.IfExp):
+            return ir.Copy(self.atom(node))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in self.p.locals and node.attr == "T":
+            x = node.value.id
+            return self.op("transpose", [x], {}, ast.Attribute(ast.Name(x, ast.Load()), "T", ast.Load()))
+        return ir.Opaque(node)
+
+    def op(self, name: str, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
+        from adcompare.primitives import PRIMITIVES
+
+        prim = PRIMITIVES[name]
+        n = len(args)
+        diff = tuple(prim.vjps is None or seq or prim.vjps[i] is not None for i in range(n))
+        return ir.Op(prim, args, params, primal, diff, seq)
+
+    def call(self, node: ast.Call) -> ir.Expr:
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in self.p.locals:
+            return self.method(node)
+        obj = self.p.resolve(func)
+        if obj is MISSING:
+            if isinstance(func, ast.Name) and func.id in self.p.locals:
+                raise self.where.refuse(f"a call of the local variable {func.id!r}", node,
+                                        "call functions by their global name, so that the SCT "
+                                        "engine can read their source")
+            raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
+                                    "define it at module level before differentiating")
+        vocab = classify(obj)
+        if vocab is not None:
+            return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
+        if is_user_function(obj):
+            return self.user_call(node, obj)
+        return ir.Opaque(node)
+
+    def method(self, node: ast.Call) -> ir.Expr:
+        recv, name = node.func.value.id, node.func.attr
+        if name not in METHODS:
+            return ir.Opaque(node)  # activity refuses it on a differentiated receiver
+        args = list(node.args)
+        if name == "reshape" and len(args) > 1:
+            args = [ast.Tuple(args, ast.Load())]
+        call = ast.Call(ast.Name("_", ast.Load()), [ast.Name(recv, ast.Load())] + args, node.keywords)
+        op = self.vocab_call(call, classify(METHODS[name]), METHODS[name])
+        op.primal = ast.Call(ast.Attribute(ast.Name(recv, ast.Load()), name, ast.Load()),
+                             list(node.args), node.keywords)
+        return op
+
+    def bind(self, fn, node: ast.Call) -> inspect.BoundArguments:
+        try:
+            return inspect.signature(fn).bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except TypeError as exc:
+            raise self.where.refuse(f"a call of {ast.unparse(node.func)} that does not match its "
+                                    "signature", node, str(exc)) from None
+
+    def vocab_call(self, node: ast.Call, vocab, obj) -> ir.Op:
+        if vocab.operands is None:  # a primitive itself: positionals are operands, keywords params
+            args = [self.atom(a) for a in node.args]
+            primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], node.keywords)
+            return self.op(vocab.prim.name, args, {k.arg: k.value for k in node.keywords}, primal)
+        bound = self.bind(obj, node)
+        replace: dict[int, ast.expr] = {}
+        args: list = []
+        seq = False
+        for pname in vocab.operands:
+            value = bound.arguments[pname]
+            args.append(self.atom(value))
+            replace[id(value)] = ir.atom_ast(args[-1])
+        if vocab.seq is not None:
+            value = bound.arguments[vocab.seq]
+            if isinstance(value, (ast.List, ast.Tuple)):
+                elts = [self.atom(e) for e in value.elts]
+                args += elts
+                replace[id(value)] = type(value)([ir.atom_ast(a) for a in elts], ast.Load())
+            else:
+                args.append(self.atom(value))
+                replace[id(value)] = ir.atom_ast(args[-1])
+                seq = True
+        skip = set(vocab.operands) | {vocab.seq}
+        params = {k: v for k, v in bound.arguments.items() if k not in skip}
+        primal = ast.Call(node.func, [replace.get(id(a), a) for a in node.args],
+                          [ast.keyword(k.arg, replace.get(id(k.value), k.value)) for k in node.keywords])
+        return self.op(vocab.prim.name, args, params, primal, seq)
+
+    def user_call(self, node: ast.Call, fn) -> ir.Call:
+        bound = self.bind(fn, node)
+        bound.apply_defaults()
+        args = []
+        for pname, value in bound.arguments.items():
+            if isinstance(value, ast.AST):
+                args.append(self.atom(value))
+            elif value is None or isinstance(value, (bool, int, float, str)):
+                args.append(ir.Const(value))
+            else:  # a default value object: bound now, read-only
+                name = self.namer.fresh(f"{fn.__name__}_{pname}_default")
+                self.extra[name] = value
+                args.append(name)
+        primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], [])
+        return ir.Call(fn, args, primal)
+
+    # --- checks ---------------------------------------------------------------
+
+    def _check_lists(self, fn: ir.Function) -> None:
+        """``seq.append`` rewrites seq as a new list: seq must be a local list nobody else sees."""
+        grown = {s.value.seq: s for s in ir.walk(fn.body)
+                 if isinstance(s, ir.Assign) and isinstance(s.value, ir.Append)}
+        for name, at in grown.items():
+            defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
+            if name in fn.params or not all(
+                    isinstance(s, ir.Assign) and (isinstance(s.value, ir.Append) or (
+                        isinstance(s.value, ir.Pack) and s.value.kind == "list")) for s in defs):
+                raise self.where.refuse(f"{name}.append on a value that is not a local list", at.line,
+                                        "start the list in this function with a display, e.g. "
+                                        f"{name} = []")
+            for s in ir.walk(fn.body):
+                aliases = (isinstance(s, ir.Assign) and (
+                    (isinstance(s.value, ir.Copy) and s.value.src == name and s.target != fn.out)
+                    or (isinstance(s.value, ir.Pack) and name in s.value.elts)
+                    or (isinstance(s.value, ir.Call) and name in s.value.args)))
+                if aliases:
+                    raise self.where.refuse(f"a second reference to the list {name!r}, which is "
+                                            "appended to", s.line,
+                                            "SCT treats append as building a new list; copy the "
+                                            "elements into a tuple instead")
+

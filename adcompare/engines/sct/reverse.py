@@ -1,0 +1,626 @@
+"""Reverse transform: a forward sweep that saves what it must, then the adjoint sweep.
+
+Contract: :func:`reverse` turns a normalized function into two definitions,
+
+* ``<name>_fwd(p0, p1, ...) -> (out, residuals)``: the primal code, plus the
+  saves the reverse sweep needs: before a value it will need is overwritten,
+  the old value is kept (in a local slot outside loops, pushed on a stack
+  inside them); each ``if`` records the branch taken and each loop its trip
+  count (in the same way), but only where the reverse sweep has work inside;
+* ``<name>_bwd(residuals, out_bar) -> (p_bar, ...)``: the adjoint statements in
+  reverse order, each block under a comment naming the primal statement,
+  restoring saved values as it goes; ``if`` replays the recorded branch and a
+  loop runs backwards over its recorded iterations.
+
+Cotangents are ``x_bar`` variables, accumulated with native Python arithmetic
+where :mod:`templates` has the rule and by calling the rule table otherwise.
+A cotangent that nothing has reached yet is the float ``0.0`` (see
+:mod:`runtime`). Nothing is saved or recorded where nothing needs it: a
+function without loops has no stack. ``bwd`` may be called any number of
+times on the same residuals.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+from adcompare.engines.sct import codegen as cg
+from adcompare.engines.sct import ir, templates
+from adcompare.engines.sct.activity import Activity, operands
+from adcompare.engines.sct.codegen import Linker
+from adcompare.engines.sct.forward import is_scalar, primal_value
+from adcompare.engines.sct.naming import Namer
+
+
+def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
+            active_params: tuple[int, ...], scalars: set[str]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+    return _Reverse(fn, act, namer, linker, scalars).functions(active_params)
+
+
+def _needs_ans(op: ir.Op) -> bool:
+    if op.seq:
+        return True
+    for i, d in enumerate(op.diff):
+        text = templates.template(templates.VJP, op.prim.name, i)
+        if d and (text is None or "ans" in templates.uses(text)):
+            return True
+    return False
+
+
+def split_clobbers(fn: ir.Function, namer: Namer) -> None:
+    """``x = exp(x)`` becomes ``_t = exp(x); x = _t`` where the adjoint needs both x and the result."""
+
+    def visit(block: list) -> list:
+        out = []
+        for s in block:
+            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and s.target in s.value.args \
+                    and _needs_ans(s.value):
+                tmp = namer.temp()
+                fn.temps.add(tmp)
+                fn.locals.add(tmp)
+                out += [ir.Assign(tmp, s.value, s.line, s.text), ir.Assign(s.target, ir.Copy(tmp), s.line, s.text)]
+                continue
+            if isinstance(s, ir.Unpack) and s.src in s.targets:
+                tmp = namer.temp()
+                fn.locals.add(tmp)
+                out += [ir.Assign(tmp, ir.Copy(s.src), s.line, s.text), ir.Unpack(s.targets, tmp, s.line, s.text)]
+                continue
+            if isinstance(s, ir.If):
+                s.body, s.orelse = visit(s.body), visit(s.orelse)
+            elif isinstance(s, (ir.For, ir.While)):
+                s.body = visit(s.body)
+            out.append(s)
+        return out
+
+    fn.body = visit(fn.body)
+
+
+def _simple_uses(s) -> set[str]:
+    if isinstance(s, ir.Assign):
+        return ir.reads(s.value)
+    if isinstance(s, ir.Unpack):
+        return {s.src} if isinstance(s.src, str) else set()
+    return set()
+
+
+def _all_uses(s) -> list[str]:
+    if isinstance(s, (ir.Assign, ir.Unpack)):
+        return list(_simple_uses(s))
+    if isinstance(s, (ir.If, ir.While)):
+        return list(ir.names_in(s.test))
+    if isinstance(s, ir.For):
+        return [s.iterable]
+    if isinstance(s, ir.Effect):
+        return list(ir.names_in(s.node))
+    return []
+
+
+def direct_temps(fn: ir.Function) -> set[str]:
+    """Temporaries defined once and used once, later in the same block: their cotangent is
+    assigned by that one use, never accumulated or reset."""
+    stmts = list(ir.walk(fn.body))
+    defs: dict[str, int] = {}
+    uses: dict[str, int] = {}
+    for s in stmts:
+        for t in ir.targets(s):
+            defs[t] = defs.get(t, 0) + 1
+        for u in _all_uses(s):
+            uses[u] = uses.get(u, 0) + 1
+    ok = {t for t in fn.temps if defs.get(t) == 1 and uses.get(t) == 1 and t != fn.out}
+    good = set()
+
+    def scan(block: list) -> None:
+        for i, s in enumerate(block):
+            for t in ir.targets(s):
+                if t in ok and isinstance(s, (ir.Assign, ir.Unpack)) \
+                        and any(t in _simple_uses(later) for later in block[i + 1:]):
+                    good.add(t)
+            if isinstance(s, ir.If):
+                scan(s.body)
+                scan(s.orelse)
+            elif isinstance(s, (ir.For, ir.While)):
+                scan(s.body)
+
+    scan(fn.body)
+    return good
+
+
+@dataclass
+class _Adjoint:
+    contribs: list  # (variable, expression, may be a tuple or list)
+    reads: set[str]
+    prelude: list = field(default_factory=list)
+
+
+class _Reverse:
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+        self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.direct = direct_temps(fn)
+        self.res_var: dict[int, str] = {}
+        self.adj: dict[int, _Adjoint] = {}
+        self.bound: dict[int, tuple[frozenset, frozenset]] = {}
+        self.needed: set[str] = set()
+        self.content: dict[int, bool] = {}
+        self.none_init: set[str] = set()
+        self.stack = self.push = self.pop = None
+
+    def bar(self, a: str) -> ast.Name:
+        return cg.load(self.namer.bar(a))
+
+    # --- what each statement's adjoint is ------------------------------------
+
+    def adjoint(self, s) -> _Adjoint | None:
+        act = self.act
+        if isinstance(s, ir.Unpack):
+            if not any(t in act.active for t in s.targets):
+                return None
+            if not act.has(s.src):
+                return _Adjoint([], set())
+            bars = cg.tuple_([self.bar(t) if t in act.active else cg.const(0.0) for t in s.targets])
+            expr = cg.call(self.link.helper("unpack_bar"), bars, cg.load(s.src))
+            return _Adjoint([(s.src, expr, True)], {s.src})
+        if not isinstance(s, ir.Assign) or s.target not in act.active:
+            return None
+        v, g = s.value, self.bar(s.target)
+        h = self.link.helper
+        if isinstance(v, ir.Copy):
+            contribs = [(v.src, g, True)] if act.has(v.src) else []
+        elif isinstance(v, ir.Pack):
+            contribs = [(a, cg.call(h("item_bar"), g, cg.const(i)), True)
+                        for i, a in enumerate(v.elts) if act.has(a)]
+        elif isinstance(v, ir.Append):
+            contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
+            contribs.append((v.seq, cg.call(h("drop_last"), g), True))
+        elif isinstance(v, ir.Index):
+            index = cg.index_value(copy.deepcopy(v.index), h("slice"))
+            contribs = [(v.value, cg.call(h("getitem_bar"), g, ir.atom_ast(v.value), index), True)] \
+                if act.has(v.value) else []
+        elif isinstance(v, ir.Call):
+            return self.call_adjoint(s)
+        elif isinstance(v, ir.Op):
+            contribs = self.op_contribs(s.target, v, g)
+        else:
+            contribs = []
+        reads = set()
+        for _, expr, _ in contribs:
+            reads |= ir.names_in(expr)
+        return _Adjoint(contribs, reads & self.fn.locals)
+
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
+        name = v.prim.name
+        params = {k: copy.deepcopy(p) for k, p in v.params.items()}
+        if v.seq:
+            seq = v.args[0]
+            expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                           cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
+            return [(seq, expr, True)]
+        out = []
+        for i, (a, d) in enumerate(zip(v.args, v.diff)):
+            if not d or not self.act.has(a):
+                continue
+            text = templates.template(templates.VJP, name, i)
+            if text is None:
+                rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
+                pullback = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
+                expr = cg.call(pullback, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+            else:
+                mapping = {"g": g, "ans": cg.load(t)}
+                for k, b in enumerate(v.args):
+                    mapping[templates.operand_name(k)] = ir.atom_ast(b)
+                for helper in templates.uses(text) & set(templates.HELPERS):
+                    mapping[helper] = cg.load(self.link.helper(helper))
+                expr = templates.instantiate(text, mapping)
+                if name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars):
+                    expr = cg.call(self.link.helper("unbroadcast"), expr, ir.atom_ast(a))
+            out.append((a, expr, False))
+        return out
+
+    def call_adjoint(self, s: ir.Assign) -> _Adjoint:
+        v = s.value
+        active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+        if not active:
+            return _Adjoint([], set())
+        res = self.namer.fresh(f"{v.func.__name__}_res")
+        self.res_var[id(s)] = res
+        bars = self.namer.temp()
+        bwd = self.link.callee(v.func, "reverse", active, "bwd")
+        prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
+        contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
+                    for n, k in enumerate(active)]
+        return _Adjoint(contribs, {res}, prelude)
+
+    # --- which values the reverse sweep needs, and which must be saved --------
+
+    def bindings(self, block: list, poss: frozenset, defin: frozenset) -> tuple[frozenset, frozenset]:
+        """Record, before each statement, the names possibly and definitely bound."""
+        for s in block:
+            old = self.bound.get(id(s))
+            self.bound[id(s)] = (poss | old[0], defin & old[1]) if old else (poss, defin)
+            if isinstance(s, (ir.Assign, ir.Unpack)):
+                names = frozenset(ir.targets(s)) | ({self.res_var[id(s)]} if id(s) in self.res_var else set())
+                poss, defin = poss | names, defin | names
+            elif isinstance(s, ir.If):
+                p1, d1 = self.bindings(s.body, poss, defin)
+                p2, d2 = self.bindings(s.orelse, poss, defin)
+                poss, defin = p1 | p2, d1 & d2
+            elif isinstance(s, (ir.For, ir.While)):
+                head = frozenset([s.target]) if isinstance(s, ir.For) else frozenset()
+                first, _ = self.bindings(s.body, poss | head, defin | head)
+                again, _ = self.bindings(s.body, poss | head | first, defin | head)
+                poss = poss | head | again
+        return poss, defin
+
+    def saved(self, s, name: str) -> bool:
+        return name in self.needed and name in self.bound[id(s)][0]
+
+    def saves_of(self, s) -> list[str]:
+        names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
+        if id(s) in self.res_var:
+            names = names + [self.res_var[id(s)]]
+        return [n for n in names if self.saved(s, n)]
+
+    def has_content(self, s) -> bool:
+        """Does the reverse sweep do anything for ``s``?"""
+        if isinstance(s, (ir.Assign, ir.Unpack)):
+            adj = self.adj.get(id(s))
+            return bool(self.saves_of(s)) or (adj is not None and (
+                bool(adj.contribs) or any(self.resets(s))))
+        if isinstance(s, ir.If):
+            return any(self.has_content(b) for b in s.body + s.orelse)
+        if isinstance(s, (ir.For, ir.While)):
+            return any(self.has_content(b) for b in s.body) or (
+                isinstance(s, ir.For) and self.saved(s, s.target))
+        return False
+
+    def resets(self, s) -> list[str]:
+        """Active targets whose earlier value's cotangent starts again from zero here."""
+        if id(s) not in self.adj:
+            return []
+        out = []
+        for t in ir.targets(s):
+            if t in self.act.active and t not in self.direct and t in self.bound[id(s)][0]:
+                if isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]:
+                    continue  # fused: the new cotangent is assigned, not reset
+                out.append(t)
+        return out
+
+    def analyze(self) -> None:
+        stmts = list(ir.walk(self.fn.body))
+        for s in stmts:
+            adj = self.adjoint(s)
+            if adj is not None:
+                self.adj[id(s)] = adj
+                self.needed |= adj.reads
+        params = frozenset(self.fn.params)
+        self.end = self.bindings(self.fn.body, params, params)
+        while True:  # a loop the reverse sweep runs needs its range object, which may need saving
+            loops = {s.iterable for s in stmts if isinstance(s, ir.For) and self.has_content(s)}
+            if loops <= self.needed:
+                break
+            self.needed |= loops
+
+    # --- emission ------------------------------------------------------------------
+
+    def record(self, value: ast.expr, in_loop: bool, depth: int, base: str) -> tuple[ast.stmt, ast.expr]:
+        """Keep ``value`` for the reverse sweep: (forward statement, expression reading it back)."""
+        if in_loop:
+            if self.stack is None:
+                self.stack = self.namer.fresh("stack")
+                self.push, self.pop = self.namer.fresh("push"), self.namer.fresh("pop")
+            return ast.Expr(cg.call(self.push, value)), cg.call(self.pop)
+        slot = self.namer.fresh(base)
+        if depth > 0:
+            self.none_init.add(slot)
+        return cg.assign(slot, value), cg.load(slot)
+
+    def block(self, stmts: list, in_loop: bool, depth: int) -> tuple[list, list]:
+        fwd, groups = [], []
+        for s in stmts:
+            f, r, key = self.stmt(s, in_loop, depth)
+            fwd += f
+            groups.append((key, r))
+        rev, last = [], None
+        for key, r in reversed(groups):
+            if not r:
+                continue
+            if key is not None and key != last:
+                rev.append(cg.comment(key[1]))
+            last = key
+            rev += r
+        return fwd, rev
+
+    def stmt(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
+        if isinstance(s, (ir.Assign, ir.Unpack)):
+            return self.assignment(s, in_loop, depth)
+        if isinstance(s, ir.If):
+            return self.if_stmt(s, in_loop, depth) + (None,)
+        if isinstance(s, (ir.For, ir.While)):
+            return self.loop(s, in_loop, depth) + (None,)
+        if isinstance(s, ir.Break):
+            return [ast.Break()], [], None
+        return [copy.deepcopy(s.node)], [], None  # Effect
+
+    def assignment(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
+        fwd, restores = [], []
+        for name in self.saves_of(s):
+            keep, back = self.record(cg.load(name), in_loop, depth, f"{name}_saved")
+            fwd.append(keep)
+            restores.insert(0, (name, cg.assign(name, back)))
+            if name not in self.bound[id(s)][1]:
+                self.none_init.add(name)
+        fwd.append(self.primal(s))
+        adj = self.adj.get(id(s))
+        if adj is None:
+            return fwd, [r for _, r in restores], None
+        body = self.adjoint_stmts(s, adj)
+        old_values = adj.reads & set(ir.targets(s)) & {a for a, _ in self.operand_atoms(s)}
+        before = [r for name, r in restores if name in old_values]
+        after = [r for name, r in restores if name not in old_values]
+        key = (s.line, s.text) if body else None
+        return fwd, before + body + after, key
+
+    def operand_atoms(self, s) -> list:
+        if isinstance(s, ir.Assign):
+            return operands(s.value)
+        return [(s.src, True)]
+
+    def primal(self, s) -> ast.stmt:
+        if isinstance(s, ir.Unpack):
+            return cg.assign(s.targets, ir.atom_ast(s.src))
+        if id(s) in self.res_var:
+            v = s.value
+            fwd = self.link.callee(v.func, "reverse", tuple(
+                k for k, a in enumerate(v.args) if self.act.has(a)), "fwd")
+            return cg.assign([s.target, self.res_var[id(s)]], cg.call(fwd, *map(ir.atom_ast, v.args)))
+        return cg.assign(s.target, primal_value(s.value, self.link))
+
+    def accumulate(self, var: str, expr: ast.expr, seq: bool) -> ast.stmt:
+        name = self.namer.bar(var)
+        if var in self.direct:
+            return cg.assign(name, expr)
+        if seq and var in self.act.seqs:
+            return cg.assign(name, cg.call(self.link.helper("add_bar"), cg.load(name), expr))
+        return cg.assign(name, cg.add(cg.load(name), expr))
+
+    def adjoint_stmts(self, s, adj: _Adjoint) -> list:
+        grouped: dict[str, tuple[ast.expr, bool]] = {}
+        for var, expr, seq in adj.contribs:
+            if var in grouped:
+                prev, pseq = grouped[var]
+                both = seq or pseq
+                expr = cg.call(self.link.helper("add_bar"), prev, expr) if both else cg.add(prev, expr)
+                seq = both
+            grouped[var] = (expr, seq)
+        out = list(adj.prelude)
+        fused = isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]
+        for var, (expr, seq) in grouped.items():
+            if not (fused and var == s.target):
+                out.append(self.accumulate(var, expr, seq))
+        if fused:
+            mine = grouped.get(s.target)
+            out.append(cg.assign(self.namer.bar(s.target), mine[0] if mine else cg.const(0.0)))
+        for t in self.resets(s):
+            out.append(cg.assign(self.namer.bar(t), cg.const(0.0)))
+        return out
+
+    def if_stmt(self, s: ir.If, in_loop: bool, depth: int) -> tuple[list, list]:
+        branches = [(s.test, s.body)]
+        rest = s.orelse
+        while len(rest) == 1 and isinstance(rest[0], ir.If):
+            branches.append((rest[0].test, rest[0].body))
+            rest = rest[0].orelse
+        branches.append((None, rest))
+        done = [self.block(body, in_loop, depth + 1) for _, body in branches]
+        if not any(rev for _, rev in done):
+            return [self.nest(branches, [f for f, _ in done])], []
+        values = [True, False] if len(branches) == 2 else list(range(len(branches)))
+        keeps, load = [], None
+        slot = None if in_loop else self.namer.fresh("branch")
+        for value in values:
+            if in_loop:
+                keep, load = self.record(cg.const(value), True, depth, "branch")
+            else:
+                keep, load = cg.assign(slot, cg.const(value)), cg.load(slot)
+                if depth > 0:
+                    self.none_init.add(slot)
+            keeps.append(keep)
+        fwd = self.nest(branches, [_before_exits(f, keep) for keep, (f, _) in zip(keeps, done)])
+        revs = [r for _, r in done]
+        if len(branches) == 2:
+            if revs[0]:
+                rev = [ast.If(load, cg.body(revs[0]), revs[1])]
+            else:
+                rev = [ast.If(ast.UnaryOp(ast.Not(), load), cg.body(revs[1]), [])]
+            return [fwd], rev
+        chosen = load
+        prefix = []
+        if in_loop:
+            taken = self.namer.fresh("branch")
+            prefix, chosen = [cg.assign(taken, load)], cg.load(taken)
+        rev: list = []
+        for value, r in reversed(list(zip(values, revs))):
+            if r:
+                test = ast.Compare(chosen, [ast.Eq()], [cg.const(value)])
+                rev = [ast.If(test, cg.body(r), rev)]
+        return [fwd], prefix + rev
+
+    def nest(self, branches: list, blocks: list) -> ast.stmt:
+        (test, _), block = branches[-2], blocks[-2]
+        node = ast.If(copy.deepcopy(test), cg.body(block), blocks[-1])
+        for (test, _), block in zip(reversed(branches[:-2]), reversed(blocks[:-2])):
+            node = ast.If(copy.deepcopy(test), cg.body(block), [node])
+        return node
+
+    def loop(self, s, in_loop: bool, depth: int) -> tuple[list, list]:
+        body_fwd, body_rev = self.block(s.body, True, depth + 1)
+        is_for = isinstance(s, ir.For)
+        if not self.has_content(s):
+            if is_for:
+                return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
+            return [ast.While(copy.deepcopy(s.test), cg.body(body_fwd), [])], []
+        fwd, rev_after = [], []
+        if is_for and self.saved(s, s.target):
+            keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
+            fwd.append(keep)
+            rev_after.append(cg.assign(s.target, back))
+            if s.target not in self.bound[id(s)][1]:
+                self.none_init.add(s.target)
+        counted = not is_for or s.has_break
+        if counted:
+            trips = self.namer.fresh("trips")
+            fwd.append(cg.assign(trips, cg.const(0)))
+            body_fwd = [ast.AugAssign(cg.store(trips), ast.Add(), cg.const(1))] + body_fwd
+        if is_for:
+            fwd.append(ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), []))
+        else:
+            fwd.append(ast.While(copy.deepcopy(s.test), cg.body(body_fwd), []))
+        count = None
+        if counted:
+            if in_loop:
+                keep, count = self.record(cg.load(trips), True, depth, "trips")
+                fwd.append(keep)
+            else:
+                count = cg.load(trips)
+                if depth > 0:
+                    self.none_init.add(trips)
+        reversed_ = self.link.helper("reversed")
+        if is_for:
+            seq = cg.load(s.iterable)
+            if counted:
+                seq = ast.Subscript(seq, ast.Slice(None, count, None), ast.Load())
+            head, target = cg.call(reversed_, seq), cg.store(s.target)
+        else:
+            head, target = cg.call(self.link.helper("range"), count), cg.store(self.namer.fresh("_"))
+        return fwd, [ast.For(target, head, cg.body(body_rev), [])] + rev_after
+
+    # --- the two functions -----------------------------------------------------------
+
+    def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+        fn, act = self.fn, self.act
+        self.analyze()
+        body_fwd, body_rev = self.block(fn.body, False, 0)
+        out_bar = self.namer.bar(fn.out)
+        inits = []
+        for v in sorted(act.active - self.direct - {fn.out}):
+            inits.append(cg.assign(self.namer.bar(v), cg.const(0.0)))
+        params_bar = [self.namer.bar(fn.params[k]) if fn.params[k] in act.active else None
+                      for k in active_params]
+        bwd_body = inits + body_rev
+        bwd_body.append(ast.Return(cg.tuple_(
+            [cg.load(b) if b else cg.const(0.0) for b in params_bar])))
+        bwd_body = peephole(bwd_body)
+
+        stored = set(fn.params)
+        for node in ast.walk(ast.Module(body_fwd, [])):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                stored.add(node.id)
+        loaded = {n.id for s in bwd_body for n in ast.walk(s)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        residuals = sorted((loaded & stored) - {self.stack})
+        defined_at_end = self.end[1]
+        unbound = {r for r in residuals if r in fn.locals and r not in defined_at_end}
+        none_init = sorted((self.none_init | unbound) - set(fn.params))
+
+        prologue = []
+        if self.stack is not None:
+            residuals = [self.stack] + residuals
+            prologue += [cg.assign(self.stack, ast.List([], ast.Load())),
+                         cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
+        prologue += [cg.assign(v, cg.const(None)) for v in none_init]
+        res = self.namer.fresh("residuals")
+        fwd_def = ast.FunctionDef(
+            f"{fn.name}_fwd", _args(fn.params), prologue + body_fwd + [ast.Return(cg.tuple_(
+                [cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))], [], None)
+        head = []
+        if residuals:
+            head.append(cg.assign(residuals if len(residuals) > 1 else [residuals[0]], cg.load(res)))
+        if self.stack is not None:
+            head.append(cg.assign(self.pop, ast.Attribute(
+                cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
+        bwd_def = ast.FunctionDef(f"{fn.name}_bwd", _args([res, out_bar]), head + bwd_body, [], None)
+        return fwd_def, bwd_def
+
+
+def _before_exits(block: list, keep: ast.stmt) -> list:
+    """``block`` with ``keep`` run last on every path: before a final break or raise, or at the end.
+
+    A branch records its number when it is done, so that the reverse sweep pops it before
+    anything the branch pushed (the stack is last in, first out)."""
+    if block and isinstance(block[-1], (ast.Break, ast.Raise)):
+        return block[:-1] + [copy.deepcopy(keep), block[-1]]
+    if block and isinstance(block[-1], ast.If) and _exits(block[-1]):
+        last = block[-1]
+        last.body, last.orelse = _before_exits(last.body, keep), _before_exits(last.orelse, keep)
+        return block
+    return block + [copy.deepcopy(keep)]
+
+
+def _exits(node: ast.If) -> bool:
+    stack = node.body + node.orelse
+    while stack:
+        s = stack.pop()
+        if isinstance(s, (ast.Break, ast.Raise)):
+            return True
+        if isinstance(s, ast.If):
+            stack += s.body + s.orelse
+    return False
+
+
+def _args(names: list[str]) -> ast.arguments:
+    return ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, [])
+
+
+def peephole(block: list) -> list:
+    """``v_bar = 0.0`` followed, with nothing in between touching v_bar, by
+    ``v_bar = v_bar + e`` becomes ``v_bar = e``."""
+    out = list(block)
+    for s in out:
+        for field_ in ("body", "orelse"):
+            if isinstance(s, (ast.If, ast.For, ast.While)) and getattr(s, field_):
+                setattr(s, field_, peephole(getattr(s, field_)))
+    i = 0
+    while i < len(out):
+        s = out[i]
+        name = _zero_assign(s)
+        if name is not None:
+            for j in range(i + 1, len(out)):
+                later = out[j]
+                value = _accumulates(later, name)
+                if value is not None:
+                    out[j] = cg.assign(name, value)
+                    del out[i]
+                    i -= 1
+                    break
+                if name in {n.id for n in ast.walk(later) if isinstance(n, ast.Name)}:
+                    break
+        i += 1
+    return out
+
+
+def _zero_assign(s: ast.stmt) -> str | None:
+    if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+            and isinstance(s.value, ast.Constant) and s.value.value == 0.0 \
+            and type(s.value.value) is float:
+        return s.targets[0].id
+    return None
+
+
+def _accumulates(s: ast.stmt, name: str) -> ast.expr | None:
+    """``e`` if ``s`` is ``name = name + e`` or ``name = add_bar(name, e)`` and e does not read name."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and s.targets[0].id == name):
+        return None
+    v = s.value
+    if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) \
+            and v.left.id == name:
+        rest = v.right
+    elif isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id.startswith("add_bar") \
+            and len(v.args) == 2 and isinstance(v.args[0], ast.Name) and v.args[0].id == name:
+        rest = v.args[1]
+    else:
+        return None
+    if name in {n.id for n in ast.walk(rest) if isinstance(n, ast.Name)}:
+        return None
+    return rest
