@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -44,11 +45,21 @@ class Workload:
     elemental: Callable | None = None
     base_seed: int = 0
 
-    def inputs(self, size: str = "tiny", seed: int = 0, backend: str = "numpy") -> tuple:
-        """Deterministic arguments for ``size`` on ``backend`` ("numpy" or "jax")."""
+    def size_value(self, size) -> Any:
+        """A named size's value (``"small"`` -> 100); a raw value (a sweep's point) as it is."""
+        if not isinstance(size, str):
+            return tuple(size) if isinstance(size, list) else size
         if size not in self.sizes:
             raise ValueError(f"{self.name} has sizes {', '.join(self.sizes)}, not {size!r}")
-        args = self.make_inputs(self.sizes[size], np.random.default_rng(self.base_seed + seed))
+        return self.sizes[size]
+
+    def inputs(self, size="tiny", seed: int = 0, backend: str = "numpy") -> tuple:
+        """Deterministic arguments on ``backend`` ("numpy" or "jax").
+
+        Args:
+            size: a named size, or a raw size value such as ``(2, 14, 64)`` for a sweep.
+        """
+        args = self.make_inputs(self.size_value(size), np.random.default_rng(self.base_seed + seed))
         if backend == "numpy":
             return args
         if backend == "jax":
@@ -57,8 +68,8 @@ class Workload:
             return tuple(jnp.asarray(a) if i in self.argnums else a for i, a in enumerate(args))
         raise ValueError(f"backend must be 'numpy' or 'jax', not {backend!r}")
 
-    def parameter_count(self, size: str = "tiny") -> int:
-        args = self.make_inputs(self.sizes[size], np.random.default_rng(0))
+    def parameter_count(self, size="tiny") -> int:
+        args = self.make_inputs(self.size_value(size), np.random.default_rng(0))
         return sum(math.prod(np.shape(args[i])) for i in self.argnums)
 
 
