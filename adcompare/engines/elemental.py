@@ -1,11 +1,11 @@
 """The elemental library's engine: explicit (value, tangent) pairs and a tape of library calls.
 
 The user writes the program with :mod:`adcompare.elemental` calls only
-(``el.multiply(x, y)``, never ``x * y``). A library call binds its primitive,
-and the binding hands it to the trace of its highest-level active value: there
-is no operator dispatch anywhere on the way. The values are the two kinds below;
-they refuse every Python operator and comparison with a ``TypeError`` that
-names the library call to use instead.
+(``el.multiply(x, y)``, never ``x * y``). A library call checks its arguments
+itself and hands the call to the ``process`` of its highest-level active value's
+trace: there is no operator dispatch anywhere on the way. The values are the two
+kinds below; they refuse every Python operator and comparison with a
+``TypeError`` that names the library call to use instead.
 
 * **Forward**: a :class:`Pair` is an explicit ``(value, tangent)`` pair. Each
   library call on pairs returns the pair of its value and of the sum of its
@@ -120,7 +120,7 @@ class Var(Elemental):
         return f"Var({self.value!r}, index={self.index})"
 
 
-Call = tuple  # (prim, operands, ans, params, parents): parents pairs operand and tape positions
+Call = tuple  # (prim, operands, ans, params, parents); parents: (operand position, tape position) pairs
 
 
 class CallTape(Trace):
