@@ -25,8 +25,8 @@ SWEEPS = {
 
 def lengths(ctx: Context, problem: str) -> list[int]:
     if problem == "lstm":
-        return ctx.scale.pick([4, 16], [4, 16, 64, 256], [8, 64, 256, 1024, 4096])
-    return ctx.scale.pick([2, 8], [2, 8, 32, 128], [1, 10, 100, 1000])
+        return ctx.scale.pick([4, 16], [4, 16, 64], [8, 64, 256, 1024, 4096])
+    return ctx.scale.pick([2, 8], [2, 8, 32], [1, 10, 100, 1000])
 
 
 def run(ctx: Context) -> Section:

@@ -111,7 +111,8 @@ def run(ctx: Context) -> Section:
             + ("\n\nNot run:\n\n" + "\n".join(f"- {r['tool']} on {r['problem']}/{r['size']}: {r['note']}"
                                               for r in skipped) if skipped else "")
             + "\n\nData: `reports/data/scaling.csv`.")
-    return Section("3. Derivative / primal ratio against problem size", text, _claims(ok, figures))
+    relative = {m: str(p.relative_to(ctx.fig_dir.parent)) for m, p in figures.items()}
+    return Section("3. Derivative / primal ratio against problem size", text, _claims(ok, relative))
 
 
 def _claims(ok: list[dict], figures: dict) -> list[Claim]:
@@ -126,7 +127,7 @@ def _claims(ok: list[dict], figures: dict) -> list[Claim]:
             "holds" if len(within) == len(rev) else ("partly" if within else "does not hold"),
             f"{len(within)}/{len(rev)} engine cells at <= 6x; median grad/f "
             + ", ".join(f"{e} {fmt(v, 1)}x" for e, v in med.items()),
-            str(figures.get("grad", "")).split("reports/")[-1]))
+            figures.get("grad", "")))
     sct = {(r["problem"], r["size"]): r["ratio"] for r in rev if r["tool"] == "sct"}
     oo = {(r["problem"], r["size"]): r["ratio"] for r in rev if r["tool"] == "overloading"}
     both = [k for k in sct if k in oo]
@@ -137,5 +138,5 @@ def _claims(ok: list[dict], figures: dict) -> list[Claim]:
             "holds" if len(faster) == len(both) else ("partly" if faster else "does not hold"),
             f"SCT grad/f below overloading's in {len(faster)}/{len(both)} cells; e.g. "
             + ", ".join(f"{p}/{s} {fmt(sct[(p, s)], 1)} vs {fmt(oo[(p, s)], 1)}" for p, s in both[:4]),
-            str(figures.get("grad", "")).split("reports/")[-1]))
+            figures.get("grad", "")))
     return claims
