@@ -37,7 +37,7 @@ def save(fig, path: Path, legend_outside: bool = True) -> Path:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # keeps legends placed outside the axes
     plt.close(fig)
     return path
 
