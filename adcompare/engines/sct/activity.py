@@ -148,9 +148,9 @@ class _Checker:
             elif isinstance(v, ir.Op):
                 varied_ops = [a for a, d in zip(v.args, v.diff) if d and a in self.varied]
                 if varied_ops and (v.prim.vjps is None or v.prim.jvps is None):
-                    raise self.refuse(f"the primitive {v.prim.name} on a differentiated value",
-                                      f"{v.prim.name} has no derivative rule in adcompare.rules; "
-                                      "apply it to constants only")
+                    raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
+                                      "applied to a differentiated value",
+                                      "apply it to constants only, or add its rules to adcompare.rules")
                 if v.prim.name in _ELEMENTWISE and not v.seq:
                     if any(isinstance(a, str) and a in lists and a in self.varied for a in v.args):
                         raise self.refuse("arithmetic on a list or tuple of differentiated values",
@@ -201,8 +201,8 @@ class _Checker:
         if isinstance(node, ast.Call):
             return self.call(node, test)
         if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in self.p.locals:
-                varies = node.value.id in self.varied
+            if self.p.resolve(node.value) is MISSING:
+                varies = self.expr(node.value, test)
                 if node.attr in CONSTANT_ATTRIBUTES:
                     return False
                 if node.attr == "T":
@@ -211,7 +211,7 @@ class _Checker:
                     raise self.refuse(f"the attribute .{node.attr} of a differentiated value",
                                       "use adcompare.numpy functions")
                 return False
-            return self.expr(node.value, test) if not isinstance(node.value, ast.Name) else False
+            return False  # a module attribute: a constant
         if isinstance(node, ast.Subscript):
             if self.expr(node.slice, test=test) and not test:
                 raise self.refuse("a differentiated value used as an index",
@@ -229,9 +229,8 @@ class _Checker:
     def call(self, node: ast.Call, test: bool) -> bool:
         args = list(node.args) + [k.value for k in node.keywords]
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id in self.p.locals:
-            varies = any([self.expr(a, test) for a in args]) | (func.value.id in self.varied)
+        if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+            varies = any([self.expr(a, test) for a in args]) | self.expr(func.value, test)
             if func.attr in METHODS:
                 return varies
             if varies and not test:

@@ -11,14 +11,14 @@ import ast
 from dataclasses import dataclass
 
 
-class SCTError(Exception):
+class SCTError(NotImplementedError):
     """A construct the SCT engine does not differentiate (it refuses rather than guess)."""
 
     def __init__(self, construct: str, function: str, filename: str, line: int, hint: str):
         self.construct, self.function, self.filename, self.line, self.hint = (
             construct, function, filename, line, hint)
         super().__init__(
-            f"{construct} is not supported by the SCT engine\n"
+            f"{construct}: not supported by the SCT engine\n"
             f"  in function {function!r}, {filename}, line {line}\n"
             f"  hint: {hint}")
 

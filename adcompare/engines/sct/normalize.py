@@ -373,10 +373,9 @@ class _Normalizer:
             return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
         if isinstance(node, ast.IfExp):
             return ir.Copy(self.atom(node))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and node.value.id in self.p.locals and node.attr == "T":
-            x = node.value.id
-            return self.op("transpose", [x], {}, ast.Attribute(ast.Name(x, ast.Load()), "T", ast.Load()))
+        if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:
+            x = self.atom(node.value)
+            return self.op("transpose", [x], {}, ast.Attribute(ir.atom_ast(x), "T", ast.Load()))
         return ir.Opaque(node)
 
     def op(self, name: str, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
@@ -389,9 +388,8 @@ class _Normalizer:
 
     def call(self, node: ast.Call) -> ir.Expr:
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id in self.p.locals:
-            return self.method(node)
+        if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+            return self.method(node)  # a method of a value (not of a module)
         obj = self.p.resolve(func)
         if obj is MISSING:
             if isinstance(func, ast.Name) and func.id in self.p.locals:
@@ -408,16 +406,17 @@ class _Normalizer:
         return ir.Opaque(node)
 
     def method(self, node: ast.Call) -> ir.Expr:
-        recv, name = node.func.value.id, node.func.attr
+        name = node.func.attr
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
+        recv = self.atom(node.func.value)
         args = list(node.args)
         if name == "reshape" and len(args) > 1:
             args = [ast.Tuple(args, ast.Load())]
-        call = ast.Call(ast.Name("_", ast.Load()), [ast.Name(recv, ast.Load())] + args, node.keywords)
+        call = ast.Call(ast.Name("_", ast.Load()), [ir.atom_ast(recv)] + args, node.keywords)
         op = self.vocab_call(call, classify(METHODS[name]), METHODS[name])
-        op.primal = ast.Call(ast.Attribute(ast.Name(recv, ast.Load()), name, ast.Load()),
-                             list(node.args), node.keywords)
+        op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
+                             node.keywords)
         return op
 
     def bind(self, fn, node: ast.Call) -> inspect.BoundArguments:

@@ -148,7 +148,11 @@ def parse(fn: Any) -> Parsed:
         raise where.refuse("async def", node, "write a plain def")
     if not isinstance(node, ast.FunctionDef):
         raise where.refuse("a function defined by an expression", node, "write the function with def")
-    fence.check(node, where)
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
+    code_params = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])
+    if node.name != fn.__code__.co_name or params != code_params:
+        raise where.refuse("source that does not match the running function", node,
+                           "the file changed after it was imported; reload the module")
+    fence.check(node, where)
     locals_ = set(params) | fence.assigned_names(node)
     return Parsed(fn, node, where, locals_, params)

@@ -520,7 +520,8 @@ class _Reverse:
                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         residuals = sorted((loaded & stored) - {self.stack})
         defined_at_end = self.end[1]
-        unbound = {r for r in residuals if r in fn.locals and r not in defined_at_end}
+        tracked = fn.locals | set(self.res_var.values())
+        unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
         none_init = sorted((self.none_init | unbound) - set(fn.params))
 
         prologue = []
