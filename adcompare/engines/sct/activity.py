@@ -21,7 +21,15 @@ import ast
 from dataclasses import dataclass
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.parse import CONSTANT_ATTRIBUTES, METHODS, MISSING, Parsed, classify, is_user_function
+from adcompare.engines.sct.parse import (
+    CONSTANT_ATTRIBUTES,
+    METHODS,
+    MISSING,
+    Parsed,
+    classify,
+    has_source,
+    is_user_function,
+)
 
 _ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "matmul"}
 
@@ -165,9 +173,11 @@ class _Checker:
                     raise self.refuse("a differentiated value used as an index",
                                       "indices must be constants or integers computed from constants")
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
-                if not is_user_function(v.func):
-                    raise self.refuse(f"a call to {v.func!r} on a differentiated value",
-                                      "it is neither a vocabulary primitive nor a function with source")
+                if not has_source(v.func):
+                    raise self.refuse(f"a call to {v.func.__qualname__}, a function without source code, "
+                                      "on a differentiated value",
+                                      "SCT transforms the functions it calls from their source; define "
+                                      "it with def in a file")
 
     def expr(self, node: ast.AST, test: bool) -> bool:
         """Does ``node`` vary? Refuses non-differentiable uses outside tests."""

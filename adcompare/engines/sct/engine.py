@@ -44,6 +44,11 @@ def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, 
     return f, args, nums
 
 
+def _differentiable(x: Any) -> bool:
+    """A float input (a tuple or list of constants, such as chain's program, is not)."""
+    return not isinstance(x, (tuple, list)) and is_float(x)
+
+
 def _is_plumbing(f: Callable) -> bool:
     """A derivative made by an engine (grad_f, jacrev's jac, generated code): not user source."""
     code = getattr(f, "__code__", None)
@@ -65,7 +70,7 @@ class SCTEngine(Engine):
         fn, args, nums = _unwrap(f, primals)
         if _is_plumbing(fn):
             return self._boxes.jvp(f, primals, tangents)
-        active = tuple(k for k, x in zip(nums, primals) if is_float(x))
+        active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         entry = transform.transform(fn, "forward", active)
         dots = dict(zip(nums, tangents))
         call_args = []
@@ -80,7 +85,7 @@ class SCTEngine(Engine):
         fn, args, nums = _unwrap(f, primals)
         if _is_plumbing(fn):
             return self._boxes.vjp(f, *primals)
-        active = tuple(k for k, x in zip(nums, primals) if is_float(x))
+        active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         entry = transform.transform(fn, "reverse", active)
         y, residuals = entry.functions["fwd"](*args)
         bwd = entry.functions["bwd"]

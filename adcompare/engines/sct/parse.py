@@ -87,6 +87,14 @@ def is_user_function(obj: Any) -> bool:
     return isinstance(obj, types.FunctionType)
 
 
+def has_source(fn: Any) -> bool:
+    try:
+        inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return False
+    return True
+
+
 @dataclass
 class Parsed:
     fn: types.FunctionType

@@ -253,7 +253,19 @@ class _Reverse:
         return poss, defin
 
     def saved(self, s, name: str) -> bool:
-        return name in self.needed and name in self.bound[id(s)][0]
+        """Must ``s`` keep the value ``name`` had before it? Only if that value may be bound and an
+        adjoint that reads ``name`` runs after s's in the reverse sweep: one whose statement can run
+        before s (earlier in the program, or in a loop around both), or s's own, reading the old value."""
+        if name not in self.bound[id(s)][0]:
+            return False
+        here, loops = self.order[id(s)], self.loops[id(s)]
+        inside = self.inside.get(id(s), frozenset()) if isinstance(s, ir.For) else frozenset()
+        for r, old in self.readers.get(name, []):
+            if id(r) in inside:
+                continue  # the reverse loop itself sets its target for the adjoints in its body
+            if self.order[id(r)] < here or (self.loops[id(r)] & loops) or (r is s and old):
+                return True
+        return False
 
     def saves_of(self, s) -> list[str]:
         names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
@@ -286,20 +298,41 @@ class _Reverse:
                 out.append(t)
         return out
 
+    def positions(self, block: list, loops: frozenset) -> None:
+        """Program order, and the loops around each statement."""
+        for s in block:
+            self.order[id(s)] = len(self.order)
+            self.loops[id(s)] = loops
+            if isinstance(s, ir.If):
+                self.positions(s.body, loops)
+                self.positions(s.orelse, loops)
+            elif isinstance(s, (ir.For, ir.While)):
+                self.positions(s.body, loops | {id(s)})
+                self.inside[id(s)] = frozenset(id(b) for b in ir.walk(s.body))
+
     def analyze(self) -> None:
         stmts = list(ir.walk(self.fn.body))
+        self.order, self.loops, self.inside = {}, {}, {}
+        self.positions(self.fn.body, frozenset())
+        self.readers: dict[str, list] = {}
         for s in stmts:
             adj = self.adjoint(s)
             if adj is not None:
                 self.adj[id(s)] = adj
                 self.needed |= adj.reads
+                old_values = set(ir.targets(s)) & {a for a, _ in self.operand_atoms(s)}
+                for name in adj.reads:
+                    self.readers.setdefault(name, []).append((s, name in old_values))
         params = frozenset(self.fn.params)
         self.end = self.bindings(self.fn.body, params, params)
-        while True:  # a loop the reverse sweep runs needs its range object, which may need saving
-            loops = {s.iterable for s in stmts if isinstance(s, ir.For) and self.has_content(s)}
-            if loops <= self.needed:
+        while True:  # a loop the reverse sweep runs reads its range object, which may need saving
+            loops = [s for s in stmts if isinstance(s, ir.For) and self.has_content(s)
+                     and s.iterable not in self.needed]
+            if not loops:
                 break
-            self.needed |= loops
+            for s in loops:
+                self.needed.add(s.iterable)
+                self.readers.setdefault(s.iterable, []).append((s, False))
 
     # --- emission ------------------------------------------------------------------
 
