@@ -31,12 +31,6 @@ def relative_error(ours, reference) -> float:
     return abs(float(ours) - reference) / max(abs(reference), 1e-300)
 
 
-def inputs(name: str, size_value, seed: int = 0) -> tuple:
-    """A problem's inputs at an arbitrary size value (not only the named ones)."""
-    w = workloads.get(name)
-    return w.make_inputs(size_value, np.random.default_rng(w.base_seed + seed))
-
-
 # --------------------------------------------------------------------------
 # The registry
 
@@ -255,7 +249,7 @@ def gmm_plain(alpha, mu, q, l, x) -> float:
 
 @pytest.mark.parametrize("size", ["tiny", "small", (4, 3, 6), (5, 2, 3)])
 def test_gmm_matches_plain_implementation(size):
-    args = workloads.get("gmm").inputs(size) if isinstance(size, str) else inputs("gmm", size)
+    args = workloads.get("gmm").inputs(size)  # a named size or a raw (d, K, N)
     assert relative_error(workloads.get("gmm").natural(*args), gmm_plain(*args[:5])) < 1e-12
 
 
@@ -289,7 +283,7 @@ def lstm_plain(main_params, extra_params, state, sequence) -> float:
 
 @pytest.mark.parametrize("size", ["tiny", "small", (3, 4, 6), (2, 14, 40)])
 def test_lstm_matches_plain_implementation(size):
-    args = workloads.get("lstm").inputs(size) if isinstance(size, str) else inputs("lstm", size)
+    args = workloads.get("lstm").inputs(size)  # a named size or a raw (l, b, c)
     assert relative_error(workloads.get("lstm").natural(*args), lstm_plain(*args)) < 1e-12
 
 
