@@ -347,6 +347,10 @@ def operators_and_powers(x, y):
     return (-x) * (+y) + x ** 3 + 2.0 ** x + x ** y - y / x
 
 
+def negative_literals(x):
+    return (-0.5) ** 2 * x + (-x) ** 2 - 2.0 ** -x + (-1) * x
+
+
 def constants_and_asserts(x):
     assert x > -100.0, "x is out of range"
     scale = 3.0
@@ -421,6 +425,7 @@ CASES = [
     (slicing, [(RNG.normal(size=5), RNG.normal(size=(3, 4)))], (0, 1)),
     (builtins_on_ints, [(RNG.normal(size=5),), (RNG.normal(size=2),)], 0),
     (operators_and_powers, [(1.3, 0.7), (0.6, 2.0)], (0, 1)),
+    (negative_literals, SCALARS, 0),
     (constants_and_asserts, SCALARS, 0),
     (list_append_stack, SCALARS, 0),
     (vocabulary, [(RNG.normal(size=6),), (RNG.normal(size=6),)], 0),

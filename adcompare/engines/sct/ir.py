@@ -13,6 +13,7 @@ loops run over a range object held in a variable.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any
@@ -35,7 +36,13 @@ def is_var(a: Atom) -> bool:
 
 
 def atom_ast(a: Atom) -> ast.expr:
-    return ast.Name(a, ast.Load()) if isinstance(a, str) else ast.Constant(a.value)
+    if isinstance(a, str):
+        return ast.Name(a, ast.Load())
+    v = a.value
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.copysign(1.0, v) < 0:
+        # ast.unparse prints Constant(-0.3) ** 2 as -0.3 ** 2, which is -(0.3 ** 2)
+        return ast.UnaryOp(ast.USub(), ast.Constant(-v))
+    return ast.Constant(v)
 
 
 def names_in(node: ast.AST | None) -> set[str]:
