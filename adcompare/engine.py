@@ -27,9 +27,11 @@ from adcompare import numpy as anp
 from adcompare.primitives import (
     Box,
     Primitive,
+    Trace,
     constant_like,
     is_float,
     namespace,
+    new_level,
     primal,
     result_dtype,
     shape,
@@ -219,6 +221,64 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<adcompare engine {self.name!r}>"
+
+
+class TapeEngine(Engine):
+    """The driver shared by the engines that trace at run time (overloading, elemental).
+
+    A subclass names three types; this class opens the level, boxes the inputs,
+    runs ``f``, and unboxes the result, exactly as JAX's ``jvp``/``vjp`` return it:
+
+    * ``dual``: ``dual(trace, x, x_dot)``, a box with ``.value`` and ``.tangent``;
+    * ``forward_trace``: ``forward_trace(level)``, the trace its boxes belong to;
+    * ``tape``: ``tape(level)``, a trace with ``leaf(x)`` (a box with ``.index``),
+      ``backward(index, y_bar)`` (cotangents by position) and ``nbytes()``.
+    """
+
+    dual: type
+    forward_trace: type
+    tape: type
+
+    def __init__(self):
+        self.last_tape = None  # the most recent vjp's tape, for measurement
+
+    def kept_bytes(self) -> int | None:
+        return None if self.last_tape is None else self.last_tape.nbytes()
+
+    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+        check_tangents(primals, tangents)
+        with new_level() as level:
+            trace = self.forward_trace(level)
+            y = f(*(self.dual(trace, x, x_dot) if is_float(x) else x for x, x_dot in zip(primals, tangents)))
+        if isinstance(y, Box) and y.trace is trace:
+            return y.value, y.tangent
+        return y, anp.zeros_like(y)  # y does not depend on the inputs
+
+    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+        with new_level() as level, cycle_collector_paused():
+            tape = self.tape(level)
+            inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
+            y = f(*inputs)
+        self.last_tape = tape
+        reached = isinstance(y, Box) and y.trace is tape
+        y_value = y.value if reached else y
+
+        def f_vjp(y_bar):
+            if shape(y_bar) != shape(y_value):
+                raise ValueError(f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y_value)}")
+            with cycle_collector_paused():
+                bars = tape.backward(y.index, y_bar) if reached else []
+            return tuple(_input_bar(x, v, tape, bars) for x, v in zip(primals, inputs))
+
+        return y_value, f_vjp
+
+
+def _input_bar(x: Any, v: Any, tape: Trace, bars: list) -> Any:
+    """Input ``x``'s cotangent: float0 zeros if it was not differentiated, zeros if unreached."""
+    if not (isinstance(v, Box) and v.trace is tape):
+        return float0_zeros(x)
+    x_bar = bars[v.index] if v.index < len(bars) else None
+    return anp.zeros_like(x) if x_bar is None else x_bar
 
 
 def _basis(x: Any) -> list:

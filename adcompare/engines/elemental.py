@@ -25,20 +25,17 @@ recording and sweeping pause the cycle collector, which has nothing to find.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.engine import (
-    Engine,
-    check_tangents,
+    TapeEngine,
     count_bytes,
-    cycle_collector_paused,
-    float0_zeros,
     missing_rule,
 )
-from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape
+from adcompare.primitives import Box, Primitive, Trace
 
 # --------------------------------------------------------------------------
 # Elemental values: no operators
@@ -178,49 +175,9 @@ class CallTape(Trace):
 # The engine
 
 
-class ElementalEngine(Engine):
+class ElementalEngine(TapeEngine):
     """Differentiates elemental-form functions (``adcompare.elemental`` calls only)."""
 
     name = "elemental"
 
-    def __init__(self):
-        self.last_tape: CallTape | None = None  # the most recent vjp's tape, for measurement
-
-    def kept_bytes(self) -> int | None:
-        return None if self.last_tape is None else self.last_tape.nbytes()
-
-    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-        check_tangents(primals, tangents)
-        with new_level() as level:
-            trace = PairTrace(level)
-            y = f(*(Pair(trace, x, x_dot) if is_float(x) else x for x, x_dot in zip(primals, tangents)))
-        if isinstance(y, Pair) and y.trace is trace:
-            return y.value, y.tangent
-        return y, anp.zeros_like(y)  # y does not depend on the inputs
-
-    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        with new_level() as level, cycle_collector_paused():
-            tape = CallTape(level)
-            inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
-            y = f(*inputs)
-        self.last_tape = tape
-        active = isinstance(y, Var) and y.trace is tape
-        y_value = y.value if active else y
-
-        def f_vjp(y_bar):
-            if shape(y_bar) != shape(y_value):
-                raise ValueError(
-                    f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y_value)}")
-            with cycle_collector_paused():
-                bars = tape.backward(y.index, y_bar) if active else []
-            return tuple(_input_bar(x, v, bars) for x, v in zip(primals, inputs))
-
-        return y_value, f_vjp
-
-
-def _input_bar(x: Any, v: Any, bars: list) -> Any:
-    """The cotangent of input ``x``: float0 zeros if it was not differentiated, zeros if unreached."""
-    if not isinstance(v, Var):
-        return float0_zeros(x)
-    x_bar = bars[v.index] if v.index < len(bars) else None
-    return anp.zeros_like(x) if x_bar is None else x_bar
+    dual, forward_trace, tape = Pair, PairTrace, CallTape

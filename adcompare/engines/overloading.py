@@ -21,20 +21,17 @@ the user's own code makes are collected as soon as it resumes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.engine import (
-    Engine,
-    check_tangents,
+    TapeEngine,
     count_bytes,
-    cycle_collector_paused,
-    float0_zeros,
     missing_rule,
 )
 from adcompare.operators import Operators
-from adcompare.primitives import Box, Primitive, Trace, is_float, new_level, shape
+from adcompare.primitives import Box, Primitive, Trace
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -141,47 +138,7 @@ class Tape(Trace):
 # The engine
 
 
-class OverloadingEngine(Engine):
+class OverloadingEngine(TapeEngine):
     name = "overloading"
 
-    def __init__(self):
-        self.last_tape: Tape | None = None  # the most recent vjp's tape, for measurement
-
-    def kept_bytes(self) -> int | None:
-        return None if self.last_tape is None else self.last_tape.nbytes()
-
-    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-        check_tangents(primals, tangents)
-        with new_level() as level:
-            trace = JVPTrace(level)
-            out = f(*(Dual(trace, x, t) if is_float(x) else x
-                      for x, t in zip(primals, tangents)))
-        if isinstance(out, Dual) and out.trace is trace:
-            return out.primal, out.tangent
-        return out, anp.zeros_like(out)
-
-    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        with new_level() as level, cycle_collector_paused():
-            tape = Tape(level)
-            inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
-            out = f(*inputs)
-        self.last_tape = tape
-        y = out.primal if isinstance(out, Node) and out.trace is tape else out
-
-        def f_vjp(y_bar):
-            if shape(y_bar) != shape(y):
-                raise ValueError(
-                    f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y)}")
-            reached = isinstance(out, Node) and out.trace is tape
-            with cycle_collector_paused():
-                bars = tape.backward(out.index, y_bar) if reached else []
-            return tuple(_input_bar(x, node, bars) for x, node in zip(primals, inputs))
-
-        return y, f_vjp
-
-
-def _input_bar(x: Any, node: Any, bars: list) -> Any:
-    if not isinstance(node, Node):
-        return float0_zeros(x)
-    bar = bars[node.index] if node.index < len(bars) else None
-    return anp.zeros_like(x) if bar is None else bar
+    dual, forward_trace, tape = Dual, JVPTrace, Tape
