@@ -18,6 +18,7 @@ import adcompare.numpy as xp  # an alias: vocabulary is recognized by identity, 
 from adcompare.engine import partial_args
 from adcompare.numpy import sin as sine
 from adcompare.oracle import max_error
+from adcompare.workloads.control import newton_sqrt as while_newton  # data-dependent while
 
 sct = ad.engine("sct")
 SCALE = 1.5  # a read-only global
@@ -179,13 +180,6 @@ def branch_on_elements(x):
 
 
 # --- while loops ------------------------------------------------------------------
-
-
-def while_newton(x):
-    y = x
-    while abs(y * y - x) > 1e-12 * x:
-        y = 0.5 * (y + x / y)
-    return y
 
 
 def while_with_break(x):

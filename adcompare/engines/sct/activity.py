@@ -70,20 +70,8 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     stmts = list(ir.walk(fn.body))
     assigns = [s for s in stmts if isinstance(s, ir.Assign)]
     unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
-    local = fn.locals
-
-    varied = set(active_params)
-    changed = True
-    while changed:
-        changed = False
-        for s in assigns:
-            if s.target not in varied and any(d and a in varied for a, d in operands(s.value)):
-                varied.add(s.target)
-                changed = True
-        for s in unpacks:
-            if s.src in varied and not set(s.targets) <= varied:
-                varied |= set(s.targets)
-                changed = True
+    varied = _closure(set(active_params), assigns, unpacks,
+                      lambda v, out: any(d and a in out for a, d in operands(v)))
 
     useful = {fn.out}
     changed = True
@@ -100,33 +88,33 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
                 useful.add(s.src)
                 changed = True
 
-    lists = _sequences(set(), assigns, [], (ir.Pack, ir.Append), through_index=False)
-    checker = _Checker(parsed, varied & local)
+    lists = _closure(set(), assigns, [], lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
+        isinstance(v, ir.Copy) and v.src in out))
+    checker = _Checker(parsed, varied & fn.locals)
     for s in stmts:
         checker.statement(s, lists)
-    seqs = _sequences(set(fn.params), assigns, unpacks, (ir.Pack, ir.Append, ir.Call), through_index=True)
+    seqs = _closure(set(fn.params), assigns, unpacks, lambda v, out: isinstance(
+        v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
+        isinstance(v, ir.Index) and v.value in out))
     return Activity(varied, useful, varied & useful, seqs)
 
 
-def _sequences(seqs: set[str], assigns: list, unpacks: list, makers: tuple,
-               through_index: bool) -> set[str]:
-    """Variables that may hold a tuple or list: made by ``makers``, or copied or indexed from one."""
+def _closure(start: set[str], assigns: list, unpacks: list, joins) -> set[str]:
+    """The least superset of ``start`` in which an assignment's target is in whenever
+    ``joins(value, set)``, and an unpacking's targets are in whenever its source is."""
+    out = set(start)
     changed = True
     while changed:
         changed = False
         for s in assigns:
-            v = s.value
-            if s.target not in seqs and (
-                    isinstance(v, makers)
-                    or (isinstance(v, ir.Copy) and v.src in seqs)
-                    or (through_index and isinstance(v, ir.Index) and v.value in seqs)):
-                seqs.add(s.target)
+            if s.target not in out and joins(s.value, out):
+                out.add(s.target)
                 changed = True
         for s in unpacks:
-            if s.src in seqs and not set(s.targets) <= seqs:
-                seqs |= set(s.targets)
+            if s.src in out and not set(s.targets) <= out:
+                out |= set(s.targets)
                 changed = True
-    return seqs
+    return out
 
 
 class _Checker:

@@ -6,10 +6,7 @@ values as the source, in which
 * nested expressions are split into single steps on fresh temporaries
   (``y = 0.5 * (y + x / y)`` becomes ``_t1 = x / y``, ``_t2 = y + _t1``,
   ``y = 0.5 * _t2``); augmented, chained and tuple assignments are split too;
-* jumps are last on their path: code after an ``if`` that may ``break`` or
-  ``return`` moves into the branches that fall through; ``continue`` becomes
-  the end of the loop body; a ``return`` inside a loop sets the output, a flag
-  and breaks, and the flag is tested after each enclosing loop;
+* jumps are last on their path (see :mod:`jumps`);
 * returns are gone: the value is left in ``Function.out``;
 * ``for`` loops run over a range object in a variable (an array or tuple is
   iterated by index), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
@@ -29,128 +26,24 @@ import copy
 import inspect
 
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.jumps import (
+    always_jumps,
+    append_rest,
+    has_return,
+    located,
+    loop_has_break,
+    lower_loop_returns,
+    restructure,
+)
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, is_user_function
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul"}
-_JUMPS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
 
 
 def normalize(parsed: Parsed, namer: Namer) -> ir.Function:
     return _Normalizer(parsed, namer).run()
-
-
-# --------------------------------------------------------------------------
-# Jumps to the end of their paths (on the ast, before A-normal form)
-
-
-def _may_jump(block: list) -> bool:
-    """Can some path through ``block`` leave it by a jump (loops keep their own)?"""
-    for s in block:
-        if isinstance(s, _JUMPS):
-            return True
-        if isinstance(s, ast.If) and (_may_jump(s.body) or _may_jump(s.orelse)):
-            return True
-    return False
-
-
-def _always_jumps(block: list) -> bool:
-    if not block:
-        return False
-    last = block[-1]
-    if isinstance(last, _JUMPS):
-        return True
-    return isinstance(last, ast.If) and _always_jumps(last.body) and _always_jumps(last.orelse)
-
-
-def _append_rest(block: list, rest: list) -> list:
-    """``block`` followed by ``rest`` on every path that falls through."""
-    if not block:
-        return copy.deepcopy(rest)
-    last = block[-1]
-    if isinstance(last, _JUMPS):
-        return block
-    if isinstance(last, ast.If) and _may_jump([last]):
-        last.body = _append_rest(last.body, rest)
-        last.orelse = _append_rest(last.orelse, rest)
-        return block
-    return block + copy.deepcopy(rest)
-
-
-def restructure(block: list) -> list:
-    """Move the code after a possible jump into the branches that fall through."""
-    out = []
-    for i, s in enumerate(block):
-        if isinstance(s, ast.If):
-            s.body, s.orelse = restructure(s.body), restructure(s.orelse)
-            if _may_jump([s]):
-                rest = restructure(block[i + 1:])
-                if rest:
-                    s.body, s.orelse = _append_rest(s.body, rest), _append_rest(s.orelse, rest)
-                out.append(s)
-                return out
-        elif isinstance(s, (ast.For, ast.While)):
-            s.body = _drop_tail_continue(restructure(s.body))
-        out.append(s)
-        if isinstance(s, _JUMPS):
-            return out  # what follows is dead code
-    return out
-
-
-def _drop_tail_continue(block: list) -> list:
-    if not block:
-        return block
-    last = block[-1]
-    if isinstance(last, ast.Continue):
-        return block[:-1]
-    if isinstance(last, ast.If):
-        last.body, last.orelse = _drop_tail_continue(last.body), _drop_tail_continue(last.orelse)
-    return block
-
-
-def _has_return(block: list) -> bool:
-    return any(isinstance(n, ast.Return) for s in block for n in ast.walk(s))
-
-
-def _lower_loop_returns(block: list, in_loop: bool, out: str, flag: str) -> list:
-    """``return v`` inside loops becomes ``out = v; flag = True; break`` plus tests after loops."""
-    new = []
-    for s in block:
-        if isinstance(s, ast.Return) and in_loop:
-            value = s.value if s.value is not None else ast.Constant(None)
-            new += [_located(ast.Assign([ast.Name(out, ast.Store())], value), s),
-                    _located(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(True)), s),
-                    _located(ast.Break(), s)]
-            continue
-        if isinstance(s, ast.If):
-            s.body = _lower_loop_returns(s.body, in_loop, out, flag)
-            s.orelse = _lower_loop_returns(s.orelse, in_loop, out, flag)
-        elif isinstance(s, (ast.For, ast.While)) and _has_return(s.body):
-            s.body = _lower_loop_returns(s.body, True, out, flag)
-            jump = ast.Break() if in_loop else ast.Return(ast.Name(out, ast.Load()))
-            new += [s, _located(ast.If(ast.Name(flag, ast.Load()), [_located(jump, s)], []), s)]
-            continue
-        new.append(s)
-    return new
-
-
-def _located(node: ast.AST, like: ast.AST) -> ast.AST:
-    for n in ast.walk(node):
-        ast.copy_location(n, like)
-        n.end_lineno = getattr(like, "end_lineno", None)
-    return node
-
-
-def _loop_has_break(body: list) -> bool:
-    stack = list(body)
-    while stack:
-        s = stack.pop()
-        if isinstance(s, ast.Break):
-            return True
-        if isinstance(s, ast.If):
-            stack += s.body + s.orelse
-    return False
 
 
 def _text(node: ast.stmt) -> str:
@@ -180,16 +73,16 @@ class _Normalizer:
         body = copy.deepcopy(self.p.tree.body)
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
-        loops_return = any(isinstance(n, (ast.For, ast.While)) and _has_return(n.body)
+        loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body)
                            for s in body for n in ast.walk(s))
         if loops_return:
             out = self.namer.fresh("out")
             flag = self.namer.fresh("returned")
-            start = _located(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(False)), self.p.tree)
-            body = [start] + _lower_loop_returns(body, False, out, flag)
+            start = located(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(False)), self.p.tree)
+            body = [start] + lower_loop_returns(body, False, out, flag)
         body = restructure(body)
-        if not _always_jumps(body):
-            body = _append_rest(body, [_located(ast.Return(None), body[-1] if body else self.p.tree)])
+        if not always_jumps(body):
+            body = append_rest(body, [located(ast.Return(None), body[-1] if body else self.p.tree)])
         if not loops_return:
             out = self._output_name(body)
         self.out_var = out
@@ -248,7 +141,7 @@ class _Normalizer:
         elif isinstance(s, ast.For):
             self.for_stmt(s)
         elif isinstance(s, ast.While):
-            self.emit(ir.While(s.test, self.block(s.body), self.where.line(s), _loop_has_break(s.body)))
+            self.emit(ir.While(s.test, self.block(s.body), self.where.line(s), loop_has_break(s.body)))
         elif isinstance(s, ast.Break):
             self.emit(ir.Break(self.line()))
         elif isinstance(s, ast.Return):
@@ -287,7 +180,7 @@ class _Normalizer:
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
             target = index
         body = head + self.block(s.body)
-        self.emit(ir.For(target, rng, body, self.where.line(s), _loop_has_break(s.body)))
+        self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body)))
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, templates
-from adcompare.engines.sct.activity import Activity, operands
+from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.forward import is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.peephole import peephole
+from adcompare.engines.sct.saves import SavePlan, direct_temps, fused, operand_atoms
 
 
 def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
@@ -77,56 +79,6 @@ def split_clobbers(fn: ir.Function, namer: Namer) -> None:
     fn.body = visit(fn.body)
 
 
-def _simple_uses(s) -> set[str]:
-    if isinstance(s, ir.Assign):
-        return ir.reads(s.value)
-    if isinstance(s, ir.Unpack):
-        return {s.src} if isinstance(s.src, str) else set()
-    return set()
-
-
-def _all_uses(s) -> list[str]:
-    if isinstance(s, (ir.Assign, ir.Unpack)):
-        return list(_simple_uses(s))
-    if isinstance(s, (ir.If, ir.While)):
-        return list(ir.names_in(s.test))
-    if isinstance(s, ir.For):
-        return [s.iterable]
-    if isinstance(s, ir.Effect):
-        return list(ir.names_in(s.node))
-    return []
-
-
-def direct_temps(fn: ir.Function) -> set[str]:
-    """Temporaries defined once and used once, later in the same block: their cotangent is
-    assigned by that one use, never accumulated or reset."""
-    stmts = list(ir.walk(fn.body))
-    defs: dict[str, int] = {}
-    uses: dict[str, int] = {}
-    for s in stmts:
-        for t in ir.targets(s):
-            defs[t] = defs.get(t, 0) + 1
-        for u in _all_uses(s):
-            uses[u] = uses.get(u, 0) + 1
-    ok = {t for t in fn.temps if defs.get(t) == 1 and uses.get(t) == 1 and t != fn.out}
-    good = set()
-
-    def scan(block: list) -> None:
-        for i, s in enumerate(block):
-            for t in ir.targets(s):
-                if t in ok and isinstance(s, (ir.Assign, ir.Unpack)) \
-                        and any(t in _simple_uses(later) for later in block[i + 1:]):
-                    good.add(t)
-            if isinstance(s, ir.If):
-                scan(s.body)
-                scan(s.orelse)
-            elif isinstance(s, (ir.For, ir.While)):
-                scan(s.body)
-
-    scan(fn.body)
-    return good
-
-
 @dataclass
 class _Adjoint:
     contribs: list  # (variable, expression, may be a tuple or list)
@@ -140,9 +92,6 @@ class _Reverse:
         self.direct = direct_temps(fn)
         self.res_var: dict[int, str] = {}
         self.adj: dict[int, _Adjoint] = {}
-        self.bound: dict[int, tuple[frozenset, frozenset]] = {}
-        self.needed: set[str] = set()
-        self.content: dict[int, bool] = {}
         self.none_init: set[str] = set()
         self.stack = self.push = self.pop = None
 
@@ -231,109 +180,6 @@ class _Reverse:
                     for n, k in enumerate(active)]
         return _Adjoint(contribs, {res}, prelude)
 
-    # --- which values the reverse sweep needs, and which must be saved --------
-
-    def bindings(self, block: list, poss: frozenset, defin: frozenset) -> tuple[frozenset, frozenset]:
-        """Record, before each statement, the names possibly and definitely bound."""
-        for s in block:
-            old = self.bound.get(id(s))
-            self.bound[id(s)] = (poss | old[0], defin & old[1]) if old else (poss, defin)
-            if isinstance(s, (ir.Assign, ir.Unpack)):
-                names = frozenset(ir.targets(s)) | ({self.res_var[id(s)]} if id(s) in self.res_var else set())
-                poss, defin = poss | names, defin | names
-            elif isinstance(s, ir.If):
-                p1, d1 = self.bindings(s.body, poss, defin)
-                p2, d2 = self.bindings(s.orelse, poss, defin)
-                poss, defin = p1 | p2, d1 & d2
-            elif isinstance(s, (ir.For, ir.While)):
-                head = frozenset([s.target]) if isinstance(s, ir.For) else frozenset()
-                first, _ = self.bindings(s.body, poss | head, defin | head)
-                again, _ = self.bindings(s.body, poss | head | first, defin | head)
-                poss = poss | head | again
-        return poss, defin
-
-    def saved(self, s, name: str) -> bool:
-        """Must ``s`` keep the value ``name`` had before it? Only if that value may be bound and an
-        adjoint that reads ``name`` runs after s's in the reverse sweep: one whose statement can run
-        before s (earlier in the program, or in a loop around both), or s's own, reading the old value."""
-        if name not in self.bound[id(s)][0]:
-            return False
-        here, loops = self.order[id(s)], self.loops[id(s)]
-        inside = self.inside.get(id(s), frozenset()) if isinstance(s, ir.For) else frozenset()
-        for r, old in self.readers.get(name, []):
-            if id(r) in inside:
-                continue  # the reverse loop itself sets its target for the adjoints in its body
-            if self.order[id(r)] < here or (self.loops[id(r)] & loops) or (r is s and old):
-                return True
-        return False
-
-    def saves_of(self, s) -> list[str]:
-        names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
-        if id(s) in self.res_var:
-            names = names + [self.res_var[id(s)]]
-        return [n for n in names if self.saved(s, n)]
-
-    def has_content(self, s) -> bool:
-        """Does the reverse sweep do anything for ``s``?"""
-        if isinstance(s, (ir.Assign, ir.Unpack)):
-            adj = self.adj.get(id(s))
-            return bool(self.saves_of(s)) or (adj is not None and (
-                bool(adj.contribs) or any(self.resets(s))))
-        if isinstance(s, ir.If):
-            return any(self.has_content(b) for b in s.body + s.orelse)
-        if isinstance(s, (ir.For, ir.While)):
-            return any(self.has_content(b) for b in s.body) or (
-                isinstance(s, ir.For) and self.saved(s, s.target))
-        return False
-
-    def resets(self, s) -> list[str]:
-        """Active targets whose earlier value's cotangent starts again from zero here."""
-        if id(s) not in self.adj:
-            return []
-        out = []
-        for t in ir.targets(s):
-            if t in self.act.active and t not in self.direct and t in self.bound[id(s)][0]:
-                if isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]:
-                    continue  # fused: the new cotangent is assigned, not reset
-                out.append(t)
-        return out
-
-    def positions(self, block: list, loops: frozenset) -> None:
-        """Program order, and the loops around each statement."""
-        for s in block:
-            self.order[id(s)] = len(self.order)
-            self.loops[id(s)] = loops
-            if isinstance(s, ir.If):
-                self.positions(s.body, loops)
-                self.positions(s.orelse, loops)
-            elif isinstance(s, (ir.For, ir.While)):
-                self.positions(s.body, loops | {id(s)})
-                self.inside[id(s)] = frozenset(id(b) for b in ir.walk(s.body))
-
-    def analyze(self) -> None:
-        stmts = list(ir.walk(self.fn.body))
-        self.order, self.loops, self.inside = {}, {}, {}
-        self.positions(self.fn.body, frozenset())
-        self.readers: dict[str, list] = {}
-        for s in stmts:
-            adj = self.adjoint(s)
-            if adj is not None:
-                self.adj[id(s)] = adj
-                self.needed |= adj.reads
-                old_values = set(ir.targets(s)) & {a for a, _ in self.operand_atoms(s)}
-                for name in adj.reads:
-                    self.readers.setdefault(name, []).append((s, name in old_values))
-        params = frozenset(self.fn.params)
-        self.end = self.bindings(self.fn.body, params, params)
-        while True:  # a loop the reverse sweep runs reads its range object, which may need saving
-            loops = [s for s in stmts if isinstance(s, ir.For) and self.has_content(s)
-                     and s.iterable not in self.needed]
-            if not loops:
-                break
-            for s in loops:
-                self.needed.add(s.iterable)
-                self.readers.setdefault(s.iterable, []).append((s, False))
-
     # --- emission ------------------------------------------------------------------
 
     def record(self, value: ast.expr, in_loop: bool, depth: int, base: str) -> tuple[ast.stmt, ast.expr]:
@@ -377,27 +223,22 @@ class _Reverse:
 
     def assignment(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
         fwd, restores = [], []
-        for name in self.saves_of(s):
+        for name in self.plan.saves_of(s):
             keep, back = self.record(cg.load(name), in_loop, depth, f"{name}_saved")
             fwd.append(keep)
             restores.insert(0, (name, cg.assign(name, back)))
-            if name not in self.bound[id(s)][1]:
+            if name not in self.plan.bound(s)[1]:
                 self.none_init.add(name)
         fwd.append(self.primal(s))
         adj = self.adj.get(id(s))
         if adj is None:
             return fwd, [r for _, r in restores], None
         body = self.adjoint_stmts(s, adj)
-        old_values = adj.reads & set(ir.targets(s)) & {a for a, _ in self.operand_atoms(s)}
+        old_values = adj.reads & set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}
         before = [r for name, r in restores if name in old_values]
         after = [r for name, r in restores if name not in old_values]
         key = (s.line, s.text) if body else None
         return fwd, before + body + after, key
-
-    def operand_atoms(self, s) -> list:
-        if isinstance(s, ir.Assign):
-            return operands(s.value)
-        return [(s.src, True)]
 
     def primal(self, s) -> ast.stmt:
         if isinstance(s, ir.Unpack):
@@ -427,14 +268,14 @@ class _Reverse:
                 seq = both
             grouped[var] = (expr, seq)
         out = list(adj.prelude)
-        fused = isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]
+        merged = fused(s)
         for var, (expr, seq) in grouped.items():
-            if not (fused and var == s.target):
+            if not (merged and var == s.target):
                 out.append(self.accumulate(var, expr, seq))
-        if fused:
+        if merged:
             mine = grouped.get(s.target)
             out.append(cg.assign(self.namer.bar(s.target), mine[0] if mine else cg.const(0.0)))
-        for t in self.resets(s):
+        for t in self.plan.resets(s):
             out.append(cg.assign(self.namer.bar(t), cg.const(0.0)))
         return out
 
@@ -489,16 +330,16 @@ class _Reverse:
     def loop(self, s, in_loop: bool, depth: int) -> tuple[list, list]:
         body_fwd, body_rev = self.block(s.body, True, depth + 1)
         is_for = isinstance(s, ir.For)
-        if not self.has_content(s):
+        if not self.plan.has_content(s):
             if is_for:
                 return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
             return [ast.While(copy.deepcopy(s.test), cg.body(body_fwd), [])], []
         fwd, rev_after = [], []
-        if is_for and self.saved(s, s.target):
+        if is_for and self.plan.saved(s, s.target):
             keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
             fwd.append(keep)
             rev_after.append(cg.assign(s.target, back))
-            if s.target not in self.bound[id(s)][1]:
+            if s.target not in self.plan.bound(s)[1]:
                 self.none_init.add(s.target)
         counted = not is_for or s.has_break
         if counted:
@@ -532,7 +373,11 @@ class _Reverse:
 
     def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
         fn, act = self.fn, self.act
-        self.analyze()
+        for s in ir.walk(fn.body):
+            adj = self.adjoint(s)
+            if adj is not None:
+                self.adj[id(s)] = adj
+        self.plan = SavePlan(fn, act, self.adj, self.res_var, self.direct)
         body_fwd, body_rev = self.block(fn.body, False, 0)
         out_bar = self.namer.bar(fn.out)
         inits = []
@@ -552,7 +397,7 @@ class _Reverse:
         loaded = {n.id for s in bwd_body for n in ast.walk(s)
                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         residuals = sorted((loaded & stored) - {self.stack})
-        defined_at_end = self.end[1]
+        defined_at_end = self.plan.end[1]
         tracked = fn.locals | set(self.res_var.values())
         unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
         none_init = sorted((self.none_init | unbound) - set(fn.params))
@@ -604,57 +449,3 @@ def _exits(node: ast.If) -> bool:
 
 def _args(names: list[str]) -> ast.arguments:
     return ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, [])
-
-
-def peephole(block: list) -> list:
-    """``v_bar = 0.0`` followed, with nothing in between touching v_bar, by
-    ``v_bar = v_bar + e`` becomes ``v_bar = e``."""
-    out = list(block)
-    for s in out:
-        for field_ in ("body", "orelse"):
-            if isinstance(s, (ast.If, ast.For, ast.While)) and getattr(s, field_):
-                setattr(s, field_, peephole(getattr(s, field_)))
-    i = 0
-    while i < len(out):
-        s = out[i]
-        name = _zero_assign(s)
-        if name is not None:
-            for j in range(i + 1, len(out)):
-                later = out[j]
-                value = _accumulates(later, name)
-                if value is not None:
-                    out[j] = cg.assign(name, value)
-                    del out[i]
-                    i -= 1
-                    break
-                if name in {n.id for n in ast.walk(later) if isinstance(n, ast.Name)}:
-                    break
-        i += 1
-    return out
-
-
-def _zero_assign(s: ast.stmt) -> str | None:
-    if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
-            and isinstance(s.value, ast.Constant) and s.value.value == 0.0 \
-            and type(s.value.value) is float:
-        return s.targets[0].id
-    return None
-
-
-def _accumulates(s: ast.stmt, name: str) -> ast.expr | None:
-    """``e`` if ``s`` is ``name = name + e`` or ``name = add_bar(name, e)`` and e does not read name."""
-    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            and s.targets[0].id == name):
-        return None
-    v = s.value
-    if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) \
-            and v.left.id == name:
-        rest = v.right
-    elif isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id.startswith("add_bar") \
-            and len(v.args) == 2 and isinstance(v.args[0], ast.Name) and v.args[0].id == name:
-        rest = v.args[1]
-    else:
-        return None
-    if name in {n.id for n in ast.walk(rest) if isinstance(n, ast.Name)}:
-        return None
-    return rest

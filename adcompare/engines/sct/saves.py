@@ -1,0 +1,191 @@
+"""Saves: which values the reverse sweep reads, and which the forward sweep must keep.
+
+Contract: :class:`SavePlan` takes a normalized function, its activity, and the
+adjoint of each statement (what it reads, whether it contributes), and
+answers the reverse transform's questions about every statement:
+
+* ``saved(s, name)``: must the forward sweep keep the value ``name`` had just
+  before ``s``? Only if that value may exist and some adjoint reading ``name``
+  runs after s's own in the reverse sweep: one whose statement can run before
+  ``s`` (earlier in the program, or anywhere in a loop around both), or s's own
+  adjoint when it reads the value ``s`` overwrites (``x = sin(x)``);
+* ``resets(s)``: which cotangents start again from zero once ``s`` is undone;
+* ``has_content(s)``: does the reverse sweep do anything for ``s`` (branches
+  and loops without content are neither recorded nor replayed);
+* ``bound(s)``: the names possibly and definitely bound before ``s``
+  (a saved value that may be unbound is first set to ``None``).
+
+A loop that the reverse sweep runs reads its range object, which may then need
+saving in turn: the plan iterates until nothing changes. :func:`direct_temps`
+finds the temporaries whose cotangent is simply assigned by their one use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.activity import Activity, operands
+
+
+def _simple_uses(s) -> set[str]:
+    if isinstance(s, ir.Assign):
+        return ir.reads(s.value)
+    if isinstance(s, ir.Unpack):
+        return {s.src} if isinstance(s.src, str) else set()
+    return set()
+
+
+def _all_uses(s) -> list[str]:
+    if isinstance(s, (ir.Assign, ir.Unpack)):
+        return list(_simple_uses(s))
+    if isinstance(s, (ir.If, ir.While)):
+        return list(ir.names_in(s.test))
+    if isinstance(s, ir.For):
+        return [s.iterable]
+    if isinstance(s, ir.Effect):
+        return list(ir.names_in(s.node))
+    return []
+
+
+def direct_temps(fn: ir.Function) -> set[str]:
+    """Temporaries defined once and used once, later in the same block: their cotangent is
+    assigned by that one use, never accumulated or reset."""
+    defs: dict[str, int] = {}
+    uses: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        for t in ir.targets(s):
+            defs[t] = defs.get(t, 0) + 1
+        for u in _all_uses(s):
+            uses[u] = uses.get(u, 0) + 1
+    once = {t for t in fn.temps if defs.get(t) == 1 and uses.get(t) == 1 and t != fn.out}
+    good = set()
+
+    def scan(block: list) -> None:
+        for i, s in enumerate(block):
+            for t in ir.targets(s):
+                if t in once and isinstance(s, (ir.Assign, ir.Unpack)) \
+                        and any(t in _simple_uses(later) for later in block[i + 1:]):
+                    good.add(t)
+            if isinstance(s, ir.If):
+                scan(s.body)
+                scan(s.orelse)
+            elif isinstance(s, (ir.For, ir.While)):
+                scan(s.body)
+
+    scan(fn.body)
+    return good
+
+
+def fused(s) -> bool:
+    """Does assignment ``s`` read the variable it writes (``x = sin(x)``)?"""
+    return isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]
+
+
+class SavePlan:
+    """What the reverse sweep of ``fn`` needs kept, recorded and reset (see the module doc)."""
+
+    def __init__(self, fn: ir.Function, act: Activity, adjoints: dict[int, Any], res_var: dict[int, str],
+                 direct: set[str]):
+        self.fn, self.act, self.adj, self.res_var, self.direct = fn, act, adjoints, res_var, direct
+        self.order: dict[int, int] = {}
+        self.loops: dict[int, frozenset] = {}
+        self.inside: dict[int, frozenset] = {}
+        self._bound: dict[int, tuple[frozenset, frozenset]] = {}
+        self.readers: dict[str, list] = {}
+        self.needed: set[str] = set()
+        self._positions(fn.body, frozenset())
+        stmts = list(ir.walk(fn.body))
+        for s in stmts:
+            adj = adjoints.get(id(s))
+            if adj is not None:
+                self.needed |= adj.reads
+                old_values = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}
+                for name in adj.reads:
+                    self.readers.setdefault(name, []).append((s, name in old_values))
+        params = frozenset(fn.params)
+        self.end = self._bindings(fn.body, params, params)
+        while True:
+            loops = [s for s in stmts if isinstance(s, ir.For) and self.has_content(s)
+                     and s.iterable not in self.needed]
+            if not loops:
+                break
+            for s in loops:
+                self.needed.add(s.iterable)
+                self.readers.setdefault(s.iterable, []).append((s, False))
+
+    def bound(self, s) -> tuple[frozenset, frozenset]:
+        """(possibly bound, definitely bound) names just before ``s``."""
+        return self._bound[id(s)]
+
+    def saved(self, s, name: str) -> bool:
+        if name not in self._bound[id(s)][0]:
+            return False
+        here, loops = self.order[id(s)], self.loops[id(s)]
+        inside = self.inside.get(id(s), frozenset()) if isinstance(s, ir.For) else frozenset()
+        for r, old in self.readers.get(name, []):
+            if id(r) in inside:
+                continue  # the reverse loop itself sets its target for the adjoints in its body
+            if self.order[id(r)] < here or (self.loops[id(r)] & loops) or (r is s and old):
+                return True
+        return False
+
+    def saves_of(self, s) -> list[str]:
+        names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
+        if id(s) in self.res_var:
+            names = names + [self.res_var[id(s)]]
+        return [n for n in names if self.saved(s, n)]
+
+    def resets(self, s) -> list[str]:
+        if id(s) not in self.adj or fused(s):  # fused: the new cotangent is assigned, not reset
+            return []
+        return [t for t in ir.targets(s)
+                if t in self.act.active and t not in self.direct and t in self._bound[id(s)][0]]
+
+    def has_content(self, s) -> bool:
+        if isinstance(s, (ir.Assign, ir.Unpack)):
+            adj = self.adj.get(id(s))
+            return bool(self.saves_of(s)) or (adj is not None and (bool(adj.contribs) or bool(self.resets(s))))
+        if isinstance(s, ir.If):
+            return any(self.has_content(b) for b in s.body + s.orelse)
+        if isinstance(s, (ir.For, ir.While)):
+            return any(self.has_content(b) for b in s.body) or (
+                isinstance(s, ir.For) and self.saved(s, s.target))
+        return False
+
+    def _positions(self, block: list, loops: frozenset) -> None:
+        for s in block:
+            self.order[id(s)] = len(self.order)
+            self.loops[id(s)] = loops
+            if isinstance(s, ir.If):
+                self._positions(s.body, loops)
+                self._positions(s.orelse, loops)
+            elif isinstance(s, (ir.For, ir.While)):
+                self._positions(s.body, loops | {id(s)})
+                self.inside[id(s)] = frozenset(id(b) for b in ir.walk(s.body))
+
+    def _bindings(self, block: list, poss: frozenset, defin: frozenset) -> tuple[frozenset, frozenset]:
+        """Record, before each statement, the names possibly and definitely bound."""
+        for s in block:
+            old = self._bound.get(id(s))
+            self._bound[id(s)] = (poss | old[0], defin & old[1]) if old else (poss, defin)
+            if isinstance(s, (ir.Assign, ir.Unpack)):
+                names = frozenset(ir.targets(s)) | ({self.res_var[id(s)]} if id(s) in self.res_var else set())
+                poss, defin = poss | names, defin | names
+            elif isinstance(s, ir.If):
+                p1, d1 = self._bindings(s.body, poss, defin)
+                p2, d2 = self._bindings(s.orelse, poss, defin)
+                poss, defin = p1 | p2, d1 & d2
+            elif isinstance(s, (ir.For, ir.While)):
+                head = frozenset([s.target]) if isinstance(s, ir.For) else frozenset()
+                first, _ = self._bindings(s.body, poss | head, defin | head)
+                again, _ = self._bindings(s.body, poss | head | first, defin | head)
+                poss = poss | head | again
+        return poss, defin
+
+
+def operand_atoms(s) -> list:
+    """(operand, differentiable) of an assignment or unpacking."""
+    if isinstance(s, ir.Assign):
+        return operands(s.value)
+    return [(s.src, True)]
