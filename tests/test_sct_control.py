@@ -372,7 +372,8 @@ def vocabulary(x):
     g = anp.broadcast_to(anp.logsumexp(a, axis=1), (3, 2))
     h = anp.divide(anp.subtract(x, 1.0), anp.add(2.0, anp.multiply(x, x))) + anp.power(x * x, 1.5)
     return (anp.sum(b) + anp.sum(c * c) + anp.sum(d) + anp.sum(e * f) + anp.sum(g)
-            + anp.matmul(x, x) + anp.sum(anp.getitem(h, slice(1, 4))) + anp.mean(anp.log(x * x + 1.0)))
+            + anp.matmul(x, x) + anp.sum(anp.getitem(h, slice(1, 4))) + anp.mean(anp.log(x * x + 1.0))
+            + anp.gammaln(3.5) * anp.sum(anp.exp(anp.sin(x))))  # gammaln: on constants only
 
 
 def methods(x):

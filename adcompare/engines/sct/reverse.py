@@ -286,12 +286,12 @@ class _Reverse:
             branches.append((rest[0].test, rest[0].body))
             rest = rest[0].orelse
         branches.append((None, rest))
+        slot = None if in_loop else self.namer.fresh("branch")  # named before the inner ones
         done = [self.block(body, in_loop, depth + 1) for _, body in branches]
         if not any(rev for _, rev in done):
             return [self.nest(branches, [f for f, _ in done])], []
         values = [True, False] if len(branches) == 2 else list(range(len(branches)))
         keeps, load = [], None
-        slot = None if in_loop else self.namer.fresh("branch")
         for value in values:
             if in_loop:
                 keep, load = self.record(cg.const(value), True, depth, "branch")
