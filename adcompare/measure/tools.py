@@ -10,6 +10,7 @@ Tools:
   ``overloading``, ``elemental``, ``sct``           our engines, eager
   ``overloading+jit``, ... (jax backend)         our engines staged by ``jax.jit``
   ``jax``, ``jax+jit`` (jax backend)              JAX eager and ``jax.jit``
+  ``jax+scan`` (jax backend)                      ``jax.jit`` of the workload's ``lax.scan`` form
   ``autograd`` (numpy backend)                   HIPS autograd
   ``torch`` (torch backend: CPU, or CUDA where there is a GPU)
 """
@@ -32,7 +33,7 @@ from adcompare.primitives import register_namespace
 from adcompare.workloads import Workload
 
 MODES = ("grad", "jvp", "hessian", "hessian-rr", "hvp", "hvp-rr")
-PEERS = ("jax", "jax+jit", "autograd", "torch")
+PEERS = ("jax", "jax+jit", "jax+scan", "autograd", "torch")
 
 
 class ToolUnavailable(Exception):
@@ -54,7 +55,7 @@ def all_tools() -> tuple[str, ...]:
 
 def backend_of(tool: str, requested: str) -> str:
     """The backend a tool runs on: JAX tools need jax, autograd numpy, torch torch."""
-    if tool in ("jax", "jax+jit") or tool.endswith("+jit"):
+    if tool in ("jax", "jax+jit", "jax+scan") or tool.endswith("+jit"):
         return "jax"
     if tool == "autograd":
         return "numpy"
@@ -82,10 +83,13 @@ def derivative_of(api: Any, f: Callable, active: tuple, mode: str, rng) -> Calla
         g = api.grad(f)
         return lambda: api.jvp(g, active, tangents)[1]
     if mode == "hvp-rr":  # reverse over reverse: the gradient of <grad f, v>
-        g = api.grad(f)
-        v = tangents[0]
-        hv = api.grad(lambda *xs: anp.sum(anp.multiply(g(*xs), v)))
-        return lambda: hv(*active)
+        g, v, rest = api.grad(f), tangents[0], active[1:]
+
+        def grad_dot_v(x):
+            return anp.sum(anp.multiply(g(x, *rest), v))
+
+        hv = api.grad(grad_dot_v)
+        return lambda: hv(active[0])
     raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
 
 
@@ -108,8 +112,12 @@ def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Pr
 
         return Prepared(lambda: f(*active), derivative, kept,
                         op_counts=lambda: _op_counts(eng, form(eng, w), args, nums, mode, rng))
-    f = partial_args(w.natural, args, nums)
     active = tuple(args[i] for i in nums)
+    if tool == "jax+scan":
+        if w.scan is None:
+            raise ToolUnavailable(f"{w.name} has no lax.scan form")
+        return _staged(jax, partial_args(w.scan, args, nums), active, mode, rng)
+    f = partial_args(w.natural, args, nums)
     if base == "jax":
         if jit:
             return _staged(jax, f, active, mode, rng)
