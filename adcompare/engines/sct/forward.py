@@ -17,7 +17,7 @@ import copy
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, templates
-from adcompare.engines.sct.activity import Activity
+from adcompare.engines.sct.activity import Activity, operands
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.naming import Namer
 
@@ -119,9 +119,9 @@ class _Forward:
         if isinstance(v, ir.Call):
             return self.call(s)
         varied = [a for a, _ in _operands(v) if self.act.has(a)]
-        if not varied:
-            return [primal, cg.assign(self.namer.dot(t), self.zeros(ir.Const(0.0)) if (
-                isinstance(v, ir.Copy) and isinstance(v.src, ir.Const)) else self.zeros(t))]
+        if not varied:  # an active variable given a constant here: its tangent is zero
+            literal = isinstance(v, ir.Copy) and isinstance(v.src, ir.Const)
+            return [primal, cg.assign(self.namer.dot(t), self.zeros(v.src if literal else t))]
         clobbers = t in [a for a, _ in _operands(v)]
         tangent, reads_ans, reads_operand = self.tangent(v, cg.load(t), t)
         if clobbers and reads_ans and reads_operand:
@@ -200,6 +200,4 @@ class _Forward:
 
 
 def _operands(v: ir.Expr):
-    from adcompare.engines.sct.activity import operands
-
     return [(a, d) for a, d in operands(v) if d]

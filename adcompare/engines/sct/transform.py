@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from adcompare.engines.sct import codegen, ir
+from adcompare.engines.sct import codegen
 from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
@@ -124,5 +124,3 @@ def _build(entry: Entry) -> None:
 def source(fn: Any, mode: str, active: tuple[int, ...]) -> str:
     return transform(fn, mode, active).source
 
-
-_ = ir  # the IR types travel through this module
