@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from adcompare.engine import Engine, check_tangents, float0_zeros, partial_args
+from adcompare.engine import Engine, check_tangents, count_bytes, float0_zeros, partial_args
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import codegen, runtime, transform
 from adcompare.primitives import is_float, shape
@@ -49,6 +49,12 @@ def _differentiable(x: Any) -> bool:
     return not isinstance(x, (tuple, list)) and is_float(x)
 
 
+def _residual_bytes(residuals: Any) -> int:
+    seen: dict[int, int] = {}
+    count_bytes(residuals, seen)
+    return sum(seen.values())
+
+
 def _is_plumbing(f: Callable) -> bool:
     """A derivative made by an engine (grad_f, jacrev's jac, generated code): not user source."""
     code = getattr(f, "__code__", None)
@@ -64,6 +70,11 @@ class SCTEngine(Engine):
 
     def __init__(self):
         self._boxes = OverloadingEngine()
+        self._kept: Callable[[], int | None] = lambda: None  # what the last vjp keeps, for measurement
+
+    def kept_bytes(self) -> int | None:
+        """Bytes of the last ``vjp``'s residuals: the values saved and the stacks pushed."""
+        return self._kept()
 
     def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         check_tangents(primals, tangents)
@@ -84,11 +95,13 @@ class SCTEngine(Engine):
     def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
         fn, args, nums = _unwrap(f, primals)
         if _is_plumbing(fn):
+            self._kept = self._boxes.kept_bytes
             return self._boxes.vjp(f, *primals)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         entry = transform.transform(fn, "reverse", active)
         y, residuals = entry.functions["fwd"](*args)
         bwd = entry.functions["bwd"]
+        self._kept = lambda: _residual_bytes(residuals)
 
         def f_vjp(y_bar):
             if shape(y_bar) != shape(y):
