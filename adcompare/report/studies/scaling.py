@@ -31,6 +31,10 @@ def infeasible(tool: str, problem: str, size: str) -> str | None:
         return "jax.jit unrolls the Python loop: compile time explodes (DESIGN.md: >6 min at c = 32)"
     if tool == "jax" and problem == "chain" and size == "large":
         return "JAX eager dispatch: ~200 µs per scalar op, hours at N = 10^6"
+    if size == "large" and problem in ("gmm", "lstm"):
+        return "not run at full scale: minutes per cell per tool (lstm's long sequences are in study 5)"
+    if size == "large" and tool == "autograd" and problem == "chain":
+        return "about 30 s per gradient: left out to keep the full run under an hour"
     return None
 
 
