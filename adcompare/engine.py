@@ -105,7 +105,8 @@ def cycle_collector_paused() -> Iterator[None]:
 def count_bytes(v: Any, seen: dict[int, int]) -> None:
     """Record in ``seen`` (by id, so each counts once) the bytes of the arrays in ``v``.
 
-    Boxes count as their primal; tuples and lists are walked; anything else
+    Boxes count as their primal; tuples and lists are walked; a custom function's
+    application (:mod:`adcompare.custom`) counts as its residuals; anything else
     (shapes, indices, functions) holds no array data.
     """
     if isinstance(v, Box):
@@ -115,6 +116,8 @@ def count_bytes(v: Any, seen: dict[int, int]) -> None:
     elif isinstance(v, (tuple, list)):
         for item in v:
             count_bytes(item, seen)
+    elif hasattr(v, "residuals"):
+        count_bytes(v.residuals, seen)
 
 
 class Engine:
@@ -223,6 +226,18 @@ class Engine:
         return f"<adcompare engine {self.name!r}>"
 
 
+_TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
+
+
+def engine_of(trace: Trace) -> Engine | None:
+    """A fresh engine of the kind whose reverse-mode tape ``trace`` is; None for any other trace.
+
+    A checkpointed call re-runs its function this way, under the mechanism that recorded it.
+    """
+    cls = _TAPE_ENGINES.get(type(trace))
+    return None if cls is None else cls()
+
+
 class TapeEngine(Engine):
     """The driver shared by the engines that trace at run time (overloading, elemental).
 
@@ -238,6 +253,10 @@ class TapeEngine(Engine):
     dual: type
     forward_trace: type
     tape: type
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _TAPE_ENGINES[cls.tape] = cls
 
     def __init__(self):
         self.last_tape = None  # the most recent vjp's tape, for measurement

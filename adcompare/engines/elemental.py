@@ -163,11 +163,11 @@ class CallTape(Trace):
         return len(self.calls)
 
     def nbytes(self) -> int:
-        """Bytes of the operands and results the records keep alive (each array counted once)."""
+        """Bytes of the operands, results and residuals the records keep alive (each array counted once)."""
         seen: dict[int, int] = {}
         for call in self.calls:
             if call is not None:
-                count_bytes(call[1:3], seen)  # operands and ans
+                count_bytes((call[1], call[2], tuple(call[3].values())), seen)  # operands, ans, params
         return sum(seen.values())
 
 

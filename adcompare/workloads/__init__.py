@@ -4,13 +4,18 @@ Each :class:`Workload` holds a natural-form function (Python operators and
 ``adcompare.numpy``), an optional elemental form, and a seeded input generator
 for each named size (``tiny`` for tests, ``small``/``medium``/``large`` for
 experiments). ``ad.workloads.get(name)`` returns one; ``names()`` lists them.
+
+A sequence workload may also have checkpointed forms: ``get("lstm@sqrt")``
+returns ``lstm`` with its loop cut into ``ad.checkpoint`` segments of √n steps
+(``@step``: one step each; ``@16``: 16 steps each). These variants are not in
+``names()``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +37,8 @@ class Workload:
         argnums: positions of the differentiable arguments.
         tags: e.g. ``{"scalar"}``, ``{"array"}``, ``{"control-flow"}``.
         elemental: the elemental-form function, once written.
+        scan: the same loss as one ``jax.lax.scan`` (JAX values only), for the JAX
+            peer at sizes where ``jax.jit`` of the unrolled loop compiles too slowly.
         base_seed: added to ``seed`` to seed the input generator, so that
             seed 0 draws a suite's own inputs (gmm: GradBench's 31337).
     """
@@ -44,6 +51,7 @@ class Workload:
     tags: frozenset = field(default_factory=frozenset)
     elemental: Callable | None = None
     base_seed: int = 0
+    scan: Callable | None = None
 
     def size_value(self, size) -> Any:
         """A named size's value (``"small"`` -> 100); a raw value (a sweep's point) as it is."""
@@ -81,11 +89,50 @@ def register(workload: Workload) -> Workload:
     return workload
 
 
+_CHECKPOINTED: dict[str, tuple[Callable, Callable, Callable]] = {}
+
+
+def register_checkpointed(name: str, natural: Callable, elemental: Callable, steps: Callable) -> None:
+    """Checkpointed forms of workload ``name``: they take the segment length after its inputs.
+
+    Args:
+        steps: ``steps(size_value)``, the number of loop steps at a size.
+    """
+    _CHECKPOINTED[name] = (natural, elemental, steps)
+
+
+def segment_length(schedule: str, steps: int) -> int:
+    """Steps per checkpointed segment: ``"step"`` 1, ``"sqrt"`` about √steps, or a number."""
+    if schedule == "step":
+        return 1
+    if schedule == "sqrt":
+        return max(1, round(math.sqrt(steps)))
+    if schedule.isdigit() and int(schedule) > 0:
+        return int(schedule)
+    raise ValueError(f"a checkpoint schedule is 'step', 'sqrt' or a number of steps, not {schedule!r}")
+
+
+def checkpointed(w: Workload, schedule: str) -> Workload:
+    """``w`` with its loop cut into checkpointed segments by ``schedule`` (see :func:`segment_length`)."""
+    if w.name not in _CHECKPOINTED:
+        raise ValueError(f"{w.name} has no checkpointed form; {', '.join(_CHECKPOINTED)} have")
+    natural, elemental, steps = _CHECKPOINTED[w.name]
+    segment_length(schedule, 1)  # refuse a bad schedule now
+
+    def make_inputs(size, rng) -> tuple:
+        return w.make_inputs(size, rng) + (segment_length(schedule, steps(size)),)
+
+    return replace(w, name=f"{w.name}@{schedule}", natural=natural, elemental=elemental,
+                   make_inputs=make_inputs)
+
+
 def get(name: str) -> Workload:
+    """The workload called ``name``; ``"lstm@sqrt"`` is a checkpointed form (see :func:`checkpointed`)."""
     _load()
-    if name not in _REGISTRY:
+    base, _, schedule = name.partition("@")
+    if base not in _REGISTRY:
         raise ValueError(f"unknown workload {name!r}; choose one of {', '.join(names())}")
-    return _REGISTRY[name]
+    return checkpointed(_REGISTRY[base], schedule) if schedule else _REGISTRY[base]
 
 
 def names() -> list[str]:

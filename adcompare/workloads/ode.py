@@ -19,17 +19,23 @@ n = 1000, s = 100 the output is identically 0).
 
 Arguments: x (n values, differentiated), then the constants ``lower`` (the
 (n−1)×(n−1) lower-triangular matrix of ones, so lower @ x[1:] gives the
-partial sums c) and ``steps`` (s). Sizes (n, s): (4, 2) tiny, (10, 10),
+partial sums c) and ``steps`` (s). ``ode_checkpointed`` (``ode@step``, ``ode@sqrt``, ``ode@k``) takes the same
+steps in segments of k, each an ``ad.checkpoint`` function of the state;
+``every`` (k) follows the inputs.
+
+Sizes (n, s): (4, 2) tiny, (10, 10),
 (100, 50), (1000, 250) large. Inputs: x ~ U(0, 1), seeded.
 """
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.custom import checkpoint
+from adcompare.workloads import Workload, register, register_checkpointed
 
 T_END = 2.0
 
@@ -60,16 +66,75 @@ def ode_rhs_elemental(x, rates, y):
 
 def ode_elemental(x, lower, steps):
     rates = el.matmul(lower, el.getitem(x, slice(1, None)))
-    h = T_END / steps
-    y = el.zeros(el.shape(x)[0], like=x)
-    for _ in range(steps):
+    y = rk4_steps_elemental(x, rates, el.zeros(el.shape(x)[0], like=x), T_END / steps, steps)
+    return el.getitem(y, -1)
+
+
+def rk4_steps(x, rates, y, h, count):
+    """``count`` RK4 steps of size h from y, operation for operation as in ``ode``."""
+    for _ in range(count):
+        k1 = ode_rhs(x, rates, y)
+        k2 = ode_rhs(x, rates, y + (0.5 * h) * k1)
+        k3 = ode_rhs(x, rates, y + (0.5 * h) * k2)
+        k4 = ode_rhs(x, rates, y + h * k3)
+        y = y + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return y
+
+
+rk4_steps_checkpointed = checkpoint(rk4_steps, static_argnums=(3, 4))
+
+
+def ode_checkpointed(x, lower, steps, every):
+    """ode, its steps cut into checkpointed segments of ``every`` steps (the last may be shorter)."""
+    rates = anp.matmul(lower, x[1:])
+    y = anp.zeros(len(x), like=x)
+    for start in range(0, steps, every):
+        y = rk4_steps_checkpointed(x, rates, y, T_END / steps, min(every, steps - start))
+    return y[-1]
+
+
+def rk4_steps_elemental(x, rates, y, h, count):
+    """``rk4_steps`` in elemental form: ``ode_elemental`` is this over every step."""
+    for _ in range(count):
         k1 = ode_rhs_elemental(x, rates, y)
         k2 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(0.5 * h, k1)))
         k3 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(0.5 * h, k2)))
         k4 = ode_rhs_elemental(x, rates, el.add(y, el.multiply(h, k3)))
         slope = el.add(el.add(k1, el.multiply(2.0, k2)), el.add(el.multiply(2.0, k3), k4))
         y = el.add(y, el.multiply(h / 6.0, slope))
+    return y
+
+
+rk4_steps_elemental_checkpointed = checkpoint(rk4_steps_elemental, static_argnums=(3, 4))
+
+
+def ode_checkpointed_elemental(x, lower, steps, every):
+    rates = el.matmul(lower, el.getitem(x, slice(1, None)))
+    y = el.zeros(el.shape(x)[0], like=x)
+    for start in range(0, steps, every):
+        y = rk4_steps_elemental_checkpointed(x, rates, y, T_END / steps, min(every, steps - start))
     return el.getitem(y, -1)
+
+
+def ode_scan(x, lower, steps, every=0):
+    """ode as one ``jax.lax.scan`` (JAX values only), the JAX peer's form at many steps.
+
+    ``every`` > 0 checkpoints segments of that many steps with ``jax.checkpoint``, as ``ode_checkpointed``.
+    """
+    rates = anp.matmul(lower, x[1:])
+    h = T_END / steps
+
+    def run(y, count):
+        return jax.lax.scan(lambda y, _: (rk4_steps(x, rates, y, h, 1), None), y, None, length=count)[0]
+
+    y = anp.zeros(len(x), like=x)
+    if every == 0:
+        return run(y, steps)[-1]
+    segment = jax.checkpoint(run, static_argnums=(1,))
+    y = jax.lax.scan(lambda y, _: (segment(y, every), None), y, None, length=steps // every)[0]
+    if steps % every:
+        y = segment(y, steps % every)
+    return y[-1]
 
 
 def ode_inputs(size: tuple[int, int], rng) -> tuple:
@@ -79,4 +144,5 @@ def ode_inputs(size: tuple[int, int], rng) -> tuple:
 
 register(Workload(
     "ode", ode, ode_inputs, {"tiny": (4, 2), "small": (10, 10), "medium": (100, 50), "large": (1000, 250)},
-    tags=frozenset({"array", "control-flow"}), elemental=ode_elemental))
+    tags=frozenset({"array", "control-flow"}), elemental=ode_elemental, scan=ode_scan))
+register_checkpointed("ode", ode_checkpointed, ode_checkpointed_elemental, steps=lambda size: size[1])

@@ -1,4 +1,4 @@
 """The studies, in report order. Each module has ``run(ctx) -> Section``."""
 
 ORDER = ("correctness", "overhead", "scaling", "opcounts", "memory", "compile", "higher_order",
-         "usability", "gpu")
+         "usability", "gpu", "checkpointing")
