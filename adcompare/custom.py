@@ -62,7 +62,7 @@ import jax
 import jax.numpy as jnp
 
 from adcompare import numpy as anp
-from adcompare.engine import Engine, engine_of, partial_args
+from adcompare.engine import Engine, partial_args, tape_engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, namespace, shape
 from adcompare.rules import _PerOperand
 
@@ -102,12 +102,13 @@ class Application:
     Attributes:
         static: the non-differentiated arguments, by position in the full call.
         active: operand positions holding an active value of the trace that took the call.
-        engine: a fresh engine of that trace's kind when it is a reverse-mode tape, else None.
+        engine: the engine class whose reverse-mode tape that trace is, else None (a
+            class, not an instance: an instance would keep its last tape alive).
         residuals: what ``fwd`` left for ``bwd``.
         out_shapes: the shapes of a tuple output (see :func:`pack`).
     """
 
-    def __init__(self, static: dict[int, Any], active: tuple[int, ...], engine: Engine | None):
+    def __init__(self, static: dict[int, Any], active: tuple[int, ...], engine: type[Engine] | None):
         self.static, self.active, self.engine = static, active, engine
         self.residuals: Any = None
         self.out_shapes: tuple | None = None
@@ -177,7 +178,7 @@ class CustomFunction(Primitive):
         if top is None:
             return self._impl(namespace(operands), *args)
         active = tuple(k for k, a in enumerate(operands) if isinstance(a, Box) and a.trace is top.trace)
-        app = Application(static, active, engine_of(top.trace))
+        app = Application(static, active, tape_engine(top.trace))
         if not self.takes(app, top.trace):
             return self.fun(*args)
         out = top.trace.process(self, operands, {"application": app})
@@ -367,7 +368,7 @@ class CustomJVP(CustomFunction):
                     tangents[k] = t
                 return self._out_dot(static, kept, tuple(tangents))
 
-            engine = app.engine or _default_engine()
+            engine = (app.engine or _default_engine())()
             app.transpose = engine.vjp(linear, *(anp.zeros_like(kept[k]) for k in active))[1]
         return dict(zip(app.active, app.transpose(g)))
 
@@ -404,7 +405,7 @@ class Checkpointed(CustomFunction):
     def jvp_rule(self, i, t, ans, *operands, application=None):
         app = application if application is not None else Application({}, (), None)
         f = partial_args(lambda *xs: pack(self.value(app, xs))[0], operands, (i,))
-        return _default_engine().jvp(f, (operands[i],), (t,))[1]
+        return _default_engine()().jvp(f, (operands[i],), (t,))[1]
 
     def keeps(self, app: Application, operands: tuple) -> Any:
         return operands  # the inputs only: the internals are recomputed from them
@@ -413,7 +414,7 @@ class Checkpointed(CustomFunction):
         def f_active(*xs):
             return pack(self.value(app, xs))[0]
 
-        engine = app.engine or _default_engine()
+        engine = (app.engine or _default_engine())()  # a fresh one: its tape goes with this sweep
         f = partial_args(f_active, kept, app.active)
         _, f_vjp = engine.vjp(f, *(kept[k] for k in app.active))
         return dict(zip(app.active, f_vjp(g)))
@@ -438,8 +439,8 @@ def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointe
     return Checkpointed(fun, static_argnums)
 
 
-def _default_engine() -> Engine:
-    """The engine that runs a rule called straight from the table (no trace to take it from)."""
+def _default_engine() -> type[Engine]:
+    """The engine class for a rule called straight from the table (no trace to take it from)."""
     from adcompare.engines.overloading import OverloadingEngine
 
-    return OverloadingEngine()
+    return OverloadingEngine

@@ -229,13 +229,12 @@ class Engine:
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
 
 
-def engine_of(trace: Trace) -> Engine | None:
-    """A fresh engine of the kind whose reverse-mode tape ``trace`` is; None for any other trace.
+def tape_engine(trace: Trace) -> type[TapeEngine] | None:
+    """The engine class whose reverse-mode tape ``trace`` is; None for any other trace.
 
-    A checkpointed call re-runs its function this way, under the mechanism that recorded it.
+    A checkpointed call re-runs its function under the mechanism that recorded it.
     """
-    cls = _TAPE_ENGINES.get(type(trace))
-    return None if cls is None else cls()
+    return _TAPE_ENGINES.get(type(trace))
 
 
 class TapeEngine(Engine):

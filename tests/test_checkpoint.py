@@ -13,6 +13,7 @@ import adcompare.numpy as anp
 from adcompare import workloads
 from adcompare.engine import partial_args
 from adcompare.measure import cell
+from adcompare.measure.memory import traced_peak
 from adcompare.oracle import compare, form, max_error
 
 TAPE_ENGINES = ("overloading", "elemental")
@@ -50,6 +51,18 @@ def test_sqrt_segments_keep_far_less_than_steps_on_a_long_sequence():
     # √n: 10 segments keep a state (448 B) and a running total (8 B) each, beside the
     # parameters (2,128 B) and the sequence (11,312 B) that every call reads.
     assert kept_sqrt == 10 * (448 + 8) + 2128 + 101 * 14 * 8
+
+
+@pytest.mark.parametrize("name", TAPE_ENGINES)
+def test_the_peak_drops_too_each_recomputed_tape_is_released_after_its_sweep(name):
+    eng = ad.engine(name)
+
+    def peak(w):
+        args = w.inputs((2, 14, 101))
+        g = eng.grad(partial_args(form(eng, w), args, w.argnums), (0, 1))
+        return traced_peak(lambda: g(*args[:2]))
+
+    assert peak(workloads.get("lstm@sqrt")) < peak(workloads.get("lstm")) / 3
 
 
 @pytest.mark.parametrize("name", TAPE_ENGINES)
@@ -131,6 +144,17 @@ def test_segment_lengths_and_bad_schedules():
     with pytest.raises(ValueError, match="gmm has no checkpointed form"):
         workloads.get("gmm@step")
     assert "lstm@step" not in workloads.names()
+
+
+def test_the_rule_called_straight_from_the_table():
+    segment = ad.checkpoint(damped)
+    w, y = np.array([0.3, 0.6]), np.array([1.0, -0.5])
+    ans = segment(w, y)
+    g = np.array([1.0, 2.0])
+    bars = (segment.vjps[0](ans, w, y)(g), segment.vjps[1](ans, w, y)(g))
+    assert max_error(bars, ad.engine("overloading").vjp(damped, w, y)[1](g)) < 1e-15
+    y_dot = segment.jvps[1](g, ans, w, y)
+    assert max_error(y_dot, ad.engine("overloading").jvp(lambda v: damped(w, v), (y,), (g,))[1]) < 1e-15
 
 
 def test_static_arguments_must_not_be_active():

@@ -12,7 +12,7 @@ Next to them is JAX with ``jax.checkpoint`` on the same problem and schedule:
 ``jax.jit`` of the loss written as one ``lax.scan`` (checkpointed steps, or a
 scan over checkpointed √n-step scans), because ``jax.jit`` of the unrolled loop
 does not compile in reasonable time at these lengths and eager ``jax.grad``
-took 35 s at c = 1024. Its kept bytes are the residuals of an eager
+took about half a minute at c = 1024 on these machines. Its kept bytes are the residuals of an eager
 ``jax.vjp`` of that scan. The SCT engine gets rows whenever it is in
 ``ad.ENGINES``; a schedule it cannot differentiate yet shows as an error row.
 """
