@@ -2,14 +2,20 @@
 
 The studies run in order at the chosen scale; each writes its CSVs to
 ``reports/data/`` and figures to ``reports/figures/`` and returns a section and
-its verdicts on the survey's claims. The report opens with a summary and the
+its verdicts on the survey's claims, which are also kept in
+``reports/data/sections/<study>.json``. The report opens with a summary and the
 claims table, then the sections, the published anchor figures, the machine,
-and the limits.
+and the limits. Running only some studies (``--studies``) keeps the kept
+sections of the others, so one study can be rerun without losing the rest; the
+report says which scale and date each section came from.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import importlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -46,23 +52,41 @@ LIMITS = """- Functions take and return arrays and scalars, not arbitrary pytree
 def build(scale: str = "quick", root: Path = Path("reports"), studies: tuple[str, ...] = ORDER,
           progress=sys.stderr) -> Path:
     ctx = Context(Scale(scale), root / "data", root / "figures", progress)
-    sections: list[Section] = []
     start = time.perf_counter()
     for k, name in enumerate(studies, 1):
         if progress is not None:
             progress.write(f"[{k}/{len(studies)}] {name} ({time.perf_counter() - start:.0f}s elapsed)\n")
         module = importlib.import_module(f"adcompare.report.studies.{name}")
         try:
-            sections.append(module.run(ctx))
+            section = module.run(ctx)
         except Exception as exc:  # one broken study must not lose the others' results
-            sections.append(Section(name, f"This study failed to run: `{type(exc).__name__}: {exc}`",
-                                    [Claim(f"({name})", "not measured", str(exc)[:120])]))
+            section = Section(name, f"This study failed to run: `{type(exc).__name__}: {exc}`",
+                              [Claim(f"({name})", "not measured", str(exc)[:120])])
+        _keep(root, name, section, scale)
     elapsed = time.perf_counter() - start
+    sections = [kept for name in ORDER if (kept := _kept(root, name)) is not None]
     path = root / "REPORT.md"
     path.write_text(_compose(sections, scale, elapsed))
     if progress is not None:
         progress.write(f"wrote {path} in {elapsed:.0f}s\n")
     return path
+
+
+def _keep(root: Path, name: str, section: Section, scale: str) -> None:
+    path = root / "data" / "sections" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes")
+    path.write_text(json.dumps({"scale": scale, "date": when, **dataclasses.asdict(section)}, indent=1))
+
+
+def _kept(root: Path, name: str) -> Section | None:
+    path = root / "data" / "sections" / f"{name}.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    section = Section(data["title"], data["markdown"], [Claim(**c) for c in data["claims"]])
+    section.markdown = f"*Scale {data['scale']}, run {data['date']}.*\n\n" + section.markdown
+    return section
 
 
 def _compose(sections: list[Section], scale: str, elapsed: float) -> str:
@@ -73,11 +97,12 @@ def _compose(sections: list[Section], scale: str, elapsed: float) -> str:
     counts = {v: sum(c.verdict == v for c in claims) for v in ("holds", "partly", "does not hold")}
     parts = [
         "# adcompare report: three ways to implement AD, measured",
-        f"Scale: **{scale}** (`adcompare report --scale {scale}`), run in {elapsed:.0f} s on "
+        f"Last run: scale **{scale}** (`adcompare report --scale {scale}`), {elapsed:.0f} s, on "
         f"{m['cpu']} ({'GPU ' + m['gpu'] if m['gpu'] else 'no GPU'}); Python {m['python']}, "
         f"NumPy {m['numpy']}, JAX {m['jax']}, autograd {m['autograd'] or 'not installed'}, "
-        f"PyTorch {m['torch'] or 'not installed'}; {m['date']}. Every CPU number below comes from this run "
-        "unless a section names another device and the committed CSV it came from.",
+        f"PyTorch {m['torch'] or 'not installed'}; {m['date']}. Each section states the scale and date of "
+        "the run it comes from; every number is a CPU number from this machine unless a section names "
+        "another device and the committed CSV it came from.",
         "## Summary",
         f"Of the survey's claims we test, {counts['holds']} hold, {counts['partly']} hold only in part "
         f"and {counts['does not hold']} do not, on this machine. The claims table gives the number "
