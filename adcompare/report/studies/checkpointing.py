@@ -19,6 +19,8 @@ took about half a minute at c = 1024 on these machines. Its kept bytes are the r
 
 from __future__ import annotations
 
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
 import adcompare as ad
 from adcompare.measure import bench
 from adcompare.report import plots
@@ -55,7 +57,11 @@ def run(ctx: Context) -> Section:
     ctx.say(f"checkpointing: {len(specs)} cells")
     path = ctx.data_dir / "checkpointing.csv"
     bench.run(specs, path, timeout=1800, progress=ctx.progress, shared_process=ctx.scale.shared_process)
-    rows = read_csv(path)
+    return section(ctx, read_csv(path))
+
+
+def section(ctx: Context, rows: list[dict]) -> Section:
+    """The report section from the rows of ``checkpointing.csv``."""
     for row in rows:
         problem, n, schedule = str(row["size"]).split(":")
         row.update(base=problem, length=int(n), schedule=schedule)
@@ -63,13 +69,14 @@ def run(ctx: Context) -> Section:
     plain = {(r["base"], r["length"], r["tool"]): r for r in ok if r["schedule"] == "none"}
     for r in ok:
         p = plain.get((r["base"], r["length"], r["tool"]))
-        r["kept_cut"] = p["kept_bytes"] / r["kept_bytes"] if p and p.get("kept_bytes") and r.get("kept_bytes") else None
-        r["time_cost"] = r["derivative_s"] / p["derivative_s"] if p and p.get("derivative_s") else None
+        r["kept_cut"] = _ratio(p, r, "kept_bytes")
+        r["peak_cut"] = _ratio(p, r, "derivative_peak_bytes")
+        r["time_cost"] = _ratio(r, p, "derivative_s")
 
     figure = _figure(ctx, ok)
     table = [[r["base"], r["length"], r["tool"], r["schedule"],
               fmt(r.get("kept_bytes") and r["kept_bytes"] / 1024), fmt(r.get("kept_cut"), 1),
-              fmt(r.get("derivative_peak_bytes") and r["derivative_peak_bytes"] / 1024),
+              fmt(r.get("derivative_peak_bytes") and r["derivative_peak_bytes"] / 1024), fmt(r.get("peak_cut"), 1),
               fmt(r.get("derivative_s") and r["derivative_s"] * 1e3, 1), fmt(r.get("time_cost"))]
              for r in ok]
     failed = [f"{r['tool']} on {r['problem']} ({r['size']}): {r.get('status')}: {str(r.get('note'))[:120]}"
@@ -79,13 +86,18 @@ def run(ctx: Context) -> Section:
             "Per step and √n segments are `ad.checkpoint` calls in the overloading and elemental engines, "
             "whose pull-back re-runs the segment under the same engine; JAX is `jax.jit` of a `lax.scan` form "
             "with `jax.checkpoint` (not eager `jax.grad`). 'kept ÷' is the cut in kept bytes and 'time ×' the "
-            "gradient time, both against the same tool without checkpointing.\n\n"
+            "gradient time, both against the same tool without checkpointing; 'peak ÷' the cut in the peak.\n\n"
             f"![kept bytes and peak against time]({figure.relative_to(ctx.fig_dir.parent)})\n\n"
-            + md_table(["problem", "length", "tool", "schedule", "kept KiB", "kept ÷", "peak KiB", "grad ms",
-                        "time ×"], table)
+            + md_table(["problem", "length", "tool", "schedule", "kept KiB", "kept ÷", "peak KiB", "peak ÷",
+                        "grad ms", "time ×"], table)
             + ("\n\nCells that did not run: " + "; ".join(failed) if failed else "")
             + "\n\nData: `reports/data/checkpointing.csv`.")
     return Section("10. Checkpointing: memory for time", text, [_claim(ctx, ok, failed)])
+
+
+def _ratio(a: dict | None, b: dict | None, key: str) -> float | None:
+    """a[key] / b[key], where both are there."""
+    return a[key] / b[key] if a and b and a.get(key) and b.get(key) else None
 
 
 def _figure(ctx: Context, ok: list[dict]):
@@ -108,6 +120,12 @@ def _figure(ctx: Context, ok: list[dict]):
                     ax.plot([t], [b], color=st["color"], marker=MARKERS[schedule], linestyle="none")
             ax.set_xscale("log")
             ax.set_yscale("log")
+            for axis in (ax.xaxis, ax.yaxis):
+                low, high = sorted(axis.get_view_interval())
+                if low > 0 and high / low < 30:  # less than 1.5 decades: label 1, 2, 5 x 10^k only
+                    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+                    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                    axis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("gradient time (s)")
             ax.set_ylabel(label)
             ax.set_title(f"{problem}, {PROBLEMS[problem][0]} = {longest}", fontsize=9)
@@ -134,8 +152,10 @@ def _claim(ctx: Context, ok: list[dict], failed: list[str]) -> Claim:
     verdict = ("holds" if ours and len(met) == len(ours) else "partly" if met else
                "does not hold" if ours else "not measured")
     where = f"at c = {c}" + ("" if c == 4096 else f" ({ctx.scale.name} scale: the largest c run, not 4096)")
-    evidence = f"{where}: " + ", ".join(f"{r['tool']} kept ÷ {fmt(r['kept_cut'], 1)} for time × "
-                                        f"{fmt(r['time_cost'])}" for r in at_c)
+    evidence = f"{where}: " + ", ".join(
+        f"{r['tool']} kept ÷ {fmt(r['kept_cut'], 1)}"
+        + (f" (peak ÷ {fmt(r['peak_cut'], 1)})" if r.get("peak_cut") else "")
+        + f" for time × {fmt(r['time_cost'])}" for r in at_c)
     missing = [e for e in ad.ENGINES if e not in {r["tool"] for r in at_c}]
     if missing:
         evidence += f"; no √n result for {', '.join(missing)}"
