@@ -428,7 +428,8 @@ def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointe
 
     Under the overloading or elemental engine's reverse mode, a call keeps only
     its inputs; its pull-back re-runs ``fun`` under the same kind of engine and
-    sweeps that short tape. Elsewhere ``fun`` just runs; on JAX values it is
+    sweeps that short tape. The SCT engine transforms ``fun`` and emits its
+    recomputation (``fun``'s forward sweep, then its reverse) in the adjoint code. Elsewhere ``fun`` just runs; on JAX values it is
     ``jax.checkpoint(fun)``, so ``jax.grad`` of the same source gives the oracle.
 
     Args:

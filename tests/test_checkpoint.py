@@ -31,7 +31,7 @@ def gradient_and_kept(eng, w, size):
 
 @pytest.mark.parametrize("schedule", ["step", "sqrt", "4"])
 @pytest.mark.parametrize("problem", ["lstm", "ode"])
-@pytest.mark.parametrize("name", TAPE_ENGINES)
+@pytest.mark.parametrize("name", TAPE_ENGINES + ("sct",))
 def test_checkpointing_keeps_the_gradient_and_drops_kept_bytes(name, problem, schedule):
     eng, size = ad.engine(name), SIZES[problem]
     plain, kept_plain = gradient_and_kept(eng, workloads.get(problem), size)
@@ -171,8 +171,6 @@ def test_a_checkpointed_workload_is_a_measurement_cell(tool):
     assert row["kept_bytes"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="SCT looks every primitive up by name in ad.PRIMITIVES, and a "
-                   "checkpointed function is not there (normalize.op raises KeyError); issue 9's SCT part")
 def test_sct_honours_a_checkpointed_function():
     w = workloads.get("ode@step")
     assert compare(ad.engine("sct"), w, "grad", size=SIZES["ode"]) < 1e-12

@@ -361,7 +361,5 @@ def _sct_honours_custom_vjp() -> bool:
     return max_error(g, jax.grad(loss_jax)(jnp.asarray(X))) < TOL
 
 
-@pytest.mark.xfail(strict=True, reason="SCT looks every primitive up by name in ad.PRIMITIVES, and custom "
-                   "functions are not there (normalize.op raises KeyError); its support is issue 9's SCT part")
 def test_sct_honours_a_custom_vjp_function_called_from_natural_form():
     assert _sct_honours_custom_vjp()

@@ -99,11 +99,14 @@ def lstm_segment(main_params, extra_params, state, total, sequence, start, stop)
             cell = state[2 * j + 1]
             gates = anp.concatenate([u, hidden, u, hidden]) * main_params[2 * j] + main_params[2 * j + 1]
             sigmoids = anp.sigmoid(gates[:3 * b])
-            forget, ingate, outgate = sigmoids[:b], sigmoids[b:2 * b], sigmoids[2 * b:]
+            forget = sigmoids[:b]
+            ingate = sigmoids[b:2 * b]
+            outgate = sigmoids[2 * b:]
             change = anp.tanh(gates[3 * b:])
             cell = cell * forget + ingate * change
             hidden = outgate * anp.tanh(cell)
-            rows += [hidden, cell]
+            rows.append(hidden)  # appended, as in lstm, so that the SCT engine reads it too
+            rows.append(cell)
             u = hidden
         state = anp.stack(rows)
         prediction = u * extra_params[1] + extra_params[2]

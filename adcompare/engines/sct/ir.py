@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
-from types import FunctionType
 from typing import Any
 
 from adcompare.primitives import Primitive
@@ -98,11 +97,12 @@ class Index:
 
 @dataclass
 class Call:
-    """A call to another user function, transformed recursively."""
+    """A call to another user function, transformed recursively (or a custom function)."""
 
-    func: FunctionType
+    func: Any  # a plain function, or a custom function (its own rules, see :mod:`custom`)
     args: list[Atom]  # bound to its parameters, in order
     primal: ast.expr  # the call as written, over the atoms
+    checkpoint: bool = False  # ad.checkpoint: the reverse sweep recomputes func's internals
 
 
 @dataclass

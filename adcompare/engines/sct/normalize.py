@@ -25,6 +25,7 @@ import builtins
 import copy
 import inspect
 
+from adcompare.custom import Checkpointed, CustomFunction
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.jumps import (
     always_jumps,
@@ -36,7 +37,7 @@ from adcompare.engines.sct.jumps import (
     restructure,
 )
 from adcompare.engines.sct.naming import Namer
-from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, is_user_function
+from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_source, is_user_function
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul"}
@@ -291,6 +292,8 @@ class _Normalizer:
                                         "engine can read their source")
             raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
                                     "define it at module level before differentiating")
+        if isinstance(obj, CustomFunction):
+            return self.custom_call(node, obj)
         vocab = classify(obj)
         if vocab is not None:
             return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
@@ -363,6 +366,24 @@ class _Normalizer:
                 args.append(name)
         primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], [])
         return ir.Call(fn, args, primal)
+
+    def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
+        """A custom function: its rules (see :mod:`custom`); a checkpointed one with source is
+        transformed like any user function, its recomputation left to :mod:`reverse`."""
+        if isinstance(obj, Checkpointed) and is_user_function(obj.fun) and has_source(obj.fun):
+            call = self.user_call(node, obj.fun)
+            call.primal.func = node.func  # the primal sweep calls the checkpointed function
+            call.checkpoint = True
+            return call
+        if node.keywords:
+            try:
+                args = [self.atom(a) for a in self.bind(obj.fun, node).args]
+            except ValueError:  # no signature to match keywords with
+                raise self.where.refuse(f"keywords in a call of {obj.kind} function {obj.__name__!r}",
+                                        node, "pass its arguments by position") from None
+        else:
+            args = [self.atom(a) for a in node.args]
+        return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
 
     # --- checks ---------------------------------------------------------------
 

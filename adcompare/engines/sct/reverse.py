@@ -18,6 +18,11 @@ A cotangent that nothing has reached yet is the float ``0.0`` (see
 :mod:`runtime`). Nothing is saved or recorded where nothing needs it: a
 function without loops has no stack. ``bwd`` may be called any number of
 times on the same residuals.
+
+A call of another user function keeps that function's residuals; a call of an
+``ad.checkpoint`` function keeps only its inputs (saved like any value the
+reverse sweep reads), and its adjoint first re-runs the callee's ``_fwd`` from
+them, then its ``_bwd``: the recomputation is in the generated adjoint code.
 """
 
 from __future__ import annotations
@@ -172,12 +177,19 @@ class _Reverse:
         if not active:
             return _Adjoint([], set())
         res = self.namer.fresh(f"{v.func.__name__}_res")
-        self.res_var[id(s)] = res
         bars = self.namer.temp()
         bwd = self.link.callee(v.func, "reverse", active, "bwd")
         prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
         contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
                     for n, k in enumerate(active)]
+        if v.checkpoint:  # keep the inputs only; re-run the callee's forward sweep right here
+            fwd = self.link.callee(v.func, "reverse", active, "fwd")
+            again = self.namer.fresh(f"{v.func.__name__}_again")
+            recompute = [cg.comment(f"recompute {v.func.__name__}: its forward sweep, from its inputs"),
+                         cg.assign([again, res], cg.call(fwd, *map(ir.atom_ast, v.args)))]
+            reads = {a for a in v.args if ir.is_var(a)} & self.fn.locals
+            return _Adjoint(contribs, reads, recompute + prelude)
+        self.res_var[id(s)] = res
         return _Adjoint(contribs, {res}, prelude)
 
     # --- emission ------------------------------------------------------------------

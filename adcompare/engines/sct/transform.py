@@ -5,7 +5,8 @@ reverse → codegen for ``(function, mode, active)`` (mode "forward" or
 "reverse", ``active`` the positions of the differentiated parameters) and
 returns an :class:`Entry` holding the generated functions and their source.
 Results are cached per (function, mode, active). Calls to other user functions
-are transformed on the way, recursively; a function that is still being
+are transformed on the way, recursively (a custom function's entry holds its own
+rules, see :mod:`custom`); a function that is still being
 transformed (recursion) is linked once it is done. If anything fails, nothing
 from the failed attempt stays in the cache.
 """
@@ -17,7 +18,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from adcompare.engines.sct import codegen
+from adcompare.custom import CustomFunction
+from adcompare.engines.sct import codegen, custom
 from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
@@ -57,6 +59,11 @@ def transform(fn: Any, mode: str, active: tuple[int, ...]) -> Entry:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     entry = cached(fn, mode, active)
     if entry is not None:
+        return entry
+    if isinstance(fn, CustomFunction):  # its own rules, not its source
+        entry = Entry(fn, mode, active)
+        entry.functions, entry.source = custom.entry(fn, mode, active)
+        _cache.setdefault(fn, {})[(mode, active)] = entry
         return entry
     outermost = not _building
     if outermost:

@@ -1,0 +1,175 @@
+"""The SCT engine and issue 9: custom rules, checkpointed calls, against JAX and without checkpointing."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare import workloads
+from adcompare.oracle import max_error
+
+TOL = 1e-12
+
+# --------------------------------------------------------------------------
+# custom rules
+
+
+calls = {"fwd": 0, "bwd": 0}
+
+
+@ad.custom_vjp
+def softplus(x):
+    return anp.log(1.0 + anp.exp(x))
+
+
+def softplus_fwd(x):
+    calls["fwd"] += 1
+    return softplus(x), x
+
+
+def softplus_bwd(x, g):
+    calls["bwd"] += 1
+    return (g * anp.sigmoid(x),)
+
+
+softplus.defvjp(softplus_fwd, softplus_bwd)
+
+
+def softplus_loss(x, w):
+    total = 0.0
+    for i in range(3):
+        total = total + anp.sum(softplus(x * w + i)) * anp.sum(x)
+    return total
+
+
+def softplus_loss_jax(x, w):
+    total = 0.0
+    for i in range(3):
+        total = total + jnp.sum(jax.nn.softplus(x * w + i)) * jnp.sum(x)
+    return total
+
+
+X = np.array([0.3, -1.2, 2.0, 0.7])
+
+
+def test_a_custom_vjp_call_runs_fwd_once_and_bwd_once_per_application():
+    eng = ad.engine("sct")
+    calls.update(fwd=0, bwd=0)
+    grads = eng.grad(softplus_loss, (0, 1))(X, 1.5)
+    expected = jax.grad(softplus_loss_jax, (0, 1))(jnp.asarray(X), 1.5)
+    assert max_error(grads, expected) < TOL
+    assert calls == {"fwd": 3, "bwd": 3}
+    source = eng.source(softplus_loss, "reverse", (0, 1))
+    assert "softplus_fwd(" in source and "softplus_bwd(" in source
+
+
+@partial(ad.custom_vjp, nondiff_argnums=(1,))
+def scale_and_total(x, k):
+    return x * k, anp.sum(x)
+
+
+scale_and_total.defvjp(lambda x, k: ((x * k, anp.sum(x)), None), lambda k, _, g: (g[0] * k + g[1],))
+
+
+def uses_both_outputs(v):
+    scaled, total = scale_and_total(v, 3.0)
+    return anp.sum(anp.sin(scaled)) * total
+
+
+def uses_one_output(v):
+    scaled, _ = scale_and_total(v, 3.0)
+    return anp.sum(anp.sin(scaled))
+
+
+def test_tuple_outputs_and_nondiff_arguments():
+    eng = ad.engine("sct")
+    x = jnp.asarray(X)
+    both = jax.grad(lambda v: jnp.sum(jnp.sin(3.0 * v)) * jnp.sum(v))(x)
+    assert max_error(eng.grad(uses_both_outputs)(X), both) < TOL
+    assert max_error(eng.grad(uses_one_output)(X), jax.grad(lambda v: jnp.sum(jnp.sin(3.0 * v)))(x)) < TOL
+
+
+erf_rule_calls = [0]
+erf = ad.custom_jvp(np.vectorize(math.erf, otypes=[np.float64]))  # no Python source
+
+
+@erf.defjvp
+def _erf_jvp(primals, tangents):
+    erf_rule_calls[0] += 1
+    (x,), (t,) = primals, tangents
+    return erf(x), anp.multiply(t, anp.multiply(2.0 / math.sqrt(math.pi), anp.exp(-x * x)))
+
+
+def erf_loss(x):
+    return anp.sum(erf(x) * anp.sin(x))
+
+
+def test_a_custom_jvp_function_without_source_in_both_modes():
+    eng = ad.engine("sct")
+    x, t = np.linspace(-1.0, 1.5, 5), np.linspace(0.5, 1.0, 5)
+
+    def oracle(v):
+        return jnp.sum(jsp.erf(v) * jnp.sin(v))
+
+    y, y_dot = eng.jvp(erf_loss, (x,), (t,))
+    y_jax, y_dot_jax = jax.jvp(oracle, (jnp.asarray(x),), (jnp.asarray(t),))
+    assert max_error(y, y_jax) < TOL and max_error(y_dot, y_dot_jax) < TOL
+    erf_rule_calls[0] = 0
+    assert max_error(eng.grad(erf_loss)(x), jax.grad(oracle)(jnp.asarray(x))) < TOL
+    assert erf_rule_calls[0] == 1  # the rule's linear map is recorded once, then transposed
+
+
+def test_forward_mode_through_a_custom_vjp_function_is_refused_as_in_jax():
+    with pytest.raises(TypeError, match="custom_vjp function 'softplus' has no forward-mode rule"):
+        ad.engine("sct").jvp(doubled_softplus, (X,), (X,))
+
+
+def doubled_softplus(x):
+    return softplus(x) * 2.0
+
+
+# --------------------------------------------------------------------------
+# checkpointed calls
+
+
+def test_the_adjoint_code_recomputes_the_checkpointed_call():
+    source = ad.engine("sct").source(workloads.get("ode@sqrt").natural, "reverse")
+    fwd, bwd = source.split("def ode_checkpointed_bwd")
+    assert "rk4_steps_checkpointed(" in fwd and "rk4_steps_fwd" not in fwd  # its internals: not kept
+    assert "# recompute rk4_steps" in bwd
+    assert bwd.index("rk4_steps_fwd(") < bwd.index("rk4_steps_bwd(")
+
+
+@ad.checkpoint
+def squash(x, w):
+    y = anp.tanh(x * w)
+    return anp.sin(y) * y
+
+
+def squash_twice(x, w):
+    return anp.sum(squash(squash(x, w), w))
+
+
+def squash_twice_jax(x, w):
+    def squash_jax(x, w):
+        y = jnp.tanh(x * w)
+        return jnp.sin(y) * y
+
+    return jnp.sum(squash_jax(squash_jax(x, w), w))
+
+
+def test_a_checkpointed_call_in_forward_mode_and_at_second_order():
+    eng, x = ad.engine("sct"), jnp.asarray(X)
+    y, y_dot = eng.jvp(squash_twice, (X, 0.8), (X, 1.0))
+    y_jax, y_dot_jax = jax.jvp(squash_twice_jax, (x, 0.8), (x, 1.0))
+    assert max_error(y, y_jax) < TOL and max_error(y_dot, y_dot_jax) < TOL
+    assert max_error(eng.grad(squash_twice, (0, 1))(X, 0.8), jax.grad(squash_twice_jax, (0, 1))(x, 0.8)) < TOL
+    assert max_error(eng.hessian(squash_twice)(X, 0.8), jax.hessian(squash_twice_jax)(x, 0.8)) < 1e-10
