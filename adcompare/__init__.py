@@ -10,13 +10,14 @@
 the one rule table in :mod:`adcompare.rules`, and JAX is the oracle they are
 tested against. ``ad.custom_vjp``, ``ad.custom_jvp`` and ``ad.checkpoint``
 (:mod:`adcompare.custom`) make user functions into primitives with their own
-rules, as their JAX namesakes do.
+rules, as their JAX namesakes do; ``ad.checkpointed_range`` marks a loop whose
+state the SCT engine keeps only every √n iterations.
 """
 
 from __future__ import annotations
 
 from adcompare import rules as _rules  # noqa: F401  (fills the rule table)
-from adcompare.custom import checkpoint, custom_jvp, custom_vjp
+from adcompare.custom import checkpoint, checkpointed_range, custom_jvp, custom_vjp
 from adcompare.engine import Engine
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import PRIMITIVES, count_ops
@@ -39,5 +40,5 @@ def engine(name: str) -> Engine:
     return getattr(importlib.import_module(module), cls)()
 
 
-__all__ = ["ENGINES", "Engine", "PRIMITIVES", "SCTError", "checkpoint", "count_ops", "custom_jvp",
-           "custom_vjp", "engine"]
+__all__ = ["ENGINES", "Engine", "PRIMITIVES", "SCTError", "checkpoint", "checkpointed_range", "count_ops",
+           "custom_jvp", "custom_vjp", "engine"]

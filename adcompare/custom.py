@@ -10,6 +10,7 @@
     def erf_jvp(primals, tangents): ...   # -> (out, out_dot)
 
     step = ad.checkpoint(step)      # its internals are recomputed in the reverse sweep
+    for i in ad.checkpointed_range(n):   # SCT: the loop's state kept every √n iterations
 
 The API is JAX's, ``nondiff_argnums`` (``static_argnums`` for ``checkpoint``)
 and flat tuple outputs included. Contract:
@@ -429,7 +430,8 @@ def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointe
     Under the overloading or elemental engine's reverse mode, a call keeps only
     its inputs; its pull-back re-runs ``fun`` under the same kind of engine and
     sweeps that short tape. The SCT engine transforms ``fun`` and emits its
-    recomputation (``fun``'s forward sweep, then its reverse) in the adjoint code. Elsewhere ``fun`` just runs; on JAX values it is
+    recomputation (``fun``'s forward sweep, then its reverse) in the adjoint
+    code. Elsewhere ``fun`` just runs; on JAX values it is
     ``jax.checkpoint(fun)``, so ``jax.grad`` of the same source gives the oracle.
 
     Args:
@@ -438,6 +440,26 @@ def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointe
             (loop bounds, step sizes): JAX needs them to be hashable constants.
     """
     return Checkpointed(fun, static_argnums)
+
+
+def checkpointed_range(*args: int, every: int | None = None) -> range:
+    """``range(*args)``, marked for loop checkpointing by the SCT engine's reverse mode.
+
+    ``for i in ad.checkpointed_range(n):`` is an ordinary loop everywhere (plain
+    Python, ``jax.grad``, the tape engines). The SCT engine recognizes the call
+    (by identity, so any alias works) on a loop that is not inside another loop
+    and has no ``break``: its forward sweep keeps only the loop-carried state at
+    the start of every segment of ``every`` iterations, and its reverse sweep
+    recomputes each segment from that state (saving as usual, for that segment
+    only) before sweeping it back.
+
+    Args:
+        args: as for ``range``.
+        every: iterations per segment; default √n rounded (n the trip count).
+    """
+    if every is not None and every < 1:
+        raise ValueError(f"checkpointed_range: every must be a positive number of iterations, not {every}")
+    return range(*args)
 
 
 def _default_engine() -> type[Engine]:

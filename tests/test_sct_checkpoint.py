@@ -14,9 +14,13 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare import workloads
+from adcompare.engine import partial_args
 from adcompare.oracle import max_error
+from adcompare.workloads.lstm import lstm_segment
+from adcompare.workloads.ode import T_END, rk4_steps
 
 TOL = 1e-12
+SIZES = {"lstm": (2, 3, 10), "ode": (6, 12)}
 
 # --------------------------------------------------------------------------
 # custom rules
@@ -173,3 +177,100 @@ def test_a_checkpointed_call_in_forward_mode_and_at_second_order():
     assert max_error(y, y_jax) < TOL and max_error(y_dot, y_dot_jax) < TOL
     assert max_error(eng.grad(squash_twice, (0, 1))(X, 0.8), jax.grad(squash_twice_jax, (0, 1))(x, 0.8)) < TOL
     assert max_error(eng.hessian(squash_twice)(X, 0.8), jax.hessian(squash_twice_jax)(x, 0.8)) < 1e-10
+
+
+# --------------------------------------------------------------------------
+# checkpointed loops
+
+
+def scalar_loop(x, n, every):
+    y, v = x, x * 2.0
+    z = anp.sin(v)  # reads v's value from before the loop: kept with the loop's state
+    for i in ad.checkpointed_range(n, every=every):
+        v = anp.cos(y)
+        y = anp.sin(y) * 1.1 + 0.1 * i * v if i % 3 == 0 else y * v
+    return y * z
+
+
+def scalar_plain(x, n, every):
+    y, v = x, x * 2.0
+    z = anp.sin(v)
+    for i in range(n):
+        v = anp.cos(y)
+        y = anp.sin(y) * 1.1 + 0.1 * i * v if i % 3 == 0 else y * v
+    return y * z
+
+
+def ode_loop(x, lower, steps, every):
+    """ode, one RK4 step per iteration of a checkpointed loop."""
+    rates = anp.matmul(lower, x[1:])
+    y = anp.zeros(len(x), like=x)
+    for _ in ad.checkpointed_range(steps, every=every):
+        y = rk4_steps(x, rates, y, T_END / steps, 1)
+    return y[-1]
+
+
+def lstm_loop(main_params, extra_params, state, sequence, every):
+    """lstm, one step per iteration of a checkpointed loop."""
+    steps = len(sequence) - 1
+    total = 0.0
+    for t in ad.checkpointed_range(steps, every=every):
+        state, total = lstm_segment(main_params, extra_params, state, total, sequence, t, t + 1)
+    return -total / (steps * len(extra_params[0]))
+
+
+def gradient_and_kept(f, args, argnums):
+    eng = ad.engine("sct")
+    g = partial_args(f, args, argnums)
+    active = tuple(args[k] for k in argnums)
+    grads = eng.grad(g, tuple(range(len(active))))(*active)
+    eng.vjp(g, *active)
+    return grads, eng.kept_bytes()
+
+
+@pytest.mark.parametrize("every", [None, 1, 4, 30])
+@pytest.mark.parametrize("n", [0, 1, 7, 25])
+def test_a_checkpointed_scalar_loop(n, every):
+    grads, kept = gradient_and_kept(scalar_loop, (0.3, n, every), (0,))
+    plain, kept_plain = gradient_and_kept(scalar_plain, (0.3, n, every), (0,))
+    assert abs(grads[0] - plain[0]) < TOL
+    assert abs(grads[0] - jax.grad(scalar_loop)(0.3, n, every)) < TOL  # the same source: a range
+    if n == 25 and every != 1:
+        assert kept < kept_plain / 3
+
+
+@pytest.mark.parametrize("every", [None, 3])
+@pytest.mark.parametrize("problem", ["ode", "lstm"])
+def test_a_checkpointed_loop_on_the_workloads(problem, every):
+    w = workloads.get(problem)
+    args = w.inputs(SIZES[problem])
+    plain, kept_plain = gradient_and_kept(w.natural, args, w.argnums)
+    f = {"ode": ode_loop, "lstm": lstm_loop}[problem]
+    grads, kept = gradient_and_kept(f, args + (every,), w.argnums)
+    assert max_error(grads, plain) < TOL
+    jax_args = w.inputs(SIZES[problem], backend="jax") + (every,)
+    expected = jax.grad(f, w.argnums)(*jax_args)
+    assert max_error(grads, expected) < TOL
+    assert kept < kept_plain / 2
+
+
+def test_the_adjoint_code_recomputes_each_segment():
+    source = ad.engine("sct").source(scalar_loop)
+    fwd, bwd = source.split("def scalar_loop_bwd")
+    assert "segment_push = discard" in fwd and "checkpoints.append((v, y))" in fwd
+    assert "# recompute the segment from its checkpoint" in bwd
+    assert bwd.index("segment_push(") < bwd.index("segment_pop()")
+
+
+def nested_checkpointed_loop(x):
+    for _ in range(2):
+        for _ in ad.checkpointed_range(3):
+            x = anp.sin(x)
+    return x
+
+
+def test_a_checkpointed_loop_inside_another_loop_is_refused():
+    with pytest.raises(ad.SCTError, match="checkpointed_range on a loop inside another loop"):
+        ad.engine("sct").grad(nested_checkpointed_loop)(0.5)
+    with pytest.raises(ValueError, match="every must be a positive number"):
+        ad.checkpointed_range(3, every=0)

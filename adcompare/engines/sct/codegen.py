@@ -89,7 +89,7 @@ def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar",
-    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp")}
+    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard")}
 
 
 class Linker:

@@ -149,6 +149,8 @@ class For:
     body: list
     line: int
     has_break: bool = False
+    checkpoint: bool = False  # ad.checkpointed_range: the reverse sweep recomputes segments
+    every: ast.expr | None = None  # iterations per segment, as written (None: √n)
 
 
 @dataclass(eq=False)

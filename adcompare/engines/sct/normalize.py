@@ -9,7 +9,8 @@ values as the source, in which
 * jumps are last on their path (see :mod:`jumps`);
 * returns are gone: the value is left in ``Function.out``;
 * ``for`` loops run over a range object in a variable (an array or tuple is
-  iterated by index), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
+  iterated by index; ``ad.checkpointed_range(...)`` becomes ``range(...)`` on a
+  loop marked ``checkpoint``), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
 * conditional expressions become ``if`` statements.
 
 Tests, indices and parameters such as ``axis=`` stay ``ast`` expressions,
@@ -25,7 +26,7 @@ import builtins
 import copy
 import inspect
 
-from adcompare.custom import Checkpointed, CustomFunction
+from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.jumps import (
     always_jumps,
@@ -69,6 +70,7 @@ class _Normalizer:
         self.temps: set[str] = set()
         self.extra: dict = {}
         self.node: ast.stmt | None = None  # the user statement being normalized
+        self.loops = 0  # how many loops enclose the statement being normalized
 
     def run(self) -> ir.Function:
         body = copy.deepcopy(self.p.tree.body)
@@ -142,7 +144,10 @@ class _Normalizer:
         elif isinstance(s, ast.For):
             self.for_stmt(s)
         elif isinstance(s, ast.While):
-            self.emit(ir.While(s.test, self.block(s.body), self.where.line(s), loop_has_break(s.body)))
+            self.loops += 1
+            body = self.block(s.body)
+            self.loops -= 1
+            self.emit(ir.While(s.test, body, self.where.line(s), loop_has_break(s.body)))
         elif isinstance(s, ast.Break):
             self.emit(ir.Break(self.line()))
         elif isinstance(s, ast.Return):
@@ -159,7 +164,15 @@ class _Normalizer:
     def for_stmt(self, s: ast.For) -> None:
         target, it = s.target.id, s.iter
         rng = self.namer.numbered("_range")
-        if isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.range:
+        checkpointed, every = False, None
+        if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
+            if self.loops or loop_has_break(s.body):
+                raise self.where.refuse("checkpointed_range on a loop inside another loop or with break", s,
+                                        "checkpoint the outermost loop, and leave it without break")
+            every = next((k.value for k in it.keywords if k.arg == "every"), None)
+            it = ast.copy_location(ast.Call(ast.Name("range", ast.Load()), it.args, []), it)
+            checkpointed = True
+        if isinstance(it, ast.Call) and (checkpointed or self.p.resolve(it.func) is builtins.range):
             self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), _text(s)))
             head: list = []
         elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
@@ -180,8 +193,10 @@ class _Normalizer:
                                 self.line(), _text(s)))
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
             target = index
+        self.loops += 1
         body = head + self.block(s.body)
-        self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body)))
+        self.loops -= 1
+        self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):

@@ -99,6 +99,8 @@ class _Reverse:
         self.adj: dict[int, _Adjoint] = {}
         self.none_init: set[str] = set()
         self.stack = self.push = self.pop = None
+        self.recomputed: dict[int, set[str]] = {}  # a recomputing loop (by id): what it reads from outside
+        self.bwd_locals: set[str] = set()  # names the reverse sweep sets before it reads them
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -340,6 +342,8 @@ class _Reverse:
         return node
 
     def loop(self, s, in_loop: bool, depth: int) -> tuple[list, list]:
+        if isinstance(s, ir.For) and s.checkpoint:
+            return self.checkpointed_loop(s, depth)
         body_fwd, body_rev = self.block(s.body, True, depth + 1)
         is_for = isinstance(s, ir.For)
         if not self.plan.has_content(s):
@@ -381,6 +385,66 @@ class _Reverse:
             head, target = cg.call(self.link.helper("range"), count), cg.store(self.namer.fresh("_"))
         return fwd, [ast.For(target, head, cg.body(body_rev), [])] + rev_after
 
+    def checkpointed_loop(self, s: ir.For, depth: int) -> tuple[list, list]:
+        """A loop over ``checkpointed_range``: its state kept per segment, each segment recomputed.
+
+        The body is transformed as usual, but onto a stack of its own. The forward sweep
+        runs it with that stack's push discarding, and keeps the loop-carried state at
+        the start of each segment; the reverse sweep, for each segment from the last,
+        restores that state, re-runs the body's forward sweep over the segment onto a
+        fresh stack, then runs the body's reverse sweep over it."""
+        outer = self.stack, self.push, self.pop
+        self.stack, self.push, self.pop = (self.namer.fresh(n) for n in ("segment_stack", "segment_push",
+                                                                          "segment_pop"))
+        body_fwd, body_rev = self.block(s.body, True, depth + 1)
+        stack, push, pop = self.stack, self.push, self.pop
+        self.stack, self.push, self.pop = outer
+        if not self.plan.has_content(s):
+            return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
+        fwd, rev_after = [], []
+        if self.plan.saved(s, s.target):
+            keep, back = self.record(cg.load(s.target), False, depth, f"{s.target}_saved")
+            fwd.append(keep)
+            rev_after.append(cg.assign(s.target, back))
+            if s.target not in self.plan.bound(s)[1]:
+                self.none_init.add(s.target)
+        assigned = {t for b in ir.walk(s.body) for t in ir.targets(b)}
+        live = _live_in(s.body, {s.target})
+        # the carried state, and each value the body saves for an adjoint outside it: the
+        # first iteration of a recomputed segment must save the value the forward sweep saw
+        inside = self.plan.inside[id(s)]
+        saves = {n for b in ir.walk(s.body) if isinstance(b, (ir.Assign, ir.Unpack)) for n in self.plan.saves_of(b)
+                 if any(id(r) not in inside for r, _ in self.plan.readers.get(n, []))}
+        state = sorted((live & assigned) | saves)
+        self.none_init |= set(state) - self.plan.bound(s)[1]
+        segs, kept, seg, at = (self.namer.fresh(n) for n in ("segments", "checkpoints", "segment", "state"))
+        if depth > 0:
+            self.none_init |= {segs, kept}
+        every = copy.deepcopy(s.every) if s.every is not None else cg.const(None)
+        h = self.link.helper
+        fwd += [cg.assign(segs, cg.call(h("segments"), cg.load(s.iterable), every)),
+                cg.assign(kept, ast.List([], ast.Load())),
+                cg.assign(push, cg.load(h("discard"))),
+                ast.For(cg.store(seg), cg.load(segs), [
+                    ast.Expr(cg.call(ast.Attribute(cg.load(kept), "append", ast.Load()),
+                                     cg.tuple_([cg.load(v) for v in state]))),
+                    ast.For(cg.store(s.target), cg.load(seg), cg.body(body_fwd), [])], [])]
+        restore = [cg.assign(state, cg.load(at))] if state else []
+        recompute = ast.For(cg.store(s.target), cg.load(seg), cg.body(copy.deepcopy(body_fwd)), [])
+        self.recomputed[id(recompute)] = (live - assigned - {s.target}) | {seg}
+        self.bwd_locals |= {seg, at, stack, push, pop}
+        rev = [ast.For(ast.Tuple([cg.store(seg), cg.store(at)], ast.Store()),
+                       cg.call(h("zip"), cg.call(h("reversed"), cg.load(segs)), cg.call(h("reversed"), cg.load(kept))),
+                       [cg.comment("recompute the segment from its checkpoint, then sweep it back")] + restore + [
+                           cg.assign(stack, ast.List([], ast.Load())),
+                           cg.assign(push, ast.Attribute(cg.load(stack), "append", ast.Load())),
+                           recompute,
+                           cg.assign(pop, ast.Attribute(cg.call(h("reversed"), cg.load(stack)), "__next__",
+                                                        ast.Load())),
+                           ast.For(cg.store(s.target), cg.call(h("reversed"), cg.load(seg)), cg.body(body_rev), [])],
+                       [])]
+        return fwd, rev + rev_after
+
     # --- the two functions -----------------------------------------------------------
 
     def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
@@ -406,9 +470,8 @@ class _Reverse:
         for node in ast.walk(ast.Module(body_fwd, [])):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 stored.add(node.id)
-        loaded = {n.id for s in bwd_body for n in ast.walk(s)
-                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        residuals = sorted((loaded & stored) - {self.stack})
+        loaded = _loads(bwd_body, self.recomputed)
+        residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
         defined_at_end = self.plan.end[1]
         tracked = fn.locals | set(self.res_var.values())
         unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
@@ -432,6 +495,49 @@ class _Reverse:
                 cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
         bwd_def = ast.FunctionDef(f"{fn.name}_bwd", _args([res, out_bar]), head + bwd_body, [], None)
         return fwd_def, bwd_def
+
+
+def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:
+    """The names generated statements read; a recomputing loop counts as what it reads from outside."""
+    out, todo = set(), list(stmts)
+    while todo:
+        node = todo.pop()
+        if id(node) in recomputed:
+            out |= recomputed[id(node)]
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _uses(s) -> set[str]:
+    if isinstance(s, ir.Assign):
+        return ir.reads(s.value)
+    if isinstance(s, ir.Unpack):
+        return {s.src} if ir.is_var(s.src) else set()
+    if isinstance(s, (ir.If, ir.While)):
+        return ir.names_in(s.test)
+    if isinstance(s, ir.For):
+        return {s.iterable}
+    if isinstance(s, ir.Effect):
+        return ir.names_in(s.node)
+    return set()
+
+
+def _live_in(block: list, defined: set[str]) -> set[str]:
+    """The names ``block`` may read before it assigns them (a loop's carried state, among them)."""
+    defined, live = set(defined), set()
+    for s in block:
+        live |= _uses(s) - defined
+        if isinstance(s, ir.If):
+            live |= _live_in(s.body, defined) | _live_in(s.orelse, defined)
+        elif isinstance(s, (ir.For, ir.While)):
+            inner = defined | ({s.target} if isinstance(s, ir.For) else set())
+            live |= _live_in(s.body, inner)
+        else:
+            defined |= set(ir.targets(s))
+    return live
 
 
 def _before_exits(block: list, keep: ast.stmt) -> list:

@@ -11,6 +11,7 @@ derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from adcompare import numpy as anp
@@ -128,3 +129,16 @@ def final_bar(bar: Any, x: Any) -> Any:
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return anp.zeros_like(x)
     return bar
+
+
+def segments(r: range, every: int | None) -> list[range]:
+    """A checkpointed loop's range cut into segments of ``every`` iterations (default √n)."""
+    if every is None:
+        every = max(1, round(math.sqrt(len(r))))
+    if every < 1:
+        raise ValueError(f"checkpointed_range: every must be a positive number of iterations, not {every}")
+    return [r[k:k + every] for k in range(0, len(r), every)]
+
+
+def discard(value: Any) -> None:
+    """The forward sweep's ``push`` in a checkpointed loop: the reverse sweep recomputes instead."""
