@@ -274,3 +274,27 @@ def test_a_checkpointed_loop_inside_another_loop_is_refused():
         ad.engine("sct").grad(nested_checkpointed_loop)(0.5)
     with pytest.raises(ValueError, match="every must be a positive number"):
         ad.checkpointed_range(3, every=0)
+
+
+def nested_loops_inside(x, n):
+    total = 0.0
+    for i in ad.checkpointed_range(n):
+        parts = []
+        for j in range(i % 3 + 1):
+            parts.append(anp.sin(x * (j + 1.0)))
+        k = 0
+        while k < 2:
+            x = x * 0.9 + 0.01 * k
+            k = k + 1
+        total = total + anp.sum(anp.stack(parts) * x)
+    return total
+
+
+def test_a_checkpointed_loop_around_inner_loops_lists_and_whiles_in_every_mode():
+    eng, x = ad.engine("sct"), np.array([0.4, -0.2])
+    expected = jax.grad(nested_loops_inside)(jnp.asarray(x), 11)
+    assert max_error(eng.grad(nested_loops_inside)(x, 11), expected) < TOL
+    y_dot = eng.jvp(partial_args(nested_loops_inside, (x, 11), (0,)), (x,), (x,))[1]
+    xj = jnp.asarray(x)
+    assert abs(y_dot - jax.jvp(lambda v: nested_loops_inside(v, 11), (xj,), (xj,))[1]) < TOL
+    assert max_error(eng.hessian(nested_loops_inside)(x, 11), jax.hessian(nested_loops_inside)(xj, 11)) < 1e-10
