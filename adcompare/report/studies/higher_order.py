@@ -62,7 +62,10 @@ def run(ctx: Context) -> Section:
         ("holds" if sct_rows and len(sct_ok) == len(sct_rows) else "partly" if sct_ok else "not measured"),
         f"SCT ran {len(sct_ok)}/{len(sct_rows)} Hessian and HVP cells in both compositions; "
         + ", ".join(f"{e} {n}/{sum(r['tool'] == e for r in rows)}" for e, n in engines_ok.items())
-        + " (correctness of every engine's Hessians: study 1)", "figures/higher_order.png")]
+        + " (correctness of every engine's Hessians: study 1). SCT's outer derivative runs its generated "
+          "code on the overloading engine's boxes: the output is a program that differentiates again, "
+          "but SCT does not transform its own output, and reverse over reverse through a user function "
+          "that calls an SCT derivative is refused", "figures/higher_order.png")]
     text = ("Time of the full Hessian (one pass per input) and of one Hessian-vector product, relative to f, "
             "in both compositions. The correctness of these compositions is checked in study 1 (the Hessian "
             "both ways) and in the test suite.\n\n"
