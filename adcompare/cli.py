@@ -72,9 +72,12 @@ def bench(args: argparse.Namespace) -> int:
     bad = [f"problem {p!r}" for p in problems if p not in workloads.names()]
     bad += [f"tool {t!r}" for t in tools_ if t not in all_tools()]
     bad += [f"mode {m!r}" for m in args.modes if m not in MODES]
+    sizes = {}  # a problem with one size (the scalar ones) runs at it whatever size is asked
     for p in problems:
         if p in workloads.names():
-            bad += [f"size {s!r} of {p}" for s in args.sizes if s not in workloads.get(p).sizes]
+            own = workloads.get(p).sizes
+            sizes[p] = list(own) if len(own) == 1 else args.sizes
+            bad += [f"size {s!r} of {p}" for s in sizes[p] if s not in own]
     if bad:
         print(f"adcompare bench: unknown {', '.join(bad)}.\n  problems: {', '.join(workloads.names())}"
               f"\n  tools: {', '.join(all_tools())}\n  modes: {', '.join(MODES)}", file=sys.stderr)
@@ -82,7 +85,7 @@ def bench(args: argparse.Namespace) -> int:
     missing = [t for t in tools_ if not available(t)]
     for t in missing:
         print(f"note: peer {t} is not installed; its rows are marked skipped", file=sys.stderr)
-    specs = harness.cells(problems, args.sizes, tools_, args.modes, args.backend)
+    specs = [spec for p in problems for spec in harness.cells([p], sizes[p], tools_, args.modes, args.backend)]
     for spec in specs:
         spec.update(samples=args.repeats, min_sample_s=args.min_sample_s)
     rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout,

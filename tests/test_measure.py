@@ -84,7 +84,7 @@ def test_a_mode_a_peer_lacks_is_skipped():
     (["--problems", "nope"], "unknown problem 'nope'"),
     (["--tools", "tapenade"], "unknown tool 'tapenade'"),
     (["--modes", "sideways"], "unknown mode 'sideways'"),
-    (["--problems", "seed", "--sizes", "huge"], "unknown size 'huge' of seed"),
+    (["--problems", "rosenbrock", "--sizes", "huge"], "unknown size 'huge' of rosenbrock"),
 ])
 def test_bad_options_get_a_clear_error(argv, message, capsys):
     from adcompare.cli import main
