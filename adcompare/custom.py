@@ -21,6 +21,8 @@ and flat tuple outputs included. Contract:
   reads the rules. With no active operand it is just the function; on JAX
   arrays and tracers it is ``jax.custom_vjp``, ``jax.custom_jvp`` or
   ``jax.checkpoint`` of it, so ``jax.grad`` of the same source honours it too.
+  The SCT engine reads the same rules from generated code (one application
+  per call there too, see :mod:`adcompare.engines.sct.custom`).
 * **One application, many operands.** The rule table is per operand
   (``prim.vjps[i]``), but ``fwd`` and ``bwd`` treat all operands at once. Each
   call therefore makes one :class:`Application` and binds it as the parameter

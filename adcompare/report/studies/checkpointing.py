@@ -83,10 +83,12 @@ def section(ctx: Context, rows: list[dict]) -> Section:
               for r in rows if r.get("status") != "ok"]
     text = ("Kept bytes are what the reverse sweep holds after the forward sweep (our tapes; JAX's `vjp` "
             "residuals); the peak is tracemalloc's over the whole gradient (NumPy backend, so none for JAX). "
-            "Per step and √n segments are `ad.checkpoint` calls in the overloading and elemental engines, "
-            "whose pull-back re-runs the segment under the same engine; JAX is `jax.jit` of a `lax.scan` form "
-            "with `jax.checkpoint` (not eager `jax.grad`). 'kept ÷' is the cut in kept bytes and 'time ×' the "
-            "gradient time, both against the same tool without checkpointing; 'peak ÷' the cut in the peak.\n\n"
+            "Per step and √n segments are `ad.checkpoint` calls: in the overloading and elemental engines "
+            "their pull-back re-runs the segment under the same engine, and in SCT the generated adjoint code "
+            "re-runs the segment's generated forward sweep before its reverse sweep; JAX is `jax.jit` of a "
+            "`lax.scan` form with `jax.checkpoint` (not eager `jax.grad`). 'kept ÷' is the cut in kept bytes "
+            "and 'time ×' the gradient time, both against the same tool without checkpointing; 'peak ÷' the "
+            "cut in the peak.\n\n"
             f"![kept bytes and peak against time]({figure.relative_to(ctx.fig_dir.parent)})\n\n"
             + md_table(["problem", "length", "tool", "schedule", "kept KiB", "kept ÷", "peak KiB", "peak ÷",
                         "grad ms", "time ×"], table)
