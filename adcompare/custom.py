@@ -78,6 +78,18 @@ def _top_box(args: Sequence) -> Box | None:
     return top
 
 
+def _outer_value(fun: CustomFunction, plain: Callable, args: list) -> Any:
+    """The value of a custom function's call, right for every level above the one that took it.
+
+    The operands may still be active values of outer levels (the outer jvp of a
+    Hessian). Those levels must apply the function's own rule too, so the call
+    is bound again for them; ``plain`` (the user's function, which may not know
+    boxes at all: a wrapped builtin would silently drop their derivatives) only
+    ever sees raw values.
+    """
+    return fun(*args) if _top_box(args) is not None else plain(*args)
+
+
 def pack(out: Any) -> tuple[Any, tuple | None]:
     """A tuple output as one flat vector, and the shapes that unpack it (``None``: not a tuple)."""
     if not isinstance(out, tuple):
@@ -348,7 +360,7 @@ class CustomJVP(CustomFunction):
                 f"@{self.__name__}.defjvp before calling it")
 
     def value(self, app: Application, operands: tuple) -> Any:
-        return self.fun(*app.full_args(operands))
+        return _outer_value(self, self.fun, app.full_args(operands))
 
     def _out_dot(self, app_static: list, primals: tuple, tangents: tuple) -> Any:
         return pack(self.f_jvp(*app_static, primals, tangents)[1])[0]

@@ -363,3 +363,32 @@ def _sct_honours_custom_vjp() -> bool:
 
 def test_sct_honours_a_custom_vjp_function_called_from_natural_form():
     assert _sct_honours_custom_vjp()
+
+
+# A custom_jvp function with no Python source, inside a product: the outer level of a
+# Hessian must apply the custom rule too (a wrapped builtin would drop its derivative).
+erf_builtin = ad.custom_jvp(np.vectorize(math.erf, otypes=[np.float64]))
+
+
+@erf_builtin.defjvp
+def _erf_builtin_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    slope = anp.multiply(2.0 / math.sqrt(math.pi), anp.exp(anp.negative(anp.multiply(x, x))))
+    return erf_builtin(x), anp.multiply(t, slope)
+
+
+def erf_times_x(x):
+    return anp.sum(erf_builtin(x) * x)
+
+
+def erf_times_x_el(x):
+    return el.sum(el.multiply(erf_builtin(x), x))
+
+
+@pytest.mark.parametrize("name", ["overloading", "elemental", "sct"])
+@pytest.mark.parametrize("how", ["fwd-rev", "rev-rev"])
+def test_hessian_through_a_sourceless_custom_jvp_inside_a_product(name, how):
+    x = np.array([0.3, -0.7, 1.1])
+    expected = jax.hessian(lambda v: jnp.sum(jsp.erf(v) * v))(jnp.asarray(x))
+    f = erf_times_x_el if name == "elemental" else erf_times_x
+    assert max_error(ad.engine(name).hessian(f, mode=how)(x), expected) < 1e-12
