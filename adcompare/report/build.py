@@ -66,7 +66,7 @@ def build(scale: str = "quick", root: Path = Path("reports"), studies: tuple[str
     elapsed = time.perf_counter() - start
     sections = [kept for name in ORDER if (kept := _kept(root, name)) is not None]
     path = root / "REPORT.md"
-    path.write_text(_compose(sections, scale, elapsed))
+    path.write_text(_compose(sections, scale, elapsed, studies))
     if progress is not None:
         progress.write(f"wrote {path} in {elapsed:.0f}s\n")
     return path
@@ -89,7 +89,7 @@ def _kept(root: Path, name: str) -> Section | None:
     return section
 
 
-def _compose(sections: list[Section], scale: str, elapsed: float) -> str:
+def _compose(sections: list[Section], scale: str, elapsed: float, studies: tuple[str, ...]) -> str:
     from adcompare.measure.cell import machine
 
     claims = [c for s in sections for c in s.claims]
@@ -97,7 +97,8 @@ def _compose(sections: list[Section], scale: str, elapsed: float) -> str:
     counts = {v: sum(c.verdict == v for c in claims) for v in ("holds", "partly", "does not hold")}
     parts = [
         "# adcompare report: three ways to implement AD, measured",
-        f"Last run: scale **{scale}** (`adcompare report --scale {scale}`), {elapsed:.0f} s, on "
+        f"Last run: {'every study' if set(studies) >= set(ORDER) else ', '.join(studies)} at scale "
+        f"**{scale}** (`adcompare report --scale {scale}`), {elapsed:.0f} s, on "
         f"{m['cpu']} ({'GPU ' + m['gpu'] if m['gpu'] else 'no GPU'}); Python {m['python']}, "
         f"NumPy {m['numpy']}, JAX {m['jax']}, autograd {m['autograd'] or 'not installed'}, "
         f"PyTorch {m['torch'] or 'not installed'}; {m['date']}. Each section states the scale and date of "
