@@ -53,10 +53,22 @@ from adcompare.workloads import Workload, register, register_checkpointed
 
 
 def lstm(main_params, extra_params, state, sequence):
+    c = len(sequence)
+    _, total = lstm_segment(main_params, extra_params, state, 0.0, sequence, 0, c - 1)
+    return -total / ((c - 1) * len(extra_params[0]))
+
+
+def lstm_elemental(main_params, extra_params, state, sequence):
+    c = el.shape(sequence)[0]
+    _, total = lstm_segment_elemental(main_params, extra_params, state, 0.0, sequence, 0, c - 1)
+    return el.divide(el.negative(total), float((c - 1) * el.shape(extra_params)[1]))
+
+
+def lstm_segment(main_params, extra_params, state, total, sequence, start, stop):
+    """Steps start .. stop-1 of lstm's loop: the state and running total after them."""
     layers = len(state) // 2
     b = len(extra_params[0])
-    total = 0.0
-    for t in range(len(sequence) - 1):
+    for t in range(start, stop):
         u = sequence[t] * extra_params[0]
         rows = []
         for j in range(layers):
@@ -72,40 +84,6 @@ def lstm(main_params, extra_params, state, sequence):
             cell = cell * forget + ingate * change
             hidden = outgate * anp.tanh(cell)
             rows.append(hidden)
-            rows.append(cell)
-            u = hidden
-        state = anp.stack(rows)
-        prediction = u * extra_params[1] + extra_params[2]
-        log_normalizer = anp.log(anp.sum(anp.exp(prediction)) + 2.0)
-        total = total + anp.sum(sequence[t + 1] * (prediction - log_normalizer))
-    return -total / ((len(sequence) - 1) * b)
-
-
-def lstm_elemental(main_params, extra_params, state, sequence):
-    c = el.shape(sequence)[0]
-    _, total = lstm_segment_elemental(main_params, extra_params, state, 0.0, sequence, 0, c - 1)
-    return el.divide(el.negative(total), float((c - 1) * el.shape(extra_params)[1]))
-
-
-def lstm_segment(main_params, extra_params, state, total, sequence, start, stop):
-    """Steps start .. stop-1 of lstm's loop, operation for operation: the state and running total after them."""
-    layers = len(state) // 2
-    b = len(extra_params[0])
-    for t in range(start, stop):
-        u = sequence[t] * extra_params[0]
-        rows = []
-        for j in range(layers):
-            hidden = state[2 * j]
-            cell = state[2 * j + 1]
-            gates = anp.concatenate([u, hidden, u, hidden]) * main_params[2 * j] + main_params[2 * j + 1]
-            sigmoids = anp.sigmoid(gates[:3 * b])
-            forget = sigmoids[:b]
-            ingate = sigmoids[b:2 * b]
-            outgate = sigmoids[2 * b:]
-            change = anp.tanh(gates[3 * b:])
-            cell = cell * forget + ingate * change
-            hidden = outgate * anp.tanh(cell)
-            rows.append(hidden)  # appended, as in lstm, so that the SCT engine reads it too
             rows.append(cell)
             u = hidden
         state = anp.stack(rows)

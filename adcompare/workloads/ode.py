@@ -47,14 +47,7 @@ def ode_rhs(x, rates, y):
 
 def ode(x, lower, steps):
     rates = anp.matmul(lower, x[1:])
-    h = T_END / steps
-    y = anp.zeros(len(x), like=x)
-    for _ in range(steps):
-        k1 = ode_rhs(x, rates, y)
-        k2 = ode_rhs(x, rates, y + (0.5 * h) * k1)
-        k3 = ode_rhs(x, rates, y + (0.5 * h) * k2)
-        k4 = ode_rhs(x, rates, y + h * k3)
-        y = y + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    y = rk4_steps(x, rates, anp.zeros(len(x), like=x), T_END / steps, steps)
     return y[-1]
 
 
@@ -71,7 +64,7 @@ def ode_elemental(x, lower, steps):
 
 
 def rk4_steps(x, rates, y, h, count):
-    """``count`` RK4 steps of size h from y, operation for operation as in ``ode``."""
+    """``count`` RK4 steps of size h from y: ``ode``'s loop, and a checkpointable segment of it."""
     for _ in range(count):
         k1 = ode_rhs(x, rates, y)
         k2 = ode_rhs(x, rates, y + (0.5 * h) * k1)
