@@ -1,14 +1,17 @@
 """The Engine interface: ``jvp`` and ``vjp`` are the mechanism; the rest is plumbing.
 
-An engine implements exactly two methods, with JAX's signatures:
+An engine implements two methods on pytrees (see :mod:`adcompare.trees`):
 
-* ``jvp(f, primals, tangents) -> (y, y_dot)``
-* ``vjp(f, *primals) -> (y, f_vjp)`` where ``f_vjp(y_bar)`` returns a tuple
-  with one cotangent per primal.
+* ``_jvp(f, primals, tangents) -> (y, y_dot)``, ``y_dot`` shaped like ``y``;
+* ``_vjp(f, primals) -> (y, pullback)`` where ``pullback(bar_leaves)`` takes one
+  cotangent per leaf of ``y`` (``None`` for none) and returns one per leaf of
+  ``primals`` (``None`` where nothing flowed back).
 
-Everything else (``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``,
-``hessian``, ``hvp``) is written once here on top of those two, as in HIPS
-autograd's ``differential_operators.py``; so is the checking of arguments.
+The public interface, with JAX's signatures and semantics (pytrees in and out,
+``has_aux``, keyword arguments, argnums as an int or a tuple), is written once
+here on top of those two, as in HIPS autograd's ``differential_operators.py``:
+``jvp``, ``vjp``, ``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``,
+``hessian`` and ``hvp``; so is the checking of arguments.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import jax
-import jax.dtypes
 import numpy as np
 
 from adcompare import numpy as anp
+from adcompare import trees
 from adcompare.primitives import (
     Box,
     Primitive,
@@ -36,52 +39,65 @@ from adcompare.primitives import (
     result_dtype,
     shape,
 )
+from adcompare.trees import check_tangents, float0_zeros, tree_flatten, tree_leaves, tree_unflatten
+
+__all__ = ["Engine", "TapeEngine", "check_tangents", "float0_zeros", "partial_args"]
 
 
 def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
     return NotImplementedError(f"primitive '{prim.name}' has no {mode} rule: it cannot be differentiated")
 
 
-def check_tangents(primals: Sequence, tangents: Sequence) -> None:
-    """Tangents must match the primals one for one, in shape and dtype (as JAX)."""
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (t,))")
-    if len(primals) != len(tangents):
-        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-    for i, (x, t) in enumerate(zip(primals, tangents)):
-        if shape(x) != shape(t):
-            raise ValueError(
-                f"tangent {i} has shape {shape(t)} but primal {i} has shape {shape(x)}")
-        if is_float(x) and result_dtype(x) != result_dtype(t):
-            raise ValueError(
-                f"tangent {i} has dtype {result_dtype(t)} but primal {i} has dtype {result_dtype(x)}")
-
-
-def float0_zeros(x: Any):
-    """JAX's cotangent for an integer input: zeros of dtype float0."""
-    return np.zeros(shape(x), dtype=jax.dtypes.float0)
-
-
 def _argnums_tuple(argnums, nargs: int) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in nums:
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
         if not -nargs <= i < nargs:
             raise ValueError(
                 f"argnums={argnums!r} is out of range for a function called with {nargs} "
                 f"positional argument(s)")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(i % nargs for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums={argnums!r} names the same argument twice")
+    if not nums:
+        raise ValueError("argnums is empty: name at least one argument to differentiate")
+    return nums
 
 
-def partial_args(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
-    """``f`` as a function of the arguments at ``nums`` only."""
+class ArgnumsPartial:
+    """``fun`` as a function of the positional arguments at ``nums`` only.
 
-    def f_nums(*diff_args):
-        full = list(args)
-        for i, a in zip(nums, diff_args):
+    The other arguments and the keyword arguments are fixed. It is data, not a
+    closure, so an engine can see through it (SCT transforms ``fun`` itself).
+    """
+
+    __slots__ = ("fun", "args", "nums", "kwargs", "__weakref__")
+
+    def __init__(self, fun: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict | None = None):
+        self.fun, self.args, self.nums, self.kwargs = fun, tuple(args), tuple(nums), dict(kwargs or {})
+
+    def __call__(self, *diff_args):
+        full = list(self.args)
+        for i, a in zip(self.nums, diff_args):
             full[i] = a
-        return f(*full)
+        return self.fun(*full, **self.kwargs)
 
-    return f_nums
+    @property
+    def __name__(self) -> str:
+        return getattr(self.fun, "__name__", "f")
+
+
+def partial_args(f: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict | None = None) -> ArgnumsPartial:
+    """``f`` as a function of the arguments at ``nums`` only (the rest, and ``kwargs``, fixed)."""
+    return ArgnumsPartial(f, args, nums, kwargs)
+
+
+def _split_aux(what: str, y: Any) -> tuple[Any, Any]:
+    if not (isinstance(y, (tuple, list)) and len(y) == 2):
+        raise TypeError(f"{what} with has_aux=True requires the function to return a pair (output, aux), "
+                        f"not a {type(y).__name__}")
+    return y[0], y[1]
 
 
 @contextmanager
@@ -105,9 +121,9 @@ def cycle_collector_paused() -> Iterator[None]:
 def count_bytes(v: Any, seen: dict[int, int]) -> None:
     """Record in ``seen`` (by id, so each counts once) the bytes of the arrays in ``v``.
 
-    Boxes count as their primal; tuples and lists are walked; a custom function's
-    application (:mod:`adcompare.custom`) counts as its residuals; anything else
-    (shapes, indices, functions) holds no array data.
+    Boxes count as their primal; tuples, lists and dicts are walked; a custom
+    function's application (:mod:`adcompare.custom`) counts as its residuals;
+    anything else (shapes, indices, functions) holds no array data.
     """
     if isinstance(v, Box):
         v = primal(v)
@@ -116,32 +132,24 @@ def count_bytes(v: Any, seen: dict[int, int]) -> None:
     elif isinstance(v, (tuple, list)):
         for item in v:
             count_bytes(item, seen)
+    elif isinstance(v, dict):
+        for item in v.values():
+            count_bytes(item, seen)
     elif hasattr(v, "residuals"):
         count_bytes(v.residuals, seen)
 
 
 class Engine:
-    """Base class: subclasses implement :meth:`jvp` and :meth:`vjp`."""
+    """Base class: subclasses implement :meth:`_jvp` and :meth:`_vjp` on pytrees."""
 
     name: str = "engine"
 
     # --- the mechanism ----------------------------------------------------
 
-    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-        """Forward mode: ``f(*primals)`` and its directional derivative.
-
-        Args:
-            f: a natural-form (or, for the elemental engine, elemental-form) function.
-            primals: the point, one value per positional argument of ``f``.
-            tangents: the direction, matching ``primals`` in shape and dtype.
-
-        Returns:
-            ``(y, y_dot)``.
-        """
+    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         raise NotImplementedError
 
-    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        """Reverse mode: ``f(*primals)`` and the function ``y_bar -> (x_bar, ...)``."""
+    def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
         raise NotImplementedError
 
     def kept_bytes(self) -> int | None:
@@ -152,62 +160,158 @@ class Engine:
         """
         return None
 
-    # --- written once on top of it ------------------------------------------
+    # --- the public interface, written once -----------------------------------
 
-    def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+        """Forward mode: ``f(*primals)`` and its directional derivative, as ``jax.jvp``.
+
+        Args:
+            f: a natural-form (or, for the elemental engine, elemental-form) function.
+            primals: the point, one pytree per positional argument of ``f``.
+            tangents: the direction, matching ``primals`` leaf by leaf in shape and dtype.
+            has_aux: ``f`` returns ``(output, aux)``; aux is returned, not differentiated.
+
+        Returns:
+            ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``.
+        """
+        check_tangents(primals, tangents)
+        trees.check_leaves("jvp", tuple(primals), "primal")
+        y, y_dot = self._jvp(f, tuple(primals), tuple(tangents))
+        if has_aux:
+            (out, aux), (out_dot, _) = _split_aux("jvp", y), _split_aux("jvp", y_dot)
+            return out, self._complete_tangent(out, out_dot), aux
+        return y, self._complete_tangent(y, y_dot)
+
+    def _complete_tangent(self, y: Any, y_dot: Any) -> Any:
+        trees.check_leaves("jvp", y, "output")
+        leaves, tree = tree_flatten(y)
+        return tree_unflatten(tree, [trees.complete(t, x) for x, t in zip(leaves, tree.flatten_up_to(y_dot))])
+
+    def vjp(self, f: Callable, *primals, has_aux: bool = False):
+        """Reverse mode, as ``jax.vjp``: ``f(*primals)`` and ``f_vjp: y_bar -> (x_bar, ...)``.
+
+        Args:
+            f: the function; primals are pytrees.
+            has_aux: ``f`` returns ``(output, aux)``; returns ``(y, f_vjp, aux)``.
+        """
+        trees.check_leaves("vjp", primals, "primal")
+        y, pullback = self._vjp(f, tuple(primals))
+        out, aux = _split_aux("vjp", y) if has_aux else (y, None)
+        trees.check_leaves("vjp", out, "output")
+        n_aux = len(tree_leaves(aux))
+        in_leaves, in_tree = tree_flatten(tuple(primals))
+
+        def f_vjp(y_bar):
+            bars = pullback(trees.check_cotangent(y_bar, out) + [None] * n_aux)
+            return tree_unflatten(in_tree, [trees.complete(g, x) for x, g in zip(in_leaves, bars)])
+
+        return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+
+    def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.value_and_grad``: ``f``'s value and its gradient at ``argnums``."""
 
-        def value_and_grad_f(*args):
+        def value_and_grad_f(*args, **kwargs):
             nums = _argnums_tuple(argnums, len(args))
-            for i in nums:
-                if not is_float(args[i]):
-                    raise TypeError(
-                        f"grad requires real-valued inputs (float dtype), but argument {i} "
-                        f"has dtype {result_dtype(args[i])}")
-            y, f_vjp = self.vjp(partial_args(f, args, nums), *(args[i] for i in nums))
-            if shape(y) != ():
+            trees.check_differentiable("grad", args, nums)
+            res = self.vjp(partial_args(f, args, nums, kwargs), *(args[i] for i in nums), has_aux=has_aux)
+            y, f_vjp = res[:2]
+            if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
+                what = f"an output of shape {shape(y)}" if trees.is_array_like(y) else f"a {type(y).__name__}"
                 raise TypeError(
-                    f"grad requires a scalar output; {getattr(f, '__name__', 'f')} returned "
-                    f"an output of shape {shape(y)}. Use jacrev or vjp for non-scalar outputs.")
+                    f"grad requires a real scalar output; {getattr(f, '__name__', 'f')} returned {what}. "
+                    f"Use jacrev or vjp for other outputs.")
             grads = f_vjp(constant_like(y, 1.0))
-            return y, (grads[0] if isinstance(argnums, int) else grads)
+            g = grads[0] if isinstance(argnums, int) else grads
+            return ((y, res[2]), g) if has_aux else (y, g)
 
         return value_and_grad_f
 
-    def grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    def grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.grad``: the gradient of scalar ``f`` at ``argnums`` (int or tuple)."""
-        value_and_grad_f = self.value_and_grad(f, argnums)
-        return lambda *args: value_and_grad_f(*args)[1]
+        value_and_grad_f = self.value_and_grad(f, argnums, has_aux)
 
-    def jacfwd(self, f: Callable, argnums: int = 0) -> Callable:
-        """The Jacobian by forward mode, one ``jvp`` per input element.
+        def grad_f(*args, **kwargs):
+            value, g = value_and_grad_f(*args, **kwargs)
+            return (g, value[1]) if has_aux else g
 
-        Returns an array of shape ``shape(f(x)) + shape(x)``, as ``jax.jacfwd``.
+        return grad_f
+
+    def jacfwd(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+        """The Jacobian by forward mode, one ``jvp`` per input element, as ``jax.jacfwd``.
+
+        The result nests the inputs' structure inside the output's; a block has
+        shape ``shape(output leaf) + shape(input leaf)``.
         """
 
-        def jac(*args):
+        def jac(*args, **kwargs):
             nums = _argnums_tuple(argnums, len(args))
-            x = args[nums[0]]
-            f_x = partial_args(f, args, nums)
-            columns = [self.jvp(f_x, (x,), (e,))[1] for e in _basis(x)]
-            return anp.reshape(anp.stack(columns, axis=-1), shape(columns[0]) + shape(x))
+            trees.check_differentiable("jacfwd", args, nums)
+            f_x = partial_args(f, args, nums, kwargs)
+            xs = tuple(args[i] for i in nums)
+            x_leaves, x_tree = tree_flatten(xs)
+            columns, aux = [], None
+            for k, leaf in enumerate(x_leaves):
+                for e in _basis(leaf):
+                    t = [anp.zeros_like(x) for x in x_leaves]
+                    t[k] = e
+                    res = self.jvp(f_x, xs, tree_unflatten(x_tree, t), has_aux=has_aux)
+                    columns.append((k, tree_leaves(res[1])))
+                    y, aux = res[0], (res[2] if has_aux else None)
+            if not columns:
+                y, *rest = self.jvp(f_x, xs, tree_unflatten(x_tree, [anp.zeros_like(x) for x in x_leaves]),
+                                    has_aux=has_aux)
+                aux = rest[1] if has_aux else None
+            y_leaves, y_tree = tree_flatten(y)
+
+            def block(o: int, k: int):
+                cols = [c[o] for kk, c in columns if kk == k]
+                target = shape(y_leaves[o]) + shape(x_leaves[k])
+                if not cols:
+                    return anp.zeros(target, like=y_leaves[o])
+                return anp.reshape(anp.stack(cols, axis=-1), target)
+
+            out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
+            return (out, aux) if has_aux else out
 
         return jac
 
-    def jacrev(self, f: Callable, argnums: int = 0) -> Callable:
-        """The Jacobian by reverse mode, one ``vjp`` pull-back per output element."""
+    def jacrev(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+        """The Jacobian by reverse mode, one ``vjp`` pull-back per output element, as ``jax.jacrev``."""
 
-        def jac(*args):
+        def jac(*args, **kwargs):
             nums = _argnums_tuple(argnums, len(args))
-            x = args[nums[0]]
-            y, f_vjp = self.vjp(partial_args(f, args, nums), x)
-            rows = [f_vjp(e)[0] for e in _basis(y)]
-            return anp.reshape(anp.stack(rows), shape(y) + shape(x))
+            trees.check_differentiable("jacrev", args, nums)
+            xs = tuple(args[i] for i in nums)
+            res = self.vjp(partial_args(f, args, nums, kwargs), *xs, has_aux=has_aux)
+            y, f_vjp = res[:2]
+            y_leaves, y_tree = tree_flatten(y)
+            x_leaves, x_tree = tree_flatten(xs)
+            for leaf in y_leaves:
+                if not is_float(leaf):
+                    raise TypeError(f"jacrev requires real-valued (float) outputs; an output has dtype "
+                                    f"{result_dtype(leaf)}")
+            rows = []
+            for o, leaf in enumerate(y_leaves):
+                for e in _basis(leaf):
+                    g = [anp.zeros_like(v) for v in y_leaves]
+                    g[o] = e
+                    rows.append((o, tree_leaves(f_vjp(tree_unflatten(y_tree, g)))))
+
+            def block(o: int, k: int):
+                rs = [r[k] for oo, r in rows if oo == o]
+                target = shape(y_leaves[o]) + shape(x_leaves[k])
+                if not rs:
+                    return anp.zeros(target, like=x_leaves[k])
+                return anp.reshape(anp.stack(rs), target)
+
+            out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
+            return (out, res[2]) if has_aux else out
 
         return jac
 
-    def hessian(self, f: Callable, argnums: int = 0, mode: str = "fwd-rev") -> Callable:
-        """The Hessian of scalar ``f``.
+    def hessian(self, f: Callable, argnums: int | Sequence[int] = 0, mode: str = "fwd-rev",
+                has_aux: bool = False) -> Callable:
+        """The Hessian of scalar ``f``, as ``jax.hessian`` (nested for pytrees and tuple argnums).
 
         Args:
             mode: ``"fwd-rev"`` (forward over reverse, as ``jax.hessian``) or
@@ -216,7 +320,7 @@ class Engine:
         outer = {"fwd-rev": self.jacfwd, "rev-rev": self.jacrev}.get(mode)
         if outer is None:
             raise ValueError(f"hessian mode must be 'fwd-rev' or 'rev-rev', not {mode!r}")
-        return outer(self.jacrev(f, argnums), argnums)
+        return outer(self.jacrev(f, argnums, has_aux), argnums, has_aux)
 
     def hvp(self, f: Callable, primals: Sequence, tangents: Sequence):
         """Hessian-vector product by forward over reverse: ``jvp(grad(f), ...)[1]``."""
@@ -224,6 +328,15 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<adcompare engine {self.name!r}>"
+
+
+def _nest(y_tree, x_tree, n_out: int, n_in: int, block: Callable, single: bool) -> Any:
+    """JAX's Jacobian layout: for each output leaf, the inputs' pytree of blocks."""
+    per_output = []
+    for o in range(n_out):
+        inner = tree_unflatten(x_tree, [block(o, k) for k in range(n_in)])
+        per_output.append(inner[0] if single else inner)
+    return tree_unflatten(y_tree, per_output)
 
 
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
@@ -240,13 +353,13 @@ def tape_engine(trace: Trace) -> type[TapeEngine] | None:
 class TapeEngine(Engine):
     """The driver shared by the engines that trace at run time (overloading, elemental).
 
-    A subclass names three types; this class opens the level, boxes the inputs,
-    runs ``f``, and unboxes the result, exactly as JAX's ``jvp``/``vjp`` return it:
+    A subclass names three types; this class opens the level, boxes the input
+    leaves, runs ``f``, and unboxes the output leaves:
 
     * ``dual``: ``dual(trace, x, x_dot)``, a box with ``.value`` and ``.tangent``;
     * ``forward_trace``: ``forward_trace(level)``, the trace its boxes belong to;
     * ``tape``: ``tape(level)``, a trace with ``leaf(x)`` (a box with ``.index``),
-      ``backward(index, y_bar)`` (cotangents by position) and ``nbytes()``.
+      ``backward(bars)`` (sweeps the cotangents by position, in place) and ``nbytes()``.
     """
 
     dual: type
@@ -263,40 +376,38 @@ class TapeEngine(Engine):
     def kept_bytes(self) -> int | None:
         return None if self.last_tape is None else self.last_tape.nbytes()
 
-    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-        check_tangents(primals, tangents)
+    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        leaves, tree = tree_flatten(primals)
         with new_level() as level:
             trace = self.forward_trace(level)
-            y = f(*(self.dual(trace, x, x_dot) if is_float(x) else x for x, x_dot in zip(primals, tangents)))
-        if isinstance(y, Box) and y.trace is trace:
-            return y.value, y.tangent
-        return y, anp.zeros_like(y)  # y does not depend on the inputs
+            boxed = [self.dual(trace, x, t) if is_float(x) else x for x, t in zip(leaves, tree_leaves(tangents))]
+            y = f(*tree_unflatten(tree, boxed))
+        y_leaves, y_tree = tree_flatten(y)
+        mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
+        return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
+                tree_unflatten(y_tree, [v.tangent if m else None for v, m in zip(y_leaves, mine)]))
 
-    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+    def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
+        leaves, tree = tree_flatten(primals)
         with new_level() as level, cycle_collector_paused():
             tape = self.tape(level)
-            inputs = [tape.leaf(x) if is_float(x) else x for x in primals]
-            y = f(*inputs)
+            inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
+            y = f(*tree_unflatten(tree, inputs))
         self.last_tape = tape
-        reached = isinstance(y, Box) and y.trace is tape
-        y_value = y.value if reached else y
+        y_leaves, y_tree = tree_flatten(y)
+        mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
 
-        def f_vjp(y_bar):
-            if shape(y_bar) != shape(y_value):
-                raise ValueError(f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y_value)}")
+        def pullback(y_bars: list) -> list:
+            seeds = [(v.index, g) for v, m, g in zip(y_leaves, mine, y_bars) if m and g is not None]
+            bars: list = [None] * (max((i for i, _ in seeds), default=-1) + 1)
+            for i, g in seeds:  # an output returned twice gets both cotangents
+                bars[i] = g if bars[i] is None else anp.add(bars[i], g)
             with cycle_collector_paused():
-                bars = tape.backward(y.index, y_bar) if reached else []
-            return tuple(_input_bar(x, v, tape, bars) for x, v in zip(primals, inputs))
+                tape.backward(bars)
+            return [bars[v.index] if isinstance(v, Box) and v.trace is tape and v.index < len(bars) else None
+                    for v in inputs]
 
-        return y_value, f_vjp
-
-
-def _input_bar(x: Any, v: Any, tape: Trace, bars: list) -> Any:
-    """Input ``x``'s cotangent: float0 zeros if it was not differentiated, zeros if unreached."""
-    if not (isinstance(v, Box) and v.trace is tape):
-        return float0_zeros(x)
-    x_bar = bars[v.index] if v.index < len(bars) else None
-    return anp.zeros_like(x) if x_bar is None else x_bar
+        return tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]), pullback
 
 
 def _basis(x: Any) -> list:

@@ -331,6 +331,7 @@ concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(
 stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
 getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
 index_add_p = Primitive("index_add", _index_add)
+astype_p = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype))
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p for p in list(globals().values()) if isinstance(p, Primitive)

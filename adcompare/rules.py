@@ -413,6 +413,16 @@ def _broadcast_to_vjp(ans, x, shape_):
 defjvp(p.broadcast_to_p, lambda t, ans, x, shape: anp.broadcast_to(t, shape))
 defvjp(p.broadcast_to_p, lambda ans, x, shape: _broadcast_to_vjp(ans, x, shape))
 
+defjvp(p.astype_p, lambda t, ans, x, dtype: p.astype_p(t, dtype=dtype))
+
+
+def _astype_vjp(ans, x, dtype):
+    dx = p.result_dtype(x)
+    return lambda g: p.astype_p(g, dtype=dx)
+
+
+defvjp(p.astype_p, _astype_vjp)
+
 defjvp(p.getitem_p, lambda t, ans, x, idx: anp.getitem(t, idx))
 
 

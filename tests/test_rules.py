@@ -68,6 +68,8 @@ for idx in [(1,), (slice(1, 3),), (slice(None), 2), (np.array([0, 2, 2]),), (Ell
 _REPEATED = (np.array([0, 2, 2]),)
 CASES.append(case(p.index_add_p, ((3,),), lambda g: jnp.zeros(4).at[_REPEATED].add(g),
                   {"idx": _REPEATED, "shape": (4,)}))
+for shp in UNARY_SHAPES:  # the engines cast cotangents to their inputs' dtypes; float32 below
+    CASES.append(case(p.astype_p, (shp,), lambda x: x.astype(jnp.float64), {"dtype": np.dtype(np.float64)}))
 CASES.append(case(p.where_p, ((3,), (2, 1)), lambda x, y: jnp.where(_COND, x, y),
                   consts=(0,)))
 _COND = np.array([[True, False, True], [False, False, True]])
@@ -145,3 +147,15 @@ def test_backend_follows_the_inputs():
     assert type(p.sin_p(0.5)) is float
     with np.errstate(invalid="ignore"):
         assert np.isnan(p.log_p(-1.0))  # nan, as NumPy gives, not math's ValueError
+
+
+def test_astype_to_float32_and_back_follows_jax():
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    ans = p.astype_p(x, dtype=np.dtype(np.float32))
+    y_jax, y_dot_jax = jax.jvp(lambda v: v.astype(jnp.float32), (jnp.asarray(x),), (jnp.asarray(x),))
+    y_dot = p.astype_p.jvps[0](x, ans, x, dtype=np.dtype(np.float32))
+    assert ans.dtype == y_dot.dtype == np.float32 and max_error((ans, y_dot), (y_jax, y_dot_jax)) == 0
+    g = np.float32(1.5) * np.ones((2, 3), np.float32)
+    bar = p.astype_p.vjps[0](ans, x, dtype=np.dtype(np.float32))(g)
+    bar_jax = jax.vjp(lambda v: v.astype(jnp.float32), jnp.asarray(x))[1](jnp.asarray(g))[0]
+    assert bar.dtype == np.float64 and max_error(bar, bar_jax) == 0

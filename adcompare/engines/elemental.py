@@ -144,11 +144,9 @@ class CallTape(Trace):
         self.calls.append((prim, operands, ans, params, parents))
         return Var(self, ans, len(self.calls) - 1)
 
-    def backward(self, out: int, out_bar: Any) -> list:
-        """Cotangents of every position up to ``out``: only the inputs' are kept."""
-        bars: list = [None] * (out + 1)
-        bars[out] = out_bar
-        for k in range(out, -1, -1):
+    def backward(self, bars: list) -> None:
+        """Sweep the cotangents ``bars`` (by tape position) back, in place: only the inputs' are kept."""
+        for k in range(len(bars) - 1, -1, -1):
             call, y_bar = self.calls[k], bars[k]
             if call is None or y_bar is None:
                 continue  # an input keeps its cotangent; an unreached call costs nothing
@@ -157,7 +155,6 @@ class CallTape(Trace):
             for i, parent in parents:
                 x_bar = prim.vjps[i](ans, *operands, **params)(y_bar)
                 bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
-        return bars
 
     def __len__(self) -> int:
         return len(self.calls)

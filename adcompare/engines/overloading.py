@@ -107,11 +107,9 @@ class Tape(Trace):
         self.entries.append((tuple(parents), tuple(pullbacks)))
         return Node(self, ans, len(self.entries) - 1)
 
-    def backward(self, out: int, out_bar: Any) -> list:
-        """Cotangents of every entry up to ``out``, swept in reverse order."""
-        bars: list = [None] * (out + 1)
-        bars[out] = out_bar
-        for k in range(out, -1, -1):
+    def backward(self, bars: list) -> None:
+        """Sweep the cotangents ``bars`` (by tape position) back to the inputs, in place."""
+        for k in range(len(bars) - 1, -1, -1):
             parents, pullbacks = self.entries[k]
             if not parents or bars[k] is None:
                 continue
@@ -119,7 +117,6 @@ class Tape(Trace):
             for parent, pullback in zip(parents, pullbacks):
                 x_bar = pullback(g)
                 bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
-        return bars
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -21,32 +21,31 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from adcompare.engine import Engine, check_tangents, count_bytes, float0_zeros, partial_args
+from adcompare import trees
+from adcompare.engine import ArgnumsPartial, Engine, count_bytes
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import codegen, runtime, transform
-from adcompare.primitives import is_float, shape
+from adcompare.primitives import is_float
 
-_PARTIAL_CODE = partial_args(lambda: None, (), ()).__code__
 _PLUMBING = {os.path.abspath(inspect.getfile(Engine))}
 _ENGINES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...]]:
-    """See through the base class's ``partial_args``: (function, all arguments, positions)."""
-    args, nums = list(primals), tuple(range(len(primals)))
-    while getattr(f, "__code__", None) is _PARTIAL_CODE:
-        cells = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__)))
-        outer = list(cells["args"])
-        for i, x in zip(cells["nums"], args):
+def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
+    """See through the base class's ``partial_args``: (function, all arguments, positions, keywords)."""
+    args, nums, kwargs = list(primals), tuple(range(len(primals))), {}
+    while isinstance(f, ArgnumsPartial):
+        outer = list(f.args)
+        for i, x in zip(f.nums, args):
             outer[i] = x
-        nums = tuple(cells["nums"][k] for k in nums)
-        f, args = cells["f"], outer
-    return f, args, nums
+        nums = tuple(f.nums[k] for k in nums)
+        f, args, kwargs = f.fun, outer, {**f.kwargs, **kwargs}
+    return f, args, nums, kwargs
 
 
 def _differentiable(x: Any) -> bool:
-    """A float input (a tuple or list of constants, such as chain's program, is not)."""
-    return not isinstance(x, (tuple, list)) and is_float(x)
+    """A float input, or a pytree with float leaves (a pytree of integers, such as chain's op codes, is not)."""
+    return any(is_float(leaf) for leaf in trees.tree_leaves(x))
 
 
 def _residual_bytes(residuals: Any) -> int:
@@ -76,12 +75,13 @@ class SCTEngine(Engine):
         """Bytes of the last ``vjp``'s residuals: the values saved and the stacks pushed."""
         return self._kept()
 
-    def jvp(self, f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-        check_tangents(primals, tangents)
-        fn, args, nums = _unwrap(f, primals)
+    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        fn, args, nums, kwargs = _unwrap(f, primals)
         if _is_plumbing(fn):
-            return self._boxes.jvp(f, primals, tangents)
+            return self._boxes._jvp(f, primals, tangents)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
+        if kwargs:
+            raise NotImplementedError("the SCT engine does not pass keyword arguments through yet")
         entry = transform.transform(fn, "forward", active)
         dots = dict(zip(nums, tangents))
         call_args = []
@@ -92,26 +92,35 @@ class SCTEngine(Engine):
         y, y_dot = entry.functions["jvp"](*call_args)
         return y, runtime.final_bar(y_dot, y)
 
-    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
-        fn, args, nums = _unwrap(f, primals)
+    def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
+        fn, args, nums, kwargs = _unwrap(f, primals)
         if _is_plumbing(fn):
             self._kept = self._boxes.kept_bytes
-            return self._boxes.vjp(f, *primals)
+            return self._boxes._vjp(f, primals)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
+        if kwargs:
+            raise NotImplementedError("the SCT engine does not pass keyword arguments through yet")
         entry = transform.transform(fn, "reverse", active)
         y, residuals = entry.functions["fwd"](*args)
         bwd = entry.functions["bwd"]
         self._kept = lambda: _residual_bytes(residuals)
+        if not trees.is_array_like(y):
+            raise NotImplementedError("the SCT engine does not differentiate functions that return a tuple, "
+                                      "list or dict yet; use the overloading engine")
 
-        def f_vjp(y_bar):
-            if shape(y_bar) != shape(y):
-                raise ValueError(
-                    f"cotangent has shape {shape(y_bar)} but the output has shape {shape(y)}")
+        def pullback(y_bars: list) -> list:
+            (y_bar,) = y_bars
+            if y_bar is None:
+                return [None] * len(trees.tree_leaves(primals))
             bars = dict(zip(active, bwd(residuals, y_bar)))
-            return tuple(runtime.final_bar(bars[k], x) if k in bars else float0_zeros(x)
-                         for k, x in zip(nums, primals))
+            out = []
+            for k, x in zip(nums, primals):
+                tree = trees.tree_structure(x)
+                out.extend(tree.flatten_up_to(runtime.final_bar(bars[k], x)) if k in bars
+                           else [None] * tree.num_leaves)
+            return out
 
-        return y, f_vjp
+        return y, pullback
 
     def source(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0) -> str:
         """The generated Python source of ``f`` in ``mode`` ("forward" or "reverse").

@@ -1,0 +1,127 @@
+"""Pytrees at the engine boundary: checking what goes in, completing what comes out.
+
+Arguments, outputs, tangents and cotangents are pytrees (tuples, lists, dicts,
+nested, ``None`` as an empty subtree) exactly as in JAX, flattened with
+:mod:`jax.tree_util`. An engine works on leaves; this module holds the rules
+every engine shares at the boundary:
+
+* which leaves are differentiated (real floating point ones), and the errors for
+  those that cannot be (integers under ``grad``, complex numbers anywhere);
+* that tangents and cotangents match their primals in structure, shape and dtype;
+* the zero an engine leaves out (``None``) made concrete, with JAX's dtypes:
+  zeros of the primal's dtype for a float leaf, ``float0`` zeros otherwise, and
+  a cotangent cast back to its primal's dtype (a float32 input next to a
+  float64 one gets a float32 cotangent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax.dtypes
+import numpy as np
+from jax import tree_util
+
+from adcompare import primitives as p
+from adcompare.primitives import Box, result_dtype, shape
+
+tree_flatten = tree_util.tree_flatten
+tree_unflatten = tree_util.tree_unflatten
+tree_leaves = tree_util.tree_leaves
+tree_structure = tree_util.tree_structure
+
+
+def _where(path) -> str:
+    return tree_util.keystr(path) if path else ""
+
+
+def is_array_like(x: Any) -> bool:
+    """A value the engines can carry as one leaf: a number, an array or an active value."""
+    return isinstance(x, (Box, bool, int, float, complex, np.ndarray, np.generic, jax.Array)) or (
+        hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
+def is_complex(x: Any) -> bool:
+    return np.issubdtype(result_dtype(x), np.complexfloating)
+
+
+def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
+    """Every leaf of ``tree`` must be an array-like value, and none complex."""
+    for path, leaf in tree_util.tree_flatten_with_path(tree)[0]:
+        if not is_array_like(leaf):
+            raise TypeError(f"{what}: {name}{_where(path)} is a {type(leaf).__name__}, which is not an array, "
+                            f"a number or a pytree (tuple, list, dict) of them")
+        if is_complex(leaf):
+            raise TypeError(f"{what}: {name}{_where(path)} is complex ({result_dtype(leaf)}); adcompare "
+                            f"differentiates real-valued functions of real inputs only")
+
+
+def check_differentiable(what: str, args: Sequence, nums: Sequence[int]) -> None:
+    """``grad``, ``jacfwd``, ``jacrev``, ``hessian``: every differentiated leaf must be a real float."""
+    for i in nums:
+        check_leaves(what, args[i], f"argument {i}")
+        for path, leaf in tree_util.tree_flatten_with_path(args[i])[0]:
+            if not p.is_float(leaf):
+                raise TypeError(f"{what} requires real-valued inputs (float dtype), but argument {i}"
+                                f"{_where(path)} has dtype {result_dtype(leaf)}. Pass floats (1.0, not 1), "
+                                f"or leave the argument out of argnums.")
+
+
+def check_tangents(primals: Any, tangents: Any) -> None:
+    """Tangents must match the primals: tuples of the same pytrees, leaf by leaf in shape and dtype."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (t,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    for i, (x, t) in enumerate(zip(primals, tangents)):
+        if tree_structure(x) != tree_structure(t):
+            raise ValueError(f"jvp: tangent {i} has structure {tree_structure(t)} but primal {i} has "
+                             f"structure {tree_structure(x)}")
+        for (path, xl), tl in zip(tree_util.tree_flatten_with_path(x)[0], tree_leaves(t)):
+            where = f"{i}{_where(path)}"
+            if shape(xl) != shape(tl):
+                raise ValueError(f"jvp: tangent {where} has shape {shape(tl)} but primal {where} has "
+                                 f"shape {shape(xl)}")
+            if p.is_float(xl) and result_dtype(xl) != result_dtype(tl):
+                raise ValueError(f"jvp: tangent {where} has dtype {result_dtype(tl)} but primal {where} "
+                                 f"has dtype {result_dtype(xl)}")
+
+
+def check_cotangent(y_bar: Any, y: Any) -> list:
+    """The leaves of ``y_bar``, checked against the output ``y``; ``None`` for a non-float output's."""
+    if tree_structure(y_bar) != tree_structure(y):
+        raise ValueError(f"vjp: the cotangent has structure {tree_structure(y_bar)} but the output has "
+                         f"structure {tree_structure(y)}; pass one cotangent per output leaf (not None)")
+    bars = []
+    for (path, yl), gl in zip(tree_util.tree_flatten_with_path(y)[0], tree_leaves(y_bar)):
+        if not p.is_float(yl):
+            bars.append(None)  # an integer output has no cotangent (JAX takes float0 here)
+            continue
+        if not is_array_like(gl) or shape(gl) != shape(yl):
+            raise ValueError(f"vjp: the cotangent{_where(path)} has shape {shape(gl) if is_array_like(gl) else gl!r}"
+                             f" but the output{_where(path)} has shape {shape(yl)}")
+        if is_complex(gl):
+            raise TypeError(f"vjp: the cotangent{_where(path)} is complex; outputs here are real")
+        bars.append(gl)
+    return bars
+
+
+def float0_zeros(x: Any):
+    """JAX's cotangent for an integer input: zeros of dtype float0."""
+    return np.zeros(shape(x), dtype=jax.dtypes.float0)
+
+
+def zero_like(x: Any) -> Any:
+    """The zero tangent or cotangent of primal ``x``: zeros of its dtype, float0 if it is not a float."""
+    return p.constant_like(x, 0.0) if p.is_float(x) else float0_zeros(x)
+
+
+def complete(g: Any, x: Any) -> Any:
+    """``g`` as the tangent or cotangent of primal ``x``: ``None`` becomes zero, the dtype becomes ``x``'s."""
+    if g is None or not p.is_float(x):
+        return zero_like(x)
+    want = result_dtype(x)
+    if result_dtype(g) != want:
+        return p.astype_p(g, dtype=want)
+    return g
