@@ -141,7 +141,9 @@ def test_vjp_follows_jax_and_its_pullback_can_be_called_again():
     first = f_vjp(1.0)
     assert isinstance(first, tuple) and len(first) == 3
     assert first[0] == f_vjp(1.0)[0] == sct.grad(f)(x, codes, consts)
-    assert first[1].dtype == jax.dtypes.float0  # a tuple of ints is a constant, as in JAX
+    assert all(c.dtype == jax.dtypes.float0 for c in first[1])  # a tuple of ints is a constant, as in JAX
+    assert len(first[2]) == len(consts)  # a tuple of floats is differentiated, as in JAX
+    assert max_error(first[2], ad.engine("overloading").vjp(f, x, codes, consts)[1](1.0)[2]) < 1e-12
     assert f_vjp(2.0)[0] == 2.0 * first[0]
 
 
