@@ -82,7 +82,7 @@ class SCTEngine(Engine):
         if _is_plumbing(fn):
             return self._boxes.jvp(f, primals, tangents)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "forward", active)
+        entry = transform.transform(fn, "forward", active, len(args))
         dots = dict(zip(nums, tangents))
         call_args = []
         for k, x in enumerate(args):
@@ -98,7 +98,7 @@ class SCTEngine(Engine):
             self._kept = self._boxes.kept_bytes
             return self._boxes.vjp(f, *primals)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "reverse", active)
+        entry = transform.transform(fn, "reverse", active, len(args))
         y, residuals = entry.functions["fwd"](*args)
         bwd = entry.functions["bwd"]
         self._kept = lambda: _residual_bytes(residuals)
