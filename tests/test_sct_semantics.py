@@ -344,7 +344,7 @@ def uses_globals(x):
 
 
 def uses_vars(x):
-    y = x * 2.0
+    y = x * 2.0  # noqa: F841
     return vars()["y"]  # marker
 
 
