@@ -137,9 +137,9 @@ def lookup(fn: types.FunctionType, name: str) -> Any:
     return getattr(builtins_, name, _MISSING)
 
 
-def lookup_path(fn: types.FunctionType, path: str) -> Any:
-    """The object a dotted path (``anp.sin``) of non-local names names now, or _MISSING."""
-    head, *attrs = path.split(".")
+def lookup_path(fn: types.FunctionType, path: str | tuple[str, ...]) -> Any:
+    """The object a dotted path (``anp.sin``, or its parts) of non-local names names now, or _MISSING."""
+    head, *attrs = path.split(".") if isinstance(path, str) else path
     value = lookup(fn, head)
     for attr in attrs:
         if value is _MISSING:
@@ -163,8 +163,15 @@ def fingerprint(value: Any) -> tuple:
     return ("data",)
 
 
-def same_fingerprint(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(u is v or (type(u) is str and u == v) for u, v in zip(a, b))
+def matches(value: Any, mark: tuple) -> bool:
+    """Does ``value`` have the fingerprint ``mark``? (Without making a new one: this runs on every call.)"""
+    kind = mark[0]
+    if kind == "function":
+        return (value is mark[1] and value.__code__ is mark[2] and value.__defaults__ is mark[3]
+                and value.__kwdefaults__ is mark[4])
+    if kind == "object":
+        return value is mark[1]
+    return fingerprint(value)[0] == kind
 
 
 @dataclass

@@ -35,7 +35,7 @@ from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.normalize import normalize
-from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, parse, same_fingerprint
+from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.reverse import reverse, split_clobbers
 
 MODES = ("forward", "reverse")
@@ -50,7 +50,7 @@ class Entry:
     source: str = ""
     functions: dict[str, Any] = field(default_factory=dict)  # "jvp", or "fwd" and "bwd"
     waiting: list = field(default_factory=list)  # (cell, which) to fill when done
-    deps: dict[str, tuple] = field(default_factory=dict)  # what the transformation assumed
+    deps: list[tuple] = field(default_factory=list)  # (path or None for fn itself, fingerprint)
     callees: list[Entry] = field(default_factory=list)
 
 
@@ -84,14 +84,11 @@ def _holds(entry: Entry, seen: set[int]) -> bool:
     if id(entry) in seen or not entry.functions:  # already checked, or being built now
         return True
     seen.add(id(entry))
-    for path, mark in entry.deps.items():
-        value = entry.fn if path is _SELF else lookup_path(entry.fn, path)
-        if not same_fingerprint(fingerprint(value), mark):
+    fn = entry.fn
+    for path, mark in entry.deps:
+        if not matches(fn if path is None else lookup_path(fn, path), mark):
             return False
     return all(_holds(callee, seen) for callee in entry.callees)
-
-
-_SELF = "<the function itself>"
 
 
 def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> Entry:
@@ -167,7 +164,8 @@ def _build(entry: Entry) -> None:
     _check_reads(defs, fn.locals, set(linker.cells))
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
     entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
-    entry.deps = {_SELF: fingerprint(entry.fn), **parsed.deps}
+    entry.deps = [(None, fingerprint(entry.fn))] + [(tuple(path.split(".")), mark)
+                                                    for path, mark in parsed.deps.items()]
     entry.callees = [callee for _, callee, _ in linker.callees]
     for local, callee, which in linker.callees:
         if local not in cells:
