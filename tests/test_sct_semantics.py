@@ -450,6 +450,25 @@ def test_calls_of_call_results():
     agree(calls_a_partial_object, [()])
 
 
+def _bumpy(y):
+    return anp.sin(y) * y
+
+
+grad_bumpy = sct.grad(_bumpy)
+
+
+def calls_an_engine_made_gradient(x):
+    return x * grad_bumpy(x) + anp.cos(x)
+
+
+def test_a_gradient_an_engine_made_called_inside():
+    agree(calls_an_engine_made_gradient, [()])
+    for seed in SEEDS:
+        (x,) = _inputs([()], seed)
+        expected = jax.hessian(lambda v: v * jax.grad(_bumpy)(v) + jnp.cos(v))(x)
+        assert max_error(sct.hessian(calls_an_engine_made_gradient)(x), expected) < TOL
+
+
 def test_checkpointed_call_of_a_call_recomputes_in_the_adjoint():
     text = sct.source(checkpoints_in_a_loop, "reverse")
     assert "recompute step" in text

@@ -1,14 +1,17 @@
 """Codegen: generated ``ast`` in, readable source and live functions out.
 
-Contract: :class:`Linker` owns the generated module's namespace: the globals
-and closure values the user's function reads (resolved now, read-only), the
-runtime helpers, rule tables and primitives the derivative code calls, and
-the generated functions of other user functions it calls (linked once they
-exist, which makes recursion work). :func:`compile_module` unparses the
-module, turns comment markers into ``#`` comments, registers the text with
-``linecache`` under a unique filename (so tracebacks and pdb show generated
-lines), and executes it in that namespace. The small ``ast`` builders at the
-top are what the transform passes write code with.
+Contract: the generated functions read the user's globals, closure cells and
+builtins when they run, exactly as the user's function does: they share its
+``__globals__`` and its closure cells. What the transformation adds (runtime
+helpers, rule tables, primitives, default values, and the generated functions
+of other user functions, linked once they exist, which makes recursion work)
+is held by :class:`Linker` as closure cells of their own, under names from the
+:class:`Namer`. :func:`compile_module` unparses the definitions, turns comment
+markers into ``#`` comments, registers the text with ``linecache`` under a
+unique filename (so tracebacks and pdb show generated lines), and makes the
+functions. :func:`parameters` gives a generated function the user's signature
+(defaults and keyword-only parameters included). The small ``ast`` builders at
+the top are what the transform passes write code with.
 """
 
 from __future__ import annotations

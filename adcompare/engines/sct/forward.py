@@ -1,8 +1,9 @@
 """Forward transform: tangent statements interleaved with the primal ones.
 
 Contract: :func:`forward` turns a normalized function into the ``ast`` of
-``<name>_jvp(p0, p0_dot, p1, ...)``: every differentiated parameter is
-followed by its tangent, and the function returns ``(out, out_dot)``. Each
+``<name>_jvp(p0, p0_dot, p1, ...)``: the user's signature (defaults and
+keyword-only parameters too), in which every differentiated parameter is
+followed by its tangent; it returns ``(out, out_dot)``. Each
 active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
 operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
 :mod:`templates` or calling the rule table; inactive statements are copied

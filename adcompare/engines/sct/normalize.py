@@ -10,13 +10,23 @@ values as the source, in which
 * returns are gone: the value is left in ``Function.out``;
 * ``for`` loops run over a range object in a variable (an array or tuple is
   iterated by index; ``ad.checkpointed_range(...)`` becomes ``range(...)`` on a
-  loop marked ``checkpoint``), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
-* conditional expressions become ``if`` statements.
+  loop marked ``checkpoint``; a loop variable the body assigns to is copied
+  from a variable of the loop's own), and ``seq.append(x)`` becomes
+  ``seq = seq + [x]``;
+* conditional expressions become ``if`` statements;
+* the parameters are the user's, with ``*args`` spread into one parameter per
+  argument (the tuple is packed from them first);
+* builtins the normalized code calls (``range``, ``len``) go by names no user
+  variable shadows.
 
 Tests, indices and parameters such as ``axis=`` stay ``ast`` expressions,
 evaluated as written. Calls are classified here: vocabulary (an ``ir.Op``),
-other user functions (``ir.Call``), and everything else (``ir.Opaque``, whose
-use on differentiated values :mod:`activity` refuses).
+other user functions (``ir.Call``, arguments bound to parameters, defaults
+filled in; ``functools.partial`` objects and ``partial(f, a)(x)`` as calls of
+``f``, ``ad.checkpoint(f)(x)`` as a checkpointed call), and everything else,
+library functions such as ``np.ones`` included (``ir.Opaque``, whose use on
+differentiated values :mod:`activity` refuses). A call of any other call's
+result is refused.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Contract: :func:`reverse` turns a normalized function into two definitions,
 
-* ``<name>_fwd(p0, p1, ...) -> (out, residuals)``: the primal code, plus the
+* ``<name>_fwd(p0, p1, ...) -> (out, residuals)`` (the user's signature,
+  defaults and keyword-only parameters too): the primal code, plus the
   saves the reverse sweep needs: before a value it will need is overwritten,
   the old value is kept (in a local slot outside loops, pushed on a stack
   inside them); each ``if`` records the branch taken and each loop its trip

@@ -13,7 +13,8 @@ holds (the same function called under a name, the same code, defaults, and
 kind of value: see :func:`parse.fingerprint`), for it and every function it
 calls; otherwise it is transformed again. Calls to other user functions are
 transformed on the way, recursively (a custom function's entry holds its own
-rules, see :mod:`custom`); a function that is still being transformed
+rules, see :mod:`custom`; a function an engine made runs on boxes, see
+:mod:`foreign`); a function that is still being transformed
 (recursion) is linked once it is done. If anything fails, nothing from the
 failed attempt stays in the cache. One lock serializes transformations, so
 threads may share the cache.
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
-from adcompare.engines.sct import codegen, custom
+from adcompare.engines.sct import codegen, custom, foreign
 from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
@@ -106,9 +107,10 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
             return entry
-        if isinstance(fn, CustomFunction):  # its own rules, not its source
+        if isinstance(fn, CustomFunction) or foreign.is_engine_made(fn):  # its own rules, not its source
             entry = Entry(fn, mode, active)
-            entry.functions, entry.source = custom.entry(fn, mode, active)
+            make = custom.entry if isinstance(fn, CustomFunction) else foreign.entry
+            entry.functions, entry.source = make(fn, mode, active)
             _cache.setdefault(fn, {})[key] = entry
             return entry
         outermost = not _building
