@@ -218,11 +218,6 @@ def active_index(x, a):
     return a[i]  # refused
 
 
-def calls_local_variable(x):
-    g = anp.sin
-    return g(x)  # refused
-
-
 def appends_to_parameter(x, rows):
     rows.append(x)  # refused
     return anp.sum(anp.stack(rows))
@@ -299,7 +294,7 @@ CASES = [
     (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (takes_modulo, "%"), (boolean_value, "and/or"), (inverts, "~"),
-    (active_index, "index"), (calls_local_variable, "local variable"),
+    (active_index, "index"),
     (appends_to_parameter, "append"), (aliases_appended_list, "second reference"),
     (uses_match, "match"), (prints, "expression statement"), (gammaln_of_active, "gammaln"),
     (list_arithmetic, "arithmetic on a list"), (keyword_only, "keyword-only"),

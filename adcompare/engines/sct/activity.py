@@ -170,11 +170,16 @@ class _Checker:
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
                 for name, a in zip(v.kw, v.args[v.npos:]):
                     if isinstance(a, str) and a in self.varied:
-                        raise self.refuse(f"a differentiated value passed to the keyword-only parameter "
-                                          f"{name!r} of {v.func.__qualname__}",
-                                          "make it a positional parameter: keyword arguments are not "
-                                          "differentiated (as in JAX)")
-                if not isinstance(v.func, CustomFunction) and not has_source(v.func):  # rules, no source
+                        what = (f"keyword argument {name!r} of {v.callee}" if v.callee
+                                else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
+                        raise self.refuse(f"a differentiated value passed to the {what}",
+                                          "SCT differentiates the arguments a call passes by position; "
+                                          "pass this one by position")
+                if v.callee is not None:
+                    if v.callee in self.varied:
+                        raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "
+                                          "value", "pass the value to the function as an argument")
+                elif not isinstance(v.func, CustomFunction) and not has_source(v.func):  # rules, no source
                     raise self.refuse(f"a call to {v.func.__qualname__}, a function without source code, "
                                       "on a differentiated value",
                                       "SCT transforms the functions it calls from their source; define "

@@ -140,9 +140,10 @@ class Linker:
     under a name from the :class:`Namer`.
     """
 
-    def __init__(self, namer: Namer, request):
+    def __init__(self, namer: Namer, request, dynamic: dict[str, Any] | None = None):
         self.namer = namer
         self.request = request  # (function, mode, active, nargs) -> driver entry
+        self.dynamic_calls = dynamic or {}  # "fwd", "bwd", "jvp": calls of a function known when it runs
         self.cells: dict[str, Any] = {}  # generated name -> value
         self._names: dict[Any, str] = {}
         self.callees: list[tuple[str, Any, str]] = []  # (local name, entry, which function)
@@ -171,6 +172,10 @@ class Linker:
 
     def primitive(self, prim) -> str:
         return self.bind((prim.name, "p"), f"{prim.name}_p", prim)
+
+    def dynamic(self, which: str) -> str:
+        """The driver's ``call_<which>``, for a call of a function the code knows only when it runs."""
+        return self.bind(("dynamic", which), f"call_{which}", self.dynamic_calls[which])
 
     def callee(self, fn, mode: str, active: tuple[int, ...], which: str, nargs: int | None = None) -> str:
         """The local name of another function's generated ``which`` ("jvp", "fwd", "bwd")."""

@@ -187,9 +187,13 @@ class _Forward:
         t = s.target
         if not active:
             return [cg.assign(t, primal_value(v, self.link)), cg.assign(self.namer.dot(t), self.zeros(t))]
-        jvp = self.link.callee(v.func, "forward", active, "jvp", v.npos)
         positional, keywords = cg.call_arguments(v)
-        args = []
+        if v.callee is not None:  # known when it runs: the driver transforms it then
+            jvp = self.link.dynamic("jvp")
+            args = [cg.load(v.callee), cg.const(active)]
+        else:
+            jvp = self.link.callee(v.func, "forward", active, "jvp", v.npos)
+            args = []
         for k, a in enumerate(positional):
             args.append(a)
             if k in active:

@@ -104,6 +104,7 @@ class Call:
     primal: ast.expr  # the call as written, over the atoms
     checkpoint: bool = False  # ad.checkpoint: the reverse sweep recomputes func's internals
     kw: tuple[str, ...] = ()  # the keyword-only parameters the last len(kw) args are passed to
+    callee: str | None = None  # a variable holding the function, known only when it runs (func None)
 
     @property
     def npos(self) -> int:
@@ -238,7 +239,7 @@ def reads(value: Expr) -> set[str]:
     if isinstance(value, Index):
         return ({value.value} if is_var(value.value) else set()) | names_in(value.index)
     if isinstance(value, Call):
-        return {a for a in value.args if is_var(a)}
+        return {a for a in value.args if is_var(a)} | ({value.callee} if value.callee else set())
     if isinstance(value, Opaque):
         return names_in(value.expr)
     raise TypeError(value)

@@ -25,8 +25,10 @@ other user functions (``ir.Call``, arguments bound to parameters, defaults
 filled in; ``functools.partial`` objects and ``partial(f, a)(x)`` as calls of
 ``f``, ``ad.checkpoint(f)(x)`` as a checkpointed call), and everything else,
 library functions such as ``np.ones`` included (``ir.Opaque``, whose use on
-differentiated values :mod:`activity` refuses). A call of any other call's
-result is refused.
+differentiated values :mod:`activity` refuses). A call of a function known only
+when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``) is an
+``ir.Call`` with a ``callee`` variable: the driver transforms the function it
+holds when it is called (:func:`transform.call_fwd`).
 """
 
 from __future__ import annotations
@@ -351,14 +353,14 @@ class _Normalizer:
         func = node.func
         if isinstance(func, ast.Call):
             return self.call_of_call(node)
+        if not isinstance(func, (ast.Name, ast.Attribute)):  # fs[0](x): known when it runs
+            return self.dynamic_call(node, self.atom(func))
         if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
             return self.method(node)  # a method of a value (not of a module)
         obj = self.p.resolve(func)
         if obj is MISSING:
             if isinstance(func, ast.Name) and func.id in self.p.locals:
-                raise self.where.refuse(f"a call of the local variable {func.id!r}", node,
-                                        "call functions by their global name, so that the SCT "
-                                        "engine can read their source")
+                return self.dynamic_call(node, func.id)
             raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
                                     "define it at module level before differentiating")
         return self.dispatch(node, obj)
@@ -395,10 +397,19 @@ class _Normalizer:
                 call.checkpoint = True
                 return call
             return self.dispatch(merged, fn)  # no internals to keep
-        raise self.where.refuse(f"a call of the result of {ast.unparse(inner)!r}", node,
-                                "SCT must know which function is called when it transforms: call a "
-                                "function by its name, or as functools.partial(f, ...)(...) or "
-                                "ad.checkpoint(f)(...) with f a name")
+        callee = self.namer.temp()
+        self.emit(ir.Assign(callee, ir.Opaque(inner), self.line(), _text(self.node)))
+        return self.dynamic_call(node, callee)
+
+    def dynamic_call(self, node: ast.Call, callee: str) -> ir.Call:
+        """A call of the function in the variable ``callee``, which the code knows only when it
+        runs: positional arguments are differentiated, keyword arguments are not."""
+        args = [self.atom(a) for a in node.args]
+        kw = tuple(k.arg for k in node.keywords)
+        args += [self.atom(k.value) for k in node.keywords]
+        primal = ast.Call(ast.Name(callee, ast.Load()), [ir.atom_ast(a) for a in args[:len(node.args)]],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[len(node.args):])])
+        return ir.Call(None, args, primal, kw=kw, callee=callee)
 
     def partial_call(self, node: ast.Call, obj: functools.partial) -> ir.Expr:
         """A call of a ``functools.partial`` object: a call of its function, its arguments first."""

@@ -179,10 +179,10 @@ class _Reverse:
         active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
         if not active:
             return _Adjoint([], set())
-        name = naming.ident(v.func)
+        name = naming.ident(v.func) if v.callee is None else v.callee
         res = self.namer.fresh(f"{name}_res")
         bars = self.namer.temp()
-        bwd = self.link.callee(v.func, "reverse", active, "bwd", v.npos)
+        bwd = self.link.dynamic("bwd") if v.callee else self.link.callee(v.func, "reverse", active, "bwd", v.npos)
         prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
         contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
                     for n, k in enumerate(active)]
@@ -262,9 +262,13 @@ class _Reverse:
             return cg.assign(s.targets, ir.atom_ast(s.src))
         if id(s) in self.res_var:
             v = s.value
-            fwd = self.link.callee(v.func, "reverse", tuple(
-                k for k, a in enumerate(v.args) if self.act.has(a)), "fwd", v.npos)
+            active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
             positional, keywords = cg.call_arguments(v)
+            if v.callee is not None:  # known when it runs: the driver transforms it then
+                fwd = self.link.dynamic("fwd")
+                positional = [cg.load(v.callee), cg.const(active)] + positional
+            else:
+                fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
             return cg.assign([s.target, self.res_var[id(s)]], cg.call(fwd, *positional, **keywords))
         return cg.assign(s.target, primal_value(s.value, self.link))
 

@@ -17,12 +17,16 @@ rules, see :mod:`custom`; a function an engine made runs on boxes, see
 :mod:`foreign`); a function that is still being transformed
 (recursion) is linked once it is done. If anything fails, nothing from the
 failed attempt stays in the cache. One lock serializes transformations, so
-threads may share the cache.
+threads may share the cache. :func:`call_fwd`, :func:`call_bwd` and
+:func:`call_jvp` are what generated code calls for a function it knows only
+when it runs: they transform it then (through ``functools.partial``; any other
+callable, such as a primitive in a variable, runs on boxes, see :mod:`foreign`).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import threading
 import types
@@ -149,7 +153,7 @@ def _build(entry: Entry) -> None:
         split_clobbers(fn, namer)
     active_params = {fn.params[k] for k in entry.active}
     act = analyze(fn, active_params, parsed)
-    linker = codegen.Linker(namer, transform)
+    linker = codegen.Linker(namer, transform, DYNAMIC)
     scalars = set()
     for name in taken - parsed.locals:
         value = parsed.lookup(name)
@@ -180,6 +184,57 @@ def _build(entry: Entry) -> None:
     for cell, which in entry.waiting:
         cell.cell_contents = entry.functions[which]
     entry.waiting.clear()
+
+
+def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, tuple[int, ...], dict]:
+    """(function, arguments, active positions, keywords) of a call of ``f``, through partials."""
+    kwargs: dict = {}
+    while isinstance(f, functools.partial):
+        args, active = f.args + args, tuple(k + len(f.args) for k in active)
+        kwargs = {**f.keywords, **kwargs}
+        f = f.func
+    return f, args, active, kwargs
+
+
+def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
+    if isinstance(f, (types.FunctionType, CustomFunction)):
+        return transform(f, mode, active, nargs)
+    entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
+    entry.functions, entry.source = foreign.entry(f, mode, active)
+    return entry
+
+
+def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tuple]:
+    """The forward sweep of a call of ``f``, a function generated code knows only when it runs."""
+    fn, args, active, bound = _target(f, args, active)
+    entry = _entry_of(fn, "reverse", active, len(args))
+    y, residuals = entry.functions["fwd"](*args, **bound, **kwargs)
+    return y, (entry, residuals)
+
+
+def call_bwd(residuals: tuple, out_bar: Any) -> tuple:
+    entry, inner = residuals
+    return entry.functions["bwd"](inner, out_bar)
+
+
+def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple[Any, Any]:
+    """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
+    args, dots, it = [], [], iter(args_and_dots)
+    for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
+        if len(args) in active:
+            dots.append(next(it))
+        args.append(a)
+    fn, full, active, bound = _target(f, tuple(args), active)
+    entry = _entry_of(fn, "forward", active, len(full))
+    interleaved = []
+    for k, a in enumerate(full):
+        interleaved.append(a)
+        if k in active:
+            interleaved.append(dots[active.index(k)])
+    return entry.functions["jvp"](*interleaved, **bound, **kwargs)
+
+
+DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}
 
 
 def _check_reads(defs: list[ast.FunctionDef], user_locals: set[str], cells: set[str]) -> None:
