@@ -104,7 +104,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
     """
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
-    active = tuple(active)
+    active = (active,) if isinstance(active, int) else tuple(active)
     with _lock:
         key = (mode, active, _nvar(fn, active, nargs))
         table = _cache.get(fn)
