@@ -91,7 +91,7 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
 
     lists = _closure(set(), assigns, [], lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
         isinstance(v, ir.Copy) and v.src in out))
-    checker = _Checker(parsed, varied & fn.locals)
+    checker = _Checker(parsed, varied & fn.locals, fn.extra_globals)
     for s in stmts:
         checker.statement(s, lists)
     seqs = _closure(set(fn.params), assigns, unpacks, lambda v, out: isinstance(
@@ -121,9 +121,15 @@ def _closure(start: set[str], assigns: list, unpacks: list, joins) -> set[str]:
 class _Checker:
     """Refuses the non-differentiable uses of varied values, with their line."""
 
-    def __init__(self, parsed: Parsed, varied: set[str]):
-        self.p, self.where, self.varied = parsed, parsed.where, varied
+    def __init__(self, parsed: Parsed, varied: set[str], extra: dict):
+        self.p, self.where, self.varied, self.extra = parsed, parsed.where, varied, extra
         self.line = 0
+
+    def resolve(self, node: ast.expr):
+        """What a name means: a value normalize bound (a builtin it calls), or the user's."""
+        if isinstance(node, ast.Name) and node.id in self.extra:
+            return self.extra[node.id]
+        return self.p.resolve(node)
 
     def refuse(self, construct: str, hint: str):
         return self.where.refuse(construct, self.line, hint)
@@ -162,7 +168,18 @@ class _Checker:
                     raise self.refuse("a differentiated value used as an index",
                                       "indices must be constants or integers computed from constants")
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
-                if not isinstance(v.func, CustomFunction) and not has_source(v.func):  # rules, no source
+                for name, a in zip(v.kw, v.args[v.npos:]):
+                    if isinstance(a, str) and a in self.varied:
+                        what = (f"keyword argument {name!r} of {v.callee}" if v.callee
+                                else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
+                        raise self.refuse(f"a differentiated value passed to the {what}",
+                                          "SCT differentiates the arguments a call passes by position; "
+                                          "pass this one by position")
+                if v.callee is not None:
+                    if v.callee in self.varied:
+                        raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "
+                                          "value", "pass the value to the function as an argument")
+                elif not isinstance(v.func, CustomFunction) and not has_source(v.func):  # rules, no source
                     raise self.refuse(f"a call to {v.func.__qualname__}, a function without source code, "
                                       "on a differentiated value",
                                       "SCT transforms the functions it calls from their source; define "
@@ -200,7 +217,7 @@ class _Checker:
         if isinstance(node, ast.Call):
             return self.call(node, test)
         if isinstance(node, ast.Attribute):
-            if self.p.resolve(node.value) is MISSING:
+            if self.resolve(node.value) is MISSING:
                 varies = self.expr(node.value, test)
                 if node.attr in CONSTANT_ATTRIBUTES:
                     return False
@@ -228,7 +245,7 @@ class _Checker:
     def call(self, node: ast.Call, test: bool) -> bool:
         args = list(node.args) + [k.value for k in node.keywords]
         func = node.func
-        if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+        if isinstance(func, ast.Attribute) and self.resolve(func.value) is MISSING:
             varies = any([self.expr(a, test) for a in args]) | self.expr(func.value, test)
             if func.attr in METHODS:
                 return varies
@@ -236,7 +253,7 @@ class _Checker:
                 raise self.refuse(f"the method .{func.attr}() on a differentiated value",
                                   "use adcompare.numpy functions; methods are not differentiated")
             return False
-        obj = self.p.resolve(func)
+        obj = self.resolve(func)
         vocab = classify(obj) if obj is not MISSING else None
         varies = any([self.expr(a, test) for a in args])
         if vocab is not None:

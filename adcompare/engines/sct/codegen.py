@@ -1,14 +1,17 @@
 """Codegen: generated ``ast`` in, readable source and live functions out.
 
-Contract: :class:`Linker` owns the generated module's namespace: the globals
-and closure values the user's function reads (resolved now, read-only), the
-runtime helpers, rule tables and primitives the derivative code calls, and
-the generated functions of other user functions it calls (linked once they
-exist, which makes recursion work). :func:`compile_module` unparses the
-module, turns comment markers into ``#`` comments, registers the text with
-``linecache`` under a unique filename (so tracebacks and pdb show generated
-lines), and executes it in that namespace. The small ``ast`` builders at the
-top are what the transform passes write code with.
+Contract: the generated functions read the user's globals, closure cells and
+builtins when they run, exactly as the user's function does: they share its
+``__globals__`` and its closure cells. What the transformation adds (runtime
+helpers, rule tables, primitives, default values, and the generated functions
+of other user functions, linked once they exist, which makes recursion work)
+is held by :class:`Linker` as closure cells of their own, under names from the
+:class:`Namer`. :func:`compile_module` unparses the definitions, turns comment
+markers into ``#`` comments, registers the text with ``linecache`` under a
+unique filename (so tracebacks and pdb show generated lines), and makes the
+functions. :func:`parameters` gives a generated function the user's signature
+(defaults and keyword-only parameters included). The small ``ast`` builders at
+the top are what the transform passes write code with.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import builtins
 import itertools
 import linecache
 import re
+import types
 from typing import Any
 
-from adcompare.engines.sct import runtime, templates
+from adcompare.engines.sct import ir, naming, runtime, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"
@@ -85,6 +89,39 @@ def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
     return index
 
 
+def parameters(fn, linker: Linker, dots: dict[int, str] | None = None) -> ast.arguments:
+    """The user's signature for a generated function of ``fn`` (an ``ir.Function``): its
+    positional parameters, each differentiated one followed by its tangent (``dots``, by
+    position), its keyword-only ones, and the defaults of those the caller may leave out."""
+    dots = dots or {}
+    positional: list[ast.arg] = []
+    for k, name in enumerate(fn.params[:fn.npos]):
+        positional.append(ast.arg(name))
+        if k in dots:
+            positional.append(ast.arg(dots[k]))
+    split = fn.posonly + sum(1 for k in dots if k < fn.posonly)
+
+    def default(name: str) -> ast.expr:
+        return load(linker.bind(("default", name), f"{name}_default", fn.defaults[name]))
+
+    defaults = []
+    if not fn.spread:  # the parameters after the last differentiated one may be left out
+        for name in reversed(fn.params[max(dots, default=-1) + 1:fn.npos]):
+            if name not in fn.defaults:
+                break
+            defaults.insert(0, default(name))
+    kwonly = fn.params[fn.npos:]
+    kw_defaults = [default(n) if n in fn.defaults else None for n in kwonly]
+    return ast.arguments(positional[:split], positional[split:], None, [ast.arg(n) for n in kwonly],
+                         kw_defaults, None, defaults)
+
+
+def call_arguments(call) -> tuple[list[ast.expr], dict[str, ast.expr]]:
+    """An ``ir.Call``'s arguments as a generated call passes them: (positional, keywords)."""
+    positional = [ir.atom_ast(a) for a in call.args[:call.npos]]
+    return positional, {k: ir.atom_ast(a) for k, a in zip(call.kw, call.args[call.npos:])}
+
+
 # --- namespace ------------------------------------------------------------------
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
@@ -93,12 +130,21 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
 
 
 class Linker:
-    """The generated module's namespace, and the names code refers to it by."""
+    """What the generated functions close over, and the names code refers to it by.
 
-    def __init__(self, namer: Namer, request):
+    The generated functions read the user's globals, closure cells and builtins
+    live, exactly as the user's function does (their ``__globals__`` is its
+    ``__globals__``, their closure holds its cells); everything the
+    transformation adds (runtime helpers, rule tables, primitives, default
+    values, the generated functions of callees) is a closure cell of its own,
+    under a name from the :class:`Namer`.
+    """
+
+    def __init__(self, namer: Namer, request, dynamic: dict[str, Any] | None = None):
         self.namer = namer
-        self.request = request  # (function, mode, active) -> driver entry
-        self.namespace: dict[str, Any] = {"__builtins__": builtins}
+        self.request = request  # (function, mode, active, nargs) -> driver entry
+        self.dynamic_calls = dynamic or {}  # "fwd", "bwd", "jvp": calls of a function known when it runs
+        self.cells: dict[str, Any] = {}  # generated name -> value
         self._names: dict[Any, str] = {}
         self.callees: list[tuple[str, Any, str]] = []  # (local name, entry, which function)
 
@@ -106,12 +152,12 @@ class Linker:
         if key not in self._names:
             name = self.namer.fresh(base)
             self._names[key] = name
-            self.namespace[name] = value
+            self.cells[name] = value
         return self._names[key]
 
-    def user(self, name: str, value: Any) -> None:
-        """A global or closure value the user's code reads, under its own name."""
-        self.namespace[name] = value
+    def constant(self, base: str, value: Any) -> str:
+        """A value fixed at transformation time (a callee's default argument), under a new name."""
+        return self.bind(("constant", id(value), base), base, value)
 
     def helper(self, name: str) -> str:
         if name in _RUNTIME:
@@ -127,25 +173,58 @@ class Linker:
     def primitive(self, prim) -> str:
         return self.bind((prim.name, "p"), f"{prim.name}_p", prim)
 
-    def callee(self, fn, mode: str, active: tuple[int, ...], which: str) -> str:
+    def dynamic(self, which: str) -> str:
+        """The driver's ``call_<which>``, for a call of a function the code knows only when it runs."""
+        return self.bind(("dynamic", which), f"call_{which}", self.dynamic_calls[which])
+
+    def callee(self, fn, mode: str, active: tuple[int, ...], which: str, nargs: int | None = None) -> str:
         """The local name of another function's generated ``which`` ("jvp", "fwd", "bwd")."""
-        key = ("callee", fn, mode, active, which)
+        key = ("callee", fn, mode, active, nargs, which)
         if key not in self._names:
-            entry = self.request(fn, mode, active)
-            name = self.namer.fresh(f"{fn.__name__}_{which}")
+            entry = self.request(fn, mode, active, nargs)
+            name = self.namer.fresh(f"{naming.ident(fn)}_{which}")
             self._names[key] = name
+            self.cells[name] = None  # filled once the callee's generated code exists
             self.callees.append((name, entry, which))
         return self._names[key]
 
 
-def compile_module(module: ast.Module, namespace: dict, label: str) -> str:
-    """Unparse, register with linecache, and execute ``module`` in ``namespace``; returns the text."""
-    ast.fix_missing_locations(module)
+_FACTORY = "__sct_factory"
+
+
+def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: Any,
+                   label: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Unparse ``defs``, register the text with linecache, and make the functions.
+
+    Returns the text, the functions by name, and the closure cells by name (a
+    callee's cell is filled once its generated code exists). The functions share
+    ``user_fn``'s globals and closure cells, so they read what it reads, when they run.
+    """
+    module = ast.fix_missing_locations(ast.Module(defs, []))
     text = unparse(module)
     filename = f"{FILENAME_PREFIX}{label} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    return text
+    user_code = user_fn.__code__
+    user_cells = dict(zip(user_code.co_freevars, user_fn.__closure__ or ()))
+    names = list(cells) + [n for n in user_cells if n not in cells]
+    tree = ast.parse(text, filename)  # line numbers of the text, for tracebacks
+    made = [d.name for d in tree.body if isinstance(d, ast.FunctionDef)]
+    factory = ast.FunctionDef(_FACTORY, ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
+                              tree.body + [ast.Return(tuple_([load(n) for n in made]))], [], None, None)
+    code = compile(ast.fix_missing_locations(ast.Module([factory], [])), filename, "exec")
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    make = types.FunctionType(factory_code, user_fn.__globals__, _FACTORY)
+    functions = make(*(cells[n] if n in cells else None for n in names))
+    shared: dict[str, Any] = {}
+    out = {}
+    for name, f in zip(made, functions):
+        closure = tuple(user_cells.get(v, c) if v not in cells else c
+                        for v, c in zip(f.__code__.co_freevars, f.__closure__ or ()))
+        g = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, closure or None)
+        g.__kwdefaults__, g.__qualname__ = f.__kwdefaults__, name
+        out[name] = g
+        shared.update((v, c) for v, c in zip(f.__code__.co_freevars, closure) if v in cells)
+    return text, out, shared
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)((['\"]).*)$")

@@ -80,16 +80,14 @@ class SCTEngine(Engine):
         if _is_plumbing(fn):
             return self._boxes._jvp(f, primals, tangents)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        if kwargs:
-            raise NotImplementedError("the SCT engine does not pass keyword arguments through yet")
-        entry = transform.transform(fn, "forward", active)
+        entry = transform.transform(fn, "forward", active, len(args))
         dots = dict(zip(nums, tangents))
         call_args = []
         for k, x in enumerate(args):
             call_args.append(x)
             if k in active:
                 call_args.append(dots[k])
-        y, y_dot = entry.functions["jvp"](*call_args)
+        y, y_dot = entry.functions["jvp"](*call_args, **kwargs)
         return y, runtime.final_bar(y_dot, y)
 
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
@@ -98,10 +96,8 @@ class SCTEngine(Engine):
             self._kept = self._boxes.kept_bytes
             return self._boxes._vjp(f, primals)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        if kwargs:
-            raise NotImplementedError("the SCT engine does not pass keyword arguments through yet")
-        entry = transform.transform(fn, "reverse", active)
-        y, residuals = entry.functions["fwd"](*args)
+        entry = transform.transform(fn, "reverse", active, len(args))
+        y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         self._kept = lambda: _residual_bytes(residuals)
         if not trees.is_array_like(y):

@@ -1,8 +1,9 @@
 """Forward transform: tangent statements interleaved with the primal ones.
 
 Contract: :func:`forward` turns a normalized function into the ``ast`` of
-``<name>_jvp(p0, p0_dot, p1, ...)``: every differentiated parameter is
-followed by its tangent, and the function returns ``(out, out_dot)``. Each
+``<name>_jvp(p0, p0_dot, p1, ...)``: the user's signature (defaults and
+keyword-only parameters too), in which every differentiated parameter is
+followed by its tangent; it returns ``(out, out_dot)``. Each
 active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
 operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
 :mod:`templates` or calling the rule table; inactive statements are copied
@@ -65,19 +66,15 @@ class _Forward:
 
     def function(self, active_params: tuple[int, ...]) -> ast.FunctionDef:
         fn = self.fn
-        args = []
         start = []
         for k, p in enumerate(fn.params):
-            args.append(ast.arg(p))
-            if k in active_params:
-                args.append(ast.arg(self.namer.dot(p)))
-            elif p in self.act.active:  # not differentiated, but later given a varied value
+            if k not in active_params and p in self.act.active:  # not differentiated, but later varied
                 start.append(cg.assign(self.namer.dot(p), self.zeros(p)))
+        args = cg.parameters(fn, self.link, {k: self.namer.dot(fn.params[k]) for k in active_params})
         body = start + self.block(fn.body)
         ret = cg.tuple_([cg.load(fn.out), self.tangent_of(fn.out)])
         body.append(ast.Return(ret))
-        return ast.FunctionDef(f"{fn.name}_jvp", ast.arguments([], args, None, [], [], None, []),
-                               body, [], None)
+        return ast.FunctionDef(self.namer.fresh(f"{fn.name}_jvp"), args, body, [], None)
 
     def block(self, stmts: list) -> list[ast.stmt]:
         out = []
@@ -190,13 +187,18 @@ class _Forward:
         t = s.target
         if not active:
             return [cg.assign(t, primal_value(v, self.link)), cg.assign(self.namer.dot(t), self.zeros(t))]
-        jvp = self.link.callee(v.func, "forward", active, "jvp")
-        args = []
-        for k, a in enumerate(v.args):
-            args.append(ir.atom_ast(a))
+        positional, keywords = cg.call_arguments(v)
+        if v.callee is not None:  # known when it runs: the driver transforms it then
+            jvp = self.link.dynamic("jvp")
+            args = [cg.load(v.callee), cg.const(active)]
+        else:
+            jvp = self.link.callee(v.func, "forward", active, "jvp", v.npos)
+            args = []
+        for k, a in enumerate(positional):
+            args.append(a)
             if k in active:
-                args.append(self.dot(a))
-        return [cg.assign([t, self.namer.dot(t)], cg.call(jvp, *args))]
+                args.append(self.dot(v.args[k]))
+        return [cg.assign([t, self.namer.dot(t)], cg.call(jvp, *args, **keywords))]
 
 
 def _operands(v: ir.Expr):

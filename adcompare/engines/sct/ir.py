@@ -100,9 +100,16 @@ class Call:
     """A call to another user function, transformed recursively (or a custom function)."""
 
     func: Any  # a plain function, or a custom function (its own rules, see :mod:`custom`)
-    args: list[Atom]  # bound to its parameters, in order
+    args: list[Atom]  # bound to its parameters, in order (``*args`` spread out)
     primal: ast.expr  # the call as written, over the atoms
     checkpoint: bool = False  # ad.checkpoint: the reverse sweep recomputes func's internals
+    kw: tuple[str, ...] = ()  # the keyword-only parameters the last len(kw) args are passed to
+    callee: str | None = None  # a variable holding the function, known only when it runs (func None)
+
+    @property
+    def npos(self) -> int:
+        """How many of ``args`` are passed by position."""
+        return len(self.args) - len(self.kw)
 
 
 @dataclass
@@ -179,13 +186,20 @@ Stmt = Assign | Unpack | If | For | While | Break | Effect
 
 @dataclass
 class Function:
+    """``params``: the positional parameters (``*args`` spread out into one per argument), then
+    the keyword-only ones; ``defaults`` holds the default values of those that have one."""
+
     name: str
     params: list[str]
     body: list
     out: str  # the variable holding the return value at the end of body
+    npos: int = 0  # how many of params are positional
+    posonly: int = 0  # how many of those are positional-only
+    defaults: dict[str, Any] = field(default_factory=dict)
+    spread: bool = False  # the positional parameters end with ``*args`` spread out
     locals: set[str] = field(default_factory=set)  # parameters, assigned names, temporaries
     temps: set[str] = field(default_factory=set)  # single-use temporaries made by normalize
-    extra_globals: dict[str, Any] = field(default_factory=dict)  # defaults bound at transform time
+    extra_globals: dict[str, Any] = field(default_factory=dict)  # callees' defaults, bound at transform time
 
 
 def walk(block: list):
@@ -225,7 +239,7 @@ def reads(value: Expr) -> set[str]:
     if isinstance(value, Index):
         return ({value.value} if is_var(value.value) else set()) | names_in(value.index)
     if isinstance(value, Call):
-        return {a for a in value.args if is_var(a)}
+        return {a for a in value.args if is_var(a)} | ({value.callee} if value.callee else set())
     if isinstance(value, Opaque):
         return names_in(value.expr)
     raise TypeError(value)

@@ -9,7 +9,15 @@ names as close to the requested one as the user's names allow.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Any
+
+
+def ident(fn: Any) -> str:
+    """A function's name as a Python identifier (``<lambda>`` is ``lambda``)."""
+    name = re.sub(r"\W", "", getattr(fn, "__name__", "") or "")
+    return name if name.isidentifier() else f"f{name}"
 
 
 class Namer:

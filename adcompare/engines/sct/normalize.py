@@ -10,13 +10,25 @@ values as the source, in which
 * returns are gone: the value is left in ``Function.out``;
 * ``for`` loops run over a range object in a variable (an array or tuple is
   iterated by index; ``ad.checkpointed_range(...)`` becomes ``range(...)`` on a
-  loop marked ``checkpoint``), and ``seq.append(x)`` becomes ``seq = seq + [x]``;
-* conditional expressions become ``if`` statements.
+  loop marked ``checkpoint``; a loop variable the body assigns to is copied
+  from a variable of the loop's own), and ``seq.append(x)`` becomes
+  ``seq = seq + [x]``;
+* conditional expressions become ``if`` statements;
+* the parameters are the user's, with ``*args`` spread into one parameter per
+  argument (the tuple is packed from them first);
+* builtins the normalized code calls (``range``, ``len``) go by names no user
+  variable shadows.
 
 Tests, indices and parameters such as ``axis=`` stay ``ast`` expressions,
 evaluated as written. Calls are classified here: vocabulary (an ``ir.Op``),
-other user functions (``ir.Call``), and everything else (``ir.Opaque``, whose
-use on differentiated values :mod:`activity` refuses).
+other user functions (``ir.Call``, arguments bound to parameters, defaults
+filled in; ``functools.partial`` objects and ``partial(f, a)(x)`` as calls of
+``f``, ``ad.checkpoint(f)(x)`` as a checkpointed call), and everything else,
+library functions such as ``np.ones`` included (``ir.Opaque``, whose use on
+differentiated values :mod:`activity` refuses). A call of a function known only
+when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``) is an
+``ir.Call`` with a ``callee`` variable: the driver transforms the function it
+holds when it is called (:func:`transform.call_fwd`).
 """
 
 from __future__ import annotations
@@ -24,10 +36,11 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import inspect
 
-from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
-from adcompare.engines.sct import ir
+from adcompare.custom import Checkpointed, CustomFunction, checkpoint, checkpointed_range
+from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,
@@ -44,8 +57,9 @@ _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "d
           ast.Pow: "power", ast.MatMult: "matmul"}
 
 
-def normalize(parsed: Parsed, namer: Namer) -> ir.Function:
-    return _Normalizer(parsed, namer).run()
+def normalize(parsed: Parsed, namer: Namer, nvar: int = 0) -> ir.Function:
+    """``nvar``: how many arguments the function's ``*args`` receives (each becomes a parameter)."""
+    return _Normalizer(parsed, namer, nvar).run()
 
 
 def _text(node: ast.stmt) -> str:
@@ -64,8 +78,9 @@ def _text(node: ast.stmt) -> str:
 
 
 class _Normalizer:
-    def __init__(self, parsed: Parsed, namer: Namer):
-        self.p, self.where, self.namer = parsed, parsed.where, namer
+    def __init__(self, parsed: Parsed, namer: Namer, nvar: int):
+        self.p, self.where, self.namer, self.nvar = parsed, parsed.where, namer, nvar
+        self.builtins: dict[str, str] = {}
         self.out: list = []
         self.temps: set[str] = set()
         self.extra: dict = {}
@@ -89,13 +104,40 @@ class _Normalizer:
         if not loops_return:
             out = self._output_name(body)
         self.out_var = out
-        ir_body = self.block(body)
-        fn = ir.Function(self.p.fn.__name__, list(self.p.params), ir_body, out)
+        fn = self.signature()
+        ir_body = self.spread_args(fn) + self.block(body)
+        fn.body, fn.out = ir_body, out
         fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
         fn.temps = self.temps
         fn.extra_globals = self.extra
         self._check_lists(fn)
         return fn
+
+    def signature(self) -> ir.Function:
+        """The parameters: positional ones, ``*args`` spread out, keyword-only ones; defaults."""
+        args, fun = self.p.tree.args, self.p.fn
+        named = [a.arg for a in args.posonlyargs + args.args]
+        spread = [self.namer.fresh(f"{args.vararg.arg}_{i}") for i in range(self.nvar)] if args.vararg else []
+        kwonly = [a.arg for a in args.kwonlyargs]
+        defaults = dict(zip(named[len(named) - len(fun.__defaults__ or ()):], fun.__defaults__ or ()))
+        defaults.update(fun.__kwdefaults__ or {})
+        return ir.Function(self.p.tree.name, named + spread + kwonly, [], "", len(named) + len(spread),
+                           len(args.posonlyargs), defaults, bool(spread))
+
+    def spread_args(self, fn: ir.Function) -> list:
+        """``args = (args_0, args_1)``: the tuple ``*args`` from the parameters it was spread into."""
+        vararg = self.p.tree.args.vararg
+        if vararg is None:
+            return []
+        spread = fn.params[fn.npos - self.nvar:fn.npos]
+        return [ir.Assign(vararg.arg, ir.Pack(spread, "tuple"), self.where.line(self.p.tree), f"*{vararg.arg}")]
+
+    def builtin(self, name: str) -> ast.Name:
+        """A builtin the normalized code calls, under a name no user variable shadows."""
+        if name not in self.builtins:
+            self.builtins[name] = self.namer.fresh(name)
+            self.extra[self.builtins[name]] = getattr(builtins, name)
+        return ast.Name(self.builtins[name], ast.Load())
 
     def _output_name(self, body: list) -> str:
         returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
@@ -170,17 +212,17 @@ class _Normalizer:
                 raise self.where.refuse("checkpointed_range on a loop inside another loop or with break", s,
                                         "checkpoint the outermost loop, and leave it without break")
             every = next((k.value for k in it.keywords if k.arg == "every"), None)
-            it = ast.copy_location(ast.Call(ast.Name("range", ast.Load()), it.args, []), it)
+            it = ast.copy_location(ast.Call(self.builtin("range"), it.args, []), it)
             checkpointed = True
         if isinstance(it, ast.Call) and (checkpointed or self.p.resolve(it.func) is builtins.range):
             self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), _text(s)))
-            head: list = []
+            head = self.loop_head(s)
         elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
               and len(it.args) == 1 and isinstance(it.args[0], ast.Call)
               and self.p.resolve(it.args[0].func) is builtins.range):
             backwards = ast.Subscript(it.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
             self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), _text(s)))
-            head = []
+            head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)):
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
@@ -188,15 +230,27 @@ class _Normalizer:
         else:  # the first axis of an array (or the items of a tuple), by index
             seq = self.atom(it)
             index = self.namer.fresh(f"{target}_index")
-            length = ast.Call(ast.Name("len", ast.Load()), [ir.atom_ast(seq)], [])
-            self.emit(ir.Assign(rng, ir.Opaque(ast.Call(ast.Name("range", ast.Load()), [length], [])),
+            length = ast.Call(self.builtin("len"), [ir.atom_ast(seq)], [])
+            self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
                                 self.line(), _text(s)))
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
             target = index
         self.loops += 1
         body = head + self.block(s.body)
         self.loops -= 1
+        if head and isinstance(head[0].value, ir.Copy):
+            target = head[0].value.src
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+
+    def loop_head(self, s: ast.For) -> list:
+        """A loop variable the body assigns to runs over a variable of its own, copied at the
+        start of each iteration: the reverse sweep's loop then restores only its own variable."""
+        target = s.target.id
+        if not any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
+                   for st in s.body for n in ast.walk(st)):
+            return []
+        own = self.namer.fresh(f"{target}_iter")
+        return [ir.Assign(target, ir.Copy(own), self.where.line(s), _text(s))]
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
@@ -297,16 +351,24 @@ class _Normalizer:
 
     def call(self, node: ast.Call) -> ir.Expr:
         func = node.func
+        if isinstance(func, ast.Call):
+            return self.call_of_call(node)
+        if not isinstance(func, (ast.Name, ast.Attribute)):  # fs[0](x): known when it runs
+            return self.dynamic_call(node, self.atom(func))
         if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
             return self.method(node)  # a method of a value (not of a module)
         obj = self.p.resolve(func)
         if obj is MISSING:
             if isinstance(func, ast.Name) and func.id in self.p.locals:
-                raise self.where.refuse(f"a call of the local variable {func.id!r}", node,
-                                        "call functions by their global name, so that the SCT "
-                                        "engine can read their source")
+                return self.dynamic_call(node, func.id)
             raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
                                     "define it at module level before differentiating")
+        return self.dispatch(node, obj)
+
+    def dispatch(self, node: ast.Call, obj) -> ir.Expr:
+        """The call ``node`` of the object ``obj``, by what ``obj`` is."""
+        if isinstance(obj, functools.partial):
+            return self.partial_call(node, obj)
         if isinstance(obj, CustomFunction):
             return self.custom_call(node, obj)
         vocab = classify(obj)
@@ -315,6 +377,55 @@ class _Normalizer:
         if is_user_function(obj):
             return self.user_call(node, obj)
         return ir.Opaque(node)
+
+    def call_of_call(self, node: ast.Call) -> ir.Expr:
+        """``functools.partial(f, a)(x)`` is ``f(a, x)``, and ``ad.checkpoint(f)(x)`` a checkpointed
+        call of ``f``: calls of a call result whose function is known before running."""
+        inner = node.func
+        wrapper = self.p.resolve(inner.func)
+        target = inner.args[0] if inner.args else None
+        fn = self.p.resolve(target) if target is not None else MISSING
+        if fn is not MISSING and wrapper is functools.partial:
+            keywords = {k.arg: k for k in inner.keywords}
+            keywords.update({k.arg: k for k in node.keywords})
+            merged = ast.copy_location(ast.Call(target, inner.args[1:] + node.args, list(keywords.values())), node)
+            return self.dispatch(merged, fn)
+        if fn is not MISSING and wrapper is checkpoint:
+            merged = ast.copy_location(ast.Call(target, node.args, node.keywords), node)
+            if is_user_function(fn) and has_source(fn):
+                call = self.user_call(merged, fn)
+                call.checkpoint = True
+                return call
+            return self.dispatch(merged, fn)  # no internals to keep
+        callee = self.namer.temp()
+        self.emit(ir.Assign(callee, ir.Opaque(inner), self.line(), _text(self.node)))
+        return self.dynamic_call(node, callee)
+
+    def dynamic_call(self, node: ast.Call, callee: str) -> ir.Call:
+        """A call of the function in the variable ``callee``, which the code knows only when it
+        runs: positional arguments are differentiated, keyword arguments are not."""
+        args = [self.atom(a) for a in node.args]
+        kw = tuple(k.arg for k in node.keywords)
+        args += [self.atom(k.value) for k in node.keywords]
+        primal = ast.Call(ast.Name(callee, ast.Load()), [ir.atom_ast(a) for a in args[:len(node.args)]],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[len(node.args):])])
+        return ir.Call(None, args, primal, kw=kw, callee=callee)
+
+    def partial_call(self, node: ast.Call, obj: functools.partial) -> ir.Expr:
+        """A call of a ``functools.partial`` object: a call of its function, its arguments first."""
+        args = [self.constant("partial_arg", a) for a in obj.args]
+        keywords = {k: ast.keyword(k, self.constant("partial_arg", v)) for k, v in obj.keywords.items()}
+        keywords.update({k.arg: k for k in node.keywords})
+        merged = ast.Call(self.constant(naming.ident(obj.func), obj.func), args + node.args, list(keywords.values()))
+        return self.dispatch(ast.copy_location(merged, node), obj.func)
+
+    def constant(self, base: str, value) -> ast.expr:
+        """A value fixed now (a default argument, a partial's argument), by name."""
+        if value is None or type(value) in (bool, int, float, str):
+            return ast.Constant(value)
+        name = self.namer.fresh(base)
+        self.extra[name] = value
+        return ast.Name(name, ast.Load())
 
     def method(self, node: ast.Call) -> ir.Expr:
         name = node.func.attr
@@ -330,9 +441,10 @@ class _Normalizer:
                              node.keywords)
         return op
 
-    def bind(self, fn, node: ast.Call) -> inspect.BoundArguments:
+    def bind(self, fn, node: ast.Call, follow: bool = True) -> inspect.BoundArguments:
         try:
-            return inspect.signature(fn).bind(*node.args, **{k.arg: k.value for k in node.keywords})
+            signature = inspect.signature(fn, follow_wrapped=follow)
+            return signature.bind(*node.args, **{k.arg: k.value for k in node.keywords})
         except TypeError as exc:
             raise self.where.refuse(f"a call of {ast.unparse(node.func)} that does not match its "
                                     "signature", node, str(exc)) from None
@@ -367,20 +479,27 @@ class _Normalizer:
         return self.op(vocab.prim.name, args, params, primal, seq)
 
     def user_call(self, node: ast.Call, fn) -> ir.Call:
-        bound = self.bind(fn, node)
+        """A call of a user function: its arguments bound to its parameters in order (``*args``
+        spread out, defaults filled in), keyword-only ones passed by keyword."""
+        bound = self.bind(fn, node, follow=False)
         bound.apply_defaults()
-        args = []
-        for pname, value in bound.arguments.items():
-            if isinstance(value, ast.AST):
-                args.append(self.atom(value))
-            elif value is None or isinstance(value, (bool, int, float, str)):
-                args.append(ir.Const(value))
-            else:  # a default value object: bound now, read-only
-                name = self.namer.fresh(f"{fn.__name__}_{pname}_default")
-                self.extra[name] = value
-                args.append(name)
-        primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], [])
-        return ir.Call(fn, args, primal)
+        args, kw = [], []
+        for param in inspect.signature(fn, follow_wrapped=False).parameters.values():
+            value = bound.arguments[param.name]
+            if param.kind is param.VAR_KEYWORD:
+                if value:
+                    raise self.where.refuse(f"keywords for the **{param.name} of {fn.__qualname__}", node,
+                                            "name every keyword parameter")
+                continue
+            for v in value if param.kind is param.VAR_POSITIONAL else (value,):
+                arg = v if isinstance(v, ast.AST) else self.constant(f"{naming.ident(fn)}_{param.name}_default", v)
+                args.append(self.atom(arg))
+            if param.kind is param.KEYWORD_ONLY:
+                kw.append(param.name)
+        npos = len(args) - len(kw)
+        primal = ast.Call(node.func, [ir.atom_ast(a) for a in args[:npos]],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[npos:])])
+        return ir.Call(fn, args, primal, kw=tuple(kw))
 
     def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
         """A custom function: its rules (see :mod:`custom`); a checkpointed one with source is

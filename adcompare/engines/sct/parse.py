@@ -1,14 +1,20 @@
-"""Parse: a Python function in, its ``ast`` and its resolved names out.
+"""Parse: a Python function in, its ``ast`` and what its non-local names mean out.
 
-Contract: :func:`parse` takes a plain Python function and returns a
-:class:`Parsed` holding the ``ast.FunctionDef``, the file and line it came
-from, and the set of its local names. It raises :class:`SCTError` for
-anything without readable source (builtins, ``lambda``, code made by
-``exec``) and, through :mod:`fence`, for unsupported syntax. Names the
-function reads but never assigns are resolved now, through its closure, its
-globals and the builtins: they are read-only for the generated code.
-:func:`classify` recognizes the vocabulary by object identity, so any alias
-works (``import adcompare.numpy as np``).
+Contract: :func:`parse` takes a plain Python function (a ``def`` or a
+``lambda``) and returns a :class:`Parsed` holding an ``ast.FunctionDef`` (a
+lambda becomes one), the file and line it came from, its parameters and the
+set of its local names. Class-private names are mangled as Python compiled
+them. It raises :class:`SCTError` for anything without readable source
+(builtins, code made by ``exec`` or typed at a prompt), for ``eval``,
+``exec``, ``locals()``, ``globals()``, ``vars()`` and ``compile`` (the
+generated code's variables are not the function's) and, through :mod:`fence`,
+for unsupported syntax. Non-local names (closure, globals, builtins) are read
+live by the generated code; what the transformation concluded from them (which
+function a name calls, whether a value is a Python number) is recorded in
+``Parsed.deps`` as a :func:`fingerprint`, so that a cached transformation is
+used only while those conclusions still hold. :func:`classify` recognizes the
+vocabulary by object identity, so any alias works (``import adcompare.numpy
+as np``).
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import os
+import sysconfig
 import textwrap
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare import numpy as anp
@@ -82,9 +90,26 @@ def classify(obj: Any) -> Vocab | None:
         return None
 
 
+_LIBRARIES = {"numpy", "scipy", "jax", "jaxlib", "torch", "ml_dtypes", "opt_einsum"}
+_STDLIB = os.path.normcase(sysconfig.get_paths()["stdlib"]) + os.sep
+# Builtins that read or write a function's variables by name: the generated code has others.
+_INTROSPECTION = (builtins.eval, builtins.exec, builtins.locals, builtins.globals, builtins.vars,
+                  builtins.compile)
+
+
+def is_library(fn: types.FunctionType) -> bool:
+    """A function of NumPy, JAX, SciPy... or the standard library: called as written, never
+    transformed (SCT differentiates user code and the vocabulary, not library internals)."""
+    module = (getattr(fn, "__module__", None) or "").split(".")[0]
+    if module in _LIBRARIES:
+        return True
+    filename = os.path.normcase(os.path.abspath(fn.__code__.co_filename))
+    return filename.startswith(_STDLIB) and "site-packages" not in filename
+
+
 def is_user_function(obj: Any) -> bool:
     """A plain Python function the engine may transform (it has a code object)."""
-    return isinstance(obj, types.FunctionType)
+    return isinstance(obj, types.FunctionType) and not is_library(obj)
 
 
 def has_source(fn: Any) -> bool:
@@ -95,6 +120,60 @@ def has_source(fn: Any) -> bool:
     return True
 
 
+def lookup(fn: types.FunctionType, name: str) -> Any:
+    """A non-local name's value now, as ``fn`` would read it: closure, then globals, then builtins."""
+    code = fn.__code__
+    if name in code.co_freevars:
+        cell = fn.__closure__[code.co_freevars.index(name)]
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _MISSING
+    if name in fn.__globals__:
+        return fn.__globals__[name]
+    builtins_ = fn.__globals__.get("__builtins__", builtins)
+    if isinstance(builtins_, dict):
+        return builtins_.get(name, _MISSING)
+    return getattr(builtins_, name, _MISSING)
+
+
+def lookup_path(fn: types.FunctionType, path: str | tuple[str, ...]) -> Any:
+    """The object a dotted path (``anp.sin``, or its parts) of non-local names names now, or _MISSING."""
+    head, *attrs = path.split(".") if isinstance(path, str) else path
+    value = lookup(fn, head)
+    for attr in attrs:
+        if value is _MISSING:
+            break
+        value = getattr(value, attr, _MISSING)
+    return value
+
+
+def fingerprint(value: Any) -> tuple:
+    """What the transformation took from a non-local value: which object, for anything it
+    may call or resolve through (functions, modules, classes), and only the kind of a data
+    value (a Python number, or anything else), which the generated code reads when it runs."""
+    if value is _MISSING:
+        return ("missing",)
+    if type(value) in (int, float):
+        return ("scalar",)
+    if isinstance(value, types.FunctionType):
+        return ("function", value, value.__code__, value.__defaults__, value.__kwdefaults__)
+    if callable(value) or isinstance(value, types.ModuleType):
+        return ("object", value)
+    return ("data",)
+
+
+def matches(value: Any, mark: tuple) -> bool:
+    """Does ``value`` have the fingerprint ``mark``? (Without making a new one: this runs on every call.)"""
+    kind = mark[0]
+    if kind == "function":
+        return (value is mark[1] and value.__code__ is mark[2] and value.__defaults__ is mark[3]
+                and value.__kwdefaults__ is mark[4])
+    if kind == "object":
+        return value is mark[1]
+    return fingerprint(value)[0] == kind
+
+
 @dataclass
 class Parsed:
     fn: types.FunctionType
@@ -102,65 +181,153 @@ class Parsed:
     where: Where
     locals: set[str]
     params: list[str]
+    deps: dict[str, tuple] = field(default_factory=dict)  # dotted non-local name -> fingerprint
 
     def lookup(self, name: str) -> Any:
-        """A non-local name's value now: closure, then globals, then builtins."""
-        code = self.fn.__code__
-        if name in code.co_freevars:
-            cell = self.fn.__closure__[code.co_freevars.index(name)]
-            try:
-                return cell.cell_contents
-            except ValueError:
-                return _MISSING
-        if name in self.fn.__globals__:
-            return self.fn.__globals__[name]
-        return getattr(builtins, name, _MISSING)
+        """A non-local name's value now (recorded: the transformation depends on it)."""
+        value = lookup(self.fn, name)
+        self.deps[name] = fingerprint(value)
+        return value
 
     def resolve(self, node: ast.expr) -> Any:
         """The object a ``Name`` or module attribute chain (``anp.sin``) names, or _MISSING."""
-        if isinstance(node, ast.Name):
-            return _MISSING if node.id in self.locals else self.lookup(node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            if base is _MISSING:
-                return _MISSING
-            return getattr(base, node.attr, _MISSING)
-        return _MISSING
+        path = _path(node)
+        if path is None or path.split(".")[0] in self.locals:
+            return _MISSING
+        value = lookup_path(self.fn, path)
+        self.deps[path] = fingerprint(value)
+        return value
+
+
+def _path(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _path(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
 
 
 MISSING = _MISSING
 
 
 def parse(fn: Any) -> Parsed:
-    """Read ``fn``'s source and check it with :mod:`fence`."""
+    """Read ``fn``'s source (a ``def`` or a ``lambda``) and check it with :mod:`fence`."""
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
     code = getattr(fn, "__code__", None)
     filename = code.co_filename if code else "<unknown>"
     line = code.co_firstlineno if code else 0
     if not isinstance(fn, types.FunctionType):
         raise SCTError(f"differentiating {type(fn).__name__} objects", name, filename, line,
-                       "the SCT engine transforms plain Python functions (def); wrap this "
-                       "callable in one")
-    if fn.__name__ == "<lambda>":
-        raise SCTError("lambda", name, filename, line, "write the function with def")
+                       "the SCT engine transforms plain Python functions (def or lambda); wrap "
+                       "this callable in one")
     try:
-        lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
+        if fn.__name__ == "<lambda>":
+            node, where = _lambda(fn, name)
+        else:
+            lines, first = inspect.getsourcelines(fn)
+            where = Where(name, filename, first)
+            node = ast.parse(textwrap.dedent("".join(lines))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError) as exc:
         raise SCTError("a function without source code", name, filename, line,
-                       "SCT reads the function's source; define it in a file (not with exec "
-                       f"or in a REPL) ({exc})") from None
-    tree = ast.parse(textwrap.dedent("".join(lines)))
-    where = Where(name, filename, first)
-    node = tree.body[0]
+                       "SCT reads the function's source, and could not read this one: define it "
+                       "with def in a file or a notebook cell (not with exec, eval, or at an "
+                       f"interactive prompt) ({type(exc).__name__}: {exc})") from None
     if isinstance(node, ast.AsyncFunctionDef):
         raise where.refuse("async def", node, "write a plain def")
     if not isinstance(node, ast.FunctionDef):
         raise where.refuse("a function defined by an expression", node, "write the function with def")
-    params = [a.arg for a in node.args.posonlyargs + node.args.args]
-    code_params = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])
-    if node.name != fn.__code__.co_name or params != code_params:
+    _mangle(node, fn, where)
+    args = node.args
+    params = [a.arg for a in args.posonlyargs + args.args]
+    if args.vararg and not args.kwarg:
+        params.append(args.vararg.arg)
+    params += [a.arg for a in args.kwonlyargs]
+    n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
+    same_name = node.name == code.co_name or fn.__name__ == "<lambda>"
+    if not same_name or params != list(code.co_varnames[:n]):
         raise where.refuse("source that does not match the running function", node,
                            "the file changed after it was imported; reload the module")
+    parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)
+    _refuse_introspection(parsed)
     fence.check(node, where)
-    locals_ = set(params) | fence.assigned_names(node)
-    return Parsed(fn, node, where, locals_, params)
+    return parsed
+
+
+def _lambda(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Where]:
+    """A lambda's node, found in its whole file (its line may hold other code), as a def."""
+    code = fn.__code__
+    lines, _ = inspect.findsource(fn)
+    tree = ast.parse("".join(lines))
+    params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                                   + bool(code.co_flags & inspect.CO_VARARGS)])
+    spots = [(ln, col) for ln, _, col, end in code.co_positions()
+             if ln is not None and col is not None and (col, end) != (0, 0)]  # (0, 0): no column
+
+    def holds(lam: ast.Lambda) -> bool:
+        body = lam.body
+        start, end = (body.lineno, body.col_offset), (body.end_lineno, body.end_col_offset)
+        return all(start <= spot <= end for spot in spots)
+
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and [a.arg for a in n.args.posonlyargs + n.args.args + ([n.args.vararg] if n.args.vararg else [])
+                  + n.args.kwonlyargs] == params and holds(n)]
+    where = Where(name, code.co_filename, 1)
+    if not found:
+        raise OSError("no lambda in the source matches the running one")
+    lam = min(found, key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))
+    node = ast.FunctionDef("lambda", lam.args, [ast.copy_location(ast.Return(lam.body), lam.body)], [],
+                           None, None)
+    return ast.copy_location(node, lam), where
+
+
+def _mangle(node: ast.FunctionDef, fn: types.FunctionType, where: Where) -> None:
+    """Class-private names (``__k`` in a method) as Python compiled them: ``_Class__k``."""
+    private = {n for n in _identifiers(node) if n.startswith("__") and not n.endswith("__")}
+    if not private:
+        return
+    parts = fn.__qualname__.split(".")
+    owner = next((parts[i] for i in range(len(parts) - 2, -1, -1)
+                  if parts[i + 1] != "<locals>" and parts[i] != "<locals>"), None)
+    prefix = owner.lstrip("_") if owner else ""
+    if not prefix:
+        return  # not in a class (or a class named only with underscores): Python does not mangle
+    code_names = _code_names(fn.__code__)
+    rename = {n: f"_{prefix}{n}" for n in private}
+    for n, m in rename.items():
+        if m not in code_names and n in code_names:
+            raise where.refuse(f"the class-private name {n}", node,
+                               "SCT could not tell how Python mangled it; use a name without two "
+                               "leading underscores")
+    for sub in ast.walk(node):
+        for attr in ("id", "attr", "arg"):
+            value = getattr(sub, attr, None)
+            if isinstance(value, str) and value in rename:
+                setattr(sub, attr, rename[value])
+
+
+def _identifiers(node: ast.AST) -> set[str]:
+    out = set()
+    for sub in ast.walk(node):
+        for attr in ("id", "attr", "arg"):
+            value = getattr(sub, attr, None)
+            if isinstance(value, str):
+                out.add(value)
+    return out
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    out = set(code.co_names) | set(code.co_varnames) | set(code.co_freevars) | set(code.co_cellvars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out |= _code_names(const)
+    return out
+
+
+def _refuse_introspection(parsed: Parsed) -> None:
+    for sub in ast.walk(parsed.tree):
+        if isinstance(sub, ast.Name) and sub.id not in parsed.locals \
+                and any(lookup(parsed.fn, sub.id) is f for f in _INTROSPECTION):
+            raise parsed.where.refuse(f"{sub.id}()", sub,
+                                      "it reads or writes variables by name, and the generated code's "
+                                      "variables are not the function's; write the computation out")

@@ -2,7 +2,8 @@
 
 Contract: :func:`reverse` turns a normalized function into two definitions,
 
-* ``<name>_fwd(p0, p1, ...) -> (out, residuals)``: the primal code, plus the
+* ``<name>_fwd(p0, p1, ...) -> (out, residuals)`` (the user's signature,
+  defaults and keyword-only parameters too): the primal code, plus the
   saves the reverse sweep needs: before a value it will need is overwritten,
   the old value is kept (in a local slot outside loops, pushed on a stack
   inside them); each ``if`` records the branch taken and each loop its trip
@@ -32,7 +33,7 @@ import copy
 from dataclasses import dataclass, field
 
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct import ir, templates
+from adcompare.engines.sct import ir, naming, templates
 from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.forward import is_scalar, primal_value
@@ -178,17 +179,19 @@ class _Reverse:
         active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
         if not active:
             return _Adjoint([], set())
-        res = self.namer.fresh(f"{v.func.__name__}_res")
+        name = naming.ident(v.func) if v.callee is None else v.callee
+        res = self.namer.fresh(f"{name}_res")
         bars = self.namer.temp()
-        bwd = self.link.callee(v.func, "reverse", active, "bwd")
+        bwd = self.link.dynamic("bwd") if v.callee else self.link.callee(v.func, "reverse", active, "bwd", v.npos)
         prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
         contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
                     for n, k in enumerate(active)]
         if v.checkpoint:  # keep the inputs only; re-run the callee's forward sweep right here
-            fwd = self.link.callee(v.func, "reverse", active, "fwd")
-            again = self.namer.fresh(f"{v.func.__name__}_again")
-            recompute = [cg.comment(f"recompute {v.func.__name__}: its forward sweep, from its inputs"),
-                         cg.assign([again, res], cg.call(fwd, *map(ir.atom_ast, v.args)))]
+            fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
+            again = self.namer.fresh(f"{name}_again")
+            positional, keywords = cg.call_arguments(v)
+            recompute = [cg.comment(f"recompute {name}: its forward sweep, from its inputs"),
+                         cg.assign([again, res], cg.call(fwd, *positional, **keywords))]
             reads = {a for a in v.args if ir.is_var(a)} & self.fn.locals
             return _Adjoint(contribs, reads, recompute + prelude)
         self.res_var[id(s)] = res
@@ -259,9 +262,14 @@ class _Reverse:
             return cg.assign(s.targets, ir.atom_ast(s.src))
         if id(s) in self.res_var:
             v = s.value
-            fwd = self.link.callee(v.func, "reverse", tuple(
-                k for k, a in enumerate(v.args) if self.act.has(a)), "fwd")
-            return cg.assign([s.target, self.res_var[id(s)]], cg.call(fwd, *map(ir.atom_ast, v.args)))
+            active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+            positional, keywords = cg.call_arguments(v)
+            if v.callee is not None:  # known when it runs: the driver transforms it then
+                fwd = self.link.dynamic("fwd")
+                positional = [cg.load(v.callee), cg.const(active)] + positional
+            else:
+                fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
+            return cg.assign([s.target, self.res_var[id(s)]], cg.call(fwd, *positional, **keywords))
         return cg.assign(s.target, primal_value(s.value, self.link))
 
     def accumulate(self, var: str, expr: ast.expr, seq: bool) -> ast.stmt:
@@ -484,16 +492,16 @@ class _Reverse:
                          cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
         prologue += [cg.assign(v, cg.const(None)) for v in none_init]
         res = self.namer.fresh("residuals")
-        fwd_def = ast.FunctionDef(
-            f"{fn.name}_fwd", _args(fn.params), prologue + body_fwd + [ast.Return(cg.tuple_(
-                [cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))], [], None)
+        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))
+        fwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_fwd"), cg.parameters(fn, self.link),
+                                  prologue + body_fwd + [ret], [], None)
         head = []
         if residuals:
             head.append(cg.assign(residuals if len(residuals) > 1 else [residuals[0]], cg.load(res)))
         if self.stack is not None:
             head.append(cg.assign(self.pop, ast.Attribute(
                 cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
-        bwd_def = ast.FunctionDef(f"{fn.name}_bwd", _args([res, out_bar]), head + bwd_body, [], None)
+        bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), _args([res, out_bar]), head + bwd_body, [], None)
         return fwd_def, bwd_def
 
 

@@ -2,29 +2,45 @@
 
 Contract: :func:`transform` runs parse → normalize → activity → forward or
 reverse → codegen for ``(function, mode, active)`` (mode "forward" or
-"reverse", ``active`` the positions of the differentiated parameters) and
-returns an :class:`Entry` holding the generated functions and their source.
-Results are cached per (function, mode, active). Calls to other user functions
-are transformed on the way, recursively (a custom function's entry holds its own
-rules, see :mod:`custom`); a function that is still being
-transformed (recursion) is linked once it is done. If anything fails, nothing
-from the failed attempt stays in the cache.
+"reverse", ``active`` the positions of the differentiated parameters; for a
+function with ``*args``, also the number of positional arguments it is called
+with) and returns an :class:`Entry` holding the generated functions and their
+source. The generated functions read the function's globals, closure cells and
+builtins when they run, as the function does. Results are cached per
+(function, mode, active, arguments), and a cached result is used only while
+what the transformation concluded from the function's non-local names still
+holds (the same function called under a name, the same code, defaults, and
+kind of value: see :func:`parse.fingerprint`), for it and every function it
+calls; otherwise it is transformed again. Calls to other user functions are
+transformed on the way, recursively (a custom function's entry holds its own
+rules, see :mod:`custom`; a function an engine made runs on boxes, see
+:mod:`foreign`); a function that is still being transformed
+(recursion) is linked once it is done. If anything fails, nothing from the
+failed attempt stays in the cache. One lock serializes transformations, so
+threads may share the cache. :func:`call_fwd`, :func:`call_bwd` and
+:func:`call_jvp` are what generated code calls for a function it knows only
+when it runs: they transform it then (through ``functools.partial``; any other
+callable, such as a primitive in a variable, runs on boxes, see :mod:`foreign`).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
+import threading
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
-from adcompare.engines.sct import codegen, custom
+from adcompare.engines.sct import codegen, custom, foreign
 from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.normalize import normalize
-from adcompare.engines.sct.parse import MISSING, parse
+from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.reverse import reverse, split_clobbers
 
 MODES = ("forward", "reverse")
@@ -35,99 +51,205 @@ class Entry:
     fn: Any
     mode: str
     active: tuple[int, ...]
+    nvar: int | None = None  # how many arguments ``*args`` takes (None: no ``*args``)
     source: str = ""
     functions: dict[str, Any] = field(default_factory=dict)  # "jvp", or "fwd" and "bwd"
-    waiting: list = field(default_factory=list)  # (namespace, name, which) to fill when done
+    waiting: list = field(default_factory=list)  # (cell, which) to fill when done
+    deps: list[tuple] = field(default_factory=list)  # (path or None for fn itself, fingerprint)
+    callees: list[Entry] = field(default_factory=list)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _building: list[list[Entry]] = []  # entries of the transformation in progress
+_lock = threading.RLock()
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    with _lock:
+        _cache.clear()
 
 
-def cached(fn: Any, mode: str, active: tuple[int, ...]) -> Entry | None:
-    table = _cache.get(fn)
-    return table.get((mode, active)) if table else None
+def _nvar(fn: Any, active: tuple[int, ...], nargs: int | None) -> int | None:
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or not code.co_flags & inspect.CO_VARARGS:
+        return None
+    if nargs is None:
+        nargs = max(active, default=-1) + 1
+    return max(0, nargs - code.co_argcount)
 
 
-def transform(fn: Any, mode: str, active: tuple[int, ...]) -> Entry:
-    """The generated code of ``fn`` in ``mode`` for the parameters at ``active``."""
+def cached(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> Entry | None:
+    with _lock:
+        table = _cache.get(fn)
+        return table.get((mode, active, _nvar(fn, active, nargs))) if table else None
+
+
+def _holds(entry: Entry, seen: set[int]) -> bool:
+    """Does what ``entry``'s transformation assumed still hold, for it and its callees?"""
+    if id(entry) in seen or not entry.functions:  # already checked, or being built now
+        return True
+    seen.add(id(entry))
+    fn = entry.fn
+    for path, mark in entry.deps:
+        if not matches(fn if path is None else lookup_path(fn, path), mark):
+            return False
+    return all(_holds(callee, seen) for callee in entry.callees)
+
+
+def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> Entry:
+    """The generated code of ``fn`` in ``mode`` for the parameters at ``active``.
+
+    ``nargs``: the number of positional arguments of the call, which matters only to a
+    function with ``*args`` (the generated code takes each of them as a parameter).
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
-    entry = cached(fn, mode, active)
-    if entry is not None:
-        return entry
-    if isinstance(fn, CustomFunction):  # its own rules, not its source
-        entry = Entry(fn, mode, active)
-        entry.functions, entry.source = custom.entry(fn, mode, active)
-        _cache.setdefault(fn, {})[(mode, active)] = entry
-        return entry
-    outermost = not _building
-    if outermost:
-        _building.append([])
-    try:
-        entry = Entry(fn, mode, active)
-        _cache.setdefault(fn, {})[(mode, active)] = entry
-        _building[0].append(entry)
-        _build(entry)
-    except BaseException:
+    active = (active,) if isinstance(active, int) else tuple(active)
+    with _lock:
+        key = (mode, active, _nvar(fn, active, nargs))
+        table = _cache.get(fn)
+        entry = table.get(key) if table else None
+        if entry is not None and _holds(entry, set()):
+            return entry
+        if isinstance(fn, CustomFunction) or foreign.is_engine_made(fn):  # its own rules, not its source
+            entry = Entry(fn, mode, active)
+            make = custom.entry if isinstance(fn, CustomFunction) else foreign.entry
+            entry.functions, entry.source = make(fn, mode, active)
+            _cache.setdefault(fn, {})[key] = entry
+            return entry
+        outermost = not _building
         if outermost:
-            for e in _building[0]:
-                table = _cache.get(e.fn)
-                if table is not None:
-                    table.pop((e.mode, e.active), None)
-        raise
-    finally:
-        if outermost:
-            _building.pop()
-    return entry
+            _building.append([])
+        previous = entry
+        try:
+            entry = Entry(fn, mode, active, key[2])
+            _cache.setdefault(fn, {})[key] = entry
+            _building[0].append(entry)
+            _build(entry)
+        except BaseException:
+            if outermost:
+                for e in _building[0]:
+                    table = _cache.get(e.fn)
+                    if table is not None:
+                        table.pop((e.mode, e.active, e.nvar), None)
+                if previous is not None:
+                    _cache.setdefault(fn, {})[key] = previous
+            raise
+        finally:
+            if outermost:
+                _building.pop()
+        return entry
 
 
 def _build(entry: Entry) -> None:
     parsed = parse(entry.fn)
     taken = set(parsed.locals) | {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
     namer = Namer(taken)
-    fn = normalize(parsed, namer)
-    bad = [k for k in entry.active if k >= len(fn.params)]
+    fn = normalize(parsed, namer, entry.nvar or 0)
+    bad = [k for k in entry.active if k >= fn.npos]
     if bad:
-        raise ValueError(f"{fn.name} has {len(fn.params)} parameters; cannot differentiate position {bad[0]}")
+        raise ValueError(f"{fn.name} has {fn.npos} positional parameters; cannot differentiate position {bad[0]}")
     if entry.mode == "reverse":
         split_clobbers(fn, namer)
     active_params = {fn.params[k] for k in entry.active}
     act = analyze(fn, active_params, parsed)
-    linker = codegen.Linker(namer, transform)
+    linker = codegen.Linker(namer, transform, DYNAMIC)
     scalars = set()
     for name in taken - parsed.locals:
         value = parsed.lookup(name)
-        if value is not MISSING:
-            linker.user(name, value)
-            if type(value) in (int, float):
-                scalars.add(name)
+        if value is not MISSING and type(value) in (int, float):
+            scalars.add(name)  # broadcasting against it keeps the other operand's shape
     for name, value in fn.extra_globals.items():
-        linker.user(name, value)
+        linker.cells[name] = value
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars)]
         names = {"jvp": defs[0].name}
     else:
         defs = list(reverse(fn, act, namer, linker, entry.active, scalars))
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
-    module = ast.Module(defs, [])
+    _check_reads(defs, fn.locals, set(linker.cells))
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
-    entry.source = codegen.compile_module(module, linker.namespace, label)
-    entry.functions = {which: linker.namespace[name] for which, name in names.items()}
+    entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
+    entry.deps = [(None, fingerprint(entry.fn))] + [(tuple(path.split(".")), mark)
+                                                    for path, mark in parsed.deps.items()]
+    entry.callees = [callee for _, callee, _ in linker.callees]
     for local, callee, which in linker.callees:
+        if local not in cells:
+            continue  # no generated line calls it
         if callee.functions:
-            linker.namespace[local] = callee.functions[which]
+            cells[local].cell_contents = callee.functions[which]
         else:
-            callee.waiting.append((linker.namespace, local, which))
-    for namespace, local, which in entry.waiting:
-        namespace[local] = entry.functions[which]
+            callee.waiting.append((cells[local], which))
+    entry.functions = {which: made[name] for which, name in names.items()}
+    for cell, which in entry.waiting:
+        cell.cell_contents = entry.functions[which]
     entry.waiting.clear()
+
+
+def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, tuple[int, ...], dict]:
+    """(function, arguments, active positions, keywords) of a call of ``f``, through partials."""
+    kwargs: dict = {}
+    while isinstance(f, functools.partial):
+        args, active = f.args + args, tuple(k + len(f.args) for k in active)
+        kwargs = {**f.keywords, **kwargs}
+        f = f.func
+    return f, args, active, kwargs
+
+
+def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
+    if isinstance(f, (types.FunctionType, CustomFunction)):
+        return transform(f, mode, active, nargs)
+    entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
+    entry.functions, entry.source = foreign.entry(f, mode, active)
+    return entry
+
+
+def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tuple]:
+    """The forward sweep of a call of ``f``, a function generated code knows only when it runs."""
+    fn, args, active, bound = _target(f, args, active)
+    entry = _entry_of(fn, "reverse", active, len(args))
+    y, residuals = entry.functions["fwd"](*args, **bound, **kwargs)
+    return y, (entry, residuals)
+
+
+def call_bwd(residuals: tuple, out_bar: Any) -> tuple:
+    entry, inner = residuals
+    return entry.functions["bwd"](inner, out_bar)
+
+
+def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple[Any, Any]:
+    """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
+    args, dots, it = [], [], iter(args_and_dots)
+    for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
+        if len(args) in active:
+            dots.append(next(it))
+        args.append(a)
+    fn, full, active, bound = _target(f, tuple(args), active)
+    entry = _entry_of(fn, "forward", active, len(full))
+    interleaved = []
+    for k, a in enumerate(full):
+        interleaved.append(a)
+        if k in active:
+            interleaved.append(dots[active.index(k)])
+    return entry.functions["jvp"](*interleaved, **bound, **kwargs)
+
+
+DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}
+
+
+def _check_reads(defs: list[ast.FunctionDef], user_locals: set[str], cells: set[str]) -> None:
+    """A generated function reads a variable of the user's function only after setting it
+    (else the name would fall through to a global of the same name): an internal check."""
+    for d in defs:
+        stored = {a.arg for a in ast.walk(d.args) if isinstance(a, ast.arg)}
+        loaded = set()
+        for n in ast.walk(d):
+            if isinstance(n, ast.Name):
+                (loaded if isinstance(n.ctx, ast.Load) else stored).add(n.id)
+        stray = (loaded - stored - cells) & user_locals
+        if stray:
+            raise AssertionError(f"SCT internal error: {d.name} reads {sorted(stray)} and never sets them")
 
 
 def source(fn: Any, mode: str, active: tuple[int, ...]) -> str:
     return transform(fn, mode, active).source
-
