@@ -9,7 +9,9 @@ A :class:`Primitive` is a named operation with an implementation and (in
 * otherwise the box of the highest *level* wins, and its trace processes the
   call. Levels are what keep nested derivatives apart (no perturbation
   confusion): each ``jvp``/``vjp`` opens a new level above the current ones,
-  and a trace treats every box of a lower level as a constant.
+  and a trace treats every box of a lower level as a constant. Each thread
+  counts its own levels (and logs its own ops in :class:`count_ops`), so
+  threads differentiating at once cannot confuse each other's levels.
 
 All engines share this one mechanism; they differ only in the box and trace
 types they define.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -69,18 +72,30 @@ class Trace:
         raise NotImplementedError
 
 
-_depth = [0]
+class _ThreadState(threading.local):
+    """What each thread keeps for itself: its level count and its op log.
+
+    Two threads differentiating at once must not share either: a process-wide
+    count lets one thread's inner level reuse another's outer level number
+    (perturbation confusion), and a shared log counts other threads' work.
+    """
+
+    depth: int = 0
+    op_log: OpLog | None = None
+
+
+_state = _ThreadState()
 
 
 class new_level:
-    """Context manager that opens the next differentiation level."""
+    """Context manager that opens the next differentiation level (of this thread)."""
 
     def __enter__(self) -> int:
-        _depth[0] += 1
-        return _depth[0]
+        _state.depth += 1
+        return _state.depth
 
     def __exit__(self, *exc) -> None:
-        _depth[0] -= 1
+        _state.depth -= 1
 
 
 def primal(x: Any) -> Any:
@@ -168,9 +183,6 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 # --------------------------------------------------------------------------
 # Primitives
 
-_op_log: list[OpLog | None] = [None]
-
-
 class Primitive:
     """A named operation with one implementation per backend.
 
@@ -217,8 +229,9 @@ class Primitive:
                     pass  # NumPy's answer instead: nan or inf with a warning
         if out is None:
             out = self.impl(namespace(args), *args, **params)
-        if _op_log[0] is not None:
-            _op_log[0].record(self.name, out)
+        log = _state.op_log
+        if log is not None:
+            log.record(self.name, out)
         return out
 
 
@@ -237,15 +250,18 @@ class OpLog(Counter):
 
 
 class count_ops:
-    """Context manager logging every primitive application: ``with count_ops() as log``."""
+    """Context manager logging every primitive application: ``with count_ops() as log``.
+
+    It logs the applications of the thread that opened it, not other threads'.
+    """
 
     def __enter__(self) -> OpLog:
-        self._saved = _op_log[0]
-        _op_log[0] = OpLog()
-        return _op_log[0]
+        self._saved = _state.op_log
+        _state.op_log = OpLog()
+        return _state.op_log
 
     def __exit__(self, *exc) -> None:
-        _op_log[0] = self._saved
+        _state.op_log = self._saved
 
 
 def nbytes(x: Any) -> int:
