@@ -190,8 +190,9 @@ class Primitive:
         name: the vocabulary name (``"sin"``, ``"matmul"``, ...).
         impl: ``impl(xp, *args, **params)``, written once against the array API
             ``xp`` (NumPy or jax.numpy).
-        scalar: optional fast path on Python floats (``math.sin``); it falls
-            back to ``impl`` whenever it raises (``math.log(-1.0)``).
+        scalar: optional fast path on Python floats (``math.sin``). Where it
+            raises (``math.log(0.0)``, ``math.pow(-4.0, 0.5)``), NumPy's ``impl``
+            answers instead, so Python floats get NumPy's inf and nan, as floats.
     """
 
     __slots__ = ("name", "impl", "scalar", "jvps", "vjps")
@@ -226,7 +227,8 @@ class Primitive:
                 try:
                     out = self.scalar(*args)
                 except (ValueError, OverflowError, ZeroDivisionError):
-                    pass  # NumPy's answer instead: nan or inf with a warning
+                    # NumPy's answer instead (inf or nan, with its warning), as a Python number
+                    out = self.impl(np, *args, **params).item()
         if out is None:
             out = self.impl(namespace(args), *args, **params)
         log = _state.op_log
@@ -284,10 +286,28 @@ def _sigmoid(xp, x):
     return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
 
 
+def _maximum(x, y):
+    """NumPy's ``maximum`` of two Python numbers: nan wins; a tie gives ``y``."""
+    out = x if x > y or x != x else y
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _minimum(x, y):
+    out = x if x < y or x != x else y
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _lgamma(x: float) -> float:
+    try:
+        return math.lgamma(x)
+    except ValueError:  # a pole: 0 or a negative integer
+        return math.inf
+
+
 def _gammaln(xp, x):
     if xp is jnp:
         return jsp.gammaln(x)
-    return np.vectorize(math.lgamma, otypes=[np.float64])(x)
+    return np.vectorize(_lgamma, otypes=[np.float64])(x)
 
 
 def _logsumexp(xp, x, axis=None, keepdims=False):
@@ -318,8 +338,8 @@ subtract_p = _binary("subtract", "subtract", operator.sub)
 multiply_p = _binary("multiply", "multiply", operator.mul)
 divide_p = _binary("divide", "divide", operator.truediv)
 power_p = _binary("power", "power", math.pow)
-maximum_p = _binary("maximum", "maximum", max)
-minimum_p = _binary("minimum", "minimum", min)
+maximum_p = _binary("maximum", "maximum", _maximum)
+minimum_p = _binary("minimum", "minimum", _minimum)
 negative_p = _unary("negative", "negative", operator.neg)
 sin_p = _unary("sin", "sin", math.sin)
 cos_p = _unary("cos", "cos", math.cos)
@@ -331,8 +351,8 @@ expm1_p = _unary("expm1", "expm1", math.expm1)
 sqrt_p = _unary("sqrt", "sqrt", math.sqrt)
 tanh_p = _unary("tanh", "tanh", math.tanh)
 abs_p = _unary("abs", "abs", abs)
-sigmoid_p = Primitive("sigmoid", _sigmoid)
-gammaln_p = Primitive("gammaln", _gammaln)
+sigmoid_p = Primitive("sigmoid", _sigmoid, lambda x: 0.5 * (math.tanh(0.5 * x) + 1.0))
+gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
 where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y))
 sum_p = Primitive("sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims))
 mean_p = Primitive("mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims))
