@@ -17,6 +17,7 @@ operators, so every engine can differentiate a rule again (higher order).
 from __future__ import annotations
 
 import math
+import operator
 from functools import partial
 
 import numpy as np
@@ -181,15 +182,18 @@ def _power_jac_x(x, y):
 def _integer_power_term(g, x, n):
     """``g * n * x**(n - 1)`` for an integer exponent ``n`` (never active), as JAX's rules.
 
-    A scalar ``n`` is JAX's ``integer_pow``: the term is exactly 0 for ``n == 0``
-    (so ``x ** 0`` has derivative 0 at 0), and ``n - 1`` stays an integer, so
-    every higher derivative is an integer power too. An integer array ``n`` is
-    JAX's ``pow``: ``g`` times a Jacobian that is 0 where ``n == 0``, with a
-    float ``n - 1.0`` (so its second derivative at 0 is nan for ``n == 1``, as JAX's).
+    A concrete integer scalar ``n`` is JAX's ``integer_pow`` (``jnp.power`` makes
+    the same choice): the term is exactly 0 for ``n == 0`` (so ``x ** 0`` has
+    derivative 0 at 0), and ``n - 1`` stays an integer, so every higher
+    derivative is an integer power too. Any other integer ``n`` (an array, a
+    tracer) is JAX's ``pow``: ``g`` times a Jacobian that is 0 where ``n == 0``,
+    with a float ``n - 1.0`` (its second derivative at 0 is nan for ``n == 1``, as JAX's).
     """
-    if shape(n) == ():
-        return anp.zeros_like(g) if n == 0 else mul(g, mul(float(n), anp.power(x, n - 1)))
-    return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
+    try:
+        k = operator.index(n)
+    except TypeError:
+        return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
+    return anp.zeros_like(g) if k == 0 else mul(g, mul(float(k), anp.power(x, k - 1)))
 
 
 def _replace_zero(x):

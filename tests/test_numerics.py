@@ -267,6 +267,21 @@ def test_integer_array_exponents_at_the_edges(engine_name, backend):
     assert not any(bad.values()), {h: b for h, b in bad.items() if b}
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, -1])
+def test_traced_integer_exponents_under_jit(n):
+    """A traced integer exponent is JAX's ``pow`` (not ``integer_pow``), as in ``jnp.power``."""
+    eng = ad.engine("overloading")
+    x = jnp.asarray(EDGE)
+
+    def ours_(x, n):
+        return derivative(eng.jvp, eng.vjp, lambda v: anp.power(v, n), x, "fwd-rev")
+
+    def jax_(x, n):
+        return derivative(jax.jvp, jax.vjp, lambda v: jnp.power(v, n), x, "fwd-rev")
+
+    assert not mismatches(jax.jit(ours_)(x, n), jax.jit(jax_)(x, n), (x,))
+
+
 def test_power_operator_on_the_overloading_engine():
     eng = ad.engine("overloading")
     assert eng.grad(lambda x: x ** 0)(0.0) == 0.0
