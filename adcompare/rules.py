@@ -82,7 +82,7 @@ def spread(g, xshape: tuple, axis):
     return anp.broadcast_to(anp.reshape(g, keepdims_shape(xshape, axis)), xshape)
 
 
-def is_number(x) -> bool:
+def _is_number(x) -> bool:
     """A Python float or int (the scalar fast path), where a constant stays a Python float."""
     return type(x) in (float, int)
 
@@ -90,7 +90,7 @@ def is_number(x) -> bool:
 def mask(x, y, tie: float):
     """Constant 1 where ``x`` wins over ``y``, ``tie`` where they are equal, else 0 (and 0 at nan)."""
     px, py = primal(x), primal(y)
-    if is_number(px) and is_number(py):
+    if _is_number(px) and _is_number(py):
         return 1.0 if px > py else tie if px == py else 0.0
     xp = p.namespace((px, py))
     return xp.where(px > py, 1.0, xp.where(px == py, tie, 0.0))
@@ -199,7 +199,7 @@ def _integer_power_term(g, x, n):
 def _replace_zero(x):
     """``x`` with its zeros replaced by 1 (a constant there)."""
     px = primal(x)
-    if is_number(px):
+    if _is_number(px):
         return 1.0 if px == 0 else x
     return anp.where(px == 0, 1.0, x)
 
@@ -299,7 +299,7 @@ defvjp(p.sigmoid_p, lambda ans, x: lambda g: mul(g, mul(ans, sub(1.0, ans))))
 def _abs_sign(x):
     """d|x|/dx: 1 at 0 and -1 at nan, as in JAX."""
     px = primal(x)
-    if is_number(px):
+    if _is_number(px):
         return 1.0 if px >= 0 else -1.0
     return p.namespace((px,)).where(px >= 0, 1.0, -1.0)
 
