@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -100,6 +101,14 @@ def _split_aux(what: str, y: Any) -> tuple[Any, Any]:
     return y[0], y[1]
 
 
+class _CollectorPause:
+    """The process's one cycle collector, paused by any number of threads at once."""
+
+    lock = threading.Lock()
+    pausers = 0  # pauses open now, on every thread (nested ones included)
+    was_enabled = False  # whether the collector ran before the first of them opened
+
+
 @contextmanager
 def cycle_collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector (if it runs) while a tape grows or is swept.
@@ -108,14 +117,24 @@ def cycle_collector_paused() -> Iterator[None]:
     tape forms no cycles; yet the collector would rescan the growing tape again
     and again (more than half of a gradient's time on a chain of 10^4 scalar
     operations). Cycles the user's own code makes are collected when it resumes.
+
+    The collector is one per process, so pauses on several threads (or nested
+    ones) are counted under a lock: the first to come in records whether it was
+    enabled and disables it; the last to leave re-enables it, only if it was.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    pause = _CollectorPause
+    with pause.lock:
+        if pause.pausers == 0:
+            pause.was_enabled = gc.isenabled()
+            gc.disable()
+        pause.pausers += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with pause.lock:
+            pause.pausers -= 1
+            if pause.pausers == 0 and pause.was_enabled:
+                gc.enable()
 
 
 def count_bytes(v: Any, seen: dict[int, int]) -> None:

@@ -9,7 +9,9 @@ A :class:`Primitive` is a named operation with an implementation and (in
 * otherwise the box of the highest *level* wins, and its trace processes the
   call. Levels are what keep nested derivatives apart (no perturbation
   confusion): each ``jvp``/``vjp`` opens a new level above the current ones,
-  and a trace treats every box of a lower level as a constant.
+  and a trace treats every box of a lower level as a constant. Each thread
+  counts its own levels (and logs its own ops in :class:`count_ops`), so
+  threads differentiating at once cannot confuse each other's levels.
 
 All engines share this one mechanism; they differ only in the box and trace
 types they define.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -69,18 +72,30 @@ class Trace:
         raise NotImplementedError
 
 
-_depth = [0]
+class _ThreadState(threading.local):
+    """What each thread keeps for itself: its level count and its op log.
+
+    Two threads differentiating at once must not share either: a process-wide
+    count lets one thread's inner level reuse another's outer level number
+    (perturbation confusion), and a shared log counts other threads' work.
+    """
+
+    depth: int = 0
+    op_log: OpLog | None = None
+
+
+_state = _ThreadState()
 
 
 class new_level:
-    """Context manager that opens the next differentiation level."""
+    """Context manager that opens the next differentiation level (of this thread)."""
 
     def __enter__(self) -> int:
-        _depth[0] += 1
-        return _depth[0]
+        _state.depth += 1
+        return _state.depth
 
     def __exit__(self, *exc) -> None:
-        _depth[0] -= 1
+        _state.depth -= 1
 
 
 def primal(x: Any) -> Any:
@@ -168,9 +183,6 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 # --------------------------------------------------------------------------
 # Primitives
 
-_op_log: list[OpLog | None] = [None]
-
-
 class Primitive:
     """A named operation with one implementation per backend.
 
@@ -178,8 +190,9 @@ class Primitive:
         name: the vocabulary name (``"sin"``, ``"matmul"``, ...).
         impl: ``impl(xp, *args, **params)``, written once against the array API
             ``xp`` (NumPy or jax.numpy).
-        scalar: optional fast path on Python floats (``math.sin``); it falls
-            back to ``impl`` whenever it raises (``math.log(-1.0)``).
+        scalar: optional fast path on Python floats (``math.sin``). Where it
+            raises (``math.log(0.0)``, ``math.pow(-4.0, 0.5)``), NumPy's ``impl``
+            answers instead, so Python floats get NumPy's inf and nan, as floats.
     """
 
     __slots__ = ("name", "impl", "scalar", "jvps", "vjps")
@@ -214,11 +227,13 @@ class Primitive:
                 try:
                     out = self.scalar(*args)
                 except (ValueError, OverflowError, ZeroDivisionError):
-                    pass  # NumPy's answer instead: nan or inf with a warning
+                    # NumPy's answer instead (inf or nan, with its warning), as a Python number
+                    out = self.impl(np, *args, **params).item()
         if out is None:
             out = self.impl(namespace(args), *args, **params)
-        if _op_log[0] is not None:
-            _op_log[0].record(self.name, out)
+        log = _state.op_log
+        if log is not None:
+            log.record(self.name, out)
         return out
 
 
@@ -237,15 +252,18 @@ class OpLog(Counter):
 
 
 class count_ops:
-    """Context manager logging every primitive application: ``with count_ops() as log``."""
+    """Context manager logging every primitive application: ``with count_ops() as log``.
+
+    It logs the applications of the thread that opened it, not other threads'.
+    """
 
     def __enter__(self) -> OpLog:
-        self._saved = _op_log[0]
-        _op_log[0] = OpLog()
-        return _op_log[0]
+        self._saved = _state.op_log
+        _state.op_log = OpLog()
+        return _state.op_log
 
     def __exit__(self, *exc) -> None:
-        _op_log[0] = self._saved
+        _state.op_log = self._saved
 
 
 def nbytes(x: Any) -> int:
@@ -268,10 +286,28 @@ def _sigmoid(xp, x):
     return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
 
 
+def _maximum(x, y):
+    """NumPy's ``maximum`` of two Python numbers: nan wins; a tie gives ``y``."""
+    out = x if x > y or x != x else y
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _minimum(x, y):
+    out = x if x < y or x != x else y
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _lgamma(x: float) -> float:
+    try:
+        return math.lgamma(x)
+    except ValueError:  # a pole: 0 or a negative integer
+        return math.inf
+
+
 def _gammaln(xp, x):
     if xp is jnp:
         return jsp.gammaln(x)
-    return np.vectorize(math.lgamma, otypes=[np.float64])(x)
+    return np.vectorize(_lgamma, otypes=[np.float64])(x)
 
 
 def _logsumexp(xp, x, axis=None, keepdims=False):
@@ -302,8 +338,8 @@ subtract_p = _binary("subtract", "subtract", operator.sub)
 multiply_p = _binary("multiply", "multiply", operator.mul)
 divide_p = _binary("divide", "divide", operator.truediv)
 power_p = _binary("power", "power", math.pow)
-maximum_p = _binary("maximum", "maximum", max)
-minimum_p = _binary("minimum", "minimum", min)
+maximum_p = _binary("maximum", "maximum", _maximum)
+minimum_p = _binary("minimum", "minimum", _minimum)
 negative_p = _unary("negative", "negative", operator.neg)
 sin_p = _unary("sin", "sin", math.sin)
 cos_p = _unary("cos", "cos", math.cos)
@@ -315,8 +351,8 @@ expm1_p = _unary("expm1", "expm1", math.expm1)
 sqrt_p = _unary("sqrt", "sqrt", math.sqrt)
 tanh_p = _unary("tanh", "tanh", math.tanh)
 abs_p = _unary("abs", "abs", abs)
-sigmoid_p = Primitive("sigmoid", _sigmoid)
-gammaln_p = Primitive("gammaln", _gammaln)
+sigmoid_p = Primitive("sigmoid", _sigmoid, lambda x: 0.5 * (math.tanh(0.5 * x) + 1.0))
+gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
 where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y))
 sum_p = Primitive("sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims))
 mean_p = Primitive("mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims))

@@ -17,7 +17,10 @@ operators, so every engine can differentiate a rule again (higher order).
 from __future__ import annotations
 
 import math
+import operator
 from functools import partial
+
+import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
@@ -79,9 +82,16 @@ def spread(g, xshape: tuple, axis):
     return anp.broadcast_to(anp.reshape(g, keepdims_shape(xshape, axis)), xshape)
 
 
+def _is_number(x) -> bool:
+    """A Python float or int (the scalar fast path), where a constant stays a Python float."""
+    return type(x) in (float, int)
+
+
 def mask(x, y, tie: float):
-    """Constant 1 where ``x`` wins over ``y``, ``tie`` where they are equal, else 0."""
+    """Constant 1 where ``x`` wins over ``y``, ``tie`` where they are equal, else 0 (and 0 at nan)."""
     px, py = primal(x), primal(y)
+    if _is_number(px) and _is_number(py):
+        return 1.0 if px > py else tie if px == py else 0.0
     xp = p.namespace((px, py))
     return xp.where(px > py, 1.0, xp.where(px == py, tie, 0.0))
 
@@ -160,31 +170,64 @@ def _divide_vjp_y(ans, x, y):
 defvjp(p.divide_p, _divide_vjp_x, _divide_vjp_y)
 
 
-def _power_dx(x, y):
+def _is_integer(y) -> bool:
+    return np.issubdtype(p.result_dtype(y), np.integer)
+
+
+def _power_jac_x(x, y):
+    """d(x**y)/dx for a float exponent: y * x**(y - 1) (nan at x = 0 for y = 0.0, as JAX)."""
     return mul(y, anp.power(x, sub(y, 1.0)))
 
 
-def _power_dy(ans, x):
+def _integer_power_term(g, x, n):
+    """``g * n * x**(n - 1)`` for an integer exponent ``n`` (never active), as JAX's rules.
+
+    A concrete integer scalar ``n`` is JAX's ``integer_pow`` (``jnp.power`` makes
+    the same choice): the term is exactly 0 for ``n == 0`` (so ``x ** 0`` has
+    derivative 0 at 0), and ``n - 1`` stays an integer, so every higher
+    derivative is an integer power too. Any other integer ``n`` (an array, a
+    tracer) is JAX's ``pow``: ``g`` times a Jacobian that is 0 where ``n == 0``,
+    with a float ``n - 1.0`` (its second derivative at 0 is nan for ``n == 1``, as JAX's).
+    """
+    try:
+        k = operator.index(n)
+    except TypeError:
+        return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
+    return anp.zeros_like(g) if k == 0 else mul(g, mul(float(k), anp.power(x, k - 1)))
+
+
+def _replace_zero(x):
+    """``x`` with its zeros replaced by 1 (a constant there)."""
     px = primal(x)
-    x_or_one = anp.where(px == 0, 1.0, x)  # d/dy 0**y is taken as 0, as JAX does
-    return mul(anp.log(x_or_one), ans)
+    if _is_number(px):
+        return 1.0 if px == 0 else x
+    return anp.where(px == 0, 1.0, x)
 
 
-defjvp(p.power_p,
-       lambda t, ans, x, y: broadcast(mul(t, _power_dx(x, y)), ans),
-       lambda t, ans, x, y: broadcast(mul(t, _power_dy(ans, x)), ans))
+def _power_jac_y(ans, x):
+    return mul(anp.log(_replace_zero(x)), ans)  # d/dy 0**y is taken as 0, as JAX does
+
+
+def _power_jvp_x(t, ans, x, y):
+    if _is_integer(y):
+        return broadcast(_integer_power_term(t, x, primal(y)), ans)
+    return broadcast(mul(t, _power_jac_x(x, y)), ans)
 
 
 def _power_vjp_x(ans, x, y):
     sx = shape(x)
-    return lambda g: unbroadcast(mul(g, _power_dx(x, y)), sx)
+    if _is_integer(y):
+        n = primal(y)
+        return lambda g: unbroadcast(_integer_power_term(g, x, n), sx)
+    return lambda g: unbroadcast(mul(g, _power_jac_x(x, y)), sx)
 
 
 def _power_vjp_y(ans, x, y):
     sy = shape(y)
-    return lambda g: unbroadcast(mul(g, _power_dy(ans, x)), sy)
+    return lambda g: unbroadcast(mul(g, _power_jac_y(ans, x)), sy)
 
 
+defjvp(p.power_p, _power_jvp_x, lambda t, ans, x, y: broadcast(mul(t, _power_jac_y(ans, x)), ans))
 defvjp(p.power_p, _power_vjp_x, _power_vjp_y)
 
 
@@ -254,8 +297,11 @@ defvjp(p.sigmoid_p, lambda ans, x: lambda g: mul(g, mul(ans, sub(1.0, ans))))
 
 
 def _abs_sign(x):
+    """d|x|/dx: 1 at 0 and -1 at nan, as in JAX."""
     px = primal(x)
-    return p.namespace((px,)).where(px >= 0, 1.0, -1.0)  # d|x|/dx at 0 is 1, as in JAX
+    if _is_number(px):
+        return 1.0 if px >= 0 else -1.0
+    return p.namespace((px,)).where(px >= 0, 1.0, -1.0)
 
 
 defjvp(p.abs_p, lambda t, ans, x: mul(t, _abs_sign(x)))
