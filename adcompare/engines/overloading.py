@@ -31,7 +31,7 @@ from adcompare.engine import (
     missing_rule,
 )
 from adcompare.operators import Operators
-from adcompare.primitives import Box, Primitive, Trace
+from adcompare.primitives import Box, Primitive, Trace, constant_like
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -64,6 +64,9 @@ class JVPTrace(Trace):
                 out_dot = contribution if out_dot is None else anp.add(out_dot, contribution)
         return Dual(self, ans, out_dot)
 
+    def constant(self, value: Any) -> Dual:
+        return Dual(self, value, constant_like(value, 0.0))
+
 
 # --------------------------------------------------------------------------
 # Reverse mode
@@ -89,10 +92,24 @@ class Tape(Trace):
     def __init__(self, level: int):
         super().__init__(level)
         self.entries: list[tuple[tuple[int, ...], tuple[Callable, ...]]] = []
+        self.moved: dict[int, int] = {}  # where a leaf (an input) was rebound to -> its own position
 
     def leaf(self, x: Any) -> Node:
         self.entries.append(((), ()))
         return Node(self, x, len(self.entries) - 1)
+
+    constant = leaf  # a leaf no input is: its cotangent is never read
+
+    def rebind(self, box: Node, new: Node) -> None:
+        """``box[i] = v``: as in every trace, and an input keeps its cotangent where it now stands.
+
+        The engine reads an input's cotangent at the input's current position, so
+        the sweep copies it there from the leaf (see :meth:`backward`).
+        """
+        origin = self.moved.get(box.index, box.index)
+        if not self.entries[origin][0]:
+            self.moved[new.index] = origin
+        super().rebind(box, new)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         values = [a.primal if isinstance(a, Node) and a.trace is self else a for a in args]
@@ -119,6 +136,10 @@ class Tape(Trace):
             for parent, pullback in zip(parents, pullbacks):
                 x_bar = pullback(g)
                 bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+        if self.moved:  # inputs written into by index: their cotangents where they now stand
+            bars.extend([None] * (max(self.moved) + 1 - len(bars)))
+            for now, leaf in self.moved.items():
+                bars[now] = bars[leaf]
         return bars
 
     def __len__(self) -> int:
