@@ -52,7 +52,7 @@ newaxis = None
 
 
 def where(condition, x, y):
-    return _p.where_p(_p.primal(condition), x, y)
+    return _p.where_p(_p.primal(_p.pack(condition)), x, y)  # the condition is never differentiated
 
 
 def sum(x, axis=None, keepdims=False):

@@ -17,13 +17,14 @@ from __future__ import annotations
 import copy
 
 from adcompare import numpy as anp
+from adcompare.concrete import refuse
 from adcompare.primitives import Box, primal
 
 
 def _check_index(idx):
     parts = idx if isinstance(idx, tuple) else (idx,)
     if any(isinstance(i, Box) for i in parts):
-        raise TypeError("an active (differentiated) value cannot be used as an index")
+        raise refuse("use as an index", "a plain int or an integer array: an index is never differentiated")
     return idx
 
 

@@ -45,7 +45,7 @@ class Box:
     __slots__ = ("trace",)
     __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
     vocabulary = "anp"  # the library the user writes with, for error messages
-    write_hint = "y = anp.zeros_like(x); y[i] = v"
+    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros_like(x)` of an active x)"
     compare_hint = "Comparisons (x > 0) work on active values as they are"
 
     # --- never a constant -----------------------------------------------------
@@ -53,7 +53,7 @@ class Box:
     def _number_hint(self) -> str:
         v = self.vocabulary
         return (f"the vocabulary ({v}.sin(x), not math.sin(x)), and {v}.stack([...]) or "
-                f"`{self.write_hint}` to build an array (not a NumPy array). {self.compare_hint}")
+                f"{self.write_hint} to build an array (not a NumPy array). {self.compare_hint}")
 
     def __float__(self):
         raise refuse("float() (also called by math.*, np.float64, and writing into a NumPy array)",
@@ -71,10 +71,16 @@ class Box:
 
     def __array__(self, dtype=None, copy=None):
         v = self.vocabulary
-        raise refuse("conversion to a NumPy array (np.asarray, np.array, np.r_, np.c_, or writing "
-                     "into a NumPy array)",
+        raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, "
+                     "or writing into a NumPy array)",
                      f"{v}.asarray / {v}.array / {v}.stack to build an array, and "
-                     f"`{self.write_hint}` to write into one")
+                     f"{self.write_hint} to write into one")
+
+    def item(self, *args):
+        raise refuse("x.item()", self._number_hint())
+
+    def tolist(self):
+        raise refuse("x.tolist()", f"{self.vocabulary}.getitem(x, i) for an element")
 
     def __array_function__(self, func, types, args, kwargs):
         if func in _SHAPE_FUNCTIONS:  # primal-valued, as on a JAX tracer
@@ -382,7 +388,7 @@ def _index_update(xp, x, v, idx):
     """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
     if xp is jnp:
         return jnp.asarray(x).at[idx].set(v)
-    out = xp.array(x, copy=True)  # a peer's namespace (torch, autograd) may not write in place
+    out = xp.array(x, copy=True)
     out[idx] = v
     return out
 

@@ -64,7 +64,7 @@ class Elemental(Box):
 
     __slots__ = ()
     vocabulary = "el"
-    write_hint = "y = el.index_update(y, i, v)"
+    write_hint = "`y = el.index_update(y, i, v)`"
     compare_hint = "For control flow use el.primal(x) (a constant, on purpose)"
     __hash__ = object.__hash__
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse_comparison
