@@ -480,16 +480,16 @@ def _written(x, idx):
 
     With a repeated index only the last write to a position survives (as in NumPy;
     JAX's scatter leaves one of them, the same in the primal and here), so only
-    that one gets the cotangent. ``None`` when no position repeats.
+    that one gets the cotangent. ``None`` when no position can repeat.
     """
     if not _may_repeat(idx):
         return None
     px = primal(x)
     xp = p.namespace((px,))
-    n = math.prod(shape(xp.asarray(px)[idx]))
-    ids = xp.reshape(xp.arange(n, dtype=np.float64), shape(xp.asarray(px)[idx]))
-    landed = p.index_update_p.apply(xp.full(shape(px), -1.0), ids, idx=idx)[idx]
-    return None if bool(xp.all(landed == ids)) else xp.where(landed == ids, 1.0, 0.0)
+    target = shape(xp.asarray(px)[idx])
+    ids = xp.reshape(xp.arange(math.prod(target), dtype=np.float64), target)
+    landed = p.index_update_p.impl(xp, xp.full(shape(px), -1.0), ids, idx=idx)[idx]
+    return xp.where(landed == ids, 1.0, 0.0)
 
 
 def _index_update_jvp_v(t, ans, x, v, idx):
