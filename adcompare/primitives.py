@@ -17,6 +17,7 @@ types they define.
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 from collections import Counter
@@ -75,6 +76,9 @@ class Box:
                      "or writing into a NumPy array)",
                      f"{v}.asarray / {v}.array / {v}.stack to build an array, and "
                      f"{self.write_hint} to write into one")
+
+    def __deepcopy__(self, memo):  # values are never changed in place: share them, and the trace
+        return copy.copy(self)
 
     def item(self, *args):
         raise refuse("x.item()", self._number_hint())
