@@ -11,12 +11,15 @@ the one rule table in :mod:`adcompare.rules`, and JAX is the oracle they are
 tested against. ``ad.custom_vjp``, ``ad.custom_jvp`` and ``ad.checkpoint``
 (:mod:`adcompare.custom`) make user functions into primitives with their own
 rules, as their JAX namesakes do; ``ad.checkpointed_range`` marks a loop whose
-state the SCT engine keeps only every √n iterations.
+state the SCT engine keeps only every √n iterations. An active value never
+silently becomes a constant: ``float(x)``, ``np.asarray(x)`` and the like raise
+``ad.ConcretizationTypeError`` naming the user's line (:mod:`adcompare.concrete`).
 """
 
 from __future__ import annotations
 
 from adcompare import rules as _rules  # noqa: F401  (fills the rule table)
+from adcompare.concrete import ConcretizationTypeError
 from adcompare.custom import checkpoint, checkpointed_range, custom_jvp, custom_vjp
 from adcompare.engine import Engine
 from adcompare.engines.sct.errors import SCTError
@@ -40,5 +43,5 @@ def engine(name: str) -> Engine:
     return getattr(importlib.import_module(module), cls)()
 
 
-__all__ = ["ENGINES", "Engine", "PRIMITIVES", "SCTError", "checkpoint", "checkpointed_range", "count_ops",
-           "custom_jvp", "custom_vjp", "engine"]
+__all__ = ["ENGINES", "ConcretizationTypeError", "Engine", "PRIMITIVES", "SCTError", "checkpoint",
+           "checkpointed_range", "count_ops", "custom_jvp", "custom_vjp", "engine"]

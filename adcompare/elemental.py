@@ -15,6 +15,12 @@ their primitive, which does the same check. Any argument may be a constant (a
 Python number, a NumPy or JAX array), and the backend follows the arguments.
 
 Control flow tests :func:`primal` values, e.g. ``if el.primal(x) < 0.5:``.
+
+Every call takes nested lists and tuples of values (active ones too) where it
+takes an array, packed as ``jnp.asarray`` packs them (``el.sum([a, el.multiply(a, a)])``);
+``el.array`` and ``el.asarray`` do just that. Elemental values are never
+written into: ``y = el.index_update(y, idx, v)`` is the functional update
+(JAX's ``y.at[idx].set(v)``).
 """
 
 from __future__ import annotations
@@ -23,9 +29,12 @@ from collections.abc import Callable
 
 from adcompare import primitives as _p
 from adcompare.numpy import (
+    array,
+    asarray,
     broadcast_to,
     concatenate,
     getitem,
+    index_update,
     logsumexp,
     max,
     mean,
@@ -44,13 +53,17 @@ from adcompare.numpy import (
     zeros,
     zeros_like,
 )
-from adcompare.primitives import Box, primal
+from adcompare.primitives import Box, pack, primal
+
+_SEQUENCES = (list, tuple)
 
 
 def _unary(prim: _p.Primitive) -> Callable:
     def library_call(x):
         if isinstance(x, Box):
             return x.trace.process(prim, (x,), {})
+        if type(x) in _SEQUENCES:
+            return library_call(pack(x))
         return prim.apply(x)
 
     library_call.__name__ = library_call.__qualname__ = prim.name
@@ -60,6 +73,8 @@ def _unary(prim: _p.Primitive) -> Callable:
 
 def _binary(prim: _p.Primitive) -> Callable:
     def library_call(x, y):
+        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
+            x, y = pack(x), pack(y)
         if isinstance(x, Box):  # the higher level's trace takes the call, as in binding
             top = y if isinstance(y, Box) and y.trace.level > x.trace.level else x
         elif isinstance(y, Box):
@@ -81,8 +96,8 @@ add, subtract, multiply, divide, power, maximum, minimum, matmul, dot = map(_bin
     _p.matmul_p, _p.dot_p))
 
 __all__ = [
-    "abs", "add", "broadcast_to", "concatenate", "cos", "divide", "dot", "exp", "expm1",
-    "gammaln", "getitem", "log", "log1p", "logsumexp", "matmul", "max", "maximum", "mean",
+    "abs", "add", "array", "asarray", "broadcast_to", "concatenate", "cos", "divide", "dot", "exp", "expm1",
+    "gammaln", "getitem", "index_update", "log", "log1p", "logsumexp", "matmul", "max", "maximum", "mean",
     "minimum", "multiply", "ndim", "negative", "newaxis", "ones", "ones_like", "pi", "power",
     "primal", "reshape", "shape", "sigmoid", "sign", "sin", "sqrt", "stack", "subtract", "sum",
     "tan", "tanh", "transpose", "where", "zeros", "zeros_like",

@@ -411,6 +411,7 @@ class TapeEngine(Engine):
         with new_level() as level, cycle_collector_paused():
             tape = self.tape(level)
             inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
+            positions = [v.index if isinstance(v, Box) else None for v in inputs]  # before f writes into any
             y = f(*tree_unflatten(tree, inputs))
         self.last_tape = tape
         y_leaves, y_tree = tree_flatten(y)
@@ -423,8 +424,7 @@ class TapeEngine(Engine):
                 bars[i] = g if bars[i] is None else anp.add(bars[i], g)
             with cycle_collector_paused():
                 tape.backward(bars)
-            return [bars[v.index] if isinstance(v, Box) and v.trace is tape and v.index < len(bars) else None
-                    for v in inputs]
+            return [None if k is None or k >= len(bars) else bars[k] for k in positions]
 
         return tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]), pullback
 

@@ -4,18 +4,27 @@ A box class that mixes in :class:`Operators` behaves like an array: ``x * y``
 binds ``multiply``, ``x[i]`` binds ``getitem``, and comparisons compare primal
 values and return plain booleans (or boolean arrays), so Python ``if`` and
 ``while`` work on active values.
+
+``y[i] = v`` (and ``y[a:b] += v``) on an active ``y`` is a functional update,
+as JAX's ``y = y.at[i].set(v)``: ``y`` is rebound in place to the new value, so
+every Python name for it sees the write, while what was recorded before keeps
+the old value. Conversions to constants (``float(x)``, ``np.asarray(x)``) are
+refused by :class:`adcompare.primitives.Box`.
 """
 
 from __future__ import annotations
 
+import copy
+
 from adcompare import numpy as anp
+from adcompare.concrete import refuse
 from adcompare.primitives import Box, primal
 
 
 def _check_index(idx):
     parts = idx if isinstance(idx, tuple) else (idx,)
     if any(isinstance(i, Box) for i in parts):
-        raise TypeError("an active (differentiated) value cannot be used as an index")
+        raise refuse("use as an index", "a plain int or an integer array: an index is never differentiated")
     return idx
 
 
@@ -39,6 +48,17 @@ class Operators:
     def __abs__(self): return anp.abs(self)
     def __getitem__(self, idx): return anp.getitem(self, _check_index(idx))
 
+    def __setitem__(self, idx, v):
+        new = anp.index_update(self, _check_index(idx), v)
+        if not (isinstance(new, Box) and new.trace is self.trace):
+            raise TypeError(
+                "y[i] = v cannot write a value differentiated at an inner level (an inner grad or "
+                "jvp) into an array of an outer level in place: write y = anp.index_update(y, i, v)")
+        self.trace.rebind(self, new)
+
+    def copy(self):
+        return copy.copy(self)  # a new name-level object: writing into it leaves self alone
+
     def __lt__(self, other): return primal(self) < primal(other)
     def __le__(self, other): return primal(self) <= primal(other)
     def __gt__(self, other): return primal(self) > primal(other)
@@ -48,7 +68,6 @@ class Operators:
     __hash__ = object.__hash__
 
     def __bool__(self): return bool(primal(self))
-    def __float__(self): return float(primal(self))
     def __len__(self): return len(primal(self))
     def __iter__(self): return (self[i] for i in range(len(self)))
 

@@ -19,6 +19,7 @@ types they define.
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 import threading
@@ -31,15 +32,69 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
+from adcompare.concrete import describe_function, refuse
+
 # --------------------------------------------------------------------------
 # Active values and traces
 
 
 class Box:
-    """An active value of one differentiation level. Engines subclass it."""
+    """An active value of one differentiation level. Engines subclass it.
+
+    It refuses to become a constant (``float(x)``, ``math.sin(x)``,
+    ``np.asarray(x)``, ``np.sum(x)``, ...) with a :class:`ConcretizationTypeError`
+    that points at the user's line, as a JAX tracer does.
+    """
 
     __slots__ = ("trace",)
     __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
+    vocabulary = "anp"  # the library the user writes with, for error messages
+    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros_like(x)` of an active x)"
+    compare_hint = "Comparisons (x > 0) work on active values as they are"
+
+    # --- never a constant -----------------------------------------------------
+
+    def _number_hint(self) -> str:
+        v = self.vocabulary
+        return (f"the vocabulary ({v}.sin(x), not math.sin(x)), and {v}.stack([...]) or "
+                f"{self.write_hint} to build an array (not a NumPy array). {self.compare_hint}")
+
+    def __float__(self):
+        raise refuse("float() (also called by math.*, np.float64, and writing into a NumPy array)",
+                     self._number_hint())
+
+    def __int__(self):
+        raise refuse("int()", self._number_hint())
+
+    def __complex__(self):
+        raise refuse("complex()", self._number_hint())
+
+    def __index__(self):
+        raise refuse("use as an integer (an index, a size or a range bound)",
+                     "a plain int: an index is never differentiated")
+
+    def __array__(self, dtype=None, copy=None):
+        v = self.vocabulary
+        raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, "
+                     "or writing into a NumPy array)",
+                     f"{v}.asarray / {v}.array / {v}.stack to build an array, and "
+                     f"{self.write_hint} to write into one")
+
+    def __deepcopy__(self, memo):  # values are never changed in place: share them, and the trace
+        return copy.copy(self)
+
+    def item(self, *args):
+        raise refuse("x.item()", self._number_hint())
+
+    def tolist(self):
+        raise refuse("x.tolist()", f"{self.vocabulary}.getitem(x, i) for an element")
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _SHAPE_FUNCTIONS:  # primal-valued, as on a JAX tracer
+            return func(*(primal(a) for a in args), **kwargs)
+        name = getattr(func, "__name__", "")
+        raise refuse(f"{describe_function(func)}()",
+                     f"the vocabulary's {self.vocabulary}.{name} (adcompare.numpy names)")
 
     @property
     def value(self) -> Any:  # the primal, one level down
@@ -62,6 +117,9 @@ class Box:
         return result_dtype(self.value)
 
 
+_SHAPE_FUNCTIONS = frozenset({np.shape, np.ndim, np.size, np.result_type})
+
+
 class Trace:
     """One level of differentiation. ``process`` applies a primitive to boxes."""
 
@@ -70,6 +128,23 @@ class Trace:
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
+
+    def constant(self, value: Any) -> Box:
+        """A box of this level holding the constant ``value`` (``anp.zeros_like(x)`` of a box).
+
+        Writing an active value into it by index (``y[i] = v``) then updates it
+        functionally, at this level.
+        """
+        raise NotImplementedError(f"{type(self).__name__} makes no constant boxes")
+
+    def rebind(self, box: Box, new: Box) -> None:
+        """Make ``box`` stand for ``new`` from now on, in place (``box[i] = v`` on an active value).
+
+        The recorded past keeps what ``box`` stood for before; only later uses see ``new``.
+        """
+        for cls in type(box).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                setattr(box, name, getattr(new, name))
 
 
 class _ThreadState(threading.local):
@@ -210,8 +285,11 @@ class Primitive:
     def __call__(self, *args, **params):
         top = None
         for a in args:
-            if isinstance(a, Box) and (top is None or a.trace.level > top.trace.level):
-                top = a
+            if isinstance(a, Box):
+                if top is None or a.trace.level > top.trace.level:
+                    top = a
+            elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
+                return self(*map(pack, args), **params)
         if top is not None:
             return top.trace.process(self, args, params)
         return self.apply(*args, **params)
@@ -235,6 +313,25 @@ class Primitive:
         if log is not None:
             log.record(self.name, out)
         return out
+
+
+_SEQUENCES = (list, tuple)
+
+
+def pack(x: Any) -> Any:
+    """``x`` with its nested lists and tuples packed into one array, as ``jnp.asarray`` packs them.
+
+    Active values anywhere inside are stacked by the ``stack`` primitive, so the
+    array is differentiated like any other value; plain numbers and arrays make
+    an ordinary array of their backend. Anything that is not a list or tuple is
+    returned as it is.
+    """
+    if type(x) not in _SEQUENCES:
+        return x
+    parts = [pack(e) for e in x]
+    if parts and (any(isinstance(e, Box) for e in parts) or namespace(parts) is not np):
+        return stack_p(*parts, axis=0)
+    return np.asarray(parts)
 
 
 class OpLog(Counter):
@@ -327,6 +424,15 @@ def _index_add(xp, g, idx, shape):
     return out
 
 
+def _index_update(xp, x, v, idx):
+    """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
+    if xp is jnp:
+        return jnp.asarray(x).at[idx].set(v)
+    out = xp.array(x, copy=True)
+    out[idx] = v
+    return out
+
+
 def _dot(xp, x, y):
     if len(shape(x)) > 2 or len(shape(y)) > 2:
         raise NotImplementedError("dot supports operands of up to 2 dimensions; use matmul")
@@ -368,6 +474,9 @@ stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
 getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
 index_add_p = Primitive("index_add", _index_add)
 astype_p = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype))
+
+# Functional index update: ``y[idx] = v`` on an active value, ``el.index_update``.
+index_update_p = Primitive("index_update", _index_update)
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p for p in list(globals().values()) if isinstance(p, Primitive)

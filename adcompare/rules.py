@@ -510,3 +510,56 @@ def _placement_rules(prim, region):
 
 _placement_rules(p.concatenate_p, _concatenate_region)
 _placement_rules(p.stack_p, _stack_region)
+
+# --------------------------------------------------------------------------
+# Functional index update: ``index_update_p(x, v, idx=idx)`` is x with x[idx] = v
+
+
+def _index_parts(idx) -> tuple:
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _may_repeat(idx) -> bool:
+    """Whether ``idx`` can name one position twice: only integer arrays (or lists) can."""
+    for part in _index_parts(idx):
+        if isinstance(part, (list, tuple)):
+            return True
+        if hasattr(part, "dtype") and shape(part) != () and np.issubdtype(part.dtype, np.integer):
+            return True
+    return False
+
+
+def _written(x, idx):
+    """Constant 1 where an element of ``x[idx]`` is the one the update leaves in the result, else 0.
+
+    With a repeated index only the last write to a position survives (as in NumPy;
+    JAX's scatter leaves one of them, the same in the primal and here), so only
+    that one gets the cotangent. ``None`` when no position can repeat.
+    """
+    if not _may_repeat(idx):
+        return None
+    px = primal(x)
+    xp = p.namespace((px,))
+    target = shape(xp.asarray(px)[idx])
+    ids = xp.reshape(xp.arange(math.prod(target), dtype=np.float64), target)
+    landed = p.index_update_p.impl(xp, xp.full(shape(px), -1.0), ids, idx=idx)[idx]
+    return xp.where(landed == ids, 1.0, 0.0)
+
+
+def _index_update_jvp_v(t, ans, x, v, idx):
+    return p.index_update_p(p.constant_like(ans, 0.0), t, idx=idx)
+
+
+def _index_update_vjp_v(ans, x, v, idx):
+    sv, written = shape(v), _written(x, idx)
+    if written is None:
+        return lambda g: unbroadcast(anp.getitem(g, idx), sv)
+    return lambda g: unbroadcast(mul(anp.getitem(g, idx), written), sv)
+
+
+defjvp(p.index_update_p,
+       lambda t, ans, x, v, idx: p.index_update_p(t, 0.0, idx=idx),
+       _index_update_jvp_v)
+defvjp(p.index_update_p,
+       lambda ans, x, v, idx: lambda g: p.index_update_p(g, 0.0, idx=idx),
+       _index_update_vjp_v)

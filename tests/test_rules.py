@@ -70,6 +70,10 @@ CASES.append(case(p.index_add_p, ((3,),), lambda g: jnp.zeros(4).at[_REPEATED].a
                   {"idx": _REPEATED, "shape": (4,)}))
 for shp in UNARY_SHAPES:  # the engines cast cotangents to their inputs' dtypes; float32 below
     CASES.append(case(p.astype_p, (shp,), lambda x: x.astype(jnp.float64), {"dtype": np.dtype(np.float64)}))
+for shapes, idx in [(((4, 5), (5,)), (1,)), (((4, 5), ()), (slice(1, 3),)),
+                    (((4, 5), (2, 1)), (slice(1, 3), slice(0, 2))), (((4, 5), (3, 5)), (np.array([0, 2, 2]),)),
+                    (((4, 5), (4,)), (Ellipsis, 2)), (((3,), ()), ())]:
+    CASES.append(case(p.index_update_p, shapes, lambda x, v, idx=idx: x.at[idx].set(v), {"idx": idx}))
 CASES.append(case(p.where_p, ((3,), (2, 1)), lambda x, y: jnp.where(_COND, x, y),
                   consts=(0,)))
 _COND = np.array([[True, False, True], [False, False, True]])

@@ -30,12 +30,13 @@ from functools import reduce
 from typing import Any
 
 from adcompare import numpy as anp
+from adcompare.concrete import user_location
 from adcompare.engine import (
     TapeEngine,
     count_bytes,
     missing_rule,
 )
-from adcompare.primitives import Box, Primitive, Trace
+from adcompare.primitives import Box, Primitive, Trace, constant_like
 
 # --------------------------------------------------------------------------
 # Elemental values: no operators
@@ -43,25 +44,33 @@ from adcompare.primitives import Box, Primitive, Trace
 
 def _refuse(symbol: str, call: str) -> Callable:
     def operator(*_):
-        raise TypeError(f"{symbol} is not defined on elemental values: use {call}")
+        raise TypeError(f"{symbol} is not defined on elemental values (at {user_location(2)}): "
+                        f"use {call}")
 
     return operator
 
 
 def _refuse_comparison(*_):
-    raise TypeError("elemental values cannot be compared or tested for truth: "
+    raise TypeError(f"elemental values cannot be compared or tested for truth (at {user_location(2)}): "
                     "compare el.primal(x) instead, e.g. `if el.primal(x) < 0.5:`")
 
 
 class Elemental(Box):
-    """An active value of the elemental library: only library calls accept it."""
+    """An active value of the elemental library: only library calls accept it.
+
+    Conversions to constants (``float(x)``, ``np.asarray(x)``) are refused by
+    :class:`Box`, naming the library calls to use instead.
+    """
 
     __slots__ = ()
+    vocabulary = "el"
+    write_hint = "`y = el.index_update(y, i, v)`"
+    compare_hint = "For control flow use el.primal(x) (a constant, on purpose)"
     __hash__ = object.__hash__
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse_comparison
-    __float__ = __int__ = __index__ = _refuse("conversion to a number", "el.primal(x)")
     __len__ = _refuse("len()", "el.shape(x)")
     __getitem__ = _refuse("indexing", "el.getitem(x, idx)")
+    __setitem__ = _refuse("item assignment", "y = el.index_update(y, idx, v)")
     __iter__ = _refuse("iteration", "el.getitem(x, i)")
     __add__ = __radd__ = _refuse("operator +", "el.add(x, y)")
     __sub__ = __rsub__ = _refuse("operator -", "el.subtract(x, y)")
@@ -102,6 +111,9 @@ class PairTrace(Trace):
                  for i, a in enumerate(args) if isinstance(a, Pair) and a.trace is self]
         return Pair(self, ans, reduce(anp.add, terms))
 
+    def constant(self, value: Any) -> Pair:
+        return Pair(self, value, constant_like(value, 0.0))
+
 
 # --------------------------------------------------------------------------
 # Reverse mode
@@ -130,6 +142,8 @@ class CallTape(Trace):
     def leaf(self, x: Any) -> Var:
         self.calls.append(None)
         return Var(self, x, len(self.calls) - 1)
+
+    constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Var:
         if prim.vjps is None:

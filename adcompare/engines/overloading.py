@@ -31,7 +31,7 @@ from adcompare.engine import (
     missing_rule,
 )
 from adcompare.operators import Operators
-from adcompare.primitives import Box, Primitive, Trace
+from adcompare.primitives import Box, Primitive, Trace, constant_like
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -64,6 +64,9 @@ class JVPTrace(Trace):
                 out_dot = contribution if out_dot is None else anp.add(out_dot, contribution)
         return Dual(self, ans, out_dot)
 
+    def constant(self, value: Any) -> Dual:
+        return Dual(self, value, constant_like(value, 0.0))
+
 
 # --------------------------------------------------------------------------
 # Reverse mode
@@ -93,6 +96,8 @@ class Tape(Trace):
     def leaf(self, x: Any) -> Node:
         self.entries.append(((), ()))
         return Node(self, x, len(self.entries) - 1)
+
+    constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         values = [a.primal if isinstance(a, Node) and a.trace is self else a for a in args]

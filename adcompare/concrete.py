@@ -1,0 +1,73 @@
+"""An active value never silently becomes a constant.
+
+Turning a value that is being differentiated into a plain Python number or a
+NumPy array (``float(x)``, ``math.sin(x)``, ``int(x)``, ``np.asarray(x)``,
+``np.array([x, y])``, writing ``x`` into a NumPy array, ``np.sum(x)``) would
+drop its derivative without a word. JAX refuses these on a tracer with a
+``ConcretizationTypeError``; so do adcompare's boxes, with
+:class:`ConcretizationTypeError`, whose message names the operation, the
+vocabulary call to use instead, and the user's file and line (the innermost
+frame outside adcompare's machinery, NumPy, JAX and the standard library).
+
+This module knows nothing of engines: :class:`adcompare.primitives.Box` calls
+:func:`refuse` from its conversion methods.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from typing import Any
+
+import numpy as np
+
+
+class ConcretizationTypeError(TypeError):
+    """An active (differentiated) value was used where a constant is required."""
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_USER_CODE_INSIDE = (os.path.join(_PACKAGE, "workloads") + os.sep,)  # adcompare's own user-level code
+_LIBRARIES = tuple(
+    os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+    for m in (np, sys.modules.get("jax"), sys.modules.get("jaxlib"))
+    if m is not None and getattr(m, "__file__", None)
+) + tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
+
+
+def _is_machinery(filename: str) -> bool:
+    path = os.path.abspath(filename) if not filename.startswith("<") else filename
+    if path.startswith(_USER_CODE_INSIDE):
+        return False
+    return path.startswith(_PACKAGE + os.sep) or path.startswith(_LIBRARIES)
+
+
+def user_location(skip: int = 1) -> str:
+    """``"file:line (in function)"`` of the innermost frame that is the user's code."""
+    frame = sys._getframe(skip)
+    while frame is not None and _is_machinery(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown location"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} (in {frame.f_code.co_name})"
+
+
+def refuse(operation: str, instead: str) -> ConcretizationTypeError:
+    """The error for ``operation`` on an active value, pointing at the user's line.
+
+    Args:
+        operation: what was attempted, e.g. ``"float()"``.
+        instead: what to write instead, e.g. ``"anp.sin(x) in place of math.sin(x)"``.
+    """
+    return ConcretizationTypeError(
+        f"{operation} of an active value (one being differentiated) at {user_location(2)}: "
+        f"it would become a constant and its derivative would be silently lost. "
+        f"Use {instead}.")
+
+
+def describe_function(func: Any) -> str:
+    """``np.sum`` for NumPy's ``sum``: the name a user wrote."""
+    module = getattr(func, "__module__", "") or ""
+    name = getattr(func, "__name__", repr(func))
+    return f"np.{name}" if module.startswith("numpy") else f"{module}.{name}"
