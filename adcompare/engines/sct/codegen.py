@@ -140,12 +140,22 @@ class Linker:
 
 def compile_module(module: ast.Module, namespace: dict, label: str) -> str:
     """Unparse, register with linecache, and execute ``module`` in ``namespace``; returns the text."""
-    ast.fix_missing_locations(module)
+    _number_statements(module)
     text = unparse(module)
     filename = f"{FILENAME_PREFIX}{label} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     exec(compile(text, filename, "exec"), namespace)
     return text
+
+
+def _number_statements(module: ast.Module) -> None:
+    """Give every statement a line number, which ``ast.unparse`` reads (expressions need none)."""
+    todo = list(module.body)
+    while todo:
+        s = todo.pop()
+        if not hasattr(s, "lineno"):
+            s.lineno = 1
+        todo += getattr(s, "body", []) + getattr(s, "orelse", [])
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)((['\"]).*)$")

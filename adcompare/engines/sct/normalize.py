@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.flatten import copy_tree, split_deep, walk
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,
@@ -49,6 +49,7 @@ def normalize(parsed: Parsed, namer: Namer) -> ir.Function:
 
 
 def _text(node: ast.stmt) -> str:
+    """The first line of a statement as written, for comments (shallow after :mod:`flatten`)."""
     if isinstance(node, (ast.If, ast.While)):
         head = f"{type(node).__name__.lower()} {ast.unparse(node.test)}:"
     elif isinstance(node, ast.For):
@@ -71,13 +72,17 @@ class _Normalizer:
         self.extra: dict = {}
         self.node: ast.stmt | None = None  # the user statement being normalized
         self.loops = 0  # how many loops enclose the statement being normalized
+        self._text_of: tuple = (None, "")  # the last statement given a text, and its text
 
     def run(self) -> ir.Function:
-        body = copy.deepcopy(self.p.tree.body)
+        body = copy_tree(self.p.tree.body)
+        body, cut = split_deep(body, self.namer.temp, self.where)
+        self.temps |= cut
+        self.p.locals |= cut
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
         loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body)
-                           for s in body for n in ast.walk(s))
+                           for s in body for n in walk(s))
         if loops_return:
             out = self.namer.fresh("out")
             flag = self.namer.fresh("returned")
@@ -98,7 +103,7 @@ class _Normalizer:
         return fn
 
     def _output_name(self, body: list) -> str:
-        returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+        returns = [n for s in body for n in walk(s) if isinstance(n, ast.Return)]
         names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
         if len(names) == 1 and all(isinstance(r.value, ast.Name) for r in returns) \
                 and next(iter(names)) in self.p.locals:
@@ -120,6 +125,12 @@ class _Normalizer:
     def line(self) -> int:
         return self.where.line(self.node)
 
+    def text(self, node: ast.stmt) -> str:
+        """``_text(node)``, once per statement (a long one makes many steps)."""
+        if self._text_of[0] is not node:
+            self._text_of = (node, _text(node))
+        return self._text_of[1]
+
     def stmt(self, s: ast.stmt) -> None:
         self.node = s
         if isinstance(s, ast.Assign):
@@ -138,7 +149,7 @@ class _Normalizer:
             if isinstance(s.value, ast.Call):  # seq.append(x), the one call statement the fence lets by
                 seq = s.value.func.value.id
                 elt = self.atom(s.value.args[0])
-                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), _text(s)))
+                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), self.text(s)))
         elif isinstance(s, ast.If):
             self.emit(ir.If(s.test, self.block(s.body), self.block(s.orelse), self.where.line(s)))
         elif isinstance(s, ast.For):
@@ -173,13 +184,13 @@ class _Normalizer:
             it = ast.copy_location(ast.Call(ast.Name("range", ast.Load()), it.args, []), it)
             checkpointed = True
         if isinstance(it, ast.Call) and (checkpointed or self.p.resolve(it.func) is builtins.range):
-            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), _text(s)))
+            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), self.text(s)))
             head: list = []
         elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
               and len(it.args) == 1 and isinstance(it.args[0], ast.Call)
               and self.p.resolve(it.args[0].func) is builtins.range):
             backwards = ast.Subscript(it.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
-            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), _text(s)))
+            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), self.text(s)))
             head = []
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)):
@@ -190,8 +201,8 @@ class _Normalizer:
             index = self.namer.fresh(f"{target}_index")
             length = ast.Call(ast.Name("len", ast.Load()), [ir.atom_ast(seq)], [])
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(ast.Name("range", ast.Load()), [length], [])),
-                                self.line(), _text(s)))
-            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
+                                self.line(), self.text(s)))
+            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
             target = index
         self.loops += 1
         body = head + self.block(s.body)
@@ -203,11 +214,11 @@ class _Normalizer:
             if isinstance(value, ast.IfExp):
                 self.if_exp(target.id, value)
             else:
-                self.emit(ir.Assign(target.id, self.value(value), self.line(), _text(self.node)))
+                self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
             return
         names = [t.id for t in target.elts if isinstance(t, ast.Name)]
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
-                and not (set(names) & {n.id for e in value.elts for n in ast.walk(e)
+                and not (set(names) & {n.id for e in value.elts for n in walk(e)
                                        if isinstance(n, ast.Name)}):
             for t, v in zip(target.elts, value.elts):
                 self.assign_to(t, v)
@@ -219,7 +230,7 @@ class _Normalizer:
                 outs.append(t.id)
             else:
                 outs.append(self.namer.temp())
-        self.emit(ir.Unpack(outs, src, self.line(), _text(self.node)))
+        self.emit(ir.Unpack(outs, src, self.line(), self.text(self.node)))
         for t, name in zip(target.elts, outs):
             if not isinstance(t, ast.Name):
                 self.assign_to(t, ast.Name(name, ast.Load()))
@@ -252,7 +263,7 @@ class _Normalizer:
         value = self.value(node)
         t = self.namer.temp()
         self.temps.add(t)
-        self.emit(ir.Assign(t, value, self.line(), _text(self.node)))
+        self.emit(ir.Assign(t, value, self.line(), self.text(self.node)))
         return t
 
     def value(self, node: ast.expr) -> ir.Expr:

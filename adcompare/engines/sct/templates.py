@@ -18,10 +18,10 @@ every entry against the rule table, numerically, on floats, NumPy and JAX.
 from __future__ import annotations
 
 import ast
-import copy
 from functools import cache
 
 from adcompare import numpy as anp
+from adcompare.engines.sct.flatten import copy_tree
 
 JVP: dict[str, tuple[str | None, ...]] = {
     "add": ("t", "t"),
@@ -77,19 +77,31 @@ def template(table: dict, name: str, i: int) -> str | None:
     return entry[i] if entry is not None and i < len(entry) else None
 
 
-def uses(text: str) -> set[str]:
+@cache
+def uses(text: str) -> frozenset[str]:
     """The template names (t, g, ans, x, y, helpers) an entry reads."""
-    return {n.id for n in ast.walk(_parsed(text)) if isinstance(n, ast.Name)}
+    return frozenset(n.id for n in ast.walk(_parsed(text)) if isinstance(n, ast.Name))
 
 
 def instantiate(text: str, mapping: dict[str, ast.expr]) -> ast.expr:
-    """The template with each name replaced by ``mapping[name]`` (helpers keep theirs)."""
+    """The template with each name replaced by a copy of ``mapping[name]`` (helpers keep theirs)."""
 
-    class Substitute(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.expr:
-            return copy.deepcopy(mapping[node.id]) if node.id in mapping else node
+    def put(node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name) and node.id in mapping:
+            return copy_tree(mapping[node.id])
+        todo.append(node)
+        return node
 
-    return Substitute().visit(copy.deepcopy(_parsed(text)))
+    todo: list = []
+    root = put(copy_tree(_parsed(text)))
+    while todo:
+        fields = todo.pop().__dict__
+        for name, value in fields.items():  # values are replaced, keys stay
+            if isinstance(value, ast.AST):
+                fields[name] = put(value)
+            elif type(value) is list:
+                fields[name] = [put(v) if isinstance(v, ast.AST) else v for v in value]
+    return root
 
 
 def operand_name(i: int) -> str:

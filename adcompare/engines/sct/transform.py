@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
+from adcompare.engine import cycle_collector_paused
 from adcompare.engines.sct import codegen, custom
 from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.forward import forward
@@ -72,7 +73,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...]) -> Entry:
         entry = Entry(fn, mode, active)
         _cache.setdefault(fn, {})[(mode, active)] = entry
         _building[0].append(entry)
-        _build(entry)
+        with cycle_collector_paused():  # many acyclic nodes: the collector would rescan them again and again
+            _build(entry)
     except BaseException:
         if outermost:
             for e in _building[0]:
