@@ -85,11 +85,37 @@ def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
     return index
 
 
+_NUMPY_ARITHMETIC = {ast.Div: "divide", ast.Pow: "power"}
+
+
+def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
+    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`runtime.divide` or
+    :func:`runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
+    would raise or turn complex. Rewrites in place; returns the new root."""
+    def convert(node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.BinOp) and type(node.op) in _NUMPY_ARITHMETIC:
+            return call(helper(_NUMPY_ARITHMETIC[type(node.op)]), node.left, node.right)
+        return node
+
+    root = convert(expr)
+    todo = [root]
+    while todo:
+        fields = todo.pop().__dict__
+        for name, value in fields.items():  # values are replaced, keys stay
+            if isinstance(value, ast.AST):
+                fields[name] = convert(value)
+                todo.append(fields[name])
+            elif type(value) is list:
+                fields[name] = [convert(v) if isinstance(v, ast.AST) else v for v in value]
+                todo += [v for v in fields[name] if isinstance(v, ast.AST)]
+    return root
+
+
 # --- namespace ------------------------------------------------------------------
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar",
-    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard")}
+    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard", "divide", "power")}
 
 
 class Linker:
@@ -115,10 +141,10 @@ class Linker:
 
     def helper(self, name: str) -> str:
         if name in _RUNTIME:
-            return self.bind(("rt", name), name, _RUNTIME[name])
+            return self.bind(("helper", name), name, _RUNTIME[name])
         if name in templates.HELPERS:
-            return self.bind(("tpl", name), name, templates.HELPERS[name])
-        return self.bind(("builtin", name), name, getattr(builtins, name))
+            return self.bind(("helper", name), name, templates.HELPERS[name])
+        return self.bind(("helper", name), name, getattr(builtins, name))
 
     def rules(self, prim, kind: str) -> str:
         """``sin_vjps``: the rule table's entries for ``prim``, ``kind`` "jvps" or "vjps"."""

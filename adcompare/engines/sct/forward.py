@@ -31,6 +31,8 @@ def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
     """The right-hand side as the primal computes it."""
     if isinstance(value, ir.Copy):
         return ir.atom_ast(value.src)
+    if isinstance(value, ir.Op) and value.prim.name in ("divide", "power"):  # NumPy's inf and nan
+        return cg.numpy_arithmetic(copy_tree(value.primal), linker.helper)
     if isinstance(value, (ir.Op, ir.Call)):
         return copy_tree(value.primal)
     if isinstance(value, ir.Pack):
@@ -41,6 +43,14 @@ def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
     if isinstance(value, ir.Index):
         return ast.Subscript(ir.atom_ast(value.value), copy_tree(value.index), ast.Load())
     return copy_tree(value.expr)  # Opaque
+
+
+def branch_test(test: ast.expr, act: Activity, linker: Linker) -> ast.expr:
+    """A branch's or loop's test as the primal evaluates it: on differentiated values with
+    NumPy's inf and nan for ``/`` and ``**`` (as JAX would see them), otherwise as written."""
+    if ir.names_in(test) & act.varied:
+        return cg.numpy_arithmetic(copy_tree(test), linker.helper)
+    return copy_tree(test)
 
 
 def is_scalar(a: ir.Atom, scalars: set[str]) -> bool:
@@ -99,12 +109,12 @@ class _Forward:
                 return [cg.assign(names, self.dot(s.src)), primal]
             return [primal] + [cg.assign(self.namer.dot(t), self.zeros(t)) for t in live]
         if isinstance(s, ir.If):
-            return [ast.If(copy_tree(s.test), cg.body(self.block(s.body)),
+            return [ast.If(branch_test(s.test, self.act, self.link), cg.body(self.block(s.body)),
                            self.block(s.orelse))]
         if isinstance(s, ir.For):
             return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(self.block(s.body)), [])]
         if isinstance(s, ir.While):
-            return [ast.While(copy_tree(s.test), cg.body(self.block(s.body)), [])]
+            return [ast.While(branch_test(s.test, self.act, self.link), cg.body(self.block(s.body)), [])]
         if isinstance(s, ir.Break):
             return [ast.Break()]
         if isinstance(s, ir.Effect):

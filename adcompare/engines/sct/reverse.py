@@ -35,7 +35,7 @@ from adcompare.engines.sct import ir, templates
 from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.flatten import children, copy_tree, walk
-from adcompare.engines.sct.forward import is_scalar, primal_value
+from adcompare.engines.sct.forward import is_scalar, primal_value, branch_test
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole
 from adcompare.engines.sct.saves import SavePlan, direct_temps, fused, operand_atoms
@@ -336,9 +336,9 @@ class _Reverse:
 
     def nest(self, branches: list, blocks: list) -> ast.stmt:
         (test, _), block = branches[-2], blocks[-2]
-        node = ast.If(copy_tree(test), cg.body(block), blocks[-1])
+        node = ast.If(branch_test(test, self.act, self.link), cg.body(block), blocks[-1])
         for (test, _), block in zip(reversed(branches[:-2]), reversed(blocks[:-2])):
-            node = ast.If(copy_tree(test), cg.body(block), [node])
+            node = ast.If(branch_test(test, self.act, self.link), cg.body(block), [node])
         return node
 
     def loop(self, s, in_loop: bool, depth: int) -> tuple[list, list]:
@@ -349,7 +349,7 @@ class _Reverse:
         if not self.plan.has_content(s):
             if is_for:
                 return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
-            return [ast.While(copy_tree(s.test), cg.body(body_fwd), [])], []
+            return [ast.While(branch_test(s.test, self.act, self.link), cg.body(body_fwd), [])], []
         fwd, rev_after = [], []
         if is_for and self.plan.saved(s, s.target):
             keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
@@ -365,7 +365,7 @@ class _Reverse:
         if is_for:
             fwd.append(ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), []))
         else:
-            fwd.append(ast.While(copy_tree(s.test), cg.body(body_fwd), []))
+            fwd.append(ast.While(branch_test(s.test, self.act, self.link), cg.body(body_fwd), []))
         count = None
         if counted:
             if in_loop:

@@ -6,7 +6,9 @@ shape" (a variable nothing has flowed back to yet). Every helper here keeps
 that invariant, treats ``0.0`` as zero, and leaves genuine values alone; each
 takes a fast path on Python floats, so scalar code stays native Python. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
-``broadcast``, the getitem rule, a primitive's own rules).
+``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
+``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
+Python's floats would raise or give a complex number.
 """
 
 from __future__ import annotations
@@ -16,9 +18,29 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules
-from adcompare.primitives import getitem_p, shape
+from adcompare.primitives import divide_p, getitem_p, power_p, shape
 
 _SEQ = (tuple, list)
+
+
+def divide(x: Any, y: Any) -> Any:
+    """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``)."""
+    try:
+        return x / y
+    except ArithmeticError:
+        return divide_p(x, y)
+
+
+def power(x: Any, y: Any) -> Any:
+    """``x ** y``, with NumPy's inf or nan where Python's numbers raise (``0.0 ** -1.0``,
+    ``10.0 ** 400.0``) or turn complex (``(-4.0) ** 0.5``)."""
+    try:
+        out = x ** y
+    except ArithmeticError:
+        return power_p(x, y)
+    if type(out) is complex and type(x) is not complex and type(y) is not complex:
+        return power_p(x, y)
+    return out
 
 
 def unbroadcast(g: Any, like: Any) -> Any:

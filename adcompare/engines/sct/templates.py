@@ -11,7 +11,9 @@ do are left to the code generator: for a primitive in :data:`BROADCASTING`,
 a VJP contribution is summed down to its operand's shape
 (``runtime.unbroadcast``), and a lone JVP contribution of ``add`` or
 ``subtract`` is broadcast to the result's shape (``runtime.broadcast``).
-``None`` means "call the rule itself". ``tests/test_sct_templates.py`` checks
+``None`` means "call the rule itself" (``power``, whose rule has cases at 0).
+Division is ``divide(a, b)``: Python's ``/`` with NumPy's inf and nan where
+Python's floats raise. ``tests/test_sct_templates.py`` checks
 every entry against the rule table, numerically, on floats, NumPy and JAX.
 """
 
@@ -21,23 +23,24 @@ import ast
 from functools import cache
 
 from adcompare import numpy as anp
+from adcompare.engines.sct import runtime
 from adcompare.engines.sct.flatten import copy_tree
 
 JVP: dict[str, tuple[str | None, ...]] = {
     "add": ("t", "t"),
     "subtract": ("t", "-t"),
     "multiply": ("t * y", "x * t"),
-    "divide": ("t / y", "-(t * (ans / y))"),
-    "power": ("t * (y * x ** (y - 1.0))", None),
+    "divide": ("divide(t, y)", "-(t * divide(ans, y))"),
+    "power": (None, None),
     "negative": ("-t",),
     "sin": ("t * cos(x)",),
     "cos": ("-(t * sin(x))",),
     "tan": ("t * (1.0 + ans * ans)",),
     "exp": ("t * ans",),
-    "log": ("t / x",),
-    "log1p": ("t / (1.0 + x)",),
+    "log": ("divide(t, x)",),
+    "log1p": ("divide(t, 1.0 + x)",),
     "expm1": ("t * (ans + 1.0)",),
-    "sqrt": ("t / (2.0 * ans)",),
+    "sqrt": ("divide(t, 2.0 * ans)",),
     "tanh": ("t * (1.0 - ans * ans)",),
     "sigmoid": ("t * (ans * (1.0 - ans))",),
 }
@@ -46,24 +49,24 @@ VJP: dict[str, tuple[str | None, ...]] = {
     "add": ("g", "g"),
     "subtract": ("g", "-g"),
     "multiply": ("g * y", "x * g"),
-    "divide": ("g / y", "-(g * (ans / y))"),
-    "power": ("g * (y * x ** (y - 1.0))", None),
+    "divide": ("divide(g, y)", "-(g * divide(ans, y))"),
+    "power": (None, None),
     "negative": ("-g",),
     "sin": ("g * cos(x)",),
     "cos": ("-(g * sin(x))",),
     "tan": ("g * (1.0 + ans * ans)",),
     "exp": ("g * ans",),
-    "log": ("g / x",),
-    "log1p": ("g / (1.0 + x)",),
+    "log": ("divide(g, x)",),
+    "log1p": ("divide(g, 1.0 + x)",),
     "expm1": ("g * (ans + 1.0)",),
-    "sqrt": ("g / (2.0 * ans)",),
+    "sqrt": ("divide(g, 2.0 * ans)",),
     "tanh": ("g * (1.0 - ans * ans)",),
     "sigmoid": ("g * (ans * (1.0 - ans))",),
 }
 
 BROADCASTING = frozenset({"add", "subtract", "multiply", "divide", "power"})
 LONE_JVP_BROADCAST = frozenset({"add", "subtract"})
-HELPERS = {"cos": anp.cos, "sin": anp.sin}
+HELPERS = {"cos": anp.cos, "sin": anp.sin, "divide": runtime.divide}
 _OPERAND_NAMES = ("x", "y")
 
 
