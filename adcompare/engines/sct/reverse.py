@@ -35,7 +35,7 @@ from adcompare.engines.sct import ir, templates
 from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.flatten import children, copy_tree, walk
-from adcompare.engines.sct.forward import is_scalar, primal_value, branch_test
+from adcompare.engines.sct.forward import branch_test, is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole
 from adcompare.engines.sct.saves import SavePlan, direct_temps, fused, operand_atoms
