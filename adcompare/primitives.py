@@ -332,6 +332,25 @@ stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
 getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
 index_add_p = Primitive("index_add", _index_add)
 
+# --- index_update_p (added with SCT's index writes, branch h-sct-long; the lead reconciles it with
+# the vocabulary's own index update, which has this name and signature) ---------------------------
+
+
+def _index_update(xp, x, v, idx):
+    """``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as a new array: JAX's ``x.at[idx].set(v)``."""
+    if isinstance(x, (list, tuple)):
+        raise TypeError(f"index_update: writing by index into a {type(x).__name__}; only arrays are "
+                        "updated functionally (make it an array, e.g. with anp.zeros, or build the "
+                        "list with append)")
+    if xp is jnp:
+        return jnp.asarray(x).at[idx].set(v)
+    out = np.array(x, copy=True)
+    out[idx] = v
+    return out
+
+
+index_update_p = Primitive("index_update", _index_update)
+
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p for p in list(globals().values()) if isinstance(p, Primitive)
 }

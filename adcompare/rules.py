@@ -454,3 +454,20 @@ def _placement_rules(prim, region):
 
 _placement_rules(p.concatenate_p, _concatenate_region)
 _placement_rules(p.stack_p, _stack_region)
+
+
+# --- index_update_p (added with SCT's index writes, branch h-sct-long; the lead reconciles) ---
+# ans = x with ans[idx] = v: x passes through except at idx, where v (broadcast) takes its place.
+
+
+def _index_update_vjp_v(ans, x, v, idx):
+    sv = shape(v)
+    return lambda g: unbroadcast(anp.getitem(g, idx), sv)
+
+
+defjvp(p.index_update_p,
+       lambda t, ans, x, v, idx: p.index_update_p(t, 0.0, idx=idx),
+       lambda t, ans, x, v, idx: p.index_update_p(anp.zeros_like(ans), t, idx=idx))
+defvjp(p.index_update_p,
+       lambda ans, x, v, idx: lambda g: p.index_update_p(g, 0.0, idx=idx),
+       _index_update_vjp_v)

@@ -91,8 +91,7 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
                     useful.add(a)
                     todo.append(a)
 
-    lists = _closure(set(), assigns, [], _readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
-        isinstance(v, ir.Copy) and v.src in out))
+    lists = _lists(assigns)
     checker = _Checker(parsed, varied & fn.locals)
     for s in stmts:
         checker.statement(s, lists)
@@ -100,6 +99,16 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
         v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
         isinstance(v, ir.Index) and v.value in out))
     return Activity(varied, useful, varied & useful, seqs)
+
+
+def list_variables(block: list) -> set[str]:
+    """The variables that may hold a tuple or list built in ``block`` (a display, an append, a copy)."""
+    return _lists([s for s in ir.walk(block) if isinstance(s, ir.Assign)])
+
+
+def _lists(assigns: list) -> set[str]:
+    return _closure(set(), assigns, [], _readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
+        isinstance(v, ir.Copy) and v.src in out))
 
 
 def _readers(assigns: list, unpacks: list) -> dict[str, list]:
@@ -173,7 +182,15 @@ class _Checker:
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")
-                if v.prim.name in _ELEMENTWISE and not v.seq:
+                if v.prim.name == "index_update":  # y[idx] = value
+                    if isinstance(v.args[0], str) and v.args[0] in lists:
+                        raise self.refuse(f"writing into the list {v.args[0]!r} by index",
+                                          "make it an array (anp.zeros, anp.stack) and write into that, or "
+                                          "build the list with append")
+                    if ir.names_in(v.params["idx"]) & self.varied:
+                        raise self.refuse("a differentiated value used as an index",
+                                          "indices must be constants or integers computed from constants")
+                if v.prim.name in _ELEMENTWISE and not v.seq and not isinstance(v.primal, ast.Call):
                     if any(isinstance(a, str) and a in lists and a in self.varied for a in v.args):
                         raise self.refuse("arithmetic on a list or tuple of differentiated values",
                                           "operators on lists concatenate or repeat them; use "

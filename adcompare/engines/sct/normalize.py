@@ -26,7 +26,9 @@ import builtins
 import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
+from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.activity import list_variables
 from adcompare.engines.sct.flatten import copy_tree, split_deep, walk
 from adcompare.engines.sct.jumps import (
     always_jumps,
@@ -39,6 +41,7 @@ from adcompare.engines.sct.jumps import (
 )
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_source, is_user_function
+from adcompare.primitives import index_update_p, stack_p
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul"}
@@ -95,6 +98,7 @@ class _Normalizer:
             out = self._output_name(body)
         self.out_var = out
         ir_body = self.block(body)
+        ir_body = self._pack_lists(ir_body, list_variables(ir_body))
         fn = ir.Function(self.p.fn.__name__, list(self.p.params), ir_body, out)
         fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
         fn.temps = self.temps
@@ -141,7 +145,10 @@ class _Normalizer:
                 for target in s.targets:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
-            load = ast.Name(s.target.id, ast.Load())
+            if isinstance(s.target, ast.Subscript):  # y[i] += v reads y[i], then writes it
+                load = ast.Subscript(ast.Name(s.target.value.id, ast.Load()), copy_tree(s.target.slice), ast.Load())
+            else:
+                load = ast.Name(s.target.id, ast.Load())
             self.assign_to(s.target, ast.copy_location(ast.BinOp(load, s.op, s.value), s))
         elif isinstance(s, ast.AnnAssign):
             self.assign_to(s.target, s.value)
@@ -216,7 +223,10 @@ class _Normalizer:
             else:
                 self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
             return
-        names = [t.id for t in target.elts if isinstance(t, ast.Name)]
+        if isinstance(target, ast.Subscript):
+            self.write_into(target, value)
+            return
+        names = [n.id for t in target.elts for n in walk(t) if isinstance(n, ast.Name)]
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
                 and not (set(names) & {n.id for e in value.elts for n in walk(e)
                                        if isinstance(n, ast.Name)}):
@@ -234,6 +244,30 @@ class _Normalizer:
         for t, name in zip(target.elts, outs):
             if not isinstance(t, ast.Name):
                 self.assign_to(t, ast.Name(name, ast.Load()))
+
+    def write_into(self, target: ast.Subscript, value: ast.expr) -> None:
+        """``y[idx] = v`` becomes ``y = index_update(y, v, idx=idx)``: a new array, as JAX's
+        ``y.at[idx].set(v)`` (the rules are index_update_p's)."""
+        name = target.value.id
+        if name not in self.p.locals:
+            raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
+                                    f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        v = self.atom(value)
+        idx = cg.index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
+        update = self.bound("index_update", index_update_p)
+        primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(name, ast.Load()), ir.atom_ast(v)],
+                          [ast.keyword("idx", idx)])
+        self.emit(ir.Assign(name, self.op("index_update", [name, v], {"idx": idx}, primal), self.line(),
+                            self.text(self.node)))
+
+    def bound(self, base: str, value) -> str:
+        """A name in the generated code's globals for ``value`` (a primitive, a builtin)."""
+        for name, have in self.extra.items():
+            if have is value:
+                return name
+        name = self.namer.fresh(base)
+        self.extra[name] = value
+        return name
 
     def if_exp(self, target: str, node: ast.IfExp) -> None:
         body = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.body))
@@ -410,6 +444,35 @@ class _Normalizer:
         else:
             args = [self.atom(a) for a in node.args]
         return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
+
+    def _pack_lists(self, block: list, lists: set[str]) -> list:
+        """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)
+        is packed first, as ``jnp.asarray`` packs it: ``_t = stack(seq)``, a primitive whose rules
+        carry each element's derivative. Python's operators on lists keep their meaning."""
+        out = []
+        for s in block:
+            if isinstance(s, ir.If):
+                s.body, s.orelse = self._pack_lists(s.body, lists), self._pack_lists(s.orelse, lists)
+            elif isinstance(s, (ir.For, ir.While)):
+                s.body = self._pack_lists(s.body, lists)
+            elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and not s.value.seq \
+                    and isinstance(s.value.primal, ast.Call):
+                op = s.value
+                for k, a in enumerate(op.args):
+                    if op.prim is index_update_p and k == 0:
+                        continue  # writing into a list: refused by activity, not turned into an array
+                    if isinstance(a, str) and a in lists:
+                        packed = self.namer.temp()
+                        self.temps.add(packed)
+                        stack = ast.Call(ast.Name(self.bound("stack", stack_p), ast.Load()),
+                                         [ast.Starred(ast.Name(a, ast.Load()), ast.Load())], [])
+                        out.append(ir.Assign(packed, self.op("stack", [a], {}, stack, seq=True), s.line, s.text))
+                        op.args[k] = packed
+                        for n in walk(op.primal):
+                            if isinstance(n, ast.Name) and n.id == a:
+                                n.id = packed
+            out.append(s)
+        return out
 
     # --- checks ---------------------------------------------------------------
 

@@ -79,28 +79,39 @@ def zeros(x: Any) -> Any:
     return anp.zeros_like(x)
 
 
+def _is_placeholder(g: Any) -> bool:
+    return type(g) is float and g == 0.0
+
+
 def add_bar(a: Any, b: Any) -> Any:
-    """a + b for cotangents that may be tuples or lists (added elementwise)."""
-    if isinstance(b, _SEQ):
-        if not isinstance(a, _SEQ):
-            return b  # a is the zero placeholder
-        return type(b)(add_bar(u, v) for u, v in zip(a, b))
-    if isinstance(a, _SEQ):
+    """a + b for cotangents that may be tuples or lists (added elementwise; an array cotangent of
+    a list, from a vocabulary function that packed it, adds row by row)."""
+    if _is_placeholder(a):
+        return b
+    if _is_placeholder(b):
         return a
+    if isinstance(a, _SEQ) or isinstance(b, _SEQ):
+        kind = type(a) if isinstance(a, _SEQ) else type(b)
+        return kind(add_bar(u, v) for u, v in zip(a, b))
     return a + b
 
 
 def item_bar(g: Any, i: int) -> Any:
-    """The cotangent of element i of a tuple or list whose cotangent is ``g``."""
-    return g[i] if isinstance(g, _SEQ) else 0.0
+    """The cotangent of element i of a tuple or list whose cotangent is ``g`` (a tuple or list, or
+    an array where a vocabulary function packed the list)."""
+    if _is_placeholder(g):
+        return 0.0
+    return g[i]
 
 
 def last_bar(g: Any) -> Any:
-    return g[-1] if isinstance(g, _SEQ) and g else 0.0
+    if _is_placeholder(g) or len(g) == 0:
+        return 0.0
+    return g[-1]
 
 
 def drop_last(g: Any) -> Any:
-    return g[:-1] if isinstance(g, _SEQ) else g
+    return g if _is_placeholder(g) else g[:-1]
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
@@ -145,7 +156,7 @@ def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:
 def final_bar(bar: Any, x: Any) -> Any:
     """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
     if isinstance(x, _SEQ):
-        if not isinstance(bar, _SEQ):
+        if _is_placeholder(bar):
             bar = [0.0] * len(x)
         return type(x)(final_bar(b, v) for b, v in zip(bar, x))
     if type(bar) is float and bar == 0.0 and type(x) is not float:
