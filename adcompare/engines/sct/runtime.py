@@ -18,7 +18,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules
-from adcompare.primitives import divide_p, getitem_p, power_p, shape
+from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _SEQ = (tuple, list)
 
@@ -148,9 +148,16 @@ def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:
     """The tangent of ``ans = prim(*xs, **params)`` from the tangents ``ts`` of the elements."""
     out = None
     for i, t in enumerate(ts):
-        part = prim.jvps[i](t, ans, *xs, **params)
+        part = prim.jvps[i](_packed(t), ans, *xs, **params)
         out = part if out is None else anp.add(out, part)
     return out if out is not None else zeros(ans)
+
+
+def _packed(t: Any) -> Any:
+    """The tangent of an element that is itself a tuple or list, packed as the primal is."""
+    if isinstance(t, _SEQ):
+        return stack_p(*[_packed(v) for v in t])
+    return t
 
 
 def final_bar(bar: Any, x: Any) -> Any:
