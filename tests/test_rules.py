@@ -68,6 +68,9 @@ for idx in [(1,), (slice(1, 3),), (slice(None), 2), (np.array([0, 2, 2]),), (Ell
 _REPEATED = (np.array([0, 2, 2]),)
 CASES.append(case(p.index_add_p, ((3,),), lambda g: jnp.zeros(4).at[_REPEATED].add(g),
                   {"idx": _REPEATED, "shape": (4,)}))
+for idx, vshape in [((1,), (5,)), ((slice(1, 3),), (2, 5)), ((slice(None), 2), (4,)),
+                    ((slice(1, 3), slice(None)), ()), ((Ellipsis, 1), (1,))]:
+    CASES.append(case(p.index_update_p, ((4, 5), vshape), lambda x, v, idx=idx: x.at[idx].set(v), {"idx": idx}))
 CASES.append(case(p.where_p, ((3,), (2, 1)), lambda x, y: jnp.where(_COND, x, y),
                   consts=(0,)))
 _COND = np.array([[True, False, True], [False, False, True]])
