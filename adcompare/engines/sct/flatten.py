@@ -23,7 +23,7 @@ from collections.abc import Callable
 from adcompare.engines.sct.errors import Where
 
 DEPTH = 24  # longest operand chain left in one expression
-LIMIT = 200  # deeper than this after splitting: refused
+LIMIT = 150  # deeper than this after splitting: refused (ast.unparse recurses ~4 frames a level)
 
 _CUTTABLE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript)
 
