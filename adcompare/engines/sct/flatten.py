@@ -82,6 +82,16 @@ def walk(node: ast.AST):
         todo += children(n)
 
 
+def statements(block: list):
+    """Every statement of ``block``, those in nested blocks (if, for, while) included."""
+    todo = list(reversed(block))
+    while todo:
+        s = todo.pop()
+        yield s
+        todo += reversed(getattr(s, "orelse", []))
+        todo += reversed(getattr(s, "body", []))
+
+
 def names(node: ast.AST | None) -> set[str]:
     """The identifiers of the ``Name`` nodes under ``node``."""
     if node is None:
@@ -116,21 +126,25 @@ def _block(block: list, temp, where: Where, made: set[str]) -> list:
             s.orelse = _block(s.orelse, temp, where, made)
         value = getattr(s, "value", None) if isinstance(
             s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)) else None
+        deepest = 0
         if value is not None:
             before: list = []
-            s.value = _cut(value, temp, before, s)
+            s.value, deepest = _cut(value, temp, before, s)
             made.update(b.targets[0].id for b in before)
             out += before
-        for part in ast.iter_child_nodes(s):
-            if isinstance(part, ast.expr) and height(part) > LIMIT:
-                raise where.refuse(f"an expression nested more than {LIMIT} levels deep", s,
-                                   "split it into several statements")
+        for part in children(s):
+            if isinstance(part, ast.expr) and (value is None or part is not s.value):
+                deepest = max(deepest, height(part))
+        if deepest > LIMIT:
+            raise where.refuse(f"an expression nested more than {LIMIT} levels deep", s,
+                               "split it into several statements")
         out.append(s)
     return out
 
 
-def _cut(root: ast.expr, temp, before: list, at: ast.stmt) -> ast.expr:
-    """``root`` with every operand chain longer than DEPTH cut: post-order, without recursion."""
+def _cut(root: ast.expr, temp, before: list, at: ast.stmt) -> tuple[ast.expr, int]:
+    """``root`` with every operand chain longer than DEPTH cut, and its height after the cuts:
+    post-order, without recursion."""
     heights: dict[int, int] = {}
     todo: list[tuple[ast.AST, bool]] = [(root, False)]
     while todo:
@@ -155,10 +169,12 @@ def _cut(root: ast.expr, temp, before: list, at: ast.stmt) -> ast.expr:
                     setattr(holder, key, replacement)
                 ch = 1
             h = max(h, ch + 1)
-        if not parts:
-            h = height(node)
+        slots = {id(child) for _, _, child in parts}
+        for child in children(node):  # what is not an operand (a call's function, keywords, a slice)
+            if id(child) not in slots:
+                h = max(h, height(child) + 1)
         heights[id(node)] = h
-    return root
+    return root, heights[id(root)]
 
 
 def _operand_slots(node: ast.AST) -> list[tuple]:

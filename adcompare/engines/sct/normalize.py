@@ -29,7 +29,7 @@ from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.activity import list_variables
-from adcompare.engines.sct.flatten import copy_tree, split_deep, walk
+from adcompare.engines.sct.flatten import copy_tree, split_deep, statements, walk
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,
@@ -84,8 +84,7 @@ class _Normalizer:
         self.p.locals |= cut
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
-        loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body)
-                           for s in body for n in walk(s))
+        loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body) for n in statements(body))
         if loops_return:
             out = self.namer.fresh("out")
             flag = self.namer.fresh("returned")
@@ -107,7 +106,7 @@ class _Normalizer:
         return fn
 
     def _output_name(self, body: list) -> str:
-        returns = [n for s in body for n in walk(s) if isinstance(n, ast.Return)]
+        returns = [n for n in statements(body) if isinstance(n, ast.Return)]
         names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
         if len(names) == 1 and all(isinstance(r.value, ast.Name) for r in returns) \
                 and next(iter(names)) in self.p.locals:

@@ -34,7 +34,7 @@ from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, templates
 from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
-from adcompare.engines.sct.flatten import children, copy_tree, walk
+from adcompare.engines.sct.flatten import children, copy_tree, statements, walk
 from adcompare.engines.sct.forward import branch_test, is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole
@@ -467,9 +467,10 @@ class _Reverse:
         bwd_body = peephole(bwd_body)
 
         stored = set(fn.params)
-        for node in walk(ast.Module(body_fwd, [])):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
+        for s in statements(body_fwd):  # names are stored only by statement targets
+            for target in s.targets if isinstance(s, ast.Assign) else [getattr(s, "target", None)]:
+                if target is not None:
+                    stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = _loads(bwd_body, self.recomputed)
         residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
         defined_at_end = self.plan.end[1]

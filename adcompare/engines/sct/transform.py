@@ -22,6 +22,7 @@ from adcompare.custom import CustomFunction
 from adcompare.engine import cycle_collector_paused
 from adcompare.engines.sct import codegen, custom
 from adcompare.engines.sct.activity import analyze
+from adcompare.engines.sct.flatten import names as names_in_tree
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.normalize import normalize
@@ -90,7 +91,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...]) -> Entry:
 
 def _build(entry: Entry) -> None:
     parsed = parse(entry.fn)
-    taken = set(parsed.locals) | {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
     fn = normalize(parsed, namer)
     bad = [k for k in entry.active if k >= len(fn.params)]
