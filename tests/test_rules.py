@@ -74,6 +74,9 @@ for shapes, idx in [(((4, 5), (5,)), (1,)), (((4, 5), ()), (slice(1, 3),)),
                     (((4, 5), (2, 1)), (slice(1, 3), slice(0, 2))), (((4, 5), (3, 5)), (np.array([0, 2, 2]),)),
                     (((4, 5), (4,)), (Ellipsis, 2)), (((3,), ()), ())]:
     CASES.append(case(p.index_update_p, shapes, lambda x, v, idx=idx: x.at[idx].set(v), {"idx": idx}))
+for idx, vshape in [((1,), (5,)), ((slice(1, 3),), (2, 5)), ((slice(None), 2), (4,)),
+                    ((slice(1, 3), slice(None)), ()), ((Ellipsis, 1), (1,))]:
+    CASES.append(case(p.index_update_p, ((4, 5), vshape), lambda x, v, idx=idx: x.at[idx].set(v), {"idx": idx}))
 CASES.append(case(p.where_p, ((3,), (2, 1)), lambda x, y: jnp.where(_COND, x, y),
                   consts=(0,)))
 _COND = np.array([[True, False, True], [False, False, True]])

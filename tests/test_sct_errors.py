@@ -78,16 +78,24 @@ def uses_nonlocal_factory():
 uses_nonlocal = uses_nonlocal_factory()
 
 
-def writes_into_array(x):
-    y = x * 2.0
-    y[0] = 1.0  # refused
+GLOBAL_ARRAY = numpy.ones(3)
+
+
+def writes_into_a_global(x):
+    GLOBAL_ARRAY[0] = x[0]  # refused
+    return anp.sum(GLOBAL_ARRAY * x)
+
+
+def writes_into_an_element(x):
+    y = anp.reshape(x * 2.0, (3, 1))
+    y[0][0] += 1.0  # refused
     return anp.sum(y)
 
 
-def adds_into_array(x):
-    y = x * 2.0
-    y[0] += 1.0  # refused
-    return anp.sum(y)
+def writes_into_a_list(x):
+    y = [x[0], x[1]]
+    y[0] = x[2]  # refused
+    return anp.sum(anp.stack(y))
 
 
 def writes_attribute(x):
@@ -283,7 +291,8 @@ CASES = [
     (uses_try, "try/except"), (uses_with, "with"), (uses_yield, "yield"), (uses_async, "async"),
     (uses_inner_lambda, "lambda"), (uses_class, "class"),
     (uses_global, "global"), (uses_nonlocal, "nonlocal"),
-    (writes_into_array, "in-place write"), (adds_into_array, "in-place write"),
+    (writes_into_a_global, "not a local variable"), (writes_into_an_element, "which is not a variable"),
+    (writes_into_a_list, "writing into the list"),
     (writes_attribute, "attribute assignment"),
     (calls_math, "neither a vocabulary primitive nor a function with source"),
     (calls_numpy, "neither a vocabulary primitive nor a function with source"),
@@ -317,7 +326,8 @@ def _marked_line(f) -> tuple[str, int]:
 
 
 def _inputs(f):
-    if f in (writes_into_array, adds_into_array, loops_over_enumerate, loops_over_zip, unknown_method):
+    if f in (writes_into_a_global, writes_into_an_element, writes_into_a_list, loops_over_enumerate, loops_over_zip,
+             unknown_method):
         return (numpy.ones(3),)
     if f is active_index:
         return (1.0, numpy.ones(4))

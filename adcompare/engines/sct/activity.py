@@ -71,50 +71,84 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     stmts = list(ir.walk(fn.body))
     assigns = [s for s in stmts if isinstance(s, ir.Assign)]
     unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
-    varied = _closure(set(active_params), assigns, unpacks,
+    readers = _readers(assigns, unpacks)
+    varied = _closure(set(active_params), assigns, unpacks, readers,
                       lambda v, out: any(d and a in out for a, d in operands(v)))
 
-    useful = {fn.out}
-    changed = True
-    while changed:
-        changed = False
-        for s in assigns:
-            if s.target in useful:
-                for a, d in operands(s.value):
-                    if d and a in varied and a not in useful:
-                        useful.add(a)
-                        changed = True
-        for s in unpacks:
-            if set(s.targets) & useful and s.src in varied and s.src not in useful:
-                useful.add(s.src)
-                changed = True
+    # useful flows backwards, from a definition's target to its varied operands: a worklist
+    definitions: dict[str, list] = {}
+    for s in assigns:
+        definitions.setdefault(s.target, []).append(s)
+    for s in unpacks:
+        for t in s.targets:
+            definitions.setdefault(t, []).append(s)
+    useful, todo = {fn.out}, [fn.out]
+    while todo:
+        for s in definitions.get(todo.pop(), ()):
+            found = [a for a, d in operands(s.value) if d] if isinstance(s, ir.Assign) else [s.src]
+            for a in found:
+                if a in varied and a not in useful:
+                    useful.add(a)
+                    todo.append(a)
 
-    lists = _closure(set(), assigns, [], lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
-        isinstance(v, ir.Copy) and v.src in out))
+    lists = _lists(assigns)
     checker = _Checker(parsed, varied & fn.locals, fn.extra_globals)
     for s in stmts:
         checker.statement(s, lists)
-    seqs = _closure(set(fn.params), assigns, unpacks, lambda v, out: isinstance(
+    seqs = _closure(set(fn.params), assigns, unpacks, readers, lambda v, out: isinstance(
         v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
         isinstance(v, ir.Index) and v.value in out))
     return Activity(varied, useful, varied & useful, seqs)
 
 
-def _closure(start: set[str], assigns: list, unpacks: list, joins) -> set[str]:
+def list_variables(block: list) -> set[str]:
+    """The variables that may hold a tuple or list built in ``block`` (a display, an append, a copy)."""
+    return _lists([s for s in ir.walk(block) if isinstance(s, ir.Assign)])
+
+
+def _lists(assigns: list) -> set[str]:
+    return _closure(set(), assigns, [], _readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
+        isinstance(v, ir.Copy) and v.src in out))
+
+
+def _readers(assigns: list, unpacks: list) -> dict[str, list]:
+    """For each variable, the assignments and unpackings that read it."""
+    out: dict[str, list] = {}
+    for s in assigns:
+        for a in {a for a, _ in operands(s.value) if isinstance(a, str)}:
+            out.setdefault(a, []).append(s)
+    for s in unpacks:
+        if isinstance(s.src, str):
+            out.setdefault(s.src, []).append(s)
+    return out
+
+
+def _closure(start: set[str], assigns: list, unpacks: list, readers: dict[str, list], joins) -> set[str]:
     """The least superset of ``start`` in which an assignment's target is in whenever
-    ``joins(value, set)``, and an unpacking's targets are in whenever its source is."""
+    ``joins(value, set)``, and an unpacking's targets are in whenever its source is.
+
+    ``joins`` may look only at the value's kind and at its operands' membership, so a
+    statement needs another look only when one of its operands has just joined."""
     out = set(start)
-    changed = True
-    while changed:
-        changed = False
-        for s in assigns:
+    todo: list[str] = []
+
+    def visit(s) -> None:
+        if isinstance(s, ir.Assign):
             if s.target not in out and joins(s.value, out):
                 out.add(s.target)
-                changed = True
-        for s in unpacks:
-            if s.src in out and not set(s.targets) <= out:
-                out |= set(s.targets)
-                changed = True
+                todo.append(s.target)
+        elif s.src in out:
+            for t in s.targets:
+                if t not in out:
+                    out.add(t)
+                    todo.append(t)
+
+    for s in assigns + unpacks:
+        visit(s)
+    todo.extend(start)
+    while todo:
+        for s in readers.get(todo.pop(), ()):
+            visit(s)
     return out
 
 
@@ -154,7 +188,15 @@ class _Checker:
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")
-                if v.prim.name in _ELEMENTWISE and not v.seq:
+                if v.prim.name == "index_update":  # y[idx] = value
+                    if isinstance(v.args[0], str) and v.args[0] in lists:
+                        raise self.refuse(f"writing into the list {v.args[0]!r} by index",
+                                          "make it an array (anp.zeros, anp.stack) and write into that, or "
+                                          "build the list with append")
+                    if ir.names_in(v.params["idx"]) & self.varied:
+                        raise self.refuse("a differentiated value used as an index",
+                                          "indices must be constants or integers computed from constants")
+                if v.prim.name in _ELEMENTWISE and not v.seq and not isinstance(v.primal, ast.Call):
                     if any(isinstance(a, str) and a in lists and a in self.varied for a in v.args):
                         raise self.refuse("arithmetic on a list or tuple of differentiated values",
                                           "operators on lists concatenate or repeat them; use "

@@ -122,11 +122,37 @@ def call_arguments(call) -> tuple[list[ast.expr], dict[str, ast.expr]]:
     return positional, {k: ir.atom_ast(a) for k, a in zip(call.kw, call.args[call.npos:])}
 
 
+_NUMPY_ARITHMETIC = {ast.Div: "divide", ast.Pow: "power"}
+
+
+def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
+    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`runtime.divide` or
+    :func:`runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
+    would raise or turn complex. Rewrites in place; returns the new root."""
+    def convert(node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.BinOp) and type(node.op) in _NUMPY_ARITHMETIC:
+            return call(helper(_NUMPY_ARITHMETIC[type(node.op)]), node.left, node.right)
+        return node
+
+    root = convert(expr)
+    todo = [root]
+    while todo:
+        fields = todo.pop().__dict__
+        for name, value in fields.items():  # values are replaced, keys stay
+            if isinstance(value, ast.AST):
+                fields[name] = convert(value)
+                todo.append(fields[name])
+            elif type(value) is list:
+                fields[name] = [convert(v) if isinstance(v, ast.AST) else v for v in value]
+                todo += [v for v in fields[name] if isinstance(v, ast.AST)]
+    return root
+
+
 # --- namespace ------------------------------------------------------------------
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar",
-    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard")}
+    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard", "divide", "power")}
 
 
 class Linker:
@@ -161,10 +187,10 @@ class Linker:
 
     def helper(self, name: str) -> str:
         if name in _RUNTIME:
-            return self.bind(("rt", name), name, _RUNTIME[name])
+            return self.bind(("helper", name), name, _RUNTIME[name])
         if name in templates.HELPERS:
-            return self.bind(("tpl", name), name, templates.HELPERS[name])
-        return self.bind(("builtin", name), name, getattr(builtins, name))
+            return self.bind(("helper", name), name, templates.HELPERS[name])
+        return self.bind(("helper", name), name, getattr(builtins, name))
 
     def rules(self, prim, kind: str) -> str:
         """``sin_vjps``: the rule table's entries for ``prim``, ``kind`` "jvps" or "vjps"."""
@@ -200,7 +226,8 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
     callee's cell is filled once its generated code exists). The functions share
     ``user_fn``'s globals and closure cells, so they read what it reads, when they run.
     """
-    module = ast.fix_missing_locations(ast.Module(defs, []))
+    module = ast.Module(defs, [])
+    _number_statements(module)
     text = unparse(module)
     filename = f"{FILENAME_PREFIX}{label} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
@@ -225,6 +252,16 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
         out[name] = g
         shared.update((v, c) for v, c in zip(f.__code__.co_freevars, closure) if v in cells)
     return text, out, shared
+
+
+def _number_statements(module: ast.Module) -> None:
+    """Give every statement a line number, which ``ast.unparse`` reads (expressions need none)."""
+    todo = list(module.body)
+    while todo:
+        s = todo.pop()
+        if not hasattr(s, "lineno"):
+            s.lineno = 1
+        todo += getattr(s, "body", []) + getattr(s, "orelse", [])
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)((['\"]).*)$")

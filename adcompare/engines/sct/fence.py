@@ -92,10 +92,11 @@ def _check_target(target: ast.expr, where: Where) -> None:
         for t in target.elts:
             _check_target(t, where)
         return
-    if isinstance(target, ast.Subscript):
-        raise where.refuse("an in-place write into an array (x[i] = ...)", target,
-                           "build a new array instead, e.g. with anp.concatenate, anp.stack or "
-                           "anp.where")
+    if isinstance(target, ast.Subscript):  # y[i] = v: a functional update of the variable y
+        if not isinstance(target.value, ast.Name):
+            raise where.refuse(f"a write into {ast.unparse(target.value)}[...], which is not a variable",
+                               target, "index once, as in y[i, j] = v, or write into a variable")
+        return
     if isinstance(target, ast.Attribute):
         raise where.refuse("an attribute assignment (obj.attr = ...)", target,
                            "keep the value in a local variable")

@@ -14,12 +14,12 @@ call their generated ``_jvp``. Zero tangents are real zeros of the right shape.
 from __future__ import annotations
 
 import ast
-import copy
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, templates
 from adcompare.engines.sct.activity import Activity, operands
 from adcompare.engines.sct.codegen import Linker
+from adcompare.engines.sct.flatten import copy_tree
 from adcompare.engines.sct.naming import Namer
 
 
@@ -32,16 +32,26 @@ def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
     """The right-hand side as the primal computes it."""
     if isinstance(value, ir.Copy):
         return ir.atom_ast(value.src)
+    if isinstance(value, ir.Op) and value.prim.name in ("divide", "power"):  # NumPy's inf and nan
+        return cg.numpy_arithmetic(copy_tree(value.primal), linker.helper)
     if isinstance(value, (ir.Op, ir.Call)):
-        return copy.deepcopy(value.primal)
+        return copy_tree(value.primal)
     if isinstance(value, ir.Pack):
         elts = [ir.atom_ast(a) for a in value.elts]
         return ast.List(elts, ast.Load()) if value.kind == "list" else cg.tuple_(elts)
     if isinstance(value, ir.Append):
         return cg.add(cg.load(value.seq), ast.List([ir.atom_ast(value.elt)], ast.Load()))
     if isinstance(value, ir.Index):
-        return ast.Subscript(ir.atom_ast(value.value), copy.deepcopy(value.index), ast.Load())
-    return copy.deepcopy(value.expr)  # Opaque
+        return ast.Subscript(ir.atom_ast(value.value), copy_tree(value.index), ast.Load())
+    return copy_tree(value.expr)  # Opaque
+
+
+def branch_test(test: ast.expr, act: Activity, linker: Linker) -> ast.expr:
+    """A branch's or loop's test as the primal evaluates it: on differentiated values with
+    NumPy's inf and nan for ``/`` and ``**`` (as JAX would see them), otherwise as written."""
+    if ir.names_in(test) & act.varied:
+        return cg.numpy_arithmetic(copy_tree(test), linker.helper)
+    return copy_tree(test)
 
 
 def is_scalar(a: ir.Atom, scalars: set[str]) -> bool:
@@ -96,16 +106,16 @@ class _Forward:
                 return [cg.assign(names, self.dot(s.src)), primal]
             return [primal] + [cg.assign(self.namer.dot(t), self.zeros(t)) for t in live]
         if isinstance(s, ir.If):
-            return [ast.If(copy.deepcopy(s.test), cg.body(self.block(s.body)),
+            return [ast.If(branch_test(s.test, self.act, self.link), cg.body(self.block(s.body)),
                            self.block(s.orelse))]
         if isinstance(s, ir.For):
             return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(self.block(s.body)), [])]
         if isinstance(s, ir.While):
-            return [ast.While(copy.deepcopy(s.test), cg.body(self.block(s.body)), [])]
+            return [ast.While(branch_test(s.test, self.act, self.link), cg.body(self.block(s.body)), [])]
         if isinstance(s, ir.Break):
             return [ast.Break()]
         if isinstance(s, ir.Effect):
-            return [copy.deepcopy(s.node)]
+            return [copy_tree(s.node)]
         raise TypeError(s)
 
     def assign(self, s: ir.Assign) -> list[ast.stmt]:
@@ -140,12 +150,12 @@ class _Forward:
         if isinstance(v, ir.Append):
             return cg.add(self.dot(v.seq), ast.List([self.tangent_of(v.elt)], ast.Load())), False, False
         if isinstance(v, ir.Index):
-            return ast.Subscript(self.dot(v.value), copy.deepcopy(v.index), ast.Load()), False, False
+            return ast.Subscript(self.dot(v.value), copy_tree(v.index), ast.Load()), False, False
         return self.op_tangent(v, ans, target)
 
     def op_tangent(self, v: ir.Op, ans: ast.expr, target: str) -> tuple[ast.expr, bool, bool]:
         name = v.prim.name
-        params = {k: copy.deepcopy(p) for k, p in v.params.items()}
+        params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
             expr = cg.call(self.link.helper("seq_jvp"), cg.load(self.link.primitive(v.prim)),

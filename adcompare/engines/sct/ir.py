@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from adcompare.engines.sct.flatten import names
 from adcompare.primitives import Primitive
 
 
@@ -46,9 +47,7 @@ def atom_ast(a: Atom) -> ast.expr:
 
 def names_in(node: ast.AST | None) -> set[str]:
     """The names an ``ast`` expression reads."""
-    if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return names(node)
 
 
 # --- right-hand sides --------------------------------------------------------

@@ -17,7 +17,8 @@ of its own: a branch that ended its loop early is replayed like any other.
 from __future__ import annotations
 
 import ast
-import copy
+
+from adcompare.engines.sct.flatten import copy_tree
 
 _JUMPS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
 
@@ -44,7 +45,7 @@ def always_jumps(block: list) -> bool:
 def append_rest(block: list, rest: list) -> list:
     """``block`` followed by ``rest`` on every path that falls through."""
     if not block:
-        return copy.deepcopy(rest)
+        return copy_tree(rest)
     last = block[-1]
     if isinstance(last, _JUMPS):
         return block
@@ -52,7 +53,7 @@ def append_rest(block: list, rest: list) -> list:
         last.body = append_rest(last.body, rest)
         last.orelse = append_rest(last.orelse, rest)
         return block
-    return block + copy.deepcopy(rest)
+    return block + copy_tree(rest)
 
 
 def restructure(block: list) -> list:

@@ -24,14 +24,15 @@ class Namer:
     def __init__(self, taken: Iterable[str]):
         self.taken = set(taken)
         self._derived: dict[tuple[str, str], str] = {}
-        self._counters: dict[str, int] = {}
+        self._counters: dict = {}  # prefix (numbered) or ("fresh", base): last number
 
     def fresh(self, base: str) -> str:
         """``base`` itself if free, else ``base_2``, ``base_3``, ..."""
-        name, k = base, 1
+        name, k = base, self._counters.get(("fresh", base), 1)
         while name in self.taken:
             k += 1
             name = f"{base}_{k}"
+        self._counters[("fresh", base)] = k  # the next search for base starts here
         self.taken.add(name)
         return name
 

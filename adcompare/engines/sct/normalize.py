@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import functools
 import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpoint, checkpointed_range
+from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.activity import list_variables
+from adcompare.engines.sct.flatten import copy_tree, split_deep, statements, walk
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,
@@ -52,6 +54,7 @@ from adcompare.engines.sct.jumps import (
 )
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_source, is_user_function
+from adcompare.primitives import index_update_p, stack_p
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul"}
@@ -63,6 +66,7 @@ def normalize(parsed: Parsed, namer: Namer, nvar: int = 0) -> ir.Function:
 
 
 def _text(node: ast.stmt) -> str:
+    """The first line of a statement as written, for comments (shallow after :mod:`flatten`)."""
     if isinstance(node, (ast.If, ast.While)):
         head = f"{type(node).__name__.lower()} {ast.unparse(node.test)}:"
     elif isinstance(node, ast.For):
@@ -86,13 +90,16 @@ class _Normalizer:
         self.extra: dict = {}
         self.node: ast.stmt | None = None  # the user statement being normalized
         self.loops = 0  # how many loops enclose the statement being normalized
+        self._text_of: tuple = (None, "")  # the last statement given a text, and its text
 
     def run(self) -> ir.Function:
-        body = copy.deepcopy(self.p.tree.body)
+        body = copy_tree(self.p.tree.body)
+        body, cut = split_deep(body, self.namer.temp, self.where)
+        self.temps |= cut
+        self.p.locals |= cut
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring
-        loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body)
-                           for s in body for n in ast.walk(s))
+        loops_return = any(isinstance(n, (ast.For, ast.While)) and has_return(n.body) for n in statements(body))
         if loops_return:
             out = self.namer.fresh("out")
             flag = self.namer.fresh("returned")
@@ -106,6 +113,7 @@ class _Normalizer:
         self.out_var = out
         fn = self.signature()
         ir_body = self.spread_args(fn) + self.block(body)
+        ir_body = self._pack_lists(ir_body, list_variables(ir_body))
         fn.body, fn.out = ir_body, out
         fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
         fn.temps = self.temps
@@ -140,7 +148,7 @@ class _Normalizer:
         return ast.Name(self.builtins[name], ast.Load())
 
     def _output_name(self, body: list) -> str:
-        returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+        returns = [n for n in statements(body) if isinstance(n, ast.Return)]
         names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
         if len(names) == 1 and all(isinstance(r.value, ast.Name) for r in returns) \
                 and next(iter(names)) in self.p.locals:
@@ -162,6 +170,12 @@ class _Normalizer:
     def line(self) -> int:
         return self.where.line(self.node)
 
+    def text(self, node: ast.stmt) -> str:
+        """``_text(node)``, once per statement (a long one makes many steps)."""
+        if self._text_of[0] is not node:
+            self._text_of = (node, _text(node))
+        return self._text_of[1]
+
     def stmt(self, s: ast.stmt) -> None:
         self.node = s
         if isinstance(s, ast.Assign):
@@ -172,7 +186,10 @@ class _Normalizer:
                 for target in s.targets:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
-            load = ast.Name(s.target.id, ast.Load())
+            if isinstance(s.target, ast.Subscript):  # y[i] += v reads y[i], then writes it
+                load = ast.Subscript(ast.Name(s.target.value.id, ast.Load()), copy_tree(s.target.slice), ast.Load())
+            else:
+                load = ast.Name(s.target.id, ast.Load())
             self.assign_to(s.target, ast.copy_location(ast.BinOp(load, s.op, s.value), s))
         elif isinstance(s, ast.AnnAssign):
             self.assign_to(s.target, s.value)
@@ -180,7 +197,7 @@ class _Normalizer:
             if isinstance(s.value, ast.Call):  # seq.append(x), the one call statement the fence lets by
                 seq = s.value.func.value.id
                 elt = self.atom(s.value.args[0])
-                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), _text(s)))
+                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), self.text(s)))
         elif isinstance(s, ast.If):
             self.emit(ir.If(s.test, self.block(s.body), self.block(s.orelse), self.where.line(s)))
         elif isinstance(s, ast.For):
@@ -215,13 +232,13 @@ class _Normalizer:
             it = ast.copy_location(ast.Call(self.builtin("range"), it.args, []), it)
             checkpointed = True
         if isinstance(it, ast.Call) and (checkpointed or self.p.resolve(it.func) is builtins.range):
-            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), _text(s)))
+            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), self.text(s)))
             head = self.loop_head(s)
         elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
               and len(it.args) == 1 and isinstance(it.args[0], ast.Call)
               and self.p.resolve(it.args[0].func) is builtins.range):
             backwards = ast.Subscript(it.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
-            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), _text(s)))
+            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), self.text(s)))
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)):
@@ -232,8 +249,8 @@ class _Normalizer:
             index = self.namer.fresh(f"{target}_index")
             length = ast.Call(self.builtin("len"), [ir.atom_ast(seq)], [])
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
-                                self.line(), _text(s)))
-            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), _text(s))]
+                                self.line(), self.text(s)))
+            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
             target = index
         self.loops += 1
         body = head + self.block(s.body)
@@ -257,11 +274,14 @@ class _Normalizer:
             if isinstance(value, ast.IfExp):
                 self.if_exp(target.id, value)
             else:
-                self.emit(ir.Assign(target.id, self.value(value), self.line(), _text(self.node)))
+                self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
             return
-        names = [t.id for t in target.elts if isinstance(t, ast.Name)]
+        if isinstance(target, ast.Subscript):
+            self.write_into(target, value)
+            return
+        names = [n.id for t in target.elts for n in walk(t) if isinstance(n, ast.Name)]
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
-                and not (set(names) & {n.id for e in value.elts for n in ast.walk(e)
+                and not (set(names) & {n.id for e in value.elts for n in walk(e)
                                        if isinstance(n, ast.Name)}):
             for t, v in zip(target.elts, value.elts):
                 self.assign_to(t, v)
@@ -273,10 +293,34 @@ class _Normalizer:
                 outs.append(t.id)
             else:
                 outs.append(self.namer.temp())
-        self.emit(ir.Unpack(outs, src, self.line(), _text(self.node)))
+        self.emit(ir.Unpack(outs, src, self.line(), self.text(self.node)))
         for t, name in zip(target.elts, outs):
             if not isinstance(t, ast.Name):
                 self.assign_to(t, ast.Name(name, ast.Load()))
+
+    def write_into(self, target: ast.Subscript, value: ast.expr) -> None:
+        """``y[idx] = v`` becomes ``y = index_update(y, v, idx=idx)``: a new array, as JAX's
+        ``y.at[idx].set(v)`` (the rules are index_update_p's)."""
+        name = target.value.id
+        if name not in self.p.locals:
+            raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
+                                    f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        v = self.atom(value)
+        idx = cg.index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
+        update = self.bound("index_update", index_update_p)
+        primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(name, ast.Load()), ir.atom_ast(v)],
+                          [ast.keyword("idx", idx)])
+        self.emit(ir.Assign(name, self.op("index_update", [name, v], {"idx": idx}, primal), self.line(),
+                            self.text(self.node)))
+
+    def bound(self, base: str, value) -> str:
+        """A name in the generated code's globals for ``value`` (a primitive, a builtin)."""
+        for name, have in self.extra.items():
+            if have is value:
+                return name
+        name = self.namer.fresh(base)
+        self.extra[name] = value
+        return name
 
     def if_exp(self, target: str, node: ast.IfExp) -> None:
         body = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.body))
@@ -306,7 +350,7 @@ class _Normalizer:
         value = self.value(node)
         t = self.namer.temp()
         self.temps.add(t)
-        self.emit(ir.Assign(t, value, self.line(), _text(self.node)))
+        self.emit(ir.Assign(t, value, self.line(), self.text(self.node)))
         return t
 
     def value(self, node: ast.expr) -> ir.Expr:
@@ -518,6 +562,35 @@ class _Normalizer:
         else:
             args = [self.atom(a) for a in node.args]
         return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
+
+    def _pack_lists(self, block: list, lists: set[str]) -> list:
+        """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)
+        is packed first, as ``jnp.asarray`` packs it: ``_t = stack(seq)``, a primitive whose rules
+        carry each element's derivative. Python's operators on lists keep their meaning."""
+        out = []
+        for s in block:
+            if isinstance(s, ir.If):
+                s.body, s.orelse = self._pack_lists(s.body, lists), self._pack_lists(s.orelse, lists)
+            elif isinstance(s, (ir.For, ir.While)):
+                s.body = self._pack_lists(s.body, lists)
+            elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and not s.value.seq \
+                    and isinstance(s.value.primal, ast.Call):
+                op = s.value
+                for k, a in enumerate(op.args):
+                    if op.prim is index_update_p and k == 0:
+                        continue  # writing into a list: refused by activity, not turned into an array
+                    if isinstance(a, str) and a in lists:
+                        packed = self.namer.temp()
+                        self.temps.add(packed)
+                        stack = ast.Call(ast.Name(self.bound("stack", stack_p), ast.Load()),
+                                         [ast.Starred(ast.Name(a, ast.Load()), ast.Load())], [])
+                        out.append(ir.Assign(packed, self.op("stack", [a], {}, stack, seq=True), s.line, s.text))
+                        op.args[k] = packed
+                        for n in walk(op.primal):
+                            if isinstance(n, ast.Name) and n.id == a:
+                                n.id = packed
+            out.append(s)
+        return out
 
     # --- checks ---------------------------------------------------------------
 

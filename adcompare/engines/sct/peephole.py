@@ -4,7 +4,8 @@ Contract: :func:`peephole` returns an equivalent block (nested blocks
 included) in which a cotangent reset to ``0.0`` and then, with nothing in
 between reading or writing it, accumulated into (``v_bar = v_bar + e`` or
 ``add_bar(v_bar, e)``) is assigned ``e`` directly. Only generated cotangent
-names follow the pattern, so user code is never touched.
+names follow the pattern, so user code is never touched. One pass over each
+block: the time is linear in the size of the code (times its nesting depth).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 
 from adcompare.engines.sct import codegen as cg
+from adcompare.engines.sct.flatten import names
 
 
 def peephole(block: list) -> list:
@@ -22,23 +24,21 @@ def peephole(block: list) -> list:
         for field_ in ("body", "orelse"):
             if isinstance(s, (ast.If, ast.For, ast.While)) and getattr(s, field_):
                 setattr(s, field_, peephole(getattr(s, field_)))
-    i = 0
-    while i < len(out):
-        s = out[i]
+    pending: dict[str, int] = {}  # name -> position of its `name = 0.0`, untouched since
+    dropped: set[int] = set()
+    for j, s in enumerate(out):
+        acc = _accumulation(s)
+        if acc is not None and acc[0] in pending:
+            name, rest = acc
+            dropped.add(pending.pop(name))
+            out[j] = cg.assign(name, rest)
+        if pending:
+            for name in names(s):
+                pending.pop(name, None)
         name = _zero_assign(s)
         if name is not None:
-            for j in range(i + 1, len(out)):
-                later = out[j]
-                value = _accumulates(later, name)
-                if value is not None:
-                    out[j] = cg.assign(name, value)
-                    del out[i]
-                    i -= 1
-                    break
-                if name in {n.id for n in ast.walk(later) if isinstance(n, ast.Name)}:
-                    break
-        i += 1
-    return out
+            pending[name] = j
+    return [s for j, s in enumerate(out) if j not in dropped]
 
 
 def _zero_assign(s: ast.stmt) -> str | None:
@@ -49,12 +49,11 @@ def _zero_assign(s: ast.stmt) -> str | None:
     return None
 
 
-def _accumulates(s: ast.stmt, name: str) -> ast.expr | None:
-    """``e`` if ``s`` is ``name = name + e`` or ``name = add_bar(name, e)`` and e does not read name."""
-    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            and s.targets[0].id == name):
+def _accumulation(s: ast.stmt) -> tuple[str, ast.expr] | None:
+    """``(name, e)`` if ``s`` is ``name = name + e`` or ``name = add_bar(name, e)`` and e does not read name."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
         return None
-    v = s.value
+    name, v = s.targets[0].id, s.value
     if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) \
             and v.left.id == name:
         rest = v.right
@@ -63,6 +62,6 @@ def _accumulates(s: ast.stmt, name: str) -> ast.expr | None:
         rest = v.args[1]
     else:
         return None
-    if name in {n.id for n in ast.walk(rest) if isinstance(n, ast.Name)}:
+    if name in names(rest):
         return None
-    return rest
+    return name, rest

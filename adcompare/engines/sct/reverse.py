@@ -29,14 +29,14 @@ them, then its ``_bwd``: the recomputation is in the generated adjoint code.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, naming, templates
 from adcompare.engines.sct.activity import Activity
 from adcompare.engines.sct.codegen import Linker
-from adcompare.engines.sct.forward import is_scalar, primal_value
+from adcompare.engines.sct.flatten import children, copy_tree, statements, walk
+from adcompare.engines.sct.forward import branch_test, is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole
 from adcompare.engines.sct.saves import SavePlan, direct_temps, fused, operand_atoms
@@ -131,7 +131,7 @@ class _Reverse:
             contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
             contribs.append((v.seq, cg.call(h("drop_last"), g), True))
         elif isinstance(v, ir.Index):
-            index = cg.index_value(copy.deepcopy(v.index), h("slice"))
+            index = cg.index_value(copy_tree(v.index), h("slice"))
             contribs = [(v.value, cg.call(h("getitem_bar"), g, ir.atom_ast(v.value), index), True)] \
                 if act.has(v.value) else []
         elif isinstance(v, ir.Call):
@@ -147,7 +147,7 @@ class _Reverse:
 
     def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
         name = v.prim.name
-        params = {k: copy.deepcopy(p) for k, p in v.params.items()}
+        params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
             expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
@@ -236,7 +236,7 @@ class _Reverse:
             return self.loop(s, in_loop, depth) + (None,)
         if isinstance(s, ir.Break):
             return [ast.Break()], [], None
-        return [copy.deepcopy(s.node)], [], None  # Effect
+        return [copy_tree(s.node)], [], None  # Effect
 
     def assignment(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
         fwd, restores = [], []
@@ -344,9 +344,9 @@ class _Reverse:
 
     def nest(self, branches: list, blocks: list) -> ast.stmt:
         (test, _), block = branches[-2], blocks[-2]
-        node = ast.If(copy.deepcopy(test), cg.body(block), blocks[-1])
+        node = ast.If(branch_test(test, self.act, self.link), cg.body(block), blocks[-1])
         for (test, _), block in zip(reversed(branches[:-2]), reversed(blocks[:-2])):
-            node = ast.If(copy.deepcopy(test), cg.body(block), [node])
+            node = ast.If(branch_test(test, self.act, self.link), cg.body(block), [node])
         return node
 
     def loop(self, s, in_loop: bool, depth: int) -> tuple[list, list]:
@@ -357,7 +357,7 @@ class _Reverse:
         if not self.plan.has_content(s):
             if is_for:
                 return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
-            return [ast.While(copy.deepcopy(s.test), cg.body(body_fwd), [])], []
+            return [ast.While(branch_test(s.test, self.act, self.link), cg.body(body_fwd), [])], []
         fwd, rev_after = [], []
         if is_for and self.plan.saved(s, s.target):
             keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
@@ -373,7 +373,7 @@ class _Reverse:
         if is_for:
             fwd.append(ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), []))
         else:
-            fwd.append(ast.While(copy.deepcopy(s.test), cg.body(body_fwd), []))
+            fwd.append(ast.While(branch_test(s.test, self.act, self.link), cg.body(body_fwd), []))
         count = None
         if counted:
             if in_loop:
@@ -428,7 +428,7 @@ class _Reverse:
         segs, kept, seg, at = (self.namer.fresh(n) for n in ("segments", "checkpoints", "segment", "state"))
         if depth > 0:
             self.none_init |= {segs, kept}
-        every = copy.deepcopy(s.every) if s.every is not None else cg.const(None)
+        every = copy_tree(s.every) if s.every is not None else cg.const(None)
         h = self.link.helper
         fwd += [cg.assign(segs, cg.call(h("segments"), cg.load(s.iterable), every)),
                 cg.assign(kept, ast.List([], ast.Load())),
@@ -438,7 +438,7 @@ class _Reverse:
                                      cg.tuple_([cg.load(v) for v in state]))),
                     ast.For(cg.store(s.target), cg.load(seg), cg.body(body_fwd), [])], [])]
         restore = [cg.assign(state, cg.load(at))] if state else []
-        recompute = ast.For(cg.store(s.target), cg.load(seg), cg.body(copy.deepcopy(body_fwd)), [])
+        recompute = ast.For(cg.store(s.target), cg.load(seg), cg.body(copy_tree(body_fwd)), [])
         self.recomputed[id(recompute)] = (live - assigned - {s.target}) | {seg}
         self.bwd_locals |= {seg, at, stack, push, pop}
         rev = [ast.For(ast.Tuple([cg.store(seg), cg.store(at)], ast.Store()),
@@ -475,9 +475,10 @@ class _Reverse:
         bwd_body = peephole(bwd_body)
 
         stored = set(fn.params)
-        for node in ast.walk(ast.Module(body_fwd, [])):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                stored.add(node.id)
+        for s in statements(body_fwd):  # names are stored only by statement targets
+            for target in s.targets if isinstance(s, ast.Assign) else [getattr(s, "target", None)]:
+                if target is not None:
+                    stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = _loads(bwd_body, self.recomputed)
         residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
         defined_at_end = self.plan.end[1]
@@ -515,7 +516,7 @@ def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             out.add(node.id)
         else:
-            todo.extend(ast.iter_child_nodes(node))
+            todo += children(node)
     return out
 
 
@@ -554,12 +555,12 @@ def _before_exits(block: list, keep: ast.stmt) -> list:
     A branch records its number when it is done, so that the reverse sweep pops it before
     anything the branch pushed (the stack is last in, first out)."""
     if block and isinstance(block[-1], (ast.Break, ast.Raise)):
-        return block[:-1] + [copy.deepcopy(keep), block[-1]]
+        return block[:-1] + [copy_tree(keep), block[-1]]
     if block and isinstance(block[-1], ast.If) and _exits(block[-1]):
         last = block[-1]
         last.body, last.orelse = _before_exits(last.body, keep), _before_exits(last.orelse, keep)
         return block
-    return block + [copy.deepcopy(keep)]
+    return block + [copy_tree(keep)]
 
 
 def _exits(node: ast.If) -> bool:

@@ -6,7 +6,9 @@ shape" (a variable nothing has flowed back to yet). Every helper here keeps
 that invariant, treats ``0.0`` as zero, and leaves genuine values alone; each
 takes a fast path on Python floats, so scalar code stays native Python. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
-``broadcast``, the getitem rule, a primitive's own rules).
+``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
+``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
+Python's floats would raise or give a complex number.
 """
 
 from __future__ import annotations
@@ -16,9 +18,29 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules
-from adcompare.primitives import getitem_p, shape
+from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _SEQ = (tuple, list)
+
+
+def divide(x: Any, y: Any) -> Any:
+    """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``)."""
+    try:
+        return x / y
+    except ArithmeticError:
+        return divide_p(x, y)
+
+
+def power(x: Any, y: Any) -> Any:
+    """``x ** y``, with NumPy's inf or nan where Python's numbers raise (``0.0 ** -1.0``,
+    ``10.0 ** 400.0``) or turn complex (``(-4.0) ** 0.5``)."""
+    try:
+        out = x ** y
+    except ArithmeticError:
+        return power_p(x, y)
+    if type(out) is complex and type(x) is not complex and type(y) is not complex:
+        return power_p(x, y)
+    return out
 
 
 def unbroadcast(g: Any, like: Any) -> Any:
@@ -57,28 +79,39 @@ def zeros(x: Any) -> Any:
     return anp.zeros_like(x)
 
 
+def _is_placeholder(g: Any) -> bool:
+    return type(g) is float and g == 0.0
+
+
 def add_bar(a: Any, b: Any) -> Any:
-    """a + b for cotangents that may be tuples or lists (added elementwise)."""
-    if isinstance(b, _SEQ):
-        if not isinstance(a, _SEQ):
-            return b  # a is the zero placeholder
-        return type(b)(add_bar(u, v) for u, v in zip(a, b))
-    if isinstance(a, _SEQ):
+    """a + b for cotangents that may be tuples or lists (added elementwise; an array cotangent of
+    a list, from a vocabulary function that packed it, adds row by row)."""
+    if _is_placeholder(a):
+        return b
+    if _is_placeholder(b):
         return a
+    if isinstance(a, _SEQ) or isinstance(b, _SEQ):
+        kind = type(a) if isinstance(a, _SEQ) else type(b)
+        return kind(add_bar(u, v) for u, v in zip(a, b))
     return a + b
 
 
 def item_bar(g: Any, i: int) -> Any:
-    """The cotangent of element i of a tuple or list whose cotangent is ``g``."""
-    return g[i] if isinstance(g, _SEQ) else 0.0
+    """The cotangent of element i of a tuple or list whose cotangent is ``g`` (a tuple or list, or
+    an array where a vocabulary function packed the list)."""
+    if _is_placeholder(g):
+        return 0.0
+    return g[i]
 
 
 def last_bar(g: Any) -> Any:
-    return g[-1] if isinstance(g, _SEQ) and g else 0.0
+    if _is_placeholder(g) or len(g) == 0:
+        return 0.0
+    return g[-1]
 
 
 def drop_last(g: Any) -> Any:
-    return g[:-1] if isinstance(g, _SEQ) else g
+    return g if _is_placeholder(g) else g[:-1]
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
@@ -115,15 +148,22 @@ def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:
     """The tangent of ``ans = prim(*xs, **params)`` from the tangents ``ts`` of the elements."""
     out = None
     for i, t in enumerate(ts):
-        part = prim.jvps[i](t, ans, *xs, **params)
+        part = prim.jvps[i](_packed(t), ans, *xs, **params)
         out = part if out is None else anp.add(out, part)
     return out if out is not None else zeros(ans)
+
+
+def _packed(t: Any) -> Any:
+    """The tangent of an element that is itself a tuple or list, packed as the primal is."""
+    if isinstance(t, _SEQ):
+        return stack_p(*[_packed(v) for v in t])
+    return t
 
 
 def final_bar(bar: Any, x: Any) -> Any:
     """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
     if isinstance(x, _SEQ):
-        if not isinstance(bar, _SEQ):
+        if _is_placeholder(bar):
             bar = [0.0] * len(x)
         return type(x)(final_bar(b, v) for b, v in zip(bar, x))
     if type(bar) is float and bar == 0.0 and type(x) is not float:

@@ -12,8 +12,8 @@ answers the reverse transform's questions about every statement:
 * ``resets(s)``: which cotangents start again from zero once ``s`` is undone;
 * ``has_content(s)``: does the reverse sweep do anything for ``s`` (branches
   and loops without content are neither recorded nor replayed);
-* ``bound(s)``: the names possibly and definitely bound before ``s``
-  (a saved value that may be unbound is first set to ``None``).
+* ``bound(s)``: which of the names ``s`` binds are possibly and definitely
+  bound before it (a saved value that may be unbound is first set to ``None``).
 
 A loop that the reverse sweep runs reads its range object, which may then need
 saving in turn: the plan iterates until nothing changes. :func:`direct_temps`
@@ -62,11 +62,12 @@ def direct_temps(fn: ir.Function) -> set[str]:
     good = set()
 
     def scan(block: list) -> None:
-        for i, s in enumerate(block):
+        later: set[str] = set()  # what the simple statements after this one read
+        for s in reversed(block):
             for t in ir.targets(s):
-                if t in once and isinstance(s, (ir.Assign, ir.Unpack)) \
-                        and any(t in _simple_uses(later) for later in block[i + 1:]):
+                if t in once and t in later and isinstance(s, (ir.Assign, ir.Unpack)):
                     good.add(t)
+            later |= _simple_uses(s)
             if isinstance(s, ir.If):
                 scan(s.body)
                 scan(s.orelse)
@@ -103,8 +104,10 @@ class SavePlan:
                 old_values = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}
                 for name in adj.reads:
                     self.readers.setdefault(name, []).append((s, name in old_values))
-        params = frozenset(fn.params)
-        self.end = self._bindings(fn.body, params, params)
+        top = (set(fn.params), set(fn.params))
+        self._bindings(fn.body, [top])
+        self.end = (frozenset(top[0]), frozenset(top[1]))
+        self.first_read = {name: min(self.order[id(r)] for r, _ in rs) for name, rs in self.readers.items()}
         while True:
             loops = [s for s in stmts if isinstance(s, ir.For) and self.has_content(s)
                      and s.iterable not in self.needed]
@@ -113,20 +116,29 @@ class SavePlan:
             for s in loops:
                 self.needed.add(s.iterable)
                 self.readers.setdefault(s.iterable, []).append((s, False))
+                self.first_read[s.iterable] = min(self.first_read.get(s.iterable, self.order[id(s)]),
+                                                  self.order[id(s)])
 
     def bound(self, s) -> tuple[frozenset, frozenset]:
-        """(possibly bound, definitely bound) names just before ``s``."""
+        """(possibly bound, definitely bound) just before ``s``, among the names ``s`` binds (its
+        targets, its residuals, a loop's target); all names before a checkpointed loop."""
         return self._bound[id(s)]
 
     def saved(self, s, name: str) -> bool:
         if name not in self._bound[id(s)][0]:
             return False
-        here, loops = self.order[id(s)], self.loops[id(s)]
+        readers = self.readers.get(name)
+        if not readers:
+            return False
+        here = self.order[id(s)]
+        if self.first_read[name] < here:
+            return True  # an earlier adjoint reads it (a loop's body comes after the loop)
+        loops = self.loops[id(s)]
         inside = self.inside.get(id(s), frozenset()) if isinstance(s, ir.For) else frozenset()
-        for r, old in self.readers.get(name, []):
+        for r, old in readers:
             if id(r) in inside:
                 continue  # the reverse loop itself sets its target for the adjoints in its body
-            if self.order[id(r)] < here or (self.loops[id(r)] & loops) or (r is s and old):
+            if (r is s and old) or (loops and self.loops[id(r)] & loops):
                 return True
         return False
 
@@ -164,24 +176,43 @@ class SavePlan:
                 self._positions(s.body, loops | {id(s)})
                 self.inside[id(s)] = frozenset(id(b) for b in ir.walk(s.body))
 
-    def _bindings(self, block: list, poss: frozenset, defin: frozenset) -> tuple[frozenset, frozenset]:
-        """Record, before each statement, the names possibly and definitely bound."""
+    def _bindings(self, block: list, layers: list[tuple[set, set]]) -> None:
+        """Record, before each statement, which of the names it binds are possibly and definitely
+        bound. ``layers`` holds (possibly, definitely) bound names, one pair per enclosing branch
+        or loop over the function's own; each block adds what it binds to its innermost pair."""
+        poss, defin = layers[-1]
         for s in block:
+            if isinstance(s, ir.For) and s.checkpoint:
+                names = set().union(*(p for p, _ in layers))
+            else:
+                names = set(self._binds(s))
+            now = (frozenset(n for n in names if any(n in p for p, _ in layers)),
+                   frozenset(n for n in names if any(n in d for _, d in layers)))
             old = self._bound.get(id(s))
-            self._bound[id(s)] = (poss | old[0], defin & old[1]) if old else (poss, defin)
+            self._bound[id(s)] = (now[0] | old[0], now[1] & old[1]) if old else now
             if isinstance(s, (ir.Assign, ir.Unpack)):
-                names = frozenset(ir.targets(s)) | ({self.res_var[id(s)]} if id(s) in self.res_var else set())
-                poss, defin = poss | names, defin | names
+                poss |= names
+                defin |= names
             elif isinstance(s, ir.If):
-                p1, d1 = self._bindings(s.body, poss, defin)
-                p2, d2 = self._bindings(s.orelse, poss, defin)
-                poss, defin = p1 | p2, d1 & d2
+                body = (set(), set())
+                self._bindings(s.body, layers + [body])
+                orelse = (set(), set())
+                self._bindings(s.orelse, layers + [orelse])
+                poss |= body[0] | orelse[0]
+                defin |= body[1] & orelse[1]
             elif isinstance(s, (ir.For, ir.While)):
-                head = frozenset([s.target]) if isinstance(s, ir.For) else frozenset()
-                first, _ = self._bindings(s.body, poss | head, defin | head)
-                again, _ = self._bindings(s.body, poss | head | first, defin | head)
-                poss = poss | head | again
-        return poss, defin
+                head = {s.target} if isinstance(s, ir.For) else set()
+                first = (set(head), set(head))
+                self._bindings(s.body, layers + [first])
+                again = (head | first[0], set(head))
+                self._bindings(s.body, layers + [again])
+                poss |= again[0]
+
+    def _binds(self, s) -> list[str]:
+        names = list(ir.targets(s))
+        if id(s) in self.res_var:
+            names.append(self.res_var[id(s)])
+        return names
 
 
 def operand_atoms(s) -> list:

@@ -11,33 +11,36 @@ do are left to the code generator: for a primitive in :data:`BROADCASTING`,
 a VJP contribution is summed down to its operand's shape
 (``runtime.unbroadcast``), and a lone JVP contribution of ``add`` or
 ``subtract`` is broadcast to the result's shape (``runtime.broadcast``).
-``None`` means "call the rule itself". ``tests/test_sct_templates.py`` checks
+``None`` means "call the rule itself" (``power``, whose rule has cases at 0).
+Division is ``divide(a, b)``: Python's ``/`` with NumPy's inf and nan where
+Python's floats raise. ``tests/test_sct_templates.py`` checks
 every entry against the rule table, numerically, on floats, NumPy and JAX.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 from functools import cache
 
 from adcompare import numpy as anp
+from adcompare.engines.sct import runtime
+from adcompare.engines.sct.flatten import copy_tree
 
 JVP: dict[str, tuple[str | None, ...]] = {
     "add": ("t", "t"),
     "subtract": ("t", "-t"),
     "multiply": ("t * y", "x * t"),
-    "divide": ("t / y", "-(t * (ans / y))"),
-    "power": ("t * (y * x ** (y - 1.0))", None),
+    "divide": ("divide(t, y)", "-(t * divide(ans, y))"),
+    "power": (None, None),
     "negative": ("-t",),
     "sin": ("t * cos(x)",),
     "cos": ("-(t * sin(x))",),
     "tan": ("t * (1.0 + ans * ans)",),
     "exp": ("t * ans",),
-    "log": ("t / x",),
-    "log1p": ("t / (1.0 + x)",),
+    "log": ("divide(t, x)",),
+    "log1p": ("divide(t, 1.0 + x)",),
     "expm1": ("t * (ans + 1.0)",),
-    "sqrt": ("t / (2.0 * ans)",),
+    "sqrt": ("divide(t, 2.0 * ans)",),
     "tanh": ("t * (1.0 - ans * ans)",),
     "sigmoid": ("t * (ans * (1.0 - ans))",),
 }
@@ -46,24 +49,24 @@ VJP: dict[str, tuple[str | None, ...]] = {
     "add": ("g", "g"),
     "subtract": ("g", "-g"),
     "multiply": ("g * y", "x * g"),
-    "divide": ("g / y", "-(g * (ans / y))"),
-    "power": ("g * (y * x ** (y - 1.0))", None),
+    "divide": ("divide(g, y)", "-(g * divide(ans, y))"),
+    "power": (None, None),
     "negative": ("-g",),
     "sin": ("g * cos(x)",),
     "cos": ("-(g * sin(x))",),
     "tan": ("g * (1.0 + ans * ans)",),
     "exp": ("g * ans",),
-    "log": ("g / x",),
-    "log1p": ("g / (1.0 + x)",),
+    "log": ("divide(g, x)",),
+    "log1p": ("divide(g, 1.0 + x)",),
     "expm1": ("g * (ans + 1.0)",),
-    "sqrt": ("g / (2.0 * ans)",),
+    "sqrt": ("divide(g, 2.0 * ans)",),
     "tanh": ("g * (1.0 - ans * ans)",),
     "sigmoid": ("g * (ans * (1.0 - ans))",),
 }
 
 BROADCASTING = frozenset({"add", "subtract", "multiply", "divide", "power"})
 LONE_JVP_BROADCAST = frozenset({"add", "subtract"})
-HELPERS = {"cos": anp.cos, "sin": anp.sin}
+HELPERS = {"cos": anp.cos, "sin": anp.sin, "divide": runtime.divide}
 _OPERAND_NAMES = ("x", "y")
 
 
@@ -77,19 +80,31 @@ def template(table: dict, name: str, i: int) -> str | None:
     return entry[i] if entry is not None and i < len(entry) else None
 
 
-def uses(text: str) -> set[str]:
+@cache
+def uses(text: str) -> frozenset[str]:
     """The template names (t, g, ans, x, y, helpers) an entry reads."""
-    return {n.id for n in ast.walk(_parsed(text)) if isinstance(n, ast.Name)}
+    return frozenset(n.id for n in ast.walk(_parsed(text)) if isinstance(n, ast.Name))
 
 
 def instantiate(text: str, mapping: dict[str, ast.expr]) -> ast.expr:
-    """The template with each name replaced by ``mapping[name]`` (helpers keep theirs)."""
+    """The template with each name replaced by a copy of ``mapping[name]`` (helpers keep theirs)."""
 
-    class Substitute(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.expr:
-            return copy.deepcopy(mapping[node.id]) if node.id in mapping else node
+    def put(node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name) and node.id in mapping:
+            return copy_tree(mapping[node.id])
+        todo.append(node)
+        return node
 
-    return Substitute().visit(copy.deepcopy(_parsed(text)))
+    todo: list = []
+    root = put(copy_tree(_parsed(text)))
+    while todo:
+        fields = todo.pop().__dict__
+        for name, value in fields.items():  # values are replaced, keys stay
+            if isinstance(value, ast.AST):
+                fields[name] = put(value)
+            elif type(value) is list:
+                fields[name] = [put(v) if isinstance(v, ast.AST) else v for v in value]
+    return root
 
 
 def operand_name(i: int) -> str:

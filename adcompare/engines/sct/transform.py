@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
+from adcompare.engine import cycle_collector_paused
 from adcompare.engines.sct import codegen, custom, foreign
 from adcompare.engines.sct.activity import analyze
+from adcompare.engines.sct.flatten import names as names_in_tree
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.normalize import normalize
@@ -125,7 +127,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
             entry = Entry(fn, mode, active, key[2])
             _cache.setdefault(fn, {})[key] = entry
             _building[0].append(entry)
-            _build(entry)
+            with cycle_collector_paused():  # many acyclic nodes: the collector would rescan them again and again
+                _build(entry)
         except BaseException:
             if outermost:
                 for e in _building[0]:
@@ -143,7 +146,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
 
 def _build(entry: Entry) -> None:
     parsed = parse(entry.fn)
-    taken = set(parsed.locals) | {n.id for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
     fn = normalize(parsed, namer, entry.nvar or 0)
     bad = [k for k in entry.active if k >= fn.npos]
