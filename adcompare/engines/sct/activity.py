@@ -157,6 +157,9 @@ class _Checker:
                     if self.expr(param, test=False):
                         raise self.refuse(f"the parameter {name}= computed from a differentiated value",
                                           "parameters such as axis and shape must be constants")
+            elif isinstance(v, ir.Pack) and any(k in self.varied for k in v.keys or [] if isinstance(k, str)):
+                raise self.refuse("a differentiated value used as a dict key",
+                                  "keys must be constants (strings, integers) or computed from constants")
             elif isinstance(v, ir.Index):
                 if self.expr(v.index, test=False):
                     raise self.refuse("a differentiated value used as an index",

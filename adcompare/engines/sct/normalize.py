@@ -280,6 +280,12 @@ class _Normalizer:
             return ir.Index(self.atom(node.value), node.slice)
         if isinstance(node, (ast.Tuple, ast.List)):
             return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
+        if isinstance(node, ast.Dict):
+            keys, values = [], []
+            for k, v in zip(node.keys, node.values):
+                keys.append(self.atom(k))
+                values.append(self.atom(v))
+            return ir.Pack(values, "dict", keys)
         if isinstance(node, ast.IfExp):
             return ir.Copy(self.atom(node))
         if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:

@@ -124,8 +124,8 @@ class _Reverse:
         if isinstance(v, ir.Copy):
             contribs = [(v.src, g, True)] if act.has(v.src) else []
         elif isinstance(v, ir.Pack):
-            contribs = [(a, cg.call(h("item_bar"), g, cg.const(i)), True)
-                        for i, a in enumerate(v.elts) if act.has(a)]
+            keys = [ir.atom_ast(k) for k in v.keys] if v.keys is not None else [cg.const(i) for i in range(len(v.elts))]
+            contribs = [(a, cg.call(h("item_bar"), g, key), True) for key, a in zip(keys, v.elts) if act.has(a)]
         elif isinstance(v, ir.Append):
             contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
             contribs.append((v.seq, cg.call(h("drop_last"), g), True))

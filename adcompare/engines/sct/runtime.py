@@ -2,9 +2,13 @@
 
 Contract: generated reverse code keeps a cotangent either exactly shaped like
 its primal or as the Python float ``0.0``, which stands for "zero, of whatever
-shape" (a variable nothing has flowed back to yet). Every helper here keeps
-that invariant, treats ``0.0`` as zero, and leaves genuine values alone; each
-takes a fast path on Python floats, so scalar code stays native Python. All
+shape" (a variable nothing has flowed back to yet). A container's (a tuple, a
+named tuple, a list or a dict, as pytree arguments and displays make them)
+cotangent is a container of the same kind holding its elements' cotangents.
+Every helper here keeps that invariant, treats ``0.0`` (and ``None``, an empty
+subtree) as zero, and leaves genuine values alone; each takes a fast path on
+Python floats, so scalar code stays native Python. Two cotangents of one value
+that do not fit together raise rather than lose one. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 ``broadcast``, the getitem rule, a primitive's own rules).
 """
@@ -14,11 +18,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from jax import tree_util
+
 from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.primitives import getitem_p, shape
 
 _SEQ = (tuple, list)
+_TREES = (tuple, list, dict)
 
 
 def unbroadcast(g: Any, like: Any) -> Any:
@@ -48,29 +55,70 @@ def materialize(g: Any, like: Any) -> Any:
     return g
 
 
+# --- containers: tuples (named ones too), lists and dicts ---------------------------
+#
+# A container's cotangent is a container of the same kind holding its elements'
+# cotangents, or the placeholder for all of it; ``None`` (an empty subtree, as in
+# JAX) counts as zero too.
+
+
+def is_tree(x: Any) -> bool:
+    return isinstance(x, _TREES)
+
+
+def is_zero(g: Any) -> bool:
+    return g is None or (type(g) is float and g == 0.0)
+
+
+def _rebuild(like: Any, values: Any) -> Any:
+    """A container of ``like``'s kind holding ``values`` (in its order; by key for a dict)."""
+    if isinstance(like, dict):
+        return dict(zip(like.keys(), values))
+    if hasattr(like, "_fields"):  # a named tuple
+        return type(like)(*values)
+    return type(like)(values)
+
+
+def _values(x: Any) -> list:
+    return list(x.values()) if isinstance(x, dict) else list(x)
+
+
 def zeros(x: Any) -> Any:
-    """The zero tangent of ``x`` (tuples and lists elementwise; floats for integers)."""
-    if isinstance(x, _SEQ):
-        return type(x)(zeros(v) for v in x)
+    """The zero tangent of ``x`` (containers elementwise; floats for integers)."""
+    if isinstance(x, _TREES):
+        return _rebuild(x, [zeros(v) for v in _values(x)])
     if type(x) in (float, int, bool) or x is None:
         return 0.0
     return anp.zeros_like(x)
 
 
+def _mismatch(a: Any, b: Any) -> TypeError:
+    return TypeError(f"SCT internal error: cannot add the cotangents {type(a).__name__} and "
+                     f"{type(b).__name__} of one value; please report this")
+
+
 def add_bar(a: Any, b: Any) -> Any:
-    """a + b for cotangents that may be tuples or lists (added elementwise)."""
-    if isinstance(b, _SEQ):
-        if not isinstance(a, _SEQ):
-            return b  # a is the zero placeholder
-        return type(b)(add_bar(u, v) for u, v in zip(a, b))
-    if isinstance(a, _SEQ):
-        return a
+    """a + b for cotangents that may be containers (added element by element)."""
+    if isinstance(b, _TREES):
+        if not isinstance(a, _TREES):
+            if is_zero(a):
+                return b
+            raise _mismatch(a, b)
+        if isinstance(b, dict):
+            return {k: add_bar(a.get(k, 0.0), v) for k, v in b.items()}
+        return _rebuild(b, [add_bar(u, v) for u, v in zip(a, b)])
+    if isinstance(a, _TREES) or b is None:
+        if is_zero(b):
+            return a
+        raise _mismatch(a, b)
+    if a is None:
+        return b
     return a + b
 
 
-def item_bar(g: Any, i: int) -> Any:
-    """The cotangent of element i of a tuple or list whose cotangent is ``g``."""
-    return g[i] if isinstance(g, _SEQ) else 0.0
+def item_bar(g: Any, i: Any) -> Any:
+    """The cotangent of element (or key) i of a container whose cotangent is ``g``."""
+    return g[i] if isinstance(g, _TREES) else 0.0
 
 
 def last_bar(g: Any) -> Any:
@@ -82,22 +130,28 @@ def drop_last(g: Any) -> Any:
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
-    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays, tuples, lists)."""
-    if type(g) is float and g == 0.0:
+    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
+    if is_zero(g):
         return 0.0
+    if isinstance(x, dict):
+        bar: Any = dict.fromkeys(x, 0.0)
+        bar[idx] = g
+        return bar
     if isinstance(x, _SEQ):
         if isinstance(g, _SEQ) and len(g) == 0:
             return 0.0
-        bar: list = [0.0] * len(x)
+        bar = [0.0] * len(x)
         bar[idx] = g
-        return type(x)(bar)
+        return _rebuild(x, bar)
     return getitem_p.vjps[0](None, x, idx=idx)(g)
 
 
 def unpack_bar(bars: tuple, src: Any) -> Any:
     """The cotangent of ``src`` from those of the names ``a, b, ... = src`` unpacked it into."""
+    if isinstance(src, dict):
+        return 0.0  # unpacking a dict gives its keys: constants
     if isinstance(src, _SEQ):
-        return type(src)(bars)
+        return _rebuild(src, bars)
     total: Any = 0.0
     for i, g in enumerate(bars):
         part = getitem_bar(g, src, i)
@@ -122,13 +176,49 @@ def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:
 
 def final_bar(bar: Any, x: Any) -> Any:
     """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
-    if isinstance(x, _SEQ):
-        if not isinstance(bar, _SEQ):
-            bar = [0.0] * len(x)
-        return type(x)(final_bar(b, v) for b, v in zip(bar, x))
+    if isinstance(x, _TREES):
+        children = _values(x)
+        if isinstance(bar, _TREES):
+            bars = _values(bar) if not isinstance(x, dict) else [bar.get(k, 0.0) for k in x]
+        else:
+            bars = [0.0] * len(children)
+        return _rebuild(x, [final_bar(b, v) for b, v in zip(bars, children)])
+    if x is None:
+        return None
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return anp.zeros_like(x)
     return bar
+
+
+def leaf_bars(bar: Any, x: Any) -> list:
+    """One cotangent (or tangent) per leaf of ``x`` in JAX's order (``None`` for zero)."""
+    out: list = []
+    _leaf_bars(bar, x, out)
+    return out
+
+
+def _leaf_bars(bar: Any, x: Any, out: list) -> None:
+    if x is None:
+        return
+    if not isinstance(x, _TREES):
+        if isinstance(bar, _TREES):
+            raise _mismatch(bar, x)
+        out.append(None if is_zero(bar) else bar)
+        return
+    children, _ = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
+    for path, child in children:
+        key = path[0]
+        if not isinstance(bar, _TREES):
+            if not is_zero(bar):
+                raise _mismatch(bar, x)
+            sub = None
+        elif isinstance(key, tree_util.DictKey):
+            sub = bar.get(key.key)
+        elif isinstance(key, tree_util.SequenceKey):
+            sub = bar[key.idx]
+        else:  # a named tuple's field
+            sub = bar[x._fields.index(key.name)]
+        _leaf_bars(sub, child, out)
 
 
 def segments(r: range, every: int | None) -> list[range]:
