@@ -176,7 +176,7 @@ class Break:
 
 @dataclass(eq=False)
 class Effect:
-    """``assert`` or ``raise``: run in the forward sweep only."""
+    """``assert``, ``raise`` or a check the normalizer adds: run in the forward sweep only."""
 
     node: ast.stmt
     line: int

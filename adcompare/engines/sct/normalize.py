@@ -24,10 +24,11 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpointed_range
-from adcompare.engines.sct import ir
+from adcompare.engines.sct import ir, runtime
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,
@@ -185,8 +186,9 @@ class _Normalizer:
                 and not is_user_function(self.p.resolve(it.func)):
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
-        else:  # the first axis of an array (or the items of a tuple), by index
+        else:  # the first axis of an array (or the items of a tuple or list), by index
             seq = self.atom(it)
+            self.emit(self.sequence_check(seq, s))
             index = self.namer.fresh(f"{target}_index")
             length = ast.Call(ast.Name("len", ast.Load()), [ir.atom_ast(seq)], [])
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(ast.Name("range", ast.Load()), [length], [])),
@@ -197,6 +199,13 @@ class _Normalizer:
         body = head + self.block(s.body)
         self.loops -= 1
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+
+    def sequence_check(self, seq: ir.Atom, loop: ast.For) -> ir.Effect:
+        """A check, run before the loop, that ``seq`` is indexed by position (a dict is not)."""
+        name = self.namer.fresh("check_sequence")
+        self.extra[name] = functools.partial(runtime.check_sequence, function=self.where.function,
+                                             filename=self.where.filename, line=self.where.line(loop))
+        return ir.Effect(ast.Expr(ast.Call(ast.Name(name, ast.Load()), [ir.atom_ast(seq)], [])), self.line())
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):

@@ -22,6 +22,7 @@ from jax import tree_util
 
 from adcompare import numpy as anp
 from adcompare import rules
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import getitem_p, shape
 
 _SEQ = (tuple, list)
@@ -219,6 +220,13 @@ def _leaf_bars(bar: Any, x: Any, out: list) -> None:
         else:  # a named tuple's field
             sub = bar[x._fields.index(key.name)]
         _leaf_bars(sub, child, out)
+
+
+def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
+    """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse a dict, whose loop runs over keys."""
+    if isinstance(seq, dict):
+        raise SCTError("iterating over a dict", function, filename, line,
+                       "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
 
 
 def segments(r: range, every: int | None) -> list[range]:
