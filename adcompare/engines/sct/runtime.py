@@ -33,6 +33,9 @@ def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
+    if isinstance(g, _TREES) or isinstance(like, _TREES):
+        raise TypeError("SCT cannot differentiate + or * on a tuple, list or dict of differentiated values "
+                        "(Python concatenates or repeats it); build arrays with anp.stack or anp.concatenate")
     target, gshape = shape(like), shape(g)
     if gshape == target:
         return g
@@ -94,8 +97,10 @@ def zeros(x: Any) -> Any:
 
 
 def _mismatch(a: Any, b: Any) -> TypeError:
-    return TypeError(f"SCT internal error: cannot add the cotangents {type(a).__name__} and "
-                     f"{type(b).__name__} of one value; please report this")
+    what = [f"a {type(v).__name__}" + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
+    return TypeError(f"SCT: the cotangents of one value do not fit together ({what[0]}, {what[1]}); "
+                     "was + or * applied to a tuple or list (which concatenates or repeats it)? "
+                     "Use anp.stack or anp.concatenate. Otherwise, please report this")
 
 
 def add_bar(a: Any, b: Any) -> Any:
@@ -105,8 +110,10 @@ def add_bar(a: Any, b: Any) -> Any:
             if is_zero(a):
                 return b
             raise _mismatch(a, b)
+        if len(a) != len(b) or isinstance(a, dict) != isinstance(b, dict):
+            raise _mismatch(a, b)
         if isinstance(b, dict):
-            return {k: add_bar(a.get(k, 0.0), v) for k, v in b.items()}
+            return {k: add_bar(a[k], v) for k, v in b.items()}
         return _rebuild(b, [add_bar(u, v) for u, v in zip(a, b)])
     if isinstance(a, _TREES) or b is None:
         if is_zero(b):
@@ -206,6 +213,8 @@ def _leaf_bars(bar: Any, x: Any, out: list) -> None:
             raise _mismatch(bar, x)
         out.append(None if is_zero(bar) else bar)
         return
+    if isinstance(bar, _TREES) and (len(bar) != len(x) or isinstance(bar, dict) != isinstance(x, dict)):
+        raise _mismatch(bar, x)
     children, _ = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
     for path, child in children:
         key = path[0]
