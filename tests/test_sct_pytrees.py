@@ -295,3 +295,45 @@ def test_a_differentiated_dict_key_is_refused_with_its_line():
     with pytest.raises(SCTError, match="dict key") as info:
         sct.vjp(keys_from_values, 1.0)
     assert info.value.line == keys_from_values.__code__.co_firstlineno + 1
+
+
+def repeats_a_list(ws):
+    t = ws * 2
+    return t[0] + ws[0]
+
+
+def concatenates_lists(ws):
+    t = ws + ws
+    return t[0] * t[3]
+
+
+def test_arithmetic_on_a_list_of_differentiated_values_raises_in_reverse_mode():
+    ws = [1.5, 2.0]
+    for f in (repeats_a_list, concatenates_lists):
+        with pytest.raises(TypeError, match="concatenates or repeats"):
+            sct.grad(f)(ws)
+        # forward mode follows Python's meaning (the tangents are concatenated and repeated too)
+        assert_tree_close(sct.jvp(f, (ws,), ([1.0, 0.5],)), jax.jvp(f, (ws,), ([1.0, 0.5],)))
+
+
+def unpacks_dict_values(p):
+    w, b = p.values()  # refused
+    return anp.sum(anp.multiply(w, b))
+
+
+def test_dict_methods_on_differentiated_values_are_refused_with_a_hint():
+    with pytest.raises(SCTError, match=r"\.values\(\).*\n.*line .*\n.*p\['w'\]") as info:
+        sct.grad(unpacks_dict_values)({"w": np.ones(2), "b": np.ones(2)})
+    assert info.value.line == unpacks_dict_values.__code__.co_firstlineno + 1
+
+
+def test_functools_partial_is_seen_through():
+    import functools
+
+    f, f_j = dict_built_inside(anp), dict_built_inside(jnp)
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    assert_tree_close(sct.grad(functools.partial(f, x))(y), jax.grad(functools.partial(f_j, jnp.asarray(x)))(
+        jnp.asarray(y)))
+    assert_tree_close(sct.jacfwd(functools.partial(f, y=y))(x), jax.jacfwd(functools.partial(
+        f_j, y=jnp.asarray(y)))(jnp.asarray(x)))

@@ -236,8 +236,10 @@ class _Checker:
             if func.attr in METHODS:
                 return varies
             if varies and not test:
-                raise self.refuse(f"the method .{func.attr}() on a differentiated value",
-                                  "use adcompare.numpy functions; methods are not differentiated")
+                hint = ("index the dict by its keys instead, e.g. w, b = p['w'], p['b']"
+                        if func.attr in ("values", "items", "keys", "get")
+                        else "use adcompare.numpy functions; methods are not differentiated")
+                raise self.refuse(f"the method .{func.attr}() on a differentiated value", hint)
             return False
         obj = self.p.resolve(func)
         vocab = classify(obj) if obj is not MISSING else None
