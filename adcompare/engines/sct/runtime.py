@@ -34,8 +34,9 @@ def unbroadcast(g: Any, like: Any) -> Any:
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
     if isinstance(g, _TREES) or isinstance(like, _TREES):
-        raise TypeError("SCT cannot differentiate + or * on a tuple, list or dict of differentiated values "
-                        "(Python concatenates or repeats it); build arrays with anp.stack or anp.concatenate")
+        raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
+                        "dict of differentiated values as an operand (Python's operators concatenate or repeat "
+                        "it); pack it into an array first with anp.stack or anp.concatenate")
     target, gshape = shape(like), shape(g)
     if gshape == target:
         return g
@@ -103,30 +104,43 @@ def _mismatch(a: Any, b: Any) -> TypeError:
                      "Use anp.stack or anp.concatenate. Otherwise, please report this")
 
 
+def _split(g: Any, like: Any) -> Any:
+    """The cotangent ``g`` of a tuple or list that a vocabulary call packed into one array
+    (as ``jnp.asarray`` packs it), as a container of its elements' cotangents."""
+    if not isinstance(like, _SEQ) or isinstance(g, _TREES) or not shape(g) or shape(g)[0] != len(like):
+        raise _mismatch(g, like)
+    return _rebuild(like, [g[i] for i in range(len(like))])
+
+
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):
                 return b
-            raise _mismatch(a, b)
+            a = _split(a, b)
         if len(a) != len(b) or isinstance(a, dict) != isinstance(b, dict):
             raise _mismatch(a, b)
         if isinstance(b, dict):
             return {k: add_bar(a[k], v) for k, v in b.items()}
         return _rebuild(b, [add_bar(u, v) for u, v in zip(a, b)])
     if isinstance(a, _TREES) or b is None:
-        if is_zero(b):
-            return a
-        raise _mismatch(a, b)
+        return a if is_zero(b) else add_bar(a, _split(b, a))
     if a is None:
         return b
     return a + b
 
 
-def item_bar(g: Any, i: Any) -> Any:
-    """The cotangent of element (or key) i of a container whose cotangent is ``g``."""
-    return g[i] if isinstance(g, _TREES) else 0.0
+def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
+    """The cotangent of element (or key) i of a container (of ``n`` elements, for a tuple or
+    list) whose cotangent is ``g``: an array where a vocabulary call packed it into one."""
+    if isinstance(g, _TREES):
+        return g[i]
+    if is_zero(g):
+        return 0.0
+    if n is None or not shape(g) or shape(g)[0] != n:
+        raise _mismatch(g, [None] * n if n is not None else {})
+    return g[i]
 
 
 def last_bar(g: Any) -> Any:
@@ -186,6 +200,8 @@ def final_bar(bar: Any, x: Any) -> Any:
     """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
     if isinstance(x, _TREES):
         children = _values(x)
+        if not isinstance(bar, _TREES) and not is_zero(bar):
+            bar = _split(bar, x)
         if isinstance(bar, _TREES):
             bars = _values(bar) if not isinstance(x, dict) else [bar.get(k, 0.0) for k in x]
         else:
@@ -213,14 +229,14 @@ def _leaf_bars(bar: Any, x: Any, out: list) -> None:
             raise _mismatch(bar, x)
         out.append(None if is_zero(bar) else bar)
         return
+    if not isinstance(bar, _TREES) and not is_zero(bar):
+        bar = _split(bar, x)  # a vocabulary call packed x into one array
     if isinstance(bar, _TREES) and (len(bar) != len(x) or isinstance(bar, dict) != isinstance(x, dict)):
         raise _mismatch(bar, x)
     children, _ = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
     for path, child in children:
         key = path[0]
         if not isinstance(bar, _TREES):
-            if not is_zero(bar):
-                raise _mismatch(bar, x)
             sub = None
         elif isinstance(key, tree_util.DictKey):
             sub = bar.get(key.key)
