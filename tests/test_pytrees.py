@@ -59,9 +59,7 @@ def loss(m):
     return f
 
 
-# SCT's pytree support is being finished (issue 12); until then its cases are expected to fail.
-ENGINES = [pytest.param(n, marks=pytest.mark.xfail(reason="SCT pytrees in progress", strict=False))
-           if n == "sct" else n for n in ad.ENGINES]
+ENGINES = list(ad.ENGINES)
 
 
 @pytest.mark.parametrize("name", ENGINES)

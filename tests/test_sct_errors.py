@@ -155,8 +155,8 @@ def uses_starred(x):
     return anp.add(*parts)  # refused
 
 
-def uses_dict(x):
-    d = {"a": x}  # refused
+def uses_dict_unpacking(x):
+    d = {**{"b": 1.0}, "a": x}  # refused
     return d["a"]
 
 
@@ -299,7 +299,7 @@ CASES = [
     (calls_function_without_source, "without source"),
     (uses_nested_def, "nested def"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "comprehension"), (uses_starred, "starred"),
-    (uses_dict, "dict"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
+    (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (takes_modulo, "%"), (boolean_value, "and/or"), (inverts, "~"),

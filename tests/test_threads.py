@@ -267,7 +267,6 @@ def sct_target(x, w):
     return s * x
 
 
-@pytest.mark.xfail(strict=False, reason="SCT's transform cache is made thread-safe on another branch")
 def test_sct_transforms_the_same_functions_on_threads_at_once(interleaved):
     eng = ad.engine("sct")
     fresh = [types.FunctionType(sct_target.__code__, sct_target.__globals__, "sct_target")

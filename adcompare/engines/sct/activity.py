@@ -205,6 +205,9 @@ class _Checker:
                     if self.expr(param, test=False):
                         raise self.refuse(f"the parameter {name}= computed from a differentiated value",
                                           "parameters such as axis and shape must be constants")
+            elif isinstance(v, ir.Pack) and any(k in self.varied for k in v.keys or [] if isinstance(k, str)):
+                raise self.refuse("a differentiated value used as a dict key",
+                                  "keys must be constants (strings, integers) or computed from constants")
             elif isinstance(v, ir.Index):
                 if self.expr(v.index, test=False):
                     raise self.refuse("a differentiated value used as an index",
@@ -292,8 +295,10 @@ class _Checker:
             if func.attr in METHODS:
                 return varies
             if varies and not test:
-                raise self.refuse(f"the method .{func.attr}() on a differentiated value",
-                                  "use adcompare.numpy functions; methods are not differentiated")
+                hint = ("index the dict by its keys instead, e.g. w, b = p['w'], p['b']"
+                        if func.attr in ("values", "items", "keys", "get")
+                        else "use adcompare.numpy functions; methods are not differentiated")
+                raise self.refuse(f"the method .{func.attr}() on a differentiated value", hint)
             return False
         obj = self.resolve(func)
         vocab = classify(obj) if obj is not MISSING else None

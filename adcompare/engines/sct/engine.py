@@ -16,15 +16,20 @@ output a second time.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from jax import tree_util
+
 from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, count_bytes
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import codegen, runtime, transform
+from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.parse import classify
 from adcompare.primitives import is_float
 
 _PLUMBING = {os.path.abspath(inspect.getfile(Engine))}
@@ -32,20 +37,54 @@ _ENGINES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
-    """See through the base class's ``partial_args``: (function, all arguments, positions, keywords)."""
+    """See through the base class's ``partial_args`` and ``functools.partial``:
+    (function, all positional arguments, positions of ``primals`` among them, keywords)."""
     args, nums, kwargs = list(primals), tuple(range(len(primals))), {}
-    while isinstance(f, ArgnumsPartial):
-        outer = list(f.args)
-        for i, x in zip(f.nums, args):
-            outer[i] = x
-        nums = tuple(f.nums[k] for k in nums)
-        f, args, kwargs = f.fun, outer, {**f.kwargs, **kwargs}
-    return f, args, nums, kwargs
+    while True:
+        if isinstance(f, ArgnumsPartial):
+            outer = list(f.args)
+            for i, x in zip(f.nums, args):
+                outer[i] = x
+            nums = tuple(f.nums[k] for k in nums)
+            f, args, kwargs = f.fun, outer, {**f.kwargs, **kwargs}
+        elif isinstance(f, functools.partial):
+            nums = tuple(k + len(f.args) for k in nums)
+            f, args, kwargs = f.func, [*f.args, *args], {**f.keywords, **kwargs}
+        else:
+            return f, args, nums, kwargs
+
+
+def _bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
+    """The arguments as ``fn``'s generated functions take them: by position wherever
+    ``fn``'s signature allows (defaults filled in), keyword-only ones by keyword."""
+    if not kwargs and not getattr(fn, "__defaults__", None) and not getattr(fn, "__kwdefaults__", None):
+        return args, kwargs
+    bound = inspect.signature(fn).bind(*args, **kwargs)  # a TypeError as Python's own call would raise
+    bound.apply_defaults()
+    return list(bound.args), dict(bound.kwargs)
 
 
 def _differentiable(x: Any) -> bool:
     """A float input, or a pytree with float leaves (a pytree of integers, such as chain's op codes, is not)."""
     return any(is_float(leaf) for leaf in trees.tree_leaves(x))
+
+
+def _check_containers(fn: Callable, primals: Sequence) -> None:
+    """SCT indexes tuples, named tuples, lists and dicts; any other pytree node is refused."""
+    todo = list(primals)
+    while todo:
+        x = todo.pop()
+        if type(x) in (tuple, list) or (isinstance(x, tuple) and hasattr(x, "_fields")):
+            todo.extend(x)
+        elif type(x) is dict:
+            todo.extend(x.values())
+        elif x is not None and not tree_util.treedef_is_leaf(tree_util.tree_structure(x)):
+            code = getattr(fn, "__code__", None)
+            raise SCTError(f"an argument that is a {type(x).__name__} (a pytree node)",
+                           getattr(fn, "__qualname__", repr(fn)), code.co_filename if code else "<unknown>",
+                           code.co_firstlineno if code else 0,
+                           "the SCT engine differentiates arguments made of arrays, numbers, tuples, "
+                           "named tuples, lists and plain dicts; convert it to one of those")
 
 
 def _residual_bytes(residuals: Any) -> int:
@@ -75,45 +114,52 @@ class SCTEngine(Engine):
         """Bytes of the last ``vjp``'s residuals: the values saved and the stacks pushed."""
         return self._kept()
 
+    def _by_boxes(self, fn: Callable) -> bool:
+        """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
+        return _is_plumbing(fn) or classify(fn) is not None
+
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)
-        if _is_plumbing(fn):
+        if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
+        _check_containers(fn, primals)
+        args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         entry = transform.transform(fn, "forward", active, len(args))
-        dots = dict(zip(nums, tangents))
+        # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
+        dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
+                for k, x, t in zip(nums, primals, tangents)}
         call_args = []
         for k, x in enumerate(args):
             call_args.append(x)
             if k in active:
                 call_args.append(dots[k])
         y, y_dot = entry.functions["jvp"](*call_args, **kwargs)
-        return y, runtime.final_bar(y_dot, y)
+        return y, trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
 
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
         fn, args, nums, kwargs = _unwrap(f, primals)
-        if _is_plumbing(fn):
+        if self._by_boxes(fn):
             self._kept = self._boxes.kept_bytes
             return self._boxes._vjp(f, primals)
+        _check_containers(fn, primals)
+        args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         entry = transform.transform(fn, "reverse", active, len(args))
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         self._kept = lambda: _residual_bytes(residuals)
-        if not trees.is_array_like(y):
-            raise NotImplementedError("the SCT engine does not differentiate functions that return a tuple, "
-                                      "list or dict yet; use the overloading engine")
+        y_tree = trees.tree_structure(y)
 
         def pullback(y_bars: list) -> list:
-            (y_bar,) = y_bars
-            if y_bar is None:
+            if all(g is None for g in y_bars):
                 return [None] * len(trees.tree_leaves(primals))
+            # the output's cotangent shaped like the output, the placeholder where there is none
+            y_bar = trees.tree_unflatten(y_tree, [0.0 if g is None else g for g in y_bars])
             bars = dict(zip(active, bwd(residuals, y_bar)))
             out = []
             for k, x in zip(nums, primals):
-                tree = trees.tree_structure(x)
-                out.extend(tree.flatten_up_to(runtime.final_bar(bars[k], x)) if k in bars
-                           else [None] * tree.num_leaves)
+                out.extend(runtime.leaf_bars(bars[k], x) if k in bars else [None] * len(trees.tree_leaves(x)))
             return out
 
         return y, pullback

@@ -37,7 +37,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.SetComp: ("set comprehension", "write a for loop"),
     ast.DictComp: ("dict comprehension", "write a for loop"),
     ast.GeneratorExp: ("generator expression", "write a for loop"),
-    ast.Dict: ("dict display", "use a tuple, or separate variables"),
     ast.Set: ("set display", "use a tuple"),
     ast.Starred: ("starred expression (*x)", "pass the elements one by one"),
 }
@@ -80,6 +79,8 @@ def _check_node(node: ast.AST, where: Where) -> None:
     if isinstance(node, ast.Expr) and not _allowed_expression_statement(node.value):
         raise where.refuse("an expression statement (a call for its side effect)", node,
                            "assign the result to a variable; side effects are not differentiated")
+    if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
+        raise where.refuse("**-unpacking in a dict display", node, "write out every key: value pair")
     if isinstance(node, ast.Call):
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise where.refuse("a call with *args or **kwargs", node, "pass the arguments one by one")

@@ -37,8 +37,7 @@ def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
     if isinstance(value, (ir.Op, ir.Call)):
         return copy_tree(value.primal)
     if isinstance(value, ir.Pack):
-        elts = [ir.atom_ast(a) for a in value.elts]
-        return ast.List(elts, ast.Load()) if value.kind == "list" else cg.tuple_(elts)
+        return ir.pack_ast(value, [ir.atom_ast(a) for a in value.elts])
     if isinstance(value, ir.Append):
         return cg.add(cg.load(value.seq), ast.List([ir.atom_ast(value.elt)], ast.Load()))
     if isinstance(value, ir.Index):
@@ -144,9 +143,8 @@ class _Forward:
         if isinstance(v, ir.Copy):
             return self.dot(v.src), False, False
         if isinstance(v, ir.Pack):
-            elts = [self.tangent_of(a) for a in v.elts]
-            expr = ast.List(elts, ast.Load()) if v.kind == "list" else cg.tuple_(elts)
-            return expr, False, target in v.elts
+            expr = ir.pack_ast(v, [self.tangent_of(a) for a in v.elts])
+            return expr, False, target in v.elts + (v.keys or [])
         if isinstance(v, ir.Append):
             return cg.add(self.dot(v.seq), ast.List([self.tangent_of(v.elt)], ast.Load())), False, False
         if isinstance(v, ir.Index):

@@ -72,10 +72,18 @@ class Op:
 
 @dataclass
 class Pack:
-    """A tuple or list display ``(a, b)`` / ``[a, b]``."""
+    """A tuple, list or dict display: ``(a, b)``, ``[a, b]``, ``{k: a, j: b}``."""
 
-    elts: list[Atom]
-    kind: str  # "tuple" or "list"
+    elts: list[Atom]  # the elements (a dict's values)
+    kind: str  # "tuple", "list" or "dict"
+    keys: list[Atom] | None = None  # a dict's keys, not differentiated
+
+
+def pack_ast(value: Pack, elts: list[ast.expr]) -> ast.expr:
+    """The display ``value`` with ``elts`` in place of its elements (a dict keeps its keys)."""
+    if value.kind == "dict":
+        return ast.Dict([atom_ast(k) for k in value.keys], elts)
+    return ast.List(elts, ast.Load()) if value.kind == "list" else ast.Tuple(elts, ast.Load())
 
 
 @dataclass
@@ -174,7 +182,7 @@ class Break:
 
 @dataclass(eq=False)
 class Effect:
-    """``assert`` or ``raise``: run in the forward sweep only."""
+    """``assert``, ``raise`` or a check the normalizer adds: run in the forward sweep only."""
 
     node: ast.stmt
     line: int
@@ -232,7 +240,7 @@ def reads(value: Expr) -> set[str]:
             out |= names_in(p)
         return out
     if isinstance(value, Pack):
-        return {a for a in value.elts if is_var(a)}
+        return {a for a in value.elts + (value.keys or []) if is_var(a)}
     if isinstance(value, Append):
         return {value.seq} | ({value.elt} if is_var(value.elt) else set())
     if isinstance(value, Index):

@@ -40,7 +40,7 @@ import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpoint, checkpointed_range
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct import ir, naming, runtime
 from adcompare.engines.sct.activity import list_variables
 from adcompare.engines.sct.flatten import copy_tree, split_deep, statements, walk
 from adcompare.engines.sct.jumps import (
@@ -244,8 +244,9 @@ class _Normalizer:
                 and not is_user_function(self.p.resolve(it.func)):
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
-        else:  # the first axis of an array (or the items of a tuple), by index
+        else:  # the first axis of an array (or the items of a tuple or list), by index
             seq = self.atom(it)
+            self.emit(self.sequence_check(seq, s))
             index = self.namer.fresh(f"{target}_index")
             length = ast.Call(self.builtin("len"), [ir.atom_ast(seq)], [])
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
@@ -268,6 +269,13 @@ class _Normalizer:
             return []
         own = self.namer.fresh(f"{target}_iter")
         return [ir.Assign(target, ir.Copy(own), self.where.line(s), _text(s))]
+
+    def sequence_check(self, seq: ir.Atom, loop: ast.For) -> ir.Effect:
+        """A check, run before the loop, that ``seq`` is indexed by position (a dict is not)."""
+        name = self.namer.fresh("check_sequence")
+        self.extra[name] = functools.partial(runtime.check_sequence, function=self.where.function,
+                                             filename=self.where.filename, line=self.where.line(loop))
+        return ir.Effect(ast.Expr(ast.Call(ast.Name(name, ast.Load()), [ir.atom_ast(seq)], [])), self.line())
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
@@ -378,6 +386,12 @@ class _Normalizer:
             return ir.Index(self.atom(node.value), node.slice)
         if isinstance(node, (ast.Tuple, ast.List)):
             return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
+        if isinstance(node, ast.Dict):
+            keys, values = [], []
+            for k, v in zip(node.keys, node.values):
+                keys.append(self.atom(k))
+                values.append(self.atom(v))
+            return ir.Pack(values, "dict", keys)
         if isinstance(node, ast.IfExp):
             return ir.Copy(self.atom(node))
         if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:

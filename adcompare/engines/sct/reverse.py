@@ -125,8 +125,12 @@ class _Reverse:
         if isinstance(v, ir.Copy):
             contribs = [(v.src, g, True)] if act.has(v.src) else []
         elif isinstance(v, ir.Pack):
-            contribs = [(a, cg.call(h("item_bar"), g, cg.const(i)), True)
-                        for i, a in enumerate(v.elts) if act.has(a)]
+            if v.keys is not None:
+                items = [(k, ir.atom_ast(k)) for k in v.keys]
+            else:  # a tuple or list: its length too, to check a cotangent packed into an array
+                items = [(k, cg.const(k), cg.const(len(v.elts))) for k in range(len(v.elts))]
+            contribs = [(a, cg.call(h("item_bar"), g, *item[1:]), True) for item, a in zip(items, v.elts)
+                        if act.has(a)]
         elif isinstance(v, ir.Append):
             contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
             contribs.append((v.seq, cg.call(h("drop_last"), g), True))

@@ -2,9 +2,13 @@
 
 Contract: generated reverse code keeps a cotangent either exactly shaped like
 its primal or as the Python float ``0.0``, which stands for "zero, of whatever
-shape" (a variable nothing has flowed back to yet). Every helper here keeps
-that invariant, treats ``0.0`` as zero, and leaves genuine values alone; each
-takes a fast path on Python floats, so scalar code stays native Python. All
+shape" (a variable nothing has flowed back to yet). A container's (a tuple, a
+named tuple, a list or a dict, as pytree arguments and displays make them)
+cotangent is a container of the same kind holding its elements' cotangents.
+Every helper here keeps that invariant, treats ``0.0`` (and ``None``, an empty
+subtree) as zero, and leaves genuine values alone; each takes a fast path on
+Python floats, so scalar code stays native Python. Two cotangents of one value
+that do not fit together raise rather than lose one. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 ``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
 ``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
@@ -16,11 +20,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from jax import tree_util
+
 from adcompare import numpy as anp
 from adcompare import rules
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _SEQ = (tuple, list)
+_TREES = (tuple, list, dict)
 
 
 def divide(x: Any, y: Any) -> Any:
@@ -47,6 +55,10 @@ def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
+    if isinstance(g, _TREES) or isinstance(like, _TREES):
+        raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
+                        "dict of differentiated values as an operand (Python's operators concatenate or repeat "
+                        "it); pack it into an array first with anp.stack or anp.concatenate")
     target, gshape = shape(like), shape(g)
     if gshape == target:
         return g
@@ -70,10 +82,38 @@ def materialize(g: Any, like: Any) -> Any:
     return g
 
 
+# --- containers: tuples (named ones too), lists and dicts ---------------------------
+#
+# A container's cotangent is a container of the same kind holding its elements'
+# cotangents, or the placeholder for all of it; ``None`` (an empty subtree, as in
+# JAX) counts as zero too.
+
+
+def is_tree(x: Any) -> bool:
+    return isinstance(x, _TREES)
+
+
+def is_zero(g: Any) -> bool:
+    return g is None or (type(g) is float and g == 0.0)
+
+
+def _rebuild(like: Any, values: Any) -> Any:
+    """A container of ``like``'s kind holding ``values`` (in its order; by key for a dict)."""
+    if isinstance(like, dict):
+        return dict(zip(like.keys(), values))
+    if hasattr(like, "_fields"):  # a named tuple
+        return type(like)(*values)
+    return type(like)(values)
+
+
+def _values(x: Any) -> list:
+    return list(x.values()) if isinstance(x, dict) else list(x)
+
+
 def zeros(x: Any) -> Any:
-    """The zero tangent of ``x`` (tuples and lists elementwise; floats for integers)."""
-    if isinstance(x, _SEQ):
-        return type(x)(zeros(v) for v in x)
+    """The zero tangent of ``x`` (containers elementwise; floats for integers)."""
+    if isinstance(x, _TREES):
+        return _rebuild(x, [zeros(v) for v in _values(x)])
     if type(x) in (float, int, bool) or x is None:
         return 0.0
     return anp.zeros_like(x)
@@ -83,24 +123,49 @@ def _is_placeholder(g: Any) -> bool:
     return type(g) is float and g == 0.0
 
 
+def _mismatch(a: Any, b: Any) -> TypeError:
+    what = [f"a {type(v).__name__}" + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
+    return TypeError(f"SCT: the cotangents of one value do not fit together ({what[0]}, {what[1]}); "
+                     "was + or * applied to a tuple or list (which concatenates or repeats it)? "
+                     "Use anp.stack or anp.concatenate. Otherwise, please report this")
+
+
+def _split(g: Any, like: Any) -> Any:
+    """The cotangent ``g`` of a tuple or list that a vocabulary call packed into one array
+    (as ``jnp.asarray`` packs it), as a container of its elements' cotangents."""
+    if not isinstance(like, _SEQ) or isinstance(g, _TREES) or not shape(g) or shape(g)[0] != len(like):
+        raise _mismatch(g, like)
+    return _rebuild(like, [g[i] for i in range(len(like))])
+
+
 def add_bar(a: Any, b: Any) -> Any:
-    """a + b for cotangents that may be tuples or lists (added elementwise; an array cotangent of
-    a list, from a vocabulary function that packed it, adds row by row)."""
-    if _is_placeholder(a):
+    """a + b for cotangents that may be containers (added element by element)."""
+    if isinstance(b, _TREES):
+        if not isinstance(a, _TREES):
+            if is_zero(a):
+                return b
+            a = _split(a, b)
+        if len(a) != len(b) or isinstance(a, dict) != isinstance(b, dict):
+            raise _mismatch(a, b)
+        if isinstance(b, dict):
+            return {k: add_bar(a[k], v) for k, v in b.items()}
+        return _rebuild(b, [add_bar(u, v) for u, v in zip(a, b)])
+    if isinstance(a, _TREES) or b is None:
+        return a if is_zero(b) else add_bar(a, _split(b, a))
+    if a is None:
         return b
-    if _is_placeholder(b):
-        return a
-    if isinstance(a, _SEQ) or isinstance(b, _SEQ):
-        kind = type(a) if isinstance(a, _SEQ) else type(b)
-        return kind(add_bar(u, v) for u, v in zip(a, b))
     return a + b
 
 
-def item_bar(g: Any, i: int) -> Any:
-    """The cotangent of element i of a tuple or list whose cotangent is ``g`` (a tuple or list, or
-    an array where a vocabulary function packed the list)."""
-    if _is_placeholder(g):
+def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
+    """The cotangent of element (or key) i of a container (of ``n`` elements, for a tuple or
+    list) whose cotangent is ``g``: an array where a vocabulary call packed it into one."""
+    if isinstance(g, _TREES):
+        return g[i]
+    if is_zero(g):
         return 0.0
+    if n is None or not shape(g) or shape(g)[0] != n:
+        raise _mismatch(g, [None] * n if n is not None else {})
     return g[i]
 
 
@@ -115,22 +180,28 @@ def drop_last(g: Any) -> Any:
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
-    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays, tuples, lists)."""
-    if type(g) is float and g == 0.0:
+    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
+    if is_zero(g):
         return 0.0
+    if isinstance(x, dict):
+        bar: Any = dict.fromkeys(x, 0.0)
+        bar[idx] = g
+        return bar
     if isinstance(x, _SEQ):
         if isinstance(g, _SEQ) and len(g) == 0:
             return 0.0
-        bar: list = [0.0] * len(x)
+        bar = [0.0] * len(x)
         bar[idx] = g
-        return type(x)(bar)
+        return _rebuild(x, bar)
     return getitem_p.vjps[0](None, x, idx=idx)(g)
 
 
 def unpack_bar(bars: tuple, src: Any) -> Any:
     """The cotangent of ``src`` from those of the names ``a, b, ... = src`` unpacked it into."""
+    if isinstance(src, dict):
+        return 0.0  # unpacking a dict gives its keys: constants
     if isinstance(src, _SEQ):
-        return type(src)(bars)
+        return _rebuild(src, bars)
     total: Any = 0.0
     for i, g in enumerate(bars):
         part = getitem_bar(g, src, i)
@@ -162,13 +233,60 @@ def _packed(t: Any) -> Any:
 
 def final_bar(bar: Any, x: Any) -> Any:
     """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
-    if isinstance(x, _SEQ):
-        if _is_placeholder(bar):
-            bar = [0.0] * len(x)
-        return type(x)(final_bar(b, v) for b, v in zip(bar, x))
+    if isinstance(x, _TREES):
+        children = _values(x)
+        if not isinstance(bar, _TREES) and not is_zero(bar):
+            bar = _split(bar, x)
+        if isinstance(bar, _TREES):
+            bars = _values(bar) if not isinstance(x, dict) else [bar.get(k, 0.0) for k in x]
+        else:
+            bars = [0.0] * len(children)
+        return _rebuild(x, [final_bar(b, v) for b, v in zip(bars, children)])
+    if x is None:
+        return None
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return anp.zeros_like(x)
     return bar
+
+
+def leaf_bars(bar: Any, x: Any) -> list:
+    """One cotangent (or tangent) per leaf of ``x`` in JAX's order (``None`` for zero)."""
+    out: list = []
+    _leaf_bars(bar, x, out)
+    return out
+
+
+def _leaf_bars(bar: Any, x: Any, out: list) -> None:
+    if x is None:
+        return
+    if not isinstance(x, _TREES):
+        if isinstance(bar, _TREES):
+            raise _mismatch(bar, x)
+        out.append(None if is_zero(bar) else bar)
+        return
+    if not isinstance(bar, _TREES) and not is_zero(bar):
+        bar = _split(bar, x)  # a vocabulary call packed x into one array
+    if isinstance(bar, _TREES) and (len(bar) != len(x) or isinstance(bar, dict) != isinstance(x, dict)):
+        raise _mismatch(bar, x)
+    children, _ = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
+    for path, child in children:
+        key = path[0]
+        if not isinstance(bar, _TREES):
+            sub = None
+        elif isinstance(key, tree_util.DictKey):
+            sub = bar.get(key.key)
+        elif isinstance(key, tree_util.SequenceKey):
+            sub = bar[key.idx]
+        else:  # a named tuple's field
+            sub = bar[x._fields.index(key.name)]
+        _leaf_bars(sub, child, out)
+
+
+def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
+    """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse a dict, whose loop runs over keys."""
+    if isinstance(seq, dict):
+        raise SCTError("iterating over a dict", function, filename, line,
+                       "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
 
 
 def segments(r: range, every: int | None) -> list[range]:
