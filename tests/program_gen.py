@@ -26,7 +26,7 @@ import hashlib
 import importlib.util
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -302,14 +302,21 @@ class Renderer:
 # The program
 
 
-@dataclass
 class Program:
-    params: list[str]
-    args: list[Any]        # argument specs: a shape (a leaf) or ("dict"|"list"|"tuple", items)
-    prologue: list[Any]    # reads of the arguments' leaves
-    body: list[Any]
-    out: tuple             # ("expr", e) | ("tuple"|"list", [outs]) | ("dict", [(key, out)])
-    features: set[str] = field(default_factory=set)
+    """A random program: its parameters, argument specs, statements, output and the features it uses.
+
+    A plain class, not a dataclass, so that hypothesis prints a falsifying example as source code.
+    """
+
+    def __init__(self, params: list[str], args: list, prologue: list, body: list, out: tuple,
+                 features: set[str], out_shape: tuple | None):
+        self.params = params        # parameter names
+        self.args = args            # argument specs: a shape (a leaf) or ("dict"|"list"|"tuple", items)
+        self.prologue = prologue    # reads of the arguments' leaves
+        self.body = body
+        self.out = out              # ("expr", e) | ("tuple"|"list", [outs]) | ("dict", [(key, out)])
+        self.features = features
+        self.out_shape = out_shape  # the output's shape when it is one array, else None
 
     def function(self, flavor: str, name: str) -> str:
         r = Renderer(flavor)
@@ -331,8 +338,6 @@ class Program:
     @property
     def scalar_output(self) -> bool:
         return self.out[0] == "expr" and self.out_shape == ()
-
-    out_shape: tuple | None = None
 
     def inputs(self, seed: int) -> tuple:
         """Arguments for the specs, drawn from ``seed``: Python floats for scalars, NumPy arrays."""
@@ -751,9 +756,7 @@ def generate(ch: Chooser, enabled=FEATURES) -> Program:
         g.read_leaves(spec, name, scope, prologue)
     body = g.block(scope, ch.integer(1, 6), 0)
     out, out_shape = g.output(scope)
-    program = Program(params, args, prologue, body, out, g.features)
-    program.out_shape = out_shape
-    return program
+    return Program(params, args, prologue, body, out, g.features, out_shape)
 
 
 # --------------------------------------------------------------------------
