@@ -141,13 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--timeout", type=float, default=600.0, help="seconds per cell")
     p_bench.add_argument("--shared-process", action="store_true",
                          help="run all cells of one tool in one process (quicker; recorded in each row)")
-    p_bench.add_argument("--out", default="reports/data/bench.csv", help="CSV to write")
+    p_bench.add_argument("--out", default="runs/bench.csv", help="CSV to write (default runs/bench.csv)")
     p_bench.set_defaults(run=bench)
     p_report = sub.add_parser("report", help="run the studies and write reports/REPORT.md")
     p_report.add_argument("--scale", default="quick", choices=["smoke", "quick", "full"],
                           help="smoke (CI, ~2 min), quick (default, <10 min on 2 cores), full (real sizes)")
     p_report.add_argument("--studies", nargs="*", help="run only these studies")
-    p_report.add_argument("--out", default="reports", help="folder for REPORT.md, data/ and figures/")
+    p_report.add_argument("--out", default="runs/report",
+                          help="folder for REPORT.md, data/ and figures/ (default runs/report; "
+                               "--out reports refreshes the committed reference report)")
     p_report.set_defaults(run=report)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -1,6 +1,6 @@
 """Study: Correctness matrix: engines x problems x modes against JAX.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/01_correctness.py [--scale smoke|quick|full]

@@ -1,6 +1,6 @@
 """Study: Derivative / primal ratio against problem size, with the cheap-gradient band.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/03_scaling.py [--scale smoke|quick|full]

@@ -1,6 +1,6 @@
 """Study: Compile and transform cost, and its amortization.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/06_compile.py [--scale smoke|quick|full]

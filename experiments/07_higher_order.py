@@ -1,6 +1,6 @@
 """Study: Hessians and HVPs in both compositions.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/07_higher_order.py [--scale smoke|quick|full]

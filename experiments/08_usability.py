@@ -1,6 +1,6 @@
 """Study: Usability: natural against elemental source size; SCT refusals.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/08_usability.py [--scale smoke|quick|full]

@@ -1,6 +1,6 @@
 """Study: CPU against GPU, from committed GPU CSVs.
 
-Writes CSVs to reports/data/ and figures to reports/figures/, then prints the
+Writes CSVs to runs/report/data/ and figures to runs/report/figures/ (or --out), then prints the
 report section. `adcompare report` runs every study; this runs one.
 
     python experiments/09_gpu.py [--scale smoke|quick|full]

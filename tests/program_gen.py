@@ -275,6 +275,10 @@ class Renderer:
             if self.flavor == "jax":
                 method = "set" if s.op == "=" else "add"
                 return [f"{pad}{s.name} = {s.name}.at[{idx}].{method}({r(s.e)})"]
+            if self.flavor == "elemental":  # the library call: elemental values take no item assignment
+                idx = _index_text(s.idx, "elemental")
+                v = r(s.e) if s.op == "=" else f"el.add(el.getitem({s.name}, {idx}), {r(s.e)})"
+                return [f"{pad}{s.name} = el.index_update({s.name}, {idx}, {v})"]
             return [f"{pad}{s.name}[{idx}] {s.op} {r(s.e)}"]
         if isinstance(s, For):
             return [f"{pad}for {s.counter} in range({s.n}):"] + self.stmts(s.body, pad + "    ")

@@ -33,40 +33,11 @@ from adcompare.primitives import Box
 TOL = 1e-9
 MAX_EXAMPLES = {"elemental": 200, "overloading": 200, "sct": 300}  # SCT refuses index writes: more draws
 
-# Features an engine gets wrong today, switched off for it until fixed (issue 12), with what goes wrong.
-_LIST_SCT = "a list of active values to sum/mean/max: reverse mode gives a zero cotangent, silently"
-KNOWN_FAILING: dict[str, dict[str, str]] = {
-    "elemental": {
-        "index_update": "y[i] = v raises NumPy's 'setting an array element with a sequence', y[i] += v "
-                        "'operand 'Pair' does not support ufuncs', or 'Pair' object does not support item "
-                        "assignment: no error names the problem, the call to use, or the user's line",
-        "list_call": "el.sum([a, b]) raises 'operator + is not defined on elemental values' from inside NumPy",
-        "list_append": "el.sum(acc) of a list of active values: as list_call",
-    },
-    "overloading": {
-        "index_update": "y = anp.zeros_like(x); y[i] = v gives a zero derivative, silently (v becomes a float); "
-                        "y[i] += v raises NumPy's 'operand 'Dual' does not support ufuncs'; writing into an "
-                        "active array raises 'Dual' object does not support item assignment",
-        "list_call": "anp.mean([a, b]) gives a zero derivative, silently (anp.sum([a, b]) is right)",
-        "list_append": "anp.mean(acc) of a list of active values: as list_call",
-    },
-    "sct": {
-        "containers_in": "reverse mode: a subscript p['k'] of a dict argument raises IndexError; a constant "
-                         "output of dict arguments raises 'entry not a 2- or 3- tuple'",
-        "list_call": _LIST_SCT,
-        "list_append": _LIST_SCT,
-    },
-}
+# Features an engine gets wrong today, switched off for it until fixed, with what goes wrong (none now).
+KNOWN_FAILING: dict[str, dict[str, str]] = {"elemental": {}, "overloading": {}, "sct": {}}
 
 # Documented refusals: (engine, feature) -> the error message (a regex) that is an acceptable answer.
-# SCT's fence refuses in-place writes with the user's file and line (issue 12 allows a clear refusal);
-# SCT's refusal of dict displays and of tuple outputs in reverse mode go when SCT takes pytrees (issue 12, 1).
-REFUSALS: dict[tuple[str, str], str] = {
-    ("sct", "index_update"): r"an in-place write into an array \(x\[i\] = \.\.\.\): not supported by the SCT "
-                             r"engine\n  in function 'f_natural', .*fuzz_\w+\.py, line \d+",
-    ("sct", "dict_out"): r"dict display: not supported by the SCT engine\n  in function 'f_natural', .*, line \d+",
-    ("sct", "containers_out"): r"the SCT engine does not differentiate functions that return a tuple, list or dict",
-}
+REFUSALS: dict[tuple[str, str], str] = {}
 
 ENGINES = {name: ad.engine(name) for name in ad.ENGINES}
 FLAVOR = {"elemental": "f_elemental", "overloading": "f_natural", "sct": "f_natural"}

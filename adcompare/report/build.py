@@ -49,7 +49,7 @@ LIMITS = """- Functions take and return arrays and scalars, not arbitrary pytree
 - GPU numbers appear only where a GPU run's CSVs are committed in `reports/data/`."""
 
 
-def build(scale: str = "quick", root: Path = Path("reports"), studies: tuple[str, ...] = ORDER,
+def build(scale: str = "quick", root: Path = Path("runs/report"), studies: tuple[str, ...] = ORDER,
           progress=sys.stderr) -> Path:
     ctx = Context(Scale(scale), root / "data", root / "figures", progress)
     start = time.perf_counter()

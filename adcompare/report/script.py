@@ -12,7 +12,7 @@ from adcompare.report.study import Context, Scale
 def main(study: str) -> None:
     parser = argparse.ArgumentParser(description=f"Run the {study} study and write its CSVs and figures.")
     parser.add_argument("--scale", default="quick", choices=["smoke", "quick", "full"])
-    parser.add_argument("--out", default="reports", help="folder holding data/ and figures/")
+    parser.add_argument("--out", default="runs/report", help="folder holding data/ and figures/")
     args = parser.parse_args()
     root = Path(args.out)
     section = importlib.import_module(f"adcompare.report.studies.{study}").run(
