@@ -2,7 +2,7 @@
 
 Generated straight-line functions (100 to 5,000 statements) and one expression of
 200 to 3,000 terms, transformed forward and reverse in a fresh process each;
-rows go to ``reports/data/compile_length.csv``. ``--scale`` picks the sizes as the
+rows go to ``runs/report/data/compile_length.csv`` (or ``--out``). ``--scale`` picks the sizes as the
 report does (smoke: 100 and 300 statements). The compile study
 (``experiments/06_compile.py``) draws the figure and table from the same function.
 
@@ -20,7 +20,7 @@ from adcompare.report.study import Context, Scale
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="full", choices=["smoke", "quick", "full"])
-    parser.add_argument("--out", default="reports", help="folder holding data/ and figures/")
+    parser.add_argument("--out", default="runs/report", help="folder holding data/ and figures/")
     args = parser.parse_args()
     root = Path(args.out)
     text, claims = length_part(Context(Scale(args.scale), root / "data", root / "figures"))
