@@ -9,6 +9,8 @@ user's line.
 
 from __future__ import annotations
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -190,3 +192,41 @@ def test_a_differentiated_index_is_refused():
     with pytest.raises(ad.SCTError, match="differentiated value used as an index") as info:
         sct.grad(index_from_a_differentiated_value)(1.0)
     assert "test_sct_index_writes.py" in str(info.value)
+
+
+# --- writes another name would not see: refused (SCT writes functionally, as JAX) ---------------------------
+
+
+def _write_first(y, v):
+    y[0] = v
+    return 0.0
+
+
+def calls_a_writer(x):
+    _ = _write_first(x, x[1] * 2.0)
+    return x * 1.0
+
+
+def writes_through_a_copy(x):
+    y = x * 1.0
+    z = y
+    z[0] = 5.0 * x[1]
+    return y
+
+
+def writes_after_packing(x):
+    y = x * 1.0
+    t = (y, 1.0)
+    y[2] = x[0]
+    return t[0]
+
+
+@pytest.mark.parametrize("f, what", [(calls_a_writer, "a call of _write_first, which writes into its parameter y"),
+                                     (writes_through_a_copy, "a write into z"),
+                                     (writes_after_packing, "a write into y")])
+def test_a_write_another_name_shares_is_refused_with_its_line(f, what):
+    x = np.array([0.3, -0.7, 1.1])
+    for run in (lambda: ad.engine("sct").jvp(f, (x,), (np.ones(3),)), lambda: ad.engine("sct").vjp(f, x)):
+        with pytest.raises(ad.SCTError, match=r"(?s)" + re.escape(what) + r".*test_sct_index_writes\.py, line \d+"):
+            run()
+    assert np.array_equal(x, [0.3, -0.7, 1.1])  # the caller's array is untouched

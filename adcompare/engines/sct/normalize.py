@@ -53,7 +53,7 @@ from adcompare.engines.sct.jumps import (
     restructure,
 )
 from adcompare.engines.sct.naming import Namer
-from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_source, is_user_function
+from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_source, is_user_function, parse
 from adcompare.primitives import index_update_p, stack_p
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
@@ -81,6 +81,50 @@ def _text(node: ast.stmt) -> str:
 # A-normal form
 
 
+def _shared_names(tree: ast.FunctionDef) -> set[str]:
+    """The names whose array another name in the function may hold too: both sides of a plain
+    copy ``z = y``, and names put into an assigned display or appended to a list. An index write
+    into one of them is refused: SCT's writes are functional. (A parameter is the caller's name:
+    a call of a function that writes into one is refused at the call, see :func:`_parameter_written`.)"""
+    out: set[str] = set()
+    for s in statements(tree.body):
+        values = []
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                if isinstance(t, ast.Name) and isinstance(s.value, ast.Name):
+                    out |= {t.id, s.value.id}
+            values = [s.value]
+        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
+                and s.value.func.attr in ("append", "extend", "insert"):
+            out |= {v.id for v in s.value.args if isinstance(v, ast.Name)}
+        while values:
+            v = values.pop()
+            if isinstance(v, (ast.Tuple, ast.List, ast.Set)):
+                values += v.elts
+            elif isinstance(v, ast.Dict):
+                values += v.values
+            elif isinstance(v, ast.Name) and v is not s.value:
+                out.add(v.id)
+    return out
+
+
+def _parameter_written(fn) -> str | None:
+    """The parameter of user function ``fn`` that it writes into by index (``p[i] = v``), if any."""
+    try:
+        tree = parse(fn).tree
+    except Exception:  # no source, or refused: its own transform (if it comes) says why
+        return None
+    a = tree.args
+    params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+    for st in statements(tree.body):
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
+        for t in targets:
+            for n in walk(t):
+                if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in params:
+                    return n.value.id
+    return None
+
+
 class _Normalizer:
     def __init__(self, parsed: Parsed, namer: Namer, nvar: int):
         self.p, self.where, self.namer, self.nvar = parsed, parsed.where, namer, nvar
@@ -91,6 +135,7 @@ class _Normalizer:
         self.node: ast.stmt | None = None  # the user statement being normalized
         self.loops = 0  # how many loops enclose the statement being normalized
         self._text_of: tuple = (None, "")  # the last statement given a text, and its text
+        self.shared: set[str] | None = None  # names another name may share an array with, once needed
 
     def run(self) -> ir.Function:
         body = copy_tree(self.p.tree.body)
@@ -313,6 +358,14 @@ class _Normalizer:
         if name not in self.p.locals:
             raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        if self.shared is None:
+            self.shared = _shared_names(self.p.tree)
+        if name in self.shared:
+            raise self.where.refuse(
+                f"a write into {name}[...], and another name may hold the same array (a plain copy z = y, "
+                f"or an element of a tuple, list or dict); SCT writes functionally, as "
+                f"JAX's .at[].set, so the other name would not see the write", target,
+                f"write into a fresh array instead: y = {name} * 1.0, then y[...] = v")
         v = self.atom(value)
         idx = cg.index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
         update = self.bound("index_update", index_update_p)
@@ -539,6 +592,12 @@ class _Normalizer:
     def user_call(self, node: ast.Call, fn) -> ir.Call:
         """A call of a user function: its arguments bound to its parameters in order (``*args``
         spread out, defaults filled in), keyword-only ones passed by keyword."""
+        written = _parameter_written(fn)
+        if written is not None:
+            raise self.where.refuse(
+                f"a call of {fn.__name__}, which writes into its parameter {written}[...]; SCT writes "
+                f"functionally, as JAX's .at[].set, so the caller's array would not see the write", node,
+                f"have {fn.__name__} return the updated array and assign it in the caller")
         bound = self.bind(fn, node, follow=False)
         bound.apply_defaults()
         args, kw = [], []
