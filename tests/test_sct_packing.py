@@ -134,3 +134,19 @@ def test_jax_inputs_and_jit(f, reference):
     want = jax.grad(reference)(x)
     np.testing.assert_allclose(sct.grad(f)(x), want, rtol=1e-12)
     np.testing.assert_allclose(jax.jit(sct.grad(f))(x), want, rtol=1e-12)
+
+
+def stacks_a_list_of_constants(p0):
+    x1 = p0  # x1 is active here, and a stack of constants later
+    acc = []
+    for i in range(2):
+        acc.append(anp.sin(0.5 * i))
+    x1 = anp.stack(acc)
+    return anp.sum(x1) + anp.sum(p0 * p0)
+
+
+def test_a_list_of_constants_gets_no_cotangent():
+    """The random-program generator found this: the reverse sweep read an unset cotangent of ``acc``."""
+    x = np.array([1.0, 2.0])
+    expected = jax.grad(lambda p: jnp.sum(jnp.stack([jnp.sin(0.0), jnp.sin(0.5)])) + jnp.sum(p * p))(jnp.asarray(x))
+    assert np.allclose(ad.engine("sct").grad(stacks_a_list_of_constants)(x), expected, rtol=1e-12, atol=0)

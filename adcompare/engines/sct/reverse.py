@@ -133,7 +133,8 @@ class _Reverse:
                         if act.has(a)]
         elif isinstance(v, ir.Append):
             contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
-            contribs.append((v.seq, cg.call(h("drop_last"), g), True))
+            if act.has(v.seq):
+                contribs.append((v.seq, cg.call(h("drop_last"), g), True))
         elif isinstance(v, ir.Index):
             index = cg.index_value(copy_tree(v.index), h("slice"))
             contribs = [(v.value, cg.call(h("getitem_bar"), g, ir.atom_ast(v.value), index), True)] \
@@ -154,6 +155,8 @@ class _Reverse:
         params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
+            if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
+                return []
             expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
             return [(seq, expr, True)]
