@@ -358,7 +358,13 @@ defvjp(p.max_p, _max_vjp)
 
 
 def _softmax(ans, x, axis):
-    return anp.exp(sub(x, anp.reshape(ans, keepdims_shape(shape(x), axis))))
+    """exp(x - m) / sum(exp(x - m)), m the (constant) max: exp(x - ans) loses the weights once
+    |ans| is so large that ans + log(n) rounds to ans (a factor n at 1e76)."""
+    px = primal(x)
+    xp = p.namespace((px,))
+    m = xp.max(px, axis=axis, keepdims=True)
+    e = anp.exp(sub(x, xp.where(xp.isfinite(m), m, 0.0)))
+    return div(e, anp.sum(e, axis, True))
 
 
 def _logsumexp_vjp(ans, x, axis=None, keepdims=False):

@@ -357,3 +357,17 @@ def test_matmul_with_inf_and_nan_entries(engine_name):
     tangents = (np.ones_like(a), np.ones_like(b))
     assert same(eng.jvp(matmul, (a, b), tangents)[1],
                 jax.jvp(jnp.matmul, (jnp.asarray(a), jnp.asarray(b)), tuple(map(jnp.asarray, tangents)))[1])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e20, 1e76])
+def test_logsumexp_derivatives_keep_their_weights_at_large_magnitude(scale):
+    """exp(x - logsumexp(x)) loses the weights once logsumexp(x) + log(n) rounds to it (random programs found it)."""
+    x = scale * np.array([1.0, 1.0, 1.0]) + np.array([0.0, 0.5, -0.25])  # the offsets vanish at 1e76
+    t = np.array([0.3, -1.2, 2.0])
+    _, t_jax = jax.jvp(jsp.logsumexp, (jnp.asarray(x),), (jnp.asarray(t),))
+    g_jax = jax.grad(jsp.logsumexp)(jnp.asarray(x))
+    for name in ("overloading", "elemental"):
+        eng = ad.engine(name)
+        f = el.logsumexp if name == "elemental" else anp.logsumexp
+        assert np.allclose(eng.jvp(f, (x,), (t,))[1], t_jax, rtol=1e-12, atol=0)
+        assert np.allclose(eng.grad(f)(x), g_jax, rtol=1e-12, atol=0)
