@@ -67,7 +67,7 @@ import jax.numpy as jnp
 from adcompare import numpy as anp
 from adcompare.engine import Engine, partial_args, tape_engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, namespace, shape
-from adcompare.rules import _PerOperand
+from adcompare.rules import PerOperand
 
 
 def _top_box(args: Sequence) -> Box | None:
@@ -165,14 +165,14 @@ class CustomFunction(Primitive):
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = ()):
         name = getattr(fun, "__name__", type(fun).__name__)
-        super().__init__(f"{self.kind}_{name}", self._impl)
+        super().__init__(f"{self.kind}_{name}", self._impl, register=False)
         self.fun = fun
         self.static_argnums = tuple(static_argnums)
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(fun, "__doc__", None)
         self._jax_fun: Callable | None = None
-        self.jvps = _PerOperand(self.jvp_rule)
-        self.vjps = _PerOperand(self.vjp_rule)
+        self.jvps = PerOperand(self.jvp_rule)
+        self.vjps = PerOperand(self.vjp_rule)
 
     # --- binding --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
-"""Primitive operations: what they compute, on which backend, and how they bind.
+"""The binding mechanism: active values, traces, levels, backends and the Primitive class.
 
 A :class:`Primitive` is a named operation with an implementation and (in
-``rules.py``) a JVP rule and a VJP rule. Calling a primitive *binds* it:
+:mod:`adcompare.rules`) a JVP rule and a VJP rule. Calling a primitive *binds* it:
 
 * if no argument is an active value (a :class:`Box`), the implementation runs
   directly on the backend chosen from the arguments: ``jax.Array`` (tracers
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import math
-import operator
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -29,7 +28,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import jax.scipy.special as jsp
 import numpy as np
 
 from adcompare.concrete import describe_function, refuse
@@ -258,6 +256,9 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 # --------------------------------------------------------------------------
 # Primitives
 
+PRIMITIVES: dict[str, Primitive] = {}  # every primitive by name, in the order they are made
+
+
 class Primitive:
     """A named operation with one implementation per backend.
 
@@ -268,16 +269,22 @@ class Primitive:
         scalar: optional fast path on Python floats (``math.sin``). Where it
             raises (``math.log(0.0)``, ``math.pow(-4.0, 0.5)``), NumPy's ``impl``
             answers instead, so Python floats get NumPy's inf and nan, as floats.
+        register: enter it in ``PRIMITIVES`` (names are unique there).
     """
 
-    __slots__ = ("name", "impl", "scalar", "jvps", "vjps")
+    __slots__ = ("name", "impl", "scalar", "jvps", "vjps", "derivatives")
 
-    def __init__(self, name: str, impl: Callable, scalar: Callable | None = None):
+    def __init__(self, name: str, impl: Callable, scalar: Callable | None = None, register: bool = True):
         self.name = name
         self.impl = impl
         self.scalar = scalar
-        self.jvps: tuple | None = None  # filled in by rules.py, one per operand
+        self.jvps: tuple | None = None  # filled in by adcompare.rules, one per operand
         self.vjps: tuple | None = None
+        self.derivatives: tuple | None = None  # an elementwise primitive's one entry (rules.defderiv)
+        if register:  # the vocabulary's primitives; a user's custom function is not one
+            if name in PRIMITIVES:
+                raise ValueError(f"a primitive named {name!r} exists already")
+            PRIMITIVES[name] = self
 
     def __repr__(self) -> str:
         return f"{self.name}_p"
@@ -371,117 +378,13 @@ def nbytes(x: Any) -> int:
     return int(n) if n is not None else np.asarray(x).nbytes
 
 
-def _unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+def unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
     return Primitive(name, lambda xp, x: getattr(xp, method)(x), scalar)
 
 
-def _binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+def binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
     return Primitive(name, lambda xp, x, y: getattr(xp, method)(x, y), scalar)
 
 
-def _sigmoid(xp, x):
-    return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
-
-
-def _maximum(x, y):
-    """NumPy's ``maximum`` of two Python numbers: nan wins; a tie gives ``y``."""
-    out = x if x > y or x != x else y
-    return float(out) if float in (type(x), type(y)) else out
-
-
-def _minimum(x, y):
-    out = x if x < y or x != x else y
-    return float(out) if float in (type(x), type(y)) else out
-
-
-def _lgamma(x: float) -> float:
-    try:
-        return math.lgamma(x)
-    except ValueError:  # a pole: 0 or a negative integer
-        return math.inf
-
-
-def _gammaln(xp, x):
-    if xp is jnp:
-        return jsp.gammaln(x)
-    return np.vectorize(_lgamma, otypes=[np.float64])(x)
-
-
-def _logsumexp(xp, x, axis=None, keepdims=False):
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0.0)
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else xp.squeeze(out, axis=axis)
-
-
-def _index_add(xp, g, idx, shape):
-    """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
-    dtype = result_dtype(g)
-    if xp is jnp:
-        return jnp.zeros(shape, dtype).at[idx].add(g)
-    out = np.zeros(shape, dtype)
-    np.add.at(out, idx, g)
-    return out
-
-
-def _index_update(xp, x, v, idx):
-    """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
-    if isinstance(x, (list, tuple)):
-        raise TypeError(f"index_update: writing by index into a {type(x).__name__}; only arrays are "
-                        "updated functionally (make it an array, e.g. with anp.zeros, or build the "
-                        "list with append)")
-    if xp is jnp:
-        return jnp.asarray(x).at[idx].set(v)
-    out = xp.array(x, copy=True)
-    out[idx] = v
-    return out
-
-
-def _dot(xp, x, y):
-    if len(shape(x)) > 2 or len(shape(y)) > 2:
-        raise NotImplementedError("dot supports operands of up to 2 dimensions; use matmul")
-    return xp.dot(x, y)
-
-
-add_p = _binary("add", "add", operator.add)
-subtract_p = _binary("subtract", "subtract", operator.sub)
-multiply_p = _binary("multiply", "multiply", operator.mul)
-divide_p = _binary("divide", "divide", operator.truediv)
-power_p = _binary("power", "power", math.pow)
-maximum_p = _binary("maximum", "maximum", _maximum)
-minimum_p = _binary("minimum", "minimum", _minimum)
-negative_p = _unary("negative", "negative", operator.neg)
-sin_p = _unary("sin", "sin", math.sin)
-cos_p = _unary("cos", "cos", math.cos)
-tan_p = _unary("tan", "tan", math.tan)
-exp_p = _unary("exp", "exp", math.exp)
-log_p = _unary("log", "log", math.log)
-log1p_p = _unary("log1p", "log1p", math.log1p)
-expm1_p = _unary("expm1", "expm1", math.expm1)
-sqrt_p = _unary("sqrt", "sqrt", math.sqrt)
-tanh_p = _unary("tanh", "tanh", math.tanh)
-abs_p = _unary("abs", "abs", abs)
-sigmoid_p = Primitive("sigmoid", _sigmoid, lambda x: 0.5 * (math.tanh(0.5 * x) + 1.0))
-gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
-where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y))
-sum_p = Primitive("sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims))
-mean_p = Primitive("mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims))
-max_p = Primitive("max", lambda xp, x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims))
-logsumexp_p = Primitive("logsumexp", _logsumexp)
-dot_p = Primitive("dot", _dot)
-matmul_p = _binary("matmul", "matmul")
-transpose_p = Primitive("transpose", lambda xp, x, axes=None: xp.transpose(x, axes))
-reshape_p = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape))
-broadcast_to_p = Primitive("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape))
-concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(xs, axis=axis))
+# ``pack`` makes arrays of lists with it, so it is part of the mechanism.
 stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
-getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
-index_add_p = Primitive("index_add", _index_add)
-astype_p = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype))
-
-# Functional index update: ``y[idx] = v`` on an active value, ``el.index_update``.
-index_update_p = Primitive("index_update", _index_update)
-
-PRIMITIVES: dict[str, Primitive] = {
-    p.name: p for p in list(globals().values()) if isinstance(p, Primitive)
-}

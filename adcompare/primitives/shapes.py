@@ -1,0 +1,43 @@
+"""Shape, assembly and indexing primitives (``stack`` is in :mod:`.core`: packing uses it)."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from adcompare.primitives.core import Primitive, result_dtype
+
+
+def _index_add(xp, g, idx, shape):
+    """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
+    dtype = result_dtype(g)
+    if xp is jnp:
+        return jnp.zeros(shape, dtype).at[idx].add(g)
+    out = np.zeros(shape, dtype)
+    np.add.at(out, idx, g)
+    return out
+
+
+def _index_update(xp, x, v, idx):
+    """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
+    if isinstance(x, (list, tuple)):
+        raise TypeError(f"index_update: writing by index into a {type(x).__name__}; only arrays are "
+                        "updated functionally (make it an array, e.g. with anp.zeros, or build the "
+                        "list with append)")
+    if xp is jnp:
+        return jnp.asarray(x).at[idx].set(v)
+    out = xp.array(x, copy=True)
+    out[idx] = v
+    return out
+
+
+transpose_p = Primitive("transpose", lambda xp, x, axes=None: xp.transpose(x, axes))
+reshape_p = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape))
+broadcast_to_p = Primitive("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape))
+concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(xs, axis=axis))
+getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
+index_add_p = Primitive("index_add", _index_add)
+astype_p = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype))
+
+# Functional index update: ``y[idx] = v`` on an active value, ``el.index_update``.
+index_update_p = Primitive("index_update", _index_update)

@@ -1,0 +1,17 @@
+"""The one table of derivative rules. All derivative math in adcompare lives here.
+
+:mod:`.base` says how a rule is written (:func:`defderiv`, :func:`defjvp`,
+:func:`defvjp`) and holds the shape helpers; each other module gives the rules
+of one family of :mod:`adcompare.primitives`. Importing this package fills the
+table.
+"""
+
+from adcompare.rules import elementwise, products, reductions, shapes  # noqa: F401  (fill the table)
+from adcompare.rules.base import (  # noqa: F401
+    PerOperand,
+    broadcast,
+    defderiv,
+    defjvp,
+    defvjp,
+    unbroadcast,
+)

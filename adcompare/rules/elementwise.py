@@ -1,0 +1,105 @@
+"""Rules of the elementwise primitives: one derivative entry each (:func:`~.base.defderiv`).
+
+Each entry is ``g`` times the partial derivative, written with the
+vocabulary's primitives; broadcasting is handled by ``defderiv``.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from adcompare import numpy as anp
+from adcompare import primitives as p
+from adcompare.primitives import primal
+from adcompare.rules.base import defderiv, is_number, mask
+
+mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
+
+# --------------------------------------------------------------------------
+# Arithmetic (broadcasting)
+
+defderiv(p.add_p, lambda g: g, lambda g: g)
+defderiv(p.subtract_p, lambda g: g, lambda g: neg(g))
+defderiv(p.multiply_p, lambda g, y: mul(g, y), lambda g, x: mul(x, g))
+defderiv(p.divide_p, lambda g, y: div(g, y), lambda g, ans, y: neg(mul(g, div(ans, y))))
+
+
+def _is_integer(y) -> bool:
+    return np.issubdtype(p.result_dtype(y), np.integer)
+
+
+def _integer_power_term(g, x, n):
+    """``g * n * x**(n - 1)`` for an integer exponent ``n`` (never active), as JAX's rules.
+
+    A concrete integer scalar ``n`` is JAX's ``integer_pow`` (``jnp.power`` makes
+    the same choice): the term is exactly 0 for ``n == 0`` (so ``x ** 0`` has
+    derivative 0 at 0), and ``n - 1`` stays an integer, so every higher
+    derivative is an integer power too. Any other integer ``n`` (an array, a
+    tracer) is JAX's ``pow``: ``g`` times a Jacobian that is 0 where ``n == 0``,
+    with a float ``n - 1.0`` (its second derivative at 0 is nan for ``n == 1``, as JAX's).
+    """
+    try:
+        k = operator.index(n)
+    except TypeError:
+        return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
+    return anp.zeros_like(g) if k == 0 else mul(g, mul(float(k), anp.power(x, k - 1)))
+
+
+def _power_x(g, x, y):
+    """d(x**y)/dx: y * x**(y - 1) for a float exponent (nan at x = 0 for y = 0.0, as JAX)."""
+    if _is_integer(y):
+        return _integer_power_term(g, x, primal(y))
+    return mul(g, mul(y, anp.power(x, sub(y, 1.0))))
+
+
+def _replace_zero(x):
+    """``x`` with its zeros replaced by 1 (a constant there)."""
+    px = primal(x)
+    if is_number(px):
+        return 1.0 if px == 0 else x
+    return anp.where(px == 0, 1.0, x)
+
+
+defderiv(p.power_p, _power_x,
+         lambda g, ans, x: mul(g, mul(anp.log(_replace_zero(x)), ans)))  # d/dy 0**y is 0, as JAX
+
+
+def _wins(x, y, sign: float):
+    """maximum / minimum: the winner takes the derivative, ties split it (as JAX)."""
+    return mask(x, y, 0.5) if sign > 0 else mask(y, x, 0.5)
+
+
+defderiv(p.maximum_p, lambda g, x, y: mul(g, _wins(x, y, +1.0)), lambda g, x, y: mul(g, _wins(y, x, +1.0)))
+defderiv(p.minimum_p, lambda g, x, y: mul(g, _wins(x, y, -1.0)), lambda g, x, y: mul(g, _wins(y, x, -1.0)))
+defderiv(p.where_p, None, lambda g, c: anp.where(c, g, 0.0), lambda g, c: anp.where(c, 0.0, g),
+         operands=("c", "x", "y"))
+
+# --------------------------------------------------------------------------
+# Functions of one array
+
+defderiv(p.negative_p, lambda g: neg(g))
+defderiv(p.sin_p, lambda g, x: mul(g, anp.cos(x)))
+defderiv(p.cos_p, lambda g, x: neg(mul(g, anp.sin(x))))
+defderiv(p.tan_p, lambda g, ans: mul(g, add(1.0, mul(ans, ans))))
+defderiv(p.exp_p, lambda g, ans: mul(g, ans))
+defderiv(p.log_p, lambda g, x: div(g, x))
+defderiv(p.log1p_p, lambda g, x: div(g, add(1.0, x)))
+defderiv(p.expm1_p, lambda g, ans: mul(g, add(ans, 1.0)))
+defderiv(p.sqrt_p, lambda g, ans: div(g, mul(2.0, ans)))
+defderiv(p.tanh_p, lambda g, ans: mul(g, sub(1.0, mul(ans, ans))))
+defderiv(p.sigmoid_p, lambda g, ans: mul(g, mul(ans, sub(1.0, ans))))
+
+
+def _abs_sign(x):
+    """d|x|/dx: 1 at 0 and -1 at nan, as in JAX."""
+    px = primal(x)
+    if is_number(px):
+        return 1.0 if px >= 0 else -1.0
+    return p.namespace((px,)).where(px >= 0, 1.0, -1.0)
+
+
+defderiv(p.abs_p, lambda g, x: mul(g, _abs_sign(x)))
+
+# gammaln has no rule: the workloads only apply it to constants.

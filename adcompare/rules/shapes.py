@@ -1,0 +1,151 @@
+"""Rules of the shape, assembly and indexing primitives (and of the functional index update)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adcompare import numpy as anp
+from adcompare import primitives as p
+from adcompare.primitives import primal, shape
+from adcompare.rules.base import PerOperand, defjvp, defvjp, unbroadcast
+
+mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
+
+
+def _inverse_permutation(axes, n):
+    axes = tuple(reversed(range(n))) if axes is None else tuple(a % n for a in axes)
+    return tuple(axes.index(i) for i in range(n))
+
+
+def _transpose_vjp(ans, x, axes=None):
+    inverse = _inverse_permutation(axes, len(shape(x)))
+    return lambda g: anp.transpose(g, inverse)
+
+
+defjvp(p.transpose_p, lambda t, ans, x, axes=None: anp.transpose(t, axes))
+defvjp(p.transpose_p, _transpose_vjp)
+
+
+def _reshape_vjp(ans, x, shape_):
+    sx = shape(x)
+    return lambda g: anp.reshape(g, sx)
+
+
+defjvp(p.reshape_p, lambda t, ans, x, shape: anp.reshape(t, shape))
+defvjp(p.reshape_p, lambda ans, x, shape: _reshape_vjp(ans, x, shape))
+
+
+def _broadcast_to_vjp(ans, x, shape_):
+    sx = shape(x)
+    return lambda g: unbroadcast(g, sx)
+
+
+defjvp(p.broadcast_to_p, lambda t, ans, x, shape: anp.broadcast_to(t, shape))
+defvjp(p.broadcast_to_p, lambda ans, x, shape: _broadcast_to_vjp(ans, x, shape))
+
+defjvp(p.astype_p, lambda t, ans, x, dtype: p.astype_p(t, dtype=dtype))
+
+
+def _astype_vjp(ans, x, dtype):
+    dx = p.result_dtype(x)
+    return lambda g: p.astype_p(g, dtype=dx)
+
+
+defvjp(p.astype_p, _astype_vjp)
+
+defjvp(p.getitem_p, lambda t, ans, x, idx: anp.getitem(t, idx))
+
+
+def _getitem_vjp(ans, x, idx):
+    sx = shape(x)
+    return lambda g: p.index_add_p(g, idx=idx, shape=sx)
+
+
+defvjp(p.getitem_p, _getitem_vjp)
+defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
+defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
+
+
+def _concatenate_region(i, xs, axis):
+    """The index of operand i's block inside ``concatenate(xs, axis)``."""
+    ax = axis % len(shape(xs[0]))
+    start = sum(shape(x)[ax] for x in xs[:i])
+    return (slice(None),) * ax + (slice(start, start + shape(xs[i])[ax]),)
+
+
+def _stack_region(i, xs, axis):
+    ax = axis % (len(shape(xs[0])) + 1)
+    return (slice(None),) * ax + (i,)
+
+
+def _placement_rules(prim, region):
+    """concatenate / stack: operand i fills a region of the output, and back."""
+
+    def jvp(i, t, ans, *xs, axis=0):
+        return p.index_add_p(t, idx=region(i, xs, axis), shape=shape(ans))
+
+    def vjp(i, ans, *xs, axis=0):
+        idx = region(i, xs, axis)
+        return lambda g: anp.getitem(g, idx)
+
+    prim.jvps = PerOperand(jvp)
+    prim.vjps = PerOperand(vjp)
+
+
+_placement_rules(p.concatenate_p, _concatenate_region)
+_placement_rules(p.stack_p, _stack_region)
+
+# --------------------------------------------------------------------------
+# Functional index update: ``index_update_p(x, v, idx=idx)`` is x with x[idx] = v
+
+
+def _index_parts(idx) -> tuple:
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _may_repeat(idx) -> bool:
+    """Whether ``idx`` can name one position twice: only integer arrays (or lists) can."""
+    for part in _index_parts(idx):
+        if isinstance(part, (list, tuple)):
+            return True
+        if hasattr(part, "dtype") and shape(part) != () and np.issubdtype(part.dtype, np.integer):
+            return True
+    return False
+
+
+def _written(x, idx):
+    """Constant 1 where an element of ``x[idx]`` is the one the update leaves in the result, else 0.
+
+    With a repeated index only the last write to a position survives (as in NumPy;
+    JAX's scatter leaves one of them, the same in the primal and here), so only
+    that one gets the cotangent. ``None`` when no position can repeat.
+    """
+    if not _may_repeat(idx):
+        return None
+    px = primal(x)
+    xp = p.namespace((px,))
+    target = shape(xp.asarray(px)[idx])
+    ids = xp.reshape(xp.arange(math.prod(target), dtype=np.float64), target)
+    landed = p.index_update_p.impl(xp, xp.full(shape(px), -1.0), ids, idx=idx)[idx]
+    return xp.where(landed == ids, 1.0, 0.0)
+
+
+def _index_update_jvp_v(t, ans, x, v, idx):
+    return p.index_update_p(p.constant_like(ans, 0.0), t, idx=idx)
+
+
+def _index_update_vjp_v(ans, x, v, idx):
+    sv, written = shape(v), _written(x, idx)
+    if written is None:
+        return lambda g: unbroadcast(anp.getitem(g, idx), sv)
+    return lambda g: unbroadcast(mul(anp.getitem(g, idx), written), sv)
+
+
+defjvp(p.index_update_p,
+       lambda t, ans, x, v, idx: p.index_update_p(t, 0.0, idx=idx),
+       _index_update_jvp_v)
+defvjp(p.index_update_p,
+       lambda ans, x, v, idx: lambda g: p.index_update_p(g, 0.0, idx=idx),
+       _index_update_vjp_v)
