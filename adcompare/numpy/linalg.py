@@ -1,0 +1,1 @@
+"""``anp.linalg``: linear algebra (empty so far)."""
