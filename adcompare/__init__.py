@@ -9,7 +9,7 @@
 ``ad.ENGINES`` lists the engines. All of them take their derivative math from
 the one rule table in :mod:`adcompare.rules`, and JAX is the oracle they are
 tested against. ``ad.custom_vjp``, ``ad.custom_jvp`` and ``ad.checkpoint``
-(:mod:`adcompare.custom`) make user functions into primitives with their own
+(:mod:`adcompare.custom`, :mod:`adcompare.checkpoint`) make user functions into primitives with their own
 rules, as their JAX namesakes do; ``ad.checkpointed_range`` marks a loop whose
 state the SCT engine keeps only every √n iterations. An active value never
 silently becomes a constant: ``float(x)``, ``np.asarray(x)`` and the like raise
@@ -19,8 +19,9 @@ silently becomes a constant: ``float(x)``, ``np.asarray(x)`` and the like raise
 from __future__ import annotations
 
 from adcompare import rules as _rules  # noqa: F401  (fills the rule table)
+from adcompare.checkpoint import checkpoint, checkpointed_range
 from adcompare.concrete import ConcretizationTypeError
-from adcompare.custom import checkpoint, checkpointed_range, custom_jvp, custom_vjp
+from adcompare.custom import custom_jvp, custom_vjp
 from adcompare.engine import Engine
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import PRIMITIVES, count_ops

@@ -140,9 +140,9 @@ def cycle_collector_paused() -> Iterator[None]:
 def count_bytes(v: Any, seen: dict[int, int]) -> None:
     """Record in ``seen`` (by id, so each counts once) the bytes of the arrays in ``v``.
 
-    Boxes count as their primal; tuples, lists and dicts are walked; a custom
-    function's application (:mod:`adcompare.custom`) counts as its residuals;
-    anything else (shapes, indices, functions) holds no array data.
+    Boxes count as their primal; tuples, lists and dicts are walked; a function
+    (a pull-back) counts as what it closes over; anything else (shapes, indices)
+    holds no array data.
     """
     if isinstance(v, Box):
         v = primal(v)
@@ -154,14 +154,17 @@ def count_bytes(v: Any, seen: dict[int, int]) -> None:
     elif isinstance(v, dict):
         for item in v.values():
             count_bytes(item, seen)
-    elif hasattr(v, "residuals"):
-        count_bytes(v.residuals, seen)
+    elif callable(v) and getattr(v, "__closure__", None) and id(v) not in seen:
+        seen[id(v)] = 0  # walked once, even where a closure reaches itself
+        for cell in v.__closure__:
+            count_bytes(cell.cell_contents, seen)
 
 
 class Engine:
     """Base class: subclasses implement :meth:`_jvp` and :meth:`_vjp` on pytrees."""
 
     name: str = "engine"
+    form: str = "natural"  # the source form it takes: "natural" (operators and anp.*) or "elemental"
 
     # --- the mechanism ----------------------------------------------------
 
@@ -367,6 +370,14 @@ def tape_engine(trace: Trace) -> type[TapeEngine] | None:
     A checkpointed call re-runs its function under the mechanism that recorded it.
     """
     return _TAPE_ENGINES.get(type(trace))
+
+
+def default_tape_engine() -> type[TapeEngine]:
+    """The tape engine for a rule called with no trace to take one from: the first that takes natural form."""
+    for cls in _TAPE_ENGINES.values():
+        if cls.form == "natural":
+            return cls
+    raise LookupError("no tape engine taking natural-form functions is defined (import adcompare.engines)")
 
 
 class TapeEngine(Engine):

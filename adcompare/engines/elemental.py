@@ -26,7 +26,6 @@ recording and sweeping pause the cycle collector, which has nothing to find.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import reduce
 from typing import Any
 
 from adcompare import numpy as anp
@@ -98,18 +97,18 @@ class Pair(Elemental):
 
 class PairTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Pair:
-        jvps = prim.jvps
-        if jvps is None:
+        if prim.jvp is None:
             raise missing_rule(prim, "JVP")
-        if len(args) == 1:  # a single operand is necessarily this level's pair
-            x = args[0]
-            ans = prim(x.value, **params)
-            return Pair(self, ans, jvps[0](x.tangent, ans, x.value, **params))
-        values = [a.value if isinstance(a, Pair) and a.trace is self else a for a in args]
+        values, tangents = [], []
+        for a in args:
+            if isinstance(a, Pair) and a.trace is self:
+                values.append(a.value)
+                tangents.append(a.tangent)
+            else:
+                values.append(a)
+                tangents.append(None)
         ans = prim(*values, **params)
-        terms = [jvps[i](a.tangent, ans, *values, **params)
-                 for i, a in enumerate(args) if isinstance(a, Pair) and a.trace is self]
-        return Pair(self, ans, reduce(anp.add, terms))
+        return Pair(self, ans, prim.jvp(tangents, ans, *values, **params))
 
     def constant(self, value: Any) -> Pair:
         return Pair(self, value, constant_like(value, 0.0))
@@ -129,7 +128,9 @@ class Var(Elemental):
         return f"Var({self.value!r}, index={self.index})"
 
 
-Call = tuple  # (prim, operands, ans, params, parents); parents: (operand position, tape position) pairs
+# (prim, operands, ans, params, parents, pullback): parents holds the tape position of each operand
+# (None for a constant); pullback is None unless the rule computed the value (custom_vjp)
+Call = tuple
 
 
 class CallTape(Trace):
@@ -146,16 +147,21 @@ class CallTape(Trace):
     constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Var:
-        if prim.vjps is None:
+        if prim.vjp is None:
             raise missing_rule(prim, "VJP")
-        if len(args) == 1:  # a single operand is necessarily this tape's var
-            operands, parents = [args[0].value], ((0, args[0].index),)
-        else:
-            operands = [a.value if isinstance(a, Var) and a.trace is self else a for a in args]
-            parents = tuple((i, a.index) for i, a in enumerate(args)
-                            if isinstance(a, Var) and a.trace is self)
-        ans = prim(*operands, **params)
-        self.calls.append((prim, operands, ans, params, parents))
+        operands, parents = [], []
+        for a in args:
+            if isinstance(a, Var) and a.trace is self:
+                operands.append(a.value)
+                parents.append(a.index)
+            else:
+                operands.append(a)
+                parents.append(None)
+        if prim.value_and_vjp is None:
+            ans, pullback = prim(*operands, **params), None
+        else:  # the rule computes the value (a custom_vjp's fwd): its pull-back is recorded with it
+            ans, pullback = prim.value_and_vjp([i is not None for i in parents], *operands, **params)
+        self.calls.append((prim, operands, ans, params, parents, pullback))
         return Var(self, ans, len(self.calls) - 1)
 
     def backward(self, bars: list) -> None:
@@ -165,10 +171,13 @@ class CallTape(Trace):
             if call is None or y_bar is None:
                 continue  # an input keeps its cotangent; an unreached call costs nothing
             bars[k] = None
-            prim, operands, ans, params, parents = call
-            for i, parent in parents:
-                x_bar = prim.vjps[i](ans, *operands, **params)(y_bar)
-                bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+            prim, operands, ans, params, parents, pullback = call
+            if pullback is None:
+                pullback = prim.vjp([i is not None for i in parents], ans, *operands, **params)
+            x_bars = pullback(y_bar)
+            for parent, x_bar in zip(parents, x_bars):
+                if parent is not None:
+                    bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
 
     def __len__(self) -> int:
         return len(self.calls)
@@ -178,7 +187,7 @@ class CallTape(Trace):
         seen: dict[int, int] = {}
         for call in self.calls:
             if call is not None:
-                count_bytes((call[1], call[2], tuple(call[3].values())), seen)  # operands, ans, params
+                count_bytes((call[1], call[2], tuple(call[3].values()), call[5]), seen)  # all but prim, parents
         return sum(seen.values())
 
 
@@ -190,5 +199,6 @@ class ElementalEngine(TapeEngine):
     """Differentiates elemental-form functions (``adcompare.elemental`` calls only)."""
 
     name = "elemental"
+    form = "elemental"
 
     dual, forward_trace, tape = Pair, PairTrace, CallTape

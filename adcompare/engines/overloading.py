@@ -38,31 +38,29 @@ from adcompare.primitives import Box, Primitive, Trace, constant_like
 
 
 class Dual(Operators, Box):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("value", "tangent")
 
-    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
-        self.trace, self.primal, self.tangent = trace, primal, tangent
-
-    @property
-    def value(self) -> Any:
-        return self.primal
+    def __init__(self, trace: JVPTrace, value: Any, tangent: Any):
+        self.trace, self.value, self.tangent = trace, value, tangent
 
     def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
+        return f"Dual({self.value!r}, {self.tangent!r})"
 
 
 class JVPTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        primals = [a.primal if isinstance(a, Dual) and a.trace is self else a for a in args]
-        ans = prim(*primals, **params)
-        if prim.jvps is None:
-            raise missing_rule(prim, "JVP")
-        out_dot = None
-        for i, a in enumerate(args):
+        values, tangents = [], []
+        for a in args:
             if isinstance(a, Dual) and a.trace is self:
-                contribution = prim.jvps[i](a.tangent, ans, *primals, **params)
-                out_dot = contribution if out_dot is None else anp.add(out_dot, contribution)
-        return Dual(self, ans, out_dot)
+                values.append(a.value)
+                tangents.append(a.tangent)
+            else:
+                values.append(a)
+                tangents.append(None)
+        ans = prim(*values, **params)
+        if prim.jvp is None:
+            raise missing_rule(prim, "JVP")
+        return Dual(self, ans, prim.jvp(tangents, ans, *values, **params))
 
     def constant(self, value: Any) -> Dual:
         return Dual(self, value, constant_like(value, 0.0))
@@ -73,55 +71,62 @@ class JVPTrace(Trace):
 
 
 class Node(Operators, Box):
-    __slots__ = ("primal", "index")
+    __slots__ = ("value", "index")
 
-    def __init__(self, tape: Tape, primal: Any, index: int):
-        self.trace, self.primal, self.index = tape, primal, index
-
-    @property
-    def value(self) -> Any:
-        return self.primal
+    def __init__(self, tape: Tape, value: Any, index: int):
+        self.trace, self.value, self.index = tape, value, index
 
     def __repr__(self) -> str:
-        return f"Node({self.primal!r}, index={self.index})"
+        return f"Node({self.value!r}, index={self.index})"
 
 
 class Tape(Trace):
-    """A Wengert list: entry k holds (parent positions, pull-back closures)."""
+    """A Wengert list: entry k holds (parent position per operand, ``None`` for a constant; pull-back).
+
+    The pull-back is the joint VJP rule's closure: one call gives every active
+    operand's cotangent.
+    """
 
     def __init__(self, level: int):
         super().__init__(level)
-        self.entries: list[tuple[tuple[int, ...], tuple[Callable, ...]]] = []
+        self.entries: list[tuple[tuple[int | None, ...], Callable | None]] = []
 
     def leaf(self, x: Any) -> Node:
-        self.entries.append(((), ()))
+        self.entries.append(((), None))
         return Node(self, x, len(self.entries) - 1)
 
     constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values = [a.primal if isinstance(a, Node) and a.trace is self else a for a in args]
-        ans = prim(*values, **params)
-        if prim.vjps is None:
-            raise missing_rule(prim, "VJP")
-        parents, pullbacks = [], []
-        for i, a in enumerate(args):
+        values, parents = [], []
+        for a in args:
             if isinstance(a, Node) and a.trace is self:
+                values.append(a.value)
                 parents.append(a.index)
-                pullbacks.append(prim.vjps[i](ans, *values, **params))
-        self.entries.append((tuple(parents), tuple(pullbacks)))
+            else:
+                values.append(a)
+                parents.append(None)
+        if prim.vjp is None:
+            raise missing_rule(prim, "VJP")
+        active = [k is not None for k in parents]
+        if prim.value_and_vjp is None:
+            ans = prim(*values, **params)
+            pullback = prim.vjp(active, ans, *values, **params)
+        else:  # the rule computes the value (a custom_vjp's fwd)
+            ans, pullback = prim.value_and_vjp(active, *values, **params)
+        self.entries.append((tuple(parents), pullback))
         return Node(self, ans, len(self.entries) - 1)
 
     def backward(self, bars: list) -> None:
         """Sweep the cotangents ``bars`` (by tape position) back to the inputs, in place."""
         for k in range(len(bars) - 1, -1, -1):
-            parents, pullbacks = self.entries[k]
-            if not parents or bars[k] is None:
+            parents, pullback = self.entries[k]
+            if pullback is None or bars[k] is None:
                 continue
             g, bars[k] = bars[k], None  # released as soon as it is pulled back
-            for parent, pullback in zip(parents, pullbacks):
-                x_bar = pullback(g)
-                bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+            for parent, x_bar in zip(parents, pullback(g)):
+                if parent is not None:
+                    bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -129,11 +134,10 @@ class Tape(Trace):
     def nbytes(self) -> int:
         """Bytes of the values the pull-backs keep alive (each array counted once)."""
         seen: dict[int, int] = {}
-        for _, pullbacks in self.entries:
-            for fn in pullbacks:
-                for cell in fn.__closure__ or ():
-                    count_bytes(cell.cell_contents, seen)
+        for _, pullback in self.entries:
+            count_bytes(pullback, seen)
         return sum(seen.values())
+
 
 
 # --------------------------------------------------------------------------

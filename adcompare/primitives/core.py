@@ -272,15 +272,24 @@ class Primitive:
         register: enter it in ``PRIMITIVES`` (names are unique there).
     """
 
-    __slots__ = ("name", "impl", "scalar", "jvps", "vjps", "derivatives")
+    __slots__ = ("name", "impl", "scalar", "jvp", "vjp", "value_and_vjp", "nondiff", "jvps", "vjps",
+                 "derivatives", "operand_names")
 
     def __init__(self, name: str, impl: Callable, scalar: Callable | None = None, register: bool = True):
         self.name = name
         self.impl = impl
         self.scalar = scalar
-        self.jvps: tuple | None = None  # filled in by adcompare.rules, one per operand
-        self.vjps: tuple | None = None
+        # Filled in by adcompare.rules (see adcompare.rules.base for their form):
+        self.jvp: Callable | None = None  # the joint rules, all operands at once: what engines call
+        self.vjp: Callable | None = None
+        # ``value_and_vjp(active, *operands, **params) -> (ans, pullback)``, for a rule that computes
+        # the value itself (a custom_vjp's fwd, a checkpoint); None: the value is ``impl``'s
+        self.value_and_vjp: Callable | None = None
+        self.nondiff: frozenset[int] = frozenset()  # operand positions with no derivative
+        self.jvps: Any = None  # the per-operand views, one rule per operand
+        self.vjps: Any = None
         self.derivatives: tuple | None = None  # an elementwise primitive's one entry (rules.defderiv)
+        self.operand_names: tuple[str, ...] = ()  # the names that entry calls its operands
         if register:  # the vocabulary's primitives; a user's custom function is not one
             if name in PRIMITIVES:
                 raise ValueError(f"a primitive named {name!r} exists already")
@@ -288,6 +297,10 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"{self.name}_p"
+
+    def differentiable(self, i: int) -> bool:
+        """Whether operand i has a derivative (a ``where`` condition or an index has none)."""
+        return i not in self.nondiff
 
     def __call__(self, *args, **params):
         top = None

@@ -1,7 +1,7 @@
 """The one table of derivative rules. All derivative math in adcompare lives here.
 
 :mod:`.base` says how a rule is written (:func:`defderiv`, :func:`defjvp`,
-:func:`defvjp`) and holds the shape helpers; each other module gives the rules
+:func:`defvjp`, :func:`defjoint`) and holds the shape helpers; each other module gives the rules
 of one family of :mod:`adcompare.primitives`. Importing this package fills the
 table.
 """
@@ -11,6 +11,7 @@ from adcompare.rules.base import (  # noqa: F401
     PerOperand,
     broadcast,
     defderiv,
+    defjoint,
     defjvp,
     defvjp,
     unbroadcast,

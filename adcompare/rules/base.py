@@ -1,21 +1,34 @@
 """How rules are written, and the shape helpers they share.
 
-For a primitive ``p`` with operands ``x_0 .. x_n`` and result ``ans``:
+The table is joint, as autodidax's transpose rules and autograd's
+``defvjp_argnums`` are. For a primitive ``p`` with operands ``x_0 .. x_n`` and
+result ``ans``:
 
-* ``p.jvps[i](t, ans, *operands, **params)`` is operand i's contribution to the
-  output tangent, shaped like ``ans``. An engine sums the contributions of the
-  active operands (inactive ones have a zero tangent and are skipped).
-* ``p.vjps[i](ans, *operands, **params)`` is curried, as in HIPS autograd: it
-  returns ``lambda g: x_i_bar``, shaped like operand i. What the inner function
-  closes over is exactly what the reverse sweep keeps alive.
+* ``p.jvp(tangents, ans, *operands, **params)`` is the output tangent, shaped
+  like ``ans``; ``tangents[i]`` is operand i's tangent, or ``None`` for an
+  inactive operand (a zero tangent, skipped).
+* ``p.vjp(active, ans, *operands, **params)`` is curried, as in HIPS autograd:
+  ``active[i]`` says whether operand i is active, and it returns
+  ``lambda g: (x_0_bar, ..., x_n_bar)``, each shaped like its operand, ``None``
+  for an inactive one. What the inner function closes over is exactly what the
+  reverse sweep keeps alive.
+* ``p.differentiable(i)`` says whether operand i has a derivative at all (a
+  ``where`` condition does not).
 
-An elementwise primitive has a diagonal Jacobian, which is its own transpose:
-one entry, :func:`defderiv`, gives both rules. Other primitives give the two
-with :func:`defjvp` and :func:`defvjp`.
+Engines read only the joint rules. Three shorthands build them:
 
-``None`` in a table means the operand has no derivative (a ``where`` condition,
-an index). Rules are written with the vocabulary's primitives, never with Python
-operators, so every engine can differentiate a rule again (higher order).
+* :func:`defderiv`: an elementwise primitive has a diagonal Jacobian, which is
+  its own transpose, so one entry gives both rules;
+* :func:`defjvp` and :func:`defvjp`: one rule per operand (``jvps[i](t, ans,
+  *operands, **params)`` is operand i's contribution; ``vjps[i](ans, *operands,
+  **params)`` returns ``lambda g: x_i_bar``), kept as ``p.jvps`` / ``p.vjps``;
+* :func:`defjoint` gives the joint rules directly (a custom function's ``fwd``
+  and ``bwd`` treat all operands at once), and the per-operand views from them.
+
+``None`` in a per-operand table means the operand has no derivative (a
+``where`` condition, an index). Rules are written with the vocabulary's
+primitives, never with Python operators, so every engine can differentiate a
+rule again (higher order).
 """
 
 from __future__ import annotations
@@ -28,12 +41,85 @@ from adcompare import primitives as p
 from adcompare.primitives import primal, shape
 
 
+def no_derivative(prim: p.Primitive, i: int) -> TypeError:
+    return TypeError(f"primitive '{prim.name}' has no derivative with respect to operand {i}, "
+                     "which is active here: pass it a constant")
+
+
+def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = ()) -> None:
+    """Give ``prim`` joint rules directly (see the module docstring for their form).
+
+    The per-operand views ``prim.jvps`` / ``prim.vjps`` are made from them, for
+    code that asks for one operand's rule (SCT's generated code).
+
+    Args:
+        jvp: ``jvp(tangents, ans, *operands, **params) -> ans_dot``, or None.
+        vjp: ``vjp(active, ans, *operands, **params) -> (g -> operand bars)``, or None.
+        nondiff: operand positions that have no derivative.
+    """
+    prim.nondiff = frozenset(nondiff)
+    if jvp is not None:
+        prim.jvp = jvp
+        prim.jvps = PerOperand(partial(_one_jvp, jvp))
+    if vjp is not None:
+        prim.vjp = vjp
+        prim.vjps = PerOperand(partial(_one_vjp, vjp))
+
+
+def _one_jvp(jvp, i, t, ans, *xs, **params):
+    return jvp(tuple(t if k == i else None for k in range(len(xs))), ans, *xs, **params)
+
+
+def _one_vjp(vjp, i, ans, *xs, **params):
+    pullback = vjp(tuple(k == i for k in range(len(xs))), ans, *xs, **params)
+    return lambda g: pullback(g)[i]
+
+
+def _nondiff(prim: p.Primitive, rules) -> frozenset:
+    if not isinstance(rules, tuple):
+        return prim.nondiff
+    return prim.nondiff | {i for i, r in enumerate(rules) if r is None}
+
+
 def defjvp(prim: p.Primitive, *jvps) -> None:
-    prim.jvps = jvps
+    """Per-operand JVP rules: ``jvps[i](t, ans, *operands, **params)``; the joint rule sums them."""
+    if len(jvps) == 1 and isinstance(jvps[0], PerOperand):
+        jvps = jvps[0]
+    prim.jvps, prim.nondiff = jvps, _nondiff(prim, jvps)
+
+    def jvp(tangents, ans, *operands, **params):
+        out = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                rule = jvps[i]
+                if rule is None:
+                    raise no_derivative(prim, i)
+                term = rule(t, ans, *operands, **params)
+                out = term if out is None else anp.add(out, term)
+        return out
+
+    prim.jvp = jvp
 
 
 def defvjp(prim: p.Primitive, *vjps) -> None:
-    prim.vjps = vjps
+    """Per-operand curried VJP rules: ``vjps[i](ans, *operands, **params)`` returns ``g -> x_i_bar``."""
+    if len(vjps) == 1 and isinstance(vjps[0], PerOperand):
+        vjps = vjps[0]
+    prim.vjps, prim.nondiff = vjps, _nondiff(prim, vjps)
+
+    def vjp(active, ans, *operands, **params):
+        pullbacks = []
+        for i, a in enumerate(active):
+            if a:
+                rule = vjps[i]
+                if rule is None:
+                    raise no_derivative(prim, i)
+                pullbacks.append(rule(ans, *operands, **params))
+            else:
+                pullbacks.append(None)
+        return lambda g: tuple(None if pb is None else pb(g) for pb in pullbacks)
+
+    prim.vjp = vjp
 
 
 def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y")) -> None:
@@ -43,14 +129,42 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
     (``None``: no derivative). Its parameters after ``g`` name what it reads:
     ``ans`` and the operands by the names in ``operands`` (``x`` and ``y`` by
     default), e.g. ``defderiv(exp_p, lambda g, ans: mul(g, ans))``. The JVP rule
-    is ``scaling(t, ...)`` broadcast to the result; the VJP rule is
-    ``scaling(g, ...)`` summed down to the operand's shape, and keeps alive only
-    the values the scaling names. SCT inlines the same entries
-    (:mod:`adcompare.engines.sct.templates`).
+    sums ``scaling(t_i, ...)``, each broadcast to the result; the VJP rule is
+    ``scaling(g, ...)`` summed down to each active operand's shape, and keeps
+    alive only the values the active operands' scalings name. SCT inlines the
+    same entries (:mod:`adcompare.engines.sct.templates`).
     """
-    prim.derivatives = scalings
-    prim.jvps = tuple(None if s is None else _jvp_of(s, operands) for s in scalings)
-    prim.vjps = tuple(None if s is None else _vjp_of(s, operands, i) for i, s in enumerate(scalings))
+    wheres = tuple(None if s is None else reads(s, operands) for s in scalings)
+    terms = tuple(None if s is None else (s, w) for s, w in zip(scalings, wheres))
+    prim.derivatives, prim.operand_names = scalings, operands
+    prim.nondiff = frozenset(i for i, s in enumerate(scalings) if s is None)
+
+    def jvp(tangents, ans, *xs, **params):
+        out = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                if terms[i] is None:
+                    raise no_derivative(prim, i)
+                s, where = terms[i]
+                part = broadcast(s(t, *[ans if k < 0 else xs[k] for k in where]), ans)
+                out = part if out is None else anp.add(out, part)
+        return out
+
+    def vjp(active, ans, *xs, **params):
+        kept = []  # per active operand: its scaling, the values it reads, and the operand's shape
+        for i, a in enumerate(active):
+            if not a:
+                kept.append(None)
+                continue
+            if terms[i] is None:
+                raise no_derivative(prim, i)
+            s, where = terms[i]
+            kept.append((s, tuple([ans if k < 0 else xs[k] for k in where]), shape(xs[i])))
+        return lambda g: tuple([None if k is None else unbroadcast(k[0](g, *k[1]), k[2]) for k in kept])
+
+    prim.jvp, prim.vjp = jvp, vjp
+    prim.jvps = tuple(None if s is None else partial(_one_jvp, jvp, i) for i, s in enumerate(scalings))
+    prim.vjps = tuple(None if s is None else partial(_one_vjp, vjp, i) for i, s in enumerate(scalings))
 
 
 def reads(scaling, operands: tuple[str, ...] = ("x", "y")) -> tuple:
@@ -61,25 +175,6 @@ def reads(scaling, operands: tuple[str, ...] = ("x", "y")) -> tuple:
         raise TypeError(f"derivative entry {scaling}: parameters {unknown} are neither 'ans' nor "
                         f"an operand name {operands}")
     return tuple(-1 if n == "ans" else operands.index(n) for n in names)
-
-
-def _jvp_of(scaling, operands):
-    where = reads(scaling, operands)
-
-    def jvp(t, ans, *xs, **params):
-        return broadcast(scaling(t, *(ans if k < 0 else xs[k] for k in where)), ans)
-
-    return jvp
-
-
-def _vjp_of(scaling, operands, i):
-    where = reads(scaling, operands)
-
-    def vjp(ans, *xs, **params):
-        kept, target = tuple(ans if k < 0 else xs[k] for k in where), shape(xs[i])
-        return lambda g: unbroadcast(scaling(g, *kept), target)
-
-    return vjp
 
 
 class PerOperand:

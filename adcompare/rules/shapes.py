@@ -90,8 +90,8 @@ def _placement_rules(prim, region):
         idx = region(i, xs, axis)
         return lambda g: anp.getitem(g, idx)
 
-    prim.jvps = PerOperand(jvp)
-    prim.vjps = PerOperand(vjp)
+    defjvp(prim, PerOperand(jvp))
+    defvjp(prim, PerOperand(vjp))
 
 
 _placement_rules(p.concatenate_p, _concatenate_region)

@@ -48,7 +48,7 @@ import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.custom import checkpoint
+from adcompare.checkpoint import checkpoint
 from adcompare.workloads import Workload, register, register_checkpointed
 
 

@@ -184,7 +184,7 @@ class _Checker:
                                       "value", "write it with adcompare.numpy functions and operators")
             elif isinstance(v, ir.Op):
                 varied_ops = [a for a, d in zip(v.args, v.diff) if d and a in self.varied]
-                if varied_ops and (v.prim.vjps is None or v.prim.jvps is None):
+                if varied_ops and (v.prim.vjp is None or v.prim.jvp is None):
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")

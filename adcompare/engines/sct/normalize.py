@@ -38,7 +38,8 @@ import builtins
 import functools
 import inspect
 
-from adcompare.custom import Checkpointed, CustomFunction, checkpoint, checkpointed_range
+from adcompare.checkpoint import Checkpointed, checkpoint, checkpointed_range
+from adcompare.custom import CustomFunction
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, naming, runtime
 from adcompare.engines.sct.activity import list_variables
@@ -457,7 +458,7 @@ class _Normalizer:
 
         prim = PRIMITIVES[name]
         n = len(args)
-        diff = tuple(prim.vjps is None or seq or prim.vjps[i] is not None for i in range(n))
+        diff = tuple(seq or prim.differentiable(i) for i in range(n))
         return ir.Op(prim, args, params, primal, diff, seq)
 
     def call(self, node: ast.Call) -> ir.Expr:

@@ -17,13 +17,13 @@ Python's floats would raise or give a complex number.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from jax import tree_util
 
 from adcompare import numpy as anp
 from adcompare import rules
+from adcompare.checkpoint import segments  # noqa: F401  (generated code calls it from here)
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
@@ -287,15 +287,6 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
     if isinstance(seq, dict):
         raise SCTError("iterating over a dict", function, filename, line,
                        "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
-
-
-def segments(r: range, every: int | None) -> list[range]:
-    """A checkpointed loop's range cut into segments of ``every`` iterations (default √n)."""
-    if every is None:
-        every = max(1, round(math.sqrt(len(r))))
-    if every < 1:
-        raise ValueError(f"checkpointed_range: every must be a positive number of iterations, not {every}")
-    return [r[k:k + every] for k in range(0, len(r), every)]
 
 
 def discard(value: Any) -> None:
