@@ -23,10 +23,10 @@ The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
 * **Value and pull-back at once.** A tape asks ``prim.value_and_vjp(active,
   *operands)``, so the pull-back is built once per call, whatever the number
   of cotangents swept through it.
-* **custom_vjp** computes its value with its rule: ``value_and_vjp`` runs ``fwd`` once and returns the value and a pull-back that
-  closes over the residuals (what it keeps is exactly what the reverse sweep
-  keeps); the pull-back runs ``bwd`` once per cotangent, for every active
-  operand together. It has no forward-mode rule, as in JAX.
+* **custom_vjp** computes its value with its rule: ``value_and_vjp`` runs
+  ``fwd`` once and returns the value and a pull-back that closes over the
+  residuals (what it keeps is exactly what the reverse sweep keeps); the
+  pull-back runs ``bwd`` once per cotangent, for every active operand together. It has no forward-mode rule, as in JAX.
 * **custom_jvp**: its value is the function's; its JVP rule runs ``f_jvp``
   once, with zeros for the inactive operands' tangents. Its VJP rule transposes
   ``t -> f_jvp(primals, t)[1]`` (linear in ``t``) with the reverse mode of the

@@ -1,73 +1,153 @@
-"""Templates: the rule table's elementwise rules, written as Python expressions.
+"""Templates: the rule table's elementwise derivative entries as Python expressions, generated.
 
-Contract: ``JVP[name][i]`` and ``VJP[name][i]`` are expressions that compute,
-operation for operation, what ``prim.jvps[i]`` and ``prim.vjps[i]`` of
-:mod:`adcompare.rules` compute, so that generated code can inline them as
-native Python arithmetic (``x_bar = x_bar + g * y``) instead of calling
-through the rule table. Their free names are ``t`` (the operand's tangent),
-``g`` (the result's cotangent), ``ans`` (the result), ``x`` and ``y``
-(operands 0 and 1), and the helpers of :data:`HELPERS`. Two things the rules
-do are left to the code generator: for a primitive in :data:`BROADCASTING`,
-a VJP contribution is summed down to its operand's shape
-(``runtime.unbroadcast``), and a lone JVP contribution of ``add`` or
-``subtract`` is broadcast to the result's shape (``runtime.broadcast``).
-``None`` means "call the rule itself" (``power``, whose rule has cases at 0).
-Division is ``divide(a, b)``: Python's ``/`` with NumPy's inf and nan where
-Python's floats raise. ``tests/test_sct_templates.py`` checks
-every entry against the rule table, numerically, on floats, NumPy and JAX.
+Contract: ``JVP[name][i]`` and ``VJP[name][i]`` are the text of an expression
+that computes, operation for operation, what the ``defderiv`` entry
+``prim.derivatives[i]`` of :mod:`adcompare.rules` computes, so that generated
+code can inline it as native Python arithmetic (``x_bar = x_bar + g * y``)
+instead of calling through the rule table. No second table is written: each
+entry is *traced* once on symbolic stand-ins (a :class:`Symbol` is a box whose
+trace records an ``ast`` expression per primitive application), so
+``lambda g, x: mul(g, anp.cos(x))`` gives ``g * cos(x)``. ``add``,
+``subtract``, ``multiply`` and ``negative`` become Python operators; ``divide``
+and ``power`` become calls of SCT's :mod:`runtime` helpers (Python's operator,
+with NumPy's inf and nan where Python's numbers raise); any other primitive is
+called by its name, bound in :data:`HELPERS`.
+
+Free names: ``t`` (the operand's tangent, in ``JVP``) or ``g`` (the result's
+cotangent, in ``VJP``), ``ans``, ``x`` and ``y`` (operands 0 and 1) and the
+helpers. ``None`` means "call the rule itself": an entry that reads primal
+values (``power``, ``abs``, ``maximum``: its trace fails at the read), has
+parameters, or belongs to a primitive of more than two operands. Two things
+the rules do are left to the code generator: for a primitive in
+:data:`BROADCASTING` (two operands), a VJP contribution is summed down to its
+operand's shape (``runtime.unbroadcast``), and for one in
+:data:`LONE_JVP_BROADCAST` a lone JVP contribution that reads neither ``ans``
+nor the other operand is broadcast to the result's shape (``runtime.broadcast``).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Mapping
 from functools import cache
+from typing import Any
 
-from adcompare import numpy as anp
+import numpy as np
+
 from adcompare.engines.sct import runtime
 from adcompare.engines.sct.flatten import copy_tree
+from adcompare.primitives import PRIMITIVES, Box, Primitive, Trace, new_level
+from adcompare.rules.base import reads
 
-JVP: dict[str, tuple[str | None, ...]] = {
-    "add": ("t", "t"),
-    "subtract": ("t", "-t"),
-    "multiply": ("t * y", "x * t"),
-    "divide": ("divide(t, y)", "-(t * divide(ans, y))"),
-    "power": (None, None),
-    "negative": ("-t",),
-    "sin": ("t * cos(x)",),
-    "cos": ("-(t * sin(x))",),
-    "tan": ("t * (1.0 + ans * ans)",),
-    "exp": ("t * ans",),
-    "log": ("divide(t, x)",),
-    "log1p": ("divide(t, 1.0 + x)",),
-    "expm1": ("t * (ans + 1.0)",),
-    "sqrt": ("divide(t, 2.0 * ans)",),
-    "tanh": ("t * (1.0 - ans * ans)",),
-    "sigmoid": ("t * (ans * (1.0 - ans))",),
-}
-
-VJP: dict[str, tuple[str | None, ...]] = {
-    "add": ("g", "g"),
-    "subtract": ("g", "-g"),
-    "multiply": ("g * y", "x * g"),
-    "divide": ("divide(g, y)", "-(g * divide(ans, y))"),
-    "power": (None, None),
-    "negative": ("-g",),
-    "sin": ("g * cos(x)",),
-    "cos": ("-(g * sin(x))",),
-    "tan": ("g * (1.0 + ans * ans)",),
-    "exp": ("g * ans",),
-    "log": ("divide(g, x)",),
-    "log1p": ("divide(g, 1.0 + x)",),
-    "expm1": ("g * (ans + 1.0)",),
-    "sqrt": ("divide(g, 2.0 * ans)",),
-    "tanh": ("g * (1.0 - ans * ans)",),
-    "sigmoid": ("g * (ans * (1.0 - ans))",),
-}
-
-BROADCASTING = frozenset({"add", "subtract", "multiply", "divide", "power"})
-LONE_JVP_BROADCAST = frozenset({"add", "subtract"})
-HELPERS = {"cos": anp.cos, "sin": anp.sin, "divide": runtime.divide}
 _OPERAND_NAMES = ("x", "y")
+_OPERATORS = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult}
+HELPERS: dict[str, Any] = {"divide": runtime.divide, "power": runtime.power}  # grows as entries are traced
+
+
+class NotSymbolic(Exception):
+    """An entry read something a symbol does not have (a primal value, a shape)."""
+
+
+class Symbol(Box):
+    """A stand-in for a value: the expression that computes it."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, trace: SymbolTrace, node: ast.expr):
+        self.trace, self.node = trace, node
+
+    @property
+    def value(self) -> Any:
+        raise NotSymbolic("the entry reads a primal value")
+
+
+class SymbolTrace(Trace):
+    """Records each primitive application on symbols as an ``ast`` expression."""
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Symbol:
+        if params:
+            raise NotSymbolic(f"{prim.name} has parameters")
+        nodes = [self.node(a) for a in args]
+        if prim.name in _OPERATORS and len(nodes) == 2:
+            return Symbol(self, ast.BinOp(nodes[0], _OPERATORS[prim.name](), nodes[1]))
+        if prim.name == "negative":
+            return Symbol(self, ast.UnaryOp(ast.USub(), nodes[0]))
+        HELPERS.setdefault(prim.name, prim)
+        return Symbol(self, ast.Call(ast.Name(prim.name, ast.Load()), nodes, []))
+
+    def node(self, a: Any) -> ast.expr:
+        if isinstance(a, Symbol) and a.trace is self:
+            return a.node
+        if type(a) in (float, int) or isinstance(a, np.floating):
+            return ast.Constant(float(a))
+        raise NotSymbolic(f"a constant of type {type(a).__name__}")
+
+
+def generate(prim: Primitive, i: int, seed: str) -> str | None:
+    """Operand i's entry of ``prim`` as expression text in ``seed``, ``ans``, ``x``, ``y`` (None: call the rule)."""
+    entries = prim.derivatives
+    if entries is None or i >= len(entries) or entries[i] is None or len(entries) > len(_OPERAND_NAMES):
+        return None
+    return _traced(entries[i], reads(entries[i], prim.operand_names), seed)
+
+
+@cache
+def _traced(scaling, where: tuple, seed: str) -> str | None:
+    with new_level() as level:
+        trace = SymbolTrace(level)
+
+        def symbol(name: str) -> Symbol:
+            return Symbol(trace, ast.Name(name, ast.Load()))
+
+        try:
+            out = scaling(symbol(seed), *(symbol("ans" if k < 0 else _OPERAND_NAMES[k]) for k in where))
+        except Exception:  # noqa: BLE001  (any entry that cannot be traced falls back to calling the rule)
+            return None
+    if not (isinstance(out, Symbol) and out.trace is trace):
+        return None
+    return ast.unparse(out.node)
+
+
+class _Table(Mapping):
+    """``table[name]``: one text (or None) per operand of the primitive ``name``'s entry."""
+
+    def __init__(self, seed: str):
+        self.seed = seed
+
+    def __getitem__(self, name: str) -> tuple[str | None, ...]:
+        prim = PRIMITIVES[name]
+        if prim.derivatives is None:
+            raise KeyError(name)
+        return tuple(generate(prim, i, self.seed) for i in range(len(prim.derivatives)))
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, prim in PRIMITIVES.items() if prim.derivatives is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+JVP = _Table("t")
+VJP = _Table("g")
+
+
+class _Binary:
+    """The names of two-operand elementwise primitives (optionally: with an entry reading only the seed)."""
+
+    def __init__(self, lone: bool):
+        self.lone = lone
+
+    def __contains__(self, name: str) -> bool:
+        prim = PRIMITIVES.get(name)
+        if prim is None or prim.derivatives is None or len(prim.derivatives) != 2:
+            return False
+        if not self.lone:
+            return True
+        return any(t is not None and uses(t) <= {"t"} | set(HELPERS) for t in JVP[name])
+
+
+BROADCASTING = _Binary(lone=False)
+LONE_JVP_BROADCAST = _Binary(lone=True)
 
 
 @cache
@@ -75,7 +155,7 @@ def _parsed(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-def template(table: dict, name: str, i: int) -> str | None:
+def template(table: Mapping, name: str, i: int) -> str | None:
     entry = table.get(name)
     return entry[i] if entry is not None and i < len(entry) else None
 
