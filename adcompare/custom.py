@@ -12,31 +12,26 @@
 The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
 
 * **A primitive.** Each decorated function holds a :class:`Primitive` (``.prim``)
-  whose rules are joint (see :mod:`adcompare.rules.base`): ``fwd`` and ``bwd``
-  treat all operands at once, and so does the table. Calling the function
-  puts its keyword arguments in place, takes the static (``nondiff_argnums``)
-  ones out as the parameter ``static`` (a tuple of ``(position, value)``), and
-  binds the primitive: the trace of the highest-level operand processes it
-  with the one mechanism every primitive goes through. With no active operand
-  it is just the function; on JAX arrays and tracers it is ``jax.custom_vjp``
-  or ``jax.custom_jvp`` of it, so ``jax.grad`` of the same source honours it.
-* **Value and pull-back at once.** A tape asks ``prim.value_and_vjp(active,
-  *operands)``, so the pull-back is built once per call, whatever the number
-  of cotangents swept through it.
-* **custom_vjp** computes its value with its rule: ``value_and_vjp`` runs
-  ``fwd`` once and returns the value and a pull-back that closes over the
-  residuals (what it keeps is exactly what the reverse sweep keeps); the
-  pull-back runs ``bwd`` once per cotangent, for every active operand together. It has no forward-mode rule, as in JAX.
-* **custom_jvp**: its value is the function's; its JVP rule runs ``f_jvp``
-  once, with zeros for the inactive operands' tangents. Its VJP rule transposes
-  ``t -> f_jvp(primals, t)[1]`` (linear in ``t``) with the reverse mode of the
-  engine that recorded the call (the parameter ``engine``), built once per
-  call, on the first cotangent.
-* **Higher order.** Only the trace that takes the call uses the custom rule.
-  ``fwd`` (and ``bwd`` in the sweep) run on the values one level down, which
-  may be active values of outer levels: those see their own vocabulary
-  operations and differentiate them, as in JAX. A custom_jvp value one level
-  down binds the primitive again, so every level applies its rule.
+  with joint rules (:mod:`adcompare.rules.base`), as ``fwd`` and ``bwd`` treat
+  all operands at once. A call puts keyword arguments in place, passes the
+  static (``nondiff_argnums``) ones as the parameter ``static`` (``(position,
+  value)`` pairs) and binds the primitive, which the trace of the
+  highest-level operand processes like any other. With no active operand it
+  is the function (``jax.custom_vjp``/``jax.custom_jvp`` of it on JAX values,
+  so ``jax.grad`` of the same source honours it too).
+* A tape asks ``prim.value_and_vjp(active, *operands)``: the value and the
+  pull-back at once, built once per call whatever the number of cotangents.
+  For **custom_vjp** that runs ``fwd`` once; the pull-back closes over its
+  residuals (exactly what the sweep keeps) and runs ``bwd`` once per cotangent
+  for every active operand together. It has no forward-mode rule, as in JAX.
+* **custom_jvp**: the value is the function's; the JVP rule runs ``f_jvp``
+  once, zeros for inactive tangents; the VJP rule transposes ``t -> f_jvp(
+  primals, t)[1]`` with the reverse mode of the engine that recorded the call
+  (parameter ``engine``), on the first cotangent.
+* **Higher order.** Only the trace that takes the call uses the custom rule;
+  ``fwd`` and ``bwd`` run on the values one level down, which outer levels
+  differentiate operation by operation, as in JAX. A custom_jvp value one
+  level down binds the primitive again, so every level applies its rule.
 * A tuple output is packed into one flat vector inside the primitive (a
   primitive has one result) and unpacked with ``getitem`` and ``reshape``.
 
@@ -57,7 +52,7 @@ import jax.numpy as jnp
 from adcompare import numpy as anp
 from adcompare.engine import default_tape_engine, tape_engine
 from adcompare.primitives import Box, Primitive, namespace, shape
-from adcompare.rules import PerOperand
+from adcompare.rules import defjoint
 
 _last = threading.local()  # the shapes of the tuple output packed last on this thread
 
@@ -127,26 +122,19 @@ class CustomFunction:
         self.__doc__ = getattr(fun, "__doc__", None)
         self._jax_fun: Callable | None = None
         self.prim = Primitive(f"{self.kind}_{name}", self._impl, register=False)
-        self.prim.jvp, self.prim.vjp = self.jvp, self.vjp
-        # a tape records the pull-back with the call: built once, whatever the number of cotangents
-        self.prim.value_and_vjp = self.value_and_vjp
+        # a tape takes the value and the pull-back at once: built once, whatever the number of cotangents
+        defjoint(self.prim, jvp=self.jvp, vjp=self.vjp, value_and_vjp=self.value_and_vjp)
 
     def __repr__(self) -> str:
         return f"<{self.kind} function {self.__name__}>"
 
     @property
-    def jvps(self):
-        """Operand i's JVP rule alone (the per-operand view of the table)."""
-        return PerOperand(lambda i, t, ans, *xs, **params: self.jvp(
-            tuple(t if k == i else None for k in range(len(xs))), ans, *xs, **params))
+    def jvps(self):  # the per-operand views of the joint rules
+        return self.prim.jvps
 
     @property
     def vjps(self):
-        def one(i, ans, *xs, **params):
-            pullback = self.vjp(tuple(k == i for k in range(len(xs))), ans, *xs, **params)
-            return lambda g: pullback(g)[i]
-
-        return PerOperand(one)
+        return self.prim.vjps
 
     # --- binding --------------------------------------------------------------------
 

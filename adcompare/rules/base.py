@@ -46,7 +46,7 @@ def no_derivative(prim: p.Primitive, i: int) -> TypeError:
                      "which is active here: pass it a constant")
 
 
-def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = ()) -> None:
+def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (), value_and_vjp=None) -> None:
     """Give ``prim`` joint rules directly (see the module docstring for their form).
 
     The per-operand views ``prim.jvps`` / ``prim.vjps`` are made from them, for
@@ -56,8 +56,11 @@ def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (
         jvp: ``jvp(tangents, ans, *operands, **params) -> ans_dot``, or None.
         vjp: ``vjp(active, ans, *operands, **params) -> (g -> operand bars)``, or None.
         nondiff: operand positions that have no derivative.
+        value_and_vjp: ``value_and_vjp(active, *operands, **params) -> (ans, pullback)``
+            where the rule computes the value itself (a custom_vjp's ``fwd``); a
+            reverse-mode tape then asks it instead of the implementation and ``vjp``.
     """
-    prim.nondiff = frozenset(nondiff)
+    prim.nondiff, prim.value_and_vjp = frozenset(nondiff), value_and_vjp
     if jvp is not None:
         prim.jvp = jvp
         prim.jvps = PerOperand(partial(_one_jvp, jvp))
