@@ -8,14 +8,16 @@ kinds below; they refuse every Python operator and comparison with a
 ``TypeError`` that names the library call to use instead.
 
 * **Forward**: a :class:`Pair` is an explicit ``(value, tangent)`` pair. Each
-  library call on pairs returns the pair of its value and of the sum of its
-  active operands' JVP contributions from the rule table.
+  library call on pairs returns the pair of its value and of the output
+  tangent the joint JVP rule (``prim.jvp``) gives.
 * **Reverse**: a :class:`Var` is a value plus its position on the engine's
   :class:`CallTape`. Each library call records *itself* there: the primitive,
-  its operands, its result and its parameters. The VJP rule is applied to that
-  record only when the reverse sweep (a plain loop, no recursion) reaches it
-  with a cotangent, and each cotangent is dropped once pulled back. Unlike a
-  tape of closures, a record keeps every operand and the result alive.
+  its operands, its result and its parameters. The joint VJP rule
+  (``prim.vjp``) is applied to that record only when the reverse sweep (a plain
+  loop, no recursion) reaches it with a cotangent, and each cotangent is
+  dropped once pulled back. Unlike a tape of closures, a record keeps every
+  operand and the result alive. (A primitive whose rule computes its value, a
+  custom function, is recorded with the pull-back that rule returned.)
 
 Nested derivatives work as in every engine: each ``jvp``/``vjp`` opens a new
 level, and values of outer levels are constants to inner traces. Values point

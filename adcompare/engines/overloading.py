@@ -1,11 +1,14 @@
 """Operator overloading: dual numbers for forward mode, a tape for reverse mode.
 
-* **Forward**: a :class:`Dual` carries ``(primal, tangent)``. Every operator and
-  vocabulary call on it binds a primitive; :class:`JVPTrace` computes the primal
-  and adds up the active operands' JVP contributions from the rule table.
-* **Reverse**: a :class:`Node` is a primal value plus its position on a
+* **Forward**: a :class:`Dual` carries ``(value, tangent)``. Every operator and
+  vocabulary call on it binds a primitive; :class:`JVPTrace` computes the value
+  and asks the joint JVP rule (``prim.jvp``) for the output tangent, ``None``
+  standing for an inactive operand's tangent.
+* **Reverse**: a :class:`Node` is a value plus its position on a
   :class:`Tape` (a Wengert list). Each primitive application appends one entry:
-  the positions of its active operands and their curried VJP closures. The
+  the tape position of each operand (``None`` for a constant) and the closure
+  the joint VJP rule (``prim.vjp``) returns, which gives every active
+  operand's cotangent at once (what it closes over is what is kept). The
   reverse sweep walks the tape backwards in a plain loop (no recursion, so a
   chain of 10^6 operations is fine) and drops each cotangent once it has been
   pulled back.
