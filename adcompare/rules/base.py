@@ -165,6 +165,16 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
             kept.append((s, tuple([ans if k < 0 else xs[k] for k in where]), shape(xs[i])))
         return lambda g: tuple([None if k is None else unbroadcast(k[0](g, *k[1]), k[2]) for k in kept])
 
+    if len(terms) == 1 and terms[0] is not None:  # the common unary case, without the loops
+        s, where = terms[0]
+
+        def jvp(tangents, ans, x, **params):
+            return broadcast(s(tangents[0], *[ans if k < 0 else x for k in where]), ans)
+
+        def vjp(active, ans, x, **params):
+            kept, target = tuple([ans if k < 0 else x for k in where]), shape(x)
+            return lambda g: (unbroadcast(s(g, *kept), target),)
+
     prim.jvp, prim.vjp = jvp, vjp
     prim.jvps = tuple(None if s is None else partial(_one_jvp, jvp, i) for i, s in enumerate(scalings))
     prim.vjps = tuple(None if s is None else partial(_one_vjp, vjp, i) for i, s in enumerate(scalings))
