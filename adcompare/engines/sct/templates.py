@@ -88,11 +88,12 @@ def generate(prim: Primitive, i: int, seed: str) -> str | None:
     entries = prim.derivatives
     if entries is None or i >= len(entries) or entries[i] is None or len(entries) > len(_OPERAND_NAMES):
         return None
-    return _traced(entries[i], reads(entries[i], prim.operand_names), seed)
+    return _traced(entries[i], prim.operand_names, seed)
 
 
 @cache
-def _traced(scaling, where: tuple, seed: str) -> str | None:
+def _traced(scaling, operand_names: tuple, seed: str) -> str | None:
+    where = reads(scaling, operand_names)
     with new_level() as level:
         trace = SymbolTrace(level)
 
