@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from adcompare import rules  # noqa: F401  (fills the rule table)
-from adcompare.engines.sct import runtime, templates
+from adcompare.engines.sct.emit import runtime, templates
 from adcompare.primitives import PRIMITIVES
 
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((3, 1), (4,)), ((4,), ()), ((), (2, 3))]

@@ -24,7 +24,8 @@ import re
 import types
 from typing import Any
 
-from adcompare.engines.sct import ir, naming, runtime, templates
+from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.emit import runtime, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import codegen, runtime
+from adcompare.engines.sct import codegen
+from adcompare.engines.sct.emit import runtime
 
 _boxes = OverloadingEngine()
 _ADCOMPARE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

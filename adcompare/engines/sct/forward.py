@@ -16,10 +16,11 @@ from __future__ import annotations
 import ast
 
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct import ir, templates
+from adcompare.engines.sct import ir
 from adcompare.engines.sct.activity import Activity, operands
+from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.codegen import Linker
-from adcompare.engines.sct.flatten import copy_tree
+from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.naming import Namer
 
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from adcompare.engines.sct.flatten import names
+from adcompare.engines.sct.asttools import names
 from adcompare.primitives import Primitive
 
 

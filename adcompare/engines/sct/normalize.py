@@ -40,9 +40,10 @@ import inspect
 
 from adcompare.custom import Checkpointed, CustomFunction, checkpoint, checkpointed_range
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct import ir, naming, runtime
+from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.activity import list_variables
-from adcompare.engines.sct.flatten import copy_tree, split_deep, statements, walk
+from adcompare.engines.sct.asttools import copy_tree, split_deep, statements, walk
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.jumps import (
     always_jumps,
     append_rest,

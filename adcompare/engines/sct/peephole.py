@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct.flatten import names
+from adcompare.engines.sct.asttools import names
 
 
 def peephole(block: list) -> list:

@@ -32,10 +32,11 @@ import ast
 from dataclasses import dataclass, field
 
 from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct import ir, naming, templates
+from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.activity import Activity
+from adcompare.engines.sct.asttools import children, copy_tree, statements, walk
 from adcompare.engines.sct.codegen import Linker
-from adcompare.engines.sct.flatten import children, copy_tree, statements, walk
+from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.forward import branch_test, is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole

@@ -22,7 +22,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.custom import Application, CustomFunction, pack, unpack
-from adcompare.engines.sct import runtime
+from adcompare.engines.sct.emit import runtime
 
 
 def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[dict, tuple, tuple]:

@@ -23,8 +23,8 @@ import ast
 from functools import cache
 
 from adcompare import numpy as anp
-from adcompare.engines.sct import runtime
-from adcompare.engines.sct.flatten import copy_tree
+from adcompare.engines.sct.asttools import copy_tree
+from adcompare.engines.sct.emit import runtime
 
 JVP: dict[str, tuple[str | None, ...]] = {
     "add": ("t", "t"),
