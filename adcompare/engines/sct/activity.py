@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.parse import (
+from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
     METHODS,
     MISSING,

@@ -30,7 +30,7 @@ from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import codegen, transform
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
-from adcompare.engines.sct.parse import classify
+from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
 
 _PLUMBING = {os.path.abspath(inspect.getfile(Engine))}

@@ -41,9 +41,9 @@ from adcompare.engines.sct.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import custom_callee as custom
 from adcompare.engines.sct.forward import forward
+from adcompare.engines.sct.front.normalize import normalize
+from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
-from adcompare.engines.sct.normalize import normalize
-from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.reverse import reverse, split_clobbers
 
 MODES = ("forward", "reverse")

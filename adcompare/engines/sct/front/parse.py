@@ -31,8 +31,8 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.engines.sct import fence
 from adcompare.engines.sct.errors import SCTError, Where
+from adcompare.engines.sct.front import fence
 
 _MISSING = object()
 
