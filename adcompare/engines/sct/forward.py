@@ -17,7 +17,8 @@ import ast
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.activity import Activity, operands
+from adcompare.engines.sct.analysis.activity import Activity
+from adcompare.engines.sct.analysis.dataflow import operands
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.emit import templates

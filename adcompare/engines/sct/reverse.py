@@ -33,14 +33,15 @@ from dataclasses import dataclass, field
 
 from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir, naming
-from adcompare.engines.sct.activity import Activity
+from adcompare.engines.sct.analysis.activity import Activity
+from adcompare.engines.sct.analysis.dataflow import direct_temps, fused, live_in, operand_atoms
+from adcompare.engines.sct.analysis.saves import SavePlan
 from adcompare.engines.sct.asttools import children, copy_tree, statements, walk
 from adcompare.engines.sct.codegen import Linker
 from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.forward import branch_test, is_scalar, primal_value
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.peephole import peephole
-from adcompare.engines.sct.saves import SavePlan, direct_temps, fused, operand_atoms
 
 
 def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
@@ -425,7 +426,7 @@ class _Reverse:
             if s.target not in self.plan.bound(s)[1]:
                 self.none_init.add(s.target)
         assigned = {t for b in ir.walk(s.body) for t in ir.targets(b)}
-        live = _live_in(s.body, {s.target})
+        live = live_in(s.body, {s.target})
         # the carried state, and each value the body saves for an adjoint outside it: the
         # first iteration of a recomputed segment must save the value the forward sweep saw
         inside = self.plan.inside[id(s)]
@@ -526,35 +527,6 @@ def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:
         else:
             todo += children(node)
     return out
-
-
-def _uses(s) -> set[str]:
-    if isinstance(s, ir.Assign):
-        return ir.reads(s.value)
-    if isinstance(s, ir.Unpack):
-        return {s.src} if ir.is_var(s.src) else set()
-    if isinstance(s, (ir.If, ir.While)):
-        return ir.names_in(s.test)
-    if isinstance(s, ir.For):
-        return {s.iterable}
-    if isinstance(s, ir.Effect):
-        return ir.names_in(s.node)
-    return set()
-
-
-def _live_in(block: list, defined: set[str]) -> set[str]:
-    """The names ``block`` may read before it assigns them (a loop's carried state, among them)."""
-    defined, live = set(defined), set()
-    for s in block:
-        live |= _uses(s) - defined
-        if isinstance(s, ir.If):
-            live |= _live_in(s.body, defined) | _live_in(s.orelse, defined)
-        elif isinstance(s, (ir.For, ir.While)):
-            inner = defined | ({s.target} if isinstance(s, ir.For) else set())
-            live |= _live_in(s.body, inner)
-        else:
-            defined |= set(ir.targets(s))
-    return live
 
 
 def _before_exits(block: list, keep: ast.stmt) -> list:

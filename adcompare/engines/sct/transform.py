@@ -37,7 +37,7 @@ from typing import Any
 from adcompare.custom import CustomFunction
 from adcompare.engine import cycle_collector_paused
 from adcompare.engines.sct import codegen, foreign
-from adcompare.engines.sct.activity import analyze
+from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import custom_callee as custom
 from adcompare.engines.sct.forward import forward

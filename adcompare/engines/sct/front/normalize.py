@@ -34,7 +34,7 @@ import ast
 import builtins
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.activity import list_variables
+from adcompare.engines.sct.analysis.dataflow import list_variables
 from adcompare.engines.sct.asttools import copy_tree, statements
 from adcompare.engines.sct.front.aliases import check_lists
 from adcompare.engines.sct.front.anf import ANF
