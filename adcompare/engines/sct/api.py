@@ -27,8 +27,8 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, count_bytes
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import codegen, transform
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct import transform
+from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float

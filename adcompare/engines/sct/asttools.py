@@ -93,3 +93,13 @@ def children(node: ast.AST) -> list:
         elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
             out.append(value)
     return out
+
+
+def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
+    """A subscript as a value: ``x[1:, j]`` indexes with ``(slice(1, None), j)``."""
+    if isinstance(index, ast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        return ast.Call(ast.Name(slice_name, ast.Load()), [ast.Constant(None) if p is None else p for p in parts], [])
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple([index_value(e, slice_name) for e in index.elts], ast.Load())
+    return index

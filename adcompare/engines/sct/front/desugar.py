@@ -22,9 +22,8 @@ import builtins
 import functools
 
 from adcompare.custom import checkpointed_range
-from adcompare.engines.sct import codegen as cg
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.asttools import copy_tree, walk
+from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front.aliases import shared_names
 from adcompare.engines.sct.front.anf import statement_text
@@ -116,7 +115,7 @@ class Desugar:
                 f"JAX's .at[].set, so the other name would not see the write", target,
                 f"write into a fresh array instead: y = {name} * 1.0, then y[...] = v")
         v = self.atom(value)
-        idx = cg.index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
+        idx = index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
         update = self.bound("index_update", index_update_p)
         primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(name, ast.Load()), ir.atom_ast(v)],
                           [ast.keyword("idx", idx)])

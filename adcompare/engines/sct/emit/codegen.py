@@ -80,16 +80,6 @@ def body(stmts: list[ast.stmt]) -> list[ast.stmt]:
     return stmts if any(not is_comment(s) for s in stmts) else stmts + [ast.Pass()]
 
 
-def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
-    """A subscript as a value: ``x[1:, j]`` indexes with ``(slice(1, None), j)``."""
-    if isinstance(index, ast.Slice):
-        parts = [index.lower, index.upper, index.step]
-        return call(slice_name, *[p if p is not None else const(None) for p in parts])
-    if isinstance(index, ast.Tuple):
-        return tuple_([index_value(e, slice_name) for e in index.elts])
-    return index
-
-
 def parameters(fn, linker: Linker, dots: dict[int, str] | None = None) -> ast.arguments:
     """The user's signature for a generated function of ``fn`` (an ``ir.Function``): its
     positional parameters, each differentiated one followed by its tangent (``dots``, by

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import codegen
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import codegen, runtime
 
 _boxes = OverloadingEngine()
 _ADCOMPARE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
