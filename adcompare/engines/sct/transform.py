@@ -10,7 +10,7 @@ builtins when they run, as the function does. Results are cached per
 (function, mode, active, arguments), and a cached result is used only while
 what the transformation concluded from the function's non-local names still
 holds (the same function called under a name, the same code, defaults, and
-kind of value: see :func:`parse.fingerprint`), for it and every function it
+kind of value: see :func:`.front.parse.fingerprint`), for it and every function it
 calls; otherwise it is transformed again. Calls to other user functions are
 transformed on the way, recursively (a custom function's entry holds its own
 rules, see :mod:`.emit.custom_callee`; a function an engine made runs on boxes, see

@@ -117,8 +117,8 @@ _NUMPY_ARITHMETIC = {ast.Div: "divide", ast.Pow: "power"}
 
 
 def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
-    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`runtime.divide` or
-    :func:`runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
+    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`.runtime.divide` or
+    :func:`.runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
     would raise or turn complex. Rewrites in place; returns the new root."""
     def convert(node: ast.AST) -> ast.AST:
         if isinstance(node, ast.BinOp) and type(node.op) in _NUMPY_ARITHMETIC:

@@ -6,7 +6,7 @@ keyword-only parameters too), in which every differentiated parameter is
 followed by its tangent; it returns ``(out, out_dot)``. Each
 active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
 operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
-:mod:`templates` or calling the rule table; inactive statements are copied
+:mod:`.templates` or calling the rule table; inactive statements are copied
 unchanged; control flow is the primal's own. Calls to other user functions
 call their generated ``_jvp``. Zero tangents are real zeros of the right shape.
 """

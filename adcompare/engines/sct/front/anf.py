@@ -1,7 +1,7 @@
 """A-normal form: user statements and expressions as single steps on fresh temporaries.
 
 Contract: the :class:`ANF` part of the normalizer turns each statement into
-:mod:`ir` steps whose operands are atoms: ``y = 0.5 * (y + x / y)`` becomes
+:mod:`..ir` steps whose operands are atoms: ``y = 0.5 * (y + x / y)`` becomes
 ``_t1 = x / y``, ``_t2 = y + _t1``, ``y = 0.5 * _t2``; augmented, chained and
 tuple assignments are split, conditional expressions become ``if`` statements,
 returns assign the output variable, and arithmetic operators become vocabulary
@@ -25,7 +25,7 @@ _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "d
 
 
 def statement_text(node: ast.stmt) -> str:
-    """The first line of a statement as written, for comments (shallow after :mod:`flatten`)."""
+    """The first line of a statement as written, for comments (shallow after :mod:`.flatten`)."""
     if isinstance(node, (ast.If, ast.While)):
         head = f"{type(node).__name__.lower()} {ast.unparse(node.test)}:"
     elif isinstance(node, ast.For):

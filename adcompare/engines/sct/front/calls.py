@@ -1,4 +1,4 @@
-"""Calls: what each call in a user function is, as :mod:`ir` sees it.
+"""Calls: what each call in a user function is, as :mod:`..ir` sees it.
 
 Contract: the :class:`Calls` part of the normalizer classifies a call by the
 object it calls: vocabulary (an ``ir.Op``, arguments bound to the wrapper's
@@ -8,10 +8,10 @@ functions (``ir.Call``, arguments bound to parameters, defaults filled in;
 ``ad.checkpoint(f)(x)`` as a checkpointed call), custom functions (their own
 rules, or, for a checkpointed one with source, transformed), and everything
 else, library functions such as ``np.ones`` included (``ir.Opaque``, whose use
-on differentiated values :mod:`activity` refuses). A call of a function known
+on differentiated values :mod:`..analysis.refusals` refuses). A call of a function known
 only when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``) is an
 ``ir.Call`` with a ``callee`` variable: the driver transforms the function it
-holds when it is called (:func:`pipeline.call_fwd`). A call of a user function
+holds when it is called (:func:`..transform.call_fwd`). A call of a user function
 that writes into its parameter is refused (see :mod:`.aliases`).
 """
 
@@ -195,8 +195,8 @@ class Calls:
         return ir.Call(fn, args, primal, kw=tuple(kw))
 
     def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
-        """A custom function: its rules (see :mod:`custom`); a checkpointed one with source is
-        transformed like any user function, its recomputation left to :mod:`reverse`."""
+        """A custom function: its rules (see :mod:`..emit.custom_callee`); a checkpointed one with source is
+        transformed like any user function, its recomputation left to :mod:`..emit.adjoints`."""
         if isinstance(obj, Checkpointed) and is_user_function(obj.fun) and has_source(obj.fun):
             call = self.user_call(node, obj.fun)
             call.primal.func = node.func  # the primal sweep calls the checkpointed function

@@ -1,4 +1,4 @@
-"""Normalize: desugar a parsed function and put it into A-normal form (:mod:`ir`).
+"""Normalize: desugar a parsed function and put it into A-normal form (:mod:`..ir`).
 
 The work is in four parts, each a module of its own: :mod:`.anf` (statements and
 expressions into single steps), :mod:`.desugar` (loops, index writes, list operands),
