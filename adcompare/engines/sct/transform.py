@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
-from adcompare.engine import cycle_collector_paused
+from adcompare.engine import cycle_collector_paused, engine_made, is_engine_made
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee
@@ -114,10 +114,10 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
             return entry
-        if isinstance(fn, CustomFunction) or boxed_callee.is_engine_made(fn):  # its own rules, not its source
+        if isinstance(fn, CustomFunction) or is_engine_made(fn):  # its own rules, not its source
             entry = Entry(fn, mode, active)
             make = custom_callee.entry if isinstance(fn, CustomFunction) else boxed_callee.entry
-            entry.functions, entry.source = make(fn, mode, active)
+            entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
             return entry
         outermost = not _building
@@ -200,11 +200,18 @@ def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, t
     return f, args, active, kwargs
 
 
+def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """A stand-in's functions, marked as made by an engine (an engine differentiates them by running them)."""
+    for f in functions.values():
+        engine_made(f)
+    return functions, text
+
+
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
     if isinstance(f, (types.FunctionType, CustomFunction)):
         return transform(f, mode, active, nargs)
     entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
-    entry.functions, entry.source = boxed_callee.entry(f, mode, active)
+    entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
     return entry
 
 

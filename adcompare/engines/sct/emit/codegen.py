@@ -24,6 +24,7 @@ import re
 import types
 from typing import Any
 
+from adcompare.engine import engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime, templates
 from adcompare.engines.sct.naming import Namer
@@ -240,7 +241,7 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
                         for v, c in zip(f.__code__.co_freevars, f.__closure__ or ()))
         g = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, closure or None)
         g.__kwdefaults__, g.__qualname__ = f.__kwdefaults__, name
-        out[name] = g
+        out[name] = engine_made(g)
         shared.update((v, c) for v, c in zip(f.__code__.co_freevars, closure) if v in cells)
     return text, out, shared
 
