@@ -230,11 +230,7 @@ def call_bwd(residuals: tuple, out_bar: Any) -> tuple:
 
 def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple[Any, Any]:
     """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
-    args, dots, it = [], [], iter(args_and_dots)
-    for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
-        if len(args) in active:
-            dots.append(next(it))
-        args.append(a)
+    args, dots = boxed_callee.split_tangents(args_and_dots, active)
     fn, full, active, bound = _target(f, tuple(args), active)
     entry = _entry_of(fn, "forward", active, len(full))
     interleaved = []

@@ -24,6 +24,16 @@ from adcompare.engines.sct.emit import runtime
 _boxes = OverloadingEngine()
 
 
+def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, list]:
+    """``(x0, x0_dot, x1, ...)``, a tangent after each active argument, as (arguments, tangents)."""
+    args, dots, it = [], [], iter(args_and_dots)
+    for a in it:
+        if len(args) in active:
+            dots.append(next(it))
+        args.append(a)
+    return args, dots
+
+
 def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
     def fn_active(*xs):
         full = list(args)
@@ -48,11 +58,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         functions = {"fwd": fwd, "bwd": bwd}
     else:
         def jvp(*args_and_dots):
-            args, dots, it = [], [], iter(args_and_dots)
-            for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
-                if len(args) in active:
-                    dots.append(next(it))
-                args.append(a)
+            args, dots = split_tangents(args_and_dots, active)
             return _boxes.jvp(_of_active(fn, tuple(args), active), tuple(args[k] for k in active), tuple(dots))
 
         functions = {"jvp": jvp}

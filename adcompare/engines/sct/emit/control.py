@@ -86,13 +86,7 @@ class ControlFlow:
             if is_for:
                 return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
             return [ast.While(branch_test(s.test, self.act, self.link), cg.body(body_fwd), [])], []
-        fwd, rev_after = [], []
-        if is_for and self.plan.saved(s, s.target):
-            keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
-            fwd.append(keep)
-            rev_after.append(cg.assign(s.target, back))
-            if s.target not in self.plan.bound(s)[1]:
-                self.none_init.add(s.target)
+        fwd, rev_after = self.keep_target(s, in_loop, depth) if is_for else ([], [])
         counted = not is_for or s.has_break
         if counted:
             trips = self.namer.fresh("trips")
@@ -121,6 +115,16 @@ class ControlFlow:
             head, target = cg.call(self.link.helper("range"), count), cg.store(self.namer.fresh("_"))
         return fwd, [ast.For(target, head, cg.body(body_rev), [])] + rev_after
 
+    def keep_target(self, s: ir.For, in_loop: bool, depth: int) -> tuple[list, list]:
+        """(forward, reverse after the loop) statements keeping the loop variable's value from
+        before the loop, where an adjoint outside the loop reads it."""
+        if not self.plan.saved(s, s.target):
+            return [], []
+        keep, back = self.record(cg.load(s.target), in_loop, depth, f"{s.target}_saved")
+        if s.target not in self.plan.bound(s)[1]:
+            self.none_init.add(s.target)
+        return [keep], [cg.assign(s.target, back)]
+
     def checkpointed_loop(self, s: ir.For, depth: int) -> tuple[list, list]:
         """A loop over ``checkpointed_range``: its state kept per segment, each segment recomputed.
 
@@ -137,13 +141,7 @@ class ControlFlow:
         self.stack, self.push, self.pop = outer
         if not self.plan.has_content(s):
             return [ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(body_fwd), [])], []
-        fwd, rev_after = [], []
-        if self.plan.saved(s, s.target):
-            keep, back = self.record(cg.load(s.target), False, depth, f"{s.target}_saved")
-            fwd.append(keep)
-            rev_after.append(cg.assign(s.target, back))
-            if s.target not in self.plan.bound(s)[1]:
-                self.none_init.add(s.target)
+        fwd, rev_after = self.keep_target(s, False, depth)
         assigned = {t for b in ir.walk(s.body) for t in ir.targets(b)}
         live = live_in(s.body, {s.target})
         # the carried state, and each value the body saves for an adjoint outside it: the
