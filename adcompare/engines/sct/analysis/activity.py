@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.dataflow import closure, list_targets, operands, readers
 from adcompare.engines.sct.analysis.refusals import Checker
-from adcompare.engines.sct.front.parse import (
-    Parsed,
-)
+from adcompare.engines.sct.front.parse import Parsed
 
 
 @dataclass

@@ -15,9 +15,7 @@ import ast
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
-from adcompare.engines.sct.front.jumps import (
-    loop_has_break,
-)
+from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import MISSING
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",

@@ -27,9 +27,7 @@ from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front.aliases import shared_names
 from adcompare.engines.sct.front.anf import statement_text
-from adcompare.engines.sct.front.jumps import (
-    loop_has_break,
-)
+from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.primitives import index_update_p, stack_p
 
