@@ -30,7 +30,10 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
 
 Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
 generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`
-(non-recursive ``ast`` copies and walks).
+(non-recursive ``ast`` copies and walks). A stage imports the shared modules and
+the stages before it, with two exceptions: the front end asks
+:mod:`.analysis.dataflow` which variables hold lists (to pack list operands), and
+binds one runtime check (:func:`.emit.runtime.check_sequence`) into the code.
 """
 
 from adcompare.engines.sct.api import SCTEngine
