@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -92,6 +93,25 @@ class ArgnumsPartial:
 def partial_args(f: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict | None = None) -> ArgnumsPartial:
     """``f`` as a function of the arguments at ``nums`` only (the rest, and ``kwargs``, fixed)."""
     return ArgnumsPartial(f, args, nums, kwargs)
+
+
+_ENGINE_MADE: weakref.WeakSet = weakref.WeakSet()
+
+
+def engine_made(fn: Callable) -> Callable:
+    """Mark ``fn`` as made by an engine (``grad_f``, a ``jac``, a pull-back, generated code) and
+    return it: its source is plumbing, so an engine that meets it differentiates it by running
+    it, never by reading its source. Marked by identity, never by the file a function is in."""
+    _ENGINE_MADE.add(fn)
+    return fn
+
+
+def is_engine_made(fn: Any) -> bool:
+    """Was ``fn`` marked by :func:`engine_made`?"""
+    try:
+        return fn in _ENGINE_MADE
+    except TypeError:  # not weakly referenceable: never marked
+        return False
 
 
 def _split_aux(what: str, y: Any) -> tuple[Any, Any]:
@@ -227,6 +247,7 @@ class Engine:
             bars = pullback(trees.check_cotangent(y_bar, out) + [None] * n_aux)
             return tree_unflatten(in_tree, [trees.complete(g, x) for x, g in zip(in_leaves, bars)])
 
+        engine_made(f_vjp)
         return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
     def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
@@ -246,7 +267,7 @@ class Engine:
             g = grads[0] if isinstance(argnums, int) else grads
             return ((y, res[2]), g) if has_aux else (y, g)
 
-        return value_and_grad_f
+        return engine_made(value_and_grad_f)
 
     def grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.grad``: the gradient of scalar ``f`` at ``argnums`` (int or tuple)."""
@@ -256,7 +277,7 @@ class Engine:
             value, g = value_and_grad_f(*args, **kwargs)
             return (g, value[1]) if has_aux else g
 
-        return grad_f
+        return engine_made(grad_f)
 
     def jacfwd(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """The Jacobian by forward mode, one ``jvp`` per input element, as ``jax.jacfwd``.
@@ -295,7 +316,7 @@ class Engine:
             out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
             return (out, aux) if has_aux else out
 
-        return jac
+        return engine_made(jac)
 
     def jacrev(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """The Jacobian by reverse mode, one ``vjp`` pull-back per output element, as ``jax.jacrev``."""
@@ -329,7 +350,7 @@ class Engine:
             out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
             return (out, res[2]) if has_aux else out
 
-        return jac
+        return engine_made(jac)
 
     def hessian(self, f: Callable, argnums: int | Sequence[int] = 0, mode: str = "fwd-rev",
                 has_aux: bool = False) -> Callable:

@@ -16,7 +16,7 @@ import pytest
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.engines.sct import runtime, templates
+from adcompare.engines.sct.emit import runtime, templates
 from adcompare.primitives import PRIMITIVES
 from adcompare.rules import defderiv
 from adcompare.rules.base import mask

@@ -135,7 +135,7 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
     sums ``scaling(t_i, ...)``, each broadcast to the result; the VJP rule is
     ``scaling(g, ...)`` summed down to each active operand's shape, and keeps
     alive only the values the active operands' scalings name. SCT inlines the
-    same entries (:mod:`adcompare.engines.sct.templates`).
+    same entries (:mod:`adcompare.engines.sct.emit.templates`).
     """
     wheres = tuple(None if s is None else reads(s, operands) for s in scalings)
     terms = tuple(None if s is None else (s, w) for s, w in zip(scalings, wheres))

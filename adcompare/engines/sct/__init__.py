@@ -1,6 +1,42 @@
-"""Source code transformation: ``ad.engine("sct")``. See :mod:`.engine`."""
+"""Source code transformation: ``ad.engine("sct")``, a Python function's source in, derivative source out.
 
-from adcompare.engines.sct.engine import SCTEngine
+The engine API is :class:`SCTEngine` (:mod:`.api`): JAX's ``jvp`` and ``vjp``
+signatures on top of generated code, the rest from :class:`adcompare.engine.Engine`.
+:mod:`.transform` runs the passes below, in this order, and caches the result:
+
+1. **front/**: the user's function into the normalized program (:mod:`.ir`).
+   :mod:`.front.parse` reads the source and resolves its names (:mod:`.front.fence`
+   refuses unsupported syntax up front); :mod:`.front.normalize` cuts deep
+   expressions (:mod:`.front.flatten`), puts every jump last on its path
+   (:mod:`.front.jumps`), then runs the normalizer's parts: A-normal form
+   (:mod:`.front.anf`), desugaring of loops, index writes and list operands
+   (:mod:`.front.desugar`), call classification (:mod:`.front.calls`) and the
+   aliasing refusals (:mod:`.front.aliases`).
+2. **analysis/**: facts about the normalized program. :mod:`.analysis.dataflow`
+   (uses, definitions, readers, liveness: the one def/use module every pass asks),
+   :mod:`.analysis.activity` (which variables carry derivatives) with
+   :mod:`.analysis.refusals` (what cannot be differentiated, refused with its
+   line), and, in reverse mode, :mod:`.analysis.saves` (what the forward sweep keeps).
+3. **emit/**: the generated code. Forward mode is :mod:`.emit.forward`; reverse
+   mode is :mod:`.emit.clobbers` (a pre-pass, before activity), :mod:`.emit.adjoints`
+   (each statement's contributions), :mod:`.emit.sweeps` and :mod:`.emit.control`
+   (the two sweeps of straight-line code, branches and loops) assembled by
+   :mod:`.emit.reverse`, then :mod:`.emit.peephole`. Both modes use
+   :mod:`.emit.primal` and inline rules from :mod:`.emit.templates`;
+   :mod:`.emit.codegen` turns the ``ast`` into source and live functions. What
+   the generated code calls when it runs is here too: :mod:`.emit.runtime`, and
+   the stand-ins for callees that are not transformed from source (custom
+   functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`).
+
+Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
+generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`
+(non-recursive ``ast`` copies and walks). A stage imports the shared modules and
+the stages before it, with two exceptions: the front end asks
+:mod:`.analysis.dataflow` which variables hold lists (to pack list operands), and
+binds one runtime check (:func:`.emit.runtime.check_sequence`) into the code.
+"""
+
+from adcompare.engines.sct.api import SCTEngine
 from adcompare.engines.sct.errors import SCTError
 
 __all__ = ["SCTEngine", "SCTError"]

@@ -1,6 +1,6 @@
 """The normalized program: A-normal form over structured control flow.
 
-Contract: after :mod:`normalize`, a function is a list of statements whose
+Contract: after :mod:`.front.normalize`, a function is a list of statements whose
 expressions have atoms (a variable name or a literal :class:`Const`) as
 operands. Every differentiable step is one :class:`Assign`; what cannot be
 differentiated (comparisons, ``len``, constants, indices, parameters such as
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from adcompare.engines.sct.flatten import names
+from adcompare.engines.sct.asttools import names
 from adcompare.primitives import Primitive
 
 
@@ -106,7 +106,7 @@ class Index:
 class Call:
     """A call to another user function, transformed recursively (or a custom function)."""
 
-    func: Any  # a plain function, or a custom function (its own rules, see :mod:`custom`)
+    func: Any  # a plain function, or a custom function (its own rules, see :mod:`.emit.custom_callee`)
     args: list[Atom]  # bound to its parameters, in order (``*args`` spread out)
     primal: ast.expr  # the call as written, over the atoms
     checkpoint: bool = False  # ad.checkpoint: the reverse sweep recomputes func's internals

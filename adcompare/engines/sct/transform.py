@@ -10,17 +10,17 @@ builtins when they run, as the function does. Results are cached per
 (function, mode, active, arguments), and a cached result is used only while
 what the transformation concluded from the function's non-local names still
 holds (the same function called under a name, the same code, defaults, and
-kind of value: see :func:`parse.fingerprint`), for it and every function it
+kind of value: see :func:`.front.parse.fingerprint`), for it and every function it
 calls; otherwise it is transformed again. Calls to other user functions are
 transformed on the way, recursively (a custom function's entry holds its own
-rules, see :mod:`custom`; a function an engine made runs on boxes, see
-:mod:`foreign`); a function that is still being transformed
+rules, see :mod:`.emit.custom_callee`; a function an engine made runs on boxes, see
+:mod:`.emit.boxed_callee`); a function that is still being transformed
 (recursion) is linked once it is done. If anything fails, nothing from the
 failed attempt stays in the cache. One lock serializes transformations, so
 threads may share the cache. :func:`call_fwd`, :func:`call_bwd` and
 :func:`call_jvp` are what generated code calls for a function it knows only
 when it runs: they transform it then (through ``functools.partial``; any other
-callable, such as a primitive in a variable, runs on boxes, see :mod:`foreign`).
+callable, such as a primitive in a variable, runs on boxes, see :mod:`.emit.boxed_callee`).
 """
 
 from __future__ import annotations
@@ -35,15 +35,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
-from adcompare.engine import cycle_collector_paused
-from adcompare.engines.sct import codegen, custom, foreign
-from adcompare.engines.sct.activity import analyze
-from adcompare.engines.sct.flatten import names as names_in_tree
-from adcompare.engines.sct.forward import forward
+from adcompare.engine import cycle_collector_paused, engine_made, is_engine_made
+from adcompare.engines.sct.analysis.activity import analyze
+from adcompare.engines.sct.asttools import names as names_in_tree
+from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee
+from adcompare.engines.sct.emit.clobbers import split_clobbers
+from adcompare.engines.sct.emit.forward import forward
+from adcompare.engines.sct.emit.reverse import reverse
+from adcompare.engines.sct.front.normalize import normalize
+from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
-from adcompare.engines.sct.normalize import normalize
-from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, matches, parse
-from adcompare.engines.sct.reverse import reverse, split_clobbers
 
 MODES = ("forward", "reverse")
 
@@ -113,10 +114,10 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
             return entry
-        if isinstance(fn, CustomFunction) or foreign.is_engine_made(fn):  # its own rules, not its source
+        if isinstance(fn, CustomFunction) or is_engine_made(fn):  # its own rules, not its source
             entry = Entry(fn, mode, active)
-            make = custom.entry if isinstance(fn, CustomFunction) else foreign.entry
-            entry.functions, entry.source = make(fn, mode, active)
+            make = custom_callee.entry if isinstance(fn, CustomFunction) else boxed_callee.entry
+            entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
             return entry
         outermost = not _building
@@ -199,11 +200,18 @@ def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, t
     return f, args, active, kwargs
 
 
+def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """A stand-in's functions, marked as made by an engine (an engine differentiates them by running them)."""
+    for f in functions.values():
+        engine_made(f)
+    return functions, text
+
+
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
     if isinstance(f, (types.FunctionType, CustomFunction)):
         return transform(f, mode, active, nargs)
     entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
-    entry.functions, entry.source = foreign.entry(f, mode, active)
+    entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
     return entry
 
 
@@ -222,11 +230,7 @@ def call_bwd(residuals: tuple, out_bar: Any) -> tuple:
 
 def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple[Any, Any]:
     """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
-    args, dots, it = [], [], iter(args_and_dots)
-    for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
-        if len(args) in active:
-            dots.append(next(it))
-        args.append(a)
+    args, dots = boxed_callee.split_tangents(args_and_dots, active)
     fn, full, active, bound = _target(f, tuple(args), active)
     entry = _entry_of(fn, "forward", active, len(full))
     interleaved = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from adcompare.custom import CustomFunction, pack, packed_shapes, unpack, unpacked
-from adcompare.engines.sct import runtime
+from adcompare.engines.sct.emit import runtime
 
 
 def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[tuple, tuple, tuple]:

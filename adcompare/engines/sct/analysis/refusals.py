@@ -1,28 +1,21 @@
-"""Activity analysis: which variables carry derivatives, and what is refused.
+"""Refusals: every use of a varied value that the engine cannot differentiate, with its line.
 
-Contract: :func:`analyze` takes a normalized function and the parameters that
-are differentiated, and returns an :class:`Activity`. A variable is *varied*
-if some definition of it depends differentiably on a differentiated parameter,
-*useful* if the output depends differentiably on it, and *active* if both;
-only active variables get tangent or adjoint code. The analysis is
-flow-insensitive (a variable is active if any of its definitions is), which
-is conservative: it can only add derivative code, never drop some.
-
-This pass also refuses, with :class:`SCTError`, every use of a varied value
-that the engine cannot differentiate: ``int()``, ``float()``, ``min``/``max``,
-``//``, ``%``, ``and``/``or`` values, calls to functions that are neither
-vocabulary nor transformable source, primitives without a rule, indices and
-parameters (``axis=``) computed from varied values, and arithmetic on lists.
+Contract: :class:`Checker` looks at each normalized statement, knowing which
+variables are *varied* (depend differentiably on a differentiated parameter,
+see :mod:`.activity`), and raises :class:`SCTError` on ``int()``, ``float()``,
+``min``/``max``, ``//``, ``%``, ``and``/``or`` values, calls to functions that
+are neither vocabulary nor transformable source, primitives without a rule,
+indices and parameters (``axis=``) computed from varied values, and arithmetic
+on lists. Tests of branches and loops may use varied values freely.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.parse import (
+from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
     METHODS,
     MISSING,
@@ -35,124 +28,7 @@ from adcompare.engines.sct.parse import (
 _ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "matmul"}
 
 
-@dataclass
-class Activity:
-    varied: set[str]
-    useful: set[str]
-    active: set[str]
-    seqs: set[str]  # may hold a tuple or list (their cotangents add elementwise)
-
-    def has(self, a: ir.Atom) -> bool:
-        """Is atom ``a`` an active variable?"""
-        return isinstance(a, str) and a in self.active
-
-    def varies(self, a: ir.Atom) -> bool:
-        return isinstance(a, str) and a in self.varied
-
-
-def operands(value: ir.Expr) -> list[tuple[ir.Atom, bool]]:
-    """(operand, differentiable position) for the atoms a right-hand side combines."""
-    if isinstance(value, ir.Copy):
-        return [(value.src, True)]
-    if isinstance(value, ir.Op):
-        return list(zip(value.args, value.diff))
-    if isinstance(value, ir.Pack):
-        return [(a, True) for a in value.elts]
-    if isinstance(value, ir.Append):
-        return [(value.seq, True), (value.elt, True)]
-    if isinstance(value, ir.Index):
-        return [(value.value, True)]
-    if isinstance(value, ir.Call):
-        return [(a, True) for a in value.args]
-    return []  # Opaque
-
-
-def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activity:
-    stmts = list(ir.walk(fn.body))
-    assigns = [s for s in stmts if isinstance(s, ir.Assign)]
-    unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
-    readers = _readers(assigns, unpacks)
-    varied = _closure(set(active_params), assigns, unpacks, readers,
-                      lambda v, out: any(d and a in out for a, d in operands(v)))
-
-    # useful flows backwards, from a definition's target to its varied operands: a worklist
-    definitions: dict[str, list] = {}
-    for s in assigns:
-        definitions.setdefault(s.target, []).append(s)
-    for s in unpacks:
-        for t in s.targets:
-            definitions.setdefault(t, []).append(s)
-    useful, todo = {fn.out}, [fn.out]
-    while todo:
-        for s in definitions.get(todo.pop(), ()):
-            found = [a for a, d in operands(s.value) if d] if isinstance(s, ir.Assign) else [s.src]
-            for a in found:
-                if a in varied and a not in useful:
-                    useful.add(a)
-                    todo.append(a)
-
-    lists = _lists(assigns)
-    checker = _Checker(parsed, varied & fn.locals, fn.extra_globals)
-    for s in stmts:
-        checker.statement(s, lists)
-    seqs = _closure(set(fn.params), assigns, unpacks, readers, lambda v, out: isinstance(
-        v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
-        isinstance(v, ir.Index) and v.value in out))
-    return Activity(varied, useful, varied & useful, seqs)
-
-
-def list_variables(block: list) -> set[str]:
-    """The variables that may hold a tuple or list built in ``block`` (a display, an append, a copy)."""
-    return _lists([s for s in ir.walk(block) if isinstance(s, ir.Assign)])
-
-
-def _lists(assigns: list) -> set[str]:
-    return _closure(set(), assigns, [], _readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
-        isinstance(v, ir.Copy) and v.src in out))
-
-
-def _readers(assigns: list, unpacks: list) -> dict[str, list]:
-    """For each variable, the assignments and unpackings that read it."""
-    out: dict[str, list] = {}
-    for s in assigns:
-        for a in {a for a, _ in operands(s.value) if isinstance(a, str)}:
-            out.setdefault(a, []).append(s)
-    for s in unpacks:
-        if isinstance(s.src, str):
-            out.setdefault(s.src, []).append(s)
-    return out
-
-
-def _closure(start: set[str], assigns: list, unpacks: list, readers: dict[str, list], joins) -> set[str]:
-    """The least superset of ``start`` in which an assignment's target is in whenever
-    ``joins(value, set)``, and an unpacking's targets are in whenever its source is.
-
-    ``joins`` may look only at the value's kind and at its operands' membership, so a
-    statement needs another look only when one of its operands has just joined."""
-    out = set(start)
-    todo: list[str] = []
-
-    def visit(s) -> None:
-        if isinstance(s, ir.Assign):
-            if s.target not in out and joins(s.value, out):
-                out.add(s.target)
-                todo.append(s.target)
-        elif s.src in out:
-            for t in s.targets:
-                if t not in out:
-                    out.add(t)
-                    todo.append(t)
-
-    for s in assigns + unpacks:
-        visit(s)
-    todo.extend(start)
-    while todo:
-        for s in readers.get(todo.pop(), ()):
-            visit(s)
-    return out
-
-
-class _Checker:
+class Checker:
     """Refuses the non-differentiable uses of varied values, with their line."""
 
     def __init__(self, parsed: Parsed, varied: set[str], extra: dict):

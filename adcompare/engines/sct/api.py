@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from jax import tree_util
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, Engine, count_bytes
+from adcompare.engine import ArgnumsPartial, Engine, count_bytes, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import codegen, runtime, transform
+from adcompare.engines.sct import transform
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
-from adcompare.engines.sct.parse import classify
+from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
-
-_PLUMBING = {os.path.abspath(inspect.getfile(Engine))}
-_ENGINES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
@@ -93,16 +90,6 @@ def _residual_bytes(residuals: Any) -> int:
     return sum(seen.values())
 
 
-def _is_plumbing(f: Callable) -> bool:
-    """A derivative made by an engine (grad_f, jacrev's jac, generated code): not user source."""
-    code = getattr(f, "__code__", None)
-    if code is None:
-        return False
-    filename = code.co_filename
-    return (filename.startswith(codegen.FILENAME_PREFIX) or os.path.abspath(filename) in _PLUMBING
-            or os.path.abspath(filename).startswith(_ENGINES_DIR + os.sep))
-
-
 class SCTEngine(Engine):
     name = "sct"
 
@@ -116,7 +103,7 @@ class SCTEngine(Engine):
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
-        return _is_plumbing(fn) or classify(fn) is not None
+        return is_engine_made(fn) or classify(fn) is not None
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from adcompare.engines.sct import codegen as cg
-from adcompare.engines.sct.flatten import names
+from adcompare.engines.sct.asttools import names
+from adcompare.engines.sct.emit import codegen as cg
 
 
 def peephole(block: list) -> list:

@@ -24,7 +24,9 @@ import re
 import types
 from typing import Any
 
-from adcompare.engines.sct import ir, naming, runtime, templates
+from adcompare.engine import engine_made
+from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.emit import runtime, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"
@@ -79,16 +81,6 @@ def body(stmts: list[ast.stmt]) -> list[ast.stmt]:
     return stmts if any(not is_comment(s) for s in stmts) else stmts + [ast.Pass()]
 
 
-def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
-    """A subscript as a value: ``x[1:, j]`` indexes with ``(slice(1, None), j)``."""
-    if isinstance(index, ast.Slice):
-        parts = [index.lower, index.upper, index.step]
-        return call(slice_name, *[p if p is not None else const(None) for p in parts])
-    if isinstance(index, ast.Tuple):
-        return tuple_([index_value(e, slice_name) for e in index.elts])
-    return index
-
-
 def parameters(fn, linker: Linker, dots: dict[int, str] | None = None) -> ast.arguments:
     """The user's signature for a generated function of ``fn`` (an ``ir.Function``): its
     positional parameters, each differentiated one followed by its tangent (``dots``, by
@@ -126,8 +118,8 @@ _NUMPY_ARITHMETIC = {ast.Div: "divide", ast.Pow: "power"}
 
 
 def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
-    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`runtime.divide` or
-    :func:`runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
+    """``expr`` with each ``a / b`` and ``a ** b`` a call of :func:`.runtime.divide` or
+    :func:`.runtime.power` (named by ``helper(name)``): NumPy's inf and nan where Python's floats
     would raise or turn complex. Rewrites in place; returns the new root."""
     def convert(node: ast.AST) -> ast.AST:
         if isinstance(node, ast.BinOp) and type(node.op) in _NUMPY_ARITHMETIC:
@@ -249,7 +241,7 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
                         for v, c in zip(f.__code__.co_freevars, f.__closure__ or ()))
         g = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, closure or None)
         g.__kwdefaults__, g.__qualname__ = f.__kwdefaults__, name
-        out[name] = g
+        out[name] = engine_made(g)
         shared.update((v, c) for v, c in zip(f.__code__.co_freevars, closure) if v in cells)
     return text, out, shared
 

@@ -1,9 +1,10 @@
 """Engine-made functions called by a transformed function: run on the overloading engine's boxes.
 
 Contract: a function an engine made (``grad_f = eng.grad(f)``, a ``jacrev``,
-SCT's own generated code) has no source worth transforming: its source is the
-engine's plumbing. When a transformed function calls one, :func:`entry` gives
-the functions the generated code calls in its place, with the same calling
+SCT's own generated code: each marked by :func:`adcompare.engine.engine_made`)
+has no source worth transforming: its source is the engine's plumbing. When a
+transformed function calls one, :func:`entry` gives the functions the generated
+code calls in its place, with the same calling
 convention as a transformed callee: in reverse mode ``fwd(*args) -> (out,
 residuals)``, the residuals being the overloading engine's pull-back, and
 ``bwd(residuals, out_bar)`` the cotangents of the ``active`` arguments; in
@@ -14,25 +15,23 @@ they do for any nested derivative (:mod:`adcompare.primitives`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import codegen, runtime
+from adcompare.engines.sct.emit import runtime
 
 _boxes = OverloadingEngine()
-_ADCOMPARE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_PLUMBING = (os.path.join(_ADCOMPARE, "engine.py"), os.path.join(_ADCOMPARE, "engines") + os.sep)
 
 
-def is_engine_made(fn: Any) -> bool:
-    """A derivative an engine made (grad_f, jacrev's jac, generated code): not user source."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return False
-    filename = code.co_filename
-    return filename.startswith(codegen.FILENAME_PREFIX) or os.path.abspath(filename).startswith(_PLUMBING)
+def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, list]:
+    """``(x0, x0_dot, x1, ...)``, a tangent after each active argument, as (arguments, tangents)."""
+    args, dots, it = [], [], iter(args_and_dots)
+    for a in it:
+        if len(args) in active:
+            dots.append(next(it))
+        args.append(a)
+    return args, dots
 
 
 def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
@@ -59,11 +58,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         functions = {"fwd": fwd, "bwd": bwd}
     else:
         def jvp(*args_and_dots):
-            args, dots, it = [], [], iter(args_and_dots)
-            for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
-                if len(args) in active:
-                    dots.append(next(it))
-                args.append(a)
+            args, dots = split_tangents(args_and_dots, active)
             return _boxes.jvp(_of_active(fn, tuple(args), active), tuple(args[k] for k in active), tuple(dots))
 
         functions = {"jvp": jvp}

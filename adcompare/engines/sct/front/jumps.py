@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 
-from adcompare.engines.sct.flatten import copy_tree
+from adcompare.engines.sct.asttools import copy_tree
 
 _JUMPS = (ast.Break, ast.Continue, ast.Return, ast.Raise)
 

@@ -16,8 +16,7 @@ answers the reverse transform's questions about every statement:
   bound before it (a saved value that may be unbound is first set to ``None``).
 
 A loop that the reverse sweep runs reads its range object, which may then need
-saving in turn: the plan iterates until nothing changes. :func:`direct_temps`
-finds the temporaries whose cotangent is simply assigned by their one use.
+saving in turn: the plan iterates until nothing changes.
 """
 
 from __future__ import annotations
@@ -25,62 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.activity import Activity, operands
-
-
-def _simple_uses(s) -> set[str]:
-    if isinstance(s, ir.Assign):
-        return ir.reads(s.value)
-    if isinstance(s, ir.Unpack):
-        return {s.src} if isinstance(s.src, str) else set()
-    return set()
-
-
-def _all_uses(s) -> list[str]:
-    if isinstance(s, (ir.Assign, ir.Unpack)):
-        return list(_simple_uses(s))
-    if isinstance(s, (ir.If, ir.While)):
-        return list(ir.names_in(s.test))
-    if isinstance(s, ir.For):
-        return [s.iterable]
-    if isinstance(s, ir.Effect):
-        return list(ir.names_in(s.node))
-    return []
-
-
-def direct_temps(fn: ir.Function) -> set[str]:
-    """Temporaries defined once and used once, later in the same block: their cotangent is
-    assigned by that one use, never accumulated or reset."""
-    defs: dict[str, int] = {}
-    uses: dict[str, int] = {}
-    for s in ir.walk(fn.body):
-        for t in ir.targets(s):
-            defs[t] = defs.get(t, 0) + 1
-        for u in _all_uses(s):
-            uses[u] = uses.get(u, 0) + 1
-    once = {t for t in fn.temps if defs.get(t) == 1 and uses.get(t) == 1 and t != fn.out}
-    good = set()
-
-    def scan(block: list) -> None:
-        later: set[str] = set()  # what the simple statements after this one read
-        for s in reversed(block):
-            for t in ir.targets(s):
-                if t in once and t in later and isinstance(s, (ir.Assign, ir.Unpack)):
-                    good.add(t)
-            later |= _simple_uses(s)
-            if isinstance(s, ir.If):
-                scan(s.body)
-                scan(s.orelse)
-            elif isinstance(s, (ir.For, ir.While)):
-                scan(s.body)
-
-    scan(fn.body)
-    return good
-
-
-def fused(s) -> bool:
-    """Does assignment ``s`` read the variable it writes (``x = sin(x)``)?"""
-    return isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]
+from adcompare.engines.sct.analysis.activity import Activity
+from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms
 
 
 class SavePlan:
@@ -213,10 +158,3 @@ class SavePlan:
         if id(s) in self.res_var:
             names.append(self.res_var[id(s)])
         return names
-
-
-def operand_atoms(s) -> list:
-    """(operand, differentiable) of an assignment or unpacking."""
-    if isinstance(s, ir.Assign):
-        return operands(s.value)
-    return [(s.src, True)]

@@ -1,4 +1,4 @@
-"""Flatten: long expressions cut into shallow steps, and ``ast`` trees copied without recursion.
+"""Flatten: long expressions cut into shallow steps.
 
 Contract: :func:`split_deep` rewrites a block of user statements (nested blocks
 included) so that no assigned or returned expression is more than
@@ -11,8 +11,6 @@ are the same. An expression still deeper than :data:`LIMIT` (a deep
 conditional expression, say) is refused with its line. After this pass the
 recursive ``ast`` walkers (``ast.unparse``, the normalizer, ``compile``) see
 shallow trees only, so a sum of thousands of terms transforms.
-
-:func:`copy_tree` is ``copy.deepcopy`` for ``ast`` trees, iterative and faster.
 """
 
 from __future__ import annotations
@@ -20,96 +18,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from adcompare.engines.sct.asttools import children, height
 from adcompare.engines.sct.errors import Where
 
 DEPTH = 24  # longest operand chain left in one expression
 LIMIT = 150  # deeper than this after splitting: refused (ast.unparse recurses ~4 frames a level)
 
 _CUTTABLE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript)
-
-
-def copy_tree(node):
-    """A deep copy of an ``ast`` node (or a list of nodes), without recursion."""
-    if isinstance(node, list):
-        return [copy_tree(n) for n in node]
-    root = _shallow(node)
-    todo = [root]
-    while todo:
-        fields = todo.pop().__dict__
-        for name, value in fields.items():  # values are replaced, keys stay: safe while iterating
-            if isinstance(value, ast.AST):
-                if not isinstance(value, _SHARED):
-                    fields[name] = child = _shallow(value)
-                    todo.append(child)
-            elif type(value) is list:
-                fields[name] = items = [_shallow(v) if isinstance(v, ast.AST) and not isinstance(v, _SHARED)
-                                        else v for v in value]
-                todo.extend(v for v in items if isinstance(v, ast.AST) and not isinstance(v, _SHARED))
-    return root
-
-
-# markers without fields (Load, Add, ...): the parser itself shares one of each
-_SHARED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
-
-
-def _shallow(node: ast.AST) -> ast.AST:
-    new = node.__class__.__new__(node.__class__)
-    new.__dict__.update(node.__dict__)
-    return new
-
-
-def height(node: ast.AST) -> int:
-    """The depth of the deepest chain of nodes under ``node`` (a leaf has height 1)."""
-    heights: dict[int, int] = {}
-    todo: list[tuple[ast.AST, bool]] = [(node, False)]
-    while todo:
-        n, done = todo.pop()
-        kids = children(n)
-        if done:
-            heights[id(n)] = 1 + max((heights[id(k)] for k in kids), default=0)  # kids may be shared
-        else:
-            todo.append((n, True))
-            todo.extend((k, False) for k in kids)
-    return heights[id(node)]
-
-
-def walk(node: ast.AST):
-    """The nodes under ``node`` (itself included), as ``ast.walk`` but faster, markers left out."""
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        yield n
-        todo += children(n)
-
-
-def statements(block: list):
-    """Every statement of ``block``, those in nested blocks (if, for, while) included."""
-    todo = list(reversed(block))
-    while todo:
-        s = todo.pop()
-        yield s
-        todo += reversed(getattr(s, "orelse", []))
-        todo += reversed(getattr(s, "body", []))
-
-
-def names(node: ast.AST | None) -> set[str]:
-    """The identifiers of the ``Name`` nodes under ``node``."""
-    if node is None:
-        return set()
-    return {n.id for n in walk(node) if type(n) is ast.Name}
-
-
-def children(node: ast.AST) -> list:
-    """The child nodes of ``node``, markers without fields (Load, Add, ...) left out."""
-    out = []
-    fields = node.__dict__
-    for name in node._fields:
-        value = fields.get(name)
-        if type(value) is list:
-            out += [v for v in value if isinstance(v, ast.AST)]
-        elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
-            out.append(value)
-    return out
 
 
 def split_deep(block: list, temp: Callable[[], str], where: Where) -> tuple[list, set[str]]:

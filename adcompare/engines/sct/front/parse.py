@@ -7,7 +7,7 @@ set of its local names. Class-private names are mangled as Python compiled
 them. It raises :class:`SCTError` for anything without readable source
 (builtins, code made by ``exec`` or typed at a prompt), for ``eval``,
 ``exec``, ``locals()``, ``globals()``, ``vars()`` and ``compile`` (the
-generated code's variables are not the function's) and, through :mod:`fence`,
+generated code's variables are not the function's) and, through :mod:`.fence`,
 for unsupported syntax. Non-local names (closure, globals, builtins) are read
 live by the generated code; what the transformation concluded from them (which
 function a name calls, whether a value is a Python number) is recorded in
@@ -31,8 +31,8 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.engines.sct import fence
 from adcompare.engines.sct.errors import SCTError, Where
+from adcompare.engines.sct.front import fence
 
 _MISSING = object()
 
@@ -212,7 +212,7 @@ MISSING = _MISSING
 
 
 def parse(fn: Any) -> Parsed:
-    """Read ``fn``'s source (a ``def`` or a ``lambda``) and check it with :mod:`fence`."""
+    """Read ``fn``'s source (a ``def`` or a ``lambda``) and check it with :mod:`.fence`."""
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
     code = getattr(fn, "__code__", None)
     filename = code.co_filename if code else "<unknown>"

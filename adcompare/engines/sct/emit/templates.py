@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from adcompare.engines.sct import runtime
-from adcompare.engines.sct.flatten import copy_tree
+from adcompare.engines.sct.asttools import copy_tree
+from adcompare.engines.sct.emit import runtime
 from adcompare.primitives import PRIMITIVES, Box, Primitive, Trace, new_level
 from adcompare.rules.base import reads
 

@@ -1,0 +1,72 @@
+"""Activity analysis: which variables carry derivatives, and what is refused.
+
+Contract: :func:`analyze` takes a normalized function and the parameters that
+are differentiated, and returns an :class:`Activity`. A variable is *varied*
+if some definition of it depends differentiably on a differentiated parameter,
+*useful* if the output depends differentiably on it, and *active* if both;
+only active variables get tangent or adjoint code. The analysis is
+flow-insensitive (a variable is active if any of its definitions is), which
+is conservative: it can only add derivative code, never drop some.
+
+Once the varied variables are known, this pass has :mod:`.refusals` refuse,
+with :class:`SCTError`, every use of a varied value that the engine cannot
+differentiate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.dataflow import closure, list_targets, operands, readers
+from adcompare.engines.sct.analysis.refusals import Checker
+from adcompare.engines.sct.front.parse import Parsed
+
+
+@dataclass
+class Activity:
+    varied: set[str]
+    useful: set[str]
+    active: set[str]
+    seqs: set[str]  # may hold a tuple or list (their cotangents add elementwise)
+
+    def has(self, a: ir.Atom) -> bool:
+        """Is atom ``a`` an active variable?"""
+        return isinstance(a, str) and a in self.active
+
+    def varies(self, a: ir.Atom) -> bool:
+        return isinstance(a, str) and a in self.varied
+
+
+def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activity:
+    stmts = list(ir.walk(fn.body))
+    assigns = [s for s in stmts if isinstance(s, ir.Assign)]
+    unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
+    who_reads = readers(assigns, unpacks)
+    varied = closure(set(active_params), assigns, unpacks, who_reads,
+                     lambda v, out: any(d and a in out for a, d in operands(v)))
+
+    # useful flows backwards, from a definition's target to its varied operands: a worklist
+    definitions: dict[str, list] = {}
+    for s in assigns:
+        definitions.setdefault(s.target, []).append(s)
+    for s in unpacks:
+        for t in s.targets:
+            definitions.setdefault(t, []).append(s)
+    useful, todo = {fn.out}, [fn.out]
+    while todo:
+        for s in definitions.get(todo.pop(), ()):
+            found = [a for a, d in operands(s.value) if d] if isinstance(s, ir.Assign) else [s.src]
+            for a in found:
+                if a in varied and a not in useful:
+                    useful.add(a)
+                    todo.append(a)
+
+    lists = list_targets(assigns)
+    checker = Checker(parsed, varied & fn.locals, fn.extra_globals)
+    for s in stmts:
+        checker.statement(s, lists)
+    seqs = closure(set(fn.params), assigns, unpacks, who_reads, lambda v, out: isinstance(
+        v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
+        isinstance(v, ir.Index) and v.value in out))
+    return Activity(varied, useful, varied & useful, seqs)

@@ -1,0 +1,164 @@
+"""Dataflow: what each normalized statement reads and defines, and what follows from that.
+
+Contract: the def/use facts of the normalized program (:mod:`..ir`) that every
+later pass asks for, in one place: :func:`operands` (the atoms a right-hand side
+combines, and which are differentiable), :func:`operand_atoms` (the same for a
+statement), :func:`simple_uses` and :func:`uses` (the variables a step, or any
+statement with its tests, reads), :func:`readers` (who reads each variable),
+:func:`closure` (the least set closed under a rule, by a worklist),
+:func:`list_variables` and :func:`list_targets` (who may hold a tuple or list), :func:`live_in` (what a
+block reads before it assigns it), :func:`direct_temps` (temporaries defined and
+used once) and :func:`fused` (an assignment that reads what it writes).
+"""
+
+from __future__ import annotations
+
+from adcompare.engines.sct import ir
+
+
+def operands(value: ir.Expr) -> list[tuple[ir.Atom, bool]]:
+    """(operand, differentiable position) for the atoms a right-hand side combines."""
+    if isinstance(value, ir.Copy):
+        return [(value.src, True)]
+    if isinstance(value, ir.Op):
+        return list(zip(value.args, value.diff))
+    if isinstance(value, ir.Pack):
+        return [(a, True) for a in value.elts]
+    if isinstance(value, ir.Append):
+        return [(value.seq, True), (value.elt, True)]
+    if isinstance(value, ir.Index):
+        return [(value.value, True)]
+    if isinstance(value, ir.Call):
+        return [(a, True) for a in value.args]
+    return []  # Opaque
+
+
+def operand_atoms(s) -> list:
+    """(operand, differentiable) of an assignment or unpacking."""
+    if isinstance(s, ir.Assign):
+        return operands(s.value)
+    return [(s.src, True)]
+
+
+def simple_uses(s) -> set[str]:
+    """The variables an assignment or unpacking reads (nothing for any other statement)."""
+    if isinstance(s, ir.Assign):
+        return ir.reads(s.value)
+    if isinstance(s, ir.Unpack):
+        return {s.src} if isinstance(s.src, str) else set()
+    return set()
+
+
+def uses(s) -> set[str]:
+    """The variables a statement reads: a step's operands, a branch's or loop's test, a loop's range."""
+    if isinstance(s, (ir.Assign, ir.Unpack)):
+        return simple_uses(s)
+    if isinstance(s, (ir.If, ir.While)):
+        return ir.names_in(s.test)
+    if isinstance(s, ir.For):
+        return {s.iterable}
+    if isinstance(s, ir.Effect):
+        return ir.names_in(s.node)
+    return set()
+
+
+def readers(assigns: list, unpacks: list) -> dict[str, list]:
+    """For each variable, the assignments and unpackings that read it."""
+    out: dict[str, list] = {}
+    for s in assigns:
+        for a in {a for a, _ in operands(s.value) if isinstance(a, str)}:
+            out.setdefault(a, []).append(s)
+    for s in unpacks:
+        if isinstance(s.src, str):
+            out.setdefault(s.src, []).append(s)
+    return out
+
+
+def closure(start: set[str], assigns: list, unpacks: list, readers_of: dict[str, list], joins) -> set[str]:
+    """The least superset of ``start`` in which an assignment's target is in whenever
+    ``joins(value, set)``, and an unpacking's targets are in whenever its source is.
+
+    ``joins`` may look only at the value's kind and at its operands' membership, so a
+    statement needs another look only when one of its operands has just joined."""
+    out = set(start)
+    todo: list[str] = []
+
+    def visit(s) -> None:
+        if isinstance(s, ir.Assign):
+            if s.target not in out and joins(s.value, out):
+                out.add(s.target)
+                todo.append(s.target)
+        elif s.src in out:
+            for t in s.targets:
+                if t not in out:
+                    out.add(t)
+                    todo.append(t)
+
+    for s in assigns + unpacks:
+        visit(s)
+    todo.extend(start)
+    while todo:
+        for s in readers_of.get(todo.pop(), ()):
+            visit(s)
+    return out
+
+
+def list_variables(block: list) -> set[str]:
+    """The variables that may hold a tuple or list built in ``block`` (a display, an append, a copy)."""
+    return list_targets([s for s in ir.walk(block) if isinstance(s, ir.Assign)])
+
+
+def list_targets(assigns: list) -> set[str]:
+    """The targets of ``assigns`` that may hold a tuple or list (a display, an append, a copy)."""
+    return closure(set(), assigns, [], readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
+        isinstance(v, ir.Copy) and v.src in out))
+
+
+def live_in(block: list, defined: set[str]) -> set[str]:
+    """The names ``block`` may read before it assigns them (a loop's carried state, among them)."""
+    defined, live = set(defined), set()
+    for s in block:
+        live |= uses(s) - defined
+        if isinstance(s, ir.If):
+            live |= live_in(s.body, defined) | live_in(s.orelse, defined)
+        elif isinstance(s, (ir.For, ir.While)):
+            inner = defined | ({s.target} if isinstance(s, ir.For) else set())
+            live |= live_in(s.body, inner)
+        else:
+            defined |= set(ir.targets(s))
+    return live
+
+
+def direct_temps(fn: ir.Function) -> set[str]:
+    """Temporaries defined once and used once, later in the same block: their cotangent is
+    assigned by that one use, never accumulated or reset."""
+    defs: dict[str, int] = {}
+    used: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        for t in ir.targets(s):
+            defs[t] = defs.get(t, 0) + 1
+        for u in uses(s):
+            used[u] = used.get(u, 0) + 1
+    once = {t for t in fn.temps if defs.get(t) == 1 and used.get(t) == 1 and t != fn.out}
+    good = set()
+
+    def scan(block: list) -> None:
+        later: set[str] = set()  # what the simple statements after this one read
+        for s in reversed(block):
+            for t in ir.targets(s):
+                if t in once and t in later and isinstance(s, (ir.Assign, ir.Unpack)):
+                    good.add(t)
+            later |= simple_uses(s)
+            if isinstance(s, ir.If):
+                scan(s.body)
+                scan(s.orelse)
+            elif isinstance(s, (ir.For, ir.While)):
+                scan(s.body)
+
+    scan(fn.body)
+    return good
+
+
+def fused(s) -> bool:
+    """Does assignment ``s`` read the variable it writes (``x = sin(x)``)?"""
+    return isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]

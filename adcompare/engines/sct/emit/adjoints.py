@@ -1,0 +1,155 @@
+"""Adjoints: what each normalized statement adds to the cotangents of its operands.
+
+Contract: :func:`adjoints` returns, for each statement of a normalized function
+that assigns an active variable, an :class:`Adjoint`: the contributions
+``(variable, expression, may be a tuple or list)`` it adds to cotangents, the
+variables those expressions read (which the forward sweep may have to save, see
+:mod:`..analysis.saves`), and the statements to run first (a callee's ``bwd``,
+after re-running a checkpointed callee's ``fwd`` from its inputs). A
+primitive's contribution is inlined from :mod:`.templates` where it has the rule
+(unbroadcast where the other operand may broadcast) and calls the rule table
+otherwise; a cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
+for each call of another function that keeps its residuals, the variable that
+holds them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.analysis.activity import Activity
+from adcompare.engines.sct.asttools import copy_tree, index_value
+from adcompare.engines.sct.emit import codegen as cg
+from adcompare.engines.sct.emit import templates
+from adcompare.engines.sct.emit.codegen import Linker
+from adcompare.engines.sct.emit.primal import is_scalar
+from adcompare.engines.sct.naming import Namer
+
+
+@dataclass
+class Adjoint:
+    contribs: list  # (variable, expression, may be a tuple or list)
+    reads: set[str]
+    prelude: list = field(default_factory=list)
+
+
+def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
+             scalars: set[str]) -> tuple[dict[int, Adjoint], dict[int, str]]:
+    """(adjoint of each statement that has one, residual variable of each call that keeps them), by id."""
+    maker = _Adjoints(fn, act, namer, linker, scalars)
+    out = {}
+    for s in ir.walk(fn.body):
+        a = maker.adjoint(s)
+        if a is not None:
+            out[id(s)] = a
+    return out, maker.res_var
+
+
+class _Adjoints:
+    """The adjoint of one statement at a time; the residual variables of calls, as it finds them."""
+
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+        self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.res_var: dict[int, str] = {}
+
+    def bar(self, a: str) -> ast.Name:
+        return cg.load(self.namer.bar(a))
+
+
+    def adjoint(self, s) -> Adjoint | None:
+        act = self.act
+        if isinstance(s, ir.Unpack):
+            if not any(t in act.active for t in s.targets):
+                return None
+            if not act.has(s.src):
+                return Adjoint([], set())
+            bars = cg.tuple_([self.bar(t) if t in act.active else cg.const(0.0) for t in s.targets])
+            expr = cg.call(self.link.helper("unpack_bar"), bars, cg.load(s.src))
+            return Adjoint([(s.src, expr, True)], {s.src})
+        if not isinstance(s, ir.Assign) or s.target not in act.active:
+            return None
+        v, g = s.value, self.bar(s.target)
+        h = self.link.helper
+        if isinstance(v, ir.Copy):
+            contribs = [(v.src, g, True)] if act.has(v.src) else []
+        elif isinstance(v, ir.Pack):
+            if v.keys is not None:
+                items = [(k, ir.atom_ast(k)) for k in v.keys]
+            else:  # a tuple or list: its length too, to check a cotangent packed into an array
+                items = [(k, cg.const(k), cg.const(len(v.elts))) for k in range(len(v.elts))]
+            contribs = [(a, cg.call(h("item_bar"), g, *item[1:]), True) for item, a in zip(items, v.elts)
+                        if act.has(a)]
+        elif isinstance(v, ir.Append):
+            contribs = [(v.elt, cg.call(h("last_bar"), g), True)] if act.has(v.elt) else []
+            if act.has(v.seq):
+                contribs.append((v.seq, cg.call(h("drop_last"), g), True))
+        elif isinstance(v, ir.Index):
+            index = index_value(copy_tree(v.index), h("slice"))
+            contribs = [(v.value, cg.call(h("getitem_bar"), g, ir.atom_ast(v.value), index), True)] \
+                if act.has(v.value) else []
+        elif isinstance(v, ir.Call):
+            return self.call_adjoint(s)
+        elif isinstance(v, ir.Op):
+            contribs = self.op_contribs(s.target, v, g)
+        else:
+            contribs = []
+        reads = set()
+        for _, expr, _ in contribs:
+            reads |= ir.names_in(expr)
+        return Adjoint(contribs, reads & self.fn.locals)
+
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
+        name = v.prim.name
+        params = {k: copy_tree(p) for k, p in v.params.items()}
+        if v.seq:
+            seq = v.args[0]
+            if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
+                return []
+            expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                           cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
+            return [(seq, expr, True)]
+        out = []
+        for i, (a, d) in enumerate(zip(v.args, v.diff)):
+            if not d or not self.act.has(a):
+                continue
+            text = templates.template(templates.VJP, name, i)
+            if text is None:
+                rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
+                pullback = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
+                expr = cg.call(pullback, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+            else:
+                mapping = {"g": g, "ans": cg.load(t)}
+                for k, b in enumerate(v.args):
+                    mapping[templates.operand_name(k)] = ir.atom_ast(b)
+                for helper in templates.uses(text) & set(templates.HELPERS):
+                    mapping[helper] = cg.load(self.link.helper(helper))
+                expr = templates.instantiate(text, mapping)
+                if name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars):
+                    expr = cg.call(self.link.helper("unbroadcast"), expr, ir.atom_ast(a))
+            out.append((a, expr, False))
+        return out
+
+    def call_adjoint(self, s: ir.Assign) -> Adjoint:
+        v = s.value
+        active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+        if not active:
+            return Adjoint([], set())
+        name = naming.ident(v.func) if v.callee is None else v.callee
+        res = self.namer.fresh(f"{name}_res")
+        bars = self.namer.temp()
+        bwd = self.link.dynamic("bwd") if v.callee else self.link.callee(v.func, "reverse", active, "bwd", v.npos)
+        prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
+        contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
+                    for n, k in enumerate(active)]
+        if v.checkpoint:  # keep the inputs only; re-run the callee's forward sweep right here
+            fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
+            again = self.namer.fresh(f"{name}_again")
+            positional, keywords = cg.call_arguments(v)
+            recompute = [cg.comment(f"recompute {name}: its forward sweep, from its inputs"),
+                         cg.assign([again, res], cg.call(fwd, *positional, **keywords))]
+            reads = {a for a in v.args if ir.is_var(a)} & self.fn.locals
+            return Adjoint(contribs, reads, recompute + prelude)
+        self.res_var[id(s)] = res
+        return Adjoint(contribs, {res}, prelude)

@@ -1,0 +1,129 @@
+"""Reverse transform: a forward sweep that saves what it must, then the adjoint sweep.
+
+Contract: :func:`reverse` turns a normalized function into two definitions
+(after the :mod:`.clobbers` pre-pass, and from the :mod:`.adjoints` of its
+statements, the :mod:`..analysis.saves` plan, the sweeps of straight-line code
+(:mod:`.sweeps`) and of branches and loops (:mod:`.control`), assembled here),
+
+* ``<name>_fwd(p0, p1, ...) -> (out, residuals)`` (the user's signature,
+  defaults and keyword-only parameters too): the primal code, plus the
+  saves the reverse sweep needs: before a value it will need is overwritten,
+  the old value is kept (in a local slot outside loops, pushed on a stack
+  inside them); each ``if`` records the branch taken and each loop its trip
+  count (in the same way), but only where the reverse sweep has work inside;
+* ``<name>_bwd(residuals, out_bar) -> (p_bar, ...)``: the adjoint statements in
+  reverse order, each block under a comment naming the primal statement,
+  restoring saved values as it goes; ``if`` replays the recorded branch and a
+  loop runs backwards over its recorded iterations.
+
+Cotangents are ``x_bar`` variables, accumulated with native Python arithmetic
+where :mod:`.templates` has the rule and by calling the rule table otherwise.
+A cotangent that nothing has reached yet is the float ``0.0`` (see
+:mod:`.runtime`). Nothing is saved or recorded where nothing needs it: a
+function without loops has no stack. ``bwd`` may be called any number of
+times on the same residuals.
+
+A call of another user function keeps that function's residuals; a call of an
+``ad.checkpoint`` function keeps only its inputs (saved like any value the
+reverse sweep reads), and its adjoint first re-runs the callee's ``_fwd`` from
+them, then its ``_bwd``: the recomputation is in the generated adjoint code.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.activity import Activity
+from adcompare.engines.sct.analysis.dataflow import direct_temps
+from adcompare.engines.sct.analysis.saves import SavePlan
+from adcompare.engines.sct.asttools import children, statements, walk
+from adcompare.engines.sct.emit import codegen as cg
+from adcompare.engines.sct.emit.adjoints import adjoints
+from adcompare.engines.sct.emit.codegen import Linker
+from adcompare.engines.sct.emit.control import ControlFlow
+from adcompare.engines.sct.emit.peephole import peephole
+from adcompare.engines.sct.emit.sweeps import Sweeps
+from adcompare.engines.sct.naming import Namer
+
+
+def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
+            active_params: tuple[int, ...], scalars: set[str]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+    return Reverse(fn, act, namer, linker, scalars).functions(active_params)
+
+
+class Reverse(Sweeps, ControlFlow):
+    """One function's reverse transform: the state its parts share, and the two definitions."""
+
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+        self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.direct = direct_temps(fn)
+        self.none_init: set[str] = set()
+        self.stack = self.push = self.pop = None
+        self.recomputed: dict[int, set[str]] = {}  # a recomputing loop (by id): what it reads from outside
+        self.bwd_locals: set[str] = set()  # names the reverse sweep sets before it reads them
+
+    def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+        fn, act = self.fn, self.act
+        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars)
+        self.plan = SavePlan(fn, act, self.adj, self.res_var, self.direct)
+        body_fwd, body_rev = self.block(fn.body, False, 0)
+        out_bar = self.namer.bar(fn.out)
+        inits = []
+        for v in sorted(act.active - self.direct - {fn.out}):
+            inits.append(cg.assign(self.namer.bar(v), cg.const(0.0)))
+        params_bar = [self.namer.bar(fn.params[k]) if fn.params[k] in act.active else None
+                      for k in active_params]
+        bwd_body = inits + body_rev
+        bwd_body.append(ast.Return(cg.tuple_(
+            [cg.load(b) if b else cg.const(0.0) for b in params_bar])))
+        bwd_body = peephole(bwd_body)
+
+        stored = set(fn.params)
+        for s in statements(body_fwd):  # names are stored only by statement targets
+            for target in s.targets if isinstance(s, ast.Assign) else [getattr(s, "target", None)]:
+                if target is not None:
+                    stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        loaded = _loads(bwd_body, self.recomputed)
+        residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
+        defined_at_end = self.plan.end[1]
+        tracked = fn.locals | set(self.res_var.values())
+        unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
+        none_init = sorted((self.none_init | unbound) - set(fn.params))
+
+        prologue = []
+        if self.stack is not None:
+            residuals = [self.stack] + residuals
+            prologue += [cg.assign(self.stack, ast.List([], ast.Load())),
+                         cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
+        prologue += [cg.assign(v, cg.const(None)) for v in none_init]
+        res = self.namer.fresh("residuals")
+        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))
+        fwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_fwd"), cg.parameters(fn, self.link),
+                                  prologue + body_fwd + [ret], [], None)
+        head = []
+        if residuals:
+            head.append(cg.assign(residuals if len(residuals) > 1 else [residuals[0]], cg.load(res)))
+        if self.stack is not None:
+            head.append(cg.assign(self.pop, ast.Attribute(
+                cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
+        bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), _args([res, out_bar]), head + bwd_body, [], None)
+        return fwd_def, bwd_def
+
+
+def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:
+    """The names generated statements read; a recomputing loop counts as what it reads from outside."""
+    out, todo = set(), list(stmts)
+    while todo:
+        node = todo.pop()
+        if id(node) in recomputed:
+            out |= recomputed[id(node)]
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        else:
+            todo += children(node)
+    return out
+
+
+def _args(names: list[str]) -> ast.arguments:
+    return ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, [])

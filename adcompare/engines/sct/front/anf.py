@@ -1,0 +1,210 @@
+"""A-normal form: user statements and expressions as single steps on fresh temporaries.
+
+Contract: the :class:`ANF` part of the normalizer turns each statement into
+:mod:`..ir` steps whose operands are atoms: ``y = 0.5 * (y + x / y)`` becomes
+``_t1 = x / y``, ``_t2 = y + _t1``, ``y = 0.5 * _t2``; augmented, chained and
+tuple assignments are split, conditional expressions become ``if`` statements,
+returns assign the output variable, and arithmetic operators become vocabulary
+primitives (:class:`ir.Op`). Loops, index writes and calls are handed to the
+other parts (:mod:`.desugar`, :mod:`.calls`).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.asttools import copy_tree, walk
+from adcompare.engines.sct.front.jumps import loop_has_break
+from adcompare.engines.sct.front.parse import MISSING
+
+_ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
+          ast.Pow: "power", ast.MatMult: "matmul"}
+
+
+def statement_text(node: ast.stmt) -> str:
+    """The first line of a statement as written, for comments (shallow after :mod:`.flatten`)."""
+    if isinstance(node, (ast.If, ast.While)):
+        head = f"{type(node).__name__.lower()} {ast.unparse(node.test)}:"
+    elif isinstance(node, ast.For):
+        head = f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}:"
+    else:
+        head = ast.unparse(node)
+    first = head.splitlines()[0] if head else ""
+    return first if len(first) <= 90 else first[:87] + "..."
+
+
+class ANF:
+    """Statements and expressions into single steps (see the module doc).
+
+    The host (:class:`adcompare.engines.sct.front.normalize.Normalizer`) holds the state
+    (``p`` the parsed function, ``where``, ``namer``, ``extra`` the generated code's added
+    globals, ``temps``) and the other parts; see that module for how they fit together.
+    """
+
+    def block(self, stmts: list) -> list:
+        saved, self.out = self.out, []
+        for s in stmts:
+            self.stmt(s)
+        result, self.out = self.out, saved
+        return result
+
+    def emit(self, s) -> None:
+        self.out.append(s)
+
+    def line(self) -> int:
+        return self.where.line(self.node)
+
+    def text(self, node: ast.stmt) -> str:
+        """``statement_text(node)``, once per statement (a long one makes many steps)."""
+        if self._text_of[0] is not node:
+            self._text_of = (node, statement_text(node))
+        return self._text_of[1]
+
+    def stmt(self, s: ast.stmt) -> None:
+        self.node = s
+        if isinstance(s, ast.Assign):
+            if len(s.targets) == 1:
+                self.assign_to(s.targets[0], s.value)
+            else:
+                value = ir.atom_ast(self.atom(s.value))
+                for target in s.targets:
+                    self.assign_to(target, value)
+        elif isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Subscript):  # y[i] += v reads y[i], then writes it
+                load = ast.Subscript(ast.Name(s.target.value.id, ast.Load()), copy_tree(s.target.slice), ast.Load())
+            else:
+                load = ast.Name(s.target.id, ast.Load())
+            self.assign_to(s.target, ast.copy_location(ast.BinOp(load, s.op, s.value), s))
+        elif isinstance(s, ast.AnnAssign):
+            self.assign_to(s.target, s.value)
+        elif isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Call):  # seq.append(x), the one call statement the fence lets by
+                seq = s.value.func.value.id
+                elt = self.atom(s.value.args[0])
+                self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), self.text(s)))
+        elif isinstance(s, ast.If):
+            self.emit(ir.If(s.test, self.block(s.body), self.block(s.orelse), self.where.line(s)))
+        elif isinstance(s, ast.For):
+            self.for_stmt(s)
+        elif isinstance(s, ast.While):
+            self.loops += 1
+            body = self.block(s.body)
+            self.loops -= 1
+            self.emit(ir.While(s.test, body, self.where.line(s), loop_has_break(s.body)))
+        elif isinstance(s, ast.Break):
+            self.emit(ir.Break(self.line()))
+        elif isinstance(s, ast.Return):
+            value = s.value if s.value is not None else ast.Constant(None)
+            if not (isinstance(value, ast.Name) and value.id == self.out_var):
+                self.assign_to(ast.Name(self.out_var, ast.Store()), value)
+        elif isinstance(s, (ast.Assert, ast.Raise)):
+            self.emit(ir.Effect(s, self.line()))
+        elif isinstance(s, ast.Pass):
+            pass
+        else:  # the fence lets nothing else through
+            raise self.where.refuse(f"the statement {type(s).__name__}", s, "rewrite it")
+
+    def assign_to(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, ast.IfExp):
+                self.if_exp(target.id, value)
+            else:
+                self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
+            return
+        if isinstance(target, ast.Subscript):
+            self.write_into(target, value)
+            return
+        names = [n.id for t in target.elts for n in walk(t) if isinstance(n, ast.Name)]
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
+                and not (set(names) & {n.id for e in value.elts for n in walk(e)
+                                       if isinstance(n, ast.Name)}):
+            for t, v in zip(target.elts, value.elts):
+                self.assign_to(t, v)
+            return
+        src = self.atom(value)
+        outs = []
+        for t in target.elts:
+            if isinstance(t, ast.Name):
+                outs.append(t.id)
+            else:
+                outs.append(self.namer.temp())
+        self.emit(ir.Unpack(outs, src, self.line(), self.text(self.node)))
+        for t, name in zip(target.elts, outs):
+            if not isinstance(t, ast.Name):
+                self.assign_to(t, ast.Name(name, ast.Load()))
+
+    def if_exp(self, target: str, node: ast.IfExp) -> None:
+        body = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.body))
+        orelse = self.block_of(lambda: self.assign_to(ast.Name(target, ast.Store()), node.orelse))
+        self.emit(ir.If(node.test, body, orelse, self.line()))
+
+    def block_of(self, make) -> list:
+        saved, self.out = self.out, []
+        make()
+        result, self.out = self.out, saved
+        return result
+
+    def atom(self, node: ast.expr) -> ir.Atom:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+                and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float)):
+            return ir.Const(-node.operand.value)
+        if isinstance(node, ast.IfExp):
+            t = self.namer.temp()
+            self.if_exp(t, node)
+            return t
+        value = self.value(node)
+        t = self.namer.temp()
+        self.temps.add(t)
+        self.emit(ir.Assign(t, value, self.line(), self.text(self.node)))
+        return t
+
+    def value(self, node: ast.expr) -> ir.Expr:
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return ir.Copy(self.atom(node))
+        if isinstance(node, ast.BinOp):
+            name = _ARITH.get(type(node.op))
+            if name is None:
+                return ir.Opaque(node)
+            a, b = self.atom(node.left), self.atom(node.right)
+            primal = ast.BinOp(ir.atom_ast(a), node.op, ir.atom_ast(b))
+            return self.op(name, [a, b], {}, primal)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                a = self.atom(node.operand)
+                if isinstance(a, ir.Const) and isinstance(a.value, (int, float)):
+                    return ir.Copy(ir.Const(-a.value))
+                return self.op("negative", [a], {}, ast.UnaryOp(ast.USub(), ir.atom_ast(a)))
+            if isinstance(node.op, ast.UAdd):
+                return ir.Copy(self.atom(node.operand))
+            return ir.Opaque(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Subscript):
+            return ir.Index(self.atom(node.value), node.slice)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
+        if isinstance(node, ast.Dict):
+            keys, values = [], []
+            for k, v in zip(node.keys, node.values):
+                keys.append(self.atom(k))
+                values.append(self.atom(v))
+            return ir.Pack(values, "dict", keys)
+        if isinstance(node, ast.IfExp):
+            return ir.Copy(self.atom(node))
+        if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:
+            x = self.atom(node.value)
+            return self.op("transpose", [x], {}, ast.Attribute(ir.atom_ast(x), "T", ast.Load()))
+        return ir.Opaque(node)
+
+    def op(self, name: str, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
+        from adcompare.primitives import PRIMITIVES
+
+        prim = PRIMITIVES[name]
+        n = len(args)
+        diff = tuple(seq or prim.differentiable(i) for i in range(n))
+        return ir.Op(prim, args, params, primal, diff, seq)

@@ -1,0 +1,214 @@
+"""Calls: what each call in a user function is, as :mod:`..ir` sees it.
+
+Contract: the :class:`Calls` part of the normalizer classifies a call by the
+object it calls: vocabulary (an ``ir.Op``, arguments bound to the wrapper's
+operands and parameters; array methods such as ``x.sum()`` too), other user
+functions (``ir.Call``, arguments bound to parameters, defaults filled in;
+``functools.partial`` objects and ``partial(f, a)(x)`` as calls of ``f``,
+``ad.checkpoint(f)(x)`` as a checkpointed call), custom functions (their own
+rules, or, for a checkpointed one with source, transformed), and everything
+else, library functions such as ``np.ones`` included (``ir.Opaque``, whose use
+on differentiated values :mod:`..analysis.refusals` refuses). A call of a function known
+only when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``) is an
+``ir.Call`` with a ``callee`` variable: the driver transforms the function it
+holds when it is called (:func:`..transform.call_fwd`). A call of a user function
+that writes into its parameter is refused (see :mod:`.aliases`).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+
+from adcompare.checkpoint import Checkpointed, checkpoint
+from adcompare.custom import CustomFunction
+from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.front.aliases import parameter_written
+from adcompare.engines.sct.front.anf import statement_text
+from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, has_source, is_user_function
+
+
+class Calls:
+    """Calls classified and bound (see the module doc).
+
+    The host (:class:`adcompare.engines.sct.front.normalize.Normalizer`) holds the state
+    (``p`` the parsed function, ``where``, ``namer``, ``extra`` the generated code's added
+    globals, ``temps``) and the other parts; see that module for how they fit together.
+    """
+
+    def call(self, node: ast.Call) -> ir.Expr:
+        func = node.func
+        if isinstance(func, ast.Call):
+            return self.call_of_call(node)
+        if not isinstance(func, (ast.Name, ast.Attribute)):  # fs[0](x): known when it runs
+            return self.dynamic_call(node, self.atom(func))
+        if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+            return self.method(node)  # a method of a value (not of a module)
+        obj = self.p.resolve(func)
+        if obj is MISSING:
+            if isinstance(func, ast.Name) and func.id in self.p.locals:
+                return self.dynamic_call(node, func.id)
+            raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
+                                    "define it at module level before differentiating")
+        return self.dispatch(node, obj)
+
+    def dispatch(self, node: ast.Call, obj) -> ir.Expr:
+        """The call ``node`` of the object ``obj``, by what ``obj`` is."""
+        if isinstance(obj, functools.partial):
+            return self.partial_call(node, obj)
+        if isinstance(obj, CustomFunction):
+            return self.custom_call(node, obj)
+        vocab = classify(obj)
+        if vocab is not None:
+            return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
+        if is_user_function(obj):
+            return self.user_call(node, obj)
+        return ir.Opaque(node)
+
+    def call_of_call(self, node: ast.Call) -> ir.Expr:
+        """``functools.partial(f, a)(x)`` is ``f(a, x)``, and ``ad.checkpoint(f)(x)`` a checkpointed
+        call of ``f``: calls of a call result whose function is known before running."""
+        inner = node.func
+        wrapper = self.p.resolve(inner.func)
+        target = inner.args[0] if inner.args else None
+        fn = self.p.resolve(target) if target is not None else MISSING
+        if fn is not MISSING and wrapper is functools.partial:
+            keywords = {k.arg: k for k in inner.keywords}
+            keywords.update({k.arg: k for k in node.keywords})
+            merged = ast.copy_location(ast.Call(target, inner.args[1:] + node.args, list(keywords.values())), node)
+            return self.dispatch(merged, fn)
+        if fn is not MISSING and wrapper is checkpoint:
+            merged = ast.copy_location(ast.Call(target, node.args, node.keywords), node)
+            if is_user_function(fn) and has_source(fn):
+                call = self.user_call(merged, fn)
+                call.checkpoint = True
+                return call
+            return self.dispatch(merged, fn)  # no internals to keep
+        callee = self.namer.temp()
+        self.emit(ir.Assign(callee, ir.Opaque(inner), self.line(), statement_text(self.node)))
+        return self.dynamic_call(node, callee)
+
+    def dynamic_call(self, node: ast.Call, callee: str) -> ir.Call:
+        """A call of the function in the variable ``callee``, which the code knows only when it
+        runs: positional arguments are differentiated, keyword arguments are not."""
+        args = [self.atom(a) for a in node.args]
+        kw = tuple(k.arg for k in node.keywords)
+        args += [self.atom(k.value) for k in node.keywords]
+        primal = ast.Call(ast.Name(callee, ast.Load()), [ir.atom_ast(a) for a in args[:len(node.args)]],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[len(node.args):])])
+        return ir.Call(None, args, primal, kw=kw, callee=callee)
+
+    def partial_call(self, node: ast.Call, obj: functools.partial) -> ir.Expr:
+        """A call of a ``functools.partial`` object: a call of its function, its arguments first."""
+        args = [self.constant("partial_arg", a) for a in obj.args]
+        keywords = {k: ast.keyword(k, self.constant("partial_arg", v)) for k, v in obj.keywords.items()}
+        keywords.update({k.arg: k for k in node.keywords})
+        merged = ast.Call(self.constant(naming.ident(obj.func), obj.func), args + node.args, list(keywords.values()))
+        return self.dispatch(ast.copy_location(merged, node), obj.func)
+
+    def constant(self, base: str, value) -> ast.expr:
+        """A value fixed now (a default argument, a partial's argument), by name."""
+        if value is None or type(value) in (bool, int, float, str):
+            return ast.Constant(value)
+        name = self.namer.fresh(base)
+        self.extra[name] = value
+        return ast.Name(name, ast.Load())
+
+    def method(self, node: ast.Call) -> ir.Expr:
+        name = node.func.attr
+        if name not in METHODS:
+            return ir.Opaque(node)  # activity refuses it on a differentiated receiver
+        recv = self.atom(node.func.value)
+        args = list(node.args)
+        if name == "reshape" and len(args) > 1:
+            args = [ast.Tuple(args, ast.Load())]
+        call = ast.Call(ast.Name("_", ast.Load()), [ir.atom_ast(recv)] + args, node.keywords)
+        op = self.vocab_call(call, classify(METHODS[name]), METHODS[name])
+        op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
+                             node.keywords)
+        return op
+
+    def bind(self, fn, node: ast.Call, follow: bool = True) -> inspect.BoundArguments:
+        try:
+            signature = inspect.signature(fn, follow_wrapped=follow)
+            return signature.bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except TypeError as exc:
+            raise self.where.refuse(f"a call of {ast.unparse(node.func)} that does not match its "
+                                    "signature", node, str(exc)) from None
+
+    def vocab_call(self, node: ast.Call, vocab, obj) -> ir.Op:
+        if vocab.operands is None:  # a primitive itself: positionals are operands, keywords params
+            args = [self.atom(a) for a in node.args]
+            primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], node.keywords)
+            return self.op(vocab.prim.name, args, {k.arg: k.value for k in node.keywords}, primal)
+        bound = self.bind(obj, node)
+        replace: dict[int, ast.expr] = {}
+        args: list = []
+        seq = False
+        for pname in vocab.operands:
+            value = bound.arguments[pname]
+            args.append(self.atom(value))
+            replace[id(value)] = ir.atom_ast(args[-1])
+        if vocab.seq is not None:
+            value = bound.arguments[vocab.seq]
+            if isinstance(value, (ast.List, ast.Tuple)):
+                elts = [self.atom(e) for e in value.elts]
+                args += elts
+                replace[id(value)] = type(value)([ir.atom_ast(a) for a in elts], ast.Load())
+            else:
+                args.append(self.atom(value))
+                replace[id(value)] = ir.atom_ast(args[-1])
+                seq = True
+        skip = set(vocab.operands) | {vocab.seq}
+        params = {k: v for k, v in bound.arguments.items() if k not in skip}
+        primal = ast.Call(node.func, [replace.get(id(a), a) for a in node.args],
+                          [ast.keyword(k.arg, replace.get(id(k.value), k.value)) for k in node.keywords])
+        return self.op(vocab.prim.name, args, params, primal, seq)
+
+    def user_call(self, node: ast.Call, fn) -> ir.Call:
+        """A call of a user function: its arguments bound to its parameters in order (``*args``
+        spread out, defaults filled in), keyword-only ones passed by keyword."""
+        written = parameter_written(fn)
+        if written is not None:
+            raise self.where.refuse(
+                f"a call of {fn.__name__}, which writes into its parameter {written}[...]; SCT writes "
+                f"functionally, as JAX's .at[].set, so the caller's array would not see the write", node,
+                f"have {fn.__name__} return the updated array and assign it in the caller")
+        bound = self.bind(fn, node, follow=False)
+        bound.apply_defaults()
+        args, kw = [], []
+        for param in inspect.signature(fn, follow_wrapped=False).parameters.values():
+            value = bound.arguments[param.name]
+            if param.kind is param.VAR_KEYWORD:
+                if value:
+                    raise self.where.refuse(f"keywords for the **{param.name} of {fn.__qualname__}", node,
+                                            "name every keyword parameter")
+                continue
+            for v in value if param.kind is param.VAR_POSITIONAL else (value,):
+                arg = v if isinstance(v, ast.AST) else self.constant(f"{naming.ident(fn)}_{param.name}_default", v)
+                args.append(self.atom(arg))
+            if param.kind is param.KEYWORD_ONLY:
+                kw.append(param.name)
+        npos = len(args) - len(kw)
+        primal = ast.Call(node.func, [ir.atom_ast(a) for a in args[:npos]],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[npos:])])
+        return ir.Call(fn, args, primal, kw=tuple(kw))
+
+    def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
+        """A custom function: its rules (see :mod:`..emit.custom_callee`); a checkpointed one with source is
+        transformed like any user function, its recomputation left to :mod:`..emit.adjoints`."""
+        if isinstance(obj, Checkpointed) and is_user_function(obj.fun) and has_source(obj.fun):
+            call = self.user_call(node, obj.fun)
+            call.primal.func = node.func  # the primal sweep calls the checkpointed function
+            call.checkpoint = True
+            return call
+        if node.keywords:
+            try:
+                args = [self.atom(a) for a in self.bind(obj.fun, node).args]
+            except ValueError:  # no signature to match keywords with
+                raise self.where.refuse(f"keywords in a call of {obj.kind} function {obj.__name__!r}",
+                                        node, "pass its arguments by position") from None
+        else:
+            args = [self.atom(a) for a in node.args]
+        return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))

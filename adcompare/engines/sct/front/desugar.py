@@ -1,0 +1,150 @@
+"""Desugar: loops over range objects, index writes as functional updates, list operands packed.
+
+Contract: the :class:`Desugar` part of the normalizer rewrites, while the
+statements go into A-normal form,
+
+* ``for`` loops to run over a range object in a variable (an array or tuple is
+  iterated by index, after a check that it is indexed by position;
+  ``ad.checkpointed_range(...)`` becomes ``range(...)`` on a loop marked
+  ``checkpoint``; a loop variable the body assigns to is copied from a variable
+  of the loop's own);
+* ``y[idx] = v`` to ``y = index_update(y, v, idx=idx)``, a new array as JAX's
+  ``y.at[idx].set(v)`` (refused where another name may hold the array, see
+  :mod:`.aliases`);
+* a tuple or list given to a vocabulary function as an array operand into a
+  ``stack`` of it, as ``jnp.asarray`` packs it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+
+from adcompare.checkpoint import checkpointed_range
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.asttools import copy_tree, index_value, walk
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.front.aliases import shared_names
+from adcompare.engines.sct.front.anf import statement_text
+from adcompare.engines.sct.front.jumps import loop_has_break
+from adcompare.engines.sct.front.parse import classify, is_user_function
+from adcompare.primitives import index_update_p, stack_p
+
+
+class Desugar:
+    """Loops, index writes and list operands (see the module doc).
+
+    The host (:class:`adcompare.engines.sct.front.normalize.Normalizer`) holds the state
+    (``p`` the parsed function, ``where``, ``namer``, ``extra`` the generated code's added
+    globals, ``temps``) and the other parts; see that module for how they fit together.
+    """
+
+    def for_stmt(self, s: ast.For) -> None:
+        target, it = s.target.id, s.iter
+        rng = self.namer.numbered("_range")
+        checkpointed, every = False, None
+        if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
+            if self.loops or loop_has_break(s.body):
+                raise self.where.refuse("checkpointed_range on a loop inside another loop or with break", s,
+                                        "checkpoint the outermost loop, and leave it without break")
+            every = next((k.value for k in it.keywords if k.arg == "every"), None)
+            it = ast.copy_location(ast.Call(self.builtin("range"), it.args, []), it)
+            checkpointed = True
+        if isinstance(it, ast.Call) and (checkpointed or self.p.resolve(it.func) is builtins.range):
+            self.emit(ir.Assign(rng, ir.Opaque(it), self.line(), self.text(s)))
+            head = self.loop_head(s)
+        elif (isinstance(it, ast.Call) and self.p.resolve(it.func) is builtins.reversed
+              and len(it.args) == 1 and isinstance(it.args[0], ast.Call)
+              and self.p.resolve(it.args[0].func) is builtins.range):
+            backwards = ast.Subscript(it.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), self.text(s)))
+            head = self.loop_head(s)
+        elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
+                and not is_user_function(self.p.resolve(it.func)):
+            raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
+                                    "iterate over range(...) or over an array, and index")
+        else:  # the first axis of an array (or the items of a tuple or list), by index
+            seq = self.atom(it)
+            self.emit(self.sequence_check(seq, s))
+            index = self.namer.fresh(f"{target}_index")
+            length = ast.Call(self.builtin("len"), [ir.atom_ast(seq)], [])
+            self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
+                                self.line(), self.text(s)))
+            head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
+            target = index
+        self.loops += 1
+        body = head + self.block(s.body)
+        self.loops -= 1
+        if head and isinstance(head[0].value, ir.Copy):
+            target = head[0].value.src
+        self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+
+    def loop_head(self, s: ast.For) -> list:
+        """A loop variable the body assigns to runs over a variable of its own, copied at the
+        start of each iteration: the reverse sweep's loop then restores only its own variable."""
+        target = s.target.id
+        if not any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
+                   for st in s.body for n in ast.walk(st)):
+            return []
+        own = self.namer.fresh(f"{target}_iter")
+        return [ir.Assign(target, ir.Copy(own), self.where.line(s), statement_text(s))]
+
+    def sequence_check(self, seq: ir.Atom, loop: ast.For) -> ir.Effect:
+        """A check, run before the loop, that ``seq`` is indexed by position (a dict is not)."""
+        name = self.namer.fresh("check_sequence")
+        self.extra[name] = functools.partial(runtime.check_sequence, function=self.where.function,
+                                             filename=self.where.filename, line=self.where.line(loop))
+        return ir.Effect(ast.Expr(ast.Call(ast.Name(name, ast.Load()), [ir.atom_ast(seq)], [])), self.line())
+
+    def write_into(self, target: ast.Subscript, value: ast.expr) -> None:
+        """``y[idx] = v`` becomes ``y = index_update(y, v, idx=idx)``: a new array, as JAX's
+        ``y.at[idx].set(v)`` (the rules are index_update_p's)."""
+        name = target.value.id
+        if name not in self.p.locals:
+            raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
+                                    f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        if self.shared is None:
+            self.shared = shared_names(self.p.tree)
+        if name in self.shared:
+            raise self.where.refuse(
+                f"a write into {name}[...], and another name may hold the same array (a plain copy z = y, "
+                f"or an element of a tuple, list or dict); SCT writes functionally, as "
+                f"JAX's .at[].set, so the other name would not see the write", target,
+                f"write into a fresh array instead: y = {name} * 1.0, then y[...] = v")
+        v = self.atom(value)
+        idx = index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
+        update = self.bound("index_update", index_update_p)
+        primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(name, ast.Load()), ir.atom_ast(v)],
+                          [ast.keyword("idx", idx)])
+        self.emit(ir.Assign(name, self.op("index_update", [name, v], {"idx": idx}, primal), self.line(),
+                            self.text(self.node)))
+
+    def pack_lists(self, block: list, lists: set[str]) -> list:
+        """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)
+        is packed first, as ``jnp.asarray`` packs it: ``_t = stack(seq)``, a primitive whose rules
+        carry each element's derivative. Python's operators on lists keep their meaning."""
+        out = []
+        for s in block:
+            if isinstance(s, ir.If):
+                s.body, s.orelse = self.pack_lists(s.body, lists), self.pack_lists(s.orelse, lists)
+            elif isinstance(s, (ir.For, ir.While)):
+                s.body = self.pack_lists(s.body, lists)
+            elif isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and not s.value.seq \
+                    and isinstance(s.value.primal, ast.Call):
+                op = s.value
+                for k, a in enumerate(op.args):
+                    if op.prim is index_update_p and k == 0:
+                        continue  # writing into a list: refused by activity, not turned into an array
+                    if isinstance(a, str) and a in lists:
+                        packed = self.namer.temp()
+                        self.temps.add(packed)
+                        stack = ast.Call(ast.Name(self.bound("stack", stack_p), ast.Load()),
+                                         [ast.Starred(ast.Name(a, ast.Load()), ast.Load())], [])
+                        out.append(ir.Assign(packed, self.op("stack", [a], {}, stack, seq=True), s.line, s.text))
+                        op.args[k] = packed
+                        for n in walk(op.primal):
+                            if isinstance(n, ast.Name) and n.id == a:
+                                n.id = packed
+            out.append(s)
+        return out
