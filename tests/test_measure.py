@@ -10,7 +10,9 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare import workloads
-from adcompare.measure import bench, cell, tools
+from adcompare.measure import bench, costs, tools, worker
+from adcompare.measure.cell import Cell
+from adcompare.measure.footprint import kept_bytes
 from adcompare.measure.opcount import count
 from adcompare.measure.timing import time_call
 
@@ -40,10 +42,12 @@ def test_intermediate_bytes_are_the_results_of_f():
 
 def test_kept_bytes_match_a_hand_count():
     eng = ad.engine("overloading")
-    eng.vjp(lambda v: anp.sum(anp.exp(v) * v), np.ones(100))
+    _, f_vjp = eng.vjp(lambda v: anp.sum(anp.exp(v) * v), np.ones(100))
     # exp keeps its result (800 B, reused by multiply as its y); multiply keeps v (800 B) and
-    # exp(v) (the same 800 B array); sum keeps nothing but a shape.
-    assert eng.kept_bytes() == 1600
+    # exp(v) (the same 800 B array); sum keeps nothing but a shape; the pull-back holds the output (8 B).
+    assert kept_bytes(f_vjp) == 1608
+    del f_vjp  # the engine keeps nothing once the user lets the pull-back go
+    assert not hasattr(eng, "last_tape") and not hasattr(eng, "kept_bytes")
 
 
 def test_timing_reports_a_median_inside_its_quartiles():
@@ -53,13 +57,11 @@ def test_timing_reports_a_median_inside_its_quartiles():
 
 def test_bench_writes_every_column(tmp_path):
     out = tmp_path / "bench.csv"
-    specs = bench.cells(["seed"], ["tiny"], ["overloading"], ["grad"], "numpy")
-    for s in specs:
-        s.update(samples=3, min_sample_s=0.001)
+    specs = bench.cells(["seed"], ["tiny"], ["overloading"], ["grad"], "numpy", samples=3, min_sample_s=0.001)
     rows = bench.run(specs, out, progress=None)
     with open(out) as fh:
         reader = csv.DictReader(fh)
-        assert tuple(reader.fieldnames) == cell.COLUMNS
+        assert tuple(reader.fieldnames) == costs.COLUMNS
         written = list(reader)
     assert rows[0]["status"] == "ok", rows[0]["note"]
     for column in ("primal_s", "derivative_s", "ratio", "ops_f", "ops_derivative", "kept_bytes",
@@ -70,13 +72,13 @@ def test_bench_writes_every_column(tmp_path):
 
 def test_a_missing_peer_is_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(tools, "available", lambda peer: False)
-    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "grad"})
+    (row,) = worker.measure(Cell("bench", "autograd", "seed", "tiny", "grad"))
     assert row["status"] == "skipped" and "not installed" in row["note"]
 
 
 def test_a_mode_a_peer_lacks_is_skipped():
     pytest.importorskip("autograd")
-    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "jvp"})
+    (row,) = worker.measure(Cell("bench", "autograd", "seed", "tiny", "jvp"))
     assert row["status"] == "skipped" and "forward mode" in row["note"]
 
 

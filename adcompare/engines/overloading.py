@@ -25,11 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare import numpy as anp
-from adcompare.engine import (
-    TapeEngine,
-    count_bytes,
-    missing_rule,
-)
+from adcompare.engine import TapeEngine, missing_rule
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
 
@@ -126,15 +122,6 @@ class Tape(Trace):
     def __len__(self) -> int:
         return len(self.entries)
 
-    def nbytes(self) -> int:
-        """Bytes of the values the pull-backs keep alive (each array counted once)."""
-        seen: dict[int, int] = {}
-        for _, pullbacks in self.entries:
-            for fn in pullbacks:
-                for cell in fn.__closure__ or ():
-                    count_bytes(cell.cell_contents, seen)
-        return sum(seen.values())
-
 
 # --------------------------------------------------------------------------
 # The engine
@@ -142,5 +129,6 @@ class Tape(Trace):
 
 class OverloadingEngine(TapeEngine):
     name = "overloading"
+    source_form = "natural"
 
     dual, forward_trace, tape = Dual, JVPTrace, Tape
