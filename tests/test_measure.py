@@ -115,3 +115,78 @@ def test_peers_differentiate_the_same_source_as_jax(peer, problem):
     ours = prepared.derivative()
     ours = tuple(np.asarray(g.detach().cpu()) if hasattr(g, "detach") else np.asarray(g) for g in ours)
     assert max_error(ours, tuple(expected)) < 1e-10
+
+
+# --------------------------------------------------------------------------
+# Measurement needs no state in the engines and no hook in the core
+
+
+def test_op_counts_are_a_trace_on_any_backend():
+    import jax.numpy as jnp
+
+    assert dict(count(sin_times_x, (jnp.asarray(0.3),), (0,))) == {"sin": 1, "multiply": 1}
+    assert count(sin_times_x, (0.3,), ()).total == 0  # nothing active: nothing of f's dataflow
+
+
+@pytest.mark.parametrize("name", ad.ENGINES)
+def test_the_pullback_alone_keeps_the_residuals_alive(name):
+    """Every array the pull-back reaches, but the input, dies with it: the engine keeps none."""
+    import gc
+    import weakref
+
+    from adcompare.measure.footprint import reachable
+
+    eng = ad.engine(name)
+    f = getattr(workloads.get("lse"), eng.source_form)
+    x = np.linspace(0.0, 1.0, 50)
+    _, f_vjp = eng.vjp(f, x)
+    kept = [weakref.ref(v) for v in reachable(f_vjp) if isinstance(v, np.ndarray) and v is not x]
+    assert kept and kept_bytes(f_vjp) >= 50 * 8
+    del f_vjp
+    gc.collect()
+    assert [r for r in kept if r() is not None] == []
+
+
+def test_kept_bytes_of_sct_are_its_residuals():
+    def f(v):
+        return anp.sum(anp.exp(v) * v)
+
+    _, f_vjp = ad.engine("sct").vjp(f, np.ones(100))
+    # f_fwd saves exp(v), exp(v) * v, the output and v (see eng.source(f)): 3 x 800 B and 8 B.
+    assert kept_bytes(f_vjp) == 3 * 800 + 8
+
+
+def test_each_engine_declares_its_source_form():
+    from adcompare.oracle import form
+
+    w = workloads.get("rosenbrock")
+    assert {name: form(ad.engine(name), w) for name in ad.ENGINES} == {
+        "overloading": w.natural, "sct": w.natural, "elemental": w.elemental}
+
+    class ElementalOnly(ad.Engine):
+        source_form = "elemental"
+
+    assert form(ElementalOnly(), w) is w.elemental
+
+
+def test_cells_of_every_kind_share_one_protocol():
+    from adcompare.measure import fresh
+
+    cells = [Cell("opcounts", "overloading", "seed", "tiny"),
+             Cell("bench", "overloading", "seed", "tiny", samples=1, min_sample_s=0.0, tags={"length": 7}),
+             Cell("sideways", "overloading", "seed")]
+    opcounts, (bench_row,), (failed,) = fresh.run(cells, timeout=300)
+    assert opcounts[0]["ops_f"] == count(workloads.get("seed").natural, workloads.get("seed").inputs("tiny"),
+                                         workloads.get("seed").argnums).total
+    assert bench_row["status"] == "ok" and bench_row["length"] == 7 and bench_row["size"] == "tiny"
+    assert failed["status"] == "error" and "unknown cell kind 'sideways'" in failed["note"]
+
+
+def test_a_raw_size_is_a_value_and_its_tags_are_columns(tmp_path):
+    out = tmp_path / "sweep.csv"
+    rows = bench.run([Cell("bench", "overloading", "lstm", (2, 3, 4), samples=1, min_sample_s=0.0,
+                           tags={"length": 4})], out, progress=None)
+    assert rows[0]["status"] == "ok", rows[0]["note"]
+    with open(out) as fh:
+        (written,) = list(csv.DictReader(fh))
+    assert written["size"] == "2x3x4" and written["length"] == "4"

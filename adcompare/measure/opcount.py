@@ -7,9 +7,10 @@ value derived from an input then reaches :class:`CountingTrace`, whichever
 engine's form the source is written in and whichever engine differentiates it
 (even native arithmetic in SCT's generated code on floats goes through a
 primitive on a box); the trace logs the primitive and the bytes of its result,
-and applies it one level down. Applications on constants alone (values no
-input reaches) are not counted: they are not part of f's or the derivative's
-dataflow. This is a deterministic cost, to hold against the cheap-gradient
+and applies it one level down. The seeds of a jvp or a grad are counted
+values too (:func:`count_derivative`). Applications on constants alone (values
+no input or seed reaches, such as ``el.negative(1.0)``) are not counted: they
+are not part of f's or the derivative's dataflow. This is a deterministic cost, to hold against the cheap-gradient
 bounds (forward about 2-2.5 ops(f), reverse about 3-4 ops(f)).
 
 The log belongs to the trace, and levels are per thread, so threads counting
@@ -30,8 +31,8 @@ from adcompare.engine import partial_args
 from adcompare.measure.cell import Cell
 from adcompare.measure.modes import derivative_of
 from adcompare.operators import Operators
-from adcompare.oracle import form
-from adcompare.primitives import Box, Primitive, Trace, new_level, primal
+from adcompare.oracle import form, like
+from adcompare.primitives import Box, Primitive, Trace, constant_like, new_level, primal
 
 
 def nbytes(x: Any) -> int:
@@ -87,20 +88,36 @@ def count(f: Callable, args: tuple, active: tuple[int, ...]) -> OpLog:
     ``f`` may be the function itself or a derivative of it (``eng.grad(f)``):
     the counting level sits below the derivative's own levels.
     """
-    with new_level() as level:
-        trace = CountingTrace(level)
-        boxed = [Counted(trace, a) if i in active else a for i, a in enumerate(args)]
-        _strip(f(*boxed))
-    return trace.log
+    return _count(lambda trace, boxed: f(*boxed), args, active)
 
 
 def count_derivative(api: Any, source: Callable, args: tuple, nums: tuple, mode: str, rng) -> OpLog:
-    """The :class:`OpLog` of ``mode``'s derivative of ``source`` (through ``api``) at ``args``."""
+    """The :class:`OpLog` of ``mode``'s derivative of ``source`` (through ``api``) at ``args``.
 
-    def derivative(*xs):
-        return derivative_of(api, partial_args(source, xs, nums), tuple(xs[i] for i in nums), mode, rng)()
+    For ``jvp`` and ``grad`` the seeds (the tangents; the output's cotangent 1)
+    are counted values too, as the inputs are, so the work done on them alone
+    counts; the other modes' seeds (basis vectors) are the engine's constants.
+    """
 
-    return count(derivative, args, nums)
+    def derivative(trace: CountingTrace, xs: list) -> Any:
+        f, active = partial_args(source, xs, nums), tuple(xs[i] for i in nums)
+        if mode == "jvp":
+            tangents = tuple(Counted(trace, like(primal(a), rng.normal(size=np.shape(a)))) for a in active)
+            return api.jvp(f, active, tangents)
+        if mode == "grad":
+            y, f_vjp = api.vjp(f, *active)
+            return f_vjp(Counted(trace, constant_like(y, 1.0)))
+        return derivative_of(api, f, active, mode, rng)()
+
+    return _count(derivative, args, nums)
+
+
+def _count(run: Callable, args: tuple, active: tuple[int, ...]) -> OpLog:
+    with new_level() as level:
+        trace = CountingTrace(level)
+        boxed = [Counted(trace, a) if i in active else a for i, a in enumerate(args)]
+        _strip(run(trace, boxed))
+    return trace.log
 
 
 def measure(cell: Cell) -> list[dict]:

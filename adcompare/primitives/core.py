@@ -14,8 +14,8 @@ A :class:`Primitive` is a named operation with an implementation and (in
   each other's levels.
 
 All engines share this one mechanism; they differ only in the box and trace
-types they define. Nothing here measures anything: operation counts are a
-trace of their own (:mod:`adcompare.measure.opcount`).
+types they define. Nothing here measures anything: the measurement layer
+counts operations with a trace of its own, as any engine would.
 """
 
 from __future__ import annotations
