@@ -81,6 +81,9 @@ class CountingTrace(Trace):
         self.log.record(prim.name, out)
         return Counted(self, out)
 
+    def constant(self, value: Any) -> Counted:  # anp.zeros_like(x) of a counted x, written into by index
+        return Counted(self, value)
+
 
 def count(f: Callable, args: tuple, active: tuple[int, ...]) -> OpLog:
     """The :class:`OpLog` of ``f(*args)``, with the ``active`` positions of ``args`` counted.
@@ -129,7 +132,10 @@ def measure(cell: Cell) -> list[dict]:
     args, nums = w.inputs(cell.size), w.argnums
     source = form(eng, w)
     row = {"engine": cell.tool, "problem": cell.problem, "size": cell.label}
-    row["ops_f"] = count(source, args, nums).total
+    try:
+        row["ops_f"] = count(source, args, nums).total
+    except Exception as exc:  # a cell that cannot be counted is a row that says why
+        return [dict(row, note_f=f"{type(exc).__name__}: {exc}"[:160])]
     for mode in ("jvp", "grad"):
         try:
             row[f"ops_{mode}"] = count_derivative(eng, source, args, nums, mode, np.random.default_rng(0)).total

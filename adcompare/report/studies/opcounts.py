@@ -45,7 +45,7 @@ def run(ctx: Context) -> Section:
     ax.set_title("Operation counts of jvp and vjp (grad) relative to f", fontsize=9)
     path = plots.save(fig, ctx.figure_path("opcounts.png"))
 
-    table = [[r["problem"], r["engine"], r["ops_f"], r.get("ops_jvp", "–"), fmt(r.get("jvp_ratio")),
+    table = [[r["problem"], r["engine"], r.get("ops_f", "–"), r.get("ops_jvp", "–"), fmt(r.get("jvp_ratio")),
               r.get("ops_grad", "–"), fmt(r.get("grad_ratio"))] for r in rows]
     rev = [r["grad_ratio"] for r in rows if r.get("grad_ratio")]
     fwd = [r["jvp_ratio"] for r in rows if r.get("jvp_ratio")]
