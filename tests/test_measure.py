@@ -190,3 +190,14 @@ def test_a_raw_size_is_a_value_and_its_tags_are_columns(tmp_path):
     with open(out) as fh:
         (written,) = list(csv.DictReader(fh))
     assert written["size"] == "2x3x4" and written["length"] == "4"
+
+
+def test_a_counted_value_can_be_written_into_by_index():
+    """``anp.zeros_like`` of a counted value is a counted constant (gmm and ode write into one)."""
+    def f(x):
+        y = anp.zeros_like(x)
+        y[0] = anp.sin(x[0])
+        return anp.sum(y)
+
+    log = count(f, (np.ones(3),), (0,))
+    assert log["sin"] == 1 and log["sum"] == 1 and log["getitem"] == 1
