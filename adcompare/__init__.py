@@ -24,7 +24,7 @@ from adcompare.concrete import ConcretizationTypeError
 from adcompare.custom import custom_jvp, custom_vjp
 from adcompare.engine import Engine
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import PRIMITIVES, count_ops
+from adcompare.primitives import PRIMITIVES
 
 _ENGINE_CLASSES = {
     "elemental": "adcompare.engines.elemental:ElementalEngine",
@@ -45,4 +45,4 @@ def engine(name: str) -> Engine:
 
 
 __all__ = ["ENGINES", "ConcretizationTypeError", "Engine", "PRIMITIVES", "SCTError", "checkpoint",
-           "checkpointed_range", "count_ops", "custom_jvp", "custom_vjp", "engine"]
+           "checkpointed_range", "custom_jvp", "custom_vjp", "engine"]

@@ -19,32 +19,29 @@ def check(args: argparse.Namespace) -> int:
     jax.config.update("jax_enable_x64", True)
     import adcompare as ad
     from adcompare import workloads
-    from adcompare.oracle import MODES, TOLERANCE, compare
+    from adcompare.oracle import CHECKED, TOLERANCE, matrix
 
     engines = args.engines or list(ad.ENGINES)
     problems = args.problems or workloads.names()
     failures = 0
     print(f"correctness against JAX (float64), max scaled error over seeds {args.seeds} "
           f"and backends numpy+jax; pass means < {TOLERANCE:g}\n")
-    header = f"{'problem':<16}{'engine':<13}" + "".join(f"{m:>18}" for m in MODES)
+    header = f"{'problem':<16}{'engine':<13}" + "".join(f"{m:>18}" for m in CHECKED)
     print(header)
     print("-" * len(header))
     for name in problems:
-        w = workloads.get(name)
         for e in engines:
-            eng = ad.engine(e)
-            cells = []
-            for mode in MODES:
-                try:
-                    err = max(compare(eng, w, mode, seed, backend)
-                              for seed in range(args.seeds) for backend in ("numpy", "jax"))
-                    ok = err < TOLERANCE
-                    cells.append(f"{'pass' if ok else 'FAIL'} {err:8.1e}")
-                except Exception as exc:  # a crash is a failing cell, with its reason
-                    ok = False
-                    cells.append(f"ERROR {type(exc).__name__}")
-                    print(f"  {name}/{e}/{mode}: {type(exc).__name__}: {exc}", file=sys.stderr)
-                failures += not ok
+            cells, matrix_rows = [], list(matrix([e], [name], args.seeds))
+            for mode in CHECKED:  # one cell per mode: the worst over both backends
+                rows = [r for r in matrix_rows if r["mode"] == mode]
+                crashed = next((r["note"] for r in rows if r["note"]), None)
+                if crashed:  # a crash is a failing cell, with its reason
+                    cells.append(f"ERROR {crashed.split(':')[0]}")
+                    print(f"  {name}/{e}/{mode}: {crashed}", file=sys.stderr)
+                else:
+                    err = max(r["max_error"] for r in rows)
+                    cells.append(f"{'pass' if err < TOLERANCE else 'FAIL'} {err:8.1e}")
+                failures += bool(crashed) or not all(r["passed"] for r in rows)
             print(f"{name:<16}{e:<13}" + "".join(f"{c:>18}" for c in cells))
     print(f"\n{failures} failing cell(s)")
     return 1 if failures else 0
@@ -52,7 +49,7 @@ def check(args: argparse.Namespace) -> int:
 
 def usability(args: argparse.Namespace) -> int:
     """Print how much longer each problem gets in elemental form."""
-    from adcompare.usability import format_table, table
+    from adcompare.measure.source_size import format_table, table
 
     print(format_table(table(args.problems)))
     return 0
@@ -65,7 +62,8 @@ def bench(args: argparse.Namespace) -> int:
     import adcompare as ad
     from adcompare import workloads
     from adcompare.measure import bench as harness
-    from adcompare.measure.tools import MODES, all_tools, available
+    from adcompare.measure.modes import TIMED_MODES as MODES
+    from adcompare.measure.tools import all_tools, available
 
     problems = args.problems or workloads.names()
     tools_ = args.tools or list(ad.ENGINES) + [p for p in ("jax", "jax+jit", "autograd", "torch")]
@@ -85,9 +83,8 @@ def bench(args: argparse.Namespace) -> int:
     missing = [t for t in tools_ if not available(t)]
     for t in missing:
         print(f"note: peer {t} is not installed; its rows are marked skipped", file=sys.stderr)
-    specs = [spec for p in problems for spec in harness.cells([p], sizes[p], tools_, args.modes, args.backend)]
-    for spec in specs:
-        spec.update(samples=args.repeats, min_sample_s=args.min_sample_s)
+    specs = [cell for p in problems for cell in harness.cells([p], sizes[p], tools_, args.modes, args.backend,
+                                                              samples=args.repeats, min_sample_s=args.min_sample_s)]
     rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout,
                        shared_process=args.shared_process)
     print(harness.table(rows))

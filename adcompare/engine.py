@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import jax
 import numpy as np
 
 from adcompare import numpy as anp
@@ -157,34 +156,11 @@ def cycle_collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def count_bytes(v: Any, seen: dict[int, int]) -> None:
-    """Record in ``seen`` (by id, so each counts once) the bytes of the arrays in ``v``.
-
-    Boxes count as their primal; tuples, lists and dicts are walked; a function
-    (a pull-back) counts as what it closes over; anything else (shapes, indices)
-    holds no array data.
-    """
-    if isinstance(v, Box):
-        v = primal(v)
-    if isinstance(v, (float, np.ndarray, np.generic, jax.Array)):
-        seen[id(v)] = np.asarray(v).nbytes if not isinstance(v, jax.Array) else v.nbytes
-    elif isinstance(v, (tuple, list)):
-        for item in v:
-            count_bytes(item, seen)
-    elif isinstance(v, dict):
-        for item in v.values():
-            count_bytes(item, seen)
-    elif callable(v) and getattr(v, "__closure__", None) and id(v) not in seen:
-        seen[id(v)] = 0  # walked once, even where a closure reaches itself
-        for cell in v.__closure__:
-            count_bytes(cell.cell_contents, seen)
-
-
 class Engine:
     """Base class: subclasses implement :meth:`_jvp` and :meth:`_vjp` on pytrees."""
 
     name: str = "engine"
-    form: str = "natural"  # the source form it takes: "natural" (operators and anp.*) or "elemental"
+    source_form: str = "natural"  # the workload form it differentiates: "natural" or "elemental"
 
     # --- the mechanism ----------------------------------------------------
 
@@ -193,14 +169,6 @@ class Engine:
 
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
         raise NotImplementedError
-
-    def kept_bytes(self) -> int | None:
-        """Bytes of the arrays the most recent ``vjp`` keeps alive for its reverse sweep.
-
-        Each engine counts its own structures (tape entries, stacks, residuals);
-        ``None`` where an engine cannot say.
-        """
-        return None
 
     # --- the public interface, written once -----------------------------------
 
@@ -396,7 +364,7 @@ def tape_engine(trace: Trace) -> type[TapeEngine] | None:
 def default_tape_engine() -> type[TapeEngine]:
     """The tape engine for a rule called with no trace to take one from: the first that takes natural form."""
     for cls in _TAPE_ENGINES.values():
-        if cls.form == "natural":
+        if cls.source_form == "natural":
             return cls
     raise LookupError("no tape engine taking natural-form functions is defined (import adcompare.engines)")
 
@@ -409,8 +377,11 @@ class TapeEngine(Engine):
 
     * ``dual``: ``dual(trace, x, x_dot)``, a box with ``.value`` and ``.tangent``;
     * ``forward_trace``: ``forward_trace(level)``, the trace its boxes belong to;
-    * ``tape``: ``tape(level)``, a trace with ``leaf(x)`` (a box with ``.index``),
-      ``backward(bars)`` (sweeps the cotangents by position, in place) and ``nbytes()``.
+    * ``tape``: ``tape(level)``, a trace with ``leaf(x)`` (a box with ``.index``) and
+      ``backward(bars)`` (sweeps the cotangents by position, in place).
+
+    The pull-back ``vjp`` returns holds the tape, and nothing else does: the tape
+    lives exactly as long as the user keeps the pull-back.
     """
 
     dual: type
@@ -420,12 +391,6 @@ class TapeEngine(Engine):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _TAPE_ENGINES[cls.tape] = cls
-
-    def __init__(self):
-        self.last_tape = None  # the most recent vjp's tape, for measurement
-
-    def kept_bytes(self) -> int | None:
-        return None if self.last_tape is None else self.last_tape.nbytes()
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         leaves, tree = tree_flatten(primals)
@@ -445,7 +410,6 @@ class TapeEngine(Engine):
             inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
             positions = [v.index if isinstance(v, Box) else None for v in inputs]  # before f writes into any
             y = f(*tree_unflatten(tree, inputs))
-        self.last_tape = tape
         y_leaves, y_tree = tree_flatten(y)
         mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
 

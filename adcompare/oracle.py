@@ -9,7 +9,7 @@ returns the largest error, scaled by the size of JAX's answer. The tests and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -20,7 +20,10 @@ from adcompare.engine import Engine, partial_args
 from adcompare.primitives import shape
 from adcompare.workloads import Workload
 
-MODES = ("jvp", "vjp", "grad", "hessian")
+# Every derivative mode, named once: the oracle checks CHECKED (its "hessian" checks both compositions);
+# the measurement harness times every mode but vjp ("hessian" forward over reverse, "-rr" reverse over reverse).
+MODES = ("jvp", "vjp", "grad", "hessian", "hessian-rr", "hvp", "hvp-rr")
+CHECKED = MODES[:4]
 TOLERANCE = 1e-9
 
 
@@ -38,12 +41,11 @@ def max_error(ours: Any, theirs: Any) -> float:
 
 
 def form(engine: Engine, workload: Workload) -> Callable:
-    """The source an engine differentiates: the elemental form for the elemental engine."""
-    if engine.name == "elemental":
-        if workload.elemental is None:
-            raise NotImplementedError(f"{workload.name} has no elemental form")
-        return workload.elemental
-    return workload.natural
+    """The source an engine differentiates: the workload's form the engine declares (``Engine.source_form``)."""
+    source = getattr(workload, engine.source_form)
+    if source is None:
+        raise NotImplementedError(f"{workload.name} has no {engine.source_form} form")
+    return source
 
 
 def _to_jax(x: Any) -> Any:
@@ -65,13 +67,13 @@ def compare(engine: Engine, workload: Workload, mode: str, seed: int = 0,
     rng = np.random.default_rng(1000 + seed)
 
     if mode == "jvp":
-        tangents = tuple(_like(a, rng.normal(size=shape(a))) for a in active)
+        tangents = tuple(like(a, rng.normal(size=shape(a))) for a in active)
         expected = jax.jvp(oracle, active_jax, tuple(_to_jax(t) for t in tangents))
         return max_error(engine.jvp(ours, active, tangents), expected)
     if mode == "vjp":
         y, f_vjp = engine.vjp(ours, *active)
         y_jax, f_vjp_jax = jax.vjp(oracle, *active_jax)
-        y_bar = _like(y, rng.normal(size=shape(y)))
+        y_bar = like(y, rng.normal(size=shape(y)))
         return max(max_error(y, y_jax), max_error(f_vjp(y_bar), f_vjp_jax(_to_jax(y_bar))))
     if mode == "grad":
         every = tuple(range(len(nums)))
@@ -79,13 +81,41 @@ def compare(engine: Engine, workload: Workload, mode: str, seed: int = 0,
     if mode == "hessian":
         return max(max_error(engine.hessian(ours, 0, how)(*active), jax.hessian(oracle)(*active_jax))
                    for how in ("fwd-rev", "rev-rev"))
-    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    raise ValueError(f"mode must be one of {', '.join(CHECKED)}, not {mode!r}")
 
 
-def _like(x: Any, values: np.ndarray) -> Any:
-    """``values`` on the backend of ``x`` (a Python float for a float)."""
+def like(x: Any, values: np.ndarray) -> Any:
+    """``values`` as an array of ``x``'s kind and dtype (JAX, torch, NumPy), a Python float for a float."""
     if isinstance(x, jax.Array):
         return jnp.asarray(values, dtype=x.dtype)
+    if type(x).__module__.startswith("torch"):
+        import torch
+
+        return torch.as_tensor(values, dtype=x.dtype, device=x.device)
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return float(values)
     return np.asarray(values, dtype=np.float64)
+
+
+def matrix(engines: Sequence[str], problems: Sequence[str], seeds: int,
+           backends: Sequence[str] = ("numpy", "jax")) -> Iterator[dict]:
+    """The correctness matrix: one row per (problem, engine, mode, backend), in that order.
+
+    A row holds the largest error over ``seeds`` seeds, ``passed`` (below
+    :data:`TOLERANCE`), and a ``note`` naming the exception where the cell raised.
+    """
+    import adcompare as ad
+    from adcompare import workloads
+
+    for problem in problems:
+        w = workloads.get(problem)
+        for name in engines:
+            eng = ad.engine(name)
+            for mode in CHECKED:
+                for backend in backends:
+                    row = dict(engine=name, problem=problem, mode=mode, backend=backend, seeds=seeds)
+                    try:
+                        err = max(compare(eng, w, mode, s, backend) for s in range(seeds))
+                        yield dict(row, max_error=err, passed=err < TOLERANCE, note="")
+                    except Exception as exc:  # a crash is a failing cell, with its reason
+                        yield dict(row, max_error=None, passed=False, note=f"{type(exc).__name__}: {exc}"[:200])

@@ -43,11 +43,11 @@ timeout 240 $PY -m adcompare bench --problems lstm --sizes $LSTM --tools overloa
 echo "== per-op overhead on jax eager and jit =="
 timeout 180 $PY - "$OUT/gpu_${DEV}_overhead.csv" "$N" <<'PYEOF'
 import csv, sys
-from adcompare.report.studies.overhead import measure
-from adcompare.measure.cell import machine
+from adcompare.measure.cell import Cell, machine
+from adcompare.measure.worker import measure
 rows = []
 for tool in ("overloading", "elemental", "sct", "jax", "torch"):
-    for r in measure(tool, int(sys.argv[2]), 5, 0.01):
+    for r in measure(Cell("overhead", tool, "chain", samples=5, min_sample_s=0.01, options={"n": int(sys.argv[2])})):
         if r["base"] in ("jax eager", "jax.jit") or tool == "torch":
             rows.append({**r, **machine()})
 with open(sys.argv[1], "w", newline="") as fh:

@@ -12,8 +12,9 @@ import adcompare.elemental as el
 import adcompare.numpy as anp
 from adcompare import workloads
 from adcompare.engine import partial_args
-from adcompare.measure import cell
-from adcompare.measure.memory import traced_peak
+from adcompare.measure import worker
+from adcompare.measure.cell import Cell
+from adcompare.measure.footprint import kept_bytes, traced_peak
 from adcompare.oracle import compare, form, max_error
 
 TAPE_ENGINES = ("overloading", "elemental")
@@ -25,8 +26,7 @@ def gradient_and_kept(eng, w, size):
     f = partial_args(form(eng, w), args, w.argnums)
     active = tuple(args[i] for i in w.argnums)
     grads = eng.grad(f, tuple(range(len(active))))(*active)
-    eng.vjp(f, *active)
-    return grads, eng.kept_bytes()
+    return grads, kept_bytes(eng.vjp(f, *active)[1])
 
 
 @pytest.mark.parametrize("schedule", ["step", "sqrt", "4"])
@@ -49,8 +49,9 @@ def test_sqrt_segments_keep_far_less_than_steps_on_a_long_sequence():
     _, kept_sqrt = gradient_and_kept(eng, workloads.get("lstm@sqrt"), (2, 14, 101))
     assert kept_sqrt < kept_step < kept_plain / 5
     # √n: 10 segments keep a state (448 B) and a running total (8 B) each, beside the
-    # parameters (2,128 B) and the sequence (11,312 B) that every call reads.
-    assert kept_sqrt == 10 * (448 + 8) + 2128 + 101 * 14 * 8
+    # parameters (2,128 B) and the sequence (11,312 B) that every call reads; the pull-back
+    # also holds the output (8 B).
+    assert kept_sqrt == 10 * (448 + 8) + 2128 + 101 * 14 * 8 + 8
 
 
 @pytest.mark.parametrize("name", TAPE_ENGINES)
@@ -165,8 +166,7 @@ def test_static_arguments_must_not_be_active():
 
 @pytest.mark.parametrize("tool", ["overloading", "jax+scan"])
 def test_a_checkpointed_workload_is_a_measurement_cell(tool):
-    row = cell.run({"tool": tool, "problem": "lstm@sqrt", "size": "tiny", "size_value": [2, 3, 10],
-                    "mode": "grad", "backend": "numpy", "samples": 1, "min_sample_s": 0.0})
+    (row,) = worker.measure(Cell("bench", tool, "lstm@sqrt", (2, 3, 10), samples=1, min_sample_s=0.0))
     assert row["status"] == "ok", row.get("note")
     assert row["kept_bytes"] > 0
 
@@ -177,7 +177,7 @@ def test_sct_honours_a_checkpointed_function():
 
 
 def test_kept_bytes_of_jax_drop_too():
-    from adcompare.measure.memory import jax_residual_bytes
+    from adcompare.measure.footprint import jax_residual_bytes
 
     def kept(w):
         args = w.inputs((6, 40), backend="jax")

@@ -10,7 +10,9 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare import workloads
-from adcompare.measure import bench, cell, tools
+from adcompare.measure import bench, costs, tools, worker
+from adcompare.measure.cell import Cell
+from adcompare.measure.footprint import kept_bytes
 from adcompare.measure.opcount import count
 from adcompare.measure.timing import time_call
 
@@ -40,10 +42,12 @@ def test_intermediate_bytes_are_the_results_of_f():
 
 def test_kept_bytes_match_a_hand_count():
     eng = ad.engine("overloading")
-    eng.vjp(lambda v: anp.sum(anp.exp(v) * v), np.ones(100))
+    _, f_vjp = eng.vjp(lambda v: anp.sum(anp.exp(v) * v), np.ones(100))
     # exp keeps its result (800 B, reused by multiply as its y); multiply keeps v (800 B) and
-    # exp(v) (the same 800 B array); sum keeps nothing but a shape.
-    assert eng.kept_bytes() == 1600
+    # exp(v) (the same 800 B array); sum keeps nothing but a shape; the pull-back holds the output (8 B).
+    assert kept_bytes(f_vjp) == 1608
+    del f_vjp  # the engine keeps nothing once the user lets the pull-back go
+    assert not hasattr(eng, "last_tape") and not hasattr(eng, "kept_bytes")
 
 
 def test_timing_reports_a_median_inside_its_quartiles():
@@ -53,13 +57,11 @@ def test_timing_reports_a_median_inside_its_quartiles():
 
 def test_bench_writes_every_column(tmp_path):
     out = tmp_path / "bench.csv"
-    specs = bench.cells(["seed"], ["tiny"], ["overloading"], ["grad"], "numpy")
-    for s in specs:
-        s.update(samples=3, min_sample_s=0.001)
+    specs = bench.cells(["seed"], ["tiny"], ["overloading"], ["grad"], "numpy", samples=3, min_sample_s=0.001)
     rows = bench.run(specs, out, progress=None)
     with open(out) as fh:
         reader = csv.DictReader(fh)
-        assert tuple(reader.fieldnames) == cell.COLUMNS
+        assert tuple(reader.fieldnames) == costs.COLUMNS
         written = list(reader)
     assert rows[0]["status"] == "ok", rows[0]["note"]
     for column in ("primal_s", "derivative_s", "ratio", "ops_f", "ops_derivative", "kept_bytes",
@@ -70,13 +72,13 @@ def test_bench_writes_every_column(tmp_path):
 
 def test_a_missing_peer_is_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(tools, "available", lambda peer: False)
-    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "grad"})
+    (row,) = worker.measure(Cell("bench", "autograd", "seed", "tiny", "grad"))
     assert row["status"] == "skipped" and "not installed" in row["note"]
 
 
 def test_a_mode_a_peer_lacks_is_skipped():
     pytest.importorskip("autograd")
-    row = cell.run({"tool": "autograd", "problem": "seed", "size": "tiny", "mode": "jvp"})
+    (row,) = worker.measure(Cell("bench", "autograd", "seed", "tiny", "jvp"))
     assert row["status"] == "skipped" and "forward mode" in row["note"]
 
 
@@ -113,3 +115,89 @@ def test_peers_differentiate_the_same_source_as_jax(peer, problem):
     ours = prepared.derivative()
     ours = tuple(np.asarray(g.detach().cpu()) if hasattr(g, "detach") else np.asarray(g) for g in ours)
     assert max_error(ours, tuple(expected)) < 1e-10
+
+
+# --------------------------------------------------------------------------
+# Measurement needs no state in the engines and no hook in the core
+
+
+def test_op_counts_are_a_trace_on_any_backend():
+    import jax.numpy as jnp
+
+    assert dict(count(sin_times_x, (jnp.asarray(0.3),), (0,))) == {"sin": 1, "multiply": 1}
+    assert count(sin_times_x, (0.3,), ()).total == 0  # nothing active: nothing of f's dataflow
+
+
+@pytest.mark.parametrize("name", ad.ENGINES)
+def test_the_pullback_alone_keeps_the_residuals_alive(name):
+    """Every array the pull-back reaches, but the input, dies with it: the engine keeps none."""
+    import gc
+    import weakref
+
+    from adcompare.measure.footprint import reachable
+
+    eng = ad.engine(name)
+    f = getattr(workloads.get("lse"), eng.source_form)
+    x = np.linspace(0.0, 1.0, 50)
+    _, f_vjp = eng.vjp(f, x)
+    kept = [weakref.ref(v) for v in reachable(f_vjp) if isinstance(v, np.ndarray) and v is not x]
+    assert kept and kept_bytes(f_vjp) >= 50 * 8
+    del f_vjp
+    gc.collect()
+    assert [r for r in kept if r() is not None] == []
+
+
+def test_kept_bytes_of_sct_are_its_residuals():
+    def f(v):
+        return anp.sum(anp.exp(v) * v)
+
+    _, f_vjp = ad.engine("sct").vjp(f, np.ones(100))
+    # f_fwd saves exp(v), exp(v) * v, the output and v (see eng.source(f)): 3 x 800 B and 8 B.
+    assert kept_bytes(f_vjp) == 3 * 800 + 8
+
+
+def test_each_engine_declares_its_source_form():
+    from adcompare.oracle import form
+
+    w = workloads.get("rosenbrock")
+    assert {name: form(ad.engine(name), w) for name in ad.ENGINES} == {
+        "overloading": w.natural, "sct": w.natural, "elemental": w.elemental}
+
+    class ElementalOnly(ad.Engine):
+        source_form = "elemental"
+
+    assert form(ElementalOnly(), w) is w.elemental
+
+
+def test_cells_of_every_kind_share_one_protocol():
+    from adcompare.measure import fresh
+
+    cells = [Cell("opcounts", "overloading", "seed", "tiny"),
+             Cell("bench", "overloading", "seed", "tiny", samples=1, min_sample_s=0.0, tags={"length": 7}),
+             Cell("sideways", "overloading", "seed")]
+    opcounts, (bench_row,), (failed,) = fresh.run(cells, timeout=300)
+    assert opcounts[0]["ops_f"] == count(workloads.get("seed").natural, workloads.get("seed").inputs("tiny"),
+                                         workloads.get("seed").argnums).total
+    assert bench_row["status"] == "ok" and bench_row["length"] == 7 and bench_row["size"] == "tiny"
+    assert failed["status"] == "error" and "unknown cell kind 'sideways'" in failed["note"]
+
+
+def test_a_raw_size_is_a_value_and_its_tags_are_columns(tmp_path):
+    out = tmp_path / "sweep.csv"
+    rows = bench.run([Cell("bench", "overloading", "lstm", (2, 3, 4), samples=1, min_sample_s=0.0,
+                           tags={"length": 4})], out, progress=None)
+    assert rows[0]["status"] == "ok", rows[0]["note"]
+    with open(out) as fh:
+        (written,) = list(csv.DictReader(fh))
+    assert written["size"] == "2x3x4" and written["length"] == "4"
+
+
+def test_a_counted_value_can_be_written_into_by_index():
+    """``anp.zeros_like`` of a counted value is a counted constant (gmm and ode write into one)."""
+    def f(x):
+        y = anp.zeros_like(x)
+        y[0] = anp.sin(x[0])
+        return anp.sum(y)
+
+    log = count(f, (np.ones(3),), (0,))
+    assert log["sin"] == 1 and log["sum"] == 1 and log["getitem"] == 1

@@ -21,7 +21,8 @@ import adcompare as ad
 import adcompare.elemental as el
 import adcompare.numpy as anp
 from adcompare.engine import cycle_collector_paused
-from adcompare.primitives import count_ops, new_level
+from adcompare.measure.opcount import count
+from adcompare.primitives import new_level
 
 THREADS = 4
 RUNS = 300  # per thread and engine
@@ -206,7 +207,7 @@ def test_the_collector_is_enabled_again_after_an_error(collector_enabled):
 # Op counting
 
 
-def test_count_ops_counts_only_its_own_threads_work(interleaved):
+def test_op_counts_count_only_their_own_threads_work(interleaved):
     """Each thread applies ``sin`` k + 1 times per round; its own log must say exactly that."""
     counts: dict = {}
     others = threading.Event()
@@ -220,12 +221,14 @@ def test_count_ops_counts_only_its_own_threads_work(interleaved):
     noisy.start()
     try:
         def work(k):
-            with count_ops() as log:
+            def rounds(x0):
                 for _ in range(RUNS):
-                    x = 0.1
+                    x = x0
                     for _ in range(k + 1):
                         x = anp.sin(x)
-            counts[k] = dict(log)
+                return x
+
+            counts[k] = dict(count(rounds, (0.1,), (0,)))
 
         assert not run_threads(work)
     finally:
@@ -234,7 +237,7 @@ def test_count_ops_counts_only_its_own_threads_work(interleaved):
     assert counts == {k: {"sin": RUNS * (k + 1)} for k in range(THREADS)}
 
 
-def test_count_ops_of_a_derivative_on_threads_at_once(interleaved):
+def test_op_counts_of_a_derivative_on_threads_at_once(interleaved):
     """The op count of a gradient is the same alone and with other threads differentiating."""
     eng = ad.engine("overloading")
 
@@ -242,15 +245,12 @@ def test_count_ops_of_a_derivative_on_threads_at_once(interleaved):
         return anp.sum(anp.tanh(x) * anp.exp(x))
 
     x = np.linspace(0.0, 1.0, 5)
-    with count_ops() as alone:
-        eng.grad(f)(x)
+    alone = count(eng.grad(f), (x,), (0,))
     counts: list = []
 
     def work(k):
         for _ in range(RUNS // 10):
-            with count_ops() as log:
-                eng.grad(f)(x)
-            counts.append(dict(log))
+            counts.append(dict(count(eng.grad(f), (x,), (0,))))
 
     assert not run_threads(work)
     assert counts == [dict(alone)] * (THREADS * (RUNS // 10))

@@ -32,11 +32,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.concrete import user_location
-from adcompare.engine import (
-    TapeEngine,
-    count_bytes,
-    missing_rule,
-)
+from adcompare.engine import TapeEngine, missing_rule
 from adcompare.primitives import Box, Primitive, Trace, constant_like
 
 # --------------------------------------------------------------------------
@@ -184,14 +180,6 @@ class CallTape(Trace):
     def __len__(self) -> int:
         return len(self.calls)
 
-    def nbytes(self) -> int:
-        """Bytes of the operands, results and residuals the records keep alive (each array counted once)."""
-        seen: dict[int, int] = {}
-        for call in self.calls:
-            if call is not None:
-                count_bytes((call[1], call[2], tuple(call[3].values()), call[5]), seen)  # all but prim, parents
-        return sum(seen.values())
-
 
 # --------------------------------------------------------------------------
 # The engine
@@ -201,6 +189,6 @@ class ElementalEngine(TapeEngine):
     """Differentiates elemental-form functions (``adcompare.elemental`` calls only)."""
 
     name = "elemental"
-    form = "elemental"
+    source_form = "elemental"
 
     dual, forward_trace, tape = Pair, PairTrace, CallTape

@@ -28,11 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare import numpy as anp
-from adcompare.engine import (
-    TapeEngine,
-    count_bytes,
-    missing_rule,
-)
+from adcompare.engine import TapeEngine, missing_rule
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
 
@@ -134,13 +130,6 @@ class Tape(Trace):
     def __len__(self) -> int:
         return len(self.entries)
 
-    def nbytes(self) -> int:
-        """Bytes of the values the pull-backs keep alive (each array counted once)."""
-        seen: dict[int, int] = {}
-        for _, pullback in self.entries:
-            count_bytes(pullback, seen)
-        return sum(seen.values())
-
 
 
 # --------------------------------------------------------------------------
@@ -149,5 +138,6 @@ class Tape(Trace):
 
 class OverloadingEngine(TapeEngine):
     name = "overloading"
+    source_form = "natural"
 
     dual, forward_trace, tape = Dual, JVPTrace, Tape

@@ -1,68 +1,49 @@
-"""``adcompare bench``: run measurement cells in fresh processes and write one CSV.
+"""``adcompare bench``: run ``bench`` cells in fresh processes and write one CSV.
 
-Each (tool, problem, size, mode) cell runs in its own process, with one thread
-per framework and glibc's allocator thresholds fixed (DESIGN.md's measurement
-method); the settings are recorded in every row. A peer that is not installed
-gives a ``skipped`` row with a note, never an error.
+Each (tool, problem, size, mode) cell runs in its own process
+(:mod:`adcompare.measure.fresh`), with one thread per framework and glibc's
+allocator thresholds fixed (DESIGN.md's measurement method); the settings are
+recorded in every row. A peer that is not installed gives a ``skipped`` row
+with a note, never an error. The CSV has :data:`~adcompare.measure.costs.COLUMNS`,
+then the cells' tags.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
-import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from adcompare.measure.cell import COLUMNS, SETTINGS_ENV
+from adcompare.measure import fresh
+from adcompare.measure.cell import Cell
+from adcompare.measure.costs import COLUMNS, ratio
 
 
 def cells(problems: Iterable[str], sizes: Iterable[str], tools_: Iterable[str], modes: Iterable[str],
-          backend: str, seed: int = 0) -> list[dict]:
-    return [{"tool": t, "problem": p, "size": s, "mode": m, "backend": backend, "seed": seed}
+          backend: str, **budget) -> list[Cell]:
+    """Every (problem, size, tool, mode) cell, in that order, with the timing ``budget`` (samples, ...)."""
+    return [Cell("bench", t, p, s, m, backend, **budget)
             for p, s, t, m in itertools.product(problems, sizes, tools_, modes)]
 
 
-def run_cell(spec: dict, timeout: float = 600.0) -> dict:
-    """One cell in a fresh process; a crash or a time-out becomes a row that says so."""
-    return run_cells([spec], timeout)[0]
-
-
-def run_cells(specs: list[dict], timeout: float = 600.0) -> list[dict]:
-    """Several cells in one fresh process (for quick runs); a row for each, whatever happens."""
-    env = {**os.environ, **SETTINGS_ENV}
-    try:
-        proc = subprocess.run([sys.executable, "-m", "adcompare.measure.cell", json.dumps(specs)],
-                              capture_output=True, text=True, timeout=timeout, env=env)
-        stdout, problem = proc.stdout, f"exit {proc.returncode}: " + (
-            proc.stderr.strip().splitlines() or ["no output"])[-1]
-    except subprocess.TimeoutExpired as exc:
-        stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        problem = f"timeout: over {timeout:.0f} s"
-    rows = [json.loads(line[4:]) for line in stdout.splitlines() if line.startswith("ROW ")]
-    status = "timeout" if problem.startswith("timeout") else "error"
-    rows += [{**spec, "status": status, "note": problem[:300]} for spec in specs[len(rows):]]
-    return rows
-
-
-def with_peaks(row: dict, spec: dict, timeout: float) -> dict:
+def with_peaks(row: dict, cell: Cell, timeout: float) -> dict:
     """Add primal and derivative peaks, each from its own fresh process (jax and torch backends)."""
     if row.get("status") != "ok" or row.get("peak_method"):
         return row
-    for phase, key in (("peak-primal", "primal_peak_bytes"), ("peak-derivative", "derivative_peak_bytes")):
-        peak_row = run_cell({**spec, "phase": phase}, timeout)
+    for kind, key in (("peak-primal", "primal_peak_bytes"), ("peak-derivative", "derivative_peak_bytes")):
+        (peak_row,) = fresh.run_one(dataclasses.replace(cell, kind=kind), timeout)
         row[key] = peak_row.get(key)
         row["peak_method"] = peak_row.get("peak_method")
     if row.get("primal_peak_bytes") and row.get("derivative_peak_bytes") is not None:
-        row["peak_ratio"] = row["derivative_peak_bytes"] / row["primal_peak_bytes"]
+        row["peak_ratio"] = ratio(row["derivative_peak_bytes"], row["primal_peak_bytes"])
     return row
 
 
-def run(specs: list[dict], out: Path, peaks: bool = False, timeout: float = 600.0,
+def run(cells_: list[Cell], out: Path, peaks: bool = False, timeout: float = 600.0,
         progress=sys.stderr, shared_process: bool = False) -> list[dict]:
     """Run every cell, appending rows to ``out`` as they come (so a long run keeps its data).
 
@@ -72,21 +53,21 @@ def run(specs: list[dict], out: Path, peaks: bool = False, timeout: float = 600.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     if shared_process:
-        by_tool: dict[str, list[dict]] = {}
-        for spec in specs:
-            by_tool.setdefault(spec["tool"], []).append({**spec, "shared_process": True})
+        by_tool: dict[str, list[Cell]] = {}
+        for cell in cells_:
+            by_tool.setdefault(cell.tool, []).append(dataclasses.replace(cell, shared_process=True))
         batches = list(by_tool.values())
     else:
-        batches = [[spec] for spec in specs]
+        batches = [[cell] for cell in cells_]
+    tags = list(dict.fromkeys(k for c in cells_ for k in c.tags))
     rows, start, done = [], time.perf_counter(), 0
     with open(out, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS) + tags, extrasaction="ignore")
         writer.writeheader()
         for batch in batches:
-            _progress(progress, done + 1, len(specs), batch[0], time.perf_counter() - start)
-            for spec, row in zip(batch, run_cells(batch, timeout * len(batch))):
-                if peaks:
-                    row = with_peaks(row, spec, timeout)
+            _progress(progress, done + 1, len(cells_), batch[0], time.perf_counter() - start)
+            for cell, cell_rows in zip(batch, fresh.run(batch, timeout * len(batch))):
+                row = with_peaks(cell_rows[0], cell, timeout) if peaks else cell_rows[0]
                 writer.writerow(row)
                 rows.append(row)
             fh.flush()
@@ -96,12 +77,12 @@ def run(specs: list[dict], out: Path, peaks: bool = False, timeout: float = 600.
     return rows
 
 
-def _progress(stream, k: int, n: int, spec: dict, elapsed: float) -> None:
+def _progress(stream, k: int, n: int, cell: Cell, elapsed: float) -> None:
     if stream is None:
         return
     width = 24
     done = int(width * (k - 1) / n)
-    label = f"{spec['problem']}/{spec['size']} {spec['tool']} {spec['mode']}"
+    label = f"{cell.problem}/{cell.label} {cell.tool} {cell.mode}"
     stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {k}/{n} {elapsed:5.0f}s  {label:<44}")
     stream.flush()
 

@@ -1,41 +1,43 @@
-"""Run a measuring function in a fresh process, with the measurement settings.
+"""The parent side of the one subprocess protocol: cells measured in a fresh process.
 
-    python -m adcompare.measure.fresh adcompare.report.studies.overhead:measure '{"tool": "sct"}'
-
-calls ``measure(tool="sct")`` and prints ``ROWS [json]``. :func:`call` does the
-spawning and parsing; a crash or time-out becomes an error row.
+:func:`run` sends a list of :class:`~adcompare.measure.cell.Cell` to
+``python -m adcompare.measure.worker`` with the measurement settings
+(:data:`~adcompare.measure.cell.SETTINGS_ENV`: one thread per framework,
+glibc's allocator thresholds fixed) and returns each cell's rows. A crash or a
+time-out never loses the rows already printed: every cell without rows gets
+one row that says what happened.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
 import sys
 
-from adcompare.measure.cell import SETTINGS_ENV
+from adcompare.measure.cell import SETTINGS_ENV, Cell
 
 
-def call(target: str, kwargs: dict, timeout: float = 900.0) -> list[dict]:
+def run(cells: list[Cell], timeout: float = 600.0) -> list[list[dict]]:
+    """The rows of each cell, all measured in one fresh process, in order."""
     env = {**os.environ, **SETTINGS_ENV}
     try:
-        proc = subprocess.run([sys.executable, "-m", "adcompare.measure.fresh", target, json.dumps(kwargs)],
+        proc = subprocess.run([sys.executable, "-m", "adcompare.measure.worker",
+                               json.dumps([c.to_json() for c in cells])],
                               capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return [{**kwargs, "status": "timeout", "note": f"over {timeout:.0f} s"}]
-    for line in proc.stdout.splitlines():
+        stdout, status = proc.stdout, "error"
+        problem = f"exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        status, problem = "timeout", f"timeout: over {timeout:.0f} s"
+    rows: dict[int, list[dict]] = {}
+    for line in stdout.splitlines():
         if line.startswith("ROWS "):
-            return json.loads(line[5:])
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return [{**kwargs, "status": "error", "note": f"exit {proc.returncode}: {tail}"[:300]}]
+            k, payload = line[5:].split(" ", 1)
+            rows[int(k)] = json.loads(payload)
+    return [rows.get(k) or [{**c.row(), "status": status, "note": problem[:300]}] for k, c in enumerate(cells)]
 
 
-def main() -> None:
-    module, func = sys.argv[1].split(":")
-    rows = getattr(importlib.import_module(module), func)(**json.loads(sys.argv[2]))
-    print("ROWS " + json.dumps(rows, default=float), flush=True)
-
-
-if __name__ == "__main__":
-    main()
+def run_one(cell: Cell, timeout: float = 600.0) -> list[dict]:
+    """The rows of one cell, measured in a fresh process of its own."""
+    return run([cell], timeout)[0]

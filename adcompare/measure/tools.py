@@ -26,13 +26,14 @@ import jax
 import numpy as np
 
 import adcompare as ad
-import adcompare.numpy as anp
 from adcompare.engine import partial_args
-from adcompare.oracle import form
+from adcompare.measure.footprint import jax_residual_bytes, kept_bytes
+from adcompare.measure.modes import TIMED_MODES, derivative_of
+from adcompare.measure.opcount import count, count_derivative
+from adcompare.oracle import form, like
 from adcompare.primitives import register_namespace
 from adcompare.workloads import Workload
 
-MODES = ("grad", "jvp", "hessian", "hessian-rr", "hvp", "hvp-rr")
 PEERS = ("jax", "jax+jit", "jax+scan", "autograd", "torch")
 
 
@@ -64,35 +65,6 @@ def backend_of(tool: str, requested: str) -> str:
     return requested
 
 
-def derivative_of(api: Any, f: Callable, active: tuple, mode: str, rng) -> Callable[[], Any]:
-    """``mode``'s derivative of ``f`` at ``active`` through a JAX-shaped API (ours or jax)."""
-    n = len(active)
-    tangents = tuple(_like(a, rng.normal(size=np.shape(a))) for a in active)
-    if mode == "grad":
-        g = api.grad(f, tuple(range(n)))
-        return lambda: g(*active)
-    if mode == "jvp":
-        return lambda: api.jvp(f, active, tangents)
-    if mode == "hessian":  # forward over reverse
-        h = api.hessian(f)
-        return lambda: h(*active)
-    if mode == "hessian-rr":  # reverse over reverse
-        h = api.jacrev(api.jacrev(f))
-        return lambda: h(*active)
-    if mode == "hvp":  # forward over reverse
-        g = api.grad(f)
-        return lambda: api.jvp(g, active, tangents)[1]
-    if mode == "hvp-rr":  # reverse over reverse: the gradient of <grad f, v>
-        g, v, rest = api.grad(f), tangents[0], active[1:]
-
-        def grad_dot_v(x):
-            return anp.sum(anp.multiply(g(x, *rest), v))
-
-        hv = api.grad(grad_dot_v)
-        return lambda: hv(active[0])
-    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-
-
 def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Prepared:
     """The primal and derivative callables of ``tool`` on ``w`` at ``args``."""
     rng = np.random.default_rng(10_000 + seed)
@@ -106,11 +78,7 @@ def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Pr
             return _staged(eng, f, active, mode, rng)
         derivative = derivative_of(eng, f, active, mode, rng)
 
-        def kept():
-            eng.vjp(f, *active)
-            return eng.kept_bytes()
-
-        return Prepared(lambda: f(*active), derivative, kept,
+        return Prepared(lambda: f(*active), derivative, lambda: kept_bytes(eng.vjp(f, *active)[1]),
                         op_counts=lambda: _op_counts(eng, form(eng, w), args, nums, mode, rng))
     active = tuple(args[i] for i in nums)
     if tool == "jax+scan":
@@ -131,14 +99,8 @@ def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Pr
 
 
 def _op_counts(eng, source: Callable, args: tuple, nums: tuple, mode: str, rng) -> tuple:
-    """Primitive applications in f and in its derivative, every input boxed for counting."""
-    from adcompare.measure.opcount import count
-
-    def derivative(*xs):
-        f = partial_args(source, xs, nums)
-        return derivative_of(eng, f, tuple(xs[i] for i in nums), mode, rng)()
-
-    return count(source, args, nums), count(derivative, args, nums)
+    """Primitive applications in f and in its derivative (:mod:`adcompare.measure.opcount`)."""
+    return count(source, args, nums), count_derivative(eng, source, args, nums, mode, rng)
 
 
 def _staged(api: Any, f: Callable, active: tuple, mode: str, rng) -> Prepared:
@@ -149,19 +111,7 @@ def _staged(api: Any, f: Callable, active: tuple, mode: str, rng) -> Prepared:
 
 
 def _jax_kept(f: Callable, active: tuple) -> int:
-    from adcompare.measure.memory import jax_residual_bytes
-
     return jax_residual_bytes(jax.vjp(f, *active)[1])
-
-
-def _like(x: Any, values: np.ndarray) -> Any:
-    if isinstance(x, jax.Array):
-        return jax.numpy.asarray(values, dtype=x.dtype)
-    if type(x).__module__.startswith("torch"):
-        import torch
-
-        return torch.as_tensor(values, dtype=x.dtype, device=x.device)
-    return float(values) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(values)
 
 
 # --------------------------------------------------------------------------
@@ -250,7 +200,7 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
 
     if mode == "grad":
         return Prepared(primal, grad, kept)
-    tangents = tuple(_like(a, rng.normal(size=tuple(a.shape))) for a in active)
+    tangents = tuple(like(a, rng.normal(size=tuple(a.shape))) for a in active)
     if mode == "jvp":
         return Prepared(primal, lambda: torch.func.jvp(f, active, tangents), lambda: None)
     if mode == "hessian":
@@ -264,4 +214,4 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
         v = tangents[0]
         hv = torch.func.grad(lambda *xs: torch.sum(torch.func.grad(f)(*xs) * v))
         return Prepared(primal, lambda: hv(*active), lambda: None)
-    raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    raise ValueError(f"mode must be one of {', '.join(TIMED_MODES)}, not {mode!r}")

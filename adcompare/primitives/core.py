@@ -10,11 +10,12 @@ A :class:`Primitive` is a named operation with an implementation and (in
   call. Levels are what keep nested derivatives apart (no perturbation
   confusion): each ``jvp``/``vjp`` opens a new level above the current ones,
   and a trace treats every box of a lower level as a constant. Each thread
-  counts its own levels (and logs its own ops in :class:`count_ops`), so
-  threads differentiating at once cannot confuse each other's levels.
+  counts its own levels, so threads differentiating at once cannot confuse
+  each other's levels.
 
 All engines share this one mechanism; they differ only in the box and trace
-types they define.
+types they define. Nothing here measures anything: the measurement layer
+counts operations with a trace of its own, as any engine would.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -146,15 +146,14 @@ class Trace:
 
 
 class _ThreadState(threading.local):
-    """What each thread keeps for itself: its level count and its op log.
+    """What each thread keeps for itself: its level count.
 
-    Two threads differentiating at once must not share either: a process-wide
+    Two threads differentiating at once must not share it: a process-wide
     count lets one thread's inner level reuse another's outer level number
-    (perturbation confusion), and a shared log counts other threads' work.
+    (perturbation confusion).
     """
 
     depth: int = 0
-    op_log: OpLog | None = None
 
 
 _state = _ThreadState()
@@ -329,9 +328,6 @@ class Primitive:
                     out = self.impl(np, *args, **params).item()
         if out is None:
             out = self.impl(namespace(args), *args, **params)
-        log = _state.op_log
-        if log is not None:
-            log.record(self.name, out)
         return out
 
 
@@ -352,43 +348,6 @@ def pack(x: Any) -> Any:
     if parts and (any(isinstance(e, Box) for e in parts) or namespace(parts) is not np):
         return stack_p(*parts, axis=0)
     return np.asarray(parts)
-
-
-class OpLog(Counter):
-    """Primitive applications by name, and ``bytes_out``: the bytes of their results."""
-
-    bytes_out: int = 0
-
-    def record(self, name: str, out: Any) -> None:
-        self[name] += 1
-        self.bytes_out += nbytes(out)
-
-    @property
-    def total(self) -> int:
-        return sum(self.values())
-
-
-class count_ops:
-    """Context manager logging every primitive application: ``with count_ops() as log``.
-
-    It logs the applications of the thread that opened it, not other threads'.
-    """
-
-    def __enter__(self) -> OpLog:
-        self._saved = _state.op_log
-        _state.op_log = OpLog()
-        return _state.op_log
-
-    def __exit__(self, *exc) -> None:
-        _state.op_log = self._saved
-
-
-def nbytes(x: Any) -> int:
-    """Bytes of an array's data (8 for a Python float or int)."""
-    if type(x) in _SCALARS:
-        return 8
-    n = getattr(x, "nbytes", None)
-    return int(n) if n is not None else np.asarray(x).nbytes
 
 
 def unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:

@@ -24,7 +24,7 @@ from typing import Any
 from jax import tree_util
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, Engine, count_bytes, is_engine_made
+from adcompare.engine import ArgnumsPartial, Engine, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime
@@ -84,22 +84,14 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
                            "named tuples, lists and plain dicts; convert it to one of those")
 
 
-def _residual_bytes(residuals: Any) -> int:
-    seen: dict[int, int] = {}
-    count_bytes(residuals, seen)
-    return sum(seen.values())
 
 
 class SCTEngine(Engine):
     name = "sct"
+    source_form = "natural"
 
     def __init__(self):
         self._boxes = OverloadingEngine()
-        self._kept: Callable[[], int | None] = lambda: None  # what the last vjp keeps, for measurement
-
-    def kept_bytes(self) -> int | None:
-        """Bytes of the last ``vjp``'s residuals: the values saved and the stacks pushed."""
-        return self._kept()
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
@@ -127,7 +119,6 @@ class SCTEngine(Engine):
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
-            self._kept = self._boxes.kept_bytes
             return self._boxes._vjp(f, primals)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
@@ -135,7 +126,6 @@ class SCTEngine(Engine):
         entry = transform.transform(fn, "reverse", active, len(args))
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
-        self._kept = lambda: _residual_bytes(residuals)
         y_tree = trees.tree_structure(y)
 
         def pullback(y_bars: list) -> list:

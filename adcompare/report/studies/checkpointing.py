@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 import adcompare as ad
 from adcompare.measure import bench
+from adcompare.measure.cell import Cell
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv
 
@@ -51,9 +52,9 @@ def run(ctx: Context) -> Section:
         for n in lengths(ctx, problem):
             for schedule, suffix in SCHEDULES.items():
                 for tool in tools():
-                    specs.append({"tool": tool, "problem": problem + suffix, "size": f"{problem}:{n}:{schedule}",
-                                  "size_value": list(value(n)), "mode": "grad", "backend": "numpy",
-                                  "samples": 3, "min_sample_s": ctx.scale.pick(0.001, 0.01, 0.05)})
+                    specs.append(Cell("bench", tool, problem + suffix, value(n), samples=3,
+                                      min_sample_s=ctx.scale.pick(0.001, 0.01, 0.05),
+                                      tags={"base": problem, "length": n, "schedule": schedule}))
     ctx.say(f"checkpointing: {len(specs)} cells")
     path = ctx.data_dir / "checkpointing.csv"
     bench.run(specs, path, timeout=1800, progress=ctx.progress, shared_process=ctx.scale.shared_process)
@@ -61,10 +62,7 @@ def run(ctx: Context) -> Section:
 
 
 def section(ctx: Context, rows: list[dict]) -> Section:
-    """The report section from the rows of ``checkpointing.csv``."""
-    for row in rows:
-        problem, n, schedule = str(row["size"]).split(":")
-        row.update(base=problem, length=int(n), schedule=schedule)
+    """The report section from the rows of ``checkpointing.csv`` (tagged with base, length and schedule)."""
     ok = [r for r in rows if r.get("status") == "ok"]
     plain = {(r["base"], r["length"], r["tool"]): r for r in ok if r["schedule"] == "none"}
     for r in ok:

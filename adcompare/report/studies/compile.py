@@ -10,105 +10,18 @@ A second part times SCT's transform against function length: generated
 straight-line functions of 100 to 5,000 statements and one expression of many
 terms (:mod:`adcompare.measure.longsource`), forward and reverse, with the peak
 memory the transform allocates (tracemalloc, measured in a run of its own).
+The measuring is in :mod:`adcompare.measure.staging`; this module runs its cells and reports.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
-import time
 
 import adcompare as ad
 from adcompare.measure import fresh
+from adcompare.measure.cell import Cell
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table
-
-
-def measure(problem: str, size: str, tool: str, samples: int, min_sample_s: float) -> list[dict]:
-    """Stage times and steady times of grad for one tool (runs in a fresh process)."""
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    from adcompare import workloads
-    from adcompare.engine import partial_args
-    from adcompare.measure.timing import time_call
-    from adcompare.oracle import form
-
-    w = workloads.get(problem)
-    args = w.inputs(size, 0, "jax")
-    nums = w.argnums
-    api = jax if tool == "jax" else ad.engine(tool)
-    f = partial_args(w.natural if tool == "jax" else form(api, w), args, nums)
-    active = tuple(args[i] for i in nums)
-    every = tuple(range(len(active)))
-    row = {"problem": problem, "size": size, "tool": tool}
-    try:
-        start = time.perf_counter()
-        first = api.grad(f, every)(*active)  # eager, first call: SCT transforms here
-        jax.block_until_ready(first)
-        row["eager_first_s"] = time.perf_counter() - start
-        row["eager_s"] = time_call(lambda: api.grad(f, every)(*active), samples, min_sample_s).median
-        if tool == "sct":  # the source transform alone, uncached, through the engine's own API
-            api.clear_cache()
-            start = time.perf_counter()
-            api.transform(w.natural, "reverse", nums)
-            row["transform_s"] = time.perf_counter() - start
-        else:
-            row["transform_s"] = None
-        jitted = jax.jit(api.grad(f, every))
-        start = time.perf_counter()
-        traced = jitted.trace(*active)
-        row["trace_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        lowered = traced.lower()
-        row["lower_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        compiled = lowered.compile()
-        row["compile_s"] = time.perf_counter() - start
-        row["jit_s"] = time_call(lambda: compiled(*active), samples, min_sample_s).median
-        gain = row["eager_s"] - row["jit_s"]
-        staging = row["trace_s"] + row["lower_s"] + row["compile_s"]
-        row["break_even_calls"] = staging / gain if gain > 0 else None
-    except Exception as exc:
-        row["note"] = f"{type(exc).__name__}: {exc}"[:200]
-    return [row]
-
-
-def measure_length(sizes: list[int], modes: list[str], kind: str = "straight-line", seed: int = 0) -> list[dict]:
-    """SCT transform time and peak traced memory for generated functions of each size (fresh process)."""
-    import tracemalloc
-
-    from adcompare.engines.sct import transform
-    from adcompare.measure import longsource
-
-    make = longsource.straight_line if kind == "straight-line" else longsource.one_expression
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for n in sizes:
-            name = f"{kind.replace('-', '_')}_{n}"
-            try:
-                f = longsource.load(make(n, seed, name), name, folder)
-            except RecursionError as exc:  # CPython's own compiler, importing the generated source
-                rows.append({"kind": kind, "size": n, "note": f"Python cannot import it: {exc}"[:200]})
-                continue
-            for mode in modes:
-                row = {"kind": kind, "size": n, "mode": mode}
-                try:
-                    transform.clear_cache()
-                    start = time.perf_counter()
-                    entry = transform.transform(f, mode, (0, 1))
-                    row["transform_s"] = time.perf_counter() - start
-                    row["generated_lines"] = entry.source.count("\n")
-                    transform.clear_cache()
-                    tracemalloc.start()
-                    transform.transform(f, mode, (0, 1))
-                    row["peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
-                    tracemalloc.stop()
-                except Exception as exc:
-                    row["note"] = f"{type(exc).__name__}: {exc}"[:200]
-                rows.append(row)
-    transform.clear_cache()
-    return rows
 
 
 def length_part(ctx: Context) -> tuple[str, list[Claim]]:
@@ -116,13 +29,14 @@ def length_part(ctx: Context) -> tuple[str, list[Claim]]:
     sizes = ctx.scale.pick([100, 300], [100, 300, 1000, 2000], [100, 300, 1000, 2000, 5000])
     terms = ctx.scale.pick([200], [200, 1000], [200, 1000, 2000])
     modes = ["forward", "reverse"]
-    jobs = [({"sizes": sizes, "modes": modes}, "straight-line")] if ctx.scale.shared_process else [
-        ({"sizes": [n], "modes": [m]}, "straight-line") for n in sizes for m in modes]
-    jobs.append(({"sizes": terms, "modes": modes, "kind": "expression"}, "expression"))
+    jobs = [{"sizes": sizes, "modes": modes}] if ctx.scale.shared_process else [
+        {"sizes": [n], "modes": [m]} for n in sizes for m in modes]
+    jobs.append({"sizes": terms, "modes": modes, "kind": "expression"})
     rows = []
-    for kwargs, kind in jobs:
-        ctx.say(f"compile: SCT transform of {kind} functions, sizes {kwargs['sizes']}, {kwargs['modes']}")
-        rows += fresh.call("adcompare.report.studies.compile:measure_length", kwargs)
+    for options in jobs:
+        ctx.say(f"compile: SCT transform of {options.get('kind', 'straight-line')} functions, "
+                f"sizes {options['sizes']}, {options['modes']}")
+        rows += fresh.run_one(Cell("transform-length", "sct", options=options), timeout=900)
     ctx.write_csv("compile_length.csv", rows)
 
     lines = [{**r, "statements": r["size"]} for r in rows if r.get("kind") == "straight-line" and r.get("transform_s")]
@@ -188,9 +102,8 @@ def run(ctx: Context) -> Section:
     for problem, size in problems:
         for tool in tools:
             ctx.say(f"compile: {problem}/{size} {tool}")
-            rows += fresh.call("adcompare.report.studies.compile:measure",
-                               {"problem": problem, "size": size, "tool": tool, "samples": samples,
-                                "min_sample_s": min_s})
+            rows += fresh.run_one(Cell("staging", tool, problem, size, samples=samples, min_sample_s=min_s),
+                                  timeout=900)
     ctx.write_csv("compile.csv", rows)
 
     fig, ax = plots.figure(8, 4)

@@ -1,10 +1,10 @@
-"""Study 1: the correctness matrix, engines x problems x modes against JAX."""
+"""Study 1: the correctness matrix, engines x problems x modes against JAX (:func:`adcompare.oracle.matrix`)."""
 
 from __future__ import annotations
 
 import adcompare as ad
 from adcompare import workloads
-from adcompare.oracle import MODES, TOLERANCE, compare
+from adcompare.oracle import CHECKED, TOLERANCE, matrix
 from adcompare.report.study import Claim, Context, Section, fmt, md_table
 
 
@@ -18,19 +18,7 @@ def run(ctx: Context) -> Section:
     rows = []
     for problem in problems:
         ctx.say(f"correctness: {problem}")
-        w = workloads.get(problem)
-        for engine in ad.ENGINES:
-            eng = ad.engine(engine)
-            for mode in MODES:
-                for backend in ("numpy", "jax"):
-                    try:
-                        err = max(compare(eng, w, mode, s, backend) for s in range(seeds))
-                        rows.append(dict(engine=engine, problem=problem, mode=mode, backend=backend,
-                                         seeds=seeds, max_error=err, passed=err < TOLERANCE, note=""))
-                    except Exception as exc:
-                        rows.append(dict(engine=engine, problem=problem, mode=mode, backend=backend,
-                                         seeds=seeds, max_error=None, passed=False,
-                                         note=f"{type(exc).__name__}: {exc}"[:200]))
+        rows += matrix(ad.ENGINES, [problem], seeds)
     ctx.write_csv("correctness.csv", rows)
     table = []
     for problem in problems:
@@ -43,7 +31,7 @@ def run(ctx: Context) -> Section:
         table.append([problem] + cells)
     passed, total = sum(r["passed"] for r in rows), len(rows)
     failing = [r for r in rows if not r["passed"]]
-    text = (f"Every engine, on every problem, in every mode ({', '.join(MODES)}; the Hessian both "
+    text = (f"Every engine, on every problem, in every mode ({', '.join(CHECKED)}; the Hessian both "
             f"forward-over-reverse and reverse-over-reverse), on NumPy and JAX inputs, over {seeds} "
             f"seed(s), against JAX in float64. A cell passes when the largest error, scaled by the "
             f"size of JAX's answer, is below {TOLERANCE:g}. Each entry: cells passed / cells "

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import adcompare as ad
 from adcompare.measure import bench
+from adcompare.measure.cell import Cell
+from adcompare.measure.modes import SECOND_ORDER
 from adcompare.measure.tools import available
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv
 
-MODES = ("hessian", "hessian-rr", "hvp", "hvp-rr")
 COMPOSITION = {"hessian": "H fwd-over-rev", "hessian-rr": "H rev-over-rev",
                "hvp": "Hv fwd-over-rev", "hvp-rr": "Hv rev-over-rev"}
 
@@ -25,9 +26,8 @@ def run(ctx: Context) -> Section:
                               [("rosenbrock", "small"), ("helmholtz", "small"), ("helmholtz", "medium"),
                                ("gmm", "tiny")])
     tools = list(ad.ENGINES) + [p for p in ("jax+jit", "torch", "autograd") if available(p)]
-    specs = [{"tool": t, "problem": p, "size": s, "mode": m, "backend": "numpy", "samples": 3,
-              "min_sample_s": ctx.scale.pick(0.001, 0.01, 0.05)}
-             for p, s in problems for t in tools for m in MODES]
+    specs = [Cell("bench", t, p, s, m, samples=3, min_sample_s=ctx.scale.pick(0.001, 0.01, 0.05))
+             for p, s in problems for t in tools for m in SECOND_ORDER]
     ctx.say(f"higher order: {len(specs)} cells")
     path = ctx.data_dir / "higher_order.csv"
     bench.run(specs, path, timeout=900, progress=ctx.progress, shared_process=ctx.scale.shared_process)
@@ -35,8 +35,8 @@ def run(ctx: Context) -> Section:
     ok = [r for r in rows if r.get("status") == "ok"]
 
     labels = [f"{p}/{s}" for p, s in problems]
-    fig, axes = plots.plt.subplots(1, len(MODES), figsize=(13, 3.6), dpi=110, sharey=True)
-    for ax, mode in zip(axes, MODES):
+    fig, axes = plots.plt.subplots(1, len(SECOND_ORDER), figsize=(13, 3.6), dpi=110, sharey=True)
+    for ax, mode in zip(axes, SECOND_ORDER):
         for tool in tools:
             ys = [next((r["ratio"] for r in ok if r["tool"] == tool and r["mode"] == mode
                         and f"{r['problem']}/{r['size']}" == lab), float("nan")) for lab in labels]

@@ -13,6 +13,7 @@ import numpy as np
 
 import adcompare as ad
 from adcompare.measure import bench
+from adcompare.measure.cell import Cell
 from adcompare.measure.tools import available
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv
@@ -37,15 +38,12 @@ def run(ctx: Context) -> Section:
             for tool in tools:
                 if tool == "jax" and problem == "lstm" and n > 256:
                     continue  # JAX eager: ~13 s per gradient at c = 1024 (DESIGN.md), minutes beyond
-                specs.append({"tool": tool, "problem": problem, "size": f"{problem}:{n}",
-                              "size_value": list(value(n)), "mode": "grad", "backend": "numpy",
-                              "samples": 3, "min_sample_s": ctx.scale.pick(0.001, 0.01, 0.05)})
+                specs.append(Cell("bench", tool, problem, value(n), samples=3,
+                                  min_sample_s=ctx.scale.pick(0.001, 0.01, 0.05), tags={"length": n}))
     ctx.say(f"memory: {len(specs)} cells")
     path = ctx.data_dir / "memory.csv"
     bench.run(specs, path, timeout=1800, progress=ctx.progress, shared_process=ctx.scale.shared_process)
     rows = read_csv(path)
-    for row in rows:
-        row["length"] = int(str(row["size"]).split(":")[1])  # the size is named "lstm:64"
     ok = [r for r in rows if r.get("status") == "ok"]
 
     fig, axes = plots.plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)

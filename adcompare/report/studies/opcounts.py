@@ -2,7 +2,7 @@
 
 Counting primitive applications is deterministic: no noise, no machine. The
 bounds are Griewank & Walther's: forward about 2-2.5 ops(f) per direction,
-reverse about 3-4 ops(f).
+reverse about 3-4 ops(f). The counting is :mod:`adcompare.measure.opcount`'s, in one fresh process.
 """
 
 from __future__ import annotations
@@ -11,43 +11,19 @@ import numpy as np
 
 import adcompare as ad
 from adcompare import workloads
-from adcompare.engine import partial_args
-from adcompare.measure.opcount import count
-from adcompare.measure.tools import derivative_of
-from adcompare.oracle import form
+from adcompare.measure import fresh
+from adcompare.measure.cell import Cell
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table
-
-
-def measure(engine: str, problem: str, size: str) -> dict:
-    eng, w = ad.engine(engine), workloads.get(problem)
-    args, nums = w.inputs(size), w.argnums
-    source = form(eng, w)
-    row = {"engine": engine, "problem": problem, "size": size}
-    row["ops_f"] = count(source, args, nums).total
-    for mode in ("jvp", "grad"):
-        rng = np.random.default_rng(0)
-
-        def derivative(*xs, mode=mode, rng=rng):
-            return derivative_of(eng, partial_args(source, xs, nums), tuple(xs[i] for i in nums), mode, rng)()
-
-        try:
-            row[f"ops_{mode}"] = count(derivative, args, nums).total
-            row[f"{mode}_ratio"] = row[f"ops_{mode}"] / row["ops_f"]
-        except Exception as exc:
-            row[f"note_{mode}"] = f"{type(exc).__name__}: {exc}"[:160]
-    return row
 
 
 def run(ctx: Context) -> Section:
     size = ctx.scale.pick("tiny", "small", "small")
     problems = ctx.scale.pick(["seed", "chain", "rosenbrock"], workloads.names(), workloads.names())
-    rows = []
-    for problem in problems:
-        ctx.say(f"opcounts: {problem}")
-        w = workloads.get(problem)
-        for engine in ad.ENGINES:
-            rows.append(measure(engine, problem, size if size in w.sizes else "tiny"))
+    ctx.say(f"opcounts: {', '.join(problems)}")
+    cells = [Cell("opcounts", engine, problem, size if size in workloads.get(problem).sizes else "tiny")
+             for problem in problems for engine in ad.ENGINES]
+    rows = [row for rows_ in fresh.run(cells, timeout=1800) for row in rows_]
     ctx.write_csv("opcounts.csv", rows)
 
     fig, ax = plots.figure(9, 4.2)
@@ -69,7 +45,7 @@ def run(ctx: Context) -> Section:
     ax.set_title("Operation counts of jvp and vjp (grad) relative to f", fontsize=9)
     path = plots.save(fig, ctx.figure_path("opcounts.png"))
 
-    table = [[r["problem"], r["engine"], r["ops_f"], r.get("ops_jvp", "–"), fmt(r.get("jvp_ratio")),
+    table = [[r["problem"], r["engine"], r.get("ops_f", "–"), r.get("ops_jvp", "–"), fmt(r.get("jvp_ratio")),
               r.get("ops_grad", "–"), fmt(r.get("grad_ratio"))] for r in rows]
     rev = [r["grad_ratio"] for r in rows if r.get("grad_ratio")]
     fwd = [r["jvp_ratio"] for r in rows if r.get("jvp_ratio")]

@@ -6,121 +6,20 @@ multiply is ~50 ns, a NumPy scalar op ~1 us, a small array op a few us, a JAX
 eager op tens of us, and under ``jax.jit`` the mechanism runs once at trace
 time and not at all afterwards. So we time the same ``chain`` of N scalar
 operations on each base and report time per operation: f, forward (jvp) and
-reverse (grad). Each tool runs in its own fresh process.
+reverse (grad). Each tool runs in its own fresh process; the measuring is in
+:mod:`adcompare.measure.overhead`.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 import adcompare as ad
 from adcompare.measure import fresh
+from adcompare.measure.cell import Cell
+from adcompare.measure.overhead import BASES, JIT_OPS
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table
-
-BASES = ("float", "numpy scalar", "numpy array[100]", "jax eager", "jax.jit")
-JIT_OPS = 200  # jit unrolls the chain: compile time grows with N, run time per op does not
-
-
-def _base_value(base: str):
-    import jax.numpy as jnp
-
-    return {"float": 0.3, "numpy scalar": np.float64(0.3), "numpy array[100]": np.full(100, 0.3),
-            "jax eager": jnp.asarray(0.3), "jax.jit": jnp.asarray(0.3)}[base]
-
-
-def _plain_chain(x, codes, consts):
-    """The chain in plain Python and math: the floor no mechanism can beat."""
-    for op, c in zip(codes, consts):
-        if op == 0:
-            x = math.sin(x)
-        elif op == 1:
-            x = x * c
-        elif op == 2:
-            x = x + c
-        elif op == 3:
-            x = x * x
-        else:
-            x = math.exp(x) * c
-    return x
-
-
-def measure(tool: str, n: int, samples: int, min_sample_s: float) -> list[dict]:
-    """Rows of seconds per op for one tool on every base it supports (runs in a fresh process)."""
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    from adcompare import workloads
-    from adcompare.measure.timing import time_call
-    from adcompare.measure.tools import ToolUnavailable, prepare, to_torch
-    from adcompare.workloads.chain import program
-
-    w = workloads.get("chain")
-    rows = []
-    for base in BASES:
-        ops = JIT_OPS if base == "jax.jit" else n
-        codes, consts = program(ops)
-        x = _base_value(base)
-        if not _supports(tool, base):
-            continue
-        try:
-            if tool == "python":
-                if base != "float":
-                    continue
-                t = time_call(lambda: _plain_chain(x, codes, consts), samples, min_sample_s)
-                rows.append(dict(tool=tool, base=base, n=ops, f=t.median / ops))
-                continue
-            summed = base == "numpy array[100]"
-            source = _summed(w, tool) if summed else None
-            timings, notes = {}, []
-            for mode in ("jvp", "grad"):
-                args = (x, codes, consts)
-                if tool == "torch":
-                    args = to_torch(args)
-                target = tool + ("+jit" if base == "jax.jit" and tool != "jax" else "")
-                if base == "jax.jit" and tool == "jax":
-                    target = "jax+jit"
-                try:
-                    prepared = prepare(target, source or w, args, mode)
-                except ToolUnavailable as exc:
-                    notes.append(str(exc))
-                    continue
-                timings["f"] = time_call(prepared.primal, samples, min_sample_s).median / ops
-                timings[mode] = time_call(prepared.derivative, samples, min_sample_s).median / ops
-            timings["note"] = "; ".join(notes)
-            rows.append(dict(tool=tool, base=base, n=ops, **timings))
-        except Exception as exc:  # a tool that cannot do a base is a row that says why
-            rows.append(dict(tool=tool, base=base, n=ops, note=f"{type(exc).__name__}: {exc}"[:160]))
-    return rows
-
-
-def _supports(tool: str, base: str) -> bool:
-    if tool == "autograd":
-        return base in ("float", "numpy scalar", "numpy array[100]")
-    if tool == "torch":
-        return base in ("float", "numpy array[100]")
-    if tool == "jax":
-        return base in ("jax eager", "jax.jit")
-    return True
-
-
-def _summed(w, tool: str):
-    """The chain applied elementwise to an array, summed to a scalar for grad."""
-    from dataclasses import replace
-
-    import adcompare.numpy as anp
-
-    def chain_sum(x, codes, consts):
-        return anp.sum(w.natural(x, codes, consts))
-
-    def chain_sum_elemental(x, codes, consts):
-        import adcompare.elemental as el
-
-        return el.sum(w.elemental(x, codes, consts))
-
-    return replace(w, natural=chain_sum, elemental=chain_sum_elemental)
 
 
 def run(ctx: Context) -> Section:
@@ -130,8 +29,8 @@ def run(ctx: Context) -> Section:
     rows = []
     for tool in tools:
         ctx.say(f"overhead: {tool}")
-        rows += fresh.call("adcompare.report.studies.overhead:measure",
-                           {"tool": tool, "n": n, "samples": samples, "min_sample_s": min_s})
+        rows += fresh.run_one(Cell("overhead", tool, "chain", samples=samples, min_sample_s=min_s,
+                                   options={"n": n}), timeout=900)
     ctx.write_csv("overhead.csv", rows)
     plain = next((r["f"] for r in rows if r.get("tool") == "python" and r.get("f")), None)
 

@@ -15,6 +15,7 @@ import numpy as np
 import adcompare as ad
 from adcompare import workloads
 from adcompare.measure import bench
+from adcompare.measure.cell import Cell
 from adcompare.measure.tools import available
 from adcompare.report import plots
 from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv
@@ -38,7 +39,7 @@ def infeasible(tool: str, problem: str, size: str) -> str | None:
     return None
 
 
-def cells(ctx: Context) -> tuple[list[dict], list[dict]]:
+def cells(ctx: Context) -> tuple[list[Cell], list[dict]]:
     sizes = ctx.scale.pick(["tiny"], ["tiny", "small"], ["small", "medium", "large"])
     problems = ctx.scale.pick(("chain", "rosenbrock"), PROBLEMS, PROBLEMS)
     peers = [p for p in ("jax+jit", "autograd", "torch") if available(p)]
@@ -49,10 +50,10 @@ def cells(ctx: Context) -> tuple[list[dict], list[dict]]:
         for size in sizes:
             for tool, mode in [(e, m) for e in ad.ENGINES for m in ("grad", "jvp")] + [(p, "grad") for p in peers]:
                 why = infeasible(tool, problem, size)
-                spec = {"tool": tool, "problem": problem, "size": size, "mode": mode, "backend": "numpy",
-                        "samples": ctx.scale.pick(3, 5, 7), "min_sample_s": ctx.scale.pick(0.002, 0.02, 0.1)}
+                spec = Cell("bench", tool, problem, size, mode, samples=ctx.scale.pick(3, 5, 7),
+                            min_sample_s=ctx.scale.pick(0.002, 0.02, 0.1))
                 if why:
-                    skipped.append({**spec, "status": "skipped", "note": why})
+                    skipped.append({**spec.row(), "status": "skipped", "note": why})
                 else:
                     specs.append(spec)
     return specs, skipped

@@ -58,7 +58,7 @@ def sct_messages() -> list[tuple[str, str]]:
 
 
 def run(ctx: Context) -> Section:
-    from adcompare.usability import table
+    from adcompare.measure.source_size import table
 
     rows = table()
     data = [{"problem": r.problem, "natural_lines": r.natural.lines, "natural_nodes": r.natural.nodes,

@@ -1,4 +1,4 @@
-"""The usability measure: how much longer a problem gets in elemental form.
+"""Source size: how much longer a problem gets in elemental form (the usability study's measure).
 
 The survey names the elemental library's cost to the user: no operators, so
 the code grows long. This module measures it on every workload that has both
