@@ -57,7 +57,7 @@ from adcompare.engines.sct.parse import METHODS, MISSING, Parsed, classify, has_
 from adcompare.primitives import index_update_p, stack_p
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
-          ast.Pow: "power", ast.MatMult: "matmul"}
+          ast.Pow: "power", ast.MatMult: "matmul", ast.Mod: "remainder"}
 
 
 def normalize(parsed: Parsed, namer: Namer, nvar: int = 0) -> ir.Function:

@@ -42,7 +42,7 @@ from adcompare.engines.sct.flatten import names as names_in_tree
 from adcompare.engines.sct.forward import forward
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.normalize import normalize
-from adcompare.engines.sct.parse import MISSING, fingerprint, lookup_path, matches, parse
+from adcompare.engines.sct.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.reverse import reverse, split_clobbers
 
 MODES = ("forward", "reverse")
@@ -200,9 +200,9 @@ def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, t
 
 
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
-    if isinstance(f, (types.FunctionType, CustomFunction)):
+    if isinstance(f, CustomFunction) or (isinstance(f, types.FunctionType) and classify(f) is None):
         return transform(f, mode, active, nargs)
-    entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
+    entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
     entry.functions, entry.source = foreign.entry(f, mode, active)
     return entry
 
