@@ -76,8 +76,8 @@ negative, sin, cos, tan, exp, log, log1p, expm1, sqrt, tanh, abs, sigmoid, gamma
 add, subtract, multiply, divide, power, maximum, minimum, matmul, dot = map(_binary, (
     _p.add_p, _p.subtract_p, _p.multiply_p, _p.divide_p, _p.power_p, _p.maximum_p, _p.minimum_p,
     _p.matmul_p, _p.dot_p))
-arctan2, hypot, logaddexp, logaddexp2, fmax, fmin, remainder = map(_binary, (
-    _p.arctan2_p, _p.hypot_p, _p.logaddexp_p, _p.logaddexp2_p, _p.fmax_p, _p.fmin_p, _p.remainder_p))
+arctan2, logaddexp, logaddexp2, fmax, fmin, remainder = map(_binary, (
+    _p.arctan2_p, _p.logaddexp_p, _p.logaddexp2_p, _p.fmax_p, _p.fmin_p, _p.remainder_p))
 # NumPy's other names for the same functions
 absolute = fabs = abs
 true_divide = divide

@@ -1,10 +1,13 @@
 """Elementwise names: arithmetic (broadcasting), functions of one array, special functions.
 
-Real arguments only. ``sign``, ``floor``, ``ceil``, ``round``, ``imag`` and the
-``is*`` tests make constants (their derivative is zero, as JAX's is).
+Real arguments only. ``sign``, ``floor``, ``ceil``, ``round``, ``imag``, the
+``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
+derivative is zero, as JAX's is).
 """
 
 from __future__ import annotations
+
+import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros_like as _zeros_like
@@ -21,7 +24,6 @@ fmax = _p.fmax_p
 fmin = _p.fmin_p
 remainder = mod = _p.remainder_p
 arctan2 = _p.arctan2_p
-hypot = _p.hypot_p
 logaddexp = _p.logaddexp_p
 logaddexp2 = _p.logaddexp2_p
 sin = _p.sin_p
@@ -82,6 +84,16 @@ def clip(a, a_min=None, a_max=None):
     return a
 
 
+def hypot(x1, x2):
+    """NumPy's ``hypot``, computed as JAX computes it (``max * sqrt(1 + (min / max)**2)``), so that its
+    derivatives of every order are JAX's, ties of ``|x1|`` and ``|x2|`` and (0, 0) included."""
+    a, b = _p.abs_p(x1), _p.abs_p(x2)
+    big, small = _p.maximum_p(a, b), _p.minimum_p(a, b)
+    zero = equal(big, 0.0)
+    scaled = _p.multiply_p(big, _p.sqrt_p(_p.add_p(1.0, _p.square_p(_p.divide_p(small, where(zero, 1.0, big))))))
+    return where(logical_or(isposinf(a), isposinf(b)), _np.inf, where(zero, big, scaled))
+
+
 def angle(z, deg=False):
     """The angle of a real ``z``: ``arctan2(0, z)`` as JAX computes it (derivative -0, nan at 0)."""
     a = _p.arctan2_p(_zeros_like(z), z)
@@ -94,8 +106,8 @@ def where(condition, x, y):
 
 def _constant(method: str):
     def constant(x, *args, **kwargs):
-        x = _p.primal(_p.pack(x))
-        return getattr(_p.namespace((x,)), method)(x, *args, **kwargs)
+        x, args = _p.primal(_p.pack(x)), tuple(_p.primal(a) for a in args)
+        return getattr(_p.namespace((x, *args)), method)(x, *args, **kwargs)
 
     constant.__name__ = constant.__qualname__ = method
     constant.__doc__ = f"NumPy's ``{method}`` of the primal value: a constant (its derivative is zero)."
@@ -110,3 +122,9 @@ imag = _constant("imag")
 isfinite = _constant("isfinite")
 isnan = _constant("isnan")
 isinf = _constant("isinf")
+isposinf = _constant("isposinf")
+isneginf = _constant("isneginf")
+equal = _constant("equal")
+logical_or = _constant("logical_or")
+logical_and = _constant("logical_and")
+logical_not = _constant("logical_not")

@@ -116,7 +116,6 @@ conj_p = _real_only("conj", "conj")
 nan_to_num_p = Primitive("nan_to_num", _nan_to_num)
 
 arctan2_p = binary("arctan2", "arctan2", math.atan2)
-hypot_p = binary("hypot", "hypot", math.hypot)
 logaddexp_p = binary("logaddexp", "logaddexp")
 logaddexp2_p = binary("logaddexp2", "logaddexp2")
 fmax_p = binary("fmax", "fmax", _fmax)

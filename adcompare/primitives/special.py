@@ -3,7 +3,7 @@
 On NumPy they come from ``scipy.special`` (a dependency of JAX), on JAX from
 ``jax.scipy.special``; another namespace (a peer's) supplies them by name.
 Values follow JAX where SciPy differs: ``digamma`` is nan at its poles (0 and
-the negative integers), as JAX's is (SciPy gives -inf at 0).
+the negative integers; SciPy gives -inf at 0), and ``polygamma`` of order n > 0 is nan at +inf.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def _polygamma(xp, x, n=0):
     if xp is not np:
         return xp.polygamma(n, x)
     x = np.asarray(x, dtype=np.float64) if not np.issubdtype(np.result_type(x), np.inexact) else x
-    if n > 0:
-        return _scipy().polygamma(n, x)
+    if n > 0:  # nan at +inf, as JAX's
+        return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x))
     with np.errstate(invalid="ignore"):
         pole = (x <= 0) & (x == np.floor(x))
     return np.where(pole, np.nan, _scipy().digamma(x))

@@ -110,11 +110,18 @@ defderiv(p.log2_p, lambda g, x: div(div(g, x), math.log(2.0)))  # JAX's log(x) /
 defderiv(p.log10_p, lambda g, x: div(div(g, x), math.log(10.0)))
 defderiv(p.sinh_p, lambda g, x: mul(g, anp.cosh(x)))
 defderiv(p.cosh_p, lambda g, x: mul(g, anp.sinh(x)))
-defderiv(p.arcsin_p, lambda g, x: div(g, anp.sqrt(sub(1.0, anp.square(x)))))
-defderiv(p.arccos_p, lambda g, x: neg(div(g, anp.sqrt(sub(1.0, anp.square(x))))))
+
+
+def _rsqrt(u):
+    """JAX's rsqrt in its rules: nan at -inf, and a slope of -inf at 0."""
+    return div(1.0, anp.sqrt(u))
+
+
+defderiv(p.arcsin_p, lambda g, x: mul(g, _rsqrt(sub(1.0, anp.square(x)))))
+defderiv(p.arccos_p, lambda g, x: neg(mul(g, _rsqrt(sub(1.0, anp.square(x))))))
 defderiv(p.arctan_p, lambda g, x: div(g, add(1.0, anp.square(x))))
-defderiv(p.arcsinh_p, lambda g, x: div(g, anp.sqrt(add(anp.square(x), 1.0))))
-defderiv(p.arccosh_p, lambda g, x: div(g, anp.sqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+defderiv(p.arcsinh_p, lambda g, x: mul(g, _rsqrt(add(anp.square(x), 1.0))))
+defderiv(p.arccosh_p, lambda g, x: mul(g, _rsqrt(sub(anp.square(x), 1.0))))  # x**2 - 1, as JAX
 defderiv(p.arctanh_p, lambda g, x: div(div(g, sub(1.0, x)), add(1.0, x)))
 defderiv(p.deg2rad_p, lambda g: mul(g, math.pi / 180.0))
 defderiv(p.rad2deg_p, lambda g: mul(g, 180.0 / math.pi))
@@ -131,20 +138,7 @@ def _sum_of_squares(x, y):
 
 
 defderiv(p.arctan2_p, lambda g, x, y: mul(g, div(y, _sum_of_squares(x, y))),
-         lambda g, x, y: div(mul(g, neg(x)), _sum_of_squares(x, y)))  # nan at (0, 0), as JAX
-
-
-def _hypot_slope(g, x, ans):
-    """d hypot / dx = x / ans; at ans = 0 the tie of |x| and |y| splits it (0.5 |x|'), and an
-    infinite ans has slope 0, as in JAX (which computes max * sqrt(1 + (min / max)**2))."""
-    px, pans = primal(x), primal(ans)
-    xp = p.namespace((px, pans))
-    zero, regular = pans == 0, xp.isfinite(pans) & (pans != 0)
-    slope = div(anp.where(regular, x, 0.0), anp.where(regular, ans, 1.0))
-    return mul(g, anp.where(zero, mul(0.5, _abs_sign(x)), slope))
-
-
-defderiv(p.hypot_p, lambda g, x, ans: _hypot_slope(g, x, ans), lambda g, y, ans: _hypot_slope(g, y, ans))
+         lambda g, x, y: mul(g, div(neg(x), _sum_of_squares(x, y))))  # nan at (0, 0), as JAX
 
 
 def _replace_posinf(x):

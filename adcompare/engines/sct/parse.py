@@ -73,7 +73,8 @@ _VOCAB: dict[Any, Vocab] = {
     builtins.isinstance: Vocab("constant"),
 }
 for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
-           anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.argmax, anp.argmin):
+           anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
+           anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round):
