@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math as _math
-
 from adcompare import primitives as _p
-from adcompare.numpy.shapes import reshape, shape
+from adcompare.numpy.shapes import reshape, shape, size
 
 
 def sum(x, axis=None, keepdims=False):
@@ -51,7 +49,7 @@ def cumprod(x, axis=None):
 def var(x, axis=None, ddof=0, keepdims=False):
     """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
     centered = _p.subtract_p(x, mean(x, axis, True))
-    n = _math.prod(shape(x)) // _math.prod(shape(sum(centered, axis, True)))
+    n = size(x) // size(sum(centered, axis, True))
     return _p.divide_p(sum(_p.square_p(centered), axis, keepdims), float(n - ddof))
 
 
@@ -63,13 +61,13 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis`` (1-d weights lie along ``axis``)."""
     if weights is None:
         avg = mean(a, axis, keepdims)
-        total = _p.divide_p(float(_math.prod(shape(a))), float(_math.prod(shape(avg))))
+        total = _p.divide_p(float(size(a)), float(size(avg)))
     else:
         if shape(weights) != shape(a):
             if axis is None or not isinstance(axis, int) or len(shape(weights)) != 1:
                 raise TypeError("average: weights of a shape other than a's need an int axis and one dimension")
-            weights = reshape(weights, tuple(-1 if i == axis % len(shape(a)) else 1
-                                             for i in range(len(shape(a)))))
+            before = axis % len(shape(a))
+            weights = reshape(weights, (1,) * before + shape(weights) + (1,) * (len(shape(a)) - 1 - before))
         total = sum(weights, axis, keepdims)
         avg = _p.divide_p(sum(_p.multiply_p(a, weights), axis, keepdims), total)
     if returned:

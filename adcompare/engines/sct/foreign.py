@@ -35,12 +35,12 @@ def is_engine_made(fn: Any) -> bool:
     return filename.startswith(codegen.FILENAME_PREFIX) or os.path.abspath(filename).startswith(_PLUMBING)
 
 
-def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
+def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict) -> Callable:
     def fn_active(*xs):
         full = list(args)
         for k, x in zip(active, xs):
             full[k] = x
-        return fn(*full)
+        return fn(*full, **kwargs)
 
     return fn_active
 
@@ -48,8 +48,8 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
 def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for ``fn`` in ``mode``, and a line describing them."""
     if mode == "reverse":
-        def fwd(*args):
-            y, pullback = _boxes.vjp(_of_active(fn, args, active), *(args[k] for k in active))
+        def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
+            y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(args[k] for k in active))
             return y, (pullback, y)
 
         def bwd(residuals, out_bar):
@@ -58,13 +58,14 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
 
         functions = {"fwd": fwd, "bwd": bwd}
     else:
-        def jvp(*args_and_dots):
+        def jvp(*args_and_dots, **kwargs):
             args, dots, it = [], [], iter(args_and_dots)
             for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
                 if len(args) in active:
                     dots.append(next(it))
                 args.append(a)
-            return _boxes.jvp(_of_active(fn, tuple(args), active), tuple(args[k] for k in active), tuple(dots))
+            return _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
+                              tuple(dots))
 
         functions = {"jvp": jvp}
     name = getattr(fn, "__qualname__", repr(fn))

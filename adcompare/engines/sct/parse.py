@@ -72,7 +72,7 @@ _VOCAB: dict[Any, Vocab] = {
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
 }
-for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
+for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
            anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin):
     _VOCAB[_f] = Vocab("constant")
