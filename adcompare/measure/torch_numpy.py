@@ -101,8 +101,8 @@ square, reciprocal, exp2, log2, log10 = torch.square, torch.reciprocal, torch.ex
 sinh, cosh, arcsin, arccos, arctan = torch.sinh, torch.cosh, torch.asin, torch.acos, torch.atan
 arcsinh, arccosh, arctanh, deg2rad, rad2deg = torch.asinh, torch.acosh, torch.atanh, torch.deg2rad, torch.rad2deg
 real, conj, sinc, erf, polygamma = torch.real, torch.conj, torch.sinc, torch.erf, torch.polygamma
-floor, ceil, isnan, isinf, isposinf, isneginf = torch.floor, torch.ceil, torch.isnan, torch.isinf, torch.isposinf, torch.isneginf
-logical_not = torch.logical_not
+floor, ceil, isnan, isinf = torch.floor, torch.ceil, torch.isnan, torch.isinf
+isposinf, isneginf, logical_not = torch.isposinf, torch.isneginf, torch.logical_not
 
 
 def _binary(op):
