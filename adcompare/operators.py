@@ -41,6 +41,8 @@ class Operators:
     def __rtruediv__(self, other): return anp.divide(other, self)
     def __pow__(self, other): return anp.power(self, other)
     def __rpow__(self, other): return anp.power(other, self)
+    def __mod__(self, other): return anp.remainder(self, other)
+    def __rmod__(self, other): return anp.remainder(other, self)
     def __matmul__(self, other): return anp.matmul(self, other)
     def __rmatmul__(self, other): return anp.matmul(other, self)
     def __neg__(self): return anp.negative(self)

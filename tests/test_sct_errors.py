@@ -207,11 +207,6 @@ def floor_divides(x):
     return (x // 2.0) * x  # refused
 
 
-def takes_modulo(x):
-    y = x % 1.0  # refused
-    return y
-
-
 def boolean_value(x):
     y = x and 2.0  # refused
     return y
@@ -247,10 +242,6 @@ def uses_match(x):
 def prints(x):
     print(x)  # refused
     return x
-
-
-def gammaln_of_active(x):
-    return anp.gammaln(x) * 2.0  # refused
 
 
 def list_arithmetic(x):
@@ -302,10 +293,10 @@ CASES = [
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
-    (floor_divides, "//"), (takes_modulo, "%"), (boolean_value, "and/or"), (inverts, "~"),
+    (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
     (appends_to_parameter, "append"), (aliases_appended_list, "second reference"),
-    (uses_match, "match"), (prints, "expression statement"), (gammaln_of_active, "gammaln"),
+    (uses_match, "match"), (prints, "expression statement"),
     (list_arithmetic, "arithmetic on a list"), (keyword_only, "keyword-only"),
     (unknown_method, ".copy()"), (undefined_function, "not defined"),
     (calls_refused_callee, "try/except"),

@@ -75,6 +75,7 @@ class Elemental(Box):
     __truediv__ = __rtruediv__ = _refuse("operator /", "el.divide(x, y)")
     __pow__ = __rpow__ = _refuse("operator **", "el.power(x, y)")
     __matmul__ = __rmatmul__ = _refuse("operator @", "el.matmul(x, y)")
+    __mod__ = __rmod__ = _refuse("operator %", "el.remainder(x, y)")
     __neg__ = _refuse("unary -", "el.negative(x)")
     __abs__ = _refuse("abs()", "el.abs(x)")
 

@@ -91,3 +91,67 @@ def full(shape, fill, dtype=None):
 
 def eye(n, dtype=None):
     return torch.eye(n, dtype=torch.float64)
+
+
+# --------------------------------------------------------------------------
+# The wider vocabulary (issue 15): what its primitives and constants call on ``xp``.
+# Names torch lacks (cbrt) are left out: a call of one fails with its name.
+
+square, reciprocal, exp2, log2, log10 = torch.square, torch.reciprocal, torch.exp2, torch.log2, torch.log10
+sinh, cosh, arcsin, arccos, arctan = torch.sinh, torch.cosh, torch.asin, torch.acos, torch.atan
+arcsinh, arccosh, arctanh, deg2rad, rad2deg = torch.asinh, torch.acosh, torch.atanh, torch.deg2rad, torch.rad2deg
+real, conj, sinc, erf, polygamma = torch.real, torch.conj, torch.sinc, torch.erf, torch.polygamma
+floor, ceil, isnan, isinf = torch.floor, torch.ceil, torch.isnan, torch.isinf
+isposinf, isneginf, logical_not = torch.isposinf, torch.isneginf, torch.logical_not
+
+
+def _binary(op):
+    return lambda x, y: op(_t(x), _t(y))
+
+
+arctan2, logaddexp, logaddexp2 = _binary(torch.atan2), _binary(torch.logaddexp), _binary(torch.logaddexp2)
+fmax, fmin, remainder, fmod = _binary(torch.fmax), _binary(torch.fmin), _binary(torch.remainder), _binary(torch.fmod)
+equal, logical_or, logical_and = _binary(torch.eq), _binary(torch.logical_or), _binary(torch.logical_and)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    return torch.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def round(x, decimals=0):
+    return torch.round(x, decimals=decimals)
+
+
+def imag(x):
+    return torch.imag(x) if torch.is_complex(x) else torch.zeros_like(x)
+
+
+def min(x, axis=None, keepdims=False):
+    return _reduction(torch.amin, x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    dims = tuple(range(x.ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+    for d in sorted((d % x.ndim for d in dims), reverse=True):  # torch.prod takes one dim at a time
+        x = torch.prod(x, dim=d, keepdim=keepdims)
+    return x
+
+
+def cumsum(x, axis):
+    return torch.cumsum(x, dim=axis)
+
+
+def cumprod(x, axis):
+    return torch.cumprod(x, dim=axis)
+
+
+def argmax(x, axis=None, keepdims=False):
+    return torch.argmax(x, dim=axis, keepdim=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return torch.argmin(x, dim=axis, keepdim=keepdims)
+
+
+def any(x, axis=None):
+    return torch.any(x) if axis is None else torch.any(x, dim=axis)

@@ -1,35 +1,130 @@
-"""Elementwise names: arithmetic (broadcasting) and functions of one array."""
+"""Elementwise names: arithmetic (broadcasting), functions of one array, special functions.
+
+Real arguments only. ``sign``, ``floor``, ``ceil``, ``round``, ``imag``, the
+``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
+derivative is zero, as JAX's is).
+"""
 
 from __future__ import annotations
 
+import numpy as _np
+
 from adcompare import primitives as _p
+from adcompare.numpy.constants import zeros_like as _zeros_like
 
 add = _p.add_p
 subtract = _p.subtract_p
 multiply = _p.multiply_p
-divide = _p.divide_p
+divide = true_divide = _p.divide_p
 negative = _p.negative_p
 power = _p.power_p
 maximum = _p.maximum_p
 minimum = _p.minimum_p
+fmax = _p.fmax_p
+fmin = _p.fmin_p
+remainder = mod = _p.remainder_p
+arctan2 = _p.arctan2_p
+logaddexp = _p.logaddexp_p
+logaddexp2 = _p.logaddexp2_p
 sin = _p.sin_p
 cos = _p.cos_p
 tan = _p.tan_p
-exp = _p.exp_p
-log = _p.log_p
-log1p = _p.log1p_p
-expm1 = _p.expm1_p
-sqrt = _p.sqrt_p
+arcsin = _p.arcsin_p
+arccos = _p.arccos_p
+arctan = _p.arctan_p
+sinh = _p.sinh_p
+cosh = _p.cosh_p
 tanh = _p.tanh_p
-abs = _p.abs_p
+arcsinh = _p.arcsinh_p
+arccosh = _p.arccosh_p
+arctanh = _p.arctanh_p
+exp = _p.exp_p
+exp2 = _p.exp2_p
+expm1 = _p.expm1_p
+log = _p.log_p
+log2 = _p.log2_p
+log10 = _p.log10_p
+log1p = _p.log1p_p
+sqrt = _p.sqrt_p
+cbrt = _p.cbrt_p
+square = _p.square_p
+reciprocal = _p.reciprocal_p
+abs = absolute = fabs = _p.abs_p
+deg2rad = radians = _p.deg2rad_p
+rad2deg = degrees = _p.rad2deg_p
+real = _p.real_p
+conj = conjugate = _p.conj_p
 sigmoid = _p.sigmoid_p
+sinc = _p.sinc_p
+erf = _p.erf_p
 gammaln = _p.gammaln_p
+
+
+def digamma(x):
+    return _p.polygamma_p(x, n=0)
+
+
+def polygamma(n, x):
+    """scipy's ``polygamma(n, x)``: the ``n``-th derivative of ``digamma`` (``n`` a constant int)."""
+    return _p.polygamma_p(x, n=int(n))
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """NumPy's ``nan_to_num``; the replaced entries have derivative zero, as in JAX."""
+    return _p.nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def clip(a, a_min=None, a_max=None):
+    """NumPy's ``clip``, as JAX computes it: ``minimum(a_max, maximum(a_min, a))`` (a tie at a
+    bound splits the derivative, as JAX's does); the bounds may be active too."""
+    if a_min is not None:
+        a = _p.maximum_p(a_min, a)
+    if a_max is not None:
+        a = _p.minimum_p(a_max, a)
+    return a
+
+
+def hypot(x1, x2):
+    """NumPy's ``hypot``, computed as JAX computes it (``max * sqrt(1 + (min / max)**2)``), so that its
+    derivatives of every order are JAX's, ties of ``|x1|`` and ``|x2|`` and (0, 0) included."""
+    a, b = _p.abs_p(x1), _p.abs_p(x2)
+    big, small = _p.maximum_p(a, b), _p.minimum_p(a, b)
+    zero = equal(big, 0.0)
+    scaled = _p.multiply_p(big, _p.sqrt_p(_p.add_p(1.0, _p.square_p(_p.divide_p(small, where(zero, 1.0, big))))))
+    return where(logical_or(isposinf(a), isposinf(b)), _np.inf, where(zero, big, scaled))
+
+
+def angle(z, deg=False):
+    """The angle of a real ``z``: ``arctan2(0, z)`` as JAX computes it (derivative -0, nan at 0)."""
+    a = _p.arctan2_p(_zeros_like(z), z)
+    return _p.rad2deg_p(a) if deg else a
 
 
 def where(condition, x, y):
     return _p.where_p(_p.primal(_p.pack(condition)), x, y)  # the condition is never differentiated
 
 
-def sign(x):
-    x = _p.primal(x)
-    return _p.namespace((x,)).sign(x)
+def _constant(method: str):
+    def constant(x, *args, **kwargs):
+        x, args = _p.primal(_p.pack(x)), tuple(_p.primal(a) for a in args)
+        return getattr(_p.namespace((x, *args)), method)(x, *args, **kwargs)
+
+    constant.__name__ = constant.__qualname__ = method
+    constant.__doc__ = f"NumPy's ``{method}`` of the primal value: a constant (its derivative is zero)."
+    return constant
+
+
+sign = _constant("sign")
+floor = _constant("floor")
+ceil = _constant("ceil")
+round = around = _constant("round")
+imag = _constant("imag")
+isfinite = _constant("isfinite")
+isnan = _constant("isnan")
+isinf = _constant("isinf")
+isposinf = _constant("isposinf")
+isneginf = _constant("isneginf")
+equal = _constant("equal")
+logical_or = _constant("logical_or")
+logical_and = _constant("logical_and")
+logical_not = _constant("logical_not")

@@ -1,8 +1,9 @@
-"""Reductions (``axis``, ``keepdims``)."""
+"""Reductions (``axis``, ``keepdims``), cumulative sums and products, and ``argmax``/``argmin`` (constants)."""
 
 from __future__ import annotations
 
 from adcompare import primitives as _p
+from adcompare.numpy.shapes import reshape, shape, size
 
 
 def sum(x, axis=None, keepdims=False):
@@ -19,3 +20,67 @@ def max(x, axis=None, keepdims=False):
 
 def logsumexp(x, axis=None, keepdims=False):
     return _p.logsumexp_p(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    return _p.min_p(x, axis=axis, keepdims=keepdims)
+
+
+amax, amin = max, min
+
+
+def prod(x, axis=None, keepdims=False):
+    return _p.prod_p(x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x, axis=None):
+    """NumPy's ``cumsum``: along ``axis``, or over the flattened array for ``axis=None``."""
+    if axis is None:
+        return _p.cumsum_p(reshape(x, (-1,)), axis=0)
+    return _p.cumsum_p(x, axis=axis)
+
+
+def cumprod(x, axis=None):
+    if axis is None:
+        return _p.cumprod_p(reshape(x, (-1,)), axis=0)
+    return _p.cumprod_p(x, axis=axis)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
+    centered = _p.subtract_p(x, mean(x, axis, True))
+    n = size(x) // size(sum(centered, axis, True))
+    return _p.divide_p(sum(_p.square_p(centered), axis, keepdims), float(n - ddof))
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    return _p.sqrt_p(var(x, axis, ddof, keepdims))
+
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """NumPy's ``average``: ``sum(a * w) / sum(w)`` over ``axis`` (1-d weights lie along ``axis``)."""
+    if weights is None:
+        avg = mean(a, axis, keepdims)
+        total = _p.divide_p(float(size(a)), float(size(avg)))
+    else:
+        if shape(weights) != shape(a):
+            if axis is None or not isinstance(axis, int) or len(shape(weights)) != 1:
+                raise TypeError("average: weights of a shape other than a's need an int axis and one dimension")
+            before = axis % len(shape(a))
+            weights = reshape(weights, (1,) * before + shape(weights) + (1,) * (len(shape(a)) - 1 - before))
+        total = sum(weights, axis, keepdims)
+        avg = _p.divide_p(sum(_p.multiply_p(a, weights), axis, keepdims), total)
+    if returned:
+        return avg, _p.broadcast_to_p(total, shape=shape(avg)) if shape(total) != shape(avg) else total
+    return avg
+
+
+def argmax(x, axis=None, keepdims=False):
+    """The index of the largest entry: a constant (an index is never differentiated)."""
+    x = _p.primal(_p.pack(x))
+    return _p.namespace((x,)).argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    x = _p.primal(_p.pack(x))
+    return _p.namespace((x,)).argmin(x, axis=axis, keepdims=keepdims)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy as _copy
+import math as _math
 
 import numpy as _np
 
@@ -74,3 +75,8 @@ def shape(x):
 
 def ndim(x):
     return len(_p.shape(x))
+
+
+def size(x):
+    """The number of entries (a constant)."""
+    return _math.prod(_p.shape(x))

@@ -1,4 +1,8 @@
-"""Elementwise primitives: arithmetic (broadcasting, NumPy's rules) and functions of one array."""
+"""Elementwise primitives: arithmetic (broadcasting, NumPy's rules) and functions of one array.
+
+Real arguments only: a complex one is refused by name (``real``, ``conj``).
+The special functions (``erf``, ``polygamma``, ``sinc``) are in :mod:`.special`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from adcompare.primitives.core import Primitive, binary, unary
+from adcompare.primitives.core import Primitive, binary, result_dtype, unary
 
 
 def _sigmoid(xp, x):
@@ -25,6 +29,33 @@ def _maximum(x, y):
 def _minimum(x, y):
     out = x if x < y or x != x else y
     return float(out) if float in (type(x), type(y)) else out
+
+
+def _fmax(x, y):
+    """NumPy's ``fmax`` of two Python numbers: a nan loses (both nan: nan)."""
+    out = x if y != y else y if x != x else (x if x > y else y)
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _fmin(x, y):
+    out = x if y != y else y if x != x else (x if x < y else y)
+    return float(out) if float in (type(x), type(y)) else out
+
+
+def _real_only(name: str, method: str):
+    """An identity on real arrays (``real``, ``conj``) that refuses complex ones by name."""
+
+    def impl(xp, x):
+        if np.issubdtype(result_dtype(x), np.complexfloating):
+            raise TypeError(f"{name}: complex arguments are not supported (adcompare differentiates "
+                            f"real arrays only)")
+        return getattr(xp, method)(x)
+
+    return Primitive(name, impl, lambda x: x)
+
+
+def _nan_to_num(xp, x, nan=0.0, posinf=None, neginf=None):
+    return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
 def _lgamma(x: float) -> float:
@@ -62,3 +93,31 @@ tanh_p = unary("tanh", "tanh", math.tanh)
 abs_p = unary("abs", "abs", abs)
 sigmoid_p = Primitive("sigmoid", _sigmoid, lambda x: 0.5 * (math.tanh(0.5 * x) + 1.0))
 gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
+
+# NumPy's names beyond the core (issue 15)
+square_p = Primitive("square", lambda xp, x: xp.square(x), lambda x: x * x)
+reciprocal_p = Primitive("reciprocal", lambda xp, x: xp.reciprocal(x), lambda x: 1.0 / x)
+cbrt_p = unary("cbrt", "cbrt", math.cbrt)
+exp2_p = unary("exp2", "exp2", math.exp2)
+log2_p = unary("log2", "log2", math.log2)
+log10_p = unary("log10", "log10", math.log10)
+sinh_p = unary("sinh", "sinh", math.sinh)
+cosh_p = unary("cosh", "cosh", math.cosh)
+arcsin_p = unary("arcsin", "arcsin", math.asin)
+arccos_p = unary("arccos", "arccos", math.acos)
+arctan_p = unary("arctan", "arctan", math.atan)
+arcsinh_p = unary("arcsinh", "arcsinh", math.asinh)
+arccosh_p = unary("arccosh", "arccosh", math.acosh)
+arctanh_p = unary("arctanh", "arctanh", math.atanh)
+deg2rad_p = unary("deg2rad", "deg2rad", math.radians)
+rad2deg_p = unary("rad2deg", "rad2deg", math.degrees)
+real_p = _real_only("real", "real")
+conj_p = _real_only("conj", "conj")
+nan_to_num_p = Primitive("nan_to_num", _nan_to_num)
+
+arctan2_p = binary("arctan2", "arctan2", math.atan2)
+logaddexp_p = binary("logaddexp", "logaddexp")
+logaddexp2_p = binary("logaddexp2", "logaddexp2")
+fmax_p = binary("fmax", "fmax", _fmax)
+fmin_p = binary("fmin", "fmin", _fmin)
+remainder_p = binary("remainder", "remainder", operator.mod)

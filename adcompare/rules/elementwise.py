@@ -6,6 +6,7 @@ vocabulary's primitives; broadcasting is handled by ``defderiv``.
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -101,5 +102,87 @@ def _abs_sign(x):
 
 
 defderiv(p.abs_p, lambda g, x: mul(g, _abs_sign(x)))
+defderiv(p.square_p, lambda g, x: mul(g, mul(2.0, x)))
+defderiv(p.reciprocal_p, lambda g, x: mul(g, mul(-1.0, anp.power(x, -2))))  # JAX's integer_pow(x, -1)
+defderiv(p.cbrt_p, lambda g, ans: mul(g, mul(1.0 / 3.0, anp.power(ans, -2))))
+defderiv(p.exp2_p, lambda g, ans: mul(g, mul(ans, math.log(2.0))))
+defderiv(p.log2_p, lambda g, x: div(div(g, x), math.log(2.0)))  # JAX's log(x) / log(2)
+defderiv(p.log10_p, lambda g, x: div(div(g, x), math.log(10.0)))
+defderiv(p.sinh_p, lambda g, x: mul(g, anp.cosh(x)))
+defderiv(p.cosh_p, lambda g, x: mul(g, anp.sinh(x)))
 
-# gammaln has no rule: the workloads only apply it to constants.
+
+def _rsqrt(u):
+    """JAX's rsqrt in its rules: nan at -inf, and a slope of -inf at 0."""
+    return div(1.0, anp.sqrt(u))
+
+
+defderiv(p.arcsin_p, lambda g, x: mul(g, _rsqrt(sub(1.0, anp.square(x)))))
+defderiv(p.arccos_p, lambda g, x: neg(mul(g, _rsqrt(sub(1.0, anp.square(x))))))
+defderiv(p.arctan_p, lambda g, x: div(g, add(1.0, anp.square(x))))
+defderiv(p.arcsinh_p, lambda g, x: mul(g, _rsqrt(add(anp.square(x), 1.0))))
+defderiv(p.arccosh_p, lambda g, x: mul(g, _rsqrt(sub(anp.square(x), 1.0))))  # x**2 - 1, as JAX
+defderiv(p.arctanh_p, lambda g, x: div(div(g, sub(1.0, x)), add(1.0, x)))
+defderiv(p.deg2rad_p, lambda g: mul(g, math.pi / 180.0))
+defderiv(p.rad2deg_p, lambda g: mul(g, 180.0 / math.pi))
+defderiv(p.real_p, lambda g: g)
+defderiv(p.conj_p, lambda g: g)
+defderiv(p.nan_to_num_p, lambda g, x: anp.where(anp.isfinite(x), g, 0.0))  # a replaced entry is a constant
+
+# --------------------------------------------------------------------------
+# Functions of two arrays (broadcasting)
+
+
+def _sum_of_squares(x, y):
+    return add(anp.square(x), anp.square(y))
+
+
+defderiv(p.arctan2_p, lambda g, x, y: mul(g, div(y, _sum_of_squares(x, y))),
+         lambda g, x, y: mul(g, div(neg(x), _sum_of_squares(x, y))))  # nan at (0, 0), as JAX
+
+
+def _replace_posinf(x):
+    """``x`` with +inf replaced by 0 (a constant there): JAX's ``_replace_inf`` in logaddexp's rule."""
+    px = primal(x)
+    if is_number(px):
+        return 0.0 if px == math.inf else x
+    return anp.where(px == math.inf, 0.0, x)
+
+
+def _share(g, x, ans, exp):
+    """logaddexp(2)'s rule, as JAX's: g * exp(x - ans), with +inf read as 0."""
+    return mul(g, exp(sub(_replace_posinf(x), _replace_posinf(ans))))
+
+
+defderiv(p.logaddexp_p, lambda g, x, ans: _share(g, x, ans, anp.exp),
+         lambda g, y, ans: _share(g, y, ans, anp.exp))
+defderiv(p.logaddexp2_p, lambda g, x, ans: _share(g, x, ans, anp.exp2),
+         lambda g, y, ans: _share(g, y, ans, anp.exp2))
+
+
+def _first_wins(x, y, greater: bool):
+    """fmax / fmin, as JAX's: ``x`` is taken where it wins or ``y`` is nan; a tie takes ``y``."""
+    px, py = primal(x), primal(y)
+    wins = (px > py) if greater else (px < py)
+    return wins | (py != py)
+
+
+defderiv(p.fmax_p, lambda g, x, y: anp.where(_first_wins(x, y, True), g, 0.0),
+         lambda g, x, y: anp.where(_first_wins(x, y, True), 0.0, g))
+defderiv(p.fmin_p, lambda g, x, y: anp.where(_first_wins(x, y, False), g, 0.0),
+         lambda g, x, y: anp.where(_first_wins(x, y, False), 0.0, g))
+
+
+def _remainder_slope(x, y):
+    """d remainder(x, y) / dy, a constant: -trunc(x / y), plus 1 where the result took y's sign
+    (JAX's rem rule and its sign correction)."""
+    px, py = primal(x), primal(y)
+    xp = p.namespace((px, py))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = xp.divide(px, py)
+        rem = xp.fmod(px, py)
+        shifted = (rem != 0) & ((rem < 0) != (py < 0))
+        return xp.where(shifted, 1.0, 0.0) - xp.sign(q) * xp.floor(xp.abs(q))
+
+
+defderiv(p.remainder_p, lambda g: g, lambda g, x, y: mul(g, _remainder_slope(x, y)))

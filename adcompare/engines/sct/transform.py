@@ -43,7 +43,7 @@ from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.front.normalize import normalize
-from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup_path, matches, parse
+from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
 
 MODES = ("forward", "reverse")
@@ -208,9 +208,9 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 
 
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
-    if isinstance(f, (types.FunctionType, CustomFunction)):
+    if isinstance(f, CustomFunction) or (isinstance(f, types.FunctionType) and classify(f) is None):
         return transform(f, mode, active, nargs)
-    entry = Entry(f, mode, active)  # any other callable (a primitive, an object): on boxes
+    entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
     entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
     return entry
 

@@ -129,7 +129,7 @@ class Checker:
             return varies
         if isinstance(node, ast.BinOp):
             varies = self.expr(node.left, test) | self.expr(node.right, test)
-            if type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult):
+            if type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.Mod):
                 return varies
             if varies and not test:
                 raise self.refuse(f"the operator {_op_symbol(node.op)} on a differentiated value",

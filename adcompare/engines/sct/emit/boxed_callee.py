@@ -34,12 +34,12 @@ def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list,
     return args, dots
 
 
-def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
+def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict) -> Callable:
     def fn_active(*xs):
         full = list(args)
         for k, x in zip(active, xs):
             full[k] = x
-        return fn(*full)
+        return fn(*full, **kwargs)
 
     return fn_active
 
@@ -47,8 +47,8 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...]) -> Callable:
 def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for ``fn`` in ``mode``, and a line describing them."""
     if mode == "reverse":
-        def fwd(*args):
-            y, pullback = _boxes.vjp(_of_active(fn, args, active), *(args[k] for k in active))
+        def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
+            y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(args[k] for k in active))
             return y, (pullback, y)
 
         def bwd(residuals, out_bar):
@@ -57,9 +57,10 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
 
         functions = {"fwd": fwd, "bwd": bwd}
     else:
-        def jvp(*args_and_dots):
+        def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             args, dots = split_tangents(args_and_dots, active)
-            return _boxes.jvp(_of_active(fn, tuple(args), active), tuple(args[k] for k in active), tuple(dots))
+            return _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
+                              tuple(dots))
 
         functions = {"jvp": jvp}
     name = getattr(fn, "__qualname__", repr(fn))

@@ -19,7 +19,7 @@ from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import MISSING
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
-          ast.Pow: "power", ast.MatMult: "matmul"}
+          ast.Pow: "power", ast.MatMult: "matmul", ast.Mod: "remainder"}
 
 
 def statement_text(node: ast.stmt) -> str:

@@ -58,6 +58,9 @@ _VOCAB: dict[Any, Vocab] = {
     anp.mean: Vocab("op", p.mean_p, ("x",)),
     anp.max: Vocab("op", p.max_p, ("x",)),
     anp.logsumexp: Vocab("op", p.logsumexp_p, ("x",)),
+    anp.min: Vocab("op", p.min_p, ("x",)),
+    anp.prod: Vocab("op", p.prod_p, ("x",)),
+    anp.nan_to_num: Vocab("op", p.nan_to_num_p, ("x",)),
     anp.transpose: Vocab("op", p.transpose_p, ("x",)),
     anp.reshape: Vocab("op", p.reshape_p, ("x",)),
     anp.broadcast_to: Vocab("op", p.broadcast_to_p, ("x",)),
@@ -69,7 +72,9 @@ _VOCAB: dict[Any, Vocab] = {
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
 }
-for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like):
+for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
+           anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
+           anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round):

@@ -1,0 +1,59 @@
+"""Special functions (real arguments): ``erf``, ``polygamma`` (``digamma`` is its order 0) and ``sinc``.
+
+On NumPy they come from ``scipy.special`` (a dependency of JAX), on JAX from
+``jax.scipy.special``; another namespace (a peer's) supplies them by name.
+Values follow JAX where SciPy differs: ``digamma`` is nan at its poles (0 and
+the negative integers; SciPy gives -inf at 0), and ``polygamma`` of order n > 0 is nan at +inf.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+
+from adcompare.primitives.core import Primitive
+
+
+def _scipy():
+    import scipy.special  # imported on first use: it is slow to import
+
+    return scipy.special
+
+
+def _erf(xp, x):
+    if xp is np:
+        return _scipy().erf(x)
+    if xp is jnp:
+        return jsp.erf(x)
+    return xp.erf(x)
+
+
+def _polygamma(xp, x, n=0):
+    """The ``n``-th derivative of digamma (``n = 0``: digamma itself)."""
+    if type(x) in (float, int):  # a Python number stays one
+        return float(_polygamma(np, np.float64(x), n))
+    if xp is jnp:
+        return jsp.digamma(x) if n == 0 else jsp.polygamma(n, x)
+    if xp is not np:
+        return xp.polygamma(n, x)
+    x = np.asarray(x, dtype=np.float64) if not np.issubdtype(np.result_type(x), np.inexact) else x
+    if n > 0:  # nan at +inf, as JAX's
+        return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x))
+    with np.errstate(invalid="ignore"):
+        pole = (x <= 0) & (x == np.floor(x))
+    return np.where(pole, np.nan, _scipy().digamma(x))
+
+
+def _sinc_taylor(xp, x, k=0):
+    """The ``k``-th derivative of ``sinc`` at 0, as an array like ``x``: JAX's ``_sinc_maclaurin``."""
+    c = 0.0 if k % 2 else (-1) ** (k // 2) * math.pi ** k / (k + 1)
+    return x * 0.0 + c
+
+
+erf_p = Primitive("erf", _erf, math.erf)
+polygamma_p = Primitive("polygamma", _polygamma)
+sinc_p = Primitive("sinc", lambda xp, x: xp.sinc(x))
+sinc_taylor_p = Primitive("sinc_taylor", _sinc_taylor)
