@@ -69,7 +69,8 @@ _VOCAB: dict[Any, Vocab] = {
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
 }
-for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like):
+for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like,
+           anp.argsort, p.primal):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round):
@@ -245,7 +246,9 @@ def parse(fn: Any) -> Parsed:
     params += [a.arg for a in args.kwonlyargs]
     n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
     same_name = node.name == code.co_name or fn.__name__ == "<lambda>"
-    if not same_name or params != list(code.co_varnames[:n]):
+    varnames = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]  # Python's order:
+    varnames += [args.vararg.arg] if args.vararg else []  # *args after the keyword-only ones
+    if not same_name or varnames != list(code.co_varnames[:n]):
         raise where.refuse("source that does not match the running function", node,
                            "the file changed after it was imported; reload the module")
     parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)
