@@ -80,6 +80,12 @@ class Elemental(Box):
     __matmul__ = __rmatmul__ = _refuse("operator @", "el.matmul(x, y)")
     __neg__ = _refuse("unary -", "el.negative(x)")
     __abs__ = _refuse("abs()", "el.abs(x)")
+    T = property(_refuse("the attribute .T", "el.transpose(x)"))
+
+
+# Array methods belong to the natural form; the library call says the same.
+for _m in ("reshape", "ravel", "flatten", "squeeze", "astype", "sum", "mean", "max", "min", "prod"):
+    setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.{'ravel' if _m == 'flatten' else _m}(x, ...)"))
 
 
 # --------------------------------------------------------------------------

@@ -61,11 +61,8 @@ def asarray(a, dtype=None):
     """``a`` as an array. Nested lists and tuples (of active values too) are packed as
     ``jnp.asarray`` packs them; an active value is returned as it is."""
     a = _p.pack(a)
-    if isinstance(a, _p.Box):
-        if dtype is not None and _np.dtype(dtype) != a.dtype:
-            raise NotImplementedError(f"asarray cannot change the dtype of an active value "
-                                      f"({a.dtype} to {_np.dtype(dtype)})")
-        return a
+    if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)
+        return a if dtype is None or _np.dtype(dtype) == a.dtype else _p.asarray_p(a, dtype=dtype)
     xp = _p.namespace((a,))
     return xp.asarray(a) if dtype is None else xp.asarray(a, dtype=dtype)
 

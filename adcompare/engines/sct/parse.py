@@ -65,6 +65,8 @@ _VOCAB: dict[Any, Vocab] = {
     anp.where: Vocab("op", p.where_p, ("condition", "x", "y")),
     anp.concatenate: Vocab("op", p.concatenate_p, (), seq="arrays"),
     anp.stack: Vocab("op", p.stack_p, (), seq="arrays"),
+    anp.asarray: Vocab("op", p.asarray_p, ("a",)),  # a list operand is packed by stack first
+    anp.array: Vocab("op", p.asarray_p, ("a",)),
     builtins.abs: Vocab("op", p.abs_p),
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
@@ -77,7 +79,9 @@ for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins
     _VOCAB[_f] = Vocab("nondiff")
 
 # Array methods users write on active values, as vocabulary functions.
-METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape}
+METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape, "ravel": anp.ravel,
+           "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
+METHODS.update({name: getattr(anp, name) for name in ("min", "prod") if hasattr(anp, name)})
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 
