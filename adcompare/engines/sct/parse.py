@@ -75,7 +75,7 @@ for _f in (anp.shape, anp.ndim, anp.sign, anp.zeros, anp.ones, anp.zeros_like, a
            anp.argsort, p.primal):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
-           builtins.round):
+           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):
     _VOCAB[_f] = Vocab("nondiff")
 
 # Array methods users write on active values, as vocabulary functions.
