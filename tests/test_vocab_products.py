@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vocab_check import check_forward_over_reverse, check_jvp_vjp
+from vocab_check import engine_tests, uncovered
 
 import adcompare as ad
 import adcompare.elemental as el
@@ -44,28 +44,13 @@ CASES = {
     "dot_matrix_nd": (lambda np_: lambda x, y: np_.dot(x, y), ((2, 3), (2, 3, 4))),
     "dot_scalar_nd": (lambda np_: lambda x, y: np_.dot(x, y), ((), (2, 3, 4))),
 }
-ENGINES = ("elemental", "overloading", "sct")
-
-
-@pytest.mark.parametrize("backend", ["numpy", "jax"])
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", CASES)
-def test_jvp_and_vjp_against_jax(name, engine, backend):
-    case, shapes = CASES[name]
-    check_jvp_vjp(case, shapes, engine, backend)
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", CASES)
-def test_forward_over_reverse_against_jax(name, engine):
-    case, shapes = CASES[name]
-    check_forward_over_reverse(case, shapes, engine)
+test_jvp_and_vjp_against_jax, test_forward_over_reverse_against_jax = engine_tests(CASES)
 
 
 def test_every_product_name_has_a_case():
     names = {"outer", "inner", "tensordot", "einsum", "kron", "cross", "dot"}
     assert all(hasattr(anp, n) and hasattr(el, n) for n in names)
-    assert {n for n in names if not any(c == n or c.startswith(n + "_") for c in CASES)} == set()
+    assert uncovered(names, CASES) == set()
 
 
 def test_einsum_contracts_two_operands_at_a_time():

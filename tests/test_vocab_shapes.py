@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_check import JNP, check_forward_over_reverse, check_jvp_vjp
+from vocab_check import ENGINES, JNP, check_jvp_vjp, engine_tests, uncovered
 
 import adcompare as ad
 import adcompare.elemental as el
@@ -77,22 +77,7 @@ CASES = {
                ((2, 3), (2, 3))),
     "astype": (lambda np_: lambda x: np_.multiply(np_.astype(x, np.float64), np_.astype(x, np.int64)), ((3,),)),
 }
-ENGINES = ("elemental", "overloading", "sct")
-
-
-@pytest.mark.parametrize("backend", ["numpy", "jax"])
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", CASES)
-def test_jvp_and_vjp_against_jax(name, engine, backend):
-    case, shapes = CASES[name]
-    check_jvp_vjp(case, shapes, engine, backend)
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", CASES)
-def test_forward_over_reverse_against_jax(name, engine):
-    case, shapes = CASES[name]
-    check_forward_over_reverse(case, shapes, engine)
+test_jvp_and_vjp_against_jax, test_forward_over_reverse_against_jax = engine_tests(CASES)
 
 
 def test_every_shape_name_has_a_case():
@@ -101,7 +86,7 @@ def test_every_shape_name_has_a_case():
              "array_split", "hsplit", "vsplit", "diag", "diagonal", "trace", "tril", "triu", "atleast_1d",
              "atleast_2d", "atleast_3d", "sort", "select", "astype"}
     assert all(hasattr(anp, n) and hasattr(el, n) for n in names)
-    assert {n for n in names if not any(c == n or c.startswith(n + "_") for c in CASES)} == set()
+    assert uncovered(names, CASES) == set()
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import adcompare as ad
 import adcompare.elemental as el
@@ -20,6 +21,7 @@ from adcompare.oracle import max_error
 
 TOL = 1e-11
 SEEDS = (0, 1)
+ENGINES = ("elemental", "overloading", "sct")
 
 
 class _Jnp:
@@ -108,3 +110,27 @@ def check_forward_over_reverse(case, shapes, engine: str) -> None:
     nums = tuple(range(len(xs)))
     ours = ad.engine(engine).hessian(f, nums, "fwd-rev")(*xs)
     assert max_error(ours, jax.hessian(f_jax, nums)(*_to_jax(xs))) < TOL
+
+
+def engine_tests(cases: dict):
+    """The two tests of a table of cases ``{name: (case, shapes)}``, parametrized by engine (and backend)."""
+
+    @pytest.mark.parametrize("backend", ["numpy", "jax"])
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("name", cases)
+    def test_jvp_and_vjp_against_jax(name, engine, backend):
+        case, shapes = cases[name]
+        check_jvp_vjp(case, shapes, engine, backend)
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("name", cases)
+    def test_forward_over_reverse_against_jax(name, engine):
+        case, shapes = cases[name]
+        check_forward_over_reverse(case, shapes, engine)
+
+    return test_jvp_and_vjp_against_jax, test_forward_over_reverse_against_jax
+
+
+def uncovered(names: set, cases: dict) -> set:
+    """The names no case (named ``name`` or ``name_...``) exercises."""
+    return {n for n in names if not any(c == n or c.startswith(n + "_") for c in cases)}
