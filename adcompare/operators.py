@@ -82,3 +82,9 @@ class Operators:
     def sum(self, axis=None, keepdims=False): return anp.sum(self, axis, keepdims)
     def mean(self, axis=None, keepdims=False): return anp.mean(self, axis, keepdims)
     def max(self, axis=None, keepdims=False): return anp.max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return anp.min(self, axis, keepdims)  # by name, when called
+    def prod(self, axis=None, keepdims=False): return anp.prod(self, axis, keepdims)
+    def ravel(self, order="C"): return anp.ravel(self, order)
+    def flatten(self, order="C"): return anp.ravel(self, order)  # a new value either way
+    def squeeze(self, axis=None): return anp.squeeze(self, axis)
+    def astype(self, dtype): return anp.astype(self, dtype)

@@ -46,8 +46,17 @@ for prim, fn in [(p.sum_p, jnp.sum), (p.mean_p, jnp.mean), (p.max_p, jnp.max),
         for keepdims in (False, True):
             params = {"axis": axis, "keepdims": keepdims}
             CASES.append(case(prim, (shp,), lambda x, fn=fn, params=params: fn(x, **params), params))
-for a, b in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((), (3,))]:
+for a, b in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((), (3,)),
+             ((2, 2, 3), (4, 3, 2)), ((2, 2, 3), (3,)), ((3,), (2, 3, 4))]:
     CASES.append(case(p.dot_p, (a, b), jnp.dot))
+for subscripts, shapes in [("ij,jk->ik", ((2, 3), (3, 4))), ("ii->i", ((3, 3),)), ("ij->", ((2, 3),)),
+                           ("iij,j->i", ((3, 3, 2), (2,))), ("i,j->ij", ((2,), (3,)))]:
+    CASES.append(case(p.einsum_p, shapes, lambda *xs, s=subscripts: jnp.einsum(s, *xs),
+                      {"subscripts": subscripts}))
+for shp in UNARY_SHAPES:
+    CASES.append(case(p.asarray_p, (shp,), jnp.asarray))
+CASES.append(case(p.asarray_p, ((2, 3),), lambda x: jnp.asarray(x, dtype=jnp.float64),
+                  {"dtype": np.dtype(np.float64)}))
 for a, b in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
              ((2, 3), (5, 3, 4)), ((5, 2, 3), (3,)), ((3,), (5, 3, 4))]:
     CASES.append(case(p.matmul_p, (a, b), jnp.matmul))

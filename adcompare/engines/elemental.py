@@ -78,6 +78,12 @@ class Elemental(Box):
     __mod__ = __rmod__ = _refuse("operator %", "el.remainder(x, y)")
     __neg__ = _refuse("unary -", "el.negative(x)")
     __abs__ = _refuse("abs()", "el.abs(x)")
+    T = property(_refuse("the attribute .T", "el.transpose(x)"))
+
+
+# Array methods belong to the natural form; the library call says the same.
+for _m in ("reshape", "ravel", "flatten", "squeeze", "astype", "sum", "mean", "max", "min", "prod"):
+    setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.{'ravel' if _m == 'flatten' else _m}(x, ...)"))
 
 
 # --------------------------------------------------------------------------

@@ -155,3 +155,26 @@ def argmin(x, axis=None, keepdims=False):
 
 def any(x, axis=None):
     return torch.any(x) if axis is None else torch.any(x, dim=axis)
+
+
+# --- shapes and products (the vocabulary's einsum, N-d dot, asarray, and sort's argsort) ---
+einsum = torch.einsum  # einsum(subscripts, *operands), as NumPy's
+
+
+def dot(x, y):  # noqa: F811  (NumPy's N-d dot: the last axis of x against the second-to-last of y)
+    x, y = _t(x), _t(y)
+    if 0 in (x.ndim, y.ndim):
+        return torch.mul(x, y)
+    if x.ndim <= 2 and y.ndim <= 2:
+        return torch.matmul(x, y)
+    return torch.tensordot(x, y, dims=([x.ndim - 1], [max(y.ndim - 2, 0)]))
+
+
+def asarray(x, dtype=None):
+    import numpy  # the dtype comes as NumPy names it (float64, int64)
+
+    return _t(x) if dtype is None else _t(x).to(getattr(torch, numpy.dtype(dtype).name))
+
+
+def argsort(x, axis=-1):
+    return torch.argsort(x, dim=axis, stable=True)

@@ -9,14 +9,18 @@ values, active ones included (``anp.sum([x, x * x])``): they are packed as
 ``jnp.asarray`` packs them, by the ``stack`` primitive, so they differentiate
 like any other array. ``asarray`` and ``array`` do just that packing.
 
-``zeros``, ``ones``, ``arange``, ``sign``, ``shape`` and ``ndim`` make constants:
-they are never differentiated. ``zeros_like(x)`` (and ``zeros(shape, like=x)``,
+``zeros``, ``ones``, ``full``, ``eye``, ``identity``, ``arange``, ``linspace``,
+``argsort``, ``sign``, ``shape`` and ``ndim`` make constants: they are never
+differentiated (an active value where a constant's *value* is read, such as
+``full``'s fill or ``linspace``'s ends, is refused, since JAX would
+differentiate it). ``zeros_like(x)`` (and ``zeros(shape, like=x)``,
 ``ones_like``, ``ones``) of an active ``x`` is a constant *box* of ``x``'s level,
 so that ``y = anp.zeros_like(x); y[i] = v`` updates it functionally (as JAX's
 ``y.at[i].set(v)``, see :func:`index_update`) and ``v``'s derivative flows on.
 """
 
 from adcompare.numpy import linalg  # noqa: F401
+from adcompare.numpy.assembly import *  # noqa: F403
 from adcompare.numpy.constants import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403

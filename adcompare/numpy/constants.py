@@ -34,3 +34,45 @@ def _constant(like, fill, shape=None):
 
 def _as_shape(shape):
     return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
+def _refuse_active(name: str, hint: str, *values) -> None:
+    if any(isinstance(v, _p.Box) for v in values):
+        raise NotImplementedError(f"{name} makes a constant and is never differentiated, but it was "
+                                  f"given an active value: {hint}")
+
+
+def full(shape, fill_value, dtype=None, like=None):
+    """``fill_value`` everywhere (a constant: an active fill is refused)."""
+    _refuse_active("full", "write anp.broadcast_to(value, shape) to differentiate the value", fill_value)
+    fill = _p.primal(fill_value)
+    if dtype is None and like is None:
+        return _np.full(_as_shape(shape), fill)
+    if dtype is not None:
+        xp = _p.namespace((_p.primal(like),)) if like is not None else _np
+        value = xp.full(_as_shape(shape), fill, dtype=dtype)
+        return like.trace.constant(value) if isinstance(like, _p.Box) else value
+    return _constant(like, fill, _as_shape(shape))
+
+
+def eye(N, M=None, k=0, dtype=float):
+    _refuse_active("eye", "its sizes are integers", N, M, k)
+    return _np.eye(N, M, k, dtype=dtype)
+
+
+def identity(n, dtype=float):
+    return eye(n, dtype=dtype)
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    _refuse_active("arange", "its bounds are constants; scale a constant arange by the value instead",
+                   start, stop, step)
+    if stop is None:
+        return _np.arange(start, dtype=dtype) if step is None else _np.arange(0, start, step, dtype=dtype)
+    return _np.arange(start, stop, 1 if step is None else step, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None):
+    _refuse_active("linspace", "write start + (stop - start) * anp.linspace(0.0, 1.0, num) to "
+                   "differentiate the ends", start, stop)
+    return _np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)

@@ -1,4 +1,14 @@
-"""Shape, assembly and indexing; ``asarray``/``array`` pack nested lists (active values too)."""
+"""Shape and indexing; ``asarray``/``array`` pack nested lists (active values too).
+
+Beyond the primitives (``transpose``, ``reshape``, ``broadcast_to``, ``getitem``,
+``concatenate``, ``stack``, ``astype``) every name here is a composition of them:
+``ravel`` and ``squeeze`` are reshapes, ``flip`` a getitem with reversed slices,
+``swapaxes`` a transpose, ``sort`` a gather by the argsort permutation (a
+constant), and so on, so each derivative is exactly that of its parts. The index
+and axis arithmetic happens in private helpers that see shapes only, never a
+value (this is also what lets SCT transform these functions like user code).
+Assembly (stacks, splits, pad, diagonals) is in :mod:`.assembly`.
+"""
 
 from __future__ import annotations
 
@@ -52,11 +62,8 @@ def asarray(a, dtype=None):
     """``a`` as an array. Nested lists and tuples (of active values too) are packed as
     ``jnp.asarray`` packs them; an active value is returned as it is."""
     a = _p.pack(a)
-    if isinstance(a, _p.Box):
-        if dtype is not None and _np.dtype(dtype) != a.dtype:
-            raise NotImplementedError(f"asarray cannot change the dtype of an active value "
-                                      f"({a.dtype} to {_np.dtype(dtype)})")
-        return a
+    if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)
+        return a if dtype is None or _np.dtype(dtype) == a.dtype else _p.asarray_p(a, dtype=dtype)
     xp = _p.namespace((a,))
     return xp.asarray(a) if dtype is None else xp.asarray(a, dtype=dtype)
 
@@ -80,3 +87,244 @@ def ndim(x):
 def size(x):
     """The number of entries (a constant)."""
     return _math.prod(_p.shape(x))
+
+
+def astype(x, dtype):
+    """``x`` as ``dtype``; to a non-float dtype it is a constant (no derivative), as in JAX."""
+    if _np.issubdtype(_np.dtype(dtype), _np.inexact):
+        return _p.astype_p(x, dtype=dtype)
+    return _p.astype_p(_p.primal(x), dtype=dtype)
+
+
+def argsort(x, axis=-1):
+    """The sorting permutation (integers: a constant, never differentiated)."""
+    x = _p.primal(x)
+    return _p.namespace((x,)).argsort(x, axis=axis)
+
+
+# --------------------------------------------------------------------------
+# Axis arithmetic on shapes (never on values)
+
+
+def _axis(axis: int, n: int, name: str = "axis") -> int:
+    if not -n <= axis < n:
+        raise ValueError(f"{name} {axis} is out of bounds for array of dimension {n}")
+    return axis % n
+
+
+def _axes(axis, n: int) -> tuple:
+    axes = tuple(_axis(a, n) for a in ((axis,) if isinstance(axis, int) else axis))
+    if len(set(axes)) != len(axes):
+        raise ValueError("repeated axis")
+    return axes
+
+
+def _squeezed(s: tuple, axis) -> tuple:
+    if axis is None:
+        return tuple(d for d in s if d != 1)
+    axes = _axes(axis, len(s))
+    if any(s[a] != 1 for a in axes):
+        raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return tuple(d for i, d in enumerate(s) if i not in axes)
+
+
+def _expanded(s: tuple, axis) -> tuple:
+    n = len(s) + (1 if isinstance(axis, int) else len(axis))
+    axes = _axes(axis, n)
+    rest = iter(s)
+    return tuple(1 if i in axes else next(rest) for i in range(n))
+
+
+def _swapped(n: int, axis1: int, axis2: int) -> tuple:
+    perm = list(range(n))
+    a, b = _axis(axis1, n, "axis1"), _axis(axis2, n, "axis2")
+    perm[a], perm[b] = b, a
+    return tuple(perm)
+
+
+def _moved(n: int, source, destination) -> tuple:
+    src, dst = _axes(source, n), _axes(destination, n)
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return tuple(order)
+
+
+def _reversed_index(n: int, axis) -> tuple:
+    axes = range(n) if axis is None else _axes(axis, n)
+    return tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(n))
+
+
+def _rolled_index(s: tuple, shift, axis) -> tuple:
+    """The gather that rolls: for each rolled axis, positions ``(i - shift) % n``."""
+    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shifts, axes = _np.broadcast_arrays(_np.asarray(shifts), _np.asarray(axes))
+    total = [0] * len(s)
+    for sh, ax in zip(shifts.ravel(), axes.ravel()):
+        total[_axis(int(ax), len(s))] += int(sh)
+    rolled = [i for i in range(len(s)) if total[i] % max(s[i], 1)]
+    if len(rolled) == 1:  # one integer array among slices keeps its place
+        i = rolled[0]
+        return (slice(None),) * i + ((_np.arange(s[i]) - total[i]) % s[i],)
+    return _np.ix_(*((_np.arange(n) - total[i]) % max(n, 1) for i, n in enumerate(s)))
+
+
+def _tile_shapes(s: tuple, reps) -> tuple:
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    n = max(len(s), len(reps))
+    s, reps = (1,) * (n - len(s)) + tuple(s), (1,) * (n - len(reps)) + reps
+    spread, tiled, out = [], [], []
+    for d, r in zip(s, reps):
+        spread += [1, d]
+        tiled += [r, d]
+        out.append(r * d)
+    return tuple(spread), tuple(tiled), tuple(out)
+
+
+def _repeat_plan(s: tuple, repeats, axis: int):
+    """``("broadcast", shapes...)`` for one count, ``("gather", index)`` for a count per element."""
+    if isinstance(repeats, int) or _np.ndim(repeats) == 0 or _np.size(repeats) == 1:
+        r = int(_np.reshape(repeats, ()))
+        if r < 0:
+            raise ValueError("repeat: negative dimensions are not allowed")
+        return ("broadcast", s[:axis + 1] + (1,) + s[axis + 1:], s[:axis + 1] + (r,) + s[axis + 1:],
+                s[:axis] + (s[axis] * r,) + s[axis + 1:])
+    return ("gather", (slice(None),) * axis + (_np.repeat(_np.arange(s[axis]), repeats),))
+
+
+def _sorted_index(s: tuple, perm, axis: int) -> tuple:
+    """The gather ``x[index]`` that takes ``perm`` along ``axis`` (take_along_axis)."""
+    index = []
+    for i, n in enumerate(s):
+        if i == axis:
+            index.append(perm)
+        else:
+            index.append(_np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(s) - i - 1)))
+    return tuple(index)
+
+
+# --------------------------------------------------------------------------
+# Compositions
+
+
+def ravel(x, order="C"):
+    if order != "C":
+        raise NotImplementedError(f"ravel: order={order!r} is not supported (only 'C')")
+    return _p.reshape_p(x, shape=(-1,))
+
+
+def squeeze(x, axis=None):
+    return _p.reshape_p(x, shape=_squeezed(shape(x), axis))
+
+
+def expand_dims(x, axis):
+    return _p.reshape_p(x, shape=_expanded(shape(x), axis))
+
+
+def swapaxes(x, axis1, axis2):
+    return _p.transpose_p(x, axes=_swapped(ndim(x), axis1, axis2))
+
+
+def moveaxis(x, source, destination):
+    return _p.transpose_p(x, axes=_moved(ndim(x), source, destination))
+
+
+def flip(x, axis=None):
+    return _p.getitem_p(x, idx=_reversed_index(ndim(x), axis))
+
+
+def fliplr(x):
+    if ndim(x) < 2:
+        raise ValueError("fliplr: input must be >= 2-d")
+    return flip(x, 1)
+
+
+def flipud(x):
+    if ndim(x) < 1:
+        raise ValueError("flipud: input must be >= 1-d")
+    return flip(x, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    axes = tuple(axes)
+    n = ndim(m)
+    if len(axes) != 2 or _axis(axes[0], n) == _axis(axes[1], n):
+        raise ValueError("rot90: axes must be two different axes")
+    k = k % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    perm = _swapped(n, axes[0], axes[1])
+    if k == 1:
+        return _p.transpose_p(flip(m, axes[1]), axes=perm)
+    return flip(_p.transpose_p(m, axes=perm), axes[1])
+
+
+def roll(x, shift, axis=None):
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), shape(x))
+    return _p.getitem_p(x, idx=_rolled_index(shape(x), shift, axis))
+
+
+def tile(x, reps):
+    spread, tiled, out = _tile_shapes(shape(x), reps)
+    return _p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=spread), shape=tiled), shape=out)
+
+
+def repeat(x, repeats, axis=None):
+    if axis is None:
+        return repeat(ravel(x), repeats, 0)
+    plan = _repeat_plan(shape(x), repeats, _axis(axis, ndim(x)))
+    if plan[0] == "gather":
+        return _p.getitem_p(x, idx=plan[1])
+    return _p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=plan[1]), shape=plan[2]), shape=plan[3])
+
+
+def sort(x, axis=-1, kind=None, order=None):
+    """Sorted along ``axis``: a gather by the argsort permutation, so ties and nan sort as NumPy's."""
+    if order is not None:
+        raise NotImplementedError("sort: order= (structured arrays) is not supported")
+    if axis is None:
+        return sort(ravel(x), 0)
+    axis = _axis(axis, ndim(x))
+    return _p.getitem_p(x, idx=_sorted_index(shape(x), argsort(x, axis), axis))
+
+
+def atleast_1d(*arys):
+    return _atleast(arys, _one_d)
+
+
+def atleast_2d(*arys):
+    return _atleast(arys, _two_d)
+
+
+def atleast_3d(*arys):
+    return _atleast(arys, _three_d)
+
+
+def _atleast(arys, grow):
+    out = []
+    for a in arys:
+        out.append(_p.reshape_p(a, shape=grow(shape(a))))
+    if len(out) == 1:
+        return out[0]
+    return out
+
+
+def _one_d(s: tuple) -> tuple:
+    return s if len(s) >= 1 else (1,)
+
+
+def _two_d(s: tuple) -> tuple:
+    return s if len(s) >= 2 else (1,) * (2 - len(s)) + s
+
+
+def _three_d(s: tuple) -> tuple:
+    if len(s) >= 3:
+        return s
+    return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)]
+

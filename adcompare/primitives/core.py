@@ -221,6 +221,8 @@ def is_jax(x: Any) -> bool:
 def shape(x: Any) -> tuple:
     if type(x) in _SCALARS:
         return ()
+    if type(x) in (list, tuple):  # a nested list of values (active ones too), as it packs
+        return (len(x),) + (shape(x[0]) if x else ())
     s = getattr(x, "shape", None)  # arrays, tracers, boxes and tensors carry it
     if type(s) is tuple:
         return s

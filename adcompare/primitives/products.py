@@ -1,15 +1,12 @@
-"""Products of arrays: ``matmul`` and ``dot``."""
+"""Products of arrays: ``matmul``, ``dot`` (NumPy's, N-d included) and ``einsum`` (explicit subscripts)."""
 
 from __future__ import annotations
 
-from adcompare.primitives.core import Primitive, binary, shape
+from adcompare.primitives.core import Primitive, binary
 
-
-def _dot(xp, x, y):
-    if len(shape(x)) > 2 or len(shape(y)) > 2:
-        raise NotImplementedError("dot supports operands of up to 2 dimensions; use matmul")
-    return xp.dot(x, y)
-
-
-dot_p = Primitive("dot", _dot)
+dot_p = Primitive("dot", lambda xp, x, y: xp.dot(x, y))
 matmul_p = binary("matmul", "matmul")
+
+# ``einsum_p(*operands, subscripts="ij,jk->ik")``: subscripts always explicit (``->``), no ``...``
+# (the vocabulary's ``anp.einsum`` checks them), so that every rule can name each operand's axes.
+einsum_p = Primitive("einsum", lambda xp, *xs, subscripts: xp.einsum(subscripts, *xs))

@@ -38,6 +38,8 @@ concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(
 getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
 index_add_p = Primitive("index_add", _index_add)
 astype_p = Primitive("astype", lambda xp, x, dtype: xp.asarray(x).astype(dtype))
+# ``anp.asarray``/``anp.array`` of a value (SCT binds it for them; lists are packed by ``stack`` first)
+asarray_p = Primitive("asarray", lambda xp, x, dtype=None: xp.asarray(x, dtype=dtype))
 
 # Functional index update: ``y[idx] = v`` on an active value, ``el.index_update``.
 index_update_p = Primitive("index_update", _index_update)

@@ -1,11 +1,14 @@
-"""Rules of the products (``matmul``, ``dot``)."""
+"""Rules of the products (``matmul``, ``dot``, ``einsum``).
+
+An einsum's VJP for one operand is another einsum (of the cotangent and the other
+operands); an N-d ``dot`` is differentiated as the einsum it is."""
 
 from __future__ import annotations
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import shape
-from adcompare.rules.base import append_axis, defjvp, defvjp, swap_last, unbroadcast
+from adcompare.rules.base import PerOperand, append_axis, defjvp, defvjp, swap_last, unbroadcast
 
 mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
 
@@ -48,14 +51,87 @@ defjvp(p.matmul_p,
 defvjp(p.matmul_p, _matmul_vjp_x, _matmul_vjp_y)
 
 
-def _dot_as(ans, x, y):
-    """np.dot is multiply on a scalar operand and matmul otherwise (up to 2-D)."""
-    return p.multiply_p if 0 in (len(shape(x)), len(shape(y))) else p.matmul_p
+# --------------------------------------------------------------------------
+# einsum: operand i's JVP puts the tangent in its place; its VJP is the einsum of the
+# cotangent with the other operands, down to operand i's letters
+
+
+def _einsum_jvp(i, t, ans, *xs, subscripts):
+    return p.einsum_p(*xs[:i], t, *xs[i + 1:], subscripts=subscripts)
+
+
+def _fresh_letters(used: str):
+    return (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+
+
+def _einsum_vjp(i, ans, *xs, subscripts):
+    ins, out = subscripts.split("->")
+    ins = ins.split(",")
+    target, others = ins[i], ins[:i] + ins[i + 1:]
+    operands = xs[:i] + xs[i + 1:]
+    sizes = dict(zip(target, shape(xs[i])))
+    unique = "".join(dict.fromkeys(target))  # operand i's letters, each once
+    reached = set(out).union(*others)
+    kept = "".join(c for c in unique if c in reached)
+    # a letter repeated in operand i ("ii->i") reads its diagonal: the cotangent goes back onto
+    # that diagonal, through identity matrices (constants) joined to fresh letters
+    fresh, placed, eyes = _fresh_letters(subscripts), "", []
+    seen: set = set()
+    for c in target:
+        if c in seen:
+            placed += (f := next(fresh))
+            eyes.append((c + f, sizes[c]))
+        else:
+            placed += c
+            seen.add(c)
+
+    def vjp(g):
+        r = p.einsum_p(g, *operands, subscripts=f"{','.join((out, *others))}->{kept}")
+        r = unbroadcast(r, tuple(sizes[c] for c in kept))  # a length-1 axis met a longer one
+        if kept != unique:  # letters only operand i has were summed: spread back over them
+            r = anp.broadcast_to(anp.reshape(r, tuple(sizes[c] if c in kept else 1 for c in unique)),
+                                 tuple(sizes[c] for c in unique))
+        if eyes:
+            xp = p.namespace((p.primal(r),))
+            mats = [xp.eye(n, dtype=p.result_dtype(r)) for _, n in eyes]
+            r = p.einsum_p(r, *mats, subscripts=f"{','.join((unique, *(s for s, _ in eyes)))}->{placed}")
+        return r
+
+    return vjp
+
+
+p.einsum_p.jvps = PerOperand(_einsum_jvp)
+p.einsum_p.vjps = PerOperand(_einsum_vjp)
+
+# --------------------------------------------------------------------------
+# dot: multiply with a scalar, matmul up to 2-D, and beyond that the einsum NumPy defines
+# (the last axis of x against the second-to-last of y)
+
+
+def _dot_subscripts(nx: int, ny: int) -> str:
+    letters = _fresh_letters("")
+    xs = "".join(next(letters) for _ in range(nx - 1))
+    k = next(letters)
+    if ny == 1:
+        return f"{xs}{k},{k}->{xs}"
+    ys = "".join(next(letters) for _ in range(ny - 2))
+    m = next(letters)
+    return f"{xs}{k},{ys}{k}{m}->{xs}{ys}{m}"
+
+
+def _dot_vjp(i):
+    def vjp(ans, x, y):
+        nx, ny = len(shape(x)), len(shape(y))
+        if 0 in (nx, ny):
+            return p.multiply_p.vjps[i](ans, x, y)
+        if nx <= 2 and ny <= 2:
+            return p.matmul_p.vjps[i](ans, x, y)
+        return _einsum_vjp(i, ans, x, y, subscripts=_dot_subscripts(nx, ny))
+
+    return vjp
 
 
 defjvp(p.dot_p,
        lambda t, ans, x, y: anp.dot(t, y),
        lambda t, ans, x, y: anp.dot(x, t))
-defvjp(p.dot_p,
-       lambda ans, x, y: _dot_as(ans, x, y).vjps[0](ans, x, y),
-       lambda ans, x, y: _dot_as(ans, x, y).vjps[1](ans, x, y))
+defvjp(p.dot_p, _dot_vjp(0), _dot_vjp(1))

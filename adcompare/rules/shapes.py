@@ -55,6 +55,27 @@ def _astype_vjp(ans, x, dtype):
 
 defvjp(p.astype_p, _astype_vjp)
 
+
+def _differentiable(dtype) -> bool:
+    return dtype is None or np.issubdtype(np.dtype(dtype), np.inexact)
+
+
+def _asarray_jvp(t, ans, x, dtype=None):
+    if not _differentiable(dtype):  # an integer or boolean result is a constant
+        return p.constant_like(ans, 0.0)
+    return t if dtype is None else p.astype_p(t, dtype=dtype)
+
+
+def _asarray_vjp(ans, x, dtype=None):
+    dx, sx = p.result_dtype(x), shape(x)
+    if not _differentiable(dtype):
+        return lambda g: p.constant_like(x, 0.0, sx)
+    return lambda g: g if dtype is None else p.astype_p(g, dtype=dx)
+
+
+defjvp(p.asarray_p, _asarray_jvp)
+defvjp(p.asarray_p, _asarray_vjp)
+
 defjvp(p.getitem_p, lambda t, ans, x, idx: anp.getitem(t, idx))
 
 

@@ -123,8 +123,12 @@ class Calls:
         args = list(node.args)
         if name == "reshape" and len(args) > 1:
             args = [ast.Tuple(args, ast.Load())]
+        fn, vocab = METHODS[name], classify(METHODS[name])
+        if vocab is None:  # a composition (x.ravel()): a call of the vocabulary function, transformed
+            call = ast.Call(self.constant(naming.ident(fn), fn), [ir.atom_ast(recv)] + args, node.keywords)
+            return self.dispatch(ast.copy_location(call, node), fn)
         call = ast.Call(ast.Name("_", ast.Load()), [ir.atom_ast(recv)] + args, node.keywords)
-        op = self.vocab_call(call, classify(METHODS[name]), METHODS[name])
+        op = self.vocab_call(call, vocab, fn)
         op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
                              node.keywords)
         return op

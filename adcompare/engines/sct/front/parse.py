@@ -68,20 +68,25 @@ _VOCAB: dict[Any, Vocab] = {
     anp.where: Vocab("op", p.where_p, ("condition", "x", "y")),
     anp.concatenate: Vocab("op", p.concatenate_p, (), seq="arrays"),
     anp.stack: Vocab("op", p.stack_p, (), seq="arrays"),
+    anp.asarray: Vocab("op", p.asarray_p, ("a",)),  # a list operand is packed by stack first
+    anp.array: Vocab("op", p.asarray_p, ("a",)),
     builtins.abs: Vocab("op", p.abs_p),
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
 }
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
-           anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin):
+           anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
+           anp.argsort, p.primal):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
-           builtins.round):
+           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):
     _VOCAB[_f] = Vocab("nondiff")
 
 # Array methods users write on active values, as vocabulary functions.
-METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape}
+METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape, "ravel": anp.ravel,
+           "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
+METHODS.update({name: getattr(anp, name) for name in ("min", "prod") if hasattr(anp, name)})
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 
@@ -250,7 +255,9 @@ def parse(fn: Any) -> Parsed:
     params += [a.arg for a in args.kwonlyargs]
     n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
     same_name = node.name == code.co_name or fn.__name__ == "<lambda>"
-    if not same_name or params != list(code.co_varnames[:n]):
+    varnames = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]  # Python's order:
+    varnames += [args.vararg.arg] if args.vararg else []  # *args after the keyword-only ones
+    if not same_name or varnames != list(code.co_varnames[:n]):
         raise where.refuse("source that does not match the running function", node,
                            "the file changed after it was imported; reload the module")
     parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)

@@ -1,0 +1,177 @@
+"""Assembly: stacks, splits, padding, diagonals, triangles and ``select``.
+
+Each name is a composition of primitives: stacks are concatenations, splits
+and diagonals are getitems, ``pad`` and ``diag`` of a vector write the values
+into a constant array (``index_update``), ``tril``/``triu``/``select`` are
+``where`` with constant conditions. So each derivative is exactly that of its
+parts. Index arithmetic happens on shapes, in private helpers.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from adcompare import primitives as _p
+from adcompare.numpy.constants import zeros
+from adcompare.numpy.elementwise import add, where
+from adcompare.numpy.reductions import sum as _sum
+from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, moveaxis, ndim, shape
+
+
+def _grown(tup, grow) -> list:
+    out = []
+    for a in tup:
+        out.append(_p.reshape_p(a, shape=grow(shape(a))))
+    return out
+
+
+def hstack(tup):
+    arrays = _grown(tup, _one_d)
+    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
+
+
+def vstack(tup):
+    return concatenate(_grown(tup, _two_d), axis=0)
+
+
+def column_stack(tup):
+    return concatenate(_grown(tup, _column), axis=1)
+
+
+def _column(s: tuple) -> tuple:
+    return (s[0], 1) if len(s) == 1 else (1, 1) if len(s) == 0 else s
+
+
+# --------------------------------------------------------------------------
+# Splits: getitems of consecutive blocks
+
+
+def _bounds(n: int, indices_or_sections, equal: bool) -> list:
+    if isinstance(indices_or_sections, int) or _np.ndim(indices_or_sections) == 0:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0")
+        if equal and n % sections:
+            raise ValueError("array split does not result in an equal division")
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        return [sum(sizes[:i]) for i in range(sections + 1)]
+    return [0] + [int(i) for i in indices_or_sections] + [n]
+
+
+def _blocks(s: tuple, indices_or_sections, axis: int, equal: bool) -> list:
+    b = _bounds(s[axis], indices_or_sections, equal)
+    return [(slice(None),) * axis + (slice(b[i], b[i + 1]),) for i in range(len(b) - 1)]
+
+
+def array_split(x, indices_or_sections, axis=0):
+    out = []
+    for idx in _blocks(shape(x), indices_or_sections, _axis(axis, ndim(x)), False):
+        out.append(_p.getitem_p(x, idx=idx))
+    return out
+
+
+def split(x, indices_or_sections, axis=0):
+    out = []
+    for idx in _blocks(shape(x), indices_or_sections, _axis(axis, ndim(x)), True):
+        out.append(_p.getitem_p(x, idx=idx))
+    return out
+
+
+def hsplit(x, indices_or_sections):
+    if ndim(x) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(x, indices_or_sections, 1 if ndim(x) > 1 else 0)
+
+
+def vsplit(x, indices_or_sections):
+    if ndim(x) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(x, indices_or_sections, 0)
+
+
+# --------------------------------------------------------------------------
+# Padding: the values written into a constant array
+
+
+def _pad_plan(s: tuple, pad_width) -> tuple:
+    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=object), (len(s), 2))
+    if any(int(w) < 0 for w in widths.ravel()):
+        raise ValueError("pad: index can't contain negative values")
+    out = tuple(int(d + lo + hi) for d, (lo, hi) in zip(s, widths))
+    return out, tuple(slice(int(lo), int(lo) + d) for d, (lo, _) in zip(s, widths))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """``mode="constant"`` with one constant (not differentiated); other modes are refused."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode={mode!r} is not supported (only mode='constant')")
+    if isinstance(constant_values, _p.Box):
+        raise NotImplementedError("pad: an active constant_values is not differentiated; pad with 0 "
+                                  "and add the value times a padded mask instead")
+    if _np.ndim(constant_values) != 0:
+        raise NotImplementedError("pad: constant_values must be one number (per-axis values are "
+                                  "not supported)")
+    out, idx = _pad_plan(shape(x), pad_width)
+    base = zeros(out, like=x)
+    if constant_values != 0:
+        base = add(base, constant_values)
+    return _p.index_update_p(base, x, idx=idx)
+
+
+# --------------------------------------------------------------------------
+# Diagonals and triangles
+
+
+def _diagonal_index(n1: int, n2: int, offset: int) -> tuple:
+    count = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    rows = _np.arange(count) + max(-offset, 0)
+    return rows, rows - max(-offset, 0) + max(offset, 0)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    if ndim(x) < 2:
+        raise ValueError("diagonal requires an array of at least two dimensions")
+    x = moveaxis(x, (axis1, axis2), (-2, -1))
+    rows, cols = _diagonal_index(shape(x)[-2], shape(x)[-1], offset)
+    return _p.getitem_p(x, idx=(Ellipsis, rows, cols))
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return _sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def diag(v, k=0):
+    """The diagonal of a matrix, or the square matrix with the vector ``v`` on its k-th diagonal."""
+    if ndim(v) == 2:
+        return diagonal(v, k)
+    if ndim(v) != 1:
+        raise ValueError("diag: input must be 1- or 2-d")
+    n = shape(v)[0] + abs(k)
+    return _p.index_update_p(zeros((n, n), like=v), v, idx=_diagonal_index(n, n, k))
+
+
+def _triangle(x, k, upper: bool):
+    if ndim(x) < 2:
+        raise ValueError(f"{'triu' if upper else 'tril'}: input must be at least 2-d")
+    s = shape(x)
+    below = _np.tri(s[-2], s[-1], k - 1 if upper else k, dtype=bool)
+    return where(~below if upper else below, x, 0.0)
+
+
+def tril(x, k=0):
+    return _triangle(x, k, False)
+
+
+def triu(x, k=0):
+    return _triangle(x, k, True)
+
+
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, elementwise (``default`` where none does)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("select: list of cases must be same length as list of conditions")
+    out = default
+    for i in range(len(condlist) - 1, -1, -1):
+        out = where(condlist[i], choicelist[i], out)
+    return out
