@@ -15,3 +15,4 @@ from adcompare.primitives.elementwise import *  # noqa: F403
 from adcompare.primitives.products import *  # noqa: F403
 from adcompare.primitives.reductions import *  # noqa: F403
 from adcompare.primitives.shapes import *  # noqa: F403
+from adcompare.primitives.linalg import *  # noqa: F403

@@ -6,7 +6,7 @@ of one family of :mod:`adcompare.primitives`. Importing this package fills the
 table.
 """
 
-from adcompare.rules import elementwise, products, reductions, shapes  # noqa: F401  (fill the table)
+from adcompare.rules import elementwise, linalg, products, reductions, shapes  # noqa: F401  (fill the table)
 from adcompare.rules.base import (  # noqa: F401
     PerOperand,
     broadcast,
