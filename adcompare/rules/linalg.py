@@ -22,8 +22,7 @@ import numpy as np
 from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import primal, shape
-from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, keepdims_shape, spread, \
-    swap_last, unbroadcast
+from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, keepdims_shape, spread, swap_last, unbroadcast
 
 mul, add, sub, div, neg, mm = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative, anp.matmul
 T = swap_last
