@@ -330,6 +330,7 @@ REFUSED = {
     "qr-raw": (lambda a: anp.linalg.qr(a, mode="raw")[1], np.eye(3), "mode='raw' is not supported"),
     "solve-rectangular": (lambda a: anp.linalg.solve(a, a), np.ones((2, 3)), "square matrix"),
     "det-vector": (lambda a: anp.linalg.det(a), np.ones(3), "square matrix"),
+    "inv-complex": (lambda a: anp.linalg.inv(mul(a, 1 + 1j)), np.eye(2), "complex arrays are not supported"),
 }
 
 

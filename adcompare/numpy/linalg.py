@@ -14,10 +14,12 @@ differentiated where is said there and below.
   thin SVD) and refused for a rectangular one (its extra singular vectors are not
   unique). Its derivative needs distinct singular values (and, for a rectangular
   matrix, nonzero ones); the rule refuses others by name (at repeated values the
-  singular vectors are not differentiable).
+  singular vectors are not differentiable). ``hermitian`` is accepted and has
+  no effect (the result is the same).
 * ``eigh``: its derivative needs distinct eigenvalues, and refuses others.
-* ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` for a square or tall
-  matrix only where it equals ``'reduced'`` (square); derivatives for m ≥ n.
+* ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` where it equals
+  ``'reduced'`` (m ≤ n); derivatives for m ≥ n (a wide matrix's are refused).
+* Complex arrays are refused (the rules are written for real matrices).
 * ``norm``: vector norms with any ``ord``, and the Frobenius norm for matrices
   (``ord=None`` or ``'fro'``); other matrix norms are refused by name.
 * ``solve(a, b)``: ``b`` is a vector ``(m,)`` or a stack of matrices ``(..., m, k)``,

@@ -39,7 +39,15 @@ def _pack(xp, a, *outs):
     return xp.concatenate([xp.reshape(o, lead + (math.prod(shape(o)[len(lead):]),)) for o in outs], axis=-1)
 
 
+def _real(name, *xs):
+    for x in xs:
+        if getattr(getattr(x, "dtype", None), "kind", "f") == "c":
+            raise NotImplementedError(f"anp.linalg.{name}: complex arrays are not supported (the "
+                                      "derivative rules are written for real matrices)")
+
+
 def _square(name, a):
+    _real(name, a)
     s = shape(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise ValueError(f"anp.linalg.{name}: needs a square matrix or a stack of them (..., n, n), "
@@ -47,6 +55,7 @@ def _square(name, a):
 
 
 def _matrix(name, a):
+    _real(name, a)
     if len(shape(a)) < 2:
         raise ValueError(f"anp.linalg.{name}: needs a matrix or a stack of them (..., m, n), not an "
                          f"array of shape {shape(a)}")
@@ -115,6 +124,7 @@ _VECTOR_ORDS = "None, 0, 1, 2, inf, -inf or another nonzero number"
 
 
 def _norm(xp, x, ord=None, axis=None, keepdims=False):
+    _real("norm", x)
     nd = len(shape(x))
     matrix = (isinstance(axis, tuple) and len(axis) == 2) or (axis is None and nd == 2)
     if matrix and ord not in (None, "fro"):
@@ -134,6 +144,7 @@ def _norm(xp, x, ord=None, axis=None, keepdims=False):
 
 def _solve(xp, a, b):
     _square("solve", a)
+    _real("solve", b)
     if len(shape(b)) < 2:
         raise ValueError("solve_p: b must be (..., m, k); anp.linalg.solve makes a vector b a column")
     return xp.linalg.solve(a, b)
