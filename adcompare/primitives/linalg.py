@@ -7,8 +7,10 @@ Each primitive works on a matrix or a stack of them (``(..., m, n)``), as NumPy'
 A factorization with several outputs (``slogdet``, ``eigh``, ``svd``, ``qr``) is one
 primitive whose result *packs* them: each output is flattened over its matrix
 axes and the pieces are concatenated on a last axis, ``(..., total)``;
-:func:`unpack_outputs` (``getitem`` and ``reshape``, themselves primitives) gives them
-back. One factorization serves every output, and its rule is one joint rule, as
+:func:`packed_output` (``getitem`` and ``reshape``, themselves primitives) gives
+output i back; the vocabulary calls it once per output, so a program that uses
+only some outputs is differentiated through those alone, and SCT sees plain
+calls. One factorization serves every output, and its rule is one joint rule, as
 the math is (Giles 2008 writes the SVD's reverse rule as one formula in all
 three cotangents). One primitive per output would factor the matrix once per
 output and split the joint rules. :data:`PACKED_OUTPUTS` says the packed layout.
