@@ -287,7 +287,6 @@ def test_every_linalg_primitive_is_exercised():
         applied |= set(log)
     assert LINALG <= set(p.PRIMITIVES)
     assert LINALG <= applied
-    assert all(p.PRIMITIVES[name].jvps and p.PRIMITIVES[name].vjps for name in LINALG)
 
 
 def test_elemental_library_has_the_same_module():
