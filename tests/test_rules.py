@@ -119,12 +119,16 @@ def test_rule_against_jax(prim, shapes, jax_fn, params, domain, consts):
         assert max_error(bars, f_vjp(jnp.asarray(g))) < TOL
 
 
+# Checked through the vocabulary against jax.numpy.linalg in tests/test_vocab_linalg.py
+LINALG = {"inv", "solve", "det", "slogdet", "cholesky", "eigh", "svd", "qr", "pinv", "norm"}
+
+
 def test_every_differentiable_primitive_is_covered():
     import test_vocab_elementwise
     import test_vocab_reductions
 
     covered = {c.values[0].name for c in CASES}
-    assert covered | test_vocab_elementwise.COVERED | test_vocab_reductions.COVERED == set(ad.PRIMITIVES)
+    assert covered | test_vocab_elementwise.COVERED | test_vocab_reductions.COVERED | LINALG == set(ad.PRIMITIVES)
 
 
 @pytest.mark.parametrize("prim, jax_fn", [(p.maximum_p, jnp.maximum), (p.minimum_p, jnp.minimum)])

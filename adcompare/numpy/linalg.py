@@ -1,1 +1,97 @@
-"""``anp.linalg``: linear algebra (empty so far)."""
+"""``anp.linalg`` (also ``el.linalg``): NumPy's linear algebra, differentiable.
+
+``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``svd``, ``norm``,
+``pinv`` and ``qr``, with NumPy's signatures, on a matrix or a stack of matrices
+in the last two axes. Their rules are in :mod:`adcompare.rules.linalg`; what is
+differentiated where is said there and below.
+
+* ``slogdet``, ``eigh``, ``svd`` and ``qr`` return plain tuples (NumPy's named
+  results are tuples too: unpack them, or index them).
+* ``cholesky(a)`` and ``eigh(a)`` read the symmetric part (a + aᵀ)/2, as JAX does
+  (``UPLO`` is accepted and has no effect); NumPy reads one triangle, which is the
+  same for a symmetric ``a``.
+* ``svd``: ``full_matrices=True`` is accepted for a square matrix (it is then the
+  thin SVD) and refused for a rectangular one (its extra singular vectors are not
+  unique). Its derivative needs distinct singular values (and, for a rectangular
+  matrix, nonzero ones); the rule refuses others by name (at repeated values the
+  singular vectors are not differentiable). ``hermitian`` is accepted and has
+  no effect (the result is the same).
+* ``eigh``: its derivative needs distinct eigenvalues, and refuses others.
+* ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` where it equals
+  ``'reduced'`` (m ≤ n); derivatives for m ≥ n (a wide matrix's are refused).
+* Complex arrays are refused (the rules are written for real matrices).
+* ``norm``: vector norms with any ``ord``, and the Frobenius norm for matrices
+  (``ord=None`` or ``'fro'``); other matrix norms are refused by name.
+* ``solve(a, b)``: ``b`` is a vector ``(m,)`` or a stack of matrices ``(..., m, k)``,
+  as in NumPy 2.
+"""
+
+from __future__ import annotations
+
+from adcompare import primitives as _p
+from adcompare.numpy.shapes import getitem as _getitem
+from adcompare.numpy.shapes import reshape as _reshape
+from adcompare.numpy.shapes import shape as _shape
+
+inv = _p.inv_p
+det = _p.det_p
+cholesky = _p.cholesky_p
+pinv = _p.pinv_p
+
+
+def solve(a, b):
+    sb = _shape(b)
+    if len(sb) == 1:  # a vector: one column
+        x = _p.solve_p(a, _reshape(b, sb + (1,)))
+        return _getitem(x, (Ellipsis, 0))
+    return _p.solve_p(a, b)
+
+
+def slogdet(a):
+    """``(sign, logabsdet)``; the sign is a constant (its derivative is zero)."""
+    packed, sa = _p.slogdet_p(a), _shape(a)
+    return _p.packed_output(packed, "slogdet", sa, 0), _p.packed_output(packed, "slogdet", sa, 1)
+
+
+def eigh(a, UPLO="L"):
+    """``(eigenvalues, eigenvectors)`` of the symmetric part of ``a``; ``UPLO`` has no effect."""
+    packed, sa = _p.eigh_p(a), _shape(a)
+    return _p.packed_output(packed, "eigh", sa, 0), _p.packed_output(packed, "eigh", sa, 1)
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """``(u, s, vh)`` (thin), or ``s`` with ``compute_uv=False``."""
+    sa = _shape(a)
+    if full_matrices and compute_uv and len(sa) >= 2 and sa[-1] != sa[-2]:
+        raise NotImplementedError(
+            f"anp.linalg.svd: full_matrices=True on a non-square matrix {sa[-2:]} is not "
+            "differentiable (its extra singular vectors are not unique); pass full_matrices=False")
+    packed = _p.svd_p(a)
+    s = _p.packed_output(packed, "svd", sa, 1)
+    if compute_uv:
+        return _p.packed_output(packed, "svd", sa, 0), s, _p.packed_output(packed, "svd", sa, 2)
+    return s
+
+
+def qr(a, mode="reduced"):
+    """``(q, r)``, or ``r`` with ``mode='r'``."""
+    sa = _shape(a)
+    if mode == "complete" and len(sa) >= 2 and sa[-2] > sa[-1]:
+        raise NotImplementedError(
+            f"anp.linalg.qr: mode='complete' on a tall matrix {sa[-2:]} is not differentiable "
+            "(its extra columns of q are not unique); use mode='reduced'")
+    if mode not in ("reduced", "complete", "r"):
+        raise NotImplementedError(f"anp.linalg.qr: mode={mode!r} is not supported; use 'reduced', "
+                                  "'complete' or 'r'")
+    packed = _p.qr_p(a)
+    r = _p.packed_output(packed, "qr", sa, 1)
+    if mode == "r":
+        return r
+    return _p.packed_output(packed, "qr", sa, 0), r
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """NumPy's ``norm``: vector norms (any ``ord``) and the Frobenius norm."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return _p.norm_p(x, ord=ord, axis=axis, keepdims=keepdims)

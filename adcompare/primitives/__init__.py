@@ -12,6 +12,7 @@ of :mod:`adcompare.rules`, and name it in :mod:`adcompare.numpy`.
 
 from adcompare.primitives.core import *  # noqa: F403
 from adcompare.primitives.elementwise import *  # noqa: F403
+from adcompare.primitives.linalg import *  # noqa: F403
 from adcompare.primitives.products import *  # noqa: F403
 from adcompare.primitives.reductions import *  # noqa: F403
 from adcompare.primitives.shapes import *  # noqa: F403

@@ -6,7 +6,14 @@ of one family of :mod:`adcompare.primitives`. Importing this package fills the
 table.
 """
 
-from adcompare.rules import elementwise, products, reductions, shapes, special  # noqa: F401  (fill the table)
+from adcompare.rules import (  # noqa: F401  (fill the table)
+    elementwise,
+    linalg,
+    products,
+    reductions,
+    shapes,
+    special,
+)
 from adcompare.rules.base import (  # noqa: F401
     PerOperand,
     broadcast,

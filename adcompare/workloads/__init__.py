@@ -147,6 +147,7 @@ def _load() -> None:
         control,
         det,
         gmm,
+        gp,
         helmholtz,
         llsq,
         lse,
