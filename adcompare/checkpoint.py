@@ -29,8 +29,9 @@ from typing import Any
 import jax
 
 from adcompare.custom import CustomFunction, pack, unpacked
-from adcompare.engine import default_tape_engine, partial_args, tape_engine
+from adcompare.engine import partial_args
 from adcompare.primitives import Box
+from adcompare.tape_engine import default_tape_engine, tape_engine
 
 
 class Checkpointed(CustomFunction):

@@ -12,13 +12,10 @@
 The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
 
 * **A primitive.** Each decorated function holds a :class:`Primitive` (``.prim``)
-  with joint rules (:mod:`adcompare.rules.base`), as ``fwd`` and ``bwd`` treat
-  all operands at once. A call puts keyword arguments in place, passes the
-  static (``nondiff_argnums``) ones as the parameter ``static`` (``(position,
-  value)`` pairs) and binds the primitive, which the trace of the
-  highest-level operand processes like any other. With no active operand it
-  is the function (``jax.custom_vjp``/``jax.custom_jvp`` of it on JAX values,
-  so ``jax.grad`` of the same source honours it too).
+  with joint rules, as ``fwd`` and ``bwd`` treat all operands at once. A call
+  passes the static (``nondiff_argnums``) arguments as the parameter ``static``
+  and binds the primitive like any other. With no active operand it is the
+  function (``jax.custom_vjp``/``jax.custom_jvp`` of it on JAX values).
 * A tape asks ``prim.value_and_vjp(active, *operands)``: the value and the
   pull-back at once, built once per call whatever the number of cotangents.
   For **custom_vjp** that runs ``fwd`` once; the pull-back closes over its
@@ -29,13 +26,11 @@ The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
   primals, t)[1]`` with the reverse mode of the engine that recorded the call
   (parameter ``engine``), on the first cotangent.
 * **Higher order.** Only the trace that takes the call uses the custom rule;
-  ``fwd`` and ``bwd`` run on the values one level down, which outer levels
-  differentiate operation by operation, as in JAX. A custom_jvp value one
-  level down binds the primitive again, so every level applies its rule.
-* A tuple output is packed into one flat vector inside the primitive (a
-  primitive has one result) and unpacked with ``getitem`` and ``reshape``.
-
-Checkpointing (:mod:`adcompare.checkpoint`) is a custom function too.
+  ``fwd`` and ``bwd`` run one level down, where outer levels differentiate
+  them operation by operation, as in JAX (custom_jvp binds again there).
+* A tuple output is packed into one flat vector (a primitive has one result)
+  and unpacked with ``getitem`` and ``reshape``. Checkpointing
+  (:mod:`adcompare.checkpoint`) is a custom function too.
 """
 
 from __future__ import annotations
@@ -50,9 +45,9 @@ import jax
 import jax.numpy as jnp
 
 from adcompare import numpy as anp
-from adcompare.engine import default_tape_engine, tape_engine
 from adcompare.primitives import Box, Primitive, namespace, shape
 from adcompare.rules import defjoint
+from adcompare.tape_engine import default_tape_engine, tape_engine
 
 _last = threading.local()  # the shapes of the tuple output packed last on this thread
 
@@ -128,13 +123,8 @@ class CustomFunction:
     def __repr__(self) -> str:
         return f"<{self.kind} function {self.__name__}>"
 
-    @property
-    def jvps(self):  # the per-operand views of the joint rules
-        return self.prim.jvps
-
-    @property
-    def vjps(self):
-        return self.prim.vjps
+    jvps = property(lambda self: self.prim.jvps)  # the per-operand views of the joint rules
+    vjps = property(lambda self: self.prim.vjps)
 
     # --- binding --------------------------------------------------------------------
 

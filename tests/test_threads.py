@@ -20,9 +20,9 @@ import pytest
 import adcompare as ad
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.engine import cycle_collector_paused
 from adcompare.measure.opcount import count
 from adcompare.primitives import new_level
+from adcompare.tape_engine import cycle_collector_paused
 
 THREADS = 4
 RUNS = 300  # per thread and engine

@@ -32,8 +32,8 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.concrete import user_location
-from adcompare.engine import TapeEngine, missing_rule
 from adcompare.primitives import Box, Primitive, Trace, constant_like
+from adcompare.tape_engine import TapeEngine, missing_rule
 
 # --------------------------------------------------------------------------
 # Elemental values: no operators

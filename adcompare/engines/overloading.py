@@ -28,9 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare import numpy as anp
-from adcompare.engine import TapeEngine, missing_rule
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
+from adcompare.tape_engine import TapeEngine, missing_rule
 
 # --------------------------------------------------------------------------
 # Forward mode

@@ -177,11 +177,6 @@ def primal(x: Any) -> Any:
     return x
 
 
-def unbox_at(x: Any, trace: Trace) -> Any:
-    """The value one level below ``trace`` if ``x`` belongs to it, else ``x``."""
-    return x.value if isinstance(x, Box) and x.trace is trace else x
-
-
 # --------------------------------------------------------------------------
 # Backends
 
@@ -212,10 +207,6 @@ def namespace(args: tuple):
         if t in _OTHER_NAMESPACES:
             return _OTHER_NAMESPACES[t]
     return np
-
-
-def is_jax(x: Any) -> bool:
-    return isinstance(primal(x), jax.Array)
 
 
 def shape(x: Any) -> tuple:
@@ -350,14 +341,6 @@ def pack(x: Any) -> Any:
     if parts and (any(isinstance(e, Box) for e in parts) or namespace(parts) is not np):
         return stack_p(*parts, axis=0)
     return np.asarray(parts)
-
-
-def unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
-    return Primitive(name, lambda xp, x: getattr(xp, method)(x), scalar)
-
-
-def binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
-    return Primitive(name, lambda xp, x, y: getattr(xp, method)(x, y), scalar)
 
 
 # ``pack`` makes arrays of lists with it, so it is part of the mechanism.

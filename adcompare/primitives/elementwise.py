@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from adcompare.primitives.core import Primitive, binary, result_dtype, unary
+from adcompare.primitives.core import Primitive, result_dtype
+
+
+def unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+    return Primitive(name, lambda xp, x: getattr(xp, method)(x), scalar)
+
+
+def binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
+    return Primitive(name, lambda xp, x, y: getattr(xp, method)(x, y), scalar)
 
 
 def _sigmoid(xp, x):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adcompare.primitives.core import Primitive, binary
+from adcompare.primitives.core import Primitive
 
 dot_p = Primitive("dot", lambda xp, x, y: xp.dot(x, y))
-matmul_p = binary("matmul", "matmul")
+matmul_p = Primitive("matmul", lambda xp, x, y: xp.matmul(x, y))
 
 # ``einsum_p(*operands, subscripts="ij,jk->ik")``: subscripts always explicit (``->``), no ``...``
 # (the vocabulary's ``anp.einsum`` checks them), so that every rule can name each operand's axes.

@@ -15,7 +15,7 @@ import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 SIN, SCALE, SHIFT, SQUARE, EXP = range(5)
 _BOUND = 2.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 
 def minor(a, j):

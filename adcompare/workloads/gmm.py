@@ -38,7 +38,7 @@ import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 WISHART_GAMMA = 1.0
 WISHART_M = 0

@@ -27,7 +27,7 @@ import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 LOG_2PI = math.log(2.0 * math.pi)
 

@@ -17,7 +17,7 @@ import math
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 GAS_CONSTANT = 1.0
 TEMPERATURE = 1.0

@@ -16,7 +16,7 @@ import numpy as np
 
 import adcompare.elemental as el
 import adcompare.numpy as anp
-from adcompare.workloads import Workload, register
+from adcompare.workloads.registry import Workload, register
 
 
 def llsq(x, t, s):

@@ -49,7 +49,7 @@ import numpy as np
 import adcompare.elemental as el
 import adcompare.numpy as anp
 from adcompare.checkpoint import checkpoint
-from adcompare.workloads import Workload, register, register_checkpointed
+from adcompare.workloads.registry import Workload, register, register_checkpointed
 
 
 def lstm(main_params, extra_params, state, sequence):

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare.custom import CustomFunction
-from adcompare.engine import cycle_collector_paused, engine_made, is_engine_made
+from adcompare.engine import engine_made, is_engine_made
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee
@@ -45,6 +45,7 @@ from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
+from adcompare.tape_engine import cycle_collector_paused
 
 MODES = ("forward", "reverse")
 

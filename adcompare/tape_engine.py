@@ -1,0 +1,137 @@
+"""The driver shared by the engines that trace at run time (overloading, elemental).
+
+:class:`TapeEngine` implements :class:`~adcompare.engine.Engine`'s two methods
+once for every engine that boxes values and records a tape as the function
+runs; a subclass names its box, forward trace and tape types. The registry of
+tape types lets a rule (a checkpoint's recompute, a custom function's) re-run
+code under the mechanism that recorded it. The cycle collector is paused
+while a tape grows or is swept.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from adcompare import numpy as anp
+from adcompare.engine import Engine
+from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
+from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
+
+
+def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
+    return NotImplementedError(f"primitive '{prim.name}' has no {mode} rule: it cannot be differentiated")
+
+
+class _CollectorPause:
+    """The process's one cycle collector, paused by any number of threads at once."""
+
+    lock = threading.Lock()
+    pausers = 0  # pauses open now, on every thread (nested ones included)
+    was_enabled = False  # whether the collector ran before the first of them opened
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector (if it runs) while a tape grows or is swept.
+
+    A tape engine's values point to their tape and never the other way, so its
+    tape forms no cycles; yet the collector would rescan the growing tape again
+    and again (more than half of a gradient's time on a chain of 10^4 scalar
+    operations). Cycles the user's own code makes are collected when it resumes.
+
+    The collector is one per process, so pauses on several threads (or nested
+    ones) are counted under a lock: the first to come in records whether it was
+    enabled and disables it; the last to leave re-enables it, only if it was.
+    """
+    pause = _CollectorPause
+    with pause.lock:
+        if pause.pausers == 0:
+            pause.was_enabled = gc.isenabled()
+            gc.disable()
+        pause.pausers += 1
+    try:
+        yield
+    finally:
+        with pause.lock:
+            pause.pausers -= 1
+            if pause.pausers == 0 and pause.was_enabled:
+                gc.enable()
+
+
+_TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
+
+
+def tape_engine(trace: Trace) -> type[TapeEngine] | None:
+    """The engine class whose reverse-mode tape ``trace`` is; None for any other trace.
+
+    A checkpointed call re-runs its function under the mechanism that recorded it.
+    """
+    return _TAPE_ENGINES.get(type(trace))
+
+
+def default_tape_engine() -> type[TapeEngine]:
+    """The tape engine for a rule called with no trace to take one from: the first that takes natural form."""
+    for cls in _TAPE_ENGINES.values():
+        if cls.source_form == "natural":
+            return cls
+    raise LookupError("no tape engine taking natural-form functions is defined (import adcompare.engines)")
+
+
+class TapeEngine(Engine):
+    """The driver shared by the engines that trace at run time (overloading, elemental).
+
+    A subclass names three types; this class opens the level, boxes the input
+    leaves, runs ``f``, and unboxes the output leaves:
+
+    * ``dual``: ``dual(trace, x, x_dot)``, a box with ``.value`` and ``.tangent``;
+    * ``forward_trace``: ``forward_trace(level)``, the trace its boxes belong to;
+    * ``tape``: ``tape(level)``, a trace with ``leaf(x)`` (a box with ``.index``) and
+      ``backward(bars)`` (sweeps the cotangents by position, in place).
+
+    The pull-back ``vjp`` returns holds the tape, and nothing else does: the tape
+    lives exactly as long as the user keeps the pull-back.
+    """
+
+    dual: type
+    forward_trace: type
+    tape: type
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _TAPE_ENGINES[cls.tape] = cls
+
+    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        leaves, tree = tree_flatten(primals)
+        with new_level() as level:
+            trace = self.forward_trace(level)
+            boxed = [self.dual(trace, x, t) if is_float(x) else x for x, t in zip(leaves, tree_leaves(tangents))]
+            y = f(*tree_unflatten(tree, boxed))
+        y_leaves, y_tree = tree_flatten(y)
+        mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
+        return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
+                tree_unflatten(y_tree, [v.tangent if m else None for v, m in zip(y_leaves, mine)]))
+
+    def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
+        leaves, tree = tree_flatten(primals)
+        with new_level() as level, cycle_collector_paused():
+            tape = self.tape(level)
+            inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
+            positions = [v.index if isinstance(v, Box) else None for v in inputs]  # before f writes into any
+            y = f(*tree_unflatten(tree, inputs))
+        y_leaves, y_tree = tree_flatten(y)
+        mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
+
+        def pullback(y_bars: list) -> list:
+            seeds = [(v.index, g) for v, m, g in zip(y_leaves, mine, y_bars) if m and g is not None]
+            bars: list = [None] * (max((i for i, _ in seeds), default=-1) + 1)
+            for i, g in seeds:  # an output returned twice gets both cotangents
+                bars[i] = g if bars[i] is None else anp.add(bars[i], g)
+            with cycle_collector_paused():
+                tape.backward(bars)
+            return [None if k is None or k >= len(bars) else bars[k] for k in positions]
+
+        return tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]), pullback
