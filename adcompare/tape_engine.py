@@ -22,6 +22,20 @@ from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
 from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
 
 
+def split_operands(trace: Trace, args: tuple, field: str) -> tuple[list, list]:
+    """The operands one level down, and each one's ``field`` (its tangent, its tape position) on
+    ``trace``: ``None`` for a constant or a box of another level."""
+    values, fields = [], []
+    for a in args:
+        if isinstance(a, Box) and a.trace is trace:
+            values.append(a.value)
+            fields.append(getattr(a, field))
+        else:
+            values.append(a)
+            fields.append(None)
+    return values, fields
+
+
 def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
     return NotImplementedError(f"primitive '{prim.name}' has no {mode} rule: it cannot be differentiated")
 

@@ -33,7 +33,7 @@ from typing import Any
 from adcompare import numpy as anp
 from adcompare.concrete import user_location
 from adcompare.primitives import Box, Primitive, Trace, constant_like
-from adcompare.tape_engine import TapeEngine, missing_rule
+from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
 
 # --------------------------------------------------------------------------
 # Elemental values: no operators
@@ -104,14 +104,7 @@ class PairTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Pair:
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
-        values, tangents = [], []
-        for a in args:
-            if isinstance(a, Pair) and a.trace is self:
-                values.append(a.value)
-                tangents.append(a.tangent)
-            else:
-                values.append(a)
-                tangents.append(None)
+        values, tangents = split_operands(self, args, "tangent")
         ans = prim(*values, **params)
         return Pair(self, ans, prim.jvp(tangents, ans, *values, **params))
 
@@ -154,14 +147,7 @@ class CallTape(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Var:
         if prim.vjp is None:
             raise missing_rule(prim, "VJP")
-        operands, parents = [], []
-        for a in args:
-            if isinstance(a, Var) and a.trace is self:
-                operands.append(a.value)
-                parents.append(a.index)
-            else:
-                operands.append(a)
-                parents.append(None)
+        operands, parents = split_operands(self, args, "index")
         if prim.value_and_vjp is None:
             ans, pullback = prim(*operands, **params), None
         else:  # the rule computes the value (a custom_vjp's fwd): its pull-back is recorded with it

@@ -30,7 +30,7 @@ from typing import Any
 from adcompare import numpy as anp
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
-from adcompare.tape_engine import TapeEngine, missing_rule
+from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -48,14 +48,7 @@ class Dual(Operators, Box):
 
 class JVPTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values, tangents = [], []
-        for a in args:
-            if isinstance(a, Dual) and a.trace is self:
-                values.append(a.value)
-                tangents.append(a.tangent)
-            else:
-                values.append(a)
-                tangents.append(None)
+        values, tangents = split_operands(self, args, "tangent")
         ans = prim(*values, **params)
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
@@ -97,14 +90,7 @@ class Tape(Trace):
     constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values, parents = [], []
-        for a in args:
-            if isinstance(a, Node) and a.trace is self:
-                values.append(a.value)
-                parents.append(a.index)
-            else:
-                values.append(a)
-                parents.append(None)
+        values, parents = split_operands(self, args, "index")
         if prim.vjp is None:
             raise missing_rule(prim, "VJP")
         active = [k is not None for k in parents]

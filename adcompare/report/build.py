@@ -39,9 +39,10 @@ Caveat from the suite itself: GradBench's JAX tool times its first (compiling) c
 `block_until_ready`, so its JAX numbers are indicative only. Our harness blocks on every JAX result
 and reports compile time separately."""
 
-LIMITS = """- Functions take and return arrays and scalars, not arbitrary pytrees; `grad` needs a scalar output.
-- The vocabulary is the NumPy subset in `adcompare/numpy.py`; `gammaln` has no derivative rule (constants only).
-- No in-place array updates in differentiated code; SCT refuses them (and other unsupported Python) with `SCTError`.
+LIMITS = """- Functions take and return pytrees of arrays and scalars (tuples, lists, dicts); `grad` wants a scalar.
+- The vocabulary is the NumPy subset in `adcompare/numpy/` (with `anp.linalg`); a name outside it raises.
+- Writes by index are functional updates (`y[i] = v`); SCT refuses writes another name would have to see, and
+  other unsupported Python, with `SCTError`. SCT refuses a derivative taken inside code it transforms.
 - Complex numbers are not supported.
 - The overloading and elemental engines pause Python's cycle collector while a tape is recorded and swept
   (their tapes make no cycles); the peers run with it on, as they ship.

@@ -100,8 +100,8 @@ def _einsum_vjp(i, ans, *xs, subscripts):
     return vjp
 
 
-p.einsum_p.jvps = PerOperand(_einsum_jvp)
-p.einsum_p.vjps = PerOperand(_einsum_vjp)
+defjvp(p.einsum_p, PerOperand(_einsum_jvp))
+defvjp(p.einsum_p, PerOperand(_einsum_vjp))
 
 # --------------------------------------------------------------------------
 # dot: multiply with a scalar, matmul up to 2-D, and beyond that the einsum NumPy defines

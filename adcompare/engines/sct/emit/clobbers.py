@@ -17,7 +17,7 @@ def _needs_ans(op: ir.Op) -> bool:
     if op.seq:
         return True
     for i, d in enumerate(op.diff):
-        text = templates.template(templates.VJP, op.prim.name, i)
+        text = templates.template(templates.VJP, op.prim, i)
         if d and (text is None or "ans" in templates.uses(text)):
             return True
     return False

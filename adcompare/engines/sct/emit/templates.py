@@ -156,8 +156,11 @@ def _parsed(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-def template(table: Mapping, name: str, i: int) -> str | None:
-    entry = table.get(name)
+def template(table: Mapping, prim: Primitive, i: int) -> str | None:
+    """Operand ``i``'s inline text for ``prim``, or None: call its rule (an unregistered primitive has none)."""
+    if PRIMITIVES.get(prim.name) is not prim:
+        return None
+    entry = table.get(prim.name)
     return entry[i] if entry is not None and i < len(entry) else None
 
 

@@ -201,10 +201,11 @@ class ANF:
             return self.op("transpose", [x], {}, ast.Attribute(ir.atom_ast(x), "T", ast.Load()))
         return ir.Opaque(node)
 
-    def op(self, name: str, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
-        from adcompare.primitives import PRIMITIVES
+    def op(self, name, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
+        """An application of the primitive ``name`` (a registered name, or the primitive itself)."""
+        from adcompare.primitives import PRIMITIVES, Primitive
 
-        prim = PRIMITIVES[name]
+        prim = name if isinstance(name, Primitive) else PRIMITIVES[name]
         n = len(args)
         diff = tuple(seq or prim.differentiable(i) for i in range(n))
         return ir.Op(prim, args, params, primal, diff, seq)

@@ -145,7 +145,7 @@ class Calls:
         if vocab.operands is None:  # a primitive itself: positionals are operands, keywords params
             args = [self.atom(a) for a in node.args]
             primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], node.keywords)
-            return self.op(vocab.prim.name, args, {k.arg: k.value for k in node.keywords}, primal)
+            return self.op(vocab.prim, args, {k.arg: k.value for k in node.keywords}, primal)
         bound = self.bind(obj, node)
         replace: dict[int, ast.expr] = {}
         args: list = []
@@ -168,7 +168,7 @@ class Calls:
         params = {k: v for k, v in bound.arguments.items() if k not in skip}
         primal = ast.Call(node.func, [replace.get(id(a), a) for a in node.args],
                           [ast.keyword(k.arg, replace.get(id(k.value), k.value)) for k in node.keywords])
-        return self.op(vocab.prim.name, args, params, primal, seq)
+        return self.op(vocab.prim, args, params, primal, seq)
 
     def user_call(self, node: ast.Call, fn) -> ir.Call:
         """A call of a user function: its arguments bound to its parameters in order (``*args``
