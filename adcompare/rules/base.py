@@ -175,6 +175,22 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
             kept, target = tuple([ans if k < 0 else x for k in where]), shape(x)
             return lambda g: (unbroadcast(s(g, *kept), target),)
 
+    if len(terms) == 2 and None not in terms:  # the common binary case (add, multiply, ...): no loops
+        (s0, w0), (s1, w1) = terms
+
+        def vjp(active, ans, x, y, **params):
+            xs = (x, y)
+            k0 = [ans if k < 0 else xs[k] for k in w0] if active[0] else None
+            k1 = [ans if k < 0 else xs[k] for k in w1] if active[1] else None
+            sx, sy = shape(x), shape(y)
+            if k0 is None and k1 is None:
+                return lambda g: (None, None)
+            if k1 is None:
+                return lambda g: (unbroadcast(s0(g, *k0), sx), None)
+            if k0 is None:
+                return lambda g: (None, unbroadcast(s1(g, *k1), sy))
+            return lambda g: (unbroadcast(s0(g, *k0), sx), unbroadcast(s1(g, *k1), sy))
+
     prim.jvp, prim.vjp = jvp, vjp
     prim.jvps = tuple(None if s is None else partial(_one_jvp, jvp, i) for i, s in enumerate(scalings))
     prim.vjps = tuple(None if s is None else partial(_one_vjp, vjp, i) for i, s in enumerate(scalings))
