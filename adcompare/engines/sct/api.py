@@ -90,7 +90,22 @@ class SCTEngine(Engine):
     name = "sct"
     source_form = "natural"
 
-    def __init__(self):
+    def __init__(self, higher: str = "boxes", control: str = "python"):
+        """
+        Args:
+            higher: how a derivative of a derivative is taken: ``"boxes"`` runs the generated
+                code on the overloading engine's boxes; ``"sct"`` transforms the generated code again.
+            control: the control flow the generated code uses: ``"python"`` (``for``/``while``/``if``,
+                the default, for NumPy and for reading) or ``"lax"`` (``lax.scan``/``while_loop``/``cond``
+                where the inputs are JAX arrays, so ``jax.jit`` compiles loops without unrolling them).
+        """
+        if higher not in ("boxes", "sct"):
+            raise ValueError(f"higher must be 'boxes' or 'sct', not {higher!r}")
+        if control not in ("python", "lax"):
+            raise ValueError(f"control must be 'python' or 'lax', not {control!r}")
+        if higher == "sct" or control == "lax":
+            raise NotImplementedError(f"SCTEngine(higher={higher!r}, control={control!r}) is not built yet")
+        self.higher, self.control = higher, control
         self._boxes = OverloadingEngine()
 
     def _by_boxes(self, fn: Callable) -> bool:
