@@ -85,14 +85,17 @@ def run(ctx: Context) -> Section:
         f"overloading grad/f: {', '.join(f'{b} {fmt(v, 1)}x' for b, v in ratio.items())}; "
         f">= 10x on {', '.join(big) or 'no base'}, < 10x on {', '.join(small) or 'no base'}",
         "figures/overhead_ratio.png")]
-    if el and oo:
-        faster = [b for b in el if b in oo and el[b]["grad"] < oo[b]["grad"]]
+    # under jax.jit neither mechanism runs after tracing: both time the same compiled arithmetic
+    eager = [b for b in el if b in oo and b != "jax.jit"]
+    if eager:
+        faster = [b for b in eager if el[b]["grad"] < oo[b]["grad"]]
         claims.append(Claim(
             "The elemental library is the cheapest mechanism (no dispatch through operators).",
-            "holds" if len(faster) == len(el) else ("partly" if faster else "does not hold"),
-            "elemental vs overloading grad µs/op: " + ", ".join(
-                f"{b} {fmt(el[b]['grad'] * 1e6)} vs {fmt(oo[b]['grad'] * 1e6)}" for b in el if b in oo),
-            "figures/overhead_per_op.png"))
+            "holds" if len(faster) == len(eager) else ("partly" if faster else "does not hold"),
+            "elemental vs overloading grad µs/op, on the bases where a mechanism runs: " + ", ".join(
+                f"{b} {fmt(el[b]['grad'] * 1e6)} vs {fmt(oo[b]['grad'] * 1e6)}" for b in eager)
+            + ". Under jax.jit neither mechanism runs after tracing (both time the same compiled arithmetic), "
+              "so that base is left out", "figures/overhead_per_op.png"))
     text = (
         f"Time per operation on `chain` (N = {n} scalar operations; N = {JIT_OPS} under jit, which "
         f"unrolls the loop), for f, forward mode (jvp) and reverse mode (grad), by the base the values "
