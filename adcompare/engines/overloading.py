@@ -91,11 +91,11 @@ class Tape(Trace):
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         # written out, not split_operands: this is the hot path of every reverse-mode operation
-        values = [a.value if isinstance(a, Node) and a.trace is self else a for a in args]
-        parents = [a.index if isinstance(a, Node) and a.trace is self else None for a in args]
+        active = [isinstance(a, Node) and a.trace is self for a in args]
+        values = [a.value if on else a for a, on in zip(args, active)]
+        parents = [a.index if on else None for a, on in zip(args, active)]
         if prim.vjp is None:
             raise missing_rule(prim, "VJP")
-        active = [k is not None for k in parents]
         if prim.value_and_vjp is None:
             ans = prim(*values, **params)
             pullback = prim.vjp(active, ans, *values, **params)

@@ -165,28 +165,35 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
             kept.append((s, tuple([ans if k < 0 else xs[k] for k in where]), shape(xs[i])))
         return lambda g: tuple([None if k is None else unbroadcast(k[0](g, *k[1]), k[2]) for k in kept])
 
-    if len(terms) == 1 and terms[0] is not None:  # the common unary case, without the loops
+    # Fast paths for one and two operands, the hot path of every reverse-mode operation. The values a
+    # scaling reads are looked up in ``(x, y, ans)``, where position -1 is ``ans``. An elementwise
+    # result has its operands' common shape, so where they agree no unbroadcast is needed.
+    if len(terms) == 1 and terms[0] is not None:
         s, where = terms[0]
 
         def jvp(tangents, ans, x, **params):
             return broadcast(s(tangents[0], *[ans if k < 0 else x for k in where]), ans)
 
         def vjp(active, ans, x, **params):
-            kept, target = tuple([ans if k < 0 else x for k in where]), shape(x)
-            return lambda g: (unbroadcast(s(g, *kept), target),)
+            kept = [(x, ans)[k] for k in where]
+            return lambda g: (s(g, *kept),)
 
-    if len(terms) == 2 and None not in terms:  # the common binary case (add, multiply, ...): no loops
+    if len(terms) == 2 and None not in terms:
         (s0, w0), (s1, w1) = terms
 
         def vjp(active, ans, x, y, **params):
-            xs = (x, y)
-            k0 = [ans if k < 0 else xs[k] for k in w0] if active[0] else None
-            k1 = [ans if k < 0 else xs[k] for k in w1] if active[1] else None
+            vals = (x, y, ans)
+            k0 = [vals[k] for k in w0] if active[0] else None
+            k1 = [vals[k] for k in w1] if active[1] else None
             sx, sy = shape(x), shape(y)
-            if k0 is None and k1 is None:
-                return lambda g: (None, None)
+            if sx == sy:
+                if k1 is None:
+                    return lambda g: (None if k0 is None else s0(g, *k0), None)
+                if k0 is None:
+                    return lambda g: (None, s1(g, *k1))
+                return lambda g: (s0(g, *k0), s1(g, *k1))
             if k1 is None:
-                return lambda g: (unbroadcast(s0(g, *k0), sx), None)
+                return lambda g: (None if k0 is None else unbroadcast(s0(g, *k0), sx), None)
             if k0 is None:
                 return lambda g: (None, unbroadcast(s1(g, *k1), sy))
             return lambda g: (unbroadcast(s0(g, *k0), sx), unbroadcast(s1(g, *k1), sy))
