@@ -20,7 +20,7 @@ from adcompare.measure import bench
 from adcompare.measure.cell import Cell
 from adcompare.measure.modes import SECOND_ORDER
 from adcompare.report import plots
-from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv
+from adcompare.report.study import Claim, Context, Section, fmt, md_table, read_csv, why
 
 COMPOSITION = {"hessian": "H fwd-over-rev", "hessian-rr": "H rev-over-rev",
                "hvp": "Hv fwd-over-rev", "hvp-rr": "Hv rev-over-rev"}
@@ -36,8 +36,7 @@ def correct(row: dict) -> bool:
 
 def _notes(rows: list[dict]) -> str:
     """The distinct reasons a tool's cells did not run, each once."""
-    return "; ".join(dict.fromkeys(f"{r['status']}: {(str(r.get('note') or '').splitlines() or [''])[0][:160]}"
-                                   for r in rows if r.get("status") != "ok"))
+    return "; ".join(dict.fromkeys(why(r) for r in rows if r.get("status") != "ok"))
 
 
 def claims(rows: list[dict]) -> list[Claim]:
