@@ -28,7 +28,7 @@ from adcompare import workloads
 from adcompare.engine import partial_args
 from adcompare.engines.sct import transform
 from adcompare.measure import costs, longsource, tools
-from adcompare.measure.cell import Cell, failure
+from adcompare.measure.cell import Cell, failure, machine
 from adcompare.measure.timing import time_call
 from adcompare.oracle import form
 
@@ -79,7 +79,7 @@ def measure(cell: Cell) -> list[dict]:
 def measure_jit(cell: Cell) -> list[dict]:
     """Trace, lower and compile seconds of ``jax.jit`` of ``cell.tool``'s derivative, then its steady call."""
     w = workloads.get(cell.problem)
-    row = {**cell.row(), "backend": "jax"}
+    row = {**cell.row(), "backend": "jax", "device": jax.devices()[0].platform, **machine()}
     try:
         prepared = tools.prepare(cell.tool, w, w.inputs(cell.size, cell.seed, "jax"), cell.mode, cell.seed)
         if prepared.jitted is None:
