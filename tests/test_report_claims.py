@@ -87,7 +87,7 @@ def test_flat_compile_time_of_the_structured_output_holds():
     assert speed.verdict == "holds" and "c = 4096 1.00" in speed.evidence
 
 
-@pytest.mark.parametrize("growth, verdict", [(0.3, "partly"), (1.0, "does not hold")])
+@pytest.mark.parametrize("growth, verdict", [(0.2, "partly"), (0.5, "does not hold"), (1.0, "does not hold")])
 def test_compile_time_that_grows_with_the_sequence_is_not_flat(growth, verdict):
     rows = [staged("sct:lax+jit", c, c ** growth, jit_s=2e-3) for c in LENGTHS]
     rows += [staged("jax+scan", c, 1.7, jit_s=1e-3) for c in LENGTHS]
