@@ -45,7 +45,14 @@ def test_sct_over_sct_in_some_compositions_is_partly_and_says_why_not():
     rows += [second_order("sct:sct", m, "unsupported", note=refused) for m in MODES[2:]] + boxes(seconds=5e-4)
     first, speed = higher_order.claims(rows)
     assert first.verdict == "partly" and "2/4" in first.evidence and refused in first.evidence
-    assert speed.verdict == "does not hold" and "0/2" in speed.evidence
+    assert speed.verdict == "does not hold" and "0/2" in speed.evidence and "slower by as much in 2" in speed.evidence
+
+
+def test_a_speed_difference_within_the_run_to_run_spread_is_not_faster():
+    rows = [second_order("sct:sct", m, seconds=1e-3) for m in MODES] + boxes(seconds=1.2e-3)
+    assert higher_order.claims(rows)[1].verdict == "does not hold"
+    rows[0]["derivative_s"] = 0.5e-3
+    assert higher_order.claims(rows)[1].verdict == "partly"
 
 
 def test_sct_over_sct_not_built_leaves_overloading_over_sct():

@@ -26,6 +26,7 @@ COMPOSITION = {"hessian": "H fwd-over-rev", "hessian-rr": "H rev-over-rev",
                "hvp": "Hv fwd-over-rev", "hvp-rr": "Hv rev-over-rev"}
 SCT_SCT, SCT_BOXES = "sct:sct", "sct:boxes"
 TOOLS = (SCT_SCT, SCT_BOXES, "overloading", "elemental", "jax+jit", "torch", "autograd")
+NOISE = 1.3  # timings on these 2-core machines vary by about this factor run to run (the report's limits)
 CHECKED = (SCT_SCT, SCT_BOXES)  # where a claim reads the answer; JAX's reference is jitted (eager: seconds a cell)
 
 
@@ -66,14 +67,15 @@ def claims(rows: list[dict]) -> list[Claim]:
     pairs = [(a, b) for a in good for b in good_boxes
              if (a["problem"], a["size"], a["mode"]) == (b["problem"], b["size"], b["mode"])]
     if pairs:
-        faster = [a for a, b in pairs if a["derivative_s"] <= b["derivative_s"]]
         speedups = [b["derivative_s"] / a["derivative_s"] for a, b in pairs]
+        faster = [q for q in speedups if q >= NOISE]
+        slower = [q for q in speedups if q <= 1 / NOISE]
         out.append(Claim(
             "Second order by transforming the source again is faster than running generated code on a tape.",
             "holds" if len(faster) == len(pairs) else ("partly" if faster else "does not hold"),
-            f"SCT over SCT faster than overloading over SCT in {len(faster)}/{len(pairs)} cells; "
-            f"time of overloading over SCT / SCT over SCT {fmt(min(speedups))}-{fmt(max(speedups))}",
-            "figures/higher_order.png"))
+            f"SCT over SCT faster than overloading over SCT by more than the run-to-run spread ({NOISE}x) in "
+            f"{len(faster)}/{len(pairs)} cells, slower by as much in {len(slower)}; time of overloading over SCT "
+            f"/ SCT over SCT {fmt(min(speedups))}-{fmt(max(speedups))}", "figures/higher_order.png"))
     return out
 
 
