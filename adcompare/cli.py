@@ -83,8 +83,10 @@ def bench(args: argparse.Namespace) -> int:
     missing = [t for t in tools_ if not available(t)]
     for t in missing:
         print(f"note: peer {t} is not installed; its rows are marked skipped", file=sys.stderr)
+    options = {"check": True} if args.check else {}
     specs = [cell for p in problems for cell in harness.cells([p], sizes[p], tools_, args.modes, args.backend,
-                                                              samples=args.repeats, min_sample_s=args.min_sample_s)]
+                                                              samples=args.repeats, min_sample_s=args.min_sample_s,
+                                                              options=options)]
     rows = harness.run(specs, Path(args.out), peaks=args.peaks, timeout=args.timeout,
                        shared_process=args.shared_process)
     print(harness.table(rows))
@@ -125,14 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--problems", nargs="*", help="problems (default: all)")
     p_bench.add_argument("--sizes", nargs="*", default=["small"], help="sizes (default: small)")
     p_bench.add_argument("--tools", nargs="*",
-                         help="engines and peers, e.g. overloading sct+jit jax+jit torch (default: "
-                              "every engine, jax, jax+jit, autograd, torch)")
+                         help="engines, SCT configurations and peers, e.g. overloading sct+jit sct:sct "
+                              "sct:lax+jit jax+jit jax+scan torch (default: every engine, jax, jax+jit, "
+                              "autograd, torch; the names: adcompare.measure.tools)")
     p_bench.add_argument("--modes", nargs="*", default=["grad"], help="grad jvp hessian hvp (default: grad)")
     p_bench.add_argument("--backend", default="numpy", choices=["numpy", "jax"],
                          help="backend for our engines (peers use their own; default numpy)")
     p_bench.add_argument("--repeats", type=int, default=7, help="timed samples per cell (default 7)")
     p_bench.add_argument("--min-sample-s", type=float, default=0.05,
                          help="calls per sample double until one sample takes this long")
+    p_bench.add_argument("--check", action="store_true",
+                         help="also hold each derivative against JAX's (max_error; status 'wrong' past tolerance)")
     p_bench.add_argument("--peaks", action="store_true",
                          help="also measure jax/torch peaks, each in its own fresh process")
     p_bench.add_argument("--timeout", type=float, default=600.0, help="seconds per cell")

@@ -201,3 +201,116 @@ def test_a_counted_value_can_be_written_into_by_index():
 
     log = count(f, (np.ones(3),), (0,))
     assert log["sin"] == 1 and log["sum"] == 1 and log["getitem"] == 1
+
+
+# --------------------------------------------------------------------------
+# SCT configurations as tools; a cell that raises is data; a cell held against JAX
+
+
+SCT_TOOLS = ("sct:boxes", "sct:sct", "sct:lax", "sct:boxes+jit", "sct:sct+jit", "sct:lax+jit")
+
+
+def test_the_sct_configurations_are_tools():
+    from adcompare.engines.sct import SCTEngine
+
+    assert set(SCT_TOOLS) <= set(tools.all_tools())
+    assert tools.split("sct:lax+jit") == ("sct", "lax", "jit") and tools.split("jax+scan") == ("jax", "", "scan")
+    eng = tools.engine_of("sct:boxes")
+    assert isinstance(eng, SCTEngine) and eng.higher == "boxes"
+    assert tools.backend_of("sct:sct", "numpy") == "numpy"
+    assert tools.backend_of("sct:lax", "numpy") == "jax" and tools.backend_of("sct:sct+jit", "numpy") == "jax"
+    with pytest.raises(ValueError, match="unknown tool 'sct:nope'"):
+        tools.engine_of("sct:nope")
+
+
+def test_bench_accepts_the_sct_configurations(monkeypatch, capsys):
+    from adcompare.cli import main
+
+    ran = []
+    monkeypatch.setattr(bench, "run", lambda cells, *a, **k: ran.extend(cells) or [])
+    assert main(["bench", "--problems", "rosenbrock", "--sizes", "tiny", "--tools", *SCT_TOOLS, "--check"]) == 0
+    assert [c.tool for c in ran] == list(SCT_TOOLS) and all(c.options == {"check": True} for c in ran)
+    assert main(["bench", "--tools", "sct:nope"]) == 2
+    assert "unknown tool 'sct:nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("tool, mode, against", [
+    ("sct:boxes", "hessian", True), ("sct:boxes", "hvp", "jax+jit"), ("sct:sct", "hessian", "jax+jit"),
+    ("sct:sct", "hvp-rr", True), ("sct:lax", "grad", True)])
+def test_each_sct_configuration_gives_a_checked_number_or_a_reason(tool, mode, against):
+    """Whatever the engine builds today: a cell that ran agrees with JAX (eager, or jitted with the same
+    tangents); one that did not says why."""
+    (row,) = worker.measure(Cell("bench", tool, "rosenbrock", "tiny", mode, samples=1, min_sample_s=0.0,
+                                 options={"check": against}))
+    assert row["status"] in ("ok", "unsupported"), row["note"]
+    if row["status"] == "ok":
+        assert row["max_error"] < 1e-9
+    else:
+        assert row["note"].startswith("NotImplementedError") or row["note"].startswith("SCTError")
+
+
+def test_an_option_not_built_is_unsupported_with_its_message(monkeypatch):
+    def not_built(tool):
+        raise NotImplementedError(f"{tool} is not built yet")
+
+    monkeypatch.setattr(tools, "engine_of", not_built)
+    (row,) = worker.measure(Cell("bench", "sct:sct", "rosenbrock", "tiny", "hessian"))
+    assert row["status"] == "unsupported" and row["note"] == "NotImplementedError: sct:sct is not built yet"
+    (row,) = worker.measure(Cell("jit-stages", "sct:lax+jit", "lstm", (2, 3, 4)))
+    assert row["status"] == "unsupported" and "sct:lax+jit is not built yet" in row["note"]
+
+
+def test_a_wrong_derivative_is_caught_by_the_check(monkeypatch):
+    prepare = tools.prepare
+
+    def off_by_one(tool, *args, **kwargs):  # the tool's derivative off, JAX's reference left alone
+        prepared = prepare(tool, *args, **kwargs)
+        if tool != "jax":
+            right = prepared.derivative
+            prepared.derivative = lambda: tuple(g + 1.0 for g in right())
+        return prepared
+
+    cell = Cell("bench", "sct", "rosenbrock", "tiny", "grad", samples=1, min_sample_s=0.0, options={"check": True})
+    (row,) = worker.measure(cell)
+    assert row["status"] == "ok" and row["max_error"] < 1e-12
+    monkeypatch.setattr(tools, "prepare", off_by_one)
+    (row,) = worker.measure(cell)
+    assert row["status"] == "wrong" and row["max_error"] > 1e-6 and "against JAX" in row["note"]
+
+
+def test_a_missing_torch_is_skipped_before_any_tensor_is_made(monkeypatch):
+    monkeypatch.setattr(tools, "available", lambda peer: peer != "torch")
+    (row,) = worker.measure(Cell("bench", "torch", "rosenbrock", "tiny", "hessian"))
+    assert row["status"] == "skipped" and "torch is not installed" in row["note"]
+
+
+def test_jit_stages_time_any_staged_tool(monkeypatch):
+    (scan,) = worker.measure(Cell("jit-stages", "jax+scan", "lstm", (2, 3, 4), samples=1, min_sample_s=0.0))
+    assert scan["status"] == "ok" and scan["staging_s"] == scan["trace_s"] + scan["lower_s"] + scan["compile_s"]
+    (eager,) = worker.measure(Cell("jit-stages", "sct", "lstm", (2, 3, 4)))
+    assert eager["status"] == "error" and "not staged by jax.jit" in eager["note"]
+    # a stand-in for the structured-output option: the variant's code path with an engine that runs
+    monkeypatch.setitem(tools.SCT_VARIANTS, "lax", {})
+    (lax,) = worker.measure(Cell("jit-stages", "sct:lax+jit", "lstm", (2, 3, 4), samples=1, min_sample_s=0.0,
+                                 options={"check": "jax+scan"}))
+    assert lax["status"] == "ok" and lax["max_error"] < 1e-9 and lax["jit_s"] > 0
+
+
+@pytest.mark.parametrize("name", ad.ENGINES)
+def test_hvp_rr_of_a_function_of_several_arguments_matches_jax(name):
+    """The harness's reverse-over-reverse HVP (the gradient of <grad f, v> in the first argument, the rest
+    fixed) on gmm's four active arguments: the outer function a source transformation reads takes no *args."""
+    import jax
+
+    from adcompare.engine import partial_args
+    from adcompare.measure.modes import derivative_of
+    from adcompare.oracle import form, max_error
+
+    w, eng = workloads.get("gmm"), ad.engine(name)
+    answers = []
+    for api, source, backend in ((eng, form(eng, w), "numpy"), (jax, w.natural, "jax")):
+        args = w.inputs("tiny", 1, backend)
+        active = tuple(args[i] for i in w.argnums)
+        answers.append(derivative_of(api, partial_args(source, args, w.argnums), active, "hvp-rr",
+                                     np.random.default_rng(3))())
+    assert max_error(*answers) < 1e-9

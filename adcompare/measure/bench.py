@@ -4,7 +4,9 @@ Each (tool, problem, size, mode) cell runs in its own process
 (:mod:`adcompare.measure.fresh`), with one thread per framework and glibc's
 allocator thresholds fixed (DESIGN.md's measurement method); the settings are
 recorded in every row. A peer that is not installed gives a ``skipped`` row
-with a note, never an error. The CSV has :data:`~adcompare.measure.costs.COLUMNS`,
+with a note, never an error; a cell whose tool raised ``NotImplementedError`` (an
+engine option not built, an SCT refusal) is ``unsupported``, with the message as
+its note (:func:`adcompare.measure.cell.failure`). The CSV has :data:`~adcompare.measure.costs.COLUMNS`,
 then the cells' tags.
 """
 
@@ -88,19 +90,21 @@ def _progress(stream, k: int, n: int, cell: Cell, elapsed: float) -> None:
 
 
 def table(rows: list[dict]) -> str:
-    """A plain-text summary: derivative / primal time ratio and kept bytes per cell."""
+    """A plain-text summary: derivative / primal time ratio, kept bytes and error against JAX per cell."""
     lines = [f"{'problem':<12}{'size':<8}{'tool':<18}{'mode':<8}{'ratio':>9}{'deriv ms':>11}"
-             f"{'ops x':>7}{'kept KB':>10}  status"]
+             f"{'ops x':>7}{'kept KB':>10}{'max err':>9}  status"]
     for r in rows:
         ratio = r.get("ratio")
         deriv = r.get("derivative_s")
         ops = r.get("ops_ratio")
         kept = r.get("kept_bytes")
+        err = r.get("max_error")
         lines.append(
             f"{r['problem']:<12}{r['size']:<8}{r['tool']:<18}{r['mode']:<8}"
             f"{'' if ratio is None else f'{ratio:9.2f}':>9}"
             f"{'' if deriv is None else f'{deriv * 1e3:11.3f}':>11}"
             f"{'' if ops is None else f'{ops:7.2f}':>7}"
-            f"{'' if kept is None else f'{kept / 1024:10.1f}':>10}  "
+            f"{'' if kept is None else f'{kept / 1024:10.1f}':>10}"
+            f"{'' if err is None else f'{err:9.1e}':>9}  "
             f"{r.get('status')}{': ' + r['note'] if r.get('note') else ''}")
     return "\n".join(lines)

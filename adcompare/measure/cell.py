@@ -6,7 +6,8 @@ such as ``(2, 14, 64)``), the mode and the backend, plus the timing budget,
 kind-specific ``options`` and ``tags`` that are copied into every row it gives
 (a sweep's length, a checkpointing schedule), so no one parses a size back.
 :mod:`adcompare.measure.fresh` sends cells to :mod:`adcompare.measure.worker`
-in a fresh process; :func:`machine` describes where they ran.
+in a fresh process; :func:`machine` describes where they ran, and
+:func:`failure` how a cell that raised is recorded.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ class Cell:
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """The status and note of a cell that raised: ``unsupported`` for what a tool does not do (it raised
+    ``NotImplementedError``, as an engine option not built yet or an SCT refusal does), else ``error``."""
+    status = "unsupported" if isinstance(exc, NotImplementedError) else "error"
+    return {"status": status, "note": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def machine() -> dict[str, str]:

@@ -2,8 +2,12 @@
 
 Contract: :func:`measure` takes a :class:`~adcompare.measure.cell.Cell` of kind
 ``bench`` and returns one row with every column of :data:`COLUMNS`; it never
-raises (a peer that is missing gives a ``skipped`` row with a note, a failure an
-``error`` row). Kind ``peak-primal`` or ``peak-derivative`` runs only that one
+raises (a peer that is missing gives a ``skipped`` row with a note, what a tool
+does not do an ``unsupported`` row, a failure an ``error`` row). With
+``options={"check": True}`` (or the name of a JAX tool, e.g. ``"jax+scan"``) the
+derivative is also held against JAX's (:func:`check`): ``max_error`` is the
+oracle's scaled error, and a cell over :data:`adcompare.oracle.TOLERANCE` is
+``wrong``. Kind ``peak-primal`` or ``peak-derivative`` runs only that one
 computation and reports its peak (device ``memory_stats`` or RSS), because
 those peaks never go down within a process: each is measured in a process of
 its own (:func:`adcompare.measure.bench.with_peaks`).
@@ -14,10 +18,13 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
+import numpy as np
+
 from adcompare import workloads
 from adcompare.measure import footprint, timing, tools
-from adcompare.measure.cell import Cell, machine
+from adcompare.measure.cell import Cell, failure, machine
 from adcompare.measure.opcount import count
+from adcompare.oracle import TOLERANCE, max_error
 
 COLUMNS = (
     "tool", "problem", "size", "params", "mode", "backend", "device", "dtype", "status", "note",
@@ -25,7 +32,7 @@ COLUMNS = (
     "ratio", "setup_s", "primal_setup_s", "calls", "samples", "gc_s",
     "kept_bytes", "intermediate_bytes", "kept_ratio",
     "primal_peak_bytes", "derivative_peak_bytes", "peak_ratio", "peak_method",
-    "ops_f", "ops_derivative", "ops_ratio",
+    "ops_f", "ops_derivative", "ops_ratio", "max_error",
     "cpu", "gpu", "python", "numpy", "jax", "jaxlib", "autograd", "torch", "settings", "date",
 )
 
@@ -73,18 +80,40 @@ def measure(cell: Cell) -> list[dict]:
             ops_f, ops_d = prepared.op_counts()
             row.update(ops_f=ops_f.total, ops_derivative=ops_d.total, ops_ratio=ratio(ops_d.total, ops_f.total))
         row["status"] = "ok"
+        check(row, prepared.derivative, w, cell)
     except tools.ToolUnavailable as exc:
         row.update(status="skipped", note=str(exc))
     except Exception as exc:  # a failing cell is data too: report it, never crash the run
-        row.update(status="error", note=f"{type(exc).__name__}: {exc}"[:300])
+        row.update(failure(exc))
         if cell.options.get("verbose"):
             traceback.print_exc()
     return [row]
 
 
+def check(row: dict, derivative, w, cell: Cell) -> None:
+    """With ``cell.options["check"]``: ``row``'s ``max_error`` of ``derivative()`` against JAX's, and
+    status ``wrong`` over the oracle's tolerance (``row`` has status ``ok`` before)."""
+    against = cell.options.get("check")
+    if not against:
+        return
+    ref = tools.reference(w, cell.size, cell.mode, cell.seed, against if isinstance(against, str) else "jax")
+    row["max_error"] = max_error(_plain(derivative()), _plain(ref))
+    if not row["max_error"] < TOLERANCE:
+        row.update(status="wrong", note=f"max scaled error {row['max_error']:.2e} against JAX")
+
+
+def _plain(x: Any) -> Any:
+    """A derivative as NumPy arrays in (nested) tuples, whatever tool made it (torch tensors included)."""
+    if isinstance(x, (tuple, list)):
+        return tuple(_plain(v) for v in x)
+    if hasattr(x, "detach"):
+        x = x.detach().cpu()
+    return np.asarray(x)
+
+
 def _device(backend: str) -> str:
     if backend == "torch":
-        return tools.torch_device()
+        return tools.torch_device() if tools.available("torch") else ""
     if backend == "jax":
         import jax
 

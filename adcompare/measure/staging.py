@@ -8,6 +8,11 @@ jitted call and the calls after which staging pays for itself. Inputs are JAX
 arrays. :func:`measure_length` (kind ``transform-length``) times SCT's transform
 against function length on generated sources (:mod:`adcompare.measure.longsource`),
 with the peak memory the transform allocates (tracemalloc, a second transform).
+:func:`measure_jit` (kind ``jit-stages``) times the trace, lowering and compile of
+any staged tool's derivative (``<engine>[:<variant>]+jit``, ``jax+jit``,
+``jax+scan``; :mod:`adcompare.measure.tools`) and its steady call, with a status
+(``unsupported`` where the tool raised ``NotImplementedError``) and, with
+``options={"check": ...}``, its error against JAX (:func:`adcompare.measure.costs.check`).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ import adcompare as ad
 from adcompare import workloads
 from adcompare.engine import partial_args
 from adcompare.engines.sct import transform
-from adcompare.measure import longsource
-from adcompare.measure.cell import Cell
+from adcompare.measure import costs, longsource, tools
+from adcompare.measure.cell import Cell, failure, machine
 from adcompare.measure.timing import time_call
 from adcompare.oracle import form
 
@@ -68,6 +73,35 @@ def measure(cell: Cell) -> list[dict]:
         row["break_even_calls"] = staging / gain if gain > 0 else None
     except Exception as exc:
         row["note"] = f"{type(exc).__name__}: {exc}"[:200]
+    return [row]
+
+
+def measure_jit(cell: Cell) -> list[dict]:
+    """Trace, lower and compile seconds of ``jax.jit`` of ``cell.tool``'s derivative, then its steady call."""
+    w = workloads.get(cell.problem)
+    row = {**cell.row(), "backend": "jax", "device": jax.devices()[0].platform, **machine()}
+    try:
+        prepared = tools.prepare(cell.tool, w, w.inputs(cell.size, cell.seed, "jax"), cell.mode, cell.seed)
+        if prepared.jitted is None:
+            raise ValueError(f"tool {cell.tool!r} is not staged by jax.jit")
+        jitted, active = prepared.jitted
+        start = time.perf_counter()
+        traced = jitted.trace(*active)
+        row["trace_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        lowered = traced.lower()
+        row["lower_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled = lowered.compile()
+        row["compile_s"] = time.perf_counter() - start
+        row["staging_s"] = row["trace_s"] + row["lower_s"] + row["compile_s"]
+        row["jit_s"] = time_call(lambda: compiled(*active), cell.samples, cell.min_sample_s).median
+        row["status"] = "ok"
+        costs.check(row, lambda: compiled(*active), w, cell)
+    except tools.ToolUnavailable as exc:
+        row.update(status="skipped", note=str(exc))
+    except Exception as exc:
+        row.update(failure(exc))
     return [row]
 
 

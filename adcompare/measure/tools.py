@@ -6,9 +6,14 @@ runs the problem's natural-form source (the elemental engine its elemental
 form): the vocabulary dispatches on JAX arrays, autograd boxes and torch
 tensors alike.
 
-Tools:
-  ``overloading``, ``elemental``, ``sct``           our engines, eager
-  ``overloading+jit``, ... (jax backend)         our engines staged by ``jax.jit``
+Tool names are ``<engine>[:<variant>][+jit]`` or a peer's name:
+  ``overloading``, ``elemental``, ``sct``           our engines, eager (``sct`` is ``SCTEngine()``)
+  ``sct:boxes``                                  ``SCTEngine(higher="boxes")``: a derivative of an SCT
+                                                 derivative runs the generated code on overloading boxes
+  ``sct:sct``                                    ``SCTEngine(higher="sct")``: SCT transforms its own output
+  ``sct:lax`` (jax backend)                      ``SCTEngine(control="lax")``: loops and branches emitted
+                                                 as ``lax.scan``/``while_loop``/``cond``
+  ``overloading+jit``, ``sct:lax+jit``, ... (jax backend)  any of those staged by ``jax.jit``
   ``jax``, ``jax+jit`` (jax backend)              JAX eager and ``jax.jit``
   ``jax+scan`` (jax backend)                      ``jax.jit`` of the workload's ``lax.scan`` form
   ``autograd`` (numpy backend)                   HIPS autograd
@@ -35,6 +40,11 @@ from adcompare.primitives import register_namespace
 from adcompare.workloads import Workload
 
 PEERS = ("jax", "jax+jit", "jax+scan", "autograd", "torch")
+# SCT configurations by name: the SCTEngine options each variant sets (one the engine lacks raises when built)
+SCT_VARIANTS: dict[str, dict[str, str]] = {"boxes": {"higher": "boxes"}, "sct": {"higher": "sct"},
+                                           "lax": {"control": "lax"}}
+TORCH_MISSING = "torch is not installed (pip install torch==2.13.0)"
+_JAX_VARIANTS = ("lax",)  # structured control flow is emitted for JAX inputs only
 
 
 class ToolUnavailable(Exception):
@@ -47,16 +57,39 @@ class Prepared:
     derivative: Callable[[], Any]
     kept_bytes: Callable[[], int | None]
     staged: bool = False  # jit: the first call compiles
+    jitted: tuple[Any, tuple] | None = None  # jit: (the ``jax.jit`` derivative, its arguments) for AOT staging
     op_counts: Callable[[], tuple] | None = None  # our engines: (OpLog of f, OpLog of the derivative)
 
 
 def all_tools() -> tuple[str, ...]:
-    return ad.ENGINES + tuple(f"{e}+jit" for e in ad.ENGINES) + PEERS
+    variants = tuple(f"sct:{v}" for v in SCT_VARIANTS)
+    return (ad.ENGINES + tuple(f"{e}+jit" for e in ad.ENGINES) + variants + tuple(f"{v}+jit" for v in variants)
+            + PEERS)
+
+
+def split(tool: str) -> tuple[str, str, str]:
+    """(engine or peer, variant, staging) of a tool name: ``"sct:lax+jit"`` -> ``("sct", "lax", "jit")``."""
+    name, _, staging = tool.partition("+")
+    base, _, variant = name.partition(":")
+    return base, variant, staging
+
+
+def engine_of(tool: str) -> ad.Engine:
+    """Our engine a tool names, built with its variant's options (which may raise NotImplementedError)."""
+    base, variant, _ = split(tool)
+    if not variant:
+        return ad.engine(base)
+    if base != "sct" or variant not in SCT_VARIANTS:
+        raise ValueError(f"unknown tool {tool!r}; choose from {', '.join(all_tools())}")
+    from adcompare.engines.sct import SCTEngine
+
+    return SCTEngine(**SCT_VARIANTS[variant])
 
 
 def backend_of(tool: str, requested: str) -> str:
     """The backend a tool runs on: JAX tools need jax, autograd numpy, torch torch."""
-    if tool in ("jax", "jax+jit", "jax+scan") or tool.endswith("+jit"):
+    base, variant, staging = split(tool)
+    if base == "jax" or staging or variant in _JAX_VARIANTS:
         return "jax"
     if tool == "autograd":
         return "numpy"
@@ -67,11 +100,13 @@ def backend_of(tool: str, requested: str) -> str:
 
 def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Prepared:
     """The primal and derivative callables of ``tool`` on ``w`` at ``args``."""
-    rng = np.random.default_rng(10_000 + seed)
+    if tool not in all_tools():
+        raise ValueError(f"unknown tool {tool!r}; choose from {', '.join(all_tools())}")
+    rng = _rng(seed)
     nums = w.argnums
-    base, _, jit = tool.partition("+")
+    base, _, jit = split(tool)
     if base in ad.ENGINES:
-        eng = ad.engine(base)
+        eng = engine_of(tool)
         f = partial_args(form(eng, w), args, nums)
         active = tuple(args[i] for i in nums)
         if jit:
@@ -93,9 +128,20 @@ def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Pr
                         lambda: _jax_kept(f, active))
     if base == "autograd":
         return _autograd(f, active, mode)
-    if base == "torch":
-        return _torch(f, active, mode, rng)
-    raise ValueError(f"unknown tool {tool!r}; choose from {', '.join(all_tools())}")
+    return _torch(f, active, mode, rng)
+
+
+def reference(w: Workload, size: Any, mode: str, seed: int = 0, tool: str = "jax") -> Any:
+    """JAX's answer (float64; eager ``jax``, or a JAX tool such as ``jax+scan``) for the cell
+    :func:`prepare` would build: the same inputs, the same tangents."""
+    if split(tool)[0] != "jax":
+        raise ValueError(f"the reference is a JAX tool (jax, jax+jit, jax+scan), not {tool!r}")
+    return prepare(tool, w, w.inputs(size, seed, "jax"), mode, seed).derivative()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    """The tangents' generator: :func:`prepare` and :func:`reference` draw the same ones."""
+    return np.random.default_rng(10_000 + seed)
 
 
 def _op_counts(eng, source: Callable, args: tuple, nums: tuple, mode: str, rng) -> tuple:
@@ -107,7 +153,8 @@ def _staged(api: Any, f: Callable, active: tuple, mode: str, rng) -> Prepared:
     primal = jax.jit(f)
     derivative = jax.jit(lambda *xs: derivative_of(api, f, xs, mode, rng)())
     return Prepared(lambda: primal(*active), lambda: derivative(*active),
-                    lambda: _jax_kept(f, active) if api is jax else None, staged=True)
+                    lambda: _jax_kept(f, active) if api is jax else None, staged=True,
+                    jitted=(derivative, active))
 
 
 def _jax_kept(f: Callable, active: tuple) -> int:
@@ -150,6 +197,8 @@ def torch_device() -> str:
 
 def to_torch(args: tuple) -> tuple:
     """Every array and float argument as a float64 (or int64) torch tensor on the device."""
+    if not available("torch"):
+        raise ToolUnavailable(TORCH_MISSING)
     import torch
 
     device = torch_device()
@@ -164,7 +213,7 @@ def to_torch(args: tuple) -> tuple:
 
 def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
     if not available("torch"):
-        raise ToolUnavailable("torch is not installed (pip install torch==2.13.0)")
+        raise ToolUnavailable(TORCH_MISSING)
     import torch
 
     import adcompare.measure.torch_numpy as tnp

@@ -24,6 +24,7 @@ KINDS: dict[str, Callable[[Cell], list[dict]]] = {
     "peak-derivative": costs.measure,  # ... of the derivative alone
     "overhead": overhead.measure,  # per-operation time on the chain, by base
     "staging": staging.measure,  # trace, lower, compile and transform times of grad
+    "jit-stages": staging.measure_jit,  # trace, lower, compile and run time of a staged tool's derivative
     "transform-length": staging.measure_length,  # SCT transform time against function length
     "opcounts": opcount.measure,  # primitive applications in f, jvp and grad
 }

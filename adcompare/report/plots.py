@@ -13,15 +13,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 COLORS = {
     "elemental": "#1b9e77", "overloading": "#d95f02", "sct": "#7570b3",
     "jax": "#e7298a", "autograd": "#66a61e", "torch": "#e6ab02", "python": "#666666",
+    "sct:sct": "#3f007d", "sct:boxes": "#9e9ac8", "sct:lax": "#54278f",
 }
 MARKERS = {"elemental": "s", "overloading": "o", "sct": "^", "jax": "D", "autograd": "v",
-           "torch": "P", "python": "x"}
+           "torch": "P", "python": "x", "sct:sct": "*", "sct:boxes": "<", "sct:lax": ">"}
 
 
 def style(tool: str) -> dict:
-    """Colour by engine or peer; jit variants share the colour with a dashed line."""
-    base, _, jit = tool.partition("+")
-    return {"color": COLORS.get(base, "#333333"), "marker": MARKERS.get(base, "."),
+    """Colour by engine or peer (an SCT configuration, ``sct:<variant>``, its own shade); staged
+    variants (``+jit``, ``+scan``) share the colour with a dashed line."""
+    name, _, jit = tool.partition("+")
+    base = name.partition(":")[0]
+    return {"color": COLORS.get(name, COLORS.get(base, "#333333")), "marker": MARKERS.get(name, MARKERS.get(base, ".")),
             "linestyle": "--" if jit else "-", "label": tool}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,18 @@ def fmt(x, digits: int = 2) -> str:
     if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-2):
         return f"{x:.{digits}e}"
     return f"{x:.{digits}f}"
+
+
+def loglog_slope(pts: list[tuple[float, float]]) -> float:
+    """The slope of log y against log x between the first and the last point (sorted by x)."""
+    (x0, y0), (x1, y1) = sorted(pts)[0], sorted(pts)[-1]
+    return math.log(y1 / y0) / math.log(x1 / x0)
+
+
+def why(row: dict) -> str:
+    """A row's status and the first line of its note: why a cell gave no number."""
+    note = (str(row.get("note") or "").splitlines() or [""])[0][:160]
+    return f"{row.get('status')}: {note}" if note else str(row.get("status"))
 
 
 def md_table(header: list[str], rows: list[list]) -> str:

@@ -4,7 +4,8 @@ The survey: reverse mode's memory grows with the number of operations, because
 every intermediate the reverse sweep needs must be kept. We measure, for each
 engine and peer, the bytes kept alive for the reverse sweep and the peak
 (tracemalloc, NumPy backend) as the sequence grows, next to the bytes of all
-the intermediates f computes.
+the intermediates f computes. :func:`tape_claim` decides, per (problem, length),
+whether SCT keeps no more than the overloading engine's tape.
 """
 
 from __future__ import annotations
@@ -28,6 +29,30 @@ def lengths(ctx: Context, problem: str) -> list[int]:
     if problem == "lstm":
         return ctx.scale.pick([4, 16], [4, 16, 64], [8, 64, 256, 1024, 4096])
     return ctx.scale.pick([2, 8], [2, 8, 32], [1, 10, 100, 1000])
+
+
+def sct_over_tape(rows: list[dict]) -> list[tuple[str, float, float]]:
+    """(problem, length, SCT's kept bytes / the overloading tape's) wherever both ran."""
+    kept = {(r["problem"], r["length"], r["tool"]): r["kept_bytes"] for r in rows
+            if r.get("status") == "ok" and r.get("kept_bytes") is not None}
+    return sorted((p, n, b / kept[(p, n, "overloading")]) for (p, n, t), b in kept.items()
+                  if t == "sct" and kept.get((p, n, "overloading")))
+
+
+def tape_claim(rows: list[dict]) -> Claim | None:
+    """'SCT keeps no more than a tape', decided per (problem, length) from the cells where both ran
+    (None where there are none)."""
+    pairs = sct_over_tape(rows)
+    if not pairs:
+        return None
+    within = [q for _, _, q in pairs if q <= 1.0]
+    worst = max(pairs, key=lambda x: x[2])
+    return Claim(
+        "Source transformation keeps no more than a tape (SCT's kept bytes <= the overloading tape's).",
+        "holds" if len(within) == len(pairs) else ("partly" if within else "does not hold"),
+        f"{len(within)}/{len(pairs)} (problem, length) cells; SCT / tape kept bytes "
+        f"{fmt(min(q for _, _, q in pairs))}-{fmt(worst[2])}, the most at {worst[0]} length {worst[1]:.0f}",
+        "figures/memory_kept.png")
 
 
 def run(ctx: Context) -> Section:
@@ -107,6 +132,7 @@ def run(ctx: Context) -> Section:
             "holds" if len(within) == len(lstm_kept) else ("partly" if within else "does not hold"),
             f"{len(within)}/{len(lstm_kept)} engine cells; range {fmt(min(r['kept_ratio'] for r in lstm_kept))}"
             f"-{fmt(max(r['kept_ratio'] for r in lstm_kept))}", "figures/memory_kept.png"))
+    claims += [c for c in (tape_claim(rows),) if c is not None]
     text = ("Kept bytes are counted from each mechanism's own structures: our engines' tapes, stacks and "
             "residuals; JAX's `vjp` residuals (eager); PyTorch's saved tensors. Intermediates are the bytes of "
             "every primitive result f computes. Peaks come from tracemalloc on the NumPy backend (PyTorch's "
@@ -115,5 +141,7 @@ def run(ctx: Context) -> Section:
             f"![peak ratio]({peak_fig.relative_to(ctx.fig_dir.parent)})\n\n"
             + md_table(["problem", "length", "tool", "kept KiB", "intermediates KiB", "kept / intermediates",
                         "peak grad / f", "grad s"], table)
-            + "\n\nData: `reports/data/memory.csv`.")
+            + "\n\nSCT's kept bytes / the overloading tape's: "
+            + (", ".join(f"{p} {n:.0f}: {fmt(q)}" for p, n, q in sct_over_tape(rows)) or "no cell where both ran")
+            + ".\n\nData: `reports/data/memory.csv`.")
     return Section("5. Memory against sequence length", text, claims)
