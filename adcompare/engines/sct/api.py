@@ -21,6 +21,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import jax
 from jax import tree_util
 
 from adcompare import trees
@@ -103,10 +104,16 @@ class SCTEngine(Engine):
             raise ValueError(f"higher must be 'boxes' or 'sct', not {higher!r}")
         if control not in ("python", "lax"):
             raise ValueError(f"control must be 'python' or 'lax', not {control!r}")
-        if higher == "sct" or control == "lax":
-            raise NotImplementedError(f"SCTEngine(higher={higher!r}, control={control!r}) is not built yet")
+        if higher == "sct":
+            raise NotImplementedError(f"SCTEngine(higher={higher!r}) is not built yet")
         self.higher, self.control = higher, control
         self._boxes = OverloadingEngine()
+
+    def _control(self, args: list) -> str:
+        """"lax" where this engine hands loops to JAX and some input is a JAX array, else "python"."""
+        if self.control == "lax" and any(isinstance(leaf, jax.Array) for leaf in trees.tree_leaves(args)):
+            return "lax"
+        return "python"
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
@@ -119,7 +126,7 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "forward", active, len(args))
+        entry = transform.transform(fn, "forward", active, len(args), control=self._control(args))
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -138,7 +145,7 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "reverse", active, len(args))
+        entry = transform.transform(fn, "reverse", active, len(args), control=self._control(args))
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
@@ -165,12 +172,12 @@ class SCTEngine(Engine):
             argnums: the differentiated parameters, an int or a tuple (default 0).
         """
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return transform.source(f, mode, nums)
+        return transform.source(f, mode, nums, self.control)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):
         """Transform (or fetch from the cache) and return the generated functions' entry."""
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return transform.transform(f, mode, nums)
+        return transform.transform(f, mode, nums, control=self.control)
 
     @staticmethod
     def clear_cache() -> None:
