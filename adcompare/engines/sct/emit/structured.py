@@ -142,6 +142,23 @@ def _later(block: list, tail: set[str], out: dict[int, set[str]]) -> None:
         after |= _reads(s)
 
 
+def ir_flow(block: list, bound: set[str]) -> tuple[set[str], set[str]]:
+    """(names ``block`` may read before binding them, names definitely bound after it)."""
+    live: set[str] = set()
+    for s in block:
+        live |= dataflow.uses(s) - bound
+        if isinstance(s, ir.If):
+            a, after_a = ir_flow(s.body, set(bound))
+            b, after_b = ir_flow(s.orelse, set(bound))
+            live |= a | b
+            bound = bound | (after_a & after_b)
+        elif isinstance(s, (ir.For, ir.While)):
+            live |= ir_flow(s.body, bound | set(ir.targets(s)))[0]
+        else:
+            bound = bound | set(ir.targets(s))
+    return live, bound
+
+
 def assigned(block: list) -> set[str]:
     return {t for s in ir.walk(block) for t in ir.targets(s)}
 
@@ -169,7 +186,7 @@ class Structured:
             return None
         inside = assigned(s.body)
         bound = {s.target} if isinstance(s, ir.For) else set()
-        live = dataflow.live_in(s.body, bound) | self.after[id(s)]
+        live = ir_flow(s.body, bound)[0] | self.after[id(s)]
         if isinstance(s, ir.While):
             live |= ir.names_in(s.test)
         carry = sorted((inside & live) - bound)
@@ -187,10 +204,11 @@ class Structured:
         return sorted(assigned(s.body + s.orelse) & self.after[id(s)])
 
     def branch_operands(self, s: ir.If, outs: list[str]) -> list[str]:
-        """What a branch's sides take in: what they give back, and what they read before writing."""
+        """What a branch's sides take in: what they read before writing, and what they give back
+        without both setting it (the side that does not passes the value on)."""
         inside = assigned(s.body + s.orelse)
-        live = dataflow.live_in(s.body, set()) | dataflow.live_in(s.orelse, set())
-        return sorted(set(outs) | (inside & live))
+        (a, after_a), (b, after_b) = ir_flow(s.body, set()), ir_flow(s.orelse, set())
+        return sorted((set(outs) - (after_a & after_b)) | (inside & (a | b)))
 
     # --- builders ---------------------------------------------------------------
 
