@@ -22,6 +22,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax, tree_util
 
+from adcompare.engines.sct.errors import SCTError
+
 DYNAMIC = object()  # a traced leaf's place in a described tree
 
 
@@ -139,8 +141,9 @@ def settle(step, carry: Any, bars: bool) -> Any:
     for _ in range(4):
         try:
             out = trace(step, carry, bars)
-        except (TypeError, ValueError, IndexError):  # a concrete value needed (JAX's tracer errors are
-            return None  # TypeErrors), or shapes that do not fit: the Python loop runs it, exactly
+        except (TypeError, ValueError, IndexError, SCTError):  # a concrete value needed (JAX's tracer
+            return None  # errors are TypeErrors, SCT's refusals SCTErrors), or shapes that do not fit: the
+            # Python loop runs it, exactly, and raises the error again if it is genuine
         if fits(carry, out, bars):
             return carry
         grown = grow(carry, out, bars)

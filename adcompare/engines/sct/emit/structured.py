@@ -121,25 +121,26 @@ def init_unbound(fdef: ast.FunctionDef) -> ast.FunctionDef:
 # --- facts about the normalized program --------------------------------------------
 
 
-def _reads(s) -> set[str]:
-    """What a statement reads, nested blocks included."""
-    out = set()
-    for t in ir.walk([s]):
-        out |= dataflow.uses(t)
-    return out
-
-
-def _later(block: list, tail: set[str], out: dict[int, set[str]]) -> None:
-    """For each statement, the names that may be read after it (a loop's next iteration included)."""
-    after = set(tail)
+def _later(block: list, live: set[str], out: dict[int, set[str]]) -> set[str]:
+    """Liveness, backwards: records for each statement the names that may be read after it (a
+    loop's next iteration included), and returns those live before ``block``."""
+    live = set(live)
     for s in reversed(block):
-        out[id(s)] = set(after)
+        out[id(s)] = set(live)
         if isinstance(s, ir.If):
-            _later(s.body, after, out)
-            _later(s.orelse, after, out)
+            live = _later(s.body, live, out) | _later(s.orelse, live, out) | dataflow.uses(s)
         elif isinstance(s, (ir.For, ir.While)):
-            _later(s.body, after | _reads(s), out)
-        after |= _reads(s)
+            head = dataflow.uses(s)
+            start: set[str] = set()
+            while True:  # the body's end is live with what the loop's next iteration (or test) reads
+                again = _later(s.body, live | start | head, out) - set(ir.targets(s))
+                if again <= start:
+                    break
+                start |= again
+            live = live | start | head
+        else:
+            live = (live - set(ir.targets(s))) | dataflow.uses(s)
+    return live
 
 
 def ir_flow(block: list, bound: set[str]) -> tuple[set[str], set[str]]:
