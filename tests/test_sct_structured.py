@@ -300,3 +300,18 @@ def test_branch_sides_of_different_shapes_are_refused_by_line():
 def test_control_option_is_checked():
     with pytest.raises(ValueError, match="control must be"):
         SCTEngine(control="scan")
+
+
+def repeated_sine(x, n):
+    for _i in range(n):
+        x = anp.sin(x)
+    return x
+
+
+def test_traced_trip_count_is_refused_by_line():
+    line = inspect.getsourcelines(repeated_sine)[1] + 1
+    assert max_error(lax_sct.grad(repeated_sine)(jnp.float64(0.3), 3), jax.grad(repeated_sine)(0.3, 3)) < 1e-12
+    for derivative in (lax_sct.grad(repeated_sine), lambda x, n: lax_sct.jvp(repeated_sine, (x, n), (1.0, 0.0))):
+        with pytest.raises(SCTError, match="range has a traced bound") as info:
+            jax.jit(derivative)(0.3, 3)
+        assert info.value.line == line and info.value.filename == __file__

@@ -235,6 +235,15 @@ def cond_bwd(record: Branch, then, orelse, bars: Any, where: tuple) -> Any:
     return cond(record.index, sides[0], sides[1], lc.grow(bars, target, True), where, bars=True)
 
 
+def checked_range(where: tuple, *bounds: Any) -> range:
+    """``range(*bounds)`` for a loop, refused by the loop's line if a bound is traced."""
+    if lc.traced(bounds):
+        raise _refuse(where, "a for loop whose range has a traced bound (a trip count known only when the "
+                      "program runs)", "pass the bound as a Python int that is not traced (outside jax.jit), "
+                      "or write the loop as a while loop and use forward mode")
+    return range(*bounds)
+
+
 def static_test(value: Any, where: tuple, what: str) -> Any:
     """A Python ``if``/``while`` test in code that cannot hand it to ``lax``: refused if traced."""
     if lc.traced(value):

@@ -171,6 +171,18 @@ class Structured:
         self.fn, self.where, self.namer, self.link = fn, where, namer, link
         self.after: dict[int, set[str]] = {}
         _later(fn.body, {fn.out}, self.after)
+        self.guard_ranges()
+
+    def guard_ranges(self) -> None:
+        """Each loop's ``range(...)`` checked when it runs: a traced bound is refused by the loop's line."""
+        ranges = {s.target: s for s in ir.walk(self.fn.body)
+                  if isinstance(s, ir.Assign) and isinstance(s.value, ir.Opaque)}
+        for s in ir.walk(self.fn.body):
+            made = ranges.get(s.iterable) if isinstance(s, ir.For) else None
+            call = made.value.expr if made is not None else None
+            if isinstance(call, ast.Call) and not call.keywords and not any(
+                    isinstance(a, ast.Starred) for a in call.args):
+                made.value.expr = cg.call(self.helper("checked_range"), self.place(s), *call.args)
 
     def helper(self, name: str) -> str:
         return self.link.bind(("lax", name), name, getattr(lax_runtime, name))
