@@ -85,6 +85,15 @@ def indexed_rows(a, w):
     return total
 
 
+def overwritten_in_loop(x):
+    y = x * 2.0
+    z = anp.sin(y)
+    for i in range(3):
+        y = 1.0 * i  # the loop overwrites y with a constant: y's cotangent from after the loop stops here
+        z = z * 1.5
+    return z + y * x
+
+
 def growing_list(x):
     rows = []
     for i in range(3):
@@ -123,6 +132,7 @@ PROGRAMS = [
     (nested_loops, [(0.4,), (1.3,)], 0),
     (bound_in_loop, [(0.5,), (-0.9,)], 0),
     (indexed_rows, [(RNG.normal(size=(5, 3)), RNG.normal(size=3))], (0, 1)),
+    (overwritten_in_loop, [(0.7,)], 0),
     (growing_list, [(0.7,)], 0),
     (growing_shape, [(RNG.normal(size=2),)], 0),
 ]

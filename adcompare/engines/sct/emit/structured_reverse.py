@@ -111,7 +111,8 @@ class StructuredReverse(Reverse):
         local = assigned(s.body) - set(carry)
         bars = {self.namer.bar(v) for v in self.act.active}
         local_bars = {self.namer.bar(v) for v in local if v in self.act.active}
-        flowing = sorted((live_in(body_rev) & bars) - local_bars)
+        # what the reverse body reads from the iteration after, or sets for the one before (a reset too)
+        flowing = sorted(((live_in(body_rev) | stores(body_rev)) & bars) - local_bars)
         fwd_def, bwd_def = self.body_pair(stack, body_fwd, body_rev, local, carry, [c, x],
                                           [(carry, c), (s.target, x)], flowing, "loop", s.target)
         fwd: list = []
