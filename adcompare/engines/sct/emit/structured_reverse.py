@@ -28,7 +28,7 @@ from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.peephole import peephole
 from adcompare.engines.sct.emit.primal import branch_test
 from adcompare.engines.sct.emit.reverse import Reverse
-from adcompare.engines.sct.emit.structured import Structured, assigned, free_names, live_in, stores
+from adcompare.engines.sct.emit.structured import Structured, assigned, free_names, ir_flow, live_in, stores
 
 
 def structured_reverse(fn, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
@@ -151,7 +151,8 @@ class StructuredReverse(Reverse):
             run = cg.call(lax.helper("cond"), test, cg.load(sides[0].name), cg.load(sides[1].name), operands,
                           lax.place(s))
             return sides + [_assign(outs, run)], []
-        local = assigned(s.body + s.orelse) - set(outs)
+        # a name only the branch uses: set in it before any read, and not read after it
+        local = assigned(s.body + s.orelse) - set(outs) - ir_flow(s.body, set())[0] - ir_flow(s.orelse, set())[0]
         bars = {self.namer.bar(v) for v in self.act.active}
         local_bars = {self.namer.bar(v) for v in local if v in self.act.active}
         touched = live_in(ra) | live_in(rb) | stores(ra) | stores(rb)
