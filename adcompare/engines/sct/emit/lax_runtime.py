@@ -46,20 +46,32 @@ from adcompare.engines.sct.errors import SCTError
 # --- loops ---------------------------------------------------------------------------
 
 
-@tree_util.register_pytree_node_class
-class Residuals:
-    """A loop's saves: stacked arrays and the static rest (``scanned``), or one entry per iteration.
-    A pytree (its arrays are leaves), so that an enclosing loop or branch keeps them in turn."""
+class _Record:
+    """What a loop or branch keeps for its reverse sweep: a pytree whose ``arrays`` fields are its
+    leaves (so that an enclosing loop or branch keeps them in turn) and ``static`` fields its aux data."""
 
-    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None):
-        self.scanned, self.stacked, self.statics = scanned, stacked, statics
+    arrays: tuple[str, ...] = ()
+    static: tuple[str, ...] = ()
 
     def tree_flatten(self):
-        return (self.stacked,), (self.scanned, self.statics)
+        return tuple(getattr(self, n) for n in self.arrays), tuple(getattr(self, n) for n in self.static)
 
     @classmethod
     def tree_unflatten(cls, aux, children):
-        return cls(aux[0], children[0], aux[1])
+        record = cls.__new__(cls)
+        for name, value in zip(cls.arrays + cls.static, tuple(children) + tuple(aux)):
+            setattr(record, name, value)
+        return record
+
+
+@tree_util.register_pytree_node_class
+class Residuals(_Record):
+    """A loop's saves: stacked arrays and the static rest (``scanned``), or one entry per iteration."""
+
+    arrays, static = ("stacked",), ("scanned", "statics")
+
+    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None):
+        self.scanned, self.stacked, self.statics = scanned, stacked, statics
 
 
 def _indices(r: range) -> Any:
@@ -182,19 +194,13 @@ def cond(test: Any, then, orelse, operands: Any, where: tuple, bars: bool = Fals
 
 
 @tree_util.register_pytree_node_class
-class Branch:
-    """A branch's record: which side ran (a traced boolean under ``lax.cond``) and its saves.
-    A pytree (its arrays are leaves), so that an enclosing loop or branch keeps them in turn."""
+class Branch(_Record):
+    """A branch's record: which side ran (a traced boolean under ``lax.cond``) and its saves."""
 
-    def __init__(self, index: Any, saves: Any, statics: list | None = None):
+    arrays, static = ("index", "saves"), ("statics",)
+
+    def __init__(self, index: Any, saves: Any, statics: tuple | None = None):
         self.index, self.saves, self.statics = index, saves, statics
-
-    def tree_flatten(self):
-        return (self.index, self.saves), (None if self.statics is None else tuple(self.statics),)
-
-    @classmethod
-    def tree_unflatten(cls, aux, children):
-        return cls(children[0], children[1], None if aux[0] is None else list(aux[0]))
 
 
 def cond_fwd(test: Any, then, orelse, operands: Any, where: tuple) -> tuple[Any, Branch]:
@@ -222,7 +228,7 @@ def cond_fwd(test: Any, then, orelse, operands: Any, where: tuple) -> tuple[Any,
 
     test = _boolean(test)
     outs, both = lax.cond(test, side_fn(0), side_fn(1), dynamic)
-    return result(outs), Branch(test, both, statics)
+    return result(outs), Branch(test, both, tuple(statics))
 
 
 def cond_bwd(record: Branch, then, orelse, bars: Any, where: tuple) -> Any:
