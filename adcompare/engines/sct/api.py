@@ -12,6 +12,12 @@ the overloading engine's boxes (dual numbers or a tape): the generated code is
 made of vocabulary primitives and Python, so this is exact. That is how
 ``grad(grad(f))``, ``hessian`` and ``hvp`` work; SCT does not transform its own
 output a second time.
+
+``control="lax"``: where some input is a JAX array, the generated code hands
+loops and branches to JAX (``lax.scan`` forward and reverse, ``lax.cond``,
+``lax.while_loop``; see :mod:`.emit.structured`), so that ``jax.jit`` compiles a
+loop once instead of unrolling it; on NumPy inputs it is the plain output. The
+cache keys on the control option, and ``source`` shows the structured output.
 """
 
 from __future__ import annotations
