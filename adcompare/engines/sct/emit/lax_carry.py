@@ -171,8 +171,13 @@ def scan(body, start: Any, xs: Any, bars: bool, reverse: bool = False) -> tuple[
     return rebuild(dynamic), ys
 
 
+class _Slot(int):
+    """The place of a save among a body's distinct arrays."""
+
+
 class Statics:
-    """Saves of a traced body split into arrays (stacked by the scan) and everything else (kept once)."""
+    """Saves of a traced body split into arrays (stacked by the scan) and everything else (kept
+    once). An array saved twice (a list saved again with one more element) is stacked once."""
 
     def __init__(self):
         self.tree = None
@@ -180,12 +185,20 @@ class Statics:
 
     def split(self, saves: Any) -> list:
         leaves, self.tree = tree_util.tree_flatten(saves)
-        self.static = [DYNAMIC if is_array(v) else v for v in leaves]
-        return [v for v in leaves if is_array(v)]
+        distinct: list = []
+        seen: dict[int, int] = {}
+        self.static = []
+        for v in leaves:
+            if is_array(v):
+                if id(v) not in seen:
+                    seen[id(v)] = len(distinct)
+                    distinct.append(v)
+                v = _Slot(seen[id(v)])
+            self.static.append(v)
+        return distinct
 
     def join(self, arrays: list) -> Any:
-        it = iter(arrays)
-        return tree_util.tree_unflatten(self.tree, [next(it) if v is DYNAMIC else v for v in self.static])
+        return tree_util.tree_unflatten(self.tree, [arrays[v] if type(v) is _Slot else v for v in self.static])
 
 
 def join(a: Any, b: Any, bars: bool) -> Any:
