@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -12,6 +13,9 @@ def _index_add(xp, g, idx, shape):
     """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
     dtype = result_dtype(g)
     if xp is jnp:
+        if isinstance(g, jax.core.Tracer):  # traced (jit, scan): JAX's own transpose (pad, not scatter-add)
+            zeros = jax.ShapeDtypeStruct(tuple(shape), dtype)
+            return jax.linear_transpose(lambda x: x[idx], zeros)(jnp.asarray(g, dtype))[0]
         return jnp.zeros(shape, dtype).at[idx].add(g)
     out = np.zeros(shape, dtype)
     np.add.at(out, idx, g)

@@ -23,7 +23,11 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    (the two sweeps of straight-line code, branches and loops) assembled by
    :mod:`.emit.reverse`, then :mod:`.emit.peephole`. Both modes use
    :mod:`.emit.primal` and inline rules from :mod:`.emit.templates`;
-   :mod:`.emit.codegen` turns the ``ast`` into source and live functions. What
+   :mod:`.emit.codegen` turns the ``ast`` into source and live functions. With
+   ``SCTEngine(control="lax")`` and JAX inputs, loops and branches are handed to JAX
+   instead: :mod:`.emit.structured` (what they carry; forward mode) and
+   :mod:`.emit.structured_reverse` emit calls of :mod:`.emit.lax_runtime` (``lax.scan``,
+   ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`). What
    the generated code calls when it runs is here too: :mod:`.emit.runtime`, and
    the stand-ins for callees that are not transformed from source (custom
    functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`).

@@ -12,6 +12,12 @@ the overloading engine's boxes (dual numbers or a tape): the generated code is
 made of vocabulary primitives and Python, so this is exact. That is how
 ``grad(grad(f))``, ``hessian`` and ``hvp`` work; SCT does not transform its own
 output a second time.
+
+``control="lax"``: where some input is a JAX array, the generated code hands
+loops and branches to JAX (``lax.scan`` forward and reverse, ``lax.cond``,
+``lax.while_loop``; see :mod:`.emit.structured`), so that ``jax.jit`` compiles a
+loop once instead of unrolling it; on NumPy inputs it is the plain output. The
+cache keys on the control option, and ``source`` shows the structured output.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import jax
 from jax import tree_util
 
 from adcompare import trees
@@ -103,10 +110,16 @@ class SCTEngine(Engine):
             raise ValueError(f"higher must be 'boxes' or 'sct', not {higher!r}")
         if control not in ("python", "lax"):
             raise ValueError(f"control must be 'python' or 'lax', not {control!r}")
-        if higher == "sct" or control == "lax":
-            raise NotImplementedError(f"SCTEngine(higher={higher!r}, control={control!r}) is not built yet")
+        if higher == "sct":
+            raise NotImplementedError(f"SCTEngine(higher={higher!r}) is not built yet")
         self.higher, self.control = higher, control
         self._boxes = OverloadingEngine()
+
+    def _control(self, args: list) -> str:
+        """"lax" where this engine hands loops to JAX and some input is a JAX array, else "python"."""
+        if self.control == "lax" and any(isinstance(leaf, jax.Array) for leaf in trees.tree_leaves(args)):
+            return "lax"
+        return "python"
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
@@ -119,7 +132,7 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "forward", active, len(args))
+        entry = transform.transform(fn, "forward", active, len(args), control=self._control(args))
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -138,7 +151,7 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "reverse", active, len(args))
+        entry = transform.transform(fn, "reverse", active, len(args), control=self._control(args))
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
@@ -165,12 +178,12 @@ class SCTEngine(Engine):
             argnums: the differentiated parameters, an int or a tuple (default 0).
         """
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return transform.source(f, mode, nums)
+        return transform.source(f, mode, nums, self.control)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):
         """Transform (or fetch from the cache) and return the generated functions' entry."""
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return transform.transform(f, mode, nums)
+        return transform.transform(f, mode, nums, control=self.control)
 
     @staticmethod
     def clear_cache() -> None:

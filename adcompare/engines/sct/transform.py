@@ -42,6 +42,8 @@ from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
+from adcompare.engines.sct.emit.structured import Structured, init_unbound
+from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -61,6 +63,7 @@ class Entry:
     waiting: list = field(default_factory=list)  # (cell, which) to fill when done
     deps: list[tuple] = field(default_factory=list)  # (path or None for fn itself, fingerprint)
     callees: list[Entry] = field(default_factory=list)
+    control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -82,10 +85,11 @@ def _nvar(fn: Any, active: tuple[int, ...], nargs: int | None) -> int | None:
     return max(0, nargs - code.co_argcount)
 
 
-def cached(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> Entry | None:
+def cached(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
+           control: str = "python") -> Entry | None:
     with _lock:
         table = _cache.get(fn)
-        return table.get((mode, active, _nvar(fn, active, nargs))) if table else None
+        return table.get((mode, active, _nvar(fn, active, nargs), control)) if table else None
 
 
 def _holds(entry: Entry, seen: set[int]) -> bool:
@@ -100,17 +104,19 @@ def _holds(entry: Entry, seen: set[int]) -> bool:
     return all(_holds(callee, seen) for callee in entry.callees)
 
 
-def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> Entry:
+def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
+              control: str = "python") -> Entry:
     """The generated code of ``fn`` in ``mode`` for the parameters at ``active``.
 
     ``nargs``: the number of positional arguments of the call, which matters only to a
     function with ``*args`` (the generated code takes each of them as a parameter).
+    ``control``: "python" (plain loops and branches) or "lax" (see :mod:`.emit.structured`).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     active = (active,) if isinstance(active, int) else tuple(active)
     with _lock:
-        key = (mode, active, _nvar(fn, active, nargs))
+        key = (mode, active, _nvar(fn, active, nargs), control)
         table = _cache.get(fn)
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
@@ -126,7 +132,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
             _building.append([])
         previous = entry
         try:
-            entry = Entry(fn, mode, active, key[2])
+            entry = Entry(fn, mode, active, key[2], control=control)
             _cache.setdefault(fn, {})[key] = entry
             _building[0].append(entry)
             with cycle_collector_paused():  # many acyclic nodes: the collector would rescan them again and again
@@ -136,7 +142,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
                 for e in _building[0]:
                     table = _cache.get(e.fn)
                     if table is not None:
-                        table.pop((e.mode, e.active, e.nvar), None)
+                        table.pop((e.mode, e.active, e.nvar, e.control), None)
                 if previous is not None:
                     _cache.setdefault(fn, {})[key] = previous
             raise
@@ -158,7 +164,8 @@ def _build(entry: Entry) -> None:
         split_clobbers(fn, namer)
     active_params = {fn.params[k] for k in entry.active}
     act = analyze(fn, active_params, parsed)
-    linker = codegen.Linker(namer, transform, DYNAMIC)
+    linker = codegen.Linker(namer, functools.partial(transform, control=entry.control), DYNAMIC)
+    lax = Structured(fn, parsed.where, namer, linker) if entry.control == "lax" else None
     scalars = set()
     for name in taken - parsed.locals:
         value = parsed.lookup(name)
@@ -167,11 +174,14 @@ def _build(entry: Entry) -> None:
     for name, value in fn.extra_globals.items():
         linker.cells[name] = value
     if entry.mode == "forward":
-        defs = [forward(fn, act, namer, linker, entry.active, scalars)]
+        defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
-        defs = list(reverse(fn, act, namer, linker, entry.active, scalars))
+        defs = list(reverse(fn, act, namer, linker, entry.active, scalars) if lax is None
+                    else structured_reverse(fn, act, namer, linker, entry.active, scalars, lax))
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
+    if lax is not None:
+        defs = [init_unbound(d) for d in defs]
     _check_reads(defs, fn.locals, set(linker.cells))
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
     entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
@@ -259,5 +269,5 @@ def _check_reads(defs: list[ast.FunctionDef], user_locals: set[str], cells: set[
             raise AssertionError(f"SCT internal error: {d.name} reads {sorted(stray)} and never sets them")
 
 
-def source(fn: Any, mode: str, active: tuple[int, ...]) -> str:
-    return transform(fn, mode, active).source
+def source(fn: Any, mode: str, active: tuple[int, ...], control: str = "python") -> str:
+    return transform(fn, mode, active, control=control).source

@@ -27,13 +27,16 @@ from adcompare.engines.sct.naming import Namer
 
 
 def forward(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
-            active_params: tuple[int, ...], scalars: set[str]) -> ast.FunctionDef:
-    return _Forward(fn, act, namer, linker, scalars).function(active_params)
+            active_params: tuple[int, ...], scalars: set[str], structured=None) -> ast.FunctionDef:
+    """``structured``: a :class:`.structured.Structured` to emit loops and branches as ``lax`` calls."""
+    return _Forward(fn, act, namer, linker, scalars, structured).function(active_params)
 
 
 class _Forward:
-    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
+                 structured=None):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.structured = structured
 
     def dot(self, a: ir.Atom) -> ast.expr:
         return cg.load(self.namer.dot(a))
@@ -77,6 +80,10 @@ class _Forward:
                          for t in s.targets]
                 return [cg.assign(names, self.dot(s.src)), primal]
             return [primal] + [cg.assign(self.namer.dot(t), self.zeros(t)) for t in live]
+        if self.structured is not None and isinstance(s, (ir.If, ir.For, ir.While)):
+            out = self.structured.forward(self, s)
+            if out is not None:
+                return out
         if isinstance(s, ir.If):
             return [ast.If(branch_test(s.test, self.act, self.link), cg.body(self.block(s.body)),
                            self.block(s.orelse))]
