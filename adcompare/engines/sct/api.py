@@ -26,8 +26,8 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import transform
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct import programs, transform
+from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
@@ -103,19 +103,40 @@ class SCTEngine(Engine):
             raise ValueError(f"higher must be 'boxes' or 'sct', not {higher!r}")
         if control not in ("python", "lax"):
             raise ValueError(f"control must be 'python' or 'lax', not {control!r}")
-        if higher == "sct" or control == "lax":
+        if control == "lax":
             raise NotImplementedError(f"SCTEngine(higher={higher!r}, control={control!r}) is not built yet")
         self.higher, self.control = higher, control
         self._boxes = OverloadingEngine()
 
     def _by_boxes(self, fn: Callable) -> bool:
-        """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
+        """A derivative an engine made, or a vocabulary function itself: run on the boxes
+        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead)."""
+        if self.higher == "sct" and (fn in programs.MADE or codegen.is_generated(fn)):
+            return False
         return is_engine_made(fn) or classify(fn) is not None
+
+    def _program(self, fn: Callable, args: list, nums: tuple, kwargs: dict) -> tuple:
+        """A derivative this engine made, as a call of its program (see :mod:`.programs`)."""
+        if fn in programs.MADE:
+            return programs.build(fn, args, nums, kwargs, _unwrap, _bind)
+        return fn, args, nums, kwargs
+
+    # --- the derivatives it makes are tagged, so that higher="sct" can transform them again ---
+
+    def value_and_grad(self, f, argnums=0, has_aux=False):
+        return programs.tag(super().value_and_grad(f, argnums, has_aux), "grad_value", f, argnums, has_aux)
+
+    def grad(self, f, argnums=0, has_aux=False):
+        return programs.tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
+
+    def jacrev(self, f, argnums=0, has_aux=False):
+        return programs.tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
+        fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
@@ -135,6 +156,7 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
+        fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))

@@ -114,7 +114,7 @@ def zeros(x: Any) -> Any:
     """The zero tangent of ``x`` (containers elementwise; floats for integers)."""
     if isinstance(x, _TREES):
         return _rebuild(x, [zeros(v) for v in _values(x)])
-    if type(x) in (float, int, bool) or x is None:
+    if type(x) in (float, int, bool, range, str) or x is None:  # range, str: generated code's residuals
         return 0.0
     return anp.zeros_like(x)
 

@@ -1,0 +1,98 @@
+"""Derivative programs: ``grad`` and ``jacrev`` of a function as source code the transform can take.
+
+Contract: ``SCTEngine(higher="sct")`` differentiates a derivative it made
+(``eng.grad(f)``, ``eng.jacrev(f)``) by transforming a *program*: a plain
+function, with source registered in ``linecache``, that calls ``f``'s generated
+forward and backward sweeps, e.g.::
+
+    def grad_f(a0, a1):
+        out, residuals = f_fwd(a0, a1)
+        bars = f_bwd(residuals, seed_like(out))
+        return final_bar(bars[0], a0)
+
+so that forward over reverse (``hvp``, ``jacfwd(jacrev(f))``) is the forward
+transform of this program, which transforms the generated sweeps again (see
+:mod:`.front.generated` and :mod:`.emit.second`). :func:`build` maps a call of
+the engine-made function (its arguments, their positions) to a call of the
+program. Programs are cached per generated forward sweep.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import weakref
+from typing import Any
+
+from adcompare import numpy as anp
+from adcompare import trees
+from adcompare.engines.sct import transform
+from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.errors import SCTError
+from adcompare.primitives import shape
+
+_serial = itertools.count(1)
+_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fwd -> {key: program}
+MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine-made function -> (kind, f, argnums, has_aux)
+
+
+def tag(made: Any, kind: str, f: Any, argnums: Any, has_aux: bool) -> Any:
+    MADE[made] = (kind, f, argnums, has_aux)
+    return made
+
+
+def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[tuple[int, int]],
+          single: bool) -> str:
+    """The program's source: ``outputs`` are (index among the backward's results, parameter)."""
+    params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
+    call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
+    lines = [f"def {name}({params}):", f"    out, residuals = fwd({call})"]
+    if kind in ("grad", "grad_value"):
+        lines.append("    bars = bwd(residuals, seed_like(out))")
+        parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
+    else:
+        lines += ["    basis = output_basis(out)"] + [f"    rows{j} = []" for j, _ in outputs]
+        lines += ["    for i in range(len(basis)):", "        bars = bwd(residuals, basis[i])"]
+        lines += [f"        rows{j}.append(final_bar(bars[{j}], a{k}))" for j, k in outputs]
+        parts = [f"anp.reshape(anp.stack(rows{j}), shape(out) + shape(a{k}))" for j, k in outputs]
+    result = parts[0] if single else "(" + ", ".join(parts) + ",)"
+    lines.append(f"    return {'(out, ' + result + ')' if kind == 'grad_value' else result}")
+    return "\n".join(lines) + "\n"
+
+
+def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool) -> Any:
+    fwd, bwd = entry.functions["fwd"], entry.functions["bwd"]
+    key = (kind, n, kwnames, tuple(outputs), single)
+    table = _programs.setdefault(fwd, {})
+    if key not in table:
+        name = f"{kind}_{getattr(entry.fn, '__name__', 'f').strip('<>')}"
+        text = _text(kind, name, n, kwnames, outputs, single)
+        filename = f"<sct {kind} program #{next(_serial)}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like, "output_basis": second.output_basis,
+                     "final_bar": runtime.final_bar, "anp": anp, "shape": shape, "range": range, "len": len}
+        exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
+        table[key] = namespace[name]
+    return table[key]
+
+
+def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bind) -> tuple:
+    """A call of the engine-made ``made`` with ``args`` (``nums`` the differentiated positions) as
+    a call of its program: (program, its arguments, their differentiated positions, keywords)."""
+    kind, f, argnums, has_aux = MADE[made]
+    if has_aux:
+        raise SCTError(f"{kind} with has_aux=True differentiated again", kind, "<sct program>", 0,
+                       "SCTEngine(higher='sct') does not take has_aux yet; use higher='boxes'")
+    single = isinstance(argnums, int)
+    wanted = (argnums,) if single else tuple(argnums)
+    wanted = tuple(k % len(args) for k in wanted)
+    trees.check_differentiable(kind, tuple(args), wanted)
+    fn, iargs, inums, ikw = unwrap(f, args)
+    iargs, ikw = iargs, {**ikw, **kwargs}
+    iargs, ikw = bind(fn, iargs, ikw)
+    active = tuple(inums[k] for k in wanted)
+    order = tuple(sorted(set(active)))
+    entry = transform.transform(fn, "reverse", order, len(iargs))
+    outputs = [(order.index(a), a) for a in active]
+    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
+    return program, iargs, tuple(inums[k] for k in nums), ikw
