@@ -25,6 +25,8 @@ so that :mod:`.parse` reads it as it reads any function's.
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
 import inspect
 import itertools
 import linecache
@@ -36,56 +38,130 @@ from typing import Any
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import MISSING, Parsed, lambda_node, lookup
-from adcompare.primitives import PRIMITIVES
+from adcompare.primitives import PRIMITIVES, primal
 from adcompare.rules.base import reads
 
 _serial = itertools.count(1)
 _OPERANDS = ("x", "y", "z", "w")
 
 
-def _is_call_of(node: ast.expr, names: dict) -> str | None:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
-        return node.func.id
-    return None
-
-
-def _stacks(parsed: Parsed, body: list, pushes: dict, pops: dict) -> list:
-    """The reverse sweep's stack idiom in terms the front end takes: ``push = stack.append`` and
-    ``push(v)`` as ``stack.append(v)``; ``pop = reversed(stack).__next__`` and ``v = pop()`` as an
-    index counting down, ``stack_top = stack_top - 1; v = stack[stack_top]``; and a loop
-    ``for i in reversed(r)`` as ``for i in r[::-1]``."""
-    out: list = []
-    for s in body:
-        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-            target, v = s.targets[0].id, s.value
-            if isinstance(v, ast.Attribute) and v.attr == "append" and isinstance(v.value, ast.Name):
-                pushes[target] = v.value.id
-                continue
-            if (isinstance(v, ast.Attribute) and v.attr == "__next__" and isinstance(v.value, ast.Call)
-                    and isinstance(v.value.func, ast.Name) and v.value.func.id == "reversed"
-                    and len(v.value.args) == 1 and isinstance(v.value.args[0], ast.Name)):
-                stack = v.value.args[0].id
-                top = pops[target] = (stack, f"{stack}_top")
-                parsed.locals.add(top[1])
-                out.append(ast.copy_location(ast.parse(f"{top[1]} = len({stack})").body[0], s))
-                continue
-            name = _is_call_of(v, pops)
-            if name is not None and not v.args:
-                stack, top = pops[name]
-                for text in (f"{top} = {top} - 1", f"{target} = {stack}[{top}]"):
-                    out.append(ast.copy_location(ast.parse(text).body[0], s))
-                continue
-        if isinstance(s, ast.Expr) and _is_call_of(s.value, pushes) and len(s.value.args) == 1:
-            seq = pushes[s.value.func.id]
-            s.value.func = ast.Attribute(ast.Name(seq, ast.Load()), "append", ast.Load())
-        if isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
-                and s.iter.func.id == "reversed" and len(s.iter.args) == 1:
-            s.iter = ast.Subscript(s.iter.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
-        for field in ("body", "orelse"):
-            if isinstance(getattr(s, field, None), list) and not isinstance(s, ast.FunctionDef):
-                setattr(s, field, _stacks(parsed, getattr(s, field), pushes, pops))
-        out.append(s)
+def _names_to(parsed: Parsed, value: Any) -> set[str]:
+    """The non-local names in ``parsed``'s tree that hold ``value`` (``reversed``, ``reversed_2``)."""
+    out = set()
+    for n in ast.walk(parsed.tree):
+        if isinstance(n, ast.Name) and n.id not in parsed.locals and n.id not in out:
+            found = lookup(parsed.fn, n.id)
+            if found is value or (isinstance(found, functools.partial) and found.func is value):
+                out.add(n.id)
     return out
+
+
+class _Stacks:
+    """The reverse sweep's stack idiom in terms the front end takes: ``push = stack.append`` and
+    ``push(v)`` as ``stack.append(v)``; ``pop = reversed(stack).__next__`` and each ``pop()`` as an
+    index counting down (``stack_top = stack_top - 1``, then ``stack[stack_top]``); a loop
+    ``for i in reversed(r)`` as ``for i in r[::-1]``; indices and ``range`` bounds (trip counts, loop
+    counters: integers the residuals carry) read through ``primal``, a constant; the loop check
+    ``check_sequence(a)`` as an assignment of its (constant) result."""
+
+    def __init__(self, parsed: Parsed):
+        self.p = parsed
+        self.reversed, self.range = _names_to(parsed, builtins.reversed), _names_to(parsed, builtins.range)
+        self.checks = _names_to(parsed, runtime.check_sequence)
+        self.pushes: dict[str, str] = {}
+        self.pops: dict[str, tuple[str, str]] = {}
+        self.serial = itertools.count(1)
+        parsed.extra["__constant"] = primal
+        parsed.extra["__check_sequence"] = runtime.check_sequence
+
+    def stmt(self, text: str, at: ast.stmt) -> ast.stmt:
+        return ast.copy_location(ast.parse(text).body[0], at)
+
+    def block(self, body: list) -> list:
+        out: list = []
+        for s in body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                target, v = s.targets[0].id, s.value
+                if isinstance(v, ast.Attribute) and v.attr == "append" and isinstance(v.value, ast.Name):
+                    self.pushes[target] = v.value.id
+                    continue
+                if (isinstance(v, ast.Attribute) and v.attr == "__next__" and isinstance(v.value, ast.Call)
+                        and isinstance(v.value.func, ast.Name) and v.value.func.id in self.reversed
+                        and len(v.value.args) == 1 and isinstance(v.value.args[0], ast.Name)):
+                    stack = v.value.args[0].id
+                    self.pops[target] = (stack, f"{stack}_top")
+                    self.p.locals.add(f"{stack}_top")
+                    out.append(self.stmt(f"{stack}_top = len({stack})", s))
+                    continue
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
+                call = s.value
+                if call.func.id in self.pushes and len(call.args) == 1:
+                    call.func = ast.Attribute(ast.Name(self.pushes[call.func.id], ast.Load()), "append", ast.Load())
+                elif call.func.id in self.checks:
+                    checked = self.fresh("checked")
+                    bound = lookup(self.p.fn, call.func.id).keywords
+                    keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
+                    call.func, call.keywords = ast.Name("__check_sequence", ast.Load()), keywords
+                    s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
+            if isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
+                    and s.iter.func.id in self.reversed and len(s.iter.args) == 1:
+                s.iter = ast.Subscript(s.iter.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            if isinstance(s, ast.While) and self.has_pop(s.test):
+                raise self.p.where.refuse("a pop in a loop test (generated code transformed again)", s,
+                                          "use SCTEngine(higher='boxes')")
+            for field in ("value", "test", "iter"):
+                if isinstance(getattr(s, field, None), ast.expr):
+                    setattr(s, field, self.expr(getattr(s, field), out, s))
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, self.block(getattr(s, field)))
+            out.append(s)
+        return out
+
+    def fresh(self, base: str) -> str:
+        name = f"_{base}_{next(self.serial)}"
+        self.p.locals.add(name)
+        return name
+
+    def has_pop(self, node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.pops
+                   for n in ast.walk(node))
+
+    def expr(self, node: ast.expr, out: list, at: ast.stmt) -> ast.expr:
+        """``node`` with each ``pop()`` read from the stack (the decrements go to ``out``) and each
+        index and range bound read through the constant ``primal``."""
+        def visit(n: ast.AST) -> ast.AST:
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.pops and not n.args:
+                stack, top = self.pops[n.func.id]
+                value = self.fresh("popped")
+                out.append(self.stmt(f"{top} = {top} - 1", at))
+                out.append(self.stmt(f"{value} = {stack}[{top}]", at))
+                return ast.Name(value, ast.Load())
+            if isinstance(n, ast.Subscript):
+                n.value, n.slice = visit(n.value), constant(visit(n.slice))
+                return n
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.range:
+                n.args = [constant(visit(a)) for a in n.args]
+                return n
+            for field, value in ast.iter_fields(n):
+                if isinstance(value, ast.AST):
+                    setattr(n, field, visit(value))
+                elif isinstance(value, list):
+                    setattr(n, field, [visit(v) if isinstance(v, ast.AST) else v for v in value])
+            return n
+
+        def constant(n: ast.expr) -> ast.expr:
+            if isinstance(n, ast.Name):
+                return ast.Call(ast.Name("__constant", ast.Load()), [n], [])
+            if isinstance(n, ast.Slice):
+                for field in ("lower", "upper", "step"):
+                    if getattr(n, field) is not None:
+                        setattr(n, field, constant(getattr(n, field)))
+            elif isinstance(n, ast.Tuple):
+                n.elts = [constant(e) for e in n.elts]
+            return n
+
+        return visit(node)
 
 
 def _table_of(value: Any) -> tuple[Any, str] | None:
@@ -136,32 +212,57 @@ def applied(prim, kind: str, i: int) -> types.FunctionType:
     return _uncurried(prim, i, rule)
 
 
-def _uncurried(prim, i: int, rule: types.FunctionType) -> types.FunctionType:
-    """``rule(ans, *xs)(g)`` as one function ``rule_applied(g, ans, *xs)``, from the rule's source."""
+def _source_node(prim, i: int, rule: types.FunctionType) -> ast.FunctionDef:
     try:
         if rule.__name__ == "<lambda>":
-            node, _ = lambda_node(rule, rule.__qualname__)
-        else:
-            node = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
+            return lambda_node(rule, rule.__qualname__)[0]
+        return ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
     except (OSError, TypeError, SyntaxError) as exc:
         raise _refuse(prim, "vjps", i, f"its source cannot be read: {exc}") from None
-    last = node.body[-1] if node.body else None
-    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Lambda)
-            and len(last.value.args.args) == 1 and not any(isinstance(n, ast.Return) for s in node.body[:-1]
-                                                           for n in ast.walk(s))):
-        raise _refuse(prim, "vjps", i, "it does not end in 'return lambda g: ...'")
-    lam = last.value
-    g = lam.args.args[0].arg
-    if g in {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}:
-        raise _refuse(prim, "vjps", i, f"its cotangent's name {g} is also a parameter")
-    name = f"{prim.name}_vjp{i}_applied"
-    node.name, node.decorator_list = name, []
-    node.args.posonlyargs, node.args.args = [], [ast.arg(g)] + node.args.posonlyargs + node.args.args
-    node.body = node.body[:-1] + [ast.Return(lam.body)]
-    text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
+
+
+def _uncurried(prim, i: int, rule: types.FunctionType) -> types.FunctionType:
+    """``rule(ans, *xs)(g)`` as one function ``rule_applied(g, ans, *xs)``, from the rule's source.
+
+    Three forms: the rule ends in ``return lambda g: body``; it ends in ``def vjp(g): ...;
+    return vjp``; or it returns a call of another rule-shaped function (uncurried in turn)."""
+    node = _source_node(prim, i, rule)
     namespace = dict(rule.__globals__)
     for var, cell in zip(rule.__code__.co_freevars, rule.__closure__ or ()):
         namespace[var] = cell.cell_contents
+    body, last = node.body[:-1], node.body[-1] if node.body else None
+    params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    earlier_returns = any(isinstance(n, ast.Return) for st in body for n in ast.walk(st)
+                          if not isinstance(st, ast.FunctionDef))
+    inner = [st for st in body if isinstance(st, ast.FunctionDef)]
+    if earlier_returns or not isinstance(last, ast.Return):
+        raise _refuse(prim, "vjps", i, "it does not end in its one return")
+    value = last.value
+    if isinstance(value, ast.Lambda) and len(value.args.args) == 1 and not inner:
+        g, tail = value.args.args[0].arg, [ast.Return(value.body)]
+    elif isinstance(value, ast.Name) and len(inner) == 1 and inner[0].name == value.id \
+            and len(inner[0].args.args) == 1:
+        g, tail = inner[0].args.args[0].arg, inner[0].body
+        body = [st for st in body if st is not inner[0]]
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not inner \
+            and isinstance(namespace.get(value.func.id), types.FunctionType):
+        g = "g_"
+        while g in params:
+            g += "_"
+        callee = f"{value.func.id}_applied"
+        namespace[callee] = _uncurried(prim, i, namespace[value.func.id])
+        tail = [ast.Return(ast.Call(ast.Name(callee, ast.Load()), [ast.Name(g, ast.Load())] + value.args,
+                                    value.keywords))]
+    else:
+        raise _refuse(prim, "vjps", i, "it does not end in 'return lambda g: ...', 'return vjp' "
+                                       "(an inner def vjp(g)) or a call of such a function")
+    if g in params:
+        raise _refuse(prim, "vjps", i, f"its cotangent's name {g} is also a parameter")
+    name = f"{getattr(rule, '__name__', 'rule').strip('<>')}_applied"
+    node.name, node.decorator_list = name, []
+    node.args.posonlyargs, node.args.args = [], [ast.arg(g)] + node.args.posonlyargs + node.args.args
+    node.body = body + tail
+    text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
     return _compile(text, name, namespace)
 
 
@@ -169,7 +270,7 @@ def prepare(parsed: Parsed) -> None:
     """Rewrite ``parsed``'s stack idiom and rule calls (see the module doc) in place; the functions
     the rule calls now call are put in ``parsed.extra`` under new names."""
     parsed.generated = True
-    parsed.tree.body = _stacks(parsed, parsed.tree.body, {}, {})
+    parsed.tree.body = _Stacks(parsed).block(parsed.tree.body)
     bound: dict[int, str] = {}
 
     def name_for(fn) -> str:
