@@ -150,7 +150,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
 
 
 def _build(entry: Entry) -> None:
-    parsed = parse(entry.fn, generated.prepare if codegen.is_generated(entry.fn) else None)  # SCT's own output
+    ours = codegen.is_generated(entry.fn) or entry.fn in generated.MADE  # SCT's own output, or a rule made here
+    parsed = parse(entry.fn, generated.prepare if ours else None)
     taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
     fn = normalize(parsed, namer, entry.nvar or 0)

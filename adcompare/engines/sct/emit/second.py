@@ -26,9 +26,10 @@ import math
 from typing import Any
 
 from adcompare import numpy as anp
+from adcompare import rules
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import divide_p, is_float, namespace, power_p, shape
+from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
 
 
 def seed_like(out: Any) -> Any:
@@ -53,9 +54,21 @@ def output_basis(out: Any) -> list:
 # helper -> positions it is linear in (the others give only shapes or indices)
 LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materialize: (0,),
           runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
-          runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,)}
+          runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,),
+          rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
+
+
+# stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
+# _placement_rules) read only shapes, so the helpers that apply them are linear in the (co)tangents
+_PLACEMENT = (stack_p, concatenate_p)
+
+
+def _placement_only(fn: Any, args: list) -> None:
+    if fn in (runtime.seq_vjp, runtime.seq_jvp) and args[0] not in _PLACEMENT:
+        raise SCTError(f"{fn.__name__} of the primitive {getattr(args[0], 'name', args[0])} (generated code "
+                       "transformed again)", fn.__name__, "<sct runtime>", 0, "use SCTEngine(higher='boxes')")
 
 
 def is_standin(fn: Any) -> bool:
@@ -84,6 +97,7 @@ def _forward(fn: Any, active: tuple[int, ...]):
 
         def jvp(*args_and_dots, **kwargs):
             args, dots = _split(args_and_dots, active)
+            _placement_only(fn, args)
             tangents = [dots.get(k, 0.0) if k in linear else a for k, a in enumerate(args)]
             if not any(k in dots for k in linear):
                 ans = fn(*args, **kwargs)

@@ -32,16 +32,18 @@ import itertools
 import linecache
 import textwrap
 import types
+import weakref
 from functools import cache
 from typing import Any
 
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
-from adcompare.engines.sct.front.parse import MISSING, Parsed, lambda_node, lookup
+from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lambda_node, lookup
 from adcompare.primitives import PRIMITIVES, primal
 from adcompare.rules.base import reads
 
 _serial = itertools.count(1)
+MADE: weakref.WeakSet = weakref.WeakSet()  # the functions made here (prepared like generated code)
 _OPERANDS = ("x", "y", "z", "w")
 
 
@@ -93,6 +95,12 @@ class _Stacks:
                     self.p.locals.add(f"{stack}_top")
                     out.append(self.stmt(f"{stack}_top = len({stack})", s))
                     continue
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                    and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Add) \
+                    and isinstance(s.value.left, ast.Name) and s.value.left.id == s.targets[0].id \
+                    and isinstance(s.value.right, ast.List) and len(s.value.right.elts) == 1:
+                seq = ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append", ast.Load())
+                s = ast.copy_location(ast.Expr(ast.Call(seq, s.value.right.elts, [])), s)  # xs = xs + [v]
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
                 call = s.value
                 if call.func.id in self.pushes and len(call.args) == 1:
@@ -118,6 +126,38 @@ class _Stacks:
             out.append(s)
         return out
 
+    def parameters(self, call: ast.Call, constant) -> None:
+        """A vocabulary call's parameters (``idx=``, ``axis=``: never differentiated) read as constants."""
+        func = call.func
+        if (isinstance(func, ast.Name) and func.id in self.p.locals) or not isinstance(func, (ast.Name, ast.Attribute)):
+            return
+        obj = self.p.resolve(func)
+        vocab = classify(obj) if obj is not MISSING else None
+        if vocab is None or vocab.kind != "op" or vocab.operands is None:
+            return
+        try:
+            bound = inspect.signature(obj).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except (TypeError, ValueError):
+            return
+        params = {id(v) for k, v in bound.arguments.items()
+                  if k not in vocab.operands and k != vocab.seq and isinstance(v, ast.expr)}
+        call.args = [constant(a) if id(a) in params else a for a in call.args]
+        call.keywords = [ast.keyword(k.arg, constant(k.value)) if id(k.value) in params else k
+                         for k in call.keywords]
+
+    def library(self, func: ast.expr) -> bool:
+        """A builtin (``slice``, ``int``) or a library function (``np.arange``): generated code calls
+        one only on values without a derivative (integers, shapes), whatever they are unpacked from."""
+        if isinstance(func, ast.Name) and func.id in self.p.locals:
+            return False
+        obj = self.p.resolve(func) if isinstance(func, (ast.Name, ast.Attribute)) else MISSING
+        if obj is MISSING or classify(obj) is not None:
+            return False
+        if isinstance(obj, types.FunctionType):
+            return is_library(obj)
+        module = (getattr(obj, "__module__", None) or "").split(".")[0]
+        return module in ("builtins", "numpy", "math", "jax") and callable(obj)
+
     def fresh(self, base: str) -> str:
         name = f"_{base}_{next(self.serial)}"
         self.p.locals.add(name)
@@ -140,8 +180,12 @@ class _Stacks:
             if isinstance(n, ast.Subscript):
                 n.value, n.slice = visit(n.value), constant(visit(n.slice))
                 return n
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.range:
+            if isinstance(n, ast.Call):
+                self.parameters(n, constant)
+            if isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in self.range)
+                                            or self.library(n.func)):
                 n.args = [constant(visit(a)) for a in n.args]
+                n.keywords = [ast.keyword(k.arg, constant(visit(k.value))) for k in n.keywords]
                 return n
             for field, value in ast.iter_fields(n):
                 if isinstance(value, ast.AST):
@@ -151,15 +195,18 @@ class _Stacks:
             return n
 
         def constant(n: ast.expr) -> ast.expr:
-            if isinstance(n, ast.Name):
-                return ast.Call(ast.Name("__constant", ast.Load()), [n], [])
             if isinstance(n, ast.Slice):
                 for field in ("lower", "upper", "step"):
                     if getattr(n, field) is not None:
                         setattr(n, field, constant(getattr(n, field)))
-            elif isinstance(n, ast.Tuple):
+                return n
+            if isinstance(n, ast.Tuple):
                 n.elts = [constant(e) for e in n.elts]
-            return n
+                return n
+            if isinstance(n, ast.Constant) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                               and n.func.id == "__constant"):
+                return n
+            return ast.Call(ast.Name("__constant", ast.Load()), [n], [])
 
         return visit(node)
 
@@ -185,6 +232,7 @@ def _compile(text: str, name: str, namespace: dict) -> types.FunctionType:
     filename = f"<sct rule {name} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
+    MADE.add(namespace[name])
     return namespace[name]
 
 
@@ -205,6 +253,10 @@ def applied(prim, kind: str, i: int) -> types.FunctionType:
         return _compile(text, name, {"scaling": scaling, "broadcast": runtime.broadcast,
                                      "unbroadcast": runtime.unbroadcast})
     rule = prim.jvps[i] if kind == "jvps" else prim.vjps[i]
+    if isinstance(rule, functools.partial) and isinstance(rule.func, types.FunctionType) and not rule.keywords:
+        if kind == "jvps":
+            return rule  # the front end calls a partial's function with its arguments first
+        return functools.partial(_uncurried(prim, i, rule.func, len(rule.args)), *rule.args)
     if not isinstance(rule, types.FunctionType):
         raise _refuse(prim, kind, i, f"a {type(rule).__name__}, not a function with source")
     if kind == "jvps":
@@ -221,49 +273,106 @@ def _source_node(prim, i: int, rule: types.FunctionType) -> ast.FunctionDef:
         raise _refuse(prim, "vjps", i, f"its source cannot be read: {exc}") from None
 
 
-def _uncurried(prim, i: int, rule: types.FunctionType) -> types.FunctionType:
-    """``rule(ans, *xs)(g)`` as one function ``rule_applied(g, ans, *xs)``, from the rule's source.
+def _rule_entry(obj: Any) -> tuple[Any, int] | None:
+    """(primitive, i) when ``obj`` is ``prim.vjps[i]``."""
+    for prim in PRIMITIVES.values():
+        table = prim.vjps
+        if isinstance(table, (tuple, list)):
+            for i, rule in enumerate(table):
+                if rule is obj and rule is not None:
+                    return prim, i
+        elif isinstance(obj, functools.partial) and obj.func is getattr(table, "rule", None) and len(obj.args) == 1:
+            return prim, obj.args[0]  # a variadic primitive's per-operand view
+    return None
 
-    Three forms: the rule ends in ``return lambda g: body``; it ends in ``def vjp(g): ...;
-    return vjp``; or it returns a call of another rule-shaped function (uncurried in turn)."""
+
+def _applied_of(prim, i: int, obj: Any) -> Any:
+    """What to call as ``(g, ans, *xs)`` for the curried VJP rule ``obj``."""
+    entry = _rule_entry(obj)
+    if entry is not None:
+        return applied(entry[0], "vjps", entry[1])
+    if isinstance(obj, functools.partial) and isinstance(obj.func, types.FunctionType) and not obj.keywords:
+        return functools.partial(_uncurried(prim, i, obj.func, len(obj.args)), *obj.args)
+    if isinstance(obj, types.FunctionType):
+        return _uncurried(prim, i, obj)
+    raise _refuse(prim, "vjps", i, f"it returns the rule of a {type(obj).__name__}")
+
+
+def _rename(node: ast.AST, old: str, new: str) -> ast.AST:
+    if old != new:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id == old:
+                n.id = new
+    return node
+
+
+def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0) -> types.FunctionType:
+    """``rule(ans, *xs)(g)`` as one function ``rule_applied(g, ans, *xs)``, from the rule's source
+    (``g`` after the first ``skip`` parameters: those a partial binds).
+
+    Each ``return`` of the rule becomes the cotangent itself: ``return lambda g: body`` returns
+    ``body``; ``return vjp`` (an inner ``def vjp(g)`` of the rule) is replaced by that function's
+    body; ``return other(...)``, another curried rule (by a name or a path fixed when the rule
+    was defined, such as ``p.matmul_p.vjps[i]``), returns ``other_applied(g, ...)``."""
     node = _source_node(prim, i, rule)
     namespace = dict(rule.__globals__)
     for var, cell in zip(rule.__code__.co_freevars, rule.__closure__ or ()):
         namespace[var] = cell.cell_contents
-    body, last = node.body[:-1], node.body[-1] if node.body else None
     params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
-    earlier_returns = any(isinstance(n, ast.Return) for st in body for n in ast.walk(st)
-                          if not isinstance(st, ast.FunctionDef))
-    inner = [st for st in body if isinstance(st, ast.FunctionDef)]
-    if earlier_returns or not isinstance(last, ast.Return):
-        raise _refuse(prim, "vjps", i, "it does not end in its one return")
-    value = last.value
-    if isinstance(value, ast.Lambda) and len(value.args.args) == 1 and not inner:
-        g, tail = value.args.args[0].arg, [ast.Return(value.body)]
-    elif isinstance(value, ast.Name) and len(inner) == 1 and inner[0].name == value.id \
-            and len(inner[0].args.args) == 1:
-        g, tail = inner[0].args.args[0].arg, inner[0].body
-        body = [st for st in body if st is not inner[0]]
-    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not inner \
-            and isinstance(namespace.get(value.func.id), types.FunctionType):
-        g = "g_"
-        while g in params:
-            g += "_"
-        callee = f"{value.func.id}_applied"
-        namespace[callee] = _uncurried(prim, i, namespace[value.func.id])
-        tail = [ast.Return(ast.Call(ast.Name(callee, ast.Load()), [ast.Name(g, ast.Load())] + value.args,
-                                    value.keywords))]
-    else:
-        raise _refuse(prim, "vjps", i, "it does not end in 'return lambda g: ...', 'return vjp' "
-                                       "(an inner def vjp(g)) or a call of such a function")
-    if g in params:
-        raise _refuse(prim, "vjps", i, f"its cotangent's name {g} is also a parameter")
+    local = params | {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    g = "g"
+    while g in local:
+        g += "_"
+    inner = {st.name: st for st in node.body if isinstance(st, ast.FunctionDef)}
+    serial = itertools.count(1)
+
+    def returned(ret: ast.Return, top: bool) -> list:
+        value = ret.value
+        if isinstance(value, ast.Lambda) and len(value.args.args) == 1:
+            return [ast.copy_location(ast.Return(_rename(value.body, value.args.args[0].arg, g)), ret)]
+        if isinstance(value, ast.Name) and value.id in inner and len(inner[value.id].args.args) == 1 and top:
+            fn = inner[value.id]
+            return [_rename(st, fn.args.args[0].arg, g) for st in fn.body]
+        if isinstance(value, ast.Call) and not (names_of(value.func) & local):
+            try:
+                obj = eval(compile(ast.Expression(value.func), "<rule>", "eval"), namespace)  # noqa: S307
+            except Exception as exc:  # noqa: BLE001
+                raise _refuse(prim, "vjps", i, f"its return {ast.unparse(value.func)} ({exc})") from None
+            callee = f"_applied_{next(serial)}"
+            namespace[callee] = _applied_of(prim, i, obj)
+            call = ast.Call(ast.Name(callee, ast.Load()), [ast.Name(g, ast.Load())] + value.args, value.keywords)
+            return [ast.copy_location(ast.Return(call), ret)]
+        raise _refuse(prim, "vjps", i, f"it returns {ast.unparse(value) if value else 'None'}, not "
+                                       "'lambda g: ...', an inner def vjp(g), or another curried rule")
+
+    def block(stmts: list, top: bool) -> list:
+        out = []
+        for st in stmts:
+            if isinstance(st, ast.FunctionDef) and st.name in inner and top:
+                continue
+            if isinstance(st, ast.Return):
+                out += returned(st, top)
+                continue
+            for field in ("body", "orelse"):
+                if isinstance(getattr(st, field, None), list) and not isinstance(st, ast.FunctionDef):
+                    setattr(st, field, block(getattr(st, field), False))
+            out.append(st)
+        return out
+
+    node.body = block(node.body, True)
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if any(name in used for name in inner):
+        raise _refuse(prim, "vjps", i, "it uses its inner function other than by returning it")
     name = f"{getattr(rule, '__name__', 'rule').strip('<>')}_applied"
     node.name, node.decorator_list = name, []
-    node.args.posonlyargs, node.args.args = [], [ast.arg(g)] + node.args.posonlyargs + node.args.args
-    node.body = body + tail
+    positional = node.args.posonlyargs + node.args.args
+    node.args.posonlyargs, node.args.args = [], positional[:skip] + [ast.arg(g)] + positional[skip:]
     text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
     return _compile(text, name, namespace)
+
+
+def names_of(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def prepare(parsed: Parsed) -> None:
