@@ -183,10 +183,14 @@ class SCTEngine(Engine):
 
         Args:
             f: a natural-form function.
-            mode: "forward" (``<f>_jvp``) or "reverse" (``<f>_fwd`` and ``<f>_bwd``).
+            mode: "forward" (``<f>_jvp``), "reverse" (``<f>_fwd`` and ``<f>_bwd``), or the
+                second-order programs of ``higher="sct"``: "hvp" (forward over the gradient program)
+                and "hessian" (forward over the jacrev program), with the generated code they call.
             argnums: the differentiated parameters, an int or a tuple (default 0).
         """
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        if mode in ("hvp", "hessian"):
+            return programs.source(f, mode, nums)
         return transform.source(f, mode, nums)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):

@@ -96,3 +96,25 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     outputs = [(order.index(a), a) for a in active]
     program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
     return program, iargs, tuple(inums[k] for k in nums), ikw
+
+
+def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
+    """The second-order program of ``fn`` as text: the program (``grad`` for "hvp", ``jacrev`` for
+    "hessian"), its forward transform, and the forward transforms of the generated sweeps it calls."""
+    import inspect  # noqa: PLC0415  (only for reading a signature here)
+
+    n = sum(1 for q in inspect.signature(fn).parameters.values() if q.kind in (q.POSITIONAL_ONLY,
+                                                                                 q.POSITIONAL_OR_KEYWORD))
+    entry = transform.transform(fn, "reverse", nums, n)
+    program = _program("grad" if kind == "hvp" else "jacrev", entry, n, (), [(j, k) for j, k in enumerate(nums)],
+                       len(nums) == 1)
+    second = transform.transform(program, "forward", nums, n)
+    parts, seen, todo = ["".join(linecache.getlines(program.__code__.co_filename))], set(), [second]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen or not e.source:
+            continue
+        seen.add(id(e))
+        parts.append(e.source)
+        todo += e.callees
+    return "\n".join(parts)
