@@ -42,7 +42,7 @@ from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, sec
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
-from adcompare.engines.sct.front import generated
+from adcompare.engines.sct.front import generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -150,7 +150,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
 
 
 def _build(entry: Entry) -> None:
-    ours = codegen.is_generated(entry.fn) or entry.fn in generated.MADE  # SCT's own output, or a rule made here
+    ours = codegen.is_generated(entry.fn) or entry.fn in rule_source.MADE  # SCT's own output, or a rule made here
     parsed = parse(entry.fn, generated.prepare if ours else None)
     taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
