@@ -1,6 +1,6 @@
 """Second order by SCT: ``SCTEngine(higher="sct")`` transforms its own generated code again.
 
-Forward over reverse (``hessian``, ``hvp``) against ``jax.hessian`` and
+Forward over reverse (``hessian``, ``hvp``) and forward over forward (``jacfwd(jacfwd)``) against ``jax.hessian`` and
 ``jax.jvp(jax.grad)`` on seeded inputs, on workloads and on the control-flow
 programs; no box or tape is made while they run; the HVP program's source;
 ``jax.jit`` of the result; what is refused, by its message.
@@ -93,7 +93,7 @@ def lstm_like(x, w):
     return anp.sum(h * h)
 
 
-def test_no_box_or_tape_during_hessian_and_hvp(monkeypatch):
+def test_no_box_or_tape_during_hessian_hvp_and_forward_over_forward(monkeypatch):
     x, w = numpy.linspace(-1.0, 1.0, 4), numpy.linspace(0.5, 1.5, 4)
     v = numpy.linspace(1.0, 2.0, 4)
     expected_h = jax.hessian(lstm_like)(jnp.asarray(x), jnp.asarray(w))
@@ -102,6 +102,8 @@ def test_no_box_or_tape_during_hessian_and_hvp(monkeypatch):
     _no_traces(monkeypatch)  # before the first call: transformation and running both make none
     assert max_error(engine.hessian(lstm_like)(x, w), expected_h) < 1e-10
     assert max_error(engine.hvp(partial_args(lstm_like, (x, w), (0,)), (x,), (v,)), expected_hvp) < 1e-10
+    assert max_error(engine.jacfwd(engine.jacfwd(lstm_like))(x, w), expected_h) < 1e-10  # forward over forward
+    assert max_error(engine.jacfwd(engine.grad(lstm_like))(x, w), expected_h) < 1e-10
     # the same under the boxes composition does make traces: the patch is live
     with pytest.raises(AssertionError, match="was made during second order"):
         SCTEngine(higher="boxes").hessian(lstm_like)(x, w)

@@ -129,6 +129,9 @@ class SCTEngine(Engine):
     def grad(self, f, argnums=0, has_aux=False):
         return programs.tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
 
+    def jacfwd(self, f, argnums=0, has_aux=False):
+        return programs.tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
+
     def jacrev(self, f, argnums=0, has_aux=False):
         return programs.tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 

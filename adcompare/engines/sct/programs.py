@@ -1,4 +1,4 @@
-"""Derivative programs: ``grad`` and ``jacrev`` of a function as source code the transform can take.
+"""Derivative programs: ``grad``, ``jacrev`` and ``jacfwd`` of a function as source code the transform can take.
 
 Contract: ``SCTEngine(higher="sct")`` differentiates a derivative it made
 (``eng.grad(f)``, ``eng.jacrev(f)``) by transforming a *program*: a plain
@@ -11,8 +11,10 @@ forward and backward sweeps, e.g.::
         return final_bar(bars[0], a0)
 
 so that forward over reverse (``hvp``, ``jacfwd(jacrev(f))``) is the forward
-transform of this program, which transforms the generated sweeps again (see
-:mod:`.front.generated` and :mod:`.emit.second`). :func:`build` maps a call of
+transform of this program (and forward over forward, ``jacfwd(jacfwd(f))``, that
+of the ``jacfwd`` program calling ``f``'s generated ``jvp`` once per input
+element), which transforms the generated code again (see :mod:`.front.generated`
+and :mod:`.emit.second`). :func:`build` maps a call of
 the engine-made function (its arguments, their positions) to a call of the
 program. Programs are cached per generated forward sweep.
 """
@@ -47,6 +49,14 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
     params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
     call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
     lines = [f"def {name}({params}):", f"    out, residuals = fwd({call})"]
+    if kind == "jacfwd":  # one jvp per input element: the columns
+        (_, k), = outputs
+        dotted = ", ".join([f"a{m}, basis[i]" if m == k else f"a{m}" for m in range(n)]
+                           + [f"{q}={q}" for q in kwnames])
+        lines[1:] = [f"    basis = output_basis(a{k})", "    cols = []", "    for i in range(len(basis)):",
+                     f"        out, out_dot = jvp({dotted})", "        cols.append(out_dot)",
+                     f"    return anp.reshape(anp.stack(cols, axis=-1), shape(out) + shape(a{k}))"]
+        return "\n".join(lines) + "\n"
     if kind in ("grad", "grad_value"):
         lines.append("    bars = bwd(residuals, seed_like(out))")
         parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
@@ -61,16 +71,16 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
 
 
 def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool) -> Any:
-    fwd, bwd = entry.functions["fwd"], entry.functions["bwd"]
+    fwd, bwd, jvp = (entry.functions.get(w) for w in ("fwd", "bwd", "jvp"))
     key = (kind, n, kwnames, tuple(outputs), single)
-    table = _programs.setdefault(fwd, {})
+    table = _programs.setdefault(fwd or jvp, {})
     if key not in table:
         name = f"{kind}_{getattr(entry.fn, '__name__', 'f').strip('<>')}"
         text = _text(kind, name, n, kwnames, outputs, single)
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like, "output_basis": second.output_basis,
-                     "final_bar": runtime.final_bar, "anp": anp, "shape": shape, "range": range, "len": len}
+        namespace = {"fwd": fwd, "bwd": bwd, "jvp": jvp, "seed_like": second.seed_like,
+                     "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp, "shape": shape, "range": range, "len": len}
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
         table[key] = namespace[name]
     return table[key]
@@ -92,7 +102,10 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     iargs, ikw = bind(fn, iargs, ikw)
     active = tuple(inums[k] for k in wanted)
     order = tuple(sorted(set(active)))
-    entry = transform.transform(fn, "reverse", order, len(iargs))
+    if kind == "jacfwd" and not single:
+        raise SCTError("jacfwd with a tuple of argnums differentiated again", kind, "<sct program>", 0,
+                       "SCTEngine(higher='sct') takes jacfwd of one argument; use higher='boxes'")
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs))
     outputs = [(order.index(a), a) for a in active]
     program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
     return program, iargs, tuple(inums[k] for k in nums), ikw

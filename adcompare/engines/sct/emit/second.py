@@ -40,10 +40,10 @@ def seed_like(out: Any) -> Any:
 
 
 def output_basis(out: Any) -> list:
-    """One-hot cotangents shaped like the array ``out``, in row-major order (a Jacobian's rows)."""
+    """One-hot values shaped like the array ``out``, in row-major order (a Jacobian's rows or columns)."""
     if isinstance(out, (tuple, list, dict)) or not is_float(out):
-        raise TypeError("SCTEngine(higher='sct'): jacrev of a function whose output is not one real "
-                        f"array (a {type(out).__name__}) is not supported; use higher='boxes'")
+        raise TypeError("SCTEngine(higher='sct'): a Jacobian (jacrev, jacfwd) whose output or input is not "
+                        f"one real array (a {type(out).__name__}) is not supported; use higher='boxes'")
     if type(out) is float:
         return [1.0]
     xp, n = namespace((out,)), math.prod(shape(out))
