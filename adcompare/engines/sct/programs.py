@@ -80,7 +80,8 @@ def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bo
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
         namespace = {"fwd": fwd, "bwd": bwd, "jvp": jvp, "seed_like": second.seed_like,
-                     "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp, "shape": shape, "range": range, "len": len}
+                     "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp,
+                     "shape": shape, "range": range, "len": len}
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
         table[key] = namespace[name]
     return table[key]
