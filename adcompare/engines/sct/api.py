@@ -7,11 +7,21 @@ differentiated positions) and calling the generated functions; the rest of
 the interface comes from the base class. ``source(f, mode)`` returns the
 generated code as text.
 
-Derivative functions are differentiated again by running the generated code on
-the overloading engine's boxes (dual numbers or a tape): the generated code is
-made of vocabulary primitives and Python, so this is exact. That is how
-``grad(grad(f))``, ``hessian`` and ``hvp`` work; SCT does not transform its own
-output a second time.
+A derivative function is differentiated again in one of two ways, by the
+option ``higher``:
+
+* ``"boxes"`` (the default): the generated code runs on the overloading
+  engine's boxes (dual numbers or a tape); it is made of vocabulary primitives
+  and Python, so this is exact.
+* ``"sct"``: SCT transforms its own output. ``grad``, ``value_and_grad``,
+  ``jacrev`` and ``jacfwd`` (one argument) of this engine are tagged; taking a
+  derivative of one transforms a program that calls the generated sweeps
+  (:mod:`.programs`), and so the generated code itself, again (forward over
+  reverse: ``hvp``, ``hessian``; forward over forward: ``jacfwd(jacfwd(f))``).
+  No box or tape is made. Reverse over reverse (``hessian(mode="rev-rev")``,
+  ``grad(grad(f))``) is refused with :class:`SCTError`: the transposes of the
+  runtime helpers are not in the rule table. Other engine-made functions
+  (a ``vjp``'s pull-back) still run on boxes.
 """
 
 from __future__ import annotations
