@@ -1,6 +1,7 @@
 """Second order by SCT: ``SCTEngine(higher="sct")`` transforms its own generated code again.
 
-Forward over reverse (``hessian``, ``hvp``) and forward over forward (``jacfwd(jacfwd)``) against ``jax.hessian`` and
+Forward over reverse (``hessian``, ``hvp``), forward over forward (``jacfwd(jacfwd)``) and reverse
+over forward (``jacrev(jacfwd)``) against ``jax.hessian`` and
 ``jax.jvp(jax.grad)`` on seeded inputs, on workloads and on the control-flow
 programs; no box or tape is made while they run; the HVP program's source;
 ``jax.jit`` of the result; what is refused, by its message.
@@ -144,3 +145,21 @@ def test_a_rule_sct_cannot_transform_is_refused_with_its_name():
     f = partial_args(w.natural, args, w.argnums)
     with pytest.raises(SCTError, match="not supported by the SCT engine"):
         sct.hessian(f)(*(args[i] for i in w.argnums))
+
+
+REVERSE_OVER_FORWARD = ["branch_if_else", "early_return", "for_with_break", "while_in_for_with_break",
+                        "return_inside_nested_loops", "recursion_with_branch", "methods"]
+
+
+@pytest.mark.parametrize("name", REVERSE_OVER_FORWARD)
+def test_reverse_over_forward_matches_jax(name):
+    """jacrev(jacfwd(f)): the reverse transform of the jacfwd program and of the generated jvp."""
+    f, inputs, _ = CASES[name]
+    for args in inputs[:2]:
+        assert max_error(sct.jacrev(sct.jacfwd(f))(*args), jax.hessian(f)(*control._jax(args))) < 1e-10, name
+
+
+def test_reverse_over_forward_through_a_linear_helper_is_refused():
+    f, inputs, _ = CASES["for_range"]  # its jvp broadcasts a lone tangent (runtime.broadcast)
+    with pytest.raises(SCTError, match="reverse mode over SCT's runtime helper broadcast"):
+        sct.jacrev(sct.jacfwd(f))(*inputs[0])
