@@ -17,11 +17,13 @@ option ``higher``:
   ``jacrev`` and ``jacfwd`` (one argument) of this engine are tagged; taking a
   derivative of one transforms a program that calls the generated sweeps
   (:mod:`.programs`), and so the generated code itself, again (forward over
-  reverse: ``hvp``, ``hessian``; forward over forward: ``jacfwd(jacfwd(f))``).
-  No box or tape is made. Reverse over reverse (``hessian(mode="rev-rev")``,
-  ``grad(grad(f))``) is refused with :class:`SCTError`: the transposes of the
-  runtime helpers are not in the rule table. Other engine-made functions
-  (a ``vjp``'s pull-back) still run on boxes.
+  reverse: ``hvp``, ``hessian``; forward over forward: ``jacfwd(jacfwd(f))``;
+  reverse over forward, ``jacrev(jacfwd(f))``, where the generated ``jvp`` calls
+  no linear runtime helper). No box or tape is made. Reverse over reverse
+  (``hessian(mode="rev-rev")``, ``grad(grad(f))``) is refused with
+  :class:`SCTError`: the transposes of the linear runtime helpers the reverse
+  sweep calls (``unbroadcast``, ``add_bar``, ...) are not in the rule table.
+  Other engine-made functions (a ``vjp``'s pull-back) still run on boxes.
 """
 
 from __future__ import annotations

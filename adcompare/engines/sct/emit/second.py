@@ -15,9 +15,12 @@ derivative is written here:
 * ``divide`` and ``power`` (Python's ``/`` and ``**``) are their primitives, whose
   joint rules the rule table gives.
 
-Reverse mode over a linear helper would need its transpose, which is not in
-the rule table: it is refused (:class:`SCTError`), as are the helpers that call
-rules themselves (``seq_vjp``, ``seq_jvp``) and checkpoint ``segments``.
+In reverse mode the constant helpers and ``divide``/``power`` (by their
+primitives' VJP rules) are taken; a linear helper would need its transpose,
+which is not in the rule table: it is refused (:class:`SCTError`). ``seq_vjp``
+and ``seq_jvp`` are linear only for ``stack`` and ``concatenate`` (whose rules
+read only shapes) and refused for other primitives; checkpoint ``segments``
+is not a stand-in (transformed from source, or refused there).
 """
 
 from __future__ import annotations
