@@ -31,6 +31,7 @@ from adcompare import trees
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.front import closures
 from adcompare.primitives import shape
 
 _serial = itertools.count(1)
@@ -132,3 +133,12 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
         parts.append(e.source)
         todo += e.callees
     return "\n".join(parts)
+
+
+def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
+    """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs)
+    return _program(kind, entry, nargs, (), [(0, argnum)], True)
+
+
+closures.PROGRAM = _closure_program

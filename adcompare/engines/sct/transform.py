@@ -42,7 +42,7 @@ from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, sec
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
-from adcompare.engines.sct.front import generated, rule_source
+from adcompare.engines.sct.front import closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -151,7 +151,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
 
 def _build(entry: Entry) -> None:
     ours = codegen.is_generated(entry.fn) or entry.fn in rule_source.MADE  # SCT's own output, or a rule made here
-    parsed = parse(entry.fn, generated.prepare if ours else None)
+    parsed = parse(entry.fn, _prepare_generated if ours else closures.convert)
     taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
     fn = normalize(parsed, namer, entry.nvar or 0)
@@ -193,6 +193,11 @@ def _build(entry: Entry) -> None:
     for cell, which in entry.waiting:
         cell.cell_contents = entry.functions[which]
     entry.waiting.clear()
+
+
+def _prepare_generated(parsed) -> None:
+    closures.convert(parsed)
+    generated.prepare(parsed)
 
 
 def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, tuple[int, ...], dict]:
