@@ -31,6 +31,7 @@ from typing import Any
 from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
 
@@ -139,6 +140,18 @@ def _reverse(fn: Any, active: tuple[int, ...]):
             mask = tuple(k in active for k in range(len(args)))
             bars = prim.vjp(mask, ans, *args)(runtime.materialize(out_bar, ans))
             return tuple(runtime.unbroadcast(bars[k], args[k]) for k in active)
+    elif fn in TRANSPOSE:
+        transpose, linear = TRANSPOSE[fn], LINEAR[fn]
+
+        def fwd(*args):
+            ans = fn(*args)
+            return ans, (ans, args)
+
+        def bwd(residuals, out_bar):
+            ans, args = residuals
+            bars = transpose(out_bar, ans, *args)
+            bars = dict(zip(linear, bars if len(linear) > 1 else (bars,)))
+            return tuple(bars.get(k, 0.0) for k in active)
     elif fn in CONSTANT:
         def fwd(*args, **kwargs):
             return fn(*args, **kwargs), ()
