@@ -2,15 +2,20 @@
 
 Contract: ``TRANSPOSE[helper](out_bar, ans, *args)`` is the cotangent of the
 helper's linear argument (a pair for ``add_bar``; see :data:`.second.LINEAR`)
-given the cotangent ``out_bar`` of its result ``ans`` and the arguments it was called with; the other
-arguments (a ``like``, an index) give only shapes, so their cotangent is zero.
-Each is the helper's dual in the rule table's own pairs: ``rules.broadcast``
-and ``rules.unbroadcast`` are the JVP and VJP sides of every broadcasting
-elementwise rule (:func:`adcompare.rules.base.defderiv`), so each is the
-other's transpose; the transpose of ``getitem_bar`` (the VJP of ``getitem``)
-is ``getitem``; ``materialize`` and ``final_bar`` are the identity on a value
-and a constant on the zero placeholder; ``add_bar`` fans the cotangent out.
-Containers (tuples, lists, dicts of cotangents) are refused with
+given the cotangent ``out_bar`` of its result ``ans`` and the arguments it was
+called with; the other arguments (a ``like``, an index) give only shapes, so
+their cotangent is zero. Each is the helper's dual in the rule table's own
+pairs: ``rules.broadcast`` and ``rules.unbroadcast`` are the JVP and VJP sides
+of every broadcasting elementwise rule (:func:`adcompare.rules.base.defderiv`),
+so each is the other's transpose; the transpose of ``getitem_bar`` (the VJP of
+``getitem``) is ``getitem``; ``seq_vjp`` and ``seq_jvp`` (stack and
+concatenate, linear primitives whose rules read only shapes) are each other's
+transpose; ``materialize`` and ``final_bar`` are the identity on a value and a
+constant on the zero placeholder; ``add_bar`` fans the cotangent out
+(containers element by element); the container helpers (``unpack_bar``,
+``item_bar``, ``last_bar``, ``drop_last``) take an element out of, or put it
+into, a container of cotangents, so each one's transpose does the other.
+``materialize`` and ``final_bar`` on containers are refused with
 :class:`SCTError` (no transpose written for them yet), as are the helpers not here.
 """
 
@@ -21,7 +26,7 @@ from typing import Any
 from adcompare import rules
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import getitem_p, shape
+from adcompare.primitives import concatenate_p, getitem_p, shape, stack_p
 
 
 def _refuse(name: str, what: str) -> SCTError:
@@ -79,21 +84,112 @@ def final_bar_t(out_bar: Any, ans: Any, bar: Any, x: Any) -> Any:
     return out_bar
 
 
+def _fan(out_bar: Any, v: Any) -> Any:
+    """The share of ``out_bar`` (the cotangent of a sum) that goes to the summand ``v``."""
+    if v is None or _zero(out_bar):
+        return 0.0
+    if isinstance(v, (tuple, list, dict)):
+        if isinstance(out_bar, dict) and isinstance(v, dict):
+            return {k: _fan(out_bar.get(k, 0.0), x) for k, x in v.items()}
+        if isinstance(out_bar, (tuple, list)) and len(out_bar) == len(v):
+            return _like(v, [_fan(o, x) for o, x in zip(out_bar, v)])
+        raise _refuse("add_bar", "a container added to a packed array")
+    if isinstance(out_bar, (tuple, list, dict)):
+        return 0.0 if _zero(v) else _refuse_container()
+    return runtime.unbroadcast(out_bar, v)
+
+
+def _refuse_container() -> Any:
+    raise _refuse("add_bar", "a value added to a container")
+
+
 def add_bar_t(out_bar: Any, ans: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    _array("add_bar", out_bar, a, b)
-    parts = []
-    for v in (a, b):
-        parts.append(0.0 if v is None or _zero(out_bar) else runtime.unbroadcast(out_bar, v))
-    return tuple(parts)
+    return _fan(out_bar, a), _fan(out_bar, b)
 
 
 def getitem_bar_t(out_bar: Any, ans: Any, g: Any, x: Any, idx: Any) -> Any:
-    _array("getitem_bar", out_bar, g, x)
     if _zero(g) or _zero(out_bar):
         return 0.0
+    if isinstance(x, (tuple, list, dict)):
+        if isinstance(out_bar, (tuple, list, dict)):
+            return out_bar[idx]
+        if isinstance(x, dict):
+            raise _refuse("getitem_bar", "a dict's cotangent packed into an array")
+        return runtime.item_bar(out_bar, idx, len(x))
+    _array("getitem_bar", out_bar, g)
     return getitem_p(out_bar, idx=idx)
 
 
-TRANSPOSE = {runtime.unbroadcast: unbroadcast_t, rules.unbroadcast: rules_unbroadcast_t,
+def _placement(prim: Any) -> None:
+    if prim not in (stack_p, concatenate_p):
+        raise _refuse("seq_vjp", f"of the primitive {getattr(prim, 'name', prim)}")
+
+
+def seq_vjp_t(out_bar: Any, ans: Any, prim: Any, g: Any, ans_: Any, xs: Any, params: dict) -> Any:
+    """stack / concatenate are linear: the transpose of their VJP is their JVP (and back)."""
+    _placement(prim)
+    bars = [0.0 if _zero(b) else b for b in (out_bar if isinstance(out_bar, (tuple, list)) else [])]
+    if not bars or all(_zero(b) for b in bars):
+        return 0.0
+    return runtime.seq_jvp(prim, [b if not _zero(b) else runtime.zeros(x) for b, x in zip(bars, xs)], ans_, xs,
+                           params)
+
+
+def seq_jvp_t(out_bar: Any, ans: Any, prim: Any, ts: Any, ans_: Any, xs: Any, params: dict) -> Any:
+    _placement(prim)
+    if _zero(out_bar):
+        return [0.0] * len(xs)
+    return runtime.seq_vjp(prim, out_bar, ans_, xs, params)
+
+
+def _like(g: Any, values: list) -> Any:
+    """A container of ``g``'s kind holding ``values``."""
+    if hasattr(g, "_fields"):
+        return type(g)(*values)
+    return type(g)(values)
+
+
+def unpack_bar_t(out_bar: Any, ans: Any, bars: tuple, src: Any) -> tuple:
+    if isinstance(src, dict) or _zero(out_bar):
+        return tuple(0.0 for _ in bars)  # unpacking a dict gives its keys: constants
+    if isinstance(src, (tuple, list)):
+        if isinstance(out_bar, (tuple, list)):
+            return tuple(out_bar)
+        return tuple(runtime.item_bar(out_bar, i, len(src)) for i in range(len(bars)))
+    return tuple(0.0 if _zero(b) else getitem_p(out_bar, idx=i) for i, b in enumerate(bars))
+
+
+def item_bar_t(out_bar: Any, ans: Any, g: Any, i: Any, n: int | None = None) -> Any:
+    if _zero(out_bar) or _zero(g):
+        return 0.0
+    if isinstance(g, dict):
+        bar = dict.fromkeys(g, 0.0)
+        bar[i] = out_bar
+        return bar
+    if isinstance(g, (tuple, list)):
+        values = [0.0] * len(g)
+        values[i] = out_bar
+        return _like(g, values)
+    return runtime.getitem_bar(out_bar, g, i)  # g packed into one array: g[i] transposed
+
+
+def last_bar_t(out_bar: Any, ans: Any, g: Any) -> Any:
+    if _zero(out_bar) or _zero(g) or len(g) == 0:
+        return 0.0
+    values = [0.0] * len(g)
+    values[-1] = out_bar
+    return _like(g, values)
+
+
+def drop_last_t(out_bar: Any, ans: Any, g: Any) -> Any:
+    if _zero(g):
+        return 0.0
+    rest = list(out_bar) if isinstance(out_bar, (tuple, list)) else [0.0] * (len(g) - 1)
+    return _like(g, rest + [0.0])
+
+
+TRANSPOSE = {runtime.seq_vjp: seq_vjp_t, runtime.seq_jvp: seq_jvp_t,
+             runtime.unpack_bar: unpack_bar_t, runtime.item_bar: item_bar_t, runtime.last_bar: last_bar_t,
+             runtime.drop_last: drop_last_t, runtime.unbroadcast: unbroadcast_t, rules.unbroadcast: rules_unbroadcast_t,
              runtime.broadcast: broadcast_t, runtime.materialize: materialize_t,
              runtime.final_bar: final_bar_t, runtime.add_bar: add_bar_t, runtime.getitem_bar: getitem_bar_t}
