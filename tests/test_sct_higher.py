@@ -1,10 +1,10 @@
 """Second order by SCT: ``SCTEngine(higher="sct")`` transforms its own generated code again.
 
-Forward over reverse (``hessian``, ``hvp``), forward over forward (``jacfwd(jacfwd)``) and reverse
-over forward (``jacrev(jacfwd)``) against ``jax.hessian`` and
-``jax.jvp(jax.grad)`` on seeded inputs, on workloads and on the control-flow
-programs; no box or tape is made while they run; the HVP program's source;
-``jax.jit`` of the result; what is refused, by its message.
+Forward over reverse (``hessian``, ``hvp``), forward over forward (``jacfwd(jacfwd)``),
+reverse over forward (``jacrev(jacfwd)``) and reverse over reverse (``hessian(mode="rev-rev")``,
+``grad(grad)``) against ``jax.hessian``, ``jax.jvp(jax.grad)`` and ``jax.grad(jax.grad)`` on
+seeded inputs, on workloads and on the control-flow programs; no box or tape is made while
+they run; the HVP program's source; ``jax.jit`` of the result; what is refused, by its message.
 """
 
 from __future__ import annotations
@@ -132,11 +132,43 @@ def test_second_order_compiles_with_jax_jit():
     assert max_error(jax.jit(sct.hessian(small))(x), jax.hessian(lambda x: jnp.sum(jnp.sin(x) * x))(x)) < 1e-12
 
 
-def test_reverse_over_reverse_is_refused_clearly():
-    with pytest.raises(SCTError, match="reverse mode over SCT's runtime helper"):
-        sct.hessian(small, mode="rev-rev")(numpy.linspace(0.1, 0.5, 3))
-    with pytest.raises(SCTError, match="reverse mode over SCT's runtime helper"):
-        sct.grad(sct.grad(lambda x: anp.sin(x) * x))(0.3)
+REVERSE_OVER_REVERSE = ["branch_elif_chain", "for_over_rows", "for_with_continue", "while_with_continue",
+                        "return_inside_loop", "tuple_return_unpack", "tuple_pack_swap", "list_append_stack",
+                        "slicing", "methods"]
+
+
+@pytest.mark.parametrize("name", REVERSE_OVER_REVERSE)
+def test_control_flow_reverse_over_reverse_matches_jax(name):
+    f, inputs, argnums = CASES[name]
+    for args in inputs[:2]:
+        expected = jax.hessian(f, argnums)(*control._jax(args))
+        assert max_error(sct.hessian(f, argnums, mode="rev-rev")(*args), expected) < 1e-10, (name, args)
+        if argnums == 0 and isinstance(args[0], float):
+            expected = jax.grad(jax.grad(f))(*control._jax(args))
+            assert max_error(sct.grad(sct.grad(f))(*args), expected) < 1e-10, (name, args)
+
+
+@pytest.mark.parametrize("name", ["chain", "det", "lstm", "ode", "reductions"])
+def test_workload_reverse_over_reverse_matches_jax(name):
+    w = workloads.get(name)
+    args = w.inputs("tiny", 0, "numpy")
+    nums = w.argnums
+    ours = partial_args(form(sct, w), args, nums)
+    oracle = partial_args(w.natural, tuple(_to_jax(a) if i in nums else a for i, a in enumerate(args)), nums)
+    active = tuple(args[i] for i in nums)
+    expected = jax.hessian(oracle)(*(_to_jax(a) for a in active))
+    assert max_error(sct.hessian(ours, mode="rev-rev")(*active), expected) < 1e-10, name
+
+
+def test_no_box_or_tape_during_reverse_over_reverse(monkeypatch):
+    x, w = numpy.linspace(-1.0, 1.0, 4), numpy.linspace(0.5, 1.5, 4)
+    expected = jax.hessian(lstm_like)(jnp.asarray(x), jnp.asarray(w))
+    engine = SCTEngine(higher="sct")
+    _no_traces(monkeypatch)
+    assert max_error(engine.hessian(lstm_like, mode="rev-rev")(x, w), expected) < 1e-10
+    assert max_error(engine.jacrev(engine.jacfwd(lstm_like))(x, w), expected) < 1e-10  # reverse over forward
+    assert max_error(engine.grad(engine.grad(lambda y: anp.sin(y) * y))(0.3),
+                     jax.grad(jax.grad(lambda y: jnp.sin(y) * y))(0.3)) < 1e-12
 
 
 def test_a_rule_sct_cannot_transform_is_refused_with_its_name():
@@ -147,7 +179,7 @@ def test_a_rule_sct_cannot_transform_is_refused_with_its_name():
         sct.hessian(f)(*(args[i] for i in w.argnums))
 
 
-REVERSE_OVER_FORWARD = ["branch_if_else", "early_return", "for_with_break", "while_in_for_with_break",
+REVERSE_OVER_FORWARD = ["branch_if_else", "early_return", "for_range", "for_with_break", "while_in_for_with_break",
                         "return_inside_nested_loops", "recursion_with_branch", "methods"]
 
 
@@ -157,9 +189,3 @@ def test_reverse_over_forward_matches_jax(name):
     f, inputs, _ = CASES[name]
     for args in inputs[:2]:
         assert max_error(sct.jacrev(sct.jacfwd(f))(*args), jax.hessian(f)(*control._jax(args))) < 1e-10, name
-
-
-def test_reverse_over_forward_through_a_linear_helper_is_refused():
-    f, inputs, _ = CASES["for_range"]  # its jvp broadcasts a lone tangent (runtime.broadcast)
-    with pytest.raises(SCTError, match="reverse mode over SCT's runtime helper broadcast"):
-        sct.jacrev(sct.jacfwd(f))(*inputs[0])

@@ -74,9 +74,17 @@ def test_reverse_through_an_inner_forward_derivative():
         assert max_error(sct.grad(through_jacfwd)(x), expected) < 1e-12
 
 
-def test_reverse_through_an_inner_gradient_is_refused_clearly():
-    with pytest.raises(SCTError, match="reverse mode over SCT's runtime helper"):
-        sct.grad(confusion)(2.0)
+def test_reverse_through_an_inner_gradient():
+    """Reverse over reverse: the outer gradient of the confusion test is 1 as well."""
+    for x in (2.0, -0.5):
+        assert sct.grad(confusion)(x) == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_reverse_through_an_inner_gradient_and_jacobian(seed):
+    rng = numpy.random.default_rng(seed)
+    x, w = float(rng.normal()), rng.normal(size=3)
+    assert max_error(sct.grad(mixed)(x, w), jax.grad(mixed_jax)(x, jnp.asarray(w))) < 1e-12
 
 
 def test_the_default_engine_still_refuses_a_nested_def():
