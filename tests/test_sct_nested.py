@@ -98,3 +98,35 @@ def test_the_default_engine_still_refuses_a_nested_def():
 
     with pytest.raises(SCTError, match="nested def"):
         boxes.grad(f)(2.0)
+
+
+def cubic_sine(x):
+    return anp.sum(anp.sin(x) * x * x)
+
+
+grad_cubic_sine = sct.grad(cubic_sine)  # made at module level, called inside transformed code
+V = numpy.linspace(0.5, 1.5, 3)
+
+
+def grad_dot_v(x):
+    return anp.sum(grad_cubic_sine(x) * V)
+
+
+def test_a_derivative_made_outside_and_called_inside(monkeypatch):
+    """Hv by reverse over reverse (the gradient of <grad f, v>) and forward over reverse, with no trace."""
+    from adcompare.engines.sct.emit.templates import SymbolTrace
+    from adcompare.primitives import core
+
+    def theirs(x):
+        return jnp.sum(jax.grad(lambda x: jnp.sum(jnp.sin(x) * x * x))(x) * jnp.asarray(V))
+
+    original = core.Trace.__init__
+
+    def refuse(self, *args, **kwargs):
+        assert isinstance(self, SymbolTrace), f"a {type(self).__name__} was made"
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(core.Trace, "__init__", refuse)
+    for x in (numpy.linspace(-1.0, 1.0, 3), numpy.linspace(0.2, 0.9, 3)):
+        assert max_error(sct.grad(grad_dot_v)(x), jax.grad(theirs)(x)) < 1e-12
+        assert max_error(sct.jvp(grad_dot_v, (x,), (V,)), jax.jvp(theirs, (x,), (V,))) < 1e-12

@@ -135,17 +135,20 @@ class SCTEngine(Engine):
 
     # --- the derivatives it makes are tagged, so that higher="sct" can transform them again ---
 
+    def _tag(self, made, kind: str, f, argnums, has_aux: bool):
+        return programs.tag(made, kind, f, argnums, has_aux) if self.higher == "sct" else made
+
     def value_and_grad(self, f, argnums=0, has_aux=False):
-        return programs.tag(super().value_and_grad(f, argnums, has_aux), "grad_value", f, argnums, has_aux)
+        return self._tag(super().value_and_grad(f, argnums, has_aux), "grad_value", f, argnums, has_aux)
 
     def grad(self, f, argnums=0, has_aux=False):
-        return programs.tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
+        return self._tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
 
     def jacfwd(self, f, argnums=0, has_aux=False):
-        return programs.tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
+        return self._tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
 
     def jacrev(self, f, argnums=0, has_aux=False):
-        return programs.tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
+        return self._tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)

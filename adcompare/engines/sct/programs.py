@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import types
 import weakref
 from typing import Any
 
@@ -141,4 +142,22 @@ def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
     return _program(kind, entry, nargs, (), [(0, argnum)], True)
 
 
+def _made_program(made: Any, nargs: int) -> Any:
+    """The program of a derivative this engine made, called with ``nargs`` positional arguments inside
+    transformed code (a plain function differentiated, argnums fixed), or None."""
+    if made not in MADE:
+        return None
+    kind, f, argnums, has_aux = MADE[made]
+    if has_aux or kind == "grad_value" or not isinstance(f, types.FunctionType):
+        return None
+    single = isinstance(argnums, int)
+    wanted = tuple(k % nargs for k in ((argnums,) if single else argnums))
+    if kind == "jacfwd" and not single:
+        return None
+    order = tuple(sorted(set(wanted)))
+    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs)
+    return _program(kind, entry, nargs, (), [(order.index(a), a) for a in wanted], single)
+
+
 closures.PROGRAM = _closure_program
+closures.MADE_PROGRAM = _made_program

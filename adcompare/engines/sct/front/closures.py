@@ -26,6 +26,7 @@ from typing import Any
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
+MADE_PROGRAM: Callable | None = None  # (engine-made function, nargs) -> its program or None; set by ..programs
 _serial = itertools.count(1)
 _KINDS = ("grad", "jacfwd")
 
@@ -49,8 +50,29 @@ def _derivative_call(parsed: Parsed, node: ast.AST, names: set[str]) -> tuple[st
     return maker.func.attr, maker.args[0].id, argnums
 
 
+def made_calls(parsed: Parsed) -> None:
+    """A call of a derivative a ``higher="sct"`` engine made (``g = sct.grad(f)`` at module level,
+    then ``g(x)``) as a call of its program, which the transformation then follows."""
+    if MADE_PROGRAM is None:
+        return
+    for node in ast.walk(parsed.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))) or node.keywords \
+                or any(isinstance(a, ast.Starred) for a in node.args):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id in parsed.locals:
+            continue
+        obj = parsed.resolve(node.func)
+        program = None if obj is MISSING else MADE_PROGRAM(obj, len(node.args))
+        if program is not None:
+            bound = f"__program_{next(_serial)}"
+            parsed.extra[bound] = program
+            node.func = ast.Name(bound, ast.Load())
+
+
 def convert(parsed: Parsed) -> None:
-    """Lift the nested defs used only in derivative calls (see the module doc), in place."""
+    """Lift the nested defs used only in derivative calls (see the module doc), in place; and
+    calls of derivatives made at module level (:func:`made_calls`)."""
+    made_calls(parsed)
     inner = {s.name: s for s in parsed.tree.body if isinstance(s, ast.FunctionDef)}
     if not inner or PROGRAM is None:
         return
