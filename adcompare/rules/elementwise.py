@@ -41,11 +41,19 @@ def _integer_power_term(g, x, n):
     tracer) is JAX's ``pow``: ``g`` times a Jacobian that is 0 where ``n == 0``,
     with a float ``n - 1.0`` (its second derivative at 0 is nan for ``n == 1``, as JAX's).
     """
-    try:
-        k = operator.index(n)
-    except TypeError:
+    k = _concrete_integer(n)
+    if k is None:
         return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
     return anp.zeros_like(g) if k == 0 else mul(g, mul(float(k), anp.power(x, k - 1)))
+
+
+def _concrete_integer(n):
+    """``n`` as a Python int if it is a concrete integer scalar, else None (kept apart from the
+    rule so that a source transformation of the rule meets no try statement)."""
+    try:
+        return operator.index(n)
+    except TypeError:
+        return None
 
 
 def _power_x(g, x, y):

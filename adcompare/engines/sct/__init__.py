@@ -30,7 +30,14 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`). What
    the generated code calls when it runs is here too: :mod:`.emit.runtime`, and
    the stand-ins for callees that are not transformed from source (custom
-   functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`).
+   functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`;
+   SCT's runtime helpers met in generated code transformed again, :mod:`.emit.second`).
+4. **Second order** (``SCTEngine(higher="sct")``): :mod:`.programs` writes a
+   derivative this engine made (``grad``, ``jacrev``, ``jacfwd``) as a program
+   that calls the generated code, which the pipeline above transforms again:
+   :mod:`.front.generated` rewrites generated code (its stack idiom, its
+   integers, its rule-table calls) into what the front end takes, and
+   :mod:`.front.rule_source` gives each rule-table call the rule's own source.
 
 Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
 generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`

@@ -7,11 +7,21 @@ differentiated positions) and calling the generated functions; the rest of
 the interface comes from the base class. ``source(f, mode)`` returns the
 generated code as text.
 
-Derivative functions are differentiated again by running the generated code on
-the overloading engine's boxes (dual numbers or a tape): the generated code is
-made of vocabulary primitives and Python, so this is exact. That is how
-``grad(grad(f))``, ``hessian`` and ``hvp`` work; SCT does not transform its own
-output a second time.
+A derivative function is differentiated again in one of two ways, by the
+option ``higher``:
+
+* ``"boxes"`` (the default): the generated code runs on the overloading
+  engine's boxes (dual numbers or a tape); it is made of vocabulary primitives
+  and Python, so this is exact.
+* ``"sct"``: SCT transforms its own output. ``grad``, ``value_and_grad``,
+  ``jacrev`` and ``jacfwd`` (one argument) of this engine are tagged; taking a
+  derivative of one transforms a program that calls the generated sweeps
+  (:mod:`.programs`), and so the generated code itself, again: forward over
+  reverse (``hvp``, ``hessian``), forward over forward, reverse over forward and
+  reverse over reverse (``hessian(mode="rev-rev")``, ``grad(grad(f))``, with the
+  transposes of the linear runtime helpers, :mod:`.emit.transposes`). No box or
+  tape is made; what cannot be transformed again is refused with :class:`SCTError`.
+  Other engine-made functions (a ``vjp``'s pull-back) still run on boxes.
 
 ``control="lax"``: where some input is a JAX array, the generated code hands
 loops and branches to JAX (``lax.scan`` forward and reverse, ``lax.cond``,
@@ -33,8 +43,8 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import transform
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct import programs, transform
+from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
@@ -110,8 +120,6 @@ class SCTEngine(Engine):
             raise ValueError(f"higher must be 'boxes' or 'sct', not {higher!r}")
         if control not in ("python", "lax"):
             raise ValueError(f"control must be 'python' or 'lax', not {control!r}")
-        if higher == "sct":
-            raise NotImplementedError(f"SCTEngine(higher={higher!r}) is not built yet")
         self.higher, self.control = higher, control
         self._boxes = OverloadingEngine()
 
@@ -122,13 +130,40 @@ class SCTEngine(Engine):
         return "python"
 
     def _by_boxes(self, fn: Callable) -> bool:
-        """A derivative an engine made, or a vocabulary function itself: run on the boxes."""
+        """A derivative an engine made, or a vocabulary function itself: run on the boxes
+        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead)."""
+        if self.higher == "sct" and (fn in programs.MADE or codegen.is_generated(fn)):
+            return False
         return is_engine_made(fn) or classify(fn) is not None
+
+    def _program(self, fn: Callable, args: list, nums: tuple, kwargs: dict) -> tuple:
+        """A derivative this engine made, as a call of its program (see :mod:`.programs`)."""
+        if fn in programs.MADE:
+            return programs.build(fn, args, nums, kwargs, _unwrap, _bind)
+        return fn, args, nums, kwargs
+
+    # --- the derivatives it makes are tagged, so that higher="sct" can transform them again ---
+
+    def _tag(self, made, kind: str, f, argnums, has_aux: bool):
+        return programs.tag(made, kind, f, argnums, has_aux) if self.higher == "sct" else made
+
+    def value_and_grad(self, f, argnums=0, has_aux=False):
+        return self._tag(super().value_and_grad(f, argnums, has_aux), "grad_value", f, argnums, has_aux)
+
+    def grad(self, f, argnums=0, has_aux=False):
+        return self._tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
+
+    def jacfwd(self, f, argnums=0, has_aux=False):
+        return self._tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
+
+    def jacrev(self, f, argnums=0, has_aux=False):
+        return self._tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
+        fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
@@ -148,6 +183,7 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
+        fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
@@ -174,10 +210,14 @@ class SCTEngine(Engine):
 
         Args:
             f: a natural-form function.
-            mode: "forward" (``<f>_jvp``) or "reverse" (``<f>_fwd`` and ``<f>_bwd``).
+            mode: "forward" (``<f>_jvp``), "reverse" (``<f>_fwd`` and ``<f>_bwd``), or the
+                second-order programs of ``higher="sct"``: "hvp" (forward over the gradient program)
+                and "hessian" (forward over the jacrev program), with the generated code they call.
             argnums: the differentiated parameters, an int or a tuple (default 0).
         """
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        if mode in ("hvp", "hessian"):
+            return programs.source(f, mode, nums)
         return transform.source(f, mode, nums, self.control)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):

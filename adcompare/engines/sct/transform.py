@@ -38,12 +38,13 @@ from adcompare.custom import CustomFunction
 from adcompare.engine import engine_made, is_engine_made
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
-from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee
+from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
+from adcompare.engines.sct.front import closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -121,9 +122,11 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
             return entry
-        if isinstance(fn, CustomFunction) or is_engine_made(fn):  # its own rules, not its source
-            entry = Entry(fn, mode, active)
-            make = custom_callee.entry if isinstance(fn, CustomFunction) else boxed_callee.entry
+        standin = second.is_standin(fn)
+        if isinstance(fn, CustomFunction) or standin or (is_engine_made(fn) and not codegen.is_generated(fn)):
+            entry = Entry(fn, mode, active)  # its own rules, not its source
+            make = (custom_callee.entry if isinstance(fn, CustomFunction) else
+                    second.entry if standin else boxed_callee.entry)
             entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
             return entry
@@ -153,7 +156,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
 
 
 def _build(entry: Entry) -> None:
-    parsed = parse(entry.fn)
+    ours = codegen.is_generated(entry.fn) or entry.fn in rule_source.MADE  # SCT's own output, or a rule made here
+    parsed = parse(entry.fn, _prepare_generated if ours else closures.convert)
     taken = set(parsed.locals) | names_in_tree(parsed.tree)
     namer = Namer(taken)
     fn = normalize(parsed, namer, entry.nvar or 0)
@@ -201,6 +205,11 @@ def _build(entry: Entry) -> None:
     entry.waiting.clear()
 
 
+def _prepare_generated(parsed) -> None:
+    closures.convert(parsed)
+    generated.prepare(parsed)
+
+
 def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, tuple[int, ...], dict]:
     """(function, arguments, active positions, keywords) of a call of ``f``, through partials."""
     kwargs: dict = {}
@@ -219,7 +228,8 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 
 
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
-    if isinstance(f, CustomFunction) or (isinstance(f, types.FunctionType) and classify(f) is None):
+    if isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
+                                                                and classify(f) is None):
         return transform(f, mode, active, nargs)
     entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
     entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))

@@ -22,6 +22,7 @@ import itertools
 import linecache
 import re
 import types
+import weakref
 from typing import Any
 
 from adcompare.engine import engine_made
@@ -208,6 +209,16 @@ class Linker:
 
 
 _FACTORY = "__sct_factory"
+GENERATED: weakref.WeakSet = weakref.WeakSet()  # every function compile_module made
+
+
+def is_generated(fn: Any) -> bool:
+    """Was ``fn`` made by :func:`compile_module` (so its source is registered and it can be
+    transformed again)?"""
+    try:
+        return fn in GENERATED
+    except TypeError:
+        return False
 
 
 def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: Any,
@@ -242,6 +253,7 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
         g = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, closure or None)
         g.__kwdefaults__, g.__qualname__ = f.__kwdefaults__, name
         out[name] = engine_made(g)
+        GENERATED.add(g)
         shared.update((v, c) for v, c in zip(f.__code__.co_freevars, closure) if v in cells)
     return text, out, shared
 

@@ -114,7 +114,9 @@ def zeros(x: Any) -> Any:
     """The zero tangent of ``x`` (containers elementwise; floats for integers)."""
     if isinstance(x, _TREES):
         return _rebuild(x, [zeros(v) for v in _values(x)])
-    if type(x) in (float, int, bool) or x is None:
+    if type(x) is range:  # a loop's range among generated code's residuals: a zero per index
+        return [0.0] * len(x)
+    if type(x) in (float, int, bool, str) or x is None:
         return 0.0
     return anp.zeros_like(x)
 

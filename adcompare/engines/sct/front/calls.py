@@ -128,6 +128,10 @@ class Calls:
             call = ast.Call(self.constant(naming.ident(fn), fn), [ir.atom_ast(recv)] + args, node.keywords)
             return self.dispatch(ast.copy_location(call, node), fn)
         call = ast.Call(ast.Name("_", ast.Load()), [ir.atom_ast(recv)] + args, node.keywords)
+        try:
+            inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:  # not the array method (xp.max(a, axis=0) of a module in a variable)
+            return ir.Opaque(node)
         op = self.vocab_call(call, vocab, fn)
         op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
                              node.keywords)

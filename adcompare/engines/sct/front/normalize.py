@@ -66,7 +66,7 @@ class Normalizer(ANF, Desugar, Calls):
         self.builtins: dict[str, str] = {}
         self.out: list = []
         self.temps: set[str] = set()
-        self.extra: dict = {}
+        self.extra: dict = dict(parsed.extra)
         self.node: ast.stmt | None = None  # the user statement being normalized
         self.loops = 0  # how many loops enclose the statement being normalized
         self._text_of: tuple = (None, "")  # the last statement given a text, and its text
@@ -98,7 +98,8 @@ class Normalizer(ANF, Desugar, Calls):
         fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
         fn.temps = self.temps
         fn.extra_globals = self.extra
-        check_lists(fn, self.where)
+        if not self.p.generated:
+            check_lists(fn, self.where)
         return fn
 
     def signature(self) -> ir.Function:

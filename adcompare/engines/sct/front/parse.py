@@ -26,13 +26,16 @@ import os
 import sysconfig
 import textwrap
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence
+from adcompare.engines.sct.front.mangle import mangle
 
 _MISSING = object()
 
@@ -77,7 +80,7 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
            anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
-           anp.argsort, p.primal):
+           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):
@@ -192,9 +195,13 @@ class Parsed:
     locals: set[str]
     params: list[str]
     deps: dict[str, tuple] = field(default_factory=dict)  # dotted non-local name -> fingerprint
+    extra: dict[str, Any] = field(default_factory=dict)  # names a rewrite added (see .generated), fixed
+    generated: bool = False  # SCT's own output (its lists are appended to only before they are returned)
 
     def lookup(self, name: str) -> Any:
         """A non-local name's value now (recorded: the transformation depends on it)."""
+        if name in self.extra:
+            return self.extra[name]
         value = lookup(self.fn, name)
         self.deps[name] = fingerprint(value)
         return value
@@ -204,6 +211,8 @@ class Parsed:
         path = _path(node)
         if path is None or path.split(".")[0] in self.locals:
             return _MISSING
+        if path in self.extra:
+            return self.extra[path]
         value = lookup_path(self.fn, path)
         self.deps[path] = fingerprint(value)
         return value
@@ -221,8 +230,9 @@ def _path(node: ast.expr) -> str | None:
 MISSING = _MISSING
 
 
-def parse(fn: Any) -> Parsed:
-    """Read ``fn``'s source (a ``def`` or a ``lambda``) and check it with :mod:`.fence`."""
+def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
+    """Read ``fn``'s source (a ``def`` or a ``lambda``) and check it with :mod:`.fence`
+    (after ``prepare`` rewrote it in place, for generated code: see :mod:`.generated`)."""
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
     code = getattr(fn, "__code__", None)
     filename = code.co_filename if code else "<unknown>"
@@ -233,7 +243,7 @@ def parse(fn: Any) -> Parsed:
                        "this callable in one")
     try:
         if fn.__name__ == "<lambda>":
-            node, where = _lambda(fn, name)
+            node, where = lambda_node(fn, name)
         else:
             lines, first = inspect.getsourcelines(fn)
             where = Where(name, filename, first)
@@ -247,7 +257,7 @@ def parse(fn: Any) -> Parsed:
         raise where.refuse("async def", node, "write a plain def")
     if not isinstance(node, ast.FunctionDef):
         raise where.refuse("a function defined by an expression", node, "write the function with def")
-    _mangle(node, fn, where)
+    mangle(node, fn, where)
     args = node.args
     params = [a.arg for a in args.posonlyargs + args.args]
     if args.vararg and not args.kwarg:
@@ -262,11 +272,13 @@ def parse(fn: Any) -> Parsed:
                            "the file changed after it was imported; reload the module")
     parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)
     _refuse_introspection(parsed)
-    fence.check(node, where)
+    if prepare is not None:
+        prepare(parsed)
+    fence.check(parsed.tree, where)
     return parsed
 
 
-def _lambda(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Where]:
+def lambda_node(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Where]:
     """A lambda's node, found in its whole file (its line may hold other code), as a def."""
     code = fn.__code__
     lines, _ = inspect.findsource(fn)
@@ -291,49 +303,6 @@ def _lambda(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Where]:
     node = ast.FunctionDef("lambda", lam.args, [ast.copy_location(ast.Return(lam.body), lam.body)], [],
                            None, None)
     return ast.copy_location(node, lam), where
-
-
-def _mangle(node: ast.FunctionDef, fn: types.FunctionType, where: Where) -> None:
-    """Class-private names (``__k`` in a method) as Python compiled them: ``_Class__k``."""
-    private = {n for n in _identifiers(node) if n.startswith("__") and not n.endswith("__")}
-    if not private:
-        return
-    parts = fn.__qualname__.split(".")
-    owner = next((parts[i] for i in range(len(parts) - 2, -1, -1)
-                  if parts[i + 1] != "<locals>" and parts[i] != "<locals>"), None)
-    prefix = owner.lstrip("_") if owner else ""
-    if not prefix:
-        return  # not in a class (or a class named only with underscores): Python does not mangle
-    code_names = _code_names(fn.__code__)
-    rename = {n: f"_{prefix}{n}" for n in private}
-    for n, m in rename.items():
-        if m not in code_names and n in code_names:
-            raise where.refuse(f"the class-private name {n}", node,
-                               "SCT could not tell how Python mangled it; use a name without two "
-                               "leading underscores")
-    for sub in ast.walk(node):
-        for attr in ("id", "attr", "arg"):
-            value = getattr(sub, attr, None)
-            if isinstance(value, str) and value in rename:
-                setattr(sub, attr, rename[value])
-
-
-def _identifiers(node: ast.AST) -> set[str]:
-    out = set()
-    for sub in ast.walk(node):
-        for attr in ("id", "attr", "arg"):
-            value = getattr(sub, attr, None)
-            if isinstance(value, str):
-                out.add(value)
-    return out
-
-
-def _code_names(code: types.CodeType) -> set[str]:
-    out = set(code.co_names) | set(code.co_varnames) | set(code.co_freevars) | set(code.co_cellvars)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            out |= _code_names(const)
-    return out
 
 
 def _refuse_introspection(parsed: Parsed) -> None:

@@ -1,0 +1,172 @@
+"""Second order: what SCT's own runtime helpers are when SCT transforms its generated code again.
+
+Contract: generated code calls a few helpers of :mod:`.runtime` besides the
+vocabulary. When the transform meets one in generated code it is transforming
+again (forward over forward, forward over reverse), :func:`entry` gives the
+functions the new code calls in its place, with a transformed callee's calling
+convention (forward ``jvp(x0, x0_dot, x1, ...) -> (out, out_dot)``; reverse
+``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, out_bar)``). No
+derivative is written here:
+
+* a *linear* helper (``unbroadcast(g, like)``, ``add_bar(a, b)``, ``final_bar``,
+  ...: each is linear in the cotangents it moves, ``like`` and indices only give
+  shapes) has as its tangent the helper applied to the tangents;
+* a *constant* helper (``zeros``, the gradient's seed) has a zero tangent;
+* ``divide`` and ``power`` (Python's ``/`` and ``**``) are their primitives, whose
+  joint rules the rule table gives.
+
+In reverse mode the constant helpers and ``divide``/``power`` (by their
+primitives' VJP rules) are taken; a linear helper would need its transpose,
+which is not in the rule table: it is refused (:class:`SCTError`). ``seq_vjp``
+and ``seq_jvp`` are linear only for ``stack`` and ``concatenate`` (whose rules
+read only shapes) and refused for other primitives; checkpoint ``segments``
+is not a stand-in (transformed from source, or refused there).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from adcompare import numpy as anp
+from adcompare import rules
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit.transposes import TRANSPOSE
+from adcompare.engines.sct.errors import SCTError
+from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
+
+
+def seed_like(out: Any) -> Any:
+    """The gradient's seed: 1 shaped like the real scalar ``out`` (refused otherwise, as ``grad`` refuses)."""
+    if shape(out) != () or not is_float(out):
+        raise TypeError(f"grad requires a real scalar output, not one of shape {shape(out)}")
+    return 1.0 if type(out) is float else anp.ones_like(out)
+
+
+def output_basis(out: Any) -> list:
+    """One-hot values shaped like the array ``out``, in row-major order (a Jacobian's rows or columns)."""
+    if isinstance(out, (tuple, list, dict)) or not is_float(out):
+        raise TypeError("SCTEngine(higher='sct'): a Jacobian (jacrev, jacfwd) whose output or input is not "
+                        f"one real array (a {type(out).__name__}) is not supported; use higher='boxes'")
+    if type(out) is float:
+        return [1.0]
+    xp, n = namespace((out,)), math.prod(shape(out))
+    flat = xp.reshape(xp.eye(n, dtype=out.dtype), (n,) + tuple(shape(out)))
+    return [flat[i] for i in range(n)]
+
+
+# helper -> positions it is linear in (the others give only shapes or indices)
+LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materialize: (0,),
+          runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
+          runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,),
+          rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
+CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
+PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
+
+
+# stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
+# _placement_rules) read only shapes, so the helpers that apply them are linear in the (co)tangents
+_PLACEMENT = (stack_p, concatenate_p)
+
+
+def _placement_only(fn: Any, args: list) -> None:
+    if fn in (runtime.seq_vjp, runtime.seq_jvp) and args[0] not in _PLACEMENT:
+        raise SCTError(f"{fn.__name__} of the primitive {getattr(args[0], 'name', args[0])} (generated code "
+                       "transformed again)", fn.__name__, "<sct runtime>", 0, "use SCTEngine(higher='boxes')")
+
+
+def is_standin(fn: Any) -> bool:
+    try:
+        return fn in LINEAR or fn in CONSTANT or fn in PRIMITIVE
+    except TypeError:
+        return False
+
+
+def _split(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
+    args, dots, it = [], {}, iter(args_and_dots)
+    for a in it:
+        if len(args) in active:
+            dots[len(args)] = next(it)
+        args.append(a)
+    return args, dots
+
+
+def _zero_like(x: Any) -> Any:
+    return runtime.zeros(x)
+
+
+def _forward(fn: Any, active: tuple[int, ...]):
+    if fn in LINEAR:
+        linear = LINEAR[fn]
+
+        def jvp(*args_and_dots, **kwargs):
+            args, dots = _split(args_and_dots, active)
+            _placement_only(fn, args)
+            tangents = [dots.get(k, 0.0) if k in linear else a for k, a in enumerate(args)]
+            if not any(k in dots for k in linear):
+                ans = fn(*args, **kwargs)
+                return ans, _zero_like(ans)
+            for k in linear:  # a linear argument without a tangent contributes zero
+                if k not in dots and k < len(args):
+                    tangents[k] = 0.0
+            return fn(*args, **kwargs), fn(*tangents, **kwargs)
+    elif fn in PRIMITIVE:
+        prim = PRIMITIVE[fn]
+
+        def jvp(*args_and_dots, **kwargs):
+            args, dots = _split(args_and_dots, active)
+            ans = fn(*args)
+            return ans, prim.jvp(tuple(dots.get(k) for k in range(len(args))), ans, *args)
+    else:
+        def jvp(*args_and_dots, **kwargs):
+            args, _ = _split(args_and_dots, active)
+            ans = fn(*args, **kwargs)
+            return ans, _zero_like(ans)
+
+    jvp.__name__ = f"{fn.__name__}_jvp"
+    return {"jvp": jvp}
+
+
+def _reverse(fn: Any, active: tuple[int, ...]):
+    if fn in PRIMITIVE:
+        prim = PRIMITIVE[fn]
+
+        def fwd(*args):
+            ans = fn(*args)
+            return ans, (ans, args)
+
+        def bwd(residuals, out_bar):
+            ans, args = residuals
+            mask = tuple(k in active for k in range(len(args)))
+            bars = prim.vjp(mask, ans, *args)(runtime.materialize(out_bar, ans))
+            return tuple(runtime.unbroadcast(bars[k], args[k]) for k in active)
+    elif fn in TRANSPOSE:
+        transpose, linear = TRANSPOSE[fn], LINEAR[fn]
+
+        def fwd(*args):
+            ans = fn(*args)
+            return ans, (ans, args)
+
+        def bwd(residuals, out_bar):
+            ans, args = residuals
+            bars = transpose(out_bar, ans, *args)
+            bars = dict(zip(linear, bars if len(linear) > 1 else (bars,)))
+            return tuple(bars.get(k, 0.0) for k in active)
+    elif fn in CONSTANT:
+        def fwd(*args, **kwargs):
+            return fn(*args, **kwargs), ()
+
+        def bwd(residuals, out_bar):
+            return tuple(0.0 for _ in active)
+    else:
+        raise SCTError(f"reverse mode over SCT's runtime helper {fn.__name__} (generated code "
+                       "transformed again in reverse)", fn.__name__, "<sct runtime>", 0,
+                       "use SCTEngine(higher='boxes') for reverse over reverse of this program, "
+                       "or forward over reverse (hessian, hvp)")
+    return {"fwd": fwd, "bwd": bwd}
+
+
+def entry(fn: Any, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
+    """The functions generated code calls for the runtime helper ``fn`` in ``mode``, and a line about them."""
+    make = _forward if mode == "forward" else _reverse
+    return make(fn, active), f"# runtime helper {fn.__name__}: {mode} mode by its linearity or its primitive\n"

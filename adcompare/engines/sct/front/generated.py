@@ -1,0 +1,238 @@
+"""Generated code as input: SCT's output rewritten into what the front end takes, before the fence.
+
+Contract: SCT's generated functions (registered by :mod:`..emit.codegen`; their
+source is in ``linecache``) and the rules made by :mod:`.rule_source` are
+parsed like any function, and :func:`prepare` rewrites the parsed tree in place:
+
+* the reverse sweep's stack idiom (``push = stack.append``, ``pop =
+  reversed(stack).__next__``, ``for i in reversed(r)``, ``xs = xs + [v]``) as list
+  appends and an index counting down (see :class:`_Stacks`);
+* indices, ``range`` bounds, library calls' arguments and vocabulary parameters
+  read through the constant ``primal``: generated code and rules never
+  differentiate them (they are integers, shapes, masks), whatever residual
+  tuple they come out of;
+* the rule-table calls ``sin_jvps[i](t, ans, x)`` and ``sum_vjps[i](ans, x)(g)``
+  as calls of :func:`.rule_source.applied` functions (the rules from their source).
+
+``parsed.generated`` is set: the front end then lets the stacks be returned
+after they are appended to (the residual tuple).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import inspect
+import itertools
+import types
+from typing import Any
+
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
+from adcompare.engines.sct.front.rule_source import applied, table_of
+from adcompare.primitives import primal
+
+
+def _names_to(parsed: Parsed, value: Any) -> set[str]:
+    """The non-local names in ``parsed``'s tree that hold ``value`` (``reversed``, ``reversed_2``)."""
+    out = set()
+    for n in ast.walk(parsed.tree):
+        if isinstance(n, ast.Name) and n.id not in parsed.locals and n.id not in out:
+            found = lookup(parsed.fn, n.id)
+            if found is value or (isinstance(found, functools.partial) and found.func is value):
+                out.add(n.id)
+    return out
+
+
+class _Stacks:
+    """The reverse sweep's stack idiom in terms the front end takes: ``push = stack.append`` and
+    ``push(v)`` as ``stack.append(v)``; ``pop = reversed(stack).__next__`` and each ``pop()`` as an
+    index counting down (``stack_top = stack_top - 1``, then ``stack[stack_top]``); a loop
+    ``for i in reversed(r)`` as ``for i in r[::-1]``; indices and ``range`` bounds (trip counts, loop
+    counters: integers the residuals carry) read through ``primal``, a constant; the loop check
+    ``check_sequence(a)`` as an assignment of its (constant) result."""
+
+    def __init__(self, parsed: Parsed):
+        self.p = parsed
+        self.reversed, self.range = _names_to(parsed, builtins.reversed), _names_to(parsed, builtins.range)
+        self.checks = _names_to(parsed, runtime.check_sequence)
+        self.pushes: dict[str, str] = {}
+        self.pops: dict[str, tuple[str, str]] = {}
+        self.serial = itertools.count(1)
+        parsed.extra["__constant"] = primal
+        parsed.extra["__check_sequence"] = runtime.check_sequence
+
+    def stmt(self, text: str, at: ast.stmt) -> ast.stmt:
+        return ast.copy_location(ast.parse(text).body[0], at)
+
+    def block(self, body: list) -> list:
+        out: list = []
+        for s in body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                target, v = s.targets[0].id, s.value
+                if isinstance(v, ast.Attribute) and v.attr == "append" and isinstance(v.value, ast.Name):
+                    self.pushes[target] = v.value.id
+                    continue
+                if (isinstance(v, ast.Attribute) and v.attr == "__next__" and isinstance(v.value, ast.Call)
+                        and isinstance(v.value.func, ast.Name) and v.value.func.id in self.reversed
+                        and len(v.value.args) == 1 and isinstance(v.value.args[0], ast.Name)):
+                    stack = v.value.args[0].id
+                    self.pops[target] = (stack, f"{stack}_top")
+                    self.p.locals.add(f"{stack}_top")
+                    out.append(self.stmt(f"{stack}_top = len({stack})", s))
+                    continue
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                    and isinstance(s.value, ast.BinOp) and isinstance(s.value.op, ast.Add) \
+                    and isinstance(s.value.left, ast.Name) and s.value.left.id == s.targets[0].id \
+                    and isinstance(s.value.right, ast.List) and len(s.value.right.elts) == 1:
+                seq = ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append", ast.Load())
+                s = ast.copy_location(ast.Expr(ast.Call(seq, s.value.right.elts, [])), s)  # xs = xs + [v]
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
+                call = s.value
+                if call.func.id in self.pushes and len(call.args) == 1:
+                    call.func = ast.Attribute(ast.Name(self.pushes[call.func.id], ast.Load()), "append", ast.Load())
+                elif call.func.id in self.checks:
+                    checked = self.fresh("checked")
+                    bound = lookup(self.p.fn, call.func.id).keywords
+                    keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
+                    call.func, call.keywords = ast.Name("__check_sequence", ast.Load()), keywords
+                    s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
+            if isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
+                    and s.iter.func.id in self.reversed and len(s.iter.args) == 1:
+                s.iter = ast.Subscript(s.iter.args[0], ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+            if isinstance(s, ast.While) and self.has_pop(s.test):
+                raise self.p.where.refuse("a pop in a loop test (generated code transformed again)", s,
+                                          "use SCTEngine(higher='boxes')")
+            for field in ("value", "test", "iter"):
+                if isinstance(getattr(s, field, None), ast.expr):
+                    setattr(s, field, self.expr(getattr(s, field), out, s))
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, self.block(getattr(s, field)))
+            out.append(s)
+        return out
+
+    def parameters(self, call: ast.Call, constant) -> None:
+        """A vocabulary call's parameters (``idx=``, ``axis=``: never differentiated) read as constants."""
+        func = call.func
+        if (isinstance(func, ast.Name) and func.id in self.p.locals) or not isinstance(func, (ast.Name, ast.Attribute)):
+            return
+        obj = self.p.resolve(func)
+        vocab = classify(obj) if obj is not MISSING else None
+        if vocab is None or vocab.kind != "op" or vocab.operands is None:
+            return
+        try:
+            bound = inspect.signature(obj).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except (TypeError, ValueError):
+            return
+        params = {id(v) for k, v in bound.arguments.items()
+                  if k not in vocab.operands and k != vocab.seq and isinstance(v, ast.expr)}
+        call.args = [constant(a) if id(a) in params else a for a in call.args]
+        call.keywords = [ast.keyword(k.arg, constant(k.value)) if id(k.value) in params else k
+                         for k in call.keywords]
+
+    def library(self, func: ast.expr) -> bool:
+        """A builtin (``slice``, ``int``) or a library function (``np.arange``): generated code calls
+        one only on values without a derivative (integers, shapes), whatever they are unpacked from."""
+        if isinstance(func, ast.Name) and func.id in self.p.locals:
+            return False
+        obj = self.p.resolve(func) if isinstance(func, (ast.Name, ast.Attribute)) else MISSING
+        if obj is MISSING or classify(obj) is not None:
+            return False
+        if isinstance(obj, types.FunctionType):
+            return is_library(obj)
+        module = (getattr(obj, "__module__", None) or "").split(".")[0]
+        return module in ("builtins", "numpy", "math", "jax") and callable(obj)
+
+    def fresh(self, base: str) -> str:
+        name = f"_{base}_{next(self.serial)}"
+        self.p.locals.add(name)
+        return name
+
+    def has_pop(self, node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.pops
+                   for n in ast.walk(node))
+
+    def expr(self, node: ast.expr, out: list, at: ast.stmt) -> ast.expr:
+        """``node`` with each ``pop()`` read from the stack (the decrements go to ``out``) and each
+        index and range bound read through the constant ``primal``."""
+        def visit(n: ast.AST) -> ast.AST:
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.pops and not n.args:
+                stack, top = self.pops[n.func.id]
+                value = self.fresh("popped")
+                out.append(self.stmt(f"{top} = {top} - 1", at))
+                out.append(self.stmt(f"{value} = {stack}[{top}]", at))
+                return ast.Name(value, ast.Load())
+            if isinstance(n, ast.Subscript):
+                n.value, n.slice = visit(n.value), constant(visit(n.slice))
+                return n
+            if isinstance(n, ast.Call):
+                self.parameters(n, constant)
+            if isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in self.range)
+                                            or self.library(n.func)):
+                n.args = [constant(visit(a)) for a in n.args]
+                n.keywords = [ast.keyword(k.arg, constant(visit(k.value))) for k in n.keywords]
+                return n
+            for field, value in ast.iter_fields(n):
+                if isinstance(value, ast.AST):
+                    setattr(n, field, visit(value))
+                elif isinstance(value, list):
+                    setattr(n, field, [visit(v) if isinstance(v, ast.AST) else v for v in value])
+            return n
+
+        def constant(n: ast.expr) -> ast.expr:
+            if isinstance(n, ast.Slice):
+                for field in ("lower", "upper", "step"):
+                    if getattr(n, field) is not None:
+                        setattr(n, field, constant(getattr(n, field)))
+                return n
+            if isinstance(n, ast.Tuple):
+                n.elts = [constant(e) for e in n.elts]
+                return n
+            if isinstance(n, ast.Constant) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                               and n.func.id == "__constant"):
+                return n
+            return ast.Call(ast.Name("__constant", ast.Load()), [n], [])
+
+        return visit(node)
+
+
+def prepare(parsed: Parsed) -> None:
+    """Rewrite ``parsed``'s stack idiom and rule calls (see the module doc) in place; the functions
+    the rule calls now call are put in ``parsed.extra`` under new names."""
+    parsed.generated = True
+    parsed.tree.body = _Stacks(parsed).block(parsed.tree.body)
+    bound: dict[int, str] = {}
+
+    def name_for(fn) -> str:
+        if id(fn) not in bound:
+            bound[id(fn)] = f"__rule_{len(bound) + 1}"
+            parsed.extra[bound[id(fn)]] = fn
+        return bound[id(fn)]
+
+    def table(node: ast.expr) -> tuple[Any, str, int] | None:
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int):
+            return None
+        if node.value.id in parsed.locals:
+            return None
+        value = lookup(parsed.fn, node.value.id)
+        found = None if value is MISSING else table_of(value)
+        return None if found is None else (*found, node.slice.value)
+
+    for node in ast.walk(parsed.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Call) and len(node.args) == 1 and not node.keywords:
+            found = table(func.func)
+            if found is not None and found[1] == "vjps":
+                prim, _, i = found
+                node.func = ast.Name(name_for(applied(prim, "vjps", i)), ast.Load())
+                node.args, node.keywords = [node.args[0]] + func.args, func.keywords
+                continue
+        found = table(func)
+        if found is not None and found[1] == "jvps":
+            prim, _, i = found
+            node.func = ast.Name(name_for(applied(prim, "jvps", i)), ast.Load())

@@ -1,0 +1,163 @@
+"""Derivative programs: ``grad``, ``jacrev`` and ``jacfwd`` of a function as source code the transform can take.
+
+Contract: ``SCTEngine(higher="sct")`` differentiates a derivative it made
+(``eng.grad(f)``, ``eng.jacrev(f)``) by transforming a *program*: a plain
+function, with source registered in ``linecache``, that calls ``f``'s generated
+forward and backward sweeps, e.g.::
+
+    def grad_f(a0, a1):
+        out, residuals = f_fwd(a0, a1)
+        bars = f_bwd(residuals, seed_like(out))
+        return final_bar(bars[0], a0)
+
+so that forward over reverse (``hvp``, ``jacfwd(jacrev(f))``) is the forward
+transform of this program (and forward over forward, ``jacfwd(jacfwd(f))``, that
+of the ``jacfwd`` program calling ``f``'s generated ``jvp`` once per input
+element), which transforms the generated code again (see :mod:`.front.generated`
+and :mod:`.emit.second`). :func:`build` maps a call of
+the engine-made function (its arguments, their positions) to a call of the
+program. Programs are cached per generated forward sweep.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import types
+import weakref
+from typing import Any
+
+from adcompare import numpy as anp
+from adcompare import trees
+from adcompare.engines.sct import transform
+from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.front import closures
+from adcompare.primitives import shape
+
+_serial = itertools.count(1)
+_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fwd -> {key: program}
+MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine-made function -> (kind, f, argnums, has_aux)
+
+
+def tag(made: Any, kind: str, f: Any, argnums: Any, has_aux: bool) -> Any:
+    MADE[made] = (kind, f, argnums, has_aux)
+    return made
+
+
+def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[tuple[int, int]],
+          single: bool) -> str:
+    """The program's source: ``outputs`` are (index among the backward's results, parameter)."""
+    params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
+    call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
+    lines = [f"def {name}({params}):", f"    out, residuals = fwd({call})"]
+    if kind == "jacfwd":  # one jvp per input element: the columns
+        (_, k), = outputs
+        dotted = ", ".join([f"a{m}, basis[i]" if m == k else f"a{m}" for m in range(n)]
+                           + [f"{q}={q}" for q in kwnames])
+        lines[1:] = [f"    basis = output_basis(a{k})", "    cols = []", "    for i in range(len(basis)):",
+                     f"        out, out_dot = jvp({dotted})", "        cols.append(out_dot)",
+                     f"    return anp.reshape(anp.stack(cols, axis=-1), shape(out) + shape(a{k}))"]
+        return "\n".join(lines) + "\n"
+    if kind in ("grad", "grad_value"):
+        lines.append("    bars = bwd(residuals, seed_like(out))")
+        parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
+    else:
+        lines += ["    basis = output_basis(out)"] + [f"    rows{j} = []" for j, _ in outputs]
+        lines += ["    for i in range(len(basis)):", "        bars = bwd(residuals, basis[i])"]
+        lines += [f"        rows{j}.append(final_bar(bars[{j}], a{k}))" for j, k in outputs]
+        parts = [f"anp.reshape(anp.stack(rows{j}), shape(out) + shape(a{k}))" for j, k in outputs]
+    result = parts[0] if single else "(" + ", ".join(parts) + ",)"
+    lines.append(f"    return {'(out, ' + result + ')' if kind == 'grad_value' else result}")
+    return "\n".join(lines) + "\n"
+
+
+def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool) -> Any:
+    fwd, bwd, jvp = (entry.functions.get(w) for w in ("fwd", "bwd", "jvp"))
+    key = (kind, n, kwnames, tuple(outputs), single)
+    table = _programs.setdefault(fwd or jvp, {})
+    if key not in table:
+        name = f"{kind}_{getattr(entry.fn, '__name__', 'f').strip('<>')}"
+        text = _text(kind, name, n, kwnames, outputs, single)
+        filename = f"<sct {kind} program #{next(_serial)}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+        namespace = {"fwd": fwd, "bwd": bwd, "jvp": jvp, "seed_like": second.seed_like,
+                     "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp,
+                     "shape": shape, "range": range, "len": len}
+        exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
+        table[key] = namespace[name]
+    return table[key]
+
+
+def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bind) -> tuple:
+    """A call of the engine-made ``made`` with ``args`` (``nums`` the differentiated positions) as
+    a call of its program: (program, its arguments, their differentiated positions, keywords)."""
+    kind, f, argnums, has_aux = MADE[made]
+    if has_aux:
+        raise SCTError(f"{kind} with has_aux=True differentiated again", kind, "<sct program>", 0,
+                       "SCTEngine(higher='sct') does not take has_aux yet; use higher='boxes'")
+    single = isinstance(argnums, int)
+    wanted = (argnums,) if single else tuple(argnums)
+    wanted = tuple(k % len(args) for k in wanted)
+    trees.check_differentiable(kind, tuple(args), wanted)
+    fn, iargs, inums, ikw = unwrap(f, args)
+    iargs, ikw = iargs, {**ikw, **kwargs}
+    iargs, ikw = bind(fn, iargs, ikw)
+    active = tuple(inums[k] for k in wanted)
+    order = tuple(sorted(set(active)))
+    if kind == "jacfwd" and not single:
+        raise SCTError("jacfwd with a tuple of argnums differentiated again", kind, "<sct program>", 0,
+                       "SCTEngine(higher='sct') takes jacfwd of one argument; use higher='boxes'")
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs))
+    outputs = [(order.index(a), a) for a in active]
+    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
+    return program, iargs, tuple(inums[k] for k in nums), ikw
+
+
+def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
+    """The second-order program of ``fn`` as text: the program (``grad`` for "hvp", ``jacrev`` for
+    "hessian"), its forward transform, and the forward transforms of the generated sweeps it calls."""
+    import inspect  # noqa: PLC0415  (only for reading a signature here)
+
+    n = sum(1 for q in inspect.signature(fn).parameters.values() if q.kind in (q.POSITIONAL_ONLY,
+                                                                                 q.POSITIONAL_OR_KEYWORD))
+    entry = transform.transform(fn, "reverse", nums, n)
+    program = _program("grad" if kind == "hvp" else "jacrev", entry, n, (), [(j, k) for j, k in enumerate(nums)],
+                       len(nums) == 1)
+    second = transform.transform(program, "forward", nums, n)
+    parts, seen, todo = ["".join(linecache.getlines(program.__code__.co_filename))], set(), [second]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen or not e.source:
+            continue
+        seen.add(id(e))
+        parts.append(e.source)
+        todo += e.callees
+    return "\n".join(parts)
+
+
+def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
+    """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs)
+    return _program(kind, entry, nargs, (), [(0, argnum)], True)
+
+
+def _made_program(made: Any, nargs: int) -> Any:
+    """The program of a derivative this engine made, called with ``nargs`` positional arguments inside
+    transformed code (a plain function differentiated, argnums fixed), or None."""
+    if made not in MADE:
+        return None
+    kind, f, argnums, has_aux = MADE[made]
+    if has_aux or kind == "grad_value" or not isinstance(f, types.FunctionType):
+        return None
+    single = isinstance(argnums, int)
+    wanted = tuple(k % nargs for k in ((argnums,) if single else argnums))
+    if kind == "jacfwd" and not single:
+        return None
+    order = tuple(sorted(set(wanted)))
+    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs)
+    return _program(kind, entry, nargs, (), [(order.index(a), a) for a in wanted], single)
+
+
+closures.PROGRAM = _closure_program
+closures.MADE_PROGRAM = _made_program
