@@ -269,6 +269,22 @@ def test_compiled_program_is_a_forward_and_a_reverse_scan_whatever_the_length():
     assert prims.count("cond") == 2  # the branch in both sweeps
 
 
+def test_numpy_arrays_beside_jax_inputs_keep_the_loop_structured():
+    # the inactive arguments (lstm's state and text) closed over as NumPy arrays, as jax.jit users do:
+    # the loop body indexes them by its counter, which lax.scan traces
+    sizes = {}
+    for c in (6, 12):
+        args = _lstm_args(c)
+        params = tuple(jnp.asarray(a) for a in args[:2])
+        f = partial_args(lstm, (*params, *args[2:]), (0, 1))
+        prims = _primitives(jax.make_jaxpr(lax_sct.grad(f, (0, 1)))(*params).jaxpr)
+        assert "scan" in prims and "scan-reverse" in prims
+        sizes[c] = len(prims)
+        ours = jax.jit(lax_sct.grad(f, (0, 1)))(*params)
+        assert max_error(ours, jax.grad(lstm, (0, 1))(*params, *args[2:])) < 1e-12
+    assert sizes[6] == sizes[12]
+
+
 def test_forms_it_cannot_express_keep_the_python_loop():
     for f, x in ((growing_list, jnp.float64(0.7)), (growing_shape, jnp.asarray(RNG.normal(size=2)))):
         assert "scan" not in _primitives(jax.make_jaxpr(lax_sct.grad(f))(x).jaxpr)

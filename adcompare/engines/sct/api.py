@@ -38,6 +38,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 from jax import tree_util
 
 from adcompare import trees
@@ -129,6 +131,17 @@ class SCTEngine(Engine):
             return "lax"
         return "python"
 
+    def _controlled(self, args: list) -> tuple[str, list]:
+        """The control flow to emit for ``args``, and ``args`` as that code takes them: for "lax",
+        NumPy arrays become JAX arrays (same values), so that a loop body indexing one by its
+        counter, which ``lax.scan`` traces, is still a ``lax`` loop rather than falling back to an
+        unrolled Python loop (a NumPy array cannot be indexed by a traced counter)."""
+        control = self._control(args)
+        if control == "lax":
+            args = [tree_util.tree_map(lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a, x)
+                    for x in args]
+        return control, args
+
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes
         (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead)."""
@@ -167,7 +180,8 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "forward", active, len(args), control=self._control(args))
+        control, args = self._controlled(args)
+        entry = transform.transform(fn, "forward", active, len(args), control=control)
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -187,7 +201,8 @@ class SCTEngine(Engine):
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        entry = transform.transform(fn, "reverse", active, len(args), control=self._control(args))
+        control, args = self._controlled(args)
+        entry = transform.transform(fn, "reverse", active, len(args), control=control)
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
