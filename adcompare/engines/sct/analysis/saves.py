@@ -13,7 +13,10 @@ answers the reverse transform's questions about every statement:
 * ``has_content(s)``: does the reverse sweep do anything for ``s`` (branches
   and loops without content are neither recorded nor replayed);
 * ``bound(s)``: which of the names ``s`` binds are possibly and definitely
-  bound before it (a saved value that may be unbound is first set to ``None``).
+  bound before it (a saved value that may be unbound is first set to ``None``);
+* ``shape_only(name)``: do the adjoints read only ``name``'s shape (an adjoint's
+  ``values`` leave it out, and no checkpointed loop recomputes from it)? Then
+  the forward sweep keeps its shape in its place (:func:`..emit.runtime.shape_of`).
 
 A loop that the reverse sweep runs reads its range object, which may then need
 saving in turn: the plan iterates until nothing changes.
@@ -25,7 +28,7 @@ from typing import Any
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.activity import Activity
-from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms
+from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms, uses
 
 
 class SavePlan:
@@ -40,12 +43,16 @@ class SavePlan:
         self._bound: dict[int, tuple[frozenset, frozenset]] = {}
         self.readers: dict[str, list] = {}
         self.needed: set[str] = set()
+        self.valued: set[str] = set()  # read for its value by some adjoint or recomputation
         self._positions(fn.body, frozenset())
         stmts = list(ir.walk(fn.body))
         for s in stmts:
             adj = adjoints.get(id(s))
+            if isinstance(s, ir.For) and s.checkpoint:  # its segments are re-run from the values they read
+                self.valued |= {n for b in ir.walk(s.body) for n in uses(b)}
             if adj is not None:
                 self.needed |= adj.reads
+                self.valued |= adj.values
                 old_values = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}
                 for name in adj.reads:
                     self.readers.setdefault(name, []).append((s, name in old_values))
@@ -60,6 +67,7 @@ class SavePlan:
                 break
             for s in loops:
                 self.needed.add(s.iterable)
+                self.valued.add(s.iterable)
                 self.readers.setdefault(s.iterable, []).append((s, False))
                 self.first_read[s.iterable] = min(self.first_read.get(s.iterable, self.order[id(s)]),
                                                   self.order[id(s)])
@@ -86,6 +94,9 @@ class SavePlan:
             if (r is s and old) or (loops and self.loops[id(r)] & loops):
                 return True
         return False
+
+    def shape_only(self, name: str) -> bool:
+        return name in self.needed and name not in self.valued
 
     def saves_of(self, s) -> list[str]:
         names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []

@@ -10,7 +10,10 @@ primitive's contribution is inlined from :mod:`.templates` where it has the rule
 (unbroadcast where the other operand may broadcast) and calls the rule table
 otherwise; a cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
 for each call of another function that keeps its residuals, the variable that
-holds them.
+holds them. An adjoint names apart the variables it reads for their values
+(``values``) from those it reads only the shape of (the second argument of
+``unbroadcast``, ``getitem_bar`` and ``unpack_bar``): of those, the forward sweep
+keeps only the shape (:func:`.runtime.shape_of`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,19 @@ from adcompare.engines.sct.emit.primal import is_scalar
 from adcompare.engines.sct.naming import Namer
 
 
+_SHAPE_READERS = ("unbroadcast", "getitem_bar", "unpack_bar")  # read only their second argument's shape
+
+
 @dataclass
 class Adjoint:
     contribs: list  # (variable, expression, may be a tuple or list)
-    reads: set[str]
+    reads: set[str]  # every variable it reads
     prelude: list = field(default_factory=list)
+    values: set[str] | None = None  # those it reads for their values (None: all of them)
+
+    def __post_init__(self):
+        if self.values is None:
+            self.values = set(self.reads)
 
 
 def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
@@ -53,6 +64,13 @@ class _Adjoints:
     def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.res_var: dict[int, str] = {}
+        self.shape_fns: set[str] = set()  # the generated names of the _SHAPE_READERS
+
+    def helper(self, name: str) -> str:
+        out = self.link.helper(name)
+        if name in _SHAPE_READERS:
+            self.shape_fns.add(out)
+        return out
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -66,12 +84,12 @@ class _Adjoints:
             if not act.has(s.src):
                 return Adjoint([], set())
             bars = cg.tuple_([self.bar(t) if t in act.active else cg.const(0.0) for t in s.targets])
-            expr = cg.call(self.link.helper("unpack_bar"), bars, cg.load(s.src))
-            return Adjoint([(s.src, expr, True)], {s.src})
+            expr = cg.call(self.helper("unpack_bar"), bars, cg.load(s.src))
+            return Adjoint([(s.src, expr, True)], {s.src}, values=set())
         if not isinstance(s, ir.Assign) or s.target not in act.active:
             return None
         v, g = s.value, self.bar(s.target)
-        h = self.link.helper
+        h = self.helper
         if isinstance(v, ir.Copy):
             contribs = [(v.src, g, True)] if act.has(v.src) else []
         elif isinstance(v, ir.Pack):
@@ -95,10 +113,26 @@ class _Adjoints:
             contribs = self.op_contribs(s.target, v, g)
         else:
             contribs = []
-        reads = set()
+        reads, values = set(), set()
         for _, expr, _ in contribs:
             reads |= ir.names_in(expr)
-        return Adjoint(contribs, reads & self.fn.locals)
+            values |= self.value_names(expr)
+        return Adjoint(contribs, reads & self.fn.locals, values=values & self.fn.locals)
+
+    def value_names(self, expr: ast.expr) -> set[str]:
+        """The names ``expr`` reads for their values: all but a lone name as a shape reader's second argument."""
+        out, todo = set(), [expr]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name):
+                out.add(node.id)
+                continue
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.shape_fns \
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
+                todo += [node.func, node.args[0]] + node.args[2:] + [k.value for k in node.keywords]
+                continue
+            todo += list(ast.iter_child_nodes(node))
+        return out
 
     def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
         name = v.prim.name
@@ -127,7 +161,7 @@ class _Adjoints:
                     mapping[helper] = cg.load(self.link.helper(helper))
                 expr = templates.instantiate(text, mapping)
                 if name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars):
-                    expr = cg.call(self.link.helper("unbroadcast"), expr, ir.atom_ast(a))
+                    expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))
             out.append((a, expr, False))
         return out
 

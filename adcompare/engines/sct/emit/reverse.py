@@ -98,7 +98,8 @@ class Reverse(Sweeps, ControlFlow):
                          cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
         prologue += [cg.assign(v, cg.const(None)) for v in none_init]
         res = self.namer.fresh("residuals")
-        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))
+        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([
+            self.kept(r) if r in fn.locals else cg.load(r) for r in residuals])]))
         fwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_fwd"), cg.parameters(fn, self.link),
                                   prologue + body_fwd + [ret], [], None)
         head = []

@@ -68,6 +68,36 @@ def unbroadcast(g: Any, like: Any) -> Any:
     return 0.0  # only a zero grown from the placeholder can fail to cover ``like``
 
 
+class Shaped:
+    """What the reverse sweep keeps of a value whose shape is all its adjoints read
+    (``unbroadcast``, ``getitem_bar`` and ``unpack_bar`` read nothing else): the shape, not the data."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape_: tuple):
+        self.shape = shape_
+
+    def __repr__(self) -> str:
+        return f"Shaped({self.shape})"
+
+
+_SHAPED: dict[tuple, Shaped] = {}
+
+
+def shape_of(x: Any) -> Any:
+    """``x``'s stand-in in the reverse sweep, where only its shape is read (see :class:`Shaped`):
+    containers elementwise, ``None`` (a name not bound yet) as itself."""
+    if x is None:
+        return None
+    if isinstance(x, _TREES):
+        return _rebuild(x, [shape_of(v) for v in _values(x)])
+    s = shape(x)
+    out = _SHAPED.get(s)
+    if out is None:
+        out = _SHAPED[s] = Shaped(s)
+    return out
+
+
 def broadcast(t: Any, ans: Any) -> Any:
     """A lone tangent contribution broadcast to the result's shape."""
     if type(t) is float and type(ans) is float:

@@ -44,6 +44,13 @@ class Sweeps:
             self.none_init.add(slot)
         return cg.assign(slot, value), cg.load(slot)
 
+    def kept(self, name: str) -> ast.expr:
+        """What the forward sweep keeps of ``name``: its value, or only its shape where that is all
+        the adjoints read."""
+        if self.plan.shape_only(name):
+            return cg.call(self.link.helper("shape_of"), cg.load(name))
+        return cg.load(name)
+
     def block(self, stmts: list, in_loop: bool, depth: int) -> tuple[list, list]:
         fwd, groups = [], []
         for s in stmts:
@@ -74,7 +81,7 @@ class Sweeps:
     def assignment(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
         fwd, restores = [], []
         for name in self.plan.saves_of(s):
-            keep, back = self.record(cg.load(name), in_loop, depth, f"{name}_saved")
+            keep, back = self.record(self.kept(name), in_loop, depth, f"{name}_saved")
             fwd.append(keep)
             restores.insert(0, (name, cg.assign(name, back)))
             if name not in self.plan.bound(s)[1]:
