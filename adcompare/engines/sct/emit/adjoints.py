@@ -40,6 +40,7 @@ class Adjoint:
     reads: set[str]  # every variable it reads
     prelude: list = field(default_factory=list)
     values: set[str] | None = None  # those it reads for their values (None: all of them)
+    keeps: list = field(default_factory=list)  # (name, expression) the forward sweep sets after the statement
 
     def __post_init__(self):
         if self.values is None:
@@ -110,14 +111,21 @@ class _Adjoints:
         elif isinstance(v, ir.Call):
             return self.call_adjoint(s)
         elif isinstance(v, ir.Op):
-            contribs = self.op_contribs(s.target, v, g)
+            contribs, keeps = self.op_contribs(s.target, v, g)
+            return self.finish(contribs, keeps)
         else:
             contribs = []
-        reads, values = set(), set()
+        return self.finish(contribs)
+
+    def finish(self, contribs: list, keeps: tuple = ()) -> Adjoint:
+        """The adjoint of these contributions: what it reads, and for its values."""
+        kept = {name for name, _ in keeps}
+        reads, values = set(kept), set(kept)
         for _, expr, _ in contribs:
             reads |= ir.names_in(expr)
             values |= self.value_names(expr)
-        return Adjoint(contribs, reads & self.fn.locals, values=values & self.fn.locals)
+        return Adjoint(contribs, reads & (self.fn.locals | kept), values=values & (self.fn.locals | kept),
+                       keeps=list(keeps))
 
     def value_names(self, expr: ast.expr) -> set[str]:
         """The names ``expr`` reads for their values: all but a lone name as a shape reader's second argument."""
@@ -134,36 +142,47 @@ class _Adjoints:
             todo += list(ast.iter_child_nodes(node))
         return out
 
-    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list]:
+        """(contributions, pull-backs the forward sweep keeps) of ``t = prim(...)``. Where the rule
+        table gives the derivative, its curried rule runs in the forward sweep, so that only what
+        the pull-back closes over is kept, and the reverse sweep calls it (:func:`.runtime.pull`)."""
         name = v.prim.name
         params = {k: copy_tree(p) for k, p in v.params.items()}
+        pull = self.link.helper("pull")
         if v.seq:
             seq = v.args[0]
             if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
-                return []
-            expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                return [], []
+            pullback = self.namer.fresh(f"{seq}_pullback")
+            make = cg.call(self.link.helper("seq_pullback"), cg.load(self.link.primitive(v.prim)), cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-            return [(seq, expr, True)]
-        out = []
+            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)]
+        out, keeps = [], []
         for i, (a, d) in enumerate(zip(v.args, v.diff)):
             if not d or not self.act.has(a):
                 continue
             text = templates.template(templates.VJP, v.prim, i)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
-                pullback = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
-                expr = cg.call(pullback, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+                pullback = self.namer.fresh(f"{a}_pullback")
+                keeps.append((pullback, cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)))
+                expr = cg.call(pull, cg.load(pullback), g)
             else:
-                mapping = {"g": g, "ans": cg.load(t)}
+                broadcasts = name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars)
+                # a derivative that reads g alone is a constant times g: sum g down first (``-g``
+                # summed over a broadcast axis costs one pass over the small result, not the large g)
+                linear = broadcasts and templates.uses(text) <= {"g"} | set(templates.HELPERS)
+                mine = cg.call(self.helper("unbroadcast"), g, ir.atom_ast(a)) if linear else g
+                mapping = {"g": mine, "ans": cg.load(t)}
                 for k, b in enumerate(v.args):
                     mapping[templates.operand_name(k)] = ir.atom_ast(b)
                 for helper in templates.uses(text) & set(templates.HELPERS):
                     mapping[helper] = cg.load(self.link.helper(helper))
                 expr = templates.instantiate(text, mapping)
-                if name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars):
+                if broadcasts and not linear:
                     expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))
             out.append((a, expr, False))
-        return out
+        return out, keeps
 
     def call_adjoint(self, s: ir.Assign) -> Adjoint:
         v = s.value

@@ -144,7 +144,7 @@ def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar",
-    "drop_last", "getitem_bar", "unpack_bar", "shape_of", "seq_vjp", "seq_jvp", "segments", "discard", "divide", "power")}
+    "drop_last", "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard", "divide", "power")}
 
 
 class Linker:

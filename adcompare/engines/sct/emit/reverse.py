@@ -85,9 +85,10 @@ class Reverse(Sweeps, ControlFlow):
                 if target is not None:
                     stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = _loads(bwd_body, self.recomputed)
-        residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
+        tracked = fn.locals | set(self.res_var.values()) | {n for a in self.adj.values() for n, _ in a.keeps}
+        residuals = sorted(r for r in (loaded & stored) - {self.stack} - self.bwd_locals
+                           if r not in tracked or r in self.plan.end_read)  # a last value nothing reads
         defined_at_end = self.plan.end[1]
-        tracked = fn.locals | set(self.res_var.values())
         unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
         none_init = sorted((self.none_init | unbound) - set(fn.params))
 

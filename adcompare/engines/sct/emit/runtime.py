@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from jax import tree_util
 
 from adcompare import numpy as anp
@@ -55,6 +56,8 @@ def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
+    if type(g) is np.ndarray and type(like) is Shaped and g.shape == like.shape:
+        return g  # the common case, first
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -91,7 +94,7 @@ def shape_of(x: Any) -> Any:
         return None
     if isinstance(x, _TREES):
         return _rebuild(x, [shape_of(v) for v in _values(x)])
-    s = shape(x)
+    s = x.shape if type(x) is np.ndarray else shape(x)
     out = _SHAPED.get(s)
     if out is None:
         out = _SHAPED[s] = Shaped(s)
@@ -237,6 +240,19 @@ def unpack_bar(bars: tuple, src: Any) -> Any:
         part = getitem_bar(g, src, i)
         total = part if type(total) is float else (total if type(part) is float else total + part)
     return total
+
+
+def pull(pullback: Any, g: Any) -> Any:
+    """A rule's pull-back (kept by the forward sweep) applied to the cotangent ``g``; zero pulls back to zero."""
+    if is_zero(g):
+        return 0.0
+    return pullback(g)
+
+
+def seq_pullback(prim, ans: Any, xs: Any, params: dict) -> Any:
+    """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list."""
+    pullbacks = [prim.vjps[i](ans, *xs, **params) for i in range(len(xs))]
+    return lambda g: [pb(g) for pb in pullbacks]
 
 
 def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:

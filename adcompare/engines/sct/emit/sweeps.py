@@ -88,6 +88,8 @@ class Sweeps:
                 self.none_init.add(name)
         fwd.append(self.primal(s))
         adj = self.adj.get(id(s))
+        if adj is not None:
+            fwd += [cg.assign(name, expr) for name, expr in adj.keeps]
         if adj is None:
             return fwd, [r for _, r in restores], None
         body = self.adjoint_stmts(s, adj)
