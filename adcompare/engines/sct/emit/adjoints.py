@@ -30,7 +30,6 @@ from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.primal import is_scalar
 from adcompare.engines.sct.naming import Namer
 
-
 _SHAPE_READERS = ("unbroadcast", "getitem_bar", "unpack_bar")  # read only their second argument's shape
 
 
