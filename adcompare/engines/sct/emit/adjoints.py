@@ -55,7 +55,18 @@ def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
         a = maker.adjoint(s)
         if a is not None:
             out[id(s)] = a
+    valued = set().union(*(a.values for a in out.values()))
+    for block in [fn.body] + [b for s in ir.walk(fn.body) for b in _blocks(s)]:
+        maker.read_views_through(block, out, valued)
     return out, maker.res_var
+
+
+def _blocks(s) -> list:
+    if isinstance(s, ir.If):
+        return [s.body, s.orelse]
+    if isinstance(s, (ir.For, ir.While)):
+        return [s.body]
+    return []
 
 
 class _Adjoints:
@@ -118,13 +129,39 @@ class _Adjoints:
 
     def finish(self, contribs: list, keeps: tuple = ()) -> Adjoint:
         """The adjoint of these contributions: what it reads, and for its values."""
-        kept = {name for name, _ in keeps}
+        out = Adjoint(contribs, set(), keeps=list(keeps))
+        self.count_reads(out)
+        return out
+
+    def count_reads(self, a: Adjoint) -> None:
+        kept = {name for name, _ in a.keeps}
         reads, values = set(kept), set(kept)
-        for _, expr, _ in contribs:
+        for _, expr, _ in a.contribs:
             reads |= ir.names_in(expr)
             values |= self.value_names(expr)
-        return Adjoint(contribs, reads & (self.fn.locals | kept), values=values & (self.fn.locals | kept),
-                       keeps=list(keeps))
+        a.reads, a.values = reads & (self.fn.locals | kept), values & (self.fn.locals | kept)
+
+    def read_views_through(self, block: list, adj: dict[int, Adjoint], valued: set[str]) -> None:
+        """Where ``v = x[i]`` and the adjoints that follow it in ``block`` read ``v``'s value
+        while ``x`` (read for its value anyway) and ``i`` still hold what they held then, those
+        adjoints read ``x[i]`` instead: ``v`` (a view, or an element) need not be kept beside ``x``."""
+        for k, d in enumerate(block):
+            if not (isinstance(d, ir.Assign) and isinstance(d.value, ir.Index) and ir.is_var(d.value.value)
+                    and d.value.value in valued and d.value.value != d.target):
+                continue
+            v, x = d.target, d.value.value
+            fixed = {v, x} | ir.names_in(d.value.index)
+            view = ast.Subscript(cg.load(x), copy_tree(d.value.index), ast.Load())
+            for r in block[k + 1:]:
+                if not isinstance(r, (ir.Assign, ir.Unpack)):
+                    break
+                a = adj.get(id(r))
+                bound = set(ir.targets(r)) | ({self.res_var[id(r)]} if id(r) in self.res_var else set())
+                if bound & fixed or (a is not None and a.prelude):
+                    break
+                if a is not None and v in a.values:
+                    a.contribs = [(var, _replace(expr, v, view, self.shape_fns), seq) for var, expr, seq in a.contribs]
+                    self.count_reads(a)
 
     def value_names(self, expr: ast.expr) -> set[str]:
         """The names ``expr`` reads for their values: all but a lone name as a shape reader's second argument."""
@@ -205,3 +242,25 @@ class _Adjoints:
             return Adjoint(contribs, reads, recompute + prelude)
         self.res_var[id(s)] = res
         return Adjoint(contribs, {res}, prelude)
+
+
+def _replace(expr: ast.expr, name: str, by: ast.expr, shape_fns: set[str]) -> ast.expr:
+    """``expr`` with each read of ``name``'s value replaced by a copy of ``by`` (a shape reader's
+    lone-name second argument, which reads only the shape, stays)."""
+    if isinstance(expr, ast.Name):
+        return copy_tree(by) if expr.id == name else expr
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        shape_read = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in shape_fns
+        for key, value in node.__dict__.items():
+            if isinstance(value, ast.Name) and value.id == name:
+                node.__dict__[key] = copy_tree(by)
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+            elif type(value) is list:
+                keep = {1} if shape_read and key == "args" else set()
+                node.__dict__[key] = [copy_tree(by) if isinstance(u, ast.Name) and u.id == name and j not in keep
+                                      else u for j, u in enumerate(value)]
+                todo += [u for u in value if isinstance(u, ast.AST) and not isinstance(u, ast.Name)]
+    return expr

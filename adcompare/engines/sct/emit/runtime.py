@@ -12,7 +12,9 @@ that do not fit together raise rather than lose one. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 ``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
 ``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
-Python's floats would raise or give a complex number.
+Python's floats would raise or give a complex number. What the forward sweep
+keeps for the reverse sweep is a value, a rule's pull-back (:func:`pull` calls
+it), or, where the adjoints read only a shape, :func:`shape_of` the value.
 """
 
 from __future__ import annotations
@@ -106,13 +108,6 @@ def broadcast(t: Any, ans: Any) -> Any:
     if type(t) is float and type(ans) is float:
         return t
     return rules.broadcast(t, ans)
-
-
-def materialize(g: Any, like: Any) -> Any:
-    """A cotangent the rule table can take: the zero placeholder becomes real zeros."""
-    if type(g) is float and g == 0.0 and shape(like) != ():
-        return anp.zeros_like(like)
-    return g
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
@@ -253,12 +248,6 @@ def seq_pullback(prim, ans: Any, xs: Any, params: dict) -> Any:
     """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list."""
     pullbacks = [prim.vjps[i](ans, *xs, **params) for i in range(len(xs))]
     return lambda g: [pb(g) for pb in pullbacks]
-
-
-def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:
-    """Cotangents of every element of ``xs`` for ``ans = prim(*xs, **params)`` (stack, concatenate)."""
-    g = materialize(g, ans)
-    return [prim.vjps[i](ans, *xs, **params)(g) for i in range(len(xs))]
 
 
 def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:
