@@ -168,6 +168,8 @@ def _split(g: Any, like: Any) -> Any:
 
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return a + b  # the common case, first
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):
@@ -211,6 +213,8 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
     """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
     if is_zero(g):
         return 0.0
+    if type(x) is Shaped or type(x) is np.ndarray:
+        return getitem_p.vjps[0](None, x, idx=idx)(g)
     if isinstance(x, dict):
         bar: Any = dict.fromkeys(x, 0.0)
         bar[idx] = g
