@@ -128,7 +128,10 @@ class Sweeps:
             if var in grouped:
                 prev, pseq = grouped[var]
                 both = seq or pseq
-                expr = cg.call(self.link.helper("add_bar"), prev, expr) if both else cg.add(prev, expr)
+                if not both and _canonical(prev) == _canonical(expr):  # x * x: g * x + x * g is 2.0 * (g * x)
+                    expr = ast.BinOp(cg.const(2.0), ast.Mult(), prev)
+                else:
+                    expr = cg.call(self.link.helper("add_bar"), prev, expr) if both else cg.add(prev, expr)
                 seq = both
             grouped[var] = (expr, seq)
         out = list(adj.prelude)
@@ -142,3 +145,17 @@ class Sweeps:
         for t in self.plan.resets(s):
             out.append(cg.assign(self.namer.bar(t), cg.const(0.0)))
         return out
+
+
+def _canonical(e: ast.expr) -> str:
+    """``e`` as text in which the operands of ``+`` and ``*`` are sorted: equal for expressions that
+    differ only by the order of those operands (which changes no floating-point result)."""
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult)):
+        return f"{type(e.op).__name__}({','.join(sorted([_canonical(e.left), _canonical(e.right)]))})"
+    if isinstance(e, ast.BinOp):
+        return f"{type(e.op).__name__}({_canonical(e.left)},{_canonical(e.right)})"
+    if isinstance(e, ast.Call) and not e.keywords:
+        return f"{_canonical(e.func)}({','.join(_canonical(a) for a in e.args)})"
+    if isinstance(e, ast.UnaryOp):
+        return f"{type(e.op).__name__}({_canonical(e.operand)})"
+    return ast.dump(e)
