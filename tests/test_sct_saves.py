@@ -159,3 +159,15 @@ def test_sct_keeps_no_more_than_the_tape(problem, size):
         kept[tool] = tools.prepare(tool, w, args, "grad").kept_bytes()
     assert 0 < kept["sct"] <= kept["overloading"]
 
+
+
+@pytest.mark.parametrize("f, inputs", CASES, ids=[f.__name__ for f, _ in CASES])
+def test_second_order_and_jit_through_the_kept_shapes_and_pullbacks(f, inputs):
+    """The generated code runs on boxes (the Hessian) and on tracers (jax.jit) as well."""
+    args = inputs(np.random.default_rng(7))
+    np.testing.assert_allclose(sct.hessian(f)(*args), jax.hessian(f)(*map(jnp.asarray, args)),
+                               rtol=1e-9, atol=1e-9)
+    nums = tuple(range(len(args)))
+    ours = jax.jit(sct.grad(f, nums))(*map(jnp.asarray, args))
+    for a, b in zip(ours, jax.grad(f, nums)(*map(jnp.asarray, args))):
+        np.testing.assert_allclose(a, b, rtol=TOL, atol=TOL)
