@@ -8,7 +8,10 @@ answers the reverse transform's questions about every statement:
   before ``s``? Only if that value may exist and some adjoint reading ``name``
   runs after s's own in the reverse sweep: one whose statement can run before
   ``s`` (earlier in the program, or anywhere in a loop around both), or s's own
-  adjoint when it reads the value ``s`` overwrites (``x = sin(x)``);
+  adjoint when it reads the value ``s`` overwrites (``x = sin(x)``); and only if
+  an adjoint reads that very value (the one ``s`` overwrites), not just another
+  value of the same name (a forward pass over the program, :meth:`SavePlan._versions`;
+  ``end_read`` names the variables whose last value is read, the rest are not returned);
 * ``resets(s)``: which cotangents start again from zero once ``s`` is undone;
 * ``has_content(s)``: does the reverse sweep do anything for ``s`` (branches
   and loops without content are neither recorded nor replayed);
