@@ -17,7 +17,11 @@ statements, the :mod:`..analysis.saves` plan, the sweeps of straight-line code
   loop runs backwards over its recorded iterations.
 
 Cotangents are ``x_bar`` variables, accumulated with native Python arithmetic
-where :mod:`.templates` has the rule and by calling the rule table otherwise.
+where :mod:`.templates` has the rule; otherwise the forward sweep calls the rule
+table's curried rule and keeps its pull-back (only what the rule closes over),
+which the reverse sweep calls. Only what an adjoint reads is kept: a value an
+adjoint reads only the shape of is kept as its shape (``shape_of(x)``, read
+back under the name ``x``), a value no adjoint reads is not kept at all.
 A cotangent that nothing has reached yet is the float ``0.0`` (see
 :mod:`.runtime`). Nothing is saved or recorded where nothing needs it: a
 function without loops has no stack. ``bwd`` may be called any number of
