@@ -17,7 +17,11 @@ statements, the :mod:`..analysis.saves` plan, the sweeps of straight-line code
   loop runs backwards over its recorded iterations.
 
 Cotangents are ``x_bar`` variables, accumulated with native Python arithmetic
-where :mod:`.templates` has the rule and by calling the rule table otherwise.
+where :mod:`.templates` has the rule; otherwise the forward sweep calls the rule
+table's curried rule and keeps its pull-back (only what the rule closes over),
+which the reverse sweep calls. Only what an adjoint reads is kept: a value an
+adjoint reads only the shape of is kept as its shape (``shape_of(x)``, read
+back under the name ``x``), a value no adjoint reads is not kept at all.
 A cotangent that nothing has reached yet is the float ``0.0`` (see
 :mod:`.runtime`). Nothing is saved or recorded where nothing needs it: a
 function without loops has no stack. ``bwd`` may be called any number of
@@ -85,9 +89,10 @@ class Reverse(Sweeps, ControlFlow):
                 if target is not None:
                     stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = _loads(bwd_body, self.recomputed)
-        residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
+        tracked = fn.locals | set(self.res_var.values()) | {n for a in self.adj.values() for n, _ in a.keeps}
+        residuals = sorted(r for r in (loaded & stored) - {self.stack} - self.bwd_locals
+                           if r not in tracked or r in self.plan.end_read)  # a last value nothing reads
         defined_at_end = self.plan.end[1]
-        tracked = fn.locals | set(self.res_var.values())
         unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
         none_init = sorted((self.none_init | unbound) - set(fn.params))
 
@@ -98,7 +103,8 @@ class Reverse(Sweeps, ControlFlow):
                          cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
         prologue += [cg.assign(v, cg.const(None)) for v in none_init]
         res = self.namer.fresh("residuals")
-        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))
+        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([
+            self.kept(r) if r in fn.locals else cg.load(r) for r in residuals])]))
         fwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_fwd"), cg.parameters(fn, self.link),
                                   prologue + body_fwd + [ret], [], None)
         head = []
