@@ -13,7 +13,9 @@ for each call of another function that keeps its residuals, the variable that
 holds them. An adjoint names apart the variables it reads for their values
 (``values``) from those it reads only the shape of (the second argument of
 ``unbroadcast``, ``getitem_bar`` and ``unpack_bar``): of those, the forward sweep
-keeps only the shape (:func:`.runtime.shape_of`).
+keeps only the shape (:func:`.runtime.shape_of`). With ``arrays`` (code to be
+transformed again, or stacked by ``lax.scan``) no pull-back is made: the reverse
+sweep calls the rule on the kept values.
 """
 
 from __future__ import annotations
@@ -46,10 +48,12 @@ class Adjoint:
             self.values = set(self.reads)
 
 
-def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
-             scalars: set[str]) -> tuple[dict[int, Adjoint], dict[int, str]]:
-    """(adjoint of each statement that has one, residual variable of each call that keeps them), by id."""
+def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
+             arrays: bool = False) -> tuple[dict[int, Adjoint], dict[int, str]]:
+    """(adjoint of each statement that has one, residual variable of each call that keeps them), by id.
+    ``arrays``: the reverse sweep calls the rule table's rules itself (no pull-backs kept)."""
     maker = _Adjoints(fn, act, namer, linker, scalars)
+    maker.arrays = arrays
     out = {}
     for s in ir.walk(fn.body):
         a = maker.adjoint(s)
@@ -75,6 +79,7 @@ class _Adjoints:
     def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.res_var: dict[int, str] = {}
+        self.arrays = False  # keep values only: the rules run in the reverse sweep
         self.shape_fns: set[str] = set()  # the generated names of the _SHAPE_READERS
 
     def helper(self, name: str) -> str:
@@ -181,14 +186,19 @@ class _Adjoints:
     def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list]:
         """(contributions, pull-backs the forward sweep keeps) of ``t = prim(...)``. Where the rule
         table gives the derivative, its curried rule runs in the forward sweep, so that only what
-        the pull-back closes over is kept, and the reverse sweep calls it (:func:`.runtime.pull`)."""
+        the pull-back closes over is kept, and the reverse sweep calls it (:func:`.runtime.pull`);
+        with ``arrays`` the reverse sweep calls the rule itself (``materialize``, ``seq_vjp``)."""
         name = v.prim.name
         params = {k: copy_tree(p) for k, p in v.params.items()}
-        pull = self.link.helper("pull")
         if v.seq:
             seq = v.args[0]
             if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
                 return [], []
+            if self.arrays:
+                expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                               cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
+                return [(seq, expr, True)], []
+            pull = self.link.helper("pull")
             pullback = self.namer.fresh(f"{seq}_pullback")
             make = cg.call(self.link.helper("seq_pullback"), cg.load(self.link.primitive(v.prim)), cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
@@ -200,9 +210,13 @@ class _Adjoints:
             text = templates.template(templates.VJP, v.prim, i)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
-                pullback = self.namer.fresh(f"{a}_pullback")
-                keeps.append((pullback, cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)))
-                expr = cg.call(pull, cg.load(pullback), g)
+                made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
+                if self.arrays:
+                    expr = cg.call(made, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+                else:
+                    pullback = self.namer.fresh(f"{a}_pullback")
+                    keeps.append((pullback, made))
+                    expr = cg.call(self.link.helper("pull"), cg.load(pullback), g)
             else:
                 broadcasts = name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars)
                 # a derivative that reads g alone is a constant times g: sum g down first (``-g``

@@ -51,16 +51,19 @@ from adcompare.engines.sct.emit.sweeps import Sweeps
 from adcompare.engines.sct.naming import Namer
 
 
-def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
-            active_params: tuple[int, ...], scalars: set[str]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
-    return Reverse(fn, act, namer, linker, scalars).functions(active_params)
+def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, active_params: tuple[int, ...],
+            scalars: set[str], arrays: bool = False) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+    """The two sweeps; ``arrays``: residuals are values only (no pull-backs, no ``shape_of``)."""
+    return Reverse(fn, act, namer, linker, scalars, arrays).functions(active_params)
 
 
 class Reverse(Sweeps, ControlFlow):
     """One function's reverse transform: the state its parts share, and the two definitions."""
 
-    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
+                 arrays: bool = False):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.arrays = arrays
         self.direct = direct_temps(fn)
         self.none_init: set[str] = set()
         self.stack = self.push = self.pop = None
@@ -69,7 +72,7 @@ class Reverse(Sweeps, ControlFlow):
 
     def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
         fn, act = self.fn, self.act
-        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars)
+        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars, self.arrays)
         self.plan = SavePlan(fn, act, self.adj, self.res_var, self.direct)
         body_fwd, body_rev = self.block(fn.body, False, 0)
         out_bar = self.namer.bar(fn.out)

@@ -14,7 +14,9 @@ derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 ``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
 Python's floats would raise or give a complex number. What the forward sweep
 keeps for the reverse sweep is a value, a rule's pull-back (:func:`pull` calls
-it), or, where the adjoints read only a shape, :func:`shape_of` the value.
+it), or, where the adjoints read only a shape, :func:`shape_of` the value; code
+that is transformed again or stacked by ``lax.scan`` keeps values only and calls
+the rule in the reverse sweep (:func:`materialize`, :func:`seq_vjp`).
 """
 
 from __future__ import annotations
@@ -241,6 +243,19 @@ def unpack_bar(bars: tuple, src: Any) -> Any:
         part = getitem_bar(g, src, i)
         total = part if type(total) is float else (total if type(part) is float else total + part)
     return total
+
+
+def materialize(g: Any, like: Any) -> Any:
+    """A cotangent the rule table can take: the zero placeholder becomes real zeros."""
+    if type(g) is float and g == 0.0 and shape(like) != ():
+        return anp.zeros_like(like)
+    return g
+
+
+def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:
+    """Cotangents of every element of ``xs`` for ``ans = prim(*xs, **params)`` (stack, concatenate)."""
+    g = materialize(g, ans)
+    return [prim.vjps[i](ans, *xs, **params)(g) for i in range(len(xs))]
 
 
 def pull(pullback: Any, g: Any) -> Any:

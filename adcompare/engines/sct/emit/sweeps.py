@@ -46,8 +46,8 @@ class Sweeps:
 
     def kept(self, name: str) -> ast.expr:
         """What the forward sweep keeps of ``name``: its value, or only its shape where that is all
-        the adjoints read."""
-        if self.plan.shape_only(name):
+        the adjoints read (values only with ``arrays``)."""
+        if not self.arrays and self.plan.shape_only(name):
             return cg.call(self.link.helper("shape_of"), cg.load(name))
         return cg.load(name)
 
