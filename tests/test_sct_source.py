@@ -57,7 +57,8 @@ def test_straight_line_code_has_no_stack_and_a_comment_per_adjoint_block():
     assert bwd.index("# return") < bwd.index("# y =") < bwd.index("# z =")  # reverse order
     assert "x_bar" in bwd and "w_bar" in bwd
     assert "cos(x)" in bwd  # sin's rule, inlined
-    assert "sum_vjps[0]" in bwd  # a reduction calls the rule table
+    fwd = text[:text.index("def straight_line_bwd")]
+    assert "sum_vjps[0]" in fwd and "pull(" in bwd  # a reduction's rule: its pull-back made forward, called back
 
 
 def test_forward_source_interleaves_tangents():

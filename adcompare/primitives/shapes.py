@@ -18,8 +18,18 @@ def _index_add(xp, g, idx, shape):
             return jax.linear_transpose(lambda x: x[idx], zeros)(jnp.asarray(g, dtype))[0]
         return jnp.zeros(shape, dtype).at[idx].add(g)
     out = np.zeros(shape, dtype)
-    np.add.at(out, idx, g)
+    if _basic(idx):  # integers and slices name each position once: no need for the slow np.add.at
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
     return out
+
+
+def _basic(idx) -> bool:
+    for part in idx if type(idx) is tuple else (idx,):
+        if not (type(part) in (int, slice) or part is None or part is Ellipsis):
+            return False
+    return True
 
 
 def _index_update(xp, x, v, idx):

@@ -39,6 +39,10 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    integers, its rule-table calls) into what the front end takes, and
    :mod:`.front.rule_source` gives each rule-table call the rule's own source.
 
+What a reverse sweep keeps is chosen in one place, :func:`.transform.residuals_for`:
+rule pull-backs and shapes by default (the least kept), arrays (the rules called in
+the reverse sweep) for code that is transformed again or whose loops ``lax.scan`` stacks.
+
 Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
 generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`
 (non-recursive ``ast`` copies and walks). A stage imports the shared modules and

@@ -108,7 +108,8 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     if kind == "jacfwd" and not single:
         raise SCTError("jacfwd with a tuple of argnums differentiated again", kind, "<sct program>", 0,
                        "SCTEngine(higher='sct') takes jacfwd of one argument; use higher='boxes'")
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs))
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs),
+                                residuals="arrays")  # its sweeps are transformed again
     outputs = [(order.index(a), a) for a in active]
     program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
     return program, iargs, tuple(inums[k] for k in nums), ikw
@@ -121,7 +122,7 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
 
     n = sum(1 for q in inspect.signature(fn).parameters.values() if q.kind in (q.POSITIONAL_ONLY,
                                                                                  q.POSITIONAL_OR_KEYWORD))
-    entry = transform.transform(fn, "reverse", nums, n)
+    entry = transform.transform(fn, "reverse", nums, n, residuals="arrays")
     program = _program("grad" if kind == "hvp" else "jacrev", entry, n, (), [(j, k) for j, k in enumerate(nums)],
                        len(nums) == 1)
     second = transform.transform(program, "forward", nums, n)
@@ -138,7 +139,7 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
 
 def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
     """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs)
+    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs, residuals="arrays")
     return _program(kind, entry, nargs, (), [(0, argnum)], True)
 
 
@@ -155,7 +156,7 @@ def _made_program(made: Any, nargs: int) -> Any:
     if kind == "jacfwd" and not single:
         return None
     order = tuple(sorted(set(wanted)))
-    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs)
+    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs, residuals="arrays")
     return _program(kind, entry, nargs, (), [(order.index(a), a) for a in wanted], single)
 
 

@@ -65,6 +65,7 @@ class Entry:
     deps: list[tuple] = field(default_factory=list)  # (path or None for fn itself, fingerprint)
     callees: list[Entry] = field(default_factory=list)
     control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
+    residuals: str = "closures"  # "arrays": values only (see residuals_for)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -86,11 +87,24 @@ def _nvar(fn: Any, active: tuple[int, ...], nargs: int | None) -> int | None:
     return max(0, nargs - code.co_argcount)
 
 
+def residuals_for(mode: str, control: str, residuals: str) -> str:
+    """What a reverse sweep's residuals may be, chosen here only: "closures" (rule pull-backs and
+    ``shape_of`` stand-ins, the least kept) or "arrays" (values only, the rules called in the
+    reverse sweep), which code to be transformed again (``higher="sct"``, asked for by
+    :mod:`..programs`) and code whose loops ``lax.scan`` stacks (``control="lax"``) need."""
+    if residuals not in ("closures", "arrays"):
+        raise ValueError(f"residuals must be 'closures' or 'arrays', not {residuals!r}")
+    if mode == "forward":
+        return "closures"  # no residuals: one entry whoever asks
+    return "arrays" if control == "lax" else residuals
+
+
 def cached(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
-           control: str = "python") -> Entry | None:
+           control: str = "python", residuals: str = "closures") -> Entry | None:
     with _lock:
         table = _cache.get(fn)
-        return table.get((mode, active, _nvar(fn, active, nargs), control)) if table else None
+        key = (mode, active, _nvar(fn, active, nargs), control, residuals_for(mode, control, residuals))
+        return table.get(key) if table else None
 
 
 def _holds(entry: Entry, seen: set[int]) -> bool:
@@ -106,18 +120,20 @@ def _holds(entry: Entry, seen: set[int]) -> bool:
 
 
 def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
-              control: str = "python") -> Entry:
+              control: str = "python", residuals: str = "closures") -> Entry:
     """The generated code of ``fn`` in ``mode`` for the parameters at ``active``.
 
     ``nargs``: the number of positional arguments of the call, which matters only to a
     function with ``*args`` (the generated code takes each of them as a parameter).
     ``control``: "python" (plain loops and branches) or "lax" (see :mod:`.emit.structured`).
+    ``residuals``: "closures" or "arrays" (see :func:`residuals_for`).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     active = (active,) if isinstance(active, int) else tuple(active)
     with _lock:
-        key = (mode, active, _nvar(fn, active, nargs), control)
+        residuals = residuals_for(mode, control, residuals)
+        key = (mode, active, _nvar(fn, active, nargs), control, residuals)
         table = _cache.get(fn)
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
@@ -135,7 +151,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
             _building.append([])
         previous = entry
         try:
-            entry = Entry(fn, mode, active, key[2], control=control)
+            entry = Entry(fn, mode, active, key[2], control=control, residuals=residuals)
             _cache.setdefault(fn, {})[key] = entry
             _building[0].append(entry)
             with cycle_collector_paused():  # many acyclic nodes: the collector would rescan them again and again
@@ -145,7 +161,7 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
                 for e in _building[0]:
                     table = _cache.get(e.fn)
                     if table is not None:
-                        table.pop((e.mode, e.active, e.nvar, e.control), None)
+                        table.pop((e.mode, e.active, e.nvar, e.control, e.residuals), None)
                 if previous is not None:
                     _cache.setdefault(fn, {})[key] = previous
             raise
@@ -168,7 +184,8 @@ def _build(entry: Entry) -> None:
         split_clobbers(fn, namer)
     active_params = {fn.params[k] for k in entry.active}
     act = analyze(fn, active_params, parsed)
-    linker = codegen.Linker(namer, functools.partial(transform, control=entry.control), DYNAMIC)
+    linker = codegen.Linker(namer, functools.partial(transform, control=entry.control, residuals=entry.residuals),
+                            DYNAMIC)
     lax = Structured(fn, parsed.where, namer, linker) if entry.control == "lax" else None
     scalars = set()
     for name in taken - parsed.locals:
@@ -181,7 +198,7 @@ def _build(entry: Entry) -> None:
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
-        defs = list(reverse(fn, act, namer, linker, entry.active, scalars) if lax is None
+        defs = list(reverse(fn, act, namer, linker, entry.active, scalars, entry.residuals == "arrays") if lax is None
                     else structured_reverse(fn, act, namer, linker, entry.active, scalars, lax))
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:

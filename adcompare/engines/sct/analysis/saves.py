@@ -8,12 +8,18 @@ answers the reverse transform's questions about every statement:
   before ``s``? Only if that value may exist and some adjoint reading ``name``
   runs after s's own in the reverse sweep: one whose statement can run before
   ``s`` (earlier in the program, or anywhere in a loop around both), or s's own
-  adjoint when it reads the value ``s`` overwrites (``x = sin(x)``);
+  adjoint when it reads the value ``s`` overwrites (``x = sin(x)``); and only if
+  an adjoint reads that very value (the one ``s`` overwrites), not just another
+  value of the same name (a forward pass over the program, :meth:`SavePlan._versions`;
+  ``end_read`` names the variables whose last value is read, the rest are not returned);
 * ``resets(s)``: which cotangents start again from zero once ``s`` is undone;
 * ``has_content(s)``: does the reverse sweep do anything for ``s`` (branches
   and loops without content are neither recorded nor replayed);
 * ``bound(s)``: which of the names ``s`` binds are possibly and definitely
-  bound before it (a saved value that may be unbound is first set to ``None``).
+  bound before it (a saved value that may be unbound is first set to ``None``);
+* ``shape_only(name)``: do the adjoints read only ``name``'s shape (an adjoint's
+  ``values`` leave it out, and no checkpointed loop recomputes from its value)? Then
+  the forward sweep keeps its shape in its place (:func:`..emit.runtime.shape_of`).
 
 A loop that the reverse sweep runs reads its range object, which may then need
 saving in turn: the plan iterates until nothing changes.
@@ -25,7 +31,7 @@ from typing import Any
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.activity import Activity
-from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms
+from adcompare.engines.sct.analysis.dataflow import fused, live_in, operand_atoms
 
 
 class SavePlan:
@@ -40,17 +46,23 @@ class SavePlan:
         self._bound: dict[int, tuple[frozenset, frozenset]] = {}
         self.readers: dict[str, list] = {}
         self.needed: set[str] = set()
+        self.valued: set[str] = set()  # read for its value by some adjoint or recomputation
         self._positions(fn.body, frozenset())
         stmts = list(ir.walk(fn.body))
         for s in stmts:
             adj = adjoints.get(id(s))
+            if isinstance(s, ir.For) and s.checkpoint:  # its segments are re-run from the values they read
+                self.valued |= live_in(s.body, {s.target})
             if adj is not None:
                 self.needed |= adj.reads
+                self.valued |= adj.values
                 old_values = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}
                 for name in adj.reads:
                     self.readers.setdefault(name, []).append((s, name in old_values))
         top = (set(fn.params), set(fn.params))
         self._bindings(fn.body, [top])
+        self._read: dict[int, frozenset] = {}
+        self.end_read = self._versions(fn.body, frozenset())[0]  # the names whose last value is read
         self.end = (frozenset(top[0]), frozenset(top[1]))
         self.first_read = {name: min(self.order[id(r)] for r, _ in rs) for name, rs in self.readers.items()}
         while True:
@@ -60,6 +72,7 @@ class SavePlan:
                 break
             for s in loops:
                 self.needed.add(s.iterable)
+                self.valued.add(s.iterable)
                 self.readers.setdefault(s.iterable, []).append((s, False))
                 self.first_read[s.iterable] = min(self.first_read.get(s.iterable, self.order[id(s)]),
                                                   self.order[id(s)])
@@ -70,7 +83,7 @@ class SavePlan:
         return self._bound[id(s)]
 
     def saved(self, s, name: str) -> bool:
-        if name not in self._bound[id(s)][0]:
+        if name not in self._bound[id(s)][0] or name not in self._read[id(s)]:
             return False
         readers = self.readers.get(name)
         if not readers:
@@ -87,10 +100,11 @@ class SavePlan:
                 return True
         return False
 
+    def shape_only(self, name: str) -> bool:
+        return name in self.needed and name not in self.valued
+
     def saves_of(self, s) -> list[str]:
-        names = ir.targets(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
-        if id(s) in self.res_var:
-            names = names + [self.res_var[id(s)]]
+        names = self._binds(s) if isinstance(s, (ir.Assign, ir.Unpack)) else []
         return [n for n in names if self.saved(s, n)]
 
     def resets(self, s) -> list[str]:
@@ -109,6 +123,44 @@ class SavePlan:
             return any(self.has_content(b) for b in s.body) or (
                 isinstance(s, ir.For) and self.saved(s, s.target))
         return False
+
+    def _versions(self, block: list, read: frozenset) -> tuple[frozenset, frozenset]:
+        """Forward over ``block``: the names whose current value (the one they hold now) an
+        adjoint reads, from statements run since it was set (``read`` on entry). Records, before
+        each statement, that set with the statement's own reads of the values it overwrites: a
+        value no adjoint reads is not saved when it is overwritten. Returns (the set at the end,
+        its union at the ``break`` statements that leave the innermost loop around ``block``)."""
+        breaks = frozenset()
+        for s in block:
+            if isinstance(s, (ir.Assign, ir.Unpack)):
+                adj = self.adj.get(id(s))
+                reads = adj.reads if adj is not None else set()
+                bound = set(self._binds(s))
+                old = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}  # x = sin(x) reads the old x
+                now = read | (reads - bound) | (reads & old)
+                self._read[id(s)] = self._read.get(id(s), frozenset()) | now
+                read = (now - bound) | (reads & bound - old)
+            elif isinstance(s, ir.Break):
+                breaks = breaks | read
+            elif isinstance(s, ir.If):
+                body, body_breaks = self._versions(s.body, read)
+                orelse, orelse_breaks = self._versions(s.orelse, read)
+                read, breaks = body | orelse, breaks | body_breaks | orelse_breaks
+            elif isinstance(s, (ir.For, ir.While)):
+                if isinstance(s, ir.For):  # the reverse loop runs over its range object
+                    read = read | {s.iterable}
+                if isinstance(s, ir.For) and s.checkpoint:  # and recomputes its segments from these
+                    read = read | live_in(s.body, {s.target})
+                self._read[id(s)] = self._read.get(id(s), frozenset()) | read
+                fresh = {s.target} if isinstance(s, ir.For) else set()
+                head = read
+                while True:  # the values read around the back edge, until nothing changes
+                    end, exits = self._versions(s.body, head - fresh)
+                    if end <= head:
+                        break
+                    head = head | end
+                read = head | exits
+        return read, breaks
 
     def _positions(self, block: list, loops: frozenset) -> None:
         for s in block:
@@ -157,4 +209,7 @@ class SavePlan:
         names = list(ir.targets(s))
         if id(s) in self.res_var:
             names.append(self.res_var[id(s)])
+        adj = self.adj.get(id(s))
+        if adj is not None:
+            names += [name for name, _ in adj.keeps]
         return names

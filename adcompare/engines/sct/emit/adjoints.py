@@ -10,7 +10,12 @@ primitive's contribution is inlined from :mod:`.templates` where it has the rule
 (unbroadcast where the other operand may broadcast) and calls the rule table
 otherwise; a cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
 for each call of another function that keeps its residuals, the variable that
-holds them.
+holds them. An adjoint names apart the variables it reads for their values
+(``values``) from those it reads only the shape of (the second argument of
+``unbroadcast``, ``getitem_bar`` and ``unpack_bar``): of those, the forward sweep
+keeps only the shape (:func:`.runtime.shape_of`). With ``arrays`` (code to be
+transformed again, or stacked by ``lax.scan``) no pull-back is made: the reverse
+sweep calls the rule on the kept values.
 """
 
 from __future__ import annotations
@@ -27,24 +32,45 @@ from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.primal import is_scalar
 from adcompare.engines.sct.naming import Namer
 
+_SHAPE_READERS = ("unbroadcast", "getitem_bar", "unpack_bar")  # read only their second argument's shape
+
 
 @dataclass
 class Adjoint:
     contribs: list  # (variable, expression, may be a tuple or list)
-    reads: set[str]
+    reads: set[str]  # every variable it reads
     prelude: list = field(default_factory=list)
+    values: set[str] | None = None  # those it reads for their values (None: all of them)
+    keeps: list = field(default_factory=list)  # (name, expression) the forward sweep sets after the statement
+
+    def __post_init__(self):
+        if self.values is None:
+            self.values = set(self.reads)
 
 
-def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
-             scalars: set[str]) -> tuple[dict[int, Adjoint], dict[int, str]]:
-    """(adjoint of each statement that has one, residual variable of each call that keeps them), by id."""
+def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
+             arrays: bool = False) -> tuple[dict[int, Adjoint], dict[int, str]]:
+    """(adjoint of each statement that has one, residual variable of each call that keeps them), by id.
+    ``arrays``: the reverse sweep calls the rule table's rules itself (no pull-backs kept)."""
     maker = _Adjoints(fn, act, namer, linker, scalars)
+    maker.arrays = arrays
     out = {}
     for s in ir.walk(fn.body):
         a = maker.adjoint(s)
         if a is not None:
             out[id(s)] = a
+    valued = set().union(*(a.values for a in out.values()))
+    for block in [fn.body] + [b for s in ir.walk(fn.body) for b in _blocks(s)]:
+        maker.read_views_through(block, out, valued)
     return out, maker.res_var
+
+
+def _blocks(s) -> list:
+    if isinstance(s, ir.If):
+        return [s.body, s.orelse]
+    if isinstance(s, (ir.For, ir.While)):
+        return [s.body]
+    return []
 
 
 class _Adjoints:
@@ -53,6 +79,14 @@ class _Adjoints:
     def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.res_var: dict[int, str] = {}
+        self.arrays = False  # keep values only: the rules run in the reverse sweep
+        self.shape_fns: set[str] = set()  # the generated names of the _SHAPE_READERS
+
+    def helper(self, name: str) -> str:
+        out = self.link.helper(name)
+        if name in _SHAPE_READERS:
+            self.shape_fns.add(out)
+        return out
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -66,12 +100,12 @@ class _Adjoints:
             if not act.has(s.src):
                 return Adjoint([], set())
             bars = cg.tuple_([self.bar(t) if t in act.active else cg.const(0.0) for t in s.targets])
-            expr = cg.call(self.link.helper("unpack_bar"), bars, cg.load(s.src))
-            return Adjoint([(s.src, expr, True)], {s.src})
+            expr = cg.call(self.helper("unpack_bar"), bars, cg.load(s.src))
+            return Adjoint([(s.src, expr, True)], {s.src}, values=set())
         if not isinstance(s, ir.Assign) or s.target not in act.active:
             return None
         v, g = s.value, self.bar(s.target)
-        h = self.link.helper
+        h = self.helper
         if isinstance(v, ir.Copy):
             contribs = [(v.src, g, True)] if act.has(v.src) else []
         elif isinstance(v, ir.Pack):
@@ -92,44 +126,113 @@ class _Adjoints:
         elif isinstance(v, ir.Call):
             return self.call_adjoint(s)
         elif isinstance(v, ir.Op):
-            contribs = self.op_contribs(s.target, v, g)
+            contribs, keeps = self.op_contribs(s.target, v, g)
+            return self.finish(contribs, keeps)
         else:
             contribs = []
-        reads = set()
-        for _, expr, _ in contribs:
-            reads |= ir.names_in(expr)
-        return Adjoint(contribs, reads & self.fn.locals)
+        return self.finish(contribs)
 
-    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> list:
+    def finish(self, contribs: list, keeps: tuple = ()) -> Adjoint:
+        """The adjoint of these contributions: what it reads, and for its values."""
+        out = Adjoint(contribs, set(), keeps=list(keeps))
+        self.count_reads(out)
+        return out
+
+    def count_reads(self, a: Adjoint) -> None:
+        kept = {name for name, _ in a.keeps}
+        reads, values = set(kept), set(kept)
+        for _, expr, _ in a.contribs:
+            reads |= ir.names_in(expr)
+            values |= self.value_names(expr)
+        a.reads, a.values = reads & (self.fn.locals | kept), values & (self.fn.locals | kept)
+
+    def read_views_through(self, block: list, adj: dict[int, Adjoint], valued: set[str]) -> None:
+        """Where ``v = x[i]`` and the adjoints that follow it in ``block`` read ``v``'s value
+        while ``x`` (read for its value anyway) and ``i`` still hold what they held then, those
+        adjoints read ``x[i]`` instead: ``v`` (a view, or an element) need not be kept beside ``x``."""
+        for k, d in enumerate(block):
+            if not (isinstance(d, ir.Assign) and isinstance(d.value, ir.Index) and ir.is_var(d.value.value)
+                    and d.value.value in valued and d.value.value != d.target):
+                continue
+            v, x = d.target, d.value.value
+            fixed = {v, x} | ir.names_in(d.value.index)
+            view = ast.Subscript(cg.load(x), copy_tree(d.value.index), ast.Load())
+            for r in block[k + 1:]:
+                if not isinstance(r, (ir.Assign, ir.Unpack)):
+                    break
+                a = adj.get(id(r))
+                bound = set(ir.targets(r)) | ({self.res_var[id(r)]} if id(r) in self.res_var else set())
+                if bound & fixed or (a is not None and a.prelude):
+                    break
+                if a is not None and v in a.values:
+                    a.contribs = [(var, _replace(expr, v, view, self.shape_fns), seq) for var, expr, seq in a.contribs]
+                    self.count_reads(a)
+
+    def value_names(self, expr: ast.expr) -> set[str]:
+        """The names ``expr`` reads for their values: all but a lone name as a shape reader's second argument."""
+        out, todo = set(), [expr]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name):
+                out.add(node.id)
+                continue
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.shape_fns \
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
+                todo += [node.func, node.args[0]] + node.args[2:] + [k.value for k in node.keywords]
+                continue
+            todo += list(ast.iter_child_nodes(node))
+        return out
+
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list]:
+        """(contributions, pull-backs the forward sweep keeps) of ``t = prim(...)``. Where the rule
+        table gives the derivative, its curried rule runs in the forward sweep, so that only what
+        the pull-back closes over is kept, and the reverse sweep calls it (:func:`.runtime.pull`);
+        with ``arrays`` the reverse sweep calls the rule itself (``materialize``, ``seq_vjp``)."""
         name = v.prim.name
         params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
             if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
-                return []
-            expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                return [], []
+            if self.arrays:
+                expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
+                               cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
+                return [(seq, expr, True)], []
+            pull = self.link.helper("pull")
+            pullback = self.namer.fresh(f"{seq}_pullback")
+            make = cg.call(self.link.helper("seq_pullback"), cg.load(self.link.primitive(v.prim)), cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-            return [(seq, expr, True)]
-        out = []
+            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)]
+        out, keeps = [], []
         for i, (a, d) in enumerate(zip(v.args, v.diff)):
             if not d or not self.act.has(a):
                 continue
             text = templates.template(templates.VJP, v.prim, i)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
-                pullback = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
-                expr = cg.call(pullback, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+                made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
+                if self.arrays:
+                    expr = cg.call(made, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+                else:
+                    pullback = self.namer.fresh(f"{a}_pullback")
+                    keeps.append((pullback, made))
+                    expr = cg.call(self.link.helper("pull"), cg.load(pullback), g)
             else:
-                mapping = {"g": g, "ans": cg.load(t)}
+                broadcasts = name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars)
+                # a derivative that reads g alone is a constant times g: sum g down first (``-g``
+                # summed over a broadcast axis costs one pass over the small result, not the large g)
+                linear = broadcasts and templates.uses(text) <= {"g"} | set(templates.HELPERS)
+                mine = cg.call(self.helper("unbroadcast"), g, ir.atom_ast(a)) if linear else g
+                mapping = {"g": mine, "ans": cg.load(t)}
                 for k, b in enumerate(v.args):
                     mapping[templates.operand_name(k)] = ir.atom_ast(b)
                 for helper in templates.uses(text) & set(templates.HELPERS):
                     mapping[helper] = cg.load(self.link.helper(helper))
                 expr = templates.instantiate(text, mapping)
-                if name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars):
-                    expr = cg.call(self.link.helper("unbroadcast"), expr, ir.atom_ast(a))
+                if broadcasts and not linear:
+                    expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))
             out.append((a, expr, False))
-        return out
+        return out, keeps
 
     def call_adjoint(self, s: ir.Assign) -> Adjoint:
         v = s.value
@@ -153,3 +256,25 @@ class _Adjoints:
             return Adjoint(contribs, reads, recompute + prelude)
         self.res_var[id(s)] = res
         return Adjoint(contribs, {res}, prelude)
+
+
+def _replace(expr: ast.expr, name: str, by: ast.expr, shape_fns: set[str]) -> ast.expr:
+    """``expr`` with each read of ``name``'s value replaced by a copy of ``by`` (a shape reader's
+    lone-name second argument, which reads only the shape, stays)."""
+    if isinstance(expr, ast.Name):
+        return copy_tree(by) if expr.id == name else expr
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        shape_read = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in shape_fns
+        for key, value in node.__dict__.items():
+            if isinstance(value, ast.Name) and value.id == name:
+                node.__dict__[key] = copy_tree(by)
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+            elif type(value) is list:
+                keep = {1} if shape_read and key == "args" else set()
+                node.__dict__[key] = [copy_tree(by) if isinstance(u, ast.Name) and u.id == name and j not in keep
+                                      else u for j, u in enumerate(value)]
+                todo += [u for u in value if isinstance(u, ast.AST) and not isinstance(u, ast.Name)]
+    return expr

@@ -144,8 +144,9 @@ def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
 # --- namespace ------------------------------------------------------------------
 
 _RUNTIME = {name: getattr(runtime, name) for name in (
-    "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar",
-    "drop_last", "getitem_bar", "unpack_bar", "seq_vjp", "seq_jvp", "segments", "discard", "divide", "power")}
+    "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar", "drop_last",
+    "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard",
+    "divide", "power")}
 
 
 class Linker:

@@ -17,7 +17,11 @@ statements, the :mod:`..analysis.saves` plan, the sweeps of straight-line code
   loop runs backwards over its recorded iterations.
 
 Cotangents are ``x_bar`` variables, accumulated with native Python arithmetic
-where :mod:`.templates` has the rule and by calling the rule table otherwise.
+where :mod:`.templates` has the rule; otherwise the forward sweep calls the rule
+table's curried rule and keeps its pull-back (only what the rule closes over),
+which the reverse sweep calls. Only what an adjoint reads is kept: a value an
+adjoint reads only the shape of is kept as its shape (``shape_of(x)``, read
+back under the name ``x``), a value no adjoint reads is not kept at all.
 A cotangent that nothing has reached yet is the float ``0.0`` (see
 :mod:`.runtime`). Nothing is saved or recorded where nothing needs it: a
 function without loops has no stack. ``bwd`` may be called any number of
@@ -47,16 +51,19 @@ from adcompare.engines.sct.emit.sweeps import Sweeps
 from adcompare.engines.sct.naming import Namer
 
 
-def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker,
-            active_params: tuple[int, ...], scalars: set[str]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
-    return Reverse(fn, act, namer, linker, scalars).functions(active_params)
+def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, active_params: tuple[int, ...],
+            scalars: set[str], arrays: bool = False) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+    """The two sweeps; ``arrays``: residuals are values only (no pull-backs, no ``shape_of``)."""
+    return Reverse(fn, act, namer, linker, scalars, arrays).functions(active_params)
 
 
 class Reverse(Sweeps, ControlFlow):
     """One function's reverse transform: the state its parts share, and the two definitions."""
 
-    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str]):
+    def __init__(self, fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
+                 arrays: bool = False):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
+        self.arrays = arrays
         self.direct = direct_temps(fn)
         self.none_init: set[str] = set()
         self.stack = self.push = self.pop = None
@@ -65,7 +72,7 @@ class Reverse(Sweeps, ControlFlow):
 
     def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
         fn, act = self.fn, self.act
-        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars)
+        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars, self.arrays)
         self.plan = SavePlan(fn, act, self.adj, self.res_var, self.direct)
         body_fwd, body_rev = self.block(fn.body, False, 0)
         out_bar = self.namer.bar(fn.out)
@@ -85,9 +92,10 @@ class Reverse(Sweeps, ControlFlow):
                 if target is not None:
                     stored |= {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = _loads(bwd_body, self.recomputed)
-        residuals = sorted((loaded & stored) - {self.stack} - self.bwd_locals)
+        tracked = fn.locals | set(self.res_var.values()) | {n for a in self.adj.values() for n, _ in a.keeps}
+        residuals = sorted(r for r in (loaded & stored) - {self.stack} - self.bwd_locals
+                           if r not in tracked or r in self.plan.end_read)  # a last value nothing reads
         defined_at_end = self.plan.end[1]
-        tracked = fn.locals | set(self.res_var.values())
         unbound = {r for r in residuals if r in tracked and r not in defined_at_end}
         none_init = sorted((self.none_init | unbound) - set(fn.params))
 
@@ -98,7 +106,8 @@ class Reverse(Sweeps, ControlFlow):
                          cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
         prologue += [cg.assign(v, cg.const(None)) for v in none_init]
         res = self.namer.fresh("residuals")
-        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([cg.load(r) for r in residuals])]))
+        ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([
+            self.kept(r) if r in fn.locals else cg.load(r) for r in residuals])]))
         fwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_fwd"), cg.parameters(fn, self.link),
                                   prologue + body_fwd + [ret], [], None)
         head = []

@@ -12,13 +12,18 @@ that do not fit together raise rather than lose one. All
 derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
 ``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
 ``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
-Python's floats would raise or give a complex number.
+Python's floats would raise or give a complex number. What the forward sweep
+keeps for the reverse sweep is a value, a rule's pull-back (:func:`pull` calls
+it), or, where the adjoints read only a shape, :func:`shape_of` the value; code
+that is transformed again or stacked by ``lax.scan`` keeps values only and calls
+the rule in the reverse sweep (:func:`materialize`, :func:`seq_vjp`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from jax import tree_util
 
 from adcompare import numpy as anp
@@ -55,6 +60,8 @@ def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
+    if type(g) is np.ndarray and type(like) is Shaped and g.shape == like.shape:
+        return g  # the common case, first
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -68,18 +75,41 @@ def unbroadcast(g: Any, like: Any) -> Any:
     return 0.0  # only a zero grown from the placeholder can fail to cover ``like``
 
 
+class Shaped:
+    """What the reverse sweep keeps of a value whose shape is all its adjoints read
+    (``unbroadcast``, ``getitem_bar`` and ``unpack_bar`` read nothing else): the shape, not the data."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape_: tuple):
+        self.shape = shape_
+
+    def __repr__(self) -> str:
+        return f"Shaped({self.shape})"
+
+
+_SHAPED: dict[tuple, Shaped] = {}
+
+
+def shape_of(x: Any) -> Any:
+    """``x``'s stand-in in the reverse sweep, where only its shape is read (see :class:`Shaped`):
+    containers elementwise, ``None`` (a name not bound yet) as itself."""
+    if x is None:
+        return None
+    if isinstance(x, _TREES):
+        return _rebuild(x, [shape_of(v) for v in _values(x)])
+    s = x.shape if type(x) is np.ndarray else shape(x)
+    out = _SHAPED.get(s)
+    if out is None:
+        out = _SHAPED[s] = Shaped(s)
+    return out
+
+
 def broadcast(t: Any, ans: Any) -> Any:
     """A lone tangent contribution broadcast to the result's shape."""
     if type(t) is float and type(ans) is float:
         return t
     return rules.broadcast(t, ans)
-
-
-def materialize(g: Any, like: Any) -> Any:
-    """A cotangent the rule table can take: the zero placeholder becomes real zeros."""
-    if type(g) is float and g == 0.0 and shape(like) != ():
-        return anp.zeros_like(like)
-    return g
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
@@ -142,6 +172,8 @@ def _split(g: Any, like: Any) -> Any:
 
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return a + b  # the common case, first
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):
@@ -185,6 +217,8 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
     """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
     if is_zero(g):
         return 0.0
+    if type(x) is Shaped or type(x) is np.ndarray:
+        return getitem_p.vjps[0](None, x, idx=idx)(g)
     if isinstance(x, dict):
         bar: Any = dict.fromkeys(x, 0.0)
         bar[idx] = g
@@ -211,10 +245,30 @@ def unpack_bar(bars: tuple, src: Any) -> Any:
     return total
 
 
+def materialize(g: Any, like: Any) -> Any:
+    """A cotangent the rule table can take: the zero placeholder becomes real zeros."""
+    if type(g) is float and g == 0.0 and shape(like) != ():
+        return anp.zeros_like(like)
+    return g
+
+
 def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:
     """Cotangents of every element of ``xs`` for ``ans = prim(*xs, **params)`` (stack, concatenate)."""
     g = materialize(g, ans)
     return [prim.vjps[i](ans, *xs, **params)(g) for i in range(len(xs))]
+
+
+def pull(pullback: Any, g: Any) -> Any:
+    """A rule's pull-back (kept by the forward sweep) applied to the cotangent ``g``; zero pulls back to zero."""
+    if is_zero(g):
+        return 0.0
+    return pullback(g)
+
+
+def seq_pullback(prim, ans: Any, xs: Any, params: dict) -> Any:
+    """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list."""
+    pullbacks = [prim.vjps[i](ans, *xs, **params) for i in range(len(xs))]
+    return lambda g: [pb(g) for pb in pullbacks]
 
 
 def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:

@@ -20,7 +20,10 @@ primitives' VJP rules) are taken; a linear helper would need its transpose,
 which is not in the rule table: it is refused (:class:`SCTError`). ``seq_vjp``
 and ``seq_jvp`` are linear only for ``stack`` and ``concatenate`` (whose rules
 read only shapes) and refused for other primitives; checkpoint ``segments``
-is not a stand-in (transformed from source, or refused there).
+is not a stand-in (transformed from source, or refused there). The pull-backs and
+shape stand-ins of "closures" residuals (``pull``, ``seq_pullback``, ``shape_of``)
+are refused in both modes: code meant to be transformed again is emitted with
+"arrays" residuals (see :func:`..transform.residuals_for`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materializ
           rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
+CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of)  # of residuals="closures": refused
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
@@ -77,7 +81,7 @@ def _placement_only(fn: Any, args: list) -> None:
 
 def is_standin(fn: Any) -> bool:
     try:
-        return fn in LINEAR or fn in CONSTANT or fn in PRIMITIVE
+        return fn in LINEAR or fn in CONSTANT or fn in PRIMITIVE or fn in CLOSURES
     except TypeError:
         return False
 
@@ -168,5 +172,9 @@ def _reverse(fn: Any, active: tuple[int, ...]):
 
 def entry(fn: Any, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for the runtime helper ``fn`` in ``mode``, and a line about them."""
+    if fn in CLOSURES:
+        raise SCTError(f"SCT's generated code keeping pull-backs and shapes ({fn.__name__}) transformed again",
+                       fn.__name__, "<sct runtime>", 0, "differentiate the derivatives SCTEngine(higher='sct') makes "
+                       "(grad, jacrev, hvp, hessian: their sweeps keep arrays), or use higher='boxes'")
     make = _forward if mode == "forward" else _reverse
     return make(fn, active), f"# runtime helper {fn.__name__}: {mode} mode by its linearity or its primitive\n"

@@ -40,7 +40,7 @@ class StructuredReverse(Reverse):
     """The reverse transform with :mod:`.lax_runtime` loops and branches (see the module doc)."""
 
     def __init__(self, fn, act, namer, linker, scalars, lax: Structured):
-        super().__init__(fn, act, namer, linker, scalars)
+        super().__init__(fn, act, namer, linker, scalars, arrays=True)  # lax.scan stacks arrays, not closures
         self.lax = lax
 
     def own_stack(self, blocks: list, depth: int) -> tuple[tuple[str, str, str], list]:

@@ -44,6 +44,13 @@ class Sweeps:
             self.none_init.add(slot)
         return cg.assign(slot, value), cg.load(slot)
 
+    def kept(self, name: str) -> ast.expr:
+        """What the forward sweep keeps of ``name``: its value, or only its shape where that is all
+        the adjoints read (values only with ``arrays``)."""
+        if not self.arrays and self.plan.shape_only(name):
+            return cg.call(self.link.helper("shape_of"), cg.load(name))
+        return cg.load(name)
+
     def block(self, stmts: list, in_loop: bool, depth: int) -> tuple[list, list]:
         fwd, groups = [], []
         for s in stmts:
@@ -74,13 +81,15 @@ class Sweeps:
     def assignment(self, s, in_loop: bool, depth: int) -> tuple[list, list, tuple | None]:
         fwd, restores = [], []
         for name in self.plan.saves_of(s):
-            keep, back = self.record(cg.load(name), in_loop, depth, f"{name}_saved")
+            keep, back = self.record(self.kept(name), in_loop, depth, f"{name}_saved")
             fwd.append(keep)
             restores.insert(0, (name, cg.assign(name, back)))
             if name not in self.plan.bound(s)[1]:
                 self.none_init.add(name)
         fwd.append(self.primal(s))
         adj = self.adj.get(id(s))
+        if adj is not None:
+            fwd += [cg.assign(name, expr) for name, expr in adj.keeps]
         if adj is None:
             return fwd, [r for _, r in restores], None
         body = self.adjoint_stmts(s, adj)
@@ -119,7 +128,10 @@ class Sweeps:
             if var in grouped:
                 prev, pseq = grouped[var]
                 both = seq or pseq
-                expr = cg.call(self.link.helper("add_bar"), prev, expr) if both else cg.add(prev, expr)
+                if not both and _canonical(prev) == _canonical(expr):  # x * x: g * x + x * g is 2.0 * (g * x)
+                    expr = ast.BinOp(cg.const(2.0), ast.Mult(), prev)
+                else:
+                    expr = cg.call(self.link.helper("add_bar"), prev, expr) if both else cg.add(prev, expr)
                 seq = both
             grouped[var] = (expr, seq)
         out = list(adj.prelude)
@@ -133,3 +145,17 @@ class Sweeps:
         for t in self.plan.resets(s):
             out.append(cg.assign(self.namer.bar(t), cg.const(0.0)))
         return out
+
+
+def _canonical(e: ast.expr) -> str:
+    """``e`` as text in which the operands of ``+`` and ``*`` are sorted: equal for expressions that
+    differ only by the order of those operands (which changes no floating-point result)."""
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult)):
+        return f"{type(e.op).__name__}({','.join(sorted([_canonical(e.left), _canonical(e.right)]))})"
+    if isinstance(e, ast.BinOp):
+        return f"{type(e.op).__name__}({_canonical(e.left)},{_canonical(e.right)})"
+    if isinstance(e, ast.Call) and not e.keywords:
+        return f"{_canonical(e.func)}({','.join(_canonical(a) for a in e.args)})"
+    if isinstance(e, ast.UnaryOp):
+        return f"{type(e.op).__name__}({_canonical(e.operand)})"
+    return ast.dump(e)
