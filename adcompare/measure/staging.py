@@ -57,16 +57,7 @@ def measure(cell: Cell) -> list[dict]:
             row["transform_s"] = time.perf_counter() - start
         else:
             row["transform_s"] = None
-        jitted = jax.jit(api.grad(f, every))
-        start = time.perf_counter()
-        traced = jitted.trace(*active)
-        row["trace_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        lowered = traced.lower()
-        row["lower_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        compiled = lowered.compile()
-        row["compile_s"] = time.perf_counter() - start
+        compiled = _stage(jax.jit(api.grad(f, every)), active, row)
         row["jit_s"] = time_call(lambda: compiled(*active), samples, min_sample_s).median
         gain = row["eager_s"] - row["jit_s"]
         staging = row["trace_s"] + row["lower_s"] + row["compile_s"]
@@ -74,6 +65,21 @@ def measure(cell: Cell) -> list[dict]:
     except Exception as exc:
         row["note"] = f"{type(exc).__name__}: {exc}"[:200]
     return [row]
+
+
+def _stage(jitted, active: tuple, row: dict):
+    """``jitted`` traced, lowered and compiled for ``active`` (JAX's ahead-of-time API), each stage's
+    seconds written into ``row`` as ``trace_s``, ``lower_s`` and ``compile_s``; the compiled function."""
+    start = time.perf_counter()
+    traced = jitted.trace(*active)
+    row["trace_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    lowered = traced.lower()
+    row["lower_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    compiled = lowered.compile()
+    row["compile_s"] = time.perf_counter() - start
+    return compiled
 
 
 def measure_jit(cell: Cell) -> list[dict]:
@@ -85,15 +91,7 @@ def measure_jit(cell: Cell) -> list[dict]:
         if prepared.jitted is None:
             raise ValueError(f"tool {cell.tool!r} is not staged by jax.jit")
         jitted, active = prepared.jitted
-        start = time.perf_counter()
-        traced = jitted.trace(*active)
-        row["trace_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        lowered = traced.lower()
-        row["lower_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        compiled = lowered.compile()
-        row["compile_s"] = time.perf_counter() - start
+        compiled = _stage(jitted, active, row)
         row["staging_s"] = row["trace_s"] + row["lower_s"] + row["compile_s"]
         row["jit_s"] = time_call(lambda: compiled(*active), cell.samples, cell.min_sample_s).median
         row["status"] = "ok"

@@ -172,16 +172,21 @@ class SCTEngine(Engine):
     def jacrev(self, f, argnums=0, has_aux=False):
         return self._tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 
-    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
-        fn, args, nums, kwargs = _unwrap(f, primals)
-        if self._by_boxes(fn):
-            return self._boxes._jvp(f, primals, tangents)
+    def _entry(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple, mode: str) -> tuple:
+        """The generated code for ``mode`` and how to call it: (entry, positional arguments,
+        positions of ``primals`` among them, keywords, the differentiated positions)."""
         fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         control, args = self._controlled(args)
-        entry = transform.transform(fn, "forward", active, len(args), control=control)
+        return transform.transform(fn, mode, active, len(args), control=control), args, nums, kwargs, active
+
+    def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        fn, args, nums, kwargs = _unwrap(f, primals)
+        if self._by_boxes(fn):
+            return self._boxes._jvp(f, primals, tangents)
+        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "forward")
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -197,12 +202,7 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
-        fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
-        _check_containers(fn, primals)
-        args, kwargs = _bind(fn, args, kwargs)
-        active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
-        control, args = self._controlled(args)
-        entry = transform.transform(fn, "reverse", active, len(args), control=control)
+        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
         y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
