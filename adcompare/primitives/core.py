@@ -210,6 +210,8 @@ def namespace(args: tuple):
 
 
 def shape(x: Any) -> tuple:
+    if type(x) is np.ndarray:  # the common case, first
+        return x.shape
     if type(x) in _SCALARS:
         return ()
     if type(x) in (list, tuple):  # a nested list of values (active ones too), as it packs
@@ -295,6 +297,13 @@ class Primitive:
         return i not in self.nondiff
 
     def __call__(self, *args, **params):
+        for a in args:  # the fast path: NumPy arrays and numbers only (no boxes, no lists)
+            if type(a) is not np.ndarray and type(a) not in _RAW_NUMPY:
+                break
+        else:
+            if args and type(args[0]) is np.ndarray:  # no scalar path; NumPy's namespace
+                return self.impl(np, *args, **params)
+            return self.apply(*args, **params)
         top = None
         for a in args:
             if isinstance(a, Box):
@@ -325,6 +334,7 @@ class Primitive:
 
 
 _SEQUENCES = (list, tuple)
+_RAW_NUMPY = frozenset(_NUMPY_TYPES)
 
 
 def pack(x: Any) -> Any:

@@ -11,7 +11,7 @@ from adcompare.primitives.core import Primitive, result_dtype
 
 def _index_add(xp, g, idx, shape):
     """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
-    dtype = result_dtype(g)
+    dtype = g.dtype if type(g) is np.ndarray else result_dtype(g)
     if xp is jnp:
         if isinstance(g, jax.core.Tracer):  # traced (jit, scan): JAX's own transpose (pad, not scatter-add)
             zeros = jax.ShapeDtypeStruct(tuple(shape), dtype)
@@ -20,6 +20,16 @@ def _index_add(xp, g, idx, shape):
     out = np.zeros(shape, dtype)
     if _basic(idx):  # integers and slices name each position once: no need for the slow np.add.at
         out[idx] = g
+    else:
+        np.add.at(out, idx, g)
+    return out
+
+
+def index_add_into(out: np.ndarray, g, idx) -> np.ndarray:
+    """``out + index_add(g, idx, out.shape)``, written into ``out`` (a NumPy array the caller owns,
+    of the result's dtype) and returned: the in-place form of ``index_add`` for accumulating."""
+    if _basic(idx):
+        out[idx] += g
     else:
         np.add.at(out, idx, g)
     return out

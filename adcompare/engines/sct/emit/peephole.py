@@ -3,7 +3,9 @@
 Contract: :func:`peephole` returns an equivalent block (nested blocks
 included) in which a cotangent reset to ``0.0`` and then, with nothing in
 between reading or writing it, accumulated into (``v_bar = v_bar + e`` or
-``add_bar(v_bar, e)``) is assigned ``e`` directly. Only generated cotangent
+``add_bar(v_bar, e)``) is assigned ``e`` directly, and an accumulation of an
+index's cotangent (``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))``) passes
+``v_bar`` to ``getitem_bar`` as its ``into``. Only generated cotangent
 names follow the pattern, so user code is never touched. One pass over each
 block: the time is linear in the size of the code (times its nesting depth).
 """
@@ -38,7 +40,20 @@ def peephole(block: list) -> list:
         name = _zero_assign(s)
         if name is not None:
             pending[name] = j
-    return [s for j, s in enumerate(out) if j not in dropped]
+    return [_into(s) for j, s in enumerate(out) if j not in dropped]
+
+
+def _into(s: ast.stmt) -> ast.stmt:
+    """``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))`` (or ``v_bar + ...``) becomes
+    ``v_bar = getitem_bar(g, x, idx, v_bar)``: the same sum, which the runtime may add in place."""
+    acc = _accumulation(s)
+    if acc is None:
+        return s
+    name, rest = acc
+    if isinstance(rest, ast.Call) and isinstance(rest.func, ast.Name) and rest.func.id.startswith("getitem_bar") \
+            and len(rest.args) == 3 and not rest.keywords:
+        return cg.assign(name, ast.Call(rest.func, rest.args + [cg.load(name)], []))
+    return s
 
 
 def _zero_assign(s: ast.stmt) -> str | None:

@@ -21,6 +21,7 @@ the rule in the reverse sweep (:func:`materialize`, :func:`seq_vjp`).
 
 from __future__ import annotations
 
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,11 @@ from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.checkpoint import segments  # noqa: F401  (generated code calls it from here)
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
+from adcompare.primitives import divide_p, getitem_p, index_add_p, power_p, result_dtype, shape, stack_p
+from adcompare.primitives.shapes import index_add_into
 
 _SEQ = (tuple, list)
+_RAW = (np.ndarray, np.float64, np.float32, float)  # cotangents with no boxes, on NumPy
 _TREES = (tuple, list, dict)
 
 
@@ -60,8 +63,11 @@ def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    if type(g) is np.ndarray and type(like) is Shaped and g.shape == like.shape:
+    tg, tl = type(g), type(like)
+    if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
         return g  # the common case, first
+    if tg is np.float64 and (tl is float or tl is np.float64):
+        return g  # shape () on both sides
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -213,11 +219,30 @@ def drop_last(g: Any) -> Any:
     return g if _is_placeholder(g) else g[:-1]
 
 
-def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
-    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
+def getitem_bar(g: Any, x: Any, idx: Any, into: Any = None) -> Any:
+    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers);
+    given ``into`` (the cotangent accumulated so far), ``add_bar(into, getitem_bar(g, x, idx))``.
+
+    The peephole pass passes ``into`` for ``x_bar = add_bar(x_bar, getitem_bar(g, x, idx))``.
+    Where ``into`` is a NumPy array that nothing but the caller's variable refers to (its
+    reference count says so, as NumPy's own temporary elision decides) and that owns its data,
+    ``g`` is added into it in place (``index_add_into``, the same sum): a loop reading ``x[i]``
+    then costs O(1) per step, not a zeros array of ``x``'s size per step.
+    """
+    if into is not None:
+        if is_zero(g):
+            return into
+        if type(into) is np.ndarray and type(g) in _RAW and into.base is None \
+                and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
+                and into.shape == shape(x) and np.promote_types(into.dtype, result_dtype(g)) == into.dtype:
+            return index_add_into(into, g, idx)
+        part = getitem_bar(g, x, idx)
+        return part if is_zero(into) else add_bar(into, part)
     if is_zero(g):
         return 0.0
     if type(x) is Shaped or type(x) is np.ndarray:
+        if type(g) in _RAW:  # no boxes: the rule's value (index_add) directly, without dispatch
+            return index_add_p.apply(g, idx=idx, shape=x.shape)
         return getitem_p.vjps[0](None, x, idx=idx)(g)
     if isinstance(x, dict):
         bar: Any = dict.fromkeys(x, 0.0)
@@ -230,6 +255,19 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
         bar[idx] = g
         return _rebuild(x, bar)
     return getitem_p.vjps[0](None, x, idx=idx)(g)
+
+
+def _owned_refs_probe(g: Any, x: Any, idx: Any, into: Any = None) -> int:
+    return getrefcount(into)
+
+
+def _owned_refs() -> int:
+    """The reference count ``getitem_bar`` sees of an ``into`` that only the caller's variable holds."""
+    into = np.zeros(1)  # a local variable passed positionally, as generated code passes a cotangent
+    return _owned_refs_probe(0.0, None, (0,), into)
+
+
+_OWNED_REFS = _owned_refs()
 
 
 def unpack_bar(bars: tuple, src: Any) -> Any:
