@@ -11,7 +11,7 @@ from adcompare.primitives.core import Primitive, result_dtype
 
 def _index_add(xp, g, idx, shape):
     """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
-    dtype = g.dtype if type(g) is np.ndarray else result_dtype(g)
+    dtype = g.dtype if type(g) is np.ndarray or type(g) is np.float64 else result_dtype(g)
     if xp is jnp:
         if isinstance(g, jax.core.Tracer):  # traced (jit, scan): JAX's own transpose (pad, not scatter-add)
             zeros = jax.ShapeDtypeStruct(tuple(shape), dtype)

@@ -94,17 +94,21 @@ class Shaped:
         return f"Shaped({self.shape})"
 
 
-_SHAPED: dict[tuple, Shaped] = {}
+_SHAPED: dict[tuple, Shaped] = {(): Shaped(())}
+_SCALAR = _SHAPED[()]
 
 
 def shape_of(x: Any) -> Any:
     """``x``'s stand-in in the reverse sweep, where only its shape is read (see :class:`Shaped`):
     containers elementwise, ``None`` (a name not bound yet) as itself."""
+    t = type(x)
+    if t is float or t is np.float64:
+        return _SCALAR
     if x is None:
         return None
     if isinstance(x, _TREES):
         return _rebuild(x, [shape_of(v) for v in _values(x)])
-    s = x.shape if type(x) is np.ndarray else shape(x)
+    s = x.shape if t is np.ndarray else shape(x)
     out = _SHAPED.get(s)
     if out is None:
         out = _SHAPED[s] = Shaped(s)
@@ -178,7 +182,8 @@ def _split(g: Any, like: Any) -> Any:
 
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
-    if type(a) is np.ndarray and type(b) is np.ndarray:
+    ta, tb = type(a), type(b)
+    if (ta is np.ndarray or ta is np.float64) and (tb is np.ndarray or tb is np.float64):
         return a + b  # the common case, first
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
@@ -230,7 +235,7 @@ def getitem_bar(g: Any, x: Any, idx: Any, into: Any = None) -> Any:
     then costs O(1) per step, not a zeros array of ``x``'s size per step.
     """
     if into is not None:
-        if is_zero(g):
+        if g is None or (type(g) is float and g == 0.0):
             return into
         if type(into) is np.ndarray and type(g) in _RAW and into.base is None \
                 and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
@@ -238,7 +243,7 @@ def getitem_bar(g: Any, x: Any, idx: Any, into: Any = None) -> Any:
             return index_add_into(into, g, idx)
         part = getitem_bar(g, x, idx)
         return part if is_zero(into) else add_bar(into, part)
-    if is_zero(g):
+    if g is None or (type(g) is float and g == 0.0):
         return 0.0
     if type(x) is Shaped or type(x) is np.ndarray:
         if type(g) in _RAW:  # no boxes: the rule's value (index_add) directly, without dispatch
