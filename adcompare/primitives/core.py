@@ -224,6 +224,8 @@ def shape(x: Any) -> tuple:
 
 def result_dtype(x: Any):
     """The dtype ``x`` computes in (Python floats are float64)."""
+    if type(x) is np.ndarray:  # the common case, first
+        return x.dtype
     x = primal(x)
     if not hasattr(x, "dtype"):
         return np.result_type(x)

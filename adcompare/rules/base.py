@@ -218,9 +218,13 @@ class PerOperand:
 
     def __init__(self, rule):
         self.rule = rule
+        self._views: dict = {}  # i -> operand i's rule, made once (engines look it up per call)
 
     def __getitem__(self, i):
-        return partial(self.rule, i)
+        view = self._views.get(i)
+        if view is None:
+            view = self._views[i] = partial(self.rule, i)
+        return view
 
 
 # --------------------------------------------------------------------------

@@ -28,6 +28,8 @@ defderiv(p.divide_p, lambda g, y: div(g, y), lambda g, ans, y: neg(mul(g, div(an
 
 
 def _is_integer(y) -> bool:
+    if type(y) is int or type(y) is float:  # the common exponents, without a dtype look-up
+        return type(y) is int
     return np.issubdtype(p.result_dtype(y), np.integer)
 
 
@@ -44,7 +46,9 @@ def _integer_power_term(g, x, n):
     k = _concrete_integer(n)
     if k is None:
         return mul(g, anp.where(n == 0, 0.0, mul(n, anp.power(x, sub(n, 1.0)))))
-    return anp.zeros_like(g) if k == 0 else mul(g, mul(float(k), anp.power(x, k - 1)))
+    if k == 0:
+        return anp.zeros_like(g)
+    return mul(g, mul(float(k), x if k == 2 else anp.power(x, k - 1)))  # x ** 1 is x
 
 
 def _concrete_integer(n):

@@ -303,7 +303,7 @@ def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:
 
 def pull(pullback: Any, g: Any) -> Any:
     """A rule's pull-back (kept by the forward sweep) applied to the cotangent ``g``; zero pulls back to zero."""
-    if is_zero(g):
+    if g is None or (type(g) is float and g == 0.0):
         return 0.0
     return pullback(g)
 
