@@ -238,7 +238,8 @@ def unbroadcast(g, target: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1
     )
-    return anp.reshape(anp.sum(g, axis=axes), target)
+    summed = anp.sum(g, axis=axes)
+    return summed if shape(summed) == target else anp.reshape(summed, target)
 
 
 def broadcast(t, ans):
