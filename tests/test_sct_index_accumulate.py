@@ -1,7 +1,7 @@
 """SCT adds an index's cotangent into the accumulated one in place (issue 14, item 5).
 
 ``x_bar = add_bar(x_bar, getitem_bar(g, x, idx))`` is emitted as
-``x_bar = getitem_bar(g, x, idx, x_bar)``; the runtime adds in place only into
+``x_bar = getitem_bar_into(g, x, idx, x_bar)``; the runtime adds in place only into
 an array nothing else refers to. Gradients are checked against JAX where the
 accumulated cotangent is shared with another name, repeated indices, mixed
 dtypes and a cotangent the caller holds; the source test shows the rewrite.
@@ -16,7 +16,7 @@ import pytest
 
 import adcompare as ad
 import adcompare.numpy as anp
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import accumulate
 
 sct = ad.engine("sct")
 TOL = 1e-10
@@ -94,16 +94,16 @@ def test_in_place_only_into_an_owned_array():
     x = np.zeros(3)
     held = np.ones(3)
     other = held  # a second reference: added out of place
-    out = runtime.getitem_bar(2.0, x, 1, held)
+    out = accumulate.getitem_bar_into(2.0, x, 1, held)
     assert out is not held and other[1] == 1.0 and out[1] == 3.0
     owned = np.ones(3)
-    out = runtime.getitem_bar(2.0, x, 1, owned)
+    out = accumulate.getitem_bar_into(2.0, x, 1, owned)
     assert out is owned and out[1] == 3.0
     view = np.ones((2, 3))[0]  # shares its data: added out of place
-    assert runtime.getitem_bar(2.0, x, 1, view) is not view
+    assert accumulate.getitem_bar_into(2.0, x, 1, view) is not view
 
 
 def test_source_passes_the_accumulated_cotangent():
     src = sct.source(loop_read, "reverse")
-    assert "x_bar = getitem_bar(_t2_bar, x, i, x_bar)" in src
+    assert "x_bar = getitem_bar_into(_t2_bar, x, i, x_bar)" in src
     assert "add_bar(x_bar, getitem_bar" not in src

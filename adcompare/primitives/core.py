@@ -13,9 +13,8 @@ A :class:`Primitive` is a named operation with an implementation and (in
   counts its own levels, so threads differentiating at once cannot confuse
   each other's levels.
 
-All engines share this one mechanism; they differ only in the box and trace
-types they define. Nothing here measures anything: the measurement layer
-counts operations with a trace of its own, as any engine would.
+All engines share this one mechanism and differ only in their box and trace types.
+Nothing here measures: the measurement layer counts operations with a trace of its own.
 """
 
 from __future__ import annotations
@@ -234,21 +233,6 @@ def result_dtype(x: Any):
     return np.dtype(str(x.dtype).removeprefix("torch."))  # a peer's dtype, by name
 
 
-def is_float(x: Any) -> bool:
-    return np.issubdtype(result_dtype(x), np.inexact)
-
-
-def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
-    """A constant array (never boxed) on ``x``'s backend and dtype."""
-    x = primal(x)
-    shape_ = np.shape(x) if shape_ is None else shape_
-    if type(x) is float and shape_ == ():
-        return float(fill)  # keeps Python-float programs on the scalar fast path
-    xp = namespace((x,))
-    dtype = result_dtype(x) if is_float(x) else np.float64
-    return xp.full(shape_, fill, dtype=dtype)
-
-
 # --------------------------------------------------------------------------
 # Primitives
 
@@ -300,12 +284,11 @@ class Primitive:
 
     def __call__(self, *args, **params):
         for a in args:  # the fast path: NumPy arrays and numbers only (no boxes, no lists)
-            if type(a) is not np.ndarray and type(a) not in _RAW_NUMPY:
+            if type(a) not in _NUMPY_TYPES:
                 break
         else:
-            if args and type(args[0]) is np.ndarray:  # no scalar path; NumPy's namespace
-                return self.impl(np, *args, **params)
-            return self.apply(*args, **params)
+            return self.impl(np, *args, **params) if args and type(args[0]) is np.ndarray \
+                else self.apply(*args, **params)
         top = None
         for a in args:
             if isinstance(a, Box):
@@ -336,7 +319,6 @@ class Primitive:
 
 
 _SEQUENCES = (list, tuple)
-_RAW_NUMPY = frozenset(_NUMPY_TYPES)
 
 
 def pack(x: Any) -> Any:

@@ -1,12 +1,31 @@
-"""Shape, assembly and indexing primitives (``stack`` is in :mod:`.core`: packing uses it)."""
+"""Shape, assembly and indexing primitives (``stack`` is in :mod:`.core`: packing uses it), and
+constant arrays on a value's backend (:func:`constant_like`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from adcompare.primitives.core import Primitive, result_dtype
+from adcompare.primitives.core import Primitive, namespace, primal, result_dtype
+
+
+def is_float(x: Any) -> bool:
+    return np.issubdtype(result_dtype(x), np.inexact)
+
+
+def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
+    """A constant array (never boxed) on ``x``'s backend and dtype."""
+    x = primal(x)
+    shape_ = np.shape(x) if shape_ is None else shape_
+    if type(x) is float and shape_ == ():
+        return float(fill)  # keeps Python-float programs on the scalar fast path
+    xp = namespace((x,))
+    dtype = result_dtype(x) if is_float(x) else np.float64
+    return xp.full(shape_, fill, dtype=dtype)
+
 
 
 def _index_add(xp, g, idx, shape):

@@ -85,6 +85,14 @@ def _getitem_vjp(ans, x, idx):
 
 
 defvjp(p.getitem_p, _getitem_vjp)
+
+
+def getitem_vjp_into(g, idx, into):
+    """``into`` plus getitem's VJP of ``g`` (``index_add``), added into ``into`` in place: for an
+    accumulating cotangent, a NumPy array of the result's shape and dtype that nothing else holds
+    (the caller checks). ``into`` is returned."""
+    return p.index_add_into(into, g, idx)
+
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
 

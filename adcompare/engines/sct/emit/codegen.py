@@ -27,7 +27,7 @@ from typing import Any
 
 from adcompare.engine import engine_made
 from adcompare.engines.sct import ir, naming
-from adcompare.engines.sct.emit import runtime, templates
+from adcompare.engines.sct.emit import accumulate, runtime, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"
@@ -147,6 +147,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar", "drop_last",
     "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard",
     "divide", "power")}
+_RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
 
 
 class Linker:

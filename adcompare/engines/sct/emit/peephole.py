@@ -4,8 +4,9 @@ Contract: :func:`peephole` returns an equivalent block (nested blocks
 included) in which a cotangent reset to ``0.0`` and then, with nothing in
 between reading or writing it, accumulated into (``v_bar = v_bar + e`` or
 ``add_bar(v_bar, e)``) is assigned ``e`` directly, and an accumulation of an
-index's cotangent (``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))``) passes
-``v_bar`` to ``getitem_bar`` as its ``into``. Only generated cotangent
+index's cotangent (``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))``) becomes
+``v_bar = getitem_bar_into(g, x, idx, v_bar)`` (only for the cotangent names given:
+code that is transformed again, or run by ``lax.scan``, keeps the plain sum). Only generated cotangent
 names follow the pattern, so user code is never touched. One pass over each
 block: the time is linear in the size of the code (times its nesting depth).
 """
@@ -13,19 +14,29 @@ block: the time is linear in the size of the code (times its nesting depth).
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
 from adcompare.engines.sct.asttools import names
 from adcompare.engines.sct.emit import codegen as cg
 
 
-def peephole(block: list) -> list:
+class Into(NamedTuple):
+    """Where index cotangents are accumulated in place: the cotangent names (the transform's own,
+    never a variable of the code it transforms) and the names its code calls the two helpers by."""
+    names: frozenset
+    getitem_bar: str
+    getitem_bar_into: str
+
+
+def peephole(block: list, into: Into | None = None) -> list:
     """``v_bar = 0.0`` followed, with nothing in between touching v_bar, by
-    ``v_bar = v_bar + e`` becomes ``v_bar = e``."""
+    ``v_bar = v_bar + e`` becomes ``v_bar = e``; with ``into``, index cotangents of its
+    names are accumulated by ``getitem_bar_into``."""
     out = list(block)
     for s in out:
         for field_ in ("body", "orelse"):
             if isinstance(s, (ast.If, ast.For, ast.While)) and getattr(s, field_):
-                setattr(s, field_, peephole(getattr(s, field_)))
+                setattr(s, field_, peephole(getattr(s, field_), into))
     pending: dict[str, int] = {}  # name -> position of its `name = 0.0`, untouched since
     dropped: set[int] = set()
     for j, s in enumerate(out):
@@ -40,19 +51,20 @@ def peephole(block: list) -> list:
         name = _zero_assign(s)
         if name is not None:
             pending[name] = j
-    return [_into(s) for j, s in enumerate(out) if j not in dropped]
+    kept = [s for j, s in enumerate(out) if j not in dropped]
+    return [_into(s, into) for s in kept] if into else kept
 
 
-def _into(s: ast.stmt) -> ast.stmt:
+def _into(s: ast.stmt, into: Into) -> ast.stmt:
     """``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))`` (or ``v_bar + ...``) becomes
-    ``v_bar = getitem_bar(g, x, idx, v_bar)``: the same sum, which the runtime may add in place."""
+    ``v_bar = getitem_bar_into(g, x, idx, v_bar)``: the same sum, which the runtime may add in place."""
     acc = _accumulation(s)
-    if acc is None:
+    if acc is None or acc[0] not in into.names:
         return s
     name, rest = acc
-    if isinstance(rest, ast.Call) and isinstance(rest.func, ast.Name) and rest.func.id.startswith("getitem_bar") \
+    if isinstance(rest, ast.Call) and isinstance(rest.func, ast.Name) and rest.func.id == into.getitem_bar \
             and len(rest.args) == 3 and not rest.keywords:
-        return cg.assign(name, ast.Call(rest.func, rest.args + [cg.load(name)], []))
+        return cg.assign(name, ast.Call(cg.load(into.getitem_bar_into), rest.args + [cg.load(name)], []))
     return s
 
 

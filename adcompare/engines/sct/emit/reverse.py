@@ -46,7 +46,7 @@ from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.adjoints import adjoints
 from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.control import ControlFlow
-from adcompare.engines.sct.emit.peephole import peephole
+from adcompare.engines.sct.emit.peephole import Into, peephole
 from adcompare.engines.sct.emit.sweeps import Sweeps
 from adcompare.engines.sct.naming import Namer
 
@@ -84,7 +84,10 @@ class Reverse(Sweeps, ControlFlow):
         bwd_body = inits + body_rev
         bwd_body.append(ast.Return(cg.tuple_(
             [cg.load(b) if b else cg.const(0.0) for b in params_bar])))
-        bwd_body = peephole(bwd_body)
+        # arrays (code transformed again, or scanned): no in-place accumulation
+        into = None if self.arrays else Into(frozenset(self.namer.bar(v) for v in act.active),
+                                             self.link.helper("getitem_bar"), self.link.helper("getitem_bar_into"))
+        bwd_body = peephole(bwd_body, into)
 
         stored = set(fn.params)
         for s in statements(body_fwd):  # names are stored only by statement targets

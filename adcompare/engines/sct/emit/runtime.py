@@ -1,27 +1,21 @@
 """Runtime: the few helpers generated code calls besides the vocabulary.
 
-Contract: generated reverse code keeps a cotangent either exactly shaped like
-its primal or as the Python float ``0.0``, which stands for "zero, of whatever
-shape" (a variable nothing has flowed back to yet). A container's (a tuple, a
-named tuple, a list or a dict, as pytree arguments and displays make them)
-cotangent is a container of the same kind holding its elements' cotangents.
-Every helper here keeps that invariant, treats ``0.0`` (and ``None``, an empty
-subtree) as zero, and leaves genuine values alone; each takes a fast path on
-Python floats, so scalar code stays native Python. Two cotangents of one value
-that do not fit together raise rather than lose one. All
-derivative math here comes from :mod:`adcompare.rules` (``unbroadcast``,
-``broadcast``, the getitem rule, a primitive's own rules). ``divide`` and
-``power`` are Python's ``/`` and ``**`` with NumPy's answers (inf, nan) where
-Python's floats would raise or give a complex number. What the forward sweep
-keeps for the reverse sweep is a value, a rule's pull-back (:func:`pull` calls
-it), or, where the adjoints read only a shape, :func:`shape_of` the value; code
-that is transformed again or stacked by ``lax.scan`` keeps values only and calls
-the rule in the reverse sweep (:func:`materialize`, :func:`seq_vjp`).
+Contract: generated reverse code keeps a cotangent exactly shaped like its primal or
+as the Python float ``0.0``, "zero, of whatever shape" (nothing has flowed back yet).
+A container's (tuple, named tuple, list, dict) cotangent is a container of the same
+kind holding its elements' cotangents. Every helper keeps that invariant, treats
+``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and
+takes a fast path on Python floats. Two cotangents of one value that do not fit
+together raise rather than lose one. All derivative math here comes from
+:mod:`adcompare.rules`. ``divide`` and ``power`` are Python's ``/`` and ``**`` with
+NumPy's answers (inf, nan) where Python's floats would raise or give a complex number.
+The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where
+the adjoints read only a shape, :func:`shape_of` the value; code that is transformed
+again or stacked by ``lax.scan`` keeps values (see :func:`materialize`, :func:`seq_vjp`).
 """
 
 from __future__ import annotations
 
-from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -31,11 +25,9 @@ from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.checkpoint import segments  # noqa: F401  (generated code calls it from here)
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import divide_p, getitem_p, index_add_p, power_p, result_dtype, shape, stack_p
-from adcompare.primitives.shapes import index_add_into
+from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _SEQ = (tuple, list)
-_RAW = (np.ndarray, np.float64, np.float32, float)  # cotangents with no boxes, on NumPy
 _TREES = (tuple, list, dict)
 
 
@@ -64,10 +56,9 @@ def unbroadcast(g: Any, like: Any) -> Any:
     if type(g) is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
     tg, tl = type(g), type(like)
-    if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
-        return g  # the common case, first
-    if tg is np.float64 and (tl is float or tl is np.float64):
-        return g  # shape () on both sides
+    if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape \
+            or tg is np.float64 and (tl is float or tl is np.float64):
+        return g  # the common cases first: shapes agree
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -95,7 +86,6 @@ class Shaped:
 
 
 _SHAPED: dict[tuple, Shaped] = {(): Shaped(())}
-_SCALAR = _SHAPED[()]
 
 
 def shape_of(x: Any) -> Any:
@@ -103,7 +93,7 @@ def shape_of(x: Any) -> Any:
     containers elementwise, ``None`` (a name not bound yet) as itself."""
     t = type(x)
     if t is float or t is np.float64:
-        return _SCALAR
+        return _SHAPED[()]
     if x is None:
         return None
     if isinstance(x, _TREES):
@@ -224,30 +214,11 @@ def drop_last(g: Any) -> Any:
     return g if _is_placeholder(g) else g[:-1]
 
 
-def getitem_bar(g: Any, x: Any, idx: Any, into: Any = None) -> Any:
-    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers);
-    given ``into`` (the cotangent accumulated so far), ``add_bar(into, getitem_bar(g, x, idx))``.
-
-    The peephole pass passes ``into`` for ``x_bar = add_bar(x_bar, getitem_bar(g, x, idx))``.
-    Where ``into`` is a NumPy array that nothing but the caller's variable refers to (its
-    reference count says so, as NumPy's own temporary elision decides) and that owns its data,
-    ``g`` is added into it in place (``index_add_into``, the same sum): a loop reading ``x[i]``
-    then costs O(1) per step, not a zeros array of ``x``'s size per step.
-    """
-    if into is not None:
-        if g is None or (type(g) is float and g == 0.0):
-            return into
-        if type(into) is np.ndarray and type(g) in _RAW and into.base is None \
-                and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
-                and into.shape == shape(x) and np.promote_types(into.dtype, result_dtype(g)) == into.dtype:
-            return index_add_into(into, g, idx)
-        part = getitem_bar(g, x, idx)
-        return part if is_zero(into) else add_bar(into, part)
+def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
+    """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
     if g is None or (type(g) is float and g == 0.0):
         return 0.0
     if type(x) is Shaped or type(x) is np.ndarray:
-        if type(g) in _RAW:  # no boxes: the rule's value (index_add) directly, without dispatch
-            return index_add_p.apply(g, idx=idx, shape=x.shape)
         return getitem_p.vjps[0](None, x, idx=idx)(g)
     if isinstance(x, dict):
         bar: Any = dict.fromkeys(x, 0.0)
@@ -260,19 +231,6 @@ def getitem_bar(g: Any, x: Any, idx: Any, into: Any = None) -> Any:
         bar[idx] = g
         return _rebuild(x, bar)
     return getitem_p.vjps[0](None, x, idx=idx)(g)
-
-
-def _owned_refs_probe(g: Any, x: Any, idx: Any, into: Any = None) -> int:
-    return getrefcount(into)
-
-
-def _owned_refs() -> int:
-    """The reference count ``getitem_bar`` sees of an ``into`` that only the caller's variable holds."""
-    into = np.zeros(1)  # a local variable passed positionally, as generated code passes a cotangent
-    return _owned_refs_probe(0.0, None, (0,), into)
-
-
-_OWNED_REFS = _owned_refs()
 
 
 def unpack_bar(bars: tuple, src: Any) -> Any:

@@ -33,7 +33,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import accumulate, runtime
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
@@ -65,7 +65,8 @@ LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materializ
           rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
-CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of)  # of residuals="closures": refused
+# of residuals="closures": refused
+CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into)
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
