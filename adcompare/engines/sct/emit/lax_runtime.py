@@ -9,7 +9,8 @@ with the same result:
   body(carry, t)``, as one ``lax.scan`` over ``r``'s indices;
 * :func:`scan_fwd` ``(r, body, carry, where) -> (carry, residuals)`` with ``body(carry,
   t) -> (carry, saves)``: a ``lax.scan`` whose per-iteration saves are its stacked
-  outputs; :func:`scan_bwd` ``(r, body, bars, residuals, where) -> bars`` with ``body(bars,
+  outputs, those that do not change across iterations kept once (:mod:`.lax_hoist`);
+  :func:`scan_bwd` ``(r, body, bars, residuals, where) -> bars`` with ``body(bars,
   (t, saves)) -> bars``: the reverse ``lax.scan`` over them;
 * :func:`cond` ``(test, then, orelse, where) -> outs``: ``lax.cond`` on a traced
   test, the chosen branch called on a concrete one; :func:`cond_fwd` and
@@ -40,6 +41,7 @@ import jax.numpy as jnp
 from jax import lax, tree_util
 
 from adcompare.engines.sct.emit import lax_carry as lc
+from adcompare.engines.sct.emit import lax_hoist
 from adcompare.engines.sct.emit.lax_carry import Statics
 from adcompare.engines.sct.errors import SCTError
 
@@ -68,10 +70,14 @@ class _Record:
 class Residuals(_Record):
     """A loop's saves: stacked arrays and the static rest (``scanned``), or one entry per iteration."""
 
-    arrays, static = ("stacked",), ("scanned", "statics")
+    arrays, static = ("stacked",), ("scanned", "statics", "mask")
 
-    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None):
-        self.scanned, self.stacked, self.statics = scanned, stacked, statics
+    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None, mask: tuple | None = None):
+        self.scanned, self.stacked, self.statics, self.mask = scanned, stacked, statics, mask
+
+    def at(self, slices: list) -> Any:
+        """One iteration's saves from its slices of the stacked arrays (the invariant ones kept once)."""
+        return self.statics.join(lax_hoist.merge(slices, self.stacked, self.mask))
 
 
 def _indices(r: range) -> Any:
@@ -102,8 +108,8 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
             c, saves = body(c, t)
             return c, statics.split(saves)
 
-        carry, stacked = lc.scan(step, start, _indices(r), False)
-        return carry, Residuals(True, stacked, statics)
+        carry, saves, mask = lc.scan(step, start, _indices(r), False, hoist=True)
+        return carry, Residuals(True, saves, statics, mask)
     per_iteration = []
     for t in r:
         carry, saves = body(carry, t)
@@ -114,15 +120,15 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
 def scan_bwd(r: Any, body, bars: Any, residuals: Residuals, where: tuple) -> Any:
     """The reverse sweep of a loop: ``body(bars, (t, saves)) -> bars``, from the last iteration to the first."""
     if residuals.scanned:
-        statics = residuals.statics
-        last = (jnp.asarray(r[-1]), statics.join([a[-1] for a in residuals.stacked]))
+        stacked = lax_hoist.varying(residuals.stacked, residuals.mask)
+        last = (jnp.asarray(r[-1]), residuals.at([a[-1] for a in stacked]))
         start = lc.settle(lambda b: body(b, last), bars, True)
         if start is not None:
             def step(b, xs):
                 t, arrays = xs
-                return body(b, (t, statics.join(arrays))), None
-            return lc.scan(step, start, (_indices(r), residuals.stacked), True, reverse=True)[0]
-        per_iteration = [statics.join([a[k] for a in residuals.stacked]) for k in range(len(r))]
+                return body(b, (t, residuals.at(arrays))), None
+            return lc.scan(step, start, (_indices(r), stacked), True, reverse=True)[0]
+        per_iteration = [residuals.at([a[k] for a in stacked]) for k in range(len(r))]
     else:
         per_iteration = residuals.stacked
     for t, saves in zip(reversed(r), reversed(per_iteration)):
