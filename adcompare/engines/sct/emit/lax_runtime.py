@@ -22,7 +22,9 @@ A loop runs as the plain Python loop (which ``jax.jit`` unrolls, and which is
 still exact) when its range is not a ``range``, or when tracing its body once
 shows that the structured form cannot express it: the carried state changes
 structure, shape or type across iterations, or the body needs a concrete value
-(a branch or a ``range`` on the loop variable). A carried cotangent that is
+(a branch or a ``range`` on the loop variable); such a loop, run on traced values, warns
+(:class:`UnrolledLoopWarning`, naming the user's loop; :func:`unrolled`, which the
+generated code also calls before a loop it keeps in Python form). A carried cotangent that is
 still the placeholder ``0.0`` (see :mod:`.runtime`) becomes zeros of the shape
 it grows to, and a carried variable not yet bound (``None``) takes the shape
 the body gives it. Saves that are not arrays (a ``range``, a branch taken, a
@@ -35,6 +37,7 @@ naming the user's loop or branch.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
@@ -88,10 +91,36 @@ def _scannable(r: Any) -> bool:
     return type(r) is range and len(r) > 0
 
 
+class UnrolledLoopWarning(UserWarning):
+    """A loop of ``SCTEngine(control="lax")`` code that runs on traced values as a Python loop
+    (``jax.jit`` unrolls it: one copy of its body per iteration)."""
+
+
+_SHOWN: dict = {}  # the warnings registry of :func:`unrolled`: each loop's warning once
+
+
+def unrolled(where: tuple, why: str, values: Any) -> None:
+    """Warn, naming the user's loop, that it keeps its Python form because ``why``, if ``values``
+    (what the loop runs on) are traced."""
+    if lc.traced(values):
+        function, filename, line = where
+        warnings.warn_explicit(f"SCTEngine(control='lax'): the for loop in {function} at {filename}:{line} "
+                               f"stays a Python loop, unrolled by tracing (jax.jit), because {why}",
+                               UnrolledLoopWarning, filename, line, registry=_SHOWN)
+
+
+def _fallback(r: Any, carry: Any, where: tuple) -> None:
+    if not hasattr(r, "__len__") or len(r) > 1:
+        unrolled(where, "its carried state changes structure, shape or type across iterations, or its "
+                 "body needs a concrete value (a branch or range on the loop variable)" if _scannable(r) else
+                 "it iterates over something other than a range", (r, carry))
+
+
 def scan_loop(r: Any, body, carry: Any, where: tuple) -> Any:
     """``for t in r: carry = body(carry, t)``: one ``lax.scan``, or the Python loop."""
     start = lc.settle(lambda c: body(c, jnp.asarray(r.start)), carry, False) if _scannable(r) else None
     if start is None:
+        _fallback(r, carry, where)
         for t in r:
             carry = body(carry, t)
         return carry
@@ -110,6 +139,7 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
 
         carry, saves, mask = lc.scan(step, start, _indices(r), False, hoist=True)
         return carry, Residuals(True, saves, statics, mask)
+    _fallback(r, carry, where)
     per_iteration = []
     for t in r:
         carry, saves = body(carry, t)

@@ -99,7 +99,8 @@ class StructuredReverse(Reverse):
             return fwd, rev
         carry = self.lax.loop_carry(s)
         if carry is None:
-            return super().loop(s, in_loop, depth)
+            fwd, rev = super().loop(s, in_loop, depth)
+            return [self.lax.unrolled(s, self.lax.python_form(s))] + fwd, rev
         lax = self.lax
         stack, [(body_fwd, body_rev)] = self.own_stack([s.body], depth)
         state = cg.tuple_([cg.load(n) for n in carry])
