@@ -385,6 +385,10 @@ def test_break_on_a_traced_value_in_reverse_mode_is_refused_by_line():
     with pytest.raises(SCTError, match="break or raise") as info:
         jax.jit(lax_sct.grad(loop_with_break))(jnp.float64(0.5))
     assert info.value.line == line and info.value.filename == __file__
+    assert "forward mode (jvp)" in str(info.value)
+    with pytest.raises(SCTError, match="break or raise") as info:  # forward mode: no hint to use it
+        jax.jit(lambda x: lax_sct.jvp(loop_with_break, (x,), (1.0,)))(jnp.float64(0.5))
+    assert info.value.line == line and "forward mode (jvp)" not in str(info.value)
     assert max_error(lax_sct.grad(loop_with_break)(jnp.float64(0.5)), jax.grad(loop_with_break)(0.5)) < 1e-12
 
 

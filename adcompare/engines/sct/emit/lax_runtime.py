@@ -286,9 +286,10 @@ def checked_range(where: tuple, *bounds: Any) -> range:
     return range(*bounds)
 
 
-def static_test(value: Any, where: tuple, what: str) -> Any:
-    """A Python ``if``/``while`` test in code that cannot hand it to ``lax``: refused if traced."""
+def static_test(value: Any, where: tuple, what: str, reverse: bool = True) -> Any:
+    """A Python ``if``/``while`` test in code that cannot hand it to ``lax``: refused if traced
+    (``reverse``: in a reverse-mode derivative, which forward mode may run)."""
     if lc.traced(value):
-        raise _refuse(where, what, "differentiate it in forward mode (jvp), or call the derivative "
-                      "without jax.jit (on concrete values), or use SCTEngine(control='python')")
+        raise _refuse(where, what, ("differentiate it in forward mode (jvp), or " if reverse else "") +
+                      "call the derivative without jax.jit (on concrete values), or use SCTEngine(control='python')")
     return value

@@ -248,8 +248,8 @@ class Structured:
                                [], None)
         return init_unbound(fdef)
 
-    def static_if(self, s, test: ast.expr, what: str) -> ast.expr:
-        return cg.call(self.helper("static_test"), test, self.place(s), cg.const(what))
+    def static_if(self, s, test: ast.expr, what: str, reverse: bool = True) -> ast.expr:
+        return cg.call(self.helper("static_test"), test, self.place(s), cg.const(what), cg.const(reverse))
 
     # --- forward mode -------------------------------------------------------------
 
@@ -262,7 +262,7 @@ class Structured:
         if carry is None:
             if isinstance(s, ir.While):  # a Python while on a traced test: refused clearly
                 test = self.static_if(s, branch_test(s.test, fw.act, fw.link), "a while loop with a break "
-                                      "whose test is traced")
+                                      "whose test is traced", reverse=False)
                 return [ast.While(test, cg.body(fw.block(s.body)), [])]
             return [self.unrolled(s, self.python_form(s, False)),
                     ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(fw.block(s.body)), [])]
@@ -282,7 +282,7 @@ class Structured:
         test = branch_test(s.test, fw.act, fw.link)
         outs = self.branch_outs(s)
         if outs is None:
-            return [ast.If(self.static_if(s, test, "a branch holding a break or raise on a traced test"),
+            return [ast.If(self.static_if(s, test, "a branch holding a break or raise on a traced test", False),
                            cg.body(fw.block(s.body)), fw.block(s.orelse))]
         ops = with_dots(self.branch_operands(s, outs), fw)
         outs = with_dots(outs, fw)
