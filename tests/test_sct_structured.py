@@ -18,6 +18,7 @@ import numpy
 import pytest
 from test_sct_control import CASES  # the control-flow suite, run here on the structured output
 
+import adcompare as ad
 import adcompare.numpy as anp
 import adcompare.workloads as workloads
 from adcompare.engine import partial_args
@@ -125,6 +126,12 @@ def break_on_counter(x):
     return x
 
 
+def checkpointed_loop(x):
+    for _t in ad.checkpointed_range(6, every=2):  # forward mode: a scan; reverse mode: the Python loop
+        x = anp.sin(x) * 1.2
+    return anp.sum(x)
+
+
 def sides_differ(x):
     if x > 0.0:
         y = anp.stack([x, x])
@@ -168,6 +175,7 @@ PROGRAMS = [
     (growing_list, [(0.7,)], 0),
     (growing_shape, [(RNG.normal(size=2),)], 0),
     (break_on_counter, [(0.4,)], 0),
+    (checkpointed_loop, [(RNG.normal(size=2),)], 0),
     (invariant_slices, [(RNG.normal(size=(4, 3)), RNG.normal(size=3))], (0, 1)),
     (invariant_in_inner_loop, [(RNG.normal(size=2), RNG.normal(size=2))], (0, 1)),
 ]
@@ -332,15 +340,22 @@ def test_loop_invariant_saves_are_not_stacked():
         assert lstm_outputs <= 45  # 52 when every slice of the weights was stacked per step
 
 
+def test_checkpointed_range_in_forward_mode_is_a_scan():
+    x = jnp.asarray(RNG.normal(size=2))
+    jaxpr = jax.make_jaxpr(lambda x: lax_sct.jvp(checkpointed_loop, (x,), (jnp.ones(2),)))(x)
+    assert "scan" in _primitives(jaxpr.jaxpr)
+
+
 def test_loops_kept_in_python_form_warn_under_jit_naming_their_line():
     from adcompare.engines.sct.emit.lax_runtime import UnrolledLoopWarning
     x = jnp.float64(0.7)
     cases = [(growing_list, "grows the list 'rows'", lax_sct.grad(growing_list)),
              (growing_shape, "carried state changes", lax_sct.grad(growing_shape)),
              (break_on_counter, "has a break", lax_sct.grad(break_on_counter)),
+             (checkpointed_loop, "checkpointed range", lax_sct.grad(checkpointed_loop)),
              (break_on_counter, "has a break", lambda x: lax_sct.jvp(break_on_counter, (x,), (1.0,)))]
     for f, why, derivative in cases:
-        arg = jnp.asarray(RNG.normal(size=2)) if f is growing_shape else x
+        arg = jnp.asarray(RNG.normal(size=2)) if f in (growing_shape, checkpointed_loop) else x
         with pytest.warns(UnrolledLoopWarning, match=why) as record:
             jax.jit(derivative)(arg)
         line = next(n for n, text in enumerate(inspect.getsourcelines(f)[0]) if "for " in text)
