@@ -10,6 +10,7 @@ Python form (exact) or is refused by message, naming the user's line.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -17,6 +18,7 @@ import numpy
 import pytest
 from test_sct_control import CASES  # the control-flow suite, run here on the structured output
 
+import adcompare as ad
 import adcompare.numpy as anp
 import adcompare.workloads as workloads
 from adcompare.engine import partial_args
@@ -116,12 +118,49 @@ def loop_with_break(x):
     return x
 
 
+def break_on_counter(x):
+    for i in range(5):
+        if i == 3:  # a concrete test: the loop stays Python, exact, unrolled under jit
+            break
+        x = anp.sin(x) * 1.1
+    return x
+
+
+def checkpointed_loop(x):
+    for _t in ad.checkpointed_range(6, every=2):  # forward mode: a scan; reverse mode: the Python loop
+        x = anp.sin(x) * 1.2
+    return anp.sum(x)
+
+
 def sides_differ(x):
     if x > 0.0:
         y = anp.stack([x, x])
     else:
         y = x
     return anp.sum(y)
+
+
+def invariant_slices(w, x):
+    h = x
+    for _t in range(4):  # every w[k] (and sin(w[3])) is the same in every iteration: kept once
+        h = anp.tanh(h * w[0] + w[1]) * w[2] + anp.sin(w[3]) * h
+    return anp.sum(h * h)
+
+
+def slices_before_the_loop(w, x):  # invariant_slices with the invariant values computed by hand before it
+    a, b, c, d = w[0], w[1], w[2], anp.sin(w[3])
+    h = x
+    for _t in range(4):
+        h = anp.tanh(h * a + b) * c + d * h
+    return anp.sum(h * h)
+
+
+def invariant_in_inner_loop(x, w):
+    for _i in range(3):
+        s = anp.sin(x) * w  # changes with the outer loop, the same in every iteration of the inner one
+        for j in range(2):
+            x = x * s + 0.1 * j
+    return anp.sum(x)
 
 
 PROGRAMS = [
@@ -135,6 +174,10 @@ PROGRAMS = [
     (overwritten_in_loop, [(0.7,)], 0),
     (growing_list, [(0.7,)], 0),
     (growing_shape, [(RNG.normal(size=2),)], 0),
+    (break_on_counter, [(0.4,)], 0),
+    (checkpointed_loop, [(RNG.normal(size=2),)], 0),
+    (invariant_slices, [(RNG.normal(size=(4, 3)), RNG.normal(size=3))], (0, 1)),
+    (invariant_in_inner_loop, [(RNG.normal(size=2), RNG.normal(size=2))], (0, 1)),
 ]
 
 
@@ -269,6 +312,59 @@ def test_compiled_program_is_a_forward_and_a_reverse_scan_whatever_the_length():
     assert prims.count("cond") == 2  # the branch in both sweeps
 
 
+def _forward_scan_outputs(f, *args) -> list[int]:
+    """How many values each forward (not reversed) scan of jit(grad(f)) gives back, before jit's DCE."""
+    out = []
+
+    def walk(jaxpr):
+        for eq in jaxpr.eqns:
+            if eq.primitive.name == "scan" and not eq.params["reverse"]:
+                out.append(len(eq.outvars))
+            for p in eq.params.values():
+                inner = getattr(p, "jaxpr", None)
+                if inner is not None:
+                    walk(getattr(inner, "jaxpr", inner))
+
+    walk(jax.make_jaxpr(lax_sct.grad(f, tuple(range(len(args)))))(*args).jaxpr)
+    return out
+
+
+def test_loop_invariant_saves_are_not_stacked():
+    w, x = jnp.asarray(RNG.normal(size=(4, 3))), jnp.asarray(RNG.normal(size=3))
+    (inside,), (outside,) = _forward_scan_outputs(invariant_slices, w, x), _forward_scan_outputs(
+        slices_before_the_loop, w, x)
+    assert inside <= outside  # the slices and sin(w[3]) read in the loop are kept once, as if computed before it
+    for c in (6, 12):  # lstm: its weights' rows are read every step; only what the step changes is stacked
+        args = tuple(jnp.asarray(a) for a in _lstm_args(c))
+        (lstm_outputs,) = _forward_scan_outputs(partial_args(lstm, args, (0, 1)), *args[:2])
+        assert lstm_outputs <= 45  # 52 when every slice of the weights was stacked per step
+
+
+def test_checkpointed_range_in_forward_mode_is_a_scan():
+    x = jnp.asarray(RNG.normal(size=2))
+    jaxpr = jax.make_jaxpr(lambda x: lax_sct.jvp(checkpointed_loop, (x,), (jnp.ones(2),)))(x)
+    assert "scan" in _primitives(jaxpr.jaxpr)
+
+
+def test_loops_kept_in_python_form_warn_under_jit_naming_their_line():
+    from adcompare.engines.sct.emit.lax_runtime import UnrolledLoopWarning
+    x = jnp.float64(0.7)
+    cases = [(growing_list, "grows the list 'rows'", lax_sct.grad(growing_list)),
+             (growing_shape, "carried state changes", lax_sct.grad(growing_shape)),
+             (break_on_counter, "has a break", lax_sct.grad(break_on_counter)),
+             (checkpointed_loop, "checkpointed range", lax_sct.grad(checkpointed_loop)),
+             (break_on_counter, "has a break", lambda x: lax_sct.jvp(break_on_counter, (x,), (1.0,)))]
+    for f, why, derivative in cases:
+        arg = jnp.asarray(RNG.normal(size=2)) if f in (growing_shape, checkpointed_loop) else x
+        with pytest.warns(UnrolledLoopWarning, match=why) as record:
+            jax.jit(derivative)(arg)
+        line = next(n for n, text in enumerate(inspect.getsourcelines(f)[0]) if "for " in text)
+        assert any(w.filename == __file__ and w.lineno == inspect.getsourcelines(f)[1] + line for w in record)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnrolledLoopWarning)  # concrete values: nothing unrolled, no warning
+        assert max_error(lax_sct.grad(growing_list)(x), jax.grad(growing_list)(x)) < 1e-12
+
+
 def test_numpy_arrays_beside_jax_inputs_keep_the_loop_structured():
     # the inactive arguments (lstm's state and text) closed over as NumPy arrays, as jax.jit users do:
     # the loop body indexes them by its counter, which lax.scan traces
@@ -304,6 +400,10 @@ def test_break_on_a_traced_value_in_reverse_mode_is_refused_by_line():
     with pytest.raises(SCTError, match="break or raise") as info:
         jax.jit(lax_sct.grad(loop_with_break))(jnp.float64(0.5))
     assert info.value.line == line and info.value.filename == __file__
+    assert "forward mode (jvp)" in str(info.value)
+    with pytest.raises(SCTError, match="break or raise") as info:  # forward mode: no hint to use it
+        jax.jit(lambda x: lax_sct.jvp(loop_with_break, (x,), (1.0,)))(jnp.float64(0.5))
+    assert info.value.line == line and "forward mode (jvp)" not in str(info.value)
     assert max_error(lax_sct.grad(loop_with_break)(jnp.float64(0.5)), jax.grad(loop_with_break)(0.5)) < 1e-12
 
 

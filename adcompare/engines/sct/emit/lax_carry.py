@@ -9,7 +9,8 @@ values for the rest); :func:`grow` brings a value to a description where that
 keeps its meaning (``None``, a placeholder becoming zeros, a Python number a 0-d
 array); :func:`fits` says whether a body keeps its carry's structure, shapes
 and types; :func:`settle` iterates the two to the carry a ``lax`` loop needs (or
-None); :func:`scan` is ``lax.scan`` over such a carry; :func:`join` is one
+None); :func:`scan` is ``lax.scan`` over such a carry (its loop-invariant saves
+kept once with :mod:`.lax_hoist`); :func:`join` is one
 description two branches' results both fit; :class:`Statics` splits a body's
 saves into arrays and the constants of its trace.
 """
@@ -22,6 +23,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax, tree_util
 
+from adcompare.engines.sct.emit import lax_hoist
 from adcompare.engines.sct.errors import SCTError
 
 DYNAMIC = object()  # a traced leaf's place in a described tree
@@ -154,8 +156,10 @@ def settle(step, carry: Any, bars: bool) -> Any:
     return None
 
 
-def scan(body, start: Any, xs: Any, bars: bool, reverse: bool = False) -> tuple[Any, Any]:
-    """``lax.scan`` of ``body(carry, x) -> (carry, ys)`` from a settled carry (its placeholders kept)."""
+def scan(body, start: Any, xs: Any, bars: bool, reverse: bool = False, hoist: bool = False) -> tuple:
+    """``lax.scan`` of ``body(carry, x) -> (carry, ys)`` from a settled carry (its placeholders kept);
+    with ``hoist`` (``ys`` a list of arrays), :func:`.lax_hoist.scan`: ``(carry, ys, mask)``, the
+    saves that do not change across iterations kept once."""
     dynamic, rebuild = split(start, bars)
     tree = tree_util.tree_structure(start)
 
@@ -167,6 +171,9 @@ def scan(body, start: Any, xs: Any, bars: bool, reverse: bool = False) -> tuple[
             raise AssertionError("SCT internal error: a settled loop's carry changed structure")
         return split(out, bars)[0], ys
 
+    if hoist:
+        dynamic, ys, mask = lax_hoist.scan(step, dynamic, xs, reverse=reverse)
+        return rebuild(dynamic), ys, mask
     dynamic, ys = lax.scan(step, dynamic, xs, reverse=reverse)
     return rebuild(dynamic), ys
 

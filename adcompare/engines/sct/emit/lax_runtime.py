@@ -9,7 +9,8 @@ with the same result:
   body(carry, t)``, as one ``lax.scan`` over ``r``'s indices;
 * :func:`scan_fwd` ``(r, body, carry, where) -> (carry, residuals)`` with ``body(carry,
   t) -> (carry, saves)``: a ``lax.scan`` whose per-iteration saves are its stacked
-  outputs; :func:`scan_bwd` ``(r, body, bars, residuals, where) -> bars`` with ``body(bars,
+  outputs, those that do not change across iterations kept once (:mod:`.lax_hoist`);
+  :func:`scan_bwd` ``(r, body, bars, residuals, where) -> bars`` with ``body(bars,
   (t, saves)) -> bars``: the reverse ``lax.scan`` over them;
 * :func:`cond` ``(test, then, orelse, where) -> outs``: ``lax.cond`` on a traced
   test, the chosen branch called on a concrete one; :func:`cond_fwd` and
@@ -21,7 +22,9 @@ A loop runs as the plain Python loop (which ``jax.jit`` unrolls, and which is
 still exact) when its range is not a ``range``, or when tracing its body once
 shows that the structured form cannot express it: the carried state changes
 structure, shape or type across iterations, or the body needs a concrete value
-(a branch or a ``range`` on the loop variable). A carried cotangent that is
+(a branch or a ``range`` on the loop variable); such a loop, run on traced values, warns
+(:class:`UnrolledLoopWarning`, naming the user's loop; :func:`unrolled`, which the
+generated code also calls before a loop it keeps in Python form). A carried cotangent that is
 still the placeholder ``0.0`` (see :mod:`.runtime`) becomes zeros of the shape
 it grows to, and a carried variable not yet bound (``None``) takes the shape
 the body gives it. Saves that are not arrays (a ``range``, a branch taken, a
@@ -34,12 +37,14 @@ naming the user's loop or branch.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
 from jax import lax, tree_util
 
 from adcompare.engines.sct.emit import lax_carry as lc
+from adcompare.engines.sct.emit import lax_hoist
 from adcompare.engines.sct.emit.lax_carry import Statics
 from adcompare.engines.sct.errors import SCTError
 
@@ -68,10 +73,14 @@ class _Record:
 class Residuals(_Record):
     """A loop's saves: stacked arrays and the static rest (``scanned``), or one entry per iteration."""
 
-    arrays, static = ("stacked",), ("scanned", "statics")
+    arrays, static = ("stacked",), ("scanned", "statics", "mask")
 
-    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None):
-        self.scanned, self.stacked, self.statics = scanned, stacked, statics
+    def __init__(self, scanned: bool, stacked: Any, statics: Statics | None = None, mask: tuple | None = None):
+        self.scanned, self.stacked, self.statics, self.mask = scanned, stacked, statics, mask
+
+    def at(self, slices: list) -> Any:
+        """One iteration's saves from its slices of the stacked arrays (the invariant ones kept once)."""
+        return self.statics.join(lax_hoist.merge(slices, self.stacked, self.mask))
 
 
 def _indices(r: range) -> Any:
@@ -82,10 +91,36 @@ def _scannable(r: Any) -> bool:
     return type(r) is range and len(r) > 0
 
 
+class UnrolledLoopWarning(UserWarning):
+    """A loop of ``SCTEngine(control="lax")`` code that runs on traced values as a Python loop
+    (``jax.jit`` unrolls it: one copy of its body per iteration)."""
+
+
+_SHOWN: dict = {}  # the warnings registry of :func:`unrolled`: each loop's warning once
+
+
+def unrolled(where: tuple, why: str, values: Any) -> None:
+    """Warn, naming the user's loop, that it keeps its Python form because ``why``, if ``values``
+    (what the loop runs on) are traced."""
+    if lc.traced(values):
+        function, filename, line = where
+        warnings.warn_explicit(f"SCTEngine(control='lax'): the for loop in {function} at {filename}:{line} "
+                               f"stays a Python loop, unrolled by tracing (jax.jit), because {why}",
+                               UnrolledLoopWarning, filename, line, registry=_SHOWN)
+
+
+def _fallback(r: Any, carry: Any, where: tuple) -> None:
+    if not hasattr(r, "__len__") or len(r) > 1:
+        unrolled(where, "its carried state changes structure, shape or type across iterations, or its "
+                 "body needs a concrete value (a branch or range on the loop variable)" if _scannable(r) else
+                 "it iterates over something other than a range", (r, carry))
+
+
 def scan_loop(r: Any, body, carry: Any, where: tuple) -> Any:
     """``for t in r: carry = body(carry, t)``: one ``lax.scan``, or the Python loop."""
     start = lc.settle(lambda c: body(c, jnp.asarray(r.start)), carry, False) if _scannable(r) else None
     if start is None:
+        _fallback(r, carry, where)
         for t in r:
             carry = body(carry, t)
         return carry
@@ -102,8 +137,9 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
             c, saves = body(c, t)
             return c, statics.split(saves)
 
-        carry, stacked = lc.scan(step, start, _indices(r), False)
-        return carry, Residuals(True, stacked, statics)
+        carry, saves, mask = lc.scan(step, start, _indices(r), False, hoist=True)
+        return carry, Residuals(True, saves, statics, mask)
+    _fallback(r, carry, where)
     per_iteration = []
     for t in r:
         carry, saves = body(carry, t)
@@ -114,15 +150,15 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
 def scan_bwd(r: Any, body, bars: Any, residuals: Residuals, where: tuple) -> Any:
     """The reverse sweep of a loop: ``body(bars, (t, saves)) -> bars``, from the last iteration to the first."""
     if residuals.scanned:
-        statics = residuals.statics
-        last = (jnp.asarray(r[-1]), statics.join([a[-1] for a in residuals.stacked]))
+        stacked = lax_hoist.varying(residuals.stacked, residuals.mask)
+        last = (jnp.asarray(r[-1]), residuals.at([a[-1] for a in stacked]))
         start = lc.settle(lambda b: body(b, last), bars, True)
         if start is not None:
             def step(b, xs):
                 t, arrays = xs
-                return body(b, (t, statics.join(arrays))), None
-            return lc.scan(step, start, (_indices(r), residuals.stacked), True, reverse=True)[0]
-        per_iteration = [statics.join([a[k] for a in residuals.stacked]) for k in range(len(r))]
+                return body(b, (t, residuals.at(arrays))), None
+            return lc.scan(step, start, (_indices(r), stacked), True, reverse=True)[0]
+        per_iteration = [residuals.at([a[k] for a in stacked]) for k in range(len(r))]
     else:
         per_iteration = residuals.stacked
     for t, saves in zip(reversed(r), reversed(per_iteration)):
@@ -250,9 +286,10 @@ def checked_range(where: tuple, *bounds: Any) -> range:
     return range(*bounds)
 
 
-def static_test(value: Any, where: tuple, what: str) -> Any:
-    """A Python ``if``/``while`` test in code that cannot hand it to ``lax``: refused if traced."""
+def static_test(value: Any, where: tuple, what: str, reverse: bool = True) -> Any:
+    """A Python ``if``/``while`` test in code that cannot hand it to ``lax``: refused if traced
+    (``reverse``: in a reverse-mode derivative, which forward mode may run)."""
     if lc.traced(value):
-        raise _refuse(where, what, "differentiate it in forward mode (jvp), or call the derivative "
-                      "without jax.jit (on concrete values), or use SCTEngine(control='python')")
+        raise _refuse(where, what, ("differentiate it in forward mode (jvp), or " if reverse else "") +
+                      "call the derivative without jax.jit (on concrete values), or use SCTEngine(control='python')")
     return value

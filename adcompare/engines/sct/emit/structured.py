@@ -13,8 +13,9 @@ concrete one). What a loop carries is what its body reads before it writes
 (from the previous iteration) and what is read after it; what a branch gives
 back is what it writes and is read after it. A loop keeps its plain Python form
 (exact under ``jax.jit``, which unrolls it) when it has a ``break``, is
-checkpointed, grows a list it carries, or leaves its loop variable to code after
-it; a branch that holds a jump or a ``raise`` keeps its Python form, its test
+checkpointed (reverse mode), grows a list it carries, or leaves its loop variable to code after
+it, and a ``for`` loop kept so warns (:func:`.lax_runtime.unrolled`, naming its
+line) when it runs on traced values; a branch that holds a jump or a ``raise`` keeps its Python form, its test
 refused with :class:`SCTError` if traced (:func:`.lax_runtime.static_test`).
 :func:`init_unbound` sets to ``None``, at the top of a generated function, the
 locals a helper call may read before they are bound (a carried variable first
@@ -191,24 +192,37 @@ class Structured:
         """The user's function, file and line of ``s``, for the runtime's refusals."""
         return cg.const((self.where.function, self.where.filename, s.line))
 
-    def loop_carry(self, s) -> list[str] | None:
+    def loop_carry(self, s, reverse: bool = True) -> list[str] | None:
         """What a loop carries from one iteration to the next and out of it, or None if it keeps
-        its Python form (a break, a checkpointed range, a list it carries and grows, or a
-        loop variable read after it)."""
-        if s.has_break or getattr(s, "checkpoint", False):
-            return None
+        its Python form (see :meth:`python_form`)."""
+        return None if self.python_form(s, reverse) else self._carry(s)
+
+    def _carry(self, s) -> list[str]:
         inside = assigned(s.body)
         bound = {s.target} if isinstance(s, ir.For) else set()
         live = ir_flow(s.body, bound)[0] | self.after[id(s)]
         if isinstance(s, ir.While):
             live |= ir.names_in(s.test)
-        carry = sorted((inside & live) - bound)
+        return sorted((inside & live) - bound)
+
+    def python_form(self, s, reverse: bool = True) -> str | None:
+        """Why a loop keeps its Python form (a break, a checkpointed range in reverse mode, a list it
+        carries and grows, or a loop variable read after it), or None if it can be structured."""
+        if s.has_break:
+            return "it has a break"
+        if reverse and getattr(s, "checkpoint", False):
+            return "it runs over a checkpointed range"
         if isinstance(s, ir.For) and s.target in self.after[id(s)]:
-            return None
+            return f"its loop variable {s.target!r} is read after it"
         grown = {b.target for b in ir.walk(s.body) if isinstance(b, ir.Assign) and isinstance(b.value, ir.Append)}
-        if grown & set(carry):
-            return None
-        return carry
+        if grown & set(self._carry(s)):
+            return f"it grows the list {sorted(grown & set(self._carry(s)))[0]!r} from one iteration to the next"
+        return None
+
+    def unrolled(self, s, why: str) -> ast.stmt:
+        """A statement that warns, where the loop runs on traced values, that it keeps its Python form."""
+        params = cg.tuple_([cg.load(n) for n in self.fn.params])
+        return ast.Expr(cg.call(self.helper("unrolled"), self.place(s), cg.const(why), params))
 
     def branch_outs(self, s: ir.If) -> list[str] | None:
         """What a branch gives back, or None if it keeps its Python form (a jump or an effect inside)."""
@@ -234,8 +248,8 @@ class Structured:
                                [], None)
         return init_unbound(fdef)
 
-    def static_if(self, s, test: ast.expr, what: str) -> ast.expr:
-        return cg.call(self.helper("static_test"), test, self.place(s), cg.const(what))
+    def static_if(self, s, test: ast.expr, what: str, reverse: bool = True) -> ast.expr:
+        return cg.call(self.helper("static_test"), test, self.place(s), cg.const(what), cg.const(reverse))
 
     # --- forward mode -------------------------------------------------------------
 
@@ -244,13 +258,14 @@ class Structured:
         :mod:`.forward` transform), or None to keep the Python form."""
         if isinstance(s, ir.If):
             return self.forward_if(fw, s)
-        carry = self.loop_carry(s)
+        carry = self.loop_carry(s, reverse=False)
         if carry is None:
             if isinstance(s, ir.While):  # a Python while on a traced test: refused clearly
                 test = self.static_if(s, branch_test(s.test, fw.act, fw.link), "a while loop with a break "
-                                      "whose test is traced")
+                                      "whose test is traced", reverse=False)
                 return [ast.While(test, cg.body(fw.block(s.body)), [])]
-            return None
+            return [self.unrolled(s, self.python_form(s, False)),
+                    ast.For(cg.store(s.target), cg.load(s.iterable), cg.body(fw.block(s.body)), [])]
         names = with_dots(carry, fw)
         state = cg.tuple_([cg.load(n) for n in names])
         c, x = self.namer.fresh("carry"), self.namer.fresh("index")
@@ -267,7 +282,7 @@ class Structured:
         test = branch_test(s.test, fw.act, fw.link)
         outs = self.branch_outs(s)
         if outs is None:
-            return [ast.If(self.static_if(s, test, "a branch holding a break or raise on a traced test"),
+            return [ast.If(self.static_if(s, test, "a branch holding a break or raise on a traced test", False),
                            cg.body(fw.block(s.body)), fw.block(s.orelse))]
         ops = with_dots(self.branch_operands(s, outs), fw)
         outs = with_dots(outs, fw)

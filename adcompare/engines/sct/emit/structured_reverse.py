@@ -11,7 +11,9 @@ body pops that iteration's saves and carries the cotangents that flow from one
 iteration to the one before (or out of the loop); a cotangent of a value local
 to an iteration starts each reverse iteration at zero, as in the plain output.
 The carried variables' values from before the loop are kept, and restored after
-the reverse loop, for the adjoints before it. An ``if`` becomes ``cond_fwd`` and
+the reverse loop, for the adjoints before it. A loop that :class:`.structured.Structured`
+cannot carry keeps the plain reverse transform's Python form, after a call that warns,
+naming its line, when it runs on traced values (:func:`.lax_runtime.unrolled`). An ``if`` becomes ``cond_fwd`` and
 ``cond_bwd`` in the same way (the branch taken and its saves recorded, then
 replayed; ``lax.cond`` on a traced test). A ``while`` keeps its Python form in both
 sweeps, its test refused with :class:`SCTError` naming the user's line if it is
@@ -99,7 +101,8 @@ class StructuredReverse(Reverse):
             return fwd, rev
         carry = self.lax.loop_carry(s)
         if carry is None:
-            return super().loop(s, in_loop, depth)
+            fwd, rev = super().loop(s, in_loop, depth)
+            return [self.lax.unrolled(s, self.lax.python_form(s))] + fwd, rev
         lax = self.lax
         stack, [(body_fwd, body_rev)] = self.own_stack([s.body], depth)
         state = cg.tuple_([cg.load(n) for n in carry])
