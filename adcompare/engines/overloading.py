@@ -91,29 +91,43 @@ class Tape(Trace):
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         # written out, not split_operands: this is the hot path of every reverse-mode operation
-        active = [isinstance(a, Node) and a.trace is self for a in args]
-        values = [a.value if on else a for a, on in zip(args, active)]
-        parents = [a.index if on else None for a, on in zip(args, active)]
-        if prim.vjp is None:
+        vjp = prim.vjp
+        if vjp is None:
             raise missing_rule(prim, "VJP")
+        values, parents, active = [], [], []
+        for a in args:
+            if isinstance(a, Node) and a.trace is self:
+                values.append(a.value)
+                parents.append(a.index)
+                active.append(True)
+            else:
+                values.append(a)
+                parents.append(None)
+                active.append(False)
         if prim.value_and_vjp is None:
             ans = prim(*values, **params)
-            pullback = prim.vjp(active, ans, *values, **params)
+            pullback = vjp(active, ans, *values, **params)
         else:  # the rule computes the value (a custom_vjp's fwd)
             ans, pullback = prim.value_and_vjp(active, *values, **params)
-        self.entries.append((tuple(parents), pullback))
-        return Node(self, ans, len(self.entries) - 1)
+        entries = self.entries
+        entries.append((tuple(parents), pullback))
+        return Node(self, ans, len(entries) - 1)
 
     def backward(self, bars: list) -> None:
         """Sweep the cotangents ``bars`` (by tape position) back to the inputs, in place."""
+        entries, add = self.entries, anp.add
         for k in range(len(bars) - 1, -1, -1):
-            parents, pullback = self.entries[k]
-            if pullback is None or bars[k] is None:
+            g = bars[k]
+            if g is None:
                 continue
-            g, bars[k] = bars[k], None  # released as soon as it is pulled back
+            parents, pullback = entries[k]
+            if pullback is None:
+                continue
+            bars[k] = None  # released as soon as it is pulled back
             for parent, x_bar in zip(parents, pullback(g)):
                 if parent is not None:
-                    bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+                    held = bars[parent]
+                    bars[parent] = x_bar if held is None else add(held, x_bar)
 
     def __len__(self) -> int:
         return len(self.entries)
