@@ -48,14 +48,28 @@ class Dual(Operators, Box):
 
 class JVPTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values, tangents = [], []  # written out, not split_operands: the hot path of forward mode
-        for a in args:
-            if isinstance(a, Dual) and a.trace is self:
-                values.append(a.value)
-                tangents.append(a.tangent)
+        # The hot path of forward mode, written out as Tape.process's (one and two operands without lists)
+        n = len(args)
+        if n == 1:
+            (x,) = args
+            values, tangents = (x.value,), (x.tangent,)
+        elif n == 2:
+            x, y = args
+            if not (isinstance(x, Dual) and x.trace is self):
+                values, tangents = (x, y.value), (None, y.tangent)
+            elif isinstance(y, Dual) and y.trace is self:
+                values, tangents = (x.value, y.value), (x.tangent, y.tangent)
             else:
-                values.append(a)
-                tangents.append(None)
+                values, tangents = (x.value, y), (x.tangent, None)
+        else:
+            values, tangents = [], []
+            for a in args:
+                if isinstance(a, Dual) and a.trace is self:
+                    values.append(a.value)
+                    tangents.append(a.tangent)
+                else:
+                    values.append(a)
+                    tangents.append(None)
         ans = prim(*values, **params)
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
@@ -79,6 +93,9 @@ class Node(Operators, Box):
         return f"Node({self.value!r}, index={self.index})"
 
 
+_ACTIVE_ONE, _ACTIVE_FIRST, _ACTIVE_SECOND, _ACTIVE_BOTH = (True,), (True, False), (False, True), (True, True)
+
+
 class Tape(Trace):
     """A Wengert list: entry k holds (parent position per operand, ``None`` for a constant; pull-back).
 
@@ -97,27 +114,44 @@ class Tape(Trace):
     constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        # written out, not split_operands: this is the hot path of every reverse-mode operation
+        # The hot path of every reverse-mode operation: the operands' values, tape positions and
+        # activity are written out (no comprehensions, no split_operands; one and two operands
+        # without lists). A lone operand is a node of this tape: a trace processes a call only
+        # for its top-level box, so of two operands, one is.
         vjp = prim.vjp
         if vjp is None:
             raise missing_rule(prim, "VJP")
-        values, parents, active = [], [], []
-        for a in args:
-            if isinstance(a, Node) and a.trace is self:
-                values.append(a.value)
-                parents.append(a.index)
-                active.append(True)
+        n = len(args)
+        if n == 1:
+            (x,) = args
+            values, parents, active = (x.value,), (x.index,), _ACTIVE_ONE
+        elif n == 2:
+            x, y = args
+            if not (isinstance(x, Node) and x.trace is self):
+                values, parents, active = (x, y.value), (None, y.index), _ACTIVE_SECOND
+            elif isinstance(y, Node) and y.trace is self:
+                values, parents, active = (x.value, y.value), (x.index, y.index), _ACTIVE_BOTH
             else:
-                values.append(a)
-                parents.append(None)
-                active.append(False)
+                values, parents, active = (x.value, y), (x.index, None), _ACTIVE_FIRST
+        else:
+            values, positions, active = [], [], []
+            for a in args:
+                if isinstance(a, Node) and a.trace is self:
+                    values.append(a.value)
+                    positions.append(a.index)
+                    active.append(True)
+                else:
+                    values.append(a)
+                    positions.append(None)
+                    active.append(False)
+            parents = tuple(positions)
         if prim.value_and_vjp is None:
             ans = prim(*values, **params)
             pullback = vjp(active, ans, *values, **params)
         else:  # the rule computes the value (a custom_vjp's fwd)
             ans, pullback = prim.value_and_vjp(active, *values, **params)
         entries = self.entries
-        entries.append((tuple(parents), pullback))
+        entries.append((parents, pullback))
         return Node(self, ans, len(entries) - 1)
 
     def backward(self, bars: list) -> None:
