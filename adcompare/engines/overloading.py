@@ -30,7 +30,7 @@ from typing import Any
 from adcompare import numpy as anp
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
-from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
+from adcompare.tape_engine import TapeEngine, missing_rule
 
 # --------------------------------------------------------------------------
 # Forward mode
@@ -48,7 +48,28 @@ class Dual(Operators, Box):
 
 class JVPTrace(Trace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values, tangents = split_operands(self, args, "tangent")
+        # The hot path of forward mode, written out as Tape.process's (one and two operands without lists)
+        n = len(args)
+        if n == 1:
+            (x,) = args
+            values, tangents = (x.value,), (x.tangent,)
+        elif n == 2:
+            x, y = args
+            if not (isinstance(x, Dual) and x.trace is self):
+                values, tangents = (x, y.value), (None, y.tangent)
+            elif isinstance(y, Dual) and y.trace is self:
+                values, tangents = (x.value, y.value), (x.tangent, y.tangent)
+            else:
+                values, tangents = (x.value, y), (x.tangent, None)
+        else:
+            values, tangents = [], []
+            for a in args:
+                if isinstance(a, Dual) and a.trace is self:
+                    values.append(a.value)
+                    tangents.append(a.tangent)
+                else:
+                    values.append(a)
+                    tangents.append(None)
         ans = prim(*values, **params)
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
@@ -72,6 +93,9 @@ class Node(Operators, Box):
         return f"Node({self.value!r}, index={self.index})"
 
 
+_ACTIVE_ONE, _ACTIVE_FIRST, _ACTIVE_SECOND, _ACTIVE_BOTH = (True,), (True, False), (False, True), (True, True)
+
+
 class Tape(Trace):
     """A Wengert list: entry k holds (parent position per operand, ``None`` for a constant; pull-back).
 
@@ -90,30 +114,61 @@ class Tape(Trace):
     constant = leaf  # a leaf no input is: its cotangent is never read
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        # written out, not split_operands: this is the hot path of every reverse-mode operation
-        active = [isinstance(a, Node) and a.trace is self for a in args]
-        values = [a.value if on else a for a, on in zip(args, active)]
-        parents = [a.index if on else None for a, on in zip(args, active)]
-        if prim.vjp is None:
+        # The hot path of every reverse-mode operation: the operands' values, tape positions and
+        # activity are written out (no comprehensions, no split_operands; one and two operands
+        # without lists). A lone operand is a node of this tape: a trace processes a call only
+        # for its top-level box, so of two operands, one is.
+        vjp = prim.vjp
+        if vjp is None:
             raise missing_rule(prim, "VJP")
+        n = len(args)
+        if n == 1:
+            (x,) = args
+            values, parents, active = (x.value,), (x.index,), _ACTIVE_ONE
+        elif n == 2:
+            x, y = args
+            if not (isinstance(x, Node) and x.trace is self):
+                values, parents, active = (x, y.value), (None, y.index), _ACTIVE_SECOND
+            elif isinstance(y, Node) and y.trace is self:
+                values, parents, active = (x.value, y.value), (x.index, y.index), _ACTIVE_BOTH
+            else:
+                values, parents, active = (x.value, y), (x.index, None), _ACTIVE_FIRST
+        else:
+            values, positions, active = [], [], []
+            for a in args:
+                if isinstance(a, Node) and a.trace is self:
+                    values.append(a.value)
+                    positions.append(a.index)
+                    active.append(True)
+                else:
+                    values.append(a)
+                    positions.append(None)
+                    active.append(False)
+            parents = tuple(positions)
         if prim.value_and_vjp is None:
             ans = prim(*values, **params)
-            pullback = prim.vjp(active, ans, *values, **params)
+            pullback = vjp(active, ans, *values, **params)
         else:  # the rule computes the value (a custom_vjp's fwd)
             ans, pullback = prim.value_and_vjp(active, *values, **params)
-        self.entries.append((tuple(parents), pullback))
-        return Node(self, ans, len(self.entries) - 1)
+        entries = self.entries
+        entries.append((parents, pullback))
+        return Node(self, ans, len(entries) - 1)
 
     def backward(self, bars: list) -> None:
         """Sweep the cotangents ``bars`` (by tape position) back to the inputs, in place."""
+        entries, add = self.entries, anp.add
         for k in range(len(bars) - 1, -1, -1):
-            parents, pullback = self.entries[k]
-            if pullback is None or bars[k] is None:
+            g = bars[k]
+            if g is None:
                 continue
-            g, bars[k] = bars[k], None  # released as soon as it is pulled back
+            parents, pullback = entries[k]
+            if pullback is None:
+                continue
+            bars[k] = None  # released as soon as it is pulled back
             for parent, x_bar in zip(parents, pullback(g)):
                 if parent is not None:
-                    bars[parent] = x_bar if bars[parent] is None else anp.add(bars[parent], x_bar)
+                    held = bars[parent]
+                    bars[parent] = x_bar if held is None else add(held, x_bar)
 
     def __len__(self) -> int:
         return len(self.entries)

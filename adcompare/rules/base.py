@@ -181,6 +181,15 @@ def defderiv(prim: p.Primitive, *scalings, operands: tuple[str, ...] = ("x", "y"
     if len(terms) == 2 and None not in terms:
         (s0, w0), (s1, w1) = terms
 
+        def jvp(tangents, ans, x, y, **params):
+            t0, t1 = tangents
+            vals = (x, y, ans)
+            out = None if t0 is None else broadcast(s0(t0, *[vals[k] for k in w0]), ans)
+            if t1 is None:
+                return out
+            part = broadcast(s1(t1, *[vals[k] for k in w1]), ans)
+            return part if out is None else anp.add(out, part)
+
         def vjp(active, ans, x, y, **params):
             vals = (x, y, ans)
             k0 = [vals[k] for k in w0] if active[0] else None
