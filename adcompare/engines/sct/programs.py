@@ -51,14 +51,17 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
     params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
     call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
     lines = [f"def {name}({params}):", f"    out, residuals = fwd({call})"]
-    if kind == "jacfwd":  # one jvp per input element: the columns
-        (_, k), = outputs
-        dotted = ", ".join([f"a{m}, basis[i]" if m == k else f"a{m}" for m in range(n)]
-                           + [f"{q}={q}" for q in kwnames])
-        lines[1:] = [f"    basis = output_basis(a{k})", "    cols = []", "    for i in range(len(basis)):",
-                     f"        out, out_dot = jvp({dotted})", "        cols.append(out_dot)",
-                     f"    return anp.reshape(anp.stack(cols, axis=-1), shape(out) + shape(a{k}))"]
-        return "\n".join(lines) + "\n"
+    if kind == "jacfwd":  # one jvp per element of each differentiated input: the columns
+        lines[1:], parts = [], []
+        for j, k in outputs:
+            dotted = ", ".join([f"a{m}, basis{j}[i]" if m == k else f"a{m}" for m in range(n)]
+                               + [f"{q}={q}" for q in kwnames])
+            lines += [f"    basis{j} = output_basis(a{k})", f"    cols{j} = []",
+                      f"    for i in range(len(basis{j})):", f"        out, out_dot = jvp{j}({dotted})",
+                      f"        cols{j}.append(out_dot)"]
+            parts.append(f"anp.reshape(anp.stack(cols{j}, axis=-1), shape(out) + shape(a{k}))")
+        result = parts[0] if single else "(" + ", ".join(parts) + ",)"
+        return "\n".join(lines + [f"    return {result}"]) + "\n"
     if kind in ("grad", "grad_value"):
         lines.append("    bars = bwd(residuals, seed_like(out))")
         parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
@@ -73,6 +76,9 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
 
 
 def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool) -> Any:
+    """``entry``: the reverse entry (grad, jacrev), or for jacfwd a list of forward entries, one per output."""
+    entries = entry if isinstance(entry, list) else [entry]
+    entry = entries[0]
     fwd, bwd, jvp = (entry.functions.get(w) for w in ("fwd", "bwd", "jvp"))
     key = (kind, n, kwnames, tuple(outputs), single)
     table = _programs.setdefault(fwd or jvp, {})
@@ -81,9 +87,10 @@ def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bo
         text = _text(kind, name, n, kwnames, outputs, single)
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        namespace = {"fwd": fwd, "bwd": bwd, "jvp": jvp, "seed_like": second.seed_like,
+        namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like,
                      "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp,
                      "shape": shape, "range": range, "len": len}
+        namespace.update({f"jvp{j}": e.functions.get("jvp") for j, e in enumerate(entries)})
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
         table[key] = namespace[name]
     return table[key]
@@ -105,11 +112,7 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     iargs, ikw = bind(fn, iargs, ikw)
     active = tuple(inums[k] for k in wanted)
     order = tuple(sorted(set(active)))
-    if kind == "jacfwd" and not single:
-        raise SCTError("jacfwd with a tuple of argnums differentiated again", kind, "<sct program>", 0,
-                       "SCTEngine(higher='sct') takes jacfwd of one argument; use higher='boxes'")
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs),
-                                residuals="arrays")  # its sweeps are transformed again
+    entry = _entries(kind, fn, active, order, len(iargs))
     outputs = [(order.index(a), a) for a in active]
     program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
     return program, iargs, tuple(inums[k] for k in nums), ikw
@@ -139,8 +142,15 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
 
 def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
     """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs, residuals="arrays")
-    return _program(kind, entry, nargs, (), [(0, argnum)], True)
+    return _program(kind, _entries(kind, fn, (argnum,), (argnum,), nargs), nargs, (), [(0, argnum)], True)
+
+
+def _entries(kind: str, fn: Any, wanted: tuple, order: tuple, nargs: int) -> Any:
+    """The generated code a program calls: the reverse entry for ``order`` (its sweeps keep arrays:
+    they are transformed again), or for jacfwd one forward entry per position in ``order``."""
+    if kind == "jacfwd":
+        return [transform.transform(fn, "forward", (k,), nargs) for k in order]
+    return transform.transform(fn, "reverse", order, nargs, residuals="arrays")
 
 
 def _made_program(made: Any, nargs: int) -> Any:
@@ -153,11 +163,9 @@ def _made_program(made: Any, nargs: int) -> Any:
         return None
     single = isinstance(argnums, int)
     wanted = tuple(k % nargs for k in ((argnums,) if single else argnums))
-    if kind == "jacfwd" and not single:
-        return None
     order = tuple(sorted(set(wanted)))
-    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs, residuals="arrays")
-    return _program(kind, entry, nargs, (), [(order.index(a), a) for a in wanted], single)
+    outputs = [(order.index(a), a) for a in wanted]
+    return _program(kind, _entries(kind, f, wanted, order, nargs), nargs, (), outputs, single)
 
 
 closures.PROGRAM = _closure_program

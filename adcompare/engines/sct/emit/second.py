@@ -63,6 +63,12 @@ LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materializ
           runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
           runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,),
           rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
+# helper -> positions that give only shapes, indices or structure (never differentiated: the front end
+# reads them through ``primal`` when it takes generated code again, see :mod:`..front.generated`)
+SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materialize: (1,),
+              runtime.item_bar: (1, 2), runtime.getitem_bar: (1, 2), runtime.unpack_bar: (1,),
+              runtime.final_bar: (1,), rules.unbroadcast: (1,), runtime.seq_vjp: (0, 2, 3, 4),
+              runtime.seq_jvp: (0, 2, 3, 4)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of)  # of residuals="closures": refused

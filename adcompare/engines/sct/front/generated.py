@@ -7,7 +7,8 @@ parsed like any function, and :func:`prepare` rewrites the parsed tree in place:
 * the reverse sweep's stack idiom (``push = stack.append``, ``pop =
   reversed(stack).__next__``, ``for i in reversed(r)``, ``xs = xs + [v]``) as list
   appends and an index counting down (see :class:`_Stacks`);
-* indices, ``range`` bounds, library calls' arguments and vocabulary parameters
+* indices, ``range`` bounds, library calls' arguments, vocabulary parameters and
+  the runtime helpers' shape and index arguments (``like``, ``idx``)
   read through the constant ``primal``: generated code and rules never
   differentiate them (they are integers, shapes, masks), whatever residual
   tuple they come out of;
@@ -28,7 +29,7 @@ import itertools
 import types
 from typing import Any
 
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
 from adcompare.engines.sct.front.rule_source import applied, table_of
 from adcompare.primitives import primal
@@ -120,7 +121,11 @@ class _Stacks:
             return
         obj = self.p.resolve(func)
         vocab = classify(obj) if obj is not MISSING else None
-        if vocab is None or vocab.kind != "op" or vocab.operands is None:
+        if vocab is None or vocab.kind != "op":
+            return
+        if vocab.operands is None:
+            if vocab.prim is obj:  # a primitive called itself: its keywords are its parameters
+                call.keywords = [ast.keyword(k.arg, constant(k.value)) if k.arg else k for k in call.keywords]
             return
         try:
             bound = inspect.signature(obj).bind(*call.args, **{k.arg: k.value for k in call.keywords})
@@ -131,6 +136,17 @@ class _Stacks:
         call.args = [constant(a) if id(a) in params else a for a in call.args]
         call.keywords = [ast.keyword(k.arg, constant(k.value)) if id(k.value) in params else k
                          for k in call.keywords]
+
+    def shape_only(self, call: ast.Call, constant) -> None:
+        """A runtime helper's arguments that give only shapes or indices (``like``, ``idx``; see
+        :data:`..emit.second.SHAPE_ONLY`) read as constants: their tangents are never needed."""
+        func = call.func
+        if not isinstance(func, ast.Name) or func.id in self.p.locals:
+            return
+        obj = self.p.resolve(func)
+        positions = second.SHAPE_ONLY.get(obj, ()) if obj is not MISSING and second.is_standin(obj) else ()
+        call.args = [constant(a) if k in positions and not isinstance(a, ast.Starred) else a
+                     for k, a in enumerate(call.args)]
 
     def library(self, func: ast.expr) -> bool:
         """A builtin (``slice``, ``int``) or a library function (``np.arange``): generated code calls
@@ -169,6 +185,7 @@ class _Stacks:
                 return n
             if isinstance(n, ast.Call):
                 self.parameters(n, constant)
+                self.shape_only(n, constant)
             if isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in self.range)
                                             or self.library(n.func)):
                 n.args = [constant(visit(a)) for a in n.args]
@@ -229,10 +246,12 @@ def prepare(parsed: Parsed) -> None:
             found = table(func.func)
             if found is not None and found[1] == "vjps":
                 prim, _, i = found
-                node.func = ast.Name(name_for(applied(prim, "vjps", i)), ast.Load())
+                n = None if any(isinstance(a, ast.Starred) for a in func.args) else len(func.args) - 1
+                node.func = ast.Name(name_for(applied(prim, "vjps", i, n)), ast.Load())
                 node.args, node.keywords = [node.args[0]] + func.args, func.keywords
                 continue
         found = table(func)
         if found is not None and found[1] == "jvps":
             prim, _, i = found
-            node.func = ast.Name(name_for(applied(prim, "jvps", i)), ast.Load())
+            n = None if any(isinstance(a, ast.Starred) for a in node.args) else len(node.args) - 2
+            node.func = ast.Name(name_for(applied(prim, "jvps", i, n)), ast.Load())
