@@ -113,6 +113,9 @@ def _copied(prim, i: int, rule: types.FunctionType, skip: int = 0, n: int | None
 
 
 def _source_node(prim, i: int, rule: types.FunctionType, kind: str = "vjps") -> ast.FunctionDef:
+    if rule.__code__.co_flags & inspect.CO_VARKEYWORDS:  # defjoint's per-operand view passes **params on
+        raise _refuse(prim, kind, i, f"{rule.__qualname__} takes **params: a joint rule (defjoint) seen per "
+                                     "operand, which SCT does not transform yet")
     try:
         if rule.__name__ == "<lambda>":
             return lambda_node(rule, rule.__qualname__)[0]
@@ -241,7 +244,8 @@ def _fixed_arity(node: ast.FunctionDef, n: int | None, bound: dict | None) -> No
     parameters ``xs_0 .. xs_{n-1}`` and ``xs = (xs_0, ...)``, and each starred argument of a call
     (``p.einsum_p(g, *xs[:i], ...)``), which the front end does not take, is written out element by
     element where its length follows from ``n`` and the integers the call fixes (``bound``: parameter
-    -> value, such as a partial's operand index); a starred argument whose length does not follow stays (and is refused)."""
+    -> value, such as a partial's operand index); a starred argument whose length does not follow
+    stays (and is refused)."""
     if n is None or node.args.vararg is None:
         return
     var = node.args.vararg.arg
