@@ -33,7 +33,7 @@ import math
 from typing import Any
 
 from adcompare import numpy as anp
-from adcompare import rules
+from adcompare import rules, trees
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
@@ -59,6 +59,12 @@ def output_basis(out: Any) -> list:
     return [flat[i] for i in range(n)]
 
 
+def aux_bar(aux: Any) -> Any:
+    """The cotangent of a ``has_aux`` function's auxiliary output: the zero placeholder at each leaf."""
+    leaves, tree = trees.tree_flatten(aux)
+    return trees.tree_unflatten(tree, [0.0] * len(leaves))
+
+
 # helper -> positions it is linear in (the others give only shapes or indices)
 LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materialize: (0,),
           runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
@@ -70,7 +76,7 @@ SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materi
               runtime.item_bar: (1, 2), runtime.getitem_bar: (1, 2), runtime.unpack_bar: (1,),
               runtime.final_bar: (1,), rules.unbroadcast: (1,), runtime.seq_vjp: (0, 2, 3, 4),
               runtime.seq_jvp: (0, 2, 3, 4)}
-CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
+CONSTANT = (runtime.zeros, seed_like, output_basis, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of)  # of residuals="closures": refused
 
@@ -132,7 +138,11 @@ def _forward(fn: Any, active: tuple[int, ...]):
             where, dots = _layout(len(args_and_dots), active)
             args = [args_and_dots[i] for i in where]
             ans = fn(*args)
-            tangents = tuple(args_and_dots[dots[k]] if k in dots else None for k in range(len(args)))
+            # the zero placeholder is a symbolic zero (as JAX's): 0 * inf at a pole stays out of the sum
+            tangents = tuple(None if k not in dots or runtime.is_zero(args_and_dots[dots[k]])
+                             else args_and_dots[dots[k]] for k in range(len(args)))
+            if all(t is None for t in tangents):
+                return ans, runtime.zeros(ans)
             return ans, prim.jvp(tangents, ans, *args)
     else:
         def jvp(*args_and_dots, **kwargs):

@@ -6,7 +6,9 @@ parsed like any function, and :func:`prepare` rewrites the parsed tree in place:
 
 * the reverse sweep's stack idiom (``push = stack.append``, ``pop =
   reversed(stack).__next__``, ``for i in reversed(r)``, ``xs = xs + [v]``) as list
-  appends and an index counting down (see :class:`_Stacks`);
+  appends and an index counting down, and a checkpointed sweep's (``push =
+  discard``, ``for segment, state in zip(reversed(segments), reversed(checkpoints))``)
+  as nothing and a loop over an index (see :class:`_Stacks`);
 * indices, ``range`` bounds, library calls' arguments, vocabulary parameters and
   the runtime helpers' shape and index arguments (``like``, ``idx``)
   read through the constant ``primal``: generated code and rules never
@@ -58,6 +60,8 @@ class _Stacks:
         self.p = parsed
         self.reversed, self.range = _names_to(parsed, builtins.reversed), _names_to(parsed, builtins.range)
         self.checks = _names_to(parsed, runtime.check_sequence)
+        self.zips, self.discard = _names_to(parsed, builtins.zip), _names_to(parsed, runtime.discard)
+        self.discards: set[str] = set()  # locals bound to ``discard`` (a checkpointed sweep's pushes)
         self.pushes: dict[str, str] = {}
         self.pops: dict[str, tuple[str, str]] = {}
         self.serial = itertools.count(1)
@@ -72,6 +76,10 @@ class _Stacks:
         for s in body:
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 target, v = s.targets[0].id, s.value
+                self.discards.discard(target)
+                if isinstance(v, ast.Name) and v.id in self.discard and v.id not in self.p.locals:
+                    self.discards.add(target)  # push = discard: its calls do nothing
+                    continue
                 if isinstance(v, ast.Attribute) and v.attr == "append" and isinstance(v.value, ast.Name):
                     self.pushes[target] = v.value.id
                     continue
@@ -89,6 +97,12 @@ class _Stacks:
                     and isinstance(s.value.right, ast.List) and len(s.value.right.elts) == 1:
                 seq = ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append", ast.Load())
                 s = ast.copy_location(ast.Expr(ast.Call(seq, s.value.right.elts, [])), s)  # xs = xs + [v]
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
+                    and s.value.func.id in self.discards:
+                continue
+            if isinstance(s, ast.For) and isinstance(s.target, ast.Tuple) and self.zipped(s.iter) is not None:
+                out += self.unzip(s)
+                s = out.pop()
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
                 call = s.value
                 if call.func.id in self.pushes and len(call.args) == 1:
@@ -113,6 +127,32 @@ class _Stacks:
                     setattr(s, field, self.block(getattr(s, field)))
             out.append(s)
         return out
+
+    def zipped(self, node: ast.expr) -> list[tuple[str, bool]] | None:
+        """``zip(reversed(a), b, ...)`` over local names: [(name, reversed)], else None."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.zips
+                and node.args and not node.keywords):
+            return None
+        out = []
+        for a in node.args:
+            back = (isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in self.reversed
+                    and len(a.args) == 1 and not a.keywords)
+            name = a.args[0] if back else a
+            if not isinstance(name, ast.Name):
+                return None
+            out.append((name.id, back))
+        return out
+
+    def unzip(self, s: ast.For) -> list[ast.stmt]:
+        """``for a, b in zip(reversed(xs), ys)`` (a checkpointed sweep's segments and checkpoints) as a
+        loop over an index: ``for k in range(min(len(xs), len(ys))): a, b = xs[len(xs) - 1 - k], ys[k]``."""
+        seqs, n, k = self.zipped(s.iter), self.fresh("zipped"), self.fresh("k")
+        first = self.stmt(f"{n} = min({', '.join(f'len({a})' for a, _ in seqs)})", s)
+        items = ", ".join(f"{a}[len({a}) - 1 - {k}]" if back else f"{a}[{k}]" for a, back in seqs)
+        unpack = ast.copy_location(ast.Assign([s.target], ast.parse(f"({items},)", mode="eval").body), s)
+        loop = ast.copy_location(ast.For(ast.Name(k, ast.Store()), ast.parse(f"range({n})", mode="eval").body,
+                                         [unpack] + s.body, [], None), s)
+        return [first, ast.fix_missing_locations(loop)]
 
     def parameters(self, call: ast.Call, constant) -> None:
         """A vocabulary call's parameters (``idx=``, ``axis=``: never differentiated) read as constants."""
