@@ -255,6 +255,12 @@ class _Stacks:
         return visit(node)
 
 
+def _constants(keywords: list[ast.keyword]) -> list[ast.keyword]:
+    """A rule call's keywords (its primitive's parameters: ``idx=``, ``axis=``) read as constants."""
+    return [ast.keyword(k.arg, ast.Call(ast.Name("__constant", ast.Load()), [k.value], [])) if k.arg else k
+            for k in keywords]
+
+
 def prepare(parsed: Parsed) -> None:
     """Rewrite ``parsed``'s stack idiom and rule calls (see the module doc) in place; the functions
     the rule calls now call are put in ``parsed.extra`` under new names."""
@@ -288,10 +294,11 @@ def prepare(parsed: Parsed) -> None:
                 prim, _, i = found
                 n = None if any(isinstance(a, ast.Starred) for a in func.args) else len(func.args) - 1
                 node.func = ast.Name(name_for(applied(prim, "vjps", i, n)), ast.Load())
-                node.args, node.keywords = [node.args[0]] + func.args, func.keywords
+                node.args, node.keywords = [node.args[0]] + func.args, _constants(func.keywords)
                 continue
         found = table(func)
         if found is not None and found[1] == "jvps":
             prim, _, i = found
             n = None if any(isinstance(a, ast.Starred) for a in node.args) else len(node.args) - 2
             node.func = ast.Name(name_for(applied(prim, "jvps", i, n)), ast.Load())
+            node.keywords = _constants(node.keywords)
