@@ -20,7 +20,8 @@ from adcompare.engine import partial_args
 from adcompare.engines.sct import SCTEngine, SCTError
 from adcompare.engines.sct.emit.templates import SymbolTrace
 from adcompare.oracle import _to_jax, form, max_error
-from adcompare.primitives import core
+from adcompare.primitives import PRIMITIVES, Primitive, core
+from adcompare.rules.base import defjoint
 from tests import test_sct_control as control
 
 sct = SCTEngine(higher="sct")
@@ -117,7 +118,7 @@ def small(x):
 def test_hvp_source_is_forward_over_the_gradient_program():
     text = sct.source(small, "hvp")
     assert "def grad_small(a0):" in text
-    assert "out, residuals = fwd(a0)" in text and "bars = bwd(residuals, seed_like(out))" in text
+    assert "y, residuals = fwd(a0)" in text and "bars = bwd(residuals, seed_like(primal(out)))" in text
     assert "def grad_small_jvp(a0, a0_dot):" in text
     assert "def small_fwd_jvp(x, x_dot):" in text
     assert "def small_bwd_jvp(residuals, residuals_dot," in text
@@ -171,12 +172,33 @@ def test_no_box_or_tape_during_reverse_over_reverse(monkeypatch):
                      jax.grad(jax.grad(lambda y: jnp.sin(y) * y))(0.3)) < 1e-12
 
 
-def test_a_rule_sct_cannot_transform_is_refused_with_its_name():
-    w = workloads.get("helmholtz")
-    args = w.inputs("tiny", 0, "numpy")
-    f = partial_args(w.natural, args, w.argnums)
-    with pytest.raises(SCTError, match="not supported by the SCT engine"):
-        sct.hessian(f)(*(args[i] for i in w.argnums))
+cube_p = Primitive("higher_test_cube", lambda xp, x: x * x * x, register=False)
+defjoint(cube_p, jvp=lambda ts, ans, x: (anp.multiply(anp.multiply(3.0, anp.multiply(x, x)), ts[0]),),
+         vjp=lambda active, ans, x: lambda g: (anp.multiply(g, anp.multiply(3.0, anp.multiply(x, x))),))
+
+
+def test_a_rule_sct_cannot_transform_is_refused_with_its_name(monkeypatch):
+    """A joint rule (defjoint) has no per-operand source to transform again: refused by the primitive's name."""
+    monkeypatch.setitem(PRIMITIVES, cube_p.name, cube_p)
+    x = numpy.linspace(0.1, 1.0, 3)
+    for mode in ("fwd-rev", "rev-rev"):
+        with pytest.raises(SCTError, match="higher_test_cube's vjp rule for operand 0.*joint rule"):
+            sct.hessian(lambda y: anp.sum(cube_p(y)), mode=mode)(x)
+
+
+def test_einsum_and_linalg_rules_are_transformed_again():
+    """helmholtz (einsum's variadic VJP rule) and gp (cholesky's triangle masks) by SCT over SCT."""
+    for name in ("helmholtz", "gp", "matmul"):
+        w = workloads.get(name)
+        args = w.inputs("tiny", 0, "numpy")
+        nums = w.argnums
+        oracle = partial_args(w.natural, tuple(_to_jax(a) if i in nums else a for i, a in enumerate(args)), nums)
+        ours = partial_args(form(sct, w), args, nums)
+        argnums = 0 if len(nums) == 1 else tuple(range(len(nums)))
+        active = tuple(args[i] for i in nums)
+        expected = jax.hessian(oracle, argnums)(*(_to_jax(a) for a in active))
+        for mode in ("fwd-rev", "rev-rev"):
+            assert max_error(sct.hessian(ours, argnums, mode=mode)(*active), expected) < 1e-10, (name, mode)
 
 
 REVERSE_OVER_FORWARD = ["branch_if_else", "early_return", "for_range", "for_with_break", "while_in_for_with_break",

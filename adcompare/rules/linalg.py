@@ -31,17 +31,16 @@ T = swap_last
 # --------------------------------------------------------------------------
 # Helpers: constants on the primal's backend, and matrix pieces made of primitives
 
-def _backend(x):
-    return p.namespace((primal(x),))
-
+# The backend and dtype are read from ``primal(like)`` in the helper's own body (not through a helper
+# function of ``like``), so that SCT, transforming a rule again, sees them as constants.
 
 def _eye(n: int, like):
-    return _backend(like).eye(n, dtype=p.result_dtype(like))
+    return p.namespace((primal(like),)).eye(n, dtype=p.result_dtype(primal(like)))
 
 
 def _tril(n: int, like, k: int = 0):
-    xp = _backend(like)
-    return xp.tril(xp.ones((n, n), dtype=p.result_dtype(like)), k)
+    xp = p.namespace((primal(like),))
+    return xp.tril(xp.ones((n, n), dtype=p.result_dtype(primal(like))), k)
 
 
 def _sym(x):
@@ -328,7 +327,7 @@ def _norm_weights(ans, x, ord, axis):
         return sign
     if ord in (np.inf, -np.inf):  # the entries that hold the max (min) of |x|, ties split
         px, pk = primal(x), primal(kept)
-        xp = _backend(x)
+        xp = p.namespace((px,))
         hit = xp.where(xp.abs(px) == pk, 1.0, 0.0)
         return mul(sign, hit / xp.sum(hit, axis=axis, keepdims=True))
     return mul(sign, mul(anp.power(anp.abs(x), ord - 1.0), anp.power(kept, 1.0 - ord)))

@@ -64,12 +64,15 @@ def _fresh_letters(used: str):
     return (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
 
 
-def _einsum_vjp(i, ans, *xs, subscripts):
+def _einsum_vjp_plan(i: int, subscripts: str, shape_i: tuple) -> tuple:
+    """Operand i's VJP as subscripts and shapes (constants): (the einsum of g with the other
+    operands, its letters' sizes, operand i's letters' sizes with 1 where summed, their sizes,
+    the subscripts that place the result back onto repeated letters' diagonals or None, and the
+    identity matrices' sizes for those letters)."""
     ins, out = subscripts.split("->")
     ins = ins.split(",")
     target, others = ins[i], ins[:i] + ins[i + 1:]
-    operands = xs[:i] + xs[i + 1:]
-    sizes = dict(zip(target, shape(xs[i])))
+    sizes = dict(zip(target, shape_i))
     unique = "".join(dict.fromkeys(target))  # operand i's letters, each once
     reached = set(out).union(*others)
     kept = "".join(c for c in unique if c in reached)
@@ -84,17 +87,32 @@ def _einsum_vjp(i, ans, *xs, subscripts):
         else:
             placed += c
             seen.add(c)
+    down = f"{','.join((out, *others))}->{kept}"
+    placing = f"{unique},{''.join(s for s, _ in eyes)}->{placed}" if eyes else None
+    return (down, tuple(sizes[c] for c in kept), tuple(sizes[c] if c in kept else 1 for c in unique),
+            tuple(sizes[c] for c in unique), placing, tuple(n for _, n in eyes))
+
+
+def _identities(xp, sizes: tuple, dtype):
+    """The outer product of identity matrices of ``sizes`` (a constant: one einsum operand)."""
+    out = xp.eye(sizes[0], dtype=dtype)
+    for n in sizes[1:]:
+        out = xp.tensordot(out, xp.eye(n, dtype=dtype), axes=0)
+    return out
+
+
+def _einsum_vjp(i, ans, *xs, subscripts):
+    down, kept, padded, full, placing, eyes = _einsum_vjp_plan(i, subscripts, shape(xs[i]))
+    operands = xs[:i] + xs[i + 1:]
 
     def vjp(g):
-        r = p.einsum_p(g, *operands, subscripts=f"{','.join((out, *others))}->{kept}")
-        r = unbroadcast(r, tuple(sizes[c] for c in kept))  # a length-1 axis met a longer one
-        if kept != unique:  # letters only operand i has were summed: spread back over them
-            r = anp.broadcast_to(anp.reshape(r, tuple(sizes[c] if c in kept else 1 for c in unique)),
-                                 tuple(sizes[c] for c in unique))
-        if eyes:
-            xp = p.namespace((p.primal(r),))
-            mats = [xp.eye(n, dtype=p.result_dtype(r)) for _, n in eyes]
-            r = p.einsum_p(r, *mats, subscripts=f"{','.join((unique, *(s for s, _ in eyes)))}->{placed}")
+        r = p.einsum_p(g, *operands, subscripts=down)
+        r = unbroadcast(r, kept)  # a length-1 axis met a longer one
+        if padded != kept:  # letters only operand i has were summed: spread back over them
+            r = anp.broadcast_to(anp.reshape(r, padded), full)
+        if placing is not None:
+            pr = p.primal(r)
+            r = p.einsum_p(r, _identities(p.namespace((pr,)), eyes, p.result_dtype(pr)), subscripts=placing)
         return r
 
     return vjp

@@ -16,7 +16,8 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    (uses, definitions, readers, liveness: the one def/use module every pass asks),
    :mod:`.analysis.activity` (which variables carry derivatives) with
    :mod:`.analysis.refusals` (what cannot be differentiated, refused with its
-   line), and, in reverse mode, :mod:`.analysis.saves` (what the forward sweep keeps).
+   line), in reverse mode :mod:`.analysis.saves` (what the forward sweep keeps), and in
+   forward mode :mod:`.analysis.owned` (the lists an append may grow in place).
 3. **emit/**: the generated code. Forward mode is :mod:`.emit.forward`; reverse
    mode is :mod:`.emit.clobbers` (a pre-pass, before activity), :mod:`.emit.adjoints`
    (each statement's contributions), :mod:`.emit.sweeps` and :mod:`.emit.control`

@@ -31,9 +31,8 @@ from adcompare import numpy as anp
 from adcompare import trees
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
-from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closures
-from adcompare.primitives import shape
+from adcompare.primitives import primal, shape
 
 _serial = itertools.count(1)
 _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fwd -> {key: program}
@@ -46,44 +45,59 @@ def tag(made: Any, kind: str, f: Any, argnums: Any, has_aux: bool) -> Any:
 
 
 def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[tuple[int, int]],
-          single: bool) -> str:
-    """The program's source: ``outputs`` are (index among the backward's results, parameter)."""
+          single: bool, aux: bool = False) -> str:
+    """The program's source: ``outputs`` are (index among the backward's results, parameter);
+    ``aux``: the function returns ``(out, aux)`` (``has_aux=True``), and so does the program."""
     params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
     call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
-    lines = [f"def {name}({params}):", f"    out, residuals = fwd({call})"]
-    if kind == "jacfwd":  # one jvp per input element: the columns
-        (_, k), = outputs
-        dotted = ", ".join([f"a{m}, basis[i]" if m == k else f"a{m}" for m in range(n)]
-                           + [f"{q}={q}" for q in kwnames])
-        lines[1:] = [f"    basis = output_basis(a{k})", "    cols = []", "    for i in range(len(basis)):",
-                     f"        out, out_dot = jvp({dotted})", "        cols.append(out_dot)",
-                     f"    return anp.reshape(anp.stack(cols, axis=-1), shape(out) + shape(a{k}))"]
-        return "\n".join(lines) + "\n"
+    lines = [f"def {name}({params}):"]
+    if kind == "jacfwd":  # one jvp per element of each differentiated input: the columns
+        parts = []
+        for j, k in outputs:
+            dotted = ", ".join([f"a{m}, basis{j}[i]" if m == k else f"a{m}" for m in range(n)]
+                               + [f"{q}={q}" for q in kwnames])
+            lines += [f"    basis{j} = output_basis(primal(a{k}))", f"    cols{j} = []",
+                      f"    for i in range(len(basis{j})):", f"        y, y_dot = jvp{j}({dotted})",
+                      f"        cols{j}.append(y_dot{'[0]' if aux else ''})"]
+            parts.append(f"anp.reshape(anp.stack(cols{j}, axis=-1), shape(out) + shape(a{k}))")
+        lines += ["    out, aux = y" if aux else "    out = y"]
+        result = parts[0] if single else "(" + ", ".join(parts) + ",)"
+        return "\n".join(lines + [f"    return {'(' + result + ', aux)' if aux else result}"]) + "\n"
+    lines += [f"    y, residuals = fwd({call})", "    out, aux = y" if aux else "    out = y"]
+    seed = "({}, aux_bar(primal(aux)))" if aux else "{}"  # seeds and bases: constants (read through primal)
     if kind in ("grad", "grad_value"):
-        lines.append("    bars = bwd(residuals, seed_like(out))")
+        lines.append(f"    bars = bwd(residuals, {seed.format('seed_like(primal(out))')})")
         parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
     else:
-        lines += ["    basis = output_basis(out)"] + [f"    rows{j} = []" for j, _ in outputs]
-        lines += ["    for i in range(len(basis)):", "        bars = bwd(residuals, basis[i])"]
+        lines += ["    basis = output_basis(primal(out))"] + [f"    rows{j} = []" for j, _ in outputs]
+        lines += ["    for i in range(len(basis)):", f"        bars = bwd(residuals, {seed.format('basis[i]')})"]
         lines += [f"        rows{j}.append(final_bar(bars[{j}], a{k}))" for j, k in outputs]
         parts = [f"anp.reshape(anp.stack(rows{j}), shape(out) + shape(a{k}))" for j, k in outputs]
     result = parts[0] if single else "(" + ", ".join(parts) + ",)"
-    lines.append(f"    return {'(out, ' + result + ')' if kind == 'grad_value' else result}")
+    if kind == "grad_value":
+        result = f"({'(out, aux)' if aux else 'out'}, {result})"
+    elif aux:
+        result = f"({result}, aux)"
+    lines.append(f"    return {result}")
     return "\n".join(lines) + "\n"
 
 
-def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool) -> Any:
+def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool, aux: bool = False) -> Any:
+    """``entry``: the reverse entry (grad, jacrev), or for jacfwd a list of forward entries, one per output."""
+    entries = entry if isinstance(entry, list) else [entry]
+    entry = entries[0]
     fwd, bwd, jvp = (entry.functions.get(w) for w in ("fwd", "bwd", "jvp"))
-    key = (kind, n, kwnames, tuple(outputs), single)
+    key = (kind, n, kwnames, tuple(outputs), single, aux)
     table = _programs.setdefault(fwd or jvp, {})
     if key not in table:
         name = f"{kind}_{getattr(entry.fn, '__name__', 'f').strip('<>')}"
-        text = _text(kind, name, n, kwnames, outputs, single)
+        text = _text(kind, name, n, kwnames, outputs, single, aux)
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        namespace = {"fwd": fwd, "bwd": bwd, "jvp": jvp, "seed_like": second.seed_like,
-                     "output_basis": second.output_basis, "final_bar": runtime.final_bar, "anp": anp,
+        namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like, "output_basis": second.output_basis,
+                     "aux_bar": second.aux_bar, "final_bar": runtime.final_bar, "anp": anp, "primal": primal,
                      "shape": shape, "range": range, "len": len}
+        namespace.update({f"jvp{j}": e.functions.get("jvp") for j, e in enumerate(entries)})
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
         table[key] = namespace[name]
     return table[key]
@@ -93,9 +107,6 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     """A call of the engine-made ``made`` with ``args`` (``nums`` the differentiated positions) as
     a call of its program: (program, its arguments, their differentiated positions, keywords)."""
     kind, f, argnums, has_aux = MADE[made]
-    if has_aux:
-        raise SCTError(f"{kind} with has_aux=True differentiated again", kind, "<sct program>", 0,
-                       "SCTEngine(higher='sct') does not take has_aux yet; use higher='boxes'")
     single = isinstance(argnums, int)
     wanted = (argnums,) if single else tuple(argnums)
     wanted = tuple(k % len(args) for k in wanted)
@@ -103,15 +114,13 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     fn, iargs, inums, ikw = unwrap(f, args)
     iargs, ikw = iargs, {**ikw, **kwargs}
     iargs, ikw = bind(fn, iargs, ikw)
+    if fn in MADE:  # a derivative of a derivative this engine made (third order): its program's program
+        fn, iargs, inums, ikw = build(fn, iargs, inums, ikw, unwrap, bind)
     active = tuple(inums[k] for k in wanted)
     order = tuple(sorted(set(active)))
-    if kind == "jacfwd" and not single:
-        raise SCTError("jacfwd with a tuple of argnums differentiated again", kind, "<sct program>", 0,
-                       "SCTEngine(higher='sct') takes jacfwd of one argument; use higher='boxes'")
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", order, len(iargs),
-                                residuals="arrays")  # its sweeps are transformed again
+    entry = _entries(kind, fn, active, order, len(iargs))
     outputs = [(order.index(a), a) for a in active]
-    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single)
+    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single, has_aux)
     return program, iargs, tuple(inums[k] for k in nums), ikw
 
 
@@ -139,8 +148,15 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
 
 def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
     """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
-    entry = transform.transform(fn, "forward" if kind == "jacfwd" else "reverse", (argnum,), nargs, residuals="arrays")
-    return _program(kind, entry, nargs, (), [(0, argnum)], True)
+    return _program(kind, _entries(kind, fn, (argnum,), (argnum,), nargs), nargs, (), [(0, argnum)], True)
+
+
+def _entries(kind: str, fn: Any, wanted: tuple, order: tuple, nargs: int) -> Any:
+    """The generated code a program calls: the reverse entry for ``order`` (its sweeps keep arrays:
+    they are transformed again), or for jacfwd one forward entry per position in ``order``."""
+    if kind == "jacfwd":
+        return [transform.transform(fn, "forward", (k,), nargs) for k in order]
+    return transform.transform(fn, "reverse", order, nargs, residuals="arrays")
 
 
 def _made_program(made: Any, nargs: int) -> Any:
@@ -153,11 +169,9 @@ def _made_program(made: Any, nargs: int) -> Any:
         return None
     single = isinstance(argnums, int)
     wanted = tuple(k % nargs for k in ((argnums,) if single else argnums))
-    if kind == "jacfwd" and not single:
-        return None
     order = tuple(sorted(set(wanted)))
-    entry = transform.transform(f, "forward" if kind == "jacfwd" else "reverse", order, nargs, residuals="arrays")
-    return _program(kind, entry, nargs, (), [(order.index(a), a) for a in wanted], single)
+    outputs = [(order.index(a), a) for a in wanted]
+    return _program(kind, _entries(kind, f, wanted, order, nargs), nargs, (), outputs, single)
 
 
 closures.PROGRAM = _closure_program

@@ -18,6 +18,7 @@ import ast
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.activity import Activity
 from adcompare.engines.sct.analysis.dataflow import operands
+from adcompare.engines.sct.analysis.owned import owned_lists
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import templates
@@ -37,6 +38,7 @@ class _Forward:
                  structured=None):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.structured = structured
+        self.owned = owned_lists(fn) if structured is None else set()  # lists grown in place
 
     def dot(self, a: ir.Atom) -> ast.expr:
         return cg.load(self.namer.dot(a))
@@ -99,6 +101,12 @@ class _Forward:
 
     def assign(self, s: ir.Assign) -> list[ast.stmt]:
         t, v = s.target, s.value
+        if isinstance(v, ir.Append) and t == v.seq and t in self.owned:  # see .analysis.owned
+            grow = [ast.Expr(cg.call(ast.Attribute(cg.load(t), "append", ast.Load()), ir.atom_ast(v.elt)))]
+            if t in self.act.active:
+                dot = self.dot(t)
+                grow.append(ast.Expr(cg.call(ast.Attribute(dot, "append", ast.Load()), self.tangent_of(v.elt))))
+            return grow
         primal = cg.assign(t, primal_value(v, self.link))
         if t not in self.act.active:
             return [primal]

@@ -28,11 +28,12 @@ are refused in both modes: code meant to be transformed again is emitted with
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 from adcompare import numpy as anp
-from adcompare import rules
+from adcompare import rules, trees
 from adcompare.engines.sct.emit import accumulate, runtime
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
@@ -58,12 +59,24 @@ def output_basis(out: Any) -> list:
     return [flat[i] for i in range(n)]
 
 
+def aux_bar(aux: Any) -> Any:
+    """The cotangent of a ``has_aux`` function's auxiliary output: the zero placeholder at each leaf."""
+    leaves, tree = trees.tree_flatten(aux)
+    return trees.tree_unflatten(tree, [0.0] * len(leaves))
+
+
 # helper -> positions it is linear in (the others give only shapes or indices)
 LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materialize: (0,),
           runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
           runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,),
           rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
-CONSTANT = (runtime.zeros, seed_like, output_basis, runtime.discard)
+# helper -> positions that give only shapes, indices or structure (never differentiated: the front end
+# reads them through ``primal`` when it takes generated code again, see :mod:`..front.generated`)
+SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materialize: (1,),
+              runtime.item_bar: (1, 2), runtime.getitem_bar: (1, 2), runtime.unpack_bar: (1,),
+              runtime.final_bar: (1,), rules.unbroadcast: (1,), runtime.seq_vjp: (0, 2, 3, 4),
+              runtime.seq_jvp: (0, 2, 3, 4)}
+CONSTANT = (runtime.zeros, seed_like, output_basis, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into)
@@ -87,46 +100,56 @@ def is_standin(fn: Any) -> bool:
         return False
 
 
-def _split(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
-    args, dots, it = [], {}, iter(args_and_dots)
-    for a in it:
-        if len(args) in active:
-            dots[len(args)] = next(it)
-        args.append(a)
-    return args, dots
-
-
-def _zero_like(x: Any) -> Any:
-    return runtime.zeros(x)
+@functools.cache
+def _layout(total: int, active: tuple[int, ...]) -> tuple[tuple[int, ...], dict[int, int]]:
+    """Where a call's arguments and tangents stand among its ``total`` values (each active
+    argument followed by its tangent): the arguments' positions, and argument -> its tangent's."""
+    args, dots, i = [], {}, 0
+    while i < total:
+        k = len(args)
+        args.append(i)
+        if k in active and i + 1 < total:
+            dots[k] = i + 1
+            i += 1
+        i += 1
+    return tuple(args), dots
 
 
 def _forward(fn: Any, active: tuple[int, ...]):
     if fn in LINEAR:
-        linear = LINEAR[fn]
+        linear, placement = LINEAR[fn], fn in (runtime.seq_vjp, runtime.seq_jvp)
 
         def jvp(*args_and_dots, **kwargs):
-            args, dots = _split(args_and_dots, active)
-            _placement_only(fn, args)
-            tangents = [dots.get(k, 0.0) if k in linear else a for k, a in enumerate(args)]
+            where, dots = _layout(len(args_and_dots), active)
+            args = [args_and_dots[i] for i in where]
+            if placement:
+                _placement_only(fn, args)
             if not any(k in dots for k in linear):
                 ans = fn(*args, **kwargs)
-                return ans, _zero_like(ans)
+                return ans, runtime.zeros(ans)
+            tangents = list(args)
             for k in linear:  # a linear argument without a tangent contributes zero
-                if k not in dots and k < len(args):
-                    tangents[k] = 0.0
+                if k < len(args):
+                    tangents[k] = args_and_dots[dots[k]] if k in dots else 0.0
             return fn(*args, **kwargs), fn(*tangents, **kwargs)
     elif fn in PRIMITIVE:
         prim = PRIMITIVE[fn]
 
         def jvp(*args_and_dots, **kwargs):
-            args, dots = _split(args_and_dots, active)
+            where, dots = _layout(len(args_and_dots), active)
+            args = [args_and_dots[i] for i in where]
             ans = fn(*args)
-            return ans, prim.jvp(tuple(dots.get(k) for k in range(len(args))), ans, *args)
+            # the zero placeholder is a symbolic zero (as JAX's): 0 * inf at a pole stays out of the sum
+            tangents = tuple(None if k not in dots or runtime.is_zero(args_and_dots[dots[k]])
+                             else args_and_dots[dots[k]] for k in range(len(args)))
+            if all(t is None for t in tangents):
+                return ans, runtime.zeros(ans)
+            return ans, prim.jvp(tangents, ans, *args)
     else:
         def jvp(*args_and_dots, **kwargs):
-            args, _ = _split(args_and_dots, active)
-            ans = fn(*args, **kwargs)
-            return ans, _zero_like(ans)
+            where, _ = _layout(len(args_and_dots), active)
+            ans = fn(*[args_and_dots[i] for i in where], **kwargs)
+            return ans, runtime.zeros(ans)
 
     jvp.__name__ = f"{fn.__name__}_jvp"
     return {"jvp": jvp}
@@ -152,11 +175,15 @@ def _reverse(fn: Any, active: tuple[int, ...]):
             ans = fn(*args)
             return ans, (ans, args)
 
+        pick = tuple(linear.index(k) if k in linear else -1 for k in active)  # -1: shapes only, no cotangent
+
         def bwd(residuals, out_bar):
+            if max(pick, default=-1) < 0:
+                return (0.0,) * len(pick)
             ans, args = residuals
             bars = transpose(out_bar, ans, *args)
-            bars = dict(zip(linear, bars if len(linear) > 1 else (bars,)))
-            return tuple(bars.get(k, 0.0) for k in active)
+            bars = bars if len(linear) > 1 else (bars,)
+            return tuple(bars[j] if j >= 0 else 0.0 for j in pick)
     elif fn in CONSTANT:
         def fwd(*args, **kwargs):
             return fn(*args, **kwargs), ()

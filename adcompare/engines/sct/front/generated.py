@@ -6,8 +6,11 @@ parsed like any function, and :func:`prepare` rewrites the parsed tree in place:
 
 * the reverse sweep's stack idiom (``push = stack.append``, ``pop =
   reversed(stack).__next__``, ``for i in reversed(r)``, ``xs = xs + [v]``) as list
-  appends and an index counting down (see :class:`_Stacks`);
-* indices, ``range`` bounds, library calls' arguments and vocabulary parameters
+  appends and an index counting down, and a checkpointed sweep's (``push =
+  discard``, ``for segment, state in zip(reversed(segments), reversed(checkpoints))``)
+  as nothing and a loop over an index (see :class:`_Stacks`);
+* indices, ``range`` bounds, library calls' arguments, vocabulary parameters and
+  the runtime helpers' shape and index arguments (``like``, ``idx``)
   read through the constant ``primal``: generated code and rules never
   differentiate them (they are integers, shapes, masks), whatever residual
   tuple they come out of;
@@ -28,7 +31,7 @@ import itertools
 import types
 from typing import Any
 
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
 from adcompare.engines.sct.front.rule_source import applied, table_of
 from adcompare.primitives import primal
@@ -57,6 +60,8 @@ class _Stacks:
         self.p = parsed
         self.reversed, self.range = _names_to(parsed, builtins.reversed), _names_to(parsed, builtins.range)
         self.checks = _names_to(parsed, runtime.check_sequence)
+        self.zips, self.discard = _names_to(parsed, builtins.zip), _names_to(parsed, runtime.discard)
+        self.discards: set[str] = set()  # locals bound to ``discard`` (a checkpointed sweep's pushes)
         self.pushes: dict[str, str] = {}
         self.pops: dict[str, tuple[str, str]] = {}
         self.serial = itertools.count(1)
@@ -71,6 +76,10 @@ class _Stacks:
         for s in body:
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 target, v = s.targets[0].id, s.value
+                self.discards.discard(target)
+                if isinstance(v, ast.Name) and v.id in self.discard and v.id not in self.p.locals:
+                    self.discards.add(target)  # push = discard: its calls do nothing
+                    continue
                 if isinstance(v, ast.Attribute) and v.attr == "append" and isinstance(v.value, ast.Name):
                     self.pushes[target] = v.value.id
                     continue
@@ -88,6 +97,12 @@ class _Stacks:
                     and isinstance(s.value.right, ast.List) and len(s.value.right.elts) == 1:
                 seq = ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append", ast.Load())
                 s = ast.copy_location(ast.Expr(ast.Call(seq, s.value.right.elts, [])), s)  # xs = xs + [v]
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) \
+                    and s.value.func.id in self.discards:
+                continue
+            if isinstance(s, ast.For) and isinstance(s.target, ast.Tuple) and self.zipped(s.iter) is not None:
+                out += self.unzip(s)
+                s = out.pop()
             if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name):
                 call = s.value
                 if call.func.id in self.pushes and len(call.args) == 1:
@@ -113,6 +128,32 @@ class _Stacks:
             out.append(s)
         return out
 
+    def zipped(self, node: ast.expr) -> list[tuple[str, bool]] | None:
+        """``zip(reversed(a), b, ...)`` over local names: [(name, reversed)], else None."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.zips
+                and node.args and not node.keywords):
+            return None
+        out = []
+        for a in node.args:
+            back = (isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in self.reversed
+                    and len(a.args) == 1 and not a.keywords)
+            name = a.args[0] if back else a
+            if not isinstance(name, ast.Name):
+                return None
+            out.append((name.id, back))
+        return out
+
+    def unzip(self, s: ast.For) -> list[ast.stmt]:
+        """``for a, b in zip(reversed(xs), ys)`` (a checkpointed sweep's segments and checkpoints) as a
+        loop over an index: ``for k in range(min(len(xs), len(ys))): a, b = xs[len(xs) - 1 - k], ys[k]``."""
+        seqs, n, k = self.zipped(s.iter), self.fresh("zipped"), self.fresh("k")
+        first = self.stmt(f"{n} = min({', '.join(f'len({a})' for a, _ in seqs)})", s)
+        items = ", ".join(f"{a}[len({a}) - 1 - {k}]" if back else f"{a}[{k}]" for a, back in seqs)
+        unpack = ast.copy_location(ast.Assign([s.target], ast.parse(f"({items},)", mode="eval").body), s)
+        loop = ast.copy_location(ast.For(ast.Name(k, ast.Store()), ast.parse(f"range({n})", mode="eval").body,
+                                         [unpack] + s.body, [], None), s)
+        return [first, ast.fix_missing_locations(loop)]
+
     def parameters(self, call: ast.Call, constant) -> None:
         """A vocabulary call's parameters (``idx=``, ``axis=``: never differentiated) read as constants."""
         func = call.func
@@ -120,7 +161,11 @@ class _Stacks:
             return
         obj = self.p.resolve(func)
         vocab = classify(obj) if obj is not MISSING else None
-        if vocab is None or vocab.kind != "op" or vocab.operands is None:
+        if vocab is None or vocab.kind != "op":
+            return
+        if vocab.operands is None:
+            if vocab.prim is obj:  # a primitive called itself: its keywords are its parameters
+                call.keywords = [ast.keyword(k.arg, constant(k.value)) if k.arg else k for k in call.keywords]
             return
         try:
             bound = inspect.signature(obj).bind(*call.args, **{k.arg: k.value for k in call.keywords})
@@ -131,6 +176,17 @@ class _Stacks:
         call.args = [constant(a) if id(a) in params else a for a in call.args]
         call.keywords = [ast.keyword(k.arg, constant(k.value)) if id(k.value) in params else k
                          for k in call.keywords]
+
+    def shape_only(self, call: ast.Call, constant) -> None:
+        """A runtime helper's arguments that give only shapes or indices (``like``, ``idx``; see
+        :data:`..emit.second.SHAPE_ONLY`) read as constants: their tangents are never needed."""
+        func = call.func
+        if not isinstance(func, ast.Name) or func.id in self.p.locals:
+            return
+        obj = self.p.resolve(func)
+        positions = second.SHAPE_ONLY.get(obj, ()) if obj is not MISSING and second.is_standin(obj) else ()
+        call.args = [constant(a) if k in positions and not isinstance(a, ast.Starred) else a
+                     for k, a in enumerate(call.args)]
 
     def library(self, func: ast.expr) -> bool:
         """A builtin (``slice``, ``int``) or a library function (``np.arange``): generated code calls
@@ -169,6 +225,7 @@ class _Stacks:
                 return n
             if isinstance(n, ast.Call):
                 self.parameters(n, constant)
+                self.shape_only(n, constant)
             if isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in self.range)
                                             or self.library(n.func)):
                 n.args = [constant(visit(a)) for a in n.args]
@@ -196,6 +253,12 @@ class _Stacks:
             return ast.Call(ast.Name("__constant", ast.Load()), [n], [])
 
         return visit(node)
+
+
+def _constants(keywords: list[ast.keyword]) -> list[ast.keyword]:
+    """A rule call's keywords (its primitive's parameters: ``idx=``, ``axis=``) read as constants."""
+    return [ast.keyword(k.arg, ast.Call(ast.Name("__constant", ast.Load()), [k.value], [])) if k.arg else k
+            for k in keywords]
 
 
 def prepare(parsed: Parsed) -> None:
@@ -229,10 +292,13 @@ def prepare(parsed: Parsed) -> None:
             found = table(func.func)
             if found is not None and found[1] == "vjps":
                 prim, _, i = found
-                node.func = ast.Name(name_for(applied(prim, "vjps", i)), ast.Load())
-                node.args, node.keywords = [node.args[0]] + func.args, func.keywords
+                n = None if any(isinstance(a, ast.Starred) for a in func.args) else len(func.args) - 1
+                node.func = ast.Name(name_for(applied(prim, "vjps", i, n)), ast.Load())
+                node.args, node.keywords = [node.args[0]] + func.args, _constants(func.keywords)
                 continue
         found = table(func)
         if found is not None and found[1] == "jvps":
             prim, _, i = found
-            node.func = ast.Name(name_for(applied(prim, "jvps", i)), ast.Load())
+            n = None if any(isinstance(a, ast.Starred) for a in node.args) else len(node.args) - 2
+            node.func = ast.Name(name_for(applied(prim, "jvps", i, n)), ast.Load())
+            node.keywords = _constants(node.keywords)

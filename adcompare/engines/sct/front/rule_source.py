@@ -65,12 +65,13 @@ def _compile(text: str, name: str, namespace: dict) -> types.FunctionType:
 
 
 @cache
-def applied(prim, kind: str, i: int) -> types.FunctionType:
-    """The function with source that computes ``prim.<kind>[i]`` (uncurried for a VJP rule)."""
+def applied(prim, kind: str, i: int, n: int | None = None) -> types.FunctionType:
+    """The function with source that computes ``prim.<kind>[i]`` (uncurried for a VJP rule); ``n``,
+    the number of operands at the call, fixes a variadic rule's arity (see :func:`_fixed_arity`)."""
     scaling = (prim.derivatives or (None,) * (i + 1))[i] if prim.derivatives is not None else None
-    n = len(prim.derivatives) if prim.derivatives is not None else 0
-    if scaling is not None and n <= len(_OPERANDS):
-        names = _OPERANDS[:n]
+    count = len(prim.derivatives) if prim.derivatives is not None else 0
+    if scaling is not None and count <= len(_OPERANDS):
+        names = _OPERANDS[:count]
         where = reads(scaling, prim.operand_names)
         read = ", ".join("ans" if k < 0 else names[k] for k in where)
         seed = "t" if kind == "jvps" else "g"
@@ -81,24 +82,46 @@ def applied(prim, kind: str, i: int) -> types.FunctionType:
         return _compile(text, name, {"scaling": scaling, "broadcast": runtime.broadcast,
                                      "unbroadcast": runtime.unbroadcast})
     rule = prim.jvps[i] if kind == "jvps" else prim.vjps[i]
+    make = _copied if kind == "jvps" else _uncurried
     if isinstance(rule, functools.partial) and isinstance(rule.func, types.FunctionType) and not rule.keywords:
-        if kind == "jvps":
-            return rule  # the front end calls a partial's function with its arguments first
-        return functools.partial(_uncurried(prim, i, rule.func, len(rule.args)), *rule.args)
+        bound = dict(zip(rule.func.__code__.co_varnames, rule.args))
+        return functools.partial(make(prim, i, rule.func, len(rule.args), n, bound), *rule.args)
     if not isinstance(rule, types.FunctionType):
         raise _refuse(prim, kind, i, f"a {type(rule).__name__}, not a function with source")
-    if kind == "jvps":
-        return rule
-    return _uncurried(prim, i, rule)
+    return make(prim, i, rule, 0, n, {})
 
 
-def _source_node(prim, i: int, rule: types.FunctionType) -> ast.FunctionDef:
+def _namespace(rule: types.FunctionType) -> dict:
+    """What the rule's body reads: its module's globals and its closure cells' contents."""
+    namespace = dict(rule.__globals__)
+    for var, cell in zip(rule.__code__.co_freevars, rule.__closure__ or ()):
+        namespace[var] = cell.cell_contents
+    return namespace
+
+
+def _copied(prim, i: int, rule: types.FunctionType, skip: int = 0, n: int | None = None,
+            bound: dict | None = None) -> types.FunctionType:
+    """A JVP rule as it is, compiled again from its source as a function made here: the front
+    end prepares it like generated code, so that its vocabulary calls' parameters (an ``idx=``
+    computed by a helper from the operands' shapes) are read as the constants they are."""
+    node = _source_node(prim, i, rule, "jvps")
+    name = f"{getattr(rule, '__name__', 'rule').strip('<>')}_rule"
+    node.name, node.decorator_list = name, []
+    _fixed_arity(node, n, bound)
+    text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
+    return _compile(text, name, _namespace(rule))
+
+
+def _source_node(prim, i: int, rule: types.FunctionType, kind: str = "vjps") -> ast.FunctionDef:
+    if rule.__code__.co_flags & inspect.CO_VARKEYWORDS:  # defjoint's per-operand view passes **params on
+        raise _refuse(prim, kind, i, f"{rule.__qualname__} takes **params: a joint rule (defjoint) seen per "
+                                     "operand, which SCT does not transform yet")
     try:
         if rule.__name__ == "<lambda>":
             return lambda_node(rule, rule.__qualname__)[0]
         return ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
     except (OSError, TypeError, SyntaxError) as exc:
-        raise _refuse(prim, "vjps", i, f"its source cannot be read: {exc}") from None
+        raise _refuse(prim, kind, i, f"its source cannot be read: {exc}") from None
 
 
 def _rule_entry(obj: Any) -> tuple[Any, int] | None:
@@ -114,15 +137,19 @@ def _rule_entry(obj: Any) -> tuple[Any, int] | None:
     return None
 
 
-def _applied_of(prim, i: int, obj: Any) -> Any:
-    """What to call as ``(g, ans, *xs)`` for the curried VJP rule ``obj``."""
+def _applied_of(prim, i: int, obj: Any, args: list | None) -> Any:
+    """What to call as ``(g, ans, *xs)`` for the curried VJP rule ``obj`` called with ``args``
+    (each a value, or None where not a constant; ``args`` None: their number is not known)."""
     entry = _rule_entry(obj)
     if entry is not None:
-        return applied(entry[0], "vjps", entry[1])
-    if isinstance(obj, functools.partial) and isinstance(obj.func, types.FunctionType) and not obj.keywords:
-        return functools.partial(_uncurried(prim, i, obj.func, len(obj.args)), *obj.args)
-    if isinstance(obj, types.FunctionType):
-        return _uncurried(prim, i, obj)
+        return applied(entry[0], "vjps", entry[1], None if args is None else len(args) - 1)
+    partial = isinstance(obj, functools.partial) and isinstance(obj.func, types.FunctionType) and not obj.keywords
+    fn, first = (obj.func, list(obj.args)) if partial else (obj, [])
+    if isinstance(fn, types.FunctionType):
+        code = fn.__code__
+        n = None if args is None else len(first) + len(args) - code.co_argcount
+        made = _uncurried(prim, i, fn, len(first), n, dict(zip(code.co_varnames, first + list(args or ()))))
+        return functools.partial(made, *first) if partial else made
     raise _refuse(prim, "vjps", i, f"it returns the rule of a {type(obj).__name__}")
 
 
@@ -134,7 +161,8 @@ def _rename(node: ast.AST, old: str, new: str) -> ast.AST:
     return node
 
 
-def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0) -> types.FunctionType:
+def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0, n: int | None = None,
+               bound: dict | None = None) -> types.FunctionType:
     """``rule(ans, *xs)(g)`` as one function ``rule_applied(g, ans, *xs)``, from the rule's source
     (``g`` after the first ``skip`` parameters: those a partial binds).
 
@@ -143,9 +171,7 @@ def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0) -> types.F
     body; ``return other(...)``, another curried rule (by a name or a path fixed when the rule
     was defined, such as ``p.matmul_p.vjps[i]``), returns ``other_applied(g, ...)``."""
     node = _source_node(prim, i, rule)
-    namespace = dict(rule.__globals__)
-    for var, cell in zip(rule.__code__.co_freevars, rule.__closure__ or ()):
-        namespace[var] = cell.cell_contents
+    namespace = _namespace(rule)
     params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
     local = params | {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     g = "g"
@@ -167,11 +193,20 @@ def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0) -> types.F
             except Exception as exc:  # noqa: BLE001
                 raise _refuse(prim, "vjps", i, f"its return {ast.unparse(value.func)} ({exc})") from None
             callee = f"_applied_{next(serial)}"
-            namespace[callee] = _applied_of(prim, i, obj)
+            starred = any(isinstance(a, ast.Starred) for a in value.args)
+            namespace[callee] = _applied_of(prim, i, obj, None if starred else [_value(a) for a in value.args])
             call = ast.Call(ast.Name(callee, ast.Load()), [ast.Name(g, ast.Load())] + value.args, value.keywords)
             return [ast.copy_location(ast.Return(call), ret)]
         raise _refuse(prim, "vjps", i, f"it returns {ast.unparse(value) if value else 'None'}, not "
                                        "'lambda g: ...', an inner def vjp(g), or another curried rule")
+
+    def _value(a: ast.expr) -> Any:
+        """An argument's value where it is a constant or a name the rule reads from outside."""
+        if isinstance(a, ast.Constant):
+            return a.value
+        if isinstance(a, ast.Name) and a.id not in local:
+            return namespace.get(a.id)
+        return None
 
     def block(stmts: list, top: bool) -> list:
         out = []
@@ -195,9 +230,72 @@ def _uncurried(prim, i: int, rule: types.FunctionType, skip: int = 0) -> types.F
     node.name, node.decorator_list = name, []
     positional = node.args.posonlyargs + node.args.args
     node.args.posonlyargs, node.args.args = [], positional[:skip] + [ast.arg(g)] + positional[skip:]
+    _fixed_arity(node, n, bound)
     text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
     return _compile(text, name, namespace)
 
 
 def names_of(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _fixed_arity(node: ast.FunctionDef, n: int | None, bound: dict | None) -> None:
+    """A variadic rule (``def rule(i, ans, *xs)``) for ``n`` operands, in place: ``*xs`` becomes the
+    parameters ``xs_0 .. xs_{n-1}`` and ``xs = (xs_0, ...)``, and each starred argument of a call
+    (``p.einsum_p(g, *xs[:i], ...)``), which the front end does not take, is written out element by
+    element where its length follows from ``n`` and the integers the call fixes (``bound``: parameter
+    -> value, such as a partial's operand index); a starred argument whose length does not follow
+    stays (and is refused)."""
+    if n is None or node.args.vararg is None:
+        return
+    var = node.args.vararg.arg
+    names = [f"{var}_{k}" for k in range(n)]
+    node.args.args += [ast.arg(a) for a in names]
+    node.args.vararg = None
+    node.body.insert(0, ast.parse(f"{var} = ({', '.join(names)}{',' if n == 1 else ''})").body[0])
+    ints = {k: v for k, v in (bound or {}).items() if type(v) is int}
+    stores: dict[str, int] = {}
+    for st in ast.walk(node):
+        if isinstance(st, ast.Name) and isinstance(st.ctx, ast.Store):
+            stores[st.id] = stores.get(st.id, 0) + 1
+    known: dict[str, list] = {var: [ast.Name(a, ast.Load()) for a in names]}
+
+    def integer(e: ast.expr) -> int | None:
+        if isinstance(e, ast.Constant) and type(e.value) is int:
+            return e.value
+        if isinstance(e, ast.Name) and stores.get(e.id, 0) == 0:
+            return ints.get(e.id)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub)):
+            a, b = integer(e.left), integer(e.right)
+            return None if a is None or b is None else a + b if isinstance(e.op, ast.Add) else a - b
+        return None
+
+    def elements(e: ast.expr) -> list | None:
+        if isinstance(e, ast.Name):
+            return known.get(e.id)
+        if isinstance(e, ast.Tuple) and not any(isinstance(x, ast.Starred) for x in e.elts):
+            return list(e.elts)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
+            a, b = elements(e.left), elements(e.right)
+            return None if a is None or b is None else a + b
+        if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice):
+            whole = elements(e.value)
+            parts = [None if x is None else integer(x) for x in (e.slice.lower, e.slice.upper, e.slice.step)]
+            given = [x is not None for x in (e.slice.lower, e.slice.upper, e.slice.step)]
+            if whole is None or any(g and v is None for g, v in zip(given, parts)):
+                return None
+            return whole[slice(*parts)]
+        return None
+
+    for st in ast.walk(node):
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
+                and stores.get(st.targets[0].id) == 1:
+            found = elements(st.value)
+            if found is not None:
+                known[st.targets[0].id] = found
+        if isinstance(st, ast.Call):
+            args = []
+            for a in st.args:
+                found = elements(a.value) if isinstance(a, ast.Starred) else None
+                args += [a] if found is None else [ast.fix_missing_locations(ast.copy_location(x, a)) for x in found]
+            st.args = args
