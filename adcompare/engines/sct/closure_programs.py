@@ -13,6 +13,8 @@ Contract: :mod:`.front.closure_values` asks here, when the code runs, for
   an outer SCT derivative runs on boxes.
 * ``JVP(engine, fn, closure, n)``: ``jvp(env, primals, tangents)`` (``closure``) or
   ``jvp(primals, tangents)`` of ``fn`` at ``n`` primals, the same way.
+* ``VJP(n, file, line)``: the template of a vjp's pull-back (:class:`PullbackTemplate`), a
+  closure of ``f`` and its primals whose code runs ``f``'s generated sweeps.
 
 Programs are cached per code.
 """
@@ -29,6 +31,7 @@ from typing import Any
 from adcompare.engine import engine_made
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closure_values, closures
 from adcompare.primitives import shape
 
@@ -73,7 +76,8 @@ def _tuple_aware(kind: str, code: Callable, k: int, n: int) -> Callable:
         entry = transform.transform(code, "forward", (k,), n)
     else:  # each element's cotangent on its own (reverse over reverse moves scalars, not containers)
         lines = [f"    out, residuals = fwd({args})", "    g = bwd(residuals, seed_like(out))[0]", "    cols = []",
-                 f"    for i in range(len(a{k})):", f"        cols.append(final_bar(item_bar(g, i, len(a{k})), a{k}[i]))"]
+                 f"    for i in range(len(a{k})):",
+                 f"        cols.append(final_bar(item_bar(g, i, len(a{k})), a{k}[i]))"]
         entry = transform.transform(code, "reverse", (k,), n, residuals="arrays")
     name = f"{kind}_{code.__name__}"
     text = "\n".join([f"def columns({args}):"] + lines + ["    return cols", "", f"def {name}({args}):",
@@ -127,5 +131,39 @@ def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
     return table[key]
 
 
+class PullbackTemplate:
+    """What ``make_closure`` makes a vjp's pull-back from: the closure of ``(f, x1, ..., xn)`` (``f`` bound into
+    the code when it is a plain function) whose code runs ``f``'s sweeps at the primals for a cotangent."""
+
+    def __init__(self, n: int, filename: str, line: int):
+        self.n, self.filename, self.line = n, filename, line
+
+    def split(self, values: tuple) -> list[bool]:
+        for x in values[1:]:
+            if closure_values.kind(x) != "data":
+                raise SCTError(f"vjp at a primal that is not made of floats (a {type(x).__name__}), inside code SCT "
+                               "transforms", "<nested derivative>", self.filename, self.line,
+                               "pass the other values to the function by closure")
+        return [isinstance(values[0], closure_values.Closure)] + [True] * self.n
+
+    def code(self, values: tuple, data: list[bool]) -> Callable:
+        closure, fn = data[0], (values[0].code if data[0] else values[0])
+        table = _cache.setdefault(fn, {})
+        key = ("vjp", self.n, closure)
+        if key not in table:
+            xs = [f"x{i}" for i in range(self.n)]
+            args = (["f"] if closure else []) + xs
+            first = 1 if closure else 0
+            entry = transform.transform(fn, "reverse", tuple(range(first, first + self.n)), len(args),
+                                        residuals="arrays")
+            bars = "".join(f"final_bar(bars[{i}], x{i}), " for i in range(self.n))
+            text = "\n".join(["def vjp_pullback(env, g):", f"    ({', '.join(args)},) = env",
+                              f"    out, residuals = fwd({', '.join(args)})", "    bars = bwd(residuals, g)",
+                              f"    return ({bars})", ""])
+            table[key] = _exec("vjp_pullback", text, {**entry.functions, "final_bar": runtime.final_bar})
+        return table[key]
+
+
 closure_values.DERIVED = derived
+closure_values.VJP = PullbackTemplate
 closure_values.JVP = jvp_program

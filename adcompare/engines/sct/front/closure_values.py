@@ -21,6 +21,8 @@ by hand, in a transformed callee's calling convention:
   for ``SCTEngine(higher="sct")``): its tangent is ``f``'s.
 * ``jvp_call(engine, f, primals, tangents, file, line)``: ``engine.jvp`` as a
   call of an explicit program of the captured data, primals and tangents.
+* ``engine.vjp(f, *xs)`` is ``(apply(f, *xs), make_closure(vjp_template(engine, n, file, line), f, *xs))``:
+  the pull-back is a closure of ``f`` and the primals whose code runs ``f``'s sweeps.
 * ``as_tuple(xs)``: ``tuple(xs)`` of a list or tuple.
 
 No derivative is written here: the stand-ins only move values and their
@@ -44,6 +46,7 @@ from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
 JVP: Callable | None = None  # (engine, code or None for a plain function, f, n) -> code; same
+VJP: Callable | None = None  # (n, file, line) -> a template of the pull-back; same
 KINDS = {"grad": "grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "value_and_grad": "grad_value"}
 ENV = "_sct_env"
 _serial = itertools.count(1)
@@ -172,6 +175,13 @@ def jvp_call(engine, f, primals, tangents, filename, line):
 
 def as_tuple(xs):
     return tuple(xs)
+
+
+def vjp_template(engine, n, filename, line):
+    """What ``engine.vjp(f, x1, ..., xn)``'s pull-back closes over: made into a closure of
+    ``(f, x1, ..., xn)`` whose code runs ``f``'s sweeps (:data:`VJP`)."""
+    _check_engine(engine, "vjp", filename, line)
+    return VJP(n, filename, line)
 
 
 STANDINS = (make_closure, apply, derive, jvp_call, as_tuple)

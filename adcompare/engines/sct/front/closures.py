@@ -19,7 +19,8 @@ through any argument; the values and stand-ins it uses are in
   is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
-  f, argnums, file, line)``, and ``E.jvp(f, primals, tangents)`` is ``jvp_call``.
+  f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call``, and
+  ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure of ``(f, *xs)`` (the pull-back).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``.
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -258,7 +259,7 @@ class _Converter(ast.NodeTransformer):
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return node  # refused by the fence
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp"} and self.engine_like(func.value):
+        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp"} and self.engine_like(func.value):
             return self.derivative(node)
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
@@ -278,6 +279,15 @@ class _Converter(ast.NodeTransformer):
     def derivative(self, node: ast.Call) -> ast.expr:
         func, where = node.func, self.p.where
         place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
+        if func.attr == "vjp":
+            if len(node.args) < 2 or node.keywords:
+                return node
+            f, xs = node.args[0], node.args[1:]
+            template = ast.Call(self.bind("vjp_template", cv.vjp_template),
+                                [func.value, ast.Constant(len(xs))] + place, [])
+            pullback = ast.Call(self.bind("make_closure", cv.make_closure), [template, f] + xs, [])
+            value = ast.Call(self.bind("apply", cv.apply), [f] + xs, [])
+            return ast.copy_location(ast.Tuple([value, pullback], ast.Load()), node)
         if func.attr == "jvp":
             if len(node.args) != 3 or node.keywords:
                 return node
