@@ -88,7 +88,7 @@ def _stores(node: ast.AST) -> dict[str, list[int]]:
     return out
 
 
-class _Converter(ast.NodeTransformer):
+class _Converter:
     def __init__(self, parsed: Parsed):
         self.p = parsed
         tree = parsed.tree
@@ -103,9 +103,49 @@ class _Converter(ast.NodeTransformer):
                 pass
 
     def run(self) -> None:
-        tree = self.p.tree
-        tree.body = [self.visit(s) for s in tree.body]
+        """Rewrite the body in place, without recursion (a long expression is a deep tree)."""
+        holder = self.p.tree
+        stack = [(holder, "body", i, False) for i in reversed(range(len(holder.body)))]
+        while stack:
+            parent, name, i, done = stack.pop()
+            node = getattr(parent, name) if i is None else getattr(parent, name)[i]
+            if done:
+                if isinstance(node, (ast.For, ast.While)):
+                    self.loops.pop()
+                new = self.leave(node)
+            else:
+                new = self.enter(node)
+                if new is None:
+                    if isinstance(node, (ast.For, ast.While)):
+                        self.loops.append(node)
+                    stack.append((parent, name, i, True))
+                    for field, value in ast.iter_fields(node):
+                        if isinstance(value, list):
+                            stack += [(node, field, j, False) for j in reversed(range(len(value)))
+                                      if isinstance(value[j], ast.AST)]
+                        elif isinstance(value, ast.AST):
+                            stack.append((node, field, None, False))
+                    continue
+            if new is not node:
+                if i is None:
+                    setattr(parent, name, new)
+                else:
+                    getattr(parent, name)[i] = new
         self.p.locals |= self.locals
+
+    def enter(self, node: ast.AST) -> ast.AST | None:
+        """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
+        if isinstance(node, ast.FunctionDef):
+            made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
+            return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
+        if isinstance(node, ast.Lambda):
+            body = [ast.copy_location(ast.Return(node.body), node.body)]
+            return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            return self.comprehension(node)
+        if isinstance(node, ast.Call):
+            return self.map_call(node)
+        return None
 
     # --- names and places ---
 
@@ -129,27 +169,6 @@ class _Converter(ast.NodeTransformer):
                        and n.id in self.locals and n.id not in inner})
 
     # --- nested functions ---
-
-    def visit_For(self, node):
-        return self._loop(node)
-
-    def visit_While(self, node):
-        return self._loop(node)
-
-    def _loop(self, node):
-        self.loops.append(node)
-        try:
-            return self.generic_visit(node)
-        finally:
-            self.loops.pop()
-
-    def visit_FunctionDef(self, node: ast.FunctionDef):
-        made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
-        return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
-
-    def visit_Lambda(self, node: ast.Lambda):
-        body = [ast.copy_location(ast.Return(node.body), node.body)]
-        return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
 
     def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
         where = self.p.where
@@ -180,12 +199,6 @@ class _Converter(ast.NodeTransformer):
                         [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
 
     # --- comprehensions ---
-
-    def visit_ListComp(self, node):
-        return self.comprehension(node)
-
-    def visit_GeneratorExp(self, node):
-        return self.comprehension(node)
 
     def comprehension(self, node) -> ast.expr:
         free = self.free(node, set())
@@ -246,16 +259,22 @@ class _Converter(ast.NodeTransformer):
             return MISSING
         return self.p.resolve(node)
 
-    def visit_Call(self, node: ast.Call):
-        if self.resolve(node.func) is builtins.map and node.args and not node.keywords and len(node.args) >= 2:
-            names = [f"_sct_m{next(_serial)}" for _ in node.args[1:]]
-            target = ast.Name(names[0], ast.Store()) if len(names) == 1 else \
-                ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
-            it = node.args[1] if len(names) == 1 else ast.Call(ast.Name("zip", ast.Load()), node.args[1:], [])
-            gen = ast.GeneratorExp(ast.Call(node.args[0], [ast.Name(n, ast.Load()) for n in names], []),
-                                   [ast.comprehension(target, it, [], 0)])
-            return self.visit(ast.copy_location(gen, node))
-        node = self.generic_visit(node)
+    def map_call(self, node: ast.Call) -> ast.expr | None:
+        """``map(f, xs, ys)`` as the generator ``(f(x, y) for x, y in zip(xs, ys))``, lifted."""
+        if self.resolve(node.func) is not builtins.map or node.keywords or len(node.args) < 2:
+            return None
+        names = [f"_sct_m{next(_serial)}" for _ in node.args[1:]]
+        target = ast.Name(names[0], ast.Store()) if len(names) == 1 else \
+            ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        it = node.args[1] if len(names) == 1 else ast.Call(ast.Name("zip", ast.Load()), node.args[1:], [])
+        gen = ast.GeneratorExp(ast.Call(node.args[0], [ast.Name(n, ast.Load()) for n in names], []),
+                               [ast.comprehension(target, it, [], 0)])
+        return self.comprehension(ast.copy_location(gen, node))
+
+    def leave(self, node: ast.AST) -> ast.AST:
+        """A call, its parts already converted: as the module doc says."""
+        if not isinstance(node, ast.Call):
+            return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return node  # refused by the fence
         func = node.func
