@@ -101,11 +101,26 @@ def _static_key(v: Any) -> tuple:
     return ("value", v) if type(v) in (int, bool, str) or v is None else ("id", id(v))
 
 
-class Template:
-    """A lifted nested function: ``name_lifted(env, *params)`` before it is specialized on what it captured."""
+def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> Callable:
+    """``fdef`` as a function with source (in ``linecache`` under ``filename``) that reads the module's globals
+    live, as the user's function does, and the values in ``bound`` as its enclosing scope."""
+    names = sorted(bound)
+    maker = ast.FunctionDef("_sct_define", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
+                            [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))], [], None, None)
+    text = ast.unparse(ast.fix_missing_locations(ast.Module([maker], []))) + "\n"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    scratch: dict = {}
+    exec(compile(text, filename, "exec"), scratch)  # noqa: S102  (the user's own code, lifted)
+    make = types.FunctionType(scratch["_sct_define"].__code__, module, "_sct_define")
+    return make(*(bound[n] for n in names))
 
-    def __init__(self, node: ast.FunctionDef, free: list[str], namespace: dict, origin: str):
-        self.node, self.free, self.namespace, self.origin = node, free, namespace, origin
+
+class Template:
+    """A lifted nested function: ``name_lifted(env, *params)`` before it is specialized on what it captured.
+    ``module``: the user's globals; ``cells``: the values of the user's function's own closure."""
+
+    def __init__(self, node: ast.FunctionDef, free: list[str], module: dict, cells: dict, origin: str):
+        self.node, self.free, self.module, self.cells, self.origin = node, free, module, cells, origin
         self.specs: dict[tuple, tuple[Callable, list]] = {}
 
     def split(self, values: tuple) -> list[bool]:
@@ -134,13 +149,9 @@ class Template:
         if names:
             target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
             node.body.insert(0, ast.Assign([target], ast.Name(ENV, ast.Load())))
-        text = ast.unparse(ast.fix_missing_locations(ast.Module([node], []))) + "\n"
-        filename = f"<sct lifted {self.node.name} #{next(_serial)} from {self.origin}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        namespace = dict(self.namespace)
-        namespace.update({n: v for n, v, d in zip(self.free, _merge(data, statics), data) if not d})
-        exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (the user's own function, lifted)
-        return namespace[node.name]
+        bound = dict(self.cells)
+        bound.update({n: v for n, v, d in zip(self.free, _merge(data, statics), data) if not d})
+        return define(node, self.module, bound, f"<sct lifted {self.node.name} #{next(_serial)} from {self.origin}>")
 
 
 def _merge(data: list[bool], statics: list) -> list:

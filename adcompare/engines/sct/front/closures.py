@@ -33,7 +33,6 @@ import ast
 import builtins
 import functools
 import itertools
-import linecache
 from collections.abc import Callable
 
 from adcompare.checkpoint import checkpoint
@@ -95,10 +94,10 @@ class _Converter:
         self.stores = _stores(tree)
         self.locals = set(parsed.locals) | set(self.stores)
         self.loops: list[ast.AST] = []
-        self.namespace = dict(parsed.fn.__globals__)
+        self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
-                self.namespace[var] = cell.cell_contents
+                self.cells[var] = cell.cell_contents
             except ValueError:
                 pass
 
@@ -194,7 +193,8 @@ class _Converter:
                 raise where.refuse(f"{what}, which reads {v!r}, assigned again after it is defined", line,
                                    f"Python reads {v!r} when the function runs; give the later value another "
                                    "name, or pass it as an argument")
-        template = cv.Template(ast.fix_missing_locations(lifted), free, self.namespace, self.origin(node))
+        template = cv.Template(ast.fix_missing_locations(lifted), free, self.p.fn.__globals__, self.cells,
+                               self.origin(node))
         return ast.Call(self.bind("make_closure", cv.make_closure),
                         [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
 
@@ -245,12 +245,8 @@ class _Converter:
         return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
-        text = ast.unparse(ast.fix_missing_locations(ast.Module([fdef], []))) + "\n"
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        namespace = dict(self.namespace)
-        exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (the user's own comprehension, lifted)
-        return namespace[fdef.name]
+        return cv.define(fdef, self.p.fn.__globals__, self.cells, filename)
 
     # --- calls ---
 
