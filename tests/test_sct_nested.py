@@ -324,3 +324,44 @@ def test_refusals_name_the_construct_and_the_line(f, message):
     with pytest.raises(SCTError, match=message) as info:
         sct.grad(f)(0.5)
     assert __file__ in str(info.value)
+
+
+def reads_a_list_appended_later(x):
+    xs = [x]
+    last = lambda: xs[-1]  # noqa: E731  (Python reads xs as it is when last runs)
+    xs.append(2.0 * x)
+    return last()
+
+
+def test_a_closure_over_a_list_written_later_is_refused():
+    with pytest.raises(SCTError, match="reads 'xs', assigned again after it is defined"):
+        sct.grad(reads_a_list_appended_later)(0.5)
+
+
+def other_derivatives(x):
+    def inner(u, v):
+        return anp.sin(u * v * x) + u
+
+    def rows(w):
+        return anp.sin(w * x)
+
+    value, g = sct.value_and_grad(inner)(0.2, 0.5)
+    return sct.grad(inner, argnums=1)(0.3, 0.7) * x + value * g + anp.sum(sct.jacrev(rows)(anp.ones(3) * x))
+
+
+def other_derivatives_jax(x):
+    def inner(u, v):
+        return jnp.sin(u * v * x) + u
+
+    def rows(w):
+        return jnp.sin(w * x)
+
+    value, g = jax.value_and_grad(inner)(0.2, 0.5)
+    return jax.grad(inner, argnums=1)(0.3, 0.7) * x + value * g + jnp.sum(jax.jacrev(rows)(jnp.ones(3) * x))
+
+
+def test_argnums_value_and_grad_and_jacrev_of_a_closure():
+    for x in (0.4, -1.3):
+        assert max_error(other_derivatives(x), other_derivatives_jax(x)) < 1e-12
+        assert max_error(sct.grad(other_derivatives)(x), jax.grad(other_derivatives_jax)(x)) < 1e-12
+        assert max_error(sct.jvp(other_derivatives, (x,), (1.0,)), jax.jvp(other_derivatives_jax, (x,), (1.0,))) < 1e-12

@@ -44,6 +44,7 @@ PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> pr
 MADE_PROGRAM: Callable | None = None  # (engine-made function, nargs) -> its program or None; set by ..programs
 _serial = itertools.count(1)
 _DERIVE = {"grad", "jacfwd", "jacrev", "value_and_grad"}
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault"}
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
@@ -73,7 +74,8 @@ def convert(parsed: Parsed) -> None:
 
 
 def _stores(node: ast.AST) -> dict[str, list[int]]:
-    """Lines where each name is bound in ``node``, not counting nested scopes' own bindings."""
+    """Lines where each name is bound or written into (``y[i] = v``, ``y.append(v)``: SCT rebinds ``y``) in
+    ``node``, not counting nested scopes' own bindings."""
     out: dict[str, list[int]] = {}
     todo = list(ast.iter_child_nodes(node))
     while todo:
@@ -82,6 +84,10 @@ def _stores(node: ast.AST) -> dict[str, list[int]]:
             out.setdefault(n.id, []).append(n.lineno)
         if isinstance(n, ast.FunctionDef):
             out.setdefault(n.name, []).append(n.lineno)
+        written = n.value if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) else \
+            n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) else None
+        if isinstance(written, ast.Name) and (isinstance(n, ast.Subscript) or n.func.attr in _MUTATORS):
+            out.setdefault(written.id, []).append(n.lineno)
         if not isinstance(n, _SCOPES):
             todo.extend(ast.iter_child_nodes(n))
     return out
