@@ -25,8 +25,7 @@ by hand, in a transformed callee's calling convention:
   the pull-back is a closure of ``f`` and the primals whose code runs ``f``'s sweeps.
 * ``as_tuple(xs)``: ``tuple(xs)`` of a list or tuple.
 
-No derivative is written here: the stand-ins only move values and their
-(co)tangents to where the rule table and the generated code work on them.
+No derivative is written here: the stand-ins only move values and their (co)tangents.
 """
 
 from __future__ import annotations
@@ -150,13 +149,8 @@ class Template:
             target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
             node.body.insert(0, ast.Assign([target], ast.Name(ENV, ast.Load())))
         bound = dict(self.cells)
-        bound.update({n: v for n, v, d in zip(self.free, _merge(data, statics), data) if not d})
+        bound.update(zip([n for n, d in zip(self.free, data) if not d], statics))
         return define(node, self.module, bound, f"<sct lifted {self.node.name} #{next(_serial)} from {self.origin}>")
-
-
-def _merge(data: list[bool], statics: list) -> list:
-    it = iter(statics)
-    return [None if d else next(it) for d in data]
 
 
 # --- the stand-ins (run as written where nothing is differentiated) ---------------------------
@@ -189,8 +183,7 @@ def as_tuple(xs):
 
 
 def vjp_template(engine, n, filename, line):
-    """What ``engine.vjp(f, x1, ..., xn)``'s pull-back closes over: made into a closure of
-    ``(f, x1, ..., xn)`` whose code runs ``f``'s sweeps (:data:`VJP`)."""
+    """The template of ``engine.vjp(f, *xs)``'s pull-back, a closure of ``(f, *xs)`` (:data:`VJP`)."""
     _check_engine(engine, "vjp", filename, line)
     return VJP(n, filename, line)
 
@@ -341,7 +334,7 @@ def _tuple_entry(mode: str, active: tuple[int, ...]) -> dict[str, Callable]:
 
 
 def is_standin(fn: Any) -> bool:
-    return any(fn is s for s in STANDINS)
+    return any(fn is s for s in STANDINS)  # by identity: a stand-in is never compared by value
 
 
 def entry(fn: Callable, mode: str, active: tuple[int, ...], dynamic: dict) -> tuple[dict[str, Callable], str]:
