@@ -73,9 +73,9 @@ def convert(parsed: Parsed) -> None:
     _Converter(parsed).run()
 
 
-def _stores(node: ast.AST) -> dict[str, list[int]]:
-    """Lines where each name is bound or written into (``y[i] = v``, ``y.append(v)``: SCT rebinds ``y``) in
-    ``node``, not counting nested scopes' own bindings."""
+def _stores(node: ast.AST, writes: bool = True) -> dict[str, list[int]]:
+    """Lines where each name is bound in ``node`` (and, with ``writes``, written into: ``y[i] = v``,
+    ``y.append(v)``, which SCT does by rebinding ``y``), not counting nested scopes' own bindings."""
     out: dict[str, list[int]] = {}
     todo = list(ast.iter_child_nodes(node))
     while todo:
@@ -86,7 +86,7 @@ def _stores(node: ast.AST) -> dict[str, list[int]]:
             out.setdefault(n.name, []).append(n.lineno)
         written = n.value if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) else \
             n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) else None
-        if isinstance(written, ast.Name) and (isinstance(n, ast.Subscript) or n.func.attr in _MUTATORS):
+        if writes and isinstance(written, ast.Name) and (isinstance(n, ast.Subscript) or n.func.attr in _MUTATORS):
             out.setdefault(written.id, []).append(n.lineno)
         if not isinstance(n, _SCOPES):
             todo.extend(ast.iter_child_nodes(n))
@@ -98,7 +98,7 @@ class _Converter:
         self.p = parsed
         tree = parsed.tree
         self.stores = _stores(tree)
-        self.locals = set(parsed.locals) | set(self.stores)
+        self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
