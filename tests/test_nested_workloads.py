@@ -3,7 +3,9 @@
 The oracle is JAX: the same programs written with ``lax.while_loop`` (below),
 differentiated by ``jax.jacfwd`` (JAX cannot reverse a while loop), with the
 inner gradient by ``jax.grad``. GradBench's published answers are checked where
-a whole run is affordable in a test.
+a whole run is affordable in a test. SCT runs as ``SCTEngine(higher="sct")``, both
+derivatives by source transformation (closure conversion, see
+``adcompare.engines.sct.front.closures``), and makes no box or tape doing it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import numpy as np
 import pytest
 
 import adcompare as ad
+from adcompare.engines.sct import SCTEngine
 from adcompare.workloads import nested
 
-FORMS = {"elemental": ("elemental",), "overloading": ("natural", "elemental")}
+FORMS = {"elemental": ("elemental",), "overloading": ("natural", "elemental"), "sct": ("natural", "elemental")}
+
+
+def _engine(name):
+    """The engine under test; SCT with both derivatives by source transformation."""
+    return SCTEngine(higher="sct") if name == "sct" else ad.engine(name)
 
 # --------------------------------------------------------------------------
 # The same programs in JAX's structured control flow (the oracle)
@@ -86,7 +94,7 @@ CASES = list(_case_list())
 
 @pytest.mark.parametrize(("name", "form", "modes"), CASES)
 def test_particle_outer_derivative_runs_through_the_inner_one(name, form, modes, oracle):
-    eng = ad.engine(name)
+    eng = _engine(name)
     euler = nested.naive_euler if form == "natural" else nested.naive_euler_elemental
 
     def objective(v):
@@ -98,7 +106,7 @@ def test_particle_outer_derivative_runs_through_the_inner_one(name, form, modes,
 
 @pytest.mark.parametrize(("name", "form", "modes"), CASES)
 def test_saddle_outer_derivative_runs_through_the_inner_argmax(name, form, modes, oracle):
-    eng = ad.engine(name)
+    eng = _engine(name)
 
     def objective(p1):
         return nested.best_response(p1, eng, modes[1], form=form)
@@ -127,12 +135,36 @@ def test_bad_composition_and_form_are_refused():
         nested.saddle(ad.engine("overloading"), "rr", form="sct")
 
 
-def test_sct_refuses_a_derivative_inside_the_code_it_transforms():
-    """SCT cannot yet take a derivative inside transformed code (issue 14): it says so, never a wrong number."""
+def test_sct_refuses_a_derivative_inside_the_code_it_transforms_on_boxes():
+    """The default SCT engine (``higher="boxes"``) does not take a derivative of a closure inside code it
+    transforms: it says so, naming the construct and the line, never a wrong number."""
     eng = ad.engine("sct")
 
     def objective(v):
         return nested.naive_euler(v[0], eng, "r")
 
-    with pytest.raises(ad.SCTError):
+    with pytest.raises(ad.SCTError, match="grad by the sct engine of a nested def or lambda") as info:
         eng.grad(objective)((W,))
+    assert info.value.filename == nested.__file__
+
+
+@pytest.mark.parametrize("modes", nested.COMPOSITIONS)
+def test_sct_takes_both_derivatives_without_boxes(modes, oracle, monkeypatch):
+    """SCT over SCT: the generated code runs on plain values (no trace, so no box and no tape)."""
+    from adcompare.engines.sct.emit.templates import SymbolTrace
+    from adcompare.primitives import core
+
+    original = core.Trace.__init__
+
+    def refuse(self, *args, **kwargs):
+        assert isinstance(self, SymbolTrace), f"a {type(self).__name__} was made"
+        original(self, *args, **kwargs)
+
+    eng = _engine("sct")
+
+    def objective(v):
+        return nested.naive_euler(v[0], eng, modes[1])
+
+    monkeypatch.setattr(core.Trace, "__init__", refuse)
+    (d,) = nested.derivative(eng, modes[0], objective)((W,))
+    np.testing.assert_allclose(float(d), oracle["particle"], rtol=1e-10)

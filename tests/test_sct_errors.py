@@ -47,7 +47,7 @@ async def uses_async(x):  # refused
 
 
 def uses_inner_lambda(x):
-    g = lambda v: v * v  # refused  # noqa: E731
+    g = lambda v, k=2.0: v * k  # refused  # noqa: E731
     return g(x)
 
 
@@ -122,7 +122,7 @@ def calls_function_without_source(x):
 
 
 def uses_nested_def(x):
-    def inner(v):  # refused
+    def inner(v=1.0):  # refused
         return v
 
     return inner(x)
@@ -147,7 +147,7 @@ def uses_walrus(x):
 
 
 def uses_comprehension(x):
-    return anp.sum(anp.stack([x * i for i in range(3)]))  # refused
+    return anp.sum(anp.stack(list({i: x * i for i in range(3)}.values())))  # refused
 
 
 def uses_starred(x):
@@ -280,7 +280,7 @@ def calls_refused_callee(x):
 
 CASES = [
     (uses_try, "try/except"), (uses_with, "with"), (uses_yield, "yield"), (uses_async, "async"),
-    (uses_inner_lambda, "lambda"), (uses_class, "class"),
+    (uses_inner_lambda, "a lambda with defaults"), (uses_class, "class"),
     (uses_global, "global"), (uses_nonlocal, "nonlocal"),
     (writes_into_a_global, "not a local variable"), (writes_into_an_element, "which is not a variable"),
     (writes_into_a_list, "writing into the list"),
@@ -288,8 +288,8 @@ CASES = [
     (calls_math, "neither a vocabulary primitive nor a function with source"),
     (calls_numpy, "neither a vocabulary primitive nor a function with source"),
     (calls_function_without_source, "without source"),
-    (uses_nested_def, "nested def"), (uses_del, "del"), (uses_import, "import"),
-    (uses_walrus, "walrus"), (uses_comprehension, "comprehension"), (uses_starred, "starred"),
+    (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
+    (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),

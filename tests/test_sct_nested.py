@@ -130,3 +130,238 @@ def test_a_derivative_made_outside_and_called_inside(monkeypatch):
     for x in (numpy.linspace(-1.0, 1.0, 3), numpy.linspace(0.2, 0.9, 3)):
         assert max_error(sct.grad(grad_dot_v)(x), jax.grad(theirs)(x)) < 1e-12
         assert max_error(sct.jvp(grad_dot_v, (x,), (V,)), jax.jvp(theirs, (x,), (V,))) < 1e-12
+
+
+# --------------------------------------------------------------------------
+# jvp and vjp inside transformed code, on a closure over outer differentiated values
+
+
+def via_jvp(x, w):
+    def inner(y):
+        return anp.sin(x * y) * anp.sum(w * y)
+
+    y, y_dot = sct.jvp(inner, (0.7,), (x,))  # the tangent is an outer value too
+    return y * y_dot
+
+
+def via_jvp_jax(x, w):
+    def inner(y):
+        return jnp.sin(x * y) * jnp.sum(w * y)
+
+    y, y_dot = jax.jvp(inner, (0.7,), (x,))
+    return y * y_dot
+
+
+def via_vjp(x, w):
+    def inner(y):
+        return anp.sin(x * y) * anp.sum(w * y)
+
+    y, pullback = sct.vjp(inner, 0.4)
+    (bar,) = pullback(x)
+    return y + bar * x
+
+
+def via_vjp_jax(x, w):
+    def inner(y):
+        return jnp.sin(x * y) * jnp.sum(w * y)
+
+    y, pullback = jax.vjp(inner, 0.4)
+    (bar,) = pullback(x)
+    return y + bar * x
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [(via_jvp, via_jvp_jax), (via_vjp, via_vjp_jax)],
+                         ids=["jvp", "vjp"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_jvp_and_vjp_of_a_closure_inside(ours, theirs, seed):
+    rng = numpy.random.default_rng(seed)
+    x, w, t = float(rng.normal()), rng.normal(size=3), float(rng.normal())
+    wj = jnp.asarray(w)
+    assert max_error(ours(x, w), theirs(x, wj)) < 1e-12
+    assert max_error(sct.grad(ours)(x, w), jax.grad(theirs)(x, wj)) < 1e-12
+    assert max_error(sct.jvp(lambda x: ours(x, w), (x,), (t,)), jax.jvp(lambda x: theirs(x, wj), (x,), (t,))) < 1e-12
+
+
+# --------------------------------------------------------------------------
+# Perturbation confusion (Siskind and Pearlmutter) in every outer/inner pair
+
+
+def _inner_derivative(kind):
+    """d/dy (x + y) at y = 1 inside a function of x, taken by ``kind``, through a helper and a lambda."""
+    def take(engine, f):
+        if kind == "grad":
+            return engine.grad(f)(1.0)
+        if kind == "jacfwd":
+            return engine.jacfwd(f)(1.0)
+        if kind == "jvp":
+            return engine.jvp(f, (1.0,), (1.0,))[1]
+        return engine.vjp(f, 1.0)[1](1.0)[0]
+
+    def outer(x):
+        return x * take(sct, lambda y: x + y)
+
+    return outer
+
+
+@pytest.mark.parametrize("inner", ["grad", "jacfwd", "jvp", "vjp"])
+@pytest.mark.parametrize("outer", ["grad", "jvp", "jacfwd"])
+def test_no_perturbation_confusion_in_any_pair(outer, inner):
+    f = _inner_derivative(inner)
+    for x in (2.0, -0.5):
+        if outer == "jvp":
+            got = sct.jvp(f, (x,), (1.0,))[1]
+        else:
+            got = getattr(sct, outer)(f)(x)
+        assert float(got) == 1.0  # a confused tool gives 2
+
+
+# --------------------------------------------------------------------------
+# Closures as values: through helpers, comprehensions, lambdas; captured functions and closures
+
+
+def descend(f, grad_f, x, steps):
+    """A helper that calls the functions it is given (as GradBench's argmin does)."""
+    for _ in range(steps):
+        x = tuple(xi - 0.1 * gi for xi, gi in zip(x, grad_f(x)))
+    return f(x)
+
+
+def helper_derivative(engine, mode, f):
+    return engine.jacfwd(f) if mode == "f" else engine.grad(f)
+
+
+def through_helpers(a, mode):
+    scale = [a * c for c in (1.0, 2.0)]
+    square = anp.square
+
+    def loss(p):
+        return sum_of([square(p[i] - scale[i]) for i in range(2)])
+
+    return descend(lambda p: a * loss(p), helper_derivative(sct, mode, loss), (0.5, -0.25), 3)
+
+
+def sum_of(xs):
+    total = 0.0
+    for x in xs:
+        total = total + x
+    return total
+
+
+def through_helpers_jax(a, mode):
+    scale = [a * c for c in (1.0, 2.0)]
+
+    def loss(p):
+        return sum(jnp.square(p[i] - scale[i]) for i in range(2))
+
+    grad_f = jax.jacfwd(loss) if mode == "f" else jax.grad(loss)
+    x = (0.5, -0.25)
+    for _ in range(3):
+        x = tuple(xi - 0.1 * gi for xi, gi in zip(x, grad_f(x)))
+    return a * loss(x)
+
+
+@pytest.mark.parametrize("mode", ["f", "r"])
+def test_closures_through_helpers_comprehensions_and_lambdas(mode):
+    for a in (0.3,):  # one point: three derivative programs per mode (CI time)
+        assert max_error(through_helpers(a, mode), through_helpers_jax(a, mode)) < 1e-12
+        expected = jax.grad(through_helpers_jax)(a, mode)
+        assert max_error(sct.grad(through_helpers)(a, mode), expected) < 1e-12
+        assert max_error(sct.jvp(lambda a: through_helpers(a, mode), (a,), (1.0,))[1], expected) < 1e-12
+
+
+# --------------------------------------------------------------------------
+# What is refused, by message, with the user's file and line
+
+
+def reads_a_later_value(x):
+    y = x
+
+    def inner(v):
+        return v * y  # y is assigned again below: Python would read the later value
+
+    y = 2.0 * x
+    return sct.grad(inner)(1.0)
+
+
+def recursive_inner(x):
+    def inner(v):
+        return v if v < 1.0 else inner(v / 2.0) * x
+
+    return sct.grad(inner)(3.0)
+
+
+def default_parameter(x):
+    def inner(v, k=2.0):
+        return v * k * x
+
+    return sct.grad(inner)(1.0)
+
+
+def mixes_numbers_and_functions(x):
+    pair = (anp.sin, x)
+
+    def inner(v):
+        return pair[0](v) * pair[1]
+
+    return sct.grad(inner)(1.0)
+
+
+def tuple_argnums(x):
+    def inner(u, v):
+        return u * v * x
+
+    return sct.grad(inner, argnums=(0, 1))(1.0, 2.0)[0]
+
+
+@pytest.mark.parametrize(("f", "message"), [
+    (reads_a_later_value, "reads 'y', assigned again after it is defined"),
+    (recursive_inner, "which calls itself"),
+    (default_parameter, "with defaults"),
+    (mixes_numbers_and_functions, "mixes numbers with functions"),
+    (tuple_argnums, r"grad\(\.\.\., argnums=\(0, 1\)\) of a nested function"),
+])
+def test_refusals_name_the_construct_and_the_line(f, message):
+    with pytest.raises(SCTError, match=message) as info:
+        sct.grad(f)(0.5)
+    assert __file__ in str(info.value)
+
+
+def reads_a_list_appended_later(x):
+    xs = [x]
+    last = lambda: xs[-1]  # noqa: E731  (Python reads xs as it is when last runs)
+    xs.append(2.0 * x)
+    return last()
+
+
+def test_a_closure_over_a_list_written_later_is_refused():
+    with pytest.raises(SCTError, match="reads 'xs', assigned again after it is defined"):
+        sct.grad(reads_a_list_appended_later)(0.5)
+
+
+def other_derivatives(x):
+    def inner(u, v):
+        return anp.sin(u * v * x) + u
+
+    def rows(w):
+        return anp.sin(w * x)
+
+    value, g = sct.value_and_grad(inner)(0.2, 0.5)
+    return sct.grad(inner, argnums=1)(0.3, 0.7) * x + value * g + anp.sum(sct.jacrev(rows)(anp.ones(3) * x))
+
+
+def other_derivatives_jax(x):
+    def inner(u, v):
+        return jnp.sin(u * v * x) + u
+
+    def rows(w):
+        return jnp.sin(w * x)
+
+    value, g = jax.value_and_grad(inner)(0.2, 0.5)
+    return jax.grad(inner, argnums=1)(0.3, 0.7) * x + value * g + jnp.sum(jax.jacrev(rows)(jnp.ones(3) * x))
+
+
+def test_argnums_value_and_grad_and_jacrev_of_a_closure():
+    for x in (0.4,):  # one point: each derivative here is a second-order program (CI time)
+        assert max_error(other_derivatives(x), other_derivatives_jax(x)) < 1e-12
+        assert max_error(sct.grad(other_derivatives)(x), jax.grad(other_derivatives_jax)(x)) < 1e-12
+        assert max_error(sct.jvp(other_derivatives, (x,), (1.0,)), jax.jvp(other_derivatives_jax, (x,), (1.0,))) < 1e-12

@@ -24,6 +24,13 @@ when the gradient or the step is 1e-5 or shorter. It runs on plain values,
 except inside an outer derivative, where its iterates are active.
 
 ``*_elemental`` are the same programs written with elemental library calls only.
+
+The source-transformation engine runs these programs as written, as both
+engines, with ``SCTEngine(higher="sct")``: the nested functions, lambdas and
+comprehensions inside the code it transforms are closure-converted (their
+captured values become explicit arguments; see
+``adcompare.engines.sct.front.closures``), and each inner derivative is an
+explicit program the outer transformation transforms again.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import programs, transform
+from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
 from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify

@@ -44,7 +44,7 @@ from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
-from adcompare.engines.sct.front import closures, generated, rule_source
+from adcompare.engines.sct.front import closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -138,11 +138,11 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         entry = table.get(key) if table else None
         if entry is not None and _holds(entry, set()):
             return entry
-        standin = second.is_standin(fn)
-        if isinstance(fn, CustomFunction) or standin or (is_engine_made(fn) and not codegen.is_generated(fn)):
+        standin, moves = second.is_standin(fn), closure_values.is_standin(fn)
+        if isinstance(fn, CustomFunction) or standin or moves or (is_engine_made(fn) and not codegen.is_generated(fn)):
             entry = Entry(fn, mode, active)  # its own rules, not its source
-            make = (custom_callee.entry if isinstance(fn, CustomFunction) else
-                    second.entry if standin else boxed_callee.entry)
+            make = (custom_callee.entry if isinstance(fn, CustomFunction) else second.entry if standin else
+                    functools.partial(closure_values.entry, dynamic=DYNAMIC) if moves else boxed_callee.entry)
             entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
             return entry
@@ -223,7 +223,7 @@ def _build(entry: Entry) -> None:
 
 
 def _prepare_generated(parsed) -> None:
-    closures.convert(parsed)
+    closures.made_calls(parsed)  # generated code has no nested functions or calls of variables to convert
     generated.prepare(parsed)
 
 
@@ -245,6 +245,9 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 
 
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
+    program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None else None
+    if program is not None:  # a derivative SCTEngine(higher="sct") made: its program, transformed again
+        f = program
     if isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
         return transform(f, mode, active, nargs)

@@ -20,13 +20,21 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import types
 
+from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.front.aliases import parameter_written
 from adcompare.engines.sct.front.anf import statement_text
-from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, has_source, is_user_function
+from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
+from adcompare.primitives import Primitive
+
+# The elemental library's elementwise calls (el.multiply, el.sin): each is its primitive's call.
+LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinstance(f, types.FunctionType)
+                 and f.__module__ == elemental.__name__ for c in f.__closure__ or ()
+                 if isinstance(c.cell_contents, Primitive)}
 
 
 class Calls:
@@ -62,6 +70,9 @@ class Calls:
         vocab = classify(obj)
         if vocab is not None:
             return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
+        prim = LIBRARY_CALLS.get(obj) if isinstance(obj, types.FunctionType) else None
+        if prim is not None:  # el.multiply(x, y): the elemental library's call of a primitive
+            return self.vocab_call(node, Vocab("op", prim), prim)
         if is_user_function(obj):
             return self.user_call(node, obj)
         return ir.Opaque(node)

@@ -1,53 +1,51 @@
-"""Closure conversion: a derivative taken inside transformed code, of a function defined there.
+"""Closure conversion: nested functions, lambdas and comprehensions in code SCT transforms, made explicit.
 
-Contract: in a function SCT transforms, a nested ``def inner(...)`` whose name
-is used only as ``E.grad(inner)(args)`` or ``E.jacfwd(inner)(args)`` (``E`` an
-engine with ``higher="sct"``, ``argnums`` an int given by keyword or left at 0)
-is lifted out: :func:`convert` removes the ``def`` and makes a function with
-source, ``inner_lifted(v1, ..., vk, *params)``, whose first parameters are the
-outer variables ``inner`` reads (its closure, made explicit), and replaces the
-call by a call of that function's derivative program (see
-:mod:`..programs`) with the closed-over values passed first:
-``grad_inner_lifted(v1, ..., vk, *args)``. The outer transformation then
-differentiates through the closed-over values like any argument, and the inner
-derivative is an explicit program of explicit inputs: no perturbation is
-confused with another. The program maker is given by :mod:`..programs`
-(:data:`PROGRAM`), which sits above the front end.
+Contract: :func:`convert` rewrites a parsed user function in place, before the
+fence, so that every value reaches the code that uses it as an argument (as
+Myia and MindSpore do), and the transformation differentiates through it like
+through any argument; the values and stand-ins it uses are in
+:mod:`.closure_values`.
+
+* A nested ``def`` (anywhere in the body) or ``lambda`` becomes a module-level
+  function of ``(env, *params)`` (a :class:`.closure_values.Template`), and the
+  ``def`` or the lambda an assignment of ``make_closure(template, v1, ..., vk)``,
+  ``v1..vk`` the outer variables it reads. Python reads those when the function
+  runs; they are read when the closure is made, so a variable assigned again
+  after the ``def`` (or in the loop around it) is refused, as are defaults,
+  ``*args``, keywords, decorators and a nested function that calls itself.
+* A list comprehension or generator expression becomes a call of a
+  module-level function of the outer variables it reads, which builds the list
+  with a loop (``zip``, ``enumerate`` and tuple targets by index); ``map(f, xs)``
+  is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
+* ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
+  keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
+  f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call``, and
+  ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure of ``(f, *xs)`` (the pull-back).
+* A call of a function known only when it runs (a variable, ``fs[0](x)``,
+  ``make(a)(x)``) is ``apply(g, *args)``.
+* A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
+  call of its program (:func:`made_calls`), which the transformation follows.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import functools
 import itertools
-import linecache
 from collections.abc import Callable
-from typing import Any
 
+from adcompare.checkpoint import checkpoint
+from adcompare.engine import Engine
+from adcompare.engines.sct.front import closure_values as cv
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
 MADE_PROGRAM: Callable | None = None  # (engine-made function, nargs) -> its program or None; set by ..programs
 _serial = itertools.count(1)
-_KINDS = ("grad", "jacfwd")
-
-
-def _derivative_call(parsed: Parsed, node: ast.AST, names: set[str]) -> tuple[str, str, int] | None:
-    """(kind, inner name, argnums) when ``node`` is ``E.grad(inner[, argnums=k])(...)``."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Call)):
-        return None
-    maker = node.func
-    if not (isinstance(maker.func, ast.Attribute) and maker.func.attr in _KINDS and len(maker.args) == 1
-            and isinstance(maker.args[0], ast.Name) and maker.args[0].id in names):
-        return None
-    engine = parsed.resolve(maker.func.value)
-    if engine is MISSING or getattr(engine, "higher", None) != "sct":
-        return None
-    argnums = 0
-    for k in maker.keywords:
-        if k.arg != "argnums" or not isinstance(k.value, ast.Constant) or type(k.value.value) is not int:
-            return None
-        argnums = k.value.value
-    return maker.func.attr, maker.args[0].id, argnums
+_DERIVE = {"grad", "jacfwd", "jacrev", "value_and_grad"}
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault"}
+_SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
 def made_calls(parsed: Parsed) -> None:
@@ -70,55 +68,256 @@ def made_calls(parsed: Parsed) -> None:
 
 
 def convert(parsed: Parsed) -> None:
-    """Lift the nested defs used only in derivative calls (see the module doc), in place; and
-    calls of derivatives made at module level (:func:`made_calls`)."""
+    """Rewrite ``parsed`` in place (see the module doc)."""
     made_calls(parsed)
-    inner = {s.name: s for s in parsed.tree.body if isinstance(s, ast.FunctionDef)}
-    if not inner or PROGRAM is None:
-        return
-    calls, uses = [], {name: 0 for name in inner}
-    for node in ast.walk(parsed.tree):
-        found = _derivative_call(parsed, node, set(inner))
-        if found is not None:
-            calls.append((node, found))
-        if isinstance(node, ast.Name) and node.id in uses:
-            uses[node.id] += 1
-    liftable = {name for _, (_, name, _) in calls if uses[name] == sum(1 for _, f in calls if f[1] == name)}
-    lifted: dict[str, tuple[Any, list[str]]] = {}
-    for name in liftable:
-        lifted[name] = _lift(parsed, inner[name])
-    parsed.tree.body = [s for s in parsed.tree.body if not (isinstance(s, ast.FunctionDef) and s.name in lifted)]
-    for node, (kind, name, argnums) in calls:
-        if name not in lifted:
-            continue
-        fn, free = lifted[name]
-        nargs = len(free) + len(inner[name].args.args)
-        program = PROGRAM(kind, fn, argnums + len(free), nargs)
-        bound = f"__{kind}_{name}_{next(_serial)}"
-        parsed.extra[bound] = program
-        node.func = ast.Name(bound, ast.Load())
-        node.args = [ast.Name(v, ast.Load()) for v in free] + node.args
-    parsed.locals -= set(lifted)
+    _Converter(parsed).run()
 
 
-def _lift(parsed: Parsed, node: ast.FunctionDef) -> tuple[Any, list[str]]:
-    """``node`` as a module-level function with the outer variables it reads as its first parameters."""
-    args = node.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or node.decorator_list:
-        raise parsed.where.refuse("a nested def with defaults, *args, keywords or decorators, differentiated "
-                                  "inside the function", node, "give it plain positional parameters")
-    own = {a.arg for a in args.args} | {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                                         and isinstance(n.ctx, ast.Store)}
-    free = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-                   and n.id not in own and n.id in parsed.locals})
-    lifted = ast.FunctionDef(f"{node.name}_lifted", ast.arguments([], [ast.arg(v) for v in free] + args.args,
-                                                                  None, [], [], None, []),
-                             node.body, [], None, None)
-    text = ast.unparse(ast.fix_missing_locations(ast.Module([lifted], []))) + "\n"
-    filename = f"<sct lifted {node.name} #{next(_serial)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    namespace = dict(parsed.fn.__globals__)
-    for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
-        namespace[var] = cell.cell_contents
-    exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (the user's own def, lifted)
-    return namespace[lifted.name], free
+def _stores(node: ast.AST, writes: bool = True) -> dict[str, list[int]]:
+    """Lines where each name is bound in ``node`` (and, with ``writes``, written into: ``y[i] = v``,
+    ``y.append(v)``, which SCT does by rebinding ``y``), not counting nested scopes' own bindings."""
+    out: dict[str, list[int]] = {}
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.setdefault(n.id, []).append(n.lineno)
+        if isinstance(n, ast.FunctionDef):
+            out.setdefault(n.name, []).append(n.lineno)
+        written = n.value if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) else \
+            n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) else None
+        if writes and isinstance(written, ast.Name) and (isinstance(n, ast.Subscript) or n.func.attr in _MUTATORS):
+            out.setdefault(written.id, []).append(n.lineno)
+        if not isinstance(n, _SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+class _Converter:
+    def __init__(self, parsed: Parsed):
+        self.p = parsed
+        tree = parsed.tree
+        self.stores = _stores(tree)
+        self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
+        self.loops: list[ast.AST] = []
+        self.cells = {}  # the user's function's own closure, as values
+        for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
+            try:
+                self.cells[var] = cell.cell_contents
+            except ValueError:
+                pass
+
+    def run(self) -> None:
+        """Rewrite the body in place, without recursion (a long expression is a deep tree)."""
+        holder = self.p.tree
+        stack = [(holder, "body", i, False) for i in reversed(range(len(holder.body)))]
+        while stack:
+            parent, name, i, done = stack.pop()
+            node = getattr(parent, name) if i is None else getattr(parent, name)[i]
+            if done:
+                if isinstance(node, (ast.For, ast.While)):
+                    self.loops.pop()
+                new = self.leave(node)
+            else:
+                new = self.enter(node)
+                if new is None:
+                    if isinstance(node, (ast.For, ast.While)):
+                        self.loops.append(node)
+                    stack.append((parent, name, i, True))
+                    for field, value in ast.iter_fields(node):
+                        if isinstance(value, list):
+                            stack += [(node, field, j, False) for j in reversed(range(len(value)))
+                                      if isinstance(value[j], ast.AST)]
+                        elif isinstance(value, ast.AST):
+                            stack.append((node, field, None, False))
+                    continue
+            if new is not node:
+                if i is None:
+                    setattr(parent, name, new)
+                else:
+                    getattr(parent, name)[i] = new
+        self.p.locals |= self.locals
+
+    def enter(self, node: ast.AST) -> ast.AST | None:
+        """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
+        if isinstance(node, ast.FunctionDef):
+            made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
+            return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
+        if isinstance(node, ast.Lambda):
+            body = [ast.copy_location(ast.Return(node.body), node.body)]
+            return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            return self.comprehension(node)
+        if isinstance(node, ast.Call):
+            return self.map_call(node)
+        return None
+
+    # --- names and places ---
+
+    def bind(self, base: str, value) -> ast.Name:
+        name = f"__{base}_{next(_serial)}"
+        self.p.extra[name] = value
+        return ast.Name(name, ast.Load())
+
+    def origin(self, node: ast.AST) -> str:
+        return f"{self.p.where.filename}, line {self.p.where.line(node)}"
+
+    def free(self, node: ast.AST, own: set[str]) -> list[str]:
+        """The outer variables ``node`` reads (its closure), in a fixed order."""
+        inner = set(own)
+        for n in ast.walk(node):
+            if isinstance(n, ast.arg):
+                inner.add(n.arg)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                inner.add(n.id)
+        return sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                       and n.id in self.locals and n.id not in inner})
+
+    # --- nested functions ---
+
+    def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
+        where = self.p.where
+        what = "a lambda" if name == "lambda" else f"the nested def {name}"
+        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
+            raise where.refuse(f"{what} with defaults, *args, keywords or decorators, inside a function SCT "
+                               "transforms", node, "give it plain positional parameters, or define it at "
+                                                   "module level")
+        lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
+                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), None, [], [], None, []),
+                                 body, [], None, None)
+        free = self.free(lifted, set())
+        if name in free:
+            raise where.refuse(f"{what}, which calls itself", node, "define it at module level")
+        end = getattr(node, "end_lineno", node.lineno)
+        loop_stores = set()
+        for loop in self.loops:
+            loop_stores |= set(_stores(loop))
+        for v in free:
+            late = [ln for ln in self.stores.get(v, []) if ln > end]
+            if late or v in loop_stores:
+                line = late[0] if late else node.lineno
+                raise where.refuse(f"{what}, which reads {v!r}, assigned again after it is defined", line,
+                                   f"Python reads {v!r} when the function runs; give the later value another "
+                                   "name, or pass it as an argument")
+        template = cv.Template(ast.fix_missing_locations(lifted), free, self.p.fn.__globals__, self.cells,
+                               self.origin(node))
+        return ast.Call(self.bind("make_closure", cv.make_closure),
+                        [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
+
+    # --- comprehensions ---
+
+    def comprehension(self, node) -> ast.expr:
+        free = self.free(node, set())
+        acc = "_sct_items"
+        body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(acc, ast.Load()), "append", ast.Load()),
+                                                  [node.elt], []))]
+        for gen in reversed(node.generators):
+            if gen.is_async:
+                raise self.p.where.refuse("an async comprehension", node, "write a for loop")
+            for test in reversed(gen.ifs):
+                body = [ast.If(test, body, [])]
+            body = self.loop(gen.target, gen.iter, body, node)
+        fdef = ast.FunctionDef("comprehension_lifted", ast.arguments([], [ast.arg(v) for v in free], None, [], [],
+                                                                      None, []),
+                               [ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))] + body
+                               + [ast.Return(ast.Name(acc, ast.Load()))], [], None, None)
+        fn = self.compile(fdef, node)
+        return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
+                                          []), node)
+
+    def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
+        """``for target in it: body`` as loops SCT takes: a name over a sequence, or an index."""
+        k = f"_sct_k{next(_serial)}"
+        call = it if isinstance(it, ast.Call) and not it.keywords else None
+        maker = self.resolve(call.func) if call is not None else None
+        if maker in (builtins.zip, builtins.enumerate):
+            seqs = list(call.args) if maker is builtins.zip else [None] + list(call.args)
+            if maker is builtins.enumerate and len(call.args) != 1:
+                raise self.p.where.refuse("enumerate with a start, in a comprehension", node, "add the start")
+            named = [f"_sct_seq{next(_serial)}" for _ in seqs]
+            first = [ast.Assign([ast.Name(n, ast.Store())], s) for n, s in zip(named, seqs) if s is not None]
+            items = [ast.Name(k, ast.Load()) if s is None else
+                     ast.Subscript(ast.Name(n, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
+                     for n, s in zip(named, seqs)]
+            lengths = [ast.Call(ast.Name("len", ast.Load()), [ast.Name(n, ast.Load())], [])
+                       for n, s in zip(named, seqs) if s is not None]
+            bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
+            value = ast.Tuple(items, ast.Load())
+            rng = ast.Call(ast.Name("range", ast.Load()), [bound], [])
+            return first + [ast.For(ast.Name(k, ast.Store()), rng,
+                                    [ast.Assign([target], value)] + body, [])]
+        if isinstance(target, ast.Name):
+            return [ast.For(target, it, body, [])]
+        return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]
+
+    def compile(self, fdef: ast.FunctionDef, node: ast.AST):
+        filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
+        return cv.define(fdef, self.p.fn.__globals__, self.cells, filename)
+
+    # --- calls ---
+
+    def resolve(self, node: ast.expr):
+        if isinstance(node, ast.Name) and node.id in self.locals:
+            return MISSING
+        return self.p.resolve(node)
+
+    def map_call(self, node: ast.Call) -> ast.expr | None:
+        """``map(f, xs, ys)`` as the generator ``(f(x, y) for x, y in zip(xs, ys))``, lifted."""
+        if self.resolve(node.func) is not builtins.map or node.keywords or len(node.args) < 2:
+            return None
+        names = [f"_sct_m{next(_serial)}" for _ in node.args[1:]]
+        target = ast.Name(names[0], ast.Store()) if len(names) == 1 else \
+            ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        it = node.args[1] if len(names) == 1 else ast.Call(ast.Name("zip", ast.Load()), node.args[1:], [])
+        gen = ast.GeneratorExp(ast.Call(node.args[0], [ast.Name(n, ast.Load()) for n in names], []),
+                               [ast.comprehension(target, it, [], 0)])
+        return self.comprehension(ast.copy_location(gen, node))
+
+    def leave(self, node: ast.AST) -> ast.AST:
+        """A call, its parts already converted: as the module doc says."""
+        if not isinstance(node, ast.Call):
+            return node
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return node  # refused by the fence
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp"} and self.engine_like(func.value):
+            return self.derivative(node)
+        if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
+            return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
+        dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
+            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint))
+        if dynamic and not node.keywords:
+            return ast.copy_location(ast.Call(self.bind("apply", cv.apply), [func] + node.args, []), node)
+        return node
+
+    def engine_like(self, node: ast.expr) -> bool:
+        """A variable (an engine known when it runs) or an adcompare engine."""
+        if isinstance(node, ast.Name) and node.id in self.locals:
+            return True
+        obj = self.resolve(node)
+        return obj is not MISSING and isinstance(obj, Engine)
+
+    def derivative(self, node: ast.Call) -> ast.expr:
+        func, where = node.func, self.p.where
+        place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
+        if func.attr == "vjp":
+            if len(node.args) < 2 or node.keywords:
+                return node
+            f, xs = node.args[0], node.args[1:]
+            template = ast.Call(self.bind("vjp_template", cv.vjp_template),
+                                [func.value, ast.Constant(len(xs))] + place, [])
+            pullback = ast.Call(self.bind("make_closure", cv.make_closure), [template, f] + xs, [])
+            value = ast.Call(self.bind("apply", cv.apply), [f] + xs, [])
+            return ast.copy_location(ast.Tuple([value, pullback], ast.Load()), node)
+        if func.attr == "jvp":
+            if len(node.args) != 3 or node.keywords:
+                return node
+            return ast.copy_location(ast.Call(self.bind("jvp_call", cv.jvp_call), [func.value] + node.args + place,
+                                              []), node)
+        keywords = {k.arg: k.value for k in node.keywords}
+        if len(node.args) != 1 or set(keywords) - {"argnums"}:
+            return node  # has_aux and other options: the call as written (refused on differentiated values)
+        argnums = keywords.get("argnums", ast.Constant(None))
+        call = ast.Call(self.bind("derive", cv.derive), [func.value, ast.Constant(func.attr), node.args[0], argnums]
+                        + place, [])
+        return ast.copy_location(call, node)
