@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 
 from adcompare import rules
-from adcompare.engines.sct.emit.runtime import add_bar, getitem_bar, is_zero
+from adcompare.engines.sct.emit.runtime import Shaped, add_bar, getitem_bar, is_zero
 from adcompare.primitives import result_dtype, shape
 
 _RAW = (np.ndarray, np.float64, np.float32, float)  # cotangents with no boxes, on NumPy
+_F64 = np.dtype(np.float64)
 
 
 def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
@@ -32,9 +33,12 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     """
     if g is None or (type(g) is float and g == 0.0):
         return into
-    if type(into) is np.ndarray and type(g) in _RAW and into.base is None \
+    tg = type(g)
+    if type(into) is np.ndarray and tg in _RAW and into.base is None \
             and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
-            and into.shape == shape(x) and np.promote_types(into.dtype, result_dtype(g)) == into.dtype:
+            and into.shape == (x.shape if type(x) is Shaped or type(x) is np.ndarray else shape(x)) \
+            and (into.dtype is _F64 and (tg is float or tg is np.float64)
+                 or np.promote_types(into.dtype, result_dtype(g)) == into.dtype):
         return rules.getitem_vjp_into(g, idx, into)
     part = getitem_bar(g, x, idx)
     return part if is_zero(into) else add_bar(into, part)

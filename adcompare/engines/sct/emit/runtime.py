@@ -4,11 +4,10 @@ Contract: generated reverse code keeps a cotangent exactly shaped like its prima
 as the Python float ``0.0``, "zero, of whatever shape" (nothing has flowed back yet).
 A container's (tuple, named tuple, list, dict) cotangent is a container of the same
 kind holding its elements' cotangents. Every helper keeps that invariant, treats
-``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and
-takes a fast path on Python floats. Two cotangents of one value that do not fit
-together raise rather than lose one. All derivative math here comes from
-:mod:`adcompare.rules`. ``divide`` and ``power`` are Python's ``/`` and ``**`` with
-NumPy's answers (inf, nan) where Python's floats would raise or give a complex number.
+``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a
+fast path on Python floats and NumPy arrays. Two cotangents of one value that do not fit together
+raise rather than lose one. All derivative math here comes from :mod:`adcompare.rules`. ``divide``
+and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where Python's floats raise or turn complex.
 The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where
 the adjoints read only a shape, :func:`shape_of` the value; code that is transformed
 again or stacked by ``lax.scan`` keeps values (see :func:`materialize`, :func:`seq_vjp`).
@@ -85,7 +84,8 @@ class Shaped:
         return f"Shaped({self.shape})"
 
 
-_SHAPED: dict[tuple, Shaped] = {(): Shaped(())}
+_SCALAR = Shaped(())
+_SHAPED: dict[tuple, Shaped] = {(): _SCALAR}
 
 
 def shape_of(x: Any) -> Any:
@@ -93,7 +93,10 @@ def shape_of(x: Any) -> Any:
     containers elementwise, ``None`` (a name not bound yet) as itself."""
     t = type(x)
     if t is float or t is np.float64:
-        return _SHAPED[()]
+        return _SCALAR
+    out = _SHAPED.get(x.shape) if t is np.ndarray else None  # the common case, first
+    if out is not None:
+        return out
     if x is None:
         return None
     if isinstance(x, _TREES):
@@ -125,7 +128,6 @@ def is_tree(x: Any) -> bool:
 
 def is_zero(g: Any) -> bool:
     return g is None or (type(g) is float and g == 0.0)
-
 
 def _rebuild(like: Any, values: Any) -> Any:
     """A container of ``like``'s kind holding ``values`` (in its order; by key for a dict)."""
@@ -205,9 +207,7 @@ def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
 
 
 def last_bar(g: Any) -> Any:
-    if _is_placeholder(g) or len(g) == 0:
-        return 0.0
-    return g[-1]
+    return 0.0 if _is_placeholder(g) or len(g) == 0 else g[-1]
 
 
 def drop_last(g: Any) -> Any:
