@@ -197,12 +197,11 @@ class SCTEngine(Engine):
         nums = (argnums,) if type(argnums) is int else argnums
         if type(nums) is not tuple or not nums:
             return None
-        primals = []
-        for i in nums:
-            if type(i) is not int or not 0 <= i < len(args) or not _plain_float(args[i]):
-                return None
-            primals.append(args[i])
-        if len(set(nums)) != len(nums):
+        if any(type(i) is not int or not -len(args) <= i < len(args) for i in nums):
+            return None
+        nums = tuple(i % len(args) for i in nums)
+        primals = [args[i] for i in nums]
+        if len(set(nums)) != len(nums) or not all(_plain_float(x) for x in primals):
             return None
         fn, call_args, where, kwargs = _unwrap(f, list(args))
         if not isinstance(fn, types.FunctionType) or fn in programs.MADE or self._by_boxes(fn):
