@@ -51,6 +51,7 @@ from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
+from adcompare.tape_engine import cycle_collector_paused
 
 
 def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
@@ -210,10 +211,11 @@ class SCTEngine(Engine):
         call_args, kwargs = _bind(fn, call_args, kwargs)
         control, call_args = self._controlled(call_args)
         entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
-        y, residuals = entry.functions["fwd"](*call_args, **kwargs)
-        if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
-            return None  # the general path runs f again and says what is wrong with its output
-        bars = entry.functions["bwd"](residuals, 1.0 if type(y) is float else np.ones((), y.dtype))
+        with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
+            y, residuals = entry.functions["fwd"](*call_args, **kwargs)
+            if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
+                return None  # the general path runs f again and says what is wrong with its output
+            bars = entry.functions["bwd"](residuals, 1.0 if type(y) is float else np.ones((), y.dtype))
         grads = tuple(_complete(bar, x) for bar, x in zip(bars, primals))
         return y, (grads[0] if type(argnums) is int else grads)
 
@@ -257,7 +259,8 @@ class SCTEngine(Engine):
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
-        y, residuals = entry.functions["fwd"](*args, **kwargs)
+        with cycle_collector_paused():
+            y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
 
@@ -266,7 +269,8 @@ class SCTEngine(Engine):
                 return [None] * len(trees.tree_leaves(primals))
             # the output's cotangent shaped like the output, the placeholder where there is none
             y_bar = trees.tree_unflatten(y_tree, [0.0 if g is None else g for g in y_bars])
-            bars = dict(zip(active, bwd(residuals, y_bar)))
+            with cycle_collector_paused():
+                bars = dict(zip(active, bwd(residuals, y_bar)))
             out = []
             for k, x in zip(nums, primals):
                 out.extend(runtime.leaf_bars(bars[k], x) if k in bars else [None] * len(trees.tree_leaves(x)))
