@@ -57,7 +57,9 @@ def unbroadcast(g: Any, like: Any) -> Any:
     tg, tl = type(g), type(like)
     if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape \
             or tg is np.float64 and (tl is float or tl is np.float64):
-        return g  # the common cases first: shapes agree
+        return g  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
+    if tg is np.ndarray and (tl is Shaped and like.shape == () or tl is float or tl is np.float64):
+        return rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -153,10 +155,6 @@ def zeros(x: Any) -> Any:
     return anp.zeros_like(x)
 
 
-def _is_placeholder(g: Any) -> bool:
-    return type(g) is float and g == 0.0
-
-
 def _mismatch(a: Any, b: Any) -> TypeError:
     what = [f"a {type(v).__name__}" + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
     return TypeError(f"SCT: the cotangents of one value do not fit together ({what[0]}, {what[1]}); "
@@ -207,11 +205,11 @@ def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
 
 
 def last_bar(g: Any) -> Any:
-    return 0.0 if _is_placeholder(g) or len(g) == 0 else g[-1]
+    return 0.0 if (type(g) is float and g == 0.0) or len(g) == 0 else g[-1]
 
 
 def drop_last(g: Any) -> Any:
-    return g if _is_placeholder(g) else g[:-1]
+    return g if (type(g) is float and g == 0.0) else g[:-1]
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
