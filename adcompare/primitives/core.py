@@ -287,7 +287,8 @@ class Primitive:
             if type(a) not in _NUMPY_TYPES:
                 break
         else:
-            return self.impl(np, *args, **params) if args and type(args[0]) is np.ndarray \
+            # ``apply`` takes the scalar path only where every operand is a Python number
+            return self.impl(np, *args, **params) if args and (self.scalar is None or type(args[0]) not in _SCALARS) \
                 else self.apply(*args, **params)
         top = None
         for a in args:

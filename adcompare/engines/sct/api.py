@@ -4,7 +4,9 @@ Contract: :class:`SCTEngine` implements the :class:`adcompare.engine.Engine`
 interface (``jvp(f, primals, tangents)``, ``vjp(f, *primals)``, JAX's
 signatures) by transforming ``f``'s source once per (function, mode,
 differentiated positions) and calling the generated functions; the rest of
-the interface comes from the base class. ``source(f, mode)`` returns the
+the interface comes from the base class, except that ``grad`` and
+``value_and_grad`` of plain NumPy arrays and floats call the generated sweeps
+directly (:meth:`SCTEngine._direct`). ``source(f, mode)`` returns the
 generated code as text.
 
 A derivative function is differentiated again in one of two ways, by the
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,13 +47,14 @@ import numpy as np
 from jax import tree_util
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, Engine, is_engine_made
+from adcompare.engine import ArgnumsPartial, Engine, engine_made, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
 from adcompare.engines.sct.emit import codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
+from adcompare.tape_engine import cycle_collector_paused
 
 
 def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
@@ -79,6 +83,20 @@ def _bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
     bound = inspect.signature(fn).bind(*args, **kwargs)  # a TypeError as Python's own call would raise
     bound.apply_defaults()
     return list(bound.args), dict(bound.kwargs)
+
+
+def _plain_float(x: Any) -> bool:
+    """A real NumPy array or number of a float dtype: a leaf with no boxes, as grad takes it directly."""
+    t = type(x)
+    return t is float or t is np.float64 or t is np.ndarray and x.dtype.kind == "f"
+
+
+def _complete(bar: Any, x: Any) -> Any:
+    """The gradient of a plain float input ``x`` (see :func:`_plain_float`) from its cotangent, as
+    the general path (``runtime.leaf_bars``, ``trees.complete``) makes it."""
+    if type(bar) is np.ndarray and type(x) is np.ndarray and bar.dtype is x.dtype and bar.shape == x.shape:
+        return bar
+    return trees.complete(runtime.leaf_bars(bar, x)[0], x)
 
 
 def _differentiable(x: Any) -> bool:
@@ -162,7 +180,47 @@ class SCTEngine(Engine):
         return programs.tag(made, kind, f, argnums, has_aux) if self.higher == "sct" else made
 
     def value_and_grad(self, f, argnums=0, has_aux=False):
-        return self._tag(super().value_and_grad(f, argnums, has_aux), "grad_value", f, argnums, has_aux)
+        made = super().value_and_grad(f, argnums, has_aux)
+        if not has_aux:
+            made = self._direct(f, argnums, made)
+        return self._tag(made, "grad_value", f, argnums, has_aux)
+
+    def _direct(self, f: Callable, argnums, general: Callable) -> Callable:
+        """``value_and_grad`` that calls the generated sweeps directly where every differentiated
+        argument is a real NumPy array or float and the output a real scalar (what the general
+        path checks holds then, so there is nothing to check, flatten or convert); anything else
+        takes ``general``, the base class's path, with its checks and messages."""
+
+        def value_and_grad_f(*args, **kwargs):
+            out = None if kwargs else self._grad_direct(f, argnums, args)
+            return general(*args, **kwargs) if out is None else out
+
+        return engine_made(value_and_grad_f)
+
+    def _grad_direct(self, f: Callable, argnums, args: tuple) -> tuple | None:
+        nums = (argnums,) if type(argnums) is int else argnums
+        if type(nums) is not tuple or not nums:
+            return None
+        if any(type(i) is not int or not -len(args) <= i < len(args) for i in nums):
+            return None
+        nums = tuple(i % len(args) for i in nums)
+        primals = [args[i] for i in nums]
+        if len(set(nums)) != len(nums) or not all(_plain_float(x) for x in primals):
+            return None
+        fn, call_args, where, kwargs = _unwrap(f, list(args))
+        if not isinstance(fn, types.FunctionType) or fn in programs.MADE or self._by_boxes(fn):
+            return None
+        active = tuple(where[i] for i in nums)
+        call_args, kwargs = _bind(fn, call_args, kwargs)
+        control, call_args = self._controlled(call_args)
+        entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
+        with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
+            y, residuals = entry.functions["fwd"](*call_args, **kwargs)
+            if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
+                return None  # the general path runs f again and says what is wrong with its output
+            bars = entry.functions["bwd"](residuals, 1.0 if type(y) is float else np.ones((), y.dtype))
+        grads = tuple(_complete(bar, x) for bar, x in zip(bars, primals))
+        return y, (grads[0] if type(argnums) is int else grads)
 
     def grad(self, f, argnums=0, has_aux=False):
         return self._tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
@@ -204,7 +262,8 @@ class SCTEngine(Engine):
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
-        y, residuals = entry.functions["fwd"](*args, **kwargs)
+        with cycle_collector_paused():
+            y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
 
@@ -213,7 +272,8 @@ class SCTEngine(Engine):
                 return [None] * len(trees.tree_leaves(primals))
             # the output's cotangent shaped like the output, the placeholder where there is none
             y_bar = trees.tree_unflatten(y_tree, [0.0 if g is None else g for g in y_bars])
-            bars = dict(zip(active, bwd(residuals, y_bar)))
+            with cycle_collector_paused():
+                bars = dict(zip(active, bwd(residuals, y_bar)))
             out = []
             for k, x in zip(nums, primals):
                 out.extend(runtime.leaf_bars(bars[k], x) if k in bars else [None] * len(trees.tree_leaves(x)))

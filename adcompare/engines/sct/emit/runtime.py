@@ -4,11 +4,10 @@ Contract: generated reverse code keeps a cotangent exactly shaped like its prima
 as the Python float ``0.0``, "zero, of whatever shape" (nothing has flowed back yet).
 A container's (tuple, named tuple, list, dict) cotangent is a container of the same
 kind holding its elements' cotangents. Every helper keeps that invariant, treats
-``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and
-takes a fast path on Python floats. Two cotangents of one value that do not fit
-together raise rather than lose one. All derivative math here comes from
-:mod:`adcompare.rules`. ``divide`` and ``power`` are Python's ``/`` and ``**`` with
-NumPy's answers (inf, nan) where Python's floats would raise or give a complex number.
+``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a
+fast path on Python floats and NumPy arrays. Two cotangents of one value that do not fit together
+raise rather than lose one. All derivative math here comes from :mod:`adcompare.rules`. ``divide``
+and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where Python's floats raise or turn complex.
 The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where
 the adjoints read only a shape, :func:`shape_of` the value; code that is transformed
 again or stacked by ``lax.scan`` keeps values (see :func:`materialize`, :func:`seq_vjp`).
@@ -58,7 +57,9 @@ def unbroadcast(g: Any, like: Any) -> Any:
     tg, tl = type(g), type(like)
     if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape \
             or tg is np.float64 and (tl is float or tl is np.float64):
-        return g  # the common cases first: shapes agree
+        return g  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
+    if tg is np.ndarray and (tl is Shaped and like.shape == () or tl is float or tl is np.float64):
+        return rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -85,7 +86,8 @@ class Shaped:
         return f"Shaped({self.shape})"
 
 
-_SHAPED: dict[tuple, Shaped] = {(): Shaped(())}
+_SCALAR = Shaped(())
+_SHAPED: dict[tuple, Shaped] = {(): _SCALAR}
 
 
 def shape_of(x: Any) -> Any:
@@ -93,7 +95,10 @@ def shape_of(x: Any) -> Any:
     containers elementwise, ``None`` (a name not bound yet) as itself."""
     t = type(x)
     if t is float or t is np.float64:
-        return _SHAPED[()]
+        return _SCALAR
+    out = _SHAPED.get(x.shape) if t is np.ndarray else None  # the common case, first
+    if out is not None:
+        return out
     if x is None:
         return None
     if isinstance(x, _TREES):
@@ -126,7 +131,6 @@ def is_tree(x: Any) -> bool:
 def is_zero(g: Any) -> bool:
     return g is None or (type(g) is float and g == 0.0)
 
-
 def _rebuild(like: Any, values: Any) -> Any:
     """A container of ``like``'s kind holding ``values`` (in its order; by key for a dict)."""
     if isinstance(like, dict):
@@ -149,10 +153,6 @@ def zeros(x: Any) -> Any:
     if type(x) in (float, int, bool, str) or x is None:
         return 0.0
     return anp.zeros_like(x)
-
-
-def _is_placeholder(g: Any) -> bool:
-    return type(g) is float and g == 0.0
 
 
 def _mismatch(a: Any, b: Any) -> TypeError:
@@ -205,13 +205,11 @@ def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
 
 
 def last_bar(g: Any) -> Any:
-    if _is_placeholder(g) or len(g) == 0:
-        return 0.0
-    return g[-1]
+    return 0.0 if (type(g) is float and g == 0.0) or len(g) == 0 else g[-1]
 
 
 def drop_last(g: Any) -> Any:
-    return g if _is_placeholder(g) else g[:-1]
+    return g if (type(g) is float and g == 0.0) else g[:-1]
 
 
 def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
