@@ -34,14 +34,15 @@ _ENGINE_CLASSES = {
 ENGINES: tuple[str, ...] = tuple(_ENGINE_CLASSES)
 
 
-def engine(name: str) -> Engine:
-    """The engine called ``name``: one of :data:`ENGINES`."""
+def engine(name: str, **options) -> Engine:
+    """The engine called ``name`` (one of :data:`ENGINES`), made with its class's ``options``
+    (e.g. ``engine("sct", higher="sct")``)."""
     import importlib
 
     if name not in _ENGINE_CLASSES:
         raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
     module, cls = _ENGINE_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module), cls)()
+    return getattr(importlib.import_module(module), cls)(**options)
 
 
 __all__ = ["ENGINES", "ConcretizationTypeError", "Engine", "PRIMITIVES", "SCTError", "checkpoint",

@@ -43,8 +43,42 @@ def check(args: argparse.Namespace) -> int:
                     cells.append(f"{'pass' if err < TOLERANCE else 'FAIL'} {err:8.1e}")
                 failures += bool(crashed) or not all(r["passed"] for r in rows)
             print(f"{name:<16}{e:<13}" + "".join(f"{c:>18}" for c in cells))
+    if args.nested:
+        failures += _check_nested(engines)
     print(f"\n{failures} failing cell(s)")
     return 1 if failures else 0
+
+
+def _cell(row: dict) -> str:
+    """A matrix cell: pass/FAIL with the error, or ERROR with the exception's name."""
+    if row["note"]:
+        return f"ERROR {row['note'].split(':')[0]}"
+    return f"{'pass' if row['passed'] else 'FAIL'} {row['max_error']:8.1e}"
+
+
+def _check_nested(engines: list[str]) -> int:
+    """Print GradBench's nested problems per engine and composition; return the failing cells."""
+    from adcompare.oracle import NESTED_OPTIONS, TOLERANCE, nested_matrix
+    from adcompare.workloads.nested import COMPOSITIONS
+
+    print(f"\nnested derivatives (GradBench particle and saddle; one engine takes the outer and the inner "
+          f"derivative) against GradBench's answers; pass means < {TOLERANCE:g}")
+    for name, options in NESTED_OPTIONS.items():
+        if name in engines:
+            print(f"  {name} runs with {options}")
+    header = f"\n{'problem':<16}{'engine':<13}" + "".join(f"{m:>18}" for m in COMPOSITIONS)
+    print(header)
+    print("-" * len(header))
+    failures, rows = 0, list(nested_matrix(engines))
+    for problem in dict.fromkeys(r["problem"] for r in rows):
+        for e in engines:
+            cells = [r for r in rows if r["problem"] == problem and r["engine"] == e]
+            for r in cells:
+                if r["note"]:
+                    print(f"  {problem}/{e}/{r['composition']}: {r['note']}", file=sys.stderr)
+            failures += sum(not r["passed"] for r in cells)
+            print(f"{problem:<16}{e:<13}" + "".join(f"{_cell(r):>18}" for r in cells))
+    return failures
 
 
 def usability(args: argparse.Namespace) -> int:
@@ -119,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--engines", nargs="*", help="engines (default: all)")
     p_check.add_argument("--problems", nargs="*", help="problems (default: all)")
     p_check.add_argument("--seeds", type=int, default=3, help="seeds per cell (default 3)")
+    p_check.add_argument("--nested", action="store_true",
+                         help="also GradBench's nested problems (particle, saddle) per engine and composition "
+                              "against GradBench's answers (minutes per engine)")
     p_check.set_defaults(run=check)
     p_usability = sub.add_parser("usability", help="source size of the natural and elemental forms")
     p_usability.add_argument("--problems", nargs="*", help="problems (default: all)")

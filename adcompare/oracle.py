@@ -18,7 +18,7 @@ import numpy as np
 
 from adcompare.engine import Engine, partial_args
 from adcompare.primitives import shape
-from adcompare.workloads import Workload
+from adcompare.workloads import Workload, nested
 
 # Every derivative mode, named once: the oracle checks CHECKED (its "hessian" checks both compositions);
 # the measurement harness times every mode but vjp ("hessian" forward over reverse, "-rr" reverse over reverse).
@@ -119,3 +119,31 @@ def matrix(engines: Sequence[str], problems: Sequence[str], seeds: int,
                         yield dict(row, max_error=err, passed=err < TOLERANCE, note="")
                     except Exception as exc:  # a crash is a failing cell, with its reason
                         yield dict(row, max_error=None, passed=False, note=f"{type(exc).__name__}: {exc}"[:200])
+
+
+# SCT differentiates closures (the nested problems' inner functions) only when it transforms its
+# own output; its default (higher="boxes") refuses them by name.
+NESTED_OPTIONS = {"sct": {"higher": "sct"}}
+
+
+def nested_matrix(engines: Sequence[str], problems: Sequence[str] = ("particle", "saddle"),
+                  compositions: Sequence[str] = nested.COMPOSITIONS) -> Iterator[dict]:
+    """GradBench's nested-derivative problems, each engine taking both the outer and the inner
+    derivative in each composition, against GradBench's published answers (``nested.EXPECTED``):
+    one row per (problem, engine, composition) with the scaled error, ``passed`` and a ``note``
+    naming the exception where the run raised."""
+    import adcompare as ad
+
+    for problem in problems:
+        run, expected = getattr(nested, problem), nested.EXPECTED[problem]
+        for name in engines:
+            eng = ad.engine(name, **NESTED_OPTIONS.get(name, {}))
+            for modes in compositions:
+                row = dict(engine=name, problem=problem, composition=modes)
+                try:
+                    out = run(eng, modes, form=eng.source_form)
+                    ours = tuple(float(c) for c in out) if isinstance(expected, tuple) else float(out)
+                    err = max_error(ours, expected)
+                    yield dict(row, max_error=err, passed=err < TOLERANCE, note="")
+                except Exception as exc:  # a crash is a failing cell, with its reason
+                    yield dict(row, max_error=None, passed=False, note=f"{type(exc).__name__}: {exc}"[:200])

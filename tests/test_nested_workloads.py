@@ -17,6 +17,7 @@ import pytest
 
 import adcompare as ad
 from adcompare.engines.sct import SCTEngine
+from adcompare.oracle import nested_matrix
 from adcompare.workloads import nested
 
 FORMS = {"elemental": ("elemental",), "overloading": ("natural", "elemental"), "sct": ("natural", "elemental")}
@@ -122,10 +123,13 @@ def test_oracle_is_jax_running_the_same_program():
                                float(nested.best_response(P1, jax, "r")), rtol=1e-12)
 
 
-@pytest.mark.parametrize("modes", ["rr"])
-def test_saddle_gives_gradbench_answer(modes):
-    out = nested.saddle(ad.engine("overloading"), modes)
-    np.testing.assert_allclose([float(c) for c in out], nested.EXPECTED["saddle"], rtol=1e-9)
+def test_saddle_gives_gradbench_answer_in_the_correctness_matrix():
+    """``adcompare check --nested``'s rows: a whole run against GradBench's published answer, and a
+    run that raises as a failing row with its reason."""
+    (row,) = nested_matrix(["overloading"], ["saddle"], ["rr"])
+    assert row["passed"] and row["note"] == "" and row["max_error"] < 1e-9, row
+    (bad,) = nested_matrix(["overloading"], ["particle"], ["rx"])
+    assert not bad["passed"] and bad["max_error"] is None and "composition is one of" in bad["note"]
 
 
 def test_bad_composition_and_form_are_refused():
