@@ -226,6 +226,14 @@ def appends_to_parameter(x, rows):
     return anp.sum(anp.stack(rows))
 
 
+GLOBAL_ROWS: list = []
+
+
+def appends_to_a_global_list(x):
+    GLOBAL_ROWS.append(x)  # refused
+    return x * 2.0
+
+
 def aliases_appended_list(x):
     rows = []
     other = rows  # refused
@@ -295,7 +303,8 @@ CASES = [
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
-    (appends_to_parameter, "append"), (aliases_appended_list, "second reference"),
+    (appends_to_parameter, "append"), (appends_to_a_global_list, "GLOBAL_ROWS.append on a value that is not a local"),
+    (aliases_appended_list, "second reference"),
     (uses_match, "match"), (prints, "expression statement"),
     (list_arithmetic, "arithmetic on a list"), (keyword_only, "keyword-only"),
     (unknown_method, ".copy()"), (undefined_function, "not defined"),

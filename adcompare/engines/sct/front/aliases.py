@@ -69,7 +69,9 @@ def check_lists(fn: ir.Function, where: Where) -> None:
              if isinstance(s, ir.Assign) and isinstance(s.value, ir.Append)}
     for name, at in grown.items():
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
-        if name in fn.params or not all(
+        started = any(isinstance(s, ir.Assign) and isinstance(s.value, ir.Pack) and s.value.kind == "list"
+                      for s in defs)  # a global or closed-over list has no display here
+        if name in fn.params or not started or not all(
                 isinstance(s, ir.Assign) and (isinstance(s.value, ir.Append) or (
                     isinstance(s.value, ir.Pack) and s.value.kind == "list")) for s in defs):
             raise where.refuse(f"{name}.append on a value that is not a local list", at.line,
