@@ -271,7 +271,8 @@ def call_bwd(residuals: tuple, out_bar: Any) -> tuple:
 
 def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple[Any, Any]:
     """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
-    args, dots = boxed_callee.split_tangents(args_and_dots, active)
+    args, by_position = boxed_callee.split_tangents(args_and_dots, active)
+    dots = list(by_position.values())
     fn, full, active, bound = _target(f, tuple(args), active)
     entry = _entry_of(fn, "forward", active, len(full))
     interleaved = []

@@ -24,12 +24,13 @@ from adcompare.engines.sct.emit import runtime
 _boxes = OverloadingEngine()
 
 
-def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, list]:
-    """``(x0, x0_dot, x1, ...)``, a tangent after each active argument, as (arguments, tangents)."""
-    args, dots, it = [], [], iter(args_and_dots)
+def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
+    """``(x0, x0_dot, x1, ...)``, a tangent after each active argument, as (arguments, the
+    tangents by argument position, in order)."""
+    args, dots, it = [], {}, iter(args_and_dots)
     for a in it:
         if len(args) in active:
-            dots.append(next(it))
+            dots[len(args)] = next(it)
         args.append(a)
     return args, dots
 
@@ -60,7 +61,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             args, dots = split_tangents(args_and_dots, active)
             return _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
-                              tuple(dots))
+                              tuple(dots.values()))
 
         functions = {"jvp": jvp}
     name = getattr(fn, "__qualname__", repr(fn))

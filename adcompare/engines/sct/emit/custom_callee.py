@@ -23,6 +23,7 @@ from typing import Any
 
 from adcompare.custom import CustomFunction, pack, packed_shapes, unpack, unpacked
 from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit.boxed_callee import split_tangents
 
 
 def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[tuple, tuple, tuple]:
@@ -65,11 +66,7 @@ def _forward(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
 
     def jvp(*args_and_dots):
         prim.check_defined()
-        args, dots, it = [], {}, iter(args_and_dots)
-        for a in it:  # x0, x0_dot, x1, ...: a tangent follows each active argument
-            if len(args) in active:
-                dots[len(args)] = next(it)
-            args.append(a)
+        args, dots = split_tangents(args_and_dots, active)
         operands, static, mask = _split(prim, tuple(args), active)
         ans = rules(*operands, static=static, engine=None)
         ans_shapes = packed_shapes()

@@ -40,6 +40,7 @@ from typing import Any
 
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit.boxed_callee import split_tangents
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import Box, is_float
 
@@ -242,19 +243,10 @@ def _target(fn: Callable, args: tuple) -> tuple[Callable, tuple[int, ...]]:
 # --- their derivatives ------------------------------------------------------------------------
 
 
-def _split(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
-    args, dots, it = [], {}, iter(args_and_dots)
-    for a in it:
-        if len(args) in active:
-            dots[len(args)] = next(it)
-        args.append(a)
-    return args, dots
-
-
 def _closure_entry(mode: str, active: tuple[int, ...]) -> dict[str, Callable]:
     if mode == "forward":
         def jvp(*args_and_dots):
-            args, dots = _split(args_and_dots, active)
+            args, dots = split_tangents(args_and_dots, active)
             out = make_closure(*args)
             data = args[0].split(tuple(args[1:]))
             dot = [dots[k] if k in dots else runtime.zeros(args[k]) for k, d in enumerate(data, 1) if d]
@@ -278,7 +270,7 @@ def _forwarding_entry(fn: Callable, mode: str, active: tuple[int, ...], dynamic:
     """A stand-in that calls a function of some of its arguments (see :func:`_target`)."""
     if mode == "forward":
         def jvp(*args_and_dots):
-            args, dots = _split(args_and_dots, active)
+            args, dots = split_tangents(args_and_dots, active)
             callee, positions = _target(fn, tuple(args))
             if callee is None:  # derive: the derivative shares f's data, and so its tangent
                 return derive(*args), dots[2] if isinstance(args[2], Closure) else Closure()
