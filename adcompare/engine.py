@@ -17,6 +17,7 @@ here on top of those two, as in HIPS autograd's ``differential_operators.py``:
 from __future__ import annotations
 
 import math
+import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,14 +36,41 @@ from adcompare.primitives import (
 )
 from adcompare.trees import check_tangents, float0_zeros, tree_flatten, tree_leaves, tree_unflatten
 
-__all__ = ["Engine", "check_tangents", "float0_zeros", "partial_args"]
+__all__ = ["Engine", "argnums_tuple", "check_tangents", "float0_zeros", "normalize_argnums", "partial_args"]
 
 
-def _argnums_tuple(argnums, nargs: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+def normalize_argnums(argnums: Any) -> int | tuple[int, ...]:
+    """``argnums`` as an ``int`` or a tuple of ``int``s, checked where it is given (as JAX does).
+
+    Any integer-like value (``operator.index``: ``np.int64(1)``, a 0-d integer array) is an
+    int; a bool, a float or anything else is refused by name. Range and repeats are checked
+    against the call's arguments by :func:`argnums_tuple`.
+    """
+
+    def index(i: Any) -> int:
+        if isinstance(i, (bool, np.bool_)):
+            raise TypeError(f"argnums must be an int or a tuple of ints, not the bool {i!r}")
+        try:
+            return operator.index(i)
+        except TypeError:
+            raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r} "
+                            f"(a {type(i).__name__} is not an integer)") from None
+
+    if isinstance(argnums, (Sequence, np.ndarray)) and not isinstance(argnums, str) and np.ndim(argnums) == 1:
+        return tuple(index(i) for i in argnums)
+    return index(argnums)
+
+
+def argnums_tuple(argnums: Any, nargs: int | None = None) -> tuple[int, ...]:
+    """``argnums`` as a tuple of non-negative positions among ``nargs`` positional arguments,
+    checked: in range, none twice, not empty (without ``nargs``: only normalized)."""
+    norm = normalize_argnums(argnums)
+    nums = (norm,) if isinstance(norm, int) else norm
+    if not nums:
+        raise ValueError("argnums is empty: name at least one argument to differentiate")
+    if nargs is None:
+        return nums
     for i in nums:
-        if not isinstance(i, int) or isinstance(i, bool):
-            raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
         if not -nargs <= i < nargs:
             raise ValueError(
                 f"argnums={argnums!r} is out of range for a function called with {nargs} "
@@ -50,8 +78,6 @@ def _argnums_tuple(argnums, nargs: int) -> tuple[int, ...]:
     nums = tuple(i % nargs for i in nums)
     if len(set(nums)) != len(nums):
         raise ValueError(f"argnums={argnums!r} names the same argument twice")
-    if not nums:
-        raise ValueError("argnums is empty: name at least one argument to differentiate")
     return nums
 
 
@@ -173,9 +199,10 @@ class Engine:
 
     def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.value_and_grad``: ``f``'s value and its gradient at ``argnums``."""
+        argnums = normalize_argnums(argnums)
 
         def value_and_grad_f(*args, **kwargs):
-            nums = _argnums_tuple(argnums, len(args))
+            nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("grad", args, nums)
             res = self.vjp(partial_args(f, args, nums, kwargs), *(args[i] for i in nums), has_aux=has_aux)
             y, f_vjp = res[:2]
@@ -206,9 +233,10 @@ class Engine:
         The result nests the inputs' structure inside the output's; a block has
         shape ``shape(output leaf) + shape(input leaf)``.
         """
+        argnums = normalize_argnums(argnums)
 
         def jac(*args, **kwargs):
-            nums = _argnums_tuple(argnums, len(args))
+            nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("jacfwd", args, nums)
             f_x = partial_args(f, args, nums, kwargs)
             xs = tuple(args[i] for i in nums)
@@ -241,9 +269,10 @@ class Engine:
 
     def jacrev(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """The Jacobian by reverse mode, one ``vjp`` pull-back per output element, as ``jax.jacrev``."""
+        argnums = normalize_argnums(argnums)
 
         def jac(*args, **kwargs):
-            nums = _argnums_tuple(argnums, len(args))
+            nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("jacrev", args, nums)
             xs = tuple(args[i] for i in nums)
             res = self.vjp(partial_args(f, args, nums, kwargs), *xs, has_aux=has_aux)

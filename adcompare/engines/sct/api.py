@@ -47,7 +47,7 @@ import numpy as np
 from jax import tree_util
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, Engine, engine_made, is_engine_made
+from adcompare.engine import ArgnumsPartial, Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
 from adcompare.engines.sct.emit import codegen, runtime
@@ -180,6 +180,7 @@ class SCTEngine(Engine):
         return programs.tag(made, kind, f, argnums, has_aux) if self.higher == "sct" else made
 
     def value_and_grad(self, f, argnums=0, has_aux=False):
+        argnums = normalize_argnums(argnums)
         made = super().value_and_grad(f, argnums, has_aux)
         if not has_aux:
             made = self._direct(f, argnums, made)
@@ -223,12 +224,15 @@ class SCTEngine(Engine):
         return y, (grads[0] if type(argnums) is int else grads)
 
     def grad(self, f, argnums=0, has_aux=False):
+        argnums = normalize_argnums(argnums)
         return self._tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
 
     def jacfwd(self, f, argnums=0, has_aux=False):
+        argnums = normalize_argnums(argnums)
         return self._tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
 
     def jacrev(self, f, argnums=0, has_aux=False):
+        argnums = normalize_argnums(argnums)
         return self._tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
 
     def _entry(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple, mode: str) -> tuple:
@@ -291,14 +295,14 @@ class SCTEngine(Engine):
                 and "hessian" (forward over the jacrev program), with the generated code they call.
             argnums: the differentiated parameters, an int or a tuple (default 0).
         """
-        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        nums = argnums_tuple(argnums)
         if mode in ("hvp", "hessian"):
             return programs.source(f, mode, nums)
         return transform.source(f, mode, nums, self.control)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):
         """Transform (or fetch from the cache) and return the generated functions' entry."""
-        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        nums = argnums_tuple(argnums)
         return transform.transform(f, mode, nums, control=self.control)
 
     @staticmethod
