@@ -17,7 +17,6 @@ here on top of those two, as in HIPS autograd's ``differential_operators.py``:
 from __future__ import annotations
 
 import math
-import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,51 +33,18 @@ from adcompare.primitives import (
     result_dtype,
     shape,
 )
-from adcompare.trees import check_tangents, float0_zeros, tree_flatten, tree_leaves, tree_unflatten
+from adcompare.trees import (
+    argnums_tuple,
+    check_callable,
+    check_tangents,
+    float0_zeros,
+    normalize_argnums,
+    tree_flatten,
+    tree_leaves,
+    tree_unflatten,
+)
 
 __all__ = ["Engine", "argnums_tuple", "check_tangents", "float0_zeros", "normalize_argnums", "partial_args"]
-
-
-def normalize_argnums(argnums: Any) -> int | tuple[int, ...]:
-    """``argnums`` as an ``int`` or a tuple of ``int``s, checked where it is given (as JAX does).
-
-    Any integer-like value (``operator.index``: ``np.int64(1)``, a 0-d integer array) is an
-    int; a bool, a float or anything else is refused by name. Range and repeats are checked
-    against the call's arguments by :func:`argnums_tuple`.
-    """
-
-    def index(i: Any) -> int:
-        if isinstance(i, (bool, np.bool_)):
-            raise TypeError(f"argnums must be an int or a tuple of ints, not the bool {i!r}")
-        try:
-            return operator.index(i)
-        except TypeError:
-            raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r} "
-                            f"(a {type(i).__name__} is not an integer)") from None
-
-    if isinstance(argnums, (Sequence, np.ndarray)) and not isinstance(argnums, str) and np.ndim(argnums) == 1:
-        return tuple(index(i) for i in argnums)
-    return index(argnums)
-
-
-def argnums_tuple(argnums: Any, nargs: int | None = None) -> tuple[int, ...]:
-    """``argnums`` as a tuple of non-negative positions among ``nargs`` positional arguments,
-    checked: in range, none twice, not empty (without ``nargs``: only normalized)."""
-    norm = normalize_argnums(argnums)
-    nums = (norm,) if isinstance(norm, int) else norm
-    if not nums:
-        raise ValueError("argnums is empty: name at least one argument to differentiate")
-    if nargs is None:
-        return nums
-    for i in nums:
-        if not -nargs <= i < nargs:
-            raise ValueError(
-                f"argnums={argnums!r} is out of range for a function called with {nargs} "
-                f"positional argument(s)")
-    nums = tuple(i % nargs for i in nums)
-    if len(set(nums)) != len(nums):
-        raise ValueError(f"argnums={argnums!r} names the same argument twice")
-    return nums
 
 
 class ArgnumsPartial:
@@ -128,10 +94,11 @@ def is_engine_made(fn: Any) -> bool:
         return False
 
 
-def _split_aux(what: str, y: Any) -> tuple[Any, Any]:
+def _split_aux(f: Callable, y: Any) -> tuple[Any, Any]:
     if not (isinstance(y, (tuple, list)) and len(y) == 2):
-        raise TypeError(f"{what} with has_aux=True requires the function to return a pair (output, aux), "
-                        f"not a {type(y).__name__}")
+        got = f"a {type(y).__name__} of {len(y)} elements" if isinstance(y, (tuple, list)) else f"a {type(y).__name__}"
+        raise TypeError(f"has_aux=True requires {getattr(f, '__name__', 'the function')} to return a pair "
+                        f"(output, aux); it returned {got}")
     return y[0], y[1]
 
 
@@ -163,11 +130,12 @@ class Engine:
         Returns:
             ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``.
         """
+        check_callable("jvp", f)
         check_tangents(primals, tangents)
         trees.check_leaves("jvp", tuple(primals), "primal")
         y, y_dot = self._jvp(f, tuple(primals), tuple(tangents))
         if has_aux:
-            (out, aux), (out_dot, _) = _split_aux("jvp", y), _split_aux("jvp", y_dot)
+            (out, aux), (out_dot, _) = _split_aux(f, y), _split_aux(f, y_dot)
             return out, self._complete_tangent(out, out_dot), aux
         return y, self._complete_tangent(y, y_dot)
 
@@ -183,9 +151,10 @@ class Engine:
             f: the function; primals are pytrees.
             has_aux: ``f`` returns ``(output, aux)``; returns ``(y, f_vjp, aux)``.
         """
+        check_callable("vjp", f)
         trees.check_leaves("vjp", primals, "primal")
         y, pullback = self._vjp(f, tuple(primals))
-        out, aux = _split_aux("vjp", y) if has_aux else (y, None)
+        out, aux = _split_aux(f, y) if has_aux else (y, None)
         trees.check_leaves("vjp", out, "output")
         n_aux = len(tree_leaves(aux))
         in_leaves, in_tree = tree_flatten(tuple(primals))
@@ -199,6 +168,7 @@ class Engine:
 
     def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.value_and_grad``: ``f``'s value and its gradient at ``argnums``."""
+        check_callable("value_and_grad", f)
         argnums = normalize_argnums(argnums)
 
         def value_and_grad_f(*args, **kwargs):
@@ -219,6 +189,7 @@ class Engine:
 
     def grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.grad``: the gradient of scalar ``f`` at ``argnums`` (int or tuple)."""
+        check_callable("grad", f)
         value_and_grad_f = self.value_and_grad(f, argnums, has_aux)
 
         def grad_f(*args, **kwargs):
@@ -233,6 +204,7 @@ class Engine:
         The result nests the inputs' structure inside the output's; a block has
         shape ``shape(output leaf) + shape(input leaf)``.
         """
+        check_callable("jacfwd", f)
         argnums = normalize_argnums(argnums)
 
         def jac(*args, **kwargs):
@@ -269,6 +241,7 @@ class Engine:
 
     def jacrev(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """The Jacobian by reverse mode, one ``vjp`` pull-back per output element, as ``jax.jacrev``."""
+        check_callable("jacrev", f)
         argnums = normalize_argnums(argnums)
 
         def jac(*args, **kwargs):
@@ -310,6 +283,7 @@ class Engine:
             mode: ``"fwd-rev"`` (forward over reverse, as ``jax.hessian``) or
                 ``"rev-rev"`` (reverse over reverse).
         """
+        check_callable("hessian", f)
         outer = {"fwd-rev": self.jacfwd, "rev-rev": self.jacrev}.get(mode)
         if outer is None:
             raise ValueError(f"hessian mode must be 'fwd-rev' or 'rev-rev', not {mode!r}")

@@ -5,6 +5,7 @@ nested, ``None`` as an empty subtree) exactly as in JAX, flattened with
 :mod:`jax.tree_util`. An engine works on leaves; this module holds the rules
 every engine shares at the boundary:
 
+* ``argnums``: any integer-like value or a sequence of them, in range, none twice;
 * which leaves are differentiated (real floating point ones), and the errors for
   those that cannot be (integers under ``grad``, complex numbers anywhere);
 * that tangents and cotangents match their primals in structure, shape and dtype;
@@ -16,6 +17,7 @@ every engine shares at the boundary:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +46,55 @@ def is_array_like(x: Any) -> bool:
 
 def is_complex(x: Any) -> bool:
     return np.issubdtype(result_dtype(x), np.complexfloating)
+
+
+def normalize_argnums(argnums: Any) -> int | tuple[int, ...]:
+    """``argnums`` as an ``int`` or a tuple of ``int``s, checked where it is given (as JAX does).
+
+    Any integer-like value (``operator.index``: ``np.int64(1)``, a 0-d integer array) is an
+    int; a bool, a float or anything else is refused by name. Range and repeats are checked
+    against the call's arguments by :func:`argnums_tuple`.
+    """
+
+    def index(i: Any) -> int:
+        if isinstance(i, (bool, np.bool_)):
+            raise TypeError(f"argnums must be an int or a tuple of ints, not the bool {i!r}")
+        try:
+            return operator.index(i)
+        except TypeError:
+            raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r} "
+                            f"(a {type(i).__name__} is not an integer)") from None
+
+    if isinstance(argnums, (Sequence, np.ndarray)) and not isinstance(argnums, str) and np.ndim(argnums) == 1:
+        return tuple(index(i) for i in argnums)
+    return index(argnums)
+
+
+def argnums_tuple(argnums: Any, nargs: int | None = None) -> tuple[int, ...]:
+    """``argnums`` as a tuple of non-negative positions among ``nargs`` positional arguments,
+    checked: in range, none twice, not empty (without ``nargs``: only normalized)."""
+    norm = normalize_argnums(argnums)
+    nums = (norm,) if isinstance(norm, int) else norm
+    if not nums:
+        raise ValueError("argnums is empty: name at least one argument to differentiate")
+    if nargs is None:
+        return nums
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(
+                f"argnums={argnums!r} is out of range for a function called with {nargs} "
+                f"positional argument(s)")
+    nums = tuple(i % nargs for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums={argnums!r} names the same argument twice")
+    return nums
+
+
+def check_callable(what: str, f: Any) -> None:
+    """``f`` must be callable (checked where a derivative is asked for, as JAX does)."""
+    if not callable(f):
+        raise TypeError(f"{what} expects a callable (the function to differentiate), got {f!r} of type "
+                        f"{type(f).__name__}")
 
 
 def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
@@ -80,12 +131,17 @@ def check_tangents(primals: Any, tangents: Any) -> None:
                              f"structure {tree_structure(x)}")
         for (path, xl), tl in zip(tree_util.tree_flatten_with_path(x)[0], tree_leaves(t)):
             where = f"{i}{_where(path)}"
+            if not is_array_like(tl):
+                raise TypeError(f"jvp: tangent {where} is a {type(tl).__name__}, which is not an array or a number")
             if shape(xl) != shape(tl):
                 raise ValueError(f"jvp: tangent {where} has shape {shape(tl)} but primal {where} has "
                                  f"shape {shape(xl)}")
             if p.is_float(xl) and result_dtype(xl) != result_dtype(tl):
                 raise ValueError(f"jvp: tangent {where} has dtype {result_dtype(tl)} but primal {where} "
                                  f"has dtype {result_dtype(xl)}")
+            if not p.is_float(xl) and result_dtype(tl) != jax.dtypes.float0:
+                raise TypeError(f"jvp: primal {where} has dtype {result_dtype(xl)}, which has no derivative, so "
+                                f"its tangent must have dtype float0 (jax.dtypes.float0), not {result_dtype(tl)}")
 
 
 def check_cotangent(y_bar: Any, y: Any) -> list:
@@ -95,14 +151,24 @@ def check_cotangent(y_bar: Any, y: Any) -> list:
                          f"structure {tree_structure(y)}; pass one cotangent per output leaf (not None)")
     bars = []
     for (path, yl), gl in zip(tree_util.tree_flatten_with_path(y)[0], tree_leaves(y_bar)):
+        if not is_array_like(gl):
+            raise TypeError(f"vjp: the cotangent{_where(path)} is a {type(gl).__name__}, which is not an array "
+                            f"or a number")
         if not p.is_float(yl):
-            bars.append(None)  # an integer output has no cotangent (JAX takes float0 here)
+            if result_dtype(gl) != jax.dtypes.float0:  # as JAX: an integer output has no cotangent
+                raise TypeError(f"vjp: the output{_where(path)} has dtype {result_dtype(yl)}, which has no "
+                                f"derivative, so its cotangent must have dtype float0 (jax.dtypes.float0), "
+                                f"not {result_dtype(gl)}")
+            bars.append(None)
             continue
-        if not is_array_like(gl) or shape(gl) != shape(yl):
-            raise ValueError(f"vjp: the cotangent{_where(path)} has shape {shape(gl) if is_array_like(gl) else gl!r}"
-                             f" but the output{_where(path)} has shape {shape(yl)}")
+        if shape(gl) != shape(yl):
+            raise ValueError(f"vjp: the cotangent{_where(path)} has shape {shape(gl)} but the output{_where(path)} "
+                             f"has shape {shape(yl)}")
         if is_complex(gl):
             raise TypeError(f"vjp: the cotangent{_where(path)} is complex; outputs here are real")
+        if type(gl) not in (float, int) and result_dtype(gl) != result_dtype(yl):  # a Python number is weak
+            raise ValueError(f"vjp: the cotangent{_where(path)} has dtype {result_dtype(gl)} but the "
+                             f"output{_where(path)} has dtype {result_dtype(yl)}")
         bars.append(gl)
     return bars
 
