@@ -78,9 +78,14 @@ def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, 
 def _bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
     """The arguments as ``fn``'s generated functions take them: by position wherever
     ``fn``'s signature allows (defaults filled in), keyword-only ones by keyword."""
-    if not kwargs and not getattr(fn, "__defaults__", None) and not getattr(fn, "__kwdefaults__", None):
+    code = getattr(fn, "__code__", None)
+    if not kwargs and not getattr(fn, "__defaults__", None) and not getattr(fn, "__kwdefaults__", None) and (
+            code is None or (len(args) == code.co_argcount and not code.co_kwonlyargcount)):  # else bind: its error
         return args, kwargs
-    bound = inspect.signature(fn).bind(*args, **kwargs)  # a TypeError as Python's own call would raise
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as e:  # as Python's own call would raise it, naming the function
+        raise TypeError(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
     bound.apply_defaults()
     return list(bound.args), dict(bound.kwargs)
 
