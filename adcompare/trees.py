@@ -72,12 +72,14 @@ def normalize_argnums(argnums: Any) -> int | tuple[int, ...]:
 
 def argnums_tuple(argnums: Any, nargs: int | None = None) -> tuple[int, ...]:
     """``argnums`` as a tuple of non-negative positions among ``nargs`` positional arguments,
-    checked: in range, none twice, not empty (without ``nargs``: only normalized)."""
+    checked: in range, none twice, not empty (without ``nargs``: not empty, no value twice)."""
     norm = normalize_argnums(argnums)
     nums = (norm,) if isinstance(norm, int) else norm
     if not nums:
         raise ValueError("argnums is empty: name at least one argument to differentiate")
-    if nargs is None:
+    if nargs is None:  # without the call, a repeat is seen only where both have the same sign
+        if len(set(nums)) != len(nums):
+            raise ValueError(f"argnums={argnums!r} names the same argument twice")
         return nums
     for i in nums:
         if not -nargs <= i < nargs:

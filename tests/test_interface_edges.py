@@ -253,3 +253,40 @@ def test_sqrt_at_zero_and_a_where_with_a_nan_branch(eng):
     _close(eng.grad(root)(x), jax.grad(root)(x))
     if eng.name != "elemental":  # a comparison of elemental values is refused by design
         _close(eng.grad(guarded)(x), jax.grad(guarded)(jnp.asarray(x)))
+
+
+def test_sct_source_takes_integer_like_argnums_and_refuses_repeats():
+    sct = ad.engine("sct")
+    assert sct.source(f2, "reverse", argnums=np.int64(1)) == sct.source(f2, "reverse", argnums=1)
+    assert sct.source(f2, "forward", argnums=[0, 1]) == sct.source(f2, "forward", argnums=(0, 1))
+    with pytest.raises(ValueError, match=r"argnums=\(0, 0\) names the same argument twice"):
+        sct.source(f2, "reverse", argnums=(0, 0))
+    with pytest.raises(TypeError, match=r"not 1.0 \(a float is not an integer\)"):
+        sct.transform(f2, "reverse", argnums=1.0)
+
+
+def _sum_sin_times(t):
+    return anp.sum(anp.multiply(anp.sin(t[0]), t[1]))
+
+
+def _sin_times(t):
+    return anp.multiply(anp.sin(t[0]), t[1])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_jacobian_program_of_a_container_argument_is_refused_by_sct_over_sct(seed):
+    """SCT's jacrev/jacfwd programs stack one array per row: a tuple or dict argument is refused
+    (it was stacked into one array: hessian of a tuple gave a wrong structure), and the default
+    engine gives JAX's answer."""
+    x, y, _ = _inputs(seed)
+    higher = SCTEngine(higher="sct")
+    message = r"a Jacobian \(jacrev, jacfwd\) whose output or input is not one real array \(a tuple\)"
+    with pytest.raises(TypeError, match=message):
+        higher.hessian(_sum_sin_times)((x, y))
+    with pytest.raises(TypeError, match=message):
+        higher.jacfwd(higher.jacrev(_sin_times))((x, y))
+    with pytest.raises(TypeError, match=message.replace("tuple", "dict")):
+        higher.hessian(lambda d: _sum_sin_times((d["a"], d["b"])))({"a": x, "b": y})
+    _close(ad.engine("sct").hessian(_sum_sin_times)((x, y)), jax.hessian(_sum_sin_times)((x, y)))
+    _close(higher.hvp(_sum_sin_times, ((x, y),), ((y, x),)),
+           jax.jvp(jax.grad(_sum_sin_times), ((x, y),), ((y, x),))[1])

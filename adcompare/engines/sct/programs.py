@@ -111,6 +111,9 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     wanted = (argnums,) if single else tuple(argnums)
     wanted = tuple(k % len(args) for k in wanted)
     trees.check_differentiable(kind, tuple(args), wanted)
+    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each)
+        if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
+            second.output_basis(args[k])  # refuses it, by the same message as a container output
     fn, iargs, inums, ikw = unwrap(f, args)
     iargs, ikw = iargs, {**ikw, **kwargs}
     iargs, ikw = bind(fn, iargs, ikw)
