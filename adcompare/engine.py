@@ -177,7 +177,8 @@ class Engine:
             res = self.vjp(partial_args(f, args, nums, kwargs), *(args[i] for i in nums), has_aux=has_aux)
             y, f_vjp = res[:2]
             if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
-                what = f"an output of shape {shape(y)}" if trees.is_array_like(y) else f"a {type(y).__name__}"
+                what = (f"a {type(y).__name__}" if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
+                        if shape(y) != () else f"an output of dtype {result_dtype(y)}")
                 raise TypeError(
                     f"grad requires a real scalar output; {getattr(f, '__name__', 'f')} returned {what}. "
                     f"Use jacrev or vjp for other outputs.")

@@ -290,3 +290,18 @@ def test_a_jacobian_program_of_a_container_argument_is_refused_by_sct_over_sct(s
     _close(ad.engine("sct").hessian(_sum_sin_times)((x, y)), jax.hessian(_sum_sin_times)((x, y)))
     _close(higher.hvp(_sum_sin_times, ((x, y),), ((y, x),)),
            jax.jvp(jax.grad(_sum_sin_times), ((x, y),), ((y, x),))[1])
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    (lambda x: anp.sin(x), r"f returned an output of shape \(3,\)\. Use jacrev or vjp"),
+    (lambda x: 3, r"f returned an output of dtype int64\. Use jacrev or vjp"),
+    (lambda x: (anp.sum(x), anp.sum(x)), r"f returned a tuple\. Use jacrev or vjp"),
+])
+def test_grad_and_value_and_grad_refuse_a_non_scalar_or_integer_output(eng, out, message):
+    def f(x):
+        return out(x)
+
+    x, _, _ = _inputs(0)
+    for make in (eng.grad, eng.value_and_grad):
+        with pytest.raises(TypeError, match=r"grad requires a real scalar output; " + message):
+            make(f)(x)
