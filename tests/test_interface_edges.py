@@ -136,12 +136,11 @@ def test_has_aux_without_a_pair_names_the_function(eng):
 # --- cotangents: shape, dtype and kind, as JAX checks them -------------------------------------
 
 @pytest.mark.parametrize(("bar", "message"), [
-    (np.ones(3, np.float32), r"the cotangent has dtype float32 but the output has dtype float64"),
-    (np.ones(3, np.int64), r"the cotangent has dtype int64 but the output has dtype float64"),
-    (np.ones(3, bool), r"the cotangent has dtype bool but the output has dtype float64"),
+    (np.ones(3, np.int64), r"the cotangent has dtype int64 but the output has dtype float64: pass a float"),
+    (np.ones(3, bool), r"the cotangent has dtype bool but the output has dtype float64: pass a float"),
     (np.ones(2), r"the cotangent has shape \(2,\) but the output has shape \(3,\)"),
 ])
-def test_a_cotangent_of_the_wrong_dtype_or_shape_is_refused(eng, bar, message):
+def test_a_cotangent_of_the_wrong_kind_or_shape_is_refused(eng, bar, message):
     x, _, _ = _inputs(0)
     _, f_vjp = eng.vjp(vec, x)
     with pytest.raises(ValueError, match=message):
@@ -156,17 +155,18 @@ def test_a_cotangent_that_is_not_an_array_is_named(eng):
         eng.vjp(vec, x)[1]("a")
 
 
-def test_a_float32_output_takes_a_float32_cotangent_and_a_python_number(eng):
+def test_a_cotangent_of_another_float_precision_is_taken(eng):
+    """JAX refuses it; an engine's own calls (a function it made, called inside SCT's generated
+    code) pass float64 cotangents for float32 outputs, so it is taken and the input's
+    cotangent keeps the input's dtype."""
     x = np.array([0.3, -1.2], np.float32)
     _, f_vjp = eng.vjp(lambda v: anp.sum(anp.sin(v)), x)
     expected = jax.vjp(lambda v: anp.sum(anp.sin(v)), x)[1](np.float32(2.0))
-    _close(f_vjp(np.float32(2.0)), expected, 1e-6)
-    _close(f_vjp(2.0), expected, 1e-6)  # a Python number is weakly typed: cast to the output's dtype
-    with pytest.raises(ValueError, match=r"dtype float64 but the output has dtype float32"):
-        f_vjp(np.float64(2.0))
+    for bar in (np.float32(2.0), 2.0, np.float64(2.0)):
+        _close(f_vjp(bar), expected, 1e-6)
 
 
-def test_an_integer_output_takes_a_float0_cotangent_only(eng):
+def test_an_integer_output_takes_float0_or_a_number_as_its_cotangent(eng):
     def f(x):
         return anp.sum(x) > 0, anp.multiply(x, 2.0)
 
@@ -176,9 +176,7 @@ def test_an_integer_output_takes_a_float0_cotangent_only(eng):
     _, f_vjp = eng.vjp(f, x)
     ref = jax.vjp(f, x)[1]((np.zeros((), jax.dtypes.float0), np.arange(3.0)))
     _close(f_vjp((np.zeros((), jax.dtypes.float0), np.arange(3.0))), ref)
-    with pytest.raises(TypeError, match=r"the output\[0\] has dtype bool, which has no derivative, so its "
-                                        r"cotangent must have dtype float0"):
-        f_vjp((np.ones(()), np.arange(3.0)))
+    _close(f_vjp((0.0, np.arange(3.0))), ref)  # what generated code passes: it changes nothing
 
 
 def _elemental_pair(x):
@@ -189,7 +187,7 @@ def _elemental_pair(x):
 
 # --- tangents --------------------------------------------------------------------------------------
 
-def test_an_integer_primal_takes_a_float0_tangent_only(eng):
+def test_an_integer_primal_takes_a_float0_tangent(eng):
     def f(x, n):
         return anp.sum(anp.multiply(x, n))
 
@@ -197,12 +195,6 @@ def test_an_integer_primal_takes_a_float0_tangent_only(eng):
     n = np.arange(3)
     zero = np.zeros(3, jax.dtypes.float0)
     _close(eng.jvp(f, (x, n), (t, zero)), jax.jvp(f, (x, n), (t, zero)))
-    for bad in (np.ones(3), np.ones(3, np.int64)):
-        with pytest.raises(TypeError, match=r"primal 1 has dtype int64, which has no derivative, so its tangent "
-                                            r"must have dtype float0"):
-            eng.jvp(f, (x, n), (t, bad))
-        with pytest.raises(TypeError):
-            jax.jvp(f, (x, n), (t, bad))  # JAX refuses both too
 
 
 def test_a_tangent_that_is_not_an_array_is_named(eng):
@@ -305,3 +297,53 @@ def test_grad_and_value_and_grad_refuse_a_non_scalar_or_integer_output(eng, out,
     for make in (eng.grad, eng.value_and_grad):
         with pytest.raises(TypeError, match=r"grad requires a real scalar output; " + message):
             make(f)(x)
+
+
+# --- an engine's own calls through the interface: a function it made, called inside SCT's code ---
+
+def _inner(x, t):
+    return anp.sum(anp.multiply(anp.multiply(anp.sin(x), t[0]), t[1]))
+
+
+def _inner32(x):
+    return anp.sum(anp.multiply(anp.sin(x), x))
+
+
+def _inner_pair(x):
+    return anp.multiply(x, x), 3
+
+
+def _programs(grad, jacrev):
+    """Three functions that call a made derivative (ours, or JAX's as the oracle)."""
+    made_grad, made_grad32 = grad(_inner), grad(_inner32)
+    made_pair = jacrev(_inner_pair, has_aux=True)
+
+    def with_an_integer_leaf(x, y):
+        return anp.sum(made_grad(x, (3, y)))
+
+    def with_a_float64_constant(x):
+        return anp.sum(anp.multiply(made_grad32(x), np.array([0.5, -1.0, 2.0])))
+
+    def with_an_integer_aux(x):
+        j, n = made_pair(x)
+        return anp.sum(anp.multiply(j, n))
+
+    return with_an_integer_leaf, with_a_float64_constant, with_an_integer_aux
+
+
+_OURS = _programs(ad.engine("overloading").grad, ad.engine("overloading").jacrev)
+_JAX = _programs(jax.grad, jax.jacrev)
+
+
+@pytest.mark.parametrize("higher", ["boxes", "sct"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sct_calls_a_made_function_with_integer_leaves_and_mixed_precision(higher, seed):
+    """SCT's generated code calls the made function's jvp with a 0.0 tangent for an integer
+    leaf, its pull-back with a 0.0 cotangent for an integer output and with float64
+    cotangents for float32 outputs: the interface takes all three."""
+    sct = SCTEngine(higher=higher)
+    x, t, y = _inputs(seed)
+    _close(sct.jvp(_OURS[0], (x, y), (t, 1.0)), jax.jvp(_JAX[0], (x, y), (t, 1.0)))
+    _close(sct.grad(_OURS[2])(x), jax.grad(_JAX[2])(x))
+    x32 = x.astype(np.float32)
+    _close(sct.grad(_OURS[1])(x32), jax.grad(_JAX[1])(x32), 1e-5)
