@@ -347,3 +347,26 @@ def test_sct_calls_a_made_function_with_integer_leaves_and_mixed_precision(highe
     _close(sct.grad(_OURS[2])(x), jax.grad(_JAX[2])(x))
     x32 = x.astype(np.float32)
     _close(sct.grad(_OURS[1])(x32), jax.grad(_JAX[1])(x32), 1e-5)
+
+
+class _Model:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x, y):
+        return anp.sum(anp.multiply(anp.multiply(anp.sin(x), self.w), y))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_bound_method_is_differentiated_with_self_fixed(eng, seed):
+    x, w, y = _inputs(seed)
+    model = _Model(w)
+    _close(eng.grad(model.loss, argnums=(0, 1))(x, y), jax.grad(model.loss, argnums=(0, 1))(x, y))
+    _close(eng.jvp(model.loss, (x, y), (w, 1.0)), jax.jvp(model.loss, (x, y), (w, 1.0)))
+    _close(eng.hessian(model.loss)(x, y), jax.hessian(model.loss)(x, y))
+
+
+def test_sct_refuses_a_callable_without_source_by_name():
+    with pytest.raises(ad.SCTError,
+                       match=r"differentiating ufunc objects: not supported by the SCT engine"):
+        ad.engine("sct").grad(np.sin)(1.0)

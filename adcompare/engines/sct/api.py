@@ -58,7 +58,7 @@ from adcompare.tape_engine import cycle_collector_paused
 
 
 def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
-    """See through the base class's ``partial_args`` and ``functools.partial``:
+    """See through the base class's ``partial_args``, ``functools.partial`` and bound methods:
     (function, all positional arguments, positions of ``primals`` among them, keywords)."""
     args, nums, kwargs = list(primals), tuple(range(len(primals))), {}
     while True:
@@ -71,6 +71,9 @@ def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, 
         elif isinstance(f, functools.partial):
             nums = tuple(k + len(f.args) for k in nums)
             f, args, kwargs = f.func, [*f.args, *args], {**f.keywords, **kwargs}
+        elif isinstance(f, types.MethodType):  # a bound method: its function, with self first
+            nums = tuple(k + 1 for k in nums)
+            f, args = f.__func__, [f.__self__, *args]
         else:
             return f, args, nums, kwargs
 

@@ -131,6 +131,11 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', not {mode!r}")
     active = (active,) if isinstance(active, int) else tuple(active)
+    try:
+        weakref.ref(fn)
+    except TypeError:  # a ufunc, a builtin: it has no cache entry, and parse refuses it by name
+        parse(fn)
+        raise
     with _lock:
         residuals = residuals_for(mode, control, residuals)
         key = (mode, active, _nvar(fn, active, nargs), control, residuals)
