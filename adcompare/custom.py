@@ -48,6 +48,7 @@ from adcompare import numpy as anp
 from adcompare.primitives import Box, Primitive, namespace, shape
 from adcompare.rules import defjoint
 from adcompare.tape_engine import default_tape_engine, tape_engine
+from adcompare.trees import static_argnums_tuple
 
 _last = threading.local()  # the shapes of the tuple output packed last on this thread
 
@@ -112,7 +113,7 @@ class CustomFunction:
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = ()):
         name = getattr(fun, "__name__", type(fun).__name__)
         self.fun = fun
-        self.static_argnums = tuple(static_argnums)
+        self.static_argnums = static_argnums_tuple(static_argnums)
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(fun, "__doc__", None)
         self._jax_fun: Callable | None = None

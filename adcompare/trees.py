@@ -96,6 +96,17 @@ def argnums_tuple(argnums: Any, nargs: int | None = None) -> tuple[int, ...]:
     return nums
 
 
+def static_argnums_tuple(argnums: Any) -> tuple[int, ...]:
+    """``static_argnums``/``nondiff_argnums`` (of ``checkpoint``, ``custom_vjp``, ``custom_jvp``)
+    as a tuple, possibly empty, of distinct non-negative positions (an int alone is one)."""
+    norm = normalize_argnums(argnums)
+    nums = (norm,) if isinstance(norm, int) else norm
+    if any(i < 0 for i in nums) or len(set(nums)) != len(nums):
+        raise ValueError(f"static_argnums={argnums!r}: give each position once, counted from 0 "
+                         f"(negative positions are not supported here)")
+    return nums
+
+
 def check_callable(what: str, f: Any) -> None:
     """``f`` must be callable (checked where a derivative is asked for, as JAX does)."""
     if not callable(f):

@@ -370,3 +370,28 @@ def test_sct_refuses_a_callable_without_source_by_name():
     with pytest.raises(ad.SCTError,
                        match=r"differentiating ufunc objects: not supported by the SCT engine"):
         ad.engine("sct").grad(np.sin)(1.0)
+
+
+def _repeat_sin(x, n):
+    for _ in range(n):
+        x = anp.sin(x)
+    return x
+
+
+@pytest.mark.parametrize("static", [1, np.int64(1), (np.int32(1),), [1]])
+def test_checkpoint_static_argnums_takes_integer_likes(eng, static):
+    x, _, _ = _inputs(4)
+    ours = ad.checkpoint(_repeat_sin, static_argnums=static)
+    theirs = jax.checkpoint(_repeat_sin, static_argnums=1)
+    _close(eng.grad(lambda v: anp.sum(ours(v, 3)))(x), jax.grad(lambda v: jnp.sum(theirs(v, 3)))(x))
+
+
+@pytest.mark.parametrize(("static", "message"), [((-1,), r"static_argnums=\(-1,\): give each position once"),
+                                                 ((1, 1), r"static_argnums=\(1, 1\): give each position once"),
+                                                 (1.0, r"not 1.0 \(a float is not an integer\)")])
+def test_checkpoint_and_custom_vjp_refuse_bad_static_argnums(static, message):
+    error = TypeError if isinstance(static, float) else ValueError
+    with pytest.raises(error, match=message):
+        ad.checkpoint(_repeat_sin, static_argnums=static)
+    with pytest.raises(error, match=message):
+        ad.custom_vjp(_repeat_sin, nondiff_argnums=static)
