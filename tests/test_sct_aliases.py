@@ -93,6 +93,33 @@ def helper_writes_into_its_parameter(a):
     return s + anp.sum(b * a)
 
 
+def _writes_through_a_view(x):
+    y = x[0:2]
+    y[0] = 2.0
+    return anp.sum(y)
+
+
+def helper_writes_through_a_view_of_its_parameter(a):
+    b = a * 1.0
+    s = _writes_through_a_view(b)  # line: refused
+    return s + anp.sum(b * a)
+
+
+def unpacked_from_a_tuple(a):
+    b = a * 1.0
+    v, w = b, a * 2.0
+    v *= 3.0  # line: refused
+    return anp.sum(b * w)
+
+
+def value_of_a_dict(a):
+    b = a * 1.0
+    d = {"w": b}
+    w = d["w"]
+    w[0] = a[1]  # line: refused
+    return anp.sum(d["w"] * a)
+
+
 GLOBAL = np.ones(4)
 
 
@@ -110,7 +137,11 @@ REFUSED = [(copy_then_augment, "c written in place", "b"),
            (element_of_a_list, "v written in place", "b"),
            (through_a_transpose, "a write into t[...], and another name may hold the same array", "b"),
            (helper_writes_into_its_parameter, "a call of _doubles, which writes into its parameter in place", "b"),
-           (through_a_global, "g written in place", "the caller")]
+           (through_a_global, "g written in place", "the caller"),
+           (helper_writes_through_a_view_of_its_parameter,
+            "a call of _writes_through_a_view, which writes into its parameter x[...]", "caller"),
+           (unpacked_from_a_tuple, "v written in place", "b"),
+           (value_of_a_dict, "a write into w[...], and another name may hold the same array", "d")]
 
 
 def _line_of(f) -> int:
@@ -130,7 +161,7 @@ def test_a_write_another_name_would_see_is_refused_with_its_line(f, what, who, k
            "hessian": lambda: ENGINES["higher"].hessian(f)(a),
            "lax": lambda: ENGINES["lax"].grad(f)(a)}[kind]
     with pytest.raises(ad.SCTError, match=r"(?s)" + re.escape(what) + ".*" + re.escape(who)
-                       + rf".*test_sct_aliases\.py, line {_line_of(f)}\n.*hint: .*copy"):
+                       + rf".*test_sct_aliases\.py, line {_line_of(f)}\n.*hint: .*(copy|return)"):
         run()
     assert np.array_equal(GLOBAL, saved)
 
@@ -250,7 +281,34 @@ def helper_result_only_jax(a):
     return jnp.sum(a * 2.0) * a[0]
 
 
-KEPT = [(chained_write, chained_write_jax), (accumulator, accumulator_jax),
+def element_read_then_base_written(a):
+    b = a * 1.0
+    x = b[0]  # a NumPy scalar: a copy
+    b[0] = a[1] * 3.0
+    return x * a[2] + anp.sum(b)
+
+
+def element_read_then_base_written_jax(a):
+    return a[0] * a[2] + jnp.sum(a.at[0].set(a[1] * 3.0))
+
+
+def chained_writes_in_a_loop(a):
+    m = anp.reshape(a * 1.0, (2, 2))
+    for i in range(2):
+        m[i][0] = m[i][1] * a[i]
+    return anp.sum(m * m)
+
+
+def chained_writes_in_a_loop_jax(a):
+    m = jnp.reshape(a * 1.0, (2, 2))
+    for i in range(2):
+        m = m.at[i, 0].set(m[i, 1] * a[i])
+    return jnp.sum(m * m)
+
+
+KEPT = [(element_read_then_base_written, element_read_then_base_written_jax),
+        (chained_writes_in_a_loop, chained_writes_in_a_loop_jax), (chained_write, chained_write_jax),
+        (accumulator, accumulator_jax),
         (second_name_not_read_again, second_name_not_read_again_jax), (scalars, scalars_jax),
         (helper_result_only, helper_result_only_jax)]
 

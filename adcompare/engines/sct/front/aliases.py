@@ -134,6 +134,8 @@ def _target_names(t: ast.expr) -> list[str]:
 def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, resolve, bind) -> None:
     """Put a check before each write in place another name would see, of the values when they run.
     ``bind(base, value)`` names a value in the generated code's globals."""
+    if not writes:
+        return
     guards: dict[int, list[ir.Effect]] = {}
     escaping = {fn.params[0]} if fn.params and fn.params[0] == _ENV else set()
     for seen in seen_writes(fn, writes, fresh_maker(resolve), escaping):
@@ -147,9 +149,9 @@ def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, 
                          "see the write")
             hint = f"copy first (y = {w.name}.copy(), then y[...] = v), or write into the base array with its index"
         elif w.kind == "call":
-            construct = (f"a call of {w.callee}, which writes into its parameter in place, passing {w.name}, "
-                         f"which {who} may hold and read afterwards; SCT writes functionally, as JAX, so they "
-                         "would not see the write")
+            construct = (f"a call of {w.callee}, which writes into its parameter in place, passing {w.name}; "
+                         f"the caller's array may be read afterwards ({who}), and SCT writes functionally, as "
+                         "JAX, so it would not see the write")
             hint = f"pass a copy ({w.name}.copy()), or have {w.callee} return the new array and assign it"
         else:
             construct = (f"{w.name} written in place (an augmented assignment on an array), and another name "
