@@ -120,6 +120,14 @@ def value_of_a_dict(a):
     return anp.sum(d["w"] * a)
 
 
+def in_a_branch(a):
+    b = a * 1.0
+    c = b
+    if a[0] > 0.5:
+        c *= 2.0  # line: refused
+    return anp.sum(b * c)
+
+
 GLOBAL = np.ones(4)
 
 
@@ -141,7 +149,8 @@ REFUSED = [(copy_then_augment, "c written in place", "b"),
            (helper_writes_through_a_view_of_its_parameter,
             "a call of _writes_through_a_view, which writes into its parameter x[...]", "caller"),
            (unpacked_from_a_tuple, "v written in place", "b"),
-           (value_of_a_dict, "a write into w[...], and another name may hold the same array", "d")]
+           (value_of_a_dict, "a write into w[...], and another name may hold the same array", "d"),
+           (in_a_branch, "c written in place", "b")]
 
 
 def _line_of(f) -> int:
@@ -154,7 +163,7 @@ def _line_of(f) -> int:
 @pytest.mark.parametrize("f, what, who", REFUSED, ids=[f.__name__ for f, _, _ in REFUSED])
 @pytest.mark.parametrize("kind", ["reverse", "forward", "hessian", "lax"])
 def test_a_write_another_name_would_see_is_refused_with_its_line(f, what, who, kind):
-    a = _inputs(0)
+    a = _inputs(0) + 0.5
     saved = GLOBAL.copy()
     run = {"reverse": lambda: ENGINES["plain"].grad(f)(a),
            "forward": lambda: ENGINES["plain"].jvp(f, (a,), (np.ones(4),)),
@@ -337,7 +346,7 @@ def test_writes_nobody_else_sees_under_lax_and_jit(f, f_jax):
     np.testing.assert_allclose(got, jax.grad(f_jax)(a), rtol=1e-10, atol=1e-12)
 
 
-SECOND_NAME = [copy_then_augment, accumulator_with_a_second_name]
+SECOND_NAME = [copy_then_augment, accumulator_with_a_second_name, in_a_branch]
 
 
 @pytest.mark.parametrize("f", SECOND_NAME, ids=[f.__name__ for f in SECOND_NAME])

@@ -121,7 +121,8 @@ class Desugar:
             check = self.bound("check_view_index", functools.partial(
                 inplace.check_view_index, target=ast.unparse(target), function=self.where.function,
                 filename=self.where.filename, line=self.line()))
-            self.emit(ir.Effect(ast.Expr(ast.Call(ast.Name(check, ast.Load()), [copy_tree(idx)], [])), self.line()))
+            call = ast.Call(ast.Name(check, ast.Load()), [copy_tree(idx)], [])
+            self.emit(ir.Effect(ast.Expr(call), self.line(), check=True))
             part = self.namer.temp()
             self.temps.add(part)
             self.emit(ir.Assign(part, ir.Index(holders[-1], copy_tree(idx)), self.line(), self.text(self.node)))
