@@ -358,3 +358,15 @@ def test_jax_arrays_are_immutable_so_the_functional_write_is_right(f, engine):
     np.testing.assert_allclose(grad(a), want, rtol=1e-10, atol=1e-12)
     if engine == "lax":
         np.testing.assert_allclose(jax.jit(grad)(a), want, rtol=1e-10, atol=1e-12)
+
+
+def test_one_array_passed_twice_is_refused_only_when_it_is():
+    def f(x, y):
+        x *= 2.0  # line: refused
+        return anp.sum(x * y)
+
+    a, b = _inputs(0), _inputs(1)
+    np.testing.assert_allclose(ENGINES["plain"].grad(f)(a, b), np.asarray(jax.grad(f)(jnp.asarray(a), b)),
+                               rtol=1e-12)
+    with pytest.raises(ad.SCTError, match=rf"(?s)x written in place.*\(y, read afterwards\).*line {_line_of(f)}"):
+        ENGINES["plain"].grad(f, argnums=(0, 1))(a, a)

@@ -10,7 +10,8 @@ read after the write. :func:`seen_writes` answers that for the normalized functi
   holds its sources' objects: a plain name, a subscript (a view, or a list's
   element), a view primitive (transpose, reshape, broadcast_to, asarray), the
   elements of a display, a call of another function (which may return its argument
-  or a view of it), an unpacked tuple. A parameter holds the caller's object; a name
+  or a view of it), an unpacked tuple. A parameter holds the caller's object (which
+  another parameter may hold too: ``f(x, x)``); a name
   that is not local (a global, a closure cell) and the captured values of a lifted
   closure hold objects that outlive the call (they *escape*);
 * a write (see :class:`Write`) is *seen* when a name other than the one written,
@@ -94,7 +95,9 @@ class PointsTo:
         self.breaks: list[list[State]] = []
 
     def param(self, name: str) -> frozenset:
-        return frozenset({("env" if name in self.escaping else "param", name)})
+        if name in self.escaping:
+            return frozenset({("env", name)})
+        return frozenset({("param", name), ("param", None)})  # the caller may pass one array twice
 
     def get(self, name: str, state: State) -> frozenset:
         if name in state:
