@@ -33,6 +33,16 @@ from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.primitives import index_update_p, stack_p
 
 
+def _basic(index: ast.expr) -> bool:
+    """Is the subscript a basic index as written (integer literals, slices, None, ...)?"""
+    if isinstance(index, ast.Tuple):
+        return all(_basic(e) for e in index.elts)
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index = index.operand
+    return isinstance(index, ast.Slice) or (isinstance(index, ast.Constant) and (
+        index.value is None or index.value is Ellipsis or type(index.value) is int))
+
+
 class Desugar:
     """Loops, index writes and list operands (see the module doc).
 
@@ -117,12 +127,13 @@ class Desugar:
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
-        for idx in indices[:-1]:
-            check = self.bound("check_view_index", functools.partial(
-                inplace.check_view_index, target=ast.unparse(target), function=self.where.function,
-                filename=self.where.filename, line=self.line()))
-            call = ast.Call(ast.Name(check, ast.Load()), [copy_tree(idx)], [])
-            self.emit(ir.Effect(ast.Expr(call), self.line(), check=True))
+        for idx, sub in zip(indices[:-1], reversed(chain)):
+            if not _basic(sub.slice):
+                check = self.bound("check_view_index", functools.partial(
+                    inplace.check_view_index, target=ast.unparse(target), function=self.where.function,
+                    filename=self.where.filename, line=self.line()))
+                call = ast.Call(ast.Name(check, ast.Load()), [copy_tree(idx)], [])
+                self.emit(ir.Effect(ast.Expr(call), self.line(), check=True))
             part = self.namer.temp()
             self.temps.add(part)
             self.emit(ir.Assign(part, ir.Index(holders[-1], copy_tree(idx)), self.line(), self.text(self.node)))
