@@ -128,6 +128,25 @@ def in_a_branch(a):
     return anp.sum(b * c)
 
 
+def through_real_flip_and_split(a):
+    b = anp.reshape(a * 1.0, (2, 2))
+    r = anp.real(b)
+    f = anp.flip(r)
+    p0 = anp.split(f, 2)[0]
+    p0 *= 3.0  # line: refused
+    return anp.sum(b * b)
+
+
+def previous_value_in_a_while_loop(a):
+    b = a * 1.0
+    i = 0
+    while i < 2:
+        prev = b
+        b *= a  # line: refused
+        i += 1
+    return anp.sum(prev * b)
+
+
 GLOBAL = np.ones(4)
 
 
@@ -150,7 +169,9 @@ REFUSED = [(copy_then_augment, "c written in place", "b"),
             "a call of _writes_through_a_view, which writes into its parameter x[...]", "caller"),
            (unpacked_from_a_tuple, "v written in place", "b"),
            (value_of_a_dict, "a write into w[...], and another name may hold the same array", "d"),
-           (in_a_branch, "c written in place", "b")]
+           (in_a_branch, "c written in place", "b"),
+           (through_real_flip_and_split, "p0 written in place", "b"),
+           (previous_value_in_a_while_loop, "b written in place", "prev")]
 
 
 def _line_of(f) -> int:
