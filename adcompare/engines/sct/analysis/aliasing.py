@@ -112,17 +112,21 @@ class PointsTo:
         return state
 
     def step(self, s, state: State) -> State:
+        """The state after ``s`` (straight-line steps update ``state`` itself; blocks get copies)."""
         if isinstance(s, ir.Assign):
             if id(s) in self.writes:
                 _, before = self.at.get(id(s), (s, {}))
                 self.at[id(s)] = (s, join(before, state))
             if any(w.kind != "call" for w in self.writes.get(id(s), ())):
                 held = self.get(s.target, state)  # written in place: it still holds the same object
-                return {**state, s.target: held or frozenset({("site", id(s))})}
-            return {**state, s.target: self.value(s, state)}
+                state[s.target] = held or frozenset({("site", id(s))})
+            else:
+                state[s.target] = self.value(s, state)
+            return state
         if isinstance(s, ir.Unpack):
             held = self.get(s.src, state) if isinstance(s.src, str) else frozenset()
-            return {**state, **{t: held | {("site", id(s))} for t in s.targets}}
+            state.update({t: held | {("site", id(s))} for t in s.targets})
+            return state
         if isinstance(s, ir.If):
             return join_paths(self.block(s.body, dict(state)), self.block(s.orelse, dict(state)))
         if isinstance(s, (ir.For, ir.While)):
