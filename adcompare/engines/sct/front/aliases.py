@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import functools
 
+import numpy as np
+
 from adcompare import numpy as anp
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
@@ -120,6 +122,24 @@ def parameters_written(fn, _seen: frozenset = frozenset()) -> tuple[str | None, 
                     if any(j < len(call.args) and _aliases(call.args[j], names, resolve) for j in inner):
                         augmented.append(k)
     return indexed, tuple(sorted(set(augmented)))
+
+
+def check_dynamic_call(fn, args: tuple) -> None:
+    """A call of ``fn`` that generated code knows only when it runs (a variable, a nested function):
+    the caller's liveness is not known there, so a NumPy array (or list) passed to a parameter
+    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards."""
+    if not is_user_function(fn):
+        return
+    indexed, in_place = parameters_written(fn)
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount]
+    for k in set(in_place) | ({names.index(indexed)} if indexed in names else set()):
+        if k < len(args) and isinstance(primal(args[k]), (list, np.ndarray)):
+            raise parse(fn).where.refuse(
+                f"a call of {fn.__name__}, known only when it runs, which writes into its parameter "
+                f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
+                "see the write", fn, f"pass a copy ({names[k]}.copy()), or have {fn.__name__} return the new "
+                "array and assign it")
 
 
 def _target_names(t: ast.expr) -> list[str]:
