@@ -391,3 +391,55 @@ def test_one_array_passed_twice_is_refused_only_when_it_is():
                                rtol=1e-12)
     with pytest.raises(ad.SCTError, match=rf"(?s)x written in place.*\(y, read afterwards\).*line {_line_of(f)}"):
         ENGINES["plain"].grad(f, argnums=(0, 1))(a, a)
+
+
+def calls_a_writer_through_a_variable(a):
+    g = _doubles
+    b = a * 1.0
+    s = g(b)
+    return s + anp.sum(b * a)
+
+
+def calls_a_nested_writer(a):
+    b = a * 1.0
+
+    def inner(buf):
+        buf *= 2.0
+        return anp.sum(buf)
+
+    s = inner(b)
+    return s + anp.sum(b * a)
+
+
+def calls_nested_functions_that_write_nothing_shared(a):
+    h = lambda y: anp.sum(y * y)  # noqa: E731
+    b = a * 1.0
+
+    def inner(buf):
+        c = buf * 2.0
+        c *= 3.0
+        return anp.sum(c)
+
+    return h(b) + inner(b) + anp.sum(b * a)
+
+
+def calls_nested_functions_that_write_nothing_shared_jax(a):
+    return jnp.sum(a * a) + jnp.sum(a * 6.0) + jnp.sum(a * a)
+
+
+@pytest.mark.parametrize("f, callee", [(calls_a_writer_through_a_variable, "_doubles"),
+                                       (calls_a_nested_writer, "inner_lifted")])
+@pytest.mark.parametrize("engine", ["plain", "higher"])
+def test_a_call_known_only_when_it_runs_of_a_writer_is_refused(f, callee, engine):
+    a = _inputs(2)
+    for run in (lambda: ENGINES[engine].grad(f)(a), lambda: ENGINES[engine].jvp(f, (a,), (a,))):
+        with pytest.raises(ad.SCTError, match=rf"(?s)a call of {callee}, known only when it runs, which writes "
+                                              r"into its parameter 'buf' in place.*test_sct_aliases\.py"):
+            run()
+
+
+@pytest.mark.parametrize("engine", ["plain", "higher"])
+def test_calls_known_only_when_they_run_that_write_nothing_shared_match_jax(engine):
+    a = _inputs(1)
+    f, f_jax = calls_nested_functions_that_write_nothing_shared, calls_nested_functions_that_write_nothing_shared_jax
+    np.testing.assert_allclose(ENGINES[engine].grad(f)(a), jax.grad(f_jax)(jnp.asarray(a)), rtol=1e-12)
