@@ -4,12 +4,15 @@ Contract: SCT writes functionally (``c *= a`` is ``c = c * a``; ``y[i] = v`` mak
 array, as JAX's ``.at[].set``; ``seq.append(x)`` makes a new list), so a write is correct
 only where no other name that may hold the same memory is read afterwards.
 :func:`check_writes` asks :mod:`..analysis.aliasing` which writes another name would see
-and then refuses an index write statically (its line and a rewrite), and puts a run-time
-check (:func:`..emit.inplace.check_inplace`) before an augmented assignment or a call of a
-function that writes into its parameter in place: those are writes in place only on a
-mutable array (a float or a JAX array is rebound, as SCT does). :func:`parameters_written`
-says which parameters a callee writes into (the caller's arrays), :func:`check_lists`
-refuses an append to a list that is not a local list nobody else sees.
+and puts a run-time check (:func:`..emit.inplace.check_inplace`) before each of them: an
+index write, an augmented assignment, a call of a function that writes into its parameter
+in place. SCT knows neither types nor views statically: a float, a NumPy scalar or a JAX
+array is rebound, as SCT does, and ``x = y[0]`` of a 1-d ``y`` is a copy, so the check
+refuses (with the line and a rewrite) only a NumPy array or list that another of those
+names really holds when the write runs. :func:`parameters_written` says which parameters a
+callee writes into (the caller's arrays; one writing by index is refused at the call),
+:func:`check_dynamic_call` checks a call of a function known only when it runs, and
+:func:`check_lists` refuses an append to a list that is not a local list nobody else sees.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, clas
 from adcompare.primitives import primal
 
 _VIEW_METHODS = {"reshape", "ravel", "squeeze", "transpose", "swapaxes", "view", "T", "real", "flat"}
-_VIEW_FUNCTIONS = {getattr(anp, n) for n in ("reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis",
-                                             "expand_dims", "asarray", "broadcast_to", "atleast_1d", "atleast_2d")
-                   if hasattr(anp, n)}
+_VIEW_FUNCTIONS = {getattr(anp, n) for n in (
+    "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
+    "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
+    "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
 
 
 def fresh_maker(resolve):
