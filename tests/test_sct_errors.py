@@ -88,7 +88,7 @@ def writes_into_a_global(x):
 
 def writes_into_an_element(x):
     y = anp.reshape(x * 2.0, (3, 1))
-    y[0][0] += 1.0  # refused
+    y.T[0] += 1.0  # refused
     return anp.sum(y)
 
 

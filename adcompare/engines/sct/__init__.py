@@ -11,7 +11,8 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    (:mod:`.front.jumps`), then runs the normalizer's parts: A-normal form
    (:mod:`.front.anf`), desugaring of loops, index writes and list operands
    (:mod:`.front.desugar`), call classification (:mod:`.front.calls`) and the
-   aliasing refusals (:mod:`.front.aliases`).
+   writes in place another name would see (:mod:`.front.aliases`, which asks the
+   may-alias analysis :mod:`.analysis.aliasing`).
 2. **analysis/**: facts about the normalized program. :mod:`.analysis.dataflow`
    (uses, definitions, readers, liveness: the one def/use module every pass asks),
    :mod:`.analysis.activity` (which variables carry derivatives) with
@@ -48,8 +49,9 @@ Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
 generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`
 (non-recursive ``ast`` copies and walks). A stage imports the shared modules and
 the stages before it, with two exceptions: the front end asks
-:mod:`.analysis.dataflow` which variables hold lists (to pack list operands), and
-binds one runtime check (:func:`.emit.runtime.check_sequence`) into the code.
+:mod:`.analysis.dataflow` which variables hold lists (to pack list operands) and
+:mod:`.analysis.aliasing` which writes in place another name would see, and binds
+run-time checks (:func:`.emit.runtime.check_sequence`, :mod:`.emit.inplace`) into the code.
 """
 
 from adcompare.engines.sct.api import SCTEngine

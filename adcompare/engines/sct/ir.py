@@ -186,6 +186,7 @@ class Effect:
 
     node: ast.stmt
     line: int
+    check: bool = False  # a run-time check that passes on traced values (see .front.aliases)
 
 
 Stmt = Assign | Unpack | If | For | While | Break | Effect

@@ -44,7 +44,7 @@ from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
-from adcompare.engines.sct.front import closure_values, closures, generated, rule_source
+from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
 from adcompare.engines.sct.naming import Namer
@@ -264,6 +264,7 @@ def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
 def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tuple]:
     """The forward sweep of a call of ``f``, a function generated code knows only when it runs."""
     fn, args, active, bound = _target(f, args, active)
+    aliases.check_dynamic_call(fn, args)
     entry = _entry_of(fn, "reverse", active, len(args))
     y, residuals = entry.functions["fwd"](*args, **bound, **kwargs)
     return y, (entry, residuals)
@@ -279,6 +280,7 @@ def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple
     args, by_position = boxed_callee.split_tangents(args_and_dots, active)
     dots = list(by_position.values())
     fn, full, active, bound = _target(f, tuple(args), active)
+    aliases.check_dynamic_call(fn, full)
     entry = _entry_of(fn, "forward", active, len(full))
     interleaved = []
     for k, a in enumerate(full):

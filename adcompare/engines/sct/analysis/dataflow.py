@@ -162,3 +162,32 @@ def direct_temps(fn: ir.Function) -> set[str]:
 def fused(s) -> bool:
     """Does assignment ``s`` read the variable it writes (``x = sin(x)``)?"""
     return isinstance(s, ir.Assign) and s.target in [a for a, _ in operands(s.value)]
+
+
+def live_after(fn: ir.Function) -> dict[int, set[str]]:
+    """For each statement (by ``id``), the names read after it before being assigned again: the
+    rest of its block, the next iterations of the loops around it, and ``fn.out`` at the end."""
+    out: dict[int, set[str]] = {}
+
+    def block(stmts: list, live: set[str], after_loop: set[str]) -> set[str]:
+        for s in reversed(stmts):
+            out[id(s)] = out.get(id(s), set()) | live
+            live = before(s, live, after_loop)
+        return live
+
+    def before(s, live: set[str], after_loop: set[str]) -> set[str]:
+        if isinstance(s, ir.Break):
+            return set(after_loop)
+        if isinstance(s, ir.If):
+            return uses(s) | block(s.body, live, after_loop) | block(s.orelse, live, after_loop)
+        if isinstance(s, (ir.For, ir.While)):
+            head = set(live) | uses(s)  # the head runs before every iteration and before leaving
+            while True:
+                into = block(s.body, head, live) - ({s.target} if isinstance(s, ir.For) else set())
+                if into <= head:
+                    return head
+                head |= into
+        return (live - set(ir.targets(s))) | uses(s)
+
+    block(fn.body, {fn.out}, set())
+    return out

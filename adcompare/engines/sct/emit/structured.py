@@ -226,7 +226,8 @@ class Structured:
 
     def branch_outs(self, s: ir.If) -> list[str] | None:
         """What a branch gives back, or None if it keeps its Python form (a jump or an effect inside)."""
-        if any(isinstance(b, (ir.Break, ir.Effect)) for b in ir.walk(s.body + s.orelse)):
+        if any(isinstance(b, ir.Break) or (isinstance(b, ir.Effect) and not b.check)
+               for b in ir.walk(s.body + s.orelse)):
             return None
         return sorted(assigned(s.body + s.orelse) & self.after[id(s)])
 

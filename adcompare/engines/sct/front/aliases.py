@@ -1,66 +1,208 @@
-"""Aliases: the writes SCT refuses because another name may see the array or list written.
+"""Aliases: the writes in place SCT refuses, or checks when they run, because another name may see them.
 
-Contract: SCT writes functionally (``y[i] = v`` makes a new array, as JAX's
-``.at[].set``; ``seq.append(x)`` makes a new list), so a write is correct only
-where no other name holds the same object. :func:`shared_names` finds the names
-that may share an array (a plain copy, an element of a display, an appended
-value), :func:`parameter_written` the parameter a callee writes into (the
-caller's array), and :func:`check_lists` refuses an append to a list that is not
-a local list nobody else sees; each refusal names the line and a rewrite.
+Contract: SCT writes functionally (``c *= a`` is ``c = c * a``; ``y[i] = v`` makes a new
+array, as JAX's ``.at[].set``; ``seq.append(x)`` makes a new list), so a write is correct
+only where no other name that may hold the same memory is read afterwards.
+:func:`check_writes` asks :mod:`..analysis.aliasing` which writes another name would see
+and puts a run-time check (:func:`..emit.inplace.check_inplace`) before each of them: an
+index write, an augmented assignment, a call of a function that writes into its parameter
+in place. SCT knows neither types nor views statically: a float, a NumPy scalar or a JAX
+array is rebound, as SCT does, and ``x = y[0]`` of a 1-d ``y`` is a copy, so the check
+refuses (with the line and a rewrite) only a NumPy array or list that another of those
+names really holds when the write runs. :func:`parameters_written` says which parameters a
+callee writes into (the caller's arrays; one writing by index is refused at the call),
+:func:`check_dynamic_call` checks a call of a function known only when it runs, and
+:func:`check_lists` refuses an append to a list that is not a local list nobody else sees.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 
+import numpy as np
+
+from adcompare import numpy as anp
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
+from adcompare.engines.sct.emit import inplace
 from adcompare.engines.sct.errors import Where
-from adcompare.engines.sct.front.parse import parse
+from adcompare.engines.sct.front.closure_values import ENV as _ENV
+from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
+from adcompare.primitives import primal
+
+_VIEW_METHODS = {"reshape", "ravel", "squeeze", "transpose", "swapaxes", "view", "T", "real", "flat"}
+_VIEW_FUNCTIONS = {getattr(anp, n) for n in (
+    "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
+    "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
+    "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
 
 
-def shared_names(tree: ast.FunctionDef) -> set[str]:
-    """The names whose array another name in the function may hold too: both sides of a plain
-    copy ``z = y``, and names put into an assigned display or appended to a list. An index write
-    into one of them is refused: SCT's writes are functional. (A parameter is the caller's name:
-    a call of a function that writes into one is refused at the call, see :func:`parameter_written`.)"""
-    out: set[str] = set()
-    for s in statements(tree.body):
-        values = []
-        if isinstance(s, ast.Assign):
-            for t in s.targets:
-                if isinstance(t, ast.Name) and isinstance(s.value, ast.Name):
-                    out |= {t.id, s.value.id}
-            values = [s.value]
-        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute) \
-                and s.value.func.attr in ("append", "extend", "insert"):
-            out |= {v.id for v in s.value.args if isinstance(v, ast.Name)}
-        while values:
-            v = values.pop()
-            if isinstance(v, (ast.Tuple, ast.List, ast.Set)):
-                values += v.elts
-            elif isinstance(v, ast.Dict):
-                values += v.values
-            elif isinstance(v, ast.Name) and v is not s.value:
-                out.add(v.id)
-    return out
+def fresh_maker(resolve):
+    """``fresh(value)`` for :func:`..analysis.aliasing.seen_writes`: does an opaque expression, or
+    a view primitive called as written, build a new object (``anp.zeros(n)``, ``len(x)``,
+    ``x.copy()``, ``anp.array(x)``)?"""
+    def fresh(value) -> bool:
+        if isinstance(value, ir.Op):
+            return isinstance(value.primal, ast.Call) and resolve(value.primal.func) is anp.array
+        return _fresh(value.expr, resolve)
+    return fresh
 
 
-def parameter_written(fn) -> str | None:
-    """The parameter of user function ``fn`` that it writes into by index (``p[i] = v``), if any."""
+def _fresh(e: ast.expr, resolve) -> bool:
+    if isinstance(e, (ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.JoinedStr)):
+        return True
+    if isinstance(e, ast.Attribute):
+        return e.attr in CONSTANT_ATTRIBUTES
+    if isinstance(e, ast.Call):
+        if isinstance(e.func, ast.Attribute) and e.func.attr == "copy":
+            return True
+        f = resolve(e.func)
+        vocab = classify(f) if f is not MISSING else None
+        return vocab is not None and vocab.kind in ("constant", "nondiff") and f is not primal
+    return False
+
+
+def _aliases(v: ast.expr, names: set[str], resolve) -> bool:
+    """May the value of the expression ``v`` share memory with one of ``names`` (flow-insensitive)?"""
+    if isinstance(v, ast.Name):
+        return v.id in names
+    if isinstance(v, (ast.Subscript, ast.Starred)):
+        return _aliases(v.value, names, resolve)
+    if isinstance(v, ast.Attribute):
+        return v.attr in _VIEW_METHODS and _aliases(v.value, names, resolve)
+    if isinstance(v, (ast.Tuple, ast.List)):
+        return any(_aliases(e, names, resolve) for e in v.elts)
+    if isinstance(v, ast.IfExp):
+        return _aliases(v.body, names, resolve) or _aliases(v.orelse, names, resolve)
+    if isinstance(v, ast.Call):
+        if isinstance(v.func, ast.Attribute) and v.func.attr in _VIEW_METHODS:
+            return _aliases(v.func.value, names, resolve)
+        f = resolve(v.func)
+        if f in _VIEW_FUNCTIONS or is_user_function(f):
+            return any(_aliases(a, names, resolve) for a in v.args)
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def parameters_written(fn, _seen: frozenset = frozenset()) -> tuple[str | None, tuple[int, ...]]:
+    """The parameter of user function ``fn`` it writes into by index (``p[i] = v``, also through
+    another name for it), and the positions of the parameters it writes into in place
+    (``p *= 2.0``, also through another name or a callee that does)."""
     try:
-        tree = parse(fn).tree
+        parsed = parse(fn)
     except Exception:  # no source, or refused: its own transform (if it comes) says why
-        return None
+        return None, ()
+    tree, resolve = parsed.tree, parsed.resolve
     a = tree.args
-    params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
-    for st in statements(tree.body):
-        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
-        for t in targets:
-            for n in walk(t):
-                if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in params:
-                    return n.value.id
-    return None
+    positional = [x.arg for x in a.posonlyargs + a.args]
+    indexed, augmented = None, []
+    for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs]):
+        names = {param}
+        grown = True
+        while grown:  # every name that may hold (a view of) the parameter, anywhere in the function
+            grown = False
+            for st in statements(tree.body):
+                value = st.value if isinstance(st, ast.Assign) else st.iter if isinstance(st, ast.For) else None
+                targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.For) else []
+                if value is not None and _aliases(value, names, resolve):
+                    new = {n for t in targets for n in _target_names(t)} - names
+                    grown, names = grown or bool(new), names | new
+        for st in statements(tree.body):
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
+            for t in targets:
+                base = t
+                while isinstance(base, (ast.Subscript, ast.Attribute)):
+                    base = base.value
+                if t is not base and isinstance(base, ast.Name) and base.id in names and indexed is None:
+                    indexed = param
+                elif isinstance(st, ast.AugAssign) and isinstance(t, ast.Name) and t.id in names:
+                    augmented.append(k)
+            for call in (n for n in walk(st) if isinstance(n, ast.Call)):
+                g = resolve(call.func)
+                if is_user_function(g) and g is not fn and g not in _seen:
+                    _, inner = parameters_written(g, _seen | {fn})
+                    if any(j < len(call.args) and _aliases(call.args[j], names, resolve) for j in inner):
+                        augmented.append(k)
+    return indexed, tuple(sorted(set(augmented)))
+
+
+def check_dynamic_call(fn, args: tuple) -> None:
+    """A call of ``fn`` that generated code knows only when it runs (a variable, a nested function):
+    the caller's liveness is not known there, so a NumPy array (or list) passed to a parameter
+    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards."""
+    if not is_user_function(fn):
+        return
+    indexed, in_place = parameters_written(fn)
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount]
+    for k in set(in_place) | ({names.index(indexed)} if indexed in names else set()):
+        if k < len(args) and isinstance(primal(args[k]), (list, np.ndarray)):
+            raise parse(fn).where.refuse(
+                f"a call of {fn.__name__}, known only when it runs, which writes into its parameter "
+                f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
+                "see the write", fn, f"pass a copy ({names[k]}.copy()), or have {fn.__name__} return the new "
+                "array and assign it")
+
+
+def _target_names(t: ast.expr) -> list[str]:
+    """The names an assignment target binds (not those it only reads: ``y`` in ``y[i] = v``)."""
+    if isinstance(t, ast.Name):
+        return [t.id]
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [n for e in t.elts for n in _target_names(e)]
+    return []
+
+
+def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, resolve, bind) -> None:
+    """Put a check before each write in place another name would see, of the values when they run.
+    ``bind(base, value)`` names a value in the generated code's globals."""
+    if not writes:
+        return
+    guards: dict[int, list[ir.Effect]] = {}
+    escaping = {fn.params[0]} if fn.params and fn.params[0] == _ENV else set()
+    for seen in seen_writes(fn, writes, fresh_maker(resolve), escaping):
+        w = seen.write
+        who = ", ".join(sorted(seen.others))
+        if seen.escapes:
+            who = (who + ", and " if who else "") + "the caller (a global, or a value a closure captured)"
+        if w.kind == "index":
+            construct = (f"a write into {w.name}[...], and another name may hold the same array ({who}, read "
+                         f"afterwards); SCT writes functionally, as JAX's .at[].set, so the other name would not "
+                         "see the write")
+            hint = f"copy first (y = {w.name}.copy(), then y[...] = v), or write into the base array with its index"
+        elif w.kind == "call":
+            construct = (f"a call of {w.callee}, which writes into its parameter in place, passing {w.name}; "
+                         f"the caller's array may be read afterwards ({who}), and SCT writes functionally, as "
+                         "JAX, so it would not see the write")
+            hint = f"pass a copy ({w.name}.copy()), or have {w.callee} return the new array and assign it"
+        else:
+            construct = (f"{w.name} written in place (an augmented assignment on an array), and another name "
+                         f"may hold the same array ({who}, read afterwards); SCT writes functionally, as JAX, so "
+                         "the other name would not see the write")
+            hint = (f"copy first ({w.name} = {w.name}.copy()), or write {w.name} = {w.name} <op> ... to make a "
+                    "new array")
+        sure = sorted(seen.others - seen.unsure)
+        check = bind("check_inplace", functools.partial(
+            inplace.check_inplace, construct=construct, hint=hint, strict=seen.escapes or bool(seen.unsure),
+            function=where.function, filename=where.filename, line=w.line))
+        call = ast.Call(ast.Name(check, ast.Load()), [ast.Name(n, ast.Load()) for n in [w.name] + sure], [])
+        guards.setdefault(id(seen.stmt), []).append(ir.Effect(ast.Expr(call), w.line, check=True))
+    if guards:
+        fn.body = _insert(fn.body, guards)
+
+
+def _insert(block: list, guards: dict[int, list]) -> list:
+    out = []
+    for s in block:
+        out += guards.get(id(s), [])
+        if isinstance(s, ir.If):
+            s.body, s.orelse = _insert(s.body, guards), _insert(s.orelse, guards)
+        elif isinstance(s, (ir.For, ir.While)):
+            s.body = _insert(s.body, guards)
+        out.append(s)
+    return out
 
 
 def check_lists(fn: ir.Function, where: Where) -> None:

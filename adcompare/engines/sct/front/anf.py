@@ -71,11 +71,13 @@ class ANF:
                 for target in s.targets:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
-            if isinstance(s.target, ast.Subscript):  # y[i] += v reads y[i], then writes it
-                load = ast.Subscript(ast.Name(s.target.value.id, ast.Load()), copy_tree(s.target.slice), ast.Load())
-            else:
-                load = ast.Name(s.target.id, ast.Load())
+            load = copy_tree(s.target)  # y[i] += v reads y[i], then writes it
+            for n in walk(load):
+                if hasattr(n, "ctx"):
+                    n.ctx = ast.Load()
             self.assign_to(s.target, ast.copy_location(ast.BinOp(load, s.op, s.value), s))
+            if isinstance(s.target, ast.Name):
+                self.write("aug", s.target.id)  # in place on a mutable array: see .aliases
         elif isinstance(s, ast.AnnAssign):
             self.assign_to(s.target, s.value)
         elif isinstance(s, ast.Expr):

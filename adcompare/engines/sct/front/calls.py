@@ -26,7 +26,7 @@ from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir, naming
-from adcompare.engines.sct.front.aliases import parameter_written
+from adcompare.engines.sct.front.aliases import parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
 from adcompare.primitives import Primitive
@@ -188,7 +188,7 @@ class Calls:
     def user_call(self, node: ast.Call, fn) -> ir.Call:
         """A call of a user function: its arguments bound to its parameters in order (``*args``
         spread out, defaults filled in), keyword-only ones passed by keyword."""
-        written = parameter_written(fn)
+        written, in_place = parameters_written(fn)
         if written is not None:
             raise self.where.refuse(
                 f"a call of {fn.__name__}, which writes into its parameter {written}[...]; SCT writes "
@@ -212,7 +212,11 @@ class Calls:
         npos = len(args) - len(kw)
         primal = ast.Call(node.func, [ir.atom_ast(a) for a in args[:npos]],
                           [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[npos:])])
-        return ir.Call(fn, args, primal, kw=tuple(kw))
+        call = ir.Call(fn, args, primal, kw=tuple(kw))
+        passed = [args[k] for k in in_place if k < len(args) and isinstance(args[k], str)]
+        if passed:  # it writes into these arguments' arrays in place: see .aliases
+            self.call_writes[id(call)] = (fn.__name__, passed)
+        return call
 
     def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
         """A custom function: its rules (see :mod:`..emit.custom_callee`); a checkpointed one with source is

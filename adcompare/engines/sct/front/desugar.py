@@ -9,8 +9,10 @@ statements go into A-normal form,
   ``checkpoint``; a loop variable the body assigns to is copied from a variable
   of the loop's own);
 * ``y[idx] = v`` to ``y = index_update(y, v, idx=idx)``, a new array as JAX's
-  ``y.at[idx].set(v)`` (refused where another name may hold the array, see
-  :mod:`.aliases`);
+  ``y.at[idx].set(v)`` (refused where another name that may hold the array is
+  read afterwards, see :mod:`.aliases`); a chained ``y[i][j] = v`` to
+  ``t = y[i]``, ``t = index_update(t, v, idx=j)``, ``y = index_update(y, t, idx=i)``,
+  after a check that ``i`` is a basic index (then ``y[i]`` is a view of ``y``);
 * a tuple or list given to a vocabulary function as an array operand into a
   ``stack`` of it, as ``jnp.asarray`` packs it.
 """
@@ -24,12 +26,21 @@ import functools
 from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
-from adcompare.engines.sct.emit import runtime
-from adcompare.engines.sct.front.aliases import shared_names
+from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.primitives import index_update_p, stack_p
+
+
+def _basic(index: ast.expr) -> bool:
+    """Is the subscript a basic index as written (integer literals, slices, None, ...)?"""
+    if isinstance(index, ast.Tuple):
+        return all(_basic(e) for e in index.elts)
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index = index.operand
+    return isinstance(index, ast.Slice) or (isinstance(index, ast.Constant) and (
+        index.value is None or index.value is Ellipsis or type(index.value) is int))
 
 
 class Desugar:
@@ -99,26 +110,43 @@ class Desugar:
 
     def write_into(self, target: ast.Subscript, value: ast.expr) -> None:
         """``y[idx] = v`` becomes ``y = index_update(y, v, idx=idx)``: a new array, as JAX's
-        ``y.at[idx].set(v)`` (the rules are index_update_p's)."""
-        name = target.value.id
+        ``y.at[idx].set(v)`` (the rules are index_update_p's); ``y[i][j] = v`` writes ``y[i]``
+        back into ``y``. Marked as a write in place, for :mod:`.aliases`."""
+        chain = [target]
+        while isinstance(chain[-1].value, ast.Subscript):
+            chain.append(chain[-1].value)
+        base = chain[-1].value
+        if not isinstance(base, ast.Name):
+            raise self.where.refuse(f"a write into {ast.unparse(target.value)}[...], which is not a variable", target,
+                                    "write into the array itself with one index, e.g. y[i, j] = v "
+                                    "(y.T[i] is y[:, i]), or into a variable")
+        name = base.id
         if name not in self.p.locals:
             raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
-        if self.shared is None:
-            self.shared = shared_names(self.p.tree)
-        if name in self.shared:
-            raise self.where.refuse(
-                f"a write into {name}[...], and another name may hold the same array (a plain copy z = y, "
-                f"or an element of a tuple, list or dict); SCT writes functionally, as "
-                f"JAX's .at[].set, so the other name would not see the write", target,
-                f"write into a fresh array instead: y = {name} * 1.0, then y[...] = v")
+        holders, indices = [name], []
+        for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
+            indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
+        for idx, sub in zip(indices[:-1], reversed(chain)):
+            if not _basic(sub.slice):
+                check = self.bound("check_view_index", functools.partial(
+                    inplace.check_view_index, target=ast.unparse(target), function=self.where.function,
+                    filename=self.where.filename, line=self.line()))
+                call = ast.Call(ast.Name(check, ast.Load()), [copy_tree(idx)], [])
+                self.emit(ir.Effect(ast.Expr(call), self.line(), check=True))
+            part = self.namer.temp()
+            self.temps.add(part)
+            self.emit(ir.Assign(part, ir.Index(holders[-1], copy_tree(idx)), self.line(), self.text(self.node)))
+            holders.append(part)
         v = self.atom(value)
-        idx = index_value(copy_tree(target.slice), self.bound("slice", builtins.slice))
-        update = self.bound("index_update", index_update_p)
-        primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(name, ast.Load()), ir.atom_ast(v)],
-                          [ast.keyword("idx", idx)])
-        self.emit(ir.Assign(name, self.op("index_update", [name, v], {"idx": idx}, primal), self.line(),
-                            self.text(self.node)))
+        for holder, idx in reversed(list(zip(holders, indices))):
+            update = self.bound("index_update", index_update_p)
+            primal = ast.Call(ast.Name(update, ast.Load()), [ast.Name(holder, ast.Load()), ir.atom_ast(v)],
+                              [ast.keyword("idx", idx)])
+            self.emit(ir.Assign(holder, self.op("index_update", [holder, v], {"idx": idx}, primal), self.line(),
+                                self.text(self.node)))
+            v = holder
+        self.write("index", name)
 
     def pack_lists(self, block: list, lists: set[str]) -> list:
         """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)

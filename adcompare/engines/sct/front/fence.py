@@ -93,10 +93,14 @@ def _check_target(target: ast.expr, where: Where) -> None:
         for t in target.elts:
             _check_target(t, where)
         return
-    if isinstance(target, ast.Subscript):  # y[i] = v: a functional update of the variable y
-        if not isinstance(target.value, ast.Name):
+    if isinstance(target, ast.Subscript):  # y[i] = v (or y[i][j] = v): a functional update of the variable y
+        base = target.value
+        while isinstance(base, ast.Subscript):
+            base = base.value
+        if not isinstance(base, ast.Name):
             raise where.refuse(f"a write into {ast.unparse(target.value)}[...], which is not a variable",
-                               target, "index once, as in y[i, j] = v, or write into a variable")
+                               target, "write into the array itself with its index, e.g. y[i, j] = v "
+                               "(y.T[i] is y[:, i]), or into a variable")
         return
     if isinstance(target, ast.Attribute):
         raise where.refuse("an attribute assignment (obj.attr = ...)", target,

@@ -31,7 +31,7 @@ import itertools
 import types
 from typing import Any
 
-from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.emit import inplace, runtime, second
 from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
 from adcompare.engines.sct.front.rule_source import applied, table_of
 from adcompare.primitives import primal
@@ -48,25 +48,29 @@ def _names_to(parsed: Parsed, value: Any) -> set[str]:
     return out
 
 
+_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index)  # run, kept as constants
+
+
 class _Stacks:
     """The reverse sweep's stack idiom in terms the front end takes: ``push = stack.append`` and
     ``push(v)`` as ``stack.append(v)``; ``pop = reversed(stack).__next__`` and each ``pop()`` as an
     index counting down (``stack_top = stack_top - 1``, then ``stack[stack_top]``); a loop
     ``for i in reversed(r)`` as ``for i in r[::-1]``; indices and ``range`` bounds (trip counts, loop
     counters: integers the residuals carry) read through ``primal``, a constant; the loop check
-    ``check_sequence(a)`` as an assignment of its (constant) result."""
+    ``check_sequence(a)`` (and the in-place checks) as an assignment of its (constant) result."""
 
     def __init__(self, parsed: Parsed):
         self.p = parsed
         self.reversed, self.range = _names_to(parsed, builtins.reversed), _names_to(parsed, builtins.range)
-        self.checks = _names_to(parsed, runtime.check_sequence)
+        self.checks = {name: f"__{check.__name__}" for check in _CHECKS for name in _names_to(parsed, check)}
         self.zips, self.discard = _names_to(parsed, builtins.zip), _names_to(parsed, runtime.discard)
         self.discards: set[str] = set()  # locals bound to ``discard`` (a checkpointed sweep's pushes)
         self.pushes: dict[str, str] = {}
         self.pops: dict[str, tuple[str, str]] = {}
         self.serial = itertools.count(1)
         parsed.extra["__constant"] = primal
-        parsed.extra["__check_sequence"] = runtime.check_sequence
+        for check in _CHECKS:
+            parsed.extra[f"__{check.__name__}"] = check
 
     def stmt(self, text: str, at: ast.stmt) -> ast.stmt:
         return ast.copy_location(ast.parse(text).body[0], at)
@@ -111,7 +115,7 @@ class _Stacks:
                     checked = self.fresh("checked")
                     bound = lookup(self.p.fn, call.func.id).keywords
                     keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
-                    call.func, call.keywords = ast.Name("__check_sequence", ast.Load()), keywords
+                    call.func, call.keywords = ast.Name(self.checks[call.func.id], ast.Load()), keywords
                     s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
             if isinstance(s, ast.For) and isinstance(s.iter, ast.Call) and isinstance(s.iter.func, ast.Name) \
                     and s.iter.func.id in self.reversed and len(s.iter.args) == 1:

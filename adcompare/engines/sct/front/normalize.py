@@ -34,9 +34,10 @@ import ast
 import builtins
 
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.aliasing import Write
 from adcompare.engines.sct.analysis.dataflow import list_variables
 from adcompare.engines.sct.asttools import copy_tree, statements
-from adcompare.engines.sct.front.aliases import check_lists
+from adcompare.engines.sct.front.aliases import check_lists, check_writes
 from adcompare.engines.sct.front.anf import ANF
 from adcompare.engines.sct.front.calls import Calls
 from adcompare.engines.sct.front.desugar import Desugar
@@ -70,7 +71,8 @@ class Normalizer(ANF, Desugar, Calls):
         self.node: ast.stmt | None = None  # the user statement being normalized
         self.loops = 0  # how many loops enclose the statement being normalized
         self._text_of: tuple = (None, "")  # the last statement given a text, and its text
-        self.shared: set[str] | None = None  # names another name may share an array with, once needed
+        self.writes: dict[int, list[Write]] = {}  # the writes in place, by the id of their statement
+        self.call_writes: dict[int, tuple] = {}  # a call of a function writing into a parameter: (callee, args)
 
     def run(self) -> ir.Function:
         body = copy_tree(self.p.tree.body)
@@ -100,7 +102,20 @@ class Normalizer(ANF, Desugar, Calls):
         fn.extra_globals = self.extra
         if not self.p.generated:
             check_lists(fn, self.where)
+            self.calls_writing(fn.body)
+            check_writes(fn, self.writes, self.where, self.p.resolve, self.bound)
         return fn
+
+    def write(self, kind: str, name: str) -> None:
+        """The statement just emitted writes into ``name`` in place (see :mod:`.aliases`)."""
+        self.writes.setdefault(id(self.out[-1]), []).append(Write(kind, name, self.line()))
+
+    def calls_writing(self, block: list) -> None:
+        """The calls of functions that write into a parameter in place, as writes into the arguments."""
+        for s in ir.walk(block):
+            if isinstance(s, ir.Assign) and id(s.value) in self.call_writes:
+                callee, args = self.call_writes[id(s.value)]
+                self.writes.setdefault(id(s), []).extend(Write("call", a, s.line, callee) for a in args)
 
     def signature(self) -> ir.Function:
         """The parameters: positional ones, ``*args`` spread out, keyword-only ones; defaults."""

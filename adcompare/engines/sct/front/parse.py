@@ -32,7 +32,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence
 from adcompare.engines.sct.front.mangle import mangle
@@ -80,7 +80,8 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
            anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
-           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence):
+           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence,
+           inplace.check_inplace, inplace.check_view_index):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):

@@ -1,0 +1,71 @@
+"""In-place guards: the run-time checks bound into generated code where a write in place may be seen.
+
+Contract: SCT writes functionally (``c *= a`` becomes ``c = c * a``; ``x[i][j] = v``
+becomes index updates). :mod:`..front.aliases` finds the writes where another
+name that may share the written memory is read afterwards; SCT cannot know
+types (nor views) statically, so it binds :func:`check_inplace` before the write,
+given the written value and the values of those other names. It refuses (with the
+user's file and line) when the written value is mutable in place (a
+``numpy.ndarray``, 0-d included, or a list) and one of the others holds it
+(the same object, a view sharing its memory, or a tuple, list or dict holding
+one), or, ``strict``, whenever the value is mutable (the others may be the caller's,
+or unassigned on this path). Python and NumPy scalars and JAX arrays are
+immutable, so the functional translation is exact for them and they pass. :func:`check_view_index` guards a
+chained write ``x[i][j] = v``: it is a write into ``x`` only when ``x[i]`` is a
+view, that is when ``i`` is a basic index (integers, slices, ``None``, ``...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adcompare.engines.sct.errors import SCTError
+from adcompare.primitives import primal
+
+_MUTABLE = (np.ndarray, list)
+
+
+def check_inplace(value: Any, *others: Any, construct: str, hint: str, strict: bool, function: str,
+                  filename: str, line: int) -> None:
+    """Refuse the write in place into ``value`` about to happen at ``line`` if one of ``others``
+    would see it (or, ``strict``, if ``value`` is mutable at all)."""
+    target = primal(value)
+    if isinstance(target, _MUTABLE) and (strict or any(_holds(o, target) for o in others)):
+        raise SCTError(construct, function, filename, line, hint)
+
+
+def _holds(other: Any, target: Any) -> bool:
+    other = primal(other)
+    if other is target:
+        return True
+    if isinstance(other, np.ndarray):
+        return isinstance(target, np.ndarray) and bool(np.may_share_memory(other, target))
+    if isinstance(other, (tuple, list)):
+        return any(_holds(o, target) for o in other)
+    if isinstance(other, dict):
+        return any(_holds(o, target) for o in other.values())
+    return False
+
+
+def _basic(index: Any) -> bool:
+    if index is None or index is Ellipsis or isinstance(index, slice):
+        return True
+    if isinstance(index, (bool, np.bool_)):
+        return False
+    if isinstance(index, (int, np.integer)):
+        return True
+    if isinstance(index, tuple):
+        return all(_basic(i) for i in index)
+    value = primal(index)
+    dtype = getattr(value, "dtype", None)
+    return getattr(value, "shape", None) == () and dtype is not None and np.issubdtype(dtype, np.integer)
+
+
+def check_view_index(index: Any, target: str, function: str, filename: str, line: int) -> None:
+    """Refuse a chained write whose inner subscript is not a view (an advanced index copies)."""
+    if not _basic(index):
+        raise SCTError(f"a write into {target}, whose inner subscript is an advanced index (an array or list "
+                       "of indices, or a mask): NumPy writes into a copy there, not into the array",
+                       function, filename, line, "index once, with a tuple, e.g. y[i, j] = v")
