@@ -139,6 +139,6 @@ class Operators:
     def min(self, axis=None, keepdims=False): return anp.min(self, axis, keepdims)  # by name, when called
     def prod(self, axis=None, keepdims=False): return anp.prod(self, axis, keepdims)
     def ravel(self, order="C"): return anp.ravel(self, order)
-    def flatten(self, order="C"): return anp.ravel(self, order)  # a new value either way
+    def flatten(self, order="C"): return views.detached_copy(anp.ravel(self, order))  # a copy, not a view
     def squeeze(self, axis=None): return anp.squeeze(self, axis)
     def astype(self, dtype): return anp.astype(self, dtype)
