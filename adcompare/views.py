@@ -23,7 +23,10 @@ run-time tracing engine (:mod:`adcompare.operators`) keeps this meaning:
   live views from the new value, by the same primitive, so later reads of a
   view see the write and the derivative flows through it (:func:`assign`).
   NumPy's read-only views (``broadcast_to``) refuse writes, naming the user's
-  line.
+  line. JAX arrays have no views: where NumPy's would be one (a basic index,
+  a reshape, a transpose), a JAX-backed box is linked the same way, so a
+  write by index (NumPy's meaning; JAX has none) reaches both names, while
+  ``x += y`` on it rebinds the name, as in JAX.
 
 The link lives in the box's ``alias`` slot (an :class:`Alias`); a base holds
 its views weakly (its ``__weakref__`` slot), so a view the program dropped costs
@@ -35,6 +38,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import jax
 import numpy as np
 
 from adcompare import numpy as anp
@@ -60,10 +64,14 @@ class Alias:
         self.mutable = False
 
 
-def _alias(box: Box) -> Alias:
+def _alias(box: Box) -> Alias | None:
+    """``box``'s :class:`Alias`, made on first use; None for a box type with no ``alias`` slot."""
     a = getattr(box, "alias", None)
     if a is None:
-        a = box.alias = Alias()
+        try:
+            a = box.alias = Alias()
+        except AttributeError:  # a box of another trace (a counting one): it keeps no views
+            return None
     return a
 
 
@@ -93,13 +101,29 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
     if not isinstance(base, type(view)) or base.trace is not view.trace:
         return
     inner, outer = primal(view), primal(base)
-    if type(inner) is not np.ndarray or type(outer) is not np.ndarray or not np.may_share_memory(inner, outer):
-        return  # a copy (advanced indexing, a reshape that cannot view), a scalar, or a JAX array
+    if type(inner) is np.ndarray:
+        if type(outer) is not np.ndarray or not np.may_share_memory(inner, outer):
+            return  # a copy: advanced indexing, a reshape that cannot view
+    elif isinstance(inner, jax.Array) and isinstance(outer, jax.Array):
+        # JAX has no views (nor writes by index): where NumPy's would be one, by the primitive and index
+        if prim is p.getitem_p and not _basic_view(params["idx"], inner):
+            return
+    else:
+        return  # a scalar (b[i] of a vector is a NumPy scalar, not a view)
     _alias(view).base = (base, prim, params)
     views = _alias(base).views
     views.append(weakref.ref(view))
     if len(views) > 8 and len(views) & (len(views) - 1) == 0:  # at each power of two: drop the dead
         views[:] = [r for r in views if r() is not None]
+
+
+def _basic_view(idx: Any, ans: Any) -> bool:
+    """Whether NumPy's ``x[idx]`` giving ``ans`` is a view: a basic index, and not a lone element."""
+    parts = idx if type(idx) is tuple else (idx,)
+    for part in parts:
+        if not (isinstance(part, (int, np.integer, slice)) or part is None or part is Ellipsis):
+            return False  # advanced indexing copies
+    return ans.ndim > 0 or any(part is Ellipsis or part is None for part in parts)
 
 
 def mutable(box: Box) -> bool:
@@ -169,7 +193,10 @@ def inplace(box: Box, new: Any) -> Any:
     if p.result_dtype(new) != p.result_dtype(box):
         new = anp.astype(new, p.result_dtype(box))  # NumPy casts the result into the array's dtype
     assign(box, new)
-    _alias(box).mutable = True
+    if not isinstance(primal(box), np.ndarray):  # a 0-d array, which the vocabulary made a NumPy scalar
+        a = _alias(box)
+        if a is not None:
+            a.mutable = True
     return box
 
 

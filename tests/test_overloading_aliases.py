@@ -513,3 +513,15 @@ def test_the_elemental_engine_refuses_in_place_operators_and_writes():
             el_eng.grad(f)(x)
         with pytest.raises(TypeError, match=message):
             el_eng.jvp(f, (x,), (x,))
+
+
+@pytest.mark.parametrize("name", ["write_into_view", "base_write_seen_by_view", "chained_index_write",
+                                  "reshape_view_write", "transpose_view_write", "sibling_views"])
+def test_on_jax_arrays_writes_by_index_reach_every_view_as_in_numpy(name):
+    prog, func, n = CASES[name]
+    for seed in SEEDS:
+        x = jnp.asarray(_input(n, seed))
+        np.testing.assert_allclose(oo.grad(_scalar(prog, anp))(x), jax.grad(_scalar(func, jnp))(x), **TOL)
+        y, y_dot = oo.jvp(prog, (x,), (x,))
+        assert isinstance(y, jax.Array)
+        np.testing.assert_allclose(y_dot, jax.jvp(func, (x,), (x,))[1], **TOL)
