@@ -98,12 +98,15 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
     Called by a trace for each :data:`VIEWS` primitive it processes, with its
     result and first operand (a box of that trace: anything else is not linked).
     """
-    if not isinstance(base, type(view)) or base.trace is not view.trace:
+    if type(base) is not type(view) or base.trace is not view.trace:
         return
     inner, outer = primal(view), primal(base)
     if type(inner) is np.ndarray:
-        if type(outer) is not np.ndarray or not np.may_share_memory(inner, outer):
-            return  # a copy: advanced indexing, a reshape that cannot view
+        # A NumPy view's base is its operand, or the operand's own base (NumPy collapses chains);
+        # a copy (advanced indexing, a reshape that cannot view) has neither
+        held = inner.base
+        if held is None or type(outer) is not np.ndarray or (held is not outer and held is not outer.base):
+            return
     elif isinstance(inner, jax.Array) and isinstance(outer, jax.Array):
         # JAX has no views (nor writes by index): where NumPy's would be one, by the primitive and index
         if prim is p.getitem_p and not _basic_view(params["idx"], inner):
