@@ -254,12 +254,16 @@ def _():
 @case(4)
 def _():
     def zero_d_array_in_place(x):
-        z = anp.sum(x, keepdims=True).reshape(())  # a 0-d array: += writes into it
+        z = anp.sum(x, keepdims=True).reshape(())  # a 0-d array (a view): += writes into it
         w = z
         z += x[0]
         z *= x[1]
-        return w * x
-    return zero_d_array_in_place, lambda x: (jnp.sum(x) + x[0]) * x[1] * x
+        q = anp.squeeze(x[:1] * 2.0).copy()  # a 0-d array of its own: still one after +=
+        r = q
+        q += x[2]  # z + x[2] is a NumPy scalar, yet NumPy wrote it into the array
+        q *= x[3]
+        return w * x + r
+    return zero_d_array_in_place, lambda x: (jnp.sum(x) + x[0]) * x[1] * x + (2 * x[0] + x[2]) * x[3]
 
 
 @case(4)
