@@ -58,8 +58,8 @@ class Alias:
 
     __slots__ = ("base", "views", "mutable")
 
-    def __init__(self):
-        self.base: tuple | None = None
+    def __init__(self, base: tuple | None = None):
+        self.base = base
         self.views: list = []
         self.mutable = False
 
@@ -100,7 +100,9 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
     """
     if type(base) is not type(view) or base.trace is not view.trace:
         return
-    inner, outer = primal(view), primal(base)
+    inner, outer = view.value, base.value
+    while isinstance(inner, Box):
+        inner, outer = inner.value, primal(outer)
     if type(inner) is np.ndarray:
         # A NumPy view's base is its operand, or the operand's own base (NumPy collapses chains);
         # a copy (advanced indexing, a reshape that cannot view) has neither
@@ -113,7 +115,7 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
             return
     else:
         return  # a scalar (b[i] of a vector is a NumPy scalar, not a view)
-    _alias(view).base = (base, prim, params)
+    view.alias = Alias((base, prim, params))  # a view is made here, so it had none
     views = _alias(base).views
     views.append(weakref.ref(view))
     if len(views) > 8 and len(views) & (len(views) - 1) == 0:  # at each power of two: drop the dead
