@@ -8,7 +8,11 @@ values and return plain booleans (or boolean arrays), so Python ``if`` and
 ``y[i] = v`` (and ``y[a:b] += v``) on an active ``y`` is a functional update,
 as JAX's ``y = y.at[i].set(v)``: ``y`` is rebound in place to the new value, so
 every Python name for it sees the write, while what was recorded before keeps
-the old value. Conversions to constants (``float(x)``, ``np.asarray(x)``) are
+the old value. Writes through views (``v = y[1:3]; v[0] = x``) and in-place
+operators (``y *= 2``) follow NumPy's aliasing (:mod:`adcompare.views`).
+NumPy operators on an ndarray and an active value (``a + x``) answer through
+the active value's operators; writing an active value into a NumPy array in
+place (``acc += x``) is refused, naming the fix. Conversions to constants (``float(x)``, ``np.asarray(x)``) are
 refused by :class:`adcompare.primitives.Box`.
 """
 
@@ -16,9 +20,12 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from adcompare import numpy as anp
-from adcompare.concrete import refuse
-from adcompare.primitives import Box, primal
+from adcompare import views
+from adcompare.concrete import describe_function, refuse
+from adcompare.primitives import Box, getitem_p, primal
 
 
 def _check_index(idx):
@@ -26,6 +33,36 @@ def _check_index(idx):
     if any(isinstance(i, Box) for i in parts):
         raise refuse("use as an index", "a plain int or an integer array: an index is never differentiated")
     return idx
+
+
+# NumPy's operators on an ndarray and an active value (``a + x``, ``a < x``) call the ufunc, which
+# hands it here: the active value's own operator answers, as Python's reflected operators would
+_OPERATORS = {np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+              np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+              np.power: ("__pow__", "__rpow__"), np.remainder: ("__mod__", "__rmod__"),
+              np.matmul: ("__matmul__", "__rmatmul__"),
+              np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+              np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+              np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__")}
+
+
+def array_ufunc(self, ufunc, method, *inputs, out=None, **kwargs):
+    """``__array_ufunc__`` of an active value: NumPy operators work, writes into NumPy arrays are refused."""
+    if out is not None or method == "at":
+        raise refuse(f"writing into a NumPy array in place ({describe_function(ufunc)}"
+                     f"{'.at' if method == 'at' else ''}, `acc += v`, `out=`)",
+                     f"an accumulator that is an active value itself (`acc = anp.zeros_like(x)` of an "
+                     f"active x, or `acc = acc + v`), or {self.write_hint}")
+    if method == "__call__" and not kwargs:
+        names = _OPERATORS.get(ufunc)
+        if names is not None and len(inputs) == 2:
+            x, y = inputs
+            return getattr(x, names[0])(y) if x is self else getattr(y, names[1])(x)
+        if ufunc is np.negative:
+            return -self
+    raise refuse(f"{describe_function(ufunc)}{'' if method == '__call__' else '.' + method}() (NumPy's "
+                 f"ufuncs do not take active values)",
+                 f"the vocabulary's {self.vocabulary}.{ufunc.__name__} (adcompare.numpy names)")
 
 
 class Operators:
@@ -51,15 +88,32 @@ class Operators:
     def __getitem__(self, idx): return anp.getitem(self, _check_index(idx))
 
     def __setitem__(self, idx, v):
+        if views.is_view_of(v, self, getitem_p, {"idx": idx}):
+            return  # `y[s] += v`: the in-place add wrote through the view y[s] already
         new = anp.index_update(self, _check_index(idx), v)
         if not (isinstance(new, Box) and new.trace is self.trace):
             raise TypeError(
                 "y[i] = v cannot write a value differentiated at an inner level (an inner grad or "
                 "jvp) into an array of an outer level in place: write y = anp.index_update(y, i, v)")
-        self.trace.rebind(self, new)
+        views.assign(self, new)
+
+    # In place where NumPy writes in place (an ndarray, and so every name and view of it sees it);
+    # on a float, NumPy scalar or JAX array only the name is rebound (adcompare.views.inplace)
+    def __iadd__(self, other): return views.inplace(self, anp.add(self, other))
+    def __isub__(self, other): return views.inplace(self, anp.subtract(self, other))
+    def __imul__(self, other): return views.inplace(self, anp.multiply(self, other))
+    def __itruediv__(self, other): return views.inplace(self, anp.divide(self, other))
+    def __ipow__(self, other): return views.inplace(self, anp.power(self, other))
+    def __imod__(self, other): return views.inplace(self, anp.remainder(self, other))
+    def __imatmul__(self, other): return views.inplace(self, anp.matmul(self, other))
 
     def copy(self):
         return copy.copy(self)  # a new name-level object: writing into it leaves self alone
+
+    def __copy__(self):  # the value, without the aliases: a copy is no view of anything
+        return views.detached_copy(self)
+
+    __array_ufunc__ = array_ufunc
 
     def __lt__(self, other): return primal(self) < primal(other)
     def __le__(self, other): return primal(self) <= primal(other)
@@ -85,6 +139,6 @@ class Operators:
     def min(self, axis=None, keepdims=False): return anp.min(self, axis, keepdims)  # by name, when called
     def prod(self, axis=None, keepdims=False): return anp.prod(self, axis, keepdims)
     def ravel(self, order="C"): return anp.ravel(self, order)
-    def flatten(self, order="C"): return anp.ravel(self, order)  # a new value either way
+    def flatten(self, order="C"): return views.detached_copy(anp.ravel(self, order))  # a copy, not a view
     def squeeze(self, axis=None): return anp.squeeze(self, axis)
     def astype(self, dtype): return anp.astype(self, dtype)

@@ -26,6 +26,7 @@ LAYERS = [
     ("adcompare.rules", 2),
     ("adcompare.trees", 3),
     ("adcompare.operators", 3),
+    ("adcompare.views", 3),
     ("adcompare.engine", 3),
     ("adcompare.tape_engine", 3),
     ("adcompare.custom", 3),

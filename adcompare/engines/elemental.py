@@ -32,6 +32,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare.concrete import user_location
+from adcompare.operators import array_ufunc
 from adcompare.primitives import Box, Primitive, Trace, constant_like
 from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
 
@@ -77,6 +78,7 @@ class Elemental(Box):
     __matmul__ = __rmatmul__ = _refuse("operator @", "el.matmul(x, y)")
     __mod__ = __rmod__ = _refuse("operator %", "el.remainder(x, y)")
     __neg__ = _refuse("unary -", "el.negative(x)")
+    __array_ufunc__ = array_ufunc  # `a + x` on an ndarray a reaches the refusals above; `acc += x` is refused
     __abs__ = _refuse("abs()", "el.abs(x)")
     T = property(_refuse("the attribute .T", "el.transpose(x)"))
 

@@ -13,6 +13,10 @@
   chain of 10^6 operations is fine) and drops each cotangent once it has been
   pulled back.
 
+Writes through a second name for the same array (``c = b; c *= a``, a view
+``v = b[1:3]; v[0] = x``) follow NumPy: :mod:`adcompare.views` links each
+view a trace makes to its base.
+
 Nested derivatives work because each ``jvp``/``vjp`` call opens a new level;
 values of outer levels are constants to inner traces. Nodes point to their
 tape but the tape never points back to a node, so no reference cycles form.
@@ -31,13 +35,14 @@ from adcompare import numpy as anp
 from adcompare.operators import Operators
 from adcompare.primitives import Box, Primitive, Trace, constant_like
 from adcompare.tape_engine import TapeEngine, missing_rule
+from adcompare.views import VIEWS, link
 
 # --------------------------------------------------------------------------
 # Forward mode
 
 
 class Dual(Operators, Box):
-    __slots__ = ("value", "tangent")
+    __slots__ = ("value", "tangent", "alias", "__weakref__")  # alias, weakref: adcompare.views
 
     def __init__(self, trace: JVPTrace, value: Any, tangent: Any):
         self.trace, self.value, self.tangent = trace, value, tangent
@@ -73,7 +78,10 @@ class JVPTrace(Trace):
         ans = prim(*values, **params)
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
-        return Dual(self, ans, prim.jvp(tangents, ans, *values, **params))
+        out = Dual(self, ans, prim.jvp(tangents, ans, *values, **params))
+        if prim in VIEWS:  # NumPy would return a view: writes through either name reach the other
+            link(out, args[0], prim, params)
+        return out
 
     def constant(self, value: Any) -> Dual:
         return Dual(self, value, constant_like(value, 0.0))
@@ -84,7 +92,7 @@ class JVPTrace(Trace):
 
 
 class Node(Operators, Box):
-    __slots__ = ("value", "index")
+    __slots__ = ("value", "index", "alias", "__weakref__")
 
     def __init__(self, tape: Tape, value: Any, index: int):
         self.trace, self.value, self.index = tape, value, index
@@ -152,7 +160,10 @@ class Tape(Trace):
             ans, pullback = prim.value_and_vjp(active, *values, **params)
         entries = self.entries
         entries.append((parents, pullback))
-        return Node(self, ans, len(entries) - 1)
+        out = Node(self, ans, len(entries) - 1)
+        if prim in VIEWS:
+            link(out, args[0], prim, params)
+        return out
 
     def backward(self, bars: list) -> None:
         """Sweep the cotangents ``bars`` (by tape position) back to the inputs, in place."""

@@ -137,11 +137,13 @@ class Trace:
     def rebind(self, box: Box, new: Box) -> None:
         """Make ``box`` stand for ``new`` from now on, in place (``box[i] = v`` on an active value).
 
-        The recorded past keeps what ``box`` stood for before; only later uses see ``new``.
+        The recorded past keeps what ``box`` stood for before; only later uses see ``new``. What
+        ties ``box`` to other arrays (its ``alias``, see :mod:`adcompare.views`) stays its own.
         """
         for cls in type(box).__mro__:
             for name in getattr(cls, "__slots__", ()):
-                setattr(box, name, getattr(new, name))
+                if name != "alias" and name != "__weakref__":
+                    setattr(box, name, getattr(new, name))
 
 
 class _ThreadState(threading.local):
