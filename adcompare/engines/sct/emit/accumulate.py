@@ -30,7 +30,9 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     ``g`` is added into it in place (the rule table's ``getitem_vjp_into``, the same sum): a loop
     reading ``x[i]`` then costs O(1) per step, not a zeros array of ``x``'s size per step. The
     first contribution (``into`` the placeholder ``0.0``) is the rule table's VJP run directly
-    on NumPy (``getitem_vjp_numpy``: ``g`` written into fresh zeros).
+    on NumPy (``getitem_vjp_numpy``: ``g`` written into fresh zeros). A list's cotangent that only
+    the caller's variable holds gets ``g`` added to element ``idx`` alone (a new sum in its place;
+    no element array is changed).
     """
     tg = type(g)
     if tg is float:
@@ -50,6 +52,10 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
             and (into.dtype is _F64 and tg is not np.ndarray
                  or np.promote_types(into.dtype, result_dtype(g)) == into.dtype):
         return rules.getitem_vjp_into(g, idx, into)
+    elif ti is list and type(x) is list and type(idx) is int and len(into) == len(x) \
+            and getrefcount(into) == _OWNED_REFS:
+        into[idx] = add_bar(into[idx], g)  # a list's cotangent: one element's sum, not every element's
+        return into
     part = getitem_bar(g, x, idx)
     return part if is_zero(into) else add_bar(into, part)
 
