@@ -103,6 +103,42 @@ def test_in_place_only_into_an_owned_array():
     assert accumulate.getitem_bar_into(2.0, x, 1, view) is not view
 
 
+def list_params(params, x):
+    total = 0.0
+    for k in range(3):
+        for j in range(len(params) // 2):
+            x = anp.tanh(x * params[2 * j] + params[2 * j + 1])
+        total = total + anp.sum(x) * (k + 1.0)
+    return total + anp.sum(params[0] * params[-1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_list_of_parameters_read_by_index_matches_jax(seed):
+    r = np.random.default_rng(seed)
+    params = [r.normal(size=3) for _ in range(4)]
+    x = r.normal(size=3)
+    got = sct.grad(list_params)(params, x)
+    want = jax.grad(list_params)([jnp.asarray(p) for p in params], jnp.asarray(x))
+    assert isinstance(got, list) and len(got) == 4
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=TOL, atol=TOL)
+
+
+def test_a_list_cotangent_in_place_only_when_owned():
+    x = [np.zeros(2), np.zeros(2)]
+    g = np.ones(2)
+    first = np.full(2, 5.0)
+    held = [first, 0.0]
+    other = held  # a second reference: added out of place, the list and its elements untouched
+    out = accumulate.getitem_bar_into(g, x, 0, held)
+    assert out is not held and other[0] is first and first[0] == 5.0 and out[0][0] == 6.0
+    owned = [first, 0.0]
+    out = accumulate.getitem_bar_into(g, x, 1, owned)
+    assert out is owned and out[0] is first and out[1][0] == 1.0 and first[0] == 5.0
+    out = accumulate.getitem_bar_into(g, x, 0, owned)
+    assert out[0][0] == 6.0 and first[0] == 5.0  # the element is replaced by a new sum, not changed
+
+
 def test_source_passes_the_accumulated_cotangent():
     src = sct.source(loop_read, "reverse")
     assert "x_bar = getitem_bar_into(_t2_bar, x, i, x_bar)" in src

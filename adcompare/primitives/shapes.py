@@ -55,10 +55,15 @@ def index_add_into(out: np.ndarray, g, idx) -> np.ndarray:
 
 
 def _basic(idx) -> bool:
-    for part in idx if type(idx) is tuple else (idx,):
-        if not (type(part) in (int, slice) or part is None or part is Ellipsis):
+    if type(idx) is not tuple:
+        return type(idx) in _BASIC_PARTS
+    for part in idx:
+        if type(part) not in _BASIC_PARTS:
             return False
     return True
+
+
+_BASIC_PARTS = frozenset({int, slice, type(None), type(Ellipsis)})  # each names its positions once
 
 
 def _index_update(xp, x, v, idx):

@@ -23,4 +23,4 @@ from adcompare.rules.base import (  # noqa: F401
     defvjp,
     unbroadcast,
 )
-from adcompare.rules.shapes import getitem_vjp_into  # noqa: F401
+from adcompare.rules.shapes import getitem_vjp_into, getitem_vjp_numpy  # noqa: F401

@@ -36,6 +36,8 @@ from __future__ import annotations
 import inspect
 from functools import partial
 
+import numpy as np
+
 from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import primal, shape
@@ -240,6 +242,8 @@ class PerOperand:
 # Shape helpers (themselves made of primitives, so they differentiate again)
 def unbroadcast(g, target: tuple):
     """Sum ``g`` down to ``target``: the VJP of NumPy broadcasting."""
+    if type(g) is np.ndarray and target == () and g.shape:
+        return g.sum()  # NumPy down to a scalar: the commonest case, first
     gshape = shape(g)
     if gshape == target:
         return g
@@ -247,6 +251,9 @@ def unbroadcast(g, target: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1
     )
+    if type(g) is np.ndarray:  # NumPy: the same sum, without the primitive's dispatch
+        summed = g.sum(axis=axes)
+        return summed if summed.shape == target else summed.reshape(target)
     summed = anp.sum(g, axis=axes)
     return summed if shape(summed) == target else anp.reshape(summed, target)
 

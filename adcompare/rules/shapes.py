@@ -93,6 +93,15 @@ def getitem_vjp_into(g, idx, into):
     (the caller checks). ``into`` is returned."""
     return p.index_add_into(into, g, idx)
 
+
+def getitem_vjp_numpy(g, idx, xshape):
+    """getitem's VJP of a NumPy cotangent ``g`` (no boxes, no tracers) for an operand of shape
+    ``xshape``: ``index_add`` run directly, without the primitive's dispatch (a runtime's fast path)."""
+    return _index_add_impl(np, g, idx=idx, shape=xshape)
+
+
+_index_add_impl = p.index_add_p.impl
+
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
 

@@ -46,7 +46,7 @@ from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
-from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup_path, matches, parse
+from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup, matches, parse
 from adcompare.engines.sct.naming import Namer
 from adcompare.tape_engine import cycle_collector_paused
 
@@ -113,10 +113,27 @@ def _holds(entry: Entry, seen: set[int]) -> bool:
         return True
     seen.add(id(entry))
     fn = entry.fn
+    heads: dict[str, Any] = {}  # each non-local name looked up once (``anp`` for ``anp.sin``, ``anp.cos``)
     for path, mark in entry.deps:
-        if not matches(fn if path is None else lookup_path(fn, path), mark):
+        if path is None:
+            value = fn
+        else:
+            parts = path if type(path) is tuple else tuple(path.split("."))
+            value = heads.get(parts[0], heads)
+            if value is heads:
+                value = heads[parts[0]] = lookup(fn, parts[0])
+            for attr in parts[1:]:
+                if value is MISSING:
+                    break
+                value = getattr(value, attr, MISSING)
+        kind = mark[0]  # the two commonest fingerprints first (see ``fingerprint``)
+        if not (value is mark[1] if kind == "object" else type(value) in (int, float) if kind == "scalar"
+                else matches(value, mark)):
             return False
-    return all(_holds(callee, seen) for callee in entry.callees)
+    for callee in entry.callees:
+        if not _holds(callee, seen):
+            return False
+    return True
 
 
 def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,

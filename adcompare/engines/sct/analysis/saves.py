@@ -65,6 +65,7 @@ class SavePlan:
         self.end_read = self._versions(fn.body, frozenset())[0]  # the names whose last value is read
         self.end = (frozenset(top[0]), frozenset(top[1]))
         self.first_read = {name: min(self.order[id(r)] for r, _ in rs) for name, rs in self.readers.items()}
+        self.invariant = loop_invariant(fn, self._binds)
         while True:
             loops = [s for s in stmts if isinstance(s, ir.For) and self.has_content(s)
                      and s.iterable not in self.needed]
@@ -83,7 +84,7 @@ class SavePlan:
         return self._bound[id(s)]
 
     def saved(self, s, name: str) -> bool:
-        if name not in self._bound[id(s)][0] or name not in self._read[id(s)]:
+        if name not in self._bound[id(s)][0] or name not in self._read[id(s)] or id(s) in self.invariant:
             return False
         readers = self.readers.get(name)
         if not readers:
@@ -213,3 +214,39 @@ class SavePlan:
         if adj is not None:
             names += [name for name, _ in adj.keeps]
         return names
+
+
+def loop_invariant(fn: ir.Function, binds) -> set[int]:
+    """The assignments in loops that give their target the same value on every iteration: a
+    primitive, index or copy of names bound nowhere in the outermost loop around it (nor global),
+    into a target that only this statement binds. The value such a statement overwrites is the
+    one it writes again, so the forward sweep need not keep it (``0.5 * h`` in a loop over steps)."""
+    count: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        for name in set(ir.targets(s)) | set(binds(s) if isinstance(s, (ir.Assign, ir.Unpack)) else ()):
+            count[name] = count.get(name, 0) + 1
+    local = set(fn.params) | set(count)
+    out: set[int] = set()
+    for loop in _outermost_loops(fn.body):
+        if not (isinstance(loop, ir.For) and loop.checkpoint):
+            stmts = list(ir.walk(loop.body))
+            varying = {loop.target} if isinstance(loop, ir.For) else set()
+            for s in stmts:
+                varying |= set(ir.targets(s)) | (set(binds(s)) if isinstance(s, (ir.Assign, ir.Unpack)) else set())
+                if isinstance(s, ir.For) and s.checkpoint:
+                    break  # its segments are recomputed: leave the loop's saves alone
+            else:
+                out |= {id(s) for s in stmts if isinstance(s, ir.Assign) and binds(s) == [s.target]
+                        and isinstance(s.value, (ir.Op, ir.Index, ir.Copy)) and count[s.target] == 1
+                        and s.target not in fn.params and not ir.reads(s.value) & varying
+                        and ir.reads(s.value) <= local}
+    return out
+
+
+def _outermost_loops(block: list):
+    for s in block:
+        if isinstance(s, (ir.For, ir.While)):
+            yield s
+        elif isinstance(s, ir.If):
+            yield from _outermost_loops(s.body)
+            yield from _outermost_loops(s.orelse)

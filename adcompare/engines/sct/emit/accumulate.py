@@ -18,7 +18,6 @@ from adcompare import rules
 from adcompare.engines.sct.emit.runtime import Shaped, add_bar, getitem_bar, is_zero
 from adcompare.primitives import result_dtype, shape
 
-_RAW = (np.ndarray, np.float64, np.float32, float)  # cotangents with no boxes, on NumPy
 _F64 = np.dtype(np.float64)
 
 
@@ -30,21 +29,33 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     reference count says so, as NumPy's own temporary elision decides) and that owns its data,
     ``g`` is added into it in place (the rule table's ``getitem_vjp_into``, the same sum): a loop
     reading ``x[i]`` then costs O(1) per step, not a zeros array of ``x``'s size per step. The
-    first contribution (``into`` the placeholder ``0.0``) is added into a fresh zero array.
+    first contribution (``into`` the placeholder ``0.0``) is the rule table's VJP run directly
+    on NumPy (``getitem_vjp_numpy``: ``g`` written into fresh zeros). A list's cotangent that only
+    the caller's variable holds gets ``g`` added to element ``idx`` alone (a new sum in its place;
+    no element array is changed).
     """
-    if g is None or (type(g) is float and g == 0.0):
-        return into
     tg = type(g)
-    if type(into) is float and into == 0.0 and (type(x) is Shaped or type(x) is np.ndarray) \
-            and (tg is np.float64 or tg is float or tg is np.ndarray and g.dtype is _F64):
-        # nothing accumulated yet: a fresh accumulator (owned here), ``g`` added into its zeros
-        return rules.getitem_vjp_into(g, idx, np.zeros(x.shape))
-    if type(into) is np.ndarray and tg in _RAW and into.base is None \
+    if tg is float:
+        if g == 0.0:
+            return into
+    elif g is None:
+        return into
+    ti = type(into)
+    if ti is float:
+        if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray and g.dtype is _F64):
+            tx = type(x)
+            if tx is Shaped or tx is np.ndarray:
+                return rules.getitem_vjp_numpy(g, idx, x.shape)
+    elif ti is np.ndarray and (tg is np.float64 or tg is float or tg is np.ndarray) and into.base is None \
             and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
             and into.shape == (x.shape if type(x) is Shaped or type(x) is np.ndarray else shape(x)) \
-            and (into.dtype is _F64 and (tg is float or tg is np.float64)
+            and (into.dtype is _F64 and tg is not np.ndarray
                  or np.promote_types(into.dtype, result_dtype(g)) == into.dtype):
         return rules.getitem_vjp_into(g, idx, into)
+    elif ti is list and type(x) is list and type(idx) is int and len(into) == len(x) \
+            and getrefcount(into) == _OWNED_REFS:
+        into[idx] = add_bar(into[idx], g)  # a list's cotangent: one element's sum, not every element's
+        return into
     part = getitem_bar(g, x, idx)
     return part if is_zero(into) else add_bar(into, part)
 

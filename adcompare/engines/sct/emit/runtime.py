@@ -28,6 +28,7 @@ from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _SEQ = (tuple, list)
 _TREES = (tuple, list, dict)
+_RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
 
 
 def divide(x: Any, y: Any) -> Any:
@@ -217,7 +218,8 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
     if g is None or (type(g) is float and g == 0.0):
         return 0.0
     if type(x) is Shaped or type(x) is np.ndarray:
-        return getitem_p.vjps[0](None, x, idx=idx)(g)
+        return rules.getitem_vjp_numpy(g, idx, x.shape) if type(g) in _RAW \
+            else getitem_p.vjps[0](None, x, idx=idx)(g)  # NumPy's cotangents: the rule run directly
     if isinstance(x, dict):
         bar: Any = dict.fromkeys(x, 0.0)
         bar[idx] = g
