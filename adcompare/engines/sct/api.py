@@ -128,7 +128,7 @@ class SCTEngine(Engine):
     name = "sct"
     source_form = "natural"
 
-    def __init__(self, higher: str = "boxes", control: str = "python"):
+    def __init__(self, higher: str = "sct", control: str = "python"):
         """
         Args:
             higher: how a derivative of a derivative is taken: ``"boxes"`` (the default) runs the

@@ -141,7 +141,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         standin, moves = second.is_standin(fn), closure_values.is_standin(fn)
         if isinstance(fn, CustomFunction) or standin or moves or (is_engine_made(fn) and not codegen.is_generated(fn)):
             entry = Entry(fn, mode, active)  # its own rules, not its source
-            make = (custom_callee.entry if isinstance(fn, CustomFunction) else second.entry if standin else
+            make = (functools.partial(custom_callee.entry, residuals=key[4]) if isinstance(fn, CustomFunction)
+                    else second.entry if standin else
                     functools.partial(closure_values.entry, dynamic=DYNAMIC) if moves else boxed_callee.entry)
             entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
