@@ -50,7 +50,7 @@ from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, engine_made, is_engine_made
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
-from adcompare.engines.sct.emit import codegen, runtime
+from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
@@ -214,6 +214,8 @@ class SCTEngine(Engine):
         call_args, kwargs = _bind(fn, call_args, kwargs)
         control, call_args = self._controlled(call_args)
         entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
+        if boxed_callee.reaches_opaque(entry):
+            return None  # the general path runs it on boxes (see _entry)
         with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
             y, residuals = entry.functions["fwd"](*call_args, **kwargs)
             if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
@@ -233,7 +235,12 @@ class SCTEngine(Engine):
 
     def _entry(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple, mode: str) -> tuple:
         """The generated code for ``mode`` and how to call it: (entry, positional arguments,
-        positions of ``primals`` among them, keywords, the differentiated positions)."""
+        positions of ``primals`` among them, keywords, the differentiated positions).
+
+        A derivative of a derivative whose generated code moves closures (the user's function
+        defines a nested def or lambda: :func:`.emit.boxed_callee.reaches_opaque`) is not
+        transformed a second time: the callers run that one call on the boxes, as ``higher="boxes"``
+        does (exact: the same generated code, differentiated operation by operation)."""
         fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
@@ -246,6 +253,8 @@ class SCTEngine(Engine):
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
         entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "forward")
+        if boxed_callee.reaches_opaque(entry):
+            return self._boxes._jvp(f, primals, tangents)  # see _entry
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -262,6 +271,8 @@ class SCTEngine(Engine):
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
+        if boxed_callee.reaches_opaque(entry):
+            return self._boxes._vjp(f, primals)  # see _entry
         with cycle_collector_paused():
             y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
