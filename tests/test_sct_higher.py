@@ -17,7 +17,7 @@ import pytest
 import adcompare.numpy as anp
 from adcompare import workloads
 from adcompare.engine import partial_args
-from adcompare.engines.sct import SCTEngine, SCTError
+from adcompare.engines.sct import SCTEngine
 from adcompare.engines.sct.emit.templates import SymbolTrace
 from adcompare.oracle import _to_jax, form, max_error
 from adcompare.primitives import PRIMITIVES, Primitive, core

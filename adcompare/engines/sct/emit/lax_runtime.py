@@ -45,7 +45,7 @@ from jax import lax, tree_util
 
 from adcompare.engines.sct.emit import lax_carry as lc
 from adcompare.engines.sct.emit import lax_hoist
-from adcompare.engines.sct.emit.codegen import FILENAME_PREFIX
+from adcompare.engines.sct.emit.codegen import FILENAME_PREFIX, ORIGIN
 from adcompare.engines.sct.emit.lax_carry import Statics
 from adcompare.engines.sct.errors import SCTError
 
@@ -191,6 +191,11 @@ def while_loop(test, body, carry: Any, where: tuple) -> Any:
 
 def _refuse(where: tuple, construct: str, hint: str) -> SCTError:
     function, filename, line = where
+    if filename in ORIGIN:  # generated code transformed again: named by the user's function
+        return SCTError(f"{construct}, in the code SCT generated from this function ({function}, line {line} of "
+                        f"{filename}) and transformed again for a second derivative", *ORIGIN[filename],
+                        "take this second derivative without jax.jit (on concrete values), or write the "
+                        "branch as anp.where")
     return SCTError(construct, function, filename, line, hint)
 
 
