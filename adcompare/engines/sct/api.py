@@ -12,7 +12,7 @@ generated code as text.
 A derivative function is differentiated again in one of two ways, by the
 option ``higher``:
 
-* ``"sct"``: SCT transforms its own output. ``grad``, ``value_and_grad``,
+* ``"sct"`` (the default): SCT transforms its own output. ``grad``, ``value_and_grad``,
   ``jacrev`` and ``jacfwd`` of this engine are tagged; taking a
   derivative of one transforms a program that calls the generated sweeps
   (:mod:`.programs`), and so the generated code itself, again: forward over
@@ -20,10 +20,11 @@ option ``higher``:
   reverse over reverse (``hessian(mode="rev-rev")``, ``grad(grad(f))``, with the
   transposes of the linear runtime helpers, :mod:`.emit.transposes`). No box or
   tape is made; what cannot be transformed again is refused with :class:`SCTError`.
-  Other engine-made functions (a ``vjp``'s pull-back) still run on boxes.
-* ``"boxes"`` (the default, until the cases listed in issue 14's notes are taken: a
-  sourceless custom_jvp inside a product, a primitive with joint rules only, index_update's
-  rules): the generated code runs on the overloading engine's boxes (dual numbers or a
+  Some calls inside are differentiated on boxes, each as one call: other engine-made
+  functions (a ``vjp``'s pull-back), a custom function's rule (:mod:`.emit.custom_callee`),
+  a joint rule (:mod:`.front.rule_source`), and the whole derivative where the generated
+  code moves closures (a nested ``def`` or ``lambda``, see :meth:`SCTEngine._entry`).
+* ``"boxes"``: the generated code runs on the overloading engine's boxes (dual numbers or a
   tape); it is made of vocabulary primitives and Python, so this is exact.
 
 ``control="lax"``: where some input is a JAX array, the generated code hands
@@ -131,8 +132,8 @@ class SCTEngine(Engine):
     def __init__(self, higher: str = "sct", control: str = "python"):
         """
         Args:
-            higher: how a derivative of a derivative is taken: ``"boxes"`` (the default) runs the
-                generated code on the overloading engine's boxes; ``"sct"`` transforms it again.
+            higher: how a derivative of a derivative is taken: ``"sct"`` (the default) transforms
+                the generated code again; ``"boxes"`` runs it on the overloading engine's boxes.
             control: the control flow the generated code uses: ``"python"`` (``for``/``while``/``if``,
                 the default, for NumPy and for reading) or ``"lax"`` (``lax.scan``/``while_loop``/``cond``
                 where the inputs are JAX arrays, so ``jax.jit`` compiles loops without unrolling them).

@@ -11,6 +11,11 @@ residuals)``, the residuals being the overloading engine's pull-back, and
 forward mode ``jvp(x0, x0_dot, x1, ...)``, a tangent after each active
 argument. Nested levels keep the inner derivative apart from the outer one, as
 they do for any nested derivative (:mod:`adcompare.primitives`).
+
+:data:`OPAQUE` holds the sweeps that cannot be run so (their results hold
+closures and transformed callees, not arrays); :func:`reaches_opaque` says
+whether a derivative would differentiate one, so that its caller takes that
+whole derivative on the boxes instead.
 """
 
 from __future__ import annotations
