@@ -272,3 +272,13 @@ def test_lax_refusal_in_generated_code_names_the_users_function():
     message = str(err.value)
     assert "in function 'branch_in_loop'" in message and __file__ in message
     assert "transformed again for a second derivative" in message and "without jax.jit" in message
+
+
+def test_second_order_of_a_vocabulary_function_or_a_custom_function_itself():
+    """``grad(grad(anp.tanh))``: the function SCT differentiates is not transformed from source (a
+    vocabulary primitive, a custom function), so its derivative's derivative runs on the boxes too."""
+    sct = ad.engine("sct")
+    for x in (0.3, -0.7, 1.1):
+        assert abs(sct.grad(sct.grad(anp.tanh))(x) - jax.grad(jax.grad(jnp.tanh))(x)) < 1e-12
+        assert abs(sct.grad(sct.grad(softplus))(x) - jax.grad(jax.grad(jax.nn.softplus))(x)) < 1e-12
+        assert abs(sct.grad(sct.grad(erf))(x) - jax.grad(jax.grad(jsp.erf))(x)) < 1e-12

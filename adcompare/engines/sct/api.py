@@ -164,8 +164,11 @@ class SCTEngine(Engine):
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes
-        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead)."""
-        if self.higher == "sct" and (fn in programs.MADE or codegen.is_generated(fn)):
+        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead,
+        unless the function SCT differentiated is itself one to run on the boxes: ``grad(anp.sin)``)."""
+        if self.higher == "sct" and fn in programs.MADE:
+            return self._by_boxes(_unwrap(programs.MADE[fn][1], [])[0])
+        if self.higher == "sct" and codegen.is_generated(fn):
             return False
         return is_engine_made(fn) or classify(fn) is not None
 
