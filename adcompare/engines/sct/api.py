@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -123,6 +124,14 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
                            "named tuples, lists and plain dicts; convert it to one of those")
 
 
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
+
+
+def _internal(err: SCTError) -> bool:
+    """A refusal met in SCT's own generated code, a rule or the library, not in the user's code."""
+    return err.filename.startswith("<") or os.path.abspath(err.filename).startswith(_PACKAGE + os.sep)
 
 
 class SCTEngine(Engine):
@@ -252,13 +261,27 @@ class SCTEngine(Engine):
         control, args = self._controlled(args)
         return transform.transform(fn, mode, active, len(args), control=control), args, nums, kwargs, active
 
+    def _entry_or_boxes(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple,
+                        mode: str) -> tuple | None:
+        """:meth:`_entry`, or None where the caller is to take this one derivative on the boxes:
+        a derivative of a derivative that SCT cannot transform again (its own generated code or
+        a rule refused, not the user's code: see :func:`_internal`), or whose code moves closures."""
+        try:
+            made = self._entry(fn, args, nums, kwargs, primals, mode)
+        except SCTError as err:
+            if fn in programs.MADE and _internal(err):
+                return None
+            raise
+        return None if boxed_callee.reaches_opaque(made[0]) else made
+
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
-        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "forward")
-        if boxed_callee.reaches_opaque(entry):
-            return self._boxes._jvp(f, primals, tangents)  # see _entry
+        made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "forward")
+        if made is None:
+            return self._boxes._jvp(f, primals, tangents)
+        entry, args, nums, kwargs, active = made
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -274,9 +297,10 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
-        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
-        if boxed_callee.reaches_opaque(entry):
-            return self._boxes._vjp(f, primals)  # see _entry
+        made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")
+        if made is None:
+            return self._boxes._vjp(f, primals)
+        entry, args, nums, kwargs, active = made
         with cycle_collector_paused():
             y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
