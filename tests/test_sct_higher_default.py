@@ -282,3 +282,19 @@ def test_second_order_of_a_vocabulary_function_or_a_custom_function_itself():
         assert abs(sct.grad(sct.grad(anp.tanh))(x) - jax.grad(jax.grad(jnp.tanh))(x)) < 1e-12
         assert abs(sct.grad(sct.grad(softplus))(x) - jax.grad(jax.grad(jax.nn.softplus))(x)) < 1e-12
         assert abs(sct.grad(sct.grad(erf))(x) - jax.grad(jax.grad(jsp.erf))(x)) < 1e-12
+
+
+def test_generated_code_sct_cannot_take_again_is_differentiated_on_boxes_for_that_call():
+    """A list of scalars packed into an array (``stack(*seq)`` in the generated code, asarray's rule)
+    is not transformed a second time: that Hessian is taken on the boxes, and is JAX's."""
+    def packed(x, y):
+        return anp.sum(anp.sin(anp.array([[x, y], [y * x, x]])))
+
+    def packed_jax(x, y):
+        return jnp.sum(jnp.sin(jnp.array([[x, y], [y * x, x]])))
+
+    sct = ad.engine("sct")
+    for x, y in ((0.3, 0.7), (-1.1, 0.4), (2.0, -0.5)):
+        expected = jax.hessian(packed_jax, (0, 1))(x, y)
+        for mode in MODES:
+            assert max_error(sct.hessian(packed, (0, 1), mode=mode)(x, y), expected) < 1e-12
