@@ -122,7 +122,7 @@ def matrix(engines: Sequence[str], problems: Sequence[str], seeds: int,
 
 
 # SCT differentiates closures (the nested problems' inner functions) only when it transforms its
-# own output; its default (higher="boxes") refuses them by name.
+# own output (higher="sct", its default; higher="boxes" refuses them by name).
 NESTED_OPTIONS = {"sct": {"higher": "sct"}}
 
 

@@ -140,9 +140,9 @@ def test_bad_composition_and_form_are_refused():
 
 
 def test_sct_refuses_a_derivative_inside_the_code_it_transforms_on_boxes():
-    """The default SCT engine (``higher="boxes"``) does not take a derivative of a closure inside code it
+    """``SCTEngine(higher="boxes")`` does not take a derivative of a closure inside code it
     transforms: it says so, naming the construct and the line, never a wrong number."""
-    eng = ad.engine("sct")
+    eng = ad.engine("sct", higher="boxes")
 
     def objective(v):
         return nested.naive_euler(v[0], eng, "r")

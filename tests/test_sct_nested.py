@@ -87,8 +87,8 @@ def test_reverse_through_an_inner_gradient_and_jacobian(seed):
     assert max_error(sct.grad(mixed)(x, w), jax.grad(mixed_jax)(x, jnp.asarray(w))) < 1e-12
 
 
-def test_the_default_engine_still_refuses_a_nested_def():
-    boxes = SCTEngine()
+def test_higher_boxes_still_refuses_a_nested_def():
+    boxes = SCTEngine(higher="boxes")
 
     def f(x):
         def shift(y):

@@ -12,7 +12,7 @@ generated code as text.
 A derivative function is differentiated again in one of two ways, by the
 option ``higher``:
 
-* ``"sct"``: SCT transforms its own output. ``grad``, ``value_and_grad``,
+* ``"sct"`` (the default): SCT transforms its own output. ``grad``, ``value_and_grad``,
   ``jacrev`` and ``jacfwd`` of this engine are tagged; taking a
   derivative of one transforms a program that calls the generated sweeps
   (:mod:`.programs`), and so the generated code itself, again: forward over
@@ -20,10 +20,11 @@ option ``higher``:
   reverse over reverse (``hessian(mode="rev-rev")``, ``grad(grad(f))``, with the
   transposes of the linear runtime helpers, :mod:`.emit.transposes`). No box or
   tape is made; what cannot be transformed again is refused with :class:`SCTError`.
-  Other engine-made functions (a ``vjp``'s pull-back) still run on boxes.
-* ``"boxes"`` (the default, until the cases listed in issue 14's notes are taken: a
-  sourceless custom_jvp inside a product, a primitive with joint rules only, index_update's
-  rules): the generated code runs on the overloading engine's boxes (dual numbers or a
+  Some calls inside are differentiated on boxes, each as one call: other engine-made
+  functions (a ``vjp``'s pull-back), a custom function's rule (:mod:`.emit.custom_callee`),
+  a joint rule (:mod:`.front.rule_source`), and the whole derivative where the generated
+  code moves closures (a nested ``def`` or ``lambda``, see :meth:`SCTEngine._entry`).
+* ``"boxes"``: the generated code runs on the overloading engine's boxes (dual numbers or a
   tape); it is made of vocabulary primitives and Python, so this is exact.
 
 ``control="lax"``: where some input is a JAX array, the generated code hands
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,7 +52,7 @@ from adcompare import trees
 from adcompare.engine import ArgnumsPartial, Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
-from adcompare.engines.sct.emit import codegen, runtime
+from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
@@ -132,15 +134,23 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
 
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
+
+
+def _internal(err: SCTError) -> bool:
+    """A refusal met in SCT's own generated code, a rule or the library, not in the user's code."""
+    return err.filename.startswith("<") or os.path.abspath(err.filename).startswith(_PACKAGE + os.sep)
+
+
 class SCTEngine(Engine):
     name = "sct"
     source_form = "natural"
 
-    def __init__(self, higher: str = "boxes", control: str = "python"):
+    def __init__(self, higher: str = "sct", control: str = "python"):
         """
         Args:
-            higher: how a derivative of a derivative is taken: ``"boxes"`` (the default) runs the
-                generated code on the overloading engine's boxes; ``"sct"`` transforms it again.
+            higher: how a derivative of a derivative is taken: ``"sct"`` (the default) transforms
+                the generated code again; ``"boxes"`` runs it on the overloading engine's boxes.
             control: the control flow the generated code uses: ``"python"`` (``for``/``while``/``if``,
                 the default, for NumPy and for reading) or ``"lax"`` (``lax.scan``/``while_loop``/``cond``
                 where the inputs are JAX arrays, so ``jax.jit`` compiles loops without unrolling them).
@@ -171,8 +181,11 @@ class SCTEngine(Engine):
 
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes
-        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead)."""
-        if self.higher == "sct" and (fn in programs.MADE or codegen.is_generated(fn)):
+        (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead,
+        unless the function SCT differentiated is itself one to run on the boxes: ``grad(anp.sin)``)."""
+        if self.higher == "sct" and fn in programs.MADE:
+            return self._by_boxes(_unwrap(programs.MADE[fn][1], [])[0])
+        if self.higher == "sct" and codegen.is_generated(fn):
             return False
         return is_engine_made(fn) or classify(fn) is not None
 
@@ -223,6 +236,8 @@ class SCTEngine(Engine):
         call_args, kwargs = _bind(fn, call_args, kwargs)
         control, call_args = self._controlled(call_args)
         entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
+        if boxed_callee.reaches_opaque(entry):
+            return None  # the general path runs it on boxes (see _entry)
         with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
             y, residuals = entry.functions["fwd"](*call_args, **kwargs)
             if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
@@ -245,7 +260,12 @@ class SCTEngine(Engine):
 
     def _entry(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple, mode: str) -> tuple:
         """The generated code for ``mode`` and how to call it: (entry, positional arguments,
-        positions of ``primals`` among them, keywords, the differentiated positions)."""
+        positions of ``primals`` among them, keywords, the differentiated positions).
+
+        A derivative of a derivative whose generated code moves closures (the user's function
+        defines a nested def or lambda: :func:`.emit.boxed_callee.reaches_opaque`) is not
+        transformed a second time: the callers run that one call on the boxes, as ``higher="boxes"``
+        does (exact: the same generated code, differentiated operation by operation)."""
         fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
         args, kwargs = _bind(fn, args, kwargs)
@@ -253,11 +273,27 @@ class SCTEngine(Engine):
         control, args = self._controlled(args)
         return transform.transform(fn, mode, active, len(args), control=control), args, nums, kwargs, active
 
+    def _entry_or_boxes(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple,
+                        mode: str) -> tuple | None:
+        """:meth:`_entry`, or None where the caller is to take this one derivative on the boxes:
+        a derivative of a derivative that SCT cannot transform again (its own generated code or
+        a rule refused, not the user's code: see :func:`_internal`), or whose code moves closures."""
+        try:
+            made = self._entry(fn, args, nums, kwargs, primals, mode)
+        except SCTError as err:
+            if fn in programs.MADE and _internal(err):
+                return None
+            raise
+        return None if boxed_callee.reaches_opaque(made[0]) else made
+
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
-        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "forward")
+        made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "forward")
+        if made is None:
+            return self._boxes._jvp(f, primals, tangents)
+        entry, args, nums, kwargs, active = made
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -273,7 +309,10 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = _unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
-        entry, args, nums, kwargs, active = self._entry(fn, args, nums, kwargs, primals, "reverse")
+        made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")
+        if made is None:
+            return self._boxes._vjp(f, primals)
+        entry, args, nums, kwargs, active = made
         with cycle_collector_paused():
             y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]

@@ -163,7 +163,8 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         standin, moves = second.is_standin(fn), closure_values.is_standin(fn)
         if isinstance(fn, CustomFunction) or standin or moves or (is_engine_made(fn) and not codegen.is_generated(fn)):
             entry = Entry(fn, mode, active)  # its own rules, not its source
-            make = (custom_callee.entry if isinstance(fn, CustomFunction) else second.entry if standin else
+            make = (functools.partial(custom_callee.entry, residuals=key[4]) if isinstance(fn, CustomFunction)
+                    else second.entry if standin else
                     functools.partial(closure_values.entry, dynamic=DYNAMIC) if moves else boxed_callee.entry)
             entry.functions, entry.source = _made(*make(fn, mode, active))
             _cache.setdefault(fn, {})[key] = entry
@@ -269,8 +270,10 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
     program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None else None
     if program is not None:  # a derivative SCTEngine(higher="sct") made: its program, transformed again
-        f = program
-    if isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
+        entry = transform(program, mode, active, nargs)
+        if not boxed_callee.reaches_opaque(entry):
+            return entry  # else the made function on boxes, for this call only
+    elif isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
         return transform(f, mode, active, nargs)
     entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes

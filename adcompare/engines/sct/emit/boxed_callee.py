@@ -11,10 +11,16 @@ residuals)``, the residuals being the overloading engine's pull-back, and
 forward mode ``jvp(x0, x0_dot, x1, ...)``, a tangent after each active
 argument. Nested levels keep the inner derivative apart from the outer one, as
 they do for any nested derivative (:mod:`adcompare.primitives`).
+
+:data:`OPAQUE` holds the sweeps that cannot be run so (their results hold
+closures and transformed callees, not arrays); :func:`reaches_opaque` says
+whether a derivative would differentiate one, so that its caller takes that
+whole derivative on the boxes instead.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +28,27 @@ from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct.emit import runtime
 
 _boxes = OverloadingEngine()
+# Sweeps whose results hold objects, not arrays (closures, transformed callees: the closure stand-ins'
+# sweeps, see ..front.closure_values): the boxes cannot take their derivative, and they have none of their own
+OPAQUE: weakref.WeakSet = weakref.WeakSet()
+_reaches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)
+
+
+def reaches_opaque(entry: Any) -> bool:
+    """Does a transform entry's generated code, or any it calls, differentiate an :data:`OPAQUE`
+    sweep (second order of a function with a nested def or lambda)? Such a derivative is taken
+    on the boxes as a whole instead (the same generated code, differentiated operation by operation)."""
+    known = _reaches.get(entry)
+    if known is None:
+        todo, seen, known = [entry], set(), False
+        while todo and not known:
+            e = todo.pop()
+            if id(e) not in seen:
+                seen.add(id(e))
+                known = e.fn in OPAQUE
+                todo.extend(e.callees)
+        _reaches[entry] = known
+    return known
 
 
 def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:

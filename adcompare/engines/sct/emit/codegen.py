@@ -223,6 +223,11 @@ def is_generated(fn: Any) -> bool:
         return False
 
 
+# generated file -> (function, file, first line) of the user's function it was generated from
+# (through generated code transformed again), for refusals met when it runs
+ORIGIN: dict[str, tuple[str, str, int]] = {}
+
+
 def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: Any,
                    label: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Unparse ``defs``, register the text with linecache, and make the functions.
@@ -237,6 +242,8 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
     filename = f"{FILENAME_PREFIX}{label} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     user_code = user_fn.__code__
+    ORIGIN[filename] = ORIGIN.get(user_code.co_filename) or (
+        getattr(user_fn, "__qualname__", label), user_code.co_filename, user_code.co_firstlineno)
     user_cells = dict(zip(user_code.co_freevars, user_fn.__closure__ or ()))
     names = list(cells) + [n for n in user_cells if n not in cells]
     tree = ast.parse(text, filename)  # line numbers of the text, for tracebacks

@@ -7,7 +7,11 @@ its source, and use its primitive's joint rules: in reverse mode
 ``fwd(*args) -> (out, residuals)`` runs the rule's forward part once (the
 user's ``fwd``, or the function) and keeps its pull-back, whose closure is
 what is kept; ``bwd(residuals, out_bar)`` calls that pull-back once, for every
-active argument together (the user's ``bwd``, or the transposed JVP). In
+active argument together (the user's ``bwd``, or the transposed JVP). Code
+that is transformed again (``residuals="arrays"``) keeps the call's arguments
+instead of a pull-back, and ``bwd`` rebuilds the pull-back from them: both are
+then functions of arrays, which the outer derivative runs as one engine-made
+call (:mod:`.boxed_callee`: the custom rule is a primitive to it, applied exactly). In
 forward mode ``jvp(x0, x0_dot, ...)`` calls the joint JVP rule once. A
 checkpointed function without Python source also comes here (its rules
 recompute it on the default engine); one with source is transformed instead,
@@ -61,6 +65,31 @@ def _reverse(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
     return {"fwd": fwd, "bwd": bwd}
 
 
+def _reverse_arrays(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
+    """The "arrays" residuals (code to be transformed again): ``fwd`` keeps the call's arguments,
+    and ``bwd`` builds the pull-back from them and applies it, so that each is a function of
+    arrays, which the outer derivative differentiates as a whole (see :mod:`.boxed_callee`)."""
+    rules = prim.prim
+
+    def fwd(*args):
+        prim.check_defined()
+        operands, static, _ = _split(prim, args, active)
+        return unpacked(rules(*operands, static=static, engine=None)), args
+
+    def bwd(args, out_bar):
+        operands, static, mask = _split(prim, args, active)
+        if rules.value_and_vjp is not None:
+            flat, pullback = rules.value_and_vjp(mask, *operands, static=static, engine=None)
+        else:
+            flat = rules(*operands, static=static, engine=None)
+            pullback = rules.vjp(mask, flat, *operands, static=static, engine=None)
+        bars = pullback(pack(runtime.final_bar(out_bar, unpacked(flat))))
+        return tuple(bar for bar, a in zip(bars, mask) if a)
+
+    fwd.__name__, bwd.__name__ = f"{prim.__name__}_fwd", f"{prim.__name__}_bwd"
+    return {"fwd": fwd, "bwd": bwd}
+
+
 def _forward(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
     rules = prim.prim
 
@@ -79,9 +108,11 @@ def _forward(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
     return {"jvp": jvp}
 
 
-def entry(prim: CustomFunction, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
-    """The functions generated code calls for ``prim`` in ``mode``, and a line describing them."""
-    make = _reverse if mode == "reverse" else _forward
+def entry(prim: CustomFunction, mode: str, active: tuple[int, ...],
+          residuals: str = "closures") -> tuple[dict[str, Any], str]:
+    """The functions generated code calls for ``prim`` in ``mode`` (with ``residuals``, see
+    :func:`..transform.residuals_for`), and a line describing them."""
+    make = _forward if mode != "reverse" else _reverse_arrays if residuals == "arrays" else _reverse
     rules = "its fwd and bwd" if prim.kind == "custom_vjp" else "its JVP rule"
     text = f"# {prim.kind} function {prim.__name__!r}: {mode} mode by {rules}, not by its source\n"
     return make(prim, active), text

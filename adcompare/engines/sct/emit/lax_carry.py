@@ -208,20 +208,28 @@ class Statics:
         return tree_util.tree_unflatten(self.tree, [arrays[v] if type(v) is _Slot else v for v in self.static])
 
 
-def join(a: Any, b: Any, bars: bool) -> Any:
-    """One description both sides' results fit (see :func:`trace`), or ``DYNAMIC`` if none does."""
+def join(a: Any, b: Any, bars: bool, unbound: bool = False) -> Any:
+    """One description both sides' results fit (see :func:`trace`), or ``DYNAMIC`` if none does.
+    ``unbound`` (SCT's own generated code, transformed again): ``None`` stands for a residual not
+    bound on that side (set before the branch that binds it), which :func:`grow` makes zeros; a
+    branch flag set to ``True`` on one side and ``False`` on the other is a traced boolean."""
+    if unbound and type(a) is bool and type(b) is bool and a != b:
+        return jax.ShapeDtypeStruct((), jnp.bool_)  # which side ran: generated code's branch flag
+    if unbound and (a is None) != (b is None) and is_number(b if a is None else a):
+        other = b if a is None else a
+        return aval(jnp.asarray(other) if not is_array(other) else other)
     if bars and placeholder(a):
         return b
     if bars and placeholder(b):
         return a
     if type(a) in (tuple, list) and type(b) is type(a) and len(a) == len(b):
-        parts = [join(x, y, bars) for x, y in zip(a, b)]
+        parts = [join(x, y, bars, unbound) for x, y in zip(a, b)]
         return DYNAMIC if any(p is DYNAMIC for p in parts) else type(a)(parts)
     if isinstance(a, tuple) and hasattr(a, "_fields") and type(b) is type(a):
-        parts = [join(x, y, bars) for x, y in zip(a, b)]
+        parts = [join(x, y, bars, unbound) for x, y in zip(a, b)]
         return DYNAMIC if any(p is DYNAMIC for p in parts) else type(a)(*parts)
     if type(a) is dict and type(b) is dict and a.keys() == b.keys():
-        parts = {k: join(a[k], b[k], bars) for k in a}
+        parts = {k: join(a[k], b[k], bars, unbound) for k in a}
         return DYNAMIC if any(p is DYNAMIC for p in parts.values()) else parts
     if a is None and b is None:
         return None

@@ -45,6 +45,7 @@ from jax import lax, tree_util
 
 from adcompare.engines.sct.emit import lax_carry as lc
 from adcompare.engines.sct.emit import lax_hoist
+from adcompare.engines.sct.emit.codegen import FILENAME_PREFIX, ORIGIN
 from adcompare.engines.sct.emit.lax_carry import Statics
 from adcompare.engines.sct.errors import SCTError
 
@@ -190,7 +191,19 @@ def while_loop(test, body, carry: Any, where: tuple) -> Any:
 
 def _refuse(where: tuple, construct: str, hint: str) -> SCTError:
     function, filename, line = where
+    if filename in ORIGIN:  # generated code transformed again: named by the user's function
+        return SCTError(f"{construct}, in the code SCT generated from this function ({function}, line {line} of "
+                        f"{filename}) and transformed again for a second derivative", *ORIGIN[filename],
+                        "take this second derivative without jax.jit (on concrete values), or write the "
+                        "branch as anp.where")
     return SCTError(construct, function, filename, line, hint)
+
+
+def _generated(where: tuple) -> bool:
+    """Is the branch at ``where`` in SCT's own generated code, transformed again (second order)? Its
+    residuals are set to ``None`` before the branch that binds them, its zero tangents are the
+    placeholder ``0.0``, and its branch flags are Python booleans (see ``lax_carry.join``'s ``unbound``)."""
+    return where[1].startswith((f"{FILENAME_PREFIX}forward ", f"{FILENAME_PREFIX}reverse "))
 
 
 def _boolean(test: Any) -> Any:
@@ -198,7 +211,7 @@ def _boolean(test: Any) -> Any:
 
 
 def _target(sides: list, where: tuple, bars: bool) -> Any:
-    target = lc.join(sides[0], sides[1], bars)
+    target = lc.join(sides[0], sides[1], bars, _generated(where))
     if target is lc.DYNAMIC:
         raise _refuse(where, "a branch on a traced value whose sides give values of different structures, "
                       "shapes or types",
@@ -219,6 +232,7 @@ def cond(test: Any, then, orelse, operands: Any, where: tuple, bars: bool = Fals
     """``then(operands) if test else orelse(operands)``: ``lax.cond`` when ``test`` is traced."""
     if not lc.traced(test):
         return then(operands) if test else orelse(operands)
+    bars = bars or _generated(where)  # generated code's 0.0 is the zero placeholder, as a cotangent's
     target = _target([lc.trace(s, operands, bars) for s in (then, orelse)], where, bars)
     dynamic, rebuild = lc.split(operands, bars)
     _, result = lc.split(lc.zeros(target), bars)
@@ -248,18 +262,19 @@ def cond_fwd(test: Any, then, orelse, operands: Any, where: tuple) -> tuple[Any,
     sides = [then, orelse]
     statics = [Statics(), Statics()]
     shapes = []
+    loose = _generated(where)  # see cond
     for k in range(2):
-        outs, _ = lc.trace(sides[k], operands, False)
-        shapes.append((outs, lc.trace(lambda o, k=k: statics[k].split(sides[k](o)[1]), operands, False)))
-    target = _target([sh[0] for sh in shapes], where, False)
-    dynamic, rebuild = lc.split(operands, False)
-    _, result = lc.split(lc.zeros(target), False)
+        outs, _ = lc.trace(sides[k], operands, loose)
+        shapes.append((outs, lc.trace(lambda o, k=k: statics[k].split(sides[k](o)[1]), operands, loose)))
+    target = _target([sh[0] for sh in shapes], where, loose)
+    dynamic, rebuild = lc.split(operands, loose)
+    _, result = lc.split(lc.zeros(target), loose)
 
     def side_fn(k):
         def run(dyn):
             outs, saves = sides[k](rebuild(dyn))
             mine = Statics().split(saves)
-            return _fit(outs, target, False), [mine if j == k else lc.zeros(shapes[j][1]) for j in range(2)]
+            return _fit(outs, target, loose), [mine if j == k else lc.zeros(shapes[j][1]) for j in range(2)]
         return run
 
     test = _boolean(test)

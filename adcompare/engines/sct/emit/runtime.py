@@ -151,7 +151,7 @@ def zeros(x: Any) -> Any:
         return _rebuild(x, [zeros(v) for v in _values(x)])
     if type(x) is range:  # a loop's range among generated code's residuals: a zero per index
         return [0.0] * len(x)
-    if type(x) in (float, int, bool, str) or x is None:
+    if not hasattr(x, "dtype") or isinstance(x, (type, np.dtype)) or callable(x):  # numbers, indices, dtypes...
         return 0.0
     return anp.zeros_like(x)
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
-from adcompare.engines.sct.emit.boxed_callee import split_tangents
+from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import Box, is_float
 
@@ -338,4 +338,6 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...], dynamic: dict) -> tu
         functions = _tuple_entry(mode, active)
     else:
         functions = _forwarding_entry(fn, mode, active, dynamic)
+    if fn is not as_tuple:  # the others' sweeps keep closures and callees (see boxed_callee.OPAQUE)
+        OPAQUE.update(functions.values())
     return functions, f"# {fn.__name__}: {mode} mode moves the captured values' derivatives\n"

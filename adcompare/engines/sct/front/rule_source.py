@@ -8,8 +8,10 @@ primitive (``defderiv``) ``broadcast(scaling(t, ...), ans)`` or
 for a curried VJP rule (``defvjp``) the rule *uncurried*, ``rule_applied(g, ans,
 *xs)``, made from the rule's source (see :func:`_uncurried`). No derivative is
 restated: the rules, written with the vocabulary, are transformed from their
-own source (``adcompare.rules``). A rule of another form (a joint rule given
-by ``defjoint``, a custom function's) is refused with :class:`SCTError`. The
+own source (``adcompare.rules``). A joint rule given by ``defjoint`` (seen per
+operand) is one engine-made call instead, which the transform runs on the
+overloading engine's boxes for that call only (exact: the same rule); a rule
+of another form is refused with :class:`SCTError`. The
 made functions' source is registered with ``linecache`` (so :mod:`.parse`
 reads it as any function's) and they are in :data:`MADE` (prepared like
 generated code, see :mod:`.generated`).
@@ -28,6 +30,7 @@ import weakref
 from functools import cache
 from typing import Any
 
+from adcompare.engine import engine_made
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import lambda_node
@@ -82,6 +85,8 @@ def applied(prim, kind: str, i: int, n: int | None = None) -> types.FunctionType
         return _compile(text, name, {"scaling": scaling, "broadcast": runtime.broadcast,
                                      "unbroadcast": runtime.unbroadcast})
     rule = prim.jvps[i] if kind == "jvps" else prim.vjps[i]
+    if _per_operand_view(rule):
+        return _joint(prim, kind, i, rule)
     make = _copied if kind == "jvps" else _uncurried
     if isinstance(rule, functools.partial) and isinstance(rule.func, types.FunctionType) and not rule.keywords:
         bound = dict(zip(rule.func.__code__.co_varnames, rule.args))
@@ -89,6 +94,26 @@ def applied(prim, kind: str, i: int, n: int | None = None) -> types.FunctionType
     if not isinstance(rule, types.FunctionType):
         raise _refuse(prim, kind, i, f"a {type(rule).__name__}, not a function with source")
     return make(prim, i, rule, 0, n, {})
+
+
+def _per_operand_view(rule: Any) -> bool:
+    """Is ``rule`` a joint rule (``defjoint``) seen per operand? Its view passes ``**params`` on."""
+    fn = rule.func if isinstance(rule, functools.partial) else rule
+    return isinstance(fn, types.FunctionType) and bool(fn.__code__.co_flags & inspect.CO_VARKEYWORDS)
+
+
+def _joint(prim, kind: str, i: int, rule: Any) -> Any:
+    """A joint rule's per-operand view as one engine-made call (``t, ans, *xs`` for a JVP, ``g,
+    ans, *xs`` for a VJP): the transform runs it on the overloading engine's boxes, for this call
+    only (:mod:`..emit.boxed_callee`), as the joint rule is not a program SCT takes from source."""
+    if kind == "jvps":
+        def call(t, ans, *xs, **params):
+            return rule(t, ans, *xs, **params)
+    else:
+        def call(g, ans, *xs, **params):
+            return rule(ans, *xs, **params)(g)
+    call.__name__ = call.__qualname__ = f"{prim.name}_joint_{kind[:-1]}{i}"
+    return engine_made(call)
 
 
 def _namespace(rule: types.FunctionType) -> dict:
