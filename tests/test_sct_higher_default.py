@@ -20,8 +20,10 @@ import pytest
 
 import adcompare as ad
 import adcompare.numpy as anp
+from adcompare import workloads
+from adcompare.engine import partial_args
 from adcompare.engines.sct import SCTEngine, SCTError
-from adcompare.oracle import max_error
+from adcompare.oracle import _to_jax, form, max_error
 from adcompare.primitives import PRIMITIVES, Primitive
 from adcompare.rules.base import defjoint
 from tests.test_sct_higher import _no_traces, lstm_like
@@ -298,3 +300,21 @@ def test_generated_code_sct_cannot_take_again_is_differentiated_on_boxes_for_tha
         expected = jax.hessian(packed_jax, (0, 1))(x, y)
         for mode in MODES:
             assert max_error(sct.hessian(packed, (0, 1), mode=mode)(x, y), expected) < 1e-12
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_every_workload_hessian_by_the_default_makes_no_box(name, monkeypatch):
+    """The report's ``sct:sct`` cells (study 7) take the default engine's Hessians of workloads:
+    none of them may fall back to boxes for a call (:meth:`SCTEngine._entry_or_boxes`), in
+    either composition, and each agrees with JAX."""
+    w = workloads.get(name)
+    args = w.inputs("tiny", 0, "numpy")
+    nums = w.argnums
+    engine = ad.engine("sct")
+    ours = partial_args(form(engine, w), args, nums)
+    oracle = partial_args(w.natural, tuple(_to_jax(a) if i in nums else a for i, a in enumerate(args)), nums)
+    active = tuple(args[i] for i in nums)
+    expected = jax.hessian(oracle)(*(_to_jax(a) for a in active))
+    _no_traces(monkeypatch)
+    for mode in MODES:
+        assert max_error(engine.hessian(ours, mode=mode)(*active), expected) < 1e-9, (name, mode)

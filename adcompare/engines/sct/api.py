@@ -9,29 +9,25 @@ the interface comes from the base class, except that ``grad`` and
 directly (:meth:`SCTEngine._direct`). ``source(f, mode)`` returns the
 generated code as text.
 
-A derivative function is differentiated again in one of two ways, by the
-option ``higher``:
+A derivative function is differentiated again in one of two ways, by ``higher``:
 
 * ``"sct"`` (the default): SCT transforms its own output. ``grad``, ``value_and_grad``,
-  ``jacrev`` and ``jacfwd`` of this engine are tagged; taking a
-  derivative of one transforms a program that calls the generated sweeps
-  (:mod:`.programs`), and so the generated code itself, again: forward over
-  reverse (``hvp``, ``hessian``), forward over forward, reverse over forward and
-  reverse over reverse (``hessian(mode="rev-rev")``, ``grad(grad(f))``, with the
-  transposes of the linear runtime helpers, :mod:`.emit.transposes`). No box or
-  tape is made; what cannot be transformed again is refused with :class:`SCTError`.
-  Some calls inside are differentiated on boxes, each as one call: other engine-made
-  functions (a ``vjp``'s pull-back), a custom function's rule (:mod:`.emit.custom_callee`),
-  a joint rule (:mod:`.front.rule_source`), and the whole derivative where the generated
-  code moves closures (a nested ``def`` or ``lambda``, see :meth:`SCTEngine._entry`).
+  ``jacrev`` and ``jacfwd`` of this engine are tagged; taking a derivative of one transforms
+  a program that calls the generated sweeps (:mod:`.programs`), and so the generated code
+  itself, again: forward over reverse (``hvp``, ``hessian``), forward over forward, reverse
+  over forward and reverse over reverse (with the transposes of the linear runtime helpers,
+  :mod:`.emit.transposes`). No box or tape is made, but for these calls, each taken on boxes
+  as one call: other engine-made functions (a ``vjp``'s pull-back), a custom function's rule
+  (:mod:`.emit.custom_callee`), a joint rule (:mod:`.front.rule_source`), and the whole
+  derivative where the generated code moves closures or SCT refuses its own code again
+  (:meth:`SCTEngine._entry_or_boxes`).
 * ``"boxes"``: the generated code runs on the overloading engine's boxes (dual numbers or a
   tape); it is made of vocabulary primitives and Python, so this is exact.
 
-``control="lax"``: where some input is a JAX array, the generated code hands
-loops and branches to JAX (``lax.scan`` forward and reverse, ``lax.cond``,
-``lax.while_loop``; see :mod:`.emit.structured`), so that ``jax.jit`` compiles a
-loop once instead of unrolling it; on NumPy inputs it is the plain output. The
-cache keys on the control option, and ``source`` shows the structured output.
+``control="lax"``: where some input is a JAX array, loops and branches go to JAX
+(``lax.scan`` both ways, ``lax.cond``, ``lax.while_loop``; :mod:`.emit.structured`), so
+``jax.jit`` compiles a loop once instead of unrolling it; on NumPy inputs it is the plain
+output. The cache keys on the option; ``source`` shows the structured output.
 """
 
 from __future__ import annotations
@@ -97,13 +93,11 @@ def _bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
 
 def _plain_float(x: Any) -> bool:
     """A real NumPy array or number of a float dtype: a leaf with no boxes, as grad takes it directly."""
-    t = type(x)
-    return t is float or t is np.float64 or t is np.ndarray and x.dtype.kind == "f"
+    return type(x) in (float, np.float64) or type(x) is np.ndarray and x.dtype.kind == "f"
 
 
 def _complete(bar: Any, x: Any) -> Any:
-    """The gradient of a plain float input ``x`` (see :func:`_plain_float`) from its cotangent, as
-    the general path (``runtime.leaf_bars``, ``trees.complete``) makes it."""
+    """The gradient of a plain float input ``x`` from its cotangent, as ``leaf_bars``/``complete`` make it."""
     if type(bar) is np.ndarray and type(x) is np.ndarray and bar.dtype is x.dtype and bar.shape == x.shape:
         return bar
     return trees.complete(runtime.leaf_bars(bar, x)[0], x)
@@ -125,13 +119,10 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
             todo.extend(x.values())
         elif x is not None and not tree_util.treedef_is_leaf(tree_util.tree_structure(x)):
             code = getattr(fn, "__code__", None)
-            raise SCTError(f"an argument that is a {type(x).__name__} (a pytree node)",
-                           getattr(fn, "__qualname__", repr(fn)), code.co_filename if code else "<unknown>",
-                           code.co_firstlineno if code else 0,
+            raise SCTError(f"an argument that is a {type(x).__name__} (a pytree node)", getattr(
+                fn, "__qualname__", repr(fn)), *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                            "the SCT engine differentiates arguments made of arrays, numbers, tuples, "
                            "named tuples, lists and plain dicts; convert it to one of those")
-
-
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
@@ -243,20 +234,22 @@ class SCTEngine(Engine):
             if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
                 return None  # the general path runs f again and says what is wrong with its output
             bars = entry.functions["bwd"](residuals, 1.0 if type(y) is float else np.ones((), y.dtype))
+            del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         grads = tuple(_complete(bar, x) for bar, x in zip(bars, primals))
         return y, (grads[0] if type(argnums) is int else grads)
 
     def grad(self, f, argnums=0, has_aux=False):
-        argnums = normalize_argnums(argnums)
-        return self._tag(super().grad(f, argnums, has_aux), "grad", f, argnums, has_aux)
+        return self._tagged("grad", super().grad, f, argnums, has_aux)
 
     def jacfwd(self, f, argnums=0, has_aux=False):
-        argnums = normalize_argnums(argnums)
-        return self._tag(super().jacfwd(f, argnums, has_aux), "jacfwd", f, argnums, has_aux)
+        return self._tagged("jacfwd", super().jacfwd, f, argnums, has_aux)
 
     def jacrev(self, f, argnums=0, has_aux=False):
+        return self._tagged("jacrev", super().jacrev, f, argnums, has_aux)
+
+    def _tagged(self, kind: str, make: Callable, f, argnums, has_aux: bool):
         argnums = normalize_argnums(argnums)
-        return self._tag(super().jacrev(f, argnums, has_aux), "jacrev", f, argnums, has_aux)
+        return self._tag(make(f, argnums, has_aux), kind, f, argnums, has_aux)
 
     def _entry(self, fn: Callable, args: list, nums: tuple, kwargs: dict, primals: tuple, mode: str) -> tuple:
         """The generated code for ``mode`` and how to call it: (entry, positional arguments,
