@@ -97,7 +97,7 @@ def _reciprocal_gaps(v):
 
 
 # --------------------------------------------------------------------------
-# inv, solve, det, slogdet
+# inv, solve, slogdet
 
 def _inv_vjp(ans, a):
     at = T(ans)
@@ -124,52 +124,7 @@ defjvp(p.solve_p,
 defvjp(p.solve_p, _solve_vjp_a, _solve_vjp_b)
 
 
-def _near_singular(a) -> bool:
-    """Whether some matrix of the stack ``a`` is too near singular for ``det(a) * inv(a)``."""
-    pa = primal(a)
-    if isinstance(pa, jax.core.Tracer):
-        return False  # not concrete under jax.jit: det * inv there (inf or nan at a singular matrix)
-    pa = np.asarray(pa)
-    if pa.size == 0:
-        return False
-    with np.errstate(all="ignore"):
-        cond = np.linalg.cond(pa)
-    return not bool(np.all(cond * np.finfo(pa.dtype).eps < 1e-8))
-
-
-def _minors_cofactor(a):
-    """The cofactor matrix of ``a`` (d det(a) / da) by the determinants of its minors: no inverse.
-
-    C_ij = (-1)^(i+j) det(a without row i and column j); the minors' dets differentiate again by
-    this same rule, so the Hessian exists at a singular matrix too.
-    """
-    n = shape(a)[-1]
-    if n == 1:
-        return anp.ones_like(a)
-    dets = []
-    for i in range(n):
-        rows = np.array([k for k in range(n) if k != i])
-        for j in range(n):
-            cols = np.array([k for k in range(n) if k != j])
-            dets.append(p.det_p(anp.getitem(a, (Ellipsis, rows[:, None], cols[None, :]))))
-    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
-    return mul(anp.reshape(anp.stack(dets, axis=-1), shape(a)), signs)
-
-
-def _det_cofactor(ans, a):
-    """d det(a) / da: ``det(a) * inv(a)^T``, or by minors where ``a`` is (near) singular."""
-    if _near_singular(a):
-        return _minors_cofactor(a)
-    return mul(_col(_col(ans)), T(p.inv_p(a)))
-
-
-def _det_vjp(ans, a):
-    cofactor = _det_cofactor(ans, a)
-    return lambda g: mul(_col(_col(g)), cofactor)
-
-
-defjvp(p.det_p, lambda t, ans, a: _trace_with(_det_cofactor(ans, a), t))
-defvjp(p.det_p, _det_vjp)
+# det: in adcompare.rules.linalg_det (the cofactor matrix, also at a singular matrix)
 
 
 def _slogdet_jvp(t, ans, a):
