@@ -70,3 +70,15 @@ def test_nonsingular_unchanged(seed):
     eng = ad.engine("overloading")
     np.testing.assert_allclose(eng.grad(f)(x), jax.grad(fj)(x), **TOL)
     np.testing.assert_allclose(eng.hessian(f)(x), jax.hessian(fj)(x), **TOL)
+
+
+@pytest.mark.parametrize("k", (0, 1, 3))
+def test_hessian_by_sct_over_sct_at_singular_matrix(k):
+    from adcompare.engines.sct.api import SCTEngine
+
+    x = POINTS[k]
+    f, fj = _pair(int(round(np.sqrt(x.size))))
+    eng = SCTEngine(higher="sct")
+    np.testing.assert_allclose(eng.hessian(f)(x), jax.hessian(fj)(x), **TOL)
+    np.testing.assert_allclose(eng.hvp(f, (x,), (np.cos(np.arange(x.size)),)),
+                               jax.jvp(jax.grad(fj), (x,), (np.cos(np.arange(x.size)),))[1], **TOL)

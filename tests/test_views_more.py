@@ -171,3 +171,19 @@ def test_numpy_diagonal_and_diag_of_a_matrix_are_read_only_views():
     b = np.arange(9.0).reshape(3, 3)
     for v in (np.diagonal(b), np.diag(b)):
         assert np.shares_memory(v, b) and not v.flags.writeable
+
+
+@pytest.mark.parametrize("offset, a1, a2", [(0, 0, 1), (1, 0, 2), (-1, 2, 1)])
+def test_diagonal_rule_matches_jax_on_every_engine_and_sct_over_sct(offset, a1, a2):
+    from adcompare.engines.sct.api import SCTEngine
+
+    def f(x):
+        return anp.sum(anp.sin(anp.diagonal(anp.reshape(x, (3, 2, 4)), offset, a1, a2)) ** 2)
+
+    def fj(x):
+        return jnp.sum(jnp.sin(jnp.diagonal(jnp.reshape(x, (3, 2, 4)), offset, a1, a2)) ** 2)
+
+    x = np.random.default_rng(5).standard_normal(24)
+    for eng in (ad.engine("overloading"), ad.engine("sct"), SCTEngine(higher="sct")):
+        np.testing.assert_allclose(eng.grad(f)(x), jax.grad(fj)(x), **TOL)
+        np.testing.assert_allclose(eng.hessian(f)(x), jax.hessian(fj)(x), **TOL)

@@ -137,7 +137,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     a1, a2 = _axis(axis1, n, "axis1"), _axis(axis2, n, "axis2")
     if a1 == a2:
         raise ValueError("axis1 and axis2 cannot be the same")
-    return _p.diagonal_p(x, offset=int(offset), axis1=a1, axis2=a2)
+    return _p.diagonal_p(x, offset=offset, axis1=a1, axis2=a2)
 
 
 def trace(x, offset=0, axis1=0, axis2=1):
