@@ -182,13 +182,20 @@ class Operators:
     def item(self, *args):
         raise refuse(".item()", "the array itself (x[i], or anp.reshape(x, ()) for its only entry)")
 
-    def __getattr__(self, name):  # only for names not found: a NumPy array method not supported here
-        if not name.startswith("_") and hasattr(np.ndarray, name):
-            raise AttributeError(
-                f"the array method .{name} is not supported on active values (at {user_location(2)}); "
-                f"use the vocabulary call anp.{name}(x, ...) if adcompare.numpy has it, or write it "
-                f"with the vocabulary")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+def _unsupported(name: str) -> property:
+    def get(self):  # an AttributeError, so hasattr() and getattr(x, name, default) still say "absent"
+        raise AttributeError(f"the array attribute .{name} is not supported on active values (at "
+                             f"{user_location(2)}); use the vocabulary call anp.{name}(x, ...) if "
+                             "adcompare.numpy has it, or write it with the vocabulary")
+    return property(get)
+
+
+# Every other public name of NumPy's arrays is refused by name (a property, not __getattr__: looking up
+# an unset slot, as views do for ``alias``, stays as cheap as before)
+for _name in sorted(set(dir(np.ndarray)) - set(dir(Operators)) - set(dir(Box)) - {"trace"}):
+    if not _name.startswith("_"):
+        setattr(Operators, _name, _unsupported(_name))
 
 
 def _on_primal(box, method: str, **kwargs):
