@@ -1,9 +1,10 @@
 """NumPy's view-returning vocabulary functions, probed on NumPy, the overloading engine and SCT.
 
-For each function ``fn`` that NumPy answers with a view (or, where it copies,
-with a copy), two programs: ``v = fn(b); b[i] = w; use(v)`` (a write into the
-base, read through the view) and ``v = fn(b); v[j] = w; use(b)`` (a write into
-the view, read through the base). The reference is a functional JAX program
+For each function ``fn`` that NumPy answers with a view (and some that copy,
+where a write must not reach the other name), two programs:
+``v = fn(b); b[i] = w; use(v)`` (a write into the base, read through the view)
+and ``v = fn(b); v[j] = w; use(b)`` (a write into the view, read through the
+base). The reference is a functional JAX program
 built from what plain NumPy does: whether ``fn(b)`` shares ``b``'s memory, and
 which element of ``b`` each element of ``fn(b)`` is (``fn`` of an index
 array). Plain NumPy must give the reference's value (or refuse the write, as
@@ -51,6 +52,16 @@ FUNCTIONS = {
     "diagonal_offset": (lambda m: lambda b: m.diagonal(b, 1, 0, 2), (3, 2, 4)),
     "diag": (lambda m: m.diag, (3, 3)),
     "slice": (lambda m: lambda b: b[1:, ::2], (3, 4)),
+    # NumPy copies: a write through either name leaves the other alone
+    "roll": (lambda m: lambda b: m.roll(b, 1, axis=1), (3, 4)),
+    "triu": (lambda m: m.triu, (3, 4)),
+    "diag_of_vector": (lambda m: m.diag, (3,)),
+    "tile": (lambda m: lambda b: m.tile(b, 2), (3, 4)),
+    "repeat": (lambda m: lambda b: m.repeat(b, 2, axis=0), (3, 4)),
+    "sort": (lambda m: lambda b: m.sort(b, axis=1), (3, 4)),
+    "fancy_index": (lambda m: lambda b: b[np.array([0, 2])], (3, 4)),
+    "array": (lambda m: m.array, (3, 4)),
+    "asarray": (lambda m: m.asarray, (3, 4)),
 }
 
 
