@@ -24,8 +24,8 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import views
-from adcompare.concrete import describe_function, refuse
-from adcompare.primitives import Box, getitem_p, primal
+from adcompare.concrete import describe_function, refuse, user_location
+from adcompare.primitives import Box, getitem_p, namespace, primal
 
 
 def _check_index(idx):
@@ -142,3 +142,62 @@ class Operators:
     def flatten(self, order="C"): return views.detached_copy(anp.ravel(self, order))  # a copy, not a view
     def squeeze(self, axis=None): return anp.squeeze(self, axis)
     def astype(self, dtype): return anp.astype(self, dtype)
+
+    # NumPy's array methods, as the vocabulary calls of the same names (so differentiated by their rules)
+    def dot(self, b): return anp.dot(self, b)
+    def clip(self, min=None, max=None): return anp.clip(self, min, max)
+    def var(self, axis=None, *, ddof=0, keepdims=False): return anp.var(self, axis, ddof, keepdims)
+    def std(self, axis=None, *, ddof=0, keepdims=False): return anp.std(self, axis, ddof, keepdims)
+    def cumsum(self, axis=None): return anp.cumsum(self, axis)
+    def cumprod(self, axis=None): return anp.cumprod(self, axis)
+    def swapaxes(self, axis1, axis2): return anp.swapaxes(self, axis1, axis2)
+    def conj(self): return anp.conj(self)
+    def conjugate(self): return anp.conj(self)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return anp.diagonal(self, offset, axis1, axis2)
+    def repeat(self, repeats, axis=None): return anp.repeat(self, repeats, axis)
+
+    def transpose(self, *axes):  # x.transpose(), x.transpose((1, 0)) and x.transpose(1, 0)
+        if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], (int, np.integer))):
+            axes = axes[0]
+        return anp.transpose(self, axes or None)
+
+    @property
+    def real(self): return anp.real(self)
+
+    @property
+    def imag(self): return anp.imag(self)
+
+    # Constants: indices and truth values of the primal value (never differentiated)
+    def argmax(self, axis=None, keepdims=False): return anp.argmax(self, axis, keepdims)
+    def argmin(self, axis=None, keepdims=False): return anp.argmin(self, axis, keepdims)
+    def argsort(self, axis=-1): return anp.argsort(self, axis)
+    def round(self, decimals=0): return anp.round(self, decimals)
+    def any(self, axis=None, keepdims=False): return _on_primal(self, "any", axis=axis, keepdims=keepdims)
+    def all(self, axis=None, keepdims=False): return _on_primal(self, "all", axis=axis, keepdims=keepdims)
+    def nonzero(self): return _on_primal(self, "nonzero")
+
+    def tolist(self):
+        raise refuse(".tolist()", "the array itself (index it, or iterate over it: the items stay active)")
+
+    def item(self, *args):
+        raise refuse(".item()", "the array itself (x[i], or anp.reshape(x, ()) for its only entry)")
+
+
+def _unsupported(name: str) -> property:
+    def get(self):  # an AttributeError, so hasattr() and getattr(x, name, default) still say "absent"
+        raise AttributeError(f"the array attribute .{name} is not supported on active values (at "
+                             f"{user_location(2)}); use the vocabulary call anp.{name}(x, ...) if "
+                             "adcompare.numpy has it, or write it with the vocabulary")
+    return property(get)
+
+
+# Every other public name of NumPy's arrays is refused by name (a property, not __getattr__: looking up
+# an unset slot, as views do for ``alias``, stays as cheap as before)
+for _name in sorted(set(dir(np.ndarray)) - set(dir(Operators)) - set(dir(Box)) - {"trace"}):
+    if not _name.startswith("_"):
+        setattr(Operators, _name, _unsupported(_name))
+
+
+def _on_primal(box, method: str, **kwargs):
+    value = primal(box)
+    return getattr(namespace((value,)), method)(value, **kwargs)

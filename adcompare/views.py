@@ -13,7 +13,7 @@ run-time tracing engine (:mod:`adcompare.operators`) keeps this meaning:
   a Python float, a NumPy scalar or a JAX array it rebinds the name alone, as
   Python and JAX do (:func:`inplace`).
 * **Views.** A box made from a box by a view primitive (:data:`VIEWS`:
-  ``getitem``, ``reshape``, ``transpose``, ``broadcast_to``, and what the
+  ``getitem``, ``reshape``, ``transpose``, ``broadcast_to``, ``real``, and what the
   vocabulary builds of them: ``ravel``, ``squeeze``, ``swapaxes``, ``.T``,
   ``split``...) whose primal shares memory with its operand's (exactly
   NumPy's rule: basic indexing is a view, advanced indexing a copy, a reshape
@@ -23,10 +23,11 @@ run-time tracing engine (:mod:`adcompare.operators`) keeps this meaning:
   live views from the new value, by the same primitive, so later reads of a
   view see the write and the derivative flows through it (:func:`assign`).
   NumPy's read-only views (``broadcast_to``) refuse writes, naming the user's
-  line. JAX arrays have no views: where NumPy's would be one (a basic index,
-  a reshape, a transpose), a JAX-backed box is linked the same way, so a
-  write by index (NumPy's meaning; JAX has none) reaches both names, while
-  ``x += y`` on it rebinds the name, as in JAX.
+  line; so do ``diagonal``'s (and ``diag``'s of a matrix). JAX arrays have no
+  views: where NumPy's would be one (a basic index, a reshape, a transpose), a
+  JAX-backed box is linked the same way, so a write by index (NumPy's
+  meaning; JAX has none) reaches both names, while ``x += y`` on it rebinds
+  the name, as in JAX.
 
 The link lives in the box's ``alias`` slot (an :class:`Alias`); a base holds
 its views weakly (its ``__weakref__`` slot), so a view the program dropped costs
@@ -89,7 +90,16 @@ VIEWS: dict = {
     p.reshape_p: lambda v, base, shape: anp.index_update(base, Ellipsis, anp.reshape(v, p.shape(base))),
     p.transpose_p: lambda v, base, axes=None: anp.index_update(base, Ellipsis, _inverse_transpose(v, base, axes)),
     p.broadcast_to_p: None,
+    p.diagonal_p: None,
+    p.real_p: lambda v, base: _real_inverse(v, base),
 }
+
+
+def _real_inverse(v, base):
+    if p.result_dtype(base).kind == "c":
+        raise NotImplementedError("writing into anp.real(z) of a complex array z is not supported; write "
+                                  "z = anp.real(z) + 1j * anp.imag(z) with the new real part instead")
+    return anp.index_update(base, Ellipsis, v)  # the real part of a real array is the array itself
 
 
 def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
@@ -107,8 +117,9 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
         # A NumPy view's base is its operand, or the operand's own base (NumPy collapses chains);
         # a copy (advanced indexing, a reshape that cannot view) has neither
         held = inner.base
-        if held is None or type(outer) is not np.ndarray or (held is not outer and held is not outer.base):
-            return
+        if type(outer) is not np.ndarray or (inner is not outer and (held is None or (
+                held is not outer and held is not outer.base))):
+            return  # (np.real of a real array is the array itself: its own view)
     elif isinstance(inner, jax.Array) and isinstance(outer, jax.Array):
         # JAX has no views (nor writes by index): where NumPy's would be one, by the primitive and index
         if prim is p.getitem_p and not _basic_view(params["idx"], inner):

@@ -75,6 +75,8 @@ for idx in [(1,), (slice(1, 3),), (slice(None), 2), (np.array([0, 2, 2]),), (Ell
             (slice(None, None, -2), slice(1, None))]:
     CASES.append(case(p.getitem_p, ((4, 5),), lambda x, idx=idx: x[idx], {"idx": idx}))
 _REPEATED = (np.array([0, 2, 2]),)
+for shp, params in [((3, 4), {}), ((4, 3), {"offset": -1}), ((2, 3, 4), {"offset": 1, "axis1": 2, "axis2": 0})]:
+    CASES.append(case(p.diagonal_p, (shp,), lambda x, params=params: jnp.diagonal(x, **params), params))
 CASES.append(case(p.index_add_p, ((3,),), lambda g: jnp.zeros(4).at[_REPEATED].add(g),
                   {"idx": _REPEATED, "shape": (4,)}))
 for shp in UNARY_SHAPES:  # the engines cast cotangents to their inputs' dtypes; float32 below

@@ -84,8 +84,16 @@ class Elemental(Box):
 
 
 # Array methods belong to the natural form; the library call says the same.
-for _m in ("reshape", "ravel", "flatten", "squeeze", "astype", "sum", "mean", "max", "min", "prod"):
-    setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.{'ravel' if _m == 'flatten' else _m}(x, ...)"))
+# (The list follows the methods of adcompare.operators.Operators.)
+_LIBRARY_CALL = {"flatten": "ravel", "conjugate": "conj"}
+for _m in ("reshape", "ravel", "flatten", "squeeze", "astype", "sum", "mean", "max", "min", "prod", "dot", "clip",
+           "var", "std", "cumsum", "cumprod", "swapaxes", "conj", "conjugate", "diagonal", "repeat",
+           "transpose", "argmax", "argmin", "argsort", "round"):
+    setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.{_LIBRARY_CALL.get(_m, _m)}(x, ...)"))
+for _m in ("any", "all", "nonzero", "tolist", "item"):  # of the primal value: a constant, on purpose
+    setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.primal(x).{_m}() (a constant)"))
+Elemental.real = property(_refuse("the attribute .real", "el.real(x)"))
+Elemental.imag = property(_refuse("the attribute .imag", "el.imag(x)"))
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Assembly: stacks, splits, padding, diagonals, triangles and ``select``.
 
-Each name is a composition of primitives: stacks are concatenations, splits
-and diagonals are getitems, ``pad`` and ``diag`` of a vector write the values
+Each name is a composition of primitives (``diagonal`` is one: NumPy's is a view):
+stacks are concatenations, splits are getitems, ``pad`` and ``diag`` of a vector write the values
 into a constant array (``index_update``), ``tril``/``triu``/``select`` are
 ``where`` with constant conditions. So each derivative is exactly that of its
 parts. Index arithmetic happens on shapes, in private helpers.
@@ -15,7 +15,7 @@ from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros
 from adcompare.numpy.elementwise import add, where
 from adcompare.numpy.reductions import sum as _sum
-from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, moveaxis, ndim, shape
+from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, ndim, shape
 
 
 def _grown(tup, grow) -> list:
@@ -130,11 +130,14 @@ def _diagonal_index(n1: int, n2: int, offset: int) -> tuple:
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
+    """NumPy's ``diagonal``: on a NumPy array a read-only view (a write into ``x`` shows in it)."""
     if ndim(x) < 2:
         raise ValueError("diagonal requires an array of at least two dimensions")
-    x = moveaxis(x, (axis1, axis2), (-2, -1))
-    rows, cols = _diagonal_index(shape(x)[-2], shape(x)[-1], offset)
-    return _p.getitem_p(x, idx=(Ellipsis, rows, cols))
+    n = ndim(x)
+    a1, a2 = _axis(axis1, n, "axis1"), _axis(axis2, n, "axis2")
+    if a1 == a2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    return _p.diagonal_p(x, offset=offset, axis1=a1, axis2=a2)
 
 
 def trace(x, offset=0, axis1=0, axis2=1):

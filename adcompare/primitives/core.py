@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from adcompare.concrete import describe_function, refuse
+from adcompare.concrete import describe_function, refuse, user_location
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -125,6 +125,10 @@ class Trace:
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):  # `x.trace()` of an active x reaches its trace, not NumPy's method
+        raise TypeError(f"x.trace() is not available on an active value (at {user_location(2)}): its "
+                        f"attribute .trace is its level of differentiation; use anp.trace(x, ...)")
 
     def constant(self, value: Any) -> Box:
         """A box of this level holding the constant ``value`` (``anp.zeros_like(x)`` of a box).

@@ -9,6 +9,7 @@ table.
 from adcompare.rules import (  # noqa: F401  (fill the table)
     elementwise,
     linalg,
+    linalg_det,
     products,
     reductions,
     shapes,

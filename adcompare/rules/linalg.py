@@ -97,7 +97,7 @@ def _reciprocal_gaps(v):
 
 
 # --------------------------------------------------------------------------
-# inv, solve, det, slogdet
+# inv, solve, slogdet
 
 def _inv_vjp(ans, a):
     at = T(ans)
@@ -124,12 +124,7 @@ defjvp(p.solve_p,
 defvjp(p.solve_p, _solve_vjp_a, _solve_vjp_b)
 
 
-def _det_vjp(ans, a):
-    return lambda g: mul(_col(_col(mul(g, ans))), T(p.inv_p(a)))
-
-
-defjvp(p.det_p, lambda t, ans, a: mul(ans, _trace_with(T(p.inv_p(a)), t)))
-defvjp(p.det_p, _det_vjp)
+# det: in adcompare.rules.linalg_det (the cofactor matrix, also at a singular matrix)
 
 
 def _slogdet_jvp(t, ans, a):

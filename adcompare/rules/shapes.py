@@ -86,6 +86,27 @@ def _getitem_vjp(ans, x, idx):
 
 defvjp(p.getitem_p, _getitem_vjp)
 
+defjvp(p.diagonal_p, lambda t, ans, x, offset=0, axis1=0, axis2=1: p.diagonal_p(t, offset=offset, axis1=axis1,
+                                                                                   axis2=axis2))
+
+
+def _diagonal_frame(sx: tuple, count: int, offset: int, axis1: int, axis2: int) -> tuple:
+    """The shape with axis1, axis2 moved last, the index of the diagonal there, and the two axes."""
+    n = len(sx)
+    a1, a2 = axis1 % n, axis2 % n
+    moved = tuple(d for i, d in enumerate(sx) if i not in (a1, a2)) + (sx[a1], sx[a2])
+    rows = np.arange(count) + max(-offset, 0)
+    return moved, (Ellipsis, rows, rows - max(-offset, 0) + max(offset, 0)), (a1, a2)
+
+
+def _diagonal_vjp(ans, x, offset=0, axis1=0, axis2=1):
+    """g goes onto the diagonal of zeros, in the frame with axis1, axis2 last, then moved back."""
+    moved, idx, axes = _diagonal_frame(shape(x), shape(ans)[-1], offset, axis1, axis2)
+    return lambda g: anp.moveaxis(p.index_add_p(g, idx=idx, shape=moved), (-2, -1), axes)
+
+
+defvjp(p.diagonal_p, _diagonal_vjp)
+
 
 def getitem_vjp_into(g, idx, into):
     """``into`` plus getitem's VJP of ``g`` (``index_add``), added into ``into`` in place: for an

@@ -33,7 +33,7 @@ from adcompare.engines.sct.analysis.dataflow import live_after
 
 # Primitives whose result may be a view of their first operand (NumPy returns one where it can).
 VIEW_PRIMS = frozenset({p.transpose_p, p.reshape_p, p.broadcast_to_p, p.getitem_p, p.asarray_p, p.real_p,
-                        p.index_update_p, p.index_add_p})
+                        p.index_update_p, p.index_add_p, p.diagonal_p})
 ESCAPING = ("free", "env")  # kinds of objects that outlive the call: globals and cells, a closure's captures
 UNDEFINED = ("undefined", None)  # in a name's set where some path to here does not assign it
 

@@ -132,7 +132,7 @@ class Calls:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)
         args = list(node.args)
-        if name == "reshape" and len(args) > 1:
+        if name in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3), x.transpose(1, 0)
             args = [ast.Tuple(args, ast.Load())]
         fn, vocab = METHODS[name], classify(METHODS[name])
         if vocab is None:  # a composition (x.ravel()): a call of the vocabulary function, transformed

@@ -90,7 +90,10 @@ for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins
 # Array methods users write on active values, as vocabulary functions.
 METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape, "ravel": anp.ravel,
            "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
-METHODS.update({name: getattr(anp, name) for name in ("min", "prod") if hasattr(anp, name)})
+METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "clip", "var", "std", "cumsum", "cumprod",
+                                                       "swapaxes", "transpose", "conj", "trace", "diagonal",
+                                                       "repeat")})
+METHODS.update(conjugate=anp.conj)  # (.copy() stays refused: asarray_p of a box would share its memory)
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 
 
