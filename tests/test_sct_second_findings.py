@@ -19,6 +19,7 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare.engines.sct import SCTEngine
+from tests.test_sct_higher import _no_traces
 
 SEEDS = (0, 1, 2)
 
@@ -83,3 +84,23 @@ def test_a_jacobian_of_one_array_inside_transformed_code_is_jax(seed, kind):
 
     x, t = _x(seed), _x(seed + 10)
     _close(sct.jvp(outer, (x,), (t,)), jax.jvp(lambda v: jmake(v) * v, (x,), (t,)))
+
+
+# (B) ------------------------------------------------------------------------------------------------
+def _fancy(x):
+    return anp.sum(anp.sin(x[[0, 2, 2]]) * x[[1, 1, 3]] * anp.array([1.0, 2.0, 3.0]))
+
+
+def _fancy_jax(x):
+    return jnp.sum(jnp.sin(x[jnp.array([0, 2, 2])]) * x[jnp.array([1, 1, 3])] * jnp.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_b_a_fancy_index_under_second_order_is_transformed_again(seed, monkeypatch):
+    sct, x, v = SCTEngine(), _x(seed, 4), _x(seed + 10, 4)
+    expected = jax.hessian(_fancy_jax)(jnp.asarray(x))
+    _no_traces(monkeypatch)  # no fallback to the boxes
+    for mode in ("fwd-rev", "rev-rev"):
+        _close(sct.hessian(_fancy, mode=mode)(x), expected)
+    _close(sct.jacrev(sct.jacrev(_fancy))(x), expected)
+    _close(sct.hvp(_fancy, (x,), (v,)), jax.jvp(jax.grad(_fancy_jax), (x,), (v,))[1])
