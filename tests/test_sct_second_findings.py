@@ -104,3 +104,27 @@ def test_b_a_fancy_index_under_second_order_is_transformed_again(seed, monkeypat
         _close(sct.hessian(_fancy, mode=mode)(x), expected)
     _close(sct.jacrev(sct.jacrev(_fancy))(x), expected)
     _close(sct.hvp(_fancy, (x,), (v,)), jax.jvp(jax.grad(_fancy_jax), (x,), (v,))[1])
+
+
+# (D) ------------------------------------------------------------------------------------------------
+_pair = ad.engine("overloading").jacrev(lambda v: (anp.multiply(anp.multiply(v, v), v), 3), has_aux=True)
+_pair_jax = jax.jacrev(lambda v: (v * v * v, 3), has_aux=True)
+
+
+def _with_int_aux(v):
+    j, n = _pair(v)
+    return anp.sum(anp.multiply(anp.multiply(j, n), anp.sin(v)))
+
+
+def _with_int_aux_jax(v):
+    j, n = _pair_jax(v)
+    return jnp.sum(j * n * jnp.sin(v))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_d_an_integer_aux_output_of_another_engine_inside_sct(seed):
+    sct, x, t = ad.engine("sct"), _x(seed), _x(seed + 10)
+    _close(sct.jvp(_with_int_aux, (x,), (t,)), jax.jvp(_with_int_aux_jax, (x,), (t,)))
+    _close(sct.grad(_with_int_aux)(x), jax.grad(_with_int_aux_jax)(x))
+    for mode in ("fwd-rev", "rev-rev"):  # the boxes' pull-back among the residuals: taken on the boxes
+        _close(sct.hessian(_with_int_aux, mode=mode)(x), jax.hessian(_with_int_aux_jax)(jnp.asarray(x)))
