@@ -128,3 +128,43 @@ def test_d_an_integer_aux_output_of_another_engine_inside_sct(seed):
     _close(sct.grad(_with_int_aux)(x), jax.grad(_with_int_aux_jax)(x))
     for mode in ("fwd-rev", "rev-rev"):  # the boxes' pull-back among the residuals: taken on the boxes
         _close(sct.hessian(_with_int_aux, mode=mode)(x), jax.hessian(_with_int_aux_jax)(jnp.asarray(x)))
+
+
+# (E) ------------------------------------------------------------------------------------------------
+def _dict_write(d):
+    d["a"] = d["a"] * 2.0
+    return anp.sum(d["a"])
+
+
+def _dict_write_by_name(d, k):
+    d[k] = d[k] * 2.0
+    return anp.sum(d[k])
+
+
+def _list_write(d):
+    d[0] = d[0] * 2.0
+    return anp.sum(anp.multiply(d[0], d[1]))
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_e_a_write_into_a_dict_argument_is_refused_by_line(mode):
+    sct, x = SCTEngine(), _x(0)
+    with pytest.raises(ad.SCTError, match=r"a write into the dict entry d\['a'\](.|\n)*test_sct_second_findings.py"):
+        if mode == "grad":
+            sct.grad(_dict_write)({"a": x})
+        else:
+            sct.jvp(_dict_write, ({"a": x},), ({"a": x},))
+    with pytest.raises(TypeError, match="index_update: writing by index into a dict"):
+        sct.grad(_dict_write_by_name)({"a": x}, "a")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_e_the_same_write_into_a_list_is_jax(seed):
+    x, y = _x(seed), _x(seed + 10)
+
+    def list_write_jax(d):
+        d = list(d)
+        d[0] = d[0] * 2.0
+        return jnp.sum(d[0] * d[1])
+
+    _close(SCTEngine().grad(_list_write)([x, y]), jax.grad(list_write_jax)([x, y]))

@@ -125,6 +125,11 @@ class Desugar:
         if name not in self.p.locals:
             raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
+                     None)
+        if keyed is not None:  # a string key: a dict's entry (an array takes no string index)
+            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}", target,
+                                    "build a new dict instead, e.g. d2 = {'a': v, 'b': d['b']}")
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
