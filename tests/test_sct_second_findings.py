@@ -168,3 +168,38 @@ def test_e_the_same_write_into_a_list_is_jax(seed):
         return jnp.sum(d[0] * d[1])
 
     _close(SCTEngine().grad(_list_write)([x, y]), jax.grad(list_write_jax)([x, y]))
+
+
+# (F) ------------------------------------------------------------------------------------------------
+_e1, _e2 = SCTEngine(), SCTEngine()
+
+
+def _method_on_ifexp(v):
+    h = (_e1 if v[0] > 0 else _e2).grad(lambda u: anp.sum(anp.sin(u * v)))
+    return anp.sum(h(v))
+
+
+def _method_after_if(v):
+    if v[0] > 0:
+        h = _e1.grad(lambda u: anp.sum(anp.sin(u * v)))
+    else:
+        h = _e2.grad(lambda u: anp.sum(anp.sin(u * v)))
+    return anp.sum(h(v))
+
+
+def test_f_a_method_on_a_conditional_expression_is_named_as_such():
+    with pytest.raises(ad.SCTError) as err:
+        SCTEngine().grad(_method_on_ifexp)(_x(0))
+    text = str(err.value)
+    assert "the method .grad() called on a conditional expression SCT cannot resolve" in text
+    assert "on a differentiated value" not in text and "_method_on_ifexp" in text
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_f_the_hinted_form_is_jax(seed):
+    def f_jax(v):
+        h = jax.grad(lambda u: jnp.sum(jnp.sin(u * v)))
+        return jnp.sum(h(v))
+
+    x = _x(seed)
+    _close(SCTEngine().grad(_method_after_if)(x), jax.grad(f_jax)(x))
