@@ -203,3 +203,25 @@ def test_f_the_hinted_form_is_jax(seed):
 
     x = _x(seed)
     _close(SCTEngine().grad(_method_after_if)(x), jax.grad(f_jax)(x))
+
+
+# (C) ------------------------------------------------------------------------------------------------
+def _sqrt_sum(v):
+    return anp.sum(anp.sqrt(v))
+
+
+def _sqrt_sum_jax(v):
+    return jnp.sum(jnp.sqrt(v))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_c_sqrt_at_zero_under_a_hessian_is_jax_not_nan(seed):
+    x = numpy.abs(_x(seed, 4))
+    x[seed] = 0.0
+    sct, boxes, jx = SCTEngine(), SCTEngine(higher="boxes"), jnp.asarray(x)
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        by_sct = sct.hessian(_sqrt_sum, mode="fwd-rev")(x)
+        assert numpy.isneginf(by_sct[seed, seed])
+        _close(by_sct, jax.hessian(_sqrt_sum_jax)(jx))
+        _close(by_sct, boxes.hessian(_sqrt_sum, mode="fwd-rev")(x))
+        _close(sct.hessian(_sqrt_sum, mode="rev-rev")(x), jax.jacrev(jax.jacrev(_sqrt_sum_jax))(jx))

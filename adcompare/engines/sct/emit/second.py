@@ -34,7 +34,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules, trees
-from adcompare.engines.sct.emit import accumulate, runtime
+from adcompare.engines.sct.emit import accumulate, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
@@ -145,7 +145,7 @@ def _forward(fn: Any, active: tuple[int, ...]):
             args = [args_and_dots[i] for i in where]
             ans = fn(*args)
             # the zero placeholder is a symbolic zero (as JAX's): 0 * inf at a pole stays out of the sum
-            tangents = tuple(None if k not in dots or runtime.is_zero(args_and_dots[dots[k]])
+            tangents = tuple(None if k not in dots or symbolic.is_symbolic_zero(args_and_dots[dots[k]])
                              else args_and_dots[dots[k]] for k in range(len(args)))
             if all(t is None for t in tangents):
                 return ans, runtime.zeros(ans)
