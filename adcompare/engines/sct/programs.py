@@ -31,6 +31,7 @@ from adcompare import numpy as anp
 from adcompare import trees
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closures
 from adcompare.primitives import primal, shape
 
@@ -113,9 +114,12 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     wanted = (argnums,) if single else tuple(argnums)
     wanted = tuple(k % len(args) for k in wanted)
     trees.check_differentiable(kind, tuple(args), wanted)
-    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each)
+    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each):
+        # refused here as SCT's own code (the engine takes this call on the boxes); inside transformed
+        # code, where the argument is not seen, the program refuses it when it runs (``one_array``)
         if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
-            second.output_basis(args[k])  # refuses it, by the same message as a container output
+            raise SCTError(f"a {kind} program of a {type(args[k]).__name__} argument (it stacks one array per "
+                           "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
     fn, iargs, inums, ikw = unwrap(f, args)
     iargs, ikw = iargs, {**ikw, **kwargs}
     iargs, ikw = bind(fn, iargs, ikw)
