@@ -287,8 +287,9 @@ def test_second_order_of_a_vocabulary_function_or_a_custom_function_itself():
 
 
 def test_generated_code_sct_cannot_take_again_is_differentiated_on_boxes_for_that_call():
-    """A list of scalars packed into an array (``stack(*seq)`` in the generated code, asarray's rule)
-    is not transformed a second time: that Hessian is taken on the boxes, and is JAX's."""
+    """A list of scalars packed into an array (``stack(seq)`` in the generated code, then asarray's
+    rule, which reads ``np.shape`` in ``constant_like``) is not transformed a second time: that Hessian
+    is taken on the boxes, and is JAX's."""
     def packed(x, y):
         return anp.sum(anp.sin(anp.array([[x, y], [y * x, x]])))
 

@@ -68,10 +68,10 @@ _BASIC_PARTS = frozenset({int, slice, type(None), type(Ellipsis)})  # each names
 
 def _index_update(xp, x, v, idx):
     """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, dict)):
         raise TypeError(f"index_update: writing by index into a {type(x).__name__}; only arrays are "
-                        "updated functionally (make it an array, e.g. with anp.zeros, or build the "
-                        "list with append)")
+                        "updated functionally (make it an array, e.g. with anp.zeros, or build a new "
+                        "list (with append) or dict)")
     if xp is jnp:
         return jnp.asarray(x).at[idx].set(v)
     out = xp.array(x, copy=True)

@@ -31,6 +31,7 @@ from adcompare import numpy as anp
 from adcompare import trees
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
+from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closures
 from adcompare.primitives import primal, shape
 
@@ -60,7 +61,7 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
                       f"    for i in range(len(basis{j})):", f"        y, y_dot = jvp{j}({dotted})",
                       f"        cols{j}.append(y_dot{'[0]' if aux else ''})"]
             parts.append(f"anp.reshape(anp.stack(cols{j}, axis=-1), shape(out) + shape(a{k}))")
-        lines += ["    out, aux = y" if aux else "    out = y"]
+        lines += ["    out, aux = y" if aux else "    out = y", "    checked = one_array(primal(out))"]
         result = parts[0] if single else "(" + ", ".join(parts) + ",)"
         return "\n".join(lines + [f"    return {'(' + result + ', aux)' if aux else result}"]) + "\n"
     lines += [f"    y, residuals = fwd({call})", "    out, aux = y" if aux else "    out = y"]
@@ -69,6 +70,7 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
         lines.append(f"    bars = bwd(residuals, {seed.format('seed_like(primal(out))')})")
         parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
     else:
+        lines += [f"    checked = one_array(primal(a{k}))" for _, k in outputs]  # the rows stack one array each
         lines += ["    basis = output_basis(primal(out))"] + [f"    rows{j} = []" for j, _ in outputs]
         lines += ["    for i in range(len(basis)):", f"        bars = bwd(residuals, {seed.format('basis[i]')})"]
         lines += [f"        rows{j}.append(final_bar(bars[{j}], a{k}))" for j, k in outputs]
@@ -95,7 +97,8 @@ def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bo
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
         namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like, "output_basis": second.output_basis,
-                     "aux_bar": second.aux_bar, "final_bar": runtime.final_bar, "anp": anp, "primal": primal,
+                     "aux_bar": second.aux_bar, "one_array": second.one_array, "final_bar": runtime.final_bar,
+                     "anp": anp, "primal": primal,
                      "shape": shape, "range": range, "len": len}
         namespace.update({f"jvp{j}": e.functions.get("jvp") for j, e in enumerate(entries)})
         exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
@@ -111,9 +114,12 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     wanted = (argnums,) if single else tuple(argnums)
     wanted = tuple(k % len(args) for k in wanted)
     trees.check_differentiable(kind, tuple(args), wanted)
-    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each)
+    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each):
+        # refused here as SCT's own code (the engine takes this call on the boxes); inside transformed
+        # code, where the argument is not seen, the program refuses it when it runs (``one_array``)
         if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
-            second.output_basis(args[k])  # refuses it, by the same message as a container output
+            raise SCTError(f"a {kind} program of a {type(args[k]).__name__} argument (it stacks one array per "
+                           "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
     fn, iargs, inums, ikw = unwrap(f, args)
     iargs, ikw = iargs, {**ikw, **kwargs}
     iargs, ikw = bind(fn, iargs, ikw)

@@ -167,9 +167,16 @@ class Checker:
         args = list(node.args) + [k.value for k in node.keywords]
         func = node.func
         if isinstance(func, ast.Attribute) and self.resolve(func.value) is MISSING:
-            varies = any([self.expr(a, test) for a in args]) | self.expr(func.value, test)
+            receiver = self.expr(func.value, test)
+            varies = any([self.expr(a, test) for a in args]) | receiver
             if func.attr in METHODS:
                 return varies
+            if varies and not test and not receiver:  # the arguments are differentiated, not the object
+                what = "a conditional expression" if isinstance(func.value, ast.IfExp) else "an object"
+                raise self.refuse(f"the method .{func.attr}() called on {what} SCT cannot resolve "
+                                  f"({ast.unparse(func.value)}), with differentiated arguments",
+                                  "choose the object first, in an if statement, and call the method on "
+                                  "a variable holding it (if c: h = e1.grad(g), else: h = e2.grad(g))")
             if varies and not test:
                 hint = ("index the dict by its keys instead, e.g. w, b = p['w'], p['b']"
                         if func.attr in ("values", "items", "keys", "get")

@@ -24,8 +24,11 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from jax import tree_util
+
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct.emit import runtime
+from adcompare.primitives import is_float
 
 _boxes = OverloadingEngine()
 # Sweeps whose results hold objects, not arrays (closures, transformed callees: the closure stand-ins'
@@ -84,11 +87,14 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
             return pullback(runtime.final_bar(out_bar, y))
 
         functions = {"fwd": fwd, "bwd": bwd}
+        OPAQUE.update(functions.values())  # its residuals hold the boxes' pull-back: a derivative of it is theirs
     else:
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             args, dots = split_tangents(args_and_dots, active)
-            return _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
-                              tuple(dots.values()))
+            y, y_dot = _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
+                                  tuple(dots.values()))
+            # an integer output's tangent: JAX's float0 outside, the zero generated code adds inside
+            return y, tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
 
         functions = {"jvp": jvp}
     name = getattr(fn, "__qualname__", repr(fn))

@@ -8,9 +8,9 @@ kind holding its elements' cotangents. Every helper keeps that invariant, treats
 fast path on Python floats and NumPy arrays. Two cotangents of one value that do not fit together
 raise rather than lose one. All derivative math here comes from :mod:`adcompare.rules`. ``divide``
 and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where Python's floats raise or turn complex.
-The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where
-the adjoints read only a shape, :func:`shape_of` the value; code that is transformed
-again or stacked by ``lax.scan`` keeps values (see :func:`materialize`, :func:`seq_vjp`).
+The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where the adjoints
+read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan`` keeps values
+(see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from jax import tree_util
 from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.checkpoint import segments  # noqa: F401  (generated code calls it from here)
+from adcompare.engines.sct.emit import symbolic
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
@@ -40,8 +41,7 @@ def divide(x: Any, y: Any) -> Any:
 
 
 def power(x: Any, y: Any) -> Any:
-    """``x ** y``, with NumPy's inf or nan where Python's numbers raise (``0.0 ** -1.0``,
-    ``10.0 ** 400.0``) or turn complex (``(-4.0) ** 0.5``)."""
+    """``x ** y``, NumPy's inf or nan where Python's raise (``0.0 ** -1.0``) or turn complex (``(-4.0) ** 0.5``)."""
     try:
         out = x ** y
     except ArithmeticError:
@@ -153,7 +153,7 @@ def zeros(x: Any) -> Any:
         return [0.0] * len(x)
     if not hasattr(x, "dtype") or isinstance(x, (type, np.dtype)) or callable(x):  # numbers, indices, dtypes...
         return 0.0
-    return anp.zeros_like(x)
+    return symbolic.mark(anp.zeros_like(x))
 
 
 def _mismatch(a: Any, b: Any) -> TypeError:

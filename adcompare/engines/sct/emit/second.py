@@ -34,7 +34,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules, trees
-from adcompare.engines.sct.emit import accumulate, runtime
+from adcompare.engines.sct.emit import accumulate, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
@@ -47,11 +47,16 @@ def seed_like(out: Any) -> Any:
     return 1.0 if type(out) is float else anp.ones_like(out)
 
 
+def one_array(x: Any) -> None:
+    """Refuses ``x`` unless it is one real array: a Jacobian program stacks one array per row or column."""
+    if isinstance(x, (tuple, list, dict)) or not is_float(x):
+        raise TypeError("SCTEngine(higher='sct'): a Jacobian (jacrev, jacfwd) whose output or input is not "
+                        f"one real array (a {type(x).__name__}) is not supported; use higher='boxes'")
+
+
 def output_basis(out: Any) -> list:
     """One-hot values shaped like the array ``out``, in row-major order (a Jacobian's rows or columns)."""
-    if isinstance(out, (tuple, list, dict)) or not is_float(out):
-        raise TypeError("SCTEngine(higher='sct'): a Jacobian (jacrev, jacfwd) whose output or input is not "
-                        f"one real array (a {type(out).__name__}) is not supported; use higher='boxes'")
+    one_array(out)
     if type(out) is float:
         return [1.0]
     xp, n = namespace((out,)), math.prod(shape(out))
@@ -76,7 +81,7 @@ SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materi
               runtime.item_bar: (1, 2), runtime.getitem_bar: (1, 2), runtime.unpack_bar: (1,),
               runtime.final_bar: (1,), rules.unbroadcast: (1,), runtime.seq_vjp: (0, 2, 3, 4),
               runtime.seq_jvp: (0, 2, 3, 4)}
-CONSTANT = (runtime.zeros, seed_like, output_basis, aux_bar, runtime.discard)
+CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into)
@@ -140,7 +145,7 @@ def _forward(fn: Any, active: tuple[int, ...]):
             args = [args_and_dots[i] for i in where]
             ans = fn(*args)
             # the zero placeholder is a symbolic zero (as JAX's): 0 * inf at a pole stays out of the sum
-            tangents = tuple(None if k not in dots or runtime.is_zero(args_and_dots[dots[k]])
+            tangents = tuple(None if k not in dots or symbolic.is_symbolic_zero(args_and_dots[dots[k]])
                              else args_and_dots[dots[k]] for k in range(len(args)))
             if all(t is None for t in tangents):
                 return ans, runtime.zeros(ans)

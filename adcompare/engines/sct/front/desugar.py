@@ -23,6 +23,7 @@ import ast
 import builtins
 import functools
 
+from adcompare import numpy as anp
 from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
@@ -30,7 +31,7 @@ from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import classify, is_user_function
-from adcompare.primitives import index_update_p, stack_p
+from adcompare.primitives import index_update_p
 
 
 def _basic(index: ast.expr) -> bool:
@@ -124,6 +125,11 @@ class Desugar:
         if name not in self.p.locals:
             raise self.where.refuse(f"a write into {name}[...], and {name} is not a local variable", target,
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
+        keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
+                     None)
+        if keyed is not None:  # a string key: a dict's entry (an array takes no string index)
+            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}", target,
+                                    "build a new dict instead, e.g. d2 = {'a': v, 'b': d['b']}")
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
@@ -167,8 +173,10 @@ class Desugar:
                     if isinstance(a, str) and a in lists:
                         packed = self.namer.temp()
                         self.temps.add(packed)
-                        stack = ast.Call(ast.Name(self.bound("stack", stack_p), ast.Load()),
-                                         [ast.Starred(ast.Name(a, ast.Load()), ast.Load())], [])
+                        # ``stack(seq)`` (the vocabulary's), not ``stack_p(*seq)``: generated code is
+                        # transformed again, and the front takes no starred call
+                        stack = ast.Call(ast.Name(self.bound("stack", anp.stack), ast.Load()),
+                                         [ast.Name(a, ast.Load())], [])
                         out.append(ir.Assign(packed, self.op("stack", [a], {}, stack, seq=True), s.line, s.text))
                         op.args[k] = packed
                         for n in walk(op.primal):
