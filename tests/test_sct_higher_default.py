@@ -26,6 +26,7 @@ from adcompare.engines.sct import SCTEngine, SCTError
 from adcompare.oracle import _to_jax, form, max_error
 from adcompare.primitives import PRIMITIVES, Primitive
 from adcompare.rules.base import defjoint
+from tests.test_joint_rules import _hypot_jvp, _hypot_vjp
 from tests.test_sct_higher import _no_traces, lstm_like
 
 MODES = ("fwd-rev", "rev-rev")
@@ -93,25 +94,7 @@ def test_a_custom_vjp_inside_a_product_reverse_over_reverse():
 # (b) a primitive with joint rules only
 
 hypot_p = Primitive("higher_default_hypot", lambda xp, x, y: xp.sqrt(x * x + y * y), register=False)
-
-
-def _hypot_jvp(tangents, ans, x, y):
-    out = None
-    for t, v in zip(tangents, (x, y)):
-        if t is not None:
-            term = anp.multiply(t, anp.divide(v, ans))
-            out = term if out is None else anp.add(out, term)
-    return out
-
-
-def _hypot_vjp(active, ans, x, y):
-    def pullback(g):
-        return tuple(anp.multiply(anp.divide(g, ans), v) if a else None for a, v in zip(active, (x, y)))
-
-    return pullback
-
-
-defjoint(hypot_p, jvp=_hypot_jvp, vjp=_hypot_vjp)
+defjoint(hypot_p, jvp=_hypot_jvp, vjp=_hypot_vjp)  # test_joint_rules' toy rules, on a primitive of its own
 
 
 def joint(x, y):
