@@ -207,7 +207,7 @@ class _Adjoints:
         for i, (a, d) in enumerate(zip(v.args, v.diff)):
             if not d or not self.act.has(a):
                 continue
-            text = templates.template(templates.VJP, v.prim, i)
+            text = templates.template(templates.VJP, v.prim, i, v.args)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
                 made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
