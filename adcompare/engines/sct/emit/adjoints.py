@@ -29,8 +29,10 @@ from adcompare.engines.sct.asttools import copy_tree, index_value
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.emit.codegen import Linker
+from adcompare.engines.sct.emit.direct import direct
 from adcompare.engines.sct.emit.primal import is_scalar
 from adcompare.engines.sct.naming import Namer
+from adcompare.primitives import Primitive
 
 _SHAPE_READERS = ("unbroadcast", "getitem_bar", "unpack_bar")  # read only their second argument's shape
 
@@ -87,6 +89,14 @@ class _Adjoints:
         if name in _SHAPE_READERS:
             self.shape_fns.add(out)
         return out
+
+    def template_helper(self, name: str) -> str:
+        """An inline rule's helper: a primitive is called directly (:mod:`.direct`) in code that is
+        run; code transformed again (``arrays``) calls the primitive itself."""
+        fn = templates.HELPERS[name]
+        if self.arrays or not isinstance(fn, Primitive):
+            return self.link.helper(name)
+        return self.link.bind(("direct", name), f"{name}_direct", direct(fn))
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -227,7 +237,7 @@ class _Adjoints:
                 for k, b in enumerate(v.args):
                     mapping[templates.operand_name(k)] = ir.atom_ast(b)
                 for helper in templates.uses(text) & set(templates.HELPERS):
-                    mapping[helper] = cg.load(self.link.helper(helper))
+                    mapping[helper] = cg.load(self.template_helper(helper))
                 expr = templates.instantiate(text, mapping)
                 if broadcasts and not linear:
                     expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))
