@@ -96,7 +96,7 @@ class _Adjoints:
         fn = templates.HELPERS[name]
         if self.arrays or not isinstance(fn, Primitive):
             return self.link.helper(name)
-        return self.link.bind(("direct", name), f"{name}_direct", direct(fn))
+        return self.link.bind(("direct", name), name, direct(fn))
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
