@@ -7,8 +7,10 @@ variables those expressions read (which the forward sweep may have to save, see
 :mod:`..analysis.saves`), and the statements to run first (a callee's ``bwd``,
 after re-running a checkpointed callee's ``fwd`` from its inputs). A
 primitive's contribution is inlined from :mod:`.templates` where it has the rule
-(unbroadcast where the other operand may broadcast) and calls the rule table
-otherwise; a cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
+(unbroadcast where the other operand may broadcast; an operand that is a number
+literal is traced concrete) and calls the rule table otherwise; a primitive the
+inline rule calls is bound as :func:`.direct.direct` in code that is run; a
+cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
 for each call of another function that keeps its residuals, the variable that
 holds them. An adjoint names apart the variables it reads for their values
 (``values``) from those it reads only the shape of (the second argument of

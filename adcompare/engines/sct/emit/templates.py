@@ -17,7 +17,13 @@ Free names: ``t`` (the operand's tangent, in ``JVP``) or ``g`` (the result's
 cotangent, in ``VJP``), ``ans``, ``x`` and ``y`` (operands 0 and 1) and the
 helpers. ``None`` means "call the rule itself": an entry that reads primal
 values (``power``, ``abs``, ``maximum``: its trace fails at the read), has
-parameters, or belongs to a primitive of more than two operands. Two things
+parameters, or belongs to a primitive of more than two operands. Where the
+primal value it reads is a number literal in the user's code (``x ** 2``,
+``2.0 ** x``), :func:`template` traces the entry again with that operand
+concrete: the rule then takes its own branch (an integer exponent is JAX's
+``integer_pow``, and stays an integer in the text) and the text is exactly
+what the rule computes for that literal; a constant the trace makes must be a
+finite Python number, or the rule is called. Two things
 the rules do are left to the code generator: for a primitive in
 :data:`BROADCASTING` (two operands), a VJP contribution is summed down to its
 operand's shape (``runtime.unbroadcast``), and for one in
