@@ -30,7 +30,8 @@ signatures on top of generated code, the rest from :class:`adcompare.engine.Engi
    instead: :mod:`.emit.structured` (what they carry; forward mode) and
    :mod:`.emit.structured_reverse` emit calls of :mod:`.emit.lax_runtime` (``lax.scan``,
    ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`). What
-   the generated code calls when it runs is here too: :mod:`.emit.runtime`, and
+   the generated code calls when it runs is here too: :mod:`.emit.runtime`,
+   :mod:`.emit.direct` (the primitives an inline rule calls, without dispatch, in code that is run), and
    the stand-ins for callees that are not transformed from source (custom
    functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`;
    SCT's runtime helpers met in generated code transformed again, :mod:`.emit.second`).

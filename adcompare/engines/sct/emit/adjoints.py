@@ -7,8 +7,10 @@ variables those expressions read (which the forward sweep may have to save, see
 :mod:`..analysis.saves`), and the statements to run first (a callee's ``bwd``,
 after re-running a checkpointed callee's ``fwd`` from its inputs). A
 primitive's contribution is inlined from :mod:`.templates` where it has the rule
-(unbroadcast where the other operand may broadcast) and calls the rule table
-otherwise; a cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
+(unbroadcast where the other operand may broadcast; an operand that is a number
+literal is traced concrete) and calls the rule table otherwise; a primitive the
+inline rule calls is bound as :func:`.direct.direct` in code that is run; a
+cotangent is read as ``x_bar`` (:class:`Namer`). It also returns,
 for each call of another function that keeps its residuals, the variable that
 holds them. An adjoint names apart the variables it reads for their values
 (``values``) from those it reads only the shape of (the second argument of
@@ -29,8 +31,10 @@ from adcompare.engines.sct.asttools import copy_tree, index_value
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.emit.codegen import Linker
+from adcompare.engines.sct.emit.direct import direct
 from adcompare.engines.sct.emit.primal import is_scalar
 from adcompare.engines.sct.naming import Namer
+from adcompare.primitives import Primitive
 
 _SHAPE_READERS = ("unbroadcast", "getitem_bar", "unpack_bar")  # read only their second argument's shape
 
@@ -87,6 +91,14 @@ class _Adjoints:
         if name in _SHAPE_READERS:
             self.shape_fns.add(out)
         return out
+
+    def template_helper(self, name: str) -> str:
+        """An inline rule's helper: a primitive is called directly (:mod:`.direct`) in code that is
+        run; code transformed again (``arrays``) calls the primitive itself."""
+        fn = templates.HELPERS[name]
+        if self.arrays or not isinstance(fn, Primitive):
+            return self.link.helper(name)
+        return self.link.bind(("direct", name), name, direct(fn))
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -207,7 +219,7 @@ class _Adjoints:
         for i, (a, d) in enumerate(zip(v.args, v.diff)):
             if not d or not self.act.has(a):
                 continue
-            text = templates.template(templates.VJP, v.prim, i)
+            text = templates.template(templates.VJP, v.prim, i, v.args)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
                 made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
@@ -227,7 +239,7 @@ class _Adjoints:
                 for k, b in enumerate(v.args):
                     mapping[templates.operand_name(k)] = ir.atom_ast(b)
                 for helper in templates.uses(text) & set(templates.HELPERS):
-                    mapping[helper] = cg.load(self.link.helper(helper))
+                    mapping[helper] = cg.load(self.template_helper(helper))
                 expr = templates.instantiate(text, mapping)
                 if broadcasts and not linear:
                     expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))

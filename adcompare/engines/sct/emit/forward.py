@@ -151,7 +151,7 @@ class _Forward:
         live = [i for i, (a, d) in enumerate(zip(v.args, v.diff)) if d and self.act.has(a)]
         parts, reads_ans, reads_operand = [], False, False
         for i in live:
-            text = templates.template(templates.JVP, v.prim, i)
+            text = templates.template(templates.JVP, v.prim, i, v.args)
             if text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "jvps")), cg.const(i), ast.Load())
                 parts.append(cg.call(rule, self.dot(v.args[i]), ans, *map(ir.atom_ast, v.args), **params))

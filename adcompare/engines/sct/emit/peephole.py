@@ -28,15 +28,15 @@ class Into(NamedTuple):
     getitem_bar_into: str
 
 
-def peephole(block: list, into: Into | None = None) -> list:
+def peephole(block: list, into: Into | None = None, bars: frozenset = frozenset(),
+             zero: frozenset = frozenset()) -> list:
     """``v_bar = 0.0`` followed, with nothing in between touching v_bar, by
     ``v_bar = v_bar + e`` becomes ``v_bar = e``; with ``into``, index cotangents of its
-    names are accumulated by ``getitem_bar_into``."""
+    names are accumulated by ``getitem_bar_into``. Of the cotangent names ``bars``, an
+    accumulation into one that holds ``0.0`` there (see :func:`_zero_after`; ``zero``: those
+    that hold it when the block starts) is an assignment too: a loop body that starts with
+    the placeholder (it ends each iteration reset) does not add each contribution to ``0.0``."""
     out = list(block)
-    for s in out:
-        for field_ in ("body", "orelse"):
-            if isinstance(s, (ast.If, ast.For, ast.While)) and getattr(s, field_):
-                setattr(s, field_, peephole(getattr(s, field_), into))
     pending: dict[str, int] = {}  # name -> position of its `name = 0.0`, untouched since
     dropped: set[int] = set()
     for j, s in enumerate(out):
@@ -51,8 +51,68 @@ def peephole(block: list, into: Into | None = None) -> list:
         name = _zero_assign(s)
         if name is not None:
             pending[name] = j
-    kept = [s for j, s in enumerate(out) if j not in dropped]
-    return [_into(s, into) for s in kept] if into else kept
+    out = [s for j, s in enumerate(out) if j not in dropped]
+    held = set(zero)  # the names of ``bars`` that hold 0.0 before statement j
+    for j, s in enumerate(out):
+        if isinstance(s, (ast.For, ast.While, ast.If)):
+            inside = _loop_entry(s, held, bars) if not isinstance(s, ast.If) else held - _stores(s.test)
+            s.body = peephole(s.body, into, bars, frozenset(inside))
+            if s.orelse:
+                s.orelse = peephole(s.orelse, into, bars, frozenset(inside if isinstance(s, ast.If) else ()))
+        acc = _accumulation(s)
+        if acc is not None and acc[0] in held:
+            out[j] = cg.assign(*acc)
+        elif acc is not None and acc[0] in bars and isinstance(s.value, ast.BinOp) \
+                and isinstance(acc[1], ast.UnaryOp) and isinstance(acc[1].op, ast.USub):
+            # v + (-e) is v - e exactly (IEEE subtraction is addition of the negation): one pass less
+            out[j] = cg.assign(acc[0], ast.BinOp(cg.load(acc[0]), ast.Sub(), acc[1].operand))
+        held = _zero_after(out[j], held, bars)
+    return [_into(s, into) for s in out] if into else out
+
+
+def _stores(node: ast.AST | None) -> set[str]:
+    """The names ``node`` assigns (or deletes) anywhere in it: only these can stop holding ``0.0``
+    (a float is never changed in place, whatever reads it)."""
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+
+
+def _zero_after(s: ast.stmt, held: set, bars: frozenset) -> set:
+    """Of ``bars``, the names that hold ``0.0`` after ``s`` runs, given ``held`` before it."""
+    name = _zero_assign(s)
+    if name is not None:
+        return held | ({name} & bars)
+    if isinstance(s, ast.If):
+        inside = held - _stores(s.test)
+        return _through(s.body, inside, bars) & _through(s.orelse, inside, bars)
+    if isinstance(s, (ast.For, ast.While)) and not s.orelse \
+            and not any(isinstance(n, ast.Break) for n in ast.walk(s)):
+        return _loop_entry(s, held, bars)  # it leaves at the start of an iteration, the state each starts in
+    return held - _stores(s)
+
+
+def _through(block: list, held: set, bars: frozenset) -> set:
+    for s in block:
+        held = _zero_after(s, held, bars)
+    return held
+
+
+def _loop_entry(loop: ast.For | ast.While, held: set, bars: frozenset) -> set:
+    """The names that hold ``0.0`` at the start of every iteration of ``loop`` (entered with
+    ``held``): the largest such set that one pass through the body (its target set first) keeps.
+    A body that may ``continue`` skips its end: none."""
+    if any(isinstance(n, ast.Continue) for n in ast.walk(loop)):
+        return set()
+    head = _stores(loop.target if isinstance(loop, ast.For) else loop.test)
+    if isinstance(loop, ast.For):
+        head |= _stores(loop.iter)
+    inv = set(held) - head
+    while True:
+        kept = inv & _through(loop.body, inv, bars) - head
+        if kept == inv:
+            return inv
+        inv = kept
 
 
 def _into(s: ast.stmt, into: Into) -> ast.stmt:

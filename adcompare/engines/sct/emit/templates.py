@@ -17,7 +17,13 @@ Free names: ``t`` (the operand's tangent, in ``JVP``) or ``g`` (the result's
 cotangent, in ``VJP``), ``ans``, ``x`` and ``y`` (operands 0 and 1) and the
 helpers. ``None`` means "call the rule itself": an entry that reads primal
 values (``power``, ``abs``, ``maximum``: its trace fails at the read), has
-parameters, or belongs to a primitive of more than two operands. Two things
+parameters, or belongs to a primitive of more than two operands. Where the
+primal value it reads is a number literal in the user's code (``x ** 2``,
+``2.0 ** x``), :func:`template` traces the entry again with that operand
+concrete: the rule then takes its own branch (an integer exponent is JAX's
+``integer_pow``, and stays an integer in the text) and the text is exactly
+what the rule computes for that literal; a constant the trace makes must be a
+finite Python number, or the rule is called. Two things
 the rules do are left to the code generator: for a primitive in
 :data:`BROADCASTING` (two operands), a VJP contribution is summed down to its
 operand's shape (``runtime.unbroadcast``), and for one in
@@ -28,12 +34,14 @@ nor the other operand is broadcast to the result's shape (``runtime.broadcast``)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
 
+from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.emit import runtime
 from adcompare.primitives import PRIMITIVES, Box, Primitive, Trace, new_level
@@ -62,7 +70,11 @@ class Symbol(Box):
 
 
 class SymbolTrace(Trace):
-    """Records each primitive application on symbols as an ``ast`` expression."""
+    """Records each primitive application on symbols as an ``ast`` expression. ``exact``: a
+    constant the entry computes must be a Python float or int, kept as it is (an entry traced
+    with a concrete operand, whose constants then come from the user's code)."""
+
+    exact = False
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Symbol:
         if params:
@@ -78,35 +90,53 @@ class SymbolTrace(Trace):
     def node(self, a: Any) -> ast.expr:
         if isinstance(a, Symbol) and a.trace is self:
             return a.node
-        if type(a) in (float, int) or isinstance(a, np.floating):
+        if type(a) is int and self.exact:
+            return ast.Constant(a)  # an integer stays one: ``power(x, 2)`` is JAX's integer_pow
+        if type(a) in (float, int) or isinstance(a, np.floating) and not self.exact:
+            if not math.isfinite(a):
+                raise NotSymbolic("a constant that is not finite")  # the rule's own warnings and nan stay
             return ast.Constant(float(a))
         raise NotSymbolic(f"a constant of type {type(a).__name__}")
 
 
-def generate(prim: Primitive, i: int, seed: str) -> str | None:
-    """Operand i's entry of ``prim`` as expression text in ``seed``, ``ans``, ``x``, ``y`` (None: call the rule)."""
+def generate(prim: Primitive, i: int, seed: str, constants: tuple = ()) -> str | None:
+    """Operand i's entry of ``prim`` as expression text in ``seed``, ``ans``, ``x``, ``y`` (None: call the rule).
+    ``constants``: ``(k, value)`` for each operand k that is a literal in the user's code; the entry is
+    traced with those values concrete, so that it takes its branches (an integer exponent) as it
+    would at run time, and the text does not name them."""
     entries = prim.derivatives
     if entries is None or i >= len(entries) or entries[i] is None or len(entries) > len(_OPERAND_NAMES):
         return None
-    return _traced(entries[i], prim.operand_names, seed)
+    key = tuple((k, type(v), math.copysign(1.0, v), v) for k, v in constants)  # 2, 2.0 and -0.0 apart
+    return _traced(entries[i], prim.operand_names, seed, key)
 
 
 @cache
-def _traced(scaling, operand_names: tuple, seed: str) -> str | None:
+def _traced(scaling, operand_names: tuple, seed: str, constants: tuple = ()) -> str | None:
     where = reads(scaling, operand_names)
-    with new_level() as level:
+    concrete = {k: v for k, _, _, v in constants}
+    with new_level() as level, np.errstate(all="ignore"):
         trace = SymbolTrace(level)
+        trace.exact = bool(constants)
 
-        def symbol(name: str) -> Symbol:
-            return Symbol(trace, ast.Name(name, ast.Load()))
+        def operand(k: int) -> Any:
+            if k in concrete:
+                return concrete[k]
+            return Symbol(trace, ast.Name("ans" if k < 0 else _OPERAND_NAMES[k], ast.Load()))
 
         try:
-            out = scaling(symbol(seed), *(symbol("ans" if k < 0 else _OPERAND_NAMES[k]) for k in where))
+            out = scaling(Symbol(trace, ast.Name(seed, ast.Load())), *map(operand, where))
+            if not (isinstance(out, Symbol) and out.trace is trace):
+                return None
+            return ast.unparse(out.node)
         except Exception:  # noqa: BLE001  (any entry that cannot be traced falls back to calling the rule)
             return None
-    if not (isinstance(out, Symbol) and out.trace is trace):
-        return None
-    return ast.unparse(out.node)
+
+
+def literals(args: Sequence) -> tuple:
+    """``(k, value)`` for each operand that is a number literal (not a bool) in the user's code."""
+    return tuple((k, a.value) for k, a in enumerate(args)
+                 if isinstance(a, ir.Const) and type(a.value) in (int, float))
 
 
 class _Table(Mapping):
@@ -156,12 +186,19 @@ def _parsed(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-def template(table: Mapping, prim: Primitive, i: int) -> str | None:
-    """Operand ``i``'s inline text for ``prim``, or None: call its rule (an unregistered primitive has none)."""
+def template(table: Mapping, prim: Primitive, i: int, args: Sequence = ()) -> str | None:
+    """Operand ``i``'s inline text for ``prim``, or None: call its rule (an unregistered primitive has none).
+    ``args`` (the operation's operands): an entry that cannot be traced on symbols alone is traced
+    again with the operands that are literals concrete (``x ** 2``, ``2.0 ** x``)."""
     if PRIMITIVES.get(prim.name) is not prim:
         return None
     entry = table.get(prim.name)
-    return entry[i] if entry is not None and i < len(entry) else None
+    if entry is None or i >= len(entry):
+        return None
+    if entry[i] is None:
+        constants = literals(args)
+        return generate(prim, i, table.seed, constants) if constants else None
+    return entry[i]
 
 
 @cache
