@@ -54,12 +54,14 @@ def index_add_into(g, idx, out: np.ndarray) -> np.ndarray:
     of the result's dtype) and returned: the in-place form of ``index_add`` for accumulating."""
     if not _basic(idx):
         np.add.at(out, idx, g)
-        return out
-    view = out[idx]  # basic indexing: a view of ``out`` (or one element, a NumPy scalar)
-    if type(view) is np.ndarray and (type(g) is not np.ndarray or g.shape == view.shape):
-        np.add(view, g, out=view)  # not ``out[idx] += g``, which writes the view back onto itself
+    elif type(g) is np.ndarray:
+        view = out[idx]  # basic indexing: a view of ``out`` (or one element, a NumPy scalar)
+        if type(view) is np.ndarray and g.shape == view.shape:
+            np.add(view, g, out=view)  # not ``out[idx] += g``, which writes the view back onto itself
+        else:
+            out[idx] += g
     else:
-        out[idx] += g
+        out[idx] += g  # a number: one element, or added over a region
     return out
 
 

@@ -43,8 +43,9 @@ from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
-from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup, matches, parse
+from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
 from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.validity import holds as _holds
 from adcompare.tape_engine import cycle_collector_paused
 
 MODES = ("forward", "reverse")
@@ -119,40 +120,6 @@ def still(entry: Entry, cleared: int) -> bool:
     """May a caller that :func:`kept` ``entry`` call it again? Yes while the cache was not cleared since
     and what its transformation assumed holds (else it asks again): the direct path's check on every call."""
     return cleared == _cleared[0] and _holds(entry)
-
-
-def _holds(entry: Entry, seen: set[int] | None = None) -> bool:
-    """Does what ``entry``'s transformation assumed still hold, for it and its callees?"""
-    if not entry.functions:  # being built now
-        return True
-    fn = entry.fn
-    heads: dict[str, Any] = {}  # each non-local name looked up once (``anp`` for ``anp.sin``, ``anp.cos``)
-    for path, mark in entry.deps:
-        if path is None:
-            value = fn
-        else:
-            value = heads.get(path[0], heads)
-            if value is heads:
-                value = heads[path[0]] = lookup(fn, path[0])
-            for attr in path[1:]:
-                if value is MISSING:
-                    break
-                value = getattr(value, attr, MISSING)
-        kind = mark[0]  # the commonest fingerprints first, inline (see ``fingerprint`` and ``matches``)
-        if kind == "object":
-            if value is not mark[1]:
-                return False
-        elif kind == "function":
-            if value is not mark[1] or value.__code__ is not mark[2] or value.__defaults__ is not mark[3] \
-                    or value.__kwdefaults__ is not mark[4]:
-                return False
-        elif not (type(value) in (int, float) if kind == "scalar" else matches(value, mark)):
-            return False
-    if entry.callees:
-        seen = set() if seen is None else seen
-        seen.add(id(entry))
-        return all(id(callee) in seen or _holds(callee, seen) for callee in entry.callees)
-    return True
 
 
 def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,

@@ -53,14 +53,21 @@ def power(x: Any, y: Any) -> Any:
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
-    if type(g) is float:
+    tg = type(g)
+    if tg is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    tg, tl = type(g), type(like)
-    if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape \
-            or tg is np.float64 and (tl is float or tl is np.float64):
-        return g  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
-    if tg is np.ndarray and (tl is Shaped and like.shape == () or tl is float or tl is np.float64):
-        return rules.unbroadcast(g, ())
+    tl = type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
+    if tg is np.float64:
+        if tl is float or tl is np.float64 or (tl is Shaped or tl is np.ndarray) and like.shape == ():
+            return g
+    elif tg is np.ndarray:
+        if tl is Shaped or tl is np.ndarray:
+            if g.shape == like.shape:
+                return g
+            if like.shape == ():
+                return rules.unbroadcast(g, ())
+        elif tl is float or tl is np.float64:
+            return rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -174,8 +181,8 @@ def _split(g: Any, like: Any) -> Any:
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
     ta, tb = type(a), type(b)
-    if (ta is np.ndarray or ta is np.float64) and (tb is np.ndarray or tb is np.float64):
-        return a + b  # the common case, first
+    if (ta is np.ndarray or ta is np.float64 or ta is float) and (tb is np.ndarray or tb is np.float64):
+        return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):
