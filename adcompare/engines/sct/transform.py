@@ -64,6 +64,7 @@ class Entry:
     callees: list[Entry] = field(default_factory=list)
     control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
     residuals: str = "closures"  # "arrays": values only (see residuals_for)
+    guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
