@@ -97,31 +97,44 @@ _F64 = np.dtype(np.float64)
 _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
 
 
+class _Plan:
+    """What a plain function's direct path worked out for one number of arguments, and what it
+    was worked out for: the function's code and defaults (checked on every call)."""
+
+    __slots__ = ("code", "defaults", "kwdefaults", "nums", "active", "entry", "cleared", "fwd", "bwd", "opaque")
+
+    def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int):
+        self.code, self.defaults, self.kwdefaults = fn.__code__, fn.__defaults__, fn.__kwdefaults__
+        self.nums, self.active = nums, active
+        self.cleared, self.entry = transform.kept(fn, "reverse", active, nargs)  # made, or from the cache
+        self.fwd, self.bwd = self.entry.functions["fwd"], self.entry.functions["bwd"]
+        self.opaque = boxed_callee.reaches_opaque(self.entry)
+
+
 class DirectGrad:
     """``value_and_grad(f, argnums)``'s direct path on one engine: ``(args) -> (y, grads)`` or None."""
 
     def __init__(self, engine: Any, f: Callable, argnums: Any):
         self.engine, self.f, self.argnums = engine, f, argnums
-        # plain function and python control: per number of arguments, the positions and the
-        # cache key, kept with the code object and defaults they were worked out for
+        # a plain function, "python" control: a plan per number of arguments (see _Plan)
         self.plain = type(f) is types.FunctionType and engine.control == "python"
-        self.plans: dict[int, tuple] = {}
+        self.plans: dict[int, _Plan] = {}
 
     def __call__(self, args: tuple) -> tuple | None:
         plan = self.plans.get(len(args)) if self.plain else None
         f = self.f
-        if plan is not None and f.__code__ is plan[0] and f.__defaults__ is plan[1] and f.__kwdefaults__ is plan[2]:
-            nums = plan[3]
-            for i in nums:
-                x = args[i]
-                if not (type(x) is np.ndarray and x.dtype.kind == "f" or type(x) is float or type(x) is np.float64):
-                    return None
-            entry = plan[5]
-            if not transform.still(entry, plan[6]):  # a global rebound, the cache cleared: transform again
-                cleared, entry = transform.kept(f, "reverse", plan[4], len(args))
-                self.plans[len(args)] = (*plan[:5], entry, cleared)
-            return self._sweep(entry, args, {}, [args[i] for i in nums])
-        return self._general(args)
+        if plan is None or f.__code__ is not plan.code or f.__defaults__ is not plan.defaults \
+                or f.__kwdefaults__ is not plan.kwdefaults:
+            return self._general(args)
+        for i in plan.nums:
+            x = args[i]
+            if not (type(x) is np.ndarray and x.dtype.kind == "f" or type(x) is float or type(x) is np.float64):
+                return None
+        if not transform.still(plan.entry, plan.cleared):  # a global rebound, the cache cleared...
+            plan = self.plans[len(args)] = _Plan(f, plan.nums, plan.active, len(args))  # transformed again
+        if plan.opaque:
+            return None  # the general path runs it on boxes (see SCTEngine._entry)
+        return self._sweep(plan.fwd, plan.bwd, args, {}, [args[i] for i in plan.nums])
 
     def _general(self, args: tuple) -> tuple | None:
         """The direct path worked out from scratch (and kept, for a plain function)."""
@@ -135,19 +148,19 @@ class DirectGrad:
         active = tuple(where[i] for i in nums)
         call_args, kwargs = bind(fn, call_args, kwargs)
         control, call_args = engine._controlled(call_args)
+        entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
         if self.plain and fn is self.f and not kwargs and _positional(fn, len(args)):  # control is "python"
-            cleared, entry = transform.kept(fn, "reverse", active, len(args))
-            self.plans[len(args)] = (fn.__code__, fn.__defaults__, fn.__kwdefaults__, nums, active, entry, cleared)
-        else:
-            entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
-        return self._sweep(entry, call_args, kwargs, [args[i] for i in nums])
-
-    def _sweep(self, entry: Any, call_args: Sequence, kwargs: dict, primals: list) -> tuple | None:
-        """Both sweeps of ``entry`` on the call's arguments: (value, gradients), or None."""
+            self.plans[len(args)] = _Plan(fn, nums, active, len(args))
         if boxed_callee.reaches_opaque(entry):
             return None  # the general path runs it on boxes (see SCTEngine._entry)
+        functions = entry.functions
+        return self._sweep(functions["fwd"], functions["bwd"], call_args, kwargs, [args[i] for i in nums])
+
+    def _sweep(self, fwd: Callable, bwd: Callable, call_args: Sequence, kwargs: dict,
+               primals: list) -> tuple | None:
+        """Both sweeps on the call's arguments: (value, gradients), or None."""
         with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
-            y, residuals = entry.functions["fwd"](*call_args, **kwargs)
+            y, residuals = fwd(*call_args, **kwargs)
             ty = type(y)
             if ty is np.ndarray:
                 if y.shape != () or y.dtype.kind != "f":
@@ -157,7 +170,7 @@ class DirectGrad:
                 seed = 1.0 if ty is float else _ONE.copy()
             else:
                 return None
-            bars = entry.functions["bwd"](residuals, seed)
+            bars = bwd(residuals, seed)
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         grads = tuple(complete(bar, x) for bar, x in zip(bars, primals))
         return y, (grads[0] if type(self.argnums) is int else grads)
