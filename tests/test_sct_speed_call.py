@@ -16,17 +16,11 @@ import adcompare.numpy as anp
 from adcompare.engines.sct import SCTEngine, transform
 from adcompare.engines.sct.direct import DirectGrad
 from adcompare.tape_engine import cycle_collector_paused
+from tests.test_sct_semantics import _double, _make_scaled, _square
+from tests.test_threads import collector_enabled  # noqa: F401  (a fixture)
 
 TOL = 1e-12
 SCALE = 2.0
-
-
-def _double(x):
-    return 2.0 * x
-
-
-def _square(x):
-    return x * x
 
 
 helper = _double
@@ -61,26 +55,12 @@ def test_one_grad_sees_rebound_globals_and_helpers_between_calls(seed):
         SCALE, helper = 2.0, _double
 
 
-def _make_closure():
-    factor = 3.0
-
-    def inner(x):
-        return anp.sum(anp.tanh(x) * factor)
-
-    def set_factor(value):
-        nonlocal factor
-        factor = value
-
-    return inner, set_factor
-
-
 def test_a_rebound_closure_cell_between_calls():
-    inner, set_factor = _make_closure()
-    g = SCTEngine().grad(inner)
-    x = np.linspace(-1.0, 1.0, 5)
-    for factor in (3.0, 3.0, -7.0, -7.0):
-        set_factor(factor)
-        close(g(x), jax.grad(lambda v: jnp.sum(jnp.tanh(v) * factor))(x))
+    scaled_by_cell, set_scale = _make_scaled()
+    g = SCTEngine().grad(scaled_by_cell)
+    for scale in (3.0, 3.0, -7.0, -7.0):
+        set_scale(scale)
+        close(g(0.4), jax.grad(lambda v: jnp.tanh(v) * scale)(0.4))
 
 
 def uses_len(x):
@@ -228,16 +208,8 @@ def test_the_gradient_returned_is_the_callers_own():
     close(g(np.array(2.0)), 1.0)
 
 
-@pytest.fixture
-def collector_enabled():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
-
-
-def test_a_pause_of_a_disabled_collector_is_a_no_op_that_leaves_it_disabled(collector_enabled):
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_pause_of_a_disabled_collector_is_a_no_op_that_leaves_it_disabled():
     gc.disable()
     with cycle_collector_paused():
         assert not gc.isenabled()
@@ -248,7 +220,8 @@ def test_a_pause_of_a_disabled_collector_is_a_no_op_that_leaves_it_disabled(coll
     assert not gc.isenabled()
 
 
-def test_a_pause_of_a_running_collector_restores_it_after_nesting_and_errors(collector_enabled):
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_pause_of_a_running_collector_restores_it_after_nesting_and_errors():
     with cycle_collector_paused():
         assert not gc.isenabled()
         with cycle_collector_paused():
