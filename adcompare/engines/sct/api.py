@@ -6,7 +6,7 @@ signatures) by transforming ``f``'s source once per (function, mode,
 differentiated positions) and calling the generated functions; the rest of
 the interface comes from the base class, except that ``grad`` and
 ``value_and_grad`` of plain NumPy arrays and floats call the generated sweeps
-directly (:meth:`SCTEngine._direct`). ``source(f, mode)`` returns the
+directly (:meth:`SCTEngine._direct`, :mod:`.direct`). ``source(f, mode)`` returns the
 generated code as text.
 
 A derivative function is differentiated again in one of two ways, by ``higher``:
