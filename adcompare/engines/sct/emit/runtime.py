@@ -1,16 +1,14 @@
 """Runtime: the few helpers generated code calls besides the vocabulary.
 
-Contract: generated reverse code keeps a cotangent exactly shaped like its primal or
-as the Python float ``0.0``, "zero, of whatever shape" (nothing has flowed back yet).
-A container's (tuple, named tuple, list, dict) cotangent is a container of the same
-kind holding its elements' cotangents. Every helper keeps that invariant, treats
-``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a
-fast path on Python floats and NumPy arrays. Two cotangents of one value that do not fit together
-raise rather than lose one. All derivative math here comes from :mod:`adcompare.rules`. ``divide``
-and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where Python's floats raise or turn complex.
-The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where the adjoints
-read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan`` keeps values
-(see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
+Contract: generated reverse code keeps a cotangent exactly shaped like its primal or as the Python float ``0.0``,
+"zero, of whatever shape" (nothing has flowed back yet); a container's (tuple, named tuple, list, dict) cotangent
+is a container of the same kind holding its elements' cotangents. Every helper keeps that invariant, treats ``0.0``
+(and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a fast path on Python floats and
+NumPy arrays; two cotangents of one value that do not fit together raise rather than lose one. All derivative math
+here comes from :mod:`adcompare.rules`. ``divide`` and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where
+Python's floats raise or turn complex. The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it),
+or, where the adjoints read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan``
+keeps values (see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
 """
 
 from __future__ import annotations
@@ -57,17 +55,13 @@ def unbroadcast(g: Any, like: Any) -> Any:
     if tg is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
     tl = type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
-    if tg is np.float64:
-        if tl is float or tl is np.float64 or (tl is Shaped or tl is np.ndarray) and like.shape == ():
-            return g
-    elif tg is np.ndarray:
-        if tl is Shaped or tl is np.ndarray:
-            if g.shape == like.shape:
-                return g
-            if like.shape == ():
-                return rules.unbroadcast(g, ())
-        elif tl is float or tl is np.float64:
-            return rules.unbroadcast(g, ())
+    number = tl is float or tl is np.float64
+    if tg is np.float64 and (number or (tl is Shaped or tl is np.ndarray) and like.shape == ()):
+        return g
+    if tg is np.ndarray and (number or tl is Shaped or tl is np.ndarray):
+        target = () if number else like.shape
+        if g.shape == target or target == ():
+            return g if g.shape == target else rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -120,9 +114,7 @@ def shape_of(x: Any) -> Any:
 
 def broadcast(t: Any, ans: Any) -> Any:
     """A lone tangent contribution broadcast to the result's shape."""
-    if type(t) is float and type(ans) is float:
-        return t
-    return rules.broadcast(t, ans)
+    return t if type(t) is float and type(ans) is float else rules.broadcast(t, ans)
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
