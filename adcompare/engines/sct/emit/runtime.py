@@ -51,17 +51,16 @@ def power(x: Any, y: Any) -> Any:
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
-    tg = type(g)
+    tg, tl = type(g), type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
+    if tg is np.ndarray and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
+        return g
     if tg is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    tl = type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
     number = tl is float or tl is np.float64
     if tg is np.float64 and (number or (tl is Shaped or tl is np.ndarray) and like.shape == ()):
         return g
-    if tg is np.ndarray and (number or tl is Shaped or tl is np.ndarray):
-        target = () if number else like.shape
-        if g.shape == target or target == ():
-            return g if g.shape == target else rules.unbroadcast(g, ())
+    if tg is np.ndarray and (number or tl is Shaped and like.shape == ()):
+        return rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
