@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from adcompare import numpy as anp
@@ -41,16 +40,50 @@ def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
 
 
 class _CollectorPause:
-    """The process's one cycle collector, paused by any number of threads at once."""
+    """The process's one cycle collector, paused by any number of threads at once: entering
+    counts a pause (the first one records whether the collector ran and disables it), leaving
+    uncounts it (the last one re-enables it, only if it ran). One object serves every pause, as
+    the count is the process's; a class rather than a generator, as the direct gradient path
+    opens one per call."""
 
+    __slots__ = ()
     lock = threading.Lock()
     pausers = 0  # pauses open now, on every thread (nested ones included)
     was_enabled = False  # whether the collector ran before the first of them opened
 
+    def __enter__(self) -> None:
+        cls = _CollectorPause
+        with cls.lock:
+            if cls.pausers == 0:
+                cls.was_enabled = gc.isenabled()
+                gc.disable()
+            cls.pausers += 1
 
-@contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector (if it runs) while a tape grows or is swept.
+    def __exit__(self, *exc: Any) -> None:
+        cls = _CollectorPause
+        with cls.lock:
+            cls.pausers -= 1
+            if cls.pausers == 0 and cls.was_enabled:
+                gc.enable()
+
+
+class _Unpaused:
+    """The pause where there is nothing to pause: the collector is off and no pause is open."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+_PAUSE, _NOTHING = _CollectorPause(), _Unpaused()
+
+
+def cycle_collector_paused() -> _CollectorPause | _Unpaused:
+    """Pause Python's cycle collector (if it runs) while a tape grows or is swept (a context manager).
 
     A tape engine's values point to their tape and never the other way, so its
     tape forms no cycles; yet the collector would rescan the growing tape again
@@ -60,20 +93,12 @@ def cycle_collector_paused() -> Iterator[None]:
     The collector is one per process, so pauses on several threads (or nested
     ones) are counted under a lock: the first to come in records whether it was
     enabled and disables it; the last to leave re-enables it, only if it was.
+    Where the collector is off and no pause is open (the user turned it off),
+    there is nothing to count or restore, and the pause is a no-op.
     """
-    pause = _CollectorPause
-    with pause.lock:
-        if pause.pausers == 0:
-            pause.was_enabled = gc.isenabled()
-            gc.disable()
-        pause.pausers += 1
-    try:
-        yield
-    finally:
-        with pause.lock:
-            pause.pausers -= 1
-            if pause.pausers == 0 and pause.was_enabled:
-                gc.enable()
+    if _CollectorPause.pausers == 0 and not gc.isenabled():
+        return _NOTHING
+    return _PAUSE
 
 
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it

@@ -30,13 +30,18 @@ def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
 
 def _index_add(xp, g, idx, shape):
     """Zeros of ``shape`` with ``g`` added at ``idx``: the transpose of getitem."""
+    if xp is not jnp:
+        return index_add_numpy(g, idx, shape)
     dtype = g.dtype if type(g) is np.ndarray or type(g) is np.float64 else result_dtype(g)
-    if xp is jnp:
-        if isinstance(g, jax.core.Tracer):  # traced (jit, scan): JAX's own transpose (pad, not scatter-add)
-            zeros = jax.ShapeDtypeStruct(tuple(shape), dtype)
-            return jax.linear_transpose(lambda x: x[idx], zeros)(jnp.asarray(g, dtype))[0]
-        return jnp.zeros(shape, dtype).at[idx].add(g)
-    out = np.zeros(shape, dtype)
+    if isinstance(g, jax.core.Tracer):  # traced (jit, scan): JAX's own transpose (pad, not scatter-add)
+        zeros = jax.ShapeDtypeStruct(tuple(shape), dtype)
+        return jax.linear_transpose(lambda x: x[idx], zeros)(jnp.asarray(g, dtype))[0]
+    return jnp.zeros(shape, dtype).at[idx].add(g)
+
+
+def index_add_numpy(g, idx, shape) -> np.ndarray:
+    """``index_add`` of a NumPy value ``g`` (an array or a number, no boxes): new zeros, ``g`` added at ``idx``."""
+    out = np.zeros(shape, g.dtype if type(g) is np.ndarray or type(g) is np.float64 else result_dtype(g))
     if _basic(idx):  # integers and slices name each position once: no need for the slow np.add.at
         out[idx] = g
     else:
@@ -44,13 +49,19 @@ def _index_add(xp, g, idx, shape):
     return out
 
 
-def index_add_into(out: np.ndarray, g, idx) -> np.ndarray:
+def index_add_into(g, idx, out: np.ndarray) -> np.ndarray:
     """``out + index_add(g, idx, out.shape)``, written into ``out`` (a NumPy array the caller owns,
     of the result's dtype) and returned: the in-place form of ``index_add`` for accumulating."""
-    if _basic(idx):
-        out[idx] += g
-    else:
+    if not _basic(idx):
         np.add.at(out, idx, g)
+    elif type(g) is np.ndarray:
+        view = out[idx]  # basic indexing: a view of ``out`` (or one element, a NumPy scalar)
+        if type(view) is np.ndarray and g.shape == view.shape:
+            np.add(view, g, out=view)  # not ``out[idx] += g``, which writes the view back onto itself
+        else:
+            out[idx] += g
+    else:
+        out[idx] += g  # a number: one element, or added over a region
     return out
 
 

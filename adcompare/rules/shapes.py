@@ -108,20 +108,13 @@ def _diagonal_vjp(ans, x, offset=0, axis1=0, axis2=1):
 defvjp(p.diagonal_p, _diagonal_vjp)
 
 
-def getitem_vjp_into(g, idx, into):
-    """``into`` plus getitem's VJP of ``g`` (``index_add``), added into ``into`` in place: for an
-    accumulating cotangent, a NumPy array of the result's shape and dtype that nothing else holds
-    (the caller checks). ``into`` is returned."""
-    return p.index_add_into(into, g, idx)
-
-
-def getitem_vjp_numpy(g, idx, xshape):
-    """getitem's VJP of a NumPy cotangent ``g`` (no boxes, no tracers) for an operand of shape
-    ``xshape``: ``index_add`` run directly, without the primitive's dispatch (a runtime's fast path)."""
-    return _index_add_impl(np, g, idx=idx, shape=xshape)
-
-
-_index_add_impl = p.index_add_p.impl
+# getitem's VJP on NumPy cotangents, for the SCT runtime's fast paths: ``getitem_vjp_numpy(g, idx,
+# xshape)`` is ``index_add`` of a NumPy ``g`` (no boxes, no tracers) for an operand of shape ``xshape``,
+# run directly without the primitive's dispatch; ``getitem_vjp_into(g, idx, into)`` adds it into
+# ``into`` in place and returns ``into``: for an accumulating cotangent, a NumPy array of the
+# result's shape and dtype that nothing else holds (the caller checks).
+getitem_vjp_numpy = p.index_add_numpy
+getitem_vjp_into = p.index_add_into
 
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))

@@ -2,7 +2,10 @@
 
 The engine API is :class:`SCTEngine` (:mod:`.api`): JAX's ``jvp`` and ``vjp``
 signatures on top of generated code, the rest from :class:`adcompare.engine.Engine`.
-:mod:`.transform` runs the passes below, in this order, and caches the result:
+:mod:`.direct` is how a call reaches the generated code (through partials and bound methods),
+and the direct gradient path of NumPy arguments, which keeps what it worked out per function.
+:mod:`.transform` runs the passes below, in this order, and caches the result (:mod:`.validity`
+checks on each call that what a cached result assumed still holds):
 
 1. **front/**: the user's function into the normalized program (:mod:`.ir`).
    :mod:`.front.parse` reads the source and resolves its names (:mod:`.front.fence`

@@ -6,7 +6,7 @@ signatures) by transforming ``f``'s source once per (function, mode,
 differentiated positions) and calling the generated functions; the rest of
 the interface comes from the base class, except that ``grad`` and
 ``value_and_grad`` of plain NumPy arrays and floats call the generated sweeps
-directly (:meth:`SCTEngine._direct`). ``source(f, mode)`` returns the
+directly (:meth:`SCTEngine._direct`, :mod:`.direct`). ``source(f, mode)`` returns the
 generated code as text.
 
 A derivative function is differentiated again in one of two ways, by ``higher``:
@@ -32,10 +32,7 @@ output. The cache keys on the option; ``source`` shows the structured output.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,62 +42,15 @@ import numpy as np
 from jax import tree_util
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
+from adcompare.engine import Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
+from adcompare.engines.sct.direct import DirectGrad, bind, unwrap
 from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
 from adcompare.tape_engine import cycle_collector_paused
-
-
-def _unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
-    """See through the base class's ``partial_args``, ``functools.partial`` and bound methods:
-    (function, all positional arguments, positions of ``primals`` among them, keywords)."""
-    args, nums, kwargs = list(primals), tuple(range(len(primals))), {}
-    while True:
-        if isinstance(f, ArgnumsPartial):
-            outer = list(f.args)
-            for i, x in zip(f.nums, args):
-                outer[i] = x
-            nums = tuple(f.nums[k] for k in nums)
-            f, args, kwargs = f.fun, outer, {**f.kwargs, **kwargs}
-        elif isinstance(f, functools.partial):
-            nums = tuple(k + len(f.args) for k in nums)
-            f, args, kwargs = f.func, [*f.args, *args], {**f.keywords, **kwargs}
-        elif isinstance(f, types.MethodType):  # a bound method: its function, with self first
-            nums = tuple(k + 1 for k in nums)
-            f, args = f.__func__, [f.__self__, *args]
-        else:
-            return f, args, nums, kwargs
-
-
-def _bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
-    """The arguments as ``fn``'s generated functions take them: by position wherever
-    ``fn``'s signature allows (defaults filled in), keyword-only ones by keyword."""
-    code = getattr(fn, "__code__", None)
-    if not kwargs and not getattr(fn, "__defaults__", None) and not getattr(fn, "__kwdefaults__", None) and (
-            code is None or (len(args) == code.co_argcount and not code.co_kwonlyargcount)):  # else bind: its error
-        return args, kwargs
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as e:  # as Python's own call would raise it, naming the function
-        raise TypeError(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
-    bound.apply_defaults()
-    return list(bound.args), dict(bound.kwargs)
-
-
-def _plain_float(x: Any) -> bool:
-    """A real NumPy array or number of a float dtype: a leaf with no boxes, as grad takes it directly."""
-    return type(x) in (float, np.float64) or type(x) is np.ndarray and x.dtype.kind == "f"
-
-
-def _complete(bar: Any, x: Any) -> Any:
-    """The gradient of a plain float input ``x`` from its cotangent, as ``leaf_bars``/``complete`` make it."""
-    if type(bar) is np.ndarray and type(x) is np.ndarray and bar.dtype is x.dtype and bar.shape == x.shape:
-        return bar
-    return trees.complete(runtime.leaf_bars(bar, x)[0], x)
 
 
 def _differentiable(x: Any) -> bool:
@@ -175,7 +125,7 @@ class SCTEngine(Engine):
         (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead,
         unless the function SCT differentiated is itself one to run on the boxes: ``grad(anp.sin)``)."""
         if self.higher == "sct" and fn in programs.MADE:
-            return self._by_boxes(_unwrap(programs.MADE[fn][1], [])[0])
+            return self._by_boxes(unwrap(programs.MADE[fn][1], [])[0])
         if self.higher == "sct" and codegen.is_generated(fn):
             return False
         return is_engine_made(fn) or classify(fn) is not None
@@ -183,7 +133,7 @@ class SCTEngine(Engine):
     def _program(self, fn: Callable, args: list, nums: tuple, kwargs: dict) -> tuple:
         """A derivative this engine made, as a call of its program (see :mod:`.programs`)."""
         if fn in programs.MADE:
-            return programs.build(fn, args, nums, kwargs, _unwrap, _bind)
+            return programs.build(fn, args, nums, kwargs, unwrap, bind)
         return fn, args, nums, kwargs
 
     # --- the derivatives it makes are tagged, so that higher="sct" can transform them again ---
@@ -204,39 +154,17 @@ class SCTEngine(Engine):
         path checks holds then, so there is nothing to check, flatten or convert); anything else
         takes ``general``, the base class's path, with its checks and messages."""
 
+        direct = DirectGrad(self, f, argnums)
+
         def value_and_grad_f(*args, **kwargs):
-            out = None if kwargs else self._grad_direct(f, argnums, args)
+            out = None if kwargs else direct(args)
             return general(*args, **kwargs) if out is None else out
 
         return engine_made(value_and_grad_f)
 
     def _grad_direct(self, f: Callable, argnums, args: tuple) -> tuple | None:
-        nums = (argnums,) if type(argnums) is int else argnums
-        if type(nums) is not tuple or not nums:
-            return None
-        if any(type(i) is not int or not -len(args) <= i < len(args) for i in nums):
-            return None
-        nums = tuple(i % len(args) for i in nums)
-        primals = [args[i] for i in nums]
-        if len(set(nums)) != len(nums) or not all(_plain_float(x) for x in primals):
-            return None
-        fn, call_args, where, kwargs = _unwrap(f, list(args))
-        if not isinstance(fn, types.FunctionType) or fn in programs.MADE or self._by_boxes(fn):
-            return None
-        active = tuple(where[i] for i in nums)
-        call_args, kwargs = _bind(fn, call_args, kwargs)
-        control, call_args = self._controlled(call_args)
-        entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
-        if boxed_callee.reaches_opaque(entry):
-            return None  # the general path runs it on boxes (see _entry)
-        with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
-            y, residuals = entry.functions["fwd"](*call_args, **kwargs)
-            if not _plain_float(y) or type(y) is np.ndarray and y.shape != ():
-                return None  # the general path runs f again and says what is wrong with its output
-            bars = entry.functions["bwd"](residuals, 1.0 if type(y) is float else np.ones((), y.dtype))
-            del residuals  # freed while paused, or the collector's first pass on resuming scans them all
-        grads = tuple(_complete(bar, x) for bar, x in zip(bars, primals))
-        return y, (grads[0] if type(argnums) is int else grads)
+        """The direct path's answer for one call, or None (see :class:`.direct.DirectGrad`)."""
+        return DirectGrad(self, f, argnums)(args)
 
     def grad(self, f, argnums=0, has_aux=False):
         return self._tagged("grad", super().grad, f, argnums, has_aux)
@@ -261,7 +189,7 @@ class SCTEngine(Engine):
         does (exact: the same generated code, differentiated operation by operation)."""
         fn, args, nums, kwargs = self._program(fn, args, nums, kwargs)
         _check_containers(fn, primals)
-        args, kwargs = _bind(fn, args, kwargs)
+        args, kwargs = bind(fn, args, kwargs)
         active = tuple(k for k, x in zip(nums, primals) if _differentiable(x))
         control, args = self._controlled(args)
         return transform.transform(fn, mode, active, len(args), control=control), args, nums, kwargs, active
@@ -280,7 +208,7 @@ class SCTEngine(Engine):
         return None if boxed_callee.reaches_opaque(made[0]) else made
 
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
-        fn, args, nums, kwargs = _unwrap(f, primals)
+        fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "forward")
@@ -299,7 +227,7 @@ class SCTEngine(Engine):
         return y, trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
 
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
-        fn, args, nums, kwargs = _unwrap(f, primals)
+        fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")

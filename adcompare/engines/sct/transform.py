@@ -1,26 +1,23 @@
 """The pass pipeline and its cache: function, mode and argnums in, generated functions out.
 
-Contract: :func:`transform` runs parse → normalize → activity → forward or
-reverse → codegen for ``(function, mode, active)`` (mode "forward" or
-"reverse", ``active`` the positions of the differentiated parameters; for a
-function with ``*args``, also the number of positional arguments it is called
-with) and returns an :class:`Entry` holding the generated functions and their
-source. The generated functions read the function's globals, closure cells and
-builtins when they run, as the function does. Results are cached per
-(function, mode, active, arguments), and a cached result is used only while
-what the transformation concluded from the function's non-local names still
-holds (the same function called under a name, the same code, defaults, and
-kind of value: see :func:`.front.parse.fingerprint`), for it and every function it
-calls; otherwise it is transformed again. Calls to other user functions are
-transformed on the way, recursively (a custom function's entry holds its own
-rules, see :mod:`.emit.custom_callee`; a function an engine made runs on boxes, see
-:mod:`.emit.boxed_callee`); a function that is still being transformed
-(recursion) is linked once it is done. If anything fails, nothing from the
-failed attempt stays in the cache. One lock serializes transformations, so
-threads may share the cache. :func:`call_fwd`, :func:`call_bwd` and
-:func:`call_jvp` are what generated code calls for a function it knows only
-when it runs: they transform it then (through ``functools.partial``; any other
-callable, such as a primitive in a variable, runs on boxes, see :mod:`.emit.boxed_callee`).
+Contract: :func:`transform` runs parse → normalize → activity → forward or reverse → codegen
+for ``(function, mode, active)`` (mode "forward" or "reverse", ``active`` the positions of the
+differentiated parameters; for a function with ``*args``, also the number of positional
+arguments it is called with) and returns an :class:`Entry` holding the generated functions
+and their source. The generated functions read the function's globals, closure cells and
+builtins when they run, as the function does. Results are cached per (function, mode, active,
+arguments), and a cached result is used only while what the transformation concluded from the
+function's non-local names still holds (the same function called under a name, the same code,
+defaults, and kind of value: see :func:`.front.parse.fingerprint`), for it and every function
+it calls; otherwise it is transformed again (a caller that keeps an entry asks :func:`still`).
+Calls to other user functions are transformed on the way, recursively (a custom function's
+entry holds its own rules, see :mod:`.emit.custom_callee`; a function an engine made runs on
+boxes, see :mod:`.emit.boxed_callee`); a function that is still being transformed (recursion)
+is linked once it is done. If anything fails, nothing from the failed attempt stays in the
+cache. One lock serializes transformations, so threads may share the cache. :func:`call_fwd`,
+:func:`call_bwd` and :func:`call_jvp` are what generated code calls for a function it knows
+only when it runs: they transform it then (through ``functools.partial``; any other callable,
+such as a primitive in a variable, runs on boxes, see :mod:`.emit.boxed_callee`).
 """
 
 from __future__ import annotations
@@ -46,8 +43,9 @@ from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
-from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, lookup, matches, parse
+from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
 from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.validity import holds as _holds
 from adcompare.tape_engine import cycle_collector_paused
 
 MODES = ("forward", "reverse")
@@ -66,6 +64,7 @@ class Entry:
     callees: list[Entry] = field(default_factory=list)
     control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
     residuals: str = "closures"  # "arrays": values only (see residuals_for)
+    guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -73,9 +72,13 @@ _building: list[list[Entry]] = []  # entries of the transformation in progress
 _lock = threading.RLock()
 
 
+_cleared = [0]  # how many times the cache was cleared (see ``still``)
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _cleared[0] += 1
 
 
 def _nvar(fn: Any, active: tuple[int, ...], nargs: int | None) -> int | None:
@@ -99,41 +102,25 @@ def residuals_for(mode: str, control: str, residuals: str) -> str:
     return "arrays" if control == "lax" else residuals
 
 
+def _key(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None, control: str, residuals: str) -> tuple:
+    return mode, active, _nvar(fn, active, nargs), control, residuals_for(mode, control, residuals)
+
+
 def cached(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
            control: str = "python", residuals: str = "closures") -> Entry | None:
     with _lock:
-        table = _cache.get(fn)
-        key = (mode, active, _nvar(fn, active, nargs), control, residuals_for(mode, control, residuals))
-        return table.get(key) if table else None
+        return _cache.get(fn, {}).get(_key(fn, mode, active, nargs, control, residuals))
 
 
-def _holds(entry: Entry, seen: set[int]) -> bool:
-    """Does what ``entry``'s transformation assumed still hold, for it and its callees?"""
-    if id(entry) in seen or not entry.functions:  # already checked, or being built now
-        return True
-    seen.add(id(entry))
-    fn = entry.fn
-    heads: dict[str, Any] = {}  # each non-local name looked up once (``anp`` for ``anp.sin``, ``anp.cos``)
-    for path, mark in entry.deps:
-        if path is None:
-            value = fn
-        else:
-            parts = path if type(path) is tuple else tuple(path.split("."))
-            value = heads.get(parts[0], heads)
-            if value is heads:
-                value = heads[parts[0]] = lookup(fn, parts[0])
-            for attr in parts[1:]:
-                if value is MISSING:
-                    break
-                value = getattr(value, attr, MISSING)
-        kind = mark[0]  # the two commonest fingerprints first (see ``fingerprint``)
-        if not (value is mark[1] if kind == "object" else type(value) in (int, float) if kind == "scalar"
-                else matches(value, mark)):
-            return False
-    for callee in entry.callees:
-        if not _holds(callee, seen):
-            return False
-    return True
+def kept(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None) -> tuple[int, Entry]:
+    """For a caller that keeps :func:`transform`'s entry (control "python"): the cache's clear count, then it."""
+    return _cleared[0], transform(fn, mode, active, nargs)  # the count read first
+
+
+def still(entry: Entry, cleared: int) -> bool:
+    """May a caller that :func:`kept` ``entry`` call it again? Yes while the cache was not cleared since
+    and what its transformation assumed holds (else it asks again): the direct path's check on every call."""
+    return cleared == _cleared[0] and _holds(entry)
 
 
 def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = None,
@@ -154,11 +141,11 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         parse(fn)
         raise
     with _lock:
-        residuals = residuals_for(mode, control, residuals)
-        key = (mode, active, _nvar(fn, active, nargs), control, residuals)
+        key = _key(fn, mode, active, nargs, control, residuals)
+        residuals = key[4]
         table = _cache.get(fn)
         entry = table.get(key) if table else None
-        if entry is not None and _holds(entry, set()):
+        if entry is not None and _holds(entry):
             return entry
         standin, moves = second.is_standin(fn), closure_values.is_standin(fn)
         if isinstance(fn, CustomFunction) or standin or moves or (is_engine_made(fn) and not codegen.is_generated(fn)):

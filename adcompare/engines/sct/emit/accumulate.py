@@ -16,7 +16,7 @@ import numpy as np
 
 from adcompare import rules
 from adcompare.engines.sct.emit.runtime import Shaped, add_bar, getitem_bar, is_zero
-from adcompare.primitives import result_dtype, shape
+from adcompare.primitives import shape
 
 _F64 = np.dtype(np.float64)
 
@@ -34,24 +34,23 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     the caller's variable holds gets ``g`` added to element ``idx`` alone (a new sum in its place;
     no element array is changed).
     """
-    tg = type(g)
+    tg, ti = type(g), type(into)
     if tg is float:
         if g == 0.0:
             return into
     elif g is None:
         return into
-    ti = type(into)
-    if ti is float:
-        if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray and g.dtype is _F64):
+    if ti is np.ndarray:  # the accumulating case first: in place where ``into`` is the caller's alone
+        if (tg is np.ndarray and (g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype)
+                or (tg is np.float64 or tg is float) and into.dtype is _F64) \
+                and into.base is None and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
+                and into.shape == (x.shape if type(x) is Shaped or type(x) is np.ndarray else shape(x)):
+            return rules.getitem_vjp_into(g, idx, into)
+    elif ti is float:
+        if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray):
             tx = type(x)
             if tx is Shaped or tx is np.ndarray:
                 return rules.getitem_vjp_numpy(g, idx, x.shape)
-    elif ti is np.ndarray and (tg is np.float64 or tg is float or tg is np.ndarray) and into.base is None \
-            and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
-            and into.shape == (x.shape if type(x) is Shaped or type(x) is np.ndarray else shape(x)) \
-            and (into.dtype is _F64 and tg is not np.ndarray
-                 or np.promote_types(into.dtype, result_dtype(g)) == into.dtype):
-        return rules.getitem_vjp_into(g, idx, into)
     elif ti is list and type(x) is list and type(idx) is int and len(into) == len(x) \
             and getrefcount(into) == _OWNED_REFS:
         into[idx] = add_bar(into[idx], g)  # a list's cotangent: one element's sum, not every element's

@@ -1,16 +1,14 @@
 """Runtime: the few helpers generated code calls besides the vocabulary.
 
-Contract: generated reverse code keeps a cotangent exactly shaped like its primal or
-as the Python float ``0.0``, "zero, of whatever shape" (nothing has flowed back yet).
-A container's (tuple, named tuple, list, dict) cotangent is a container of the same
-kind holding its elements' cotangents. Every helper keeps that invariant, treats
-``0.0`` (and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a
-fast path on Python floats and NumPy arrays. Two cotangents of one value that do not fit together
-raise rather than lose one. All derivative math here comes from :mod:`adcompare.rules`. ``divide``
-and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where Python's floats raise or turn complex.
-The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it), or, where the adjoints
-read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan`` keeps values
-(see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
+Contract: generated reverse code keeps a cotangent exactly shaped like its primal or as the Python float ``0.0``,
+"zero, of whatever shape" (nothing has flowed back yet); a container's (tuple, named tuple, list, dict) cotangent
+is a container of the same kind holding its elements' cotangents. Every helper keeps that invariant, treats ``0.0``
+(and ``None``, an empty subtree) as zero, leaves genuine values alone and takes a fast path on Python floats and
+NumPy arrays; two cotangents of one value that do not fit together raise rather than lose one. All derivative math
+here comes from :mod:`adcompare.rules`. ``divide`` and ``power`` are ``/`` and ``**`` with NumPy's inf or nan where
+Python's floats raise or turn complex. The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it),
+or, where the adjoints read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan``
+keeps values (see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
 """
 
 from __future__ import annotations
@@ -53,13 +51,15 @@ def power(x: Any, y: Any) -> Any:
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
-    if type(g) is float:
+    tg, tl = type(g), type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
+    if tg is np.ndarray and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
+        return g
+    if tg is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    tg, tl = type(g), type(like)
-    if (tg is np.ndarray or tg is np.float64) and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape \
-            or tg is np.float64 and (tl is float or tl is np.float64):
-        return g  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
-    if tg is np.ndarray and (tl is Shaped and like.shape == () or tl is float or tl is np.float64):
+    number = tl is float or tl is np.float64
+    if tg is np.float64 and (number or (tl is Shaped or tl is np.ndarray) and like.shape == ()):
+        return g
+    if tg is np.ndarray and (number or tl is Shaped and like.shape == ()):
         return rules.unbroadcast(g, ())
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
@@ -113,9 +113,7 @@ def shape_of(x: Any) -> Any:
 
 def broadcast(t: Any, ans: Any) -> Any:
     """A lone tangent contribution broadcast to the result's shape."""
-    if type(t) is float and type(ans) is float:
-        return t
-    return rules.broadcast(t, ans)
+    return t if type(t) is float and type(ans) is float else rules.broadcast(t, ans)
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
@@ -174,8 +172,8 @@ def _split(g: Any, like: Any) -> Any:
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
     ta, tb = type(a), type(b)
-    if (ta is np.ndarray or ta is np.float64) and (tb is np.ndarray or tb is np.float64):
-        return a + b  # the common case, first
+    if (ta is np.ndarray or ta is np.float64 or ta is float) and (tb is np.ndarray or tb is np.float64):
+        return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):

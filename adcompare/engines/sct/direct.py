@@ -1,0 +1,178 @@
+"""How a call reaches SCT's generated code, and the direct gradient path.
+
+Contract: :func:`unwrap` sees through the base class's ``partial_args``, ``functools.partial``
+and bound methods; :func:`bind` gives the arguments as the generated functions take them.
+:class:`DirectGrad` is ``value_and_grad`` of one function and ``argnums`` where every
+differentiated argument is a real NumPy array or float of a float dtype and the output a real
+scalar: it calls the generated sweeps without the base class's checks, flattening and
+conversions (what they check holds then), and answers None for any other call, which the
+general path takes, with its checks and messages; the answers, their types and errors are the
+general path's. What depends only on the function and the number of arguments (``argnums``
+normalized, and for a plain function its cache key) is worked out once and kept; what may
+change between calls is checked on every call: the arguments' types, the function's code and
+defaults, and that the generated code is still current (:func:`.transform.current`, which
+checks again what the transformation assumed of the function's non-local names).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from adcompare import trees
+from adcompare.engine import ArgnumsPartial
+from adcompare.engines.sct import programs, transform
+from adcompare.engines.sct.emit import boxed_callee, runtime
+from adcompare.tape_engine import cycle_collector_paused
+
+
+def unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, ...], dict]:
+    """See through the base class's ``partial_args``, ``functools.partial`` and bound methods:
+    (function, all positional arguments, positions of ``primals`` among them, keywords)."""
+    args, nums, kwargs = list(primals), tuple(range(len(primals))), {}
+    while True:
+        if isinstance(f, ArgnumsPartial):
+            outer = list(f.args)
+            for i, x in zip(f.nums, args):
+                outer[i] = x
+            nums = tuple(f.nums[k] for k in nums)
+            f, args, kwargs = f.fun, outer, {**f.kwargs, **kwargs}
+        elif isinstance(f, functools.partial):
+            nums = tuple(k + len(f.args) for k in nums)
+            f, args, kwargs = f.func, [*f.args, *args], {**f.keywords, **kwargs}
+        elif isinstance(f, types.MethodType):  # a bound method: its function, with self first
+            nums = tuple(k + 1 for k in nums)
+            f, args = f.__func__, [f.__self__, *args]
+        else:
+            return f, args, nums, kwargs
+
+
+def _positional(fn: Callable, nargs: int) -> bool:
+    """Does ``fn`` take ``nargs`` positional arguments as they are (no defaults, no keywords)?"""
+    code = getattr(fn, "__code__", None)
+    return not getattr(fn, "__defaults__", None) and not getattr(fn, "__kwdefaults__", None) and (
+        code is None or (nargs == code.co_argcount and not code.co_kwonlyargcount))
+
+
+def bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
+    """The arguments as ``fn``'s generated functions take them: by position wherever
+    ``fn``'s signature allows (defaults filled in), keyword-only ones by keyword."""
+    if not kwargs and _positional(fn, len(args)):  # else bind: its error
+        return args, kwargs
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as e:  # as Python's own call would raise it, naming the function
+        raise TypeError(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
+    bound.apply_defaults()
+    return list(bound.args), dict(bound.kwargs)
+
+
+def plain_float(x: Any) -> bool:
+    """A real NumPy array or number of a float dtype: a leaf with no boxes, as grad takes it directly."""
+    return type(x) in (float, np.float64) or type(x) is np.ndarray and x.dtype.kind == "f"
+
+
+def complete(bar: Any, x: Any) -> Any:
+    """The gradient of a plain float input ``x`` from its cotangent, as ``leaf_bars``/``complete`` make it."""
+    tb, tx = type(bar), type(x)
+    if tb is np.ndarray and tx is np.ndarray and bar.dtype is x.dtype and bar.shape == x.shape \
+            or tb is np.float64 and (tx is float or tx is np.float64):
+        return bar  # the common cases: what the general lines below return, without their calls
+    return trees.complete(runtime.leaf_bars(bar, x)[0], x)
+
+
+def _positions(argnums: Any, nargs: int) -> tuple[int, ...] | None:
+    """``argnums`` as distinct positions among ``nargs`` arguments, or None (the general path says why)."""
+    nums = (argnums,) if type(argnums) is int else argnums
+    if type(nums) is not tuple or not nums or any(type(i) is not int or not -nargs <= i < nargs for i in nums):
+        return None
+    nums = tuple(i % nargs for i in nums)
+    return nums if len(set(nums)) == len(nums) else None
+
+
+_F64 = np.dtype(np.float64)
+_ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
+
+
+class _Plan:
+    """What a plain function's direct path worked out for one number of arguments, and what it
+    was worked out for: the function's code and defaults (checked on every call)."""
+
+    __slots__ = ("code", "defaults", "kwdefaults", "nums", "active", "entry", "cleared", "fwd", "bwd", "opaque")
+
+    def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int):
+        self.code, self.defaults, self.kwdefaults = fn.__code__, fn.__defaults__, fn.__kwdefaults__
+        self.nums, self.active = nums, active
+        self.cleared, self.entry = transform.kept(fn, "reverse", active, nargs)  # made, or from the cache
+        self.fwd, self.bwd = self.entry.functions["fwd"], self.entry.functions["bwd"]
+        self.opaque = boxed_callee.reaches_opaque(self.entry)
+
+
+class DirectGrad:
+    """``value_and_grad(f, argnums)``'s direct path on one engine: ``(args) -> (y, grads)`` or None."""
+
+    def __init__(self, engine: Any, f: Callable, argnums: Any):
+        self.engine, self.f, self.argnums = engine, f, argnums
+        # a plain function, "python" control: a plan per number of arguments (see _Plan)
+        self.plain = type(f) is types.FunctionType and engine.control == "python"
+        self.plans: dict[int, _Plan] = {}
+
+    def __call__(self, args: tuple) -> tuple | None:
+        plan = self.plans.get(len(args)) if self.plain else None
+        f = self.f
+        if plan is None or f.__code__ is not plan.code or f.__defaults__ is not plan.defaults \
+                or f.__kwdefaults__ is not plan.kwdefaults:
+            return self._general(args)
+        for i in plan.nums:
+            x = args[i]
+            if not (type(x) is np.ndarray and x.dtype.kind == "f" or type(x) is float or type(x) is np.float64):
+                return None
+        if not transform.still(plan.entry, plan.cleared):  # a global rebound, the cache cleared...
+            plan = self.plans[len(args)] = _Plan(f, plan.nums, plan.active, len(args))  # transformed again
+        if plan.opaque:
+            return None  # the general path runs it on boxes (see SCTEngine._entry)
+        return self._sweep(plan.fwd, plan.bwd, args, {}, [args[i] for i in plan.nums])
+
+    def _general(self, args: tuple) -> tuple | None:
+        """The direct path worked out from scratch (and kept, for a plain function)."""
+        nums = _positions(self.argnums, len(args))
+        if nums is None or not all(plain_float(args[i]) for i in nums):
+            return None
+        engine = self.engine
+        fn, call_args, where, kwargs = unwrap(self.f, list(args))
+        if not isinstance(fn, types.FunctionType) or fn in programs.MADE or engine._by_boxes(fn):
+            return None
+        active = tuple(where[i] for i in nums)
+        call_args, kwargs = bind(fn, call_args, kwargs)
+        control, call_args = engine._controlled(call_args)
+        entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
+        if self.plain and fn is self.f and not kwargs and _positional(fn, len(args)):  # control is "python"
+            self.plans[len(args)] = _Plan(fn, nums, active, len(args))
+        if boxed_callee.reaches_opaque(entry):
+            return None  # the general path runs it on boxes (see SCTEngine._entry)
+        functions = entry.functions
+        return self._sweep(functions["fwd"], functions["bwd"], call_args, kwargs, [args[i] for i in nums])
+
+    def _sweep(self, fwd: Callable, bwd: Callable, call_args: Sequence, kwargs: dict,
+               primals: list) -> tuple | None:
+        """Both sweeps on the call's arguments: (value, gradients), or None."""
+        with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
+            y, residuals = fwd(*call_args, **kwargs)
+            ty = type(y)
+            if ty is np.ndarray:
+                if y.shape != () or y.dtype.kind != "f":
+                    return None  # the general path runs f again and says what is wrong with its output
+                seed = _ONE.copy() if y.dtype is _F64 else np.ones((), y.dtype)
+            elif ty is float or ty is np.float64:
+                seed = 1.0 if ty is float else _ONE.copy()
+            else:
+                return None
+            bars = bwd(residuals, seed)
+            del residuals  # freed while paused, or the collector's first pass on resuming scans them all
+        grads = tuple(complete(bar, x) for bar, x in zip(bars, primals))
+        return y, (grads[0] if type(self.argnums) is int else grads)
