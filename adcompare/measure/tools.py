@@ -220,6 +220,7 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
 
     register_namespace(torch.Tensor, tnp)
     register_namespace(torch.nn.Parameter, tnp)
+    tnp.interoperate_with_numpy()
     torch.set_num_threads(1)
     sync = torch.cuda.synchronize if torch_device() == "cuda" else (lambda: None)
 

@@ -3,6 +3,20 @@
 Only what the primitives' implementations call is here. With it registered
 (:func:`adcompare.primitives.register_namespace`), PyTorch differentiates the
 very same natural-form source that our engines and JAX do.
+
+Two more things make that source run on tensors as it does on JAX arrays:
+
+* ``linalg``: what the linear algebra primitives call (``xp.linalg.solve``, ...),
+  with NumPy's signatures. ``eigh`` and ``svd`` refuse, by name, a derivative at
+  repeated eigen- or singular values, as our rules do (torch's would be nan);
+  under ``torch.func`` transforms the values are not looked at (nan there, as
+  under ``jax.jit``).
+* :func:`interoperate_with_numpy`: natural-form code mixes tensors with NumPy
+  constants by operators (``sn2 * np.eye(n)``). Torch gives those to NumPy, which
+  converts the tensor (an error on one that requires grad). It gives
+  ``torch.Tensor`` an ``__array_ufunc__`` that computes the NumPy ufunc in torch
+  instead, on the tensor's device; a ufunc with no torch counterpart here, or
+  any ufunc method other than a plain call, raises a ``TypeError`` naming it.
 """
 
 from __future__ import annotations
@@ -178,3 +192,70 @@ def asarray(x, dtype=None):
 
 def argsort(x, axis=-1):
     return torch.argsort(x, dim=axis, stable=True)
+
+
+def swapaxes(x, a, b):
+    return torch.swapaxes(x, a, b)
+
+
+# --------------------------------------------------------------------------
+# linalg: what adcompare.primitives.linalg calls on ``xp.linalg``
+
+
+def _differentiated(a) -> bool:
+    """Whether torch's autograd records ``a`` (a plain tensor, not one inside a ``torch.func`` transform)."""
+    return a.requires_grad and not torch._C._functorch.is_functorch_wrapped_tensor(a)
+
+
+def _distinct(values, name: str, what: str, nonzero: bool = False) -> None:
+    if _differentiated(values):
+        from adcompare.rules.linalg import _gaps  # the rules' own refusal, on the primal values
+
+        _gaps(values.detach().cpu().numpy(), name, what, nonzero)
+
+
+def _eigh(a):
+    w, v = torch.linalg.eigh(a)
+    _distinct(w, "eigh", "eigenvalues")
+    return w, v
+
+
+def _svd(a, full_matrices=True):
+    u, s, vh = torch.linalg.svd(a, full_matrices=full_matrices)
+    _distinct(s, "svd", "singular values", nonzero=a.shape[-1] != a.shape[-2])
+    return u, s, vh
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):  # vector norms: the primitive computes the Frobenius one
+    return torch.linalg.vector_norm(x, 2 if ord is None else ord, dim=axis, keepdim=keepdims)
+
+
+class linalg:  # noqa: N801 (NumPy's name)
+    solve, inv, det, slogdet = (staticmethod(torch.linalg.solve), staticmethod(torch.linalg.inv),
+                                staticmethod(torch.linalg.det), staticmethod(torch.linalg.slogdet))
+    cholesky, qr, pinv = (staticmethod(torch.linalg.cholesky), staticmethod(torch.linalg.qr),
+                          staticmethod(torch.linalg.pinv))
+    eigh, svd, norm = staticmethod(_eigh), staticmethod(_svd), staticmethod(_norm)
+
+
+# --------------------------------------------------------------------------
+# NumPy operands: ``tensor * ndarray`` computed by torch
+
+# ufuncs by NumPy's name that this namespace lacks or names differently (``equal`` is here: torch's is whole-array)
+_UFUNCS = {"true_divide": torch.div, "floor_divide": torch.floor_divide, "greater": torch.gt,
+           "greater_equal": torch.ge, "less": torch.lt, "less_equal": torch.le, "not_equal": torch.ne,
+           "absolute": torch.abs, "positive": torch.positive, "logical_xor": torch.logical_xor}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    op = _UFUNCS.get(ufunc.__name__, globals().get(ufunc.__name__))
+    if method != "__call__" or kwargs or not callable(op):
+        raise TypeError(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
+                        f"{' with ' + ', '.join(kwargs) if kwargs else ''} on a torch tensor is not supported "
+                        "by the torch peer (adcompare.measure.torch_numpy); use the vocabulary (adcompare.numpy)")
+    return op(*(x if isinstance(x, torch.Tensor) else torch.as_tensor(x, device=self.device) for x in inputs))
+
+
+def interoperate_with_numpy() -> None:
+    """Let NumPy arrays meet tensors in operators: torch computes, and differentiates, the result."""
+    torch.Tensor.__array_ufunc__ = _array_ufunc
