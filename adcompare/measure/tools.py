@@ -211,7 +211,9 @@ def to_torch(args: tuple) -> tuple:
     return tuple(out)
 
 
-def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
+def enable_torch() -> None:
+    """Run the vocabulary on torch tensors (:mod:`adcompare.measure.torch_numpy`), NumPy constants
+    beside them included; for the rest of the process."""
     if not available("torch"):
         raise ToolUnavailable(TORCH_MISSING)
     import torch
@@ -221,6 +223,12 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
     register_namespace(torch.Tensor, tnp)
     register_namespace(torch.nn.Parameter, tnp)
     tnp.interoperate_with_numpy()
+
+
+def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
+    enable_torch()
+    import torch
+
     torch.set_num_threads(1)
     sync = torch.cuda.synchronize if torch_device() == "cuda" else (lambda: None)
 
@@ -232,7 +240,7 @@ def _torch(f: Callable, active: tuple, mode: str, rng) -> Prepared:
 
     def grad():
         xs = [a.detach().requires_grad_() for a in active]
-        out = torch.autograd.grad(f(*xs), xs)
+        out = torch.autograd.grad(f(*xs), xs, materialize_grads=True)  # an unused input: zeros, as JAX
         sync()
         return out
 

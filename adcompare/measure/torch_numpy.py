@@ -21,11 +21,44 @@ Two more things make that source run on tensors as it does on JAX arrays:
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
-def _t(x):
-    return x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float64)
+def _t(x, device=None):
+    """``x`` as a tensor: an array keeps its dtype, a Python float is float64 (as NumPy's)."""
+    if isinstance(x, torch.Tensor):
+        return x
+    return torch.as_tensor(x, dtype=torch.float64 if type(x) is float else None, device=device)
+
+
+def _device(xs):
+    """The device of the first tensor in ``xs`` (lists searched too), or None."""
+    for x in xs:
+        if isinstance(x, torch.Tensor):
+            return x.device
+        if type(x) in (list, tuple) and (d := _device(x)) is not None:
+            return d
+    return None
+
+
+def _mixed(op):
+    """``op`` taking NumPy arrays (anywhere) and a number first as tensors, as a primitive may pass
+    them beside a tensor (``anp.multiply(np.eye(n), t)``); torch's functions take tensors only."""
+
+    def call(*xs, **params):
+        for x in xs:
+            if type(x) is np.ndarray:
+                break
+        else:
+            if not xs or isinstance(xs[0], torch.Tensor) or type(xs[0]) not in _NUMBERS:
+                return op(*xs, **params)
+        device = _device(xs)
+        first = _t(xs[0], device) if type(xs[0]) in _NUMBERS or type(xs[0]) is np.ndarray else xs[0]
+        return op(first, *(_t(x, device) if type(x) is np.ndarray else x for x in xs[1:]), **params)
+
+    call.__name__ = call.__qualname__ = getattr(op, "__name__", "op")
+    return call
 
 
 def _dims(axis):
@@ -88,11 +121,13 @@ def broadcast_to(x, shape):
 
 
 def concatenate(xs, axis=0):
-    return torch.cat([_t(x) for x in xs], dim=axis)
+    device = _device(xs)
+    return torch.cat([_t(x, device) for x in xs], dim=axis)
 
 
 def stack(xs, axis=0):
-    return torch.stack([_t(x) for x in xs], dim=axis)
+    device = _device(xs)
+    return torch.stack([_t(x, device) for x in xs], dim=axis)
 
 
 def squeeze(x, axis=None):
@@ -184,10 +219,8 @@ def dot(x, y):  # noqa: F811  (NumPy's N-d dot: the last axis of x against the s
     return torch.tensordot(x, y, dims=([x.ndim - 1], [max(y.ndim - 2, 0)]))
 
 
-def asarray(x, dtype=None):
-    import numpy  # the dtype comes as NumPy names it (float64, int64)
-
-    return _t(x) if dtype is None else _t(x).to(getattr(torch, numpy.dtype(dtype).name))
+def asarray(x, dtype=None):  # the dtype comes as NumPy names it (float64, int64)
+    return _t(x) if dtype is None else _t(x).to(getattr(torch, np.dtype(dtype).name))
 
 
 def argsort(x, axis=-1):
@@ -196,6 +229,13 @@ def argsort(x, axis=-1):
 
 def swapaxes(x, a, b):
     return torch.swapaxes(x, a, b)
+
+
+_NUMBERS = (float, int, bool, np.float64, np.float32, np.int64, np.bool_)
+_CONSTRUCTORS = ("full", "eye", "asarray")  # their first argument is a shape or a value, not an operand
+for _name, _op in list(globals().items()):
+    if callable(_op) and not _name.startswith("_") and not isinstance(_op, type) and _name not in _CONSTRUCTORS:
+        globals()[_name] = _mixed(_op)
 
 
 # --------------------------------------------------------------------------
@@ -231,7 +271,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):  # vector norms: the primitiv
 
 
 class linalg:  # noqa: N801 (NumPy's name)
-    solve, inv, det, slogdet = (staticmethod(torch.linalg.solve), staticmethod(torch.linalg.inv),
+    solve, inv, det, slogdet = (staticmethod(_mixed(torch.linalg.solve)), staticmethod(torch.linalg.inv),
                                 staticmethod(torch.linalg.det), staticmethod(torch.linalg.slogdet))
     cholesky, qr, pinv = (staticmethod(torch.linalg.cholesky), staticmethod(torch.linalg.qr),
                           staticmethod(torch.linalg.pinv))
