@@ -4,7 +4,11 @@ Only what the primitives' implementations call is here. With it registered
 (:func:`adcompare.primitives.register_namespace`), PyTorch differentiates the
 very same natural-form source that our engines and JAX do.
 
-Two more things make that source run on tensors as it does on JAX arrays:
+Three more things make that source run on tensors as it does on JAX arrays:
+
+* NumPy constants beside a tensor in a vocabulary call (``anp.multiply(mask, t)``):
+  torch's functions take tensors only, so every function here takes a NumPy array
+  anywhere (and a number first) as a tensor on the tensor's device, its dtype kept.
 
 * ``linalg``: what the linear algebra primitives call (``xp.linalg.solve``, ...),
   with NumPy's signatures. ``eigh`` and ``svd`` refuse, by name, a derivative at
@@ -293,7 +297,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         raise TypeError(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
                         f"{' with ' + ', '.join(kwargs) if kwargs else ''} on a torch tensor is not supported "
                         "by the torch peer (adcompare.measure.torch_numpy); use the vocabulary (adcompare.numpy)")
-    return op(*(x if isinstance(x, torch.Tensor) else torch.as_tensor(x, device=self.device) for x in inputs))
+    return op(*(_t(x, self.device) for x in inputs))
 
 
 def interoperate_with_numpy() -> None:
