@@ -25,6 +25,8 @@ Three more things make that source run on tensors as it does on JAX arrays:
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 import torch
 
@@ -48,15 +50,15 @@ def _device(xs):
 
 def _mixed(op):
     """``op`` taking NumPy arrays (anywhere) and a number first as tensors, as a primitive may pass
-    them beside a tensor (``anp.multiply(np.eye(n), t)``); torch's functions take tensors only."""
+    them beside a tensor (``anp.multiply(np.eye(n), t)``); torch's functions take tensors only. Torch
+    refuses them with a TypeError; only then are they converted (tensors alone cost one frame)."""
 
     def call(*xs, **params):
-        for x in xs:
-            if type(x) is np.ndarray:
-                break
-        else:
-            if not xs or isinstance(xs[0], torch.Tensor) or type(xs[0]) not in _NUMBERS:
-                return op(*xs, **params)
+        try:
+            return op(*xs, **params)
+        except TypeError:
+            if not xs or not builtins.any(type(x) is np.ndarray or type(x) in _NUMBERS for x in xs):
+                raise
         device = _device(xs)
         first = _t(xs[0], device) if type(xs[0]) in _NUMBERS or type(xs[0]) is np.ndarray else xs[0]
         return op(first, *(_t(x, device) if type(x) is np.ndarray else x for x in xs[1:]), **params)
