@@ -34,6 +34,7 @@ rule again (higher order).
 from __future__ import annotations
 
 import inspect
+import math
 from functools import partial
 
 import numpy as np
@@ -272,9 +273,30 @@ def keepdims_shape(xshape: tuple, axis) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(xshape))
 
 
+# NumPy cotangents spread into a fresh array (np.empty, then a fill or a broadcasting copy: about 1 us)
+# instead of a read-only broadcast view (reshape then broadcast_to, two primitive dispatches and
+# NumPy's Python wrapper: about 5 us); up to this many elements, where writing them costs less than that
+_SPREAD_FRESH_MAX = 4096
+_NUMPY_SCALARS = (np.float64, np.float32, np.complex128, np.complex64)
+
+
 def spread(g, xshape: tuple, axis):
-    """A reduction's cotangent ``g`` spread back over the reduced axes."""
-    return anp.broadcast_to(anp.reshape(g, keepdims_shape(xshape, axis)), xshape)
+    """A reduction's cotangent ``g`` spread back over the reduced axes. A NumPy ``g`` (an exact
+    ndarray, a NumPy float or complex scalar, or a Python float) over a small ``xshape`` gives a fresh
+    array of the same values and dtype; SCT transforming its own output takes this as a linear helper
+    (``engines/sct/emit/second.py``), never from this source."""
+    keep = keepdims_shape(xshape, axis)
+    t = type(g)
+    if (t is np.ndarray or t is float or t in _NUMPY_SCALARS) and math.prod(xshape) <= _SPREAD_FRESH_MAX:
+        out = np.empty(xshape, np.float64 if t is float else g.dtype)
+        if t is np.ndarray:
+            np.copyto(out, g.reshape(keep))  # reshape raises as anp.reshape would on a wrong size
+        elif math.prod(keep) == 1:
+            out.fill(g)
+        else:  # a scalar where an array was expected: the general path raises
+            return anp.broadcast_to(anp.reshape(g, keep), xshape)
+        return out
+    return anp.broadcast_to(anp.reshape(g, keep), xshape)
 
 
 def is_number(x) -> bool:

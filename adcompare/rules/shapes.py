@@ -121,10 +121,14 @@ defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
 
 
 def _concatenate_region(i, xs, axis):
-    """The index of operand i's block inside ``concatenate(xs, axis)``."""
+    """The index of operand i's block inside ``concatenate(xs, axis)`` (a plain loop: SCT's forward
+    sweep makes one pull-back per operand, and a generator here was half of lstm's forward sweep)."""
     ax = axis % len(shape(xs[0]))
-    start = sum(shape(x)[ax] for x in xs[:i])
-    return (slice(None),) * ax + (slice(start, start + shape(xs[i])[ax]),)
+    start = 0
+    for k in range(i):
+        start += shape(xs[k])[ax]
+    block = slice(start, start + shape(xs[i])[ax])
+    return (block,) if ax == 0 else (slice(None),) * ax + (block,)
 
 
 def _stack_region(i, xs, axis):

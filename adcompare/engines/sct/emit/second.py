@@ -8,7 +8,8 @@ convention (forward ``jvp(x0, x0_dot, x1, ...) -> (out, out_dot)``; reverse
 ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, out_bar)``). No
 derivative is written here:
 
-* a *linear* helper (``unbroadcast(g, like)``, ``add_bar(a, b)``, ``final_bar``,
+* a *linear* helper (``unbroadcast(g, like)``, ``add_bar(a, b)``, ``final_bar``, the
+  reductions' ``rules.spread(g, xshape, axis)`` (whose NumPy fast path is no code to transform),
   ...: each is linear in the cotangents it moves, ``like`` and indices only give
   shapes) has as its tangent the helper applied to the tangents;
 * a *constant* helper (``zeros``, the gradient's seed) has a zero tangent;
@@ -38,6 +39,7 @@ from adcompare.engines.sct.emit import accumulate, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
+from adcompare.rules.base import spread
 
 
 def seed_like(out: Any) -> Any:
@@ -74,12 +76,12 @@ def aux_bar(aux: Any) -> Any:
 LINEAR = {runtime.unbroadcast: (0,), runtime.broadcast: (0,), runtime.materialize: (0,),
           runtime.add_bar: (0, 1), runtime.item_bar: (0,), runtime.last_bar: (0,), runtime.drop_last: (0,),
           runtime.getitem_bar: (0,), runtime.unpack_bar: (0,), runtime.final_bar: (0,),
-          rules.unbroadcast: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
+          rules.unbroadcast: (0,), spread: (0,), runtime.seq_vjp: (1,), runtime.seq_jvp: (1,)}
 # helper -> positions that give only shapes, indices or structure (never differentiated: the front end
 # reads them through ``primal`` when it takes generated code again, see :mod:`..front.generated`)
 SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materialize: (1,),
               runtime.item_bar: (1, 2), runtime.getitem_bar: (1, 2), runtime.unpack_bar: (1,),
-              runtime.final_bar: (1,), rules.unbroadcast: (1,), runtime.seq_vjp: (0, 2, 3, 4),
+              runtime.final_bar: (1,), rules.unbroadcast: (1,), spread: (1, 2), runtime.seq_vjp: (0, 2, 3, 4),
               runtime.seq_jvp: (0, 2, 3, 4)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}

@@ -7,7 +7,8 @@ called with; the other arguments (a ``like``, an index) give only shapes, so
 their cotangent is zero. Each is the helper's dual in the rule table's own
 pairs: ``rules.broadcast`` and ``rules.unbroadcast`` are the JVP and VJP sides
 of every broadcasting elementwise rule (:func:`adcompare.rules.base.defderiv`),
-so each is the other's transpose; the transpose of ``getitem_bar`` (the VJP of
+so each is the other's transpose; ``rules.spread`` (the reductions' VJP) has the
+sum over the spread axes; the transpose of ``getitem_bar`` (the VJP of
 ``getitem``) is ``getitem``; ``seq_vjp`` and ``seq_jvp`` (stack and
 concatenate, linear primitives whose rules read only shapes) are each other's
 transpose; ``materialize`` and ``final_bar`` are the identity on a value and a
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, getitem_p, shape, stack_p
+from adcompare.rules.base import keepdims_shape, spread
 
 
 def _refuse(name: str, what: str) -> SCTError:
@@ -63,6 +66,15 @@ def unbroadcast_t(out_bar: Any, ans: Any, g: Any, like: Any) -> Any:
 
 def rules_unbroadcast_t(out_bar: Any, ans: Any, g: Any, target: tuple) -> Any:
     return _broadcast_back(out_bar, g)
+
+
+def spread_t(out_bar: Any, ans: Any, g: Any, xshape: tuple, axis: Any) -> Any:
+    """``rules.spread`` (a reduction's VJP) transposed: ``out_bar`` summed over the spread axes, shaped as ``g``."""
+    _array("spread", out_bar, g)
+    if _zero(out_bar):
+        return 0.0
+    summed = rules.unbroadcast(out_bar, keepdims_shape(xshape, axis))
+    return summed if shape(summed) == shape(g) else anp.reshape(summed, shape(g))
 
 
 def broadcast_t(out_bar: Any, ans_: Any, t: Any, ans: Any) -> Any:
@@ -191,5 +203,6 @@ def drop_last_t(out_bar: Any, ans: Any, g: Any) -> Any:
 TRANSPOSE = {runtime.seq_vjp: seq_vjp_t, runtime.seq_jvp: seq_jvp_t,
              runtime.unpack_bar: unpack_bar_t, runtime.item_bar: item_bar_t, runtime.last_bar: last_bar_t,
              runtime.drop_last: drop_last_t, runtime.unbroadcast: unbroadcast_t, rules.unbroadcast: rules_unbroadcast_t,
+             spread: spread_t,
              runtime.broadcast: broadcast_t, runtime.materialize: materialize_t,
              runtime.final_bar: final_bar_t, runtime.add_bar: add_bar_t, runtime.getitem_bar: getitem_bar_t}
