@@ -162,10 +162,6 @@ class SCTEngine(Engine):
 
         return engine_made(value_and_grad_f)
 
-    def _grad_direct(self, f: Callable, argnums, args: tuple) -> tuple | None:
-        """The direct path's answer for one call, or None (see :class:`.direct.DirectGrad`)."""
-        return DirectGrad(self, f, argnums)(args)
-
     def grad(self, f, argnums=0, has_aux=False):
         return self._tagged("grad", super().grad, f, argnums, has_aux)
 
