@@ -50,8 +50,9 @@ rule pull-backs and shapes by default (the least kept), arrays (the rules called
 the reverse sweep) for code that is transformed again or whose loops ``lax.scan`` stacks.
 
 Shared by all stages: :mod:`.ir` (the normalized program), :mod:`.naming` (every
-generated name), :mod:`.errors` (:class:`SCTError`) and :mod:`.asttools`
-(non-recursive ``ast`` copies and walks). A stage imports the shared modules and
+generated name), :mod:`.errors` (:class:`SCTError`, refusals before any code runs),
+:mod:`.located` (an error raised while generated code runs gets a note naming the user's
+file and line) and :mod:`.asttools` (non-recursive ``ast`` copies and walks). A stage imports the shared modules and
 the stages before it, with two exceptions: the front end asks
 :mod:`.analysis.dataflow` which variables hold lists (to pack list operands) and
 :mod:`.analysis.aliasing` which writes in place another name would see, and binds

@@ -44,7 +44,7 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import closure_programs, programs, transform  # noqa: F401  (closure_programs: hooks)
+from adcompare.engines.sct import closure_programs, located, programs, transform  # noqa: F401  (closure_programs: hooks)
 from adcompare.engines.sct.direct import DirectGrad, bind, unwrap
 from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError
@@ -157,8 +157,12 @@ class SCTEngine(Engine):
         direct = DirectGrad(self, f, argnums)
 
         def value_and_grad_f(*args, **kwargs):
-            out = None if kwargs else direct(args)
-            return general(*args, **kwargs) if out is None else out
+            try:
+                out = None if kwargs else direct(args)
+                return general(*args, **kwargs) if out is None else out
+            except Exception as exc:
+                located.note(exc)
+                raise
 
         return engine_made(value_and_grad_f)
 
@@ -203,6 +207,7 @@ class SCTEngine(Engine):
             raise
         return None if boxed_callee.reaches_opaque(made[0]) else made
 
+    @located.noting
     def _jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
         fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
@@ -222,6 +227,7 @@ class SCTEngine(Engine):
         y, y_dot = entry.functions["jvp"](*call_args, **kwargs)
         return y, trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
 
+    @located.noting
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
         fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
@@ -235,6 +241,7 @@ class SCTEngine(Engine):
         bwd = entry.functions["bwd"]
         y_tree = trees.tree_structure(y)
 
+        @located.noting
         def pullback(y_bars: list) -> list:
             if all(g is None for g in y_bars):
                 return [None] * len(trees.tree_leaves(primals))

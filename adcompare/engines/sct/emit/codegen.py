@@ -26,7 +26,7 @@ import weakref
 from typing import Any
 
 from adcompare.engine import engine_made
-from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct import ir, located, naming
 from adcompare.engines.sct.emit import accumulate, runtime, templates
 from adcompare.engines.sct.naming import Namer
 
@@ -242,11 +242,12 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
     filename = f"{FILENAME_PREFIX}{label} #{next(_serial)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     user_code = user_fn.__code__
-    ORIGIN[filename] = ORIGIN.get(user_code.co_filename) or (
-        getattr(user_fn, "__qualname__", label), user_code.co_filename, user_code.co_firstlineno)
+    origin = (getattr(user_fn, "__qualname__", label), user_code.co_filename, user_code.co_firstlineno)
+    ORIGIN[filename] = ORIGIN.get(user_code.co_filename) or origin
     user_cells = dict(zip(user_code.co_freevars, user_fn.__closure__ or ()))
     names = list(cells) + [n for n in user_cells if n not in cells]
     tree = ast.parse(text, filename)  # line numbers of the text, for tracebacks
+    located.record(filename, module.body, tree.body, is_comment, origin)
     made = [d.name for d in tree.body if isinstance(d, ast.FunctionDef)]
     factory = ast.FunctionDef(_FACTORY, ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
                               tree.body + [ast.Return(tuple_([load(n) for n in made]))], [], None, None)

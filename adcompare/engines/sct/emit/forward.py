@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from adcompare.engines.sct import ir
+from adcompare.engines.sct import ir, located
 from adcompare.engines.sct.analysis.activity import Activity
 from adcompare.engines.sct.analysis.dataflow import operands
 from adcompare.engines.sct.analysis.owned import owned_lists
@@ -66,7 +66,7 @@ class _Forward:
     def block(self, stmts: list) -> list[ast.stmt]:
         out = []
         for s in stmts:
-            out += self.stmt(s)
+            out += located.stamp(self.stmt(s), s.line)
         return out
 
     def stmt(self, s) -> list[ast.stmt]:

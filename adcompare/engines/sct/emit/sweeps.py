@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from adcompare.engines.sct import ir
+from adcompare.engines.sct import ir, located
 from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.emit import codegen as cg
@@ -55,6 +55,7 @@ class Sweeps:
         fwd, groups = [], []
         for s in stmts:
             f, r, key = self.stmt(s, in_loop, depth)
+            located.stamp(f, s.line), located.stamp(r, s.line)
             fwd += f
             groups.append((key, r))
         rev, last = [], None

@@ -1,0 +1,100 @@
+"""Where a run-time error in generated code comes from: the user's file and line.
+
+Contract: the emitters stamp each generated statement with the user's line it comes
+from (:func:`stamp`); :func:`record` (called by codegen once it has the text) keeps,
+for each generated file, the user line of every generated line. :func:`note` adds to
+an exception raised while generated code ran one note naming the user's function,
+file and line (and the statement written there) of the innermost generated frame it
+passed through whose user file is a file (else the innermost), and that frame's
+generated file and line. A generated line with no
+stamp takes the line of the statement around it; a file with no table (or a line
+outside it) is named by the function's first line. Code generated from generated
+code (a second derivative) is named by the first user's line. The engine's entry
+points call :func:`note`; the message and type of the exception are unchanged.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import linecache
+from collections.abc import Callable
+
+_STAMP = "sct_line"
+_PREFIX = "in the derivative SCT generated from "
+
+# generated file -> (user function, user file, its first line, {generated line: user line})
+FILES: dict[str, tuple[str, str, int, dict[int, int]]] = {}
+
+
+def stamp(stmts: list[ast.stmt], line: int) -> list[ast.stmt]:
+    """Stamps the statements of ``stmts`` that have no user line yet with ``line``."""
+    for s in stmts:
+        if getattr(s, _STAMP, None) is None:
+            setattr(s, _STAMP, line)
+    return stmts
+
+
+def record(filename: str, made: list[ast.stmt], parsed: list[ast.stmt], is_comment: Callable,
+           origin: tuple[str, str, int]) -> None:
+    """Keeps the user line of each line of ``filename``: ``made`` are the stamped definitions,
+    ``parsed`` the same definitions parsed back from the text (comments are gone there)."""
+    table: dict[int, int] = {}
+    _walk(made, parsed, None, table, is_comment)
+    function, user_file, first = origin
+    if user_file in FILES:  # generated code transformed again: the first user's lines
+        function, user_file, first, lines = FILES[user_file]
+        table = {k: lines.get(v, first) for k, v in table.items()}
+    FILES[filename] = (function, user_file, first, table)
+
+
+def _walk(made: list, parsed: list, around: int | None, table: dict[int, int], is_comment: Callable) -> None:
+    made = [s for s in made if not is_comment(s)]
+    if len(made) != len(parsed):
+        return  # not the same statements: leave these lines to the statement around them
+    for m, p in zip(made, parsed):
+        line = getattr(m, _STAMP, None) or around
+        blocks = [(getattr(m, f, None), getattr(p, f, None)) for f in ("body", "orelse", "finalbody")]
+        blocks = [(a, b) for a, b in blocks if isinstance(a, list) and isinstance(b, list)]
+        if line is not None:
+            last = p.lineno if blocks else (p.end_lineno or p.lineno)
+            table.update((k, line) for k in range(p.lineno, last + 1))
+        for a, b in blocks:
+            _walk(a, b, line, table, is_comment)
+
+
+def note(exc: BaseException) -> None:
+    """Adds the user's place to ``exc`` if it passed through generated code (once)."""
+    if any(str(n).startswith(_PREFIX) for n in getattr(exc, "__notes__", ())):
+        return
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in FILES:
+            frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    if not frames:
+        return
+    # the innermost frame of code written in a file (not of a program the engine wrote itself)
+    written = [f for f in frames if not FILES[f[0]][1].startswith("<")]
+    filename, generated = (written or frames)[-1]
+    function, user_file, first, table = FILES[filename]
+    line = table.get(generated)
+    if line is None:
+        where = f"{function!r} (defined at {user_file}, line {first})"
+    else:
+        text = linecache.getline(user_file, line).strip()
+        where = f"{function!r}, {user_file}, line {line}" + (f": {text}" if text else "")
+    exc.add_note(f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated})")
+
+
+def noting(fn: Callable) -> Callable:
+    """``fn``, noting (:func:`note`) what it raises."""
+    @functools.wraps(fn)
+    def noted(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            note(exc)
+            raise
+
+    return noted
