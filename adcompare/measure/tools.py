@@ -127,7 +127,7 @@ def prepare(tool: str, w: Workload, args: tuple, mode: str, seed: int = 0) -> Pr
         return Prepared(lambda: f(*active), derivative_of(jax, f, active, mode, rng),
                         lambda: _jax_kept(f, active))
     if base == "autograd":
-        return _autograd(f, active, mode)
+        return _autograd(f, active, mode, rng)
     return _torch(f, active, mode, rng)
 
 
@@ -170,23 +170,12 @@ def available(peer: str) -> bool:
     return module is None or importlib.util.find_spec(module) is not None
 
 
-def _autograd(f: Callable, active: tuple, mode: str) -> Prepared:
+def _autograd(f: Callable, active: tuple, mode: str, rng) -> Prepared:
     if not available("autograd"):
         raise ToolUnavailable("autograd is not installed (pip install -e '.[peers]')")
-    import autograd
-    import autograd.numpy as agnp
-    from autograd.numpy.numpy_boxes import ArrayBox
+    from adcompare.measure.autograd_api import AutogradAPI
 
-    register_namespace(ArrayBox, agnp)
-    if mode == "grad":
-        g = autograd.grad(lambda xs: f(*xs))
-        return Prepared(lambda: f(*active), lambda: g(tuple(active)), lambda: None)
-    if mode in ("hessian", "hessian-rr"):  # autograd's hessian is reverse over reverse
-        if mode == "hessian":
-            raise ToolUnavailable("autograd has no forward mode here (its hessian is reverse over reverse)")
-        h = autograd.hessian(lambda x: f(x, *active[1:]))
-        return Prepared(lambda: f(*active), lambda: h(active[0]), lambda: None)
-    raise ToolUnavailable(f"autograd has no forward mode here ({mode})")
+    return Prepared(lambda: f(*active), derivative_of(AutogradAPI(), f, active, mode, rng), lambda: None)
 
 
 def torch_device() -> str:
