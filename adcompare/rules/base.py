@@ -276,7 +276,8 @@ def keepdims_shape(xshape: tuple, axis) -> tuple:
 # NumPy cotangents spread into a fresh array (np.empty, then a fill or a broadcasting copy: about 1 us)
 # instead of a read-only broadcast view (reshape then broadcast_to, two primitive dispatches and
 # NumPy's Python wrapper: about 5 us); up to this many elements, where writing them costs less than that
-_SPREAD_FRESH_MAX = 4096
+# and the next operation's pass over a stride-0 view (measured break-even: about 30,000 float64 elements)
+_SPREAD_FRESH_MAX = 16384
 _NUMPY_SCALARS = (np.float64, np.float32, np.complex128, np.complex64)
 
 
