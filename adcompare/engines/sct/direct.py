@@ -18,6 +18,7 @@ straight-line sweeps make a bounded number of objects and run without the pause'
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import functools
 import inspect
@@ -106,17 +107,7 @@ def _loops(code: types.CodeType) -> bool:
     return any(isinstance(c, types.CodeType) and _loops(c) for c in code.co_consts)
 
 
-class _Unpaused:
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
-
-
-_UNPAUSED = _Unpaused()
+_UNPAUSED = contextlib.nullcontext()  # what a straight-line sweep runs under (see _Plan.pause)
 _F64 = np.dtype(np.float64)
 _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
 
