@@ -55,8 +55,9 @@ def test_spread_wrong_size_raises_as_before():
 
 
 def test_spread_large_and_jax_take_the_general_path():
-    big = base.spread(np.float64(2.0), (100, 100), None)
-    assert not big.flags.writeable and big.shape == (100, 100)  # broadcast_to's view, as before
+    big = base.spread(np.float64(2.0), (200, 100), None)  # over _SPREAD_FRESH_MAX elements
+    assert base._SPREAD_FRESH_MAX < 200 * 100
+    assert not big.flags.writeable and big.shape == (200, 100)  # broadcast_to's view, as before
     j = base.spread(jnp.ones(3), (3, 4), 1)
     assert isinstance(j, jax.Array)
     np.testing.assert_array_equal(np.asarray(j), np.ones((3, 4)))

@@ -241,10 +241,13 @@ class PerOperand:
 
 # --------------------------------------------------------------------------
 # Shape helpers (themselves made of primitives, so they differentiate again)
+_add_reduce = np.add.reduce
+
+
 def unbroadcast(g, target: tuple):
     """Sum ``g`` down to ``target``: the VJP of NumPy broadcasting."""
     if type(g) is np.ndarray and target == () and g.shape:
-        return g.sum()  # NumPy down to a scalar: the commonest case, first
+        return _add_reduce(g, None)  # NumPy down to a scalar, the commonest case: g.sum() without its wrapper
     gshape = shape(g)
     if gshape == target:
         return g
@@ -253,7 +256,7 @@ def unbroadcast(g, target: tuple):
         lead + i for i, n in enumerate(target) if n == 1 and gshape[lead + i] != 1
     )
     if type(g) is np.ndarray:  # NumPy: the same sum, without the primitive's dispatch
-        summed = g.sum(axis=axes)
+        summed = _add_reduce(g, axes)  # g.sum(axis=axes), without its wrapper
         return summed if summed.shape == target else summed.reshape(target)
     summed = anp.sum(g, axis=axes)
     return summed if shape(summed) == target else anp.reshape(summed, target)
@@ -276,7 +279,8 @@ def keepdims_shape(xshape: tuple, axis) -> tuple:
 # NumPy cotangents spread into a fresh array (np.empty, then a fill or a broadcasting copy: about 1 us)
 # instead of a read-only broadcast view (reshape then broadcast_to, two primitive dispatches and
 # NumPy's Python wrapper: about 5 us); up to this many elements, where writing them costs less than that
-_SPREAD_FRESH_MAX = 4096
+# and the next operation's pass over a stride-0 view (measured break-even: about 30,000 float64 elements)
+_SPREAD_FRESH_MAX = 16384
 _NUMPY_SCALARS = (np.float64, np.float32, np.complex128, np.complex64)
 
 

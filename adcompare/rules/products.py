@@ -21,6 +21,8 @@ def _matmul_vjp_x(ans, x, y):
             return mul(g, y)
         if len(sy) == 1:  # (..., n, k) @ (k,): outer product of g and y
             return unbroadcast(mul(append_axis(g, -1), y), sx)
+        if len(sx) == 1 and len(sy) == 2:  # (k,) @ (k, m): y @ g, a matrix-vector product
+            return anp.matmul(y, g)
         if len(sx) == 1:  # (k,) @ (..., k, m)
             gx = anp.matmul(y, append_axis(g, -1))
             return unbroadcast(anp.reshape(gx, shape(gx)[:-1]), sx)
@@ -37,6 +39,8 @@ def _matmul_vjp_y(ans, x, y):
             return mul(g, x)
         if len(sx) == 1:  # (k,) @ (..., k, m): outer product of x and g
             return unbroadcast(mul(append_axis(x, -1), append_axis(g, -2)), sy)
+        if len(sy) == 1 and len(sx) == 2:  # (n, k) @ (k,): g @ x, a vector-matrix product
+            return anp.matmul(g, x)
         if len(sy) == 1:  # (..., n, k) @ (k,)
             gy = anp.matmul(swap_last(x), append_axis(g, -1))
             return unbroadcast(anp.reshape(gy, shape(gy)[:-1]), sy)

@@ -33,7 +33,8 @@ checks on each call that what a cached result assumed still holds):
    instead: :mod:`.emit.structured` (what they carry; forward mode) and
    :mod:`.emit.structured_reverse` emit calls of :mod:`.emit.lax_runtime` (``lax.scan``,
    ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`). What
-   the generated code calls when it runs is here too: :mod:`.emit.runtime`,
+   the generated code calls when it runs is here too: :mod:`.emit.runtime` (containers' cotangents in
+   :mod:`.emit.containers`),
    :mod:`.emit.direct` (the primitives an inline rule calls, without dispatch, in code that is run), and
    the stand-ins for callees that are not transformed from source (custom
    functions, :mod:`.emit.custom_callee`; engine-made functions, :mod:`.emit.boxed_callee`;

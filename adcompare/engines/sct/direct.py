@@ -11,11 +11,15 @@ general path's. What depends only on the function and the number of arguments (`
 normalized, and for a plain function its cache key) is worked out once and kept; what may
 change between calls is checked on every call: the arguments' types, the function's code and
 defaults, and that the generated code is still current (:func:`.transform.current`, which
-checks again what the transformation assumed of the function's non-local names).
+checks again what the transformation assumed of the function's non-local names). The cycle
+collector is paused while sweeps run that loop or call other generated code (their stacks grow);
+straight-line sweeps make a bounded number of objects and run without the pause's cost.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dis
 import functools
 import inspect
 import types
@@ -95,6 +99,15 @@ def _positions(argnums: Any, nargs: int) -> tuple[int, ...] | None:
     return nums if len(set(nums)) == len(nums) else None
 
 
+def _loops(code: types.CodeType) -> bool:
+    """Does ``code`` (or a code object nested in it) jump backwards, as a loop does?"""
+    for ins in dis.get_instructions(code):
+        if ins.opcode in dis.hasjrel + dis.hasjabs and isinstance(ins.argval, int) and ins.argval <= ins.offset:
+            return True
+    return any(isinstance(c, types.CodeType) and _loops(c) for c in code.co_consts)
+
+
+_UNPAUSED = contextlib.nullcontext()  # what a straight-line sweep runs under (see _Plan.pause)
 _F64 = np.dtype(np.float64)
 _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
 
@@ -103,7 +116,8 @@ class _Plan:
     """What a plain function's direct path worked out for one number of arguments, and what it
     was worked out for: the function's code and defaults (checked on every call)."""
 
-    __slots__ = ("code", "defaults", "kwdefaults", "nums", "active", "entry", "cleared", "fwd", "bwd", "opaque")
+    __slots__ = ("code", "defaults", "kwdefaults", "nums", "active", "entry", "cleared", "fwd", "bwd", "opaque",
+                 "pause")
 
     def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int):
         self.code, self.defaults, self.kwdefaults = fn.__code__, fn.__defaults__, fn.__kwdefaults__
@@ -111,6 +125,9 @@ class _Plan:
         self.cleared, self.entry = transform.kept(fn, "reverse", active, nargs)  # made, or from the cache
         self.fwd, self.bwd = self.entry.functions["fwd"], self.entry.functions["bwd"]
         self.opaque = boxed_callee.reaches_opaque(self.entry)
+        # straight-line sweeps that call no other generated code make a bounded number of objects, so
+        # the cycle collector has nothing to rescan again and again: its pause (~1.5 us) would not pay
+        self.pause = bool(self.entry.callees) or _loops(self.fwd.__code__) or _loops(self.bwd.__code__)
 
 
 class DirectGrad:
@@ -136,7 +153,7 @@ class DirectGrad:
             plan = self.plans[len(args)] = _Plan(f, plan.nums, plan.active, len(args))  # transformed again
         if plan.opaque:
             return None  # the general path runs it on boxes (see SCTEngine._entry)
-        return self._sweep(plan.fwd, plan.bwd, args, {}, [args[i] for i in plan.nums])
+        return self._sweep(plan.fwd, plan.bwd, args, {}, [args[i] for i in plan.nums], plan.pause)
 
     def _general(self, args: tuple) -> tuple | None:
         """The direct path worked out from scratch (and kept, for a plain function)."""
@@ -159,9 +176,10 @@ class DirectGrad:
         return self._sweep(functions["fwd"], functions["bwd"], call_args, kwargs, [args[i] for i in nums])
 
     def _sweep(self, fwd: Callable, bwd: Callable, call_args: Sequence, kwargs: dict,
-               primals: list) -> tuple | None:
-        """Both sweeps on the call's arguments: (value, gradients), or None."""
-        with cycle_collector_paused():  # the sweeps' stacks and pull-backs form no cycles (as a tape's)
+               primals: list, pause: bool = True) -> tuple | None:
+        """Both sweeps on the call's arguments: (value, gradients), or None. ``pause``: the cycle
+        collector's, while they run (the sweeps' stacks and pull-backs form no cycles, as a tape's)."""
+        with cycle_collector_paused() if pause else _UNPAUSED:
             y, residuals = fwd(*call_args, **kwargs)
             ty = type(y)
             if ty is np.ndarray:
@@ -174,5 +192,6 @@ class DirectGrad:
                 return None
             bars = bwd(residuals, seed)
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
-        grads = tuple(complete(bar, x) for bar, x in zip(bars, primals))
-        return y, (grads[0] if type(self.argnums) is int else grads)
+        if type(self.argnums) is int:  # one gradient: no tuple to build and unpack
+            return y, complete(bars[0], primals[0])
+        return y, tuple([complete(bar, x) for bar, x in zip(bars, primals)])

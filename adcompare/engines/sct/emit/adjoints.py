@@ -242,7 +242,11 @@ class _Adjoints:
                     mapping[helper] = cg.load(self.template_helper(helper))
                 expr = templates.instantiate(text, mapping)
                 if broadcasts and not linear:
-                    expr = cg.call(self.helper("unbroadcast"), expr, ir.atom_ast(a))
+                    # -(e) summed down is -(e summed down), exactly: negate the small result, not the large one
+                    negated = isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
+                    expr = cg.call(self.helper("unbroadcast"), expr.operand if negated else expr, ir.atom_ast(a))
+                    if negated:
+                        expr = ast.UnaryOp(ast.USub(), expr)
             out.append((a, expr, False))
         return out, keeps
 

@@ -87,7 +87,8 @@ class Reverse(Sweeps, ControlFlow):
         # arrays (code transformed again, or scanned): no in-place accumulation
         into = None if self.arrays else Into(frozenset(self.namer.bar(v) for v in act.active),
                                              self.link.helper("getitem_bar"), self.link.helper("getitem_bar_into"))
-        bwd_body = peephole(bwd_body, into, frozenset(self.namer.bar(v) for v in act.active))
+        bwd_body = peephole(bwd_body, into, frozenset(self.namer.bar(v) for v in act.active),
+                            frozenset({self.link.helper("unbroadcast")}))
 
         stored = set(fn.params)
         for s in statements(body_fwd):  # names are stored only by statement targets

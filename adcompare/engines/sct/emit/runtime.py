@@ -9,6 +9,9 @@ here comes from :mod:`adcompare.rules`. ``divide`` and ``power`` are ``/`` and `
 Python's floats raise or turn complex. The forward sweep keeps a value, a rule's pull-back (:func:`pull` calls it),
 or, where the adjoints read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan``
 keeps values (see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
+The containers' helpers (:func:`add_bar`, :func:`item_bar`, :func:`final_bar`, :func:`leaf_bars`) live in
+:mod:`.containers` and are re-exported here. :func:`unbroadcast` answers its common cases first (a scalar's share
+of a scalar, shapes that agree, NumPy's sum to a scalar) exactly as :func:`unbroadcast_general` would.
 """
 
 from __future__ import annotations
@@ -16,17 +19,28 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from jax import tree_util
 
 from adcompare import numpy as anp
 from adcompare import rules
 from adcompare.checkpoint import segments  # noqa: F401  (generated code calls it from here)
 from adcompare.engines.sct.emit import symbolic
+from adcompare.engines.sct.emit.containers import (  # noqa: F401  (generated code calls them from here)
+    _SEQ,
+    _TREES,
+    _mismatch,
+    _rebuild,
+    _split,
+    _values,
+    add_bar,
+    final_bar,
+    is_tree,
+    is_zero,
+    item_bar,
+    leaf_bars,
+)
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
-_SEQ = (tuple, list)
-_TREES = (tuple, list, dict)
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
 
 
@@ -51,16 +65,28 @@ def power(x: Any, y: Any) -> Any:
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
-    tg, tl = type(g), type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
-    if tg is np.ndarray and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
-        return g
-    if tg is float:
-        return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    number = tl is float or tl is np.float64
-    if tg is np.float64 and (number or (tl is Shaped or tl is np.ndarray) and like.shape == ()):
-        return g
-    if tg is np.ndarray and (number or tl is Shaped and like.shape == ()):
-        return rules.unbroadcast(g, ())
+    tg = type(g)  # the common cases first: a scalar's share of a scalar, shapes that agree, a sum to a scalar
+    if tg is np.float64 or tg is float:
+        if like is _SCALAR or tg is float:  # a float: shape (), or the zero placeholder
+            return g
+        tl = type(like)
+        if tl is float or tl is np.float64 or (tl is Shaped or tl is np.ndarray) and like.shape == ():
+            return g
+    elif tg is np.ndarray:
+        tl = type(like)
+        if tl is Shaped or tl is np.ndarray:
+            target = like.shape
+            if g.shape == target:
+                return g
+            if target == ():
+                return rules.unbroadcast(g, ())
+        elif tl is float or tl is np.float64:
+            return rules.unbroadcast(g, ())
+    return unbroadcast_general(g, like)
+
+
+def unbroadcast_general(g: Any, like: Any) -> Any:
+    """:func:`unbroadcast` without its fast paths (which answer as this does): the rule table's sum."""
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -116,33 +142,6 @@ def broadcast(t: Any, ans: Any) -> Any:
     return t if type(t) is float and type(ans) is float else rules.broadcast(t, ans)
 
 
-# --- containers: tuples (named ones too), lists and dicts ---------------------------
-#
-# A container's cotangent is a container of the same kind holding its elements'
-# cotangents, or the placeholder for all of it; ``None`` (an empty subtree, as in
-# JAX) counts as zero too.
-
-
-def is_tree(x: Any) -> bool:
-    return isinstance(x, _TREES)
-
-
-def is_zero(g: Any) -> bool:
-    return g is None or (type(g) is float and g == 0.0)
-
-def _rebuild(like: Any, values: Any) -> Any:
-    """A container of ``like``'s kind holding ``values`` (in its order; by key for a dict)."""
-    if isinstance(like, dict):
-        return dict(zip(like.keys(), values))
-    if hasattr(like, "_fields"):  # a named tuple
-        return type(like)(*values)
-    return type(like)(values)
-
-
-def _values(x: Any) -> list:
-    return list(x.values()) if isinstance(x, dict) else list(x)
-
-
 def zeros(x: Any) -> Any:
     """The zero tangent of ``x`` (containers elementwise; floats for integers)."""
     if isinstance(x, _TREES):
@@ -152,55 +151,6 @@ def zeros(x: Any) -> Any:
     if not hasattr(x, "dtype") or isinstance(x, (type, np.dtype)) or callable(x):  # numbers, indices, dtypes...
         return 0.0
     return symbolic.mark(anp.zeros_like(x))
-
-
-def _mismatch(a: Any, b: Any) -> TypeError:
-    what = [f"a {type(v).__name__}" + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
-    return TypeError(f"SCT: the cotangents of one value do not fit together ({what[0]}, {what[1]}); "
-                     "was + or * applied to a tuple or list (which concatenates or repeats it)? "
-                     "Use anp.stack or anp.concatenate. Otherwise, please report this")
-
-
-def _split(g: Any, like: Any) -> Any:
-    """The cotangent ``g`` of a tuple or list that a vocabulary call packed into one array
-    (as ``jnp.asarray`` packs it), as a container of its elements' cotangents."""
-    if not isinstance(like, _SEQ) or isinstance(g, _TREES) or not shape(g) or shape(g)[0] != len(like):
-        raise _mismatch(g, like)
-    return _rebuild(like, [g[i] for i in range(len(like))])
-
-
-def add_bar(a: Any, b: Any) -> Any:
-    """a + b for cotangents that may be containers (added element by element)."""
-    ta, tb = type(a), type(b)
-    if (ta is np.ndarray or ta is np.float64 or ta is float) and (tb is np.ndarray or tb is np.float64):
-        return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
-    if isinstance(b, _TREES):
-        if not isinstance(a, _TREES):
-            if is_zero(a):
-                return b
-            a = _split(a, b)
-        if len(a) != len(b) or isinstance(a, dict) != isinstance(b, dict):
-            raise _mismatch(a, b)
-        if isinstance(b, dict):
-            return {k: add_bar(a[k], v) for k, v in b.items()}
-        return _rebuild(b, [add_bar(u, v) for u, v in zip(a, b)])
-    if isinstance(a, _TREES) or b is None:
-        return a if is_zero(b) else add_bar(a, _split(b, a))
-    if a is None:
-        return b
-    return a + b
-
-
-def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
-    """The cotangent of element (or key) i of a container (of ``n`` elements, for a tuple or
-    list) whose cotangent is ``g``: an array where a vocabulary call packed it into one."""
-    if isinstance(g, _TREES):
-        return g[i]
-    if is_zero(g):
-        return 0.0
-    if n is None or not shape(g) or shape(g)[0] != n:
-        raise _mismatch(g, [None] * n if n is not None else {})
-    return g[i]
 
 
 def last_bar(g: Any) -> Any:
@@ -284,57 +234,6 @@ def _packed(t: Any) -> Any:
     if isinstance(t, _SEQ):
         return stack_p(*[_packed(v) for v in t])
     return t
-
-
-def final_bar(bar: Any, x: Any) -> Any:
-    """An input's cotangent as JAX returns it: the placeholder becomes zeros shaped like ``x``."""
-    if isinstance(x, _TREES):
-        children = _values(x)
-        if not isinstance(bar, _TREES) and not is_zero(bar):
-            bar = _split(bar, x)
-        if isinstance(bar, _TREES):
-            bars = _values(bar) if not isinstance(x, dict) else [bar.get(k, 0.0) for k in x]
-        else:
-            bars = [0.0] * len(children)
-        return _rebuild(x, [final_bar(b, v) for b, v in zip(bars, children)])
-    if x is None:
-        return None
-    if type(bar) is float and bar == 0.0 and type(x) is not float:
-        return anp.zeros_like(x)
-    return bar
-
-
-def leaf_bars(bar: Any, x: Any) -> list:
-    """One cotangent (or tangent) per leaf of ``x`` in JAX's order (``None`` for zero)."""
-    out: list = []
-    _leaf_bars(bar, x, out)
-    return out
-
-
-def _leaf_bars(bar: Any, x: Any, out: list) -> None:
-    if x is None:
-        return
-    if not isinstance(x, _TREES):
-        if isinstance(bar, _TREES):
-            raise _mismatch(bar, x)
-        out.append(None if is_zero(bar) else bar)
-        return
-    if not isinstance(bar, _TREES) and not is_zero(bar):
-        bar = _split(bar, x)  # a vocabulary call packed x into one array
-    if isinstance(bar, _TREES) and (len(bar) != len(x) or isinstance(bar, dict) != isinstance(x, dict)):
-        raise _mismatch(bar, x)
-    children, _ = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
-    for path, child in children:
-        key = path[0]
-        if not isinstance(bar, _TREES):
-            sub = None
-        elif isinstance(key, tree_util.DictKey):
-            sub = bar.get(key.key)
-        elif isinstance(key, tree_util.SequenceKey):
-            sub = bar[key.idx]
-        else:  # a named tuple's field
-            sub = bar[x._fields.index(key.name)]
-        _leaf_bars(sub, child, out)
 
 
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
