@@ -28,6 +28,7 @@ from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 _SEQ = (tuple, list)
 _TREES = (tuple, list, dict)
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
+_ND, _F64 = np.ndarray, np.float64
 
 
 def divide(x: Any, y: Any) -> Any:
@@ -51,16 +52,17 @@ def power(x: Any, y: Any) -> Any:
 
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
-    tg, tl = type(g), type(like)  # the common cases first: shapes agree (or a NumPy array's share of a scalar:)
-    if tg is np.ndarray and (tl is Shaped or tl is np.ndarray) and g.shape == like.shape:
-        return g
+    tg = type(g)  # the common cases first, each with as few tests as it takes
     if tg is float:
         return g  # shape (): ``like`` is a scalar too, or ``g`` is the zero placeholder
-    number = tl is float or tl is np.float64
-    if tg is np.float64 and (number or (tl is Shaped or tl is np.ndarray) and like.shape == ()):
+    tl = type(like)
+    if tg is _F64:  # shape (): so is ``like`` then, unless ``g`` is a zero grown from the placeholder
+        if like is _SCALAR or tl is _F64 or tl is float or (tl is Shaped or tl is _ND) and like.shape == ():
+            return g
+    elif tg is _ND and (tl is Shaped or tl is _ND) and g.shape == like.shape:
         return g
-    if tg is np.ndarray and (number or tl is Shaped and like.shape == ()):
-        return rules.unbroadcast(g, ())
+    elif tg is _ND and (tl is float or tl is _F64 or (tl is Shaped or tl is _ND) and like.shape == ()):
+        return rules.unbroadcast(g, ())  # a NumPy array's share of a scalar
     if isinstance(g, _TREES) or isinstance(like, _TREES):
         raise TypeError("SCT cannot differentiate arithmetic (+, *, anp.multiply, ...) with a tuple, list or "
                         "dict of differentiated values as an operand (Python's operators concatenate or repeat "
@@ -95,16 +97,16 @@ def shape_of(x: Any) -> Any:
     """``x``'s stand-in in the reverse sweep, where only its shape is read (see :class:`Shaped`):
     containers elementwise, ``None`` (a name not bound yet) as itself."""
     t = type(x)
-    if t is float or t is np.float64:
+    if t is float or t is _F64:
         return _SCALAR
-    out = _SHAPED.get(x.shape) if t is np.ndarray else None  # the common case, first
+    out = _SHAPED.get(x.shape) if t is _ND else None  # the common case, first
     if out is not None:
         return out
     if x is None:
         return None
     if isinstance(x, _TREES):
         return _rebuild(x, [shape_of(v) for v in _values(x)])
-    s = x.shape if t is np.ndarray else shape(x)
+    s = x.shape if t is _ND else shape(x)
     out = _SHAPED.get(s)
     if out is None:
         out = _SHAPED[s] = Shaped(s)
