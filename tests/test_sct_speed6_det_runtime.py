@@ -80,13 +80,10 @@ def test_shape_of_none_and_containers():
 
 
 def alternating(x, v):
-    total = 0.0
+    total = 0.0  # a scalar accumulator whose operands' shapes the reverse sweep must know
     for j in range(len(v)):
         term = x[j] * v[j]
-        if j % 2 == 0:
-            total = total + term
-        else:
-            total = total - term
+        total = total + term if j % 3 else term - total * 0.5
     return total
 
 
