@@ -1,7 +1,8 @@
 """In-place accumulation of index cotangents, for generated code that is run (not transformed again).
 
-Contract: :func:`getitem_bar_into` returns ``add_bar(into, getitem_bar(g, x, idx))``. The
-peephole pass (:mod:`.peephole`) emits it for ``x_bar = add_bar(x_bar, getitem_bar(g, x, idx))``
+Contract: :func:`getitem_bar_into` returns ``add_bar(into, getitem_bar(g, x, idx))`` and
+:func:`add_bar_into` returns ``add_bar(into, b)``. The peephole pass (:mod:`.peephole`) emits
+them for ``x_bar = add_bar(x_bar, getitem_bar(g, x, idx))`` and ``x_bar = add_bar(x_bar, b)``
 in the reverse sweep of the "closures" residual form only. It adds in place only into a
 NumPy array that the caller's variable alone refers to and that owns its data; any other
 ``into`` gets the ordinary sum.
@@ -19,6 +20,7 @@ from adcompare.engines.sct.emit.runtime import Shaped, add_bar, getitem_bar, is_
 from adcompare.primitives import shape
 
 _F64 = np.dtype(np.float64)
+_ND, _F64_T = np.ndarray, np.float64
 
 
 def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
@@ -40,11 +42,16 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
             return into
     elif g is None:
         return into
-    if ti is np.ndarray:  # the accumulating case first: in place where ``into`` is the caller's alone
-        if (tg is np.ndarray and (g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype)
-                or (tg is np.float64 or tg is float) and into.dtype is _F64) \
-                and into.base is None and getrefcount(into) == _OWNED_REFS and into.flags.writeable \
-                and into.shape == (x.shape if type(x) is Shaped or type(x) is np.ndarray else shape(x)):
+    if ti is _ND:  # the accumulating case first: in place where ``into`` is the caller's alone
+        if tg is _F64_T or tg is float:
+            fits = into.dtype is _F64
+        elif tg is _ND:
+            fits = g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype
+        else:
+            fits = False
+        if fits and into.base is None and getrefcount(into) == _OWNED_REFS \
+                and into.shape == (x.shape if type(x) is Shaped or type(x) is _ND else shape(x)) \
+                and into.flags.writeable:
             return rules.getitem_vjp_into(g, idx, into)
     elif ti is float:
         if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray):
@@ -59,6 +66,22 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     return part if is_zero(into) else add_bar(into, part)
 
 
+def add_bar_into(into: Any, b: Any) -> Any:
+    """``add_bar(into, b)``: the peephole pass emits it for ``x_bar = add_bar(x_bar, b)`` in code
+    that is run, not transformed again (a callee's cotangent added to the caller's, say).
+
+    Where ``into`` and ``b`` are NumPy arrays of one shape, ``b``'s dtype is no wider than
+    ``into``'s, and ``into`` owns its data, is writeable, and nothing but the caller's variable
+    refers to it (the same tests as :func:`getitem_bar_into`), ``b`` is added into ``into`` in
+    place: the same sum, without a new array per contribution. Anything else is ``add_bar``."""
+    if type(into) is _ND and type(b) is _ND and b.shape == into.shape \
+            and (b.dtype is into.dtype or np.promote_types(into.dtype, b.dtype) == into.dtype) \
+            and into.base is None and getrefcount(into) == _OWNED_REFS_ADD and into.flags.writeable:
+        into += b
+        return into
+    return add_bar(into, b)
+
+
 def _owned_refs_probe(g: Any, x: Any, idx: Any, into: Any) -> int:
     return getrefcount(into)
 
@@ -70,3 +93,16 @@ def _owned_refs() -> int:
 
 
 _OWNED_REFS = _owned_refs()
+
+
+def _add_refs_probe(into: Any, b: Any) -> int:
+    return getrefcount(into)
+
+
+def _owned_refs_add() -> int:
+    """The reference count ``add_bar_into`` sees of an ``into`` that only the caller's variable holds."""
+    into = np.zeros(1)
+    return _add_refs_probe(into, 0.0)
+
+
+_OWNED_REFS_ADD = _owned_refs_add()

@@ -148,6 +148,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
     "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard",
     "divide", "power")}
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
+_RUNTIME["add_bar_into"] = accumulate.add_bar_into
 
 
 class Linker:

@@ -5,7 +5,8 @@ included) in which a cotangent reset to ``0.0`` and then, with nothing in
 between reading or writing it, accumulated into (``v_bar = v_bar + e`` or
 ``add_bar(v_bar, e)``) is assigned ``e`` directly, and an accumulation of an
 index's cotangent (``v_bar = add_bar(v_bar, getitem_bar(g, x, idx))``) becomes
-``v_bar = getitem_bar_into(g, x, idx, v_bar)`` (only for the cotangent names given:
+``v_bar = getitem_bar_into(g, x, idx, v_bar)``, and any other ``v_bar = add_bar(v_bar, e)``
+``v_bar = add_bar_into(v_bar, e)`` (only for the cotangent names given:
 code that is transformed again, or run by ``lax.scan``, keeps the plain sum). A cotangent set once
 to ``-e`` and read once, later in its block, is set to ``e`` and its negation moves into the sum
 that reads it (:func:`fold_negations`). Only generated cotangent
@@ -29,6 +30,8 @@ class Into(NamedTuple):
     names: frozenset
     getitem_bar: str
     getitem_bar_into: str
+    add_bar: str = "add_bar"
+    add_bar_into: str | None = None
 
 
 def peephole(block: list, into: Into | None = None, bars: frozenset = frozenset(),
@@ -135,6 +138,10 @@ def _into(s: ast.stmt, into: Into) -> ast.stmt:
     if isinstance(rest, ast.Call) and isinstance(rest.func, ast.Name) and rest.func.id == into.getitem_bar \
             and len(rest.args) == 3 and not rest.keywords:
         return cg.assign(name, ast.Call(cg.load(into.getitem_bar_into), rest.args + [cg.load(name)], []))
+    v = s.value
+    if into.add_bar_into is not None and isinstance(v, ast.Call) and isinstance(v.func, ast.Name) \
+            and v.func.id == into.add_bar:  # a sum of cotangents (a callee's, say): in place where it may be
+        return cg.assign(name, ast.Call(cg.load(into.add_bar_into), [cg.load(name), rest], []))
     return s
 
 

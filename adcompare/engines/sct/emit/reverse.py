@@ -86,7 +86,8 @@ class Reverse(Sweeps, ControlFlow):
             [cg.load(b) if b else cg.const(0.0) for b in params_bar])))
         # arrays (code transformed again, or scanned): no in-place accumulation
         into = None if self.arrays else Into(frozenset(self.namer.bar(v) for v in act.active),
-                                             self.link.helper("getitem_bar"), self.link.helper("getitem_bar_into"))
+                                             self.link.helper("getitem_bar"), self.link.helper("getitem_bar_into"),
+                                             self.link.helper("add_bar"), self.link.helper("add_bar_into"))
         bwd_body = peephole(bwd_body, into, frozenset(self.namer.bar(v) for v in act.active),
                             frozenset({self.link.helper("unbroadcast")}))
 

@@ -42,6 +42,7 @@ from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
+_ND, _F64 = np.ndarray, np.float64
 
 
 def divide(x: Any, y: Any) -> Any:
@@ -121,16 +122,16 @@ def shape_of(x: Any) -> Any:
     """``x``'s stand-in in the reverse sweep, where only its shape is read (see :class:`Shaped`):
     containers elementwise, ``None`` (a name not bound yet) as itself."""
     t = type(x)
-    if t is float or t is np.float64:
+    if t is float or t is _F64:
         return _SCALAR
-    out = _SHAPED.get(x.shape) if t is np.ndarray else None  # the common case, first
+    out = _SHAPED.get(x.shape) if t is _ND else None  # the common case, first
     if out is not None:
         return out
     if x is None:
         return None
     if isinstance(x, _TREES):
         return _rebuild(x, [shape_of(v) for v in _values(x)])
-    s = x.shape if t is np.ndarray else shape(x)
+    s = x.shape if t is _ND else shape(x)
     out = _SHAPED.get(s)
     if out is None:
         out = _SHAPED[s] = Shaped(s)

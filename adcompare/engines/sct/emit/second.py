@@ -86,7 +86,8 @@ SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materi
 CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
-CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into)
+CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into,
+            accumulate.add_bar_into)
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
