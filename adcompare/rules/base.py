@@ -107,11 +107,21 @@ def defjvp(prim: p.Primitive, *jvps) -> None:
     prim.jvp = jvp
 
 
-def defvjp(prim: p.Primitive, *vjps) -> None:
-    """Per-operand curried VJP rules: ``vjps[i](ans, *operands, **params)`` returns ``g -> x_i_bar``."""
+def defvjp(prim: p.Primitive, *vjps, joint=None) -> None:
+    """Per-operand curried VJP rules: ``vjps[i](ans, *operands, **params)`` returns ``g -> x_i_bar``.
+
+    The joint rule applies each active operand's rule, unless ``joint`` gives it: a
+    ``vjp(active, ans, *operands, **params)`` that does in one pass what the per-operand
+    rules do one by one (concatenate's regions: one walk over the operands' shapes, one
+    pull-back that cuts the cotangent once). It must give exactly their cotangents; the
+    per-operand rules stay the ones SCT reads from source (to transform them again).
+    """
     if len(vjps) == 1 and isinstance(vjps[0], PerOperand):
         vjps = vjps[0]
     prim.vjps, prim.nondiff = vjps, _nondiff(prim, vjps)
+    if joint is not None:
+        prim.vjp = joint
+        return
 
     def vjp(active, ans, *operands, **params):
         pullbacks = []

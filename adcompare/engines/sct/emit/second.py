@@ -35,7 +35,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules, trees
-from adcompare.engines.sct.emit import accumulate, runtime, symbolic
+from adcompare.engines.sct.emit import accumulate, joint, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
@@ -86,7 +86,7 @@ SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materi
 CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.discard)
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
-CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into)
+CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into, joint.pull_each)
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
