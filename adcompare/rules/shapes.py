@@ -136,30 +136,34 @@ def _stack_region(i, xs, axis):
     return (slice(None),) * ax + (i,)
 
 
-def _concatenate_regions(xs, axis) -> list:
-    """Every operand's ``_concatenate_region``, in one walk over the operands' shapes."""
-    ax = axis % len(shape(xs[0]))
-    lead = (slice(None),) * ax
+_ALL = slice(None)
+
+
+def _concatenate_regions(active, xs, axis) -> list:
+    """Each active operand's ``_concatenate_region`` (None for an inactive one), in one walk over
+    the operands' shapes (the joint pull-back is made once per call in SCT's forward sweep)."""
+    ax = axis if axis >= 0 else axis % len(shape(xs[0]))
+    lead = (_ALL,) * ax
     out, start = [], 0
-    for x in xs:
-        stop = start + shape(x)[ax]
-        out.append(lead + (slice(start, stop),))
+    for x, a in zip(xs, active):
+        stop = start + (x.shape[ax] if type(x) is np.ndarray else shape(x)[ax])
+        out.append(lead + (slice(start, stop),) if a else None)
         start = stop
     return out
 
 
-def _stack_regions(xs, axis) -> list:
-    lead = (slice(None),) * (axis % (len(shape(xs[0])) + 1))
-    return [lead + (i,) for i in range(len(xs))]
+def _stack_regions(active, xs, axis) -> list:
+    lead = (_ALL,) * (axis if axis >= 0 else axis % (len(shape(xs[0])) + 1))
+    return [lead + (i,) if a else None for i, a in enumerate(active)]
 
 
-def _cut(g, idxs: tuple) -> tuple:
+def _cut(g, idxs: list) -> tuple:
     """``anp.getitem(g, idx)`` for each ``idx`` (None: None). These indices are basic (slices and
     ints), so on a NumPy ``g`` each is the view ``g[idx]``, which is what getitem's implementation
     returns: it is taken without the primitive's dispatch."""
     if type(g) is np.ndarray:
-        return tuple(None if idx is None else g[idx] for idx in idxs)
-    return tuple(None if idx is None else anp.getitem(g, idx) for idx in idxs)
+        return tuple([None if idx is None else g[idx] for idx in idxs])
+    return tuple([None if idx is None else anp.getitem(g, idx) for idx in idxs])
 
 
 def _placement_rules(prim, region, regions):
@@ -175,7 +179,7 @@ def _placement_rules(prim, region, regions):
         return lambda g: anp.getitem(g, idx)
 
     def joint(active, ans, *xs, axis=0):
-        idxs = tuple(idx if a else None for idx, a in zip(regions(xs, axis), active))
+        idxs = regions(active, xs, axis)
         return lambda g: _cut(g, idxs)
 
     defjvp(prim, PerOperand(jvp))
