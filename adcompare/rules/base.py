@@ -22,6 +22,8 @@ Engines read only the joint rules. Three shorthands build them:
 * :func:`defjvp` and :func:`defvjp`: one rule per operand (``jvps[i](t, ans,
   *operands, **params)`` is operand i's contribution; ``vjps[i](ans, *operands,
   **params)`` returns ``lambda g: x_i_bar``), kept as ``p.jvps`` / ``p.vjps``;
+  ``defvjp(..., joint=)`` also gives a joint VJP that does in one pass what the
+  per-operand rules do one by one (concatenate, stack);
 * :func:`defjoint` gives the joint rules directly (a custom function's ``fwd``
   and ``bwd`` treat all operands at once), and the per-operand views from them.
 
@@ -133,7 +135,7 @@ def defvjp(prim: p.Primitive, *vjps, joint=None) -> None:
                 pullbacks.append(rule(ans, *operands, **params))
             else:
                 pullbacks.append(None)
-        return lambda g: tuple(None if pb is None else pb(g) for pb in pullbacks)
+        return lambda g: tuple([None if pb is None else pb(g) for pb in pullbacks])
 
     prim.vjp = vjp
 

@@ -22,7 +22,7 @@ which is not in the rule table: it is refused (:class:`SCTError`). ``seq_vjp``
 and ``seq_jvp`` are linear only for ``stack`` and ``concatenate`` (whose rules
 read only shapes) and refused for other primitives; checkpoint ``segments``
 is not a stand-in (transformed from source, or refused there). The pull-backs and
-shape stand-ins of "closures" residuals (``pull``, ``seq_pullback``, ``shape_of``)
+shape stand-ins of "closures" residuals (``pull``, ``pull_each``, ``seq_pullback``, ``shape_of``)
 are refused in both modes: code meant to be transformed again is emitted with
 "arrays" residuals (see :func:`..transform.residuals_for`).
 """
