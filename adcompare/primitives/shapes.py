@@ -57,7 +57,7 @@ def index_add_into(g, idx, out: np.ndarray) -> np.ndarray:
     elif type(g) is np.ndarray:
         view = out[idx]  # basic indexing: a view of ``out`` (or one element, a NumPy scalar)
         if type(view) is np.ndarray and g.shape == view.shape:
-            np.add(view, g, out=view)  # not ``out[idx] += g``, which writes the view back onto itself
+            view += g  # into the view, in place (``out[idx] += g`` would write it back onto itself)
         else:
             out[idx] += g
     else:

@@ -22,6 +22,8 @@ Engines read only the joint rules. Three shorthands build them:
 * :func:`defjvp` and :func:`defvjp`: one rule per operand (``jvps[i](t, ans,
   *operands, **params)`` is operand i's contribution; ``vjps[i](ans, *operands,
   **params)`` returns ``lambda g: x_i_bar``), kept as ``p.jvps`` / ``p.vjps``;
+  ``defvjp(..., joint=)`` also gives a joint VJP that does in one pass what the
+  per-operand rules do one by one (concatenate, stack);
 * :func:`defjoint` gives the joint rules directly (a custom function's ``fwd``
   and ``bwd`` treat all operands at once), and the per-operand views from them.
 
@@ -107,11 +109,21 @@ def defjvp(prim: p.Primitive, *jvps) -> None:
     prim.jvp = jvp
 
 
-def defvjp(prim: p.Primitive, *vjps) -> None:
-    """Per-operand curried VJP rules: ``vjps[i](ans, *operands, **params)`` returns ``g -> x_i_bar``."""
+def defvjp(prim: p.Primitive, *vjps, joint=None) -> None:
+    """Per-operand curried VJP rules: ``vjps[i](ans, *operands, **params)`` returns ``g -> x_i_bar``.
+
+    The joint rule applies each active operand's rule, unless ``joint`` gives it: a
+    ``vjp(active, ans, *operands, **params)`` that does in one pass what the per-operand
+    rules do one by one (concatenate's regions: one walk over the operands' shapes, one
+    pull-back that cuts the cotangent once). It must give exactly their cotangents; the
+    per-operand rules stay the ones SCT reads from source (to transform them again).
+    """
     if len(vjps) == 1 and isinstance(vjps[0], PerOperand):
         vjps = vjps[0]
     prim.vjps, prim.nondiff = vjps, _nondiff(prim, vjps)
+    if joint is not None:
+        prim.vjp = joint
+        return
 
     def vjp(active, ans, *operands, **params):
         pullbacks = []
@@ -123,7 +135,7 @@ def defvjp(prim: p.Primitive, *vjps) -> None:
                 pullbacks.append(rule(ans, *operands, **params))
             else:
                 pullbacks.append(None)
-        return lambda g: tuple(None if pb is None else pb(g) for pb in pullbacks)
+        return lambda g: tuple([None if pb is None else pb(g) for pb in pullbacks])
 
     prim.vjp = vjp
 

@@ -136,8 +136,40 @@ def _stack_region(i, xs, axis):
     return (slice(None),) * ax + (i,)
 
 
-def _placement_rules(prim, region):
-    """concatenate / stack: operand i fills a region of the output, and back."""
+_ALL = slice(None)
+
+
+def _concatenate_regions(active, xs, axis) -> list:
+    """Each active operand's ``_concatenate_region`` (None for an inactive one), in one walk over
+    the operands' shapes (the joint pull-back is made once per call in SCT's forward sweep)."""
+    ax = axis if axis >= 0 else axis % len(shape(xs[0]))
+    lead = (_ALL,) * ax
+    out, start = [], 0
+    for x, a in zip(xs, active):
+        stop = start + (x.shape[ax] if type(x) is np.ndarray else shape(x)[ax])
+        out.append(lead + (slice(start, stop),) if a else None)
+        start = stop
+    return out
+
+
+def _stack_regions(active, xs, axis) -> list:
+    lead = (_ALL,) * (axis if axis >= 0 else axis % (len(shape(xs[0])) + 1))
+    return [lead + (i,) if a else None for i, a in enumerate(active)]
+
+
+def _cut(g, idxs: list) -> tuple:
+    """``anp.getitem(g, idx)`` for each ``idx`` (None: None). These indices are basic (slices and
+    ints), so on a NumPy ``g`` each is the view ``g[idx]``, which is what getitem's implementation
+    returns: it is taken without the primitive's dispatch."""
+    if type(g) is np.ndarray:
+        return tuple([None if idx is None else g[idx] for idx in idxs])
+    return tuple([None if idx is None else anp.getitem(g, idx) for idx in idxs])
+
+
+def _placement_rules(prim, region, regions):
+    """concatenate / stack: operand i fills a region of the output, and back. The joint VJP finds
+    every active operand's region in one walk and cuts the cotangent once (the same cotangents as
+    the per-operand rules, which SCT transforms again from their source)."""
 
     def jvp(i, t, ans, *xs, axis=0):
         return p.index_add_p(t, idx=region(i, xs, axis), shape=shape(ans))
@@ -146,12 +178,16 @@ def _placement_rules(prim, region):
         idx = region(i, xs, axis)
         return lambda g: anp.getitem(g, idx)
 
+    def joint(active, ans, *xs, axis=0):
+        idxs = regions(active, xs, axis)
+        return lambda g: _cut(g, idxs)
+
     defjvp(prim, PerOperand(jvp))
-    defvjp(prim, PerOperand(vjp))
+    defvjp(prim, PerOperand(vjp), joint=joint)
 
 
-_placement_rules(p.concatenate_p, _concatenate_region)
-_placement_rules(p.stack_p, _stack_region)
+_placement_rules(p.concatenate_p, _concatenate_region, _concatenate_regions)
+_placement_rules(p.stack_p, _stack_region, _stack_regions)
 
 # --------------------------------------------------------------------------
 # Functional index update: ``index_update_p(x, v, idx=idx)`` is x with x[idx] = v

@@ -138,15 +138,15 @@ class _Adjoints:
         elif isinstance(v, ir.Call):
             return self.call_adjoint(s)
         elif isinstance(v, ir.Op):
-            contribs, keeps = self.op_contribs(s.target, v, g)
-            return self.finish(contribs, keeps)
+            contribs, keeps, prelude = self.op_contribs(s.target, v, g)
+            return self.finish(contribs, keeps, prelude)
         else:
             contribs = []
         return self.finish(contribs)
 
-    def finish(self, contribs: list, keeps: tuple = ()) -> Adjoint:
+    def finish(self, contribs: list, keeps: tuple = (), prelude: tuple = ()) -> Adjoint:
         """The adjoint of these contributions: what it reads, and for its values."""
-        out = Adjoint(contribs, set(), keeps=list(keeps))
+        out = Adjoint(contribs, set(), list(prelude), keeps=list(keeps))
         self.count_reads(out)
         return out
 
@@ -195,32 +195,44 @@ class _Adjoints:
             todo += list(ast.iter_child_nodes(node))
         return out
 
-    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list]:
-        """(contributions, pull-backs the forward sweep keeps) of ``t = prim(...)``. Where the rule
-        table gives the derivative, its curried rule runs in the forward sweep, so that only what
-        the pull-back closes over is kept, and the reverse sweep calls it (:func:`.runtime.pull`);
-        with ``arrays`` the reverse sweep calls the rule itself (``materialize``, ``seq_vjp``)."""
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list, list]:
+        """(contributions, pull-backs the forward sweep keeps, statements the reverse sweep runs
+        first) of ``t = prim(...)``. Where the rule table gives the derivative, its curried rule
+        runs in the forward sweep, so that only what the pull-back closes over is kept, and the
+        reverse sweep calls it (:func:`.runtime.pull`); of two or more such operands, the joint
+        rule, once (:mod:`.joint`); with ``arrays`` the reverse sweep calls the rule itself
+        (``materialize``, ``seq_vjp``)."""
         name = v.prim.name
         params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
             if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
-                return [], []
+                return [], [], []
             if self.arrays:
                 expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
                                cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-                return [(seq, expr, True)], []
+                return [(seq, expr, True)], [], []
             pull = self.link.helper("pull")
             pullback = self.namer.fresh(f"{seq}_pullback")
             make = cg.call(self.link.helper("seq_pullback"), cg.load(self.link.primitive(v.prim)), cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)]
-        out, keeps = [], []
-        for i, (a, d) in enumerate(zip(v.args, v.diff)):
-            if not d or not self.act.has(a):
-                continue
-            text = templates.template(templates.VJP, v.prim, i, v.args)
-            if text is None:
+            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)], []
+        out, keeps, prelude = [], [], []
+        texts = {i: templates.template(templates.VJP, v.prim, i, v.args)
+                 for i, (a, d) in enumerate(zip(v.args, v.diff)) if d and self.act.has(a)}
+        joint = None
+        if not self.arrays and sum(text is None for text in texts.values()) > 1:
+            joint, pullback = self.namer.temp(), self.namer.fresh(f"{t}_pullback")
+            active = tuple(i in texts and texts[i] is None for i in range(len(v.args)))
+            keeps.append((pullback, cg.call(self.link.rules(v.prim, "vjp"), cg.const(active), cg.load(t),
+                                            *map(ir.atom_ast, v.args), **params)))
+            prelude.append(cg.assign(joint, cg.call(self.link.helper("pull_each"), cg.load(pullback), g,
+                                                    cg.const(len(v.args)))))
+        for i, text in texts.items():
+            a = v.args[i]
+            if text is None and joint is not None:
+                expr = ast.Subscript(cg.load(joint), cg.const(i), ast.Load())
+            elif text is None:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
                 made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
                 if self.arrays:
@@ -248,7 +260,7 @@ class _Adjoints:
                     if negated:
                         expr = ast.UnaryOp(ast.USub(), expr)
             out.append((a, expr, False))
-        return out, keeps
+        return out, keeps, prelude
 
     def call_adjoint(self, s: ir.Assign) -> Adjoint:
         v = s.value

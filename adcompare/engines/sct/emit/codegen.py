@@ -27,7 +27,7 @@ from typing import Any
 
 from adcompare.engine import engine_made
 from adcompare.engines.sct import ir, located, naming
-from adcompare.engines.sct.emit import accumulate, runtime, templates
+from adcompare.engines.sct.emit import accumulate, joint, runtime, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"
@@ -149,6 +149,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
     "divide", "power")}
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
 _RUNTIME["add_bar_into"] = accumulate.add_bar_into
+_RUNTIME["pull_each"] = joint.pull_each
 
 
 class Linker:

@@ -217,8 +217,8 @@ def pull(pullback: Any, g: Any) -> Any:
 
 def seq_pullback(prim, ans: Any, xs: Any, params: dict) -> Any:
     """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list."""
-    pullbacks = [prim.vjps[i](ans, *xs, **params) for i in range(len(xs))]
-    return lambda g: [pb(g) for pb in pullbacks]
+    pullback = prim.vjp((True,) * len(xs), ans, *xs, **params)  # the joint rule: one pass for all
+    return lambda g: list(pullback(g))
 
 
 def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:

@@ -22,7 +22,7 @@ which is not in the rule table: it is refused (:class:`SCTError`). ``seq_vjp``
 and ``seq_jvp`` are linear only for ``stack`` and ``concatenate`` (whose rules
 read only shapes) and refused for other primitives; checkpoint ``segments``
 is not a stand-in (transformed from source, or refused there). The pull-backs and
-shape stand-ins of "closures" residuals (``pull``, ``seq_pullback``, ``shape_of``)
+shape stand-ins of "closures" residuals (``pull``, ``pull_each``, ``seq_pullback``, ``shape_of``)
 are refused in both modes: code meant to be transformed again is emitted with
 "arrays" residuals (see :func:`..transform.residuals_for`).
 """
@@ -35,7 +35,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import rules, trees
-from adcompare.engines.sct.emit import accumulate, runtime, symbolic
+from adcompare.engines.sct.emit import accumulate, joint, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
@@ -87,7 +87,7 @@ CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into,
-            accumulate.add_bar_into)
+            accumulate.add_bar_into, joint.pull_each)
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
