@@ -31,35 +31,69 @@ defvjp(p.sum_p, _sum_vjp)
 def _mean_vjp(ans, x, axis=None, keepdims=False):
     sx = shape(x)
     n = float(math.prod(sx) // max(math.prod(shape(ans)), 1))
-    return lambda g: div(spread(g, sx, axis), n)
+    return lambda g: spread(div(g, n), sx, axis)  # divided before it is spread: the same values, fewer
 
 
 defjvp(p.mean_p, lambda t, ans, x, axis=None, keepdims=False: anp.mean(t, axis, keepdims))
 defvjp(p.mean_p, _mean_vjp)
 
 
-def _chooser_weights(ans, x, axis):
-    """Constant weights of max / min: 1/count on the positions that hold the result (ties split, as JAX)."""
+def _certain(check) -> bool:
+    """``check()`` as a Python bool; False where it cannot be known (a JAX tracer under jit)."""
+    try:
+        return bool(check())
+    except Exception:
+        return False
+
+
+def _chooser(ans, x, axis):
+    """max / min's constants: 1.0 where x holds the result, else 0.0 (a float mask: JAX multiplies
+    a boolean one as a select, inf * False = 0, where JAX's rule gives nan), and the count of hits
+    per reduced slice (keepdims shape), or None where every slice holds it exactly once (no tie, no
+    nan: then the count has nothing to divide). Ties split g / count, as JAX's rule."""
     px, pans = primal(x), primal(ans)
     xp = p.namespace((px, pans))
-    hit = xp.where(px == xp.reshape(pans, keepdims_shape(shape(x), axis)), 1.0, 0.0)
-    return hit / xp.sum(hit, axis=axis, keepdims=True)
+    hit = px == xp.reshape(pans, keepdims_shape(shape(x), axis))
+    mask = hit.astype(p.result_dtype(px))
+    # each slice holds a non-nan result at least once, so as many hits as slices means once each
+    if _certain(lambda: xp.count_nonzero(hit) == xp.size(pans) and not xp.any(xp.isnan(pans))):
+        return mask, None
+    return mask, xp.sum(hit, axis=axis, keepdims=True)
+
+
+def _chooser_jvp(t, ans, x, axis=None, keepdims=False):
+    mask, count = _chooser(ans, x, axis)
+    out = anp.sum(mul(t, mask), axis, keepdims)
+    return out if count is None else div(out, count.reshape(shape(out)))
 
 
 def _chooser_vjp(ans, x, axis=None, keepdims=False):
-    sx, w = shape(x), _chooser_weights(ans, x, axis)
-    return lambda g: mul(spread(g, sx, axis), w)
+    (mask, count), keep = _chooser(ans, x, axis), keepdims_shape(shape(x), axis)
+
+    def vjp(g):
+        g = anp.reshape(g, keep)
+        return mul(g if count is None else div(g, count), mask)  # spread by broadcasting against the mask
+
+    return vjp
 
 
 for _prim in (p.max_p, p.min_p):
-    defjvp(_prim, lambda t, ans, x, axis=None, keepdims=False:
-           anp.sum(mul(t, _chooser_weights(ans, x, axis)), axis, keepdims))
+    defjvp(_prim, _chooser_jvp)
     defvjp(_prim, _chooser_vjp)
+
+# exp(x - ans) is softmax(x) to within the rounding of ans = m + log(sum(exp(x - m))): at most
+# half an ulp of ans, relative, which is 2**-48 (float64) while |ans| <= 64. Beyond that the
+# rounding grows, until ans + log(n) rounds to ans and the weights are off by a factor n (1e76).
+_ANS_EXACT = 64.0
 
 
 def _softmax(ans, x, axis):
-    """exp(x - m) / sum(exp(x - m)), m the (constant) max: exp(x - ans) loses the weights once
-    |ans| is so large that ans + log(n) rounds to ans (a factor n at 1e76)."""
+    """softmax(x) along ``axis``: exp(x - ans) where every |ans| <= _ANS_EXACT (two passes over x;
+    ans is differentiated through, as the math says); elsewhere exp(x - m) / sum(exp(x - m)), m
+    the (constant) max, which stays exact at any magnitude."""
+    pans = primal(ans)
+    if _certain(lambda: p.namespace((pans,)).all(abs(pans) <= _ANS_EXACT)):
+        return anp.exp(sub(x, anp.reshape(ans, keepdims_shape(shape(x), axis))))
     px = primal(x)
     xp = p.namespace((px,))
     m = xp.max(px, axis=axis, keepdims=True)
@@ -68,8 +102,8 @@ def _softmax(ans, x, axis):
 
 
 def _logsumexp_vjp(ans, x, axis=None, keepdims=False):
-    sx = shape(x)
-    return lambda g: mul(spread(g, sx, axis), _softmax(ans, x, axis))
+    keep = keepdims_shape(shape(x), axis)
+    return lambda g: mul(_softmax(ans, x, axis), anp.reshape(g, keep))
 
 
 defjvp(p.logsumexp_p, lambda t, ans, x, axis=None, keepdims=False:
