@@ -46,33 +46,78 @@ def _certain(check) -> bool:
         return False
 
 
-def _chooser(ans, x, axis):
-    """max / min's constants: 1.0 where x holds the result, else 0.0 (a float mask: JAX multiplies
-    a boolean one as a select, inf * False = 0, where JAX's rule gives nan), and the count of hits
-    per reduced slice (keepdims shape), or None where every slice holds it exactly once (no tie, no
-    nan: then the count has nothing to divide). Ties split g / count, as JAX's rule."""
+def _finite(v) -> bool:
+    """Is every entry of ``v``'s value finite? JAX's pull-back multiplies the cotangent by a mask, so
+    a non-finite one gives nan where the mask is 0, which writing at positions alone would not."""
+    return _certain(lambda: np.isfinite(primal(v)).all())
+
+
+def _hits(ans, x, axis):
+    """max / min's constants: where x holds the result (booleans), and the count of hits per
+    reduced slice (keepdims shape), or None where every slice holds it exactly once (no tie, no
+    nan: then the count has nothing to divide). Ties split the derivative 1/count, as JAX's rule."""
     px, pans = primal(x), primal(ans)
     xp = p.namespace((px, pans))
     hit = px == xp.reshape(pans, keepdims_shape(shape(x), axis))
-    mask = hit.astype(p.result_dtype(px))
     # each slice holds a non-nan result at least once, so as many hits as slices means once each
     if _certain(lambda: xp.count_nonzero(hit) == xp.size(pans) and not xp.any(xp.isnan(pans))):
-        return mask, None
-    return mask, xp.sum(hit, axis=axis, keepdims=True)
+        return hit, None
+    return hit, xp.sum(hit, axis=axis, keepdims=True)
+
+
+# Reduced slices at least this long (on average) take the cotangent by writing it at the result's
+# positions (zeros, then one write per slice) instead of multiplying a mask of x's size
+_POSITIONS_MIN_SLICE = 16
+
+
+def _positions(ans, x, axis):
+    """Where a NumPy x holds the result, as an index (one integer array per axis) in the result's
+    order; None unless every slice holds it exactly once (no tie, no nan) and slices are long."""
+    px, pans = primal(x), primal(ans)
+    if type(px) is not np.ndarray or px.size < _POSITIONS_MIN_SLICE * np.size(pans):
+        return None
+    flat = np.flatnonzero(px == np.reshape(pans, keepdims_shape(px.shape, axis)))
+    if flat.size != np.size(pans) or np.isnan(pans).any():
+        return None
+    where = np.unravel_index(flat, px.shape)
+    kept = [k for k in range(px.ndim) if k not in _axes(px.ndim, axis)]
+    if kept:  # hits come in x's order; put them in the result's
+        order = np.ravel_multi_index([where[k] for k in kept], [px.shape[k] for k in kept])
+        take = np.empty_like(order)
+        take[order] = np.arange(order.size)
+        where = tuple(w[take] for w in where)
+    return where
 
 
 def _chooser_jvp(t, ans, x, axis=None, keepdims=False):
-    mask, count = _chooser(ans, x, axis)
-    out = anp.sum(mul(t, mask), axis, keepdims)
+    """The tangent at the result's positions (a select, as JAX computes it: a non-finite tangent
+    elsewhere in the slice does not reach the result), averaged over ties."""
+    idx = _positions(ans, x, axis)
+    if idx is not None:
+        return anp.reshape(anp.getitem(t, idx), shape(ans))
+    hit, count = _hits(ans, x, axis)
+    out = anp.sum(anp.where(hit, t, 0.0), axis, keepdims)
     return out if count is None else div(out, count.reshape(shape(out)))
 
 
+def _mask(ans, x, axis):
+    """1.0 where x holds the result, else 0.0, and the count (see _hits). A float mask: JAX
+    multiplies a boolean one as a select (inf * False = 0), where JAX's pull-back gives nan."""
+    hit, count = _hits(ans, x, axis)
+    return hit.astype(p.result_dtype(primal(x))), count
+
+
 def _chooser_vjp(ans, x, axis=None, keepdims=False):
-    (mask, count), keep = _chooser(ans, x, axis), keepdims_shape(shape(x), axis)
+    sx, keep, n = shape(x), keepdims_shape(shape(x), axis), math.prod(shape(ans))
+    idx = _positions(ans, x, axis)
+    mask, count = (None, None) if idx is not None else _mask(ans, x, axis)
 
     def vjp(g):
+        if idx is not None and _finite(g):
+            return p.index_add_p(anp.reshape(g, (n,)), idx=idx, shape=sx)
+        w, c = (mask, count) if mask is not None else _mask(ans, x, axis)
         g = anp.reshape(g, keep)
-        return mul(g if count is None else div(g, count), mask)  # spread by broadcasting against the mask
+        return mul(g if c is None else div(g, c), w)  # spread by broadcasting against the mask
 
     return vjp
 
