@@ -3,6 +3,14 @@
 ``prod`` and ``cumprod`` divide by ``x`` only where it has no zero; with a zero
 their rules use products of the other entries, which is exact (as JAX's
 rules are) and costs n times the memory along the axis.
+
+``max`` and ``min`` give the derivative to the positions that hold the result,
+split over ties as JAX does: on NumPy with long slices and no tie, by writing
+at those positions (kept: one index per slice); otherwise through a mask and,
+only where a slice has a tie, a count. ``logsumexp``'s weights are
+``exp(x - ans)`` while |ans| is small enough for that to be exact to rounding,
+and the max-shifted softmax beyond. Each form gives the numbers of the others
+and of JAX (``tests/test_speed6_red_reductions.py``).
 """
 
 from __future__ import annotations
