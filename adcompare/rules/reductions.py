@@ -3,6 +3,14 @@
 ``prod`` and ``cumprod`` divide by ``x`` only where it has no zero; with a zero
 their rules use products of the other entries, which is exact (as JAX's
 rules are) and costs n times the memory along the axis.
+
+``max`` and ``min`` give the derivative to the positions that hold the result,
+split over ties as JAX does: on NumPy with long slices and no tie, by writing
+at those positions (kept: one index per slice); otherwise through a mask and,
+only where a slice has a tie, a count. ``logsumexp``'s weights are
+``exp(x - ans)`` while |ans| is small enough for that to be exact to rounding,
+and the max-shifted softmax beyond. Each form gives the numbers of the others
+and of JAX (``tests/test_speed6_red_reductions.py``).
 """
 
 from __future__ import annotations
@@ -31,35 +39,114 @@ defvjp(p.sum_p, _sum_vjp)
 def _mean_vjp(ans, x, axis=None, keepdims=False):
     sx = shape(x)
     n = float(math.prod(sx) // max(math.prod(shape(ans)), 1))
-    return lambda g: div(spread(g, sx, axis), n)
+    return lambda g: spread(div(g, n), sx, axis)  # divided before it is spread: the same values, fewer
 
 
 defjvp(p.mean_p, lambda t, ans, x, axis=None, keepdims=False: anp.mean(t, axis, keepdims))
 defvjp(p.mean_p, _mean_vjp)
 
 
-def _chooser_weights(ans, x, axis):
-    """Constant weights of max / min: 1/count on the positions that hold the result (ties split, as JAX)."""
+def _certain(check) -> bool:
+    """``check()`` as a Python bool; False where it cannot be known (a JAX tracer under jit)."""
+    try:
+        return bool(check())
+    except Exception:
+        return False
+
+
+def _finite(v) -> bool:
+    """Is every entry of ``v``'s value finite? JAX's pull-back multiplies the cotangent by a mask, so
+    a non-finite one gives nan where the mask is 0, which writing at positions alone would not."""
+    return _certain(lambda: np.isfinite(primal(v)).all())
+
+
+def _hits(ans, x, axis):
+    """max / min's constants: where x holds the result (booleans), and the count of hits per
+    reduced slice (keepdims shape), or None where every slice holds it exactly once (no tie, no
+    nan: then the count has nothing to divide). Ties split the derivative 1/count, as JAX's rule."""
     px, pans = primal(x), primal(ans)
     xp = p.namespace((px, pans))
-    hit = xp.where(px == xp.reshape(pans, keepdims_shape(shape(x), axis)), 1.0, 0.0)
-    return hit / xp.sum(hit, axis=axis, keepdims=True)
+    hit = px == xp.reshape(pans, keepdims_shape(shape(x), axis))
+    # each slice holds a non-nan result at least once, so as many hits as slices means once each
+    if _certain(lambda: xp.count_nonzero(hit) == xp.size(pans) and not xp.any(xp.isnan(pans))):
+        return hit, None
+    return hit, xp.sum(hit, axis=axis, keepdims=True)
+
+
+# Reduced slices at least this long (on average) take the cotangent by writing it at the result's
+# positions (zeros, then one write per slice) instead of multiplying a mask of x's size
+_POSITIONS_MIN_SLICE = 16
+
+
+def _positions(ans, x, axis):
+    """Where a NumPy x holds the result, as an index (one integer array per axis) in the result's
+    order; None unless every slice holds it exactly once (no tie, no nan) and slices are long."""
+    px, pans = primal(x), primal(ans)
+    if type(px) is not np.ndarray or px.size < _POSITIONS_MIN_SLICE * np.size(pans):
+        return None
+    flat = np.flatnonzero(px == np.reshape(pans, keepdims_shape(px.shape, axis)))
+    if flat.size != np.size(pans) or np.isnan(pans).any():
+        return None
+    where = np.unravel_index(flat, px.shape)
+    kept = [k for k in range(px.ndim) if k not in _axes(px.ndim, axis)]
+    if kept:  # hits come in x's order; put them in the result's
+        order = np.ravel_multi_index([where[k] for k in kept], [px.shape[k] for k in kept])
+        take = np.empty_like(order)
+        take[order] = np.arange(order.size)
+        where = tuple(w[take] for w in where)
+    return where
+
+
+def _chooser_jvp(t, ans, x, axis=None, keepdims=False):
+    """The tangent at the result's positions (a select, as JAX computes it: a non-finite tangent
+    elsewhere in the slice does not reach the result), averaged over ties."""
+    idx = _positions(ans, x, axis)
+    if idx is not None:
+        return anp.reshape(anp.getitem(t, idx), shape(ans))
+    hit, count = _hits(ans, x, axis)
+    out = anp.sum(anp.where(hit, t, 0.0), axis, keepdims)
+    return out if count is None else div(out, count.reshape(shape(out)))
+
+
+def _mask(ans, x, axis):
+    """1.0 where x holds the result, else 0.0, and the count (see _hits). A float mask: JAX
+    multiplies a boolean one as a select (inf * False = 0), where JAX's pull-back gives nan."""
+    hit, count = _hits(ans, x, axis)
+    return hit.astype(p.result_dtype(primal(x))), count
 
 
 def _chooser_vjp(ans, x, axis=None, keepdims=False):
-    sx, w = shape(x), _chooser_weights(ans, x, axis)
-    return lambda g: mul(spread(g, sx, axis), w)
+    sx, keep, n = shape(x), keepdims_shape(shape(x), axis), math.prod(shape(ans))
+    idx = _positions(ans, x, axis)
+    mask, count = (None, None) if idx is not None else _mask(ans, x, axis)
+
+    def vjp(g):
+        if idx is not None and _finite(g):
+            return p.index_add_p(anp.reshape(g, (n,)), idx=idx, shape=sx)
+        w, c = (mask, count) if mask is not None else _mask(ans, x, axis)
+        g = anp.reshape(g, keep)
+        return mul(g if c is None else div(g, c), w)  # spread by broadcasting against the mask
+
+    return vjp
 
 
 for _prim in (p.max_p, p.min_p):
-    defjvp(_prim, lambda t, ans, x, axis=None, keepdims=False:
-           anp.sum(mul(t, _chooser_weights(ans, x, axis)), axis, keepdims))
+    defjvp(_prim, _chooser_jvp)
     defvjp(_prim, _chooser_vjp)
+
+# exp(x - ans) is softmax(x) to within the rounding of ans = m + log(sum(exp(x - m))): at most
+# half an ulp of ans, relative, which is 2**-48 (float64) while |ans| <= 64. Beyond that the
+# rounding grows, until ans + log(n) rounds to ans and the weights are off by a factor n (1e76).
+_ANS_EXACT = 64.0
 
 
 def _softmax(ans, x, axis):
-    """exp(x - m) / sum(exp(x - m)), m the (constant) max: exp(x - ans) loses the weights once
-    |ans| is so large that ans + log(n) rounds to ans (a factor n at 1e76)."""
+    """softmax(x) along ``axis``: exp(x - ans) where every |ans| <= _ANS_EXACT (two passes over x;
+    ans is differentiated through, as the math says); elsewhere exp(x - m) / sum(exp(x - m)), m
+    the (constant) max, which stays exact at any magnitude."""
+    pans = primal(ans)
+    if _certain(lambda: p.namespace((pans,)).all(abs(pans) <= _ANS_EXACT)):
+        return anp.exp(sub(x, anp.reshape(ans, keepdims_shape(shape(x), axis))))
     px = primal(x)
     xp = p.namespace((px,))
     m = xp.max(px, axis=axis, keepdims=True)
@@ -68,8 +155,8 @@ def _softmax(ans, x, axis):
 
 
 def _logsumexp_vjp(ans, x, axis=None, keepdims=False):
-    sx = shape(x)
-    return lambda g: mul(spread(g, sx, axis), _softmax(ans, x, axis))
+    keep = keepdims_shape(shape(x), axis)
+    return lambda g: mul(_softmax(ans, x, axis), anp.reshape(g, keep))
 
 
 defjvp(p.logsumexp_p, lambda t, ans, x, axis=None, keepdims=False:
