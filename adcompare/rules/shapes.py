@@ -166,19 +166,35 @@ def _cut(g, idxs: list) -> tuple:
     return tuple([None if idx is None else anp.getitem(g, idx) for idx in idxs])
 
 
+def _flat_region(i, xs):
+    """Operand i's block inside ``concatenate(xs, axis=None)`` (flat: every operand raveled)."""
+    start = 0
+    for k in range(i):
+        start += math.prod(shape(xs[k]))
+    return (slice(start, start + math.prod(shape(xs[i]))),)
+
+
 def _placement_rules(prim, region, regions):
     """concatenate / stack: operand i fills a region of the output, and back. The joint VJP finds
     every active operand's region in one walk and cuts the cotangent once (the same cotangents as
     the per-operand rules, which SCT transforms again from their source)."""
 
     def jvp(i, t, ans, *xs, axis=0):
+        if axis is None:  # concatenate's NumPy meaning: the operands flattened, then joined
+            return p.index_add_p(anp.ravel(t), idx=_flat_region(i, xs), shape=shape(ans))
         return p.index_add_p(t, idx=region(i, xs, axis), shape=shape(ans))
 
     def vjp(i, ans, *xs, axis=0):
+        if axis is None:
+            idx, sx = _flat_region(i, xs), shape(xs[i])
+            return lambda g: anp.reshape(anp.getitem(g, idx), sx)
         idx = region(i, xs, axis)
         return lambda g: anp.getitem(g, idx)
 
     def joint(active, ans, *xs, axis=0):
+        if axis is None:
+            pulls = [vjp(i, ans, *xs, axis=None) if a else None for i, a in enumerate(active)]
+            return lambda g: tuple([None if f is None else f(g) for f in pulls])
         idxs = regions(active, xs, axis)
         return lambda g: _cut(g, idxs)
 
