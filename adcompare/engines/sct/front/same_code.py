@@ -1,0 +1,86 @@
+"""Stale source: is the source SCT read the code Python runs?
+
+Contract: :func:`same_code` compiles the parsed definition (after class-private
+names were mangled) the way Python compiled the running function (inside a
+function that binds its free variables, inside a class where it reads
+``__class__``, with its ``from __future__`` flags) and compares the result with
+``fn.__code__``: the instructions with their names and constants (an attribute
+call compared as an attribute load, which Python picks by how the module bound
+the name), the local and free variables, nested code objects the same way.
+They differ when the file was edited after the module was imported (the source
+on disk is not what runs); the parser then refuses, rather than differentiate
+code that is not the function's.
+"""
+
+from __future__ import annotations
+import __future__
+
+import ast
+import copy
+import dis
+import types
+
+_FUTURE = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE |= getattr(__future__, _feature).compiler_flag
+_OUTER = "__sct_same_code__"
+
+
+def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) -> bool:
+    code = fn.__code__
+    made = copy.deepcopy(node)
+    if is_lambda:  # the def that :func:`.parse.lambda_node` made back into the lambda
+        made = ast.Expr(ast.Lambda(made.args, made.body[0].value))
+    else:
+        made.decorator_list = []
+    inner: list[ast.stmt] = [made]
+    if "__class__" in code.co_freevars:
+        inner = [ast.ClassDef("C", [], [], inner, [])]
+    binds = [ast.Assign([ast.Name(v, ast.Store())], ast.Constant(None))
+             for v in code.co_freevars if v != "__class__"]
+    outer = ast.FunctionDef(_OUTER, ast.arguments([], [], None, [], [], None, []), binds + inner + [ast.Pass()],
+                            [], None, None)
+    module = ast.fix_missing_locations(ast.Module([outer], []))
+    try:
+        compiled = compile(module, code.co_filename, "exec", flags=code.co_flags & _FUTURE, dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    found = [c for c in _codes(compiled) if c.co_name == code.co_name] or list(_codes(compiled))
+    return any(_same(c, code) for c in found)
+
+
+def _codes(code: types.CodeType):
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            yield c
+            yield from _codes(c)
+
+
+_ALIAS = {"LOAD_METHOD": "LOAD_ATTR"}  # how Python calls an attribute depends on how the module bound the name
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+
+
+def _stream(code: types.CodeType) -> list:
+    """The instructions, as (operation, argument): a jump's argument is the index of its target (the byte
+    offsets move with the size of the attribute loads), a nested code object's is compared apart."""
+    ins = list(dis.get_instructions(code))
+    index = {i.offset: k for k, i in enumerate(ins)}
+    out = []
+    for i in ins:
+        if i.opcode in _JUMPS:
+            arg = index.get(i.argval, i.argval)
+        elif isinstance(i.argval, types.CodeType):
+            arg = None
+        else:
+            arg = (type(i.argval).__name__, repr(i.argval))
+        out.append((_ALIAS.get(i.opname, i.opname), arg))
+    return out
+
+
+def _same(a: types.CodeType, b: types.CodeType) -> bool:
+    if (a.co_varnames, a.co_freevars, a.co_cellvars) != (b.co_varnames, b.co_freevars, b.co_cellvars):
+        return False
+    if _stream(a) != _stream(b):
+        return False
+    nested = [[c for c in code.co_consts if isinstance(c, types.CodeType)] for code in (a, b)]
+    return len(nested[0]) == len(nested[1]) and all(_same(x, y) for x, y in zip(*nested))
