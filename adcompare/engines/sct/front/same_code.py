@@ -3,7 +3,8 @@
 Contract: :func:`same_code` compiles the parsed definition (after class-private
 names were mangled) the way Python compiled the running function (inside a
 function that binds its free variables, inside a class where it reads
-``__class__``, with its ``from __future__`` flags) and compares the result with
+``__class__``, with its ``from __future__`` flags and its module's top-level
+imports) and compares the result with
 ``fn.__code__``: the instructions with their names and constants (an attribute
 call compared as an attribute load, which Python picks by how the module bound
 the name), the local and free variables, nested code objects the same way.
@@ -18,6 +19,9 @@ import __future__
 import ast
 import copy
 import dis
+import functools
+import inspect
+import symtable
 import types
 
 _FUTURE = 0
@@ -38,15 +42,36 @@ def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) ->
         inner = [ast.ClassDef("C", [], [], inner, [])]
     binds = [ast.Assign([ast.Name(v, ast.Store())], ast.Constant(None))
              for v in code.co_freevars if v != "__class__"]
-    outer = ast.FunctionDef(_OUTER, ast.arguments([], [], None, [], [], None, []), binds + inner + [ast.Pass()],
-                            [], None, None)
-    module = ast.fix_missing_locations(ast.Module([outer], []))
+    if binds:  # a closure: defined in a function that binds what it reads from outside
+        inner = [ast.FunctionDef(_OUTER, ast.arguments([], [], None, [], [], None, []), binds + inner + [ast.Pass()],
+                                 [], None, None)]
+    imports = [ast.Import([ast.alias("sct_same_code", name)]) for name in sorted(_imported(fn))]
+    module = ast.fix_missing_locations(ast.Module(imports + inner, []))
     try:
         compiled = compile(module, code.co_filename, "exec", flags=code.co_flags & _FUTURE, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return False
     found = [c for c in _codes(compiled) if c.co_name == code.co_name] or list(_codes(compiled))
     return any(_same(c, code) for c in found)
+
+
+def _imported(fn: types.FunctionType) -> frozenset:
+    """The names the function's module binds by ``import`` at its top level (Python compiles a call of
+    an attribute of such a name differently), from the module's source."""
+    try:
+        lines, _ = inspect.findsource(fn)
+    except (OSError, TypeError):
+        return frozenset()
+    return _imported_in("".join(lines), fn.__code__.co_filename)
+
+
+@functools.lru_cache(maxsize=64)
+def _imported_in(text: str, filename: str) -> frozenset:
+    try:
+        table = symtable.symtable(text, filename, "exec")
+    except (SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(s.get_name() for s in table.get_symbols() if s.is_imported())
 
 
 def _codes(code: types.CodeType):
@@ -62,9 +87,14 @@ _JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
 
 def _stream(code: types.CodeType) -> list:
     """The instructions, as (operation, argument): a jump's argument is the index of its target (the byte
-    offsets move with the size of the attribute loads), a nested code object's is compared apart."""
-    ins = list(dis.get_instructions(code))
-    index = {i.offset: k for k, i in enumerate(ins)}
+    offsets, and so the EXTENDED_ARG prefixes, move with the size of the attribute loads), a nested code
+    object's is compared apart."""
+    every = list(dis.get_instructions(code))
+    ins = [i for i in every if i.opname != "EXTENDED_ARG"]  # present or not by the size of the offsets
+    index, k = {}, 0
+    for i in every:  # a jump to an EXTENDED_ARG lands on the instruction it extends
+        index[i.offset] = k
+        k += i.opname != "EXTENDED_ARG"
     out = []
     for i in ins:
         if i.opcode in _JUMPS:
