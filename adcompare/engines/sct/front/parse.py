@@ -275,8 +275,8 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
     if not same_name or varnames != list(code.co_varnames[:n]) \
             or not same_code(node, fn, fn.__name__ == "<lambda>"):
         raise where.refuse("source that does not match the running function", node,
-                           "the file changed after it was imported (the source on disk is not the code "
-                           "Python runs); reload the module, or restart")
+                           "the source on disk is not the code Python runs: the file changed after it was "
+                           "imported (reload the module, or restart), or an import hook rewrote the code")
     parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)
     _refuse_introspection(parsed)
     if prepare is not None:

@@ -10,7 +10,9 @@ call compared as an attribute load, which Python picks by how the module bound
 the name), the local and free variables, nested code objects the same way.
 They differ when the file was edited after the module was imported (the source
 on disk is not what runs); the parser then refuses, rather than differentiate
-code that is not the function's.
+code that is not the function's. An import hook that rewrites code also makes
+them differ (the refusal says so); pytest's assertion rewriting is recognized
+and such modules are not checked.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ _FUTURE = 0
 for _feature in __future__.all_feature_names:
     _FUTURE |= getattr(__future__, _feature).compiler_flag
 _OUTER = "__sct_same_code__"
+_PYTEST_REWRITE = "@py_builtins"  # a global pytest's assertion rewriting adds to the modules it rewrites
 
 
 def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) -> bool:
+    if _PYTEST_REWRITE in fn.__globals__:
+        return True  # pytest rewrote the module's asserts: its code is not compiled from its text
     code = fn.__code__
     made = copy.deepcopy(node)
     if is_lambda:  # the def that :func:`.parse.lambda_node` made back into the lambda
