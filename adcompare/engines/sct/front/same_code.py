@@ -19,12 +19,13 @@ from __future__ import annotations
 import __future__
 
 import ast
-import copy
 import dis
 import functools
 import inspect
 import symtable
 import types
+
+from adcompare.engines.sct.asttools import copy_tree, walk
 
 _FUTURE = 0
 for _feature in __future__.all_feature_names:
@@ -37,7 +38,7 @@ def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) ->
     if _PYTEST_REWRITE in fn.__globals__:
         return True  # pytest rewrote the module's asserts: its code is not compiled from its text
     code = fn.__code__
-    made = copy.deepcopy(node)
+    made = copy_tree(node)  # not copy.deepcopy: generated code nests deeper than Python's recursion limit
     if is_lambda:  # the def that :func:`.parse.lambda_node` made back into the lambda
         made = ast.Expr(ast.Lambda(made.args, made.body[0].value))
     else:
@@ -51,9 +52,14 @@ def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) ->
         inner = [ast.FunctionDef(_OUTER, ast.arguments([], [], None, [], [], None, []), binds + inner + [ast.Pass()],
                                  [], None, None)]
     imports = [ast.Import([ast.alias("sct_same_code", name)]) for name in sorted(_imported(fn))]
-    module = ast.fix_missing_locations(ast.Module(imports + inner, []))
+    module = ast.Module(imports + inner, [])
+    for n in walk(module):  # what ast.fix_missing_locations does, without its recursion
+        if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
+            n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = 1, 0, 1, 0
     try:
         compiled = compile(module, code.co_filename, "exec", flags=code.co_flags & _FUTURE, dont_inherit=True)
+    except RecursionError:
+        return True  # too deep for the compiler from an ``ast``: not checked (the fence refuses the deepest)
     except (SyntaxError, ValueError, TypeError):
         return False
     found = [c for c in _codes(compiled) if c.co_name == code.co_name] or list(_codes(compiled))
