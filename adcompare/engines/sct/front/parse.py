@@ -36,6 +36,7 @@ from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence
 from adcompare.engines.sct.front.mangle import mangle
+from adcompare.engines.sct.front.same_code import same_code
 
 _MISSING = object()
 
@@ -271,9 +272,11 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
     same_name = node.name == code.co_name or fn.__name__ == "<lambda>"
     varnames = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]  # Python's order:
     varnames += [args.vararg.arg] if args.vararg else []  # *args after the keyword-only ones
-    if not same_name or varnames != list(code.co_varnames[:n]):
+    if not same_name or varnames != list(code.co_varnames[:n]) \
+            or not same_code(node, fn, fn.__name__ == "<lambda>"):
         raise where.refuse("source that does not match the running function", node,
-                           "the file changed after it was imported; reload the module")
+                           "the source on disk is not the code Python runs: the file changed after it was "
+                           "imported (reload the module, or restart), or an import hook rewrote the code")
     parsed = Parsed(fn, node, where, set(params) | fence.assigned_names(node), params)
     _refuse_introspection(parsed)
     if prepare is not None:
