@@ -303,14 +303,11 @@ def spread(g, xshape: tuple, axis):
     (``engines/sct/emit/second.py``), never from this source."""
     keep = keepdims_shape(xshape, axis)
     t = type(g)
-    if (t is np.ndarray or t is float or t in _NUMPY_SCALARS) and math.prod(xshape) <= _SPREAD_FRESH_MAX:
+    # a NumPy array, or a scalar where one value is spread (a scalar elsewhere: the general path raises)
+    if (t is np.ndarray or (t is float or t in _NUMPY_SCALARS) and math.prod(keep) == 1) \
+            and math.prod(xshape) <= _SPREAD_FRESH_MAX:
         out = np.empty(xshape, np.float64 if t is float else g.dtype)
-        if t is np.ndarray:
-            np.copyto(out, g.reshape(keep))  # reshape raises as anp.reshape would on a wrong size
-        elif math.prod(keep) == 1:
-            out.fill(g)
-        else:  # a scalar where an array was expected: the general path raises
-            return anp.broadcast_to(anp.reshape(g, keep), xshape)
+        np.copyto(out, g.reshape(keep) if t is np.ndarray else g)  # reshape raises as anp.reshape would
         return out
     return anp.broadcast_to(anp.reshape(g, keep), xshape)
 
