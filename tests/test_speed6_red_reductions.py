@@ -156,10 +156,13 @@ ENGINES = [("overloading", {}), ("sct", {}), ("sct", {"higher": "boxes"})]
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_second_order_through_max_and_min_as_jax(name, options, backend):
     eng = ad.engine(name, **options)
+    # The kept positions fire on NumPy only (slices of 16 or more); on JAX a small input covers the
+    # mask form, and keeps JAX's eager Hessian (one column per element) short.
+    shape = (6, 20, 5) if backend == "numpy" else (3, 8, 3)
     for seed in range(2):
-        x = _x((6, 20, 5), seed)
+        x = _x(shape, seed)
         if seed == 1:
-            x[2, 4, :] = x[2, 9, :] = x[2].max() + 0.5  # ties along axis 1 in every column of block 2
+            x[2, 4, :] = x[2, 7, :] = x[2].max() + 0.5  # ties along axis 1 in every column of block 2
         xb = x if backend == "numpy" else jnp.asarray(x)
         want = np.asarray(jax.hessian(_program_jax)(jnp.asarray(x)))
         assert np.allclose(eng.grad(_program)(xb), jax.grad(_program_jax)(jnp.asarray(x)), rtol=1e-13, atol=1e-14)
