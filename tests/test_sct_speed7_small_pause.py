@@ -37,12 +37,11 @@ def looped(x, y):
 
 
 def whiled(x, y):
-    s = anp.sum(x * y)
-    k = 0
-    while k < 2:
-        s = anp.sin(s) + anp.sum(x)
-        k = k + 1
-    return s
+    total, n = anp.sum(y) * 0.1, 1.0
+    while n < 5.0:  # four trips, counted by a float
+        total = anp.cos(total) * anp.dot(x, y) / n
+        n = n * 2.0 if n > 1.5 else n + 1.0
+    return total
 
 
 def branch(x, y):
