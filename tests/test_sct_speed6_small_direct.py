@@ -66,23 +66,6 @@ def test_which_plans_pause(case):
     assert plan.pause is pause
 
 
-def test_loops_are_found_in_code_objects():
-    def no_loop(a):
-        return a + 1
-
-    def a_loop(a):
-        for _ in range(a):
-            a = a + 1
-        return a
-
-    def nested(a):
-        return [b for b in a]
-
-    assert not direct._loops(no_loop.__code__)
-    assert direct._loops(a_loop.__code__)
-    assert direct._loops(nested.__code__)
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("argnums", [0, (0, 1)])
 @pytest.mark.parametrize("case", range(len(CASES)))

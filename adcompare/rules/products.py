@@ -13,46 +13,58 @@ from adcompare.rules.base import PerOperand, append_axis, defjvp, defvjp, swap_l
 mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
 
 
+def _matmul_x_bar(g, y, sx: tuple, sy: tuple):
+    """Operand x's cotangent of ``x @ y`` (shapes ``sx``, ``sy``) from the result's ``g``."""
+    if len(sx) == 1 and len(sy) == 1:
+        return mul(g, y)
+    if len(sy) == 1:  # (..., n, k) @ (k,): outer product of g and y
+        return unbroadcast(mul(append_axis(g, -1), y), sx)
+    if len(sx) == 1 and len(sy) == 2:  # (k,) @ (k, m): y @ g, a matrix-vector product
+        return anp.matmul(y, g)
+    if len(sx) == 1:  # (k,) @ (..., k, m)
+        gx = anp.matmul(y, append_axis(g, -1))
+        return unbroadcast(anp.reshape(gx, shape(gx)[:-1]), sx)
+    return unbroadcast(anp.matmul(g, swap_last(y)), sx)
+
+
+def _matmul_y_bar(g, x, sx: tuple, sy: tuple):
+    """Operand y's cotangent of ``x @ y`` (shapes ``sx``, ``sy``) from the result's ``g``."""
+    if len(sx) == 1 and len(sy) == 1:
+        return mul(g, x)
+    if len(sx) == 1:  # (k,) @ (..., k, m): outer product of x and g
+        return unbroadcast(mul(append_axis(x, -1), append_axis(g, -2)), sy)
+    if len(sy) == 1 and len(sx) == 2:  # (n, k) @ (k,): g @ x, a vector-matrix product
+        return anp.matmul(g, x)
+    if len(sy) == 1:  # (..., n, k) @ (k,)
+        gy = anp.matmul(swap_last(x), append_axis(g, -1))
+        return unbroadcast(anp.reshape(gy, shape(gy)[:-1]), sy)
+    return unbroadcast(anp.matmul(swap_last(x), g), sy)
+
+
 def _matmul_vjp_x(ans, x, y):
     sx, sy = shape(x), shape(y)
-
-    def vjp(g):
-        if len(sx) == 1 and len(sy) == 1:
-            return mul(g, y)
-        if len(sy) == 1:  # (..., n, k) @ (k,): outer product of g and y
-            return unbroadcast(mul(append_axis(g, -1), y), sx)
-        if len(sx) == 1 and len(sy) == 2:  # (k,) @ (k, m): y @ g, a matrix-vector product
-            return anp.matmul(y, g)
-        if len(sx) == 1:  # (k,) @ (..., k, m)
-            gx = anp.matmul(y, append_axis(g, -1))
-            return unbroadcast(anp.reshape(gx, shape(gx)[:-1]), sx)
-        return unbroadcast(anp.matmul(g, swap_last(y)), sx)
-
-    return vjp
+    return lambda g: _matmul_x_bar(g, y, sx, sy)
 
 
 def _matmul_vjp_y(ans, x, y):
     sx, sy = shape(x), shape(y)
+    return lambda g: _matmul_y_bar(g, x, sx, sy)
 
-    def vjp(g):
-        if len(sx) == 1 and len(sy) == 1:
-            return mul(g, x)
-        if len(sx) == 1:  # (k,) @ (..., k, m): outer product of x and g
-            return unbroadcast(mul(append_axis(x, -1), append_axis(g, -2)), sy)
-        if len(sy) == 1 and len(sx) == 2:  # (n, k) @ (k,): g @ x, a vector-matrix product
-            return anp.matmul(g, x)
-        if len(sy) == 1:  # (..., n, k) @ (k,)
-            gy = anp.matmul(swap_last(x), append_axis(g, -1))
-            return unbroadcast(anp.reshape(gy, shape(gy)[:-1]), sy)
-        return unbroadcast(anp.matmul(swap_last(x), g), sy)
 
-    return vjp
+def _matmul_vjp(active, ans, x, y):
+    """Both operands' pull-back at once: the shapes read once, one closure (the per-operand rules' cotangents)."""
+    sx, sy = shape(x), shape(y)
+    if not active[1]:
+        return lambda g: (_matmul_x_bar(g, y, sx, sy) if active[0] else None, None)
+    if not active[0]:
+        return lambda g: (None, _matmul_y_bar(g, x, sx, sy))
+    return lambda g: (_matmul_x_bar(g, y, sx, sy), _matmul_y_bar(g, x, sx, sy))
 
 
 defjvp(p.matmul_p,
        lambda t, ans, x, y: anp.matmul(t, y),
        lambda t, ans, x, y: anp.matmul(x, t))
-defvjp(p.matmul_p, _matmul_vjp_x, _matmul_vjp_y)
+defvjp(p.matmul_p, _matmul_vjp_x, _matmul_vjp_y, joint=_matmul_vjp)
 
 
 # --------------------------------------------------------------------------
@@ -153,7 +165,16 @@ def _dot_vjp(i):
     return vjp
 
 
+def _dot_joint_vjp(active, ans, x, y):
+    """dot's joint pull-back: matmul's (up to 2-D), else multiply's or einsum's, as the per-operand rules."""
+    sx, sy = shape(x), shape(y)
+    if 0 < len(sx) <= 2 and 0 < len(sy) <= 2:
+        return _matmul_vjp(active, ans, x, y)
+    pullbacks = [_dot_vjp(k)(ans, x, y) if a else None for k, a in enumerate(active)]
+    return lambda g: tuple([None if pb is None else pb(g) for pb in pullbacks])
+
+
 defjvp(p.dot_p,
        lambda t, ans, x, y: anp.dot(t, y),
        lambda t, ans, x, y: anp.dot(x, t))
-defvjp(p.dot_p, _dot_vjp(0), _dot_vjp(1))
+defvjp(p.dot_p, _dot_vjp(0), _dot_vjp(1), joint=_dot_joint_vjp)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
 
 from adcompare import numpy as anp
@@ -46,18 +47,23 @@ defjvp(p.mean_p, lambda t, ans, x, axis=None, keepdims=False: anp.mean(t, axis, 
 defvjp(p.mean_p, _mean_vjp)
 
 
-def _certain(check) -> bool:
-    """``check()`` as a Python bool; False where it cannot be known (a JAX tracer under jit)."""
-    try:
-        return bool(check())
-    except Exception:
-        return False
+def _concrete(*values) -> bool:
+    """Can a rule read the numbers of ``values`` (raw values, unboxed)? Not a JAX tracer's (under
+    ``jax.jit``, ``jax.grad``, ``vmap``...): it has none, or none NumPy may read."""
+    return not any(isinstance(v, jax.core.Tracer) for v in values)
+
+
+def _certain(check, *values) -> bool:
+    """``check()`` (which reads ``values``) as a Python bool; False, the general form, where
+    ``values`` hold a JAX tracer. Any error ``check`` raises on concrete values propagates."""
+    return _concrete(*values) and bool(check())
 
 
 def _finite(v) -> bool:
     """Is every entry of ``v``'s value finite? JAX's pull-back multiplies the cotangent by a mask, so
     a non-finite one gives nan where the mask is 0, which writing at positions alone would not."""
-    return _certain(lambda: np.isfinite(primal(v)).all())
+    pv = primal(v)
+    return _certain(lambda: np.isfinite(pv).all(), pv)
 
 
 def _hits(ans, x, axis):
@@ -68,7 +74,7 @@ def _hits(ans, x, axis):
     xp = p.namespace((px, pans))
     hit = px == xp.reshape(pans, keepdims_shape(shape(x), axis))
     # each slice holds a non-nan result at least once, so as many hits as slices means once each
-    if _certain(lambda: xp.count_nonzero(hit) == xp.size(pans) and not xp.any(xp.isnan(pans))):
+    if _certain(lambda: xp.count_nonzero(hit) == xp.size(pans) and not xp.any(xp.isnan(pans)), hit, pans):
         return hit, None
     return hit, xp.sum(hit, axis=axis, keepdims=True)
 
@@ -145,7 +151,7 @@ def _softmax(ans, x, axis):
     ans is differentiated through, as the math says); elsewhere exp(x - m) / sum(exp(x - m)), m
     the (constant) max, which stays exact at any magnitude."""
     pans = primal(ans)
-    if _certain(lambda: p.namespace((pans,)).all(abs(pans) <= _ANS_EXACT)):
+    if _certain(lambda: p.namespace((pans,)).all(abs(pans) <= _ANS_EXACT), pans):
         return anp.exp(sub(x, anp.reshape(ans, keepdims_shape(shape(x), axis))))
     px = primal(x)
     xp = p.namespace((px,))
@@ -169,11 +175,9 @@ defvjp(p.logsumexp_p, _logsumexp_vjp)
 
 
 def _has_zero(x) -> bool:
+    """Might ``x``'s value hold a zero? True for a JAX tracer (no value to read): the exact rule."""
     px = primal(x)
-    try:
-        return bool(p.namespace((px,)).any(px == 0))
-    except Exception:  # a JAX tracer under jit: no concrete value, so take the exact rule
-        return True
+    return not _concrete(px) or bool(p.namespace((px,)).any(px == 0))
 
 
 def _axes(ndim: int, axis) -> tuple:

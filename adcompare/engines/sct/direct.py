@@ -12,14 +12,14 @@ normalized, and for a plain function its cache key) is worked out once and kept;
 change between calls is checked on every call: the arguments' types, the function's code and
 defaults, and that the generated code is still current (:func:`.transform.current`, which
 checks again what the transformation assumed of the function's non-local names). The cycle
-collector is paused while sweeps run that loop or call other generated code (their stacks grow);
-straight-line sweeps make a bounded number of objects and run without the pause's cost.
+collector is paused while sweeps run that loop or call other generated code (their stacks grow),
+as the transformation found them (:func:`.emit.codegen.repeats`); straight-line sweeps make a
+bounded number of objects and run without the pause's cost.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dis
 import functools
 import inspect
 import types
@@ -99,14 +99,6 @@ def _positions(argnums: Any, nargs: int) -> tuple[int, ...] | None:
     return nums if len(set(nums)) == len(nums) else None
 
 
-def _loops(code: types.CodeType) -> bool:
-    """Does ``code`` (or a code object nested in it) jump backwards, as a loop does?"""
-    for ins in dis.get_instructions(code):
-        if ins.opcode in dis.hasjrel + dis.hasjabs and isinstance(ins.argval, int) and ins.argval <= ins.offset:
-            return True
-    return any(isinstance(c, types.CodeType) and _loops(c) for c in code.co_consts)
-
-
 _UNPAUSED = contextlib.nullcontext()  # what a straight-line sweep runs under (see _Plan.pause)
 _F64 = np.dtype(np.float64)
 _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
@@ -127,7 +119,7 @@ class _Plan:
         self.opaque = boxed_callee.reaches_opaque(self.entry)
         # straight-line sweeps that call no other generated code make a bounded number of objects, so
         # the cycle collector has nothing to rescan again and again: its pause (~1.5 us) would not pay
-        self.pause = bool(self.entry.callees) or _loops(self.fwd.__code__) or _loops(self.bwd.__code__)
+        self.pause = self.entry.repeats
 
 
 class DirectGrad:

@@ -65,6 +65,7 @@ class Entry:
     control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
     residuals: str = "closures"  # "arrays": values only (see residuals_for)
     guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
+    repeats: bool = True  # do its functions loop or call generated code (see codegen.repeats)? True: unknown
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -214,6 +215,7 @@ def _build(entry: Entry) -> None:
     if lax is not None:
         defs = [init_unbound(d) for d in defs]
     _check_reads(defs, fn.locals, set(linker.cells))
+    entry.repeats = codegen.repeats(defs, linker)
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
     entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
     entry.deps = [(None, fingerprint(entry.fn))] + [(tuple(path.split(".")), mark)

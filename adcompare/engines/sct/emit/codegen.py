@@ -170,6 +170,7 @@ class Linker:
         self.cells: dict[str, Any] = {}  # generated name -> value
         self._names: dict[Any, str] = {}
         self.callees: list[tuple[str, Any, str]] = []  # (local name, entry, which function)
+        self.calls_unknown = False  # does the code call a function it knows only when it runs?
 
     def bind(self, key: Any, base: str, value: Any) -> str:
         if key not in self._names:
@@ -198,6 +199,7 @@ class Linker:
 
     def dynamic(self, which: str) -> str:
         """The driver's ``call_<which>``, for a call of a function the code knows only when it runs."""
+        self.calls_unknown = True
         return self.bind(("dynamic", which), f"call_{which}", self.dynamic_calls[which])
 
     def callee(self, fn, mode: str, active: tuple[int, ...], which: str, nargs: int | None = None) -> str:
@@ -210,6 +212,19 @@ class Linker:
             self.cells[name] = None  # filled once the callee's generated code exists
             self.callees.append((name, entry, which))
         return self._names[key]
+
+
+_REPEATING = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
+
+
+def repeats(defs: list[ast.FunctionDef], linker: Linker) -> bool:
+    """Do the generated functions ``defs`` (linked by ``linker``) loop, or call other generated
+    code (a callee's, or a function's known only when it runs), so that how many objects a call
+    makes is not bounded by the code's length? Straight-line code that calls only helpers makes
+    a bounded number (what the direct gradient path's cycle-collector pause depends on)."""
+    if linker.callees or linker.calls_unknown:
+        return True
+    return any(isinstance(node, _REPEATING) for d in defs for node in ast.walk(d))
 
 
 _FACTORY = "__sct_factory"
