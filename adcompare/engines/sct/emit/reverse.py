@@ -27,7 +27,9 @@ A cotangent that nothing has reached yet is the float ``0.0`` (see
 function without loops has no stack. ``bwd`` may be called any number of
 times on the same residuals.
 
-A call of another user function keeps that function's residuals; a call of an
+A call of another user function keeps that function's residuals; where the callee's
+``bwd`` takes ``into`` (:mod:`.into`) the caller hands it the cotangents it would add the
+callee's into, and the callee adds into them. A call of an
 ``ad.checkpoint`` function keeps only its inputs (saved like any value the
 reverse sweep reads), and its adjoint first re-runs the callee's ``_fwd`` from
 them, then its ``_bwd``: the recomputation is in the generated adjoint code.
