@@ -184,3 +184,57 @@ def test_source_shows_the_protocol_only_where_it_applies():
         head_line = next(line for line in excluded.splitlines() if line.startswith(f"def {name}_bwd"))
         assert "into" not in head_line
     assert "[x_bar" not in excluded  # nothing handed over to them
+
+
+def first_two(xs):
+    return anp.sum(xs[0] * xs[1])
+
+
+def over_a_list(xs):
+    acc = 0.0
+    for i in range(3):
+        acc = acc + first_two(xs) * (i + 1.0) + anp.sum(xs[1] * i)
+    return acc
+
+
+def by_key(p):
+    return anp.sum(p["w"] * 2.0) + p["b"][0]
+
+
+def over_a_dict(p):
+    acc = 0.0
+    for i in range(2):
+        acc = acc + by_key(p) * anp.sum(p["w"][i])
+    return acc
+
+
+def rows_while(m):
+    acc, i = 0.0, 0
+    while i < 2:
+        acc = acc + anp.sum(m[i] * m[i + 1])
+        i = i + 1
+    return acc
+
+
+def calls_rows_while(m):
+    acc = 0.0
+    for k in range(3):
+        acc = acc + rows_while(m) * m[k, k]
+    return acc
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pytree_and_loop_callees_match_jax(seed):
+    rng = np.random.default_rng(seed)
+    xs = [rng.normal(size=3), rng.normal(size=3)]
+    ours, theirs = sct.grad(over_a_list)(xs), jax.grad(over_a_list)([jnp.asarray(v) for v in xs])
+    for u, v in zip(ours, theirs):
+        np.testing.assert_allclose(u, v, rtol=TOL, atol=TOL)
+    p = {"w": rng.normal(size=(2, 3)), "b": rng.normal(size=2)}
+    ours, theirs = sct.grad(over_a_dict)(p), jax.grad(over_a_dict)({k: jnp.asarray(v) for k, v in p.items()})
+    for k in p:
+        np.testing.assert_allclose(ours[k], theirs[k], rtol=TOL, atol=TOL)
+    m = rng.normal(size=(3, 3))
+    np.testing.assert_allclose(sct.grad(calls_rows_while)(m), jax.grad(calls_rows_while)(jnp.asarray(m)),
+                               rtol=TOL, atol=TOL)
+    assert "into=None" in _source(calls_rows_while)
