@@ -238,3 +238,14 @@ def test_pytree_and_loop_callees_match_jax(seed):
     np.testing.assert_allclose(sct.grad(calls_rows_while)(m), jax.grad(calls_rows_while)(jnp.asarray(m)),
                                rtol=TOL, atol=TOL)
     assert "into=None" in _source(calls_rows_while)
+
+
+def test_under_jit_and_lax_control():
+    a = jnp.asarray(np.random.default_rng(8).normal(size=(4, 4)))
+    np.testing.assert_allclose(jax.jit(sct.grad(det))(a), jax.grad(det)(a), rtol=TOL, atol=TOL)
+    x, y = map(jnp.asarray, np.random.default_rng(9).normal(size=(2, 5)))
+    ours, theirs = jax.jit(sct.grad(two_slots, argnums=(0, 1)))(x, y), jax.grad(two_slots, argnums=(0, 1))(x, y)
+    for u, v in zip(ours, theirs):
+        np.testing.assert_allclose(u, v, rtol=TOL, atol=TOL)
+    lax = ad.engine("sct", control="lax")
+    np.testing.assert_allclose(lax.grad(det)(a), jax.grad(det)(a), rtol=TOL, atol=TOL)
