@@ -114,7 +114,22 @@ defvjp(p.diagonal_p, _diagonal_vjp)
 # ``into`` in place and returns ``into``: for an accumulating cotangent, a NumPy array of the
 # result's shape and dtype that nothing else holds (the caller checks).
 getitem_vjp_numpy = p.index_add_numpy
-getitem_vjp_into = p.index_add_into
+
+
+def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
+    """``p.index_add_into(g, idx, into)``, the same sums, telling basic from advanced indexing by
+    what ``into[idx]`` gave instead of by walking ``idx``: a view of ``into`` (basic indexing names
+    each position once) takes ``g`` in place; one element (a NumPy scalar) is added to; anything
+    else (integer or boolean arrays, which may repeat a position) goes through ``np.add.at``."""
+    view = into[idx]
+    if type(view) is np.ndarray:
+        if view.base is into:
+            view += g
+        else:
+            np.add.at(into, idx, g)
+    else:
+        into[idx] += g
+    return into
 
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))

@@ -26,7 +26,8 @@ checks on each call that what a cached result assumed still holds):
    mode is :mod:`.emit.clobbers` (a pre-pass, before activity), :mod:`.emit.adjoints`
    (each statement's contributions), :mod:`.emit.sweeps` and :mod:`.emit.control`
    (the two sweeps of straight-line code, branches and loops) assembled by
-   :mod:`.emit.reverse`, then :mod:`.emit.peephole`. Both modes use
+   :mod:`.emit.reverse`, then :mod:`.emit.peephole` and :mod:`.emit.into` (a callee adds
+   into its caller's cotangents). Both modes use
    :mod:`.emit.primal` and inline rules from :mod:`.emit.templates`;
    :mod:`.emit.codegen` turns the ``ast`` into source and live functions. With
    ``SCTEngine(control="lax")`` and JAX inputs, loops and branches are handed to JAX

@@ -66,6 +66,7 @@ class Entry:
     residuals: str = "closures"  # "arrays": values only (see residuals_for)
     guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
     repeats: bool = True  # do its functions loop or call generated code (see codegen.repeats)? True: unknown
+    into: bool = False  # its ``bwd`` takes the caller's cotangents to add into (see .emit.into)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -211,6 +212,7 @@ def _build(entry: Entry) -> None:
     else:
         defs = list(reverse(fn, act, namer, linker, entry.active, scalars, entry.residuals == "arrays") if lax is None
                     else structured_reverse(fn, act, namer, linker, entry.active, scalars, lax))
+        entry.into = getattr(defs[1], "takes_into", False)  # its bwd adds into its caller's cotangents
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:
         defs = [init_unbound(d) for d in defs]

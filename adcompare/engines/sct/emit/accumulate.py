@@ -21,6 +21,7 @@ from adcompare.primitives import shape
 
 _F64 = np.dtype(np.float64)
 _ND, _F64_T = np.ndarray, np.float64
+_getitem_vjp_into = rules.getitem_vjp_into
 
 
 def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
@@ -34,26 +35,35 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     first contribution (``into`` the placeholder ``0.0``) is the rule table's VJP run directly
     on NumPy (``getitem_vjp_numpy``: ``g`` written into fresh zeros). A list's cotangent that only
     the caller's variable holds gets ``g`` added to element ``idx`` alone (a new sum in its place;
-    no element array is changed).
+    no element array is changed). A read-only ``into`` (NumPy refuses before writing) gets the
+    ordinary sum.
     """
     tg, ti = type(g), type(into)
+    if ti is _ND:  # the accumulating case first: in place where ``into`` is the caller's alone
+        if tg is _ND:
+            fits = g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype
+        elif tg is _F64_T:
+            fits = into.dtype is _F64
+        elif tg is float:
+            if g == 0.0:
+                return into
+            fits = into.dtype is _F64
+        else:
+            fits = False
+        if fits and into.base is None and getrefcount(into) == _OWNED_REFS \
+                and into.shape == (x.shape if type(x) is Shaped or type(x) is _ND else shape(x)):
+            try:
+                return _getitem_vjp_into(g, idx, into)
+            except ValueError:
+                if into.flags.writeable:
+                    raise
+                # read-only (nothing was written): the ordinary sum below
     if tg is float:
         if g == 0.0:
             return into
     elif g is None:
         return into
-    if ti is _ND:  # the accumulating case first: in place where ``into`` is the caller's alone
-        if tg is _F64_T or tg is float:
-            fits = into.dtype is _F64
-        elif tg is _ND:
-            fits = g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype
-        else:
-            fits = False
-        if fits and into.base is None and getrefcount(into) == _OWNED_REFS \
-                and into.shape == (x.shape if type(x) is Shaped or type(x) is _ND else shape(x)) \
-                and into.flags.writeable:
-            return rules.getitem_vjp_into(g, idx, into)
-    elif ti is float:
+    if ti is float:
         if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray):
             tx = type(x)
             if tx is Shaped or tx is np.ndarray:
@@ -76,10 +86,14 @@ def add_bar_into(into: Any, b: Any) -> Any:
     place: the same sum, without a new array per contribution. Anything else is ``add_bar``."""
     if type(into) is _ND and type(b) is _ND and b.shape == into.shape \
             and (b.dtype is into.dtype or np.promote_types(into.dtype, b.dtype) == into.dtype) \
-            and into.base is None and getrefcount(into) == _OWNED_REFS_ADD and into.flags.writeable:
-        into += b
-        return into
-    return add_bar(into, b)
+            and into.base is None and getrefcount(into) == _OWNED_REFS_ADD:
+        try:
+            into += b
+            return into
+        except ValueError:
+            if into.flags.writeable:
+                raise
+    return add_bar(into, b)  # read-only (nothing was written): the ordinary sum
 
 
 def _owned_refs_probe(g: Any, x: Any, idx: Any, into: Any) -> int:

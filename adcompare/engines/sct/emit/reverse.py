@@ -27,7 +27,9 @@ A cotangent that nothing has reached yet is the float ``0.0`` (see
 function without loops has no stack. ``bwd`` may be called any number of
 times on the same residuals.
 
-A call of another user function keeps that function's residuals; a call of an
+A call of another user function keeps that function's residuals; where the callee's
+``bwd`` takes ``into`` (:mod:`.into`) the caller hands it the cotangents it would add the
+callee's into, and the callee adds into them. A call of an
 ``ad.checkpoint`` function keeps only its inputs (saved like any value the
 reverse sweep reads), and its adjoint first re-runs the callee's ``_fwd`` from
 them, then its ``_bwd``: the recomputation is in the generated adjoint code.
@@ -43,6 +45,7 @@ from adcompare.engines.sct.analysis.dataflow import direct_temps
 from adcompare.engines.sct.analysis.saves import SavePlan
 from adcompare.engines.sct.asttools import children, statements, walk
 from adcompare.engines.sct.emit import codegen as cg
+from adcompare.engines.sct.emit import into as into_
 from adcompare.engines.sct.emit.adjoints import adjoints
 from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.control import ControlFlow
@@ -90,6 +93,16 @@ class Reverse(Sweeps, ControlFlow):
                                              self.link.helper("add_bar"), self.link.helper("add_bar_into"))
         bwd_body = peephole(bwd_body, into, frozenset(self.namer.bar(v) for v in act.active),
                             frozenset({self.link.helper("unbroadcast")}))
+        into_arg = None  # a bwd that takes its caller's cotangents to add into (see .into)
+        if into is not None:
+            handed = [self.namer.bar(fn.params[k]) for k in active_params]
+            if into_.capable(fn, act, active_params) and into_.indexed_only(bwd_body, handed, into):
+                into_arg = self.namer.fresh("into")
+                bwd_body = into_.take(bwd_body, handed, into_arg, into)
+            slots = {local: len(entry.active) for local, entry, which in self.link.callees
+                     if which == "bwd" and entry.into}
+            if slots:
+                bwd_body = into_.hand_over(bwd_body, slots, into.add_bar_into)
 
         stored = set(fn.params)
         for s in statements(body_fwd):  # names are stored only by statement targets
@@ -121,7 +134,10 @@ class Reverse(Sweeps, ControlFlow):
         if self.stack is not None:
             head.append(cg.assign(self.pop, ast.Attribute(
                 cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
-        bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), _args([res, out_bar]), head + bwd_body, [], None)
+        params = _args([res, out_bar] + ([into_arg] if into_arg else []))
+        params.defaults = [cg.const(None)] if into_arg else []
+        bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), params, head + bwd_body, [], None)
+        bwd_def.takes_into = into_arg is not None
         return fwd_def, bwd_def
 
 
