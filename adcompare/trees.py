@@ -211,5 +211,9 @@ def complete(g: Any, x: Any) -> Any:
         return zero_like(x)
     want = result_dtype(x)
     if result_dtype(g) != want:
+        if is_complex(g):  # a complex value inside f: casting would drop the imaginary part's share
+            raise TypeError(f"a derivative came out complex ({result_dtype(g)}) for a real {want} value: the "
+                            f"function computes with complex numbers, and adcompare differentiates "
+                            f"real-valued computations only")
         return p.astype_p(g, dtype=want)
     return g

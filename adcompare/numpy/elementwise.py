@@ -118,7 +118,15 @@ sign = _constant("sign")
 floor = _constant("floor")
 ceil = _constant("ceil")
 round = around = _constant("round")
-imag = _constant("imag")
+_imag = _constant("imag")
+
+
+def imag(x):
+    """The imaginary part of a real ``x``: zeros, a constant. A complex ``x`` is refused, as ``real`` and
+    ``conj`` refuse it: its imaginary part does depend on what is differentiated."""
+    if _np.issubdtype(_p.result_dtype(_p.primal(_p.pack(x))), _np.complexfloating):
+        raise TypeError("imag: complex arguments are not supported (adcompare differentiates real arrays only)")
+    return _imag(x)
 isfinite = _constant("isfinite")
 isnan = _constant("isnan")
 isinf = _constant("isinf")
