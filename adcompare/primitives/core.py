@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from adcompare.concrete import describe_function, refuse, user_location
+from adcompare.concrete import check_real, describe_function, refuse, user_location
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -304,12 +304,7 @@ class Primitive:
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
         if top is not None:
-            for a in args:
-                if type(a) is complex or (not isinstance(a, Box) and _dtype_kind(a) == "c"):
-                    raise TypeError(f"{self.name}: a complex operand meets a differentiated value at "
-                                    f"{user_location()}: adcompare differentiates real-valued computations only "
-                                    f"(its derivative would silently lose the imaginary part); split the value "
-                                    f"into real and imaginary parts by hand")
+            check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top.trace.process(self, args, params)
         return self.apply(*args, **params)
 
@@ -332,10 +327,6 @@ class Primitive:
 
 
 _SEQUENCES = (list, tuple)
-
-
-def _dtype_kind(x: Any) -> str:
-    return getattr(getattr(x, "dtype", None), "kind", "")
 
 
 def pack(x: Any) -> Any:
