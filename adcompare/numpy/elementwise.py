@@ -1,6 +1,6 @@
 """Elementwise names: arithmetic (broadcasting), functions of one array, special functions.
 
-Real arguments only. ``sign``, ``floor``, ``ceil``, ``round``, ``imag``, the
+Real arguments only. ``sign``, ``floor``, ``floor_divide``, ``ceil``, ``round``, ``imag``, the
 ``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
 derivative is zero, as JAX's is).
 """
@@ -116,6 +116,7 @@ def _constant(method: str):
 
 sign = _constant("sign")
 floor = _constant("floor")
+floor_divide = _constant("floor_divide")  # NumPy's own (1.0 // 0.1 is 9.0, floor(1.0 / 0.1) 10.0)
 ceil = _constant("ceil")
 round = around = _constant("round")
 _imag = _constant("imag")
