@@ -71,3 +71,17 @@ def describe_function(func: Any) -> str:
     module = getattr(func, "__module__", "") or ""
     name = getattr(func, "__name__", repr(func))
     return f"np.{name}" if module.startswith("numpy") else f"{module}.{name}"
+
+
+def check_real(name: str, constants: list) -> None:
+    """Refuse a complex constant operand of primitive ``name`` applied to an active value.
+
+    The rules are written for real values: the derivative through a complex intermediate would be
+    cast back to the real input's dtype, silently losing the imaginary part's share.
+    """
+    for c in constants:
+        if type(c) is complex or getattr(getattr(c, "dtype", None), "kind", "") == "c":
+            raise TypeError(f"{name}: a complex operand meets a differentiated value at {user_location(2)}: "
+                            f"adcompare differentiates real-valued computations only (its derivative would "
+                            f"silently lose the imaginary part); split the value into real and imaginary "
+                            f"parts by hand")

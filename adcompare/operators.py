@@ -80,6 +80,11 @@ class Operators:
     def __rpow__(self, other): return anp.power(other, self)
     def __mod__(self, other): return anp.remainder(self, other)
     def __rmod__(self, other): return anp.remainder(other, self)
+    def __floordiv__(self, other): return anp.floor_divide(self, other)  # a constant, as in JAX
+    def __rfloordiv__(self, other): return anp.floor_divide(other, self)
+    def __divmod__(self, other): return anp.floor_divide(self, other), anp.remainder(self, other)
+    def __rdivmod__(self, other): return anp.floor_divide(other, self), anp.remainder(other, self)
+    def __round__(self, ndigits=None): return anp.round(self, 0 if ndigits is None else ndigits)
     def __matmul__(self, other): return anp.matmul(self, other)
     def __rmatmul__(self, other): return anp.matmul(other, self)
     def __neg__(self): return anp.negative(self)

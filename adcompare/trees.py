@@ -10,9 +10,10 @@ every engine shares at the boundary:
   those that cannot be (integers under ``grad``, complex numbers anywhere);
 * that tangents match their primals in structure, shape and dtype, and cotangents
   their outputs in structure and shape, with a float dtype (unlike JAX, another
-  float precision is taken, and so is anything for an integer leaf, float0 or
-  not: an engine's own calls pass float64 next to float32, and 0.0 for an
-  integer, and neither changes a derivative);
+  float precision is taken, and so is a zero of any dtype for an integer leaf,
+  float0 or not: an engine's own calls pass float64 next to float32, and 0.0
+  for an integer, and neither changes a derivative; a nonzero tangent for an
+  integer leaf is refused, since it would be dropped);
 * the zero an engine leaves out (``None``) made concrete, with JAX's dtypes:
   zeros of the primal's dtype for a float leaf, ``float0`` zeros otherwise, and
   a cotangent cast back to its primal's dtype (a float32 input next to a
@@ -156,6 +157,17 @@ def check_tangents(primals: Any, tangents: Any) -> None:
             if p.is_float(xl) and result_dtype(xl) != result_dtype(tl):
                 raise ValueError(f"jvp: tangent {where} has dtype {result_dtype(tl)} but primal {where} "
                                  f"has dtype {result_dtype(xl)}")
+            if not p.is_float(xl) and _nonzero(tl):
+                raise ValueError(f"jvp: tangent {where} is nonzero but primal {where} has dtype "
+                                 f"{result_dtype(xl)}: an integer or bool input is not differentiated, so "
+                                 f"its tangent would be dropped; pass float0 zeros, or make the input a float")
+
+
+def _nonzero(t: Any) -> bool:
+    """Whether a concrete tangent (a number or a NumPy or concrete JAX array) holds a nonzero."""
+    if isinstance(t, (Box, jax.core.Tracer)) or result_dtype(t) == jax.dtypes.float0:
+        return False  # an engine's own inner call: its tangent for an integer is a zero it made
+    return bool(np.any(np.asarray(t) != 0))
 
 
 def check_cotangent(y_bar: Any, y: Any) -> list:
@@ -199,5 +211,9 @@ def complete(g: Any, x: Any) -> Any:
         return zero_like(x)
     want = result_dtype(x)
     if result_dtype(g) != want:
+        if is_complex(g):  # a complex value inside f: casting would drop the imaginary part's share
+            raise TypeError(f"a derivative came out complex ({result_dtype(g)}) for a real {want} value: the "
+                            f"function computes with complex numbers, and adcompare differentiates "
+                            f"real-valued computations only")
         return p.astype_p(g, dtype=want)
     return g

@@ -77,6 +77,9 @@ class Elemental(Box):
     __pow__ = __rpow__ = _refuse("operator **", "el.power(x, y)")
     __matmul__ = __rmatmul__ = _refuse("operator @", "el.matmul(x, y)")
     __mod__ = __rmod__ = _refuse("operator %", "el.remainder(x, y)")
+    __floordiv__ = __rfloordiv__ = _refuse("operator //", "el.floor_divide(x, y)")
+    __divmod__ = __rdivmod__ = _refuse("divmod()", "el.floor_divide(x, y) and el.remainder(x, y)")
+    __round__ = _refuse("round()", "el.round(x, ndigits)")
     __neg__ = _refuse("unary -", "el.negative(x)")
     __array_ufunc__ = array_ufunc  # `a + x` on an ndarray a reaches the refusals above; `acc += x` is refused
     __abs__ = _refuse("abs()", "el.abs(x)")

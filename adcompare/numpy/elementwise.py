@@ -1,6 +1,6 @@
 """Elementwise names: arithmetic (broadcasting), functions of one array, special functions.
 
-Real arguments only. ``sign``, ``floor``, ``ceil``, ``round``, ``imag``, the
+Real arguments only. ``sign``, ``floor``, ``floor_divide``, ``ceil``, ``round``, ``imag``, the
 ``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
 derivative is zero, as JAX's is).
 """
@@ -116,9 +116,18 @@ def _constant(method: str):
 
 sign = _constant("sign")
 floor = _constant("floor")
+floor_divide = _constant("floor_divide")  # NumPy's own (1.0 // 0.1 is 9.0, floor(1.0 / 0.1) 10.0)
 ceil = _constant("ceil")
 round = around = _constant("round")
-imag = _constant("imag")
+_imag = _constant("imag")
+
+
+def imag(x):
+    """The imaginary part of a real ``x``: zeros, a constant. A complex ``x`` is refused, as ``real`` and
+    ``conj`` refuse it: its imaginary part does depend on what is differentiated."""
+    if _np.issubdtype(_p.result_dtype(_p.primal(_p.pack(x))), _np.complexfloating):
+        raise TypeError("imag: complex arguments are not supported (adcompare differentiates real arrays only)")
+    return _imag(x)
 isfinite = _constant("isfinite")
 isnan = _constant("isnan")
 isinf = _constant("isinf")

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from adcompare.concrete import describe_function, refuse, user_location
+from adcompare.concrete import check_real, describe_function, refuse, user_location
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -304,6 +304,7 @@ class Primitive:
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
         if top is not None:
+            check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top.trace.process(self, args, params)
         return self.apply(*args, **params)
 

@@ -117,13 +117,20 @@ def _identities(xp, sizes: tuple, dtype):
     return out
 
 
+def _shorter(a: tuple, b: tuple) -> tuple:
+    """The shorter length of each axis of two shapes of one rank."""
+    return tuple(min(n, k) for n, k in zip(a, b))
+
+
 def _einsum_vjp(i, ans, *xs, subscripts):
     down, kept, padded, full, placing, eyes = _einsum_vjp_plan(i, subscripts, shape(xs[i]))
     operands = xs[:i] + xs[i + 1:]
 
     def vjp(g):
         r = p.einsum_p(g, *operands, subscripts=down)
-        r = unbroadcast(r, kept)  # a length-1 axis met a longer one
+        if shape(r) != kept:  # a length-1 axis met a longer one: operand i's is summed down,
+            # another operand's is spread back over operand i's longer axis
+            r = anp.broadcast_to(unbroadcast(r, _shorter(shape(r), kept)), kept)
         if padded != kept:  # letters only operand i has were summed: spread back over them
             r = anp.broadcast_to(anp.reshape(r, padded), full)
         if placing is not None:
