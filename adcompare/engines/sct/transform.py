@@ -33,12 +33,12 @@ from typing import Any
 
 from adcompare.custom import CustomFunction
 from adcompare.engine import engine_made, is_engine_made
+from adcompare.engines.sct.analysis import ranks
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
-from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second
+from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second, specialize
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
-from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
@@ -204,12 +204,16 @@ def _build(entry: Entry) -> None:
             scalars.add(name)  # broadcasting against it keeps the other operand's shape
     for name, value in fn.extra_globals.items():
         linker.cells[name] = value
+    scalars |= ranks.rank0(fn, scalars)  # locals that hold numbers whatever the inputs
+    ints = frozenset(ranks.range_targets(fn)) if "range" not in parsed.locals and "range" in taken \
+        and parsed.lookup("range") is range else frozenset()
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
-        defs = list(reverse(fn, act, namer, linker, entry.active, scalars, entry.residuals == "arrays") if lax is None
-                    else structured_reverse(fn, act, namer, linker, entry.active, scalars, lax))
+        defs = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
+                                          entry.residuals == "arrays") if lax is None
+                else list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)))
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:
         defs = [init_unbound(d) for d in defs]
