@@ -203,3 +203,61 @@ def test_second_order_through_specialized_functions(seed):
     for eng in (SCT, ad.engine("sct", higher="sct")):
         np.testing.assert_allclose(eng.hessian(scalar_loop)(x), expect, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(SCT.hessian(indices)(x), jax.hessian(indices)(jnp.asarray(x)), rtol=1e-10, atol=1e-12)
+
+
+def stepped(y, h):
+    """``h`` is read only as an elementwise operand: the specialization may assume it holds a number."""
+    for _ in range(4):
+        k = anp.sin(y) * y
+        y = y + (0.5 * h) * k + h * anp.cos(k)
+    return anp.sum(y * y)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_number_parameter_specialized_and_refused(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=6)
+    expect = lambda h: _jax_grad(stepped, (y, h), (0, 1))  # noqa: E731
+    for h in (0.3, np.float64(0.3), np.array(0.3), 1):  # numbers: the guard holds
+        assert _marked(stepped, (y, h), (0, 1))
+        if not isinstance(h, int):
+            for a, b in zip(SCT.grad(stepped, argnums=(0, 1))(y, h), expect(h)):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    for h in (rng.normal(size=6), rng.normal(size=(1, 6)), np.array([0.3])):  # arrays: the general sweeps
+        assert not _marked(stepped, (y, h), (0, 1))
+        got = SCT.grad(stepped, argnums=(0, 1))(y, h)
+        for a, b in zip(got, expect(h)):
+            assert np.shape(a) == np.shape(b)
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    fast = SCT.grad(stepped, argnums=(0, 1))(y, 0.3)
+    general = SCT.grad(stepped, argnums=(0, 1))(y, np.array(0.3).view(Sub))
+    for a, b in zip(fast, general):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+
+
+def segment(w, rows, total):
+    """Three specializations: rows a vector and total a number, rows a vector, total a number."""
+    scale = anp.sum(w)  # w is reduced: not assumed a number
+    for t in range(len(rows)):
+        total = total + anp.sum(rows[t] * w) * scale
+    return total * total
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_second_specialization_when_the_first_guard_fails(seed):
+    rng = np.random.default_rng(seed)
+    w, rows = rng.normal(size=5), rng.normal(size=(7, 5))
+    assert SCT.source(segment, "reverse", argnums=(0, 2)).count("return segment_fwd_") == 3
+    entry = transform.transform(segment, "reverse", (0, 2), 3)
+    assert entry.functions["fwd"](w, rows, 0.5)[1][0] == 2  # rows is 2-D: the number's specialization
+    assert entry.functions["fwd"](w, rows[:, 0], 0.5)[1][0] == 0  # rows is 1-D: the first one
+    assert entry.functions["fwd"](w, rows[:, 0], np.ones(3))[1][0] == 1  # and total is not a number
+    assert type(entry.functions["fwd"](w, rows, np.ones(3))[1]) is not Specialized
+    for rows_ in (rows, rows[:, 0]):
+        for total in (0.5, np.ones(3)):
+            y, pull = SCT.vjp(segment, w, rows_, total)
+            yj, pullj = jax.vjp(segment, jnp.asarray(w), jnp.asarray(rows_), jnp.asarray(total))
+            np.testing.assert_allclose(y, yj, rtol=1e-13)
+            for a, b in zip(pull(np.ones_like(y)), pullj(jnp.ones_like(yj))):
+                assert np.shape(a) == np.shape(b)
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)

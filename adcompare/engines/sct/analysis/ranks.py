@@ -75,6 +75,38 @@ def indexed_by_int(fn: ir.Function, ints: set[str]) -> set[str]:
             and s.value.value in fn.params and s.value.value not in bound and is_int(s.value.index, ints)}
 
 
+def elementwise_only(fn: ir.Function) -> set[str]:
+    """The parameters that the function reads only as operands of elementwise primitives
+    (``0.5 * h``, ``total + s``), copies them or packs them into a container: those a
+    specialization may assume hold a number on entry (:func:`rank0` follows what binds them again)."""
+    out = set(fn.params)
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign):
+            v = s.value
+            if isinstance(v, (ir.Copy, ir.Pack, ir.Append)) or (
+                    isinstance(v, ir.Op) and not v.seq and getattr(v.prim, "derivatives", None) is not None
+                    and not v.params):
+                continue
+            out -= ir.reads(v)
+        elif isinstance(s, ir.Unpack):
+            out.discard(s.src)
+        elif isinstance(s, ir.For):
+            out.discard(s.iterable)
+        elif isinstance(s, (ir.If, ir.While)):
+            out -= ir.names_in(s.test)
+        elif isinstance(s, ir.Effect):
+            out -= {n.id for n in ast.walk(s.node) if isinstance(n, ast.Name)}
+    return out
+
+
+def broadcast_operands(fn: ir.Function) -> set[str]:
+    """The names that are operands of an elementwise primitive of two or more operands: where knowing
+    that one is rank-0 changes a derivative (no cotangent summed down, no shape kept)."""
+    return {a for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+            and not s.value.seq and len(s.value.args) > 1 and getattr(s.value.prim, "derivatives", None) is not None
+            for a in s.value.args if ir.is_var(a)}
+
+
 def rank0(fn: ir.Function, known: set[str], vectors: frozenset[str] = frozenset(),
           ints: frozenset[str] = frozenset()) -> set[str]:
     """The names of ``fn`` that hold a rank-0 value whenever bound (see the module doc); ``known``

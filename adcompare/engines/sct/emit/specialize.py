@@ -1,16 +1,19 @@
-"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D arrays, behind a guard.
+"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D arrays or numbers, behind a guard.
 
 Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
-function, and where the function indexes parameters with integers (``x[i]`` in a loop over
-``range``: :func:`..analysis.ranks.indexed_by_int`) and knowing that those hold 1-D NumPy
-arrays of numbers proves more of its variables rank-0 (:func:`..analysis.ranks.rank0`), a
-second pair made with that knowledge (fewer shapes kept, fewer cotangents summed down). The
-general forward sweep then starts with the guard: when every such parameter holds a 1-D
-``numpy.ndarray`` of booleans or numbers (:func:`vector`, checked once per call; the parameters
-are never bound again, so the fact holds for the whole call), it returns what the specialized
+function, and where knowing the parameters' shapes proves more of its variables rank-0
+(:func:`..analysis.ranks.rank0`), a second pair made with that knowledge (fewer shapes kept, fewer
+cotangents summed down). What it may assume: that a parameter the function indexes with
+integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
+NumPy array of numbers, and that a parameter it reads only as an elementwise operand
+(:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more. The
+general forward sweep then starts with the guard: when every such parameter holds what was
+assumed (:func:`vector`, :func:`number`: exact NumPy and Python types, checked once per call;
+the parameters are never bound again, so the facts hold for the whole call), it returns what the specialized
 forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
 hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
-array, an object array, a JAX array, a NumPy subclass) runs the general sweeps unchanged.
+array where a vector or a number was assumed, an object array, a JAX array, a NumPy subclass,
+an overloading engine's box) runs the general sweeps unchanged.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import indexed_by_int, rank0
+from adcompare.engines.sct.analysis.ranks import broadcast_operands, elementwise_only, indexed_by_int, rank0
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.reverse import reverse
 
 _NUMBERS = frozenset("biufc")
+_MOST = 3  # specializations of one function at most (each is a reverse transform of its own)
 
 
 def vector(x: Any) -> bool:
@@ -33,40 +37,72 @@ def vector(x: Any) -> bool:
     return type(x) is np.ndarray and x.ndim == 1 and x.dtype.kind in _NUMBERS
 
 
+def number(x: Any) -> bool:
+    """Does ``x`` hold a number of shape ``()``: a Python or NumPy number, or a 0-d ``numpy.ndarray`` of one?"""
+    t = type(x)
+    if t is float or t is int or t is np.float64:
+        return True
+    if t is np.ndarray:
+        return x.ndim == 0 and x.dtype.kind in _NUMBERS
+    return t is complex or t is bool or isinstance(x, (np.number, np.bool_))
+
+
 class Specialized(tuple):
-    """The residuals of a specialized forward sweep (a tuple, marked for the general reverse sweep)."""
+    """The residuals of a specialized forward sweep, marked for the general reverse sweep: (which
+    specialization, its residuals)."""
 
     __slots__ = ()
 
 
 def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
                    ints: frozenset[str], arrays: bool = False) -> list[ast.FunctionDef]:
-    """The reverse transform's definitions: the general pair first, then a specialized pair if any."""
+    """The reverse transform's definitions: the general pair first, then each specialized pair, the
+    first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
+    number alone (at most :data:`_MOST`, each only where what it assumes proves more)."""
     general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
-    vectors = frozenset(indexed_by_int(fn, ints)) if not arrays else frozenset()
-    if not vectors:
+    if arrays:
         return general
-    more = rank0(fn, scalars, vectors, ints) - scalars
-    if not more:
-        return general
-    special = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
-    _guard(fn, linker, general, special, sorted(vectors))
-    return general + special
+    variants, done = [], set()
+    operands = broadcast_operands(fn)
+    indexed = frozenset(indexed_by_int(fn, ints))
+    numbers = frozenset(p for p in elementwise_only(fn) - indexed - scalars  # each one that tells more
+                        if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
+                        & operands)
+    tries = [(indexed, numbers), (indexed, frozenset()), (frozenset(), numbers)]
+    tries += [(frozenset(), frozenset({p})) for p in sorted(numbers)] if len(numbers) > 1 else []
+    for vectors, assumed in tries:
+        if len(variants) == _MOST or (vectors, assumed) in done or not (vectors or assumed):
+            continue
+        done.add((vectors, assumed))
+        more = rank0(fn, scalars | assumed, vectors, ints) - scalars
+        if more & operands - (rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
+            pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
+            variants.append((pair, sorted(vectors), sorted(assumed)))
+    if variants:
+        _guard(fn, linker, general, variants)
+    return general + [d for pair, _, _ in variants for d in pair]
 
 
-def _guard(fn: ir.Function, linker, general: list, special: list, vectors: list[str]) -> None:
-    """Route the general pair to the specialized one where the guard holds (see the module doc)."""
-    (fwd, bwd), (sfwd, sbwd) = general, special
+def _guard(fn: ir.Function, linker, general: list, variants: list) -> None:
+    """Route the general pair to the first specialized one whose guard holds (see the module doc)."""
+    fwd, bwd = general
     marked = linker.bind(("specialize", "Specialized"), "Specialized", Specialized)
-    check = linker.bind(("specialize", "vector"), "vector", vector)
-    ret = sfwd.body[-1]
-    assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
-    ret.value.elts[1] = cg.call(marked, ret.value.elts[1])
-    test = ast.BoolOp(ast.And(), [cg.call(check, cg.load(v)) for v in vectors]) if len(vectors) > 1 \
-        else cg.call(check, cg.load(vectors[0]))
     positional = [cg.load(p) for p in fn.params[:fn.npos]]
     keywords = {p: cg.load(p) for p in fn.params[fn.npos:]}
-    fwd.body.insert(0, ast.If(test, [ast.Return(cg.call(sfwd.name, *positional, **keywords))], []))
     res, bar = (a.arg for a in bwd.args.args)
+    routes, backs = [], []
+    for k, ((sfwd, sbwd), vectors, numbers) in enumerate(variants):
+        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) for v in vectors]
+        checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
+        ret = sfwd.body[-1]
+        assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
+        ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
+        test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
+        routes.append(ast.If(test, [ast.Return(cg.call(sfwd.name, *positional, **keywords))], []))
+        held = ast.Subscript(cg.load(res), cg.const(1), ast.Load())
+        back = ast.Return(cg.call(sbwd.name, held, cg.load(bar)))
+        which = ast.Compare(ast.Subscript(cg.load(res), cg.const(0), ast.Load()), [ast.Eq()], [cg.const(k)])
+        backs.append(back if k == len(variants) - 1 else ast.If(which, [back], []))
+    fwd.body[:0] = routes
     is_marked = ast.Compare(cg.call(linker.helper("type"), cg.load(res)), [ast.Is()], [cg.load(marked)])
-    bwd.body.insert(0, ast.If(is_marked, [ast.Return(cg.call(sbwd.name, cg.load(res), cg.load(bar)))], []))
+    bwd.body.insert(0, ast.If(is_marked, backs, []))
