@@ -261,3 +261,21 @@ def test_second_specialization_when_the_first_guard_fails(seed):
             for a, b in zip(pull(np.ones_like(y)), pullj(jnp.ones_like(yj))):
                 assert np.shape(a) == np.shape(b)
                 np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
+def rebound(x, consts):
+    """``x`` is a number on entry, but ``x * c`` with ``c`` an array makes it an array."""
+    for k in range(len(consts)):
+        c = consts[k]
+        x = anp.sin(x) * c + 0.5 * x
+    return anp.sum(x)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_number_on_entry_rebound_to_an_array(seed):
+    rng = np.random.default_rng(seed)
+    for consts in (tuple(rng.normal(size=3)), tuple(rng.normal(size=(3, 4)))):
+        g = SCT.grad(rebound)(0.7, consts)
+        np.testing.assert_allclose(g, jax.grad(rebound)(0.7, tuple(jnp.asarray(c) for c in consts)), rtol=1e-12)
+    text = SCT.source(rebound, "reverse")
+    assert "number(x)" not in text  # x is not rank-0 everywhere: nothing to assume

@@ -124,8 +124,9 @@ def rank0(fn: ir.Function, known: set[str], vectors: frozenset[str] = frozenset(
     params = set(fn.params)
     out = {n for n in binders if n not in params or n in known} | (known & params)
     out -= set(vectors)
+    outside = set(known) - set(binders)  # non-local names, and parameters never bound again
     while True:
-        bad = {n for n in out if n in binders and not all(_gives_rank0(s, out | known, vectors, ints)
+        bad = {n for n in out if n in binders and not all(_gives_rank0(s, out | outside, vectors, ints)
                                                           for s in binders[n])}
         if not bad:
             return out - (params - known)
