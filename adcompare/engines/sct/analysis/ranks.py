@@ -99,10 +99,12 @@ def elementwise_only(fn: ir.Function) -> set[str]:
     return out
 
 
-def broadcast_operands(fn: ir.Function) -> set[str]:
-    """The names that are operands of an elementwise primitive of two or more operands: where knowing
-    that one is rank-0 changes a derivative (no cotangent summed down, no shape kept)."""
-    return {a for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+def loop_operands(fn: ir.Function) -> set[str]:
+    """The names that are operands of an elementwise primitive of two or more operands in a loop:
+    where knowing that one is rank-0 changes a derivative on every trip (no cotangent summed down,
+    no shape kept)."""
+    loops = [s for s in ir.walk(fn.body) if isinstance(s, (ir.For, ir.While))]
+    return {a for loop in loops for s in ir.walk(loop.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
             and not s.value.seq and len(s.value.args) > 1 and getattr(s.value.prim, "derivatives", None) is not None
             for a in s.value.args if ir.is_var(a)}
 

@@ -2,7 +2,8 @@
 
 Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
 function, and where knowing the parameters' shapes proves more of its variables rank-0
-(:func:`..analysis.ranks.rank0`), a second pair made with that knowledge (fewer shapes kept, fewer
+(:func:`..analysis.ranks.rank0`) among the operands of elementwise primitives in its loops
+(:func:`..analysis.ranks.loop_operands`), a second pair made with that knowledge (fewer shapes kept, fewer
 cotangents summed down). What it may assume: that a parameter the function indexes with
 integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
 NumPy array of numbers, and that a parameter it reads only as an elementwise operand
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import broadcast_operands, elementwise_only, indexed_by_int, rank0
+from adcompare.engines.sct.analysis.ranks import elementwise_only, indexed_by_int, loop_operands, rank0
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.reverse import reverse
 
@@ -63,7 +64,7 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
     if arrays:
         return general
     variants, done = [], set()
-    operands = broadcast_operands(fn)
+    operands = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
     indexed = frozenset(indexed_by_int(fn, ints))
     numbers = frozenset(p for p in elementwise_only(fn) - indexed - scalars  # each one that tells more
                         if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
