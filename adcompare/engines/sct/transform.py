@@ -207,13 +207,14 @@ def _build(entry: Entry) -> None:
     scalars |= ranks.rank0(fn, scalars)  # locals that hold numbers whatever the inputs
     ints = frozenset(ranks.range_targets(fn)) if "range" not in parsed.locals and "range" in taken \
         and parsed.lookup("range") is range else frozenset()
+    late: list = []
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
-        defs = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
-                                          entry.residuals == "arrays") if lax is None
-                else list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)))
+        defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
+                                                entry.residuals == "arrays") if lax is None
+                      else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:
         defs = [init_unbound(d) for d in defs]
@@ -230,6 +231,8 @@ def _build(entry: Entry) -> None:
             cells[local].cell_contents = callee.functions[which]
         else:
             callee.waiting.append((cells[local], which))
+    for local, name in late:  # the specialized sweeps, as made (their closures set)
+        cells[local].cell_contents = made[name]
     entry.functions = {which: made[name] for which, name in names.items()}
     for cell, which in entry.waiting:
         cell.cell_contents = entry.functions[which]

@@ -56,13 +56,15 @@ class Specialized(tuple):
 
 
 def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
-                   ints: frozenset[str], arrays: bool = False) -> list[ast.FunctionDef]:
+                   ints: frozenset[str], arrays: bool = False) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
     first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
-    number alone (at most :data:`_MOST`, each only where what it assumes proves more)."""
+    number alone (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
+    definition) pairs: the general pair reaches each specialized function through a cell of the
+    linker, which the caller fills with the made function (its closure set as every made one's)."""
     general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
     if arrays:
-        return general
+        return general, []
     variants, done = [], set()
     operands = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
     indexed = frozenset(indexed_by_int(fn, ints))
@@ -79,31 +81,34 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
         if more & operands - (rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
             variants.append((pair, sorted(vectors), sorted(assumed)))
-    if variants:
-        _guard(fn, linker, general, variants)
-    return general + [d for pair, _, _ in variants for d in pair]
+    late = _guard(fn, linker, general, variants) if variants else []
+    return general + [d for pair, _, _ in variants for d in pair], late
 
 
-def _guard(fn: ir.Function, linker, general: list, variants: list) -> None:
-    """Route the general pair to the first specialized one whose guard holds (see the module doc)."""
+def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple[str, str]]:
+    """Route the general pair to the first specialized one whose guard holds (see the module doc);
+    the (cell, definition) pairs it routes through."""
     fwd, bwd = general
     marked = linker.bind(("specialize", "Specialized"), "Specialized", Specialized)
     positional = [cg.load(p) for p in fn.params[:fn.npos]]
     keywords = {p: cg.load(p) for p in fn.params[fn.npos:]}
     res, bar = (a.arg for a in bwd.args.args)
-    routes, backs = [], []
+    routes, backs, late = [], [], []
     for k, ((sfwd, sbwd), vectors, numbers) in enumerate(variants):
+        to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
+        late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
         checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) for v in vectors]
         checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
         ret = sfwd.body[-1]
         assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
         ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
         test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
-        routes.append(ast.If(test, [ast.Return(cg.call(sfwd.name, *positional, **keywords))], []))
+        routes.append(ast.If(test, [ast.Return(cg.call(to_fwd, *positional, **keywords))], []))
         held = ast.Subscript(cg.load(res), cg.const(1), ast.Load())
-        back = ast.Return(cg.call(sbwd.name, held, cg.load(bar)))
+        back = ast.Return(cg.call(to_bwd, held, cg.load(bar)))
         which = ast.Compare(ast.Subscript(cg.load(res), cg.const(0), ast.Load()), [ast.Eq()], [cg.const(k)])
         backs.append(back if k == len(variants) - 1 else ast.If(which, [back], []))
     fwd.body[:0] = routes
     is_marked = ast.Compare(cg.call(linker.helper("type"), cg.load(res)), [ast.Is()], [cg.load(marked)])
     bwd.body.insert(0, ast.If(is_marked, backs, []))
+    return late
