@@ -48,9 +48,14 @@ def _inputs(seed: int):
     return rng.normal(size=5), rng.normal(size=5)
 
 
+def shaped(x, y):
+    return anp.sum(anp.sin(x) + y)  # sin(x): only its shape is read (y may broadcast against it)
+
+
 def test_plain_output_keeps_pullbacks_and_shapes():
-    text = SCTEngine().source(straight, "reverse")
-    assert "pull(" in text and "shape_of(" in text and "materialize(" not in text
+    text = SCTEngine().source(straight, "reverse")  # its sums are rank-0: no shape to keep (analysis/ranks)
+    assert "pull(" in text and "materialize(" not in text
+    assert "shape_of(" in SCTEngine().source(shaped, "reverse", argnums=(0, 1))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

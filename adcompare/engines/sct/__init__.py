@@ -20,14 +20,17 @@ checks on each call that what a cached result assumed still holds):
    (uses, definitions, readers, liveness: the one def/use module every pass asks),
    :mod:`.analysis.activity` (which variables carry derivatives) with
    :mod:`.analysis.refusals` (what cannot be differentiated, refused with its
-   line), in reverse mode :mod:`.analysis.saves` (what the forward sweep keeps), and in
+   line), :mod:`.analysis.ranks` (the variables that hold numbers, shape ``()``, whenever
+   bound: broadcasting against them keeps the other operand's shape), in reverse mode
+   :mod:`.analysis.saves` (what the forward sweep keeps), and in
    forward mode :mod:`.analysis.owned` (the lists an append may grow in place).
 3. **emit/**: the generated code. Forward mode is :mod:`.emit.forward`; reverse
    mode is :mod:`.emit.clobbers` (a pre-pass, before activity), :mod:`.emit.adjoints`
    (each statement's contributions), :mod:`.emit.sweeps` and :mod:`.emit.control`
    (the two sweeps of straight-line code, branches and loops) assembled by
    :mod:`.emit.reverse`, then :mod:`.emit.peephole` and :mod:`.emit.into` (a callee adds
-   into its caller's cotangents). Both modes use
+   into its caller's cotangents); :mod:`.emit.specialize` makes them again knowing that some
+   parameters hold 1-D arrays or numbers, behind a guard checked once per call. Both modes use
    :mod:`.emit.primal` and inline rules from :mod:`.emit.templates`;
    :mod:`.emit.codegen` turns the ``ast`` into source and live functions. With
    ``SCTEngine(control="lax")`` and JAX inputs, loops and branches are handed to JAX

@@ -33,12 +33,12 @@ from typing import Any
 
 from adcompare.custom import CustomFunction
 from adcompare.engine import engine_made, is_engine_made
+from adcompare.engines.sct.analysis import ranks
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
-from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second
+from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second, specialize
 from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
-from adcompare.engines.sct.emit.reverse import reverse
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
@@ -206,13 +206,19 @@ def _build(entry: Entry) -> None:
             scalars.add(name)  # broadcasting against it keeps the other operand's shape
     for name, value in fn.extra_globals.items():
         linker.cells[name] = value
+    scalars |= ranks.rank0(fn, scalars)  # locals that hold numbers whatever the inputs
+    ints = frozenset(ranks.range_targets(fn)) if "range" not in parsed.locals and "range" in taken \
+        and parsed.lookup("range") is range else frozenset()
+    late: list = []
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
-        defs = list(reverse(fn, act, namer, linker, entry.active, scalars, entry.residuals == "arrays") if lax is None
-                    else structured_reverse(fn, act, namer, linker, entry.active, scalars, lax))
-        entry.into = getattr(defs[1], "takes_into", False)  # its bwd adds into its caller's cotangents
+        defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
+                                                entry.residuals == "arrays") if lax is None
+                      else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
+        # its bwd adds into its caller's cotangents (see .emit.into) only if every specialized one does too
+        entry.into = all(getattr(d, "takes_into", False) for d in defs[1::2])
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:
         defs = [init_unbound(d) for d in defs]
@@ -230,6 +236,8 @@ def _build(entry: Entry) -> None:
             cells[local].cell_contents = callee.functions[which]
         else:
             callee.waiting.append((cells[local], which))
+    for local, name in late:  # the specialized sweeps, as made (their closures set)
+        cells[local].cell_contents = made[name]
     entry.functions = {which: made[name] for which, name in names.items()}
     for cell, which in entry.waiting:
         cell.cell_contents = entry.functions[which]

@@ -33,6 +33,7 @@ from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.direct import direct
 from adcompare.engines.sct.emit.primal import is_scalar
+from adcompare.engines.sct.emit.runtime import shape_of
 from adcompare.engines.sct.naming import Namer
 from adcompare.primitives import Primitive
 
@@ -99,6 +100,13 @@ class _Adjoints:
         if self.arrays or not isinstance(fn, Primitive):
             return self.link.helper(name)
         return self.link.bind(("direct", name), name, direct(fn))
+
+    def shape_arg(self, a: ir.Atom) -> ast.expr:
+        """``a`` as the shape reader's argument: a rank-0 name (``scalars``, see :mod:`..analysis.ranks`)
+        is the constant shape ``()``, so that the forward sweep need not keep it."""
+        if ir.is_var(a) and a in self.scalars and not self.arrays:  # code run again keeps values anyway
+            return cg.load(self.link.constant("scalar_shape", shape_of(0.0)))
+        return ir.atom_ast(a)
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -246,7 +254,7 @@ class _Adjoints:
                 # a derivative that reads g alone is a constant times g: sum g down first (``-g``
                 # summed over a broadcast axis costs one pass over the small result, not the large g)
                 linear = broadcasts and templates.uses(text) <= {"g"} | set(templates.HELPERS)
-                mine = cg.call(self.helper("unbroadcast"), g, ir.atom_ast(a)) if linear else g
+                mine = cg.call(self.helper("unbroadcast"), g, self.shape_arg(a)) if linear else g
                 mapping = {"g": mine, "ans": cg.load(t)}
                 for k, b in enumerate(v.args):
                     mapping[templates.operand_name(k)] = ir.atom_ast(b)
@@ -256,7 +264,7 @@ class _Adjoints:
                 if broadcasts and not linear:
                     # -(e) summed down is -(e summed down), exactly: negate the small result, not the large one
                     negated = isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
-                    expr = cg.call(self.helper("unbroadcast"), expr.operand if negated else expr, ir.atom_ast(a))
+                    expr = cg.call(self.helper("unbroadcast"), expr.operand if negated else expr, self.shape_arg(a))
                     if negated:
                         expr = ast.UnaryOp(ast.USub(), expr)
             out.append((a, expr, False))

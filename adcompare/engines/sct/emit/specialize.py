@@ -1,0 +1,115 @@
+"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D arrays or numbers, behind a guard.
+
+Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
+function, and where knowing the parameters' shapes proves more of its variables rank-0
+(:func:`..analysis.ranks.rank0`) among the operands of elementwise primitives in its loops
+(:func:`..analysis.ranks.loop_operands`), a second pair made with that knowledge (fewer shapes kept, fewer
+cotangents summed down). What it may assume: that a parameter the function indexes with
+integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
+NumPy array of numbers, and that a parameter it reads only as an elementwise operand
+(:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more. The
+general forward sweep then starts with the guard: when every such parameter holds what was
+assumed (:func:`vector`, :func:`number`: exact NumPy and Python types, checked once per call;
+the parameters are never bound again, so the facts hold for the whole call), it returns what the specialized
+forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
+hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
+array where a vector or a number was assumed, an object array, a JAX array, a NumPy subclass,
+an overloading engine's box) runs the general sweeps unchanged.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.ranks import elementwise_only, indexed_by_int, loop_operands, rank0
+from adcompare.engines.sct.emit import codegen as cg
+from adcompare.engines.sct.emit.reverse import reverse
+
+_NUMBERS = frozenset("biufc")
+_MOST = 3  # specializations of one function at most (each is a reverse transform of its own)
+
+
+def vector(x: Any) -> bool:
+    """Does ``x`` hold a 1-D NumPy array of booleans or numbers (so ``x[i]``, ``i`` an int, has shape ``()``)?"""
+    return type(x) is np.ndarray and x.ndim == 1 and x.dtype.kind in _NUMBERS
+
+
+def number(x: Any) -> bool:
+    """Does ``x`` hold a number of shape ``()``: a Python or NumPy number, or a 0-d ``numpy.ndarray`` of one?"""
+    t = type(x)
+    if t is float or t is int or t is np.float64:
+        return True
+    if t is np.ndarray:
+        return x.ndim == 0 and x.dtype.kind in _NUMBERS
+    return t is complex or t is bool or isinstance(x, (np.number, np.bool_))
+
+
+class Specialized(tuple):
+    """The residuals of a specialized forward sweep, marked for the general reverse sweep: (which
+    specialization, its residuals)."""
+
+    __slots__ = ()
+
+
+def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
+                   ints: frozenset[str], arrays: bool = False) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
+    """The reverse transform's definitions: the general pair first, then each specialized pair, the
+    first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
+    number alone (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
+    definition) pairs: the general pair reaches each specialized function through a cell of the
+    linker, which the caller fills with the made function (its closure set as every made one's)."""
+    general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
+    if arrays:
+        return general, []
+    variants, done = [], set()
+    operands = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
+    indexed = frozenset(indexed_by_int(fn, ints))
+    numbers = frozenset(p for p in elementwise_only(fn) - indexed - scalars  # each one that tells more
+                        if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
+                        & operands)
+    tries = [(indexed, numbers), (indexed, frozenset()), (frozenset(), numbers)]
+    tries += [(frozenset(), frozenset({p})) for p in sorted(numbers)] if len(numbers) > 1 else []
+    for vectors, assumed in tries:
+        if len(variants) == _MOST or (vectors, assumed) in done or not (vectors or assumed):
+            continue
+        done.add((vectors, assumed))
+        more = rank0(fn, scalars | assumed, vectors, ints) - scalars
+        if more & operands - (rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
+            pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
+            variants.append((pair, sorted(vectors), sorted(assumed)))
+    late = _guard(fn, linker, general, variants) if variants else []
+    return general + [d for pair, _, _ in variants for d in pair], late
+
+
+def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple[str, str]]:
+    """Route the general pair to the first specialized one whose guard holds (see the module doc);
+    the (cell, definition) pairs it routes through."""
+    fwd, bwd = general
+    marked = linker.bind(("specialize", "Specialized"), "Specialized", Specialized)
+    positional = [cg.load(p) for p in fn.params[:fn.npos]]
+    keywords = {p: cg.load(p) for p in fn.params[fn.npos:]}
+    res, bar, *into = (a.arg for a in bwd.args.args)  # ``into``: see .into (handed on where taken)
+    routes, backs, late = [], [], []
+    for k, ((sfwd, sbwd), vectors, numbers) in enumerate(variants):
+        to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
+        late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
+        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) for v in vectors]
+        checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
+        ret = sfwd.body[-1]
+        assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
+        ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
+        test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
+        routes.append(ast.If(test, [ast.Return(cg.call(to_fwd, *positional, **keywords))], []))
+        held = ast.Subscript(cg.load(res), cg.const(1), ast.Load())
+        handed = [cg.load(into[0])] if into and getattr(sbwd, "takes_into", False) else []
+        back = ast.Return(cg.call(to_bwd, held, cg.load(bar), *handed))
+        which = ast.Compare(ast.Subscript(cg.load(res), cg.const(0), ast.Load()), [ast.Eq()], [cg.const(k)])
+        backs.append(back if k == len(variants) - 1 else ast.If(which, [back], []))
+    fwd.body[:0] = routes
+    is_marked = ast.Compare(cg.call(linker.helper("type"), cg.load(res)), [ast.Is()], [cg.load(marked)])
+    bwd.body.insert(0, ast.If(is_marked, backs, []))
+    return late
