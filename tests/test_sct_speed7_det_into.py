@@ -84,8 +84,8 @@ def _source(f, nargs=1):
     return "\n".join(out)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-@pytest.mark.parametrize("seed", [0, 1, 2])
+# n = 6 on one seed: JAX's own gradient of the recursive program takes most of the time
+@pytest.mark.parametrize("n, seed", [(n, seed) for n in (2, 3, 4, 5) for seed in (0, 1, 2)] + [(6, 0)])
 def test_det_grad_matches_jax(n, seed):
     a = np.random.default_rng(seed).normal(size=(n, n))
     np.testing.assert_allclose(sct.grad(det)(a), jax.grad(det)(jnp.asarray(a)), rtol=TOL, atol=TOL)

@@ -15,6 +15,7 @@ import adcompare as ad
 from adcompare import numpy as anp
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit.specialize import Specialized, vector
+from adcompare.workloads.llsq import llsq as vector_loop  # a parameter indexed in a loop over range
 
 SCT = ad.engine("sct")
 SEEDS = (0, 1, 2)
@@ -29,15 +30,6 @@ def scalar_loop(x):
     for i in range(len(x)):
         acc = 0.5 * acc + x[i] * anp.cos(acc)
     return acc
-
-
-def vector_loop(x, t, s):
-    residual = s
-    power = anp.ones_like(t)
-    for j in range(len(x)):
-        residual = residual - x[j] * power
-        power = power * t
-    return 0.5 * anp.sum(residual * residual)
 
 
 def grows(x, w):
