@@ -127,12 +127,25 @@ def rank0(fn: ir.Function, known: set[str], vectors: frozenset[str] = frozenset(
     out = {n for n in binders if n not in params or n in known} | (known & params)
     out -= set(vectors)
     outside = set(known) - set(binders)  # non-local names, and parameters never bound again
-    while True:
-        bad = {n for n in out if n in binders and not all(_gives_rank0(s, out | outside, vectors, ints)
-                                                          for s in binders[n])}
-        if not bad:
-            return out - (params - known)
-        out -= bad
+    names = out | outside  # what a binding may read as rank-0; shrinks with ``out``
+    readers: dict[str, set[str]] = {}  # name -> the names some binding of which reads it
+    for n, stmts_n in binders.items():
+        for s in stmts_n:
+            for r in ir.reads(s.value) if isinstance(s, ir.Assign) else ():
+                readers.setdefault(r, set()).add(n)
+
+    def fails(n: str) -> bool:
+        return n in binders and not all(_gives_rank0(s, names, vectors, ints) for s in binders[n])
+
+    todo = [n for n in out if fails(n)]  # a worklist: a name dropped re-checks only its readers
+    while todo:
+        n = todo.pop()
+        if n not in out:
+            continue
+        out.discard(n)
+        names.discard(n)
+        todo += [m for m in readers.get(n, ()) if m in out and fails(m)]
+    return out - (params - known)
 
 
 def _gives_rank0(s, names: set[str], vectors: frozenset[str], ints: frozenset[str]) -> bool:
