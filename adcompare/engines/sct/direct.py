@@ -8,9 +8,9 @@ scalar: it calls the generated sweeps without the base class's checks, flattenin
 conversions (what they check holds then), and answers None for any other call, which the
 general path takes, with its checks and messages; the answers, their types and errors are the
 general path's. What depends only on the function and the number of arguments (``argnums``
-normalized, and for a plain function its cache key) is worked out once and kept; what may
-change between calls is checked on every call: the arguments' types, the function's code and
-defaults, and that the generated code is still current (:func:`.transform.current`, which
+normalized, and for a plain function or a ``partial_args`` of one its cache key) is worked out
+once and kept; what may change between calls is checked on every call: the arguments' types, the
+function's code and defaults, a partial's fixed arguments and their positions, and that the generated code is still current (:func:`.transform.current`, which
 checks again what the transformation assumed of the function's non-local names). The cycle
 collector is paused while sweeps run that loop or call other generated code (their stacks grow),
 as the transformation found them (:func:`.emit.codegen.repeats`); straight-line sweeps make a
@@ -105,14 +105,17 @@ _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its ow
 
 
 class _Plan:
-    """What a plain function's direct path worked out for one number of arguments, and what it
-    was worked out for: the function's code and defaults (checked on every call)."""
+    """What a direct path worked out for one number of arguments, and what it was worked out for:
+    the function's code and defaults, and for a ``partial_args`` of a plain function, its fixed
+    arguments and their positions (all checked on every call)."""
 
-    __slots__ = ("code", "defaults", "kwdefaults", "nums", "active", "entry", "cleared", "fwd", "bwd", "opaque",
-                 "pause")
+    __slots__ = ("fn", "code", "defaults", "kwdefaults", "fixed", "where", "nums", "active", "entry", "cleared",
+                 "fwd", "bwd", "opaque", "pause")
 
-    def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int):
-        self.code, self.defaults, self.kwdefaults = fn.__code__, fn.__defaults__, fn.__kwdefaults__
+    def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int,
+                 partial: ArgnumsPartial | None = None):
+        self.fn, self.code, self.defaults, self.kwdefaults = fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__
+        self.fixed, self.where = (None, None) if partial is None else (partial.args, partial.nums)
         self.nums, self.active = nums, active
         self.cleared, self.entry = transform.kept(fn, "reverse", active, nargs)  # made, or from the cache
         self.fwd, self.bwd = self.entry.functions["fwd"], self.entry.functions["bwd"]
@@ -121,31 +124,50 @@ class _Plan:
         # the cycle collector has nothing to rescan again and again: its pause (~1.5 us) would not pay
         self.pause = self.entry.repeats
 
+    def holds(self, f: Any) -> bool:
+        """Is ``f`` (a plain function, or a ``partial_args`` of one) still what this plan was made for?"""
+        if self.fixed is not None:
+            if f.args is not self.fixed or f.nums is not self.where or f.kwargs:
+                return False
+            f = f.fun
+        return f is self.fn and f.__code__ is self.code and f.__defaults__ is self.defaults \
+            and f.__kwdefaults__ is self.kwdefaults
+
+    def call_args(self, args: tuple) -> Sequence:
+        """The arguments the generated code takes: ``args``, placed among a partial's fixed ones."""
+        if self.fixed is None:
+            return args
+        full = list(self.fixed)
+        for i, x in zip(self.where, args):
+            full[i] = x
+        return full
+
 
 class DirectGrad:
     """``value_and_grad(f, argnums)``'s direct path on one engine: ``(args) -> (y, grads)`` or None."""
 
     def __init__(self, engine: Any, f: Callable, argnums: Any):
         self.engine, self.f, self.argnums = engine, f, argnums
-        # a plain function, "python" control: a plan per number of arguments (see _Plan)
-        self.plain = type(f) is types.FunctionType and engine.control == "python"
+        # a plain function or a partial_args of one, "python" control: a plan per number of arguments
+        # (see _Plan)
+        self.plain = engine.control == "python" and (type(f) is types.FunctionType or type(f) is ArgnumsPartial
+                                                      and type(f.fun) is types.FunctionType)
         self.plans: dict[int, _Plan] = {}
 
     def __call__(self, args: tuple) -> tuple | None:
         plan = self.plans.get(len(args)) if self.plain else None
-        f = self.f
-        if plan is None or f.__code__ is not plan.code or f.__defaults__ is not plan.defaults \
-                or f.__kwdefaults__ is not plan.kwdefaults:
+        if plan is None or not plan.holds(self.f):
             return self._general(args)
         for i in plan.nums:
             x = args[i]
             if not (type(x) is np.ndarray and x.dtype.kind == "f" or type(x) is float or type(x) is np.float64):
                 return None
         if not transform.still(plan.entry, plan.cleared):  # a global rebound, the cache cleared...
-            plan = self.plans[len(args)] = _Plan(f, plan.nums, plan.active, len(args))  # transformed again
+            plan = self.plans[len(args)] = _Plan(plan.fn, plan.nums, plan.active, len(plan.call_args(args)),
+                                                 None if plan.fixed is None else self.f)  # transformed again
         if plan.opaque:
             return None  # the general path runs it on boxes (see SCTEngine._entry)
-        return self._sweep(plan.fwd, plan.bwd, args, {}, [args[i] for i in plan.nums], plan.pause)
+        return self._sweep(plan.fwd, plan.bwd, plan.call_args(args), {}, [args[i] for i in plan.nums], plan.pause)
 
     def _general(self, args: tuple) -> tuple | None:
         """The direct path worked out from scratch (and kept, for a plain function)."""
@@ -160,8 +182,11 @@ class DirectGrad:
         call_args, kwargs = bind(fn, call_args, kwargs)
         control, call_args = engine._controlled(call_args)
         entry = transform.transform(fn, "reverse", active, len(call_args), control=control)
-        if self.plain and fn is self.f and not kwargs and _positional(fn, len(args)):  # control is "python"
-            self.plans[len(args)] = _Plan(fn, nums, active, len(args))
+        f = self.f
+        partial = f if type(f) is ArgnumsPartial else None
+        if self.plain and (fn is f or partial is not None and fn is partial.fun) and not kwargs \
+                and _positional(fn, len(call_args)):  # control is "python"
+            self.plans[len(args)] = _Plan(fn, nums, active, len(call_args), partial)
         if boxed_callee.reaches_opaque(entry):
             return None  # the general path runs it on boxes (see SCTEngine._entry)
         functions = entry.functions
