@@ -10,8 +10,9 @@ general path takes, with its checks and messages; the answers, their types and e
 general path's. What depends only on the function and the number of arguments (``argnums``
 normalized, and for a plain function or a ``partial_args`` of one its cache key) is worked out
 once and kept; what may change between calls is checked on every call: the arguments' types, the
-function's code and defaults, a partial's fixed arguments and their positions, and that the generated code is still current (:func:`.transform.current`, which
-checks again what the transformation assumed of the function's non-local names). The cycle
+function's code and defaults, a partial's fixed arguments and their positions, and that the
+generated code is still current (:func:`.transform.current`, which checks again what the
+transformation assumed of the function's non-local names). The cycle
 collector is paused while sweeps run that loop or call other generated code (their stacks grow),
 as the transformation found them (:func:`.emit.codegen.repeats`); straight-line sweeps make a
 bounded number of objects and run without the pause's cost.

@@ -16,7 +16,8 @@ import numpy as np
 from jax import tree_util
 
 from adcompare import numpy as anp
-from adcompare.primitives import shape
+from adcompare import primitives as p
+from adcompare.primitives import result_dtype, shape
 
 _SEQ = (tuple, list)
 _TREES = (tuple, list, dict)
@@ -113,7 +114,17 @@ def final_bar(bar: Any, x: Any) -> Any:
         return None
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return anp.zeros_like(x)
-    return bar
+    return _in_dtype_of(bar, x)
+
+
+def _in_dtype_of(bar: Any, x: Any) -> Any:
+    """A real cotangent in real ``x``'s dtype, as JAX gives it: a float32 input's gradient is float32
+    even where float64 values met it (the cast is linear: a second derivative casts its tangents too)."""
+    if type(bar) is float or type(x) is float:
+        return bar
+    want = result_dtype(x)
+    have = result_dtype(bar)
+    return p.astype_p(bar, dtype=want) if have != want and have.kind == "f" and want.kind == "f" else bar
 
 
 def leaf_bars(bar: Any, x: Any) -> list:
