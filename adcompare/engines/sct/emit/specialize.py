@@ -35,7 +35,7 @@ from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.reverse import reverse
 
 _NUMBERS = frozenset("biufc")
-_MOST = 4  # specializations of one function at most (each is a reverse transform of its own)
+_MOST = 5  # specializations of one function at most (each is a reverse transform of its own)
 
 
 def agree(*items: Any) -> bool:
@@ -81,7 +81,7 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
     first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
     number alone, each first with agreeing shapes (:func:`same_shapes`), and agreeing shapes alone
-    where nothing else was made (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
+    (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
     definition) pairs: the general pair reaches each specialized function through a cell of the
     linker, which the caller fills with the made function (its closure set as every made one's)."""
     general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
@@ -96,7 +96,7 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
     tries = [(indexed, numbers), (indexed, frozenset()), (frozenset(), numbers)]
     tries += [(frozenset(), frozenset({p})) for p in sorted(numbers)] if len(numbers) > 1 else []
     for vectors, assumed in tries + [(frozenset(), frozenset())]:
-        if len(variants) >= _MOST or (vectors, assumed) in done or not (vectors or assumed or not variants):
+        if len(variants) >= _MOST or (vectors, assumed) in done:
             continue
         done.add((vectors, assumed))
         more = rank0(fn, scalars | assumed, vectors, ints) - scalars
