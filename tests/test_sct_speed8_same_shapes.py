@@ -130,3 +130,27 @@ def test_rows_against_a_vector(seed):
     for w_, rows_ in ((w[:1], rows), (w, rows[:, :1]), (rng.normal(size=(4, 5)), rows), (w, rows[:, 0])):
         assert _which(rows_loop, (w_, rows_), (0, 1)) != taken
         _check(rows_loop, (w_, rows_), (0, 1))
+
+
+def rhs(x, rates, y):
+    """Its bwd writes rates' cotangent once, plainly, and x's and y's by index: it takes ``into``."""
+    return anp.concatenate([x[:1], rates * y[:-1]])
+
+
+def steps(x, rates, y):
+    for _ in range(3):
+        k = rhs(x, rates, y)
+        y = y + 0.1 * (k + rhs(x, rates, y + 0.05 * k))
+    return anp.sum(y * y)
+
+
+def test_into_callee_with_a_plain_write():
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x, rates, y = rng.normal(size=6), rng.normal(size=5), rng.normal(size=6)
+        _check(steps, (x, rates, y), (0, 1, 2))
+        _check(steps, (x, rates[:1], y), (0, 1, 2))  # rates broadcasts: its cotangent is summed down
+    text = SCT.source(steps, "reverse", argnums=(0, 1, 2))
+    assert "def rhs_bwd(residuals, out_bar, into=None):" in SCT.source(rhs, "reverse", argnums=(0, 1, 2))
+    assert "rates_bar = add_bar_into(rates_bar, " in SCT.source(rhs, "reverse", argnums=(0, 1, 2))
+    assert "rhs_bwd(rhs_res" in text and "[x_bar, rates_bar" in text  # the caller hands its sums over
