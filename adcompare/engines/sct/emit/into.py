@@ -17,7 +17,8 @@ that says nobody else holds it), else the ordinary sum. So a callee that reads `
 scatters its cotangent into the caller's array, not into a zeros array of ``x``'s shape that
 the caller then adds. A parameter's cotangent may also be written once plainly (``b = e``,
 its first write, outside any block: it becomes ``b = add_bar_into(b, e)``, the caller's sum) or
-added to (``b = b + e``), where nothing else reads it. A call with ``into=None`` (the default) is the plain sweep. The sum
+added to (``b = b + e``), where nothing else reads it. A call with ``into=None`` (the default)
+is the plain sweep. The sum
 is the one the inlined callee would make (the caller's value first, then each contribution
 in the callee's order); where contributions overlap that association differs from adding
 the callee's total at the end (both are the sum of the same terms; rounding may differ).
