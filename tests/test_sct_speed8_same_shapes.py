@@ -154,3 +154,36 @@ def test_into_callee_with_a_plain_write():
     assert "def rhs_bwd(residuals, out_bar, into=None):" in SCT.source(rhs, "reverse", argnums=(0, 1, 2))
     assert "rates_bar = add_bar_into(rates_bar, " in SCT.source(rhs, "reverse", argnums=(0, 1, 2))
     assert "rhs_bwd(rhs_res" in text and "[x_bar, rates_bar" in text  # the caller hands its sums over
+
+
+def _classes(f, scalars=(), same=()):
+    from adcompare.engines.sct.analysis.shapes import shape_classes
+    from adcompare.engines.sct.asttools import names
+    from adcompare.engines.sct.front import closures
+    from adcompare.engines.sct.front.normalize import normalize
+    from adcompare.engines.sct.front.parse import parse
+    from adcompare.engines.sct.naming import Namer
+
+    parsed = parse(f, closures.convert)
+    fn = normalize(parsed, Namer(set(parsed.locals) | names(parsed.tree)), 0)
+    return shape_classes(fn, set(scalars), frozenset({"i"}), frozenset(), same)
+
+
+def mixed(a, b, rows):
+    c = a * 2.0 + a
+    d = c
+    for i in range(3):
+        d = d * b  # meets a's class and b's: no class, a conflict
+        e = rows[i] * a  # rows' rows meet a
+    return anp.sum(d) + anp.sum(e)
+
+
+def test_shape_classes_directly():
+    classes, conflicts = _classes(mixed)
+    assert classes["c"] == ("a", 0) and "d" not in classes and "e" not in classes
+    assert frozenset({("a", 0), ("b", 0)}) in conflicts and frozenset({("a", 0), ("rows", 1)}) in conflicts
+    same = (frozenset({("a", 0), ("b", 0)}), frozenset({("a", 0), ("rows", 1)}))
+    classes, _ = _classes(mixed, same=same)  # assumed to agree: one class for all of them
+    assert classes["d"] == classes["c"] == classes["e"] == classes["a"] == classes["b"]
+    classes, _ = _classes(mixed, scalars={"b"})  # b a number: d keeps a's class
+    assert classes["d"] == ("a", 0)

@@ -16,8 +16,8 @@ A statement gives class c when it copies a value of class c, applies an elementw
 (``scalars``, number literals), indexes a value of class ``(P, k)`` with an integer (an ``int``
 by :func:`.ranks.is_int`: class ``(P, k + 1)``), or is one of ``likes`` (statements such as
 ``ones_like(v)``, the caller resolves which) of a value of class c. Anything else is not.
-Where an elementwise primitive meets two different classes, the pair is a conflict: assumed
-equal (``same``, behind the guard), both keep their class.
+Where an elementwise primitive's operands or a name's bindings meet two different classes, the
+pair is a conflict: assumed equal (``same``, behind the guard), both keep their class.
 """
 
 from __future__ import annotations
@@ -31,19 +31,25 @@ from adcompare.engines.sct.analysis.ranks import is_int
 Class = tuple  # (root parameter, depth)
 _TOP, _BOT, _NEUTRAL = "top", "bottom", "neutral"  # not known yet, none, rank-0 (fits any class)
 _MAX_DEPTH = 4
+_LIKES = ("ones_like", "zeros_like")
 
 
 def like_calls(fn: ir.Function, is_like) -> set[int]:
     """The statements ``v = f(a)`` (by id) whose ``f`` is a ``*_like`` constructor that keeps its
-    argument's shape: ``is_like(node)`` tells of the callee's expression (the caller resolves it)."""
+    argument's shape: ``is_like(node)`` tells of the callee's expression (the caller resolves it,
+    asked only of one spelled ``ones_like`` or ``zeros_like``)."""
     out = set()
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Opaque):
             e = s.value.expr
             if isinstance(e, ast.Call) and len(e.args) == 1 and not e.keywords \
-                    and isinstance(e.args[0], ast.Name) and is_like(e.func):
+                    and isinstance(e.args[0], ast.Name) and _spelled(e.func) in _LIKES and is_like(e.func):
                 out.add(id(s))
     return out
+
+
+def _spelled(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 def shape_classes(fn: ir.Function, scalars: set[str], ints: frozenset[str] = frozenset(),
@@ -110,8 +116,12 @@ def shape_classes(fn: ir.Function, scalars: set[str], ints: frozenset[str] = fro
             return _BOT
         return known.pop() if known else (_TOP if _TOP in found else _BOT)
 
-    def meet(a, b):
-        return b if a == _TOP else a if b == _TOP or a == b else _BOT
+    def meet(a, b):  # two bindings of one name: two classes met there are a conflict too
+        if a == _TOP or b == _TOP or a == b:
+            return b if a == _TOP else a
+        if _BOT not in (a, b):
+            conflicts.add(frozenset({a, b}))
+        return _BOT
 
     while True:
         changed = True
