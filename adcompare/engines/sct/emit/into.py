@@ -80,7 +80,7 @@ def indexed_only(body: list, bars: list[str], names) -> bool:
             sums.add(b)
         else:
             indexed = indexed or kind
-    return indexed and not _read_elsewhere(body, sums, names)
+    return indexed and not _read_elsewhere(body, sums)
 
 
 def _plain(s: ast.stmt) -> bool:
@@ -98,14 +98,14 @@ def _accumulates(s: ast.stmt) -> bool:
         and v.left.id == b and b not in _names(v.right)
 
 
-def _read_elsewhere(body: list, sums: set[str], names) -> bool:
+def _read_elsewhere(body: list, sums: set[str]) -> bool:
     """Is one of ``sums`` read outside its own writes and the final ``return`` (where it would hold
     the caller's value, not the plain sweep's ``0.0``)?"""
     for s in _statements(body):
         if isinstance(s, (ast.If, ast.For, ast.While)):
             read = _names(s.test) if hasattr(s, "test") else _names(s.iter)
         elif isinstance(s, ast.Assign) and type(s.targets[0]) is ast.Name and s.targets[0].id in sums:
-            continue
+            read = _names(s.value) - {s.targets[0].id}  # its own sum reads it: the others may not
         elif isinstance(s, ast.Return) and s is body[-1]:
             continue
         else:
