@@ -239,16 +239,19 @@ def segment(w, rows, total):
 def test_second_specialization_when_the_first_guard_fails(seed):
     rng = np.random.default_rng(seed)
     w, rows = rng.normal(size=5), rng.normal(size=(7, 5))
-    assert SCT.source(segment, "reverse", argnums=(0, 2)).count("def segment_fwd_") == 3
+    assert SCT.source(segment, "reverse", argnums=(0, 2)).count("def segment_fwd_") == 5
     entry = transform.transform(segment, "reverse", (0, 2), 3)
-    assert entry.functions["fwd"](w, rows, 0.5)[1][0] == 2  # rows is 2-D: the number's specialization
+    # rows is 2-D: the number's specializations, the first where rows[t] and w have one shape (analysis.shapes)
+    assert entry.functions["fwd"](w, rows, 0.5)[1][0] == 2
+    assert entry.functions["fwd"](w[:1], rows, 0.5)[1][0] == 3
     assert entry.functions["fwd"](w, rows[:, 0], 0.5)[1][0] == 0  # rows is 1-D: the first one
     assert entry.functions["fwd"](w, rows[:, 0], np.ones(3))[1][0] == 1  # and total is not a number
-    assert type(entry.functions["fwd"](w, rows, np.ones(3))[1]) is not Specialized
-    for rows_ in (rows, rows[:, 0]):
+    assert entry.functions["fwd"](w, rows, np.ones(3))[1][0] == 4  # rows[t] and w agree, total is not a number
+    assert type(entry.functions["fwd"](w[:1], rows, np.ones(3))[1]) is not Specialized
+    for w_, rows_ in ((w, rows), (w, rows[:, 0]), (w[:1], rows)):
         for total in (0.5, np.ones(3)):
-            y, pull = SCT.vjp(segment, w, rows_, total)
-            yj, pullj = jax.vjp(segment, jnp.asarray(w), jnp.asarray(rows_), jnp.asarray(total))
+            y, pull = SCT.vjp(segment, w_, rows_, total)
+            yj, pullj = jax.vjp(segment, jnp.asarray(w_), jnp.asarray(rows_), jnp.asarray(total))
             np.testing.assert_allclose(y, yj, rtol=1e-13)
             for a, b in zip(pull(np.ones_like(y)), pullj(jnp.ones_like(yj))):
                 assert np.shape(a) == np.shape(b)

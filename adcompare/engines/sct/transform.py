@@ -31,9 +31,11 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from adcompare.custom import CustomFunction
 from adcompare.engine import engine_made, is_engine_made
-from adcompare.engines.sct.analysis import ranks
+from adcompare.engines.sct.analysis import ranks, shapes
 from adcompare.engines.sct.analysis.activity import analyze
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second, specialize
@@ -46,6 +48,7 @@ from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.validity import holds as _holds
+from adcompare.numpy import constants
 from adcompare.tape_engine import cycle_collector_paused
 
 MODES = ("forward", "reverse")
@@ -214,8 +217,9 @@ def _build(entry: Entry) -> None:
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
     else:
+        likes = shapes.like_calls(fn, lambda node: _keeps_shape(parsed.resolve(node)))
         defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
-                                                entry.residuals == "arrays") if lax is None
+                                                entry.residuals == "arrays", likes) if lax is None
                       else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
         # its bwd adds into its caller's cotangents (see .emit.into) only if every specialized one does too
         entry.into = all(getattr(d, "takes_into", False) for d in defs[1::2])
@@ -242,6 +246,11 @@ def _build(entry: Entry) -> None:
     for cell, which in entry.waiting:
         cell.cell_contents = entry.functions[which]
     entry.waiting.clear()
+
+
+def _keeps_shape(f: Any) -> bool:
+    """Is ``f`` a constructor whose value has its one argument's shape (``anp.ones_like``)?"""
+    return any(f is g for g in (constants.ones_like, constants.zeros_like, np.ones_like, np.zeros_like))
 
 
 def _prepare_generated(parsed) -> None:

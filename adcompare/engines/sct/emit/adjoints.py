@@ -54,11 +54,12 @@ class Adjoint:
 
 
 def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scalars: set[str],
-             arrays: bool = False) -> tuple[dict[int, Adjoint], dict[int, str]]:
+             arrays: bool = False, shapes: dict | None = None) -> tuple[dict[int, Adjoint], dict[int, str]]:
     """(adjoint of each statement that has one, residual variable of each call that keeps them), by id.
-    ``arrays``: the reverse sweep calls the rule table's rules itself (no pull-backs kept)."""
+    ``arrays``: the reverse sweep calls the rule table's rules itself (no pull-backs kept);
+    ``shapes``: names of one shape class hold arrays of one shape (:mod:`..analysis.shapes`)."""
     maker = _Adjoints(fn, act, namer, linker, scalars)
-    maker.arrays = arrays
+    maker.arrays, maker.shapes = arrays, shapes or {}
     out = {}
     for s in ir.walk(fn.body):
         a = maker.adjoint(s)
@@ -85,6 +86,7 @@ class _Adjoints:
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.res_var: dict[int, str] = {}
         self.arrays = False  # keep values only: the rules run in the reverse sweep
+        self.shapes: dict = {}  # name -> shape class (one class: one shape)
         self.shape_fns: set[str] = set()  # the generated names of the _SHAPE_READERS
 
     def helper(self, name: str) -> str:
@@ -107,6 +109,10 @@ class _Adjoints:
         if ir.is_var(a) and a in self.scalars and not self.arrays:  # code run again keeps values anyway
             return cg.load(self.link.constant("scalar_shape", shape_of(0.0)))
         return ir.atom_ast(a)
+
+    def same_shape(self, a: ir.Atom, b: ir.Atom) -> bool:
+        """Do ``a`` and ``b`` hold arrays of one shape (one class of ``shapes``, where a guard made it hold)?"""
+        return ir.is_var(a) and ir.is_var(b) and a in self.shapes and self.shapes[a] == self.shapes.get(b)
 
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
@@ -250,7 +256,8 @@ class _Adjoints:
                     keeps.append((pullback, made))
                     expr = cg.call(self.link.helper("pull"), cg.load(pullback), g)
             else:
-                broadcasts = name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars)
+                broadcasts = name in templates.BROADCASTING and not is_scalar(v.args[1 - i], self.scalars) \
+                    and not self.same_shape(a, v.args[1 - i])
                 # a derivative that reads g alone is a constant times g: sum g down first (``-g``
                 # summed over a broadcast axis costs one pass over the small result, not the large g)
                 linear = broadcasts and templates.uses(text) <= {"g"} | set(templates.HELPERS)

@@ -15,7 +15,10 @@ instead of ``0.0``, and returns the sum of that value and everything it adds: in
 into the caller's array, where the guards of :mod:`.accumulate` allow (a reference count
 that says nobody else holds it), else the ordinary sum. So a callee that reads ``x[1:, :j]``
 scatters its cotangent into the caller's array, not into a zeros array of ``x``'s shape that
-the caller then adds. A call with ``into=None`` (the default) is the plain sweep. The sum
+the caller then adds. A parameter's cotangent may also be written once plainly (``b = e``,
+its first write, outside any block: it becomes ``b = add_bar_into(b, e)``, the caller's sum) or
+added to (``b = b + e``), where nothing else reads it. A call with ``into=None`` (the default)
+is the plain sweep. The sum
 is the one the inlined callee would make (the caller's value first, then each contribution
 in the callee's order); where contributions overlap that association differs from adding
 the callee's total at the end (both are the sum of the same terms; rounding may differ).
@@ -55,6 +58,7 @@ def indexed_only(body: list, bars: list[str], names) -> bool:
         if _zero(s) is None:
             break
         lead.add(id(s))
+    top, seen, sums = {id(s) for s in body}, set(), set()
     for s in _statements(body):
         written = {n.id for n in ast.walk(s) if type(n) is ast.Name and isinstance(n.ctx, ast.Store)} & wanted
         if not written or id(s) in lead:
@@ -62,10 +66,53 @@ def indexed_only(body: list, bars: list[str], names) -> bool:
         if isinstance(s, (ast.If, ast.For, ast.While)):
             continue  # its inner statements are looked at on their own
         kind = _write_kind(s, names)
+        b = s.targets[0].id if kind is not None else None
+        if kind is None and _plain(s):  # ``b = e``, b's first write and outside any block: the caller's sum
+            b, kind = s.targets[0].id, "sum"
+            if b in seen or id(s) not in top:
+                return False
+        elif kind is None and _accumulates(s):  # ``b = b + e``
+            b, kind = s.targets[0].id, "sum"
         if kind is None:
             return False
-        indexed = indexed or kind
-    return indexed
+        seen.add(b)
+        if kind == "sum":
+            sums.add(b)
+        else:
+            indexed = indexed or kind
+    return indexed and not _read_elsewhere(body, sums)
+
+
+def _plain(s: ast.stmt) -> bool:
+    """``b = e``, ``e`` not reading ``b``."""
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name \
+        and s.targets[0].id not in _names(s.value)
+
+
+def _accumulates(s: ast.stmt) -> bool:
+    """``b = b + e``, ``e`` not reading ``b``."""
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name):
+        return False
+    b, v = s.targets[0].id, s.value
+    return isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and type(v.left) is ast.Name \
+        and v.left.id == b and b not in _names(v.right)
+
+
+def _read_elsewhere(body: list, sums: set[str]) -> bool:
+    """Is one of ``sums`` read outside its own writes and the final ``return`` (where it would hold
+    the caller's value, not the plain sweep's ``0.0``)?"""
+    for s in _statements(body):
+        if isinstance(s, (ast.If, ast.For, ast.While)):
+            read = _names(s.test) if hasattr(s, "test") else _names(s.iter)
+        elif isinstance(s, ast.Assign) and type(s.targets[0]) is ast.Name and s.targets[0].id in sums:
+            read = _names(s.value) - {s.targets[0].id}  # its own sum reads it: the others may not
+        elif isinstance(s, ast.Return) and s is body[-1]:
+            continue
+        else:
+            read = _names(s)
+        if read & sums:
+            return True
+    return False
 
 
 def take(body: list, bars: list[str], into: str, names) -> list:
@@ -75,10 +122,15 @@ def take(body: list, bars: list[str], into: str, names) -> list:
     while lead < len(body) and _zero(body[lead]) is not None:
         lead += 1
     body = [s for s in body[:lead] if _zero(s) not in bars] + body[lead:]
+    written = set()
     for s in _statements(body):
-        if isinstance(s, ast.Assign) and type(s.targets[0]) is ast.Name and s.targets[0].id in bars \
-                and _call_of(s.value, names.getitem_bar, 3):
-            s.value = ast.Call(cg.load(names.getitem_bar_into), s.value.args + [cg.load(s.targets[0].id)], [])
+        if isinstance(s, ast.Assign) and type(s.targets[0]) is ast.Name and s.targets[0].id in bars:
+            b = s.targets[0].id
+            if _call_of(s.value, names.getitem_bar, 3):
+                s.value = ast.Call(cg.load(names.getitem_bar_into), s.value.args + [cg.load(b)], [])
+            elif b not in written and _write_kind(s, names) is None and _plain(s):  # the caller's value + e
+                s.value = ast.Call(cg.load(names.add_bar_into), [cg.load(b), s.value], [])
+            written.add(b)
     zero = [cg.assign(b, cg.const(0.0)) for b in bars]
     taken = [ast.Assign([ast.Tuple([cg.store(b) for b in bars], ast.Store())], cg.load(into)),
              ast.Expr(cg.call(ast.Attribute(cg.load(into), "clear", ast.Load())))]

@@ -55,9 +55,13 @@ from adcompare.engines.sct.naming import Namer
 
 
 def reverse(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, active_params: tuple[int, ...],
-            scalars: set[str], arrays: bool = False) -> tuple[ast.FunctionDef, ast.FunctionDef]:
-    """The two sweeps; ``arrays``: residuals are values only (no pull-backs, no ``shape_of``)."""
-    return Reverse(fn, act, namer, linker, scalars, arrays).functions(active_params)
+            scalars: set[str], arrays: bool = False,
+            shapes: dict | None = None) -> tuple[ast.FunctionDef, ast.FunctionDef]:
+    """The two sweeps; ``arrays``: residuals are values only (no pull-backs, no ``shape_of``);
+    ``shapes``: the names' shape classes (:mod:`..analysis.shapes`), where a guard made them hold."""
+    made = Reverse(fn, act, namer, linker, scalars, arrays)
+    made.shapes = shapes or {}
+    return made.functions(active_params)
 
 
 class Reverse(Sweeps, ControlFlow):
@@ -67,6 +71,7 @@ class Reverse(Sweeps, ControlFlow):
                  arrays: bool = False):
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.arrays = arrays
+        self.shapes: dict = {}  # name -> shape class, where a guard made them hold (see specialize)
         self.direct = direct_temps(fn)
         self.none_init: set[str] = set()
         self.stack = self.push = self.pop = None
@@ -75,7 +80,8 @@ class Reverse(Sweeps, ControlFlow):
 
     def functions(self, active_params: tuple[int, ...]) -> tuple[ast.FunctionDef, ast.FunctionDef]:
         fn, act = self.fn, self.act
-        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars, self.arrays)
+        self.adj, self.res_var = adjoints(fn, act, self.namer, self.link, self.scalars, self.arrays,
+                                          self.shapes)
         self.plan = SavePlan(fn, act, self.adj, self.res_var, self.direct)
         body_fwd, body_rev = self.block(fn.body, False, 0)
         out_bar = self.namer.bar(fn.out)

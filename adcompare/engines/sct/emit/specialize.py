@@ -7,9 +7,13 @@ function, and where knowing the parameters' shapes proves more of its variables 
 cotangents summed down). What it may assume: that a parameter the function indexes with
 integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
 NumPy array of numbers, and that a parameter it reads only as an elementwise operand
-(:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more. The
+(:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more; and, each
+of those pairs first again where two operands of an elementwise primitive in a loop then share
+a shape class (:func:`same_shapes`, :mod:`..analysis.shapes`: no cotangent summed down between
+them, no shape kept), that the parameters those classes come from hold NumPy arrays of numbers
+and that the classes found to meet have one shape. The
 general forward sweep then starts with the guard: when every such parameter holds what was
-assumed (:func:`vector`, :func:`number`: exact NumPy and Python types, checked once per call;
+assumed (:func:`vector`, :func:`number`, :func:`agree`: exact NumPy and Python types and shapes, checked once per call;
 the parameters are never bound again, so the facts hold for the whole call), it returns what the specialized
 forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
 hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
@@ -26,11 +30,27 @@ import numpy as np
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.ranks import elementwise_only, indexed_by_int, loop_operands, rank0
+from adcompare.engines.sct.analysis.shapes import groups, shape_classes
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.reverse import reverse
 
 _NUMBERS = frozenset("biufc")
-_MOST = 3  # specializations of one function at most (each is a reverse transform of its own)
+_MOST = 5  # specializations of one function at most (each is a reverse transform of its own)
+
+
+def agree(*items: Any) -> bool:
+    """``items`` alternate values and depths: does every value hold a NumPy array of booleans or
+    numbers, all with one ``shape[depth:]`` (what :mod:`..analysis.shapes` assumed)?"""
+    first = None
+    for k in range(0, len(items), 2):
+        x, depth = items[k], items[k + 1]
+        if type(x) is not np.ndarray or x.dtype.kind not in _NUMBERS or x.ndim < depth:
+            return False
+        if first is None:
+            first = x.shape[depth:]
+        elif x.shape[depth:] != first:
+            return False
+    return True
 
 
 def vector(x: Any) -> bool:
@@ -56,10 +76,12 @@ class Specialized(tuple):
 
 
 def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
-                   ints: frozenset[str], arrays: bool = False) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
+                   ints: frozenset[str], arrays: bool = False,
+                   likes: set[int] = frozenset()) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
     first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
-    number alone (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
+    number alone, each first with agreeing shapes (:func:`same_shapes`), and agreeing shapes alone
+    (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
     definition) pairs: the general pair reaches each specialized function through a cell of the
     linker, which the caller fills with the made function (its closure set as every made one's)."""
     general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
@@ -73,16 +95,55 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
                         & operands)
     tries = [(indexed, numbers), (indexed, frozenset()), (frozenset(), numbers)]
     tries += [(frozenset(), frozenset({p})) for p in sorted(numbers)] if len(numbers) > 1 else []
-    for vectors, assumed in tries:
-        if len(variants) == _MOST or (vectors, assumed) in done or not (vectors or assumed):
+    for vectors, assumed in tries + [(frozenset(), frozenset())]:
+        if len(variants) >= _MOST or (vectors, assumed) in done:
             continue
         done.add((vectors, assumed))
         more = rank0(fn, scalars | assumed, vectors, ints) - scalars
-        if more & operands - (rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
+        classes, agreed = same_shapes(fn, scalars | more, ints, likes, operands)
+        if classes:  # first with the shapes' guard, then (below) without
+            pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays, classes))
+            variants.append((pair, sorted(vectors), sorted(assumed), agreed))
+        if (vectors or assumed) and more & operands - (
+                rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
-            variants.append((pair, sorted(vectors), sorted(assumed)))
+            variants.append((pair, sorted(vectors), sorted(assumed), []))
     late = _guard(fn, linker, general, variants) if variants else []
-    return general + [d for pair, _, _ in variants for d in pair], late
+    return general + [d for pair, *_ in variants for d in pair], late
+
+
+def same_shapes(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes: set[int],
+                operands: set[str]) -> tuple[dict, list]:
+    """The shape classes (:func:`..analysis.shapes.shape_classes`) of ``fn``'s names, where two
+    operands of an elementwise primitive in a loop share one (so an adjoint sums nothing down),
+    with the conflicts assumed away; and what the guard checks: each group of classes assumed to
+    agree, each other root alone. ``({}, [])`` where no loop operands share a class."""
+    same: set[frozenset] = set()
+    for _ in range(4):  # an assumed equality can class more names, which can meet in more conflicts
+        classes, conflicts = shape_classes(fn, scalars, ints, likes, tuple(same))
+        if conflicts <= same:
+            break
+        same |= conflicts
+    else:
+        return {}, []
+    if not _shared(fn, classes, operands):
+        return {}, []
+    agreed = [sorted(g) for g in groups(same)]
+    grouped = {root for g in agreed for root, _ in g}
+    agreed += [[(r, 0)] for r in sorted(set(classes) & set(fn.params) - grouped)]
+    return classes, agreed
+
+
+def _shared(fn: ir.Function, classes: dict, operands: set[str]) -> bool:
+    """Does an elementwise primitive of two operands in a loop take two of one class?"""
+    for loop in ir.walk(fn.body):
+        if isinstance(loop, (ir.For, ir.While)):
+            for s in ir.walk(loop.body):
+                if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and len(s.value.args) == 2:
+                    a, b = s.value.args
+                    if a in operands and b in operands and a in classes and classes[a] == classes.get(b):
+                        return True
+    return False
 
 
 def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple[str, str]]:
@@ -94,11 +155,13 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
     keywords = {p: cg.load(p) for p in fn.params[fn.npos:]}
     res, bar, *into = (a.arg for a in bwd.args.args)  # ``into``: see .into (handed on where taken)
     routes, backs, late = [], [], []
-    for k, ((sfwd, sbwd), vectors, numbers) in enumerate(variants):
+    for k, ((sfwd, sbwd), vectors, numbers, agreed) in enumerate(variants):
         to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
         late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
         checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) for v in vectors]
         checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
+        checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
+                           *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed]
         ret = sfwd.body[-1]
         assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
         ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
