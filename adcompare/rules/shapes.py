@@ -114,6 +114,7 @@ defvjp(p.diagonal_p, _diagonal_vjp)
 # ``into`` in place and returns ``into``: for an accumulating cotangent, a NumPy array of the
 # result's shape and dtype that nothing else holds (the caller checks).
 getitem_vjp_numpy = p.index_add_numpy
+_ND = np.ndarray
 
 
 def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
@@ -122,13 +123,13 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
     each position once) takes ``g`` in place; one element (a NumPy scalar) is added to; anything
     else (integer or boolean arrays, which may repeat a position) goes through ``np.add.at``."""
     view = into[idx]
-    if type(view) is np.ndarray:
+    if type(view) is _ND:
         if view.base is into:
             view += g
         else:
             np.add.at(into, idx, g)
     else:
-        into[idx] += g
+        into[idx] = view + g  # ``into[idx] += g`` without indexing twice
     return into
 
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
