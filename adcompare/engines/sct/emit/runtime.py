@@ -166,7 +166,7 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
     """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
     if g is None or (type(g) is float and g == 0.0):
         return 0.0
-    if type(x) is Shaped or type(x) is np.ndarray:
+    if type(x) is Shaped or type(x) is _ND:
         return rules.getitem_vjp_numpy(g, idx, x.shape) if type(g) in _RAW \
             else getitem_p.vjps[0](None, x, idx=idx)(g)  # NumPy's cotangents: the rule run directly
     if isinstance(x, dict):
