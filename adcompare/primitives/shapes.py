@@ -41,7 +41,8 @@ def _index_add(xp, g, idx, shape):
 
 def index_add_numpy(g, idx, shape) -> np.ndarray:
     """``index_add`` of a NumPy value ``g`` (an array or a number, no boxes): new zeros, ``g`` added at ``idx``."""
-    out = np.zeros(shape, g.dtype if type(g) is np.ndarray or type(g) is np.float64 else result_dtype(g))
+    tg = type(g)
+    out = np.zeros(shape, g.dtype if tg is _ND or tg is _F64 else result_dtype(g))
     if _basic(idx):  # integers and slices name each position once: no need for the slow np.add.at
         out[idx] = g
     else:
@@ -72,6 +73,9 @@ def _basic(idx) -> bool:
         if type(part) not in _BASIC_PARTS:
             return False
     return True
+
+
+_ND, _F64 = np.ndarray, np.float64
 
 
 _BASIC_PARTS = frozenset({int, slice, type(None), type(Ellipsis)})  # each names its positions once

@@ -21,7 +21,7 @@ from adcompare.primitives import shape
 
 _F64 = np.dtype(np.float64)
 _ND, _F64_T = np.ndarray, np.float64
-_getitem_vjp_into = rules.getitem_vjp_into
+_getitem_vjp_into, _getitem_vjp_numpy = rules.getitem_vjp_into, rules.getitem_vjp_numpy
 
 
 def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
@@ -40,35 +40,35 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
     """
     tg, ti = type(g), type(into)
     if ti is _ND:  # the accumulating case first: in place where ``into`` is the caller's alone
-        if tg is _ND:
-            fits = g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype
-        elif tg is _F64_T:
+        if tg is _F64_T:
             fits = into.dtype is _F64
+        elif tg is _ND:
+            fits = g.dtype is into.dtype or np.promote_types(into.dtype, g.dtype) == into.dtype
         elif tg is float:
             if g == 0.0:
                 return into
             fits = into.dtype is _F64
         else:
             fits = False
-        if fits and into.base is None and getrefcount(into) == _OWNED_REFS \
-                and into.shape == (x.shape if type(x) is Shaped or type(x) is _ND else shape(x)):
-            try:
-                return _getitem_vjp_into(g, idx, into)
-            except ValueError:
-                if into.flags.writeable:
-                    raise
-                # read-only (nothing was written): the ordinary sum below
+        if fits and into.base is None and getrefcount(into) == _OWNED_REFS:
+            tx = type(x)
+            if into.shape == (x.shape if tx is Shaped or tx is _ND else shape(x)):
+                try:
+                    return _getitem_vjp_into(g, idx, into)
+                except ValueError:
+                    if into.flags.writeable:
+                        raise
+                    # read-only (nothing was written): the ordinary sum below
+    elif ti is float and into == 0.0 and (tg is _F64_T or tg is _ND or tg is float):
+        tx = type(x)  # the first contribution, on NumPy: the rule table's VJP run directly
+        if tx is Shaped or tx is _ND:
+            return into if tg is float and g == 0.0 else _getitem_vjp_numpy(g, idx, x.shape)
     if tg is float:
         if g == 0.0:
             return into
     elif g is None:
         return into
-    if ti is float:
-        if into == 0.0 and (tg is np.float64 or tg is float or tg is np.ndarray):
-            tx = type(x)
-            if tx is Shaped or tx is np.ndarray:
-                return rules.getitem_vjp_numpy(g, idx, x.shape)
-    elif ti is list and type(x) is list and type(idx) is int and len(into) == len(x) \
+    if ti is list and type(x) is list and type(idx) is int and len(into) == len(x) \
             and getrefcount(into) == _OWNED_REFS:
         into[idx] = add_bar(into[idx], g)  # a list's cotangent: one element's sum, not every element's
         return into

@@ -21,6 +21,7 @@ from adcompare.primitives import result_dtype, shape
 
 _SEQ = (tuple, list)
 _TREES = (tuple, list, dict)
+_ND, _F64 = np.ndarray, np.float64
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
@@ -68,7 +69,7 @@ def _split(g: Any, like: Any) -> Any:
 def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
     ta, tb = type(a), type(b)
-    if (ta is np.ndarray or ta is np.float64 or ta is float) and (tb is np.ndarray or tb is np.float64):
+    if (ta is _ND or ta is _F64 or ta is float) and (tb is _ND or tb is _F64):
         return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):

@@ -43,7 +43,7 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.activity import Activity
 from adcompare.engines.sct.analysis.dataflow import direct_temps
 from adcompare.engines.sct.analysis.saves import SavePlan
-from adcompare.engines.sct.asttools import children, statements, walk
+from adcompare.engines.sct.asttools import children, names, statements, walk
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import into as into_
 from adcompare.engines.sct.emit.adjoints import adjoints
@@ -137,14 +137,35 @@ class Reverse(Sweeps, ControlFlow):
         head = []
         if residuals:
             head.append(cg.assign(residuals if len(residuals) > 1 else [residuals[0]], cg.load(res)))
-        if self.stack is not None:
-            head.append(cg.assign(self.pop, ast.Attribute(
-                cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load())))
+        if self.stack is not None:  # code transformed again (arrays): at the top, where its reader expects it
+            pop = cg.assign(self.pop, ast.Attribute(
+                cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load()))
+            bwd_body = [pop] + bwd_body if self.arrays else _place(bwd_body, pop, self.pop)
         params = _args([res, out_bar] + ([into_arg] if into_arg else []))
         params.defaults = [cg.const(None)] if into_arg else []
         bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), params, head + bwd_body, [], None)
         bwd_def.takes_into = into_arg is not None
         return fwd_def, bwd_def
+
+
+def _place(block: list, binding: ast.stmt, name: str) -> list:
+    """``block`` with ``binding`` (of ``name``) just before the first statement that reads ``name``, or
+    inside the one branch of an ``if`` that alone reads it (so a call that takes the other branch, the
+    leaf of a recursion, makes no stack iterator); never into a loop, which would make it on every trip."""
+    users = [k for k, s in enumerate(block) if name in names(s)]
+    if not users:
+        return block  # nothing pops
+    k = users[0]
+    s = block[k]
+    if len(users) == 1 and isinstance(s, ast.If) and name not in names(s.test):
+        body, orelse = any(name in names(t) for t in s.body), any(name in names(t) for t in s.orelse)
+        if body != orelse:
+            if body:
+                s.body = _place(s.body, binding, name)
+            else:
+                s.orelse = _place(s.orelse, binding, name)
+            return block
+    return block[:k] + [binding] + block[k:]
 
 
 def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:

@@ -67,21 +67,21 @@ def power(x: Any, y: Any) -> Any:
 def unbroadcast(g: Any, like: Any) -> Any:
     """``g`` summed down to ``like``'s shape: a broadcasting operand's share of a cotangent."""
     tg = type(g)  # the common cases first: a scalar's share of a scalar, shapes that agree, a sum to a scalar
-    if tg is np.float64 or tg is float:
+    if tg is _F64 or tg is float:
         if like is _SCALAR or tg is float:  # a float: shape (), or the zero placeholder
             return g
         tl = type(like)
-        if tl is float or tl is np.float64 or (tl is Shaped or tl is np.ndarray) and like.shape == ():
+        if tl is float or tl is _F64 or (tl is Shaped or tl is _ND) and like.shape == ():
             return g
-    elif tg is np.ndarray:
+    elif tg is _ND:
         tl = type(like)
-        if tl is Shaped or tl is np.ndarray:
+        if tl is Shaped or tl is _ND:
             target = like.shape
             if g.shape == target:
                 return g
             if target == ():
                 return rules.unbroadcast(g, ())
-        elif tl is float or tl is np.float64:
+        elif tl is float or tl is _F64:
             return rules.unbroadcast(g, ())
     return unbroadcast_general(g, like)
 
@@ -166,7 +166,7 @@ def getitem_bar(g: Any, x: Any, idx: Any) -> Any:
     """The cotangent of ``x`` from the cotangent ``g`` of ``x[idx]`` (arrays and containers)."""
     if g is None or (type(g) is float and g == 0.0):
         return 0.0
-    if type(x) is Shaped or type(x) is np.ndarray:
+    if type(x) is Shaped or type(x) is _ND:
         return rules.getitem_vjp_numpy(g, idx, x.shape) if type(g) in _RAW \
             else getitem_p.vjps[0](None, x, idx=idx)(g)  # NumPy's cotangents: the rule run directly
     if isinstance(x, dict):
