@@ -27,7 +27,7 @@ from typing import Any
 
 from adcompare.engine import engine_made
 from adcompare.engines.sct import ir, located, naming
-from adcompare.engines.sct.emit import accumulate, joint, runtime, templates
+from adcompare.engines.sct.emit import accumulate, joint, runtime, symbolic, templates
 from adcompare.engines.sct.naming import Namer
 
 _COMMENT = "__sct_comment__"
@@ -191,7 +191,10 @@ class Linker:
         return self.bind(("helper", name), name, getattr(builtins, name))
 
     def rules(self, prim, kind: str) -> str:
-        """``sin_vjps``: the rule table's entries for ``prim``, ``kind`` "jvps" or "vjps"."""
+        """``sin_vjps``: the rule table's entries for ``prim``, ``kind`` "jvps" or "vjps"; "jvps_skipping"
+        is "jvps" leaving out an operand whose tangent is a symbolic zero (see :class:`.symbolic.SkippingZeros`)."""
+        if kind == "jvps_skipping":
+            return self.bind((prim.name, kind), f"{prim.name}_jvps", symbolic.SkippingZeros(prim, runtime.zeros))
         return self.bind((prim.name, kind), f"{prim.name}_{kind}", getattr(prim, kind))
 
     def primitive(self, prim) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from adcompare.custom import CustomFunction, pack, packed_shapes, unpack, unpacked
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.emit.boxed_callee import split_tangents
+from adcompare.primitives import primal
 
 
 def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[tuple, tuple, tuple]:
@@ -73,10 +74,15 @@ def _reverse_arrays(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, 
 
     def fwd(*args):
         prim.check_defined()
-        operands, static, _ = _split(prim, args, active)
+        operands, static, mask = _split(prim, args, active)
+        if rules.value_and_vjp is not None:  # the value is the user's fwd's, differentiated as written
+            return unpacked(rules.value_and_vjp(mask, *operands, static=static, engine=None)[0]), args
         return unpacked(rules(*operands, static=static, engine=None)), args
 
     def bwd(args, out_bar):
+        # an outer derivative differentiates the kept arguments as a whole: a static one arrives boxed,
+        # though fwd found it constant (an active one is refused there); it stays a constant
+        args = tuple(primal(a) if k in prim.static_argnums else a for k, a in enumerate(args))
         operands, static, mask = _split(prim, args, active)
         if rules.value_and_vjp is not None:
             flat, pullback = rules.value_and_vjp(mask, *operands, static=static, engine=None)

@@ -153,7 +153,7 @@ class _Forward:
         for i in live:
             text = templates.template(templates.JVP, v.prim, i, v.args)
             if text is None:
-                rule = ast.Subscript(cg.load(self.link.rules(v.prim, "jvps")), cg.const(i), ast.Load())
+                rule = ast.Subscript(cg.load(self.link.rules(v.prim, "jvps_skipping")), cg.const(i), ast.Load())
                 parts.append(cg.call(rule, self.dot(v.args[i]), ans, *map(ir.atom_ast, v.args), **params))
                 reads_ans, reads_operand = True, reads_operand or target in v.args
                 continue

@@ -37,3 +37,26 @@ def is_symbolic_zero(g: Any) -> bool:
         return True
     ref = _marked.get(id(g))
     return ref is not None and ref() is g
+
+
+class SkippingZeros:
+    """``prim.jvps`` as forward-mode generated code calls it: operand ``i``'s rule is left out (a
+    symbolic zero of the result's shape) when its tangent is a symbolic zero, as a primitive's joint
+    rule leaves it out. The tangent of a value the transform took as active but which is a constant
+    (a non-differentiated argument or a constant among the residuals that a second-order program
+    hands from its forward sweep to its backward sweep) is such a zero: ``y``'s rule in ``x ** y``,
+    ``log(x) * ans * t``, would make 0 * nan = nan at x < 0 (JAX leaves a symbolic zero out too)."""
+
+    def __init__(self, prim: Any, zeros: Any):
+        self.prim, self._zeros, self._views = prim, zeros, {}
+
+    def __getitem__(self, i: int) -> Any:
+        view = self._views.get(i)
+        if view is None:
+            rule, zeros = self.prim.jvps[i], self._zeros
+
+            def view(t, ans, *xs, **params):
+                return zeros(ans) if is_symbolic_zero(t) else rule(t, ans, *xs, **params)
+
+            self._views[i] = view
+        return view

@@ -142,7 +142,7 @@ def check_dynamic_call(fn, args: tuple) -> None:
             raise parse(fn).where.refuse(
                 f"a call of {fn.__name__}, known only when it runs, which writes into its parameter "
                 f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
-                "see the write", fn, f"pass a copy ({names[k]}.copy()), or have {fn.__name__} return the new "
+                "see the write", fn, f"pass a copy (anp.array({names[k]})), or have {fn.__name__} return the new "
                 "array and assign it")
 
 
@@ -171,17 +171,17 @@ def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, 
             construct = (f"a write into {w.name}[...], and another name may hold the same array ({who}, read "
                          f"afterwards); SCT writes functionally, as JAX's .at[].set, so the other name would not "
                          "see the write")
-            hint = f"copy first (y = {w.name}.copy(), then y[...] = v), or write into the base array with its index"
+            hint = f"copy first (y = anp.array({w.name}), then y[...] = v), or write into the base array with its index"
         elif w.kind == "call":
             construct = (f"a call of {w.callee}, which writes into its parameter in place, passing {w.name}; "
                          f"the caller's array may be read afterwards ({who}), and SCT writes functionally, as "
                          "JAX, so it would not see the write")
-            hint = f"pass a copy ({w.name}.copy()), or have {w.callee} return the new array and assign it"
+            hint = f"pass a copy (anp.array({w.name})), or have {w.callee} return the new array and assign it"
         else:
             construct = (f"{w.name} written in place (an augmented assignment on an array), and another name "
                          f"may hold the same array ({who}, read afterwards); SCT writes functionally, as JAX, so "
                          "the other name would not see the write")
-            hint = (f"copy first ({w.name} = {w.name}.copy()), or write {w.name} = {w.name} <op> ... to make a "
+            hint = (f"copy first ({w.name} = anp.array({w.name})), or write {w.name} = {w.name} <op> ... to make a "
                     "new array")
         sure = sorted(seen.others - seen.unsure)
         check = bind("check_inplace", functools.partial(

@@ -32,6 +32,7 @@ from typing import Any
 
 from adcompare.engine import engine_made
 from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit.symbolic import SkippingZeros
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import lambda_node
 from adcompare.primitives import PRIMITIVES
@@ -44,6 +45,8 @@ _OPERANDS = ("x", "y", "z", "w")
 
 def table_of(value: Any) -> tuple[Any, str] | None:
     """(primitive, "jvps" or "vjps") when ``value`` is a primitive's per-operand rule table."""
+    if isinstance(value, SkippingZeros):  # the JVP rules forward-mode generated code calls
+        return value.prim, "jvps"
     for prim in PRIMITIVES.values():
         if value is prim.jvps and value is not None:
             return prim, "jvps"
