@@ -206,11 +206,17 @@ def _reverse(fn: Any, active: tuple[int, ...]):
     return {"fwd": fwd, "bwd": bwd}
 
 
+def closures_refused(what: str) -> SCTError:
+    """The refusal of generated code made to run, not to be transformed again (it keeps pull-backs
+    and shapes, or adds into its caller's cotangents): ``what`` names what gave it away."""
+    return SCTError(f"SCT's generated code keeping pull-backs and shapes ({what}) transformed again",
+                    what, "<sct runtime>", 0, "differentiate the derivatives SCTEngine(higher='sct') makes "
+                    "(grad, jacrev, hvp, hessian: their sweeps keep arrays), or use higher='boxes'")
+
+
 def entry(fn: Any, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for the runtime helper ``fn`` in ``mode``, and a line about them."""
     if fn in CLOSURES:
-        raise SCTError(f"SCT's generated code keeping pull-backs and shapes ({fn.__name__}) transformed again",
-                       fn.__name__, "<sct runtime>", 0, "differentiate the derivatives SCTEngine(higher='sct') makes "
-                       "(grad, jacrev, hvp, hessian: their sweeps keep arrays), or use higher='boxes'")
+        raise closures_refused(fn.__name__)
     make = _forward if mode == "forward" else _reverse
     return make(fn, active), f"# runtime helper {fn.__name__}: {mode} mode by its linearity or its primitive\n"

@@ -265,10 +265,22 @@ def _constants(keywords: list[ast.keyword]) -> list[ast.keyword]:
             for k in keywords]
 
 
+def _refuse_into(tree: ast.FunctionDef) -> None:
+    """A reverse sweep that adds into its caller's cotangents (``into.clear()`` on a parameter, see
+    :mod:`..emit.into`) is made to run, never to be transformed again, as one keeping pull-backs."""
+    params = {a.arg for a in tree.args.args}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "clear" \
+                and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id in params:
+            raise second.closures_refused(f"{tree.name} adding into its caller's cotangents")
+
+
 def prepare(parsed: Parsed) -> None:
     """Rewrite ``parsed``'s stack idiom and rule calls (see the module doc) in place; the functions
     the rule calls now call are put in ``parsed.extra`` under new names."""
     parsed.generated = True
+    _refuse_into(parsed.tree)
     parsed.tree.body = _Stacks(parsed).block(parsed.tree.body)
     bound: dict[int, str] = {}
 
