@@ -150,6 +150,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
 _RUNTIME["add_bar_into"] = accumulate.add_bar_into
 _RUNTIME["pull_each"] = joint.pull_each
+_RUNTIME["is_symbolic_zero"] = symbolic.is_symbolic_zero
 
 
 class Linker:

@@ -1,0 +1,109 @@
+"""Probe 8: SCT's inlined JVP rules leave out an operand whose tangent is a symbolic zero.
+
+A loop that starts from the constant ``s = 0.0`` gives ``s`` the zero tangent ``0.0``
+on its first trip; sqrt's inlined JVP rule ``t / (2 * ans)`` made 0 / 0 = nan there (JAX
+leaves a symbolic zero out; so do the rule table's calls, see symbolic.SkippingZeros).
+The jvp, the Hessian (forward over reverse) and forward over forward were nan, silently.
+JAX (float64) is the oracle.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+
+jax.config.update("jax_enable_x64", True)
+
+
+def sqrt_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = anp.sqrt(s) + x[i]
+    return s
+
+
+def sqrt_loop_jax(x):
+    s = 0.0
+    for i in range(3):
+        s = jnp.sqrt(s) + x[i]
+    return s
+
+
+def scaled_sqrt_loop(x):  # the zero passes through a rule that reads only the tangent (2 * t) first
+    s = 0.0
+    for i in range(3):
+        s = anp.sqrt(2.0 * s) + x[i]
+    return s
+
+
+def scaled_sqrt_loop_jax(x):
+    s = 0.0
+    for i in range(3):
+        s = jnp.sqrt(2.0 * s) + x[i]
+    return s
+
+
+CASES = [(sqrt_loop, sqrt_loop_jax), (scaled_sqrt_loop, scaled_sqrt_loop_jax)]
+
+
+def _inputs():
+    """x[1] negative or zero in some (s stays non-negative, so every value is finite)."""
+    out = [np.array([0.5, -0.2, 1.3]), np.array([1.0, 0.0, -3.0]), np.array([2.0, -1.0, 0.0])]
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        x0 = rng.uniform(0.2, 2.0)
+        out.append(np.array([x0, rng.uniform(-0.5 * np.sqrt(x0), 1.0), rng.standard_normal()]))
+    return out
+
+
+INPUTS = _inputs()
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+@pytest.mark.parametrize("k", range(len(INPUTS)))
+def test_jvp_from_a_constant_start_matches_jax(case, k):
+    f, fj = CASES[case]
+    x = INPUTS[k]
+    v = np.random.default_rng(10 + k).standard_normal(3)
+    y, y_dot = ad.engine("sct").jvp(f, (x,), (v,))
+    yj, yj_dot = jax.jvp(fj, (jnp.asarray(x),), (jnp.asarray(v),))
+    assert np.isfinite(yj_dot)
+    np.testing.assert_allclose(y, yj, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y_dot, yj_dot, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_hessian_and_forward_over_forward_match_jax(case, k):
+    f, fj = CASES[case]
+    x = INPUTS[k]
+    want = np.asarray(jax.hessian(fj)(jnp.asarray(x)))
+    assert np.all(np.isfinite(want))
+    sct = ad.engine("sct")
+    np.testing.assert_allclose(sct.hessian(f)(x), want, rtol=1e-12, atol=1e-12)  # forward over reverse
+    # SCT transforms its own forward code again: the guard is generated code it takes
+    np.testing.assert_allclose(sct.jacfwd(sct.jacfwd(f))(x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_callee_whose_tangent_is_never_zero_needs_no_guard():
+    """The guard is emitted only where a tangent may be a symbolic zero: a callee whose result's
+    tangent never is one (a sum of two rule terms) leaves its caller's products unguarded."""
+
+    def inner(x, y):
+        return x * y + anp.sin(x)
+
+    def outer(x):
+        k = inner(x, x)
+        return 3.0 * k
+
+    text = ad.engine("sct").source(outer, "forward")
+    body = text[text.index("def outer_jvp"):]
+    assert "is_symbolic_zero" not in body
+    x = np.array([0.3, -1.2])
+    v = np.array([1.0, 2.0])
+    _, y_dot = ad.engine("sct").jvp(outer, (x,), (v,))
+    _, yj_dot = jax.jvp(lambda x: 3.0 * (x * x + jnp.sin(x)), (jnp.asarray(x),), (jnp.asarray(v),))
+    np.testing.assert_allclose(y_dot, yj_dot, rtol=1e-12)
