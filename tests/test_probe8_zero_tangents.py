@@ -107,3 +107,33 @@ def test_a_callee_whose_tangent_is_never_zero_needs_no_guard():
     _, y_dot = ad.engine("sct").jvp(outer, (x,), (v,))
     _, yj_dot = jax.jvp(lambda x: 3.0 * (x * x + jnp.sin(x)), (jnp.asarray(x),), (jnp.asarray(v),))
     np.testing.assert_allclose(y_dot, yj_dot, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_reverse_over_reverse_hessian_matches_jax(case, k):
+    """The gradient's backward sweep computes the cotangent of the constant start s = 0.0 (inf,
+    dropped); taken again in reverse, that dropped value's cotangent is a symbolic zero and
+    divide's rule must not scale it by 1 / 0 (it gave nan rows)."""
+    f, fj = CASES[case]
+    x = INPUTS[k]
+    want = np.asarray(jax.hessian(fj)(jnp.asarray(x)))
+    np.testing.assert_allclose(ad.engine("sct").hessian(f, mode="rev-rev")(x), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_third_order_through_a_constant_exponent_matches_jax(seed):
+    """grad(grad(grad(t -> sum((t * x) ** p)))) with p = np.float64(3.0), a constant (not a literal):
+    the exponent's cotangent the second-order code forms (through log(t * x), nan where t * x < 0) and
+    drops had, at third order, a zero cotangent scaled by that nan."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(5)
+    x[0], x[1] = -abs(x[0]) - 0.5, 0.0  # negative and zero entries
+    t0 = float(rng.uniform(-1.5, 1.5))
+
+    def g(t):
+        return anp.sum((t * x) ** np.float64(3.0))
+
+    want = jax.grad(jax.grad(jax.grad(lambda t: jnp.sum((t * jnp.asarray(x)) ** 3.0))))(t0)
+    eng = ad.engine("sct", higher="sct")
+    np.testing.assert_allclose(eng.grad(eng.grad(eng.grad(g)))(t0), want, rtol=1e-12, atol=1e-12)

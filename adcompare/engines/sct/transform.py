@@ -202,6 +202,8 @@ def _build(entry: Entry) -> None:
     act = analyze(fn, active_params, parsed)
     linker = codegen.Linker(namer, functools.partial(transform, control=entry.control, residuals=entry.residuals),
                             DYNAMIC)
+    # a cotangent that SCT's own code or a rule (taken at second order) computes and drops is a symbolic zero
+    linker.zero_guards = ours or (getattr(entry.fn, "__module__", None) or "").startswith("adcompare.rules")
     lax = Structured(fn, parsed.where, namer, linker) if entry.control == "lax" else None
     scalars = set()
     for name in taken - parsed.locals:
