@@ -137,3 +137,48 @@ def test_third_order_through_a_constant_exponent_matches_jax(seed):
     want = jax.grad(jax.grad(jax.grad(lambda t: jnp.sum((t * jnp.asarray(x)) ** 3.0))))(t0)
     eng = ad.engine("sct", higher="sct")
     np.testing.assert_allclose(eng.grad(eng.grad(eng.grad(g)))(t0), want, rtol=1e-12, atol=1e-12)
+
+
+def masked_write(x):
+    y = x * 2.0
+    y[x > 0] = 0.0
+    return anp.sum(y * x)
+
+
+def masked_write_jax(x):
+    y = (x * 2.0).at[x > 0].set(0.0)
+    return jnp.sum(y * x)
+
+
+def masked_copy(x):
+    y = anp.sin(x)
+    m = x > 0.2
+    y[m] = x[m] ** 2
+    return anp.sum(y)
+
+
+def masked_copy_jax(x):
+    return jnp.sum(jnp.where(x > 0.2, x ** 2, jnp.sin(x)))
+
+
+@pytest.mark.parametrize("pair", [(masked_write, masked_write_jax), (masked_copy, masked_copy_jax)])
+@pytest.mark.parametrize("seed", range(3))
+def test_index_write_with_a_mask_from_a_comparison_matches_jax(pair, seed):
+    """y[x > 0] = ...: a comparison's value is boolean and carries no derivative (JAX takes
+    y.at[x > 0].set(...)); SCT refused it as a differentiated index."""
+    f, fj = pair
+    x = np.random.default_rng(seed).standard_normal(6)
+    x[0], x[1] = 0.0, -abs(x[1])
+    sct = ad.engine("sct")
+    np.testing.assert_allclose(sct.grad(f)(x), jax.grad(fj)(jnp.asarray(x)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sct.hessian(f)(x), jax.hessian(fj)(jnp.asarray(x)), rtol=1e-12, atol=1e-12)
+
+
+def test_index_write_at_a_differentiated_index_is_still_refused():
+    def f(x):
+        y = x * 2.0
+        y[x] = 0.0
+        return anp.sum(y)
+
+    with pytest.raises(ad.SCTError, match="used as an index"):
+        ad.engine("sct").grad(f)(np.array([1.0, 0.0]))
