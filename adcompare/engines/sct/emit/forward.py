@@ -8,7 +8,9 @@ active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
 operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
 :mod:`.templates` or calling the rule table; inactive statements are copied
 unchanged; control flow is the primal's own. Calls to other user functions
-call their generated ``_jvp``. Zero tangents are real zeros of the right shape.
+call their generated ``_jvp``. Zero tangents are real zeros of the right shape, marked
+symbolic (:mod:`.symbolic`); an inlined rule of an operand whose tangent may be one
+(:mod:`.zero_tangents`) is left out for it, as JAX leaves out a symbolic zero.
 """
 
 from __future__ import annotations
