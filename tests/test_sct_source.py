@@ -67,7 +67,9 @@ def test_forward_source_interleaves_tangents():
     assert [a.arg for a in jvp.args.args] == ["x", "x_dot", "w", "w_dot"]
     assert "z_dot = " in text and "stack" not in text
     lines = [line.strip() for line in text.splitlines()]
-    assert lines.index("_t1 = anp.sin(x)") + 1 == lines.index("_t1_dot = x_dot * cos(x)")
+    # sin's rule inlined; a parameter's tangent may be a symbolic zero, whose rule is left out
+    tangent = "_t1_dot = zeros(_t1) if is_symbolic_zero(x_dot) else x_dot * cos(x)"
+    assert lines.index("_t1 = anp.sin(x)") + 1 == lines.index(tangent)
 
 
 def test_scalar_arithmetic_is_native_python():

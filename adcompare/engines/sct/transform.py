@@ -70,6 +70,7 @@ class Entry:
     guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
     repeats: bool = True  # do its functions loop or call generated code (see codegen.repeats)? True: unknown
     into: bool = False  # its ``bwd`` takes the caller's cotangents to add into (see .emit.into)
+    zero_out: bool = True  # may its ``jvp``'s output tangent be a symbolic zero (see .emit.zero_tangents)?
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -201,6 +202,8 @@ def _build(entry: Entry) -> None:
     act = analyze(fn, active_params, parsed)
     linker = codegen.Linker(namer, functools.partial(transform, control=entry.control, residuals=entry.residuals),
                             DYNAMIC)
+    # a cotangent that SCT's own code or a rule (taken at second order) computes and drops is a symbolic zero
+    linker.zero_guards = ours or (getattr(entry.fn, "__module__", None) or "").startswith("adcompare.rules")
     lax = Structured(fn, parsed.where, namer, linker) if entry.control == "lax" else None
     scalars = set()
     for name in taken - parsed.locals:
@@ -216,6 +219,7 @@ def _build(entry: Entry) -> None:
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
+        entry.zero_out = defs[0].zero_out
     else:
         likes = shapes.like_calls(fn, lambda node: _keeps_shape(parsed.resolve(node)))
         defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,

@@ -69,7 +69,7 @@ class Checker:
                         raise self.refuse(f"writing into the list {v.args[0]!r} by index",
                                           "make it an array (anp.zeros, anp.stack) and write into that, or "
                                           "build the list with append")
-                    if ir.names_in(v.params["idx"]) & self.varied:
+                    if self.expr(v.params["idx"], test=False):  # a comparison's (a mask's) value does not vary
                         raise self.refuse("a differentiated value used as an index",
                                           "indices must be constants or integers computed from constants")
                 if v.prim.name in _ELEMENTWISE and not v.seq and not isinstance(v.primal, ast.Call):

@@ -250,7 +250,7 @@ class _Adjoints:
                 rule = ast.Subscript(cg.load(self.link.rules(v.prim, "vjps")), cg.const(i), ast.Load())
                 made = cg.call(rule, cg.load(t), *map(ir.atom_ast, v.args), **params)
                 if self.arrays:
-                    expr = cg.call(made, cg.call(self.link.helper("materialize"), g, cg.load(t)))
+                    expr = self.skip_zero(g, cg.call(made, cg.call(self.link.helper("materialize"), g, cg.load(t))))
                 else:
                     pullback = self.namer.fresh(f"{a}_pullback")
                     keeps.append((pullback, made))
@@ -274,8 +274,18 @@ class _Adjoints:
                     expr = cg.call(self.helper("unbroadcast"), expr.operand if negated else expr, self.shape_arg(a))
                     if negated:
                         expr = ast.UnaryOp(ast.USub(), expr)
+                if text != "g":
+                    expr = self.skip_zero(g, expr)
             out.append((a, expr, False))
         return out, keeps, prelude
+
+    def skip_zero(self, g: ast.expr, expr: ast.expr) -> ast.expr:
+        """In SCT's own code (or a rule's) transformed again, ``expr`` (a contribution scaled from ``g``) or
+        the placeholder 0.0 where ``g`` is a symbolic zero: the cotangent of a value the code computes but
+        never returns (a constant's cotangent), which JAX never forms; ``0 * inf`` would be nan."""
+        if not self.link.zero_guards:
+            return expr
+        return ast.IfExp(cg.call(self.link.helper("is_symbolic_zero"), copy_tree(g)), cg.const(0.0), expr)
 
     def call_adjoint(self, s: ir.Assign) -> Adjoint:
         v = s.value

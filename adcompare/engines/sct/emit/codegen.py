@@ -150,6 +150,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
 _RUNTIME["add_bar_into"] = accumulate.add_bar_into
 _RUNTIME["pull_each"] = joint.pull_each
+_RUNTIME["is_symbolic_zero"] = symbolic.is_symbolic_zero
 
 
 class Linker:
@@ -171,6 +172,7 @@ class Linker:
         self._names: dict[Any, str] = {}
         self.callees: list[tuple[str, Any, str]] = []  # (local name, entry, which function)
         self.calls_unknown = False  # does the code call a function it knows only when it runs?
+        self.zero_guards = False  # reverse code leaves out a symbolic zero cotangent's rules (see adjoints)
 
     def bind(self, key: Any, base: str, value: Any) -> str:
         if key not in self._names:

@@ -8,7 +8,9 @@ active assignment ``y = op(a, b)`` is followed (or, when it overwrites an
 operand the tangent still needs, preceded) by ``y_dot = ...``, inlined from
 :mod:`.templates` or calling the rule table; inactive statements are copied
 unchanged; control flow is the primal's own. Calls to other user functions
-call their generated ``_jvp``. Zero tangents are real zeros of the right shape.
+call their generated ``_jvp``. Zero tangents are real zeros of the right shape, marked
+symbolic (:mod:`.symbolic`); an inlined rule of an operand whose tangent may be one
+(:mod:`.zero_tangents`) is left out for it, as JAX leaves out a symbolic zero.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import templates
 from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.primal import branch_test, is_scalar, primal_value
+from adcompare.engines.sct.emit.zero_tangents import may_be_zero
 from adcompare.engines.sct.naming import Namer
 
 
@@ -39,6 +42,16 @@ class _Forward:
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.structured = structured
         self.owned = owned_lists(fn) if structured is None else set()  # lists grown in place
+        self.maybe_zero = may_be_zero(fn, act, self.callee_may_be_zero)  # symbolic zeros? (see .zero_tangents)
+
+    def callee_may_be_zero(self, v: ir.Call) -> bool:
+        """May the tangent a call of another function returns be a symbolic zero (unknown: yes)?"""
+        active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+        if not active or v.callee is not None:
+            return True
+        local = self.link.callee(v.func, "forward", active, "jvp", v.npos)
+        entry = next(e for name, e, _ in self.link.callees if name == local)
+        return not entry.functions or getattr(entry, "zero_out", True)
 
     def dot(self, a: ir.Atom) -> ast.expr:
         return cg.load(self.namer.dot(a))
@@ -61,7 +74,9 @@ class _Forward:
         body = start + self.block(fn.body)
         ret = cg.tuple_([cg.load(fn.out), self.tangent_of(fn.out)])
         body.append(ast.Return(ret))
-        return ast.FunctionDef(self.namer.fresh(f"{fn.name}_jvp"), args, body, [], None)
+        out = ast.FunctionDef(self.namer.fresh(f"{fn.name}_jvp"), args, body, [], None)
+        out.zero_out = not self.act.has(fn.out) or fn.out in self.maybe_zero  # may out's tangent be a symbolic zero?
+        return out
 
     def block(self, stmts: list) -> list[ast.stmt]:
         out = []
@@ -170,6 +185,12 @@ class _Forward:
             if name in templates.LONE_JVP_BROADCAST and len(live) == 1 \
                     and not is_scalar(v.args[1 - i], self.scalars):
                 expr = cg.call(self.link.helper("broadcast"), expr, ans)
+                reads_ans = True
+            if v.args[i] in self.maybe_zero and not (isinstance(expr, ast.Name) and text == "t"):
+                # a symbolic zero's rule is left out, as the rule table's calls leave it (SkippingZeros),
+                # and the result is one: ``t / (2 * ans)`` at sqrt(0) would make 0 / 0 (``t`` passes it on)
+                expr = ast.IfExp(cg.call(self.link.helper("is_symbolic_zero"), self.dot(v.args[i])),
+                                 cg.call(self.link.helper("zeros"), ans), expr)
                 reads_ans = True
             parts.append(expr)
         expr = parts[0]

@@ -172,6 +172,8 @@ def _reverse(fn: Any, active: tuple[int, ...]):
             return ans, (ans, args)
 
         def bwd(residuals, out_bar):
+            if symbolic.is_symbolic_zero(out_bar):  # a value computed and dropped: no 0 * inf (as ``pull``)
+                return (0.0,) * len(active)
             ans, args = residuals
             mask = tuple(k in active for k in range(len(args)))
             bars = prim.vjp(mask, ans, *args)(runtime.materialize(out_bar, ans))

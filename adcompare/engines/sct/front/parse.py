@@ -32,7 +32,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.engines.sct.emit import inplace, runtime
+from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence
 from adcompare.engines.sct.front.mangle import mangle
@@ -82,7 +82,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.ceil, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf, anp.isneginf,
            anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence,
-           inplace.check_inplace, inplace.check_view_index):
+           inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):
