@@ -28,6 +28,7 @@ from jax import tree_util
 
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import is_float
 
 _boxes = OverloadingEngine()
@@ -75,10 +76,21 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict)
     return fn_active
 
 
+def _refuse_opaque(fn: Callable) -> None:
+    """An :data:`OPAQUE` sweep asked of the boxes: a derivative of a function with a nested def or lambda
+    taken inside a derivative taken inside another (three levels): refused, not run into a type error."""
+    if fn in OPAQUE:
+        raise SCTError("a nested function (def or lambda) closing over differentiated values, differentiated "
+                       "inside a derivative that is itself differentiated (three nested levels)",
+                       "(a closure's sweep, made by SCT)", "<sct runtime>", 0,
+                       "take this program's derivatives with the overloading engine (ad.engine('overloading'))")
+
+
 def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for ``fn`` in ``mode``, and a line describing them."""
     if mode == "reverse":
         def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
+            _refuse_opaque(fn)
             y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(args[k] for k in active))
             return y, (pullback, y)
 
@@ -90,6 +102,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         OPAQUE.update(functions.values())  # its residuals hold the boxes' pull-back: a derivative of it is theirs
     else:
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
+            _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
             y, y_dot = _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
                                   tuple(dots.values()))
