@@ -169,7 +169,15 @@ _ALL = slice(None)
 
 def _concatenate_regions(active, xs, axis) -> list:
     """Each active operand's ``_concatenate_region`` (None for an inactive one), in one walk over
-    the operands' shapes (the joint pull-back is made once per call in SCT's forward sweep)."""
+    the operands' shapes (the joint pull-back is made once per call in SCT's forward sweep); along
+    axis 0 the bare slice, which indexes as the region's one-element tuple does."""
+    if axis == 0:  # the common case: a plain slice of the first axis each (the same positions)
+        out, start = [], 0
+        for x, a in zip(xs, active):
+            stop = start + (x.shape[0] if type(x) is _ND else shape(x)[0])
+            out.append(slice(start, stop) if a else None)
+            start = stop
+        return out
     ax = axis if axis >= 0 else axis % len(shape(xs[0]))
     lead = (_ALL,) * ax
     out, start = [], 0
