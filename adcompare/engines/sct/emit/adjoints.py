@@ -66,8 +66,9 @@ def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scala
         if a is not None:
             out[id(s)] = a
     valued = set().union(*(a.values for a in out.values()))
+    shaped = {n for a in out.values() for _, e, _ in a.contribs for n in maker.shape_names(e)}
     for block in [fn.body] + [b for s in ir.walk(fn.body) for b in _blocks(s)]:
-        maker.read_views_through(block, out, valued)
+        maker.read_views_through(block, out, valued, shaped)
     return out, maker.res_var
 
 
@@ -172,13 +173,17 @@ class _Adjoints:
             values |= self.value_names(expr)
         a.reads, a.values = reads & (self.fn.locals | kept), values & (self.fn.locals | kept)
 
-    def read_views_through(self, block: list, adj: dict[int, Adjoint], valued: set[str]) -> None:
+    def read_views_through(self, block: list, adj: dict[int, Adjoint], valued: set[str], shaped: set[str]) -> None:
         """Where ``v = x[i]`` and the adjoints that follow it in ``block`` read ``v``'s value
         while ``x`` (read for its value anyway) and ``i`` still hold what they held then, those
-        adjoints read ``x[i]`` instead: ``v`` (a view, or an element) need not be kept beside ``x``."""
+        adjoints read ``x[i]`` instead: ``v`` (a view, or an element) need not be kept beside ``x``.
+        Not where ``i`` is a slice and some adjoint reads ``v``'s shape (``shaped``): ``v``, a view
+        of ``x`` (no data of its own), is then kept itself, in place of its shape, and read."""
         for k, d in enumerate(block):
             if not (isinstance(d, ir.Assign) and isinstance(d.value, ir.Index) and ir.is_var(d.value.value)
                     and d.value.value in valued and d.value.value != d.target):
+                continue
+            if d.target in shaped and isinstance(d.value.index, ast.Slice):
                 continue
             v, x = d.target, d.value.value
             fixed = {v, x} | ir.names_in(d.value.index)
@@ -193,6 +198,11 @@ class _Adjoints:
                 if a is not None and v in a.values:
                     a.contribs = [(var, _replace(expr, v, view, self.shape_fns), seq) for var, expr, seq in a.contribs]
                     self.count_reads(a)
+
+    def shape_names(self, expr: ast.expr) -> set[str]:
+        """The names ``expr`` reads for their shapes: each lone name as a shape reader's second argument."""
+        return {n.args[1].id for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id in self.shape_fns and len(n.args) > 1 and isinstance(n.args[1], ast.Name)}
 
     def value_names(self, expr: ast.expr) -> set[str]:
         """The names ``expr`` reads for their values: all but a lone name as a shape reader's second argument."""
