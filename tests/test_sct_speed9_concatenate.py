@@ -91,3 +91,39 @@ def test_gradients_through_concatenate_match_jax(engine, case):
         want = jax.grad(fn, argnums=(0, 1))(*map(jnp.asarray, args))
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, np.asarray(w), rtol=1e-10, atol=1e-12)
+
+
+def test_one_pull_back_per_lengths_shared_by_calls():
+    rng = np.random.default_rng(7)
+    act = (True, False, True)
+    a, b, c = rng.normal(size=3), rng.normal(size=2), rng.normal(size=4)
+    first = p.concatenate_p.vjp(act, None, a, b, c, axis=0)
+    again = p.concatenate_p.vjp(act, None, rng.normal(size=3), rng.normal(size=2), rng.normal(size=4), axis=0)
+    assert again is first  # the same lengths: the same regions, one pull-back
+    other = p.concatenate_p.vjp(act, None, a, c, b, axis=0)  # other lengths: its own regions
+    assert other is not first
+    g = rng.normal(size=9)
+    got, want = other(g), (g[:3], None, g[7:])
+    assert np.array_equal(got[0], want[0]) and got[1] is None and np.array_equal(got[2], want[2])
+    got = first(g)
+    assert np.array_equal(got[0], g[:3]) and got[1] is None and np.array_equal(got[2], g[5:])
+    rows = p.concatenate_p.vjp((True, True), None, rng.normal(size=(2, 3)), rng.normal(size=(1, 3)), axis=0)
+    g2 = rng.normal(size=(3, 3))
+    assert [r.tolist() for r in rows(g2)] == [g2[:2].tolist(), g2[2:].tolist()]
+    # JAX operands and other axes are not keyed: each call makes its own, with the same cuts
+    ja = p.concatenate_p.vjp(act, None, jnp.asarray(a), jnp.asarray(b), jnp.asarray(c), axis=0)
+    assert ja is not first and np.array_equal(np.asarray(ja(jnp.asarray(g))[2]), g[5:])
+    m = rng.normal(size=(2, 3))
+    assert p.concatenate_p.vjp((True, True), None, m, m, axis=1) is not \
+        p.concatenate_p.vjp((True, True), None, m, m, axis=1)
+
+
+def test_stack_shares_a_pull_back_per_axis():
+    rng = np.random.default_rng(8)
+    xs = [rng.normal(size=(2, 3)) for _ in range(3)]
+    one = p.stack_p.vjp((True,) * 3, None, *xs, axis=1)
+    assert p.stack_p.vjp((True,) * 3, None, *xs, axis=1) is one
+    g = rng.normal(size=(2, 3, 3))
+    assert all(np.array_equal(v, g[:, i]) for i, v in enumerate(one(g)))
+    last = p.stack_p.vjp((True,) * 3, None, *xs, axis=-1)  # a negative axis depends on the rank: not kept
+    assert all(np.array_equal(v, g[:, :, i]) for i, v in enumerate(last(g)))

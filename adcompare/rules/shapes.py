@@ -210,10 +210,33 @@ def _flat_region(i, xs):
     return (slice(start, start + math.prod(shape(xs[i]))),)
 
 
-def _placement_rules(prim, region, regions):
+def _concatenate_key(active, xs, axis):
+    """What concatenate's regions depend on, where that is cheap to tell (NumPy operands along
+    axis 0: their lengths); else None."""
+    if axis != 0 or type(active) is not tuple:
+        return None
+    k = [active]
+    for x in xs:
+        if type(x) is not _ND or x.ndim == 0:
+            return None
+        k.append(len(x))
+    return tuple(k)
+
+
+def _stack_key(active, xs, axis):
+    """stack's regions depend on the active operands and a non-negative axis alone."""
+    return (active, axis) if type(active) is tuple and type(axis) is int and axis >= 0 else None
+
+
+_MADE_MAX = 256  # pull-backs kept per primitive; more clear them (a program's shapes are few)
+
+
+def _placement_rules(prim, region, regions, key):
     """concatenate / stack: operand i fills a region of the output, and back. The joint VJP finds
     every active operand's region in one walk and cuts the cotangent once (the same cotangents as
-    the per-operand rules, which SCT transforms again from their source)."""
+    the per-operand rules, which SCT transforms again from their source). Its pull-back reads
+    nothing but the regions, so one is made per ``key`` (the operands' lengths, say) and shared by
+    every call with that key: SCT's forward sweep makes one per call in a loop (lstm's gates)."""
 
     def jvp(i, t, ans, *xs, axis=0):
         if axis is None:  # concatenate's NumPy meaning: the operands flattened, then joined
@@ -227,19 +250,29 @@ def _placement_rules(prim, region, regions):
         idx = region(i, xs, axis)
         return lambda g: anp.getitem(g, idx)
 
+    made: dict = {}  # the pull-backs made, by what their regions depend on (``key``)
+
     def joint(active, ans, *xs, axis=0):
         if axis is None:
             pulls = [vjp(i, ans, *xs, axis=None) if a else None for i, a in enumerate(active)]
             return lambda g: tuple([None if f is None else f(g) for f in pulls])
-        idxs = regions(active, xs, axis)
-        return lambda g: _cut(g, idxs)
+        k = key(active, xs, axis)
+        pullback = made.get(k) if k is not None else None
+        if pullback is None:
+            idxs = regions(active, xs, axis)
+            pullback = lambda g: _cut(g, idxs)  # noqa: E731
+            if k is not None:
+                if len(made) >= _MADE_MAX:
+                    made.clear()
+                made[k] = pullback
+        return pullback
 
     defjvp(prim, PerOperand(jvp))
     defvjp(prim, PerOperand(vjp), joint=joint)
 
 
-_placement_rules(p.concatenate_p, _concatenate_region, _concatenate_regions)
-_placement_rules(p.stack_p, _stack_region, _stack_regions)
+_placement_rules(p.concatenate_p, _concatenate_region, _concatenate_regions, _concatenate_key)
+_placement_rules(p.stack_p, _stack_region, _stack_regions, _stack_key)
 
 # --------------------------------------------------------------------------
 # Functional index update: ``index_update_p(x, v, idx=idx)`` is x with x[idx] = v
