@@ -177,8 +177,9 @@ class _Adjoints:
         """Where ``v = x[i]`` and the adjoints that follow it in ``block`` read ``v``'s value
         while ``x`` (read for its value anyway) and ``i`` still hold what they held then, those
         adjoints read ``x[i]`` instead: ``v`` (a view, or an element) need not be kept beside ``x``.
-        Not where ``i`` is a slice and some adjoint reads ``v``'s shape (``shaped``): ``v``, a view
-        of ``x`` (no data of its own), is then kept itself, in place of its shape, and read."""
+        Not where ``i`` is a slice and some adjoint reads ``v``'s shape (``shaped``): ``v`` is then
+        kept itself, in place of its shape, and read (on NumPy a view of ``x``, no data of its own;
+        on JAX a copy of the slice, which the reverse sweep would otherwise slice again)."""
         for k, d in enumerate(block):
             if not (isinstance(d, ir.Assign) and isinstance(d.value, ir.Index) and ir.is_var(d.value.value)
                     and d.value.value in valued and d.value.value != d.target):
