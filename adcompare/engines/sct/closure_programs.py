@@ -101,6 +101,7 @@ def _plain(fn: Callable, n: int) -> Callable:
     if ("plain", n) not in table:
         xs = ", ".join(f"x{i}" for i in range(n))
         name = f"{getattr(fn, '__name__', None) or getattr(fn, 'name', 'f')}_call"
+        name = name if name.isidentifier() else "vocabulary_call"
         table["plain", n] = _exec(name, f"def {name}({xs}):\n    return fn({xs})\n", {"fn": fn})
     return table["plain", n]
 
