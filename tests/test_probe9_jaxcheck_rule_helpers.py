@@ -36,7 +36,7 @@ def rem_pulled_jax(x, y):
     return f_vjp(out)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_vjp_of_a_remainder_pull_back(seed):
     rng = np.random.RandomState(seed)
     x, y = rng.randn(4) * 3.0, np.sign(rng.randn(4)) * (0.5 + np.abs(rng.randn(4)))
