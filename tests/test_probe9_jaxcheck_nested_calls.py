@@ -105,3 +105,37 @@ def test_vjp_of_a_vocabulary_function_inside_sct_code(seed):
     t = rng.randn(3)
     _close(ENGINE.grad(lambda a: anp.sum(pushed_sin(a, t)))(a),
            jax.grad(lambda a: jnp.sum(jax.jvp(jnp.sin, (a,), (t,))[1]))(a))
+
+
+VAR_ROWS = partial(anp.var, axis=1, ddof=1)
+CUMSUM_ROWS = partial(anp.cumsum, axis=0)
+
+
+def pulled_var(x):
+    out, f_vjp = ENGINE.vjp(VAR_ROWS, x)
+    return f_vjp(out)[0]
+
+
+def pushed_cumsum(x, t):
+    return ENGINE.jvp(CUMSUM_ROWS, (x,), (t,))[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_vjp_and_jvp_of_a_partial_inside_sct_code(seed):
+    """``check_grads`` is often handed ``partial(jnp.var, axis=1)``: inside code SCT transforms its ``vjp``
+    was refused as "differentiating partial objects"."""
+    rng = np.random.RandomState(seed)
+    x, t, bar = rng.randn(2, 3), rng.randn(2, 3), rng.randn(2, 3)
+
+    def var_pulled_jax(x):
+        f = partial(jnp.var, axis=1, ddof=1)
+        out, f_vjp = jax.vjp(f, x)
+        return f_vjp(out)[0]
+
+    y, f_vjp = ENGINE.vjp(pulled_var, x)
+    want_y, want_vjp = jax.vjp(var_pulled_jax, x)
+    _close(y, want_y)
+    _close(f_vjp(bar), want_vjp(bar))
+    got = ENGINE.grad(lambda x: anp.sum(anp.sin(pushed_cumsum(x, t))))(x)
+    want = jax.grad(lambda x: jnp.sum(jnp.sin(jax.jvp(partial(jnp.cumsum, axis=0), (x,), (t,))[1])))(x)
+    _close(got, want)

@@ -94,8 +94,9 @@ def _tuple_aware(kind: str, code: Callable, k: int, n: int) -> Callable:
 
 def _plain(fn: Callable, n: int) -> Callable:
     """``fn`` as a function SCT transforms: a vocabulary function (``anp.sin``, a primitive, which
-    has no source of its own) is called from a plain ``def`` of its ``n`` positional arguments."""
-    if classify(fn) is None:
+    has no source of its own) or a ``functools.partial`` is called from a plain ``def`` of its ``n``
+    positional arguments."""
+    if classify(fn) is None and not isinstance(fn, functools.partial):
         return fn
     table = _cache.setdefault(fn, {})
     if ("plain", n) not in table:
