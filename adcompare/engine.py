@@ -298,6 +298,12 @@ class Engine:
         return f"<adcompare engine {self.name!r}>"
 
 
+# The public methods that take the point itself are plumbing too: ``partial(eng.jvp, f)``
+# (as ``jax.test_util.check_grads`` builds it) is differentiated by running it, never its source.
+for _method in (Engine.jvp, Engine.vjp, Engine.hvp):
+    engine_made(_method)
+
+
 def _nest(y_tree, x_tree, n_out: int, n_in: int, block: Callable, single: bool) -> Any:
     """JAX's Jacobian layout: for each output leaf, the inputs' pytree of blocks."""
     per_output = []

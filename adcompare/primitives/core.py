@@ -259,7 +259,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "scalar", "jvp", "vjp", "value_and_vjp", "nondiff", "jvps", "vjps",
-                 "derivatives", "operand_names")
+                 "derivatives", "operand_names", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, scalar: Callable | None = None, register: bool = True):
         self.name = name

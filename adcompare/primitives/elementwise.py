@@ -77,7 +77,9 @@ def _lgamma(x: float) -> float:
 def _gammaln(xp, x):
     if xp is jnp:
         return jsp.gammaln(x)
-    return np.vectorize(_lgamma, otypes=[np.float64])(x)
+    out = np.vectorize(_lgamma, otypes=[np.float64])(x)
+    dtype = np.result_type(x)  # a float32 input keeps float32, as JAX's
+    return out.astype(dtype) if np.issubdtype(dtype, np.floating) else out
 
 
 add_p = binary("add", "add", operator.add)

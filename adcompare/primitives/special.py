@@ -41,7 +41,7 @@ def _polygamma(xp, x, n=0):
         return xp.polygamma(n, x)
     x = np.asarray(x, dtype=np.float64) if not np.issubdtype(np.result_type(x), np.inexact) else x
     if n > 0:  # nan at +inf, as JAX's
-        return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x))
+        return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x)).astype(np.result_type(x))  # SciPy's is float64
     with np.errstate(invalid="ignore"):
         pole = (x <= 0) & (x == np.floor(x))
     return np.where(pole, np.nan, _scipy().digamma(x))

@@ -187,14 +187,14 @@ defderiv(p.fmin_p, lambda g, x, y: anp.where(_first_wins(x, y, False), g, 0.0),
 
 def _remainder_slope(x, y):
     """d remainder(x, y) / dy, a constant: -trunc(x / y), plus 1 where the result took y's sign
-    (JAX's rem rule and its sign correction)."""
+    (JAX's rem rule and its sign correction). No ``with`` (SCT transforms this helper again, inside
+    second derivatives): at y = 0 NumPy warns here as its ``remainder`` warns for the value."""
     px, py = primal(x), primal(y)
     xp = p.namespace((px, py))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = xp.divide(px, py)
-        rem = xp.fmod(px, py)
-        shifted = (rem != 0) & ((rem < 0) != (py < 0))
-        return xp.where(shifted, 1.0, 0.0) - xp.sign(q) * xp.floor(xp.abs(q))
+    q = xp.divide(px, py)
+    rem = xp.fmod(px, py)
+    shifted = (rem != 0) & ((rem < 0) != (py < 0))
+    return xp.where(shifted, 1.0, 0.0) - xp.sign(q) * xp.floor(xp.abs(q))
 
 
 defderiv(p.remainder_p, lambda g: g, lambda g, x, y: mul(g, _remainder_slope(x, y)))

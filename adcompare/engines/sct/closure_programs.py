@@ -33,6 +33,7 @@ from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closure_values, closures
+from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import shape
 
 _serial = itertools.count(1)
@@ -91,6 +92,21 @@ def _tuple_aware(kind: str, code: Callable, k: int, n: int) -> Callable:
     return _exec(name, text, namespace)
 
 
+def _plain(fn: Callable, n: int) -> Callable:
+    """``fn`` as a function SCT transforms: a vocabulary function (``anp.sin``, a primitive, which
+    has no source of its own) or a ``functools.partial`` is called from a plain ``def`` of its ``n``
+    positional arguments."""
+    if classify(fn) is None and not isinstance(fn, functools.partial):
+        return fn
+    table = _cache.setdefault(fn, {})
+    if ("plain", n) not in table:
+        xs = ", ".join(f"x{i}" for i in range(n))
+        name = f"{getattr(fn, '__name__', None) or getattr(fn, 'name', 'f')}_call"
+        name = name if name.isidentifier() else "vocabulary_call"
+        table["plain", n] = _exec(name, f"def {name}({xs}):\n    return fn({xs})\n", {"fn": fn})
+    return table["plain", n]
+
+
 def _sct(engine: Any) -> bool:
     return getattr(engine, "name", None) == "sct" and getattr(engine, "higher", None) == "sct"
 
@@ -122,7 +138,7 @@ def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
         else:
             first = 1 if closure else 0
             active = tuple(range(first, first + n))
-            entry = transform.transform(fn, "forward", active, first + n)
+            entry = transform.transform(fn if closure else _plain(fn, n), "forward", active, first + n)
             name = f"jvp_{getattr(fn, '__name__', 'f').strip('<>')}"
             params = (["a0"] if closure else []) + ["primals", "tangents"]
             dotted = ", ".join((["a0"] if closure else []) + [f"primals[{i}], tangents[{i}]" for i in range(n)])
@@ -154,7 +170,8 @@ class PullbackTemplate:
             xs = [f"x{i}" for i in range(self.n)]
             args = (["f"] if closure else []) + xs
             first = 1 if closure else 0
-            entry = transform.transform(fn, "reverse", tuple(range(first, first + self.n)), len(args),
+            entry = transform.transform(fn if closure else _plain(fn, self.n), "reverse",
+                                        tuple(range(first, first + self.n)), len(args),
                                         residuals="arrays")
             bars = "".join(f"final_bar(bars[{i}], x{i}), " for i in range(self.n))
             text = "\n".join(["def vjp_pullback(env, g):", f"    ({', '.join(args)},) = env",

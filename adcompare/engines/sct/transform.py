@@ -282,12 +282,14 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
     program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None else None
     if program is not None:  # a derivative SCTEngine(higher="sct") made: its program, transformed again
-        entry = transform(program, mode, active, nargs)
-        if not boxed_callee.reaches_opaque(entry):
+        entry = boxed_callee.transformed(transform, program, mode, active, nargs, program=True)
+        if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else the made function on boxes, for this call only
     elif isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
-        return transform(f, mode, active, nargs)
+        entry = boxed_callee.transformed(transform, f, mode, active, nargs)
+        if entry is not None:
+            return entry  # else on boxes: SCT refused its own code again
     entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
     entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
     return entry

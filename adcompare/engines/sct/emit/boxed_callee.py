@@ -36,6 +36,7 @@ _boxes = OverloadingEngine()
 # sweeps, see ..front.closure_values): the boxes cannot take their derivative, and they have none of their own
 OPAQUE: weakref.WeakSet = weakref.WeakSet()
 _reaches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)
+CLOSURE: type | None = None  # a nested function as a value (its data a tuple, and code): set by ..front.closure_values
 
 
 def reaches_opaque(entry: Any) -> bool:
@@ -55,6 +56,26 @@ def reaches_opaque(entry: Any) -> bool:
     return known
 
 
+def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int, ...], nargs: int,
+                program: bool = False) -> Any:
+    """``transform(fn, ...)``, or None where ``fn`` is a program SCT made (a derivative's ``program``, a
+    closure program: a vjp's pull-back) and SCT refuses its own code or a rule in it, not the user's code (a
+    ``vjp`` of a pull-back through a rule SCT cannot transform again): the caller takes that one call on the
+    boxes (exact: the same code). Generated sweeps the user calls directly stay refused."""
+    try:
+        return transform(fn, mode, active, nargs)
+    except SCTError as err:
+        filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
+        if err.internal and (program or filename.startswith("<sct closure program")):
+            return None
+        raise
+
+
+def _data(a: Any) -> Any:
+    """An argument as the boxes take it: a nested function's value as the tuple of its data."""
+    return tuple(a) if CLOSURE is not None and isinstance(a, CLOSURE) else a
+
+
 def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
     """``(x0, x0_dot, x1, ...)``, a tangent after each active argument, as (arguments, the
     tangents by argument position, in order)."""
@@ -70,7 +91,7 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict)
     def fn_active(*xs):
         full = list(args)
         for k, x in zip(active, xs):
-            full[k] = x
+            full[k] = CLOSURE(x, args[k].code) if _data(args[k]) is not args[k] else x
         return fn(*full, **kwargs)
 
     return fn_active
@@ -91,7 +112,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
     if mode == "reverse":
         def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
-            y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(args[k] for k in active))
+            y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(_data(args[k]) for k in active))
             return y, (pullback, y)
 
         def bwd(residuals, out_bar):
@@ -104,8 +125,8 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
-            y, y_dot = _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(args[k] for k in active),
-                                  tuple(dots.values()))
+            y, y_dot = _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(_data(args[k]) for k in active),
+                                  tuple(_data(d) for d in dots.values()))
             # an integer output's tangent: JAX's float0 outside, the zero generated code adds inside
             return y, tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
 

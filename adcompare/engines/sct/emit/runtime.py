@@ -203,9 +203,11 @@ def materialize(g: Any, like: Any) -> Any:
 
 
 def seq_vjp(prim, g: Any, ans: Any, xs: Any, params: dict) -> list:
-    """Cotangents of every element of ``xs`` for ``ans = prim(*xs, **params)`` (stack, concatenate)."""
+    """Cotangents of every element of ``xs`` for ``ans = prim(*xs, **params)`` (stack, concatenate):
+    a list, or for an array ``xs`` (its rows are the elements) an array."""
     g = materialize(g, ans)
-    return [prim.vjps[i](ans, *xs, **params)(g) for i in range(len(xs))]
+    bars = [prim.vjps[i](ans, *xs, **params)(g) for i in range(len(xs))]
+    return bars if isinstance(xs, _SEQ) else stack_p(*bars)
 
 
 def pull(pullback: Any, g: Any) -> Any:
@@ -216,9 +218,12 @@ def pull(pullback: Any, g: Any) -> Any:
 
 
 def seq_pullback(prim, ans: Any, xs: Any, params: dict) -> Any:
-    """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list."""
+    """The pull-back of ``ans = prim(*xs, **params)`` (stack, concatenate) to the list ``xs``, as a list;
+    to an array ``xs`` (whose elements are its rows, as ``jnp.concatenate(x)`` reads them), an array."""
     pullback = prim.vjp((True,) * len(xs), ans, *xs, **params)  # the joint rule: one pass for all
-    return lambda g: list(pullback(g))
+    if isinstance(xs, _SEQ):
+        return lambda g: list(pullback(g))
+    return lambda g: stack_p(*pullback(g))
 
 
 def seq_jvp(prim, ts: Any, ans: Any, xs: Any, params: dict) -> Any:

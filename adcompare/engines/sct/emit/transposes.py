@@ -140,6 +140,8 @@ def _placement(prim: Any) -> None:
 def seq_vjp_t(out_bar: Any, ans: Any, prim: Any, g: Any, ans_: Any, xs: Any, params: dict) -> Any:
     """stack / concatenate are linear: the transpose of their VJP is their JVP (and back)."""
     _placement(prim)
+    if not isinstance(xs, (tuple, list)) and not _zero(out_bar):  # an array's elements: its rows
+        out_bar = [getitem_p(out_bar, idx=i) for i in range(len(xs))]
     bars = [0.0 if _zero(b) else b for b in (out_bar if isinstance(out_bar, (tuple, list)) else [])]
     if not bars or all(_zero(b) for b in bars):
         return 0.0
@@ -150,7 +152,7 @@ def seq_vjp_t(out_bar: Any, ans: Any, prim: Any, g: Any, ans_: Any, xs: Any, par
 def seq_jvp_t(out_bar: Any, ans: Any, prim: Any, ts: Any, ans_: Any, xs: Any, params: dict) -> Any:
     _placement(prim)
     if _zero(out_bar):
-        return [0.0] * len(xs)
+        return [0.0] * len(xs) if isinstance(xs, (tuple, list)) else 0.0
     return runtime.seq_vjp(prim, out_bar, ans_, xs, params)
 
 

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adcompare.engine import Engine
-from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import Box, is_float
@@ -65,6 +65,9 @@ class Closure(tuple):
 
     def __repr__(self) -> str:
         return f"Closure({getattr(self.code, '__name__', None)}, {tuple(self)!r})"
+
+
+boxed_callee.CLOSURE = Closure
 
 
 def _leaf_kind(v: Any) -> str:

@@ -19,8 +19,9 @@ through any argument; the values and stand-ins it uses are in
   is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
-  f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call``, and
-  ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure of ``(f, *xs)`` (the pull-back).
+  f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
+  ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure
+  of ``(f, *xs)`` (the pull-back).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``.
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import functools
 import itertools
 from collections.abc import Callable
@@ -280,7 +282,8 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return node  # refused by the fence
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp"} and self.engine_like(func.value):
+        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp"} and \
+                self.engine_like(func.value):
             return self.derivative(node)
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
@@ -309,11 +312,17 @@ class _Converter:
             pullback = ast.Call(self.bind("make_closure", cv.make_closure), [template, f] + xs, [])
             value = ast.Call(self.bind("apply", cv.apply), [f] + xs, [])
             return ast.copy_location(ast.Tuple([value, pullback], ast.Load()), node)
-        if func.attr == "jvp":
+        if func.attr in ("jvp", "hvp"):
             if len(node.args) != 3 or node.keywords:
                 return node
-            return ast.copy_location(ast.Call(self.bind("jvp_call", cv.jvp_call), [func.value] + node.args + place,
-                                              []), node)
+            f = node.args[0]
+            if func.attr == "hvp":  # as Engine.hvp: jvp(grad(f), primals, tangents)[1]
+                f = ast.Call(self.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant("grad"), f,
+                                                              ast.Constant(None)] + copy.deepcopy(place), [])
+            call = ast.Call(self.bind("jvp_call", cv.jvp_call), [func.value, f] + node.args[1:] + place, [])
+            if func.attr == "hvp":
+                call = ast.Subscript(call, ast.Constant(1), ast.Load())
+            return ast.copy_location(call, node)
         keywords = {k.arg: k.value for k in node.keywords}
         if len(node.args) != 1 or set(keywords) - {"argnums"}:
             return node  # has_aux and other options: the call as written (refused on differentiated values)
