@@ -222,6 +222,7 @@ class _Converter:
                                [ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))] + body
                                + [ast.Return(ast.Name(acc, ast.Load()))], [], None, None)
         fn = self.compile(fdef, node)
+        fn.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 

@@ -1,0 +1,53 @@
+"""Probe 9: a list made by a comprehension, handed to a vocabulary function, on the SCT engine, as in JAX.
+
+``anp.array([v * 3.0 for v in x])`` crashed SCT's reverse mode (and its second order) with NumPy's
+"Field elements must be 2- or 3-tuples": the comprehension's list reached the rule of ``asarray`` as
+if it were an array, while a list display (``anp.array([a, b])``) is packed by ``stack`` first, as
+``jnp.asarray`` packs it. A comprehension's result is now known to be a list, as a display is, and
+packed the same way. Checked with grad, jvp, vjp and the Hessian against JAX in float64 on several
+seeds, negative values and zeros among them.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.oracle import max_error
+
+jax.config.update("jax_enable_x64", True)
+
+SCT = ad.engine("sct")
+SCT2 = ad.engine("sct", higher="sct")
+
+
+def array_of_comprehension(x):
+    return anp.sum(anp.array([v * 3.0 for v in x]) ** 2)
+
+
+def nested_comprehension(x):
+    return anp.sum(anp.sin(anp.asarray([[v, v * v] for v in x])))
+
+
+def reductions_of_comprehensions(x):
+    return anp.sum([v * 2.0 for v in x]) * anp.max([v * v for v in x]) + anp.mean(anp.stack([anp.exp(v) for v in x]))
+
+
+INPUTS = [np.random.default_rng(seed).normal(size=4) for seed in range(2)] + [np.array([0.0, -1.5, 2.0, 0.0])]
+
+
+@pytest.mark.parametrize("f", [array_of_comprehension, nested_comprehension, reductions_of_comprehensions])
+def test_comprehension_lists_match_jax(f):
+    rng = np.random.default_rng(7)
+    for x in INPUTS:
+        xj = jax.numpy.asarray(x)
+        assert max_error(SCT.grad(f)(x), jax.grad(f)(xj)) < 1e-12
+        t = rng.normal(size=x.shape)
+        assert max_error(SCT.jvp(f, (x,), (t,)), jax.jvp(f, (xj,), (jax.numpy.asarray(t),))) < 1e-12
+        y, pullback = SCT.vjp(f, x)
+        y_jax, pullback_jax = jax.vjp(f, xj)
+        assert max_error((y, pullback(1.5)), (y_jax, pullback_jax(1.5))) < 1e-12
+        assert max_error(SCT2.hessian(f)(x), jax.hessian(f)(xj)) < 1e-10
