@@ -6,9 +6,15 @@ if it were an array, while a list display (``anp.array([a, b])``) is packed by `
 ``jnp.asarray`` packs it. A comprehension's result is now known to be a list, as a display is, and
 packed the same way. Checked with grad, jvp, vjp and the Hessian against JAX in float64 on several
 seeds, negative values and zeros among them.
+
+A list built by ``append`` and then written by index (``lst[1] = v``) was refused at the append as
+"not a local list", with the hint to start it as ``lst = []``, which it was; the refusal now names
+the write into the list, at its line, as for a list built by a display.
 """
 
 from __future__ import annotations
+
+import inspect
 
 import jax
 import numpy as np
@@ -51,3 +57,19 @@ def test_comprehension_lists_match_jax(f):
         y_jax, pullback_jax = jax.vjp(f, xj)
         assert max_error((y, pullback(1.5)), (y_jax, pullback_jax(1.5))) < 1e-12
         assert max_error(SCT2.hessian(f)(x), jax.hessian(f)(xj)) < 1e-10
+
+
+def appended_then_written(x):
+    lst = []
+    for i in range(3):
+        lst.append(x * i)
+    lst[1] = lst[1] * x
+    return lst[0] + lst[1]
+
+
+def test_write_into_an_appended_list_is_refused_at_the_write():
+    line = inspect.getsourcelines(appended_then_written)[1] + 4
+    with pytest.raises(ad.SCTError, match=r"writing into the list 'lst' by index") as info:
+        SCT.grad(appended_then_written)(0.5)
+    assert f"line {line}" in str(info.value) and "test_probe9_python_lists.py" in str(info.value)
+    assert "append the new values to another list" in str(info.value)

@@ -213,6 +213,12 @@ def check_lists(fn: ir.Function, where: Where) -> None:
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
         started = any(isinstance(s, ir.Assign) and isinstance(s.value, ir.Pack) and s.value.kind == "list"
                       for s in defs)  # a global or closed-over list has no display here
+        written = [s for s in defs if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+                   and s.value.prim.name == "index_update" and s.value.args[0] == name]
+        if started and written:  # the list is local: what SCT refuses is the write (as refusals does)
+            raise where.refuse(f"writing into the list {name!r} by index", written[0].line,
+                               "make it an array (anp.zeros, anp.stack) and write into that, or append the "
+                               "new values to another list")
         if name in fn.params or not started or not all(
                 isinstance(s, ir.Assign) and (isinstance(s.value, ir.Append) or (
                     isinstance(s.value, ir.Pack) and s.value.kind == "list")) for s in defs):
