@@ -45,18 +45,24 @@ def reductions_of_comprehensions(x):
 INPUTS = [np.random.default_rng(seed).normal(size=4) for seed in range(2)] + [np.array([0.0, -1.5, 2.0, 0.0])]
 
 
-@pytest.mark.parametrize("f", [array_of_comprehension, nested_comprehension, reductions_of_comprehensions])
-def test_comprehension_lists_match_jax(f):
-    rng = np.random.default_rng(7)
-    for x in INPUTS:
+def check_against_jax(f, inputs, seed: int) -> None:
+    """grad, jvp and vjp of ``f`` on SCT are JAX's on every input, and so is the Hessian on the first."""
+    rng = np.random.default_rng(seed)
+    for k, x in enumerate(inputs):
         xj = jax.numpy.asarray(x)
         assert max_error(SCT.grad(f)(x), jax.grad(f)(xj)) < 1e-12
         t = rng.normal(size=x.shape)
         assert max_error(SCT.jvp(f, (x,), (t,)), jax.jvp(f, (xj,), (jax.numpy.asarray(t),))) < 1e-12
         y, pullback = SCT.vjp(f, x)
         y_jax, pullback_jax = jax.vjp(f, xj)
-        assert max_error((y, pullback(1.5)), (y_jax, pullback_jax(1.5))) < 1e-12
-        assert max_error(SCT2.hessian(f)(x), jax.hessian(f)(xj)) < 1e-10
+        assert max_error((y, pullback(-0.7)), (y_jax, pullback_jax(-0.7))) < 1e-12
+        if k == 0:  # (JAX's Hessian is the slow part: one input)
+            assert max_error(SCT2.hessian(f)(x), jax.hessian(f)(xj)) < 1e-10
+
+
+@pytest.mark.parametrize("f", [array_of_comprehension, nested_comprehension, reductions_of_comprehensions])
+def test_comprehension_lists_match_jax(f):
+    check_against_jax(f, INPUTS, seed=7)
 
 
 def appended_then_written(x):

@@ -199,8 +199,8 @@ def casts_to_float(x):
     return float(x) * 2.0  # refused
 
 
-def builtin_min_of_floats(x):
-    return min(x, 1.0) * 2.0  # refused
+def builtin_min_of_floats(x):  # min(x, 1.0) is differentiated (test_probe9_python_builtins); a key is not
+    return min(x, 1.0, key=abs) * 2.0  # refused
 
 
 def floor_divides(x):

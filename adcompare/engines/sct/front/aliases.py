@@ -28,6 +28,7 @@ from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
 from adcompare.engines.sct.emit import inplace
 from adcompare.engines.sct.errors import Where
+from adcompare.engines.sct.front import builtin_source
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
 from adcompare.primitives import primal
@@ -229,7 +230,8 @@ def check_lists(fn: ir.Function, where: Where) -> None:
             aliases = (isinstance(s, ir.Assign) and (
                 (isinstance(s.value, ir.Copy) and s.value.src == name and s.target != fn.out)
                 or (isinstance(s.value, ir.Pack) and name in s.value.elts)
-                or (isinstance(s.value, ir.Call) and name in s.value.args)))
+                or (isinstance(s.value, ir.Call) and name in s.value.args
+                    and s.value.func not in builtin_source.READERS)))
             if aliases:
                 raise where.refuse(f"a second reference to the list {name!r}, which is "
                                         "appended to", s.line,
