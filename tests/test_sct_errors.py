@@ -176,16 +176,16 @@ def uses_while_else(x):
     return x
 
 
-def loops_over_enumerate(x):
+def loops_over_enumerate(x):  # enumerate(x) is taken (test_probe9_python_loops); a start is not
     y = 0.0
-    for i, v in enumerate(x):  # refused
+    for i, v in enumerate(x, 1):  # refused
         y = y + v * i
     return y
 
 
-def loops_over_zip(x):
+def loops_over_zip(x):  # zip(x, x) is taken (test_probe9_python_loops); the items of a dict are not
     y = 0.0
-    for v in zip(x, x):  # refused
+    for _k, v in {"a": x}.items():  # refused
         y = y + v
     return y
 
@@ -299,7 +299,7 @@ CASES = [
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
-    (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
+    (loops_over_enumerate, "enumerate with a start"), (loops_over_zip, "iterating over"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
