@@ -68,6 +68,10 @@ class Calls:
             return self.partial_call(node, obj)
         if isinstance(obj, CustomFunction):
             return self.custom_call(node, obj)
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # M.predict(x), M a global
+            fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
+            merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
+            return self.user_call(ast.copy_location(merged, node), fn)
         source = builtin_source.replacement(obj, node)
         if source is not None:  # sum, max, min, pow: as the Python they are (see .builtin_source)
             args, fn = source

@@ -176,6 +176,8 @@ def fingerprint(value: Any) -> tuple:
         return ("scalar",)
     if isinstance(value, types.FunctionType):
         return ("function", value, value.__code__, value.__defaults__, value.__kwdefaults__)
+    if isinstance(value, types.MethodType):  # a new object at each attribute access: by its two parts
+        return ("method", value.__self__, value.__func__)
     if callable(value) or isinstance(value, types.ModuleType):
         return ("object", value)
     return ("data",)
@@ -189,6 +191,8 @@ def matches(value: Any, mark: tuple) -> bool:
                 and value.__kwdefaults__ is mark[4])
     if kind == "object":
         return value is mark[1]
+    if kind == "method":
+        return isinstance(value, types.MethodType) and value.__self__ is mark[1] and value.__func__ is mark[2]
     return fingerprint(value)[0] == kind
 
 
