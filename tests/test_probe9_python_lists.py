@@ -7,8 +7,9 @@ if it were an array, while a list display (``anp.array([a, b])``) is packed by `
 packed the same way. A list SCT cannot know before it runs (a parameter, a helper's result, a slice,
 ``tuple(...)``) reaches the rule itself, which now gives each element its cotangent, and packs the
 elements' tangents, as the list was packed; SCT adds that list of cotangents to the list's others
-element by element (with ``+`` it would have concatenated them, dropping one use's share). Checked with grad, jvp, vjp and the Hessian against JAX
-in float64 on several seeds, negative values and zeros among them.
+element by element (with ``+`` it would have concatenated them, dropping one use's share). Checked
+with grad, jvp, vjp and the Hessian against JAX in float64 on several seeds, negative values and
+zeros among them.
 
 A list built by ``append`` and then written by index (``lst[1] = v``) was refused at the append as
 "not a local list", with the hint to start it as ``lst = []``, which it was; the refusal now names
