@@ -4,7 +4,9 @@
 reversed(xs)`` were refused by SCT ("a for loop target that is not a single name", "iterating over
 zip"), though its comprehensions took the same forms. A for statement is now lowered as a
 comprehension's loop is (``front/for_targets.py``): the sequences held first, a loop by index, the
-target assigned from the items; ``enumerate(zip(...))`` too, in both. Break, continue, a return inside,
+target assigned from the items; ``enumerate(zip(...))`` too, in both. A loop over an array method's
+result (``for row in x.reshape(2, 3)``) was refused as "iterating over x.reshape(...)"; it runs over
+the array's first axis, as a loop over an array does. Break, continue, a return inside,
 nested loops and a body that assigns the loop variables are checked with grad, jvp, vjp and the
 Hessian against JAX in float64 on several seeds, with negative values and zeros among them.
 """
@@ -64,9 +66,21 @@ def nested_rows(x):
     return s
 
 
+def iterates_array_methods(x):
+    s = 0.0
+    for row in x.reshape(2, 3):
+        s = s * 0.5 + anp.sum(row * row)
+    for v in x.ravel():
+        s = s + v
+    for col in x.reshape(3, 2).transpose():
+        s = s + col[0] * col[-1]
+    return s
+
+
 INPUTS = [np.random.default_rng(seed).normal(size=6) for seed in range(2)] + [np.array([0.0, -1.0, 2.0, 0.0, 0.5, 0.0])]
 
 
-@pytest.mark.parametrize("f", [enumerate_with_jumps, zips, pairs_and_reversed, nested_rows])
+@pytest.mark.parametrize("f", [enumerate_with_jumps, zips, pairs_and_reversed, nested_rows,
+                               iterates_array_methods])
 def test_loops_match_jax(f):
     check_against_jax(f, INPUTS, seed=5)
