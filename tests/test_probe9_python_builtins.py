@@ -1,4 +1,4 @@
-"""Probe 9: Python's ``sum``, ``max``, ``min`` and ``pow`` on differentiated values, on the SCT engine, as in JAX.
+"""Probe 9: Python's ``sum``, ``max``, ``min``, ``pow``, ``list``, ``dict`` on differentiated values, on SCT.
 
 JAX differentiates these builtins as the Python they are (additions, comparisons, ``**`` on its
 tracers), and so does the overloading engine; SCT refused them ("max() of a differentiated value",
@@ -6,8 +6,10 @@ tracers), and so does the overloading engine; SCT refused them ("max() of a diff
 the style of autograd's and Tangent's tests (``sum(parts)``, ``max(x, 0.0)``, ``pow(x, 2)``) did not
 run. SCT now transforms them as plain Python functions that compute the same value the same way
 (``front/builtin_source.py``): ``max`` keeps the first of the largest, so at a tie the derivative
-goes to the first argument, as in JAX. Checked with grad, jvp, vjp and the Hessian against JAX in
-float64 on several seeds, with negative values, zeros and ties among them.
+goes to the first argument, as in JAX. ``list(xs)`` (a new list, which may be appended to) and
+``dict(a=x, b=y)`` (a display) were refused the same way, and are taken the same way. Checked with
+grad, jvp, vjp and the Hessian against JAX in float64 on several seeds, with negative values, zeros
+and ties among them.
 """
 
 from __future__ import annotations
@@ -52,9 +54,21 @@ def builtins_on_constants(x):
     return s
 
 
+def containers_from_builtins(x):
+    items = list(x)
+    items.append(x[0] * 3.0)
+    squares = list(v * v for v in x)
+    p = dict(w=x[0], rest={"b": x[1], "c": [x[2], x[3] * x[0]]})
+    steps = 0.0
+    for k in list(range(2)):
+        steps = steps + k
+    return sum(items) * squares[1] + p["w"] * p["rest"]["c"][1] + anp.sum(anp.array(squares)) * steps
+
+
 INPUTS = [np.random.default_rng(seed).normal(size=4) for seed in range(1)] + [np.array([0.0, 0.0, -1.5, 0.0])]
 
 
-@pytest.mark.parametrize("f", [sums, maxes_and_mins, running_max, powers, builtins_on_constants])
+@pytest.mark.parametrize("f", [sums, maxes_and_mins, running_max, powers, builtins_on_constants,
+                               containers_from_builtins])
 def test_builtins_match_jax(f):
     check_against_jax(f, INPUTS, seed=3)

@@ -212,8 +212,7 @@ def check_lists(fn: ir.Function, where: Where) -> None:
              if isinstance(s, ir.Assign) and isinstance(s.value, ir.Append)}
     for name, at in grown.items():
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
-        started = any(isinstance(s, ir.Assign) and isinstance(s.value, ir.Pack) and s.value.kind == "list"
-                      for s in defs)  # a global or closed-over list has no display here
+        started = any(_new_list(s) for s in defs)  # a global or closed-over list has no display here
         written = [s for s in defs if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
                    and s.value.prim.name == "index_update" and s.value.args[0] == name]
         if started and written:  # the list is local: what SCT refuses is the write (as refusals does)
@@ -221,8 +220,7 @@ def check_lists(fn: ir.Function, where: Where) -> None:
                                "make it an array (anp.zeros, anp.stack) and write into that, or append the "
                                "new values to another list")
         if name in fn.params or not started or not all(
-                isinstance(s, ir.Assign) and (isinstance(s.value, ir.Append) or (
-                    isinstance(s.value, ir.Pack) and s.value.kind == "list")) for s in defs):
+                _new_list(s) or isinstance(s, ir.Assign) and isinstance(s.value, ir.Append) for s in defs):
             raise where.refuse(f"{name}.append on a value that is not a local list", at.line,
                                "start the list in this function with a display, e.g. "
                                f"{name} = []")
@@ -237,3 +235,9 @@ def check_lists(fn: ir.Function, where: Where) -> None:
                                         "appended to", s.line,
                                         "SCT treats append as building a new list; copy the "
                                         "elements into a tuple instead")
+
+
+def _new_list(s) -> bool:
+    """``s`` makes a new list nobody else sees: a display, a comprehension, ``list(...)``."""
+    return isinstance(s, ir.Assign) and (isinstance(s.value, ir.Pack) and s.value.kind == "list" or (
+        isinstance(s.value, ir.Call) and getattr(s.value.func, "sct_makes_list", False)))

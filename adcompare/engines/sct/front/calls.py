@@ -72,6 +72,9 @@ class Calls:
             fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
             merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
             return self.user_call(ast.copy_location(merged, node), fn)
+        shown = builtin_source.display(obj, node)
+        if shown is not None:  # dict(a=x, b=y)
+            return self.value(shown)
         source = builtin_source.replacement(obj, node)
         if source is not None:  # sum, max, min, pow: as the Python they are (see .builtin_source)
             args, fn = source

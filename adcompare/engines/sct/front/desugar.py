@@ -73,7 +73,8 @@ class Desugar:
             self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), self.text(s)))
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
-                and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it):
+                and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it) \
+                and self.p.resolve(it.func) is not builtins.list:  # list(...): see .builtin_source
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
