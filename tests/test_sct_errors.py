@@ -183,9 +183,9 @@ def loops_over_enumerate(x):  # enumerate(x) is taken (test_probe9_python_loops)
     return y
 
 
-def loops_over_zip(x):  # zip(x, x) is taken (test_probe9_python_loops); the items of a dict are not
+def loops_over_zip(x):  # zip(x, x) and d.items() are taken (test_probe9_python_loops); sorted(...) is not
     y = 0.0
-    for _k, v in {"a": x}.items():  # refused
+    for _k, v in sorted({"a": x}.items()):  # refused
         y = y + v
     return y
 

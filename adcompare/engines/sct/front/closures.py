@@ -37,6 +37,7 @@ from collections.abc import Callable
 
 from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
 from adcompare.engines.sct.front import for_targets
 from adcompare.engines.sct.front.parse import MISSING, Parsed
@@ -99,7 +100,7 @@ class _Converter:
         self.p = parsed
         tree = parsed.tree
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
-        for_targets.lower(tree, self.loop, self.resolve)  # for a, b in zip(xs, ys): as comprehensions loop
+        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys)  # for a, b in zip(xs, ys), d.items()
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
@@ -161,6 +162,11 @@ class _Converter:
         name = f"__{base}_{next(_serial)}"
         self.p.extra[name] = value
         return ast.Name(name, ast.Load())
+
+    def dict_keys(self, d: ast.expr, node: ast.AST) -> ast.Call:
+        where = self.p.where
+        return ast.Call(self.bind("dict_keys", runtime.dict_keys), [d, ast.Constant(where.function),
+                        ast.Constant(where.filename), ast.Constant(where.line(node))], [])
 
     def origin(self, node: ast.AST) -> str:
         return f"{self.p.where.filename}, line {self.p.where.line(node)}"
