@@ -60,7 +60,7 @@ def array_of_a_list_parameter(x, values):
     return anp.sum(anp.array(values) * x)
 
 
-INPUTS = [np.random.default_rng(seed).normal(size=4) for seed in range(2)] + [np.array([0.0, -1.5, 2.0, 0.0])]
+INPUTS = [np.random.default_rng(seed).normal(size=4) for seed in range(1)] + [np.array([0.0, -1.5, 2.0, 0.0])]
 
 
 def check_against_jax(f, inputs, seed: int) -> None:

@@ -83,7 +83,7 @@ def iterates_array_methods(x):
     return s
 
 
-INPUTS = [np.random.default_rng(seed).normal(size=6) for seed in range(2)] + [np.array([0.0, -1.0, 2.0, 0.0, 0.5, 0.0])]
+INPUTS = [np.random.default_rng(seed).normal(size=6) for seed in range(1)] + [np.array([0.0, -1.0, 2.0, 0.0, 0.5, 0.0])]
 
 
 @pytest.mark.parametrize("f", [enumerate_with_jumps, zips, pairs_and_reversed, nested_rows,
