@@ -176,16 +176,16 @@ def uses_while_else(x):
     return x
 
 
-def loops_over_enumerate(x):
+def loops_over_enumerate(x):  # enumerate(x) is taken (test_probe9_python_loops); a start is not
     y = 0.0
-    for i, v in enumerate(x):  # refused
+    for i, v in enumerate(x, 1):  # refused
         y = y + v * i
     return y
 
 
-def loops_over_zip(x):
+def loops_over_zip(x):  # zip(x, x) and d.items() are taken (test_probe9_python_loops); sorted(...) is not
     y = 0.0
-    for v in zip(x, x):  # refused
+    for _k, v in sorted({"a": x}.items()):  # refused
         y = y + v
     return y
 
@@ -199,8 +199,8 @@ def casts_to_float(x):
     return float(x) * 2.0  # refused
 
 
-def builtin_min_of_floats(x):
-    return min(x, 1.0) * 2.0  # refused
+def builtin_min_of_floats(x):  # min(x, 1.0) is differentiated (test_probe9_python_builtins); a key is not
+    return min(x, 1.0, key=abs) * 2.0  # refused
 
 
 def floor_divides(x):
@@ -247,8 +247,8 @@ def uses_match(x):
             return x
 
 
-def prints(x):
-    print(x)  # refused
+def prints(x):  # print(x) is run (test_probe9_python_effects); another call for its effect is not
+    anp.sum(x)  # refused
     return x
 
 
@@ -299,7 +299,7 @@ CASES = [
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
-    (loops_over_enumerate, "for loop target"), (loops_over_zip, "iterating over zip"),
+    (loops_over_enumerate, "enumerate with a start"), (loops_over_zip, "iterating over"),
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),

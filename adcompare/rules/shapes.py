@@ -63,10 +63,14 @@ def _differentiable(dtype) -> bool:
 def _asarray_jvp(t, ans, x, dtype=None):
     if not _differentiable(dtype):  # an integer or boolean result is a constant
         return p.constant_like(ans, 0.0)
+    t = p.pack(t)  # x a (nested) list: its elements' tangents, packed as x is
     return t if dtype is None else p.astype_p(t, dtype=dtype)
 
 
 def _asarray_vjp(ans, x, dtype=None):
+    if isinstance(x, (list, tuple)):  # SCT's code hands the list itself: one cotangent per element
+        parts = [_asarray_vjp(anp.getitem(ans, k), e, dtype) for k, e in enumerate(x)]
+        return lambda g: type(x)(part(anp.getitem(g, k)) for k, part in enumerate(parts))
     dx, sx = p.result_dtype(x), shape(x)
     if not _differentiable(dtype):
         return lambda g: p.constant_like(x, 0.0, sx)

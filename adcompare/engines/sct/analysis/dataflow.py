@@ -109,9 +109,11 @@ def list_variables(block: list) -> set[str]:
 
 
 def list_targets(assigns: list) -> set[str]:
-    """The targets of ``assigns`` that may hold a tuple or list (a display, an append, a copy)."""
+    """The targets of ``assigns`` that may hold a tuple or list (a display, an append, a comprehension,
+    a copy)."""
     return closure(set(), assigns, [], readers(assigns, []), lambda v, out: isinstance(v, (ir.Pack, ir.Append)) or (
-        isinstance(v, ir.Copy) and v.src in out))
+        isinstance(v, ir.Copy) and v.src in out) or (
+        isinstance(v, ir.Call) and getattr(v.func, "sct_makes_list", False)))
 
 
 def live_in(block: list, defined: set[str]) -> set[str]:

@@ -172,11 +172,14 @@ class Checker:
             if func.attr in METHODS:
                 return varies
             if varies and not test and not receiver:  # the arguments are differentiated, not the object
-                what = "a conditional expression" if isinstance(func.value, ast.IfExp) else "an object"
+                chosen = isinstance(func.value, ast.IfExp)
+                what = "a conditional expression" if chosen else "an object"
+                hint = ("choose the object first, in an if statement, and call the method on a variable "
+                        "holding it (if c: h = e1.grad(g), else: h = e2.grad(g))" if chosen else
+                        f"take the method into a variable first, and call that (m = "
+                        f"{ast.unparse(func)}, then m(...)): SCT follows the function it holds when it runs")
                 raise self.refuse(f"the method .{func.attr}() called on {what} SCT cannot resolve "
-                                  f"({ast.unparse(func.value)}), with differentiated arguments",
-                                  "choose the object first, in an if statement, and call the method on "
-                                  "a variable holding it (if c: h = e1.grad(g), else: h = e2.grad(g))")
+                                  f"({ast.unparse(func.value)}), with differentiated arguments", hint)
             if varies and not test:
                 hint = ("index the dict by its keys instead, e.g. w, b = p['w'], p['b']"
                         if func.attr in ("values", "items", "keys", "get")

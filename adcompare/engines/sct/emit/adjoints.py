@@ -287,7 +287,7 @@ class _Adjoints:
                         expr = ast.UnaryOp(ast.USub(), expr)
                 if text != "g":
                     expr = self.skip_zero(g, expr)
-            out.append((a, expr, False))
+            out.append((a, expr, name == "asarray" and a in self.act.seqs))  # a list's: one per element
         return out, keeps, prelude
 
     def skip_zero(self, g: ast.expr, expr: ast.expr) -> ast.expr:

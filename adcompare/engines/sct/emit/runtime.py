@@ -249,5 +249,24 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
                        "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
 
 
+def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
+    """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
+    runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
+    which JAX's dict arguments and Python's dicts agree."""
+    if not isinstance(d, dict):
+        raise SCTError(f"a loop over .items(), .values() or .keys() of a {type(d).__name__}", function, filename,
+                       line, "iterate over range(len(...)) and index, or over a dict")
+    keys = tuple(d)
+    try:
+        ordered = list(keys) == sorted(keys)
+    except TypeError:  # keys that do not compare
+        ordered = False
+    if not ordered:  # JAX rebuilds a dict argument with sorted keys, Python keeps insertion order: refuse both
+        raise SCTError("a loop over .items(), .values() or .keys() of a dict whose keys are not in sorted "
+                       "order", function, filename, line, "JAX orders a dict argument's keys, Python keeps the "
+                       "order they were added in: add them in sorted order, or loop over a tuple of the keys")
+    return keys
+
+
 def discard(value: Any) -> None:
     """The forward sweep's ``push`` in a checkpointed loop: the reverse sweep recomputes instead."""

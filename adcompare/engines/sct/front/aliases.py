@@ -28,6 +28,7 @@ from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
 from adcompare.engines.sct.emit import inplace
 from adcompare.engines.sct.errors import Where
+from adcompare.engines.sct.front import builtin_source
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
 from adcompare.primitives import primal
@@ -211,11 +212,15 @@ def check_lists(fn: ir.Function, where: Where) -> None:
              if isinstance(s, ir.Assign) and isinstance(s.value, ir.Append)}
     for name, at in grown.items():
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
-        started = any(isinstance(s, ir.Assign) and isinstance(s.value, ir.Pack) and s.value.kind == "list"
-                      for s in defs)  # a global or closed-over list has no display here
+        started = any(_new_list(s) for s in defs)  # a global or closed-over list has no display here
+        written = [s for s in defs if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+                   and s.value.prim.name == "index_update" and s.value.args[0] == name]
+        if started and written:  # the list is local: what SCT refuses is the write (as refusals does)
+            raise where.refuse(f"writing into the list {name!r} by index", written[0].line,
+                               "make it an array (anp.zeros, anp.stack) and write into that, or append the "
+                               "new values to another list")
         if name in fn.params or not started or not all(
-                isinstance(s, ir.Assign) and (isinstance(s.value, ir.Append) or (
-                    isinstance(s.value, ir.Pack) and s.value.kind == "list")) for s in defs):
+                _new_list(s) or isinstance(s, ir.Assign) and isinstance(s.value, ir.Append) for s in defs):
             raise where.refuse(f"{name}.append on a value that is not a local list", at.line,
                                "start the list in this function with a display, e.g. "
                                f"{name} = []")
@@ -223,9 +228,16 @@ def check_lists(fn: ir.Function, where: Where) -> None:
             aliases = (isinstance(s, ir.Assign) and (
                 (isinstance(s.value, ir.Copy) and s.value.src == name and s.target != fn.out)
                 or (isinstance(s.value, ir.Pack) and name in s.value.elts)
-                or (isinstance(s.value, ir.Call) and name in s.value.args)))
+                or (isinstance(s.value, ir.Call) and name in s.value.args
+                    and s.value.func not in builtin_source.READERS)))
             if aliases:
                 raise where.refuse(f"a second reference to the list {name!r}, which is "
                                         "appended to", s.line,
                                         "SCT treats append as building a new list; copy the "
                                         "elements into a tuple instead")
+
+
+def _new_list(s) -> bool:
+    """``s`` makes a new list nobody else sees: a display, a comprehension, ``list(...)``."""
+    return isinstance(s, ir.Assign) and (isinstance(s.value, ir.Pack) and s.value.kind == "list" or (
+        isinstance(s.value, ir.Call) and getattr(s.value.func, "sct_makes_list", False)))

@@ -12,6 +12,7 @@ other parts (:mod:`.desugar`, :mod:`.calls`).
 from __future__ import annotations
 
 import ast
+import builtins
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
@@ -81,7 +82,12 @@ class ANF:
         elif isinstance(s, ast.AnnAssign):
             self.assign_to(s.target, s.value)
         elif isinstance(s, ast.Expr):
-            if isinstance(s.value, ast.Call):  # seq.append(x), the one call statement the fence lets by
+            if isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name) and s.value.func.id == "print":
+                if self.p.resolve(s.value.func) is not builtins.print:
+                    raise self.where.refuse("an expression statement (a call for its side effect)", s,
+                                            "assign the result to a variable; side effects are not differentiated")
+                self.emit(ir.Effect(s, self.line()))  # prints the values, as JAX's print shows its tracers
+            elif isinstance(s.value, ast.Call):  # seq.append(x), the other call statement the fence lets by
                 seq = s.value.func.value.id
                 elt = self.atom(s.value.args[0])
                 self.emit(ir.Assign(seq, ir.Append(seq, elt), self.line(), self.text(s)))

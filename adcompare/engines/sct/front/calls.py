@@ -26,6 +26,7 @@ from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.front import builtin_source
 from adcompare.engines.sct.front.aliases import parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
@@ -67,6 +68,18 @@ class Calls:
             return self.partial_call(node, obj)
         if isinstance(obj, CustomFunction):
             return self.custom_call(node, obj)
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # M.predict(x), M a global
+            fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
+            merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
+            return self.user_call(ast.copy_location(merged, node), fn)
+        shown = builtin_source.display(obj, node)
+        if shown is not None:  # dict(a=x, b=y)
+            return self.value(shown)
+        source = builtin_source.replacement(obj, node)
+        if source is not None:  # sum, max, min, pow: as the Python they are (see .builtin_source)
+            args, fn = source
+            merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
+            return self.user_call(merged, fn)
         vocab = classify(obj)
         if vocab is not None:
             return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)

@@ -39,7 +39,9 @@ from collections.abc import Callable
 
 from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
+from adcompare.engines.sct.front import for_targets
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -99,8 +101,10 @@ class _Converter:
     def __init__(self, parsed: Parsed):
         self.p = parsed
         tree = parsed.tree
-        self.stores = _stores(tree)
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
+        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys)  # for a, b in zip(xs, ys), d.items()
+        self.stores = _stores(tree)
+        self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
@@ -160,6 +164,11 @@ class _Converter:
         name = f"__{base}_{next(_serial)}"
         self.p.extra[name] = value
         return ast.Name(name, ast.Load())
+
+    def dict_keys(self, d: ast.expr, node: ast.AST) -> ast.Call:
+        where = self.p.where
+        return ast.Call(self.bind("dict_keys", runtime.dict_keys), [d, ast.Constant(where.function),
+                        ast.Constant(where.filename), ast.Constant(where.line(node))], [])
 
     def origin(self, node: ast.AST) -> str:
         return f"{self.p.where.filename}, line {self.p.where.line(node)}"
@@ -224,6 +233,7 @@ class _Converter:
                                [ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))] + body
                                + [ast.Return(ast.Name(acc, ast.Load()))], [], None, None)
         fn = self.compile(fdef, node)
+        fn.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 
@@ -233,9 +243,11 @@ class _Converter:
         call = it if isinstance(it, ast.Call) and not it.keywords else None
         maker = self.resolve(call.func) if call is not None else None
         if maker in (builtins.zip, builtins.enumerate):
-            seqs = list(call.args) if maker is builtins.zip else [None] + list(call.args)
             if maker is builtins.enumerate and len(call.args) != 1:
-                raise self.p.where.refuse("enumerate with a start, in a comprehension", node, "add the start")
+                raise self.p.where.refuse("enumerate with a start", node, "add the start to the index")
+            inner = call.args[0] if maker is builtins.enumerate else None  # enumerate(zip(xs, ys))
+            zipped = isinstance(inner, ast.Call) and not inner.keywords and self.resolve(inner.func) is builtins.zip
+            seqs = list(call.args) if maker is builtins.zip else [None] + list(inner.args if zipped else call.args)
             named = [f"_sct_seq{next(_serial)}" for _ in seqs]
             first = [ast.Assign([ast.Name(n, ast.Store())], s) for n, s in zip(named, seqs) if s is not None]
             items = [ast.Name(k, ast.Load()) if s is None else
@@ -244,7 +256,7 @@ class _Converter:
             lengths = [ast.Call(ast.Name("len", ast.Load()), [ast.Name(n, ast.Load())], [])
                        for n, s in zip(named, seqs) if s is not None]
             bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
-            value = ast.Tuple(items, ast.Load())
+            value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
             rng = ast.Call(ast.Name("range", ast.Load()), [bound], [])
             return first + [ast.For(ast.Name(k, ast.Store()), rng,
                                     [ast.Assign([target], value)] + body, [])]

@@ -30,7 +30,7 @@ from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.jumps import loop_has_break
-from adcompare.engines.sct.front.parse import classify, is_user_function
+from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
 from adcompare.primitives import index_update_p
 
 
@@ -73,7 +73,8 @@ class Desugar:
             self.emit(ir.Assign(rng, ir.Opaque(backwards), self.line(), self.text(s)))
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
-                and not is_user_function(self.p.resolve(it.func)):
+                and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it) \
+                and self.p.resolve(it.func) is not builtins.list:  # list(...): see .builtin_source
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
@@ -91,6 +92,11 @@ class Desugar:
         if head and isinstance(head[0].value, ir.Copy):
             target = head[0].value.src
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+
+    def array_method(self, it: ast.Call) -> bool:
+        """``x.reshape(2, 3)``, ``x.ravel()``...: an array method of a value, iterated over by index as an array is."""
+        return (isinstance(it.func, ast.Attribute) and it.func.attr in METHODS
+                and self.p.resolve(it.func.value) is MISSING)
 
     def loop_head(self, s: ast.For) -> list:
         """A loop variable the body assigns to runs over a variable of its own, copied at the

@@ -111,6 +111,8 @@ def _check_target(target: ast.expr, where: Where) -> None:
 def _allowed_expression_statement(value: ast.expr) -> bool:
     if isinstance(value, ast.Constant):  # a docstring, or ...
         return True
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
+        return True  # run as written in the forward sweep, as an assert is (the ANF checks it is the builtin)
     return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
             and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
             and len(value.args) == 1 and not value.keywords)
@@ -123,6 +125,6 @@ def assigned_names(fn: ast.FunctionDef) -> set[str]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.add(node.id)
         elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \
-                and isinstance(node.value, ast.Call):
+                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
             out.add(node.value.func.value.id)  # seq.append(x) rebinds seq
     return out

@@ -81,7 +81,7 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.floor_divide, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf,
            anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
-           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence,
+           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence, runtime.dict_keys,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
@@ -176,6 +176,8 @@ def fingerprint(value: Any) -> tuple:
         return ("scalar",)
     if isinstance(value, types.FunctionType):
         return ("function", value, value.__code__, value.__defaults__, value.__kwdefaults__)
+    if isinstance(value, types.MethodType):  # a new object at each attribute access: by its two parts
+        return ("method", value.__self__, value.__func__)
     if callable(value) or isinstance(value, types.ModuleType):
         return ("object", value)
     return ("data",)
@@ -189,6 +191,8 @@ def matches(value: Any, mark: tuple) -> bool:
                 and value.__kwdefaults__ is mark[4])
     if kind == "object":
         return value is mark[1]
+    if kind == "method":
+        return isinstance(value, types.MethodType) and value.__self__ is mark[1] and value.__func__ is mark[2]
     return fingerprint(value)[0] == kind
 
 
@@ -250,7 +254,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         if fn.__name__ == "<lambda>":
             node, where = lambda_node(fn, name)
         else:
-            lines, first = inspect.getsourcelines(fn)
+            lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
             where = Where(name, filename, first)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:

@@ -1,0 +1,84 @@
+"""Python's builtins ``sum``, ``max``, ``min``, ``pow``, ``list`` and ``dict`` on differentiated values, as Python.
+
+Contract: :func:`replacement` turns a call of one of these builtins into a call of a plain Python
+function below that computes the same value the same way (``sum`` adds from ``start`` in order;
+``max`` and ``min`` keep the first of the largest or smallest, comparing as Python does; ``pow`` is
+``**``; ``list`` appends the items to a new list), so SCT transforms it as any user function: its
+derivative is that of the additions, comparisons and powers it makes, which is JAX's (JAX runs the
+builtins themselves on its tracers).
+Calls these functions do not cover (``max(xs, key=f)``, ``max(xs, default=d)``, ``pow(a, b, m)``)
+are left to the builtins, and so refused on differentiated values. :func:`display` turns
+``dict(a=x, b=y)`` into the display ``{'a': x, 'b': y}``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable
+
+
+def python_sum(values, start=0):
+    total = start
+    for v in values:
+        total = total + v
+    return total
+
+
+def python_max(values):
+    best = values[0]
+    for v in values:
+        if v > best:
+            best = v
+    return best
+
+
+def python_min(values):
+    best = values[0]
+    for v in values:
+        if v < best:
+            best = v
+    return best
+
+
+def python_pow(base, exp):
+    return base ** exp
+
+
+def python_list(values):
+    items = []
+    for v in values:
+        items.append(v)
+    return items
+
+
+python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
+
+
+# They read their arguments and keep no reference: an appended list may be passed (see .aliases).
+READERS = (python_sum, python_max, python_min, python_pow, python_list)
+
+
+def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:
+    """The arguments and function that stand for the call ``node`` of the builtin ``obj``, or None."""
+    args, keywords = list(node.args), {k.arg: k.value for k in node.keywords}
+    if any(isinstance(a, ast.Starred) for a in args) or None in keywords:
+        return None
+    if obj is builtins.sum and 1 <= len(args) + len(keywords) <= 2 and set(keywords) <= {"start"}:
+        return args + list(keywords.values()), python_sum
+    if obj in (builtins.max, builtins.min) and args and not keywords:
+        values = args[0] if len(args) == 1 else ast.copy_location(ast.Tuple(args, ast.Load()), node)
+        return [values], python_max if obj is builtins.max else python_min
+    if obj is builtins.pow and len(args) == 2 and not keywords:
+        return args, python_pow
+    if obj is builtins.list and len(args) == 1 and not keywords:
+        return args, python_list
+    return None
+
+
+def display(obj, node: ast.Call) -> ast.Dict | None:
+    """``dict(a=x, b=y)`` as the display ``{'a': x, 'b': y}``, or None for another call."""
+    if obj is not builtins.dict or node.args or any(k.arg is None for k in node.keywords):
+        return None
+    return ast.copy_location(ast.Dict([ast.Constant(k.arg) for k in node.keywords],
+                                      [k.value for k in node.keywords]), node)

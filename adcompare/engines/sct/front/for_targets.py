@@ -1,0 +1,111 @@
+"""For statements over ``zip(...)``, ``enumerate(...)``, ``reversed(seq)`` or a dict's views, or with a
+tuple target, as loops SCT takes.
+
+Contract: :func:`lower` rewrites in place each ``for`` statement of a function's body (not of its nested
+scopes, which are rewritten when they are transformed) whose target is not a single name, or whose
+iterable is a call of ``zip`` or ``enumerate``, into the statements ``loop(target, iterable, body,
+node)`` makes of it: the closure converter's lowering, shared with comprehensions (the sequences held in
+variables first, a loop by index over ``range``, the target assigned from the items). A loop over
+``d.items()``, ``d.values()`` or ``d.keys()`` runs over the keys of ``d`` (a run-time check that ``d``
+is a dict gives them, as constants), reading ``d[k]``. ``for v in reversed(seq)`` (``seq`` not a
+``range``, which SCT takes as it is) becomes a loop by index from the end of ``seq``, held in a variable
+first. The new statements are located at the ``for``, so errors name its line. A ``for``/``else`` is
+left as it is, for the fence to refuse.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import itertools
+from collections.abc import Callable
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_serial = itertools.count()
+
+
+def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callable) -> None:
+    """Rewrite ``tree``'s for statements (see the module doc); ``resolve`` tells what a name is, and
+    ``keys(d, node)`` is the call of :func:`..emit.runtime.dict_keys` on ``d`` for the loop ``node``."""
+    loop = functools.partial(with_dicts, loop, keys, resolve)
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if node is not tree and isinstance(node, _SCOPES) or not isinstance(block, list):
+                continue
+            new = []
+            for s in block:
+                new += _lowered(s, loop, resolve) if _needs(s, resolve) else [s]
+            setattr(node, field, new)
+        todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt) and not isinstance(c, _SCOPES)]
+
+
+def _needs(s: ast.stmt, resolve: Callable) -> bool:
+    if not isinstance(s, ast.For) or s.orelse:
+        return False
+    it = s.iter
+    pairs = isinstance(it, ast.Call) and not it.keywords and resolve(it.func) in (builtins.zip, builtins.enumerate)
+    return pairs or _backwards(it, resolve) or _view(it) is not None or not isinstance(s.target, ast.Name)
+
+
+def _view(it: ast.expr) -> str | None:
+    """``"items"``, ``"values"`` or ``"keys"`` if ``it`` is ``d.items()``, ``d.values()`` or ``d.keys()``."""
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and not it.keywords \
+            and it.func.attr in ("items", "values", "keys"):
+        return it.func.attr
+    return None
+
+
+def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.expr, it: ast.expr, body: list,
+                node) -> list:
+    """``for target in d.items(): body`` as ``for k in dict_keys(d): target = (k, d[k]); body`` (``.values()``:
+    ``d[k]``, ``.keys()``: ``k``; ``enumerate(d.items())`` counts the keys), ``d`` held first; any other loop
+    as ``loop`` makes it."""
+    counted = isinstance(it, ast.Call) and len(it.args) == 1 and not it.keywords \
+        and resolve(it.func) is builtins.enumerate and _view(it.args[0]) is not None
+    call = it.args[0] if counted else it
+    view = _view(call)
+    if view is None:
+        return loop(target, it, body, node)
+    n = next(_serial)
+    d, k, i = f"_sct_dict{n}", f"_sct_key{n}", f"_sct_count{n}"
+    value = ast.Subscript(ast.Name(d, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
+    item = {"items": ast.Tuple([ast.Name(k, ast.Load()), value], ast.Load()), "values": value,
+            "keys": ast.Name(k, ast.Load())}[view]
+    over = keys(ast.Name(d, ast.Load()), node)
+    if counted:
+        item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())
+        over = ast.Call(ast.Name("enumerate", ast.Load()), [over], [])
+    names = ast.Tuple([ast.Name(i, ast.Store()), ast.Name(k, ast.Store())], ast.Store()) if counted \
+        else ast.Name(k, ast.Store())
+    return [ast.Assign([ast.Name(d, ast.Store())], call.func.value)] + loop(
+        names, over, [ast.Assign([target], item)] + body, node)
+
+
+def _backwards(it: ast.expr, resolve: Callable) -> bool:
+    """``reversed(seq)`` of a sequence that is not a ``range`` call."""
+    return (isinstance(it, ast.Call) and not it.keywords and len(it.args) == 1
+            and resolve(it.func) is builtins.reversed
+            and not (isinstance(it.args[0], ast.Call) and resolve(it.args[0].func) is builtins.range))
+
+
+def _lowered(s: ast.For, loop: Callable, resolve: Callable) -> list[ast.stmt]:
+    if _backwards(s.iter, resolve):  # seq = it; for k in range(len(seq) - 1, -1, -1): target = seq[k]
+        n = next(_serial)
+        seq, k = f"_sct_rev{n}", f"_sct_rk{n}"
+        last = ast.BinOp(ast.Call(ast.Name("len", ast.Load()), [ast.Name(seq, ast.Load())], []), ast.Sub(),
+                         ast.Constant(1))
+        steps = ast.Call(ast.Name("range", ast.Load()), [last, ast.Constant(-1), ast.Constant(-1)], [])
+        item = ast.Subscript(ast.Name(seq, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
+        out = [ast.Assign([ast.Name(seq, ast.Store())], s.iter.args[0]),
+               ast.For(ast.Name(k, ast.Store()), steps, [ast.Assign([s.target], item)] + s.body, [])]
+    else:
+        out = loop(s.target, s.iter, s.body, s)
+    for stmt in out:
+        for n in ast.walk(stmt):
+            if "lineno" in n._attributes and not hasattr(n, "lineno"):
+                ast.copy_location(n, s)
+    return out
