@@ -41,7 +41,7 @@ from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
 
 
 def _refuse(symbol: str, call: str) -> Callable:
-    def operator(*_):
+    def operator(*_, **__):  # a method's keywords (`x.sum(axis=0)`) are refused the same way
         raise TypeError(f"{symbol} is not defined on elemental values (at {user_location(2)}): "
                         f"use {call}")
 
