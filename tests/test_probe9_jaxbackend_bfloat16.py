@@ -4,7 +4,8 @@ NumPy's ``np.issubdtype(bfloat16, np.inexact)`` is False (``bfloat16`` is an ml_
 asked NumPy whether a dtype is a float: a ``bfloat16`` input was refused as "grad requires real-valued inputs
 (float dtype) ... Pass floats (1.0, not 1)", and ``anp.astype(x, jnp.bfloat16)`` / ``x.astype(jnp.bfloat16)`` /
 ``anp.asarray(x, dtype=jnp.bfloat16)`` of an active ``x`` was taken as a cast to a non-float dtype, a constant: a
-``bfloat16`` output was refused by ``grad``, and, with inputs accepted, its derivative was silently zero. The
+``bfloat16`` output was refused by ``grad``, and a cast to ``bfloat16`` and back to float32 silently lost its
+share of the gradient. The
 test is JAX's now (``primitives.float_dtype``). Checked against JAX run on the same ``bfloat16`` inputs (the
 oracle in ``bfloat16``: its rounding is the dtype's), on every engine.
 """
@@ -63,11 +64,14 @@ def test_bfloat16_inputs(name, f):
 CASTS = [
     (lambda x: anp.sum(anp.astype(x, BF) * x.astype(BF)), lambda x: jnp.sum(x.astype(BF) * x.astype(BF))),
     (lambda x: anp.sum(anp.asarray(x, dtype=BF) * 3.0), lambda x: jnp.sum(jnp.asarray(x, dtype=BF) * 3.0)),
+    # a float32 output: grad accepted it, and half the gradient was silently lost
+    (lambda x: anp.sum(anp.astype(x, BF).astype(jnp.float32) * x),
+     lambda x: jnp.sum(x.astype(BF).astype(jnp.float32) * x)),
 ]
 
 
 @pytest.mark.parametrize("name", ["overloading", "sct"])
-@pytest.mark.parametrize("case", [0, 1])
+@pytest.mark.parametrize("case", [0, 1, 2])
 def test_cast_to_bfloat16_keeps_the_derivative(name, case):
     f, want = CASTS[case]
     eng = ad.engine(name)
