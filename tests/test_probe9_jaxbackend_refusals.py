@@ -3,6 +3,7 @@
 * JAX's ``x.at[i].set(v)`` on an overloading engine's active value raised Python's bare "'Node' object has
   no attribute 'at'" (SCT already refused it by name); it is refused naming the user's line and the functional
   update to write instead (``anp.index_update``, ``y[i] = v``).
+  The elemental engine's values refuse it the same way, naming ``el.index_update``.
 * An array method with keywords on an elemental value (``x.sum(axis=0)``, ``x.reshape(3, order="C")``) crashed
   inside the refusal itself ("operator() got an unexpected keyword argument 'axis'"); it is refused as the
   method without keywords is, naming the library call and the user's line.
@@ -37,3 +38,8 @@ def test_elemental_method_with_keywords_refused():
         eng.grad(lambda a: a.sum(axis=0))(X)
     with pytest.raises(TypeError, match=r"\.reshape\(\) is not defined.*refusals\.py:\d+.*el\.reshape"):
         eng.jvp(lambda a: el.sum(a.reshape(3, order="C")), (X,), (X,))
+
+
+def test_at_update_refused_on_elemental():
+    with pytest.raises(TypeError, match=r"\.at\[\.\.\.\] update is not defined.*refusals\.py:\d+.*el\.index_update"):
+        ad.engine("elemental").grad(lambda a: el.sum(a.at[0].set(2.0)))(X)

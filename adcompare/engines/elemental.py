@@ -84,6 +84,7 @@ class Elemental(Box):
     __array_ufunc__ = array_ufunc  # `a + x` on an ndarray a reaches the refusals above; `acc += x` is refused
     __abs__ = _refuse("abs()", "el.abs(x)")
     T = property(_refuse("the attribute .T", "el.transpose(x)"))
+    at = property(_refuse("JAX's .at[...] update", "y = el.index_update(x, idx, v)"))
 
 
 # Array methods belong to the natural form; the library call says the same.
