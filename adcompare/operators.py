@@ -196,6 +196,13 @@ def _unsupported(name: str) -> property:
     return property(get)
 
 
+def _at(self):
+    raise AttributeError(f"JAX's .at[...] updates are not supported on active values (at {user_location(2)}); "
+                         f"write {self.write_hint}, or `y[i] += v` for .at[i].add(v)")
+
+
+Operators.at = property(_at)  # a jax.Array's name, not NumPy's: without it, "'Node' object has no attribute 'at'"
+
 # Every other public name of NumPy's arrays is refused by name (a property, not __getattr__: looking up
 # an unset slot, as views do for ``alias``, stays as cheap as before)
 for _name in sorted(set(dir(np.ndarray)) - set(dir(Operators)) - set(dir(Box)) - {"trace"}):

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax.dtypes
+import jax.numpy as jnp
 import numpy as np
 from jax import tree_util
 
@@ -209,6 +210,8 @@ def complete(g: Any, x: Any) -> Any:
     """``g`` as the tangent or cotangent of primal ``x``: ``None`` becomes zero, the dtype becomes ``x``'s."""
     if g is None or not p.is_float(x):
         return zero_like(x)
+    if isinstance(x, jax.Array) and isinstance(g, (np.ndarray, np.generic, float, int)):
+        g = jnp.asarray(g)  # a NumPy direction for a JAX value: the result stays on x's backend, as JAX's
     want = result_dtype(x)
     if result_dtype(g) != want:
         if is_complex(g):  # a complex value inside f: casting would drop the imaginary part's share

@@ -41,7 +41,7 @@ from adcompare.tape_engine import TapeEngine, missing_rule, split_operands
 
 
 def _refuse(symbol: str, call: str) -> Callable:
-    def operator(*_):
+    def operator(*_, **__):  # a method's keywords (`x.sum(axis=0)`) are refused the same way
         raise TypeError(f"{symbol} is not defined on elemental values (at {user_location(2)}): "
                         f"use {call}")
 
@@ -84,6 +84,7 @@ class Elemental(Box):
     __array_ufunc__ = array_ufunc  # `a + x` on an ndarray a reaches the refusals above; `acc += x` is refused
     __abs__ = _refuse("abs()", "el.abs(x)")
     T = property(_refuse("the attribute .T", "el.transpose(x)"))
+    at = property(_refuse("JAX's .at[...] update", "y = el.index_update(x, idx, v)"))
 
 
 # Array methods belong to the natural form; the library call says the same.

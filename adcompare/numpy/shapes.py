@@ -91,7 +91,7 @@ def size(x):
 
 def astype(x, dtype):
     """``x`` as ``dtype``; to a non-float dtype it is a constant (no derivative), as in JAX."""
-    if _np.issubdtype(_np.dtype(dtype), _np.inexact):
+    if _p.float_dtype(dtype):
         return _p.astype_p(x, dtype=dtype)
     return _p.astype_p(_p.primal(x), dtype=dtype)
 

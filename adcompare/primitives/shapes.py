@@ -12,8 +12,14 @@ import numpy as np
 from adcompare.primitives.core import Primitive, namespace, primal, result_dtype
 
 
+def float_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is differentiable (float or complex), by JAX's test: NumPy's says no to
+    ``bfloat16`` (an ml_dtypes type), a float on the JAX backend."""
+    return jax.dtypes.issubdtype(dtype, np.inexact)
+
+
 def is_float(x: Any) -> bool:
-    return np.issubdtype(result_dtype(x), np.inexact)
+    return float_dtype(result_dtype(x))
 
 
 def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:

@@ -57,7 +57,7 @@ defvjp(p.astype_p, _astype_vjp)
 
 
 def _differentiable(dtype) -> bool:
-    return dtype is None or np.issubdtype(np.dtype(dtype), np.inexact)
+    return dtype is None or p.float_dtype(dtype)
 
 
 def _asarray_jvp(t, ans, x, dtype=None):
