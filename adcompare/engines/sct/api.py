@@ -32,7 +32,6 @@ output. The cache keys on the option; ``source`` shows the structured output.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -95,14 +94,6 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
                 fn, "__qualname__", repr(fn)), *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                            "the SCT engine differentiates arguments made of arrays, numbers, tuples, "
                            "named tuples, lists and plain dicts; convert it to one of those")
-
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
-
-
-def _internal(err: SCTError) -> bool:
-    """A refusal met in SCT's own generated code, a rule or the library, not in the user's code."""
-    return err.filename.startswith("<") or os.path.abspath(err.filename).startswith(_PACKAGE + os.sep)
 
 
 class SCTEngine(Engine):
@@ -224,11 +215,11 @@ class SCTEngine(Engine):
                         mode: str) -> tuple | None:
         """:meth:`_entry`, or None where the caller is to take this one derivative on the boxes:
         a derivative of a derivative that SCT cannot transform again (its own generated code or
-        a rule refused, not the user's code: see :func:`_internal`), or whose code moves closures."""
+        a rule refused, not the user's code: see :meth:`.SCTError.internal`), or whose code moves closures."""
         try:
             made = self._entry(fn, args, nums, kwargs, primals, mode)
         except SCTError as err:
-            if fn in programs.MADE and _internal(err):
+            if fn in programs.MADE and err.internal():
                 return None
             raise
         return None if boxed_callee.reaches_opaque(made[0]) else made

@@ -8,7 +8,10 @@ hint for rewriting the code. The attributes carry the same facts for tests.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
 
 
 class SCTError(NotImplementedError):
@@ -21,6 +24,10 @@ class SCTError(NotImplementedError):
             f"{construct}: not supported by the SCT engine\n"
             f"  in function {function!r}, {filename}, line {line}\n"
             f"  hint: {hint}")
+
+    def internal(self) -> bool:
+        """A refusal met in SCT's own generated code, a rule or the library, not in the user's code."""
+        return self.filename.startswith("<") or os.path.abspath(self.filename).startswith(_PACKAGE + os.sep)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
+from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
@@ -282,8 +283,13 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
     program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None else None
     if program is not None:  # a derivative SCTEngine(higher="sct") made: its program, transformed again
-        entry = transform(program, mode, active, nargs)
-        if not boxed_callee.reaches_opaque(entry):
+        try:
+            entry = transform(program, mode, active, nargs)
+        except SCTError as err:  # its generated code or a rule refused (not the user's code): on boxes
+            if not err.internal():
+                raise
+            entry = None
+        if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else the made function on boxes, for this call only
     elif isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
