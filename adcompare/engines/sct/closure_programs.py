@@ -33,10 +33,21 @@ from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front import closure_values, closures
+from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import shape
 
 _serial = itertools.count(1)
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # code -> {key: derived code}
+_kept: dict = {}  # the same for a function without weak references (a primitive: it lives as long as the program)
+
+
+def _table(fn: Callable) -> dict:
+    try:
+        return _cache.setdefault(fn, {})
+    except TypeError:
+        return _kept.setdefault(fn, {})
+
+
 _METHOD = {"grad": "grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "grad_value": "value_and_grad"}
 
 
@@ -63,6 +74,14 @@ def _exec(name: str, text: str, namespace: dict) -> Callable:
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102  (our own generated definition)
     return namespace[name]
+
+
+def _plain(fn: Any, n: int) -> Any:
+    """A vocabulary function (``anp.sin``, a primitive) as a plain function that calls it, which SCT transforms."""
+    if classify(fn) is None:
+        return fn
+    params = ", ".join(f"x{i}" for i in range(n))
+    return _exec("vocabulary_call", f"def vocabulary_call({params}):\n    return f({params})\n", {"f": fn})
 
 
 def _tuple_aware(kind: str, code: Callable, k: int, n: int) -> Callable:
@@ -110,7 +129,7 @@ def derived(engine: Any, kind: str, code: Callable, argnum: int) -> Callable:
 
 
 def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
-    table = _cache.setdefault(fn, {})
+    table = _table(fn)
     key = ("jvp", n, closure, "sct" if _sct(engine) else id(engine))
     if key not in table:
         if not _sct(engine):
@@ -122,7 +141,7 @@ def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
         else:
             first = 1 if closure else 0
             active = tuple(range(first, first + n))
-            entry = transform.transform(fn, "forward", active, first + n)
+            entry = transform.transform(fn if closure else _plain(fn, n), "forward", active, first + n)
             name = f"jvp_{getattr(fn, '__name__', 'f').strip('<>')}"
             params = (["a0"] if closure else []) + ["primals", "tangents"]
             dotted = ", ".join((["a0"] if closure else []) + [f"primals[{i}], tangents[{i}]" for i in range(n)])
@@ -148,13 +167,14 @@ class PullbackTemplate:
 
     def code(self, values: tuple, data: list[bool]) -> Callable:
         closure, fn = data[0], (values[0].code if data[0] else values[0])
-        table = _cache.setdefault(fn, {})
+        table = _table(fn)
         key = ("vjp", self.n, closure)
         if key not in table:
             xs = [f"x{i}" for i in range(self.n)]
             args = (["f"] if closure else []) + xs
             first = 1 if closure else 0
-            entry = transform.transform(fn, "reverse", tuple(range(first, first + self.n)), len(args),
+            entry = transform.transform(fn if closure else _plain(fn, self.n), "reverse",
+                                        tuple(range(first, first + self.n)), len(args),
                                         residuals="arrays")
             bars = "".join(f"final_bar(bars[{i}], x{i}), " for i in range(self.n))
             text = "\n".join(["def vjp_pullback(env, g):", f"    ({', '.join(args)},) = env",
