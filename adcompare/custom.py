@@ -11,26 +11,22 @@
 
 The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
 
-* **A primitive.** Each decorated function holds a :class:`Primitive` (``.prim``)
-  with joint rules, as ``fwd`` and ``bwd`` treat all operands at once. A call
-  passes the static (``nondiff_argnums``) arguments as the parameter ``static``
-  and binds the primitive like any other. With no active operand it is the
-  function (``jax.custom_vjp``/``jax.custom_jvp`` of it on JAX values).
-* A tape asks ``prim.value_and_vjp(active, *operands)``: the value and the
-  pull-back at once, built once per call whatever the number of cotangents.
-  For **custom_vjp** that runs ``fwd`` once; the pull-back closes over its
-  residuals (exactly what the sweep keeps) and runs ``bwd`` once per cotangent
-  for every active operand together. It has no forward-mode rule, as in JAX.
-* **custom_jvp**: the value is the function's; the JVP rule runs ``f_jvp``
-  once, zeros for inactive tangents; the VJP rule transposes ``t -> f_jvp(
-  primals, t)[1]`` with the reverse mode of the engine that recorded the call
-  (parameter ``engine``), on the first cotangent.
-* **Higher order.** Only the trace that takes the call uses the custom rule;
-  ``fwd`` and ``bwd`` run one level down, where outer levels differentiate
-  them operation by operation, as in JAX (custom_jvp binds again there).
-* A tuple output is packed into one flat vector (a primitive has one result)
-  and unpacked with ``getitem`` and ``reshape``. Checkpointing
-  (:mod:`adcompare.checkpoint`) is a custom function too.
+* **A primitive.** Each decorated function holds a :class:`Primitive` (``.prim``) with joint
+  rules, as ``fwd`` and ``bwd`` treat all operands at once. A call passes the static
+  (``nondiff_argnums``) arguments as the parameter ``static`` and binds the primitive like
+  any other. With no active operand it is the function (JAX's custom one on JAX values).
+* A tape asks ``prim.value_and_vjp(active, *operands)``: the value and the pull-back at
+  once, built once per call whatever the number of cotangents. For **custom_vjp** that runs
+  ``fwd`` once; the pull-back closes over its residuals (exactly what the sweep keeps) and
+  runs ``bwd`` once per cotangent for all active operands. No forward mode, as in JAX.
+* **custom_jvp**: forward mode takes the value and tangent from one ``f_jvp`` call
+  (zeros for inactive tangents); the VJP rule transposes ``t -> f_jvp(primals,
+  t)[1]`` with the reverse mode of the engine that recorded the call (``engine``).
+* **Higher order.** Only the trace that takes the call uses the custom rule; ``fwd``,
+  ``bwd`` and ``f_jvp`` run one level down, where outer levels differentiate them operation
+  by operation, as in JAX: the value they see is ``fwd``'s or ``f_jvp``'s as written.
+* A tuple output is packed into one flat vector, unpacked with ``getitem`` and
+  ``reshape``. Checkpointing (:mod:`adcompare.checkpoint`) is a custom function too.
 """
 
 from __future__ import annotations
@@ -91,11 +87,8 @@ def unpacked(flat: Any) -> Any:
 
 
 def top_box(args: Sequence) -> Box | None:
-    top = None
-    for a in args:
-        if isinstance(a, Box) and (top is None or a.trace.level > top.trace.level):
-            top = a
-    return top
+    boxes = [a for a in args if isinstance(a, Box)]
+    return max(boxes, key=lambda a: a.trace.level) if boxes else None  # the first of the highest level
 
 
 class CustomFunction:
@@ -119,7 +112,8 @@ class CustomFunction:
         self._jax_fun: Callable | None = None
         self.prim = Primitive(f"{self.kind}_{name}", self._impl, register=False)
         # a tape takes the value and the pull-back at once: built once, whatever the number of cotangents
-        defjoint(self.prim, jvp=self.jvp, vjp=self.vjp, value_and_vjp=self.value_and_vjp)
+        defjoint(self.prim, self.jvp, self.vjp, value_and_vjp=self.value_and_vjp,
+                 value_and_jvp=getattr(self, "value_and_jvp", None))
 
     def __repr__(self) -> str:
         return f"<{self.kind} function {self.__name__}>"
@@ -277,8 +271,7 @@ def custom_vjp(fun: Callable, nondiff_argnums: Sequence[int] = ()) -> CustomVJP:
         nondiff_argnums: positions of arguments that are never differentiated;
             ``bwd`` receives them first, and returns cotangents for the others only.
 
-    Returns:
-        A custom function: calling it before ``defvjp`` raises ``NotImplementedError``.
+    Calling the custom function it returns before ``defvjp`` raises ``NotImplementedError``.
     """
     return CustomVJP(fun, nondiff_argnums)
 
@@ -307,23 +300,31 @@ class CustomJVP(CustomFunction):
                 f"custom_jvp function {self.__name__!r} has no rule yet: define it with "
                 f"@{self.__name__}.defjvp before calling it")
 
-    def _out_dot(self, static: tuple, primals: tuple, tangents: tuple) -> Any:
-        nondiff = [v for _, v in sorted(static, key=lambda kv: kv[0])]
-        return pack(self.f_jvp(*nondiff, primals, tangents)[1])
+    def value_and_jvp(self, tangents, *operands, static=(), engine=None):
+        """The value and tangent from one call of ``f_jvp``, packed: an outer derivative differentiates
+        the value as written there, as in JAX (``tanh(x)`` in the rule, not the custom rule again)."""
+        tangents = tuple(anp.zeros_like(a) if t is None else t for t, a in zip(tangents, operands))
+        out, out_dot = self.f_jvp(*[v for _, v in sorted(static, key=lambda kv: kv[0])], operands, tangents)
+        return pack(out), pack(out_dot)
 
     def jvp(self, tangents, ans, *operands, static=(), engine=None):
-        tangents = tuple(anp.zeros_like(a) if t is None else t for t, a in zip(tangents, operands))
-        return self._out_dot(static, operands, tangents)
+        return self.value_and_jvp(tangents, *operands, static=static)[1]
+
+    def value_and_vjp(self, active, *operands, static=(), engine=None):
+        """The function's value, or ``f_jvp``'s where an outer derivative differentiates an operand."""
+        ans = (self.prim(*operands, static=static, engine=engine) if top_box(operands) is None
+               else self.value_and_jvp((None,) * len(operands), *operands, static=static)[0])
+        return ans, self.vjp(active, ans, *operands, static=static, engine=engine)
 
     def vjp(self, active, ans, *operands, static=(), engine=None):
         on = [k for k, a in enumerate(active) if a]
         transpose: list = []  # built on the first cotangent, then kept for the others
 
         def linear(*active_tangents):
-            tangents = [anp.zeros_like(a) for a in operands]
+            tangents = [None] * len(operands)
             for k, t in zip(on, active_tangents):
                 tangents[k] = t
-            return self._out_dot(static, operands, tuple(tangents))
+            return self.value_and_jvp(tangents, *operands, static=static)[1]
 
         def pullback(g):
             if not transpose:

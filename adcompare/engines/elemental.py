@@ -119,6 +119,8 @@ class PairTrace(Trace):
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
         values, tangents = split_operands(self, args, "tangent")
+        if prim.value_and_jvp is not None:  # the rule gives the value too (a custom_jvp's)
+            return Pair(self, *prim.value_and_jvp(tangents, *values, **params))
         ans = prim(*values, **params)
         return Pair(self, ans, prim.jvp(tangents, ans, *values, **params))
 

@@ -75,10 +75,13 @@ class JVPTrace(Trace):
                 else:
                     values.append(a)
                     tangents.append(None)
-        ans = prim(*values, **params)
-        if prim.jvp is None:
+        if prim.value_and_jvp is not None:  # the rule gives the value too (a custom_jvp's)
+            out = Dual(self, *prim.value_and_jvp(tangents, *values, **params))
+        elif prim.jvp is None:
             raise missing_rule(prim, "JVP")
-        out = Dual(self, ans, prim.jvp(tangents, ans, *values, **params))
+        else:
+            ans = prim(*values, **params)
+            out = Dual(self, ans, prim.jvp(tangents, ans, *values, **params))
         if prim in VIEWS:  # NumPy would return a view: writes through either name reach the other
             link(out, args[0], prim, params)
         return out

@@ -258,8 +258,8 @@ class Primitive:
         register: enter it in ``PRIMITIVES`` (names are unique there).
     """
 
-    __slots__ = ("name", "impl", "scalar", "jvp", "vjp", "value_and_vjp", "nondiff", "jvps", "vjps",
-                 "derivatives", "operand_names", "__weakref__")
+    __slots__ = ("name", "impl", "scalar", "jvp", "vjp", "value_and_vjp", "value_and_jvp", "nondiff", "jvps",
+                 "vjps", "derivatives", "operand_names", "__weakref__")
 
     def __init__(self, name: str, impl: Callable, scalar: Callable | None = None, register: bool = True):
         self.name = name
@@ -271,6 +271,7 @@ class Primitive:
         # ``value_and_vjp(active, *operands, **params) -> (ans, pullback)``, for a rule that computes
         # the value itself (a custom_vjp's fwd, a checkpoint); None: the value is ``impl``'s
         self.value_and_vjp: Callable | None = None
+        self.value_and_jvp: Callable | None = None  # ``(tangents, *operands) -> (ans, ans_dot)``, the same
         self.nondiff: frozenset[int] = frozenset()  # operand positions with no derivative
         self.jvps: Any = None  # the per-operand views, one rule per operand
         self.vjps: Any = None

@@ -51,7 +51,8 @@ def no_derivative(prim: p.Primitive, i: int) -> TypeError:
                      "which is active here: pass it a constant")
 
 
-def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (), value_and_vjp=None) -> None:
+def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (), value_and_vjp=None,
+             value_and_jvp=None) -> None:
     """Give ``prim`` joint rules directly (see the module docstring for their form).
 
     The per-operand views ``prim.jvps`` / ``prim.vjps`` are made from them, for
@@ -64,8 +65,10 @@ def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (
         value_and_vjp: ``value_and_vjp(active, *operands, **params) -> (ans, pullback)``
             where the rule computes the value itself (a custom_vjp's ``fwd``); a
             reverse-mode tape then asks it instead of the implementation and ``vjp``.
+        value_and_jvp: ``value_and_jvp(tangents, *operands, **params) -> (ans, ans_dot)``, the
+            same for forward mode (a custom_jvp's rule, which gives the value too).
     """
-    prim.nondiff, prim.value_and_vjp = frozenset(nondiff), value_and_vjp
+    prim.nondiff, prim.value_and_vjp, prim.value_and_jvp = frozenset(nondiff), value_and_vjp, value_and_jvp
     if jvp is not None:
         prim.jvp = jvp
         prim.jvps = PerOperand(partial(_one_jvp, jvp))

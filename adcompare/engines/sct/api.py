@@ -57,6 +57,31 @@ def _differentiable(x: Any) -> bool:
     return any(is_float(leaf) for leaf in trees.tree_leaves(x))
 
 
+def _scalars(x: Any) -> Any:
+    """``x`` with its Python float leaves as NumPy float64 scalars (the same values). Generated code
+    takes a Python ``0.0`` for its placeholder, a symbolic zero whose rules are left out (see
+    :mod:`.emit.symbolic`); an input 0.0, or a value computed from Python floats that comes out 0.0
+    (``x - 0.5`` at 0.5), is a real zero that an outer derivative differentiates: taken for the
+    placeholder, its rules were left out there, silently (a third derivative of ``x ** 3`` at 0.0 was 0)."""
+    return tree_util.tree_map(lambda v: np.float64(v) if type(v) is float else v, x)
+
+
+def _floats(x: Any, back: bool) -> Any:
+    """The outputs of code run on :func:`_scalars`' inputs as Python floats again, as before (``back``)."""
+    return tree_util.tree_map(lambda v: float(v) if type(v) is np.float64 else v, x) if back else x
+
+
+def _active_scalars(args: list, active: tuple) -> list:
+    return [_scalars(x) if k in active else x for k, x in enumerate(args)]
+
+
+def _any_float(xs: Sequence) -> bool:
+    for x in xs:  # arrays (the common case) answer without flattening
+        if type(x) is float or (type(x) is not np.ndarray and any(type(v) is float for v in trees.tree_leaves(x))):
+            return True
+    return False
+
+
 def _check_containers(fn: Callable, primals: Sequence) -> None:
     """SCT indexes tuples, named tuples, lists and dicts; any other pytree node is refused."""
     todo = list(primals)
@@ -146,11 +171,15 @@ class SCTEngine(Engine):
         takes ``general``, the base class's path, with its checks and messages."""
 
         direct = DirectGrad(self, f, argnums)
+        nums = argnums if isinstance(argnums, tuple) else (argnums,)
 
         def value_and_grad_f(*args, **kwargs):
             try:
+                back = _any_float([args[i] for i in nums if -len(args) <= i < len(args)])
+                if back:  # see _scalars
+                    args = tuple(_scalars(x) if k in nums or k - len(args) in nums else x for k, x in enumerate(args))
                 out = None if kwargs else direct(args)
-                return general(*args, **kwargs) if out is None else out
+                return _floats(general(*args, **kwargs) if out is None else out, back)
             except Exception as exc:
                 located.note(exc)
                 raise
@@ -207,6 +236,9 @@ class SCTEngine(Engine):
         if made is None:
             return self._boxes._jvp(f, primals, tangents)
         entry, args, nums, kwargs, active = made
+        back = _any_float(primals) or _any_float(tangents)
+        if back:  # see _scalars
+            args, primals, tangents = _active_scalars(args, active), _scalars(primals), _scalars(tangents)
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
         dots = {k: tree_util.tree_map(lambda x, t: t if is_float(x) else runtime.zeros(x), x, t)
                 for k, x, t in zip(nums, primals, tangents)}
@@ -216,7 +248,8 @@ class SCTEngine(Engine):
             if k in active:
                 call_args.append(dots[k])
         y, y_dot = entry.functions["jvp"](*call_args, **kwargs)
-        return y, trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
+        y_dot = trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
+        return _floats(y, back), _floats(y_dot, back)
 
     @located.noting
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
@@ -227,6 +260,9 @@ class SCTEngine(Engine):
         if made is None:
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = made
+        back = _any_float(primals)
+        if back:  # see _scalars
+            args = _active_scalars(args, active)
         with cycle_collector_paused():
             y, residuals = entry.functions["fwd"](*args, **kwargs)
         bwd = entry.functions["bwd"]
@@ -243,9 +279,9 @@ class SCTEngine(Engine):
             out = []
             for k, x in zip(nums, primals):
                 out.extend(runtime.leaf_bars(bars[k], x) if k in bars else [None] * len(trees.tree_leaves(x)))
-            return out
+            return _floats(out, back)
 
-        return y, pullback
+        return _floats(y, back), pullback
 
     def source(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0) -> str:
         """The generated Python source of ``f`` in ``mode`` ("forward" or "reverse").

@@ -38,6 +38,16 @@ from adcompare.primitives import shape
 
 _serial = itertools.count(1)
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # code -> {key: derived code}
+_kept: dict = {}  # the same for a function without weak references (a primitive: it lives as long as the program)
+
+
+def _table(fn: Callable) -> dict:
+    try:
+        return _cache.setdefault(fn, {})
+    except TypeError:
+        return _kept.setdefault(fn, {})
+
+
 _METHOD = {"grad": "grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "grad_value": "value_and_grad"}
 
 
@@ -98,7 +108,7 @@ def _plain(fn: Callable, n: int) -> Callable:
     positional arguments."""
     if classify(fn) is None and not isinstance(fn, functools.partial):
         return fn
-    table = _cache.setdefault(fn, {})
+    table = _table(fn)
     if ("plain", n) not in table:
         xs = ", ".join(f"x{i}" for i in range(n))
         name = f"{getattr(fn, '__name__', None) or getattr(fn, 'name', 'f')}_call"
@@ -126,7 +136,7 @@ def derived(engine: Any, kind: str, code: Callable, argnum: int) -> Callable:
 
 
 def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
-    table = _cache.setdefault(fn, {})
+    table = _table(fn)
     key = ("jvp", n, closure, "sct" if _sct(engine) else id(engine))
     if key not in table:
         if not _sct(engine):
@@ -164,7 +174,7 @@ class PullbackTemplate:
 
     def code(self, values: tuple, data: list[bool]) -> Callable:
         closure, fn = data[0], (values[0].code if data[0] else values[0])
-        table = _cache.setdefault(fn, {})
+        table = _table(fn)
         key = ("vjp", self.n, closure)
         if key not in table:
             xs = [f"x{i}" for i in range(self.n)]

@@ -103,11 +103,14 @@ def _forward(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
         prim.check_defined()
         args, dots = split_tangents(args_and_dots, active)
         operands, static, mask = _split(prim, tuple(args), active)
+        tangents = iter(dots[k] for k in sorted(dots))
+        tangents = tuple(next(tangents) if a else None for a in mask)
+        if rules.value_and_jvp is not None:  # the rule gives the value too (a custom_jvp's)
+            ans, out_dot = rules.value_and_jvp(tangents, *operands, static=static, engine=None)
+            return unpacked(ans), unpacked(out_dot)
         ans = rules(*operands, static=static, engine=None)
         ans_shapes = packed_shapes()
-        tangents = iter(dots[k] for k in sorted(dots))
-        out_dot = rules.jvp(tuple(next(tangents) if a else None for a in mask), ans, *operands,
-                            static=static, engine=None)
+        out_dot = rules.jvp(tangents, ans, *operands, static=static, engine=None)
         return unpack(ans, ans_shapes), unpack(out_dot, ans_shapes)
 
     jvp.__name__ = f"{prim.__name__}_jvp"

@@ -33,7 +33,7 @@ from typing import Any
 
 from adcompare.engines.sct.emit import inplace, runtime, second
 from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
-from adcompare.engines.sct.front.rule_source import applied, table_of
+from adcompare.engines.sct.front.rule_source import applied, skipping, table_of
 from adcompare.primitives import primal
 
 
@@ -313,8 +313,9 @@ def prepare(parsed: Parsed) -> None:
                 node.args, node.keywords = [node.args[0]] + func.args, _constants(func.keywords)
                 continue
         found = table(func)
-        if found is not None and found[1] == "jvps":
-            prim, _, i = found
+        if found is not None and found[1] in ("jvps", "skipping"):
+            prim, kind, i = found
             n = None if any(isinstance(a, ast.Starred) for a in node.args) else len(node.args) - 2
-            node.func = ast.Name(name_for(applied(prim, "jvps", i, n)), ast.Load())
+            rule = skipping(prim, i, n) if kind == "skipping" and not node.keywords else applied(prim, "jvps", i, n)
+            node.func = ast.Name(name_for(rule), ast.Load())
             node.keywords = _constants(node.keywords)

@@ -32,7 +32,7 @@ from typing import Any
 
 from adcompare.engine import engine_made
 from adcompare.engines.sct.emit import runtime
-from adcompare.engines.sct.emit.symbolic import SkippingZeros
+from adcompare.engines.sct.emit.symbolic import SkippingZeros, is_symbolic_zero
 from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.parse import lambda_node
 from adcompare.primitives import PRIMITIVES
@@ -44,9 +44,9 @@ _OPERANDS = ("x", "y", "z", "w")
 
 
 def table_of(value: Any) -> tuple[Any, str] | None:
-    """(primitive, "jvps" or "vjps") when ``value`` is a primitive's per-operand rule table."""
+    """(primitive, "jvps", "skipping" (:class:`SkippingZeros`) or "vjps") when ``value`` is a rule table."""
     if isinstance(value, SkippingZeros):  # the JVP rules forward-mode generated code calls
-        return value.prim, "jvps"
+        return value.prim, "skipping"
     for prim in PRIMITIVES.values():
         if value is prim.jvps and value is not None:
             return prim, "jvps"
@@ -97,6 +97,20 @@ def applied(prim, kind: str, i: int, n: int | None = None) -> types.FunctionType
     if not isinstance(rule, types.FunctionType):
         raise _refuse(prim, kind, i, f"a {type(rule).__name__}, not a function with source")
     return make(prim, i, rule, 0, n, {})
+
+
+@cache
+def skipping(prim, i: int, n: int | None) -> Any:
+    """:func:`applied`'s JVP rule as :class:`SkippingZeros` calls it, written out: a symbolic-zero tangent's
+    rule left out, so that transformed again (a third derivative) it is still left out (``log(x) * ans * t``
+    of ``x ** p``, p a constant, is not 0 * nan at x < 0)."""
+    rule = applied(prim, "jvps", i, n)
+    if n is None or not isinstance(rule, types.FunctionType):
+        return rule
+    xs = ", ".join(f"x{k}" for k in range(n))
+    name = f"{prim.name}_jvp{i}_skipping"
+    text = f"def {name}(t, ans, {xs}):\n    return zeros(ans) if is_symbolic_zero(t) else rule(t, ans, {xs})\n"
+    return _compile(text, name, {"rule": rule, "zeros": runtime.zeros, "is_symbolic_zero": is_symbolic_zero})
 
 
 def _per_operand_view(rule: Any) -> bool:
