@@ -84,3 +84,41 @@ def test_second_derivative_at_zero_by_forward_over_reverse(engine_name):
                 assert abs(float(got[i][j]) - float(want[i][j])) < 1e-12, (x, y, i, j)
         assert abs(e.hvp(lambda v: v * v * v * anp.cos(v), (x,), (1.0,))
                    - float(jax.jvp(jax.grad(lambda v: v * v * v * jax.numpy.cos(v)), (x,), (1.0,))[1])) < 1e-12
+
+
+SCT = ad.engine("sct")
+
+
+def along_sct(t):
+    return SCT.jvp(lambda x: anp.sin(x) * x, (C,), (t,))[1]
+
+
+def test_a_kept_plan_still_takes_a_zero_tangent_as_real():
+    """The direct gradient path keeps a plan after the first call; a later call at 0.0 through a nested
+    jvp (engine code that tests for the placeholder 0.0) still runs on NumPy scalars."""
+    g = ad.engine("sct").grad(along_sct)
+    want = float(jax.grad(lambda t: jax.jvp(lambda x: jax.numpy.sin(x) * x, (C,), (t,))[1])(1.0))
+    for t in (1.5, 0.0, 0.0, -0.0, 2.0):
+        got = g(t)
+        assert type(got) is float and abs(got - want) < 1e-12, (t, got, want)
+
+
+def test_plain_float_code_keeps_python_floats_once_planned():
+    """Code with no nested derivative runs on the Python floats as given (the scalar fast path)."""
+    def f(x, y):
+        return anp.sin(x) * y + x * x
+
+    eng = ad.engine("sct")
+    g = eng.grad(f, argnums=(0, 1))
+    for x, y in ((0.3, -1.2), (0.0, 0.0), (1.1, 0.0)):
+        got = g(x, y)
+        want = jax.grad(f, argnums=(0, 1))(x, y)
+        assert all(type(v) is float for v in got)
+        assert all(abs(a - float(b)) < 1e-12 for a, b in zip(got, want)), (x, y, got)
+    from adcompare.engines.sct.direct import DirectGrad
+    d = DirectGrad(eng, f, (0, 1))
+    d((0.3, -1.2))
+    assert d.floats_as_given((0.0, 0.0))
+    n = DirectGrad(eng, along_sct, 0)
+    n((1.5,))
+    assert not n.floats_as_given((0.0,))

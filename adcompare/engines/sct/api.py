@@ -175,7 +175,8 @@ class SCTEngine(Engine):
 
         def value_and_grad_f(*args, **kwargs):
             try:
-                back = _any_float([args[i] for i in nums if -len(args) <= i < len(args)])
+                back = _any_float([args[i] for i in nums if -len(args) <= i < len(args)]) \
+                    and not direct.floats_as_given(args)
                 if back:  # see _scalars
                     args = tuple(_scalars(x) if k in nums or k - len(args) in nums else x for k, x in enumerate(args))
                 out = None if kwargs else direct(args)

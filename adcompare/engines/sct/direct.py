@@ -111,7 +111,7 @@ class _Plan:
     arguments and their positions (all checked on every call)."""
 
     __slots__ = ("fn", "code", "defaults", "kwdefaults", "fixed", "where", "nums", "active", "entry", "cleared",
-                 "fwd", "bwd", "opaque", "pause")
+                 "fwd", "bwd", "opaque", "generated", "pause")
 
     def __init__(self, fn: types.FunctionType, nums: tuple[int, ...], active: tuple[int, ...], nargs: int,
                  partial: ArgnumsPartial | None = None):
@@ -121,6 +121,7 @@ class _Plan:
         self.cleared, self.entry = transform.kept(fn, "reverse", active, nargs)  # made, or from the cache
         self.fwd, self.bwd = self.entry.functions["fwd"], self.entry.functions["bwd"]
         self.opaque = boxed_callee.reaches_opaque(self.entry)
+        self.generated = boxed_callee.reaches_generated(self.entry)  # see floats_as_given
         # straight-line sweeps that call no other generated code make a bounded number of objects, so
         # the cycle collector has nothing to rescan again and again: its pause (~1.5 us) would not pay
         self.pause = self.entry.repeats
@@ -169,6 +170,12 @@ class DirectGrad:
         if plan.opaque:
             return None  # the general path runs it on boxes (see SCTEngine._entry)
         return self._sweep(plan.fwd, plan.bwd, plan.call_args(args), {}, [args[i] for i in plan.nums], plan.pause)
+
+    def floats_as_given(self, args: tuple) -> bool:
+        """May Python-float arguments run as they are (not as NumPy scalars, see ``api._scalars``)? Yes
+        where this call's plan reaches no code SCT made (no nested derivative: no test for ``0.0``)."""
+        plan = self.plans.get(len(args)) if self.plain else None
+        return plan is not None and not plan.generated and plan.holds(self.f)
 
     def _general(self, args: tuple) -> tuple | None:
         """The direct path worked out from scratch (and kept, for a plain function)."""

@@ -35,7 +35,6 @@ _boxes = OverloadingEngine()
 # Sweeps whose results hold objects, not arrays (closures, transformed callees: the closure stand-ins'
 # sweeps, see ..front.closure_values): the boxes cannot take their derivative, and they have none of their own
 OPAQUE: weakref.WeakSet = weakref.WeakSet()
-_reaches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)
 CLOSURE: type | None = None  # a nested function as a value (its data a tuple, and code): set by ..front.closure_values
 
 
@@ -43,16 +42,38 @@ def reaches_opaque(entry: Any) -> bool:
     """Does a transform entry's generated code, or any it calls, differentiate an :data:`OPAQUE`
     sweep (second order of a function with a nested def or lambda)? Such a derivative is taken
     on the boxes as a whole instead (the same generated code, differentiated operation by operation)."""
-    known = _reaches.get(entry)
+    return _reaches(entry, _opaque, lambda e: e.fn in OPAQUE)
+
+
+def reaches_generated(entry: Any) -> bool:
+    """Does a transform entry's generated code, or any it calls, differentiate code that is not the
+    user's own source: a derivative or closure program SCT made (its code's file is ``<...>``) or the
+    engines' own helpers (a nested ``jvp`` call)? That code tests its tangents for the placeholder
+    ``0.0``, so a real Python-float zero must not reach it."""
+    return _reaches(entry, _generated, _not_users)
+
+
+def _not_users(e: Any) -> bool:
+    code = getattr(e.fn, "__code__", None)
+    return code is None or code.co_filename.startswith("<") \
+        or getattr(e.fn, "__module__", "").startswith("adcompare.engines.")
+
+
+_opaque: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)
+_generated: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_generated(entry)
+
+
+def _reaches(entry: Any, cache: weakref.WeakKeyDictionary, test: Callable) -> bool:
+    known = cache.get(entry)
     if known is None:
         todo, seen, known = [entry], set(), False
         while todo and not known:
             e = todo.pop()
             if id(e) not in seen:
                 seen.add(id(e))
-                known = e.fn in OPAQUE
+                known = test(e)
                 todo.extend(e.callees)
-        _reaches[entry] = known
+        cache[entry] = known
     return known
 
 
