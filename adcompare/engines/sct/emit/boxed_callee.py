@@ -56,7 +56,7 @@ def reaches_generated(entry: Any) -> bool:
 def _not_users(e: Any) -> bool:
     code = getattr(e.fn, "__code__", None)
     return code is None or code.co_filename.startswith("<") \
-        or getattr(e.fn, "__module__", "").startswith("adcompare.engines.")
+        or (getattr(e.fn, "__module__", None) or "").startswith("adcompare.engines.")
 
 
 _opaque: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)

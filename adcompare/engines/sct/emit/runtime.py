@@ -16,6 +16,7 @@ of a scalar, shapes that agree, NumPy's sum to a scalar) exactly as :func:`unbro
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MappingView, Set
 from typing import Any
 
 import numpy as np
@@ -243,10 +244,22 @@ def _packed(t: Any) -> Any:
 
 
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
-    """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse a dict, whose loop runs over keys."""
+    """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse what is not read by position
+    (a dict, whose loop runs over keys; a set, a dict's view, an iterator)."""
     if isinstance(seq, dict):
         raise SCTError("iterating over a dict", function, filename, line,
                        "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
+    if isinstance(seq, (Set, MappingView, Mapping)) or not hasattr(type(seq), "__getitem__") \
+            or not hasattr(type(seq), "__len__"):
+        raise SCTError(f"iterating over a {type(seq).__name__} (SCT reads a loop's items by position)", function,
+                       filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
+
+
+def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
+    """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
+    after :func:`check_sequence`: a dict or a set is refused, not read by position."""
+    check_sequence(seq, function, filename, line)
+    return len(seq)
 
 
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:

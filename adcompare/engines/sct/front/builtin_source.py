@@ -17,27 +17,32 @@ import ast
 import builtins
 from collections.abc import Callable
 
+from adcompare.engines.sct.emit.runtime import positional_len
 
-def python_sum(values, start=0):
+
+def python_sum(function, filename, line, values, start=0):
     total = start
-    for v in values:
-        total = total + v
+    n = positional_len(values, function, filename, line)
+    for k in range(n):
+        total = total + values[k]
     return total
 
 
-def python_max(values):
+def python_max(function, filename, line, values):
+    n = positional_len(values, function, filename, line)
     best = values[0]
-    for v in values:
-        if v > best:
-            best = v
+    for k in range(1, n):
+        if values[k] > best:
+            best = values[k]
     return best
 
 
-def python_min(values):
+def python_min(function, filename, line, values):
+    n = positional_len(values, function, filename, line)
     best = values[0]
-    for v in values:
-        if v < best:
-            best = v
+    for k in range(1, n):
+        if values[k] < best:
+            best = values[k]
     return best
 
 
@@ -45,10 +50,11 @@ def python_pow(base, exp):
     return base ** exp
 
 
-def python_list(values):
+def python_list(function, filename, line, values):
     items = []
-    for v in values:
-        items.append(v)
+    n = positional_len(values, function, filename, line)
+    for k in range(n):
+        items.append(values[k])
     return items
 
 
@@ -57,6 +63,7 @@ python_list.sct_makes_list = True  # its call is a list, as a display is (see an
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
 READERS = (python_sum, python_max, python_min, python_pow, python_list)
+BY_POSITION = (python_sum, python_max, python_min, python_list)  # take the call's place first: its errors name it
 
 
 def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:

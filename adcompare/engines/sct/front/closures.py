@@ -102,7 +102,7 @@ class _Converter:
         self.p = parsed
         tree = parsed.tree
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
-        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys)  # for a, b in zip(xs, ys), d.items()
+        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys, self.length)  # zip(xs, ys), d.items()
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
@@ -165,10 +165,14 @@ class _Converter:
         self.p.extra[name] = value
         return ast.Name(name, ast.Load())
 
-    def dict_keys(self, d: ast.expr, node: ast.AST) -> ast.Call:
+    def dict_keys(self, d: ast.expr, node: ast.AST, check=runtime.dict_keys) -> ast.Call:
+        """``check(d, where)``: ``d``'s keys (or, ``runtime.positional_len``, its length), checked at ``node``."""
         where = self.p.where
-        return ast.Call(self.bind("dict_keys", runtime.dict_keys), [d, ast.Constant(where.function),
+        return ast.Call(self.bind(check.__name__, check), [d, ast.Constant(where.function),
                         ast.Constant(where.filename), ast.Constant(where.line(node))], [])
+
+    def length(self, seq: ast.expr, node: ast.AST) -> ast.Call:
+        return self.dict_keys(seq, node, runtime.positional_len)
 
     def origin(self, node: ast.AST) -> str:
         return f"{self.p.where.filename}, line {self.p.where.line(node)}"
@@ -253,8 +257,7 @@ class _Converter:
             items = [ast.Name(k, ast.Load()) if s is None else
                      ast.Subscript(ast.Name(n, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
                      for n, s in zip(named, seqs)]
-            lengths = [ast.Call(ast.Name("len", ast.Load()), [ast.Name(n, ast.Load())], [])
-                       for n, s in zip(named, seqs) if s is not None]
+            lengths = [self.length(ast.Name(n, ast.Load()), node) for n, s in zip(named, seqs) if s is not None]
             bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
             value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
             rng = ast.Call(ast.Name("range", ast.Load()), [bound], [])
@@ -266,7 +269,8 @@ class _Converter:
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
-        return cv.define(fdef, self.p.fn.__globals__, self.cells, filename)
+        checks = {n: v for n, v in self.p.extra.items() if n.startswith("__positional_len")}  # see length
+        return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---
 

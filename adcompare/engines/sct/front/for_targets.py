@@ -25,9 +25,10 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
 
 
-def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callable) -> None:
-    """Rewrite ``tree``'s for statements (see the module doc); ``resolve`` tells what a name is, and
-    ``keys(d, node)`` is the call of :func:`..emit.runtime.dict_keys` on ``d`` for the loop ``node``."""
+def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callable, length: Callable) -> None:
+    """Rewrite ``tree``'s for statements (see the module doc); ``resolve`` tells what a name is,
+    ``keys(d, node)`` is the call of :func:`..emit.runtime.dict_keys` on ``d`` for the loop ``node``, and
+    ``length(seq, node)`` that of :func:`..emit.runtime.positional_len` (a dict or a set is refused)."""
     loop = functools.partial(with_dicts, loop, keys, resolve)
     todo: list[ast.AST] = [tree]
     while todo:
@@ -38,7 +39,7 @@ def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callab
                 continue
             new = []
             for s in block:
-                new += _lowered(s, loop, resolve) if _needs(s, resolve) else [s]
+                new += _lowered(s, loop, resolve, length) if _needs(s, resolve) else [s]
             setattr(node, field, new)
         todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt) and not isinstance(c, _SCOPES)]
 
@@ -92,12 +93,11 @@ def _backwards(it: ast.expr, resolve: Callable) -> bool:
             and not (isinstance(it.args[0], ast.Call) and resolve(it.args[0].func) is builtins.range))
 
 
-def _lowered(s: ast.For, loop: Callable, resolve: Callable) -> list[ast.stmt]:
+def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable) -> list[ast.stmt]:
     if _backwards(s.iter, resolve):  # seq = it; for k in range(len(seq) - 1, -1, -1): target = seq[k]
         n = next(_serial)
         seq, k = f"_sct_rev{n}", f"_sct_rk{n}"
-        last = ast.BinOp(ast.Call(ast.Name("len", ast.Load()), [ast.Name(seq, ast.Load())], []), ast.Sub(),
-                         ast.Constant(1))
+        last = ast.BinOp(length(ast.Name(seq, ast.Load()), s), ast.Sub(), ast.Constant(1))
         steps = ast.Call(ast.Name("range", ast.Load()), [last, ast.Constant(-1), ast.Constant(-1)], [])
         item = ast.Subscript(ast.Name(seq, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
         out = [ast.Assign([ast.Name(seq, ast.Store())], s.iter.args[0]),
