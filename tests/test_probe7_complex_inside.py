@@ -101,3 +101,12 @@ def test_imag_of_a_real_is_still_a_zero_constant():
     np.testing.assert_array_equal(anp.imag(np.array([0.5, -2.0])), np.zeros(2))
     with pytest.raises(TypeError, match="imag: complex arguments are not supported"):
         anp.imag(np.array([1j]))
+
+
+@pytest.mark.parametrize("x", [np.float64(0.7), np.array(0.7), np.array([0.7, -0.2])])
+@pytest.mark.parametrize("engine", NATURAL)
+def test_abs_of_a_complex_intermediate_on_numpy_inputs_is_refused(engine, x):
+    """SCT's code does not check operands: |x + 0.5j| on NumPy inputs had the real rule's sign, 1.0
+    (JAX: 0.814), silently; the rule's complex sign now makes the cotangent complex, refused."""
+    with pytest.raises(TypeError, match="complex"):
+        ad.engine(engine).grad(lambda v: anp.sum(abs(v + 0.5j)))(x)

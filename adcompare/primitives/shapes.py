@@ -22,6 +22,10 @@ def is_float(x: Any) -> bool:
     return float_dtype(result_dtype(x))
 
 
+def is_complex(x: Any) -> bool:
+    return jax.dtypes.issubdtype(result_dtype(x), np.complexfloating)
+
+
 def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
     """A constant array (never boxed) on ``x``'s backend and dtype."""
     x = primal(x)

@@ -106,8 +106,11 @@ defderiv(p.sigmoid_p, lambda g, ans: mul(g, mul(ans, sub(1.0, ans))))
 
 
 def _abs_sign(x):
-    """d|x|/dx: 1 at 0 and -1 at nan, as in JAX."""
+    """d|x|/dx: 1 at 0 and -1 at nan, as in JAX. For a complex value (met only in SCT's code, which does
+    not check operands) the sign z/|z|: the cotangent comes out complex, which is refused for a real input."""
     px = primal(x)
+    if p.is_complex(px):
+        return px / abs(px)
     if is_number(px):
         return 1.0 if px >= 0 else -1.0
     return p.namespace((px,)).where(px >= 0, 1.0, -1.0)

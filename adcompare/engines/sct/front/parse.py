@@ -81,8 +81,8 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.floor_divide, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf,
            anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
-           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, runtime.check_sequence, runtime.dict_keys,
-           runtime.positional_len,
+           anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
+           runtime.dict_keys, runtime.positional_len,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
