@@ -38,7 +38,7 @@ from adcompare.primitives import shape
 
 _serial = itertools.count(1)
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # code -> {key: derived code}
-_kept: dict = {}  # the same for a function without weak references (a primitive: it lives as long as the program)
+_kept: dict = {}  # the same for a callable without weak references (a builtin such as math.sin, refused later, clearly)
 
 
 def _table(fn: Callable) -> dict:
