@@ -20,8 +20,9 @@ The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
   ``fwd`` once; the pull-back closes over its residuals (exactly what the sweep keeps) and
   runs ``bwd`` once per cotangent for all active operands. No forward mode, as in JAX.
 * **custom_jvp**: forward mode takes the value and tangent from one ``f_jvp`` call
-  (zeros for inactive tangents); the VJP rule transposes ``t -> f_jvp(primals,
-  t)[1]`` with the reverse mode of the engine that recorded the call (``engine``).
+  (zeros for inactive tangents); reverse mode takes the value from the one run of
+  ``f_jvp`` by which the engine that recorded the call (``engine``) transposes
+  ``t -> f_jvp(primals, t)[1]``: the rule's value, not the function's, as in JAX.
 * **Higher order.** Only the trace that takes the call uses the custom rule; ``fwd``,
   ``bwd`` and ``f_jvp`` run one level down, where outer levels differentiate them operation
   by operation, as in JAX: the value they see is ``fwd``'s or ``f_jvp``'s as written.
@@ -311,29 +312,28 @@ class CustomJVP(CustomFunction):
         return self.value_and_jvp(tangents, *operands, static=static)[1]
 
     def value_and_vjp(self, active, *operands, static=(), engine=None):
-        """The function's value, or ``f_jvp``'s where an outer derivative differentiates an operand."""
-        ans = (self.prim(*operands, static=static, engine=engine) if top_box(operands) is None
-               else self.value_and_jvp((None,) * len(operands), *operands, static=static)[0])
-        return ans, self.vjp(active, ans, *operands, static=static, engine=engine)
-
-    def vjp(self, active, ans, *operands, static=(), engine=None):
-        on = [k for k, a in enumerate(active) if a]
-        transpose: list = []  # built on the first cotangent, then kept for the others
+        """``f_jvp``'s value (JAX linearizes the rule: not the function's) and the transpose of ``t ->
+        f_jvp(primals, t)[1]`` by ``engine``'s reverse mode, from one run of the rule (see the module doc)."""
+        on, value = [k for k, a in enumerate(active) if a], []
 
         def linear(*active_tangents):
-            tangents = [None] * len(operands)
-            for k, t in zip(on, active_tangents):
-                tangents[k] = t
-            return self.value_and_jvp(tangents, *operands, static=static)[1]
+            given = dict(zip(on, active_tangents))
+            out, out_dot = self.value_and_jvp([given.get(k) for k in range(len(operands))], *operands, static=static)
+            value.append(out)
+            return out_dot
+
+        if not on:  # nothing to pull back to
+            nothing = (None,) * len(operands)
+            return self.value_and_jvp(nothing, *operands, static=static)[0], lambda g: nothing
+        transpose = (engine or default_tape_engine())().vjp(linear, *(anp.zeros_like(operands[k]) for k in on))[1]
 
         def pullback(g):
-            if not transpose:
-                eng = (engine or default_tape_engine())()
-                transpose.append(eng.vjp(linear, *(anp.zeros_like(operands[k]) for k in on))[1])
-            bars = dict(zip(on, transpose[0](g)))
-            return tuple(bars.get(k) for k in range(len(operands)))
+            return tuple(dict(zip(on, transpose(g))).get(k) for k in range(len(operands)))
 
-        return pullback
+        return value[0], pullback  # out_dot was packed last, by the value's shapes
+
+    def vjp(self, active, ans, *operands, static=(), engine=None):
+        return self.value_and_vjp(active, *operands, static=static, engine=engine)[1]
 
     def jax_function(self) -> Callable:
         f = jax.custom_jvp(self.fun, nondiff_argnums=self.static_argnums)
