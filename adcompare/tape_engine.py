@@ -11,11 +11,17 @@ while a tape grows or is swept.
 from __future__ import annotations
 
 import gc
+import linecache
+import os
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
+import jax
+
 from adcompare import numpy as anp
+from adcompare.concrete import ConcretizationTypeError, _is_machinery
 from adcompare.engine import Engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
 from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
@@ -101,6 +107,45 @@ def cycle_collector_paused() -> _CollectorPause | _Unpaused:
     return _PAUSE
 
 
+def box_met_jax(exc: TypeError) -> ConcretizationTypeError | None:
+    """The error for a JAX function (``jnp.sin``, ``jax.lax``, ``jax.jit``) that refused an active value,
+    naming the user's line (None if ``exc`` is not that): JAX cannot see inside a box, nor an engine
+    inside JAX. Told by where it was raised (JAX's frames, or JAX's note that it removed them) and by
+    the message, which names the box's type (as every such JAX error does)."""
+    frames = [f for f, _ in traceback.walk_tb(exc.__traceback__)]
+    jax_dir = os.path.dirname(jax.__file__) + os.sep
+    if not (any(f.f_code.co_filename.startswith(jax_dir) for f in frames)
+            or any("JAX" in note for note in getattr(exc, "__notes__", ()))
+            or type(exc.__cause__).__name__ == "UnfilteredStackTrace"):
+        return None
+    text, kinds, found = str(exc), list(Box.__subclasses__()), None
+    while kinds and found is None:
+        kind = kinds.pop()
+        kinds.extend(kind.__subclasses__())
+        found = kind if f"<class '{kind.__module__}.{kind.__qualname__}'>" in text else None
+    if found is None:
+        return None
+    user = [f for f in frames if not _is_machinery(f.f_code.co_filename)]
+    where = "an unknown location" if not user else (
+        f"{user[-1].f_code.co_filename}:{user[-1].f_lineno} (in {user[-1].f_code.co_name}): "
+        f"`{linecache.getline(user[-1].f_code.co_filename, user[-1].f_lineno).strip()}`")
+    return ConcretizationTypeError(
+        f"a JAX function (jax.numpy, jax.lax, jax.jit, ...) got an active value (one being differentiated) "
+        f"at {where}: adcompare's engines cannot see inside JAX's functions, nor JAX inside their values. "
+        f"Use the vocabulary ({found.vocabulary}.sin(x), not jnp.sin(x)), which runs on jax.numpy for JAX inputs")
+
+
+def run_user(f: Callable, args: list) -> Any:
+    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says."""
+    try:
+        return f(*args)
+    except TypeError as exc:
+        refusal = box_met_jax(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
+
+
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
 
 
@@ -148,7 +193,7 @@ class TapeEngine(Engine):
         with new_level() as level:
             trace = self.forward_trace(level)
             boxed = [self.dual(trace, x, t) if is_float(x) else x for x, t in zip(leaves, tree_leaves(tangents))]
-            y = f(*tree_unflatten(tree, boxed))
+            y = run_user(f, tree_unflatten(tree, boxed))
         y_leaves, y_tree = tree_flatten(y)
         mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
         return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
@@ -160,7 +205,7 @@ class TapeEngine(Engine):
             tape = self.tape(level)
             inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
             positions = [v.index if isinstance(v, Box) else None for v in inputs]  # before f writes into any
-            y = f(*tree_unflatten(tree, inputs))
+            y = run_user(f, tree_unflatten(tree, inputs))
         y_leaves, y_tree = tree_flatten(y)
         mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
 
