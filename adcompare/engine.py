@@ -17,6 +17,7 @@ here on top of those two, as in HIPS autograd's ``differential_operators.py``:
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -76,6 +77,7 @@ def partial_args(f: Callable, args: tuple, nums: tuple[int, ...], kwargs: dict |
 
 
 _ENGINE_MADE: weakref.WeakSet = weakref.WeakSet()
+_SWEEPS = threading.local()  # depth: how many pull-backs made by vjp are running on this thread
 
 
 def engine_made(fn: Callable) -> Callable:
@@ -160,7 +162,13 @@ class Engine:
         in_leaves, in_tree = tree_flatten(tuple(primals))
 
         def f_vjp(y_bar):
-            bars = pullback(trees.check_cotangent(y_bar, out) + [None] * n_aux)
+            depth = getattr(_SWEEPS, "depth", 0)  # a pull-back called inside a sweep is an engine's own call
+            seeds = trees.check_cotangent(y_bar, out, exact=depth == 0) + [None] * n_aux
+            _SWEEPS.depth = depth + 1
+            try:
+                bars = pullback(seeds)
+            finally:
+                _SWEEPS.depth = depth
             return tree_unflatten(in_tree, [trees.complete(g, x) for x, g in zip(in_leaves, bars)])
 
         engine_made(f_vjp)

@@ -9,11 +9,13 @@ every engine shares at the boundary:
 * which leaves are differentiated (real floating point ones), and the errors for
   those that cannot be (integers under ``grad``, complex numbers anywhere);
 * that tangents match their primals in structure, shape and dtype, and cotangents
-  their outputs in structure and shape, with a float dtype (unlike JAX, another
-  float precision is taken, and so is a zero of any dtype for an integer leaf,
-  float0 or not: an engine's own calls pass float64 next to float32, and 0.0
-  for an integer, and neither changes a derivative; a nonzero tangent for an
-  integer leaf is refused, since it would be dropped);
+  their outputs in structure, shape and dtype, as JAX checks them (a Python number
+  is weakly typed: any float output takes it). Unlike JAX, a zero of any dtype is
+  taken for an integer leaf, float0 or not, and inside a sweep (an engine's own
+  call of a pull-back, :class:`adcompare.engine.Engine`'s ``vjp``) a cotangent of
+  another float precision: an engine's own calls pass float64 next to float32, and
+  0.0 for an integer, and neither changes a derivative; a nonzero tangent for an
+  integer leaf is refused, since it would be dropped;
 * the zero an engine leaves out (``None``) made concrete, with JAX's dtypes:
   zeros of the primal's dtype for a float leaf, ``float0`` zeros otherwise, and
   a cotangent cast back to its primal's dtype (a float32 input next to a
@@ -171,8 +173,10 @@ def _nonzero(t: Any) -> bool:
     return bool(np.any(np.asarray(t) != 0))
 
 
-def check_cotangent(y_bar: Any, y: Any) -> list:
-    """The leaves of ``y_bar``, checked against the output ``y``; ``None`` for a non-float output's."""
+def check_cotangent(y_bar: Any, y: Any, exact: bool = True) -> list:
+    """The leaves of ``y_bar``, checked against the output ``y``; ``None`` for a non-float output's.
+    ``exact``: a float cotangent must have its output's dtype, as in JAX (a Python number, weakly
+    typed, is taken for any float output); an engine's own calls inside a sweep take another precision."""
     if tree_structure(y_bar) != tree_structure(y):
         raise ValueError(f"vjp: the cotangent has structure {tree_structure(y_bar)} but the output has "
                          f"structure {tree_structure(y)}; pass one cotangent per output leaf (not None)")
@@ -192,6 +196,10 @@ def check_cotangent(y_bar: Any, y: Any) -> list:
         if type(gl) not in (float, int) and not p.is_float(gl):  # a Python number is weakly typed
             raise ValueError(f"vjp: the cotangent{_where(path)} has dtype {result_dtype(gl)} but the "
                              f"output{_where(path)} has dtype {result_dtype(yl)}: pass a float cotangent")
+        if exact and type(gl) not in (float, int) and result_dtype(gl) != result_dtype(yl):
+            raise ValueError(f"vjp: the cotangent{_where(path)} has dtype {result_dtype(gl)} but the "
+                             f"output{_where(path)} has dtype {result_dtype(yl)}: pass a cotangent of the "
+                             f"output's dtype (JAX refuses another precision too)")
         bars.append(gl)
     return bars
 
