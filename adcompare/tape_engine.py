@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import linecache
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -126,9 +127,13 @@ def box_met_jax(exc: TypeError) -> ConcretizationTypeError | None:
     if found is None:
         return None
     user = [f for f in frames if not _is_machinery(f.f_code.co_filename)]
-    where = "an unknown location" if not user else (
-        f"{user[-1].f_code.co_filename}:{user[-1].f_lineno} (in {user[-1].f_code.co_name}): "
-        f"`{linecache.getline(user[-1].f_code.co_filename, user[-1].f_lineno).strip()}`")
+    where = user[-1] if user else sys._getframe(1)
+    while where is not None and not user and (_is_machinery(where.f_code.co_filename) or
+                                              where.f_code.co_filename.startswith("<")):
+        where = where.f_back  # a JAX function passed in: where the user called the engine (not generated code)
+    where = "an unknown location" if where is None else (
+        f"{where.f_code.co_filename}:{where.f_lineno} (in {where.f_code.co_name}): "
+        f"`{linecache.getline(where.f_code.co_filename, where.f_lineno).strip()}`")
     return ConcretizationTypeError(
         f"a JAX function (jax.numpy, jax.lax, jax.jit, ...) got an active value (one being differentiated) "
         f"at {where}: adcompare's engines cannot see inside JAX's functions, nor JAX inside their values. "

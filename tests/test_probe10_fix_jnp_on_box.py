@@ -105,3 +105,10 @@ def test_sct_names_the_line_too():
     with pytest.raises(ad.SCTError) as exc_info:
         ad.engine("sct").grad(sin_of)(np.linspace(0.1, 0.4, 3))
     assert "jnp.sin" in str(exc_info.value) and f"line {line_of('sin_of')}" in str(exc_info.value)
+
+
+def test_a_jitted_function_passed_in_names_where_the_engine_was_called():
+    jitted_sum = jax.jit(lambda u: jnp.sum(u * 2.0))
+    with pytest.raises(ad.ConcretizationTypeError) as exc_info:
+        ad.engine("overloading").grad(jitted_sum)(np.ones(2))  # LINE passed_in
+    check(exc_info, "passed_in")
