@@ -148,6 +148,13 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
         into[idx] = view + g  # ``into[idx] += g`` without indexing twice
     return into
 
+
+def getitem_vjp_tiled(gs: list) -> np.ndarray:
+    """The sum of ``getitem_vjp_numpy(g_k, s_k, shape)`` over NumPy cotangents ``g_k`` of slices ``s_k``
+    that tile ``shape``'s first axis (in its order, each of its block's shape, one dtype): each
+    position takes one ``g_k``'s value and zeros elsewhere, so the sum is their concatenation."""
+    return np.concatenate(gs)
+
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
 
