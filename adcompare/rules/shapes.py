@@ -118,7 +118,7 @@ defvjp(p.diagonal_p, _diagonal_vjp)
 # ``into`` in place and returns ``into``: for an accumulating cotangent, a NumPy array of the
 # result's shape and dtype that nothing else holds (the caller checks).
 getitem_vjp_numpy = p.index_add_numpy
-_ND = np.ndarray
+_ND, _F64, _F64_T = np.ndarray, np.dtype(np.float64), np.float64
 _SMALL = 4096  # elements: up to here two copies of a view cost less than NumPy's iterator set-up (~0.7 us)
 
 
@@ -137,7 +137,11 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
         # or more dimensions; copies and sums of contiguous arrays do not
         n = view.size
         if n == 1 and (type(g) is not _ND or g.ndim <= view.ndim):  # else ``+=`` raises: g does not fit
-            view[...] = view + g  # of view's dtype: g's fits it, as the caller checks
+            tg = type(g)  # float64 numbers: Python's sum is the same IEEE sum, without a ufunc (~0.6 us)
+            if view.dtype is _F64 and (tg is float or tg is _F64_T or tg is _ND and g.dtype is _F64 and g.size == 1):
+                view.fill(view.item() + (g if tg is float else g.item()))
+            else:
+                view[...] = view + g  # of view's dtype: g's fits it, as the caller checks
         elif n <= _SMALL and view.ndim > 1 and not view.flags.c_contiguous:
             summed = view.copy()
             summed += g.copy() if type(g) is _ND and g.ndim > 1 and not g.flags.c_contiguous else g
@@ -147,6 +151,13 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
     else:
         into[idx] = view + g  # ``into[idx] += g`` without indexing twice
     return into
+
+
+def getitem_vjp_tiled(gs: list) -> np.ndarray:
+    """The sum of ``getitem_vjp_numpy(g_k, s_k, shape)`` over NumPy cotangents ``g_k`` of slices ``s_k``
+    that tile ``shape``'s first axis (in its order, each of its block's shape, one dtype): each
+    position takes one ``g_k``'s value and zeros elsewhere, so the sum is their concatenation."""
+    return np.concatenate(gs)
 
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))

@@ -22,6 +22,7 @@ from adcompare.primitives import shape
 _F64 = np.dtype(np.float64)
 _ND, _F64_T = np.ndarray, np.float64
 _getitem_vjp_into, _getitem_vjp_numpy = rules.getitem_vjp_into, rules.getitem_vjp_numpy
+_getitem_vjp_tiled = rules.getitem_vjp_tiled
 
 
 def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
@@ -74,6 +75,43 @@ def getitem_bar_into(g: Any, x: Any, idx: Any, into: Any) -> Any:
         return into
     part = getitem_bar(g, x, idx)
     return part if is_zero(into) else add_bar(into, part)
+
+
+def getitem_bar_tiled(x: Any, bounds: tuple, order: tuple, *gs: Any) -> Any:
+    """What ``v = getitem_bar(g, x, s)`` then ``v = getitem_bar_into(g, x, s, v)`` for each later
+    piece leave in ``v`` (:mod:`.tiles` emits it), for pieces ``gs`` of the slices
+    ``x[:B1]``, ``x[B1:B2]``, ..., ``x[Bm:]`` (``bounds``: B1 .. Bm), taken in the order ``order``.
+
+    Where ``x`` is a NumPy array (or its :class:`Shaped` stand-in) of rank 1 or more, the bounds
+    are ints with ``0 <= B1 <= ... <= Bm <= len(x)`` (so the slices tile the first axis) and each
+    piece is a NumPy array of its slice's shape, all of one dtype, the sum is the rule table's
+    ``getitem_vjp_tiled`` (one concatenation instead of zeros written piece by piece); anything
+    else is those statements' sums, in their order."""
+    tx = type(x)
+    if (tx is Shaped or tx is _ND) and x.shape and type(gs[0]) is _ND:
+        shape = x.shape
+        n, nd, at = shape[0], len(shape), 0
+        for b in bounds:
+            if type(b) is not int or b < at:
+                break
+            at = b
+        else:
+            if at <= n:
+                dtype, start, last = gs[0].dtype, 0, len(bounds)
+                for k, g in enumerate(gs):
+                    stop = bounds[k] if k < last else n
+                    if type(g) is not _ND or g.dtype is not dtype or g.ndim != nd or len(g) != stop - start \
+                            or nd > 1 and g.shape[1:] != shape[1:]:
+                        break
+                    start = stop
+                else:
+                    return _getitem_vjp_tiled(list(gs))
+    cuts = (None,) + bounds + (None,)
+    k = order[0]
+    out = getitem_bar(gs[k], x, slice(cuts[k], cuts[k + 1], None))
+    for k in order[1:]:
+        out = getitem_bar_into(gs[k], x, slice(cuts[k], cuts[k + 1], None), out)
+    return out
 
 
 def add_bar_into(into: Any, b: Any) -> Any:

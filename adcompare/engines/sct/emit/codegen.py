@@ -148,6 +148,7 @@ _RUNTIME = {name: getattr(runtime, name) for name in (
     "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard",
     "divide", "power")}
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
+_RUNTIME["getitem_bar_tiled"] = accumulate.getitem_bar_tiled
 _RUNTIME["add_bar_into"] = accumulate.add_bar_into
 _RUNTIME["pull_each"] = joint.pull_each
 _RUNTIME["is_symbolic_zero"] = symbolic.is_symbolic_zero
@@ -184,6 +185,10 @@ class Linker:
     def constant(self, base: str, value: Any) -> str:
         """A value fixed at transformation time (a callee's default argument), under a new name."""
         return self.bind(("constant", id(value), base), base, value)
+
+    def bound_helper(self, name: str) -> str | None:
+        """The name the code already calls the helper ``name`` by, or None where it calls it nowhere yet."""
+        return self._names.get(("helper", name))
 
     def helper(self, name: str) -> str:
         if name in _RUNTIME:

@@ -46,6 +46,7 @@ from adcompare.engines.sct.analysis.saves import SavePlan
 from adcompare.engines.sct.asttools import children, names, statements, walk
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import into as into_
+from adcompare.engines.sct.emit import tiles
 from adcompare.engines.sct.emit.adjoints import adjoints
 from adcompare.engines.sct.emit.codegen import Linker
 from adcompare.engines.sct.emit.control import ControlFlow
@@ -109,6 +110,11 @@ class Reverse(Sweeps, ControlFlow):
                      if which == "bwd" and entry.into}
             if slots:
                 bwd_body = into_.hand_over(bwd_body, slots, into.add_bar_into)
+            if self.link.bound_helper("slice") is not None:  # cotangents of slices that tile an array
+                bwd_body = tiles.tile(bwd_body, into.names, {
+                    "getitem_bar": into.getitem_bar, "getitem_bar_into": into.getitem_bar_into,
+                    "slice": self.link.bound_helper("slice"),
+                    "getitem_bar_tiled": lambda: self.link.helper("getitem_bar_tiled")}, self.namer.fresh)
 
         stored = set(fn.params)
         for s in statements(body_fwd):  # names are stored only by statement targets

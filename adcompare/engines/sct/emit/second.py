@@ -87,7 +87,7 @@ CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.
 PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
 # of residuals="closures": refused
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into,
-            accumulate.add_bar_into, joint.pull_each)
+            accumulate.add_bar_into, accumulate.getitem_bar_tiled, joint.pull_each)
 
 
 # stack and concatenate place each operand in a region of the result: their rules (rules/shapes.py,
