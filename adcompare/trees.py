@@ -17,7 +17,14 @@ every engine shares at the boundary:
 * the zero an engine leaves out (``None``) made concrete, with JAX's dtypes:
   zeros of the primal's dtype for a float leaf, ``float0`` zeros otherwise, and
   a cotangent cast back to its primal's dtype (a float32 input next to a
-  float64 one gets a float32 cotangent).
+  float64 one gets a float32 cotangent);
+* arrays owned by one side only: JAX's arrays cannot be written into, NumPy's can.
+  ``vjp`` keeps its own copies of the NumPy arrays its pull-back reads (the
+  primals) and hands out copies of its outputs, which the pull-back may also
+  read (``exp``'s keeps its answer), so that ``y, f_vjp = vjp(f, x); y -= data;
+  f_vjp(y)`` or ``x *= 2`` in between do not change the derivative; a tangent or
+  cotangent handed back is never the caller's own array (``a + 1``'s cotangent
+  is the one given), so writing into it changes nothing the caller passed.
 """
 
 from __future__ import annotations
@@ -194,6 +201,54 @@ def check_cotangent(y_bar: Any, y: Any) -> list:
                              f"output{_where(path)} has dtype {result_dtype(yl)}: pass a float cotangent")
         bars.append(gl)
     return bars
+
+
+def _writeable(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.flags.writeable
+
+
+def _copied(x: Any) -> Any:
+    if _writeable(x):
+        return x.copy()
+    if type(x) in (tuple, list):
+        return type(x)(_copied(v) for v in x)
+    if type(x) is dict:  # its own order kept (tree_map would sort the keys)
+        return {k: _copied(v) for k, v in x.items()}
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*(_copied(v) for v in x))
+    return tree_util.tree_map(lambda v: v.copy() if _writeable(v) else v, x)
+
+
+def snapshot(tree: Any) -> Any:
+    """``tree`` with its writeable NumPy arrays copied (``tree`` itself where it holds none)."""
+    return _copied(tree) if any(_writeable(v) for v in tree_leaves(tree)) else tree
+
+
+def _root(v: np.ndarray) -> int:
+    while isinstance(v.base, np.ndarray):
+        v = v.base
+    return id(v.base if v.base is not None else v)
+
+
+def unaliased(tree: Any, given: Any = ()) -> Any:
+    """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
+    earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of
+    what the caller passed, nor of another result (``a + b``'s two cotangents are one array)."""
+    leaves, treedef = tree_flatten(tree)
+    if sum(isinstance(v, np.ndarray) for v in leaves) == 0:
+        return tree
+    seen: dict[int, list] = {}  # only arrays over the same memory can share it
+    for v in tree_leaves(given):
+        if isinstance(v, np.ndarray):
+            seen.setdefault(_root(v), []).append(v)
+    fresh = []
+    for v in leaves:
+        if isinstance(v, np.ndarray):
+            if any(np.may_share_memory(v, m) for m in seen.get(_root(v), ())):
+                v = v.copy()
+            seen.setdefault(_root(v), []).append(v)
+        fresh.append(v)
+    return tree if all(a is b for a, b in zip(fresh, leaves)) else tree_unflatten(treedef, fresh)
 
 
 def float0_zeros(x: Any):

@@ -219,4 +219,4 @@ class DirectGrad:
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         if type(self.argnums) is int:  # one gradient: no tuple to build and unpack
             return y, complete(bars[0], primals[0])
-        return y, tuple([complete(bar, x) for bar, x in zip(bars, primals)])
+        return y, trees.unaliased(tuple([complete(bar, x) for bar, x in zip(bars, primals)]))  # a + b's are one
