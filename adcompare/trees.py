@@ -29,6 +29,8 @@ every engine shares at the boundary:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -116,11 +118,28 @@ def static_argnums_tuple(argnums: Any) -> tuple[int, ...]:
     return nums
 
 
+_NOT_A_VALUE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 def check_callable(what: str, f: Any) -> None:
-    """``f`` must be callable (checked where a derivative is asked for, as JAX does)."""
+    """``f`` must be callable (checked where a derivative is asked for, as JAX does), and not a
+    generator or ``async`` function: what it returns is never a value to differentiate."""
     if not callable(f):
         raise TypeError(f"{what} expects a callable (the function to differentiate), got {f!r} of type "
                         f"{type(f).__name__}")
+    fn = f
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    flags = getattr(code, "co_flags", 0)
+    if flags & _NOT_A_VALUE:
+        gen = bool(flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR))
+        where = f" ({code.co_filename}, line {code.co_firstlineno})"
+        kind, gives, instead = (("a generator function (it yields)", "a generator", "return the value (e.g. the sum "
+                                 "of what it yields)") if gen else ("an async function", "a coroutine", "write a "
+                                                                    "plain def that returns the value"))
+        raise TypeError(f"{what}: {getattr(fn, '__qualname__', repr(fn))}{where} is {kind}; calling it gives "
+                        f"{gives}, not a value to differentiate: {instead}")
 
 
 def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
