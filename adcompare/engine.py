@@ -128,17 +128,24 @@ class Engine:
             has_aux: ``f`` returns ``(output, aux)``; aux is returned, not differentiated.
 
         Returns:
-            ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``.
+            ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``; no NumPy array of them is (a
+            view of) one the caller passed, as none of JAX's is (the identity's output is its input).
         """
+        res = self._jvp_of(f, primals, tangents, has_aux)
+        out = (trees.unaliased(res[0], primals), trees.unaliased(res[1], tangents))
+        return (*out, trees.unaliased(res[2], primals)) if has_aux else out
+
+    def _jvp_of(self, f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool) -> tuple:
+        """:meth:`jvp` whose results may be the arrays passed, or views of them, as NumPy's are: for
+        generated code running a call of the user's on the boxes, which must see what NumPy would."""
         check_callable("jvp", f)
         check_tangents(primals, tangents)
         trees.check_leaves("jvp", tuple(primals), "primal")
         y, y_dot = self._jvp(f, tuple(primals), tuple(tangents))
-        y = trees.unaliased(y, primals)  # the identity's output is no view of the caller's input
         if has_aux:
             (out, aux), (out_dot, _) = _split_aux(f, y), _split_aux(f, y_dot)
-            return out, trees.unaliased(self._complete_tangent(out, out_dot), tangents), aux
-        return y, trees.unaliased(self._complete_tangent(y, y_dot), tangents)
+            return out, self._complete_tangent(out, out_dot), aux
+        return y, self._complete_tangent(y, y_dot)
 
     def _complete_tangent(self, y: Any, y_dot: Any) -> Any:
         trees.check_leaves("jvp", y, "output")
@@ -163,8 +170,9 @@ class Engine:
         return (out, f_vjp, aux) if has_aux else (out, f_vjp)
 
     def _vjp_of(self, f: Callable, primals: tuple, has_aux: bool) -> tuple[Any, Callable, Any]:
-        """:meth:`vjp` without its copies: for the derivatives made here, which call the
-        pull-back before the caller sees anything it could write into."""
+        """:meth:`vjp` without its copies: for the derivatives made here, which call the pull-back
+        before the caller sees anything it could write into, and for generated code running a call
+        of the user's on the boxes, whose output is what NumPy's would be (a view of an input)."""
         y, pullback = self._vjp(f, tuple(primals))
         out, aux = _split_aux(f, y) if has_aux else (y, None)
         trees.check_leaves("vjp", out, "output")
