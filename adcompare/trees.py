@@ -223,7 +223,9 @@ def check_cotangent(y_bar: Any, y: Any) -> list:
 
 
 def _writeable(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.flags.writeable
+    """May ``x``'s values change later: a writeable NumPy array, or a view (a read-only view of a
+    writeable array changes with it)?"""
+    return isinstance(x, np.ndarray) and (x.flags.writeable or x.base is not None)
 
 
 def _copied(x: Any) -> Any:
@@ -239,7 +241,7 @@ def _copied(x: Any) -> Any:
 
 
 def snapshot(tree: Any) -> Any:
-    """``tree`` with its writeable NumPy arrays copied (``tree`` itself where it holds none)."""
+    """``tree`` with its NumPy arrays that may change copied (``tree`` itself where it holds none)."""
     return _copied(tree) if any(_writeable(v) for v in tree_leaves(tree)) else tree
 
 

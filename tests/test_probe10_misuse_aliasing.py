@@ -5,7 +5,8 @@ place afterwards changed derivatives with no error:
 
 * ``y, f_vjp = eng.vjp(anp.exp, x); y -= data; f_vjp(y)`` (a residual computed in place) pulled back
   through ``exp(x) - data`` (``exp``'s and ``tanh``'s rules keep their answer, which ``y`` was);
-* ``x *= 10`` or ``x[0] = 100`` between ``vjp`` and ``f_vjp`` gave the derivative at the new ``x``;
+* ``x *= 10`` or ``x[0] = 100`` between ``vjp`` and ``f_vjp`` gave the derivative at the new ``x`` (and
+  so did such a write into the base of a read-only view ``x``);
 * ``f_vjp``'s result for ``a + 1`` was the cotangent passed in, so scaling it in place scaled the
   caller's cotangent, and a second ``f_vjp`` of it was wrong;
 * ``grad(f, argnums=(0, 1))`` of ``sum(a + b)`` gave one array for both gradients (a dict input
@@ -73,6 +74,13 @@ def test_writing_into_the_primal_after_vjp(eng, seed):
     for write in (lambda a: a.__setitem__(0, 100.0), lambda a: a.__imul__(10.0)):
         mine = x.copy()
         y, f_vjp = eng.vjp(_sin_x, mine)
+        write(mine)
+        _close(y, _sin_x_jax(x))
+        _close(f_vjp(y_bar)[0], ref)
+        mine = x.copy()  # a read-only view changes with its base
+        view = mine[:]
+        view.flags.writeable = False
+        y, f_vjp = eng.vjp(_sin_x, view)
         write(mine)
         _close(y, _sin_x_jax(x))
         _close(f_vjp(y_bar)[0], ref)
