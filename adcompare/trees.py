@@ -240,8 +240,15 @@ def _copied(x: Any) -> Any:
     return tree_util.tree_map(lambda v: v.copy() if _writeable(v) else v, x)
 
 
+_NUMBERS = (float, int, np.float64, np.float32)
+
+
 def snapshot(tree: Any) -> Any:
     """``tree`` with its NumPy arrays that may change copied (``tree`` itself where it holds none)."""
+    if type(tree) in _NUMBERS or tree is None:  # the common outputs and arguments, without flattening
+        return tree
+    if type(tree) is np.ndarray:
+        return tree.copy() if _writeable(tree) else tree
     return _copied(tree) if any(_writeable(v) for v in tree_leaves(tree)) else tree
 
 
@@ -255,11 +262,14 @@ def unaliased(tree: Any, given: Any = ()) -> Any:
     """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
     earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of
     what the caller passed, nor of another result (``a + b``'s two cotangents are one array)."""
+    if type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(tree) == 1 and (
+            type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
+        return tree  # nothing to share: a number, or one array pulled back from a number
     leaves, treedef = tree_flatten(tree)
     if sum(isinstance(v, np.ndarray) for v in leaves) == 0:
         return tree
     seen: dict[int, list] = {}  # only arrays over the same memory can share it
-    for v in tree_leaves(given):
+    for v in (given,) if type(given) is np.ndarray else tree_leaves(given):
         if isinstance(v, np.ndarray):
             seen.setdefault(_root(v), []).append(v)
     fresh = []
