@@ -130,8 +130,16 @@ class Engine:
             has_aux: ``f`` returns ``(output, aux)``; aux is returned, not differentiated.
 
         Returns:
-            ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``.
+            ``(y, y_dot)``, or ``(y, y_dot, aux)`` with ``has_aux``; no NumPy array of them is (a
+            view of) one the caller passed, as none of JAX's is (the identity's output is its input).
         """
+        res = self._jvp_of(f, primals, tangents, has_aux)
+        out = (trees.unaliased(res[0], primals), trees.unaliased(res[1], tangents))
+        return (*out, trees.unaliased(res[2], primals)) if has_aux else out
+
+    def _jvp_of(self, f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool) -> tuple:
+        """:meth:`jvp` whose results may be the arrays passed, or views of them, as NumPy's are: for
+        generated code running a call of the user's on the boxes, which must see what NumPy would."""
         check_callable("jvp", f)
         check_tangents(primals, tangents)
         trees.check_leaves("jvp", tuple(primals), "primal")
@@ -152,9 +160,21 @@ class Engine:
         Args:
             f: the function; primals are pytrees.
             has_aux: ``f`` returns ``(output, aux)``; returns ``(y, f_vjp, aux)``.
+
+        ``f_vjp`` computes with the values of this call: it keeps its own copies of NumPy
+        arrays, so writing into the primals or the outputs afterwards changes nothing (as
+        JAX's arrays, which cannot be written into), and it may be called any number of times.
         """
         check_callable("vjp", f)
         trees.check_leaves("vjp", primals, "primal")
+        out, f_vjp, aux = self._vjp_of(f, trees.snapshot(primals), has_aux)
+        out, aux = trees.snapshot(out), trees.snapshot(aux)
+        return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+
+    def _vjp_of(self, f: Callable, primals: tuple, has_aux: bool) -> tuple[Any, Callable, Any]:
+        """:meth:`vjp` without its copies: for the derivatives made here, which call the pull-back
+        before the caller sees anything it could write into, and for generated code running a call
+        of the user's on the boxes, whose output is what NumPy's would be (a view of an input)."""
         y, pullback = self._vjp(f, tuple(primals))
         out, aux = _split_aux(f, y) if has_aux else (y, None)
         trees.check_leaves("vjp", out, "output")
@@ -169,10 +189,10 @@ class Engine:
                 bars = pullback(seeds)
             finally:
                 _SWEEPS.depth = depth
-            return tree_unflatten(in_tree, [trees.complete(g, x) for x, g in zip(in_leaves, bars)])
+            x_bar = tree_unflatten(in_tree, [trees.complete(g, x) for x, g in zip(in_leaves, bars)])
+            return trees.unaliased(x_bar, y_bar)  # a + 1's cotangent is y_bar itself
 
-        engine_made(f_vjp)
-        return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+        return out, engine_made(f_vjp), aux
 
     def value_and_grad(self, f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
         """Like ``jax.value_and_grad``: ``f``'s value and its gradient at ``argnums``."""
@@ -182,8 +202,7 @@ class Engine:
         def value_and_grad_f(*args, **kwargs):
             nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("grad", args, nums)
-            res = self.vjp(partial_args(f, args, nums, kwargs), *(args[i] for i in nums), has_aux=has_aux)
-            y, f_vjp = res[:2]
+            y, f_vjp, aux = self._vjp_of(partial_args(f, args, nums, kwargs), tuple(args[i] for i in nums), has_aux)
             if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
                 what = (f"a {type(y).__name__}" if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
                         if shape(y) != () else f"an output of dtype {result_dtype(y)}")
@@ -192,7 +211,7 @@ class Engine:
                     f"Use jacrev or vjp for other outputs.")
             grads = f_vjp(constant_like(y, 1.0))
             g = grads[0] if isinstance(argnums, int) else grads
-            return ((y, res[2]), g) if has_aux else (y, g)
+            return ((y, aux), g) if has_aux else (y, g)
 
         return engine_made(value_and_grad_f)
 
@@ -257,8 +276,7 @@ class Engine:
             nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("jacrev", args, nums)
             xs = tuple(args[i] for i in nums)
-            res = self.vjp(partial_args(f, args, nums, kwargs), *xs, has_aux=has_aux)
-            y, f_vjp = res[:2]
+            y, f_vjp, aux = self._vjp_of(partial_args(f, args, nums, kwargs), xs, has_aux)
             y_leaves, y_tree = tree_flatten(y)
             x_leaves, x_tree = tree_flatten(xs)
             for leaf in y_leaves:
@@ -280,7 +298,7 @@ class Engine:
                 return anp.reshape(anp.stack(rs), target)
 
             out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
-            return (out, res[2]) if has_aux else out
+            return (out, aux) if has_aux else out
 
         return engine_made(jac)
 

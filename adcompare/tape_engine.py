@@ -22,7 +22,7 @@ from typing import Any
 import jax
 
 from adcompare import numpy as anp
-from adcompare.concrete import ConcretizationTypeError, _is_machinery
+from adcompare.concrete import ConcretizationTypeError, _is_machinery, user_location
 from adcompare.engine import Engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
 from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
@@ -40,6 +40,21 @@ def split_operands(trace: Trace, args: tuple, field: str) -> tuple[list, list]:
             values.append(a)
             fields.append(None)
     return values, fields
+
+
+def _escaped(prim: Primitive, args: tuple, params: dict) -> Any:
+    raise TypeError(
+        f"{prim.name}: an active value of a derivative that has finished was used at {user_location(2)}. It "
+        f"escaped the function being differentiated (kept in a global, a list, an attribute or a closure), so "
+        f"its derivative is gone; as JAX's UnexpectedTracerError: return the value instead (has_aux=True to "
+        f"return it beside the output), or keep its value only, computed outside the derivative")
+
+
+def close(trace: Trace) -> None:
+    """The end of ``trace``'s level: an escaped box of it, computed with later, raises instead of
+    recording onto a finished tape (its level number is reused, and such a value was silently taken
+    for a constant or for one of the new level's). Set on the instance: a live trace pays nothing."""
+    trace.process = _escaped
 
 
 def missing_rule(prim: Primitive, mode: str) -> NotImplementedError:
@@ -198,7 +213,10 @@ class TapeEngine(Engine):
         with new_level() as level:
             trace = self.forward_trace(level)
             boxed = [self.dual(trace, x, t) if is_float(x) else x for x, t in zip(leaves, tree_leaves(tangents))]
-            y = run_user(f, tree_unflatten(tree, boxed))
+            try:
+                y = run_user(f, tree_unflatten(tree, boxed))
+            finally:
+                close(trace)
         y_leaves, y_tree = tree_flatten(y)
         mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
         return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
@@ -210,7 +228,10 @@ class TapeEngine(Engine):
             tape = self.tape(level)
             inputs = [tape.leaf(x) if is_float(x) else x for x in leaves]
             positions = [v.index if isinstance(v, Box) else None for v in inputs]  # before f writes into any
-            y = run_user(f, tree_unflatten(tree, inputs))
+            try:
+                y = run_user(f, tree_unflatten(tree, inputs))
+            finally:
+                close(tape)
         y_leaves, y_tree = tree_flatten(y)
         mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
 

@@ -19,11 +19,20 @@ every engine shares at the boundary:
 * the zero an engine leaves out (``None``) made concrete, with JAX's dtypes:
   zeros of the primal's dtype for a float leaf, ``float0`` zeros otherwise, and
   a cotangent cast back to its primal's dtype (a float32 input next to a
-  float64 one gets a float32 cotangent).
+  float64 one gets a float32 cotangent);
+* arrays owned by one side only: JAX's arrays cannot be written into, NumPy's can.
+  ``vjp`` keeps its own copies of the NumPy arrays its pull-back reads (the
+  primals) and hands out copies of its outputs, which the pull-back may also
+  read (``exp``'s keeps its answer), so that ``y, f_vjp = vjp(f, x); y -= data;
+  f_vjp(y)`` or ``x *= 2`` in between do not change the derivative; a tangent or
+  cotangent handed back is never the caller's own array (``a + 1``'s cotangent
+  is the one given), so writing into it changes nothing the caller passed.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -111,11 +120,28 @@ def static_argnums_tuple(argnums: Any) -> tuple[int, ...]:
     return nums
 
 
+_NOT_A_VALUE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 def check_callable(what: str, f: Any) -> None:
-    """``f`` must be callable (checked where a derivative is asked for, as JAX does)."""
+    """``f`` must be callable (checked where a derivative is asked for, as JAX does), and not a
+    generator or ``async`` function: what it returns is never a value to differentiate."""
     if not callable(f):
         raise TypeError(f"{what} expects a callable (the function to differentiate), got {f!r} of type "
                         f"{type(f).__name__}")
+    fn = f
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    flags = getattr(code, "co_flags", 0)
+    if flags & _NOT_A_VALUE:
+        gen = bool(flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR))
+        where = f" ({code.co_filename}, line {code.co_firstlineno})"
+        kind, gives, instead = (("a generator function (it yields)", "a generator", "return the value (e.g. the sum "
+                                 "of what it yields)") if gen else ("an async function", "a coroutine", "write a "
+                                                                    "plain def that returns the value"))
+        raise TypeError(f"{what}: {getattr(fn, '__qualname__', repr(fn))}{where} is {kind}; calling it gives "
+                        f"{gives}, not a value to differentiate: {instead}")
 
 
 def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
@@ -202,6 +228,66 @@ def check_cotangent(y_bar: Any, y: Any, exact: bool = True) -> list:
                              f"output's dtype (JAX refuses another precision too)")
         bars.append(gl)
     return bars
+
+
+def _writeable(x: Any) -> bool:
+    """May ``x``'s values change later: a writeable NumPy array, or a view (a read-only view of a
+    writeable array changes with it)?"""
+    return isinstance(x, np.ndarray) and (x.flags.writeable or x.base is not None)
+
+
+def _copied(x: Any) -> Any:
+    if _writeable(x):
+        return x.copy()
+    if type(x) in (tuple, list):
+        return type(x)(_copied(v) for v in x)
+    if type(x) is dict:  # its own order kept (tree_map would sort the keys)
+        return {k: _copied(v) for k, v in x.items()}
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*(_copied(v) for v in x))
+    return tree_util.tree_map(lambda v: v.copy() if _writeable(v) else v, x)
+
+
+_NUMBERS = (float, int, np.float64, np.float32)
+
+
+def snapshot(tree: Any) -> Any:
+    """``tree`` with its NumPy arrays that may change copied (``tree`` itself where it holds none)."""
+    if type(tree) in _NUMBERS or tree is None:  # the common outputs and arguments, without flattening
+        return tree
+    if type(tree) is np.ndarray:
+        return tree.copy() if _writeable(tree) else tree
+    return _copied(tree) if any(_writeable(v) for v in tree_leaves(tree)) else tree
+
+
+def _root(v: np.ndarray) -> int:
+    while isinstance(v.base, np.ndarray):
+        v = v.base
+    return id(v.base if v.base is not None else v)
+
+
+def unaliased(tree: Any, given: Any = ()) -> Any:
+    """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
+    earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of
+    what the caller passed, nor of another result (``a + b``'s two cotangents are one array)."""
+    if type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(tree) == 1 and (
+            type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
+        return tree  # nothing to share: a number, or one array pulled back from a number
+    leaves, treedef = tree_flatten(tree)
+    if sum(isinstance(v, np.ndarray) for v in leaves) == 0:
+        return tree
+    seen: dict[int, list] = {}  # only arrays over the same memory can share it
+    for v in (given,) if type(given) is np.ndarray else tree_leaves(given):
+        if isinstance(v, np.ndarray):
+            seen.setdefault(_root(v), []).append(v)
+    fresh = []
+    for v in leaves:
+        if isinstance(v, np.ndarray):
+            if any(np.may_share_memory(v, m) for m in seen.get(_root(v), ())):
+                v = v.copy()
+            seen.setdefault(_root(v), []).append(v)
+        fresh.append(v)
+    return tree if all(a is b for a, b in zip(fresh, leaves)) else tree_unflatten(treedef, fresh)
 
 
 def float0_zeros(x: Any):

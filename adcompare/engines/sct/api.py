@@ -32,6 +32,7 @@ output. The cache keys on the option; ``source`` shows the structured output.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -297,6 +298,10 @@ class SCTEngine(Engine):
         nums = argnums_tuple(argnums)
         if mode in ("hvp", "hessian"):
             return programs.source(f, mode, nums)
+        if not isinstance(f, types.FunctionType) and min(nums) >= 0:
+            # a bound method, a functools.partial, a callable object: its function's code, as grad takes it
+            f, _, where, _ = unwrap(f, [None] * (max(nums) + 1))
+            nums = tuple(where[i] for i in nums)
         return transform.source(f, mode, nums, self.control)
 
     def transform(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0):

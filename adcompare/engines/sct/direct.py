@@ -1,7 +1,8 @@
 """How a call reaches SCT's generated code, and the direct gradient path.
 
-Contract: :func:`unwrap` sees through the base class's ``partial_args``, ``functools.partial``
-and bound methods; :func:`bind` gives the arguments as the generated functions take them.
+Contract: :func:`unwrap` sees through the base class's ``partial_args``, ``functools.partial``,
+bound methods and objects of user classes with ``__call__``; :func:`bind` gives the arguments as
+the generated functions take them.
 :class:`DirectGrad` is ``value_and_grad`` of one function and ``argnums`` where every
 differentiated argument is a real NumPy array or float of a float dtype and the output a real
 scalar: it calls the generated sweeps without the base class's checks, flattening and
@@ -30,9 +31,10 @@ from typing import Any
 import numpy as np
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial
+from adcompare.engine import ArgnumsPartial, is_engine_made
 from adcompare.engines.sct import programs, transform
 from adcompare.engines.sct.emit import boxed_callee, runtime
+from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.tape_engine import cycle_collector_paused
 
 
@@ -53,8 +55,19 @@ def unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, .
         elif isinstance(f, types.MethodType):  # a bound method: its function, with self first
             nums = tuple(k + 1 for k in nums)
             f, args = f.__func__, [f.__self__, *args]
+        elif _calls_user_code(f):  # an object of a user class with __call__: that method, bound
+            f = f.__call__
         else:
             return f, args, nums, kwargs
+
+
+def _calls_user_code(f: Any) -> bool:
+    """An instance of a user's class whose ``__call__`` is a ``def`` (adcompare's own callables, a
+    primitive, a custom function, are taken as they are, and so is anything an engine made)."""
+    cls = type(f)
+    call = next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
+    return not isinstance(f, (types.FunctionType, type)) and is_user_function(call) \
+        and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(f) and classify(f) is None
 
 
 def _positional(fn: Callable, nargs: int) -> bool:
@@ -219,4 +232,4 @@ class DirectGrad:
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         if type(self.argnums) is int:  # one gradient: no tuple to build and unpack
             return y, complete(bars[0], primals[0])
-        return y, tuple([complete(bar, x) for bar, x in zip(bars, primals)])
+        return y, trees.unaliased(tuple([complete(bar, x) for bar, x in zip(bars, primals)]))  # a + b's are one

@@ -133,7 +133,9 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
     if mode == "reverse":
         def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
-            y, pullback = _boxes.vjp(_of_active(fn, args, active, kwargs), *(_data(args[k]) for k in active))
+            # what NumPy would give: the output may be an input, or a view of one (_vjp_of copies nothing)
+            y, pullback, _ = _boxes._vjp_of(_of_active(fn, args, active, kwargs), tuple(_data(args[k]) for k in active),
+                                            False)
             return y, (pullback, y)
 
         def bwd(residuals, out_bar):
@@ -146,8 +148,9 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
-            y, y_dot = _boxes.jvp(_of_active(fn, tuple(args), active, kwargs), tuple(_data(args[k]) for k in active),
-                                  tuple(_data(d) for d in dots.values()))
+            y, y_dot = _boxes._jvp_of(_of_active(fn, tuple(args), active, kwargs),
+                                      tuple(_data(args[k]) for k in active), tuple(_data(d) for d in dots.values()),
+                                      False)
             # an integer output's tangent: JAX's float0 outside, the zero generated code adds inside
             return y, tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
 
