@@ -20,8 +20,8 @@ through any argument; the values and stand-ins it uses are in
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
-  ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure
-  of ``(f, *xs)`` (the pull-back).
+  ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
+  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back.
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``.
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -323,10 +323,10 @@ class _Converter:
             if len(node.args) < 2 or node.keywords:
                 return node
             f, xs = node.args[0], node.args[1:]
-            template = ast.Call(self.bind("vjp_template", cv.vjp_template),
-                                [func.value, ast.Constant(len(xs))] + place, [])
-            pullback = ast.Call(self.bind("make_closure", cv.make_closure), [template, f] + xs, [])
-            value = ast.Call(self.bind("apply", cv.apply), [f] + xs, [])
+            template = [self.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(xs))] + place
+            made = [ast.Call(self.bind("make_closure", cv.make_closure), [ast.Call(template[0], copy.deepcopy(
+                template[1:]) + [ast.Constant(v)], []), *copy.deepcopy([f] + xs)], []) for v in (True, False)]
+            value, pullback = ast.Call(self.bind("apply", cv.apply), made[:1], []), made[1]  # value: f's fwd sweep's
             return ast.copy_location(ast.Tuple([value, pullback], ast.Load()), node)
         if func.attr in ("jvp", "hvp"):
             if len(node.args) != 3 or node.keywords:
