@@ -38,6 +38,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import jax
+
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
@@ -46,9 +48,10 @@ from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
 JVP: Callable | None = None  # (engine, code or None for a plain function, f, n) -> code; same
-VJP: Callable | None = None  # (n, file, line) -> a template of the pull-back; same
+VJP: Callable | None = None  # (n, file, line, value) -> a template of the pull-back (or value); same
 KINDS = {"grad": "grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "value_and_grad": "grad_value"}
 ENV = "_sct_env"
+JIT = jax.jit  # jax.jit(f) is f: jit compiles and SCT's output runs as is (a Closure cannot be jitted: no weakref)
 _serial = itertools.count(1)
 
 
