@@ -13,8 +13,10 @@ Contract: :mod:`.front.closure_values` asks here, when the code runs, for
   an outer SCT derivative runs on boxes.
 * ``JVP(engine, fn, closure, n)``: ``jvp(env, primals, tangents)`` (``closure``) or
   ``jvp(primals, tangents)`` of ``fn`` at ``n`` primals, the same way.
-* ``VJP(n, file, line)``: the template of a vjp's pull-back (:class:`PullbackTemplate`), a
-  closure of ``f`` and its primals whose code runs ``f``'s generated sweeps.
+* ``VJP(n, file, line, value)``: the template of a vjp's pull-back (:class:`PullbackTemplate`), a
+  closure of ``f`` and its primals whose code runs ``f``'s generated sweeps; with ``value``, of
+  its value: the output of the same forward sweep, so that an outer derivative differentiates
+  what the inner one computed (a custom function's rule, as JAX), not ``f`` again.
 
 Programs are cached per code.
 """
@@ -159,10 +161,12 @@ def jvp_program(engine: Any, fn: Callable, closure: bool, n: int) -> Callable:
 
 class PullbackTemplate:
     """What ``make_closure`` makes a vjp's pull-back from: the closure of ``(f, x1, ..., xn)`` (``f`` bound into
-    the code when it is a plain function) whose code runs ``f``'s sweeps at the primals for a cotangent."""
+    the code when it is a plain function) whose code runs ``f``'s sweeps at the primals for a cotangent; with
+    ``value``, the vjp's value: ``code(env)`` runs the forward sweep alone (where ``f`` calls a custom function,
+    its rule's value, whose outer derivative is the rule's code's, not the custom rule applied again)."""
 
-    def __init__(self, n: int, filename: str, line: int):
-        self.n, self.filename, self.line = n, filename, line
+    def __init__(self, n: int, filename: str, line: int, value: bool = False):
+        self.n, self.filename, self.line, self.value = n, filename, line, value
 
     def split(self, values: tuple) -> list[bool]:
         for x in values[1:]:
@@ -175,7 +179,7 @@ class PullbackTemplate:
     def code(self, values: tuple, data: list[bool]) -> Callable:
         closure, fn = data[0], (values[0].code if data[0] else values[0])
         table = _table(fn)
-        key = ("vjp", self.n, closure)
+        key = ("vjp", self.n, closure, self.value)
         if key not in table:
             xs = [f"x{i}" for i in range(self.n)]
             args = (["f"] if closure else []) + xs
@@ -184,10 +188,11 @@ class PullbackTemplate:
                                         tuple(range(first, first + self.n)), len(args),
                                         residuals="arrays")
             bars = "".join(f"final_bar(bars[{i}], x{i}), " for i in range(self.n))
-            text = "\n".join(["def vjp_pullback(env, g):", f"    ({', '.join(args)},) = env",
-                              f"    out, residuals = fwd({', '.join(args)})", "    bars = bwd(residuals, g)",
-                              f"    return ({bars})", ""])
-            table[key] = _exec("vjp_pullback", text, {**entry.functions, "final_bar": runtime.final_bar})
+            name, tail = ("vjp_value", ["    return out"]) if self.value else \
+                ("vjp_pullback", ["    bars = bwd(residuals, g)", f"    return ({bars})"])
+            text = "\n".join([f"def {name}(env{'' if self.value else ', g'}):", f"    ({', '.join(args)},) = env",
+                              f"    out, residuals = fwd({', '.join(args)})"] + tail + [""])
+            table[key] = _exec(name, text, {**entry.functions, "final_bar": runtime.final_bar})
         return table[key]
 
 

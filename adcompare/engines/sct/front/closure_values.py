@@ -21,8 +21,8 @@ by hand, in a transformed callee's calling convention:
   for ``SCTEngine(higher="sct")``): its tangent is ``f``'s.
 * ``jvp_call(engine, f, primals, tangents, file, line)``: ``engine.jvp`` as a
   call of an explicit program of the captured data, primals and tangents.
-* ``engine.vjp(f, *xs)`` is ``(apply(f, *xs), make_closure(vjp_template(engine, n, file, line), f, *xs))``:
-  the pull-back is a closure of ``f`` and the primals whose code runs ``f``'s sweeps.
+* ``engine.vjp(f, *xs)`` is ``(apply(make_closure(vjp_template(..., True), f, *xs)), make_closure(vjp_template(
+  engine, n, file, line), f, *xs))``: closures of ``f`` and the primals whose code runs ``f``'s sweeps.
 * ``as_tuple(xs)``: ``tuple(xs)`` of a list or tuple.
 
 No derivative is written here: the stand-ins only move values and their (co)tangents.
@@ -38,6 +38,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import jax
+
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
@@ -46,9 +48,10 @@ from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
 JVP: Callable | None = None  # (engine, code or None for a plain function, f, n) -> code; same
-VJP: Callable | None = None  # (n, file, line) -> a template of the pull-back; same
+VJP: Callable | None = None  # (n, file, line, value) -> a template of the pull-back (or value); same
 KINDS = {"grad": "grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "value_and_grad": "grad_value"}
 ENV = "_sct_env"
+JIT = jax.jit  # jax.jit(f) is f: jit compiles and SCT's output runs as is (a Closure cannot be jitted: no weakref)
 _serial = itertools.count(1)
 
 
@@ -186,10 +189,10 @@ def as_tuple(xs):
     return tuple(xs)
 
 
-def vjp_template(engine, n, filename, line):
-    """The template of ``engine.vjp(f, *xs)``'s pull-back, a closure of ``(f, *xs)`` (:data:`VJP`)."""
+def vjp_template(engine, n, filename, line, value=False):
+    """The template of ``engine.vjp(f, *xs)``'s pull-back (or value), a closure of ``(f, *xs)`` (:data:`VJP`)."""
     _check_engine(engine, "vjp", filename, line)
-    return VJP(n, filename, line)
+    return VJP(n, filename, line, value)
 
 
 STANDINS = (make_closure, apply, derive, jvp_call, as_tuple)

@@ -20,10 +20,10 @@ through any argument; the values and stand-ins it uses are in
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
-  ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of ``apply(f, *xs)`` and a closure
-  of ``(f, *xs)`` (the pull-back).
+  ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
+  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back.
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
-  ``make(a)(x)``) is ``apply(g, *args)``.
+  ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
   call of its program (:func:`made_calls`), which the transformation follows.
 """
@@ -301,6 +301,8 @@ class _Converter:
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp"} and \
                 self.engine_like(func.value):
             return self.derivative(node)
+        if self.resolve(func) is cv.JIT and node.args:  # jit only compiles: in code SCT transforms, the function
+            return node.args[0]
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
         dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
@@ -322,12 +324,11 @@ class _Converter:
         if func.attr == "vjp":
             if len(node.args) < 2 or node.keywords:
                 return node
-            f, xs = node.args[0], node.args[1:]
-            template = ast.Call(self.bind("vjp_template", cv.vjp_template),
-                                [func.value, ast.Constant(len(xs))] + place, [])
-            pullback = ast.Call(self.bind("make_closure", cv.make_closure), [template, f] + xs, [])
-            value = ast.Call(self.bind("apply", cv.apply), [f] + xs, [])
-            return ast.copy_location(ast.Tuple([value, pullback], ast.Load()), node)
+            maker = [self.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
+            made = [ast.Call(self.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
+                maker[1:]) + [ast.Constant(v)], []), *copy.deepcopy(node.args)], []) for v in (True, False)]
+            return ast.copy_location(ast.Tuple([ast.Call(self.bind("apply", cv.apply), made[:1], []), made[1]],
+                                               ast.Load()), node)  # the value: apply of the forward sweep's closure
         if func.attr in ("jvp", "hvp"):
             if len(node.args) != 3 or node.keywords:
                 return node
