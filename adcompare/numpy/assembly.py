@@ -15,7 +15,7 @@ from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros
 from adcompare.numpy.elementwise import add, where
 from adcompare.numpy.reductions import sum as _sum
-from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, ndim, shape
+from adcompare.numpy.shapes import _axis, _one_d, _two_d, asarray, concatenate, ndim, shape
 
 
 def _grown(tup, grow) -> list:
@@ -112,6 +112,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     if _np.ndim(constant_values) != 0:
         raise NotImplementedError("pad: constant_values must be one number (per-axis values are "
                                   "not supported)")
+    x = asarray(x)  # a list or tuple is packed first, as jnp.asarray packs it
     out, idx = _pad_plan(shape(x), pad_width)
     base = zeros(out, like=x)
     if constant_values != 0:

@@ -11,6 +11,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros_like as _zeros_like
+from adcompare.numpy.shapes import asarray
 
 add = _p.add_p
 subtract = _p.subtract_p
@@ -77,6 +78,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 def clip(a, a_min=None, a_max=None):
     """NumPy's ``clip``, as JAX computes it: ``minimum(a_max, maximum(a_min, a))`` (a tie at a
     bound splits the derivative, as JAX's does); the bounds may be active too."""
+    a = asarray(a)  # a list or tuple is packed first, as jnp.asarray packs it
     if a_min is not None:
         a = _p.maximum_p(a_min, a)
     if a_max is not None:

@@ -7,9 +7,10 @@ differentiated where is said there and below.
 
 * ``slogdet``, ``eigh``, ``svd`` and ``qr`` return plain tuples (NumPy's named
   results are tuples too: unpack them, or index them).
-* ``cholesky(a)`` and ``eigh(a)`` read the symmetric part (a + aᵀ)/2, as JAX does
-  (``UPLO`` is accepted and has no effect); NumPy reads one triangle, which is the
-  same for a symmetric ``a``.
+* ``cholesky(a)`` and ``eigh(a)`` read the symmetric part (a + aᵀ)/2, as JAX does;
+  NumPy reads one triangle, which is the same for a symmetric ``a``. ``eigh``'s
+  ``UPLO`` picks the triangle LAPACK works on, as in NumPy and JAX: it sets the
+  eigenvectors' signs.
 * ``svd``: ``full_matrices=True`` is accepted for a square matrix (it is then the
   thin SVD) and refused for a rectangular one (its extra singular vectors are not
   unique). Its derivative needs distinct singular values (and, for a rectangular
@@ -54,8 +55,8 @@ def slogdet(a):
 
 
 def eigh(a, UPLO="L"):
-    """``(eigenvalues, eigenvectors)`` of the symmetric part of ``a``; ``UPLO`` has no effect."""
-    packed, sa = _p.eigh_p(a), _shape(a)
+    """``(eigenvalues, eigenvectors)`` of the symmetric part of ``a`` (``UPLO``: see above)."""
+    packed, sa = _p.eigh_p(a, UPLO=UPLO), _shape(a)
     return _p.packed_output(packed, "eigh", sa, 0), _p.packed_output(packed, "eigh", sa, 1)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adcompare import primitives as _p
-from adcompare.numpy.shapes import reshape, shape, size
+from adcompare.numpy.shapes import asarray, reshape, shape, size
 
 
 def sum(x, axis=None, keepdims=False):
@@ -48,6 +48,7 @@ def cumprod(x, axis=None):
 
 def var(x, axis=None, ddof=0, keepdims=False):
     """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
+    x = asarray(x)  # a list or tuple is packed once, as jnp.asarray packs it (its deviations are an array's)
     centered = _p.subtract_p(x, mean(x, axis, True))
     n = size(x) // size(sum(centered, axis, True))
     return _p.divide_p(sum(_p.square_p(centered), axis, keepdims), float(n - ddof))

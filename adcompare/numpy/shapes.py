@@ -288,6 +288,7 @@ def sort(x, axis=-1, kind=None, order=None):
     """Sorted along ``axis``: a gather by the argsort permutation, so ties and nan sort as NumPy's."""
     if order is not None:
         raise NotImplementedError("sort: order= (structured arrays) is not supported")
+    x = asarray(x)  # a list or tuple is packed first, as jnp.asarray packs it
     if axis is None:
         return sort(ravel(x), 0)
     axis = _axis(axis, ndim(x))

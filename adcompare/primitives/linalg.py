@@ -69,9 +69,9 @@ def _slogdet(xp, a):
     return xp.stack([sign, logabsdet], axis=-1)
 
 
-def _eigh(xp, a):
+def _eigh(xp, a, UPLO="L"):  # noqa: N803  (NumPy's name)
     _square("eigh", a)
-    w, v = xp.linalg.eigh(_sym(xp, a))
+    w, v = xp.linalg.eigh(_sym(xp, a), UPLO=UPLO)  # the triangle LAPACK reads sets the eigenvectors' signs
     return _pack(xp, a, w, v)
 
 

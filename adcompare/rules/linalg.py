@@ -168,14 +168,14 @@ defvjp(p.cholesky_p, _cholesky_vjp)
 # --------------------------------------------------------------------------
 # eigh: A = V diag(w) Vᵀ; dw = diag(Vᵀ dA V), dV = V (F ∘ Vᵀ dA V), F_ij = 1 / (w_j - w_i)
 
-def _eigh_jvp(t, ans, a):
+def _eigh_jvp(t, ans, a, UPLO="L"):  # noqa: N803
     w, v = p.unpack_outputs(ans, "eigh", shape(a))
     _gaps(w, "eigh", "eigenvalues")
     proj = mm(T(v), mm(_sym(t), v))
     return _pack([_diag_of(proj), mm(v, mul(_reciprocal_gaps(w), proj))], shape(a)[:-2])
 
 
-def _eigh_vjp(ans, a):
+def _eigh_vjp(ans, a, UPLO="L"):  # noqa: N803
     sa = shape(a)
     w, v = p.unpack_outputs(ans, "eigh", sa)
     _gaps(w, "eigh", "eigenvalues")

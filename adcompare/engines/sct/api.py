@@ -140,7 +140,12 @@ class SCTEngine(Engine):
     def _by_boxes(self, fn: Callable) -> bool:
         """A derivative an engine made, or a vocabulary function itself: run on the boxes
         (with ``higher="sct"``, SCT's own derivatives and generated code are transformed instead,
-        unless the function SCT differentiated is itself one to run on the boxes: ``grad(anp.sin)``)."""
+        unless the function SCT differentiated is itself one to run on the boxes: ``grad(anp.sin)``).
+        A nested function's value SCT made (a ``Closure``) reaching here from a call the boxes run (the
+        ``eng.grad(lambda ...)`` of a lambda inside a transformed lambda, differentiated again) has no
+        source: it is run on the boxes too (exact: its code, differentiated operation by operation)."""
+        if boxed_callee.CLOSURE is not None and isinstance(fn, boxed_callee.CLOSURE):
+            return True
         if self.higher == "sct" and fn in programs.MADE:
             return self._by_boxes(unwrap(programs.MADE[fn][1], [])[0])
         if self.higher == "sct" and codegen.is_generated(fn):

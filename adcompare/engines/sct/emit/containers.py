@@ -58,9 +58,17 @@ def _mismatch(a: Any, b: Any) -> TypeError:
                      "Use anp.stack or anp.concatenate. Otherwise, please report this")
 
 
+def _boxed_zero(g: Any) -> bool:
+    """Is ``g`` the placeholder boxed by an outer level (generated code differentiated again on the
+    overloading engine's boxes)? It stands for every element's zero, and stays linked to that level."""
+    return isinstance(g, p.Box) and is_zero(p.primal(g))
+
+
 def _split(g: Any, like: Any) -> Any:
     """The cotangent ``g`` of a tuple or list that a vocabulary call packed into one array
     (as ``jnp.asarray`` packs it), as a container of its elements' cotangents."""
+    if isinstance(like, _TREES) and _boxed_zero(g):
+        return _rebuild(like, [g] * len(like))
     if not isinstance(like, _SEQ) or isinstance(g, _TREES) or not shape(g) or shape(g)[0] != len(like):
         raise _mismatch(g, like)
     return _rebuild(like, [g[i] for i in range(len(like))])
@@ -95,6 +103,8 @@ def item_bar(g: Any, i: Any, n: int | None = None) -> Any:
         return g[i]
     if is_zero(g):
         return 0.0
+    if _boxed_zero(g):
+        return g
     if n is None or not shape(g) or shape(g)[0] != n:
         raise _mismatch(g, [None] * n if n is not None else {})
     return g[i]

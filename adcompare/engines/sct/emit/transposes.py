@@ -90,10 +90,27 @@ def materialize_t(out_bar: Any, ans: Any, g: Any, like: Any) -> Any:
 
 
 def final_bar_t(out_bar: Any, ans: Any, bar: Any, x: Any) -> Any:
+    if isinstance(x, _TREES) and (isinstance(bar, _TREES) or _zero(bar)):
+        return _final_bars_t(out_bar, bar, x)
     _array("final_bar", out_bar, bar, x)
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return 0.0
     return out_bar
+
+
+_TREES = (tuple, list, dict)
+
+
+def _final_bars_t(out_bar: Any, bar: Any, x: Any) -> Any:
+    """``final_bar`` on a container (element by element) transposed: the same, element by element,
+    in ``bar``'s kind. A packed array's rows (``bar`` an array) are still refused."""
+    if _zero(bar) or out_bar is None or _zero(out_bar):
+        return 0.0
+    if isinstance(x, dict) and isinstance(bar, dict) and isinstance(out_bar, dict):
+        return {k: final_bar_t(out_bar.get(k, 0.0), None, b, x[k]) for k, b in bar.items()}
+    if isinstance(bar, (tuple, list)) and isinstance(out_bar, (tuple, list)) and len(bar) == len(out_bar) == len(x):
+        return _like(bar, [final_bar_t(o, None, b, c) for o, b, c in zip(out_bar, bar, x)])
+    raise _refuse("final_bar", "on a container of cotangents")
 
 
 def _fan(out_bar: Any, v: Any) -> Any:
