@@ -9,7 +9,8 @@ values, active ones included (``anp.sum([x, x * x])``): they are packed as
 ``jnp.asarray`` packs them, by the ``stack`` primitive, so they differentiate
 like any other array. ``asarray`` and ``array`` do just that packing.
 
-``zeros``, ``ones``, ``full``, ``eye``, ``identity``, ``arange``, ``linspace``,
+``pi``, ``e``, ``euler_gamma``, ``inf``, ``nan`` and the dtype names (``float32``, ...) are
+NumPy's own. ``zeros``, ``ones``, ``full``, ``eye``, ``identity``, ``arange``, ``linspace``,
 ``argsort``, ``sign``, ``shape`` and ``ndim`` make constants: they are never
 differentiated (an active value where a constant's *value* is read, such as
 ``full``'s fill or ``linspace``'s ends, is refused, since JAX would

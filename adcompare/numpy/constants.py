@@ -6,8 +6,11 @@ import numpy as _np
 
 from adcompare import primitives as _p
 
-pi = _np.pi
+pi, e, euler_gamma, inf, nan = _np.pi, _np.e, _np.euler_gamma, _np.inf, _np.nan
 newaxis = None
+# dtypes, as NumPy's (``x.astype(anp.float32)``, ``anp.zeros(3, dtype=anp.float64)``)
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.bool_
 
 
 def zeros(shape, like=None):
