@@ -176,13 +176,6 @@ def uses_while_else(x):
     return x
 
 
-def loops_over_enumerate(x):  # enumerate(x) is taken (test_probe9_python_loops); a start is not
-    y = 0.0
-    for i, v in enumerate(x, 1):  # refused
-        y = y + v * i
-    return y
-
-
 def loops_over_zip(x):  # zip(x, x) and d.items() are taken (test_probe9_python_loops); sorted(...) is not
     y = 0.0
     for _k, v in sorted({"a": x}.items()):  # refused
@@ -299,7 +292,7 @@ CASES = [
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
-    (loops_over_enumerate, "enumerate with a start"), (loops_over_zip, "iterating over"),
+    (loops_over_zip, "iterating over"),  # (enumerate with a start: taken, test_probe10_python_enumerate)
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
@@ -326,7 +319,7 @@ def _marked_line(f) -> tuple[str, int]:
 
 
 def _inputs(f):
-    if f in (writes_into_a_global, writes_into_an_element, writes_into_a_list, loops_over_enumerate, loops_over_zip,
+    if f in (writes_into_a_global, writes_into_an_element, writes_into_a_list, loops_over_zip,
              unknown_method):
         return (numpy.ones(3),)
     if f is active_index:

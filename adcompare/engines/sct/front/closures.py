@@ -242,30 +242,8 @@ class _Converter:
                                           []), node)
 
     def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
-        """``for target in it: body`` as loops SCT takes: a name over a sequence, or an index."""
-        k = f"_sct_k{next(_serial)}"
-        call = it if isinstance(it, ast.Call) and not it.keywords else None
-        maker = self.resolve(call.func) if call is not None else None
-        if maker in (builtins.zip, builtins.enumerate):
-            if maker is builtins.enumerate and len(call.args) != 1:
-                raise self.p.where.refuse("enumerate with a start", node, "add the start to the index")
-            inner = call.args[0] if maker is builtins.enumerate else None  # enumerate(zip(xs, ys))
-            zipped = isinstance(inner, ast.Call) and not inner.keywords and self.resolve(inner.func) is builtins.zip
-            seqs = list(call.args) if maker is builtins.zip else [None] + list(inner.args if zipped else call.args)
-            named = [f"_sct_seq{next(_serial)}" for _ in seqs]
-            first = [ast.Assign([ast.Name(n, ast.Store())], s) for n, s in zip(named, seqs) if s is not None]
-            items = [ast.Name(k, ast.Load()) if s is None else
-                     ast.Subscript(ast.Name(n, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
-                     for n, s in zip(named, seqs)]
-            lengths = [self.length(ast.Name(n, ast.Load()), node) for n, s in zip(named, seqs) if s is not None]
-            bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
-            value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
-            rng = ast.Call(ast.Name("range", ast.Load()), [bound], [])
-            return first + [ast.For(ast.Name(k, ast.Store()), rng,
-                                    [ast.Assign([target], value)] + body, [])]
-        if isinstance(target, ast.Name):
-            return [ast.For(target, it, body, [])]
-        return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]
+        """``for target in it: body`` as loops SCT takes (see :func:`.for_targets.by_index`)."""
+        return for_targets.by_index(target, it, body, node, self.resolve, self.length, self.p.where)
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
