@@ -262,6 +262,14 @@ def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     return len(seq)
 
 
+def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -> int:
+    """:func:`positional_len` for Python's ``max(seq)`` or ``min(seq)``, which raise on an empty sequence."""
+    n = positional_len(seq, function, filename, line)
+    if n == 0:
+        raise ValueError(f"{name}() iterable argument is empty")
+    return n
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in

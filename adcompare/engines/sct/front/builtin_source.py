@@ -17,7 +17,7 @@ import ast
 import builtins
 from collections.abc import Callable
 
-from adcompare.engines.sct.emit.runtime import positional_len
+from adcompare.engines.sct.emit.runtime import nonempty_len, positional_len
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -29,7 +29,7 @@ def python_sum(function, filename, line, values, start=0):
 
 
 def python_max(function, filename, line, values):
-    n = positional_len(values, function, filename, line)
+    n = nonempty_len(values, function, filename, line, "max")
     best = values[0]
     for k in range(1, n):
         if values[k] > best:
@@ -38,7 +38,7 @@ def python_max(function, filename, line, values):
 
 
 def python_min(function, filename, line, values):
-    n = positional_len(values, function, filename, line)
+    n = nonempty_len(values, function, filename, line, "min")
     best = values[0]
     for k in range(1, n):
         if values[k] < best:
