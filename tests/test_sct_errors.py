@@ -176,7 +176,7 @@ def uses_while_else(x):
     return x
 
 
-def loops_over_zip(x):  # zip(x, x) and d.items() are taken (test_probe9_python_loops); sorted(...) is not
+def loops_over_zip(x):  # zip, d.items() (probe9_python_loops) and sorted (probe10) are taken; this .items() is not
     y = 0.0
     for _k, v in sorted({"a": x}.items()):  # refused
         y = y + v
@@ -292,7 +292,7 @@ CASES = [
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
-    (loops_over_zip, "iterating over"),  # (enumerate with a start: taken, test_probe10_python_enumerate)
+    (loops_over_zip, ".items() on a differentiated value"),  # (enumerate with a start: taken, probe10)
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),

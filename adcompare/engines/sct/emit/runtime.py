@@ -270,6 +270,14 @@ def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -
     return n
 
 
+def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: str, line: int) -> tuple:
+    """The positions of ``values`` in the order ``sorted(values, key=key, reverse=reverse)`` puts them (stable,
+    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does."""
+    n = positional_len(values, function, filename, line)
+    keys = [values[k] if key is None else key(values[k]) for k in range(n)]
+    return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in

@@ -29,6 +29,7 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front.anf import statement_text
+from adcompare.engines.sct.front.builtin_source import MAKES_LIST
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
 from adcompare.primitives import index_update_p
@@ -74,7 +75,7 @@ class Desugar:
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it) \
-                and self.p.resolve(it.func) is not builtins.list:  # list(...): see .builtin_source
+                and self.p.resolve(it.func) not in MAKES_LIST:  # list(...), sorted(...): see .builtin_source
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
