@@ -22,19 +22,25 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare.oracle import max_error
-from tests.test_probe9_python_lists import check_against_jax
 
 jax.config.update("jax_enable_x64", True)
 
 
 def check_engines(f, inputs, seed: int) -> None:
-    """SCT against JAX (grad, jvp, vjp, Hessian), and the overloading engine's gradient and Hessian too."""
-    check_against_jax(f, inputs, seed)
-    overloading = ad.engine("overloading")
-    for x in inputs[:2]:
-        xj = jax.numpy.asarray(x)
-        assert max_error(overloading.grad(f)(x), jax.grad(f)(xj)) < 1e-12
-        assert max_error(overloading.hessian(f)(x), jax.hessian(f)(xj)) < 1e-10
+    """grad, jvp and vjp of ``f`` on SCT and on the overloading engine are JAX's on every input, and so is
+    the Hessian (SCT's by its own transform) on the first."""
+    rng = np.random.default_rng(seed)
+    engines = ((ad.engine("sct"), ad.engine("sct", higher="sct")), (ad.engine("overloading"),) * 2)
+    for k, x in enumerate(inputs):
+        xj, t = jax.numpy.asarray(x), rng.normal(size=np.shape(x))
+        y_jax, pullback_jax = jax.vjp(f, xj)
+        expected = [jax.grad(f)(xj), jax.jvp(f, (xj,), (jax.numpy.asarray(t),)), (y_jax, pullback_jax(-0.7))]
+        hessian = jax.hessian(f)(xj) if k == 0 else None  # (JAX's Hessian is the slow part: one input)
+        for first, second in engines:
+            y, pullback = first.vjp(f, x)
+            got = [first.grad(f)(x), first.jvp(f, (x,), (t,)), (y, pullback(-0.7))]
+            assert all(max_error(a, b) < 1e-12 for a, b in zip(got, expected)), (first, got, expected)
+            assert hessian is None or max_error(second.hessian(f)(x), hessian) < 1e-10
 
 
 def _negated(v):
@@ -64,7 +70,7 @@ def loop_over_sorted(x):
     return t + sum([v * w for v, w in zip(sorted(x), x)])
 
 
-INPUTS = [np.random.default_rng(seed).normal(size=3) for seed in range(3)] + [np.array([0.5, -0.5, 0.5])]
+INPUTS = [np.random.default_rng(seed).normal(size=3) for seed in range(2)] + [np.array([0.5, -0.5, 0.5])]
 
 
 @pytest.mark.parametrize("f", [sorted_constants, sorted_scalars, sorted_by_key, loop_over_sorted])

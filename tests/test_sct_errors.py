@@ -147,7 +147,7 @@ def uses_walrus(x):
 
 
 def uses_comprehension(x):
-    return anp.sum(anp.stack(list({i: x * i for i in range(3)}.values())))  # refused
+    return anp.sum(anp.stack(list({x * i for i in range(3)})))  # refused (a dict comprehension is taken: probe10)
 
 
 def uses_starred(x):
@@ -290,7 +290,7 @@ CASES = [
     (calls_numpy, "neither a vocabulary primitive nor a function with source"),
     (calls_function_without_source, "without source"),
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
-    (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
+    (uses_walrus, "walrus"), (uses_comprehension, "set comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_zip, ".items() on a differentiated value"),  # (enumerate with a start: taken, probe10)
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),

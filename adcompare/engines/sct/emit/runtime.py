@@ -278,6 +278,14 @@ def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: st
     return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
 
 
+def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
+    """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
+    if not isinstance(d, dict):
+        raise SCTError(f"a write by a string key into a {type(d).__name__}", function, filename, line,
+                       "SCT writes string keys into a dict only")
+    return tuple(d)
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in

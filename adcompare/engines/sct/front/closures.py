@@ -15,7 +15,8 @@ through any argument; the values and stand-ins it uses are in
   ``*args``, keywords, decorators and a nested function that calls itself.
 * A list comprehension or generator expression becomes a call of a
   module-level function of the outer variables it reads, which builds the list
-  with a loop (``zip``, ``enumerate`` and tuple targets by index); ``map(f, xs)``
+  with a loop (``zip``, ``enumerate`` and tuple targets by index); a dict
+  comprehension builds its keys and values so, then the dict (:mod:`.sized_code`); ``map(f, xs)``
   is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
@@ -41,7 +42,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import for_targets
+from adcompare.engines.sct.front import for_targets, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -152,7 +153,7 @@ class _Converter:
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(node.body), node.body)]
             return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
             return self.map_call(node)
@@ -222,22 +223,30 @@ class _Converter:
     # --- comprehensions ---
 
     def comprehension(self, node) -> ast.expr:
+        """A list comprehension or generator as a lifted function appending to a list; a dict comprehension
+        appends its keys to another, and makes the dict of both (:func:`.sized_code.dict_of`)."""
         free = self.free(node, set())
-        acc = "_sct_items"
-        body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(acc, ast.Load()), "append", ast.Load()),
-                                                  [node.elt], []))]
+        acc, keys = "_sct_items", "_sct_keys"
+        made = ((keys, node.key), (acc, node.value)) if isinstance(node, ast.DictComp) else ((acc, node.elt),)
+        body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(n, ast.Load()), "append", ast.Load()),
+                                                  [e], [])) for n, e in made]
         for gen in reversed(node.generators):
             if gen.is_async:
                 raise self.p.where.refuse("an async comprehension", node, "write a for loop")
             for test in reversed(gen.ifs):
                 body = [ast.If(test, body, [])]
             body = self.loop(gen.target, gen.iter, body, node)
+        out: ast.expr = ast.Name(acc, ast.Load())
+        if isinstance(node, ast.DictComp):
+            copied = ast.Call(ast.Name("list", ast.Load()), [out], [])  # a new list: _sct_items is appended to
+            out = ast.Call(ast.Call(self.bind("dict_of", sized_code.dict_of), [ast.Name(keys, ast.Load())], []),
+                           [copied], [])
         fdef = ast.FunctionDef("comprehension_lifted", ast.arguments([], [ast.arg(v) for v in free], None, [], [],
                                                                       None, []),
-                               [ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))] + body
-                               + [ast.Return(ast.Name(acc, ast.Load()))], [], None, None)
+                               [ast.Assign([ast.Name(n, ast.Store())], ast.List([], ast.Load())) for n, _ in made]
+                               + body + [ast.Return(out)], [], None, None)
         fn = self.compile(fdef, node)
-        fn.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
+        fn.sct_makes_list = not isinstance(node, ast.DictComp)  # a list, as a display is (see dataflow.list_targets)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 
@@ -247,7 +256,7 @@ class _Converter:
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
-        checks = {n: v for n, v in self.p.extra.items() if n.startswith("__positional_len")}  # see length
+        checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of"))}
         return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---

@@ -13,6 +13,8 @@ statements go into A-normal form,
   read afterwards, see :mod:`.aliases`); a chained ``y[i][j] = v`` to
   ``t = y[i]``, ``t = index_update(t, v, idx=j)``, ``y = index_update(y, t, idx=i)``,
   after a check that ``i`` is a basic index (then ``y[i]`` is a view of ``y``);
+* ``d['a'] = v`` (a string key: a dict's entry) to ``d = dict_set(keys of d, 'a')(d, v)``,
+  a new dict (see :mod:`.sized_code`), refused where another name would see the write;
 * a tuple or list given to a vocabulary function as an array operand into a
   ``stack`` of it, as ``jnp.asarray`` packs it.
 """
@@ -28,6 +30,7 @@ from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
+from adcompare.engines.sct.front import sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
 from adcompare.engines.sct.front.jumps import loop_has_break
@@ -134,9 +137,12 @@ class Desugar:
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
         keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
                      None)
-        if keyed is not None:  # a string key: a dict's entry (an array takes no string index)
-            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}", target,
-                                    "build a new dict instead, e.g. d2 = {'a': v, 'b': d['b']}")
+        if keyed is target:  # a string key: a dict's entry (an array takes no string index)
+            self.write_entry(name, keyed.slice, value)
+            return
+        if keyed is not None:
+            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}, inside {ast.unparse(target)}",
+                                    target, "build the inner value first, then write it: e[...] = v; d['a'] = e")
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
@@ -160,6 +166,19 @@ class Desugar:
                                 self.text(self.node)))
             v = holder
         self.write("index", name)
+
+    def write_entry(self, name: str, key: ast.expr, value: ast.expr) -> None:
+        """``d[key] = v`` becomes ``d = dict_set(written_keys(d), key)(d, v)``: a new dict (see
+        :mod:`.sized_code`), marked as a write in place, for :mod:`.aliases`."""
+        checked = self.bound("written_keys", runtime.written_keys)
+        self.p.extra[checked] = runtime.written_keys  # a constant: its call is one on a differentiated value
+        keys = self.atom(ast.Call(ast.Name(checked, ast.Load()), [ast.Name(name, ast.Load()), ast.Constant(
+            self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())], []))
+        setter = ast.Call(ast.Name(self.bound("dict_set", sized_code.dict_set), ast.Load()),
+                          [ir.atom_ast(keys), key], [])
+        call = ast.Call(setter, [ast.Name(name, ast.Load()), value], [])
+        self.emit(ir.Assign(name, self.value(call), self.line(), self.text(self.node)))
+        self.write("entry", name)
 
     def pack_lists(self, block: list, lists: set[str]) -> list:
         """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)
