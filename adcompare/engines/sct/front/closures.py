@@ -194,12 +194,12 @@ class _Converter:
     def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
         where = self.p.where
         what = "a lambda" if name == "lambda" else f"the nested def {name}"
-        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
-            raise where.refuse(f"{what} with defaults, *args, keywords or decorators, inside a function SCT "
-                               "transforms", node, "give it plain positional parameters, or define it at "
-                                                   "module level")
+        if args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
+            raise where.refuse(f"{what} with defaults, **kwargs, keywords or decorators, inside a function SCT "
+                               "transforms", node, "give it plain positional parameters (and *args), or define "
+                                                   "it at module level")
         lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
-                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), None, [], [], None, []),
+                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg, [], [], None, []),
                                  body, [], None, None)
         free = self.free(lifted, set())
         if name in free:
@@ -283,7 +283,8 @@ class _Converter:
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            return node  # refused by the fence
+            fn = self.resolve(node.func)
+            return sized_code.spread_node(node, fn, fn is not MISSING, self.bind, self.p.where)
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp"} and \
                 self.engine_like(func.value):

@@ -9,26 +9,33 @@ that of the display or call the made function's source writes out, whatever the 
 * :func:`dict_of` ``(keys)(values)`` is ``{keys[0]: values[0], ...}``, as a dict comprehension builds
   it: a key met again keeps its first place and takes the last value;
 * :func:`dict_set` ``(keys, key)(d, value)`` is a new dict with ``d``'s entries and ``d[key] = value``,
-  in Python's order (``keys`` are ``d``'s keys).
+  in Python's order (``keys`` are ``d``'s keys);
+* :func:`spread_call` ``(kinds, fn, where, *sized)(*parts)`` is the call ``fn(a, *xs, k=v, **d)`` with the
+  sequences and dicts spread into their items (``fn(a, xs[0], xs[1], k=v, w=d['w'])``), ``kinds`` saying
+  what each part is; a sequence is read by position (a dict or set is refused, naming the user's line), a
+  ``**`` operand must be a dict with string keys. ``fn`` None: the function is the first part.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import itertools
 from collections.abc import Callable, Hashable
 
+from adcompare.engines.sct.emit.runtime import positional_len
+from adcompare.engines.sct.errors import SCTError
 from adcompare.engines.sct.front.closure_values import define
 
 _serial = itertools.count(1)
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _made(name: str, params: list[str], result: ast.expr, bound: dict) -> Callable:
+def _made(name: str, params: list[str], result: ast.expr, bound: dict, origin: str = "") -> Callable:
     fdef = ast.FunctionDef(name, ast.arguments([], [ast.arg(p) for p in params], None, [], [], None, []),
                            [ast.Return(result)], [], None, None)
-    return define(ast.fix_missing_locations(fdef), {}, bound, f"<sct {name} #{next(_serial)}>")
+    return define(ast.fix_missing_locations(fdef), {}, bound, f"<sct {name} #{next(_serial)}{origin}>")
 
 
 def _keys(keys: tuple, bound: dict) -> list[ast.expr]:
@@ -75,3 +82,56 @@ def _hashable(keys: tuple) -> tuple:
     for key in keys:
         hash(key)  # an unhashable key raises Python's TypeError, as the dict display would
     return keys
+
+
+def spread_call(kinds: tuple, fn, where: tuple, *sized) -> Callable:
+    """``(*parts) -> fn(...)`` with the ``*`` and ``**`` parts spread (see the module doc); ``sized`` are
+    those parts' values now, ``where`` the user's (function, file, line)."""
+    shape = []
+    for kind, value in zip([k for k in kinds if k in ("*", "**")], sized):
+        if kind == "*":
+            shape.append(positional_len(value, *where))
+        elif not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise SCTError(f"a ** argument that is not a dict with string keys ({type(value).__name__})", *where,
+                           "pass a dict, e.g. f(**{'a': x})")
+        else:
+            shape.append(tuple(value))
+    try:
+        return _spread_call(kinds, fn, tuple(shape), where)
+    except TypeError:  # an unhashable callee (a bound method of an unhashable object): made each time
+        return _spread_call.__wrapped__(kinds, fn, tuple(shape), where)
+
+
+@functools.lru_cache(maxsize=256)
+def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
+    params = [] if fn is not None else ["_sct_f"]
+    args: list[ast.expr] = []
+    keywords: list[ast.keyword] = []
+    sizes = iter(shape)
+    for k, kind in enumerate(kinds):
+        part = ast.Name(f"_sct_a{k}", ast.Load())
+        params.append(part.id)
+        if kind == "*":
+            args += [ast.Subscript(part, ast.Constant(i), ast.Load()) for i in range(next(sizes))]
+        elif kind == "**":
+            keywords += [ast.keyword(key, ast.Subscript(part, ast.Constant(key), ast.Load())) for key in next(sizes)]
+        elif kind:
+            keywords.append(ast.keyword(kind, part))
+        else:
+            args.append(part)
+    return _made("spread_call", params, ast.Call(ast.Name("_sct_f", ast.Load()), args, keywords),
+                 {} if fn is None else {"_sct_f": fn}, f" from {where[1]}, line {where[2]}")
+
+
+def spread_node(node: ast.Call, fn, known: bool, bind: Callable, where) -> ast.expr:
+    """The call ``node`` (``f(a, *xs, k=v, **d)``, ``f`` the object ``fn`` if ``known``, else known only when
+    it runs) as ``spread_call(kinds, f, where, xs, d)(a, xs, v, d)``; ``bind(base, value)`` names a value in
+    the code's globals."""
+    parts = [(a.value, "*") if isinstance(a, ast.Starred) else (a, "") for a in node.args]
+    parts += [(k.value, "**" if k.arg is None else k.arg) for k in node.keywords]
+    place = ast.Tuple([ast.Constant(where.function), ast.Constant(where.filename), ast.Constant(where.line(node))],
+                      ast.Load())
+    made = ast.Call(bind("spread_call", spread_call), [
+        ast.Constant(tuple(k for _, k in parts)), bind("callee", fn) if known else ast.Constant(None), place]
+        + [copy.deepcopy(v) for v, k in parts if k in ("*", "**")], [])
+    return ast.copy_location(ast.Call(made, ([] if known else [node.func]) + [v for v, _ in parts], []), node)
