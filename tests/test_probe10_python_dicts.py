@@ -6,9 +6,11 @@ when the code runs, so SCT now writes, then, a function of the values whose sour
 (``front/sized_code.py``) and transforms it as any callee: a dict comprehension is a lifted loop appending
 its keys and values to two lists, then ``dict_of(keys)(values)``; ``d[key] = v`` is ``d =
 dict_set(keys of d, key)(d, v)``, a new dict in Python's order (a key met again keeps its place, takes the
-last value). Like an index write, a write another name would see (``e = d; d["a"] = v; e["a"]``) is
-refused at its line, as is a string-key write into what is not a dict. Checked with grad, jvp, vjp and the
-Hessian against JAX float64 and the overloading engine, and dict outputs with vjp, jacfwd and jacrev.
+last value), for a string key or any key into a variable every assignment of which is a dict; a key
+keeps its type (``True`` is not ``1``). Like an index write, a write another name would see (``e = d;
+d["a"] = v; e["a"]``) is refused at its line, as is a string-key write into what is not a dict. Checked
+with grad, jvp, vjp and the Hessian against JAX float64 and the overloading engine, and dict outputs with
+vjp, jacfwd and jacrev.
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ def entry_writes(x):
         d["s"] = d["s"] + x[i] * x[i] if "s" in d else x[i]
         if x[i] > 0.0:
             d["p"] = x[i] * d["a"]
-    out = d["a"] * d["b"] + d["s"]
+    for k in ("b", "c"):  # a variable key into a variable that holds a dict
+        d[k] = d["a"] * x[2] + len(k)
+    out = d["a"] * d["b"] + d["s"] * d["c"]
     return out * d["p"] if "p" in d else out
 
 
@@ -80,6 +84,18 @@ def test_a_returned_dict_matches_jax():
                 jax.tree_util.tree_map(np.asarray, theirs))
             for a, b in zip(_flat(ours), _flat(theirs)):
                 np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def keys_of_two_types(x):
+    a = {k: x[0] for k in (1, 2)}
+    b = {k: x[1] * a[k] for k in (True, 2)}
+    b[1] = b[1] * 2.0  # an equal key: True stays
+    return b
+
+
+def test_a_key_keeps_its_type():
+    y = ad.engine("sct").vjp(keys_of_two_types, INPUTS[0])[0]
+    assert [type(k) for k in y] == [bool, int] and y == keys_of_two_types(INPUTS[0])
 
 
 def aliased_write(x):

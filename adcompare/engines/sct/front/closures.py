@@ -247,6 +247,7 @@ class _Converter:
                                + body + [ast.Return(out)], [], None, None)
         fn = self.compile(fdef, node)
         fn.sct_makes_list = not isinstance(node, ast.DictComp)  # a list, as a display is (see dataflow.list_targets)
+        fn.sct_makes_dict = isinstance(node, ast.DictComp)  # (see .desugar.Desugar.dicts)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 

@@ -137,8 +137,8 @@ class Desugar:
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
         keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
                      None)
-        if keyed is target:  # a string key: a dict's entry (an array takes no string index)
-            self.write_entry(name, keyed.slice, value)
+        if keyed is target or target.value is base and name in self.dicts():  # a dict's entry
+            self.write_entry(name, target.slice, value)
             return
         if keyed is not None:
             raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}, inside {ast.unparse(target)}",
@@ -166,6 +166,21 @@ class Desugar:
                                 self.text(self.node)))
             v = holder
         self.write("index", name)
+
+    def dicts(self) -> set[str]:
+        """The local variables that hold a dict: each assignment of them a dict display or comprehension."""
+        if getattr(self, "_dicts", None) is None:
+            made, at = set(), set()
+            for n in ast.walk(self.p.tree):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and (
+                        isinstance(n.value, ast.Dict) or isinstance(n.value, ast.Call)
+                        and getattr(self.p.resolve(n.value.func), "sct_makes_dict", False)):
+                    made.add(n.targets[0].id)
+                    at.add(id(n.targets[0]))
+            other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                     and id(n) not in at}
+            self._dicts = made - other - set(self.p.params)
+        return self._dicts
 
     def write_entry(self, name: str, key: ast.expr, value: ast.expr) -> None:
         """``d[key] = v`` becomes ``d = dict_set(written_keys(d), key)(d, v)``: a new dict (see

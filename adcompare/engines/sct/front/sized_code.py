@@ -13,7 +13,10 @@ that of the display or call the made function's source writes out, whatever the 
 * :func:`spread_call` ``(kinds, fn, where, *sized)(*parts)`` is the call ``fn(a, *xs, k=v, **d)`` with the
   sequences and dicts spread into their items (``fn(a, xs[0], xs[1], k=v, w=d['w'])``), ``kinds`` saying
   what each part is; a sequence is read by position (a dict or set is refused, naming the user's line), a
-  ``**`` operand must be a dict with string keys. ``fn`` None: the function is the first part.
+  ``**`` operand must be a dict with string keys. ``fn`` None: the function is the first part, or, the
+  first kind ``'.name'``, the call is the method ``parts[0].name(...)``.
+
+A key is kept with its type (``1`` and ``True`` are equal keys, but a dict keeps the one it met first).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import ast
 import copy
 import functools
 import itertools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from adcompare.engines.sct.emit.runtime import positional_len
 from adcompare.engines.sct.errors import SCTError
@@ -51,8 +54,8 @@ def _keys(keys: tuple, bound: dict) -> list[ast.expr]:
 
 
 @functools.lru_cache(maxsize=256)
-def _dict_of(keys: tuple) -> Callable:
-    last = {key: k for k, key in enumerate(keys)}
+def _dict_of(typed: tuple) -> Callable:
+    last = {key: k for k, key in enumerate(_untyped(typed))}
     bound: dict = {}
     values = [ast.Subscript(ast.Name("values", ast.Load()), ast.Constant(k), ast.Load()) for k in last.values()]
     return _made("dict_of", ["values"], ast.Dict(_keys(tuple(last), bound), values), bound)
@@ -60,11 +63,13 @@ def _dict_of(keys: tuple) -> Callable:
 
 def dict_of(keys) -> Callable:
     """``values -> {keys[0]: values[0], ...}`` (see the module doc)."""
-    return _dict_of(_hashable(tuple(keys)))
+    return _dict_of(_typed(tuple(keys)))
 
 
 @functools.lru_cache(maxsize=256)
-def _dict_set(keys: tuple, key: Hashable) -> Callable:
+def _dict_set(typed: tuple) -> Callable:
+    *keys, key = _untyped(typed)
+    keys = tuple(keys)
     order = keys if key in keys else keys + (key,)
     bound: dict = {}
     shown = _keys(order, bound)
@@ -75,13 +80,19 @@ def _dict_set(keys: tuple, key: Hashable) -> Callable:
 
 def dict_set(keys, key) -> Callable:
     """``(d, value) -> {**d, key: value}`` for a dict ``d`` whose keys are ``keys`` (see the module doc)."""
-    return _dict_set(_hashable(tuple(keys)), _hashable((key,))[0])
+    return _dict_set(_typed(tuple(keys) + (key,)))
 
 
-def _hashable(keys: tuple) -> tuple:
-    for key in keys:
-        hash(key)  # an unhashable key raises Python's TypeError, as the dict display would
-    return keys
+def _typed(key):
+    """``key`` with the type of each part, as the made functions are kept by (see the module doc); an
+    unhashable key raises Python's TypeError, as the dict display would."""
+    hash(key)
+    return type(key), tuple(_typed(k) for k in key) if type(key) is tuple else key
+
+
+def _untyped(typed):
+    kind, key = typed
+    return tuple(_untyped(k) for k in key) if kind is tuple else key
 
 
 def spread_call(kinds: tuple, fn, where: tuple, *sized) -> Callable:
@@ -104,14 +115,18 @@ def spread_call(kinds: tuple, fn, where: tuple, *sized) -> Callable:
 
 @functools.lru_cache(maxsize=256)
 def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
-    params = [] if fn is not None else ["_sct_f"]
+    method = kinds[0][1:] if kinds and kinds[0].startswith(".") else None  # recv.method(...): recv the first part
+    params = [] if fn is not None or method else ["_sct_f"]
+    callee: ast.expr = ast.Name("_sct_f", ast.Load())
     args: list[ast.expr] = []
     keywords: list[ast.keyword] = []
     sizes = iter(shape)
     for k, kind in enumerate(kinds):
         part = ast.Name(f"_sct_a{k}", ast.Load())
         params.append(part.id)
-        if kind == "*":
+        if k == 0 and method:
+            callee = ast.Attribute(part, method, ast.Load())
+        elif kind == "*":
             args += [ast.Subscript(part, ast.Constant(i), ast.Load()) for i in range(next(sizes))]
         elif kind == "**":
             keywords += [ast.keyword(key, ast.Subscript(part, ast.Constant(key), ast.Load())) for key in next(sizes)]
@@ -119,7 +134,7 @@ def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
             keywords.append(ast.keyword(kind, part))
         else:
             args.append(part)
-    return _made("spread_call", params, ast.Call(ast.Name("_sct_f", ast.Load()), args, keywords),
+    return _made("spread_call", params, ast.Call(callee, args, keywords),
                  {} if fn is None else {"_sct_f": fn}, f" from {where[1]}, line {where[2]}")
 
 
@@ -127,11 +142,14 @@ def spread_node(node: ast.Call, fn, known: bool, bind: Callable, where) -> ast.e
     """The call ``node`` (``f(a, *xs, k=v, **d)``, ``f`` the object ``fn`` if ``known``, else known only when
     it runs) as ``spread_call(kinds, f, where, xs, d)(a, xs, v, d)``; ``bind(base, value)`` names a value in
     the code's globals."""
-    parts = [(a.value, "*") if isinstance(a, ast.Starred) else (a, "") for a in node.args]
+    method = isinstance(node.func, ast.Attribute) and not known  # x.reshape(*shape): x is the first part
+    parts = [(node.func.value, "." + node.func.attr)] if method else []
+    parts += [(a.value, "*") if isinstance(a, ast.Starred) else (a, "") for a in node.args]
     parts += [(k.value, "**" if k.arg is None else k.arg) for k in node.keywords]
     place = ast.Tuple([ast.Constant(where.function), ast.Constant(where.filename), ast.Constant(where.line(node))],
                       ast.Load())
     made = ast.Call(bind("spread_call", spread_call), [
         ast.Constant(tuple(k for _, k in parts)), bind("callee", fn) if known else ast.Constant(None), place]
         + [copy.deepcopy(v) for v, k in parts if k in ("*", "**")], [])
-    return ast.copy_location(ast.Call(made, ([] if known else [node.func]) + [v for v, _ in parts], []), node)
+    return ast.copy_location(ast.Call(made, ([] if known or method else [node.func]) + [v for v, _ in parts], []),
+                             node)
