@@ -278,6 +278,11 @@ def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: st
     return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
 
 
+def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
+    """``sorted(d, key=key, reverse=reverse)`` of a dict: its keys, constants."""
+    return sorted(d, key=key, reverse=reverse)
+
+
 def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
     if not isinstance(d, dict):

@@ -4,7 +4,8 @@ Contract: :func:`replacement` turns a call of one of these builtins into a call 
 function below that computes the same value the same way (``sum`` adds from ``start`` in order;
 ``max`` and ``min`` keep the first of the largest or smallest, comparing as Python does; ``pow`` is
 ``**``; ``list`` appends the items to a new list; ``sorted`` appends them in the order Python's
-``sorted`` puts them, found on their values by :func:`..emit.runtime.sort_order`), so SCT transforms it
+``sorted`` puts them, found on their values by :func:`..emit.runtime.sort_order`; a dict's keys are sorted
+as they are, constants), so SCT transforms it
 as any user function: its derivative is that of the additions, comparisons and powers it makes (for
 ``sorted``, the derivative follows the permutation), which is JAX's (JAX runs the builtins themselves
 on its tracers).
@@ -19,7 +20,7 @@ import ast
 import builtins
 from collections.abc import Callable
 
-from adcompare.engines.sct.emit.runtime import nonempty_len, positional_len, sort_order
+from adcompare.engines.sct.emit.runtime import nonempty_len, positional_len, sort_order, sorted_keys
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -61,6 +62,8 @@ def python_list(function, filename, line, values):
 
 
 def python_sorted(function, filename, line, values, key, reverse):
+    if isinstance(values, dict):  # its keys, constants
+        return sorted_keys(values, key, reverse)
     order = sort_order(values, key, reverse, function, filename, line)
     items = []
     for k in range(len(order)):

@@ -18,6 +18,7 @@ that writes into its parameter is refused (see :mod:`.aliases`).
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import inspect
 import types
@@ -26,6 +27,7 @@ from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front import builtin_source
 from adcompare.engines.sct.front.aliases import parameters_written
@@ -73,6 +75,9 @@ class Calls:
             fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
             merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
             return self.user_call(ast.copy_location(merged, node), fn)
+        if obj is builtins.sorted and node.args and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id in self.dicts():  # sorted(d) of a dict: its keys, constants
+            return ir.Opaque(ast.Call(self.known("sorted_keys", runtime.sorted_keys), node.args, node.keywords))
         shown = builtin_source.display(obj, node)
         if shown is not None:  # dict(a=x, b=y)
             return self.value(shown)

@@ -182,13 +182,18 @@ class Desugar:
             self._dicts = made - other - set(self.p.params)
         return self._dicts
 
+    def known(self, base: str, fn) -> ast.Name:
+        """A name for ``fn``, a constant function SCT may call on differentiated values (its result is not)."""
+        name = self.bound(base, fn)
+        self.p.extra[name] = fn  # what the analyses resolve names by
+        return ast.Name(name, ast.Load())
+
     def write_entry(self, name: str, key: ast.expr, value: ast.expr) -> None:
         """``d[key] = v`` becomes ``d = dict_set(written_keys(d), key)(d, v)``: a new dict (see
         :mod:`.sized_code`), marked as a write in place, for :mod:`.aliases`."""
-        checked = self.bound("written_keys", runtime.written_keys)
-        self.p.extra[checked] = runtime.written_keys  # a constant: its call is one on a differentiated value
-        keys = self.atom(ast.Call(ast.Name(checked, ast.Load()), [ast.Name(name, ast.Load()), ast.Constant(
-            self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())], []))
+        place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+        checked = self.known("written_keys", runtime.written_keys)
+        keys = self.atom(ast.Call(checked, [ast.Name(name, ast.Load())] + place, []))
         setter = ast.Call(ast.Name(self.bound("dict_set", sized_code.dict_set), ast.Load()),
                           [ir.atom_ast(keys), key], [])
         call = ast.Call(setter, [ast.Name(name, ast.Load()), value], [])
