@@ -111,10 +111,17 @@ def string_key_into_an_array(x):
     return y[0]
 
 
+def nested_write(x):
+    d = {"a": {"b": x[0]}}
+    d["a"]["b"] = x[1]  # (SCT wrote d["b"])
+    return d["a"]["b"]
+
+
 @pytest.mark.parametrize("f, error", [(aliased_write, "another name may hold the same dict"),
-                                      (string_key_into_an_array, "a write by a string key into a ndarray")])
+                                      (string_key_into_an_array, "a write by a string key into a ndarray"),
+                                      (nested_write, r"the nested dict entry d\['a'\]\['b'\]")])
 def test_unsound_writes_are_refused_at_their_line(f, error):
-    line = inspect.getsourcelines(f)[1] + 3 - (f is string_key_into_an_array)
+    line = inspect.getsourcelines(f)[1] + 3 - (f is not aliased_write)
     with pytest.raises(ad.SCTError, match=error) as info:
         ad.engine("sct").grad(f)(INPUTS[0])
     assert info.value.line == line and info.value.filename == __file__

@@ -238,7 +238,7 @@ class _Converter:
             body = self.loop(gen.target, gen.iter, body, node)
         out: ast.expr = ast.Name(acc, ast.Load())
         if isinstance(node, ast.DictComp):
-            copied = ast.Call(ast.Name("list", ast.Load()), [out], [])  # a new list: _sct_items is appended to
+            copied = ast.Call(self.bind("list", builtins.list), [out], [])  # a new list: _sct_items is appended to
             out = ast.Call(ast.Call(self.bind("dict_of", sized_code.dict_of), [ast.Name(keys, ast.Load())], []),
                            [copied], [])
         fdef = ast.FunctionDef("comprehension_lifted", ast.arguments([], [ast.arg(v) for v in free], None, [], [],
@@ -257,7 +257,7 @@ class _Converter:
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
-        checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of"))}
+        checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of", "__list"))}
         return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---

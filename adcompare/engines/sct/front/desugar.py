@@ -137,12 +137,12 @@ class Desugar:
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
         keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
                      None)
-        if keyed is target or target.value is base and name in self.dicts():  # a dict's entry
+        if target.value is base and (keyed is target or name in self.dicts()):  # a dict's entry
             self.write_entry(name, target.slice, value)
             return
         if keyed is not None:
-            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}, inside {ast.unparse(target)}",
-                                    target, "build the inner value first, then write it: e[...] = v; d['a'] = e")
+            raise self.where.refuse(f"a write into the nested dict entry {ast.unparse(target)}", target,
+                                    "build the inner value first, then write it: e[...] = v; d['a'] = e")
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
