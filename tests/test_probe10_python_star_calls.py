@@ -103,8 +103,24 @@ def spreads_a_set(x):
     return squares(*SET) * x[0]
 
 
+def spreads_a_key_that_is_not_a_name(x):
+    return product(x[0], **{"a-b": 1.0})
+
+
+def passes_a_keyword_twice(x):
+    return product(x[0], b=1.0, **{"b": 2.0})
+
+
+def test_a_keyword_passed_twice_raises_pythons_error_at_the_call():
+    line = inspect.getsourcelines(passes_a_keyword_twice)[1] + 1
+    with pytest.raises(TypeError, match="got multiple values for keyword argument 'b'") as info:
+        ad.engine("sct").grad(passes_a_keyword_twice)(INPUTS[0])
+    assert f"test_probe10_python_star_calls.py, line {line}" in "".join(info.value.__notes__)
+
+
 @pytest.mark.parametrize("f, error", [(differentiated_kwargs_after_args, r"\*\*kwargs of both \(which also takes"),
-                                      (spreads_a_set, "iterating over a set")])
+                                      (spreads_a_set, "iterating over a set"),
+                                      (spreads_a_key_that_is_not_a_name, "the key 'a-b', which is not a parameter")])
 def test_unsound_star_arguments_are_refused_at_the_call(f, error):
     line = inspect.getsourcelines(f)[1] + 1
     with pytest.raises(ad.SCTError, match=error) as info:

@@ -25,6 +25,7 @@ import ast
 import copy
 import functools
 import itertools
+import keyword
 from collections.abc import Callable
 
 from adcompare.engines.sct.emit.runtime import positional_len
@@ -107,6 +108,15 @@ def spread_call(kinds: tuple, fn, where: tuple, *sized) -> Callable:
                            "pass a dict, e.g. f(**{'a': x})")
         else:
             shape.append(tuple(value))
+    named = [k for k in kinds if k and k[0] not in "*."] + [k for keys in shape if type(keys) is tuple for k in keys]
+    odd = [k for k in named if not k.isidentifier() or keyword.iskeyword(k)]
+    if odd:
+        raise SCTError(f"a ** argument with the key {odd[0]!r}, which is not a parameter name", *where,
+                       "pass the dict itself as an argument")
+    twice = [k for k in named if named.count(k) > 1]
+    if twice:  # Python's error
+        raise TypeError(f"{getattr(fn, '__name__', 'the function')}() got multiple values for keyword argument "
+                        f"{twice[0]!r}")
     try:
         return _spread_call(kinds, fn, tuple(shape), where)
     except TypeError:  # an unhashable callee (a bound method of an unhashable object): made each time
