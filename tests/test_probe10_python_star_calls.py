@@ -9,7 +9,8 @@ source is the call with the items spread (``f(xs[0], xs[1], w=d['w'])``), transf
 callee may be a user function, a vocabulary one, a builtin or a function known only when it runs. A
 ``**kwargs`` parameter is one parameter holding the dict (the last positional one; with ``*args`` too, a
 keyword-only one, which SCT does not differentiate through: a differentiated value there is refused at the
-call's line). Checked with grad, jvp, vjp and the Hessian against JAX float64 and the overloading engine.
+call's line). A display with starred items (``[*a, b]``, ``(c, *a)``) is such a call of a function packing its
+arguments. Checked with grad, jvp, vjp and the Hessian against JAX float64 and the overloading engine.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ def nested_forwarding(x):
     return f_vjp(x[0], x[1]) * x[2]
 
 
+def spreads_and_displays(x):
+    built = []
+    for i in range(3):
+        built.append(x[i] * (i + 1.0))  # a list built by append, spread
+    a = [x[0], x[1] * 2.0]
+    b = [*a, x[2], *a]
+    c = (x[2], *b)
+    return squares(*built) + squares(*b) + c[0] * c[3] + anp.sum(anp.stack([*a, 1.0]))
+
+
 def scaled(a, b=2.0, **options):
     return a * options["s"] * b
 
@@ -86,8 +97,8 @@ def kwargs_at_top_level(x, **options):
 INPUTS = [np.random.default_rng(5).normal(size=3), np.array([0.5, -1.0, 0.0])]
 
 
-@pytest.mark.parametrize("f", [star_calls, forwards, nested_forwarding, keywords_to_kwargs, constants_to_both,
-                               kwargs_at_top_level])
+@pytest.mark.parametrize("f", [star_calls, forwards, nested_forwarding, spreads_and_displays, keywords_to_kwargs,
+                               constants_to_both, kwargs_at_top_level])
 def test_star_arguments_and_kwargs_match_jax_and_overloading(f):
     check_engines(f, INPUTS, seed=37)
 

@@ -281,6 +281,9 @@ class _Converter:
 
     def leave(self, node: ast.AST) -> ast.AST:
         """A call, its parts already converted: as the module doc says."""
+        if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
+                and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
+            return sized_code.display_node(node, self.bind, self.p.where)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):

@@ -161,5 +161,21 @@ def spread_node(node: ast.Call, fn, known: bool, bind: Callable, where) -> ast.e
     made = ast.Call(bind("spread_call", spread_call), [
         ast.Constant(tuple(k for _, k in parts)), bind("callee", fn) if known else ast.Constant(None), place]
         + [copy.deepcopy(v) for v, k in parts if k in ("*", "**")], [])
-    return ast.copy_location(ast.Call(made, ([] if known or method else [node.func]) + [v for v, _ in parts], []),
-                             node)
+    # a sequence is read by position only: a copy (``list``), so that one built by append may be spread
+    given = [ast.Call(bind("list", list), [v], []) if k == "*" else v for v, k in parts]
+    return ast.copy_location(ast.Call(made, ([] if known or method else [node.func]) + given, []), node)
+
+
+def pack_list(*items):
+    return list(items)
+
+
+def pack_tuple(*items):
+    return items
+
+
+def display_node(node: ast.List | ast.Tuple, bind: Callable, where) -> ast.expr:
+    """``[a, *xs]`` (or ``(a, *xs)``) as the call ``pack_list(a, *xs)``, spread (see :func:`spread_node`)."""
+    pack = pack_list if isinstance(node, ast.List) else pack_tuple
+    call = ast.copy_location(ast.Call(ast.Name(pack.__name__, ast.Load()), node.elts, []), node)
+    return spread_node(call, pack, True, bind, where)
