@@ -143,12 +143,12 @@ def uses_walrus(x):
 
 
 def uses_comprehension(x):
-    return anp.sum(anp.stack(list({i: x * i for i in range(3)}.values())))  # refused
+    return anp.sum(anp.stack(list({x * i for i in range(3)})))  # refused (a dict comprehension is taken: probe10)
 
 
-def uses_starred(x):
-    parts = (x, x)
-    return anp.add(*parts)  # refused
+def uses_starred(x):  # a call with *parts is taken (test_probe10_python_star_calls); a starred target is not
+    first, *rest = (x, x, x)  # refused
+    return anp.add(first, rest[0])
 
 
 def uses_dict_unpacking(x):
@@ -172,14 +172,7 @@ def uses_while_else(x):
     return x
 
 
-def loops_over_enumerate(x):  # enumerate(x) is taken (test_probe9_python_loops); a start is not
-    y = 0.0
-    for i, v in enumerate(x, 1):  # refused
-        y = y + v * i
-    return y
-
-
-def loops_over_zip(x):  # zip(x, x) and d.items() are taken (test_probe9_python_loops); sorted(...) is not
+def loops_over_zip(x):  # zip, d.items() (probe9_python_loops) and sorted (probe10) are taken; this .items() is not
     y = 0.0
     for _k, v in sorted({"a": x}.items()):  # refused
         y = y + v
@@ -293,9 +286,9 @@ CASES = [
     (calls_numpy, "neither a vocabulary primitive nor a function with source"),
     (calls_function_without_source, "without source"),
     (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
-    (uses_walrus, "walrus"), (uses_comprehension, "dict comprehension"), (uses_starred, "starred"),
+    (uses_walrus, "walrus"), (uses_comprehension, "set comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
-    (loops_over_enumerate, "enumerate with a start"), (loops_over_zip, "iterating over"),
+    (loops_over_zip, ".items() on a differentiated value"),  # (enumerate with a start: taken, probe10)
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
     (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
@@ -322,7 +315,7 @@ def _marked_line(f) -> tuple[str, int]:
 
 
 def _inputs(f):
-    if f in (writes_into_a_global, writes_into_an_element, writes_into_a_list, loops_over_enumerate, loops_over_zip,
+    if f in (writes_into_a_global, writes_into_an_element, writes_into_a_list, loops_over_zip,
              unknown_method):
         return (numpy.ones(3),)
     if f is active_index:

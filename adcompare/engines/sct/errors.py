@@ -28,7 +28,12 @@ class SCTError(NotImplementedError):
     @property
     def internal(self) -> bool:
         """Met in SCT's own generated code, a rule or the library, not in the user's code."""
-        return self.filename.startswith("<") or os.path.abspath(self.filename).startswith(_PACKAGE + os.sep)
+        return internal_file(self.filename)
+
+
+def internal_file(filename: str) -> bool:
+    """A program SCT wrote (``<sct ...>``) or a file of adcompare itself, not the user's."""
+    return filename.startswith("<") or os.path.abspath(filename).startswith(_PACKAGE + os.sep)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ file and line (and the statement written there) of the innermost generated frame
 passed through whose user file is a file (else the innermost), and that frame's
 generated file and line. A generated line with no
 stamp takes the line of the statement around it; a file with no table (or a line
-outside it) is named by the function's first line. Code generated from generated
-code (a second derivative) is named by the first user's line. The engine's entry
-points call :func:`note`; the message and type of the exception are unchanged.
+outside it) is named by the function's first line. A frame of code in adcompare's own files (a
+builtin SCT transforms as Python, :mod:`.front.builtin_source`) gives way to the user's frame that
+called it. Code generated from generated code (a second derivative) is named by the first user's
+line. The engine's entry points call :func:`note`; the message and type of the exception are unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import ast
 import functools
 import linecache
 from collections.abc import Callable
+
+from adcompare.engines.sct.errors import internal_file
 
 _STAMP = "sct_line"
 _PREFIX = "in the derivative SCT generated from "
@@ -74,9 +77,11 @@ def note(exc: BaseException) -> None:
         tb = tb.tb_next
     if not frames:
         return
-    # the innermost frame of code written in a file (not of a program the engine wrote itself)
+    # the innermost frame of code written in a file (not of a program the engine wrote itself), the user's
+    # before adcompare's own (builtin_source's max is transformed as the user's call of it, which names it)
     written = [f for f in frames if not FILES[f[0]][1].startswith("<")]
-    filename, generated = (written or frames)[-1]
+    users = [f for f in written if not internal_file(FILES[f[0]][1])]
+    filename, generated = (users or written or frames)[-1]
     function, user_file, first, table = FILES[filename]
     line = table.get(generated)
     if line is None:

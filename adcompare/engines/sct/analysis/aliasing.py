@@ -43,7 +43,7 @@ State = dict[str, frozenset]
 @dataclass(frozen=True)
 class Write:
     """A write in place: ``kind`` "aug" (``c += v``), "index" (``y[i] = v``, chained ones
-    included) or "call" (a callee that writes into the parameter ``name`` is passed)."""
+    included), "entry" (``d['a'] = v``) or "call" (a callee that writes into the parameter ``name`` is passed)."""
 
     kind: str
     name: str  # the name written into (for "call": the argument passed)

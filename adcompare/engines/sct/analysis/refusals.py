@@ -92,6 +92,8 @@ class Checker:
                 for name, a in zip(v.kw, v.args[v.npos:]):
                     if isinstance(a, str) and a in self.varied:
                         what = (f"keyword argument {name!r} of {v.callee}" if v.callee
+                                else f"**{name} of {v.func.__qualname__} (which also takes *args)"
+                                if name == v.kw[-1] and v.primal.keywords[-1].arg is None  # (see front.calls)
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
                         raise self.refuse(f"a differentiated value passed to the {what}",
                                           "SCT differentiates the arguments a call passes by position; "

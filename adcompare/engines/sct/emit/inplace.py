@@ -24,7 +24,7 @@ import numpy as np
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import primal
 
-_MUTABLE = (np.ndarray, list)
+_MUTABLE = (np.ndarray, list, dict)
 
 
 def check_inplace(value: Any, *others: Any, construct: str, hint: str, strict: bool, function: str,

@@ -262,6 +262,35 @@ def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     return len(seq)
 
 
+def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -> int:
+    """:func:`positional_len` for Python's ``max(seq)`` or ``min(seq)``, which raise on an empty sequence."""
+    n = positional_len(seq, function, filename, line)
+    if n == 0:
+        raise ValueError(f"{name}() iterable argument is empty")
+    return n
+
+
+def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: str, line: int) -> tuple:
+    """The positions of ``values`` in the order ``sorted(values, key=key, reverse=reverse)`` puts them (stable,
+    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does."""
+    n = positional_len(values, function, filename, line)
+    keys = [values[k] if key is None else key(values[k]) for k in range(n)]
+    return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
+
+
+def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
+    """``sorted(d, key=key, reverse=reverse)`` of a dict: its keys, constants."""
+    return sorted(d, key=key, reverse=reverse)
+
+
+def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
+    """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
+    if not isinstance(d, dict):
+        raise SCTError(f"a write by a string key into a {type(d).__name__}", function, filename, line,
+                       "SCT writes string keys into a dict only")
+    return tuple(d)
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in

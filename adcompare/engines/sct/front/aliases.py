@@ -173,6 +173,10 @@ def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, 
                          f"afterwards); SCT writes functionally, as JAX's .at[].set, so the other name would not "
                          "see the write")
             hint = f"copy first (y = anp.array({w.name}), then y[...] = v), or write into the base array with its index"
+        elif w.kind == "entry":
+            construct = (f"a write into an entry of the dict {w.name}, and another name may hold the same dict "
+                         f"({who}, read afterwards); SCT writes a new dict, so the other name would not see the write")
+            hint = f"write into {w.name} before another name takes it, or write the entry into a new dict"
         elif w.kind == "call":
             construct = (f"a call of {w.callee}, which writes into its parameter in place, passing {w.name}; "
                          f"the caller's array may be read afterwards ({who}), and SCT writes functionally, as "

@@ -1,11 +1,14 @@
-"""Python's builtins ``sum``, ``max``, ``min``, ``pow``, ``list`` and ``dict`` on differentiated values, as Python.
+"""Python's builtins ``sum``, ``max``, ``min``, ``pow``, ``list``, ``sorted``, ``dict`` on differentiated values.
 
 Contract: :func:`replacement` turns a call of one of these builtins into a call of a plain Python
 function below that computes the same value the same way (``sum`` adds from ``start`` in order;
 ``max`` and ``min`` keep the first of the largest or smallest, comparing as Python does; ``pow`` is
-``**``; ``list`` appends the items to a new list), so SCT transforms it as any user function: its
-derivative is that of the additions, comparisons and powers it makes, which is JAX's (JAX runs the
-builtins themselves on its tracers).
+``**``; ``list`` appends the items to a new list; ``sorted`` appends them in the order Python's
+``sorted`` puts them, found on their values by :func:`..emit.runtime.sort_order`; a dict's keys are sorted
+as they are, constants), so SCT transforms it
+as any user function: its derivative is that of the additions, comparisons and powers it makes (for
+``sorted``, the derivative follows the permutation), which is JAX's (JAX runs the builtins themselves
+on its tracers).
 Calls these functions do not cover (``max(xs, key=f)``, ``max(xs, default=d)``, ``pow(a, b, m)``)
 are left to the builtins, and so refused on differentiated values. :func:`display` turns
 ``dict(a=x, b=y)`` into the display ``{'a': x, 'b': y}``.
@@ -17,7 +20,7 @@ import ast
 import builtins
 from collections.abc import Callable
 
-from adcompare.engines.sct.emit.runtime import positional_len
+from adcompare.engines.sct.emit.runtime import nonempty_len, positional_len, sort_order, sorted_keys
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -29,7 +32,7 @@ def python_sum(function, filename, line, values, start=0):
 
 
 def python_max(function, filename, line, values):
-    n = positional_len(values, function, filename, line)
+    n = nonempty_len(values, function, filename, line, "max")
     best = values[0]
     for k in range(1, n):
         if values[k] > best:
@@ -38,7 +41,7 @@ def python_max(function, filename, line, values):
 
 
 def python_min(function, filename, line, values):
-    n = positional_len(values, function, filename, line)
+    n = nonempty_len(values, function, filename, line, "min")
     best = values[0]
     for k in range(1, n):
         if values[k] < best:
@@ -58,12 +61,23 @@ def python_list(function, filename, line, values):
     return items
 
 
-python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
+def python_sorted(function, filename, line, values, key, reverse):
+    if isinstance(values, dict):  # its keys, constants
+        return sorted_keys(values, key, reverse)
+    order = sort_order(values, key, reverse, function, filename, line)
+    items = []
+    for k in range(len(order)):
+        items.append(values[order[k]])
+    return items
 
+
+python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
+python_sorted.sct_makes_list = True
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
-READERS = (python_sum, python_max, python_min, python_pow, python_list)
-BY_POSITION = (python_sum, python_max, python_min, python_list)  # take the call's place first: its errors name it
+READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted)
+BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted)  # take the call's place first
+MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
 
 
 def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:
@@ -80,6 +94,9 @@ def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:
         return args, python_pow
     if obj is builtins.list and len(args) == 1 and not keywords:
         return args, python_list
+    if obj is builtins.sorted and len(args) == 1 and set(keywords) <= {"key", "reverse"}:
+        return args + [keywords.get("key", ast.Constant(None)), keywords.get("reverse", ast.Constant(False))], \
+            python_sorted
     return None
 
 

@@ -18,6 +18,7 @@ that writes into its parameter is refused (see :mod:`.aliases`).
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import inspect
 import types
@@ -26,6 +27,8 @@ from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front import builtin_source
 from adcompare.engines.sct.front.aliases import parameters_written
 from adcompare.engines.sct.front.anf import statement_text
@@ -72,6 +75,9 @@ class Calls:
             fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
             merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
             return self.user_call(ast.copy_location(merged, node), fn)
+        if obj is builtins.sorted and node.args and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id in self.dicts():  # sorted(d) of a dict: its keys, constants
+            return ir.Opaque(ast.Call(self.known("sorted_keys", runtime.sorted_keys), node.args, node.keywords))
         shown = builtin_source.display(obj, node)
         if shown is not None:  # dict(a=x, b=y)
             return self.value(shown)
@@ -212,22 +218,33 @@ class Calls:
                 f"have {fn.__name__} return the updated array and assign it in the caller")
         bound = self.bind(fn, node, follow=False)
         bound.apply_defaults()
-        args, kw = [], []
-        for param in inspect.signature(fn, follow_wrapped=False).parameters.values():
+        params = inspect.signature(fn, follow_wrapped=False).parameters.values()
+        spread = any(p.kind is p.VAR_POSITIONAL for p in params)
+        pos, kw, kw_args, extra = [], [], [], None  # extra: the **kwargs dict
+        for param in params:
             value = bound.arguments[param.name]
-            if param.kind is param.VAR_KEYWORD:
-                if value:
+            if param.kind is param.VAR_KEYWORD:  # the dict, to the parameter normalize makes of it (default {})
+                if not value:
+                    continue
+                if internal_file(fn.__code__.co_filename):  # adcompare's own (an engine's made function)
                     raise self.where.refuse(f"keywords for the **{param.name} of {fn.__qualname__}", node,
-                                            "name every keyword parameter")
-                continue
-            for v in value if param.kind is param.VAR_POSITIONAL else (value,):
-                arg = v if isinstance(v, ast.AST) else self.constant(f"{naming.ident(fn)}_{param.name}_default", v)
-                args.append(self.atom(arg))
-            if param.kind is param.KEYWORD_ONLY:
+                                            "pass the arguments by position")
+                value = ast.Dict([ast.Constant(k) for k in value], list(value.values()))
+            atoms = [self.atom(v if isinstance(v, ast.AST) else self.constant(
+                f"{naming.ident(fn)}_{param.name}_default", v))
+                for v in (value if param.kind is param.VAR_POSITIONAL else (value,))]
+            if param.kind is param.VAR_KEYWORD:
+                extra = atoms[0]
+            if param.kind is param.KEYWORD_ONLY or param.kind is param.VAR_KEYWORD and spread:
                 kw.append(param.name)
-        npos = len(args) - len(kw)
-        primal = ast.Call(node.func, [ir.atom_ast(a) for a in args[:npos]],
-                          [ast.keyword(k, ir.atom_ast(a)) for k, a in zip(kw, args[npos:])])
+                kw_args += atoms
+            else:
+                pos += atoms
+        args = pos + kw_args
+        plain = list(zip(kw, kw_args))[:-1] if extra is not None and spread else list(zip(kw, kw_args))
+        primal = ast.Call(node.func, [ir.atom_ast(a) for a in (pos[:-1] if extra is not None and not spread else pos)],
+                          [ast.keyword(k, ir.atom_ast(a)) for k, a in plain]  # and the **kwargs dict spread back
+                          + ([ast.keyword(None, ir.atom_ast(extra))] if extra is not None else []))
         call = ir.Call(fn, args, primal, kw=tuple(kw))
         passed = [args[k] for k in in_place if k < len(args) and isinstance(args[k], str)]
         if passed:  # it writes into these arguments' arrays in place: see .aliases

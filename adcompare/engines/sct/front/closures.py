@@ -15,7 +15,8 @@ through any argument; the values and stand-ins it uses are in
   ``*args``, keywords, decorators and a nested function that calls itself.
 * A list comprehension or generator expression becomes a call of a
   module-level function of the outer variables it reads, which builds the list
-  with a loop (``zip``, ``enumerate`` and tuple targets by index); ``map(f, xs)``
+  with a loop (``zip``, ``enumerate`` and tuple targets by index); a dict
+  comprehension builds its keys and values so, then the dict (:mod:`.sized_code`); ``map(f, xs)``
   is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
 * ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
@@ -41,7 +42,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import for_targets
+from adcompare.engines.sct.front import for_targets, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -152,7 +153,7 @@ class _Converter:
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(node.body), node.body)]
             return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
             return self.map_call(node)
@@ -193,12 +194,12 @@ class _Converter:
     def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
         where = self.p.where
         what = "a lambda" if name == "lambda" else f"the nested def {name}"
-        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
-            raise where.refuse(f"{what} with defaults, *args, keywords or decorators, inside a function SCT "
-                               "transforms", node, "give it plain positional parameters, or define it at "
-                                                   "module level")
+        if args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
+            raise where.refuse(f"{what} with defaults, **kwargs, keywords or decorators, inside a function SCT "
+                               "transforms", node, "give it plain positional parameters (and *args), or define "
+                                                   "it at module level")
         lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
-                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), None, [], [], None, []),
+                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg, [], [], None, []),
                                  body, [], None, None)
         free = self.free(lifted, set())
         if name in free:
@@ -222,54 +223,41 @@ class _Converter:
     # --- comprehensions ---
 
     def comprehension(self, node) -> ast.expr:
+        """A list comprehension or generator as a lifted function appending to a list; a dict comprehension
+        appends its keys to another, and makes the dict of both (:func:`.sized_code.dict_of`)."""
         free = self.free(node, set())
-        acc = "_sct_items"
-        body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(acc, ast.Load()), "append", ast.Load()),
-                                                  [node.elt], []))]
+        acc, keys = "_sct_items", "_sct_keys"
+        made = ((keys, node.key), (acc, node.value)) if isinstance(node, ast.DictComp) else ((acc, node.elt),)
+        body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(n, ast.Load()), "append", ast.Load()),
+                                                  [e], [])) for n, e in made]
         for gen in reversed(node.generators):
             if gen.is_async:
                 raise self.p.where.refuse("an async comprehension", node, "write a for loop")
             for test in reversed(gen.ifs):
                 body = [ast.If(test, body, [])]
             body = self.loop(gen.target, gen.iter, body, node)
+        out: ast.expr = ast.Name(acc, ast.Load())
+        if isinstance(node, ast.DictComp):
+            copied = ast.Call(self.bind("list", builtins.list), [out], [])  # a new list: _sct_items is appended to
+            out = ast.Call(ast.Call(self.bind("dict_of", sized_code.dict_of), [ast.Name(keys, ast.Load())], []),
+                           [copied], [])
         fdef = ast.FunctionDef("comprehension_lifted", ast.arguments([], [ast.arg(v) for v in free], None, [], [],
                                                                       None, []),
-                               [ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))] + body
-                               + [ast.Return(ast.Name(acc, ast.Load()))], [], None, None)
+                               [ast.Assign([ast.Name(n, ast.Store())], ast.List([], ast.Load())) for n, _ in made]
+                               + body + [ast.Return(out)], [], None, None)
         fn = self.compile(fdef, node)
-        fn.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
+        fn.sct_makes_list = not isinstance(node, ast.DictComp)  # a list, as a display is (see dataflow.list_targets)
+        fn.sct_makes_dict = isinstance(node, ast.DictComp)  # (see .desugar.Desugar.dicts)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 
     def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
-        """``for target in it: body`` as loops SCT takes: a name over a sequence, or an index."""
-        k = f"_sct_k{next(_serial)}"
-        call = it if isinstance(it, ast.Call) and not it.keywords else None
-        maker = self.resolve(call.func) if call is not None else None
-        if maker in (builtins.zip, builtins.enumerate):
-            if maker is builtins.enumerate and len(call.args) != 1:
-                raise self.p.where.refuse("enumerate with a start", node, "add the start to the index")
-            inner = call.args[0] if maker is builtins.enumerate else None  # enumerate(zip(xs, ys))
-            zipped = isinstance(inner, ast.Call) and not inner.keywords and self.resolve(inner.func) is builtins.zip
-            seqs = list(call.args) if maker is builtins.zip else [None] + list(inner.args if zipped else call.args)
-            named = [f"_sct_seq{next(_serial)}" for _ in seqs]
-            first = [ast.Assign([ast.Name(n, ast.Store())], s) for n, s in zip(named, seqs) if s is not None]
-            items = [ast.Name(k, ast.Load()) if s is None else
-                     ast.Subscript(ast.Name(n, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
-                     for n, s in zip(named, seqs)]
-            lengths = [self.length(ast.Name(n, ast.Load()), node) for n, s in zip(named, seqs) if s is not None]
-            bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
-            value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
-            rng = ast.Call(ast.Name("range", ast.Load()), [bound], [])
-            return first + [ast.For(ast.Name(k, ast.Store()), rng,
-                                    [ast.Assign([target], value)] + body, [])]
-        if isinstance(target, ast.Name):
-            return [ast.For(target, it, body, [])]
-        return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]
+        """``for target in it: body`` as loops SCT takes (see :func:`.for_targets.by_index`)."""
+        return for_targets.by_index(target, it, body, node, self.resolve, self.length, self.p.where)
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
-        checks = {n: v for n, v in self.p.extra.items() if n.startswith("__positional_len")}  # see length
+        checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of", "__list"))}
         return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---
@@ -293,10 +281,14 @@ class _Converter:
 
     def leave(self, node: ast.AST) -> ast.AST:
         """A call, its parts already converted: as the module doc says."""
+        if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
+                and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
+            return sized_code.display_node(node, self.bind, self.p.where)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            return node  # refused by the fence
+            fn = self.resolve(node.func)
+            return sized_code.spread_node(node, fn, fn is not MISSING, self.bind, self.p.where)
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp"} and \
                 self.engine_like(func.value):

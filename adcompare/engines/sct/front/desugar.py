@@ -13,6 +13,8 @@ statements go into A-normal form,
   read afterwards, see :mod:`.aliases`); a chained ``y[i][j] = v`` to
   ``t = y[i]``, ``t = index_update(t, v, idx=j)``, ``y = index_update(y, t, idx=i)``,
   after a check that ``i`` is a basic index (then ``y[i]`` is a view of ``y``);
+* ``d['a'] = v`` (a string key: a dict's entry) to ``d = dict_set(keys of d, 'a')(d, v)``,
+  a new dict (see :mod:`.sized_code`), refused where another name would see the write;
 * a tuple or list given to a vocabulary function as an array operand into a
   ``stack`` of it, as ``jnp.asarray`` packs it.
 """
@@ -28,7 +30,9 @@ from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
+from adcompare.engines.sct.front import sized_code
 from adcompare.engines.sct.front.anf import statement_text
+from adcompare.engines.sct.front.builtin_source import MAKES_LIST
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
 from adcompare.primitives import index_update_p
@@ -74,7 +78,7 @@ class Desugar:
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it) \
-                and self.p.resolve(it.func) is not builtins.list:  # list(...): see .builtin_source
+                and self.p.resolve(it.func) not in MAKES_LIST:  # list(...), sorted(...): see .builtin_source
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
@@ -133,9 +137,12 @@ class Desugar:
                                     f"copy it into a local variable first (y = {name} * 1.0) and write into that")
         keyed = next((sub for sub in chain if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str)),
                      None)
-        if keyed is not None:  # a string key: a dict's entry (an array takes no string index)
-            raise self.where.refuse(f"a write into the dict entry {ast.unparse(keyed)}", target,
-                                    "build a new dict instead, e.g. d2 = {'a': v, 'b': d['b']}")
+        if target.value is base and (keyed is target or name in self.dicts()):  # a dict's entry
+            self.write_entry(name, target.slice, value)
+            return
+        if keyed is not None:
+            raise self.where.refuse(f"a write into the nested dict entry {ast.unparse(target)}", target,
+                                    "build the inner value first, then write it: e[...] = v; d['a'] = e")
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
@@ -159,6 +166,39 @@ class Desugar:
                                 self.text(self.node)))
             v = holder
         self.write("index", name)
+
+    def dicts(self) -> set[str]:
+        """The local variables that hold a dict: each assignment of them a dict display or comprehension."""
+        if getattr(self, "_dicts", None) is None:
+            made, at = set(), set()
+            for n in ast.walk(self.p.tree):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and (
+                        isinstance(n.value, ast.Dict) or isinstance(n.value, ast.Call)
+                        and getattr(self.p.resolve(n.value.func), "sct_makes_dict", False)):
+                    made.add(n.targets[0].id)
+                    at.add(id(n.targets[0]))
+            other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                     and id(n) not in at}
+            self._dicts = made - other - set(self.p.params)
+        return self._dicts
+
+    def known(self, base: str, fn) -> ast.Name:
+        """A name for ``fn``, a constant function SCT may call on differentiated values (its result is not)."""
+        name = self.bound(base, fn)
+        self.p.extra[name] = fn  # what the analyses resolve names by
+        return ast.Name(name, ast.Load())
+
+    def write_entry(self, name: str, key: ast.expr, value: ast.expr) -> None:
+        """``d[key] = v`` becomes ``d = dict_set(written_keys(d), key)(d, v)``: a new dict (see
+        :mod:`.sized_code`), marked as a write in place, for :mod:`.aliases`."""
+        place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+        checked = self.known("written_keys", runtime.written_keys)
+        keys = self.atom(ast.Call(checked, [ast.Name(name, ast.Load())] + place, []))
+        setter = ast.Call(ast.Name(self.bound("dict_set", sized_code.dict_set), ast.Load()),
+                          [ir.atom_ast(keys), key], [])
+        call = ast.Call(setter, [ast.Name(name, ast.Load()), value], [])
+        self.emit(ir.Assign(name, self.value(call), self.line(), self.text(self.node)))
+        self.write("entry", name)
 
     def pack_lists(self, block: list, lists: set[str]) -> list:
         """A tuple or list given to a vocabulary function as an array operand (``anp.sum([a, b])``)

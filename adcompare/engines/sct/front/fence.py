@@ -50,9 +50,6 @@ _AUG_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
 
 def check(fn: ast.FunctionDef, where: Where) -> None:
     """Raise SCTError on the first unsupported construct of ``fn``."""
-    args = fn.args
-    if args.kwarg:
-        raise where.refuse("a **kwargs parameter", fn, "name every keyword parameter")
     for stmt in fn.body:
         for node in ast.walk(stmt):
             _check_node(node, where)

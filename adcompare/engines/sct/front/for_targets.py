@@ -48,7 +48,7 @@ def _needs(s: ast.stmt, resolve: Callable) -> bool:
     if not isinstance(s, ast.For) or s.orelse:
         return False
     it = s.iter
-    pairs = isinstance(it, ast.Call) and not it.keywords and resolve(it.func) in (builtins.zip, builtins.enumerate)
+    pairs = isinstance(it, ast.Call) and resolve(it.func) in (builtins.zip, builtins.enumerate)
     return pairs or _backwards(it, resolve) or _view(it) is not None or not isinstance(s.target, ast.Name)
 
 
@@ -65,8 +65,8 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     """``for target in d.items(): body`` as ``for k in dict_keys(d): target = (k, d[k]); body`` (``.values()``:
     ``d[k]``, ``.keys()``: ``k``; ``enumerate(d.items())`` counts the keys), ``d`` held first; any other loop
     as ``loop`` makes it."""
-    counted = isinstance(it, ast.Call) and len(it.args) == 1 and not it.keywords \
-        and resolve(it.func) is builtins.enumerate and _view(it.args[0]) is not None
+    counted = isinstance(it, ast.Call) and it.args and resolve(it.func) is builtins.enumerate \
+        and _view(it.args[0]) is not None
     call = it.args[0] if counted else it
     view = _view(call)
     if view is None:
@@ -79,7 +79,7 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     over = keys(ast.Name(d, ast.Load()), node)
     if counted:
         item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())
-        over = ast.Call(ast.Name("enumerate", ast.Load()), [over], [])
+        over = ast.Call(ast.Name("enumerate", ast.Load()), [over] + it.args[1:], it.keywords)  # its start
     names = ast.Tuple([ast.Name(i, ast.Store()), ast.Name(k, ast.Store())], ast.Store()) if counted \
         else ast.Name(k, ast.Store())
     return [ast.Assign([ast.Name(d, ast.Store())], call.func.value)] + loop(
@@ -109,3 +109,48 @@ def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable) ->
             if "lineno" in n._attributes and not hasattr(n, "lineno"):
                 ast.copy_location(n, s)
     return out
+
+
+def by_index(target: ast.expr, it: ast.expr, body: list, node: ast.AST, resolve: Callable, length: Callable,
+             where) -> list[ast.stmt]:
+    """``for target in it: body`` as loops SCT takes: a name over a sequence, or, over ``zip(...)`` or
+    ``enumerate(seq, start)``, a loop by index over ``range`` (the sequences and the start held first; the
+    count is ``k + start``, so a start that is not an integer raises in ``range``, as in ``enumerate``)."""
+    k = f"_sct_k{next(_serial)}"
+    call = it if isinstance(it, ast.Call) else None
+    maker = resolve(call.func) if call is not None else None
+    start = None
+    if maker is builtins.enumerate:
+        given = {k.arg: k.value for k in call.keywords}
+        if len(call.args) == 2 and not given:
+            start = call.args[1]
+        elif len(call.args) == 1 and set(given) == {"start"}:
+            start = given["start"]
+        elif len(call.args) != 1 or given:
+            raise where.refuse(f"enumerate with the arguments of {ast.unparse(call)}", node,
+                               "call it as enumerate(seq) or enumerate(seq, start)")
+    elif maker is builtins.zip and call.keywords:
+        maker = None  # zip(..., strict=...): iterated as written, which SCT refuses
+    if maker in (builtins.zip, builtins.enumerate):
+        inner = call.args[0] if maker is builtins.enumerate else None  # enumerate(zip(xs, ys))
+        zipped = isinstance(inner, ast.Call) and not inner.keywords and resolve(inner.func) is builtins.zip
+        seqs = list(call.args) if maker is builtins.zip else [None] + list(inner.args if zipped else [inner])
+        named = [f"_sct_seq{next(_serial)}" for _ in seqs]
+        first = [ast.Assign([ast.Name(n, ast.Store())], s) for n, s in zip(named, seqs) if s is not None]
+        index: ast.expr = ast.Name(k, ast.Load())
+        if start is not None:
+            counted = f"_sct_start{next(_serial)}"
+            first.append(ast.Assign([ast.Name(counted, ast.Store())], start))
+            index = ast.BinOp(index, ast.Sub(), ast.Name(counted, ast.Load()))
+        items = [ast.Name(k, ast.Load()) if s is None else ast.Subscript(ast.Name(n, ast.Load()), index, ast.Load())
+                 for n, s in zip(named, seqs)]
+        lengths = [length(ast.Name(n, ast.Load()), node) for n, s in zip(named, seqs) if s is not None]
+        bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
+        value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
+        steps = [bound] if start is None else [ast.Name(counted, ast.Load()),
+                                               ast.BinOp(ast.Name(counted, ast.Load()), ast.Add(), bound)]
+        rng = ast.Call(ast.Name("range", ast.Load()), steps, [])
+        return first + [ast.For(ast.Name(k, ast.Store()), rng, [ast.Assign([target], value)] + body, [])]
+    if isinstance(target, ast.Name):
+        return [ast.For(target, it, body, [])]
+    return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]

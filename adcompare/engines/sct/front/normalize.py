@@ -20,7 +20,8 @@ values as the source, in which
   ``seq = seq + [x]``;
 * conditional expressions become ``if`` statements;
 * the parameters are the user's, with ``*args`` spread into one parameter per
-  argument (the tuple is packed from them first);
+  argument (the tuple is packed from them first) and ``**kwargs`` one parameter
+  holding the dict (see :meth:`.calls.Calls.user_call`);
 * builtins the normalized code calls (``range``, ``len``) go by names no user
   variable shadows.
 
@@ -125,8 +126,12 @@ class Normalizer(ANF, Desugar, Calls):
         kwonly = [a.arg for a in args.kwonlyargs]
         defaults = dict(zip(named[len(named) - len(fun.__defaults__ or ()):], fun.__defaults__ or ()))
         defaults.update(fun.__kwdefaults__ or {})
-        return ir.Function(self.p.tree.name, named + spread + kwonly, [], "", len(named) + len(spread),
-                           len(args.posonlyargs), defaults, bool(spread))
+        last = [args.kwarg.arg] if args.kwarg and not args.vararg else []
+        if args.kwarg:  # **kwargs: one parameter, the dict, the last positional one (keyword-only after *args)
+            kwonly += [] if last else [args.kwarg.arg]
+            defaults[args.kwarg.arg] = {}
+        return ir.Function(self.p.tree.name, named + spread + last + kwonly, [], "",
+                           len(named) + len(spread) + len(last), len(args.posonlyargs), defaults, bool(spread))
 
     def spread_args(self, fn: ir.Function) -> list:
         """``args = (args_0, args_1)``: the tuple ``*args`` from the parameters it was spread into."""

@@ -34,7 +34,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
-from adcompare.engines.sct.front import fence
+from adcompare.engines.sct.front import fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
 
@@ -82,7 +82,9 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.ceil, anp.floor_divide, anp.round, anp.imag, anp.isfinite, anp.isnan, anp.isinf, anp.isposinf,
            anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
-           runtime.dict_keys, runtime.positional_len,
+           runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.sort_order,
+           runtime.written_keys, runtime.sorted_keys, sized_code.dict_of, sized_code.dict_set,
+           sized_code.spread_call,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
@@ -270,9 +272,9 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
     mangle(node, fn, where)
     args = node.args
     params = [a.arg for a in args.posonlyargs + args.args]
-    if args.vararg and not args.kwarg:
+    if args.vararg:
         params.append(args.vararg.arg)
-    params += [a.arg for a in args.kwonlyargs]
+    params += [a.arg for a in args.kwonlyargs] + ([args.kwarg.arg] if args.kwarg else [])
     n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
     same_name = node.name == code.co_name or fn.__name__ == "<lambda>"
     varnames = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]  # Python's order:
