@@ -34,6 +34,7 @@ from adcompare import trees
 from adcompare.engine import ArgnumsPartial, is_engine_made
 from adcompare.engines.sct import programs, transform
 from adcompare.engines.sct.emit import boxed_callee, runtime
+from adcompare.engines.sct.front.normalize import var_keywords
 from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.tape_engine import cycle_collector_paused
 
@@ -87,7 +88,7 @@ def bind(fn: Callable, args: list, kwargs: dict) -> tuple[list, dict]:
     except TypeError as e:  # as Python's own call would raise it, naming the function
         raise TypeError(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
     bound.apply_defaults()
-    return list(bound.args), dict(bound.kwargs)
+    return list(bound.args), var_keywords(fn, dict(bound.kwargs))
 
 
 def plain_float(x: Any) -> bool:

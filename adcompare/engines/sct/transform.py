@@ -44,7 +44,7 @@ from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
-from adcompare.engines.sct.front.normalize import normalize
+from adcompare.engines.sct.front.normalize import normalize, var_keywords
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
 from adcompare.engines.sct.naming import Namer
 from adcompare.engines.sct.validity import holds as _holds
@@ -300,7 +300,7 @@ def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tup
     fn, args, active, bound = _target(f, args, active)
     aliases.check_dynamic_call(fn, args)
     entry = _entry_of(fn, "reverse", active, len(args))
-    y, residuals = entry.functions["fwd"](*args, **bound, **kwargs)
+    y, residuals = entry.functions["fwd"](*args, **var_keywords(fn, {**bound, **kwargs}))
     return y, (entry, residuals)
 
 
@@ -321,7 +321,7 @@ def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple
         interleaved.append(a)
         if k in active:
             interleaved.append(dots[active.index(k)])
-    return entry.functions["jvp"](*interleaved, **bound, **kwargs)
+    return entry.functions["jvp"](*interleaved, **var_keywords(fn, {**bound, **kwargs}))
 
 
 DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}

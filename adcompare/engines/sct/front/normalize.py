@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
+from typing import Any
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write
@@ -164,3 +166,17 @@ class Normalizer(ANF, Desugar, Calls):
                 and next(iter(names)) in self.p.locals:
             return names.pop()
         return self.namer.fresh("out")
+
+
+def var_keywords(fn: Any, kwargs: dict) -> dict:
+    """Keywords as ``fn``'s generated code takes them: those for a ``**kw`` parameter packed into one
+    dict, passed as ``kw`` (a parameter of that name: the last positional one, or keyword-only after
+    ``*args``: :meth:`Normalizer.signature`)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
+        return kwargs
+    named = code.co_argcount + code.co_kwonlyargcount
+    extra = code.co_varnames[named + bool(code.co_flags & inspect.CO_VARARGS)]
+    names = set(code.co_varnames[:named])
+    packed = {k: v for k, v in kwargs.items() if k not in names}
+    return {**{k: v for k, v in kwargs.items() if k in names}, extra: packed}
