@@ -270,9 +270,9 @@ def unaliased(tree: Any, given: Any = ()) -> Any:
     """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
     earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of
     what the caller passed, nor of another result (``a + b``'s two cotangents are one array)."""
-    if type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(tree) == 1 and (
-            type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
-        return tree  # nothing to share: a number, or one array pulled back from a number
+    if tree is None or type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(
+            tree) == 1 and (type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
+        return tree  # nothing to share: no aux, a number, or one array pulled back from a number
     leaves, treedef = tree_flatten(tree)
     if sum(isinstance(v, np.ndarray) for v in leaves) == 0:
         return tree
