@@ -132,7 +132,10 @@ def check_callable(what: str, f: Any) -> None:
     fn = f
     while isinstance(fn, functools.partial):
         fn = fn.func
-    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    fn = getattr(fn, "__func__", fn)
+    if not hasattr(fn, "__code__") and not isinstance(fn, type):  # an object: its class's __call__ runs
+        fn = type(fn).__call__  # f is callable (checked above)
+    code = getattr(fn, "__code__", None)
     flags = getattr(code, "co_flags", 0)
     if flags & _NOT_A_VALUE:
         gen = bool(flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR))

@@ -66,6 +66,7 @@ def _calls_user_code(f: Any) -> bool:
     primitive, a custom function, are taken as they are, and so is anything an engine made)."""
     cls = type(f)
     call = next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
+    call = call.__func__ if isinstance(call, staticmethod) else call  # f.__call__ is that function
     return not isinstance(f, (types.FunctionType, type)) and is_user_function(call) \
         and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(f) and classify(f) is None
 
