@@ -132,7 +132,10 @@ def check_callable(what: str, f: Any) -> None:
     fn = f
     while isinstance(fn, functools.partial):
         fn = fn.func
-    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    fn = getattr(fn, "__func__", fn)
+    if not hasattr(fn, "__code__") and not isinstance(fn, type):  # an object: its class's __call__ runs
+        fn = type(fn).__call__  # f is callable (checked above)
+    code = getattr(fn, "__code__", None)
     flags = getattr(code, "co_flags", 0)
     if flags & _NOT_A_VALUE:
         gen = bool(flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR))
@@ -270,9 +273,9 @@ def unaliased(tree: Any, given: Any = ()) -> Any:
     """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
     earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of
     what the caller passed, nor of another result (``a + b``'s two cotangents are one array)."""
-    if type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(tree) == 1 and (
-            type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
-        return tree  # nothing to share: a number, or one array pulled back from a number
+    if tree is None or type(tree) in _NUMBERS or type(given) in _NUMBERS and type(tree) is tuple and len(
+            tree) == 1 and (type(tree[0]) is np.ndarray or type(tree[0]) in _NUMBERS):
+        return tree  # nothing to share: no aux, a number, or one array pulled back from a number
     leaves, treedef = tree_flatten(tree)
     if sum(isinstance(v, np.ndarray) for v in leaves) == 0:
         return tree

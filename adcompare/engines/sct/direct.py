@@ -67,6 +67,7 @@ def _calls_user_code(f: Any) -> bool:
     primitive, a custom function, are taken as they are, and so is anything an engine made)."""
     cls = type(f)
     call = next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
+    call = call.__func__ if isinstance(call, staticmethod) else call  # f.__call__ is that function
     return not isinstance(f, (types.FunctionType, type)) and is_user_function(call) \
         and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(f) and classify(f) is None
 
@@ -225,6 +226,7 @@ class DirectGrad:
                 if y.shape != () or y.dtype.kind != "f":
                     return None  # the general path runs f again and says what is wrong with its output
                 seed = _ONE.copy() if y.dtype is _F64 else np.ones((), y.dtype)
+                y = trees.unaliased(y, call_args)  # the identity's is its input: JAX's never
             elif ty is float or ty is np.float64:
                 seed = 1.0 if ty is float else _ONE.copy()
             else:

@@ -125,6 +125,8 @@ def final_bar(bar: Any, x: Any) -> Any:
         return None
     if type(bar) is float and bar == 0.0 and type(x) is not float:
         return anp.zeros_like(x)
+    if _boxed_zero(bar) and type(x) is not float:  # an outer level's placeholder: zeros, still linked to it
+        bar = bar + anp.zeros_like(x)
     return _in_dtype_of(bar, x)
 
 

@@ -116,9 +116,12 @@ def _allowed_expression_statement(value: ast.expr) -> bool:
 
 
 def assigned_names(fn: ast.FunctionDef) -> set[str]:
-    """Names ``fn`` assigns (its locals, parameters aside)."""
-    out = set()
-    for node in ast.walk(fn):
+    """Names ``fn`` assigns (its locals, parameters aside); a nested def's or lambda's own are not
+    (``cnt.append`` or ``SCALE = 3.0`` there leaves a global of the same name a global in ``fn``)."""
+    out, todo = set(), [fn]
+    while todo:
+        node = todo.pop()
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, (ast.FunctionDef, ast.Lambda)))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.add(node.id)
         elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \
