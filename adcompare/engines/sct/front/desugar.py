@@ -58,6 +58,9 @@ class Desugar:
 
     def for_stmt(self, s: ast.For) -> None:
         target, it = s.target.id, s.iter
+        if isinstance(it, ast.Name) and it.id in self.dicts():  # for k in d: its keys, as d.keys() (constants)
+            place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+            it = ast.copy_location(ast.Call(self.known("dict_keys", runtime.dict_keys), [it] + place, []), it)
         rng = self.namer.numbered("_range")
         checkpointed, every = False, None
         if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
@@ -168,7 +171,8 @@ class Desugar:
         self.write("index", name)
 
     def dicts(self) -> set[str]:
-        """The local variables that hold a dict: each assignment of them a dict display or comprehension."""
+        """The local variables that hold a dict: each assignment of them a dict display or comprehension (and
+        a ``**kwargs`` parameter not assigned otherwise)."""
         if getattr(self, "_dicts", None) is None:
             made, at = set(), set()
             for n in ast.walk(self.p.tree):
@@ -179,7 +183,8 @@ class Desugar:
                     at.add(id(n.targets[0]))
             other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
                      and id(n) not in at}
-            self._dicts = made - other - set(self.p.params)
+            kwargs = self.p.tree.args.kwarg  # **kwargs: a dict
+            self._dicts = made - other - set(self.p.params) | ({kwargs.arg} - other if kwargs else set())
         return self._dicts
 
     def known(self, base: str, fn) -> ast.Name:

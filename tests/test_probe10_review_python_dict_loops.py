@@ -1,0 +1,62 @@
+"""Probe 10 review: a loop over a dict itself (``for k in d``), on the SCT engine.
+
+Python's ``for k in d`` runs over the dict's keys, as ``for k in d.keys()`` does, and JAX runs it on
+its tracers. SCT took ``d.keys()`` (its keys, constants, read by ``runtime.dict_keys``) but refused
+``for k in d: ... d[k]`` with "a differentiated value used as an index", naming neither the dict nor
+its keys: a loop over what may be an array runs by position, so its variable varies with the
+sequence. A local that holds a dict (each assignment a display or comprehension, as the dict entry
+writes need) and a ``**kwargs`` parameter (always a dict) now loop over their keys as ``.keys()``
+does, written entries and keys added in a branch included. A dict SCT cannot tell from a sequence
+(a parameter) is still refused, now with a hint naming the dict's keys. Checked with grad, jvp, vjp
+and the Hessian against JAX float64 and the overloading engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adcompare as ad
+from tests.test_probe10_python_sorted import check_engines
+
+
+def loop_over_local(x):
+    d = {"a": x[0], "b": x[1] * x[2]}
+    if x[1] > 0.0:  # a key written in one branch only
+        d["c"] = x[1] * 2.0
+    d["b"] = d["b"] * x[0]  # an existing key: its place kept
+    t, i = 0.0, 1.0
+    for k in d:
+        t = t + d[k] * i * len(k)
+        i = i + 1.0
+    return t + sum(d[k] * d[k] for k in d.keys())
+
+
+def _weighted(**kw):
+    t = 0.0
+    for k in kw:
+        t = t + kw[k] * len(k)
+    return t
+
+
+def loop_over_kwargs(x):
+    return _weighted(a=x[0] * x[1], bb=x[2]) + _weighted(**{"ccc": x[0]})
+
+
+@pytest.mark.parametrize("f", [loop_over_local, loop_over_kwargs])
+def test_loop_over_a_dict_runs_over_its_keys(f):
+    inputs = [np.array([0.7, 1.3, -0.4]), np.array([-1.1, -0.2, 0.9]), np.array([0.5, 0.5, 2.0])]
+    check_engines(f, inputs, seed=10)
+
+
+def loop_over_parameter(p):
+    t = 0.0
+    for k in p:
+        t = t + p[k]
+    return t
+
+
+def test_loop_over_a_dict_parameter_names_its_keys():
+    with pytest.raises(ad.SCTError, match="used as an index") as info:
+        ad.engine("sct").grad(loop_over_parameter)({"a": 1.0, "b": 2.0})
+    assert ".keys()" in str(info.value) and "test_probe10_review_python_dict_loops.py" in str(info.value)
