@@ -60,3 +60,60 @@ def test_loop_over_a_dict_parameter_names_its_keys():
     with pytest.raises(ad.SCTError, match="used as an index") as info:
         ad.engine("sct").grad(loop_over_parameter)({"a": 1.0, "b": 2.0})
     assert ".keys()" in str(info.value) and "test_probe10_review_python_dict_loops.py" in str(info.value)
+
+
+# Writes into the dict a loop runs over: Python's loop over a dict's keys raises at its next step (or at its
+# end) once the body added a key; SCT's loop runs over the keys it had, so it ran on, silently, with a
+# value Python never gives. A check after each step now raises Python's error at the loop's line;
+# overwriting keys the dict has stays as Python runs it.
+
+
+def overwrite_while_looping(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:
+        d[k] = d[k] * x[2]
+    for k in d.keys():
+        d[k] = d[k] + d["a"] * x[1]
+    return d["a"] + d["b"] * 2.0
+
+
+def add_while_looping(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:
+        if k == "b":
+            d["c"] = d[k] * x[2]  # added at the last step: Python raises at the loop's end
+    return d["c"]
+
+
+def add_while_looping_keys(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d.keys():
+        d[k + k] = d[k] * x[2]
+    return d["aa"]
+
+
+def add_and_break(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:
+        d[k + k] = d[k]
+        break
+    return d["aa"]
+
+
+def test_overwriting_entries_while_looping_is_python_s():
+    check_engines(overwrite_while_looping, [np.array([0.7, 1.3, -0.4]), np.array([-1.1, 0.2, 0.9])], seed=11)
+
+
+@pytest.mark.parametrize("f", [add_while_looping, add_while_looping_keys])
+def test_adding_a_key_while_looping_raises_python_s_error(f):
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        f(np.array([0.7, 1.3, -0.4]))  # Python's own answer
+    for engine in (ad.engine("sct"), ad.engine("sct", higher="sct")):
+        with pytest.raises(RuntimeError, match="dictionary changed size during iteration") as info:
+            engine.grad(f)(np.array([0.7, 1.3, -0.4]))
+        assert "test_probe10_review_python_dict_loops.py" in "".join(getattr(info.value, "__notes__", []))
+
+
+def test_adding_a_key_in_a_loop_that_breaks_is_refused():
+    with pytest.raises(ad.SCTError, match="a write into the dict d in a loop over its keys that may break"):
+        ad.engine("sct").grad(add_and_break)(np.array([0.7, 1.3, -0.4]))

@@ -62,7 +62,7 @@ class Desugar:
             place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
             it = ast.copy_location(ast.Call(self.known("dict_keys", runtime.dict_keys), [it] + place, []), it)
         rng = self.namer.numbered("_range")
-        checkpointed, every = False, None
+        checkpointed, every, checks = False, None, []
         if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
             if self.loops or loop_has_break(s.body):
                 raise self.where.refuse("checkpointed_range on a loop inside another loop or with break", s,
@@ -92,6 +92,8 @@ class Desugar:
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
                                 self.line(), self.text(s)))
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
+            checks = self.resized(s, it, seq)
+            head += checks
             target = index
         self.loops += 1
         body = head + self.block(s.body)
@@ -99,6 +101,26 @@ class Desugar:
         if head and isinstance(head[0].value, ir.Copy):
             target = head[0].value.src
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+        for check in checks:  # after the last step too (see resized)
+            self.emit(ir.Effect(copy_tree(check.node), check.line, check=True))
+
+    def resized(self, s: ast.For, it: ast.expr, seq: ir.Atom) -> list:
+        """A loop over a dict's keys (``for k in d``, ``d.keys()``: ``dict_keys(d)``) whose body writes into
+        ``d``: Python raises at each next step, and at the end, if the body added a key; SCT's loop runs over
+        the keys it had, so a check that ``d`` keeps their number runs at each step and after the loop
+        (a loop that may break is refused: its end is checked only when it did not break)."""
+        if not (isinstance(it, ast.Call) and self.p.resolve(it.func) is runtime.dict_keys
+                and isinstance(it.args[0], ast.Name)):
+            return []
+        d = it.args[0].id
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+                   and n.value.id == d for st in s.body for n in ast.walk(st)):
+            return []
+        if loop_has_break(s.body):
+            raise self.where.refuse(f"a write into the dict {d} in a loop over its keys that may break", s,
+                                    f"loop over a copy of the keys, for k in list({d}.keys()), or do not break")
+        call = ast.Call(self.known("same_size", runtime.same_size), [ast.Name(d, ast.Load()), ir.atom_ast(seq)], [])
+        return [ir.Effect(ast.Expr(call), self.line(), check=True)]
 
     def array_method(self, it: ast.Call) -> bool:
         """``x.reshape(2, 3)``, ``x.ravel()``...: an array method of a value, iterated over by index as an array is."""

@@ -76,6 +76,8 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     value = ast.Subscript(ast.Name(d, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
     item = {"items": ast.Tuple([ast.Name(k, ast.Load()), value], ast.Load()), "values": value,
             "keys": ast.Name(k, ast.Load())}[view]
+    if view == "keys" and not counted and isinstance(call.func.value, ast.Name):  # d's writes checked (Desugar)
+        return loop(target, keys(call.func.value, node), body, node)
     over = keys(ast.Name(d, ast.Load()), node)
     if counted:
         item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())
