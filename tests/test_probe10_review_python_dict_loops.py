@@ -117,3 +117,27 @@ def test_adding_a_key_while_looping_raises_python_s_error(f):
 def test_adding_a_key_in_a_loop_that_breaks_is_refused():
     with pytest.raises(ad.SCTError, match="a write into the dict d in a loop over its keys that may break"):
         ad.engine("sct").grad(add_and_break)(np.array([0.7, 1.3, -0.4]))
+
+
+def counted_keys(x):
+    d = {"a": x[0], "b": x[1]}
+    for i, k in enumerate(d.keys(), -1):
+        if k == "b":
+            continue
+        d[k] = d[k] * x[2] * (i - 0.5)
+    for i, k in enumerate(d.keys()):
+        d[k] = d[k] + d["a"] * i
+    return d["a"] + d["b"] * 3.0
+
+
+def counted_keys_adding(x):
+    d = {"a": x[0], "b": x[1]}
+    for i, k in enumerate(d.keys(), start=2):
+        d[k * i] = d[k]
+    return d["aa"]
+
+
+def test_counted_loop_over_keys_is_python_s():
+    check_engines(counted_keys, [np.array([0.7, 1.3, -0.4]), np.array([-1.1, 0.2, 0.9])], seed=12)
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        ad.engine("sct").grad(counted_keys_adding)(np.array([0.7, 1.3, -0.4]))
