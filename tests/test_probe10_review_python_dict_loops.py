@@ -39,8 +39,20 @@ def _weighted(**kw):
     return t
 
 
+def _by_place(**kw):
+    t, i = 0.0, 1.0
+    for k in kw:  # in the order the call gave (not sorted), as Python's and JAX's
+        t = t + kw[k] * i
+        i = i + 1.0
+    return t
+
+
 def loop_over_kwargs(x):
-    return _weighted(a=x[0] * x[1], bb=x[2]) + _weighted(**{"ccc": x[0]})
+    z = {"z": x[1], "a": x[2]}
+    t, i = 0.0, 1.0
+    for k in z:
+        t, i = t + z[k] * i, i * 3.0
+    return _weighted(a=x[0] * x[1], bb=x[2]) + _weighted(**{"ccc": x[0]}) + _by_place(b=x[0], a=x[1] * x[2]) + t
 
 
 @pytest.mark.parametrize("f", [loop_over_local, loop_over_kwargs])
@@ -147,3 +159,16 @@ def test_counted_loop_over_keys_is_python_s():
     check_engines(counted_keys, [np.array([0.7, 1.3, -0.4]), np.array([-1.1, 0.2, 0.9])], seed=12)
     with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
         ad.engine("sct").grad(counted_keys_adding)(np.array([0.7, 1.3, -0.4]))
+
+
+def reassign_and_write(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:  # Python runs over the dict it had; SCT's check would see the new one
+        d = {"a": d["a"] * x[2], "b": d["b"], "c": x[1]}
+        d[k] = d[k] * 2.0
+    return d["a"] + d["c"]
+
+
+def test_a_loop_over_keys_whose_body_assigns_the_dict_is_refused():
+    with pytest.raises(ad.SCTError, match="a loop over the keys of d whose body assigns d and writes into it"):
+        ad.engine("sct").grad(reassign_and_write)(np.array([0.7, 1.3, -0.4]))

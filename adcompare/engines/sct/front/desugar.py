@@ -58,9 +58,10 @@ class Desugar:
 
     def for_stmt(self, s: ast.For) -> None:
         target, it = s.target.id, s.iter
-        if isinstance(it, ast.Name) and it.id in self.dicts():  # for k in d: its keys, as d.keys() (constants)
+        if isinstance(it, ast.Name) and it.id in self.dicts():  # for k in d: its keys (constants), in the order
             place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
-            it = ast.copy_location(ast.Call(self.known("dict_keys", runtime.dict_keys), [it] + place, []), it)
+            keys = self.known("written_keys", runtime.written_keys)  # its displays and writes gave, as JAX's
+            it = ast.copy_location(ast.Call(keys, [it] + place, []), it)
         rng = self.namer.numbered("_range")
         checkpointed, every, checks = False, None, []
         if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
@@ -109,13 +110,16 @@ class Desugar:
         ``d``: Python raises at each next step, and at the end, if the body added a key; SCT's loop runs over
         the keys it had, so a check that ``d`` keeps their number runs at each step and after the loop
         (a loop that may break is refused: its end is checked only when it did not break)."""
-        if not (isinstance(it, ast.Call) and self.p.resolve(it.func) is runtime.dict_keys
+        if not (isinstance(it, ast.Call) and self.p.resolve(it.func) in (runtime.dict_keys, runtime.written_keys)
                 and isinstance(it.args[0], ast.Name)):
             return []
         d = it.args[0].id
-        if not any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
-                   and n.value.id == d for st in s.body for n in ast.walk(st)):
+        stores = [n for st in s.body for n in ast.walk(st) if isinstance(getattr(n, "ctx", None), ast.Store)]
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == d for n in stores):
             return []
+        if any(isinstance(n, ast.Name) and n.id == d for n in stores):  # the loop runs over the dict it had
+            raise self.where.refuse(f"a loop over the keys of {d} whose body assigns {d} and writes into it", s,
+                                    f"give the new dict another name than {d}")
         if loop_has_break(s.body):
             raise self.where.refuse(f"a write into the dict {d} in a loop over its keys that may break", s,
                                     f"loop over a copy of the keys, for k in list({d}.keys()), or do not break")
