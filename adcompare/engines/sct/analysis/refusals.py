@@ -87,7 +87,10 @@ class Checker:
             elif isinstance(v, ir.Index):
                 if self.expr(v.index, test=False):
                     raise self.refuse("a differentiated value used as an index",
-                                      "indices must be constants or integers computed from constants")
+                                      "indices must be constants or integers computed from constants; a "
+                                      "dict's keys from a loop over a dict argument, enumerate(d), list(d), or "
+                                      "d or sorted(d) in a comprehension, are taken as its values: loop over "
+                                      "d.keys() or d.items()")
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
                 for name, a in zip(v.kw, v.args[v.npos:]):
                     if isinstance(a, str) and a in self.varied:

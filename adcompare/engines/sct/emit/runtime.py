@@ -291,6 +291,12 @@ def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     return tuple(d)
 
 
+def same_size(d: dict, keys: tuple) -> None:
+    """Python's check, at each step of a loop over the keys of ``d`` and at its end, that no key was added."""
+    if len(d) != len(keys):
+        raise RuntimeError("dictionary changed size during iteration")
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in

@@ -58,8 +58,12 @@ class Desugar:
 
     def for_stmt(self, s: ast.For) -> None:
         target, it = s.target.id, s.iter
+        if isinstance(it, ast.Name) and it.id in self.dicts():  # for k in d: its keys (constants), in the order
+            place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+            keys = self.known("written_keys", runtime.written_keys)  # its displays and writes gave, as JAX's
+            it = ast.copy_location(ast.Call(keys, [it] + place, []), it)
         rng = self.namer.numbered("_range")
-        checkpointed, every = False, None
+        checkpointed, every, checks = False, None, []
         if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:
             if self.loops or loop_has_break(s.body):
                 raise self.where.refuse("checkpointed_range on a loop inside another loop or with break", s,
@@ -89,6 +93,8 @@ class Desugar:
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
                                 self.line(), self.text(s)))
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
+            checks = self.resized(s, it, seq)
+            head += checks
             target = index
         self.loops += 1
         body = head + self.block(s.body)
@@ -96,6 +102,29 @@ class Desugar:
         if head and isinstance(head[0].value, ir.Copy):
             target = head[0].value.src
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
+        for check in checks:  # after the last step too (see resized)
+            self.emit(ir.Effect(copy_tree(check.node), check.line, check=True))
+
+    def resized(self, s: ast.For, it: ast.expr, seq: ir.Atom) -> list:
+        """A loop over a dict's keys (``for k in d``, ``d.keys()``: ``dict_keys(d)``) whose body writes into
+        ``d``: Python raises at each next step, and at the end, if the body added a key; SCT's loop runs over
+        the keys it had, so a check that ``d`` keeps their number runs at each step and after the loop
+        (a loop that may break is refused: its end is checked only when it did not break)."""
+        if not (isinstance(it, ast.Call) and self.p.resolve(it.func) in (runtime.dict_keys, runtime.written_keys)
+                and isinstance(it.args[0], ast.Name)):
+            return []
+        d = it.args[0].id
+        stores = [n for st in s.body for n in ast.walk(st) if isinstance(getattr(n, "ctx", None), ast.Store)]
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == d for n in stores):
+            return []
+        if any(isinstance(n, ast.Name) and n.id == d for n in stores):  # the loop runs over the dict it had
+            raise self.where.refuse(f"a loop over the keys of {d} whose body assigns {d} and writes into it", s,
+                                    f"give the new dict another name than {d}")
+        if loop_has_break(s.body):
+            raise self.where.refuse(f"a write into the dict {d} in a loop over its keys that may break", s,
+                                    f"loop over a copy of the keys, for k in list({d}.keys()), or do not break")
+        call = ast.Call(self.known("same_size", runtime.same_size), [ast.Name(d, ast.Load()), ir.atom_ast(seq)], [])
+        return [ir.Effect(ast.Expr(call), self.line(), check=True)]
 
     def array_method(self, it: ast.Call) -> bool:
         """``x.reshape(2, 3)``, ``x.ravel()``...: an array method of a value, iterated over by index as an array is."""
@@ -168,7 +197,8 @@ class Desugar:
         self.write("index", name)
 
     def dicts(self) -> set[str]:
-        """The local variables that hold a dict: each assignment of them a dict display or comprehension."""
+        """The local variables that hold a dict: each assignment of them a dict display or comprehension (and
+        a ``**kwargs`` parameter not assigned otherwise)."""
         if getattr(self, "_dicts", None) is None:
             made, at = set(), set()
             for n in ast.walk(self.p.tree):
@@ -179,7 +209,8 @@ class Desugar:
                     at.add(id(n.targets[0]))
             other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
                      and id(n) not in at}
-            self._dicts = made - other - set(self.p.params)
+            kwargs = self.p.tree.args.kwarg  # **kwargs: a dict
+            self._dicts = made - other - set(self.p.params) | ({kwargs.arg} - other if kwargs else set())
         return self._dicts
 
     def known(self, base: str, fn) -> ast.Name:

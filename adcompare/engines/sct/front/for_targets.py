@@ -64,7 +64,8 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
                 node) -> list:
     """``for target in d.items(): body`` as ``for k in dict_keys(d): target = (k, d[k]); body`` (``.values()``:
     ``d[k]``, ``.keys()``: ``k``; ``enumerate(d.items())`` counts the keys), ``d`` held first; any other loop
-    as ``loop`` makes it."""
+    as ``loop`` makes it. A loop over ``d.keys()`` of a variable holds no copy (and ``enumerate`` of it counts
+    by hand), so that :meth:`.desugar.Desugar.resized` checks the keys the body writes into ``d``."""
     counted = isinstance(it, ast.Call) and it.args and resolve(it.func) is builtins.enumerate \
         and _view(it.args[0]) is not None
     call = it.args[0] if counted else it
@@ -76,6 +77,18 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     value = ast.Subscript(ast.Name(d, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
     item = {"items": ast.Tuple([ast.Name(k, ast.Load()), value], ast.Load()), "values": value,
             "keys": ast.Name(k, ast.Load())}[view]
+    if view == "keys" and isinstance(call.func.value, ast.Name):  # a loop over d's keys: writes checked (Desugar)
+        if not counted:
+            return loop(target, keys(call.func.value, node), body, node)
+        start = it.args[1:] + [kw.value for kw in it.keywords if kw.arg == "start"]
+        if len(start) <= 1 and len(it.args) + len(it.keywords) <= 2:  # the count by hand, start held first
+            step = ast.BinOp(ast.Name(i, ast.Load()), ast.Add(), ast.Constant(1))
+            head = [ast.Assign([target], ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())),
+                    ast.Assign([ast.Name(i, ast.Store())], step)]
+            held = [ast.Assign([ast.Name(i, ast.Store())], start[0] if start else ast.Constant(0)),
+                    ast.Assign([ast.Name(f"_sct_range{n}", ast.Store())],  # enumerate's TypeError for a float
+                               ast.Call(ast.Name("range", ast.Load()), [ast.Name(i, ast.Load())], []))]
+            return held + loop(ast.Name(k, ast.Store()), keys(call.func.value, node), head + body, node)
     over = keys(ast.Name(d, ast.Load()), node)
     if counted:
         item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())

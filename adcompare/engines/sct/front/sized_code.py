@@ -126,8 +126,10 @@ def spread_call(kinds: tuple, fn, where: tuple, *sized) -> Callable:
 @functools.lru_cache(maxsize=256)
 def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
     method = kinds[0][1:] if kinds and kinds[0].startswith(".") else None  # recv.method(...): recv the first part
-    params = [] if fn is not None or method else ["_sct_f"]
-    callee: ast.expr = ast.Name("_sct_f", ast.Load())
+    own = getattr(fn, "__name__", "")  # the callee by its own name, which SCT's errors show
+    name = own if own.isidentifier() and not keyword.iskeyword(own) and not own.startswith("_sct_") else "_sct_f"
+    params = [] if fn is not None or method else [name]
+    callee: ast.expr = ast.Name(name, ast.Load())
     args: list[ast.expr] = []
     keywords: list[ast.keyword] = []
     sizes = iter(shape)
@@ -145,7 +147,7 @@ def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
         else:
             args.append(part)
     return _made("spread_call", params, ast.Call(callee, args, keywords),
-                 {} if fn is None else {"_sct_f": fn}, f" from {where[1]}, line {where[2]}")
+                 {} if fn is None else {name: fn}, f" from {where[1]}, line {where[2]}")
 
 
 def spread_node(node: ast.Call, fn, known: bool, bind: Callable, where) -> ast.expr:
