@@ -36,6 +36,7 @@ import builtins
 import inspect
 from typing import Any
 
+from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write
 from adcompare.engines.sct.analysis.dataflow import list_variables
@@ -171,9 +172,9 @@ class Normalizer(ANF, Desugar, Calls):
 def var_keywords(fn: Any, kwargs: dict) -> dict:
     """Keywords as ``fn``'s generated code takes them: those for a ``**kw`` parameter packed into one
     dict, passed as ``kw`` (a parameter of that name: the last positional one, or keyword-only after
-    ``*args``: :meth:`Normalizer.signature`)."""
+    ``*args``: :meth:`Normalizer.signature`). An engine's own function takes them as Python does."""
     code = getattr(fn, "__code__", None)
-    if code is None or not code.co_flags & inspect.CO_VARKEYWORDS:
+    if code is None or not code.co_flags & inspect.CO_VARKEYWORDS or is_engine_made(fn):
         return kwargs
     named = code.co_argcount + code.co_kwonlyargcount
     extra = code.co_varnames[named + bool(code.co_flags & inspect.CO_VARARGS)]
