@@ -210,6 +210,11 @@ class Calls:
     def user_call(self, node: ast.Call, fn) -> ir.Call:
         """A call of a user function: its arguments bound to its parameters in order (``*args``
         spread out, defaults filled in), keyword-only ones passed by keyword."""
+        if fn.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR | inspect.CO_COROUTINE):
+            raise self.where.refuse(f"a call of {fn.__qualname__} ({fn.__code__.co_filename}, line "
+                                    f"{fn.__code__.co_firstlineno}), a generator or async function (it uses yield "
+                                    "or await), whose result is not a value", node,
+                                    "have it return the value (a list, or the sum of what it yields)")
         written, in_place = parameters_written(fn)
         if written is not None:
             raise self.where.refuse(
