@@ -26,6 +26,7 @@ import types
 from adcompare import elemental
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
+from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
@@ -97,6 +98,11 @@ class Calls:
             return self.vocab_call(node, Vocab("op", prim), prim)
         if is_user_function(obj):
             return self.user_call(node, obj)
+        # m(x), m of a user class with __call__: that method, bound (as sct.direct.unwrap takes m at the top)
+        call = next((c.__dict__["__call__"] for c in type(obj).__mro__ if "__call__" in c.__dict__), None)
+        if is_user_function(call) and not isinstance(obj, type) and not is_engine_made(obj) \
+                and not type(obj).__module__.startswith("adcompare."):
+            return self.dispatch(node, types.MethodType(call, obj))
         return ir.Opaque(node)
 
     def call_of_call(self, node: ast.Call) -> ir.Expr:

@@ -22,7 +22,8 @@ through any argument; the values and stand-ins it uses are in
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
   ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
-  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back.
+  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
+  ``g(f)`` too where ``g = E.grad`` (see :mod:`.derive_alias`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -42,7 +43,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import for_targets, sized_code
+from adcompare.engines.sct.front import derive_alias, for_targets, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -107,6 +108,7 @@ class _Converter:
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
+        self.aliases: dict[str, ast.Attribute] = {}  # g = E.grad
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
@@ -284,6 +286,7 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
+        derive_alias.rewrite(self, node)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
