@@ -24,6 +24,7 @@ import inspect
 import types
 
 from adcompare import elemental
+from adcompare import numpy as anp
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engine import is_engine_made
@@ -72,6 +73,9 @@ class Calls:
             return self.partial_call(node, obj)
         if isinstance(obj, CustomFunction):
             return self.custom_call(node, obj)
+        if obj is anp.einsum and len(node.args) > 1 and isinstance(node.args[1], (ast.Tuple, ast.List)):
+            raise self.where.refuse("anp.einsum in the interleaved form einsum(a, [0, 1], b, [1, 2], ...)", node,
+                                    "write the subscripts as a string, e.g. einsum('ij,jk->ik', a, b)")
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # M.predict(x), M a global
             fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
             merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
@@ -155,7 +159,13 @@ class Calls:
         return ast.Name(name, ast.Load())
 
     def method(self, node: ast.Call) -> ir.Expr:
-        name = node.func.attr
+        name, d = node.func.attr, node.func.value
+        if name == "get" and isinstance(d, ast.Name) and d.id in self.dicts() and not node.keywords \
+                and len(node.args) in (1, 2) and isinstance(node.args[0], (ast.Constant, ast.Name)):
+            key, default = node.args[0], node.args[1] if len(node.args) == 2 else ast.Constant(None)
+            where = functools.partial(ast.copy_location, old_node=node)  # d.get(k, x): d[k] if k in d else x
+            return self.value(where(ast.IfExp(where(ast.Compare(key, [ast.In()], [d])),
+                                              where(ast.Subscript(d, key, ast.Load())), default)))
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)
