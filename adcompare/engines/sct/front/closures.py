@@ -317,13 +317,19 @@ class _Converter:
         func, where = node.func, self.p.where
         place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
         if func.attr == "vjp":
-            if len(node.args) < 2 or node.keywords:
+            aux = [k.value.value for k in node.keywords if k.arg == "has_aux" and isinstance(k.value, ast.Constant)]
+            if len(node.args) < 2 or len(aux) != len(node.keywords) or aux not in ([], [True], [False]) or aux \
+                    and getattr(self.resolve(func.value), "higher", "sct") != "sct":  # as written (constants)
                 return node
             maker = [self.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
             made = [ast.Call(self.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
-                maker[1:]) + [ast.Constant(v)], []), *copy.deepcopy(node.args)], []) for v in (True, False)]
-            return ast.copy_location(ast.Tuple([ast.Call(self.bind("apply", cv.apply), made[:1], []), made[1]],
-                                               ast.Load()), node)  # the value: apply of the forward sweep's closure
+                maker[1:]) + [ast.Constant(v), ast.Constant(aux == [True])], []), *copy.deepcopy(node.args)], [])
+                for v in (True, False)]
+            value = ast.Call(self.bind("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
+            parts = [value, made[1]] if aux != [True] else \
+                [ast.Subscript(value, ast.Constant(0), ast.Load()), made[1],  # (out, aux): each its part of it
+                 ast.Subscript(copy.deepcopy(value), ast.Constant(1), ast.Load())]
+            return ast.copy_location(ast.Tuple(parts, ast.Load()), node)
         if func.attr in ("jvp", "hvp"):
             if len(node.args) != 3 or node.keywords:
                 return node
