@@ -5,7 +5,8 @@ front/closures took ``vjp`` only without keywords. With ``has_aux=True`` (a cons
 (value, pull-back, aux) made of the same closures as a plain ``vjp``, the pull-back that of the output's
 first part (closure_programs.PullbackTemplate's ``aux``), on ``SCTEngine(higher="sct")``; equal to JAX in
 float64, for a lambda closing over the differentiated value, a module-level function, and constants.
-Other engines' ``vjp`` inside keeps running as written (constants work, as before).
+Other engines' ``vjp`` inside keeps running as written (constants work, as before); on differentiated values
+``higher="boxes"``'s is refused by name at the user's line (emit/boxed_callee), not "output[1] is a function".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare.engines.sct import SCTEngine
+from adcompare.engines.sct.errors import SCTError
 
 jax.config.update("jax_enable_x64", True)
 
@@ -81,3 +83,15 @@ def test_vjp_has_aux_of_constants_on_other_engines():
 
         x = np.random.default_rng(3).normal(size=3)
         np.testing.assert_allclose(eng.grad(f)(x), jax.grad(constants_jax)(x), rtol=1e-12)
+
+
+def test_vjp_has_aux_of_differentiated_values_on_boxes_is_refused_at_the_line():
+    boxes = SCTEngine(higher="boxes")
+
+    def f(x):
+        y, pb, aux = boxes.vjp(lambda z: (anp.sin(z) * x, z * 2.0), x, has_aux=True)
+        return anp.sum(pb(anp.ones_like(y))[0]) + anp.sum(aux * y)
+
+    with pytest.raises(SCTError, match="vjp by the sct engine") as info:
+        boxes.grad(f)(np.ones(3))
+    assert (info.value.filename, info.value.line) == (__file__, f.__code__.co_firstlineno + 1)

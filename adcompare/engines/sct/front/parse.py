@@ -23,7 +23,6 @@ import ast
 import builtins
 import inspect
 import os
-import sys
 import sysconfig
 import textwrap
 import types
@@ -35,7 +34,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
-from adcompare.engines.sct.errors import SCTError, Where, internal_file
+from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
@@ -133,17 +132,6 @@ def _package(fn: types.FunctionType) -> str | None:
     path = os.path.normcase(os.path.abspath(fn.__code__.co_filename)).split(os.sep)
     tops = [path[i + 1] for i in range(len(path) - 1) if path[i] in ("site-packages", "dist-packages")]
     return next((top for top in tops if top in _LIBRARIES), None)
-
-
-def _caller(where: tuple[str, str, int]) -> tuple[str, str, int]:
-    """The user's function, file and line that the generated code running now comes from, else ``where``."""
-    frame = sys._getframe()
-    while frame is not None:
-        function, user_file, first, table = located.FILES.get(frame.f_code.co_filename, (0, "<", 0, 0))
-        if not internal_file(user_file):
-            return function, user_file, table.get(frame.f_lineno, first)
-        frame = frame.f_back
-    return where
 
 
 def is_user_function(obj: Any) -> bool:
@@ -273,7 +261,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
                        "this callable in one")
     if _package(fn) is not None:  # known only when it runs: a function JAX (or NumPy...) made
         raise SCTError(f"a call of a function of {_package(fn)} (as jax.vmap(f) or jax.grad(f) makes) on a "
-                       "differentiated value", *_caller((name, filename, line)), "SCT cannot see inside another "
+                       "differentiated value", *located.caller((name, filename, line)), "SCT cannot see inside another "
                        "library's transformations: use the engine's own (eng.grad, eng.jacfwd; a loop for vmap)")
     try:
         if fn.__name__ == "<lambda>":
