@@ -259,6 +259,8 @@ class Engine:
             def block(o: int, k: int):
                 cols = [c[o] for kk, c in columns if kk == k]
                 target = shape(y_leaves[o]) + shape(x_leaves[k])
+                if not is_float(y_leaves[o]):  # integer zeros, as jax.jacfwd gives (its tangents are float0)
+                    return namespace((primal(x_leaves[k]),)).zeros(target, dtype=result_dtype(y_leaves[o]))
                 if not cols:
                     return anp.zeros(target, like=y_leaves[o])
                 return anp.reshape(anp.stack(cols, axis=-1), target)

@@ -165,8 +165,8 @@ class PullbackTemplate:
     ``value``, the vjp's value: ``code(env)`` runs the forward sweep alone (where ``f`` calls a custom function,
     its rule's value, whose outer derivative is the rule's code's, not the custom rule applied again)."""
 
-    def __init__(self, n: int, filename: str, line: int, value: bool = False):
-        self.n, self.filename, self.line, self.value = n, filename, line, value
+    def __init__(self, n: int, filename: str, line: int, value: bool = False, aux: bool = False):
+        self.n, self.filename, self.line, self.value, self.aux = n, filename, line, value, aux  # aux: has_aux
 
     def split(self, values: tuple) -> list[bool]:
         for x in values[1:]:
@@ -179,12 +179,16 @@ class PullbackTemplate:
     def code(self, values: tuple, data: list[bool]) -> Callable:
         closure, fn = data[0], (values[0].code if data[0] else values[0])
         table = _table(fn)
-        key = ("vjp", self.n, closure, self.value)
+        key = ("vjp", self.n, closure, self.value, self.aux and not self.value)
         if key not in table:
             xs = [f"x{i}" for i in range(self.n)]
             args = (["f"] if closure else []) + xs
             first = 1 if closure else 0
-            entry = transform.transform(fn if closure else _plain(fn, self.n), "reverse",
+            target = fn if closure else _plain(fn, self.n)
+            if key[-1]:  # has_aux: the pull-back of the output's first part, (out, aux)[0]
+                text = f"def vjp_output({', '.join(args)}):\n    return fn({', '.join(args)})[0]\n"
+                target = _exec("vjp_output", text, {"fn": target})
+            entry = transform.transform(target, "reverse",
                                         tuple(range(first, first + self.n)), len(args),
                                         residuals="arrays")
             bars = "".join(f"final_bar(bars[{i}], x{i}), " for i in range(self.n))

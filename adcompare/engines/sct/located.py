@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import functools
 import linecache
+import sys
 from collections.abc import Callable
 
 from adcompare.engines.sct.errors import internal_file
@@ -103,3 +104,15 @@ def noting(fn: Callable) -> Callable:
             raise
 
     return noted
+
+
+def caller(where: tuple[str, str, int]) -> tuple[str, str, int]:
+    """The user's function, file and line that the generated code running now comes from, else ``where``
+    (for a refusal met while generated code runs: a callee known only then)."""
+    frame = sys._getframe()
+    while frame is not None:
+        function, user_file, first, table = FILES.get(frame.f_code.co_filename, (0, "<", 0, 0))
+        if not internal_file(user_file):
+            return function, user_file, table.get(frame.f_lineno, first)
+        frame = frame.f_back
+    return where

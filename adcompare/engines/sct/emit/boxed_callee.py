@@ -26,7 +26,9 @@ from typing import Any
 
 from jax import tree_util
 
+from adcompare.engine import Engine
 from adcompare.engines.overloading import OverloadingEngine
+from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import is_float
@@ -128,11 +130,22 @@ def _refuse_opaque(fn: Callable) -> None:
                        "take this program's derivatives with the overloading engine (ad.engine('overloading'))")
 
 
+def _refuse_pullback(fn: Callable, args: tuple) -> None:
+    """An engine's ``vjp`` (``eng.vjp(f, x, has_aux=True)`` run as written) on differentiated values: its value
+    holds the pull-back, a function, which the boxes cannot differentiate (SCT's own is transformed)."""
+    engine = getattr(fn, "__self__", None) or (args[0] if args else None)
+    if getattr(fn, "__name__", None) == "vjp" and isinstance(engine, Engine):
+        raise SCTError(f"vjp by the {engine.name} engine of differentiated values inside code SCT transforms",
+                       *located.caller(("vjp", "<sct runtime>", 0)),
+                       "take it with SCTEngine(higher='sct'), or with the overloading engine throughout")
+
+
 def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
     """The functions generated code calls for ``fn`` in ``mode``, and a line describing them."""
     if mode == "reverse":
         def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
+            _refuse_pullback(fn, args)
             # what NumPy would give: the output may be an input, or a view of one (_vjp_of copies nothing)
             y, pullback, _ = _boxes._vjp_of(_of_active(fn, args, active, kwargs), tuple(_data(args[k]) for k in active),
                                             False)
@@ -148,6 +161,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
+            _refuse_pullback(fn, args)
             y, y_dot = _boxes._jvp_of(_of_active(fn, tuple(args), active, kwargs),
                                       tuple(_data(args[k]) for k in active), tuple(_data(d) for d in dots.values()),
                                       False)

@@ -24,8 +24,10 @@ import inspect
 import types
 
 from adcompare import elemental
+from adcompare import numpy as anp
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
+from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
@@ -71,6 +73,9 @@ class Calls:
             return self.partial_call(node, obj)
         if isinstance(obj, CustomFunction):
             return self.custom_call(node, obj)
+        if obj is anp.einsum and len(node.args) > 1 and isinstance(node.args[1], (ast.Tuple, ast.List)):
+            raise self.where.refuse("anp.einsum in the interleaved form einsum(a, [0, 1], b, [1, 2], ...)", node,
+                                    "write the subscripts as a string, e.g. einsum('ij,jk->ik', a, b)")
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):  # M.predict(x), M a global
             fn, receiver = obj.__func__, self.constant("method_self", obj.__self__)
             merged = ast.Call(self.constant(naming.ident(fn), fn), [receiver] + node.args, node.keywords)
@@ -97,6 +102,11 @@ class Calls:
             return self.vocab_call(node, Vocab("op", prim), prim)
         if is_user_function(obj):
             return self.user_call(node, obj)
+        # m(x), m of a user class with __call__: that method, bound (as sct.direct.unwrap takes m at the top)
+        call = next((c.__dict__["__call__"] for c in type(obj).__mro__ if "__call__" in c.__dict__), None)
+        if is_user_function(call) and not isinstance(obj, type) and not is_engine_made(obj) \
+                and not type(obj).__module__.startswith("adcompare."):
+            return self.dispatch(node, types.MethodType(call, obj))
         return ir.Opaque(node)
 
     def call_of_call(self, node: ast.Call) -> ir.Expr:
@@ -149,7 +159,13 @@ class Calls:
         return ast.Name(name, ast.Load())
 
     def method(self, node: ast.Call) -> ir.Expr:
-        name = node.func.attr
+        name, d = node.func.attr, node.func.value
+        if name == "get" and isinstance(d, ast.Name) and d.id in self.dicts() and not node.keywords \
+                and len(node.args) in (1, 2) and isinstance(node.args[0], (ast.Constant, ast.Name)):
+            key, default = node.args[0], node.args[1] if len(node.args) == 2 else ast.Constant(None)
+            where = functools.partial(ast.copy_location, old_node=node)  # d.get(k, x): d[k] if k in d else x
+            return self.value(where(ast.IfExp(where(ast.Compare(key, [ast.In()], [d])),
+                                              where(ast.Subscript(d, key, ast.Load())), default)))
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)
@@ -210,6 +226,11 @@ class Calls:
     def user_call(self, node: ast.Call, fn) -> ir.Call:
         """A call of a user function: its arguments bound to its parameters in order (``*args``
         spread out, defaults filled in), keyword-only ones passed by keyword."""
+        if fn.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR | inspect.CO_COROUTINE):
+            raise self.where.refuse(f"a call of {fn.__qualname__} ({fn.__code__.co_filename}, line "
+                                    f"{fn.__code__.co_firstlineno}), a generator or async function (it uses yield "
+                                    "or await), whose result is not a value", node,
+                                    "have it return the value (a list, or the sum of what it yields)")
         written, in_place = parameters_written(fn)
         if written is not None:
             raise self.where.refuse(

@@ -189,10 +189,10 @@ def as_tuple(xs):
     return tuple(xs)
 
 
-def vjp_template(engine, n, filename, line, value=False):
-    """The template of ``engine.vjp(f, *xs)``'s pull-back (or value), a closure of ``(f, *xs)`` (:data:`VJP`)."""
+def vjp_template(engine, n, filename, line, value=False, aux=False):
+    """The template of ``engine.vjp(f, *xs, has_aux=aux)``'s pull-back (or value), a closure of ``(f, *xs)``."""
     _check_engine(engine, "vjp", filename, line)
-    return VJP(n, filename, line, value)
+    return VJP(n, filename, line, value, aux)
 
 
 STANDINS = (make_closure, apply, derive, jvp_call, as_tuple)

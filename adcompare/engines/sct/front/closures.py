@@ -22,7 +22,8 @@ through any argument; the values and stand-ins it uses are in
   keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
   ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
-  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back.
+  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
+  ``g(f)`` too where ``g = E.grad`` (see :mod:`.derive_alias`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -42,7 +43,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import for_targets, sized_code
+from adcompare.engines.sct.front import derive_alias, for_targets, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -107,6 +108,7 @@ class _Converter:
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
+        self.aliases: dict[str, ast.Attribute] = {}  # g = E.grad
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
@@ -284,6 +286,7 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
+        derive_alias.rewrite(self, node)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -314,13 +317,19 @@ class _Converter:
         func, where = node.func, self.p.where
         place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
         if func.attr == "vjp":
-            if len(node.args) < 2 or node.keywords:
+            aux = [k.value.value for k in node.keywords if k.arg == "has_aux" and isinstance(k.value, ast.Constant)]
+            if len(node.args) < 2 or len(aux) != len(node.keywords) or aux not in ([], [True], [False]) or aux \
+                    and getattr(self.resolve(func.value), "higher", "sct") != "sct":  # as written (constants)
                 return node
             maker = [self.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
             made = [ast.Call(self.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
-                maker[1:]) + [ast.Constant(v)], []), *copy.deepcopy(node.args)], []) for v in (True, False)]
-            return ast.copy_location(ast.Tuple([ast.Call(self.bind("apply", cv.apply), made[:1], []), made[1]],
-                                               ast.Load()), node)  # the value: apply of the forward sweep's closure
+                maker[1:]) + [ast.Constant(v), ast.Constant(aux == [True])], []), *copy.deepcopy(node.args)], [])
+                for v in (True, False)]
+            value = ast.Call(self.bind("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
+            parts = [value, made[1]] if aux != [True] else \
+                [ast.Subscript(value, ast.Constant(0), ast.Load()), made[1],  # (out, aux): each its part of it
+                 ast.Subscript(copy.deepcopy(value), ast.Constant(1), ast.Load())]
+            return ast.copy_location(ast.Tuple(parts, ast.Load()), node)
         if func.attr in ("jvp", "hvp"):
             if len(node.args) != 3 or node.keywords:
                 return node

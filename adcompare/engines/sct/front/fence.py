@@ -56,7 +56,7 @@ def check(fn: ast.FunctionDef, where: Where) -> None:
 
 
 def _check_node(node: ast.AST, where: Where) -> None:
-    refused = _REFUSED.get(type(node))
+    refused = _REFUSED.get(type(node.value if isinstance(node, ast.Expr) else node)) or _REFUSED.get(type(node))
     if refused:
         raise where.refuse(refused[0], node, refused[1])
     if isinstance(node, (ast.For, ast.While)) and node.orelse:

@@ -32,6 +32,7 @@ from typing import Any
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
+from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import fence, sized_code
@@ -121,11 +122,16 @@ _INTROSPECTION = (builtins.eval, builtins.exec, builtins.locals, builtins.global
 def is_library(fn: types.FunctionType) -> bool:
     """A function of NumPy, JAX, SciPy... or the standard library: called as written, never
     transformed (SCT differentiates user code and the vocabulary, not library internals)."""
-    module = (getattr(fn, "__module__", None) or "").split(".")[0]
-    if module in _LIBRARIES:
-        return True
     filename = os.path.normcase(os.path.abspath(fn.__code__.co_filename))
-    return filename.startswith(_STDLIB) and "site-packages" not in filename
+    return (getattr(fn, "__module__", None) or "").split(".")[0] in _LIBRARIES or _package(fn) is not None \
+        or filename.startswith(_STDLIB) and "site-packages" not in filename
+
+
+def _package(fn: types.FunctionType) -> str | None:
+    """The installed library whose files hold ``fn``'s code (``jax.vmap(f)`` is JAX's, its ``__module__`` f's)."""
+    path = os.path.normcase(os.path.abspath(fn.__code__.co_filename)).split(os.sep)
+    tops = [path[i + 1] for i in range(len(path) - 1) if path[i] in ("site-packages", "dist-packages")]
+    return next((top for top in tops if top in _LIBRARIES), None)
 
 
 def is_user_function(obj: Any) -> bool:
@@ -253,6 +259,10 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         raise SCTError(f"differentiating {type(fn).__name__} objects", name, filename, line,
                        "the SCT engine transforms plain Python functions (def or lambda); wrap "
                        "this callable in one")
+    if _package(fn) is not None:  # known only when it runs: a function JAX (or NumPy...) made
+        raise SCTError(f"a call of a function of {_package(fn)} (as jax.vmap(f) or jax.grad(f) makes) on a "
+                       "differentiated value", *located.caller((name, filename, line)), "SCT cannot see inside another "
+                       "library's transformations: use the engine's own (eng.grad, eng.jacfwd; a loop for vmap)")
     try:
         if fn.__name__ == "<lambda>":
             node, where = lambda_node(fn, name)
