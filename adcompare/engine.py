@@ -26,14 +26,7 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import trees
-from adcompare.primitives import (
-    constant_like,
-    is_float,
-    namespace,
-    primal,
-    result_dtype,
-    shape,
-)
+from adcompare.primitives import constant_like, is_float, namespace, primal, result_dtype, shape
 from adcompare.trees import (
     argnums_tuple,
     check_callable,
