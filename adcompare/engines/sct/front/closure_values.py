@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import itertools
 import linecache
 import types
@@ -108,8 +109,7 @@ def _static_key(v: Any) -> tuple:
 
 
 def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> Callable:
-    """``fdef`` as a function with source (in ``linecache`` under ``filename``) that reads the module's globals
-    live, as the user's function does, and the values in ``bound`` as its enclosing scope."""
+    """``fdef``, its source in ``linecache`` (``filename``), reading ``module`` live and ``bound`` as its scope."""
     names = sorted(bound)
     maker = ast.FunctionDef("_sct_define", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
                             [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))], [], None, None)
@@ -122,8 +122,7 @@ def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> C
 
 
 class Template:
-    """A lifted nested function: ``name_lifted(env, *params)`` before it is specialized on what it captured.
-    ``module``: the user's globals; ``cells``: the values of the user's function's own closure."""
+    """``name_lifted(env, *params)`` before it is specialized on what it captured (``cells``: the user's closure)."""
 
     def __init__(self, node: ast.FunctionDef, free: list[str], module: dict, cells: dict, origin: str):
         self.node, self.free, self.module, self.cells, self.origin = node, free, module, cells, origin
@@ -203,11 +202,13 @@ def _refuse(construct: str, filename: str, line: int, hint: str) -> SCTError:
 
 
 def _derived(engine, kind_, f: Closure, argnums, filename, line) -> Callable:
-    if kind_ not in KINDS or type(argnums) is not int:
+    code = f.code.__code__  # argument 0 is the captured data; a negative argnums counts from the last parameter
+    if kind_ not in KINDS or type(argnums) is not int or argnums < 0 and (argnums < 1 - code.co_argcount
+                                                                          or code.co_flags & inspect.CO_VARARGS):
         raise _refuse(f"{kind_}(..., argnums={argnums!r}) of a nested function inside code SCT transforms",
                       filename, line, "take grad, jacfwd, jacrev or value_and_grad with one integer argnums")
     _check_engine(engine, kind_, filename, line)
-    return DERIVED(engine, KINDS[kind_], f.code, argnums + 1)
+    return DERIVED(engine, KINDS[kind_], f.code, argnums + (1 if argnums >= 0 else code.co_argcount))
 
 
 def _check_engine(engine, what: str, filename, line) -> None:
