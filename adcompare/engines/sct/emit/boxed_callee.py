@@ -133,8 +133,8 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict)
 
 
 def _refuse_opaque(fn: Callable) -> None:
-    """An :data:`OPAQUE` sweep asked of the boxes: a derivative of a function with a nested def or lambda
-    taken inside a derivative taken inside another (three levels): refused, not run into a type error."""
+    """An :data:`OPAQUE` sweep asked of the boxes: refused, not run into a type error. A backstop: the callers
+    take a derivative that reaches one on the boxes whole (:func:`reaches_opaque`: api, direct, transform)."""
     if fn in OPAQUE:
         raise SCTError("a nested function (def or lambda) closing over differentiated values, differentiated "
                        "inside a derivative that is itself differentiated (three nested levels)",
