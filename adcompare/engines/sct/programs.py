@@ -156,9 +156,13 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
     return "\n".join(parts)
 
 
-def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
-    """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
-    return _program(kind, _entries(kind, fn, (argnum,), (argnum,), nargs), nargs, (), [(0, argnum)], True)
+def _closure_program(kind: str, fn: Any, argnum: int | tuple[int, ...], nargs: int) -> Any:
+    """The derivative program of a lifted nested function (see :mod:`.front.closures`); a tuple ``argnum``
+    gives a tuple of derivatives, as JAX's."""
+    wanted = argnum if isinstance(argnum, tuple) else (argnum,)
+    order = tuple(sorted(set(wanted)))
+    outputs = [(order.index(a), a) for a in wanted]
+    return _program(kind, _entries(kind, fn, wanted, order, nargs), nargs, (), outputs, not isinstance(argnum, tuple))
 
 
 def _entries(kind: str, fn: Any, wanted: tuple, order: tuple, nargs: int) -> Any:
