@@ -130,7 +130,7 @@ def derived(engine: Any, kind: str, code: Callable, argnum: int) -> Callable:
         n = code.__code__.co_argcount
         if not _sct(engine):
             table[key] = getattr(engine, _METHOD[kind])(code, argnums=argnum)
-        elif kind in ("jacfwd", "grad"):
+        elif kind in ("jacfwd", "grad") and type(argnum) is int:
             table[key] = _tuple_aware(kind, code, argnum, n)
         else:
             table[key] = closures.PROGRAM(kind, code, argnum, n)

@@ -121,10 +121,11 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
             raise SCTError(f"a {kind} program of a {type(args[k]).__name__} argument (it stacks one array per "
                            "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
     fn, iargs, inums, ikw = unwrap(f, args)
-    iargs, ikw = iargs, {**ikw, **kwargs}
-    iargs, ikw = bind(fn, iargs, ikw)
+    ikw = {**ikw, **kwargs}
     if fn in MADE:  # a derivative of a derivative this engine made (third order): its program's program
-        fn, iargs, inums, ikw = build(fn, iargs, inums, ikw, unwrap, bind)
+        fn, iargs, inums, ikw = build(fn, iargs, inums, ikw, unwrap, bind)  # bound to the innermost function
+    else:  # (bound to a made function's own ``**kwargs``, they would be packed into one dict)
+        iargs, ikw = bind(fn, iargs, ikw)
     active = tuple(inums[k] for k in wanted)
     order = tuple(sorted(set(active)))
     entry = _entries(kind, fn, active, order, len(iargs))
@@ -155,9 +156,13 @@ def source(fn: Any, kind: str, nums: tuple[int, ...]) -> str:
     return "\n".join(parts)
 
 
-def _closure_program(kind: str, fn: Any, argnum: int, nargs: int) -> Any:
-    """The derivative program of a lifted nested function (see :mod:`.front.closures`)."""
-    return _program(kind, _entries(kind, fn, (argnum,), (argnum,), nargs), nargs, (), [(0, argnum)], True)
+def _closure_program(kind: str, fn: Any, argnum: int | tuple[int, ...], nargs: int) -> Any:
+    """The derivative program of a lifted nested function (see :mod:`.front.closures`); a tuple ``argnum``
+    gives a tuple of derivatives, as JAX's."""
+    wanted = argnum if isinstance(argnum, tuple) else (argnum,)
+    order = tuple(sorted(set(wanted)))
+    outputs = [(order.index(a), a) for a in wanted]
+    return _program(kind, _entries(kind, fn, wanted, order, nargs), nargs, (), outputs, not isinstance(argnum, tuple))
 
 
 def _entries(kind: str, fn: Any, wanted: tuple, order: tuple, nargs: int) -> Any:

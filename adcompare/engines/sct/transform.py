@@ -279,28 +279,33 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
     return functions, text
 
 
-def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int) -> Any:
-    program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None else None
-    if program is not None:  # a derivative SCTEngine(higher="sct") made: its program, transformed again
+def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int, keywords: bool = False) -> Any:
+    program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None and not keywords else None
+    if program is not None:  # a derivative SCTEngine(higher="sct") made (no keywords): its program, transformed again
         entry = boxed_callee.transformed(transform, program, mode, active, nargs, program=True)
         if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else the made function on boxes, for this call only
     elif isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
         entry = boxed_callee.transformed(transform, f, mode, active, nargs)
-        if entry is not None:
-            return entry  # else on boxes: SCT refused its own code again
+        if entry is not None and not boxed_callee.reaches_opaque(entry):
+            return entry  # else on boxes: SCT refused its own code again, or it moves closures
     entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
     entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
     return entry
+
+
+def _keywords(entry: Entry, which: str, kwargs: dict) -> dict:
+    """Keywords packed for the ``**kw`` of the code generated from ``entry.fn`` (a made derivative's program)."""
+    return var_keywords(entry.fn, kwargs) if codegen.is_generated(entry.functions[which]) else kwargs
 
 
 def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tuple]:
     """The forward sweep of a call of ``f``, a function generated code knows only when it runs."""
     fn, args, active, bound = _target(f, args, active)
     aliases.check_dynamic_call(fn, args)
-    entry = _entry_of(fn, "reverse", active, len(args))
-    y, residuals = entry.functions["fwd"](*args, **var_keywords(fn, {**bound, **kwargs}))
+    entry = _entry_of(fn, "reverse", active, len(args), bool(bound or kwargs))
+    y, residuals = entry.functions["fwd"](*args, **_keywords(entry, "fwd", {**bound, **kwargs}))
     return y, (entry, residuals)
 
 
@@ -315,13 +320,13 @@ def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple
     dots = list(by_position.values())
     fn, full, active, bound = _target(f, tuple(args), active)
     aliases.check_dynamic_call(fn, full)
-    entry = _entry_of(fn, "forward", active, len(full))
+    entry = _entry_of(fn, "forward", active, len(full), bool(bound or kwargs))
     interleaved = []
     for k, a in enumerate(full):
         interleaved.append(a)
         if k in active:
             interleaved.append(dots[active.index(k)])
-    return entry.functions["jvp"](*interleaved, **var_keywords(fn, {**bound, **kwargs}))
+    return entry.functions["jvp"](*interleaved, **_keywords(entry, "jvp", {**bound, **kwargs}))
 
 
 DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}

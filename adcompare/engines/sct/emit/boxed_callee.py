@@ -95,8 +95,22 @@ def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int,
 
 
 def _data(a: Any) -> Any:
-    """An argument as the boxes take it: a nested function's value as the tuple of its data."""
-    return tuple(a) if CLOSURE is not None and isinstance(a, CLOSURE) else a
+    """An argument as the boxes take it: a nested function's value as the tuple of its data, at any depth
+    (a vjp's pull-back closes over the closure it differentiates)."""
+    if CLOSURE is not None and isinstance(a, CLOSURE):
+        return tuple(_data(v) for v in a)
+    if type(a) in (tuple, list):
+        return type(a)(_data(v) for v in a)
+    return {k: _data(v) for k, v in a.items()} if type(a) is dict else a
+
+
+def _like(x: Any, a: Any) -> Any:
+    """``x``, the boxes' value of :func:`_data` ``(a)``, with ``a``'s nested functions (their code) again."""
+    if CLOSURE is not None and isinstance(a, CLOSURE):
+        return CLOSURE([_like(v, w) for v, w in zip(x, a)], a.code)
+    if type(a) in (tuple, list):
+        return type(a)(_like(v, w) for v, w in zip(x, a))
+    return {k: _like(x[k], w) for k, w in a.items()} if type(a) is dict else x
 
 
 def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
@@ -114,15 +128,15 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict)
     def fn_active(*xs):
         full = list(args)
         for k, x in zip(active, xs):
-            full[k] = CLOSURE(x, args[k].code) if _data(args[k]) is not args[k] else x
+            full[k] = _like(x, args[k])
         return fn(*full, **kwargs)
 
     return fn_active
 
 
 def _refuse_opaque(fn: Callable) -> None:
-    """An :data:`OPAQUE` sweep asked of the boxes: a derivative of a function with a nested def or lambda
-    taken inside a derivative taken inside another (three levels): refused, not run into a type error."""
+    """An :data:`OPAQUE` sweep asked of the boxes: refused, not run into a type error. A backstop: the callers
+    take a derivative that reaches one on the boxes whole (:func:`reaches_opaque`: api, direct, transform)."""
     if fn in OPAQUE:
         raise SCTError("a nested function (def or lambda) closing over differentiated values, differentiated "
                        "inside a derivative that is itself differentiated (three nested levels)",

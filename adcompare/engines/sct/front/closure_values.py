@@ -1,11 +1,9 @@
 """Closures as values: a nested function with the data it captured, and the stand-ins that move them.
 
-Contract: :mod:`.closures` rewrites a function SCT transforms so that every
-nested ``def``, ``lambda`` and comprehension is a module-level function and
-every value a function closes over is passed explicitly. What the rewritten
-code calls lives here; each is a plain function with source (so it runs as
-written where nothing is differentiated) whose derivatives :func:`entry` gives
-by hand, in a transformed callee's calling convention:
+Contract: :mod:`.closures` rewrites a function SCT transforms so that every nested ``def``, ``lambda`` and
+comprehension is a module-level function and every value a function closes over is passed explicitly. What the
+rewritten code calls lives here; each is a plain function with source (so it runs as written where nothing is
+differentiated) whose derivatives :func:`entry` gives by hand, in a transformed callee's calling convention:
 
 * ``make_closure(template, *values)``: a :class:`Closure`, a tuple of the
   captured values that carry derivatives (floats, arrays, other closures), with
@@ -15,10 +13,9 @@ by hand, in a transformed callee's calling convention:
 * ``apply(g, *args)``: a call of a function known only when it runs; for a
   closure it is ``g.code(g, *args)``, so the captured values are an argument
   the outer transformation differentiates through like any other.
-* ``derive(engine, kind, f, argnums, file, line)``: ``engine.grad(f)`` (``jacfwd``,
-  ``jacrev``, ``value_and_grad``); for a closure, a closure over the same data
-  whose code is the derivative of ``f``'s code (:data:`DERIVED`, an explicit program
-  for ``SCTEngine(higher="sct")``): its tangent is ``f``'s.
+* ``derive(engine, kind, f, argnums, file, line)``: ``engine.grad(f)`` (``jacfwd``, ``jacrev``,
+  ``value_and_grad``); for a closure, a closure over the same data whose code is the derivative of ``f``'s
+  code (:data:`DERIVED`, an explicit program for ``SCTEngine(higher="sct")``): its tangent is ``f``'s.
 * ``jvp_call(engine, f, primals, tangents, file, line)``: ``engine.jvp`` as a
   call of an explicit program of the captured data, primals and tangents.
 * ``engine.vjp(f, *xs)`` is ``(apply(make_closure(vjp_template(..., True), f, *xs)), make_closure(vjp_template(
@@ -32,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import itertools
 import linecache
 import types
@@ -108,8 +106,7 @@ def _static_key(v: Any) -> tuple:
 
 
 def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> Callable:
-    """``fdef`` as a function with source (in ``linecache`` under ``filename``) that reads the module's globals
-    live, as the user's function does, and the values in ``bound`` as its enclosing scope."""
+    """``fdef``, its source in ``linecache`` (``filename``), reading ``module`` live and ``bound`` as its scope."""
     names = sorted(bound)
     maker = ast.FunctionDef("_sct_define", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
                             [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))], [], None, None)
@@ -122,8 +119,7 @@ def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> C
 
 
 class Template:
-    """A lifted nested function: ``name_lifted(env, *params)`` before it is specialized on what it captured.
-    ``module``: the user's globals; ``cells``: the values of the user's function's own closure."""
+    """``name_lifted(env, *params)`` before it is specialized on what it captured (``cells``: the user's closure)."""
 
     def __init__(self, node: ast.FunctionDef, free: list[str], module: dict, cells: dict, origin: str):
         self.node, self.free, self.module, self.cells, self.origin = node, free, module, cells, origin
@@ -203,11 +199,16 @@ def _refuse(construct: str, filename: str, line: int, hint: str) -> SCTError:
 
 
 def _derived(engine, kind_, f: Closure, argnums, filename, line) -> Callable:
-    if kind_ not in KINDS or type(argnums) is not int:
+    code = f.code.__code__  # argument 0 is the captured data; a negative argnums counts from the last parameter
+    nums = argnums if type(argnums) is tuple and argnums and code.co_filename.startswith("<sct lifted") else (argnums,)
+    if kind_ not in KINDS or any(type(k) is not int or k < 0 and (k < 1 - code.co_argcount or code.co_flags
+                                                                  & inspect.CO_VARARGS) for k in nums):
         raise _refuse(f"{kind_}(..., argnums={argnums!r}) of a nested function inside code SCT transforms",
-                      filename, line, "take grad, jacfwd, jacrev or value_and_grad with one integer argnums")
+                      filename, line, "take grad, jacfwd, jacrev or value_and_grad with integer argnums (a tuple "
+                                      "only of the nested function itself, not of its derivative)")
     _check_engine(engine, kind_, filename, line)
-    return DERIVED(engine, KINDS[kind_], f.code, argnums + 1)
+    nums = tuple(k + (1 if k >= 0 else code.co_argcount) for k in nums)
+    return DERIVED(engine, KINDS[kind_], f.code, nums if type(argnums) is tuple else nums[0])
 
 
 def _check_engine(engine, what: str, filename, line) -> None:

@@ -18,8 +18,8 @@ through any argument; the values and stand-ins it uses are in
   with a loop (``zip``, ``enumerate`` and tuple targets by index); a dict
   comprehension builds its keys and values so, then the dict (:mod:`.sized_code`); ``map(f, xs)``
   is the generator ``(f(x) for x in xs)``; ``tuple(xs)`` is ``as_tuple(xs)``.
-* ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``; ``argnums`` by
-  keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
+* ``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``, ``hessian`` as ``jacfwd`` of ``jacrev``;
+  ``argnums`` by keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
   ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
   value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
@@ -293,7 +293,7 @@ class _Converter:
             fn = self.resolve(node.func)
             return sized_code.spread_node(node, fn, fn is not MISSING, self.bind, self.p.where)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp"} and \
+        if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp", "hessian"} and \
                 self.engine_like(func.value):
             return self.derivative(node)
         if self.resolve(func) is cv.JIT and node.args:  # jit only compiles: in code SCT transforms, the function
@@ -342,9 +342,14 @@ class _Converter:
                 call = ast.Subscript(call, ast.Constant(1), ast.Load())
             return ast.copy_location(call, node)
         keywords = {k.arg: k.value for k in node.keywords}
-        if len(node.args) != 1 or set(keywords) - {"argnums"}:
+        mode = keywords.pop("mode", ast.Constant("fwd-rev")) if func.attr == "hessian" else None
+        outer = {"fwd-rev": "jacfwd", "rev-rev": "jacrev"}.get(getattr(mode, "value", None))
+        if len(node.args) != 1 or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
             return node  # has_aux and other options: the call as written (refused on differentiated values)
         argnums = keywords.get("argnums", ast.Constant(None))
-        call = ast.Call(self.bind("derive", cv.derive), [func.value, ast.Constant(func.attr), node.args[0], argnums]
-                        + place, [])
+        kinds = ("jacrev", outer) if func.attr == "hessian" else (func.attr,)  # as Engine.hessian
+        call = node.args[0]
+        for kind in kinds:
+            call = ast.Call(self.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant(kind), call,
+                                                             copy.deepcopy(argnums)] + copy.deepcopy(place), [])
         return ast.copy_location(call, node)
