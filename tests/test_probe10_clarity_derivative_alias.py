@@ -3,7 +3,7 @@
 ``g = eng.grad`` then ``g(lambda c: ...)(x)`` inside a differentiated function failed with "vjp: output is
 a function, which is not an array..." (front/closures knew only ``eng.grad(...)`` spelled out). The alias
 (assigned once; or a global holding the bound method) is now taken as the call written out
-(front/derive_alias): on ``higher="sct"`` equal to JAX in float64, on ``higher="boxes"`` its clear refusal of
+(front/derivative_calls): on ``higher="sct"`` equal to JAX in float64, on ``higher="boxes"`` its clear refusal of
 a derivative of a closure, at the user's line, as for ``eng.grad(...)`` written out.
 """
 

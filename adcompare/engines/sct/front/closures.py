@@ -23,7 +23,7 @@ through any argument; the values and stand-ins it uses are in
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
   ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
   value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
-  ``g(f)`` too where ``g = E.grad`` (see :mod:`.derive_alias`).
+  ``g(f)`` too where ``g = E.grad`` (see :mod:`.derivative_calls`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import functools
 import itertools
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import derive_alias, for_targets, sized_code
+from adcompare.engines.sct.front import derivative_calls, for_targets, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -286,7 +285,7 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
-        derive_alias.rewrite(self, node)
+        derivative_calls.alias(self, node)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -295,7 +294,7 @@ class _Converter:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp", "hessian"} and \
                 self.engine_like(func.value):
-            return self.derivative(node)
+            return derivative_calls.spelled_out(self, node)
         if self.resolve(func) is cv.JIT and node.args:  # jit only compiles: in code SCT transforms, the function
             return node.args[0]
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
@@ -312,44 +311,3 @@ class _Converter:
             return True
         obj = self.resolve(node)
         return obj is not MISSING and isinstance(obj, Engine)
-
-    def derivative(self, node: ast.Call) -> ast.expr:
-        func, where = node.func, self.p.where
-        place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
-        if func.attr == "vjp":
-            aux = [k.value.value for k in node.keywords if k.arg == "has_aux" and isinstance(k.value, ast.Constant)]
-            if len(node.args) < 2 or len(aux) != len(node.keywords) or aux not in ([], [True], [False]) or aux \
-                    and getattr(self.resolve(func.value), "higher", "sct") != "sct":  # as written (constants)
-                return node
-            maker = [self.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
-            made = [ast.Call(self.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
-                maker[1:]) + [ast.Constant(v), ast.Constant(aux == [True])], []), *copy.deepcopy(node.args)], [])
-                for v in (True, False)]
-            value = ast.Call(self.bind("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
-            parts = [value, made[1]] if aux != [True] else \
-                [ast.Subscript(value, ast.Constant(0), ast.Load()), made[1],  # (out, aux): each its part of it
-                 ast.Subscript(copy.deepcopy(value), ast.Constant(1), ast.Load())]
-            return ast.copy_location(ast.Tuple(parts, ast.Load()), node)
-        if func.attr in ("jvp", "hvp"):
-            if len(node.args) != 3 or node.keywords:
-                return node
-            f = node.args[0]
-            if func.attr == "hvp":  # as Engine.hvp: jvp(grad(f), primals, tangents)[1]
-                f = ast.Call(self.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant("grad"), f,
-                                                              ast.Constant(None)] + copy.deepcopy(place), [])
-            call = ast.Call(self.bind("jvp_call", cv.jvp_call), [func.value, f] + node.args[1:] + place, [])
-            if func.attr == "hvp":
-                call = ast.Subscript(call, ast.Constant(1), ast.Load())
-            return ast.copy_location(call, node)
-        keywords = {k.arg: k.value for k in node.keywords}
-        mode = keywords.pop("mode", ast.Constant("fwd-rev")) if func.attr == "hessian" else None
-        outer = {"fwd-rev": "jacfwd", "rev-rev": "jacrev"}.get(getattr(mode, "value", None))
-        if len(node.args) != 1 or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
-            return node  # has_aux and other options: the call as written (refused on differentiated values)
-        argnums = keywords.get("argnums", ast.Constant(None))
-        kinds = ("jacrev", outer) if func.attr == "hessian" else (func.attr,)  # as Engine.hessian
-        call = node.args[0]
-        for kind in kinds:
-            call = ast.Call(self.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant(kind), call,
-                                                             copy.deepcopy(argnums)] + copy.deepcopy(place), [])
-        return ast.copy_location(call, node)

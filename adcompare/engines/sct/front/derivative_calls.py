@@ -1,0 +1,79 @@
+"""Calls of an engine's derivatives in code SCT transforms: ``E.grad(f)`` spelled out (:func:`spelled_out`),
+and aliases, ``g = eng.grad`` then ``g(f)``, as ``eng.grad(f)`` spelled out.
+
+Contract: :func:`alias` (called by :class:`.closures._Converter` on each node, after its parts) records
+``g = E.grad`` (``jacfwd``, ``jacrev``, ``value_and_grad``, ``jvp``, ``vjp``, ``hvp``), ``E`` engine-like and
+``g`` assigned once, and turns a later call ``g(...)`` into ``E.grad(...)``; a global ``g`` that holds an
+engine's bound method is bound into the code as that engine's attribute. The converter then treats the call
+as it treats ``E.grad(...)`` written out (without this, ``g(f)`` ran the engine on a closure stand-in, and the
+error said "vjp: output is a function").
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import types
+
+from adcompare.engine import Engine
+from adcompare.engines.sct.front import closure_values as cv
+from adcompare.engines.sct.front.parse import MISSING
+
+KINDS = {"grad", "jacfwd", "jacrev", "value_and_grad", "jvp", "vjp", "hvp"}
+
+
+def alias(conv, node: ast.AST) -> None:
+    """See the module doc; ``conv`` the converter (``aliases``, ``stores``, ``resolve``, ``engine_like``, ``bind``)."""
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) and node.value.attr in KINDS \
+            and [type(t) for t in node.targets] == [ast.Name] and conv.engine_like(node.value.value) \
+            and len(conv.stores.get(node.targets[0].id, ())) == 1:
+        conv.aliases[node.targets[0].id] = node.value
+    held = conv.resolve(node.func) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+    if isinstance(held, types.MethodType) and isinstance(held.__self__, Engine) and held.__name__ in KINDS:
+        node.func = ast.Attribute(conv.bind("engine", held.__self__), held.__name__, ast.Load())
+    elif held is MISSING and node.func.id in conv.aliases:
+        node.func = copy.deepcopy(conv.aliases[node.func.id])
+
+
+def spelled_out(conv, node: ast.Call) -> ast.expr:
+    """``E.grad(f)`` (``jacfwd``, ``jacrev``, ``value_and_grad``, ``hessian``), ``E.jvp``, ``E.hvp``, ``E.vjp``
+    as the stand-ins of :mod:`.closure_values` (see :mod:`.closures`); other options: the call as written."""
+    func, where = node.func, conv.p.where
+    place = [ast.Constant(where.filename), ast.Constant(where.line(node))]
+    if func.attr == "vjp":
+        aux = [k.value.value for k in node.keywords if k.arg == "has_aux" and isinstance(k.value, ast.Constant)]
+        if len(node.args) < 2 or len(aux) != len(node.keywords) or aux not in ([], [True], [False]) or aux \
+                and getattr(conv.resolve(func.value), "higher", "sct") != "sct":  # as written (constants)
+            return node
+        maker = [conv.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
+        made = [ast.Call(conv.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
+            maker[1:]) + [ast.Constant(v), ast.Constant(aux == [True])], []), *copy.deepcopy(node.args)], [])
+            for v in (True, False)]
+        value = ast.Call(conv.bind("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
+        parts = [value, made[1]] if aux != [True] else \
+            [ast.Subscript(value, ast.Constant(0), ast.Load()), made[1],  # (out, aux): each its part of it
+             ast.Subscript(copy.deepcopy(value), ast.Constant(1), ast.Load())]
+        return ast.copy_location(ast.Tuple(parts, ast.Load()), node)
+    if func.attr in ("jvp", "hvp"):
+        if len(node.args) != 3 or node.keywords:
+            return node
+        f = node.args[0]
+        if func.attr == "hvp":  # as Engine.hvp: jvp(grad(f), primals, tangents)[1]
+            f = ast.Call(conv.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant("grad"), f,
+                                                          ast.Constant(None)] + copy.deepcopy(place), [])
+        call = ast.Call(conv.bind("jvp_call", cv.jvp_call), [func.value, f] + node.args[1:] + place, [])
+        if func.attr == "hvp":
+            call = ast.Subscript(call, ast.Constant(1), ast.Load())
+        return ast.copy_location(call, node)
+    keywords = {k.arg: k.value for k in node.keywords}
+    mode = keywords.pop("mode", ast.Constant("fwd-rev")) if func.attr == "hessian" else None
+    outer = {"fwd-rev": "jacfwd", "rev-rev": "jacrev"}.get(getattr(mode, "value", None))
+    if len(node.args) != 1 or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
+        return node  # has_aux and other options: the call as written (refused on differentiated values)
+    argnums = keywords.get("argnums", ast.Constant(None))
+    kinds = ("jacrev", outer) if func.attr == "hessian" else (func.attr,)  # as Engine.hessian
+    call = node.args[0]
+    for kind in kinds:
+        call = ast.Call(conv.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant(kind), call,
+                                                         copy.deepcopy(argnums)] + copy.deepcopy(place), [])
+    return ast.copy_location(call, node)
