@@ -1,0 +1,155 @@
+"""Numerical helpers that scientific NumPy code calls: differences and integrals, polynomials,
+statistics, index constants. Each is a composition of vocabulary functions (slices, products,
+sums, a sort's gather), so its derivative is exactly that of its parts, as JAX's ``jnp`` versions
+are compositions of ``lax`` primitives; the index arithmetic sees shapes only.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from adcompare import primitives as _p
+from adcompare.numpy.constants import full
+from adcompare.numpy.elementwise import equal, logical_not, logical_or, sign, subtract
+from adcompare.numpy.products import dot
+from adcompare.numpy.reductions import max as _max
+from adcompare.numpy.reductions import mean, sum
+from adcompare.numpy.reductions import min as _min
+from adcompare.numpy.shapes import _axis, asarray, concatenate, getitem, ndim, ravel, reshape, shape, sort
+
+
+def _along(n: int, axis: int, index) -> tuple:
+    return (slice(None),) * axis + (index,) + (slice(None),) * (n - axis - 1)
+
+
+def _column(n: int, axis: int) -> tuple:
+    return (1,) * axis + (-1,) + (1,) * (n - axis - 1)
+
+
+def diff(a, n=1, axis=-1):
+    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+    a = asarray(a)
+    axis = _axis(axis, ndim(a))
+    for _ in range(n):
+        a = getitem(a, _along(ndim(a), axis, slice(1, None))) - getitem(a, _along(ndim(a), axis, slice(None, -1)))
+    return a
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """NumPy's ``trapezoid`` (``trapz`` before NumPy 2): the trapezoid rule along ``axis``."""
+    y = asarray(y)
+    axis = _axis(axis, ndim(y))
+    widths = dx if x is None else diff(x)
+    if x is not None and ndim(widths) == 1 and ndim(y) > 1:
+        widths = reshape(widths, _column(ndim(y), axis))
+    heads = getitem(y, _along(ndim(y), axis, slice(1, None)))
+    tails = getitem(y, _along(ndim(y), axis, slice(None, -1)))
+    return sum(widths * (heads + tails), axis) / 2.0
+
+
+trapz = trapezoid
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix: columns ``x ** (N - 1), ..., x ** 0`` (reversed if ``increasing``)."""
+    x = asarray(x)
+    N = shape(x)[0] if N is None else N
+    powers = _np.arange(N, dtype=float)
+    if not increasing:
+        powers = powers[::-1]
+    return reshape(x, shape(x) + (1,)) ** powers
+
+
+def polyval(p, x):
+    """NumPy's ``polyval``: ``p[0] * x ** (n-1) + ... + p[n-1]`` by Horner's scheme, as JAX's."""
+    p = asarray(p)
+    y = getitem(p, 0) + 0.0 * x
+    for k in range(1, shape(p)[0]):
+        y = y * x + getitem(p, k)
+    return y
+
+
+def ptp(a, axis=None, keepdims=False):
+    return _max(a, axis, keepdims) - _min(a, axis, keepdims)
+
+
+def median(a, axis=None, keepdims=False):
+    """NumPy's ``median``: the middle of the sorted values (the mean of the two middle ones)."""
+    a = asarray(a)
+    if axis is None:
+        if keepdims:
+            raise NotImplementedError("median: keepdims=True with axis=None is not supported")
+        return median(ravel(a), 0)
+    axis = _axis(axis, ndim(a))
+    n = shape(a)[axis]
+    s = sort(a, axis)
+    middle = getitem(s, _along(ndim(a), axis, slice((n - 1) // 2, n // 2 + 1)))
+    return mean(middle, axis, keepdims)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """NumPy's ``cov`` (without weights): variables in rows (``rowvar``) or columns."""
+    m = asarray(m)
+    if ndim(m) == 1:
+        m = reshape(m, (1, -1))
+    if not rowvar:
+        m = _p.transpose_p(m, axes=None)
+    if y is not None:
+        y = asarray(y)
+        y = reshape(y, (1, -1)) if ndim(y) == 1 else (y if rowvar else _p.transpose_p(y, axes=None))
+        m = concatenate([m, y], 0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    centered = m - mean(m, 1, True)
+    c = dot(centered, _p.transpose_p(centered, axes=None)) / float(shape(m)[1] - ddof)
+    return getitem(c, (0, 0)) if shape(c) == (1, 1) else c
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+    """The number of nonzero entries (an integer: a constant)."""
+    return sum(logical_not(equal(a, 0)), axis, keepdims)
+
+
+def greater(x1, x2):
+    """``x1 > x2`` (a constant): ``x1 - x2 > 0`` holds exactly when it does in IEEE floats (nan: False)."""
+    return equal(sign(subtract(x1, x2)), 1)
+
+
+def less(x1, x2):
+    return greater(x2, x1)
+
+
+def greater_equal(x1, x2):
+    return logical_or(greater(x1, x2), equal(x1, x2))
+
+
+def less_equal(x1, x2):
+    return greater_equal(x2, x1)
+
+
+def not_equal(x1, x2):
+    return logical_not(equal(x1, x2))
+
+
+def vdot(a, b):
+    return dot(ravel(a), ravel(b))
+
+
+def full_like(a, fill_value, dtype=None):
+    return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
+
+
+def triu_indices(n, k=0, m=None):
+    return _np.triu_indices(n, k, m)
+
+
+def tril_indices(n, k=0, m=None):
+    return _np.tril_indices(n, k, m)
+
+
+def diag_indices(n, ndim=2):
+    return _np.diag_indices(n, ndim)
+
+
+__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "cov", "vdot", "full_like",
+           "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal",
+           "triu_indices", "tril_indices", "diag_indices"]
