@@ -5,10 +5,13 @@ not defined" on SCT.
 Added as compositions of vocabulary functions (adcompare/numpy/numerics.py, linalg.py), so their derivatives are
 their parts', as JAX's ``jnp`` versions are: ``diff``, ``trapezoid`` (``trapz``), ``vander``, ``polyval``, ``cov``,
 ``median``, ``ptp``, ``vdot``, ``full_like``, ``count_nonzero``, ``greater``, ``less``, ``greater_equal``,
-``less_equal``, ``not_equal``, ``triu_indices``, ``tril_indices``, ``diag_indices``, ``linalg.matrix_power``,
-``linalg.multi_dot``, ``linalg.lstsq`` (full column rank; a rank-deficient matrix is refused by name).
-Each program is checked against the same source on ``jax.numpy`` in float64 at two seeded points: the value,
-the gradient and the Hessian, on the overloading engine and SCT (both ``higher`` options).
+``less_equal``, ``not_equal``, ``triu_indices``, ``tril_indices``, ``diag_indices``, ``any``, ``all``, ``isclose``,
+``allclose``, ``nansum``, ``nanmean``, ``take``, ``take_along_axis``, ``meshgrid``, ``append``,
+``linalg.matrix_power``, ``linalg.multi_dot``, ``linalg.lstsq`` (full column rank; a rank-deficient matrix is
+refused by name). Each program is checked against the same source on ``jax.numpy`` in float64 at two seeded
+points: the value and the gradient on the overloading engine and SCT (both ``higher`` options), the Hessian for
+a few (JAX's compile of the others' costs seconds of CI), and the gradient on the elemental engine (the
+compositions call primitives, never operators, which its values refuse).
 """
 
 from __future__ import annotations
@@ -77,7 +80,21 @@ def least_squares(x):
     return np.sum(sol ** 2) + np.sum(res) + np.sum(s) * rank + np.sum(np.linalg.lstsq(a, x[:4], rcond=None)[1])
 
 
-PROGRAMS = [total_variation, integral, polynomial_fit, statistics, masks, pair_indices, matrix_powers,
+def selection(x):
+    a = np.reshape(x, (2, 3))
+    gx, gy = np.meshgrid(x[:3], x[3:5])
+    gi = np.meshgrid(x[:2], x[2:5], indexing="ij")[1]
+    picked = np.take(a, np.array([2, 0, 2]), axis=1) + np.take(x, np.array([[1, 5, 5]]))
+    ordered = np.take_along_axis(a, np.argsort(a, axis=1), axis=1)
+    nan_filled = np.where(np.greater(x, 0.5), np.nan, x)
+    flags = (np.any(a > 0.0, axis=0) * 1.0 + np.all(a < 1.0, axis=1)[:, None] + np.isclose(a, a[:, ::-1])
+             + np.allclose(x, x + 1e-12))
+    return (np.sum(gx * gy ** 2) + np.sum(gi ** 3) + np.sum(picked ** 2) + np.sum(ordered * np.arange(3.0))
+            + np.nansum(nan_filled ** 2) + np.nanmean(nan_filled) + np.sum(np.append(a, x[:2] ** 2))
+            + np.sum(np.append(a, a ** 2, axis=0) ** 2) + np.sum(flags * a))
+
+
+PROGRAMS = [selection, total_variation, integral, polynomial_fit, statistics, masks, pair_indices, matrix_powers,
             least_squares]
 SECOND_ORDER = [polynomial_fit, masks]  # (JAX compiles others' Hessians for seconds, a CI cost)
 POINTS = [onp.random.default_rng(seed).standard_normal(6) for seed in (0, 1)]
@@ -121,3 +138,24 @@ def rank_deficient(x):
 def test_lstsq_refuses_a_rank_deficient_matrix_by_name():
     with pytest.raises(NotImplementedError, match="rank 1 < 2 columns"):
         ENGINES["overloading"].grad(rank_deficient)(POINTS[0])
+
+
+def elemental_program(x):
+    import adcompare.elemental as el
+    a = el.reshape(x, (2, 3))
+    return el.add(el.sum(el.multiply(el.diff(x), el.polyval(el.getitem(a, 0), el.diff(x)))),
+                  el.add(el.median(x), el.add(el.ptp(a), el.sum(el.trapezoid(el.cov(a), axis=0)))))
+
+
+def elemental_program_jax(x):
+    a = jnp.reshape(x, (2, 3))
+    return (jnp.sum(jnp.diff(x) * jnp.polyval(a[0], jnp.diff(x))) + jnp.median(x) + jnp.ptp(a)
+            + jnp.sum(jnp.trapezoid(jnp.cov(a), axis=0)))
+
+
+def test_the_elemental_library_takes_the_compositions_too():
+    """They call primitives, never operators, which the elemental library's values refuse."""
+    eng = ad.engine("elemental")
+    for x in POINTS:
+        onp.testing.assert_allclose(eng.grad(elemental_program)(x), jax.jit(jax.grad(elemental_program_jax))(x),
+                                    rtol=1e-10, atol=1e-12)

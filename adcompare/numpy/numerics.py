@@ -9,13 +9,25 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
-from adcompare.numpy.constants import full
-from adcompare.numpy.elementwise import equal, logical_not, logical_or, sign, subtract
+from adcompare.numpy.constants import full, zeros_like
+from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
 from adcompare.numpy.reductions import max as _max
 from adcompare.numpy.reductions import mean, sum
 from adcompare.numpy.reductions import min as _min
-from adcompare.numpy.shapes import _axis, asarray, concatenate, getitem, ndim, ravel, reshape, shape, sort
+from adcompare.numpy.shapes import (
+    _axis,
+    _sorted_index,
+    asarray,
+    broadcast_to,
+    concatenate,
+    getitem,
+    ndim,
+    ravel,
+    reshape,
+    shape,
+    sort,
+)
 
 
 def _along(n: int, axis: int, index) -> tuple:
@@ -31,7 +43,8 @@ def diff(a, n=1, axis=-1):
     a = asarray(a)
     axis = _axis(axis, ndim(a))
     for _ in range(n):
-        a = getitem(a, _along(ndim(a), axis, slice(1, None))) - getitem(a, _along(ndim(a), axis, slice(None, -1)))
+        a = _p.subtract_p(getitem(a, _along(ndim(a), axis, slice(1, None))),
+                          getitem(a, _along(ndim(a), axis, slice(None, -1))))
     return a
 
 
@@ -44,7 +57,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         widths = reshape(widths, _column(ndim(y), axis))
     heads = getitem(y, _along(ndim(y), axis, slice(1, None)))
     tails = getitem(y, _along(ndim(y), axis, slice(None, -1)))
-    return sum(widths * (heads + tails), axis) / 2.0
+    return _p.divide_p(sum(_p.multiply_p(widths, _p.add_p(heads, tails)), axis), 2.0)
 
 
 trapz = trapezoid
@@ -57,20 +70,20 @@ def vander(x, N=None, increasing=False):
     powers = _np.arange(N, dtype=float)
     if not increasing:
         powers = powers[::-1]
-    return reshape(x, shape(x) + (1,)) ** powers
+    return _p.power_p(reshape(x, shape(x) + (1,)), powers)
 
 
 def polyval(p, x):
     """NumPy's ``polyval``: ``p[0] * x ** (n-1) + ... + p[n-1]`` by Horner's scheme, as JAX's."""
     p = asarray(p)
-    y = getitem(p, 0) + 0.0 * x
-    for k in range(1, shape(p)[0]):
-        y = y * x + getitem(p, k)
+    y = zeros_like(x)
+    for k in range(shape(p)[0]):
+        y = _p.add_p(_p.multiply_p(y, x), getitem(p, k))
     return y
 
 
 def ptp(a, axis=None, keepdims=False):
-    return _max(a, axis, keepdims) - _min(a, axis, keepdims)
+    return _p.subtract_p(_max(a, axis, keepdims), _min(a, axis, keepdims))
 
 
 def median(a, axis=None, keepdims=False):
@@ -99,8 +112,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
         y = reshape(y, (1, -1)) if ndim(y) == 1 else (y if rowvar else _p.transpose_p(y, axes=None))
         m = concatenate([m, y], 0)
     ddof = (0 if bias else 1) if ddof is None else ddof
-    centered = m - mean(m, 1, True)
-    c = dot(centered, _p.transpose_p(centered, axes=None)) / float(shape(m)[1] - ddof)
+    centered = _p.subtract_p(m, mean(m, 1, True))
+    c = _p.divide_p(dot(centered, _p.transpose_p(centered, axes=None)), float(shape(m)[1] - ddof))
     return getitem(c, (0, 0)) if shape(c) == (1, 1) else c
 
 
@@ -111,7 +124,7 @@ def count_nonzero(a, axis=None, keepdims=False):
 
 def greater(x1, x2):
     """``x1 > x2`` (a constant): ``x1 - x2 > 0`` holds exactly when it does in IEEE floats (nan: False)."""
-    return equal(sign(subtract(x1, x2)), 1)
+    return equal(sign(subtract(_p.primal(x1), _p.primal(x2))), 1)
 
 
 def less(x1, x2):
@@ -128,6 +141,77 @@ def less_equal(x1, x2):
 
 def not_equal(x1, x2):
     return logical_not(equal(x1, x2))
+
+
+def any(a, axis=None, keepdims=False):
+    return greater(count_nonzero(a, axis, keepdims), 0)
+
+
+def all(a, axis=None, keepdims=False):
+    return equal(count_nonzero(logical_not(a), axis, keepdims), 0)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """NumPy's ``isclose`` (a constant): ``|a - b| <= atol + rtol |b|``, infinities equal only to themselves."""
+    a, b = _p.primal(a), _p.primal(b)
+    close = logical_or(less_equal(abs(subtract(a, b)), atol + rtol * abs(b)), equal(a, b))
+    return logical_or(close, logical_and(isnan(a), isnan(b))) if equal_nan else close
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(all(isclose(_p.primal(a), _p.primal(b), rtol, atol, equal_nan)))  # (a plain bool, as NumPy's)
+
+
+def nansum(a, axis=None, keepdims=False):
+    return sum(where(isnan(a), 0.0, a), axis, keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    return _p.divide_p(nansum(a, axis, keepdims), count_nonzero(logical_not(isnan(a)), axis, keepdims))
+
+
+def take(a, indices, axis=None):
+    """``a``'s entries at ``indices`` along ``axis`` (of the flattened ``a`` if None), a gather."""
+    if axis is None:
+        return getitem(ravel(a), indices)
+    return getitem(a, _along(ndim(a), _axis(axis, ndim(a)), indices))
+
+
+def take_along_axis(arr, indices, axis):
+    """NumPy's ``take_along_axis``: the gather that ``sort`` is, with the caller's indices."""
+    if axis is None:
+        return getitem(ravel(arr), indices)
+    return getitem(arr, _sorted_index(shape(arr), indices, _axis(axis, ndim(arr))))
+
+
+def meshgrid(*xi, indexing="xy"):
+    """Coordinate grids, each a broadcast of one 1-d input (``indexing='xy'``: the first two axes swapped)."""
+    sizes = ()
+    for x in xi:
+        sizes = sizes + (shape(x)[0],)
+    grid = _grid(sizes, indexing)
+    out = []
+    for i in range(len(xi)):
+        out.append(broadcast_to(reshape(xi[i], _grid_shape(len(xi), i, indexing)), grid))
+    return out
+
+
+def _grid_shape(n: int, i: int, indexing: str) -> tuple:
+    if indexing == "xy" and n >= 2 and i < 2:
+        i = 1 - i
+    return (1,) * i + (-1,) + (1,) * (n - i - 1)
+
+
+def _grid(sizes: tuple, indexing: str) -> tuple:
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
+    return (sizes[1], sizes[0]) + sizes[2:] if indexing == "xy" and len(sizes) >= 2 else sizes
+
+
+def append(arr, values, axis=None):
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
 
 
 def vdot(a, b):
@@ -151,5 +235,6 @@ def diag_indices(n, ndim=2):
 
 
 __all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "cov", "vdot", "full_like",
-           "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal",
+           "count_nonzero", "greater", "less", "any", "all", "isclose", "allclose", "nansum", "nanmean", "take",
+           "take_along_axis", "meshgrid", "append", "greater_equal", "less_equal", "not_equal",
            "triu_indices", "tril_indices", "diag_indices"]
