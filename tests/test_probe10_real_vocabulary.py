@@ -6,12 +6,12 @@ Added as compositions of vocabulary functions (adcompare/numpy/numerics.py, lina
 their parts', as JAX's ``jnp`` versions are: ``diff``, ``trapezoid`` (``trapz``), ``vander``, ``polyval``, ``cov``,
 ``median``, ``ptp``, ``vdot``, ``full_like``, ``count_nonzero``, ``greater``, ``less``, ``greater_equal``,
 ``less_equal``, ``not_equal``, ``triu_indices``, ``tril_indices``, ``diag_indices``, ``any``, ``all``, ``isclose``,
-``allclose``, ``nansum``, ``nanmean``, ``take``, ``take_along_axis``, ``meshgrid``, ``append``,
-``linalg.matrix_power``, ``linalg.multi_dot``, ``linalg.lstsq`` (full column rank; a rank-deficient matrix is
-refused by name). Each program is checked against the same source on ``jax.numpy`` in float64 at two seeded
-points: the value and the gradient on the overloading engine and SCT (both ``higher`` options), the Hessian for
-a few (JAX's compile of the others' costs seconds of CI), and the gradient on the elemental engine (the
-compositions call primitives, never operators, which its values refuse).
+``allclose``, ``nansum``, ``nanmean``, ``take``, ``take_along_axis``, ``meshgrid``, ``append``, ``dstack``,
+``empty``, ``empty_like``, ``tri``, ``linalg.matrix_power``, ``linalg.multi_dot``, ``linalg.lstsq`` (full column
+rank; a rank-deficient matrix is refused by name). Each program is checked against the same source on ``jax.numpy``
+in float64 at two seeded points: the value and the gradient on the overloading engine and SCT (both ``higher``
+options), the Hessian for a few (JAX's compile of the others' costs seconds of CI), and the gradient on the
+elemental engine (the compositions call primitives, never operators, which its values refuse).
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ def selection(x):
              + np.allclose(x, x + 1e-12))
     return (np.sum(gx * gy ** 2) + np.sum(gi ** 3) + np.sum(picked ** 2) + np.sum(ordered * np.arange(3.0))
             + np.nansum(nan_filled ** 2) + np.nanmean(nan_filled) + np.sum(np.append(a, x[:2] ** 2))
-            + np.sum(np.append(a, a ** 2, axis=0) ** 2) + np.sum(flags * a))
+            + np.sum(np.append(a, a ** 2, axis=0) ** 2) + np.sum(flags * a) + np.sum(np.dstack([a, a ** 2]) ** 2)
+            + np.sum(np.dstack([x, x]) * x[:, None]) + np.sum((np.empty((2, 3)) + np.tri(2, 3)) * a)
+            + np.sum(np.empty_like(a) * a))
 
 
 PROGRAMS = [selection, total_variation, integral, polynomial_fit, statistics, masks, pair_indices, matrix_powers,

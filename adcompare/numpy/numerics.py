@@ -18,6 +18,7 @@ from adcompare.numpy.reductions import min as _min
 from adcompare.numpy.shapes import (
     _axis,
     _sorted_index,
+    _three_d,
     asarray,
     broadcast_to,
     concatenate,
@@ -214,6 +215,27 @@ def append(arr, values, axis=None):
     return concatenate([arr, values], axis)
 
 
+def dstack(tup):
+    """Stacked along a third axis (1-d ``(n,)`` as ``(1, n, 1)``, 2-d ``(m, n)`` as ``(m, n, 1)``), as NumPy's."""
+    out = []
+    for a in tup:
+        out.append(reshape(a, _three_d(shape(a))))
+    return concatenate(out, 2)
+
+
+def empty(shape, dtype=float):
+    """NumPy leaves the entries unset; these are zeros (a constant), a value it may give."""
+    return _np.zeros(shape, dtype=dtype)
+
+
+def empty_like(a, dtype=None):
+    return zeros_like(a) if dtype is None else _np.zeros(_np.shape(_p.primal(a)), dtype=dtype)
+
+
+def tri(N, M=None, k=0, dtype=float):
+    return _np.tri(N, M, k, dtype=dtype)
+
+
 def vdot(a, b):
     return dot(ravel(a), ravel(b))
 
@@ -235,6 +257,6 @@ def diag_indices(n, ndim=2):
 
 
 __all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "cov", "vdot", "full_like",
-           "count_nonzero", "greater", "less", "any", "all", "isclose", "allclose", "nansum", "nanmean", "take",
-           "take_along_axis", "meshgrid", "append", "greater_equal", "less_equal", "not_equal",
-           "triu_indices", "tril_indices", "diag_indices"]
+           "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any", "all", "isclose",
+           "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append", "dstack", "empty",
+           "empty_like", "tri", "triu_indices", "tril_indices", "diag_indices"]
