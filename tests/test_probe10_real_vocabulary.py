@@ -4,14 +4,15 @@ not defined" on SCT.
 
 Added as compositions of vocabulary functions (adcompare/numpy/numerics.py, linalg.py), so their derivatives are
 their parts', as JAX's ``jnp`` versions are: ``diff``, ``trapezoid`` (``trapz``), ``vander``, ``polyval``, ``cov``,
-``median``, ``ptp``, ``vdot``, ``full_like``, ``count_nonzero``, ``greater``, ``less``, ``greater_equal``,
-``less_equal``, ``not_equal``, ``triu_indices``, ``tril_indices``, ``diag_indices``, ``any``, ``all``, ``isclose``,
-``allclose``, ``nansum``, ``nanmean``, ``take``, ``take_along_axis``, ``meshgrid``, ``append``, ``dstack``,
-``empty``, ``empty_like``, ``tri``, ``linalg.matrix_power``, ``linalg.multi_dot``, ``linalg.lstsq`` (full column
-rank; a rank-deficient matrix is refused by name). Each program is checked against the same source on ``jax.numpy``
-in float64 at two seeded points: the value and the gradient on the overloading engine and SCT (both ``higher``
-options), the Hessian for a few (JAX's compile of the others' costs seconds of CI), and the gradient on the
-elemental engine (the compositions call primitives, never operators, which its values refuse).
+``median``, ``quantile``, ``percentile``, ``ptp``, ``vdot``, ``full_like``, ``count_nonzero``, ``greater``,
+``less``, ``greater_equal``, ``less_equal``, ``not_equal``, ``triu_indices``, ``tril_indices``, ``diag_indices``,
+``any``, ``all``, ``isclose``, ``allclose``, ``nansum``, ``nanmean``, ``take``, ``take_along_axis``, ``meshgrid``,
+``append``, ``dstack``, ``empty``, ``empty_like``, ``tri``, ``linalg.matrix_power``, ``linalg.multi_dot``,
+``linalg.lstsq`` (full column rank; a rank-deficient matrix is refused by name). Each program is checked against
+the same source on ``jax.numpy`` in float64 at two seeded points: the value and the gradient on the overloading
+engine and SCT (both ``higher`` options), the Hessian for a few (JAX's compile of the others' costs seconds of CI),
+and the gradient on the elemental engine (the compositions call primitives, never operators, which its values
+refuse).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def polynomial_fit(x):
 def statistics(x):
     return (np.sum(np.cov(np.reshape(x, (2, 3))) ** 2) + np.sum(np.cov(x, x[::-1] ** 2) ** 2) + np.median(x)
             + np.sum(np.median(np.reshape(x, (2, 3)), axis=1)) + np.ptp(x) * np.vdot(x, x))
+
+
+def robust(x):
+    a = np.reshape(x, (2, 3))
+    return (np.quantile(x, 0.3) + np.sum(np.quantile(a, np.array([0.1, 0.5, 1.0]), axis=1) ** 2)
+            + np.sum(np.percentile(a, 75.0, axis=0, keepdims=True) * a))
 
 
 def masks(x):
@@ -96,8 +103,8 @@ def selection(x):
             + np.sum(np.empty_like(a) * a))
 
 
-PROGRAMS = [selection, total_variation, integral, polynomial_fit, statistics, masks, pair_indices, matrix_powers,
-            least_squares]
+PROGRAMS = [selection, robust, total_variation, integral, polynomial_fit, statistics, masks, pair_indices,
+            matrix_powers, least_squares]
 SECOND_ORDER = [polynomial_fit, masks]  # (JAX compiles others' Hessians for seconds, a CI cost)
 POINTS = [onp.random.default_rng(seed).standard_normal(6) for seed in (0, 1)]
 

@@ -101,6 +101,47 @@ def median(a, axis=None, keepdims=False):
     return mean(middle, axis, keepdims)
 
 
+def quantile(a, q, axis=None, method="linear", keepdims=False):
+    """NumPy's ``quantile`` (``method='linear'``): sorted values at ``q (n - 1)``, interpolated between the two
+    nearest; ``q`` (a constant: an active one is refused, since JAX would differentiate it) scalar or 1-d."""
+    if method != "linear":
+        raise NotImplementedError(f"quantile: method={method!r} is not supported (only 'linear')")
+    if isinstance(q, _p.Box):
+        raise NotImplementedError("quantile: q is a constant here and is never differentiated, but it was given "
+                                  "an active value")
+    a = asarray(a)
+    if axis is None:
+        out = quantile(ravel(a), q, 0, method)
+        return reshape(out, _np.shape(q) + (1,) * ndim(a)) if keepdims else out
+    axis = _axis(axis, ndim(a))
+    lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
+    s = sort(a, axis)
+    below = getitem(s, _along(ndim(a), axis, lo))
+    above = getitem(s, _along(ndim(a), axis, hi))
+    w = reshape(w, _column(ndim(below), axis)) if _np.ndim(w) else w
+    out = _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
+    if _np.ndim(q):
+        out = _p.transpose_p(out, axes=_front(ndim(out), axis))
+        return reshape(out, shape(out)[:axis + 1] + (1,) + shape(out)[axis + 1:]) if keepdims else out
+    return reshape(out, shape(out)[:axis] + (1,) + shape(out)[axis:]) if keepdims else out
+
+
+def percentile(a, q, axis=None, method="linear", keepdims=False):
+    return quantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+
+
+def _quantile_plan(q, n: int) -> tuple:
+    if _np.any((q < 0) | (q > 1)):
+        raise ValueError("quantile: q must be in [0, 1]")
+    pos = q * (n - 1)
+    lo = _np.floor(pos).astype(int)
+    return lo, _np.minimum(lo + 1, n - 1), pos - lo
+
+
+def _front(n: int, axis: int) -> tuple:
+    return (axis,) + tuple(i for i in range(n) if i != axis)
+
+
 def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     """NumPy's ``cov`` (without weights): variables in rows (``rowvar``) or columns."""
     m = asarray(m)
@@ -256,7 +297,7 @@ def diag_indices(n, ndim=2):
     return _np.diag_indices(n, ndim)
 
 
-__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "cov", "vdot", "full_like",
-           "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any", "all", "isclose",
-           "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append", "dstack", "empty",
-           "empty_like", "tri", "triu_indices", "tril_indices", "diag_indices"]
+__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "quantile", "percentile", "cov",
+           "vdot", "full_like", "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any",
+           "all", "isclose", "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append",
+           "dstack", "empty", "empty_like", "tri", "triu_indices", "tril_indices", "diag_indices"]
