@@ -29,7 +29,10 @@ differentiated where is said there and below.
 
 from __future__ import annotations
 
+import numpy as _np
+
 from adcompare import primitives as _p
+from adcompare.numpy.constants import zeros_like as _zeros_like
 from adcompare.numpy.shapes import getitem as _getitem
 from adcompare.numpy.shapes import reshape as _reshape
 from adcompare.numpy.shapes import shape as _shape
@@ -96,3 +99,49 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if isinstance(axis, list):
         axis = tuple(axis)
     return _p.norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def matrix_power(a, n):
+    """``a`` multiplied by itself ``n`` times (``n`` an int; negative: of ``inv(a)``; 0: the identity, a constant)."""
+    if not isinstance(n, int):
+        raise TypeError(f"matrix_power: the exponent must be an int, not {type(n).__name__}")
+    if n < 0:
+        a = inv(a)
+        n = -n
+    if n == 0:
+        return _p.add_p(_zeros_like(a), _np.eye(_shape(a)[-1]))  # a constant, on a's backend (and level, if active)
+    result = a
+    for _ in range(n - 1):
+        result = _p.matmul_p(result, a)
+    return result
+
+
+def multi_dot(arrays):
+    """``arrays[0] @ arrays[1] @ ...`` (left to right; NumPy chooses an order, the value is the same)."""
+    out = arrays[0]
+    for b in arrays[1:]:
+        out = _p.matmul_p(out, b)
+    return out
+
+
+def lstsq(a, b, rcond=None):
+    """``(x, residuals, rank, s)`` as NumPy's, for ``a`` of full column rank (m >= n): ``x = pinv(a) @ b``.
+
+    A rank-deficient ``a`` is refused: its least-squares solution jumps where the rank changes.
+    """
+    sa = _shape(a)
+    if len(sa) != 2:
+        raise NotImplementedError(f"anp.linalg.lstsq: a must be a matrix, not of shape {sa}")
+    rank = int(_p.namespace((_p.primal(a),)).linalg.matrix_rank(_p.primal(a)))
+    if rank < sa[1]:
+        raise NotImplementedError(f"anp.linalg.lstsq: a of shape {sa} has rank {rank} < {sa[1]} columns; only a "
+                                  "matrix of full column rank is supported (its solution is then unique)")
+    x = _p.matmul_p(_p.pinv_p(a), b)
+    if sa[0] > sa[1]:
+        r = _p.subtract_p(b, _p.matmul_p(a, x))
+        residuals = _p.sum_p(_p.square_p(r), axis=0, keepdims=False)
+        if len(_shape(b)) == 1:
+            residuals = _reshape(residuals, (1,))
+    else:
+        residuals = _np.zeros((0,))
+    return x, residuals, rank, svd(a, compute_uv=False)

@@ -17,7 +17,7 @@ dot = _p.dot_p  # NumPy's: N-d operands contract the last axis of x with the sec
 
 
 def einsum(subscripts, *operands, optimize=False):
-    """NumPy's einsum with explicit output subscripts (``"ij,jk->ik"``); ``optimize`` is ignored.
+    """NumPy's einsum (``"ij,jk->ik"``, ``"...ij,...jk"``: an ellipsis, an implicit output); ``optimize`` is ignored.
 
     Several operands are contracted two at a time, left to right (each step keeps the
     letters still needed), so every primitive application has one or two operands.
@@ -53,22 +53,33 @@ def _einsum_subscripts(subscripts, shapes: tuple) -> str:
         raise NotImplementedError("einsum: subscripts must be a string such as 'ij,jk->ik' "
                                   "(the interleaved form einsum(a, [0, 1], ...) is not supported)")
     s = subscripts.replace(" ", "")
-    if "->" not in s:
-        raise NotImplementedError(f"einsum: implicit output ({subscripts!r}, without '->') is not "
-                                  f"supported: write the output subscripts, e.g. 'ij,jk->ik'")
-    if "." in s:
-        raise NotImplementedError(f"einsum: ellipsis ('...') in {subscripts!r} is not supported: "
-                                  "name every axis with a letter")
-    ins, out = s.split("->")
-    ins = ins.split(",")
+    ins = s.split("->")[0].split(",")
     if len(ins) != len(shapes):
         raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {len(shapes)} given")
+    ins, spread = _einsum_ellipses(ins, shapes, subscripts)
+    if "->" in s:
+        out = s.split("->")[1].replace("...", spread)
+    else:  # NumPy's implicit output: the ellipsis's axes, then the letters named once, in alphabetical order
+        joined = "".join(ins)
+        out = spread + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in spread))
+    s = ",".join(ins) + "->" + out
     for sub, s_ in zip(ins, shapes):
         if not sub.isalpha() and sub != "" or len(sub) != len(s_):
             raise ValueError(f"einsum: subscripts {sub!r} do not match an operand of shape {s_}")
     if not (out.isalpha() or out == "") or len(set(out)) != len(out) or not set(out) <= set("".join(ins)):
         raise ValueError(f"einsum: output subscripts {out!r} must be distinct letters of the inputs")
     return s
+
+
+def _einsum_ellipses(ins: list, shapes: tuple, subscripts: str) -> tuple[list, str]:
+    """Each operand's ``...`` replaced by letters it does not use, right-aligned as NumPy broadcasts them."""
+    counts = [len(s_) - len(sub.replace("...", "")) for sub, s_ in zip(ins, shapes) if "..." in sub]
+    if any(sub.count("...") > 1 or sub.replace("...", "").count(".") for sub in ins) or min(counts, default=0) < 0:
+        raise ValueError(f"einsum: {subscripts!r} has an ellipsis that does not fit its operand's shape")
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in subscripts]
+    spread = "".join(free[:max(counts, default=0)])
+    return [sub.replace("...", spread[len(spread) - n:] if n else "") for sub, n in
+            zip(ins, [len(s_) - len(sub.replace("...", "")) for sub, s_ in zip(ins, shapes)])], spread
 
 
 def _axes_of(axes, na: int, nb: int) -> tuple[list, list]:

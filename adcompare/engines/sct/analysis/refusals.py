@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+import adcompare.numpy as anp
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.front.parse import (
@@ -187,8 +188,7 @@ class Checker:
                                   f"({ast.unparse(func.value)}), with differentiated arguments", hint)
             if varies and not test:
                 hint = ("index the dict by its keys instead, e.g. w, b = p['w'], p['b']"
-                        if func.attr in ("values", "items", "keys", "get")
-                        else "use adcompare.numpy functions; methods are not differentiated")
+                        if func.attr in ("values", "items", "keys", "get") else _method_hint(func))
                 raise self.refuse(f"the method .{func.attr}() on a differentiated value", hint)
             return False
         obj = self.resolve(func)
@@ -216,3 +216,13 @@ class Checker:
 def _op_symbol(op: ast.operator) -> str:
     return {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
             ast.LShift: "<<", ast.RShift: ">>"}.get(type(op), type(op).__name__)
+
+
+def _method_hint(func: ast.Attribute) -> str:
+    """The vocabulary function to write for a method SCT does not take on a differentiated value."""
+    x = ast.unparse(func.value)
+    if func.attr == "copy":
+        return f"write anp.array({x}), a copy SCT differentiates"
+    if hasattr(anp, func.attr):
+        return f"write the function form, anp.{func.attr}({x}, ...), which SCT differentiates"
+    return "use adcompare.numpy functions; methods are not differentiated"

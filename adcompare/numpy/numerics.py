@@ -1,0 +1,303 @@
+"""Numerical helpers that scientific NumPy code calls: differences and integrals, polynomials,
+statistics, index constants. Each is a composition of vocabulary functions (slices, products,
+sums, a sort's gather), so its derivative is exactly that of its parts, as JAX's ``jnp`` versions
+are compositions of ``lax`` primitives; the index arithmetic sees shapes only.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from adcompare import primitives as _p
+from adcompare.numpy.constants import full, zeros_like
+from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
+from adcompare.numpy.products import dot
+from adcompare.numpy.reductions import max as _max
+from adcompare.numpy.reductions import mean, sum
+from adcompare.numpy.reductions import min as _min
+from adcompare.numpy.shapes import (
+    _axis,
+    _sorted_index,
+    _three_d,
+    asarray,
+    broadcast_to,
+    concatenate,
+    getitem,
+    ndim,
+    ravel,
+    reshape,
+    shape,
+    sort,
+)
+
+
+def _along(n: int, axis: int, index) -> tuple:
+    return (slice(None),) * axis + (index,) + (slice(None),) * (n - axis - 1)
+
+
+def _column(n: int, axis: int) -> tuple:
+    return (1,) * axis + (-1,) + (1,) * (n - axis - 1)
+
+
+def diff(a, n=1, axis=-1):
+    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+    a = asarray(a)
+    axis = _axis(axis, ndim(a))
+    for _ in range(n):
+        a = _p.subtract_p(getitem(a, _along(ndim(a), axis, slice(1, None))),
+                          getitem(a, _along(ndim(a), axis, slice(None, -1))))
+    return a
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """NumPy's ``trapezoid`` (``trapz`` before NumPy 2): the trapezoid rule along ``axis``."""
+    y = asarray(y)
+    axis = _axis(axis, ndim(y))
+    widths = dx if x is None else diff(x)
+    if x is not None and ndim(widths) == 1 and ndim(y) > 1:
+        widths = reshape(widths, _column(ndim(y), axis))
+    heads = getitem(y, _along(ndim(y), axis, slice(1, None)))
+    tails = getitem(y, _along(ndim(y), axis, slice(None, -1)))
+    return _p.divide_p(sum(_p.multiply_p(widths, _p.add_p(heads, tails)), axis), 2.0)
+
+
+trapz = trapezoid
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix: columns ``x ** (N - 1), ..., x ** 0`` (reversed if ``increasing``)."""
+    x = asarray(x)
+    N = shape(x)[0] if N is None else N
+    powers = _np.arange(N, dtype=float)
+    if not increasing:
+        powers = powers[::-1]
+    return _p.power_p(reshape(x, shape(x) + (1,)), powers)
+
+
+def polyval(p, x):
+    """NumPy's ``polyval``: ``p[0] * x ** (n-1) + ... + p[n-1]`` by Horner's scheme, as JAX's."""
+    p = asarray(p)
+    y = zeros_like(x)
+    for k in range(shape(p)[0]):
+        y = _p.add_p(_p.multiply_p(y, x), getitem(p, k))
+    return y
+
+
+def ptp(a, axis=None, keepdims=False):
+    return _p.subtract_p(_max(a, axis, keepdims), _min(a, axis, keepdims))
+
+
+def median(a, axis=None, keepdims=False):
+    """NumPy's ``median``: the middle of the sorted values (the mean of the two middle ones)."""
+    a = asarray(a)
+    if axis is None:
+        if keepdims:
+            raise NotImplementedError("median: keepdims=True with axis=None is not supported")
+        return median(ravel(a), 0)
+    axis = _axis(axis, ndim(a))
+    n = shape(a)[axis]
+    s = sort(a, axis)
+    middle = getitem(s, _along(ndim(a), axis, slice((n - 1) // 2, n // 2 + 1)))
+    return mean(middle, axis, keepdims)
+
+
+def quantile(a, q, axis=None, method="linear", keepdims=False):
+    """NumPy's ``quantile`` (``method='linear'``): sorted values at ``q (n - 1)``, interpolated between the two
+    nearest; ``q`` (a constant: an active one is refused, since JAX would differentiate it) scalar or 1-d."""
+    if method != "linear":
+        raise NotImplementedError(f"quantile: method={method!r} is not supported (only 'linear')")
+    if isinstance(q, _p.Box):
+        raise NotImplementedError("quantile: q is a constant here and is never differentiated, but it was given "
+                                  "an active value")
+    a = asarray(a)
+    if axis is None:
+        out = quantile(ravel(a), q, 0, method)
+        return reshape(out, _np.shape(q) + (1,) * ndim(a)) if keepdims else out
+    axis = _axis(axis, ndim(a))
+    lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
+    s = sort(a, axis)
+    below = getitem(s, _along(ndim(a), axis, lo))
+    above = getitem(s, _along(ndim(a), axis, hi))
+    w = reshape(w, _column(ndim(below), axis)) if _np.ndim(w) else w
+    out = _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
+    if _np.ndim(q):
+        out = _p.transpose_p(out, axes=_front(ndim(out), axis))
+        return reshape(out, shape(out)[:axis + 1] + (1,) + shape(out)[axis + 1:]) if keepdims else out
+    return reshape(out, shape(out)[:axis] + (1,) + shape(out)[axis:]) if keepdims else out
+
+
+def percentile(a, q, axis=None, method="linear", keepdims=False):
+    return quantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+
+
+def _quantile_plan(q, n: int) -> tuple:
+    if _np.any((q < 0) | (q > 1)):
+        raise ValueError("quantile: q must be in [0, 1]")
+    pos = q * (n - 1)
+    lo = _np.floor(pos).astype(int)
+    return lo, _np.minimum(lo + 1, n - 1), pos - lo
+
+
+def _front(n: int, axis: int) -> tuple:
+    return (axis,) + tuple(i for i in range(n) if i != axis)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """NumPy's ``cov`` (without weights): variables in rows (``rowvar``) or columns."""
+    m = asarray(m)
+    if ndim(m) == 1:
+        m = reshape(m, (1, -1))
+    if not rowvar:
+        m = _p.transpose_p(m, axes=None)
+    if y is not None:
+        y = asarray(y)
+        y = reshape(y, (1, -1)) if ndim(y) == 1 else (y if rowvar else _p.transpose_p(y, axes=None))
+        m = concatenate([m, y], 0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    centered = _p.subtract_p(m, mean(m, 1, True))
+    c = _p.divide_p(dot(centered, _p.transpose_p(centered, axes=None)), float(shape(m)[1] - ddof))
+    return getitem(c, (0, 0)) if shape(c) == (1, 1) else c
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+    """The number of nonzero entries (an integer: a constant)."""
+    return sum(logical_not(equal(a, 0)), axis, keepdims)
+
+
+def greater(x1, x2):
+    """``x1 > x2`` (a constant): ``x1 - x2 > 0`` holds exactly when it does in IEEE floats (nan: False)."""
+    return equal(sign(subtract(_p.primal(x1), _p.primal(x2))), 1)
+
+
+def less(x1, x2):
+    return greater(x2, x1)
+
+
+def greater_equal(x1, x2):
+    return logical_or(greater(x1, x2), equal(x1, x2))
+
+
+def less_equal(x1, x2):
+    return greater_equal(x2, x1)
+
+
+def not_equal(x1, x2):
+    return logical_not(equal(x1, x2))
+
+
+def any(a, axis=None, keepdims=False):
+    return greater(count_nonzero(a, axis, keepdims), 0)
+
+
+def all(a, axis=None, keepdims=False):
+    return equal(count_nonzero(logical_not(a), axis, keepdims), 0)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """NumPy's ``isclose`` (a constant): ``|a - b| <= atol + rtol |b|``, infinities equal only to themselves."""
+    a, b = _p.primal(a), _p.primal(b)
+    close = logical_or(less_equal(abs(subtract(a, b)), atol + rtol * abs(b)), equal(a, b))
+    return logical_or(close, logical_and(isnan(a), isnan(b))) if equal_nan else close
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(all(isclose(_p.primal(a), _p.primal(b), rtol, atol, equal_nan)))  # (a plain bool, as NumPy's)
+
+
+def nansum(a, axis=None, keepdims=False):
+    return sum(where(isnan(a), 0.0, a), axis, keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    return _p.divide_p(nansum(a, axis, keepdims), count_nonzero(logical_not(isnan(a)), axis, keepdims))
+
+
+def take(a, indices, axis=None):
+    """``a``'s entries at ``indices`` along ``axis`` (of the flattened ``a`` if None), a gather."""
+    if axis is None:
+        return getitem(ravel(a), indices)
+    return getitem(a, _along(ndim(a), _axis(axis, ndim(a)), indices))
+
+
+def take_along_axis(arr, indices, axis):
+    """NumPy's ``take_along_axis``: the gather that ``sort`` is, with the caller's indices."""
+    if axis is None:
+        return getitem(ravel(arr), indices)
+    return getitem(arr, _sorted_index(shape(arr), indices, _axis(axis, ndim(arr))))
+
+
+def meshgrid(*xi, indexing="xy"):
+    """Coordinate grids, each a broadcast of one 1-d input (``indexing='xy'``: the first two axes swapped)."""
+    sizes = ()
+    for x in xi:
+        sizes = sizes + (shape(x)[0],)
+    grid = _grid(sizes, indexing)
+    out = []
+    for i in range(len(xi)):
+        out.append(broadcast_to(reshape(xi[i], _grid_shape(len(xi), i, indexing)), grid))
+    return out
+
+
+def _grid_shape(n: int, i: int, indexing: str) -> tuple:
+    if indexing == "xy" and n >= 2 and i < 2:
+        i = 1 - i
+    return (1,) * i + (-1,) + (1,) * (n - i - 1)
+
+
+def _grid(sizes: tuple, indexing: str) -> tuple:
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}")
+    return (sizes[1], sizes[0]) + sizes[2:] if indexing == "xy" and len(sizes) >= 2 else sizes
+
+
+def append(arr, values, axis=None):
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
+
+
+def dstack(tup):
+    """Stacked along a third axis (1-d ``(n,)`` as ``(1, n, 1)``, 2-d ``(m, n)`` as ``(m, n, 1)``), as NumPy's."""
+    out = []
+    for a in tup:
+        out.append(reshape(a, _three_d(shape(a))))
+    return concatenate(out, 2)
+
+
+def empty(shape, dtype=float):
+    """NumPy leaves the entries unset; these are zeros (a constant), a value it may give."""
+    return _np.zeros(shape, dtype=dtype)
+
+
+def empty_like(a, dtype=None):
+    return zeros_like(a) if dtype is None else _np.zeros(_np.shape(_p.primal(a)), dtype=dtype)
+
+
+def tri(N, M=None, k=0, dtype=float):
+    return _np.tri(N, M, k, dtype=dtype)
+
+
+def vdot(a, b):
+    return dot(ravel(a), ravel(b))
+
+
+def full_like(a, fill_value, dtype=None):
+    return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
+
+
+def triu_indices(n, k=0, m=None):
+    return _np.triu_indices(n, k, m)
+
+
+def tril_indices(n, k=0, m=None):
+    return _np.tril_indices(n, k, m)
+
+
+def diag_indices(n, ndim=2):
+    return _np.diag_indices(n, ndim)
+
+
+__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "quantile", "percentile", "cov",
+           "vdot", "full_like", "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any",
+           "all", "isclose", "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append",
+           "dstack", "empty", "empty_like", "tri", "triu_indices", "tril_indices", "diag_indices"]

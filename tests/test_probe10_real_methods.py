@@ -1,0 +1,54 @@
+"""Probe 10 (realistic NumPy programs): an array method SCT does not take on a differentiated value names the
+function to write instead, and the program written as the hint says is differentiated as JAX differentiates it.
+
+``s = x.copy(); s += 2 * x`` (a common way to start an accumulator) and ``x.argmax()``, ``x.round()`` were
+refused with "use adcompare.numpy functions; methods are not differentiated", leaving the user to find which
+function; ``.copy()``'s right form (``anp.array(x)``) is not even named ``copy``. The hint now names it:
+``anp.array(x)`` for ``.copy()``, ``anp.<method>(x, ...)`` where the vocabulary has the method's name.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as onp
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.engines.sct.errors import SCTError
+
+jax.config.update("jax_enable_x64", True)
+
+ENGINES = {"sct": ad.engine("sct"), "sct-boxes": ad.engine("sct", higher="boxes")}
+
+
+def accumulate_copy(x):
+    s = x.copy()
+    s += 2.0 * x
+    return anp.sum(s * x)
+
+
+def accumulate_array(x):
+    s = anp.array(x)
+    s += 2.0 * x
+    return anp.sum(s * x)
+
+
+def rounded(x):
+    return anp.sum(x.round() * x)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_copy_is_refused_naming_anp_array_which_then_works(engine):
+    eng, x = ENGINES[engine], onp.random.default_rng(0).standard_normal(4)
+    with pytest.raises(SCTError, match=r"write anp\.array\(x\), a copy SCT differentiates") as info:
+        eng.grad(accumulate_copy)(x)
+    assert "test_probe10_real_methods.py" in str(info.value)
+    onp.testing.assert_allclose(eng.grad(accumulate_array)(x), jax.grad(lambda x: jnp.sum(3.0 * x * x))(x),
+                                rtol=1e-12)
+
+
+def test_another_method_names_its_function_form():
+    with pytest.raises(SCTError, match=r"anp\.round\(x, \.\.\.\)"):
+        ENGINES["sct"].grad(rounded)(onp.ones(3))
