@@ -72,6 +72,12 @@ def _calls_user_code(f: Any) -> bool:
         and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(f) and classify(f) is None
 
 
+def _apart(a: Any, y: np.ndarray) -> bool:
+    """Can an argument ``a`` not share memory with ``y``, an array that owns its data? (No when
+    unsure: a container, or ``y`` itself or its view; then :func:`trees.unaliased` looks.)"""
+    return type(a) is np.ndarray and a is not y and a.base is not y or type(a) in (float, int, np.float64)
+
+
 def _positional(fn: Callable, nargs: int) -> bool:
     """Does ``fn`` take ``nargs`` positional arguments as they are (no defaults, no keywords)?"""
     code = getattr(fn, "__code__", None)
@@ -226,7 +232,8 @@ class DirectGrad:
                 if y.shape != () or y.dtype.kind != "f":
                     return None  # the general path runs f again and says what is wrong with its output
                 seed = _ONE.copy() if y.dtype is _F64 else np.ones((), y.dtype)
-                y = trees.unaliased(y, call_args)  # the identity's is its input: JAX's never
+                if y.base is not None or not all(_apart(a, y) for a in call_args):
+                    y = trees.unaliased(y, call_args)  # the identity's is its input: JAX's never
             elif ty is float or ty is np.float64:
                 seed = 1.0 if ty is float else _ONE.copy()
             else:
@@ -235,4 +242,5 @@ class DirectGrad:
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         if type(self.argnums) is int:  # one gradient: no tuple to build and unpack
             return y, complete(bars[0], primals[0])
-        return y, trees.unaliased(tuple([complete(bar, x) for bar, x in zip(bars, primals)]))  # a + b's are one
+        grads = tuple([complete(bar, x) for bar, x in zip(bars, primals)])
+        return y, grads if len(grads) == 1 else trees.unaliased(grads)  # a + b's two are one array
