@@ -172,12 +172,13 @@ class Normalizer(ANF, Desugar, Calls):
 def var_keywords(fn: Any, kwargs: dict) -> dict:
     """Keywords as ``fn``'s generated code takes them: those for a ``**kw`` parameter packed into one
     dict, passed as ``kw`` (a parameter of that name: the last positional one, or keyword-only after
-    ``*args``: :meth:`Normalizer.signature`). An engine's own function takes them as Python does."""
+    ``*args``: :meth:`Normalizer.signature`). A positional-only parameter's name is a key like any other
+    (``def f(a, /, **kw)``, ``f(1, a=2)``: ``kw == {'a': 2}``). An engine's own function takes them as Python does."""
     code = getattr(fn, "__code__", None)
     if code is None or not code.co_flags & inspect.CO_VARKEYWORDS or is_engine_made(fn):
         return kwargs
     named = code.co_argcount + code.co_kwonlyargcount
     extra = code.co_varnames[named + bool(code.co_flags & inspect.CO_VARARGS)]
-    names = set(code.co_varnames[:named])
+    names = set(code.co_varnames[code.co_posonlyargcount:named])
     packed = {k: v for k, v in kwargs.items() if k not in names}
     return {**{k: v for k, v in kwargs.items() if k in names}, extra: packed}
