@@ -22,7 +22,8 @@ through any argument; the values and stand-ins it uses are in
   ``argnums`` by keyword) where ``E`` is a variable or an adcompare engine is ``derive(E, kind,
   f, argnums, file, line)``, ``E.jvp(f, primals, tangents)`` is ``jvp_call`` (``E.hvp`` that of
   ``E.grad(f)``, its tangent), and ``E.vjp(f, *xs)`` the pair of two closures of ``(f, *xs)``, the
-  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
+  value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back, the operands
+  evaluated once (:func:`.sized_code.once`);
   ``g(f)`` too where ``g = E.grad`` (see :mod:`.derivative_calls`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
   ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).

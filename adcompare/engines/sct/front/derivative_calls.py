@@ -17,6 +17,7 @@ import types
 
 from adcompare.engine import Engine
 from adcompare.engines.sct.front import closure_values as cv
+from adcompare.engines.sct.front import sized_code
 from adcompare.engines.sct.front.parse import MISSING
 
 KINDS = {"grad", "jacfwd", "jacrev", "value_and_grad", "jvp", "vjp", "hvp"}
@@ -45,15 +46,24 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
         if len(node.args) < 2 or len(aux) != len(node.keywords) or aux not in ([], [True], [False]) or aux \
                 and getattr(conv.resolve(func.value), "higher", "sct") != "sct":  # as written (constants)
             return node
-        maker = [conv.bind("vjp_template", cv.vjp_template), func.value, ast.Constant(len(node.args) - 1)] + place
-        made = [ast.Call(conv.bind("make_closure", cv.make_closure), [ast.Call(maker[0], copy.deepcopy(
-            maker[1:]) + [ast.Constant(v), ast.Constant(aux == [True])], []), *copy.deepcopy(node.args)], [])
-            for v in (True, False)]
-        value = ast.Call(conv.bind("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
-        parts = [value, made[1]] if aux != [True] else \
-            [ast.Subscript(value, ast.Constant(0), ast.Load()), made[1],  # (out, aux): each its part of it
-             ast.Subscript(copy.deepcopy(value), ast.Constant(1), ast.Load())]
-        return ast.copy_location(ast.Tuple(parts, ast.Load()), node)
+        has_aux = aux == [True]
+
+        def build(values: list[ast.expr], names) -> ast.expr | list:
+            engine, fx = values[0], values[1:]  # (f, *xs), each read twice: once evaluated (sized_code.once)
+            flags = [[ast.Constant(value), ast.Constant(has_aux)] for value in (True, False)]
+            templates = [ast.Call(names("vjp_template", cv.vjp_template), [copy.deepcopy(engine), ast.Constant(
+                len(fx) - 1)] + copy.deepcopy(place) + f, []) for f in flags]
+            made = [ast.Call(names("make_closure", cv.make_closure), [t, *copy.deepcopy(fx)], []) for t in templates]
+            value = ast.Call(names("apply", cv.apply), made[:1], [])  # the value: the forward sweep's closure
+            if not has_aux:
+                return ast.Tuple([value, made[1]], ast.Load())
+            out = ast.Name("_sct_value", ast.Load())  # (out, aux): each its part of the one forward sweep's
+            return [ast.Assign([ast.Name(out.id, ast.Store())], value), ast.Return(ast.Tuple([
+                ast.Subscript(out, ast.Constant(0), ast.Load()), made[1], ast.Subscript(out, ast.Constant(1),
+                                                                                       ast.Load())], ast.Load()))]
+
+        return sized_code.once("vjp_call", [func.value, *node.args], [True] * (len(node.args) + 1), build, conv.bind,
+                               node, where)
     if func.attr in ("jvp", "hvp"):
         if len(node.args) != 3 or node.keywords:
             return node

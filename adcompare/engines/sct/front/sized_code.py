@@ -17,6 +17,12 @@ that of the display or call the made function's source writes out, whatever the 
   first kind ``'.name'``, the call is the method ``parts[0].name(...)``.
 
 A key is kept with its type (``1`` and ``True`` are equal keys, but a dict keeps the one it met first).
+
+:func:`once` is the call of a function with source made at transformation time whose parameters stand for
+operands a rewrite reads more than once (a ``*`` operand's length, then its items; a vjp's primals, for its
+value and its pull-back): Python evaluates each operand once, and so does the rewritten call (an operand
+that draws random numbers or costs a forward sweep, evaluated twice, gave a value of one draw and a
+derivative of another).
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ _serial = itertools.count(1)
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _made(name: str, params: list[str], result: ast.expr, bound: dict, origin: str = "") -> Callable:
+def _made(name: str, params: list[str], result: ast.expr | list, bound: dict, origin: str = "") -> Callable:
+    """``def name(*params): return result`` (``result`` a list: that body), reading ``bound`` as its scope."""
+    body = result if isinstance(result, list) else [ast.Return(result)]
     fdef = ast.FunctionDef(name, ast.arguments([], [ast.arg(p) for p in params], None, [], [], None, []),
-                           [ast.Return(result)], [], None, None)
+                           body, [], None, None)
     return define(ast.fix_missing_locations(fdef), {}, bound, f"<sct {name} #{next(_serial)}{origin}>")
 
 
@@ -150,22 +158,53 @@ def _spread_call(kinds: tuple, fn, shape: tuple, where: tuple) -> Callable:
                  {} if fn is None else {name: fn}, f" from {where[1]}, line {where[2]}")
 
 
+def once(name: str, operands: list[ast.expr], twice: list[bool], build: Callable, bind: Callable, node: ast.AST,
+         where) -> ast.expr:
+    """``build(values, names)`` (an expression, or a body of statements), which reads the operands flagged in
+    ``twice`` more than once, with each of ``operands`` evaluated once: where those are names or constants,
+    ``build`` of the operands themselves (reading a name twice reads one value); else the call ``made(*operands)``
+    of a function with source made now (see the module doc). ``names(base, value)`` names a helper where
+    ``build``'s code runs: the code's globals (``bind``) or the made function's scope."""
+    if all(isinstance(v, (ast.Name, ast.Constant)) for v, t in zip(operands, twice) if t):
+        made = build(operands, bind)
+        if not isinstance(made, list):
+            return ast.copy_location(made, node)
+    bound: dict = {}
+
+    def scope(base: str, value) -> ast.Name:
+        bound[f"_sct_{base}"] = value
+        return ast.Name(f"_sct_{base}", ast.Load())
+
+    params = [f"_sct_p{k}" for k in range(len(operands))]
+    fn = _made(name, params, build([ast.Name(p, ast.Load()) for p in params], scope), bound,
+               f" from {where.filename}, line {where.line(node)}")
+    return ast.copy_location(ast.Call(bind(name, fn), operands, []), node)
+
+
 def spread_node(node: ast.Call, fn, known: bool, bind: Callable, where) -> ast.expr:
     """The call ``node`` (``f(a, *xs, k=v, **d)``, ``f`` the object ``fn`` if ``known``, else known only when
-    it runs) as ``spread_call(kinds, f, where, xs, d)(a, xs, v, d)``; ``bind(base, value)`` names a value in
-    the code's globals."""
+    it runs) as ``spread_call(kinds, f, where, xs, d)(a, xs, v, d)``, each operand evaluated once (:func:`once`);
+    ``bind(base, value)`` names a value in the code's globals."""
     method = isinstance(node.func, ast.Attribute) and not known  # x.reshape(*shape): x is the first part
     parts = [(node.func.value, "." + node.func.attr)] if method else []
     parts += [(a.value, "*") if isinstance(a, ast.Starred) else (a, "") for a in node.args]
     parts += [(k.value, "**" if k.arg is None else k.arg) for k in node.keywords]
-    place = ast.Tuple([ast.Constant(where.function), ast.Constant(where.filename), ast.Constant(where.line(node))],
-                      ast.Load())
-    made = ast.Call(bind("spread_call", spread_call), [
-        ast.Constant(tuple(k for _, k in parts)), bind("callee", fn) if known else ast.Constant(None), place]
-        + [copy.deepcopy(v) for v, k in parts if k in ("*", "**")], [])
-    # a sequence is read by position only: a copy (``list``), so that one built by append may be spread
-    given = [ast.Call(bind("list", list), [v], []) if k == "*" else v for v, k in parts]
-    return ast.copy_location(ast.Call(made, ([] if known or method else [node.func]) + given, []), node)
+    kinds = tuple(k for _, k in parts)
+    head = [] if known or method else [node.func]  # the function, evaluated first
+    place = (where.function, where.filename, where.line(node))
+
+    def build(values: list[ast.expr], names: Callable) -> ast.expr:
+        func, values = values[:len(head)], values[len(head):]
+        made = ast.Call(names("spread_call", spread_call), [
+            ast.Constant(kinds), names("callee", fn) if known else ast.Constant(None), ast.Constant(place)]
+            + [copy.deepcopy(v) for v, k in zip(values, kinds) if k in ("*", "**")], [])
+        # a sequence is read by position only: a copy (``list``), so that one built by append may be spread
+        given = [ast.Call(names("list", list), [v], []) if k == "*" else v for v, k in zip(values, kinds)]
+        return ast.Call(made, func + given, [])
+
+    return once("spread_operands", head + [v for v, _ in parts], [False] * len(head) + [k in ("*", "**")
+                                                                                       for k in kinds],
+                build, bind, node, where)
 
 
 def pack_list(*items):
