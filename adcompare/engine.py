@@ -196,7 +196,8 @@ class Engine:
             nums = argnums_tuple(argnums, len(args))
             trees.check_differentiable("grad", args, nums)
             y, f_vjp, aux = self._vjp_of(partial_args(f, args, nums, kwargs), tuple(args[i] for i in nums), has_aux)
-            y, aux = trees.unaliased(y, args), trees.unaliased(aux, args)  # the identity's is its input: JAX's never
+            given = trees.passed(f, args, kwargs)  # the identity's is its input: JAX's never
+            y, aux = trees.unaliased(y, given), trees.unaliased(aux, given)
             if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
                 what = (f"a {type(y).__name__}" if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
                         if shape(y) != () else f"an output of dtype {result_dtype(y)}")
@@ -259,7 +260,7 @@ class Engine:
                 return anp.reshape(anp.stack(cols, axis=-1), target)
 
             out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
-            return (out, aux) if has_aux else out
+            return (out, trees.unaliased(aux, trees.passed(f, args, kwargs))) if has_aux else out
 
         return engine_made(jac)
 
@@ -294,7 +295,7 @@ class Engine:
                 return anp.reshape(anp.stack(rs), target)
 
             out = _nest(y_tree, x_tree, len(y_leaves), len(x_leaves), block, isinstance(argnums, int))
-            return (out, trees.unaliased(aux, args)) if has_aux else out
+            return (out, trees.unaliased(aux, trees.passed(f, args, kwargs))) if has_aux else out
 
         return engine_made(jac)
 

@@ -269,6 +269,16 @@ def _root(v: np.ndarray) -> int:
     return id(v.base if v.base is not None else v)
 
 
+def passed(f: Any, args: tuple, kwargs: dict) -> Any:
+    """What the caller passed ``f``: positionally, by keyword, and fixed by ``functools.partial`` (the ``given``
+    of :func:`unaliased`)."""
+    fixed = []
+    while isinstance(f, functools.partial):
+        fixed += [f.args, f.keywords]
+        f = f.func
+    return (args, kwargs, fixed) if kwargs or fixed else args
+
+
 def unaliased(tree: Any, given: Any = ()) -> Any:
     """``tree`` with each NumPy array that may share memory with an array of ``given``, or with an
     earlier one of ``tree``, copied (``tree`` itself where none does): a result is never a view of

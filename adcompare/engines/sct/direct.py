@@ -232,8 +232,8 @@ class DirectGrad:
                 if y.shape != () or y.dtype.kind != "f":
                     return None  # the general path runs f again and says what is wrong with its output
                 seed = _ONE.copy() if y.dtype is _F64 else np.ones((), y.dtype)
-                if y.base is not None or not all(_apart(a, y) for a in call_args):
-                    y = trees.unaliased(y, call_args)  # the identity's is its input: JAX's never
+                if y.base is not None or kwargs or not all(_apart(a, y) for a in call_args):
+                    y = trees.unaliased(y, (call_args, kwargs))  # the identity's is its input: JAX's never
             elif ty is float or ty is np.float64:
                 seed = 1.0 if ty is float else _ONE.copy()
             else:
