@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from adcompare import trees
-from adcompare.engine import ArgnumsPartial, is_engine_made
+from adcompare.engine import ArgnumsPartial
 from adcompare.engines.sct import programs, transform
 from adcompare.engines.sct.emit import boxed_callee, runtime
+from adcompare.engines.sct.front.calls import user_call_method
 from adcompare.engines.sct.front.normalize import var_keywords
-from adcompare.engines.sct.front.parse import classify, is_user_function
 from adcompare.tape_engine import cycle_collector_paused
 
 
@@ -56,20 +56,10 @@ def unwrap(f: Callable, primals: Sequence) -> tuple[Callable, list, tuple[int, .
         elif isinstance(f, types.MethodType):  # a bound method: its function, with self first
             nums = tuple(k + 1 for k in nums)
             f, args = f.__func__, [f.__self__, *args]
-        elif _calls_user_code(f):  # an object of a user class with __call__: that method, bound
+        elif user_call_method(f):  # an object of a user class with __call__: that method, bound
             f = f.__call__
         else:
             return f, args, nums, kwargs
-
-
-def _calls_user_code(f: Any) -> bool:
-    """An instance of a user's class whose ``__call__`` is a ``def`` (adcompare's own callables, a
-    primitive, a custom function, are taken as they are, and so is anything an engine made)."""
-    cls = type(f)
-    call = next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
-    call = call.__func__ if isinstance(call, staticmethod) else call  # f.__call__ is that function
-    return not isinstance(f, (types.FunctionType, type)) and is_user_function(call) \
-        and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(f) and classify(f) is None
 
 
 def _apart(a: Any, y: np.ndarray) -> bool:

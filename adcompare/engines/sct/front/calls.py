@@ -43,6 +43,17 @@ LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinsta
                  if isinstance(c.cell_contents, Primitive)}
 
 
+def user_call_method(obj: object) -> bool:
+    """Is ``obj`` an instance of a user's class whose ``__call__`` is a ``def`` (or a staticmethod of one), so
+    that calling it runs ``obj.__call__``, code SCT transforms? (Not a function or a class, nor adcompare's own
+    callables, a primitive, a custom function, nor anything an engine made.)"""
+    cls = type(obj)
+    call = next((c.__dict__["__call__"] for c in cls.__mro__ if "__call__" in c.__dict__), None)
+    call = call.__func__ if isinstance(call, staticmethod) else call
+    return not isinstance(obj, (types.FunctionType, type)) and is_user_function(call) \
+        and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(obj) and classify(obj) is None
+
+
 class Calls:
     """Calls classified and bound (see the module doc).
 
@@ -102,11 +113,8 @@ class Calls:
             return self.vocab_call(node, Vocab("op", prim), prim)
         if is_user_function(obj):
             return self.user_call(node, obj)
-        # m(x), m of a user class with __call__: that method, bound (as sct.direct.unwrap takes m at the top)
-        call = next((c.__dict__["__call__"] for c in type(obj).__mro__ if "__call__" in c.__dict__), None)
-        if is_user_function(call) and not isinstance(obj, type) and not is_engine_made(obj) \
-                and not type(obj).__module__.startswith("adcompare."):
-            return self.dispatch(node, types.MethodType(call, obj))
+        if user_call_method(obj):  # m(x), m of a user class with __call__ (as sct.direct.unwrap takes m at the top)
+            return self.dispatch(node, obj.__call__)
         return ir.Opaque(node)
 
     def call_of_call(self, node: ast.Call) -> ir.Expr:
