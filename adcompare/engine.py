@@ -127,8 +127,11 @@ class Engine:
             view of) one the caller passed, as none of JAX's is (the identity's output is its input).
         """
         res = self._jvp_of(f, primals, tangents, has_aux)
-        out = (trees.unaliased(res[0], primals), trees.unaliased(res[1], tangents))
-        return (*out, trees.unaliased(res[2], primals)) if has_aux else out
+        y_dot = trees.unaliased(res[1], tangents)
+        if not has_aux:
+            return trees.unaliased(res[0], primals), y_dot
+        y, aux = trees.unaliased((res[0], res[2]), primals)  # one array as output and aux: two, as JAX's
+        return y, y_dot, aux
 
     def _jvp_of(self, f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool) -> tuple:
         """:meth:`jvp` whose results may be the arrays passed, or views of them, as NumPy's are: for
@@ -197,7 +200,7 @@ class Engine:
             trees.check_differentiable("grad", args, nums)
             y, f_vjp, aux = self._vjp_of(partial_args(f, args, nums, kwargs), tuple(args[i] for i in nums), has_aux)
             given = trees.passed(f, args, kwargs)  # the identity's is its input: JAX's never
-            y, aux = trees.unaliased(y, given), trees.unaliased(aux, given)
+            y, aux = trees.unaliased((y, aux), given) if has_aux else (trees.unaliased(y, given), None)
             if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
                 what = (f"a {type(y).__name__}" if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
                         if shape(y) != () else f"an output of dtype {result_dtype(y)}")

@@ -3,7 +3,8 @@ as none of JAX's is, and that holds for arrays passed by keyword too. Before, ``
 aux, and ``jacrev``'s and ``jacfwd``'s aux, were checked against the positional arguments only (``jacfwd``'s
 aux against the differentiated ones only), so ``value_and_grad(f)(x, c=c0)`` of ``f`` returning ``c`` handed
 back the caller's ``c0`` itself (writing into it changed the caller's array), in every engine; and SCT's direct
-gradient path did not look at the keywords a ``functools.partial`` fixes.
+gradient path did not look at the keywords a ``functools.partial`` fixes. Also: one array returned as both the
+output and the aux (``return y, y``) came back from ``jvp`` and ``value_and_grad`` as one array, not two.
 """
 
 from __future__ import annotations
@@ -70,3 +71,27 @@ def test_an_aux_that_is_an_argument_is_a_copy(name):
         by_position = getattr(eng, kind)(g, has_aux=True)(x, c)
         for res in (by_keyword, by_position):
             _fresh(res[0][1] if kind == "value_and_grad" else res[1], c)
+
+
+def same_array_twice(x):
+    y = anp.sin(x)
+    return y, y
+
+
+def same_scalar_twice(x):
+    s = anp.reshape(anp.sum(x * x), ())
+    return s, s
+
+
+@pytest.mark.parametrize("name", ["overloading", "sct"])
+def test_one_array_returned_as_output_and_aux_comes_back_as_two(name):
+    """``return y, y`` with ``has_aux``: JAX's output and aux are two arrays (neither can be written into); jvp
+    and value_and_grad handed back one NumPy array twice, so writing into the output changed the aux."""
+    eng = ad.engine(name)
+    x = np.array([0.4, -1.1, 0.7])
+    y, _, aux = eng.jvp(same_array_twice, (x,), (np.ones(3),), has_aux=True)
+    assert not np.shares_memory(y, aux)
+    np.testing.assert_array_equal(y, aux)
+    (value, aux), _ = eng.value_and_grad(same_scalar_twice, has_aux=True)(x)
+    assert not (isinstance(value, np.ndarray) and np.shares_memory(value, aux))
+    np.testing.assert_array_equal(value, aux)
