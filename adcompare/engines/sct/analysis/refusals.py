@@ -223,6 +223,9 @@ def _method_hint(func: ast.Attribute) -> str:
     x = ast.unparse(func.value)
     if func.attr == "copy":
         return f"write anp.array({x}), a copy SCT differentiates"
+    if func.attr == "pop":
+        return (f"SCT takes {x}.pop() of a local list (its last element); for another element read it, "
+                f"v = {x}[i], and build the list without it with append")
     if hasattr(anp, func.attr):
         return f"write the function form, anp.{func.attr}({x}, ...), which SCT differentiates"
     return "use adcompare.numpy functions; methods are not differentiated"

@@ -110,9 +110,19 @@ def _allowed_expression_statement(value: ast.expr) -> bool:
         return True
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
         return True  # run as written in the forward sweep, as an assert is (the ANF checks it is the builtin)
-    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-            and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
-            and len(value.args) == 1 and not value.keywords)
+    return is_pop(value) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                             and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
+                             and len(value.args) == 1 and not value.keywords)
+
+
+def is_pop(value: ast.expr) -> bool:
+    """``seq.pop()`` (or ``seq.pop(-1)``) of a variable: its last element, and ``seq`` rebound without it."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "pop"
+            and isinstance(value.func.value, ast.Name) and not value.keywords and len(value.args) <= 1):
+        return False
+    last = value.args[0] if value.args else None
+    return last is None or (isinstance(last, ast.UnaryOp) and isinstance(last.op, ast.USub)
+                            and isinstance(last.operand, ast.Constant) and last.operand.value == 1)
 
 
 def assigned_names(fn: ast.FunctionDef) -> set[str]:
@@ -127,4 +137,6 @@ def assigned_names(fn: ast.FunctionDef) -> set[str]:
         elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \
                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
             out.add(node.value.func.value.id)  # seq.append(x) rebinds seq
+        elif is_pop(node):
+            out.add(node.func.value.id)  # seq.pop() rebinds seq
     return out
