@@ -90,7 +90,7 @@ def writes_into_an_element(x):
 
 def writes_into_a_list(x):
     y = [x[0], x[1]]
-    y[0] = x[2]  # refused
+    y[0:1] = [x[2]]  # refused (y[0] = x[2] is taken: tests/test_probe11_tangent_list_writes.py)
     return anp.sum(anp.stack(y))
 
 

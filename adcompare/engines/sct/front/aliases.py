@@ -210,15 +210,15 @@ def _insert(block: list, guards: dict[int, list]) -> list:
     return out
 
 
-def check_lists(fn: ir.Function, where: Where, popped: set[int] = frozenset()) -> None:
-    """``seq.append`` and ``seq.pop()`` (the statements ``seq = seq[:-1]`` whose ids are ``popped``)
-    rewrite seq as a new list: seq must be a local list nobody else sees."""
+def check_lists(fn: ir.Function, where: Where, rebuilt: set[int] = frozenset()) -> None:
+    """``seq.append``, ``seq.pop()`` and ``seq[i] = v`` (the statements whose ids are ``rebuilt``) rewrite
+    seq as a new list: seq must be a local list nobody else sees."""
     changed = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and (
-        isinstance(s.value, ir.Append) or id(s) in popped)]
+        isinstance(s.value, ir.Append) or id(s) in rebuilt)]
     grown, ids = {s.target: s for s in reversed(changed)}, {id(s) for s in changed}
     for name, at in grown.items():
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
-        verb = "append" if isinstance(at.value, ir.Append) else "pop()"
+        verb = "append" if isinstance(at.value, ir.Append) else "pop()" if isinstance(at.value, ir.Index) else "[...] ="
         started = any(_new_list(s) for s in defs)  # a global or closed-over list has no display here
         written = [s for s in defs if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
                    and s.value.prim.name == "index_update" and s.value.args[0] == name]
@@ -238,8 +238,8 @@ def check_lists(fn: ir.Function, where: Where, popped: set[int] = frozenset()) -
                     and s.value.func not in builtin_source.READERS)))
             if aliases:
                 raise where.refuse(f"a second reference to the list {name!r}, which is "
-                                   "appended to or popped from", s.line,
-                                   "SCT treats append and pop() as building a new list; copy the "
+                                   "appended to, popped from or written into", s.line,
+                                   "SCT treats append, pop() and writes as building a new list; copy the "
                                    "elements into a tuple instead")
 
 

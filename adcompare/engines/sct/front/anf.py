@@ -124,7 +124,7 @@ class ANF:
         last = self.atom(ast.Subscript(ast.Name(seq, ast.Load()), ast.Constant(-1), ast.Load()))
         rest = ast.Slice(None, ast.UnaryOp(ast.USub(), ast.Constant(1)), None)
         self.emit(ir.Assign(seq, ir.Index(seq, rest), self.line(), self.text(self.node)))
-        self.popped.add(id(self.out[-1]))
+        self.rebuilt.add(id(self.out[-1]))
         return last
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
