@@ -126,8 +126,9 @@ def uses_nested_def(x):
 
 def uses_del(x):
     y = x
-    del y  # refused
-    return x
+    z = y * 2.0
+    del y  # refused (y is read; a del of a variable never read is taken: test_probe11_tangent_del.py)
+    return z
 
 
 def uses_import(x):

@@ -111,7 +111,7 @@ class ANF:
                 self.assign_to(ast.Name(self.out_var, ast.Store()), value)
         elif isinstance(s, (ast.Assert, ast.Raise)):
             self.emit(ir.Effect(s, self.line()))
-        elif isinstance(s, ast.Pass):
+        elif isinstance(s, (ast.Pass, ast.Delete)):  # del of a variable never read: see .fence
             pass
         else:  # the fence lets nothing else through
             raise self.where.refuse(f"the statement {type(s).__name__}", s, "rewrite it")

@@ -29,7 +29,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Global: ("global", "pass the value in and return the result: globals are read-only"),
     ast.Nonlocal: ("nonlocal", "pass the value in and return the result: closure variables are "
                                "read-only"),
-    ast.Delete: ("del", "let the variable go out of scope instead"),
     ast.Import: ("import inside the function", "import at module level"),
     ast.ImportFrom: ("import inside the function", "import at module level"),
     ast.NamedExpr: ("the walrus operator :=", "assign in a statement of its own"),
@@ -50,9 +49,24 @@ _AUG_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
 
 def check(fn: ast.FunctionDef, where: Where) -> None:
     """Raise SCTError on the first unsupported construct of ``fn``."""
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     for stmt in fn.body:
         for node in ast.walk(stmt):
+            if isinstance(node, ast.Delete):
+                _check_delete(node, read, where)
             _check_node(node, where)
+
+
+def _check_delete(node: ast.Delete, read: set[str], where: Where) -> None:
+    """``del x`` of a variable the function never reads (``del rng``, an unused argument, as JAX's users
+    write it) changes no value: SCT takes it as nothing. Any other ``del`` is refused."""
+    for t in node.targets:
+        if not isinstance(t, ast.Name):
+            raise where.refuse(f"del {ast.unparse(t)}", node, "let the value go out of scope instead")
+        if t.id in read:
+            raise where.refuse(f"del {t.id} of a variable the function reads", node,
+                               "remove the del (SCT takes del only of a variable never read, as an unused "
+                               "argument) and let the variable go out of scope")
 
 
 def _check_node(node: ast.AST, where: Where) -> None:
