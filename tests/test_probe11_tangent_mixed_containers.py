@@ -73,8 +73,10 @@ def test_an_integer_beside_differentiated_values_stays_an_integer(f, a, n):
     y, pullback = SCT.vjp(f, a, n)
     y_jax, pullback_jax = jax.vjp(lambda v: f(v, n), a)
     assert max_error((y, pullback(0.8)[0]), (y_jax, pullback_jax(0.8)[0])) < 1e-12
-    assert max_error(SCT.hessian(f)(a, n), jax.hessian(f)(a, n)) < 1e-10
-    assert max_error(BOXES.hessian(f)(a, n), jax.hessian(f)(a, n)) < 1e-10
+    if (a, n) == SCALARS[0]:  # (JAX's Hessian is the slow part: one point)
+        hessian = jax.hessian(f)(a, n)
+        assert max_error(SCT.hessian(f)(a, n), hessian) < 1e-10
+        assert max_error(BOXES.hessian(f)(a, n), hessian) < 1e-10
 
 
 @pytest.mark.parametrize("seed", range(3))

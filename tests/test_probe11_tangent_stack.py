@@ -67,8 +67,10 @@ def test_pop_of_a_scalar_stack_is_jax(seed):
         a = float(POINTS[seed][0])
         assert max_error(SCT.grad(f)(a), jax.grad(f)(a)) < 1e-12
         assert max_error(SCT.jvp(f, (a,), (0.7,)), jax.jvp(f, (a,), (0.7,))) < 1e-12
-        assert max_error(SCT.hessian(f)(a), jax.hessian(f)(a)) < 1e-10
-        assert max_error(BOXES.hessian(f)(a), jax.hessian(f)(a)) < 1e-10
+        if seed == 0:  # (JAX's Hessian is the slow part: one point)
+            hessian = jax.hessian(f)(a)
+            assert max_error(SCT.hessian(f)(a), hessian) < 1e-10
+            assert max_error(BOXES.hessian(f)(a), hessian) < 1e-10
 
 
 @pytest.mark.parametrize("seed", range(3))
