@@ -90,7 +90,7 @@ def writes_into_an_element(x):
 
 def writes_into_a_list(x):
     y = [x[0], x[1]]
-    y[0] = x[2]  # refused
+    y[0:1] = [x[2]]  # refused (y[0] = x[2] is taken: tests/test_probe11_tangent_list_writes.py)
     return anp.sum(anp.stack(y))
 
 
@@ -126,8 +126,9 @@ def uses_nested_def(x):
 
 def uses_del(x):
     y = x
-    del y  # refused
-    return x
+    z = y * 2.0
+    del y  # refused (y is read; a del of a variable never read is taken: test_probe11_tangent_del.py)
+    return z
 
 
 def uses_import(x):

@@ -15,6 +15,7 @@ differentiate.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from adcompare.engines.sct import ir
@@ -43,8 +44,22 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     assigns = [s for s in stmts if isinstance(s, ir.Assign)]
     unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
     who_reads = readers(assigns, unpacks)
-    varied = closure(set(active_params), assigns, unpacks, who_reads,
-                     lambda v, out: any(d and a in out for a, d in operands(v)))
+    packs = _packs(fn, assigns)
+
+    def element(seq: str, k: int | None, out: set[str]) -> bool:
+        """Element ``k`` of ``seq`` may be varied (any element, where ``k`` is not known)."""
+        if k is None or seq not in packs:
+            return seq in out
+        return any(isinstance(p.elts[k], str) and p.elts[k] in out for p in packs[seq])
+
+    def joins(v, out: set[str]) -> bool:
+        if isinstance(v, ir.Index) and isinstance(v.value, str):
+            return element(v.value, _position(v.index, packs.get(v.value)), out)
+        return any(d and a in out for a, d in operands(v))
+
+    varied = closure(set(active_params), assigns, unpacks, who_reads, joins,
+                     lambda s, k, out: element(s.src, k if len(s.targets) == _length(packs.get(s.src)) else None,
+                                               out))
 
     # useful flows backwards, from a definition's target to its varied operands: a worklist
     definitions: dict[str, list] = {}
@@ -63,10 +78,44 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
                     todo.append(a)
 
     lists = list_targets(assigns)
-    checker = Checker(parsed, varied & fn.locals, fn.extra_globals)
+    def picked(seq: str, index) -> bool | None:
+        k = _position(index, packs.get(seq))
+        return None if k is None else element(seq, k, varied)
+
+    checker = Checker(parsed, varied & fn.locals, fn.extra_globals, picked)
     for s in stmts:
         checker.statement(s, lists)
     seqs = closure(set(fn.params), assigns, unpacks, who_reads, lambda v, out: isinstance(
         v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
         isinstance(v, ir.Index) and v.value in out))
     return Activity(varied, useful, varied & useful, seqs)
+
+
+def _packs(fn: ir.Function, assigns: list) -> dict[str, list[ir.Pack]]:
+    """The local variables every definition of which is a tuple or list display, with those displays:
+    an element read from one by a constant position, or unpacked, is varied only if that element is
+    (JAX's ``t = (a, n)`` keeps ``t[1]`` an integer, for ``range(t[1])``)."""
+    defs: dict[str, list] = {}
+    for s in ir.walk(fn.body):
+        for t in ir.targets(s):
+            defs.setdefault(t, []).append(s.value if isinstance(s, ir.Assign) else None)
+    return {t: vs for t, vs in defs.items() if t not in fn.params and all(
+        isinstance(v, ir.Pack) and v.kind in ("tuple", "list") for v in vs) and _length(vs) is not None}
+
+
+def _length(displays: list | None) -> int | None:
+    """The length every display has, if they agree."""
+    lengths = {len(p.elts) for p in displays or ()}
+    return lengths.pop() if len(lengths) == 1 else None
+
+
+def _position(index, displays: list | None) -> int | None:
+    """The element a constant integer index (``t[1]``, ``t[-1]``) reads from displays of one length."""
+    n = _length(displays)
+    sign = 1
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index, sign = index.operand, -1
+    if n is None or not (isinstance(index, ast.Constant) and type(index.value) is int):
+        return None
+    k = sign * index.value
+    return k % n if -n <= k < n else None

@@ -74,9 +74,11 @@ def readers(assigns: list, unpacks: list) -> dict[str, list]:
     return out
 
 
-def closure(start: set[str], assigns: list, unpacks: list, readers_of: dict[str, list], joins) -> set[str]:
+def closure(start: set[str], assigns: list, unpacks: list, readers_of: dict[str, list], joins,
+            unpacked=None) -> set[str]:
     """The least superset of ``start`` in which an assignment's target is in whenever
-    ``joins(value, set)``, and an unpacking's targets are in whenever its source is.
+    ``joins(value, set)``, and an unpacking's targets are in whenever its source is (or,
+    given ``unpacked(s, k, set)``, target ``k`` whenever that says so).
 
     ``joins`` may look only at the value's kind and at its operands' membership, so a
     statement needs another look only when one of its operands has just joined."""
@@ -89,8 +91,8 @@ def closure(start: set[str], assigns: list, unpacks: list, readers_of: dict[str,
                 out.add(s.target)
                 todo.append(s.target)
         elif s.src in out:
-            for t in s.targets:
-                if t not in out:
+            for k, t in enumerate(s.targets):
+                if t not in out and (unpacked is None or unpacked(s, k, out)):
                     out.add(t)
                     todo.append(t)
 

@@ -32,8 +32,9 @@ _ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "matmul"}
 class Checker:
     """Refuses the non-differentiable uses of varied values, with their line."""
 
-    def __init__(self, parsed: Parsed, varied: set[str], extra: dict):
+    def __init__(self, parsed: Parsed, varied: set[str], extra: dict, element=None):
         self.p, self.where, self.varied, self.extra = parsed, parsed.where, varied, extra
+        self.element = element  # element(name, index): is name[index] varied (None: as name is), see .activity
         self.line = 0
 
     def resolve(self, node: ast.expr):
@@ -159,7 +160,9 @@ class Checker:
             if self.expr(node.slice, test=test) and not test:
                 raise self.refuse("a differentiated value used as an index",
                                   "indices must be constants or integers computed from constants")
-            return self.expr(node.value, test)
+            picked = self.element(node.value.id, node.slice) if isinstance(node.value, ast.Name) and self.element \
+                else None
+            return self.expr(node.value, test) if picked is None else picked
         if isinstance(node, ast.IfExp):
             self.expr(node.test, test=True)
             return self.expr(node.body, test) | self.expr(node.orelse, test)
@@ -199,8 +202,10 @@ class Checker:
                 return varies
             if vocab.kind == "nondiff" and varies and not test:
                 name = getattr(obj, "__name__", "it")
-                hint = ("use anp.minimum / anp.maximum" if name in ("min", "max")
-                        else "it cuts the derivative; keep the value as it is")
+                hint = ("use anp.minimum / anp.maximum" if name in ("min", "max") else
+                        "compute the count from constants, or pass it as an argument of its own: SCT takes a "
+                        "value made from (or kept in a container with) differentiated values as differentiated"
+                        if name == "range" else "it cuts the derivative; keep the value as it is")
                 raise self.refuse(f"{name}() of a differentiated value", hint)
             return False
         if is_user_function(obj):
@@ -223,6 +228,9 @@ def _method_hint(func: ast.Attribute) -> str:
     x = ast.unparse(func.value)
     if func.attr == "copy":
         return f"write anp.array({x}), a copy SCT differentiates"
+    if func.attr == "pop":
+        return (f"SCT takes {x}.pop() of a local list (its last element); for another element read it, "
+                f"v = {x}[i], and build the list without it with append")
     if hasattr(anp, func.attr):
         return f"write the function form, anp.{func.attr}({x}, ...), which SCT differentiates"
     return "use adcompare.numpy functions; methods are not differentiated"

@@ -262,6 +262,16 @@ def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     return len(seq)
 
 
+def list_position(index: Any, n: int) -> int:
+    """The position ``seq[index] = v`` writes in a list of length ``n``, as Python finds it (an integer,
+    negative from the end), or Python's error."""
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"list indices must be integers or slices, not {type(index).__name__}")
+    if not -n <= index < n:
+        raise IndexError("list assignment index out of range")
+    return int(index) % n
+
+
 def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -> int:
     """:func:`positional_len` for Python's ``max(seq)`` or ``min(seq)``, which raise on an empty sequence."""
     n = positional_len(seq, function, filename, line)

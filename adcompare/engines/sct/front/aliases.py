@@ -210,12 +210,15 @@ def _insert(block: list, guards: dict[int, list]) -> list:
     return out
 
 
-def check_lists(fn: ir.Function, where: Where) -> None:
-    """``seq.append`` rewrites seq as a new list: seq must be a local list nobody else sees."""
-    grown = {s.value.seq: s for s in ir.walk(fn.body)
-             if isinstance(s, ir.Assign) and isinstance(s.value, ir.Append)}
+def check_lists(fn: ir.Function, where: Where, rebuilt: set[int] = frozenset()) -> None:
+    """``seq.append``, ``seq.pop()`` and ``seq[i] = v`` (the statements whose ids are ``rebuilt``) rewrite
+    seq as a new list: seq must be a local list nobody else sees."""
+    changed = [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and (
+        isinstance(s.value, ir.Append) or id(s) in rebuilt)]
+    grown, ids = {s.target: s for s in reversed(changed)}, {id(s) for s in changed}
     for name, at in grown.items():
         defs = [s for s in ir.walk(fn.body) if name in ir.targets(s)]
+        verb = "append" if isinstance(at.value, ir.Append) else "pop()" if isinstance(at.value, ir.Index) else "[...] ="
         started = any(_new_list(s) for s in defs)  # a global or closed-over list has no display here
         written = [s for s in defs if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
                    and s.value.prim.name == "index_update" and s.value.args[0] == name]
@@ -223,11 +226,10 @@ def check_lists(fn: ir.Function, where: Where) -> None:
             raise where.refuse(f"writing into the list {name!r} by index", written[0].line,
                                "make it an array (anp.zeros, anp.stack) and write into that, or append the "
                                "new values to another list")
-        if name in fn.params or not started or not all(
-                _new_list(s) or isinstance(s, ir.Assign) and isinstance(s.value, ir.Append) for s in defs):
-            raise where.refuse(f"{name}.append on a value that is not a local list", at.line,
+        if name in fn.params or not started or not all(_new_list(s) or id(s) in ids for s in defs):
+            raise where.refuse(f"{name}.{verb} on a value that is not a local list", at.line,
                                "start the list in this function with a display, e.g. "
-                               f"{name} = []")
+                               f"{name} = [], or a copy under another name, e.g. items = list({name})")
         for s in ir.walk(fn.body):
             aliases = (isinstance(s, ir.Assign) and (
                 (isinstance(s.value, ir.Copy) and s.value.src == name and s.target != fn.out)
@@ -236,9 +238,9 @@ def check_lists(fn: ir.Function, where: Where) -> None:
                     and s.value.func not in builtin_source.READERS)))
             if aliases:
                 raise where.refuse(f"a second reference to the list {name!r}, which is "
-                                        "appended to", s.line,
-                                        "SCT treats append as building a new list; copy the "
-                                        "elements into a tuple instead")
+                                   "appended to, popped from or written into", s.line,
+                                   "SCT treats append, pop() and writes as building a new list; copy the "
+                                   "elements into a tuple instead")
 
 
 def _new_list(s) -> bool:

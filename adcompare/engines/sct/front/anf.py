@@ -16,6 +16,7 @@ import builtins
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
+from adcompare.engines.sct.front.fence import is_pop
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import MISSING
 
@@ -87,6 +88,8 @@ class ANF:
                     raise self.where.refuse("an expression statement (a call for its side effect)", s,
                                             "assign the result to a variable; side effects are not differentiated")
                 self.emit(ir.Effect(s, self.line()))  # prints the values, as JAX's print shows its tracers
+            elif is_pop(s.value):
+                self.pop(s.value)
             elif isinstance(s.value, ast.Call):  # seq.append(x), the other call statement the fence lets by
                 seq = s.value.func.value.id
                 elt = self.atom(s.value.args[0])
@@ -108,10 +111,21 @@ class ANF:
                 self.assign_to(ast.Name(self.out_var, ast.Store()), value)
         elif isinstance(s, (ast.Assert, ast.Raise)):
             self.emit(ir.Effect(s, self.line()))
-        elif isinstance(s, ast.Pass):
+        elif isinstance(s, (ast.Pass, ast.Delete)):  # del of a variable never read: see .fence
             pass
         else:  # the fence lets nothing else through
             raise self.where.refuse(f"the statement {type(s).__name__}", s, "rewrite it")
+
+    def pop(self, call: ast.Call) -> ir.Atom:
+        """``seq.pop()``: the last element read into a temporary, then ``seq`` rebound to a new list
+        without it (``seq = seq[:-1]``; ``seq`` must be a local list nobody else sees, see
+        :func:`.aliases.check_lists`), in Python's order."""
+        seq = call.func.value.id
+        last = self.atom(ast.Subscript(ast.Name(seq, ast.Load()), ast.Constant(-1), ast.Load()))
+        rest = ast.Slice(None, ast.UnaryOp(ast.USub(), ast.Constant(1)), None)
+        self.emit(ir.Assign(seq, ir.Index(seq, rest), self.line(), self.text(self.node)))
+        self.rebuilt.add(id(self.out[-1]))
+        return last
 
     def assign_to(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
@@ -190,6 +204,8 @@ class ANF:
             if isinstance(node.op, ast.UAdd):
                 return ir.Copy(self.atom(node.operand))
             return ir.Opaque(node)
+        if is_pop(node):
+            return ir.Copy(self.pop(node))
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Subscript):

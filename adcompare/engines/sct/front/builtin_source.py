@@ -20,7 +20,7 @@ import ast
 import builtins
 from collections.abc import Callable
 
-from adcompare.engines.sct.emit.runtime import nonempty_len, positional_len, sort_order, sorted_keys
+from adcompare.engines.sct.emit.runtime import list_position, nonempty_len, positional_len, sort_order, sorted_keys
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -71,11 +71,24 @@ def python_sorted(function, filename, line, values, key, reverse):
     return items
 
 
+def python_list_set(function, filename, line, values, index, value):
+    n = positional_len(values, function, filename, line)
+    at = list_position(index, n)
+    items = []
+    for k in range(n):
+        if k == at:
+            items.append(value)
+        else:
+            items.append(values[k])
+    return items
+
+
 python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
 python_sorted.sct_makes_list = True
+python_list_set.sct_makes_list = True  # seq[i] = v of a local list: seq rebuilt (see .desugar.Desugar.list_write)
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
-READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted)
+READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set)
 BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted)  # take the call's place first
 MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
 

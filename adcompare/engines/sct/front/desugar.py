@@ -30,7 +30,7 @@ from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
-from adcompare.engines.sct.front import sized_code
+from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
 from adcompare.engines.sct.front.jumps import loop_has_break
@@ -169,6 +169,9 @@ class Desugar:
         if target.value is base and (keyed is target or name in self.dicts()):  # a dict's entry
             self.write_entry(name, target.slice, value)
             return
+        if target.value is base and name in self.lists() and not isinstance(target.slice, ast.Slice):
+            self.list_write(name, target, value)
+            return
         if keyed is not None:
             raise self.where.refuse(f"a write into the nested dict entry {ast.unparse(target)}", target,
                                     "build the inner value first, then write it: e[...] = v; d['a'] = e")
@@ -195,6 +198,34 @@ class Desugar:
                                 self.text(self.node)))
             v = holder
         self.write("index", name)
+
+    def list_write(self, name: str, target: ast.Subscript, value: ast.expr) -> None:
+        """``seq[i] = v`` of a local list: ``seq`` rebuilt with ``v`` at ``i`` (Python's
+        ``builtin_source.python_list_set``, transformed as any callee), checked as an append is (.aliases)."""
+        fn = builtin_source.python_list_set
+        where = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+        call = ast.Call(self.constant("python_list_set", fn), where + [ast.Name(name, ast.Load()),
+                                                                       copy_tree(target.slice), value], [])
+        self.emit(ir.Assign(name, self.user_call(ast.copy_location(call, target), fn), self.line(),
+                            self.text(self.node)))
+        self.rebuilt.add(id(self.out[-1]))
+
+    def lists(self) -> set[str]:
+        """The local variables that hold a list SCT sees made: each assignment of them a list display or a
+        call making a new list (a comprehension, ``list(...)``); appends, pops and index writes aside."""
+        if getattr(self, "_lists", None) is None:
+            made, at = set(), set()
+            for n in ast.walk(self.p.tree):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and (
+                        isinstance(n.value, ast.List) or isinstance(n.value, ast.Call) and (
+                        self.p.resolve(n.value.func) in MAKES_LIST
+                        or getattr(self.p.resolve(n.value.func), "sct_makes_list", False))):
+                    made.add(n.targets[0].id)
+                    at.add(id(n.targets[0]))
+            other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                     and id(n) not in at}
+            self._lists = made - other - set(self.p.params)
+        return self._lists
 
     def dicts(self) -> set[str]:
         """The local variables that hold a dict: each assignment of them a dict display or comprehension (and

@@ -29,7 +29,6 @@ _REFUSED: dict[type, tuple[str, str]] = {
     ast.Global: ("global", "pass the value in and return the result: globals are read-only"),
     ast.Nonlocal: ("nonlocal", "pass the value in and return the result: closure variables are "
                                "read-only"),
-    ast.Delete: ("del", "let the variable go out of scope instead"),
     ast.Import: ("import inside the function", "import at module level"),
     ast.ImportFrom: ("import inside the function", "import at module level"),
     ast.NamedExpr: ("the walrus operator :=", "assign in a statement of its own"),
@@ -50,9 +49,24 @@ _AUG_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
 
 def check(fn: ast.FunctionDef, where: Where) -> None:
     """Raise SCTError on the first unsupported construct of ``fn``."""
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     for stmt in fn.body:
         for node in ast.walk(stmt):
+            if isinstance(node, ast.Delete):
+                _check_delete(node, read, where)
             _check_node(node, where)
+
+
+def _check_delete(node: ast.Delete, read: set[str], where: Where) -> None:
+    """``del x`` of a variable the function never reads (``del rng``, an unused argument, as JAX's users
+    write it) changes no value: SCT takes it as nothing. Any other ``del`` is refused."""
+    for t in node.targets:
+        if not isinstance(t, ast.Name):
+            raise where.refuse(f"del {ast.unparse(t)}", node, "let the value go out of scope instead")
+        if t.id in read:
+            raise where.refuse(f"del {t.id} of a variable the function reads", node,
+                               "remove the del (SCT takes del only of a variable never read, as an unused "
+                               "argument) and let the variable go out of scope")
 
 
 def _check_node(node: ast.AST, where: Where) -> None:
@@ -110,9 +124,19 @@ def _allowed_expression_statement(value: ast.expr) -> bool:
         return True
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
         return True  # run as written in the forward sweep, as an assert is (the ANF checks it is the builtin)
-    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-            and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
-            and len(value.args) == 1 and not value.keywords)
+    return is_pop(value) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                             and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
+                             and len(value.args) == 1 and not value.keywords)
+
+
+def is_pop(value: ast.expr) -> bool:
+    """``seq.pop()`` (or ``seq.pop(-1)``) of a variable: its last element, and ``seq`` rebound without it."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "pop"
+            and isinstance(value.func.value, ast.Name) and not value.keywords and len(value.args) <= 1):
+        return False
+    last = value.args[0] if value.args else None
+    return last is None or (isinstance(last, ast.UnaryOp) and isinstance(last.op, ast.USub)
+                            and isinstance(last.operand, ast.Constant) and last.operand.value == 1)
 
 
 def assigned_names(fn: ast.FunctionDef) -> set[str]:
@@ -127,4 +151,6 @@ def assigned_names(fn: ast.FunctionDef) -> set[str]:
         elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \
                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
             out.add(node.value.func.value.id)  # seq.append(x) rebinds seq
+        elif is_pop(node):
+            out.add(node.func.value.id)  # seq.pop() rebinds seq
     return out

@@ -77,6 +77,7 @@ class Normalizer(ANF, Desugar, Calls):
         self._text_of: tuple = (None, "")  # the last statement given a text, and its text
         self.writes: dict[int, list[Write]] = {}  # the writes in place, by the id of their statement
         self.call_writes: dict[int, tuple] = {}  # a call of a function writing into a parameter: (callee, args)
+        self.rebuilt: set[int] = set()  # the ids of the statements rebuilding a list: seq.pop(), seq[i] = v
 
     def run(self) -> ir.Function:
         body = copy_tree(self.p.tree.body)
@@ -105,7 +106,7 @@ class Normalizer(ANF, Desugar, Calls):
         fn.temps = self.temps
         fn.extra_globals = self.extra
         if not self.p.generated:
-            check_lists(fn, self.where)
+            check_lists(fn, self.where, self.rebuilt)
             self.calls_writing(fn.body)
             check_writes(fn, self.writes, self.where, self.p.resolve, self.bound)
         return fn
