@@ -100,6 +100,9 @@ METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "cli
                                                        "repeat")})
 METHODS.update(conjugate=anp.conj)  # (.copy() stays refused: asarray_p of a box would share its memory)
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+# Methods whose results are indices or truth values of the primal value (constants, as on the overloading
+# engine's boxes): called on the primal as written, never differentiated.
+CONSTANT_METHODS = {"argmax", "argmin", "argsort", "round", "any", "all", "nonzero"}
 
 
 def classify(obj: Any) -> Vocab | None:
