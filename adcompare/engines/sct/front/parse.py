@@ -34,7 +34,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
-from adcompare.engines.sct.errors import SCTError, Where
+from adcompare.engines.sct.errors import LIFTED, SCTError, Where
 from adcompare.engines.sct.front import fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
@@ -272,6 +272,8 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         else:
             lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
             where = Where(name, filename, first)
+            if filename in LIFTED:  # a user's nested def SCT lifted out of its function: the user's names, lines
+                where = Where(*LIFTED[filename][:2], first, LIFTED[filename][2], lifted=True)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:
         raise SCTError("a function without source code", name, filename, line,
