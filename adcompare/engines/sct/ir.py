@@ -221,6 +221,15 @@ def walk(block: list):
             yield from walk(s.body)
 
 
+def blocks(s) -> list:
+    """The blocks a statement holds: a branch's two, a loop's body."""
+    if isinstance(s, If):
+        return [s.body, s.orelse]
+    if isinstance(s, (For, While)):
+        return [s.body]
+    return []
+
+
 def targets(s) -> list[str]:
     if isinstance(s, Assign):
         return [s.target]

@@ -18,6 +18,7 @@ from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
+    CONSTANT_METHODS,
     METHODS,
     MISSING,
     Parsed,
@@ -180,6 +181,8 @@ class Checker:
             varies = any([self.expr(a, test) for a in args]) | receiver
             if func.attr in METHODS:
                 return varies
+            if func.attr in CONSTANT_METHODS:
+                return False
             if varies and not test and not receiver:  # the arguments are differentiated, not the object
                 chosen = isinstance(func.value, ast.IfExp)
                 what = "a conditional expression" if chosen else "an object"

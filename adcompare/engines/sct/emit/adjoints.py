@@ -26,6 +26,7 @@ import ast
 from dataclasses import dataclass, field
 
 from adcompare.engines.sct import ir, naming
+from adcompare.engines.sct.analysis import zero_cotangents
 from adcompare.engines.sct.analysis.activity import Activity
 from adcompare.engines.sct.asttools import copy_tree, index_value
 from adcompare.engines.sct.emit import codegen as cg
@@ -60,6 +61,7 @@ def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scala
     ``shapes``: names of one shape class hold arrays of one shape (:mod:`..analysis.shapes`)."""
     maker = _Adjoints(fn, act, namer, linker, scalars)
     maker.arrays, maker.shapes = arrays, shapes or {}
+    maker.maybe_zero = set() if linker.zero_guards else zero_cotangents.may_be_zero(fn, act)  # (all guarded)
     out = {}
     for s in ir.walk(fn.body):
         a = maker.adjoint(s)
@@ -67,17 +69,9 @@ def adjoints(fn: ir.Function, act: Activity, namer: Namer, linker: Linker, scala
             out[id(s)] = a
     valued = set().union(*(a.values for a in out.values()))
     shaped = {n for a in out.values() for _, e, _ in a.contribs for n in maker.shape_names(e)}
-    for block in [fn.body] + [b for s in ir.walk(fn.body) for b in _blocks(s)]:
+    for block in [fn.body] + [b for s in ir.walk(fn.body) for b in ir.blocks(s)]:
         maker.read_views_through(block, out, valued, shaped)
     return out, maker.res_var
-
-
-def _blocks(s) -> list:
-    if isinstance(s, ir.If):
-        return [s.body, s.orelse]
-    if isinstance(s, (ir.For, ir.While)):
-        return [s.body]
-    return []
 
 
 class _Adjoints:
@@ -89,6 +83,8 @@ class _Adjoints:
         self.arrays = False  # keep values only: the rules run in the reverse sweep
         self.shapes: dict = {}  # name -> shape class (one class: one shape)
         self.shape_fns: set[str] = set()  # the generated names of the _SHAPE_READERS
+        self.maybe_zero: set[int] = set()  # where the cotangent may be the placeholder 0.0 (see skip_zero)
+        self.guarded = False  # the statement at hand is one of those
 
     def helper(self, name: str) -> str:
         out = self.link.helper(name)
@@ -118,9 +114,9 @@ class _Adjoints:
     def bar(self, a: str) -> ast.Name:
         return cg.load(self.namer.bar(a))
 
-
     def adjoint(self, s) -> Adjoint | None:
         act = self.act
+        self.guarded = id(s) in self.maybe_zero
         if isinstance(s, ir.Unpack):
             if not any(t in act.active for t in s.targets):
                 return None
@@ -290,13 +286,14 @@ class _Adjoints:
             out.append((a, expr, name == "asarray" and a in self.act.seqs))  # a list's: one per element
         return out, keeps, prelude
 
-    def skip_zero(self, g: ast.expr, expr: ast.expr) -> ast.expr:
-        """In SCT's own code (or a rule's) transformed again, ``expr`` (a contribution scaled from ``g``) or
-        the placeholder 0.0 where ``g`` is a symbolic zero: the cotangent of a value the code computes but
-        never returns (a constant's cotangent), which JAX never forms; ``0 * inf`` would be nan."""
-        if not self.link.zero_guards:
+    def skip_zero(self, g: ast.expr, expr: ast.expr, n: int | None = None) -> ast.expr:
+        """In SCT's own code transformed again, or in user code where ``g`` may still be the placeholder
+        (:mod:`..analysis.zero_cotangents`), ``expr`` or the placeholder 0.0 (``n`` of them) where ``g`` is a
+        symbolic zero: the cotangent of a value never used, which JAX never forms; ``0 * inf`` would be nan."""
+        if not (self.link.zero_guards or self.guarded):
             return expr
-        return ast.IfExp(cg.call(self.link.helper("is_symbolic_zero"), copy_tree(g)), cg.const(0.0), expr)
+        zero = cg.const(0.0) if n is None else cg.tuple_([cg.const(0.0)] * n)
+        return ast.IfExp(cg.call(self.link.helper("is_symbolic_zero"), copy_tree(g)), zero, expr)
 
     def call_adjoint(self, s: ir.Assign) -> Adjoint:
         v = s.value
@@ -307,7 +304,8 @@ class _Adjoints:
         res = self.namer.fresh(f"{name}_res")
         bars = self.namer.temp()
         bwd = self.link.dynamic("bwd") if v.callee else self.link.callee(v.func, "reverse", active, "bwd", v.npos)
-        prelude = [cg.assign(bars, cg.call(bwd, cg.load(res), self.bar(s.target)))]
+        call = cg.call(bwd, cg.load(res), self.bar(s.target))  # (a placeholder pulls back to placeholders)
+        prelude = [cg.assign(bars, self.skip_zero(self.bar(s.target), call, len(active)) if self.guarded else call)]
         contribs = [(v.args[k], ast.Subscript(cg.load(bars), cg.const(n), ast.Load()), True)
                     for n, k in enumerate(active)]
         if v.checkpoint:  # keep the inputs only; re-run the callee's forward sweep right here

@@ -213,12 +213,13 @@ class _Converter:
         for v in free:
             late = [ln for ln in self.stores.get(v, []) if ln > end]
             if late or v in loop_stores:
-                line = late[0] if late else node.lineno
+                line = where.at(late[0]) if late else node
                 raise where.refuse(f"{what}, which reads {v!r}, assigned again after it is defined", line,
                                    f"Python reads {v!r} when the function runs; give the later value another "
                                    "name, or pass it as an argument")
-        template = cv.Template(ast.fix_missing_locations(lifted), free, self.p.fn.__globals__, self.cells,
-                               self.origin(node))
+        shown = f"{where.function}.<locals>.{name if name != 'lambda' else '<lambda>'}"  # as Python names it
+        template = cv.Template(ast.fix_missing_locations(ast.copy_location(lifted, node)), free,
+                               self.p.fn.__globals__, self.cells, (shown, where.filename, where.line))
         return ast.Call(self.bind("make_closure", cv.make_closure),
                         [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
 
@@ -260,7 +261,8 @@ class _Converter:
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
         checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of", "__list"))}
-        return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
+        return cv.define(ast.copy_location(fdef, node), self.p.fn.__globals__, {**self.cells, **checks}, filename,
+                         (self.p.where.function, self.p.where.filename, self.p.where.line))
 
     # --- calls ---
 

@@ -34,7 +34,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
-from adcompare.engines.sct.errors import SCTError, Where
+from adcompare.engines.sct.errors import LIFTED, SCTError, Where
 from adcompare.engines.sct.front import fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
@@ -100,6 +100,9 @@ METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "cli
                                                        "repeat")})
 METHODS.update(conjugate=anp.conj)  # (.copy() stays refused: asarray_p of a box would share its memory)
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+# Methods whose results are indices or truth values of the primal value (constants, as on the overloading
+# engine's boxes): called on the primal as written, never differentiated.
+CONSTANT_METHODS = {"argmax", "argmin", "argsort", "round", "any", "all", "nonzero"}
 
 
 def classify(obj: Any) -> Vocab | None:
@@ -269,6 +272,8 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         else:
             lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
             where = Where(name, filename, first)
+            if filename in LIFTED:  # a user's nested def SCT lifted out of its function: the user's names, lines
+                where = Where(*LIFTED[filename][:2], first, LIFTED[filename][2], lifted=True)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:
         raise SCTError("a function without source code", name, filename, line,
