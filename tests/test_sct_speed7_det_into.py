@@ -86,11 +86,12 @@ def _source(f, nargs=1):
     return "\n".join(out)
 
 
-# n = 6 on one seed: JAX's own gradient of the recursive program takes most of the time
+# The oracle is JAX's gradient of its own determinant (the same function, by LU): JAX's gradient of the
+# recursive program, op by op, took ~10 s of CI at n = 6
 @pytest.mark.parametrize("n, seed", [(n, seed) for n in (2, 3, 4, 5) for seed in (0, 1, 2)] + [(6, 0)])
 def test_det_grad_matches_jax(n, seed):
     a = np.random.default_rng(seed).normal(size=(n, n))
-    np.testing.assert_allclose(sct.grad(det)(a), jax.grad(det)(jnp.asarray(a)), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(sct.grad(det)(a), jax.grad(jnp.linalg.det)(jnp.asarray(a)), rtol=TOL, atol=TOL)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -118,10 +119,10 @@ def test_float32_and_jax_arrays():
     a = np.random.default_rng(3).normal(size=(5, 5))
     g32 = sct.grad(det)(a.astype(np.float32))
     assert g32.dtype == np.float32
-    np.testing.assert_allclose(g32, jax.grad(det)(jnp.asarray(a, jnp.float32)), rtol=2e-4, atol=2e-4)
+    np.testing.assert_allclose(g32, jax.grad(jnp.linalg.det)(jnp.asarray(a, jnp.float32)), rtol=2e-4, atol=2e-4)
     gj = sct.grad(det)(jnp.asarray(a))
     assert isinstance(gj, jax.Array)
-    np.testing.assert_allclose(gj, jax.grad(det)(jnp.asarray(a)), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(gj, jax.grad(jnp.linalg.det)(jnp.asarray(a)), rtol=TOL, atol=TOL)
 
 
 @pytest.mark.parametrize("higher", ["sct", "boxes"])
