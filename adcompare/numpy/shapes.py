@@ -96,10 +96,14 @@ def astype(x, dtype):
     return _p.astype_p(_p.primal(x), dtype=dtype)
 
 
-def argsort(x, axis=-1):
-    """The sorting permutation (integers: a constant, never differentiated)."""
+def argsort(x, axis=-1, kind=None, order=None, *, stable=True):
+    """The sorting permutation (integers: a constant, never differentiated). Always a stable sort, as
+    JAX's: equal values keep their order, so ``sort``'s derivative at ties goes where JAX's goes
+    (NumPy's default quicksort may order ties otherwise, which is an order NumPy allows too)."""
+    if order is not None:
+        raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     x = _p.primal(x)
-    return _p.namespace((x,)).argsort(x, axis=axis)
+    return _p.namespace((x,)).argsort(x, axis=axis, stable=True)
 
 
 # --------------------------------------------------------------------------
