@@ -209,7 +209,10 @@ def nansum(a, axis=None, keepdims=False):
 
 
 def nanmean(a, axis=None, keepdims=False):
-    return _p.divide_p(nansum(a, axis, keepdims), count_nonzero(logical_not(isnan(a)), axis, keepdims))
+    """The mean of the values that are not nan, in their dtype (a float32 ``a``'s is float32, as JAX's): the
+    count is summed in ``a``'s dtype (NumPy's float32 / int64 would be float64)."""
+    count = sum(where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims)
+    return _p.divide_p(nansum(a, axis, keepdims), count)
 
 
 def take(a, indices, axis=None):
