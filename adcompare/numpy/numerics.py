@@ -205,7 +205,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def nansum(a, axis=None, keepdims=False):
-    return sum(where(isnan(a), 0.0, a), axis, keepdims)
+    return sum(where(isnan(a), 0, a), axis, keepdims)  # an int 0: an integer a's sum stays integer, as JAX's
 
 
 def nanmean(a, axis=None, keepdims=False):
