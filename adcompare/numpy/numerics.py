@@ -91,9 +91,11 @@ def median(a, axis=None, keepdims=False):
     """NumPy's ``median``: the middle of the sorted values (the mean of the two middle ones)."""
     a = asarray(a)
     if axis is None:
-        if keepdims:
-            raise NotImplementedError("median: keepdims=True with axis=None is not supported")
-        return median(ravel(a), 0)
+        return reshape(median(ravel(a), 0), (1,) * ndim(a)) if keepdims else median(ravel(a), 0)
+    if isinstance(axis, tuple):  # over several axes: over those axes moved last and merged into one
+        perm, merged, kept = _merged_axes(shape(a), axis)
+        out = median(reshape(_p.transpose_p(a, axes=perm), merged), -1)
+        return reshape(out, kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     n = shape(a)[axis]
     s = sort(a, axis)
@@ -113,6 +115,10 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
     if axis is None:
         out = quantile(ravel(a), q, 0, method)
         return reshape(out, _np.shape(q) + (1,) * ndim(a)) if keepdims else out
+    if isinstance(axis, tuple):
+        perm, merged, kept = _merged_axes(shape(a), axis)
+        out = quantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method)
+        return reshape(out, _np.shape(q) + kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
     s = sort(a, axis)
@@ -128,6 +134,17 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
 
 def percentile(a, q, axis=None, method="linear", keepdims=False):
     return quantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+
+
+def _merged_axes(sa: tuple, axes: tuple) -> tuple:
+    """For a reduction over ``axes`` of an array of shape ``sa``: the transposition that moves them last, the
+    shape that merges them into one last axis, and the shape ``keepdims`` gives the result (them as 1)."""
+    axes = tuple(_axis(ax, len(sa)) for ax in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"repeated axis in {axes}")
+    rest = tuple(i for i in range(len(sa)) if i not in axes)
+    return rest + axes, tuple(sa[i] for i in rest) + (int(_np.prod([sa[i] for i in axes])),), tuple(
+        1 if i in axes else sa[i] for i in range(len(sa)))
 
 
 def _quantile_plan(q, n: int) -> tuple:
