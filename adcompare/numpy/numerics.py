@@ -39,14 +39,24 @@ def _column(n: int, axis: int) -> tuple:
     return (1,) * axis + (-1,) + (1,) * (n - axis - 1)
 
 
-def diff(a, n=1, axis=-1):
-    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times, after joining ``prepend`` and ``append``
+    to ``a`` along ``axis`` (a scalar one is one slice of ``a``'s other lengths, as NumPy's and JAX's)."""
     a = asarray(a)
     axis = _axis(axis, ndim(a))
+    if prepend is not None:
+        a = concatenate([_slice_of(prepend, a, axis), a], axis)
+    if append is not None:
+        a = concatenate([a, _slice_of(append, a, axis)], axis)
     for _ in range(n):
         a = _p.subtract_p(getitem(a, _along(ndim(a), axis, slice(1, None))),
                           getitem(a, _along(ndim(a), axis, slice(None, -1))))
     return a
+
+
+def _slice_of(v, a, axis: int):
+    v = asarray(v)
+    return broadcast_to(v, shape(a)[:axis] + (1,) + shape(a)[axis + 1:]) if ndim(v) == 0 else v
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
