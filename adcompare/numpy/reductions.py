@@ -77,7 +77,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         total = _p.divide_p(float(size(a)), float(size(avg)))
     else:
         if shape(weights) != shape(a):
-            if axis is None or not isinstance(axis, int) or len(shape(weights)) != 1:
+            if axis is None or not isinstance(axis, _p.INTEGERS) or len(shape(weights)) != 1:
                 raise TypeError("average: weights of a shape other than a's need an int axis and one dimension")
             before = axis % len(shape(a))
             weights = reshape(weights, (1,) * before + shape(weights) + (1,) * (len(shape(a)) - 1 - before))
