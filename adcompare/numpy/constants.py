@@ -36,7 +36,7 @@ def _constant(like, fill, shape=None):
 
 
 def _as_shape(shape):
-    return (shape,) if isinstance(shape, int) else tuple(shape)
+    return (shape,) if isinstance(shape, _p.INTEGERS) else tuple(shape)
 
 
 def _refuse_active(name: str, hint: str, *values) -> None:

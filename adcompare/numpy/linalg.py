@@ -103,7 +103,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def matrix_power(a, n):
     """``a`` multiplied by itself ``n`` times (``n`` an int; negative: of ``inv(a)``; 0: the identity, a constant)."""
-    if not isinstance(n, int):
+    if not isinstance(n, _p.INTEGERS):
         raise TypeError(f"matrix_power: the exponent must be an int, not {type(n).__name__}")
     if n < 0:
         a = inv(a)

@@ -39,14 +39,24 @@ def _column(n: int, axis: int) -> tuple:
     return (1,) * axis + (-1,) + (1,) * (n - axis - 1)
 
 
-def diff(a, n=1, axis=-1):
-    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """NumPy's ``diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times, after joining ``prepend`` and ``append``
+    to ``a`` along ``axis`` (a scalar one is one slice of ``a``'s other lengths, as NumPy's and JAX's)."""
     a = asarray(a)
     axis = _axis(axis, ndim(a))
+    if prepend is not None:
+        a = concatenate([_slice_of(prepend, a, axis), a], axis)
+    if append is not None:
+        a = concatenate([a, _slice_of(append, a, axis)], axis)
     for _ in range(n):
         a = _p.subtract_p(getitem(a, _along(ndim(a), axis, slice(1, None))),
                           getitem(a, _along(ndim(a), axis, slice(None, -1))))
     return a
+
+
+def _slice_of(v, a, axis: int):
+    v = asarray(v)
+    return broadcast_to(v, shape(a)[:axis] + (1,) + shape(a)[axis + 1:]) if ndim(v) == 0 else v
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
@@ -91,9 +101,11 @@ def median(a, axis=None, keepdims=False):
     """NumPy's ``median``: the middle of the sorted values (the mean of the two middle ones)."""
     a = asarray(a)
     if axis is None:
-        if keepdims:
-            raise NotImplementedError("median: keepdims=True with axis=None is not supported")
-        return median(ravel(a), 0)
+        return reshape(median(ravel(a), 0), (1,) * ndim(a)) if keepdims else median(ravel(a), 0)
+    if isinstance(axis, tuple):  # over several axes: over those axes moved last and merged into one
+        perm, merged, kept = _merged_axes(shape(a), axis)
+        out = median(reshape(_p.transpose_p(a, axes=perm), merged), -1)
+        return reshape(out, kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     n = shape(a)[axis]
     s = sort(a, axis)
@@ -113,6 +125,10 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
     if axis is None:
         out = quantile(ravel(a), q, 0, method)
         return reshape(out, _np.shape(q) + (1,) * ndim(a)) if keepdims else out
+    if isinstance(axis, tuple):
+        perm, merged, kept = _merged_axes(shape(a), axis)
+        out = quantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method)
+        return reshape(out, _np.shape(q) + kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
     s = sort(a, axis)
@@ -128,6 +144,17 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
 
 def percentile(a, q, axis=None, method="linear", keepdims=False):
     return quantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+
+
+def _merged_axes(sa: tuple, axes: tuple) -> tuple:
+    """For a reduction over ``axes`` of an array of shape ``sa``: the transposition that moves them last, the
+    shape that merges them into one last axis, and the shape ``keepdims`` gives the result (them as 1)."""
+    axes = tuple(_axis(ax, len(sa)) for ax in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"repeated axis in {axes}")
+    rest = tuple(i for i in range(len(sa)) if i not in axes)
+    return rest + axes, tuple(sa[i] for i in rest) + (int(_np.prod([sa[i] for i in axes])),), tuple(
+        1 if i in axes else sa[i] for i in range(len(sa)))
 
 
 def _quantile_plan(q, n: int) -> tuple:
@@ -205,11 +232,14 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def nansum(a, axis=None, keepdims=False):
-    return sum(where(isnan(a), 0.0, a), axis, keepdims)
+    return sum(where(isnan(a), 0, a), axis, keepdims)  # an int 0: an integer a's sum stays integer, as JAX's
 
 
 def nanmean(a, axis=None, keepdims=False):
-    return _p.divide_p(nansum(a, axis, keepdims), count_nonzero(logical_not(isnan(a)), axis, keepdims))
+    """The mean of the values that are not nan, in their dtype (a float32 ``a``'s is float32, as JAX's): the
+    count is summed in ``a``'s dtype (NumPy's float32 / int64 would be float64)."""
+    count = sum(where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims)
+    return _p.divide_p(nansum(a, axis, keepdims), count)
 
 
 def take(a, indices, axis=None):

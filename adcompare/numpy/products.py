@@ -83,10 +83,10 @@ def _einsum_ellipses(ins: list, shapes: tuple, subscripts: str) -> tuple[list, s
 
 
 def _axes_of(axes, na: int, nb: int) -> tuple[list, list]:
-    if isinstance(axes, int):
+    if isinstance(axes, _p.INTEGERS):
         return list(range(na - axes, na)), list(range(axes))
     ax, bx = axes
-    ax, bx = ([ax] if isinstance(ax, int) else list(ax)), ([bx] if isinstance(bx, int) else list(bx))
+    ax, bx = ([ax] if isinstance(ax, _p.INTEGERS) else list(ax)), ([bx] if isinstance(bx, _p.INTEGERS) else list(bx))
     if len(ax) != len(bx):
         raise ValueError("tensordot: the two sequences of axes must have the same length")
     return [a % na for a in ax], [b % nb for b in bx]

@@ -50,8 +50,20 @@ def var(x, axis=None, ddof=0, keepdims=False):
     """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
     x = asarray(x)  # a list or tuple is packed once, as jnp.asarray packs it (its deviations are an array's)
     centered = _p.subtract_p(x, mean(x, axis, True))
-    n = size(x) // size(sum(centered, axis, True))
-    return _p.divide_p(sum(_p.square_p(centered), axis, keepdims), float(n - ddof))
+    n = _reduced_count(shape(x), shape(sum(centered, axis, True)))
+    total = sum(_p.square_p(centered), axis, keepdims)
+    if n - ddof <= 0:  # no degree of freedom left: nan, with a zero derivative, as JAX's
+        return _p.add_p(_p.multiply_p(total, 0.0), float("nan"))
+    return _p.divide_p(total, float(n - ddof))
+
+
+def _reduced_count(before: tuple, kept: tuple) -> int:
+    """The number of elements a reduction took together: the product of the lengths of the axes it reduced (those
+    ``keepdims`` made 1). It may be 0, where ``size(x) // size(kept)`` divided by zero (var of an empty axis: nan)."""
+    n = 1
+    for b, k in zip(before, kept):
+        n = n * (b if b != k else 1)
+    return n
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
@@ -65,7 +77,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         total = _p.divide_p(float(size(a)), float(size(avg)))
     else:
         if shape(weights) != shape(a):
-            if axis is None or not isinstance(axis, int) or len(shape(weights)) != 1:
+            if axis is None or not isinstance(axis, _p.INTEGERS) or len(shape(weights)) != 1:
                 raise TypeError("average: weights of a shape other than a's need an int axis and one dimension")
             before = axis % len(shape(a))
             weights = reshape(weights, (1,) * before + shape(weights) + (1,) * (len(shape(a)) - 1 - before))

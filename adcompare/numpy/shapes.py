@@ -25,12 +25,12 @@ def transpose(x, axes=None):
 
 
 def reshape(x, shape):
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = (shape,) if isinstance(shape, _p.INTEGERS) else tuple(shape)
     return _p.reshape_p(x, shape=shape)
 
 
 def broadcast_to(x, shape):
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = (shape,) if isinstance(shape, _p.INTEGERS) else tuple(shape)
     return _p.broadcast_to_p(x, shape=shape)
 
 
@@ -96,10 +96,14 @@ def astype(x, dtype):
     return _p.astype_p(_p.primal(x), dtype=dtype)
 
 
-def argsort(x, axis=-1):
-    """The sorting permutation (integers: a constant, never differentiated)."""
+def argsort(x, axis=-1, kind=None, order=None, *, stable=True):
+    """The sorting permutation (integers: a constant, never differentiated). Always a stable sort, as
+    JAX's: equal values keep their order, so ``sort``'s derivative at ties goes where JAX's goes
+    (NumPy's default quicksort may order ties otherwise, which is an order NumPy allows too)."""
+    if order is not None:
+        raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     x = _p.primal(x)
-    return _p.namespace((x,)).argsort(x, axis=axis)
+    return _p.namespace((x,)).argsort(x, axis=axis, stable=True)
 
 
 # --------------------------------------------------------------------------
@@ -113,7 +117,7 @@ def _axis(axis: int, n: int, name: str = "axis") -> int:
 
 
 def _axes(axis, n: int) -> tuple:
-    axes = tuple(_axis(a, n) for a in ((axis,) if isinstance(axis, int) else axis))
+    axes = tuple(_axis(a, n) for a in ((axis,) if isinstance(axis, _p.INTEGERS) else axis))
     if len(set(axes)) != len(axes):
         raise ValueError("repeated axis")
     return axes
@@ -129,7 +133,7 @@ def _squeezed(s: tuple, axis) -> tuple:
 
 
 def _expanded(s: tuple, axis) -> tuple:
-    n = len(s) + (1 if isinstance(axis, int) else len(axis))
+    n = len(s) + (1 if isinstance(axis, _p.INTEGERS) else len(axis))
     axes = _axes(axis, n)
     rest = iter(s)
     return tuple(1 if i in axes else next(rest) for i in range(n))
@@ -159,8 +163,8 @@ def _reversed_index(n: int, axis) -> tuple:
 
 def _rolled_index(s: tuple, shift, axis) -> tuple:
     """The gather that rolls: for each rolled axis, positions ``(i - shift) % n``."""
-    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shifts = (shift,) if isinstance(shift, _p.INTEGERS) else tuple(shift)
+    axes = (axis,) if isinstance(axis, _p.INTEGERS) else tuple(axis)
     shifts, axes = _np.broadcast_arrays(_np.asarray(shifts), _np.asarray(axes))
     total = [0] * len(s)
     for sh, ax in zip(shifts.ravel(), axes.ravel()):
@@ -173,7 +177,7 @@ def _rolled_index(s: tuple, shift, axis) -> tuple:
 
 
 def _tile_shapes(s: tuple, reps) -> tuple:
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    reps = (reps,) if isinstance(reps, _p.INTEGERS) else tuple(reps)
     n = max(len(s), len(reps))
     s, reps = (1,) * (n - len(s)) + tuple(s), (1,) * (n - len(reps)) + reps
     spread, tiled, out = [], [], []
@@ -186,7 +190,7 @@ def _tile_shapes(s: tuple, reps) -> tuple:
 
 def _repeat_plan(s: tuple, repeats, axis: int):
     """``("broadcast", shapes...)`` for one count, ``("gather", index)`` for a count per element."""
-    if isinstance(repeats, int) or _np.ndim(repeats) == 0 or _np.size(repeats) == 1:
+    if isinstance(repeats, _p.INTEGERS) or _np.ndim(repeats) == 0 or _np.size(repeats) == 1:
         r = int(_np.reshape(repeats, ()))
         if r < 0:
             raise ValueError("repeat: negative dimensions are not allowed")

@@ -107,7 +107,8 @@ gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
 
 # NumPy's names beyond the core (issue 15)
 square_p = Primitive("square", lambda xp, x: xp.square(x), lambda x: x * x)
-reciprocal_p = Primitive("reciprocal", lambda xp, x: xp.reciprocal(x), lambda x: 1.0 / x)
+# 1 / x, not xp.reciprocal: NumPy's is an integer's integer reciprocal (1 / 2 = 0); JAX's and this are 0.5
+reciprocal_p = Primitive("reciprocal", lambda xp, x: xp.divide(1.0, x), lambda x: 1.0 / x)
 cbrt_p = unary("cbrt", "cbrt", math.cbrt)
 exp2_p = unary("exp2", "exp2", math.exp2)
 log2_p = unary("log2", "log2", math.log2)

@@ -11,6 +11,10 @@ import numpy as np
 
 from adcompare.primitives.core import Primitive, namespace, primal, result_dtype
 
+# what an axis, a length or a count may be: a Python int or NumPy's (np.argmax's, a NumPy shape's arithmetic), as
+# NumPy and JAX take them; ``isinstance(axis, int)`` alone sent an np.int64 axis down the tuple path
+INTEGERS = (int, np.integer)
+
 
 def float_dtype(dtype: Any) -> bool:
     """Whether ``dtype`` is differentiable (float or complex), by JAX's test: NumPy's says no to

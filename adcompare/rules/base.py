@@ -287,7 +287,7 @@ def keepdims_shape(xshape: tuple, axis) -> tuple:
     """The shape a reduction over ``axis`` has with ``keepdims=True``."""
     if axis is None:
         return (1,) * len(xshape)
-    axes = {a % len(xshape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    axes = {a % len(xshape) for a in ((axis,) if isinstance(axis, p.INTEGERS) else axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(xshape))
 
 

@@ -105,7 +105,7 @@ defderiv(p.tanh_p, lambda g, ans: mul(g, sub(1.0, mul(ans, ans))))
 defderiv(p.sigmoid_p, lambda g, ans: mul(g, mul(ans, sub(1.0, ans))))
 
 
-def _abs_sign(x):
+def abs_sign(x):
     """d|x|/dx: 1 at 0 and -1 at nan, as in JAX. For a complex value (met only in SCT's code, which does
     not check operands) the sign z/|z|: the cotangent comes out complex, which is refused for a real input."""
     px = primal(x)
@@ -116,7 +116,7 @@ def _abs_sign(x):
     return p.namespace((px,)).where(px >= 0, 1.0, -1.0)
 
 
-defderiv(p.abs_p, lambda g, x: mul(g, _abs_sign(x)))
+defderiv(p.abs_p, lambda g, x: mul(g, abs_sign(x)))
 defderiv(p.square_p, lambda g, x: mul(g, mul(2.0, x)))
 defderiv(p.reciprocal_p, lambda g, x: mul(g, mul(-1.0, anp.power(x, -2))))  # JAX's integer_pow(x, -1)
 defderiv(p.cbrt_p, lambda g, ans: mul(g, mul(1.0 / 3.0, anp.power(ans, -2))))

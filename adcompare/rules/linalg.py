@@ -23,6 +23,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import primal, shape
 from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, keepdims_shape, spread, swap_last, unbroadcast
+from adcompare.rules.elementwise import abs_sign
 
 mul, add, sub, div, neg, mm = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative, anp.matmul
 T = swap_last
@@ -317,7 +318,7 @@ def _norm_weights(ans, x, ord, axis):
         return div(x, kept)
     if ord == 0:
         return p.constant_like(x, 0.0)
-    sign = anp.sign(x)
+    sign = abs_sign(x)  # d|x|/dx, as abs's own rule: 1 at 0, as JAX's norm (a sum of |x|^p) differentiates it
     if ord == 1:
         return sign
     if ord in (np.inf, -np.inf):  # the entries that hold the max (min) of |x|, ties split

@@ -183,7 +183,7 @@ def _has_zero(x) -> bool:
 def _axes(ndim: int, axis) -> tuple:
     if axis is None:
         return tuple(range(ndim))
-    return tuple(sorted(a % ndim for a in ((axis,) if isinstance(axis, int) else axis)))
+    return tuple(sorted(a % ndim for a in ((axis,) if isinstance(axis, p.INTEGERS) else axis)))
 
 
 def _to_last(x, axes: tuple):
