@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse, user_location
+from adcompare.primitives.weak import strengthen
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -333,18 +334,17 @@ _SEQUENCES = (list, tuple)
 def pack(x: Any) -> Any:
     """``x`` with its nested lists and tuples packed into one array, as ``jnp.asarray`` packs them.
 
-    Active values anywhere inside are stacked by the ``stack`` primitive, so the
-    array is differentiated like any other value; plain numbers and arrays make
-    an ordinary array of their backend. Anything that is not a list or tuple is
-    returned as it is.
+    Active values anywhere inside are stacked by the ``stack`` primitive, so the array is differentiated
+    like any other value; plain numbers and arrays make an ordinary array of their backend; Python numbers
+    are weakly typed (:mod:`.weak`). Anything that is not a list or tuple is returned as it is.
     """
     if type(x) not in _SEQUENCES:
         return x
-    parts = [pack(e) for e in x]
+    parts = strengthen([pack(e) for e in x], x, result_dtype)
     if parts and (any(isinstance(e, Box) for e in parts) or namespace(parts) is not np):
         return stack_p(*parts, axis=0)
     return np.asarray(parts)
 
 
 # ``pack`` makes arrays of lists with it, so it is part of the mechanism.
-stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(xs, axis=axis))
+stack_p = Primitive("stack", lambda xp, *xs, axis=0: xp.stack(strengthen(list(xs), xs, result_dtype), axis=axis))

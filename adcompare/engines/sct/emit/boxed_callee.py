@@ -144,14 +144,30 @@ def _refuse_opaque(fn: Callable) -> None:
                        "take this program's derivatives with the overloading engine (ad.engine('overloading'))")
 
 
-def _refuse_pullback(fn: Callable, args: tuple) -> None:
+_OPERATORS = {"grad", "value_and_grad", "jacfwd", "jacrev", "hessian"}  # an engine's, making a function
+
+
+def _refuse_engine_call(fn: Callable, args: tuple, active: tuple[int, ...]) -> None:
     """An engine's ``vjp`` (``eng.vjp(f, x, has_aux=True)`` run as written) on differentiated values: its value
-    holds the pull-back, a function, which the boxes cannot differentiate (SCT's own is transformed)."""
+    holds the pull-back, a function, which the boxes cannot differentiate (SCT's own is transformed). So does
+    an engine's derivative operator (``grad``, ``jacrev``, ...) of a nested function closing over differentiated
+    values, reached through a value SCT does not follow from the source (``pick()(g)``, ``OPS["grad"](g)``):
+    refused by name at the user's line, as the spelled-out ``E.grad(g)`` of such an engine is."""
     engine = getattr(fn, "__self__", None) or (args[0] if args else None)
-    if getattr(fn, "__name__", None) == "vjp" and isinstance(engine, Engine):
+    name = getattr(fn, "__name__", None)
+    if not isinstance(engine, Engine):
+        return
+    if name == "vjp":
         raise SCTError(f"vjp by the {engine.name} engine of differentiated values inside code SCT transforms",
                        *located.caller(("vjp", "<sct runtime>", 0)),
                        "take it with SCTEngine(higher='sct'), or with the overloading engine throughout")
+    if name in _OPERATORS and any(callable(args[k]) for k in active if k < len(args)):
+        raise SCTError(f"{name} by the {engine.name} engine, reached through a value SCT does not follow from the "
+                       f"source (a function's result, an item of a dict or list), of a nested def or lambda closing "
+                       f"over differentiated values, inside code SCT transforms",
+                       *located.caller((name, "<sct runtime>", 0)),
+                       "call the engine's operator by name (E.grad(g)(y), or d = E.grad; d(g)(y)) with "
+                       "SCTEngine(higher='sct'), or take this program's derivatives with the overloading engine")
 
 
 def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], str]:
@@ -159,7 +175,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
     if mode == "reverse":
         def fwd(*args, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
-            _refuse_pullback(fn, args)
+            _refuse_engine_call(fn, args, active)
             # what NumPy would give: the output may be an input, or a view of one (_vjp_of copies nothing)
             y, pullback, _ = _boxes._vjp_of(_of_active(fn, args, active, kwargs), tuple(_data(args[k]) for k in active),
                                             False)
@@ -175,7 +191,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
         def jvp(*args_and_dots, **kwargs):  # keyword arguments are constants, as in any dynamic call
             _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
-            _refuse_pullback(fn, args)
+            _refuse_engine_call(fn, args, active)
             y, y_dot = _boxes._jvp_of(_of_active(fn, tuple(args), active, kwargs),
                                       tuple(_data(args[k]) for k in active), tuple(_data(d) for d in dots.values()),
                                       False)
