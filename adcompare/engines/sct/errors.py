@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
 
@@ -36,6 +36,10 @@ def internal_file(filename: str) -> bool:
     return filename.startswith("<") or os.path.abspath(filename).startswith(_PACKAGE + os.sep)
 
 
+# the file of a nested function SCT lifted out of the user's -> (the user's function, file, {its line: the user's})
+LIFTED: dict[str, tuple[str, str, dict[int, int]]] = {}
+
+
 @dataclass(frozen=True)
 class Where:
     """A function's place in its file: turns a parsed node into a file line."""
@@ -43,12 +47,24 @@ class Where:
     function: str
     filename: str
     first_line: int  # the file line of the first line of the parsed source
+    lines: dict[int, int] | None = field(default=None, compare=False)  # a lifted function's file lines -> the user's
+
+    @classmethod
+    def of(cls, function: str, filename: str, first_line: int) -> Where:
+        """The place of a function whose source starts at ``first_line`` of ``filename``; for a nested function
+        SCT lifted out of the user's (its file in :data:`LIFTED`), the user's function, file and lines."""
+        if filename not in LIFTED:
+            return cls(function, filename, first_line)
+        function, filename, table = LIFTED[filename]
+        return cls(function, filename, first_line, table)
 
     def line(self, node: ast.AST | int | None) -> int:
         if isinstance(node, int):
             return node
-        lineno = getattr(node, "lineno", 1) if node is not None else 1
-        return self.first_line + lineno - 1
+        lineno = self.first_line + (getattr(node, "lineno", 1) if node is not None else 1) - 1
+        if self.lines is None:
+            return lineno
+        return self.lines.get(lineno, min(self.lines.values(), default=lineno))
 
     def refuse(self, construct: str, node: ast.AST | int | None, hint: str) -> SCTError:
         return SCTError(construct, self.function, self.filename, self.line(node), hint)

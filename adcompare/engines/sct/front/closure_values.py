@@ -31,7 +31,6 @@ import ast
 import copy
 import inspect
 import itertools
-import linecache
 import types
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +41,7 @@ from adcompare.engine import Engine
 from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
 from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.front import lifted_lines
 from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
@@ -111,7 +111,7 @@ def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> C
     maker = ast.FunctionDef("_sct_define", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
                             [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))], [], None, None)
     text = ast.unparse(ast.fix_missing_locations(ast.Module([maker], []))) + "\n"
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    lifted_lines.cache(filename, text, fdef)
     scratch: dict = {}
     exec(compile(text, filename, "exec"), scratch)  # noqa: S102  (the user's own code, lifted)
     make = types.FunctionType(scratch["_sct_define"].__code__, module, "_sct_define")

@@ -42,7 +42,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import derivative_calls, for_targets, sized_code
+from adcompare.engines.sct.front import derivative_calls, for_targets, lifted_lines, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -212,10 +212,11 @@ class _Converter:
         for v in free:
             late = [ln for ln in self.stores.get(v, []) if ln > end]
             if late or v in loop_stores:
-                line = late[0] if late else node.lineno
+                line = where.line(node) + (late[0] - node.lineno if late else 0)  # the user's file line
                 raise where.refuse(f"{what}, which reads {v!r}, assigned again after it is defined", line,
                                    f"Python reads {v!r} when the function runs; give the later value another "
                                    "name, or pass it as an argument")
+        lifted_lines.stamp(lifted, where, "<lambda>" if name == "lambda" else name, node)
         template = cv.Template(ast.fix_missing_locations(lifted), free, self.p.fn.__globals__, self.cells,
                                self.origin(node))
         return ast.Call(self.bind("make_closure", cv.make_closure),
@@ -258,6 +259,7 @@ class _Converter:
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
+        lifted_lines.stamp(fdef, self.p.where, "<comprehension>", node)
         checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of", "__list"))}
         return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 

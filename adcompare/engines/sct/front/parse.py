@@ -268,7 +268,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
             node, where = lambda_node(fn, name)
         else:
             lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
-            where = Where(name, filename, first)
+            where = Where.of(name, filename, first)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:
         raise SCTError("a function without source code", name, filename, line,
