@@ -287,6 +287,7 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
+        node = derivative_calls.attribute(self, node)
         derivative_calls.alias(self, node)
         if not isinstance(node, ast.Call):
             return node
