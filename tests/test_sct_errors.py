@@ -152,7 +152,7 @@ def uses_starred(x):  # a call with *parts is taken (test_probe10_python_star_ca
 
 
 def uses_dict_unpacking(x):
-    d = {**{"b": 1.0}, "a": x}  # refused
+    d = {**{k: 1.0 for k in "b"}, "a": x}  # refused  ({**d, ...} of a variable or a display: taken, probe 11)
     return d["a"]
 
 
@@ -188,8 +188,8 @@ def casts_to_float(x):
     return float(x) * 2.0  # refused
 
 
-def builtin_min_of_floats(x):  # min(x, 1.0) is differentiated (test_probe9_python_builtins); a key is not
-    return min(x, 1.0, key=abs) * 2.0  # refused
+def builtin_min_of_floats(x):  # min(x, 1.0) and a key= are differentiated (probe 9, probe 11); a default is not
+    return min([x, 1.0], default=0.0) * 2.0  # refused
 
 
 def floor_divides(x):

@@ -222,7 +222,7 @@ def _method_hint(func: ast.Attribute) -> str:
     """The vocabulary function to write for a method SCT does not take on a differentiated value."""
     x = ast.unparse(func.value)
     if func.attr == "copy":
-        return f"write anp.array({x}), a copy SCT differentiates"
+        return f"write anp.array({x}) (an array) or dict({x}) (a dict), a copy SCT differentiates"
     if hasattr(anp, func.attr):
         return f"write the function form, anp.{func.attr}({x}, ...), which SCT differentiates"
     return "use adcompare.numpy functions; methods are not differentiated"

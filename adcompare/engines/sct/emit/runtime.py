@@ -272,7 +272,10 @@ def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -
 
 def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: str, line: int) -> tuple:
     """The positions of ``values`` in the order ``sorted(values, key=key, reverse=reverse)`` puts them (stable,
-    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does."""
+    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does. Of a
+    dict, its keys themselves in that order (constants)."""
+    if isinstance(values, dict):
+        return tuple(sorted(values, key=key, reverse=reverse))
     n = positional_len(values, function, filename, line)
     keys = [values[k] if key is None else key(values[k]) for k in range(n)]
     return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))

@@ -42,7 +42,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import derivative_calls, for_targets, lifted_lines, sized_code
+from adcompare.engines.sct.front import derivative_calls, dict_code, dict_writes, for_targets, lifted_lines, sized_code
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -103,6 +103,7 @@ class _Converter:
         self.p = parsed
         tree = parsed.tree
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
+        dict_writes.lower(tree, self.bind, self.resolve, parsed.where)  # del d[k], d.update(e), {**d, 'k': v}
         for_targets.lower(tree, self.loop, self.resolve, self.dict_keys, self.length)  # zip(xs, ys), d.items()
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
@@ -154,6 +155,12 @@ class _Converter:
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(node.body), node.body)]
             return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
+        if isinstance(node, ast.Attribute) and node.attr == "__getitem__" and isinstance(node.ctx, ast.Load) \
+                and isinstance(node.value, ast.Name) and node.value.id in self.locals:  # x.__getitem__: x bound now
+            read = ast.Subscript(node.value, ast.Name("_sct_i", ast.Load()), ast.Load())
+            body = [ast.copy_location(ast.Return(read), node)]
+            args = ast.arguments([], [ast.arg("_sct_i")], None, [], [], None, [])
+            return ast.copy_location(self.closure("lambda", args, body, node, [], bound_now=True), node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
@@ -192,7 +199,8 @@ class _Converter:
 
     # --- nested functions ---
 
-    def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
+    def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list,
+                bound_now: bool = False) -> ast.expr:
         where = self.p.where
         what = "a lambda" if name == "lambda" else f"the nested def {name}"
         if args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
@@ -209,7 +217,7 @@ class _Converter:
         loop_stores = set()
         for loop in self.loops:
             loop_stores |= set(_stores(loop))
-        for v in free:
+        for v in free if not bound_now else ():  # (a bound method reads its object when it is made)
             late = [ln for ln in self.stores.get(v, []) if ln > end]
             if late or v in loop_stores:
                 line = where.line(node) + (late[0] - node.lineno if late else 0)  # the user's file line
@@ -303,7 +311,8 @@ class _Converter:
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
         dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
-            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint))
+            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint)
+                and self.resolve(func.func) not in dict_code.MAKERS)
         if dynamic and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("apply", cv.apply), [func] + node.args, []), node)
         return node

@@ -35,7 +35,7 @@ from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
-from adcompare.engines.sct.front import fence, sized_code
+from adcompare.engines.sct.front import dict_code, fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
 
@@ -85,7 +85,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
            runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.sort_order,
            runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of, sized_code.dict_set,
-           sized_code.spread_call,
+           sized_code.spread_call, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
