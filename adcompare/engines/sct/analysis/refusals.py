@@ -199,7 +199,9 @@ class Checker:
                 return varies
             if vocab.kind == "nondiff" and varies and not test:
                 name = getattr(obj, "__name__", "it")
-                hint = ("use anp.minimum / anp.maximum" if name in ("min", "max")
+                hint = ("use anp.minimum / anp.maximum" if name in ("min", "max") else "a static argument of "
+                        "jax.jit is hashed, as JAX hashes it (JAX cannot take a traced value there either): pass it "
+                        "as an ordinary argument" if name == "jit_static_argument"
                         else "it cuts the derivative; keep the value as it is")
                 raise self.refuse(f"{name}() of a differentiated value", hint)
             return False

@@ -321,3 +321,14 @@ def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
 
 def discard(value: Any) -> None:
     """The forward sweep's ``push`` in a checkpointed loop: the reverse sweep recomputes instead."""
+
+
+def jit_static_argument(value: Any) -> Any:
+    """A static argument of a function ``jax.jit`` made, in code SCT transforms, hashed as JAX hashes it
+    (see :mod:`..front.jit_calls`)."""
+    try:
+        hash(value)
+    except TypeError as exc:
+        raise ValueError("Non-hashable static arguments are not supported. An error occurred while trying to hash "
+                         f"an object of type {type(value)}, {value!r}. The error was:\nTypeError: {exc}") from None
+    return value

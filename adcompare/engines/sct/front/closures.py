@@ -25,7 +25,7 @@ through any argument; the values and stand-ins it uses are in
   value (``apply`` of one: ``f``'s forward sweep, a custom rule's value as JAX's) and the pull-back;
   ``g(f)`` too where ``g = E.grad`` (see :mod:`.derivative_calls`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
-  ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
+  ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles: :mod:`.jit_calls`).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
   call of its program (:func:`made_calls`), which the transformation follows.
 """
@@ -42,7 +42,15 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import derivative_calls, dict_code, dict_writes, for_targets, lifted_lines, sized_code
+from adcompare.engines.sct.front import (
+    derivative_calls,
+    dict_code,
+    dict_writes,
+    for_targets,
+    jit_calls,
+    lifted_lines,
+    sized_code,
+)
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -109,6 +117,7 @@ class _Converter:
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
         self.aliases: dict[str, ast.Attribute] = {}  # g = E.grad
+        self.jitted: dict[str, tuple] = {}  # g = jax.jit(f, static_argnums=...): its static arguments
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
@@ -150,6 +159,7 @@ class _Converter:
     def enter(self, node: ast.AST) -> ast.AST | None:
         """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
         if isinstance(node, ast.FunctionDef):
+            jit_calls.decorators(self, node)  # @jax.jit: the def
             made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
             return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
         if isinstance(node, ast.Lambda):
@@ -297,6 +307,7 @@ class _Converter:
             return sized_code.display_node(node, self.bind, self.p.where)
         node = derivative_calls.attribute(self, node)
         derivative_calls.alias(self, node)
+        node = jit_calls.leave(self, node)  # jax.jit(f, ...): f (see .jit_calls)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -306,8 +317,6 @@ class _Converter:
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp", "hessian"} and \
                 self.engine_like(func.value):
             return derivative_calls.spelled_out(self, node)
-        if self.resolve(func) is cv.JIT and node.args:  # jit only compiles: in code SCT transforms, the function
-            return node.args[0]
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
         dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
