@@ -43,6 +43,7 @@ from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
 from adcompare.engines.sct.front import (
+    defaults,
     derivative_calls,
     dict_code,
     dict_writes,
@@ -213,10 +214,11 @@ class _Converter:
                 bound_now: bool = False) -> ast.expr:
         where = self.p.where
         what = "a lambda" if name == "lambda" else f"the nested def {name}"
-        if args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
-            raise where.refuse(f"{what} with defaults, **kwargs, keywords or decorators, inside a function SCT "
-                               "transforms", node, "give it plain positional parameters (and *args), or define "
-                                                   "it at module level")
+        args, body, default_names, default_values = defaults.lift(args, body, what, node, where)
+        if args.kwarg or args.kwonlyargs or args.posonlyargs or decorators:
+            raise where.refuse(f"{what} with **kwargs, keywords or decorators, inside a function SCT "
+                               "transforms", node, "give it plain positional parameters (and *args, or defaults), "
+                                                   "or define it at module level")
         lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
                                  ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg, [], [], None, []),
                                  body, [], None, None)
@@ -235,10 +237,10 @@ class _Converter:
                                    f"Python reads {v!r} when the function runs; give the later value another "
                                    "name, or pass it as an argument")
         lifted_lines.stamp(lifted, where, "<lambda>" if name == "lambda" else name, node)
-        template = cv.Template(ast.fix_missing_locations(lifted), free, self.p.fn.__globals__, self.cells,
-                               self.origin(node))
-        return ast.Call(self.bind("make_closure", cv.make_closure),
-                        [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
+        template = cv.Template(ast.fix_missing_locations(lifted), free + default_names, self.p.fn.__globals__,
+                               self.cells, self.origin(node))
+        return ast.Call(self.bind("make_closure", cv.make_closure), [self.bind("template", template)]
+                        + [ast.Name(v, ast.Load()) for v in free] + default_values, [])  # (defaults: made now)
 
     # --- comprehensions ---
 
