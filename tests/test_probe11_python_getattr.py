@@ -4,14 +4,19 @@
 stand-in for the nested function, and failed with "vjp: output is a function". ``getattr(v, "name")`` with
 a constant name is ``v.name`` in Python, so the front end now writes it so (front/derivative_calls.py) and
 the call is a derivative call spelled out, as ``E.grad(f)`` is (an alias ``g = getattr(E, "jacfwd")`` too).
-A name known only when the code runs (``getattr(E, k)``) is refused at the user's line. Checked against
+A name known only when the code runs (``getattr(E, k)``) is refused at the user's line, and so is the engine's
+method reached through a value (``E.__getattribute__("grad")``, ``operator.attrgetter``, a dict of methods),
+which failed as above; ``functools.partial(E.grad, argnums=0)(f)`` (which failed inside SCTEngine.grad's own
+source) is ``E.grad(f, argnums=0)``. Checked against
 JAX float64: first derivatives on SCT (higher="sct" and "boxes") and the overloading engine, the Hessian on
 SCT's own transform.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import operator
 
 import jax
 import jax.numpy as jnp
@@ -37,6 +42,10 @@ def by_getattr_alias(x):
     return anp.sum(jac(lambda u: anp.sin(u) * x)(x) @ C)
 
 
+def by_partial(x):
+    return anp.sum(functools.partial(E.grad, argnums=0)(lambda u: anp.sum(anp.sin(u) * x))(x) * C)
+
+
 def getattr_of_values(x):
     return anp.sum(getattr(x, "T") * getattr(anp, "cos")(x))  # noqa: B009
 
@@ -57,6 +66,7 @@ def jax_values(x):
 
 
 @pytest.mark.parametrize("f, oracle", [(by_getattr, jax_version), (by_getattr_alias, jax_version),
+                                       (by_partial, jax_version),
                                        (getattr_of_values, jax_values)])
 def test_a_constant_getattr_is_the_attribute(f, oracle):
     rng = np.random.default_rng(11)
@@ -82,4 +92,26 @@ def test_a_derivative_chosen_by_a_name_known_later_is_refused_at_its_line():
     line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
     with pytest.raises(ad.SCTError, match="getattr") as info:
         E.grad(by_a_name_known_later)(C)
+    assert (info.value.filename, info.value.line) == (__file__, line)
+
+
+def by_getattribute(x):
+    return anp.sum(E.__getattribute__("grad")(lambda u: anp.sum(anp.sin(u) * x))(x))  # refused: here
+
+
+def by_attrgetter(x):
+    return anp.sum(operator.attrgetter("jacfwd")(E)(lambda u: anp.sin(u) * x)(x))  # refused: here
+
+
+def by_a_dict_of_methods(x):
+    table = {"g": E.grad}
+    return anp.sum(table["g"](lambda u: anp.sum(anp.sin(u) * x))(x))  # refused: here
+
+
+@pytest.mark.parametrize("f", [by_getattribute, by_attrgetter, by_a_dict_of_methods])
+def test_a_derivative_reached_through_a_value_is_refused_at_its_line(f):
+    lines, first = inspect.getsourcelines(f)
+    line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
+    with pytest.raises(ad.SCTError, match="reached through a value known only when the code runs") as info:
+        E.grad(f)(C)
     assert (info.value.filename, info.value.line) == (__file__, line)

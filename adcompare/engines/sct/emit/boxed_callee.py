@@ -144,10 +144,19 @@ def _refuse_opaque(fn: Callable) -> None:
                        "take this program's derivatives with the overloading engine (ad.engine('overloading'))")
 
 
+_MAKERS = ("grad", "value_and_grad", "jacfwd", "jacrev", "hessian")
+
+
 def _refuse_pullback(fn: Callable, args: tuple) -> None:
     """An engine's ``vjp`` (``eng.vjp(f, x, has_aux=True)`` run as written) on differentiated values: its value
-    holds the pull-back, a function, which the boxes cannot differentiate (SCT's own is transformed)."""
+    holds the pull-back, a function, which the boxes cannot differentiate (SCT's own is transformed). So does
+    ``E.grad`` (``jacfwd``...) reached through a name known only when the code runs (``E.__getattribute__('grad')``,
+    ``operator.attrgetter``, a dict of methods) given a function SCT made of a nested one: it is refused too."""
     engine = getattr(fn, "__self__", None) or (args[0] if args else None)
+    if getattr(fn, "__name__", None) in _MAKERS and isinstance(engine, Engine):
+        raise SCTError(f"the engine's {fn.__name__} of a function inside code SCT transforms, reached through a "
+                       "value known only when the code runs", *located.caller((fn.__name__, "<sct runtime>", 0)),
+                       f"call it by its name where the code is written: E.{fn.__name__}(f)")
     if getattr(fn, "__name__", None) == "vjp" and isinstance(engine, Engine):
         raise SCTError(f"vjp by the {engine.name} engine of differentiated values inside code SCT transforms",
                        *located.caller(("vjp", "<sct runtime>", 0)),

@@ -8,7 +8,8 @@ engine's bound method is bound into the code as that engine's attribute. The con
 call as it treats ``E.grad(...)`` written out (without this, ``g(f)`` ran the engine on a closure stand-in,
 and the error said "vjp: output is a function"). :func:`attribute` turns ``getattr(v, "name")`` (a constant name)
 into ``v.name``, which Python reads alike, so that ``getattr(E, "grad")(f)`` is ``E.grad(f)``; ``getattr(E, k)``
-of an engine, ``k`` known only when the code runs, is refused at its line.
+of an engine, ``k`` known only when the code runs, is refused at its line; ``functools.partial(E.grad, argnums=1)(f)``
+is ``E.grad(f, argnums=1)``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import keyword
 import types
 
@@ -27,7 +29,13 @@ KINDS = {"grad", "jacfwd", "jacrev", "value_and_grad", "jvp", "vjp", "hvp"}
 
 
 def attribute(conv, node: ast.AST) -> ast.AST:
-    """``getattr(v, "name")`` as ``v.name`` (see the module doc); other nodes as they are."""
+    """``getattr(v, "name")`` as ``v.name``, and ``functools.partial(E.grad, ...)(f)`` as ``E.grad(f, ...)`` (see
+    the module doc); other nodes as they are."""
+    inner = node.func if isinstance(node, ast.Call) else None
+    if isinstance(inner, ast.Call) and conv.resolve(inner.func) is functools.partial and len(inner.args) == 1 \
+            and isinstance(inner.args[0], ast.Attribute) and inner.args[0].attr in KINDS | {"hessian"} \
+            and conv.engine_like(inner.args[0].value) and not any(k.arg is None for k in inner.keywords):
+        return ast.copy_location(ast.Call(inner.args[0], node.args, inner.keywords + node.keywords), node)
     if not (isinstance(node, ast.Call) and conv.resolve(node.func) is builtins.getattr and not node.keywords
             and len(node.args) in (2, 3) and not any(isinstance(a, ast.Starred) for a in node.args)):
         return node
