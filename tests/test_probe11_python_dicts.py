@@ -129,6 +129,48 @@ def test_dict_changes_are_jaxs(f):
     check_engines(f, [rng.normal(size=3) for _ in range(2)], 3)
 
 
+def changes_a_dict_argument(params):
+    d = dict(params)  # the argument's keys in sorted order: JAX's order and Python's agree
+    d.update(c=params["w"] * 2.0)
+    e = {**params, "a": params["b"] ** 2}
+    params.setdefault("z", params["b"])  # SCT (as JAX) changes its own copy, not the caller's dict
+    del params["w"]
+    total = 0.0
+    for k in d:
+        total = total * 1.5 + anp.sum(d[k] * e["a"]) * len(k)
+    return total + anp.sum(params["z"] * len(params))
+
+
+def test_a_dict_argument_changed_in_place_is_jaxs():
+    rng = np.random.default_rng(4)
+    for _ in range(2):
+        p = {"b": rng.normal(size=2), "w": rng.normal(size=2)}
+        pj = jax.tree_util.tree_map(jnp.asarray, p)
+        want, want_grad = jax.value_and_grad(changes_a_dict_argument)(dict(pj))
+        for eng in (ad.engine("sct"), ad.engine("sct", higher="boxes"), ad.engine("overloading")):
+            value, grad = eng.value_and_grad(changes_a_dict_argument)(dict(p))
+            assert max_error(value, want) < 1e-12 and sorted(grad) == ["b", "w"]
+            assert all(max_error(grad[k], want_grad[k]) < 1e-12 for k in grad)
+
+
+def spreads_an_unsorted_argument(params):
+    d = {**params, "c": params["w"] * 2.0}  # refused: here
+    total = 0.0
+    for k in d:
+        total = total * 1.5 + d[k]
+    return total
+
+
+def test_a_dict_argument_in_an_order_jax_would_change_is_refused_at_its_line():
+    p = {"w": np.array(0.5), "b": np.array(-1.5)}  # JAX sorts an argument's keys (b, w, c), Python keeps them
+    lines, first = inspect.getsourcelines(spreads_an_unsorted_argument)
+    line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
+    with pytest.raises(ad.SCTError, match="not in sorted order") as info:
+        ad.engine("sct").grad(spreads_an_unsorted_argument)(p)
+    assert (info.value.filename, info.value.line) == (__file__, line)
+    assert jax.grad(spreads_an_unsorted_argument)(p)["b"] == 1.5 ** 2  # JAX's order (b, w, c); Python's gives 1.5
+
+
 def missing_del(x):
     d = {"a": x[0]}
     del d["b"]

@@ -9,7 +9,8 @@ display the made source writes, which is JAX's for a dict pytree. A key keeps it
 
 * :func:`display` ``(kinds, where, *sized)(*parts)``: ``{k: v, **e, ...}`` in Python's order, ``kinds``
   saying which part is an entry's value (``"k"``, its key in ``sized``) and which a dict spread (``"**"``, the
-  dict in ``sized``); ``dict(d)``, ``d.copy()`` and ``d.update(e, k=v)`` are displays too;
+  dict in ``sized``; ``"**?"``, a dict that may be an argument, whose keys must be in sorted order, JAX's);
+  ``dict(d)``, ``d.copy()`` and ``d.update(e, k=v)`` are displays too;
 * :func:`without` ``(d, key, missing_ok, *where)(d)``: ``d`` without ``key`` (``del d[key]``; Python's
   ``KeyError`` if it is missing, unless ``missing_ok``, as ``d.pop(key, default)``);
 * :func:`entry_or` ``(d, key, has_default, *where)(d, default)``: ``d[key]``, else the default (``d.pop``'s value);
@@ -60,8 +61,23 @@ def _built(name: str, params: list[str], entries: list[tuple], bound: dict, wher
 
 def display(kinds: tuple, where: tuple, *sized) -> Callable:
     """``(*parts) -> {...}`` (see the module doc)."""
-    shape = tuple(_dict(v, "a ** spread", where) if kind == "**" else v for kind, v in zip(kinds, sized))
-    return _display(_typed((kinds, shape)), where)
+    shape = tuple(_ordered(_dict(v, "a ** spread", where), kind, where) if kind.startswith("**") else v
+                  for kind, v in zip(kinds, sized))
+    return _display(_typed((tuple(k[:2] for k in kinds), shape)), where)
+
+
+def _ordered(keys: tuple, kind: str, where: tuple) -> tuple:
+    """``keys``; for a dict that may be an argument (``'**?'``), checked to be in sorted order."""
+    try:
+        ordered = list(keys) == sorted(keys)
+    except TypeError:  # keys that do not compare
+        ordered = False
+    if kind == "**?" and not ordered:
+        raise SCTError(f"a dict whose keys are not in sorted order ({', '.join(map(repr, keys))}), which may be an "
+                       "argument, copied, spread or changed in place", *where, "JAX orders a dict argument's keys "
+                       "and Python keeps the caller's order: pass the dict with its keys in sorted order, or build "
+                       "the new dict with a display")
+    return keys
 
 
 @functools.lru_cache(maxsize=256)

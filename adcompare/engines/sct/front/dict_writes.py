@@ -17,7 +17,9 @@ A rewritten statement that assigns ``d`` is marked (``sct_in_place``) as a write
 :mod:`.aliases` refuses it where another name would see it. An operand read twice (by the maker and by
 the made function) is held in a variable first, or, in an expression, must be a name or a constant.
 Such a write inside a loop over the same dict (its keys, items or values) is refused at its line: Python
-raises when the dict changes size while it is iterated.
+raises when the dict changes size while it is iterated. A dict that is not a local variable built here (a
+display, a comprehension, ``dict(...)``) may be an argument, whose keys JAX puts in sorted order where Python
+keeps the caller's: spread (kind ``'**?'``) or changed in place, it is checked to be in sorted order.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ class _Lower:
             if not all(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) for t in s.targets):
                 return None
             self.check(s, [t.value.id for t in s.targets], loops, "del")
-            return [self.assign(t.value.id, self.made(dict_code.without, [
+            return [self.ordered(t.value.id, s) for t in s.targets if t.value.id not in self.dicts] + [
+                self.assign(t.value.id, self.made(dict_code.without, [
                 ast.Name(t.value.id, ast.Load()), t.slice, ast.Constant(False)] + self.place(s),
                 [ast.Name(t.value.id, ast.Load())], s), s, True) for t in s.targets]
         target, call = (s.targets[0], s.value) if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
@@ -117,7 +120,7 @@ class _Lower:
             return None
         d, kind = call.func.value.id, call.func.attr
         self.check(s, [d], loops, f"d.{kind}()")
-        out: list[ast.stmt] = []
+        out: list[ast.stmt] = [self.ordered(d, s)] if d not in self.dicts else []
         if kind == "clear" and not call.args and not call.keywords:
             return [self.assign(d, ast.Dict([], []), s, True)]
         if kind == "update" and len(call.args) <= 1:
@@ -142,6 +145,10 @@ class _Lower:
             read = ast.Subscript(dv, key, ast.Load())
         return out + ([self.assign(target, read, s)] if target is not None else [])
 
+    def ordered(self, d: str, node: ast.AST) -> ast.Assign:
+        """``d = display(('**?',), where, d)(d)``: a dict that may be an argument, checked to be in JAX's order."""
+        return self.assign(d, self.spread([("**", ast.Name(d, ast.Load()))], node, None), node)
+
     def check(self, s: ast.stmt, names: list[str], loops: list, what: str) -> None:
         for name in names:
             if name in loops:
@@ -163,7 +170,8 @@ class _Lower:
             else:
                 sized.append(part[2] if isinstance(part[2], ast.expr) else ast.Constant(part[2]))
                 values.append(part[1])
-        kinds = ast.Constant(tuple(p[0] for p in parts))
+        kinds = ast.Constant(tuple(p[0] + ("?" if p[0] == "**" and not (isinstance(p[1], ast.Name) and p[1].id in
+                                                                        self.dicts) else "") for p in parts))
         where = ast.Tuple(self.place(node), ast.Load())
         return self.made(dict_code.display, [kinds, where] + sized, values, node)
 
