@@ -5,7 +5,9 @@ source of its own (``<sct lifted inner_lifted #3 from file, line N>``), which it
 called. A refusal met there named that generated file, a line counted in it ("line 6") and the function
 ``_sct_define.<locals>.inner_lifted``; the refusal of a lambda in a loop reading the loop variable named a
 line counted from the enclosing function's first line ("line 4"). Now each names the user's function
-(``outer.<locals>.inner``), file and line (front/lifted_lines.py).
+(``outer.<locals>.inner``), file and line (front/lifted_lines.py). So does the note on an error raised when the
+lifted function's derivative runs (an IndexError inside a nested def named the line of the call, line 8, not
+the line inside the def that raised).
 """
 
 from __future__ import annotations
@@ -77,3 +79,20 @@ def test_a_refusal_inside_names_the_users_line(f, inner):
     assert (err.filename, err.line) == (__file__, _marked_line(f)), str(err)
     assert err.function.startswith(inner), str(err)
     assert f"{__file__}, line {_marked_line(f)}" in str(err)
+
+
+def raises_inside(x):
+    def inner(u):
+        v = u * 2.0
+        return v[7]  # raises: here
+
+    return inner(x) * 3.0
+
+
+def test_an_error_inside_a_lifted_function_names_the_users_line():
+    lines, first = inspect.getsourcelines(raises_inside)
+    line = first + next(k for k, text in enumerate(lines) if "raises: here" in text)
+    with pytest.raises(IndexError) as info:
+        ad.engine("sct").grad(raises_inside)(X)
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert f"'raises_inside.<locals>.inner', {__file__}, line {line}: return v[7]" in note, note
