@@ -103,8 +103,22 @@ def unhashable_module_level(x):
     return anp.sum(module_static(x, [2]))
 
 
+def unhashable_named_given_by_position(x):
+    g = jax.jit(lambda u, n: u * n[0], static_argnames="n")  # JAX finds n's position in the signature
+    return anp.sum(g(x, [2.0]))
+
+
+def unhashable_numbered_given_by_keyword(x):
+    @partial(jax.jit, static_argnums=1)
+    def inner(u, n):
+        return u * n[0]
+
+    return anp.sum(inner(x, n=[2.0]))
+
+
 @pytest.mark.parametrize("f", [unhashable_at_once, unhashable_in_a_variable, unhashable_decorated,
-                               unhashable_module_level])
+                               unhashable_module_level, unhashable_named_given_by_position,
+                               unhashable_numbered_given_by_keyword])
 def test_an_unhashable_static_argument_raises_jaxs_error(f):
     with pytest.raises(ValueError, match="Non-hashable static arguments are not supported") as jax_error:
         jax.grad(f)(jnp.asarray(C))

@@ -9,7 +9,8 @@ Contract: the closure converter calls :func:`decorators` on each nested ``def`` 
   function ``jax.jit`` made (decorated) is a call of the function it wraps.
 * A call of such a function (``jax.jit(f, static_argnums=1)(x, n)`` at once, a variable assigned it once, a
   decorated ``def``, a module-level one) passes each static argument (``static_argnums``, counted from the
-  call's positional arguments, and ``static_argnames`` given by keyword) through
+  call's positional arguments, and ``static_argnames`` given by keyword, each completed from the other by the
+  function's parameters where they are known, as JAX does from its signature) through
   :func:`..emit.runtime.jit_static_argument`: JAX's ValueError for a value that cannot be hashed, and a
   refusal at the user's line for a differentiated one (JAX cannot hash its tracer: it raises too).
   ``static_argnums`` or ``static_argnames`` computed when the code runs are refused.
@@ -41,7 +42,23 @@ def _options(conv, node: ast.Call) -> tuple[ast.expr, list[ast.keyword]] | None:
     return None
 
 
-def _spec(conv, keywords: list[ast.keyword], node: ast.AST) -> tuple[tuple, tuple]:
+def _params(conv, f: ast.AST) -> list[str]:
+    """The positional parameters of the function the node ``f`` makes or names (a nested def, a lambda SCT
+    lifted, a module-level function), as far as they are known here (else none)."""
+    if isinstance(f, ast.FunctionDef):
+        return [a.arg for a in f.args.args]
+    if isinstance(f, ast.Call) and conv.resolve(f.func) is cv.make_closure and f.args:  # a lifted lambda or def
+        template = conv.resolve(f.args[0])
+        node = getattr(template, "node", None)
+        return [a.arg for a in node.args.args[1:]] if isinstance(node, ast.FunctionDef) else []
+    fn = conv.resolve(f) if isinstance(f, (ast.Name, ast.Attribute)) else MISSING
+    code = getattr(fn, "__code__", None)
+    return list(code.co_varnames[:code.co_argcount]) if code is not None else []
+
+
+def _spec(conv, keywords: list[ast.keyword], node: ast.AST, f: ast.AST) -> tuple[tuple, tuple]:
+    """``(static_argnums, static_argnames)``, each completed from the other by the function's parameters,
+    as JAX completes them from its signature."""
     found = {}
     for k in keywords:
         if k.arg in ("static_argnums", "static_argnames"):
@@ -51,7 +68,10 @@ def _spec(conv, keywords: list[ast.keyword], node: ast.AST) -> tuple[tuple, tupl
                 raise conv.p.where.refuse(f"jax.jit with {k.arg} computed when the code runs", node,
                                           f"write {k.arg} as a constant") from None
             found[k.arg] = (value,) if isinstance(value, (int, str)) else tuple(value)
-    return found.get("static_argnums", ()), found.get("static_argnames", ())
+    nums, names = found.get("static_argnums", ()), found.get("static_argnames", ())
+    params = _params(conv, f)
+    return (nums + tuple(params.index(n) for n in names if n in params),
+            names + tuple(params[k] for k in nums if type(k) is int and -len(params) <= k < len(params)))
 
 
 def _maker(conv, decorator: ast.expr) -> list[ast.keyword] | None:
@@ -70,7 +90,7 @@ def decorators(conv, node: ast.FunctionDef) -> None:
     if node.decorator_list and all(m is not None for m in makers):
         node.decorator_list = []
         if len(conv.stores.get(node.name, ())) == 1:
-            conv.jitted[node.name] = _spec(conv, [k for m in makers for k in m], node)
+            conv.jitted[node.name] = _spec(conv, [k for m in makers for k in m], node, node)
 
 
 def leave(conv, node: ast.AST) -> ast.AST:
@@ -83,7 +103,7 @@ def leave(conv, node: ast.AST) -> ast.AST:
     made = _options(conv, node)
     if made is not None:
         f, keywords = made
-        setattr(f, _STATIC, _spec(conv, keywords, node))
+        setattr(f, _STATIC, _spec(conv, keywords, node, f))
         return f
     spec = getattr(node.func, _STATIC, None)
     if spec is None and isinstance(node.func, ast.Name) and node.func.id in conv.jitted:
