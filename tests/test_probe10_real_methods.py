@@ -42,7 +42,7 @@ def taken(x):
 @pytest.mark.parametrize("engine", list(ENGINES))
 def test_a_copy_is_refused_naming_anp_array_which_then_works(engine):
     eng, x = ENGINES[engine], onp.random.default_rng(0).standard_normal(4)
-    with pytest.raises(SCTError, match=r"write anp\.array\(x\), a copy SCT differentiates") as info:
+    with pytest.raises(SCTError, match=r"write anp\.array\(x\) \(an array\) or dict\(x\)") as info:
         eng.grad(accumulate_copy)(x)
     assert "test_probe10_real_methods.py" in str(info.value)
     onp.testing.assert_allclose(eng.grad(accumulate_array)(x), jax.grad(lambda x: jnp.sum(3.0 * x * x))(x),

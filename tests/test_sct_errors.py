@@ -43,7 +43,7 @@ def uses_with(x):
 
 
 def uses_inner_lambda(x):
-    g = lambda v, k=2.0: v * k  # refused  # noqa: E731
+    g = lambda v, *, k=2.0: v * k  # refused  # noqa: E731  (a positional default: taken, probe 11)
     return g(x)
 
 
@@ -118,7 +118,7 @@ def calls_function_without_source(x):
 
 
 def uses_nested_def(x):
-    def inner(v=1.0):  # refused
+    def inner(v, *, w=1.0):  # refused  (a positional default: taken, probe 11)
         return v
 
     return inner(x)
@@ -153,7 +153,7 @@ def uses_starred(x):  # a call with *parts is taken (test_probe10_python_star_ca
 
 
 def uses_dict_unpacking(x):
-    d = {**{"b": 1.0}, "a": x}  # refused
+    d = {**{k: 1.0 for k in "b"}, "a": x}  # refused  ({**d, ...} of a variable or a display: taken, probe 11)
     return d["a"]
 
 
@@ -189,8 +189,8 @@ def casts_to_float(x):
     return float(x) * 2.0  # refused
 
 
-def builtin_min_of_floats(x):  # min(x, 1.0) is differentiated (test_probe9_python_builtins); a key is not
-    return min(x, 1.0, key=abs) * 2.0  # refused
+def builtin_min_of_floats(x):  # min(x, 1.0) and a key= are differentiated (probe 9, probe 11); a default is not
+    return min([x, 1.0], default=0.0) * 2.0  # refused
 
 
 def floor_divides(x):
@@ -278,7 +278,7 @@ def calls_refused_callee(x):
 
 CASES = [
     (uses_try, "try/except"), (uses_with, "with"),
-    (uses_inner_lambda, "a lambda with defaults"), (uses_class, "class"),
+    (uses_inner_lambda, "a lambda with **kwargs, keywords"), (uses_class, "class"),
     (uses_global, "global"), (uses_nonlocal, "nonlocal"),
     (writes_into_a_global, "not a local variable"), (writes_into_an_element, "which is not a variable"),
     (writes_into_a_list, "writing into the list"),
@@ -286,7 +286,7 @@ CASES = [
     (calls_math, "neither a vocabulary primitive nor a function with source"),
     (calls_numpy, "neither a vocabulary primitive nor a function with source"),
     (calls_function_without_source, "without source"),
-    (uses_nested_def, "nested def inner with defaults"), (uses_del, "del"), (uses_import, "import"),
+    (uses_nested_def, "nested def inner with **kwargs, keywords"), (uses_del, "del"), (uses_import, "import"),
     (uses_walrus, "walrus"), (uses_comprehension, "set comprehension"), (uses_starred, "starred"),
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_zip, ".items() on a differentiated value"),  # (enumerate with a start: taken, probe10)

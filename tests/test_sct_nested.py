@@ -313,6 +313,11 @@ def tuple_argnums(x):
     return sct.grad(inner, argnums=(0, 1))(1.0, 2.0)[0]
 
 
+def test_a_nested_function_with_a_default():
+    """Once refused ("with defaults"); the default is captured when the def runs (probe 11): d/dx (k x) = k."""
+    numpy.testing.assert_allclose(sct.value_and_grad(default_parameter)(0.5), (1.0, 2.0), rtol=1e-15)
+
+
 def test_tuple_argnums_of_a_nested_function():
     """Once refused; a tuple of derivatives as JAX's (tests/test_probe10_nest3_tuple_argnums.py): d/dx (v x) = v."""
     numpy.testing.assert_allclose(sct.grad(tuple_argnums)(0.5), 2.0, rtol=1e-15)
@@ -321,7 +326,6 @@ def test_tuple_argnums_of_a_nested_function():
 @pytest.mark.parametrize(("f", "message"), [
     (reads_a_later_value, "reads 'y', assigned again after it is defined"),
     (recursive_inner, "which calls itself"),
-    (default_parameter, "with defaults"),
     (mixes_numbers_and_functions, "mixes numbers with functions"),
 ])
 def test_refusals_name_the_construct_and_the_line(f, message):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
@@ -26,7 +25,7 @@ class SCTError(NotImplementedError):
             f"  in function {function!r}, {filename}, line {line}\n"
             f"  hint: {hint}")
 
-    lifted = False  # met in a user's nested def or comprehension SCT lifted out of its function (still its own text)
+    lifted = False  # met in a user's nested def or comprehension SCT lifted out of its function (its own text)
 
     @property
     def internal(self) -> bool:
@@ -39,22 +38,8 @@ def internal_file(filename: str) -> bool:
     return filename.startswith("<") or os.path.abspath(filename).startswith(_PACKAGE + os.sep)
 
 
-# SCT's text of a user's nested def or comprehension, lifted out of its function (front/closure_values.define):
-# its file -> (the user's function, the user's file, {line of the text: the user's line})
+# the file of a nested function SCT lifted out of the user's -> (the user's function, file, {its line: the user's})
 LIFTED: dict[str, tuple[str, str, dict[int, int]]] = {}
-
-
-def lift(filename: str, fdef: ast.FunctionDef, text: str, function: str, user_file: str,
-         line_of: Callable[[ast.AST], int]) -> None:
-    """Keeps the user's place of each line of ``text`` (holding ``fdef`` unparsed, as the second line): its
-    nodes, parsed back, are ``fdef``'s in the same order, and ``line_of`` gives the user's line of one."""
-    table: dict[int, int] = {}
-    for made, parsed in zip(ast.walk(fdef), ast.walk(ast.parse(text).body[0].body[0])):
-        if type(made) is not type(parsed):
-            break  # (the text is the same code: never met)
-        if hasattr(made, "lineno") and hasattr(parsed, "lineno"):
-            table.setdefault(parsed.lineno, line_of(made))
-    LIFTED[filename] = (function, user_file, table)
 
 
 @dataclass(frozen=True)
@@ -64,18 +49,25 @@ class Where:
     function: str
     filename: str
     first_line: int  # the file line of the first line of the parsed source
-    lines: Mapping[int, int] | None = field(default=None, compare=False)  # lifted code: the user's lines
-    lifted: bool = False  # (the function and file are then the user's, and lines maps the text's lines)
+    lines: dict[int, int] | None = field(default=None, compare=False)  # a lifted function's file lines -> the user's
+    lifted: bool = False  # (then function and file are the user's, and lines maps the lifted text's lines)
 
-    def at(self, lineno: int) -> int:
-        """The file line (the user's, for lifted code) of line ``lineno`` of the parsed source."""
-        line = self.first_line + lineno - 1
-        return line if self.lines is None else self.lines.get(line, self.lines.get(self.first_line, line))
+    @classmethod
+    def of(cls, function: str, filename: str, first_line: int) -> Where:
+        """The place of a function whose source starts at ``first_line`` of ``filename``; for a nested function
+        SCT lifted out of the user's (its file in :data:`LIFTED`), the user's function, file and lines."""
+        if filename not in LIFTED:
+            return cls(function, filename, first_line)
+        function, filename, table = LIFTED[filename]
+        return cls(function, filename, first_line, table, lifted=True)
 
     def line(self, node: ast.AST | int | None) -> int:
         if isinstance(node, int):
             return node
-        return self.at(getattr(node, "lineno", 1) if node is not None else 1)
+        lineno = self.first_line + (getattr(node, "lineno", 1) if node is not None else 1) - 1
+        if self.lines is None:
+            return lineno
+        return self.lines.get(lineno, min(self.lines.values(), default=lineno))
 
     def refuse(self, construct: str, node: ast.AST | int | None, hint: str) -> SCTError:
         err = SCTError(construct, self.function, self.filename, self.line(node), hint)

@@ -208,7 +208,9 @@ class Checker:
                 hint = ("use anp.minimum / anp.maximum" if name in ("min", "max") else
                         "compute the count from constants, or pass it as an argument of its own: SCT takes a "
                         "value made from (or kept in a container with) differentiated values as differentiated"
-                        if name == "range" else "it cuts the derivative; keep the value as it is")
+                        if name == "range" else "a static argument of jax.jit is hashed, as JAX hashes it (JAX "
+                        "cannot take a traced value there either): pass it as an ordinary argument"
+                        if name == "jit_static_argument" else "it cuts the derivative; keep the value as it is")
                 raise self.refuse(f"{name}() of a differentiated value", hint)
             return False
         if is_user_function(obj):
@@ -230,7 +232,7 @@ def _method_hint(func: ast.Attribute) -> str:
     """The vocabulary function to write for a method SCT does not take on a differentiated value."""
     x = ast.unparse(func.value)
     if func.attr == "copy":
-        return f"write anp.array({x}), a copy SCT differentiates"
+        return f"write anp.array({x}) (an array) or dict({x}) (a dict), a copy SCT differentiates"
     if func.attr == "pop":
         return (f"SCT takes {x}.pop() of a local list (its last element); for another element read it, "
                 f"v = {x}[i], and build the list without it with append")

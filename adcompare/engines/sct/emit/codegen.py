@@ -271,9 +271,9 @@ def compile_module(defs: list[ast.FunctionDef], cells: dict[str, Any], user_fn: 
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     user_code = user_fn.__code__
     origin = (getattr(user_fn, "__qualname__", label), user_code.co_filename, user_code.co_firstlineno)
-    if user_code.co_filename in LIFTED:  # a user's nested def SCT lifted out of its function: the user's place
+    if user_code.co_filename in LIFTED:  # a nested function SCT lifted: the user's function, file and line
         function, user_file, lines = LIFTED[user_code.co_filename]
-        origin = (function, user_file, lines.get(user_code.co_firstlineno, min(lines.values(), default=1)))
+        origin = (function, user_file, lines.get(user_code.co_firstlineno + 1, min(lines.values(), default=0)))
     ORIGIN[filename] = ORIGIN.get(user_code.co_filename) or origin
     user_cells = dict(zip(user_code.co_freevars, user_fn.__closure__ or ()))
     names = list(cells) + [n for n in user_cells if n not in cells]

@@ -282,7 +282,10 @@ def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -
 
 def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: str, line: int) -> tuple:
     """The positions of ``values`` in the order ``sorted(values, key=key, reverse=reverse)`` puts them (stable,
-    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does."""
+    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does. Of a
+    dict, its keys themselves in that order (constants)."""
+    if isinstance(values, dict):
+        return tuple(sorted(values, key=key, reverse=reverse))
     n = positional_len(values, function, filename, line)
     keys = [values[k] if key is None else key(values[k]) for k in range(n)]
     return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
@@ -328,3 +331,14 @@ def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
 
 def discard(value: Any) -> None:
     """The forward sweep's ``push`` in a checkpointed loop: the reverse sweep recomputes instead."""
+
+
+def jit_static_argument(value: Any) -> Any:
+    """A static argument of a function ``jax.jit`` made, in code SCT transforms, hashed as JAX hashes it
+    (see :mod:`..front.jit_calls`)."""
+    try:
+        hash(value)
+    except TypeError as exc:
+        raise ValueError("Non-hashable static arguments are not supported. An error occurred while trying to hash "
+                         f"an object of type {type(value)}, {value!r}. The error was:\nTypeError: {exc}") from None
+    return value

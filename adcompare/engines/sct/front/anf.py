@@ -133,6 +133,8 @@ class ANF:
                 self.if_exp(target.id, value)
             else:
                 self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
+            if getattr(self.node, "sct_in_place", False):  # del d[k], d.update(e): see .dict_writes
+                self.write("entry", target.id)
             return
         if isinstance(target, ast.Subscript):
             self.write_into(target, value)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from collections.abc import Callable
 
-from adcompare.engines.sct.emit.runtime import list_position, nonempty_len, positional_len, sort_order, sorted_keys
+from adcompare.engines.sct.emit.runtime import list_position, nonempty_len, positional_len, sort_order
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -61,10 +62,9 @@ def python_list(function, filename, line, values):
     return items
 
 
-def python_sorted(function, filename, line, values, key, reverse):
-    if isinstance(values, dict):  # its keys, constants
-        return sorted_keys(values, key, reverse)
-    order = sort_order(values, key, reverse, function, filename, line)
+def python_sorted(function, filename, line, values, order):
+    if isinstance(values, dict):  # its keys, constants (sort_order's)
+        return list(order)
     items = []
     for k in range(len(order)):
         items.append(values[order[k]])
@@ -83,21 +83,37 @@ def python_list_set(function, filename, line, values, index, value):
     return items
 
 
+def python_first(function, filename, line, values, order, name):
+    n = nonempty_len(order, function, filename, line, name)
+    if n and isinstance(values, dict):  # a key, a constant (sort_order's)
+        return order[0]
+    return values[order[0]]
+
+
 python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
 python_sorted.sct_makes_list = True
 python_list_set.sct_makes_list = True  # seq[i] = v of a local list: seq rebuilt (see .desugar.Desugar.list_write)
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
-READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set)
-BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted)  # take the call's place first
+READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set, python_first)
+BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted, python_first)  # the call's place first
 MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
 
 
-def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:
-    """The arguments and function that stand for the call ``node`` of the builtin ``obj``, or None."""
+def replacement(obj, node: ast.Call, place: list[ast.expr], bind: Callable) -> tuple[list[ast.expr], Callable] | None:
+    """The arguments and function that stand for the call ``node`` of the builtin ``obj``, or None; ``place``
+    the user's function, file and line (constants), ``bind(base, value)`` a name for ``value`` in the code."""
     args, keywords = list(node.args), {k.arg: k.value for k in node.keywords}
     if any(isinstance(a, ast.Starred) for a in args) or None in keywords:
         return None
+
+    def order(values: ast.expr, key: ast.expr, reverse: ast.expr) -> ast.Call:  # a constant: the key is no operand
+        return ast.Call(bind("sort_order", sort_order), [values, key, reverse] + copy.deepcopy(place), [])
+
+    if obj in (builtins.max, builtins.min) and args and set(keywords) == {"key"}:  # the first largest (smallest)
+        values = args[0] if len(args) == 1 else ast.copy_location(ast.Tuple(args, ast.Load()), node)
+        first = order(values, keywords["key"], ast.Constant(obj is builtins.max))  # sorting is stable
+        return [copy.deepcopy(values), first, ast.Constant(obj.__name__)], python_first
     if obj is builtins.sum and 1 <= len(args) + len(keywords) <= 2 and set(keywords) <= {"start"}:
         return args + list(keywords.values()), python_sum
     if obj in (builtins.max, builtins.min) and args and not keywords:
@@ -108,8 +124,8 @@ def replacement(obj, node: ast.Call) -> tuple[list[ast.expr], Callable] | None:
     if obj is builtins.list and len(args) == 1 and not keywords:
         return args, python_list
     if obj is builtins.sorted and len(args) == 1 and set(keywords) <= {"key", "reverse"}:
-        return args + [keywords.get("key", ast.Constant(None)), keywords.get("reverse", ast.Constant(False))], \
-            python_sorted
+        by = order(args[0], keywords.get("key", ast.Constant(None)), keywords.get("reverse", ast.Constant(False)))
+        return [copy.deepcopy(args[0]), by], python_sorted
     return None
 
 

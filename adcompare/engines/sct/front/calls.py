@@ -97,12 +97,13 @@ class Calls:
         shown = builtin_source.display(obj, node)
         if shown is not None:  # dict(a=x, b=y)
             return self.value(shown)
-        source = builtin_source.replacement(obj, node)
+        place = [ast.Constant(self.where.function), ast.Constant(self.where.filename),
+                 ast.Constant(self.where.line(node))]
+        source = builtin_source.replacement(obj, node, place, self.known)
         if source is not None and any(self.p.resolve(a) is MISSING for a in node.args):  # max(SET): the builtin
             args, fn = source  # sum, max, min, pow: as the Python they are (see .builtin_source)
             if fn in builtin_source.BY_POSITION:
-                args = [ast.Constant(self.where.function), ast.Constant(self.where.filename),
-                        ast.Constant(self.where.line(node))] + args
+                args = place + args
             merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
             return self.user_call(merged, fn)
         vocab = classify(obj)

@@ -31,7 +31,6 @@ import ast
 import copy
 import inspect
 import itertools
-import linecache
 import types
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +40,8 @@ import jax
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
-from adcompare.engines.sct.errors import SCTError, lift
+from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.front import lifted_lines
 from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
@@ -76,10 +76,12 @@ def _leaf_kind(v: Any) -> str:
         return "data"
     if type(v) in (int, bool, str) or v is None:
         return "neutral"
-    try:
-        return "data" if hasattr(v, "dtype") and hasattr(v, "shape") and is_float(v) else "static"
-    except TypeError:
-        return "static"
+    if hasattr(v, "dtype") and hasattr(v, "shape"):
+        try:
+            return "data" if is_float(v) else "static"
+        except TypeError:
+            return "static"
+    return "static"
 
 
 def kind(v: Any) -> str:
@@ -91,25 +93,25 @@ def kind(v: Any) -> str:
     elif type(v) is dict:
         kinds = {kind(c) for c in v.values()}
     else:
-        return "static" if _leaf_kind(v) == "neutral" else _leaf_kind(v)
+        leaf = _leaf_kind(v)
+        return "static" if leaf == "neutral" else leaf
     kinds.discard("neutral")
-    return "mixed" if "mixed" in kinds or kinds == {"data", "static"} else "data" if "data" in kinds else "static"
+    if "mixed" in kinds or kinds == {"data", "static"}:
+        return "mixed"
+    return "data" if "data" in kinds else "static"
 
 
 def _static_key(v: Any) -> tuple:
     return ("value", v) if type(v) in (int, bool, str) or v is None else ("id", id(v))
 
 
-def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str, place: tuple | None = None) -> Callable:
-    """``fdef``, its source in ``linecache`` (``filename``), reading ``module`` live and ``bound`` as its scope;
-    ``place``, for a user's code: the user's function, file and ``line_of`` a node (:func:`.errors.lift`)."""
+def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> Callable:
+    """``fdef``, its source in ``linecache`` (``filename``), reading ``module`` live and ``bound`` as its scope."""
     names = sorted(bound)
     maker = ast.FunctionDef("_sct_define", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []),
                             [fdef, ast.Return(ast.Name(fdef.name, ast.Load()))], [], None, None)
     text = ast.unparse(ast.fix_missing_locations(ast.Module([maker], []))) + "\n"
-    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    if place is not None:  # (not SCT's own helpers: .sized_code)
-        lift(filename, fdef, text, *place)
+    lifted_lines.cache(filename, text, fdef)
     scratch: dict = {}
     exec(compile(text, filename, "exec"), scratch)  # noqa: S102  (the user's own code, lifted)
     make = types.FunctionType(scratch["_sct_define"].__code__, module, "_sct_define")
@@ -119,8 +121,8 @@ def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str, plac
 class Template:
     """``name_lifted(env, *params)`` before it is specialized on what it captured (``cells``: the user's closure)."""
 
-    def __init__(self, node: ast.FunctionDef, free: list[str], module: dict, cells: dict, place: tuple):
-        self.node, self.free, self.module, self.cells, self.place = node, free, module, cells, place
+    def __init__(self, node: ast.FunctionDef, free: list[str], module: dict, cells: dict, origin: str):
+        self.node, self.free, self.module, self.cells, self.origin = node, free, module, cells, origin
         self.specs: dict[tuple, tuple[Callable, list]] = {}
 
     def split(self, values: tuple) -> list[bool]:
@@ -130,7 +132,7 @@ class Template:
             k = kind(v)
             if k == "mixed":
                 raise SCTError(f"a nested function capturing {name!r}, which mixes numbers with functions or "
-                               "other objects", self.place[0], self.place[1], self.place[2](self.node),
+                               "other objects", self.node.name, self.origin, 0,
                                "capture the numbers and the functions in separate variables")
             out.append(k == "data")
         return out
@@ -151,9 +153,7 @@ class Template:
             node.body.insert(0, ast.Assign([target], ast.Name(ENV, ast.Load())))
         bound = dict(self.cells)
         bound.update(zip([n for n, d in zip(self.free, data) if not d], statics))
-        function, filename, line_of = self.place
-        return define(node, self.module, bound, f"<sct lifted {function} #{next(_serial)} from {filename}, line "
-                                                f"{line_of(self.node)}>", self.place)
+        return define(node, self.module, bound, f"<sct lifted {self.node.name} #{next(_serial)} from {self.origin}>")
 
 
 # --- the stand-ins (run as written where nothing is differentiated) ---------------------------

@@ -26,7 +26,7 @@ through any argument; the values and stand-ins it uses are in
   evaluated once (:func:`.sized_code.once`);
   ``g(f)`` too where ``g = E.grad`` (see :mod:`.derivative_calls`).
 * A call of a function known only when it runs (a variable, ``fs[0](x)``,
-  ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles).
+  ``make(a)(x)``) is ``apply(g, *args)``; ``jax.jit(f, ...)`` is ``f`` (jit only compiles: :mod:`.jit_calls`).
 * A call of a derivative made at module level by ``SCTEngine(higher="sct")`` is a
   call of its program (:func:`made_calls`), which the transformation follows.
 """
@@ -43,7 +43,16 @@ from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front import closure_values as cv
-from adcompare.engines.sct.front import derivative_calls, for_targets, sized_code
+from adcompare.engines.sct.front import (
+    defaults,
+    derivative_calls,
+    dict_code,
+    dict_writes,
+    for_targets,
+    jit_calls,
+    lifted_lines,
+    sized_code,
+)
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -104,11 +113,13 @@ class _Converter:
         self.p = parsed
         tree = parsed.tree
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
+        dict_writes.lower(tree, self.bind, self.resolve, parsed.where)  # del d[k], d.update(e), {**d, 'k': v}
         for_targets.lower(tree, self.loop, self.resolve, self.dict_keys, self.length)  # zip(xs, ys), d.items()
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
         self.aliases: dict[str, ast.Attribute] = {}  # g = E.grad
+        self.jitted: dict[str, tuple] = {}  # g = jax.jit(f, static_argnums=...): its static arguments
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
@@ -150,11 +161,18 @@ class _Converter:
     def enter(self, node: ast.AST) -> ast.AST | None:
         """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
         if isinstance(node, ast.FunctionDef):
+            jit_calls.decorators(self, node)  # @jax.jit: the def
             made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
             return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(node.body), node.body)]
             return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
+        if isinstance(node, ast.Attribute) and node.attr == "__getitem__" and isinstance(node.ctx, ast.Load) \
+                and isinstance(node.value, ast.Name) and node.value.id in self.locals:  # x.__getitem__: x bound now
+            read = ast.Subscript(node.value, ast.Name("_sct_i", ast.Load()), ast.Load())
+            body = [ast.copy_location(ast.Return(read), node)]
+            args = ast.arguments([], [ast.arg("_sct_i")], None, [], [], None, [])
+            return ast.copy_location(self.closure("lambda", args, body, node, [], bound_now=True), node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
@@ -193,13 +211,15 @@ class _Converter:
 
     # --- nested functions ---
 
-    def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list) -> ast.expr:
+    def closure(self, name: str, args: ast.arguments, body: list, node: ast.AST, decorators: list,
+                bound_now: bool = False) -> ast.expr:
         where = self.p.where
         what = "a lambda" if name == "lambda" else f"the nested def {name}"
-        if args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs or decorators:
-            raise where.refuse(f"{what} with defaults, **kwargs, keywords or decorators, inside a function SCT "
-                               "transforms", node, "give it plain positional parameters (and *args), or define "
-                                                   "it at module level")
+        args, body, default_names, default_values = defaults.lift(args, body, what, node, where)
+        if args.kwarg or args.kwonlyargs or args.posonlyargs or decorators:
+            raise where.refuse(f"{what} with **kwargs, keywords or decorators, inside a function SCT "
+                               "transforms", node, "give it plain positional parameters (and *args, or defaults), "
+                                                   "or define it at module level")
         lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
                                  ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg, [], [], None, []),
                                  body, [], None, None)
@@ -210,18 +230,18 @@ class _Converter:
         loop_stores = set()
         for loop in self.loops:
             loop_stores |= set(_stores(loop))
-        for v in free:
+        for v in free if not bound_now else ():  # (a bound method reads its object when it is made)
             late = [ln for ln in self.stores.get(v, []) if ln > end]
             if late or v in loop_stores:
-                line = where.at(late[0]) if late else node
+                line = where.line(node) + (late[0] - node.lineno if late else 0)  # the user's file line
                 raise where.refuse(f"{what}, which reads {v!r}, assigned again after it is defined", line,
                                    f"Python reads {v!r} when the function runs; give the later value another "
                                    "name, or pass it as an argument")
-        shown = f"{where.function}.<locals>.{name if name != 'lambda' else '<lambda>'}"  # as Python names it
-        template = cv.Template(ast.fix_missing_locations(ast.copy_location(lifted, node)), free,
-                               self.p.fn.__globals__, self.cells, (shown, where.filename, where.line))
-        return ast.Call(self.bind("make_closure", cv.make_closure),
-                        [self.bind("template", template)] + [ast.Name(v, ast.Load()) for v in free], [])
+        lifted_lines.stamp(lifted, where, "<lambda>" if name == "lambda" else name, node)
+        template = cv.Template(ast.fix_missing_locations(lifted), free + default_names, self.p.fn.__globals__,
+                               self.cells, self.origin(node))
+        return ast.Call(self.bind("make_closure", cv.make_closure), [self.bind("template", template)]
+                        + [ast.Name(v, ast.Load()) for v in free] + default_values, [])  # (defaults: made now)
 
     # --- comprehensions ---
 
@@ -260,9 +280,9 @@ class _Converter:
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
+        lifted_lines.stamp(fdef, self.p.where, "<comprehension>", node)
         checks = {n: v for n, v in self.p.extra.items() if n.startswith(("__positional_len", "__dict_of", "__list"))}
-        return cv.define(ast.copy_location(fdef, node), self.p.fn.__globals__, {**self.cells, **checks}, filename,
-                         (self.p.where.function, self.p.where.filename, self.p.where.line))
+        return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---
 
@@ -288,7 +308,9 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
+        node = derivative_calls.attribute(self, node)
         derivative_calls.alias(self, node)
+        node = jit_calls.leave(self, node)  # jax.jit(f, ...): f (see .jit_calls)
         if not isinstance(node, ast.Call):
             return node
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -298,12 +320,11 @@ class _Converter:
         if isinstance(func, ast.Attribute) and func.attr in _DERIVE | {"jvp", "vjp", "hvp", "hessian"} and \
                 self.engine_like(func.value):
             return derivative_calls.spelled_out(self, node)
-        if self.resolve(func) is cv.JIT and node.args:  # jit only compiles: in code SCT transforms, the function
-            return node.args[0]
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
         dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
-            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint))
+            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint)
+                and self.resolve(func.func) not in dict_code.MAKERS)
         if dynamic and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("apply", cv.apply), [func] + node.args, []), node)
         return node

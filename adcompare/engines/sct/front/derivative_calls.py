@@ -1,18 +1,24 @@
 """Calls of an engine's derivatives in code SCT transforms: ``E.grad(f)`` spelled out (:func:`spelled_out`),
-and aliases, ``g = eng.grad`` then ``g(f)``, as ``eng.grad(f)`` spelled out.
+and aliases, ``g = eng.grad`` then ``g(f)``, as ``eng.grad(f)`` spelled out; ``getattr(E, "grad")`` as ``E.grad``.
 
 Contract: :func:`alias` (called by :class:`.closures._Converter` on each node, after its parts) records
 ``g = E.grad`` (``jacfwd``, ``jacrev``, ``value_and_grad``, ``jvp``, ``vjp``, ``hvp``), ``E`` engine-like and
 ``g`` assigned once, and turns a later call ``g(...)`` into ``E.grad(...)``; a global ``g`` that holds an
-engine's bound method is bound into the code as that engine's attribute. The converter then treats the call
-as it treats ``E.grad(...)`` written out (without this, ``g(f)`` ran the engine on a closure stand-in, and the
-error said "vjp: output is a function").
+engine's bound method is bound into the code as that engine's attribute. The converter then treats the
+call as it treats ``E.grad(...)`` written out (without this, ``g(f)`` ran the engine on a closure stand-in,
+and the error said "vjp: output is a function"). :func:`attribute` turns ``getattr(v, "name")`` (a constant name)
+into ``v.name``, which Python reads alike, so that ``getattr(E, "grad")(f)`` is ``E.grad(f)``; ``getattr(E, k)``
+of an engine, ``k`` known only when the code runs, is refused at its line; ``functools.partial(E.grad, argnums=1)(f)``
+is ``E.grad(f, argnums=1)``.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
+import functools
+import keyword
 import types
 
 from adcompare.engine import Engine
@@ -21,6 +27,29 @@ from adcompare.engines.sct.front import sized_code
 from adcompare.engines.sct.front.parse import MISSING
 
 KINDS = {"grad", "jacfwd", "jacrev", "value_and_grad", "jvp", "vjp", "hvp"}
+
+
+def attribute(conv, node: ast.AST) -> ast.AST:
+    """``getattr(v, "name")`` as ``v.name``, and ``functools.partial(E.grad, ...)(f)`` as ``E.grad(f, ...)`` (see
+    the module doc); other nodes as they are."""
+    inner = node.func if isinstance(node, ast.Call) else None
+    if isinstance(inner, ast.Call) and conv.resolve(inner.func) is functools.partial and len(inner.args) == 1 \
+            and isinstance(inner.args[0], ast.Attribute) and inner.args[0].attr in KINDS | {"hessian"} \
+            and conv.engine_like(inner.args[0].value) and not any(k.arg is None for k in inner.keywords):
+        return ast.copy_location(ast.Call(inner.args[0], node.args, inner.keywords + node.keywords), node)
+    if not (isinstance(node, ast.Call) and conv.resolve(node.func) is builtins.getattr and not node.keywords
+            and len(node.args) in (2, 3) and not any(isinstance(a, ast.Starred) for a in node.args)):
+        return node
+    name = node.args[1]
+    if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value.isidentifier() \
+            and not keyword.iskeyword(name.value) and len(node.args) == 2:
+        return ast.copy_location(ast.Attribute(node.args[0], name.value, ast.Load()), node)
+    if conv.engine_like(node.args[0]) and not isinstance(name, ast.Constant):
+        raise conv.p.where.refuse(f"getattr({ast.unparse(node.args[0])}, {ast.unparse(name)}): an engine's method "
+                                  "chosen by a name known only when the code runs", node,
+                                  "call the derivative by its name (E.grad(f), E.jacfwd(f)), or choose between "
+                                  "them with if")
+    return node
 
 
 def alias(conv, node: ast.AST) -> None:

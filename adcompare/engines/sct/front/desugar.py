@@ -233,9 +233,11 @@ class Desugar:
         if getattr(self, "_dicts", None) is None:
             made, at = set(), set()
             for n in ast.walk(self.p.tree):
+                maker = n.value.func.func if isinstance(getattr(n, "value", None), ast.Call) \
+                    and isinstance(n.value.func, ast.Call) else None  # dict_code's maker(d, ...)(d, ...)
                 if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and (
                         isinstance(n.value, ast.Dict) or isinstance(n.value, ast.Call)
-                        and getattr(self.p.resolve(n.value.func), "sct_makes_dict", False)):
+                        and getattr(self.p.resolve(maker or n.value.func), "sct_makes_dict", False)):
                     made.add(n.targets[0].id)
                     at.add(id(n.targets[0]))
             other = {n.id for n in ast.walk(self.p.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)

@@ -65,7 +65,9 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     """``for target in d.items(): body`` as ``for k in dict_keys(d): target = (k, d[k]); body`` (``.values()``:
     ``d[k]``, ``.keys()``: ``k``; ``enumerate(d.items())`` counts the keys), ``d`` held first; any other loop
     as ``loop`` makes it. A loop over ``d.keys()`` of a variable holds no copy (and ``enumerate`` of it counts
-    by hand), so that :meth:`.desugar.Desugar.resized` checks the keys the body writes into ``d``."""
+    by hand), so that :meth:`.desugar.Desugar.resized` checks the keys the body writes into ``d``; nor does a loop
+    over ``d.items()`` or ``d.values()`` whose body writes into ``d``'s entries (it reads each value from ``d``
+    as it is then, as Python's view does)."""
     counted = isinstance(it, ast.Call) and it.args and resolve(it.func) is builtins.enumerate \
         and _view(it.args[0]) is not None
     call = it.args[0] if counted else it
@@ -89,6 +91,10 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
                     ast.Assign([ast.Name(f"_sct_range{n}", ast.Store())],  # enumerate's TypeError for a float
                                ast.Call(ast.Name("range", ast.Load()), [ast.Name(i, ast.Load())], []))]
             return held + loop(ast.Name(k, ast.Store()), keys(call.func.value, node), head + body, node)
+    if not counted and isinstance(call.func.value, ast.Name) and _written(call.func.value.id, body):
+        d = call.func.value.id  # Python reads d[k] from the dict as it is at each step: no copy held
+        value.value.id = d
+        return loop(ast.Name(k, ast.Store()), keys(call.func.value, node), [ast.Assign([target], item)] + body, node)
     over = keys(ast.Name(d, ast.Load()), node)
     if counted:
         item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())
@@ -97,6 +103,13 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
         else ast.Name(k, ast.Store())
     return [ast.Assign([ast.Name(d, ast.Store())], call.func.value)] + loop(
         names, over, [ast.Assign([target], item)] + body, node)
+
+
+def _written(d: str, body: list) -> bool:
+    """Does ``body`` write into an entry of the dict ``d`` (``d[k] = v``) and never assign ``d`` itself?"""
+    stores = [n for s in body for n in ast.walk(s) if isinstance(getattr(n, "ctx", None), ast.Store)]
+    return any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == d for n in stores) \
+        and not any(isinstance(n, ast.Name) and n.id == d for n in stores)
 
 
 def _backwards(it: ast.expr, resolve: Callable) -> bool:

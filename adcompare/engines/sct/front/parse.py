@@ -34,8 +34,8 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
-from adcompare.engines.sct.errors import LIFTED, SCTError, Where
-from adcompare.engines.sct.front import fence, sized_code
+from adcompare.engines.sct.errors import SCTError, Where
+from adcompare.engines.sct.front import dict_code, fence, sized_code
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
 
@@ -85,11 +85,11 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
            runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.list_position, runtime.sort_order,
            runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of, sized_code.dict_set,
-           sized_code.spread_call,
+           sized_code.spread_call, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
-           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace):
+           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace, runtime.jit_static_argument):
     _VOCAB[_f] = Vocab("nondiff")
 
 # Array methods users write on active values, as vocabulary functions.
@@ -271,9 +271,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
             node, where = lambda_node(fn, name)
         else:
             lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
-            where = Where(name, filename, first)
-            if filename in LIFTED:  # a user's nested def SCT lifted out of its function: the user's names, lines
-                where = Where(*LIFTED[filename][:2], first, LIFTED[filename][2], lifted=True)
+            where = Where.of(name, filename, first)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:
         raise SCTError("a function without source code", name, filename, line,
