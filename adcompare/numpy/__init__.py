@@ -28,3 +28,4 @@ from adcompare.numpy.numerics import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403
 from adcompare.numpy.reductions import *  # noqa: F403
 from adcompare.numpy.shapes import *  # noqa: F403
+from adcompare.numpy.signal import *  # noqa: F403

@@ -1,0 +1,66 @@
+"""Shared harness of the ``test_vocab_more_*`` tests: whole programs written once against a namespace
+(``program(np_)`` returns the function), run with ``adcompare.numpy`` on the overloading engine and SCT
+(both second-order options) and with ``jax.numpy`` (jitted: one compilation per program) as the oracle.
+Values, gradients, JVPs and Hessians are compared leaf by leaf, nan where JAX gives nan.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import adcompare as ad
+import adcompare.numpy as anp
+
+RTOL = 1e-10
+ENGINES = {"overloading": ad.engine("overloading"), "sct": ad.engine("sct"),
+           "sct-higher": ad.engine("sct", higher="sct")}
+_REFERENCES: dict = {}
+
+
+def close(ours, theirs, rtol: float = RTOL) -> None:
+    a_leaves, b_leaves = jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs)
+    assert len(a_leaves) == len(b_leaves), (ours, theirs)
+    for a, b in zip(a_leaves, b_leaves):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        assert a.shape == b.shape, (a.shape, b.shape)
+        finite = np.abs(b[np.isfinite(b)])
+        scale = max(float(np.max(finite, initial=0.0)), 1e-6)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, equal_nan=True)
+
+
+def _reference(program, args, tangents, second: bool):
+    key = (program, tuple(np.asarray(a).tobytes() for a in args), second)
+    if key not in _REFERENCES:
+        f, nums = program(jnp), tuple(range(len(args)))
+        jargs = tuple(jnp.asarray(a) for a in args)
+        first = jax.jit(lambda *xs: (jax.value_and_grad(f, nums)(*xs), jax.jvp(f, xs, tangents)[1]))(*jargs)
+        _REFERENCES[key] = first, jax.jit(jax.hessian(f, nums))(*jargs) if second else None
+    return _REFERENCES[key]
+
+
+def check_program(program, args, engine: str, second: bool | None = None) -> None:
+    """Value, gradient (every argument), a JVP and (``second``) the Hessian of a scalar program against JAX.
+
+    The Hessian is checked on the overloading engine by default: SCT's forward-over-reverse transforms the
+    generated reverse code again for every direction (seconds per program on these machines)."""
+    second = engine == "overloading" if second is None else second
+    args = tuple(np.asarray(a, dtype=np.float64) for a in args)
+    rng = np.random.default_rng(len(args))
+    tangents = tuple(rng.normal(size=np.shape(a)) for a in args)
+    (value_grad, jvp), hess = _reference(program, args, tangents, second)
+    eng, f, nums = ENGINES[engine], program(anp), tuple(range(len(args)))
+    close(eng.value_and_grad(f, nums)(*args), value_grad)
+    close(eng.jvp(f, args, tangents)[1], jvp)
+    if second:
+        close(eng.hessian(f, nums)(*args), hess)
+
+
+def seeded(shapes, seeds=(0, 1)) -> list:
+    """Seeded normal inputs of ``shapes``, one tuple per seed."""
+    out = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        out.append(tuple(rng.normal(size=s) for s in shapes))
+    return out
