@@ -26,6 +26,7 @@ from adcompare.numpy.assembly import *  # noqa: F403
 from adcompare.numpy.constants import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.numerics import *  # noqa: F403
+from adcompare.numpy.polynomials import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403
 from adcompare.numpy.reductions import *  # noqa: F403
 from adcompare.numpy.shapes import *  # noqa: F403
