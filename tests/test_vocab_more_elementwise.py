@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, close, seeded
+from vocab_more_check import ENGINES, close, program_tests, seeded
 
 import adcompare as ad
 import adcompare.elemental as el
@@ -34,10 +34,7 @@ def special(np_):
     return f
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_program_against_jax(engine):
-    for args in seeded([(6,), (6,)]):
-        check_program(special, args, engine)
+test_program_against_jax = program_tests([special], [(6,), (6,)])
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

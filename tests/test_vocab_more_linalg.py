@@ -11,7 +11,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, seeded
+from vocab_more_check import program_tests
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -49,11 +49,7 @@ def array_api(np_):
     return f
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("program", [matrices, array_api])
-def test_programs_against_jax(program, engine):
-    for args in seeded([(9,), (9,)]):
-        check_program(program, args, engine)
+test_programs_against_jax = program_tests([matrices, array_api], [(9,), (9,)])
 
 
 def test_constants_and_refusals():

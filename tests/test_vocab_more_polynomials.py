@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, seeded
+from vocab_more_check import program_tests
 
 import adcompare.numpy as anp
 
@@ -31,11 +31,7 @@ def fits(np_):
     return f
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("program", [polynomials, fits])
-def test_programs_against_jax(program, engine):
-    for args in seeded([(7,), (7,)]):
-        check_program(program, args, engine)
+test_programs_against_jax = program_tests([polynomials, fits], [(7,), (7,)])
 
 
 def test_refusals():

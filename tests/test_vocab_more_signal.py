@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, seeded
+from vocab_more_check import ENGINES, check_program, program_tests
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -44,11 +44,7 @@ def differences(np_):
     return f
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("program", [interpolation, convolution, differences])
-def test_programs_against_jax(program, engine):
-    for args in seeded([(5,), (5,)]):
-        check_program(program, args, engine)
+test_programs_against_jax = program_tests([interpolation, convolution, differences], [(5,), (5,)])
 
 
 def test_interp_at_the_nodes_and_repeated_abscissae():

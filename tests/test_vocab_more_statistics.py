@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, close, seeded
+from vocab_more_check import ENGINES, close, program_tests
 
 import adcompare.numpy as anp
 
@@ -38,11 +38,7 @@ def histograms(np_):
     return f
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("program", [nan_skipping, histograms])
-def test_programs_against_jax(program, engine):
-    for args in seeded([(12,), (12,)]):
-        check_program(program, args, engine)
+test_programs_against_jax = program_tests([nan_skipping, histograms], [(12,), (12,)])
 
 
 def test_all_nan_slices_and_too_few_entries_give_nan_as_jax():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -68,3 +69,15 @@ def seeded(shapes, seeds=(0, 1)) -> list:
         rng = np.random.default_rng(seed)
         out.append(tuple(rng.normal(size=s) for s in shapes))
     return out
+
+
+def program_tests(programs: list, shapes: list):
+    """The test of a list of programs, each on every engine at two seeded points of ``shapes``."""
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    @pytest.mark.parametrize("program", programs)
+    def test_programs_against_jax(program, engine):
+        for args in seeded(shapes):
+            check_program(program, args, engine)
+
+    return test_programs_against_jax
