@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_program, program_tests
+from vocab_more_check import ENGINES, check_on_tracers, check_program, program_tests, seeded
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -83,3 +83,7 @@ def test_bad_arguments_are_refused_by_name():
             ad.engine("overloading").grad(lambda x: anp.sum(fn(*args, **kwargs)) * x)(1.0)
     with pytest.raises(NotImplementedError, match="edge_order"):
         anp.gradient(np.ones(3), edge_order=2)
+
+
+def test_the_same_source_runs_on_jax_tracers():
+    check_on_tracers(interpolation, seeded([(5,), (5,)])[0])

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, close, program_tests
+from vocab_more_check import ENGINES, check_on_tracers, close, program_tests, seeded
 
 import adcompare.numpy as anp
 
@@ -94,3 +94,7 @@ def test_bincount_unique_and_indices():
     with pytest.raises(ValueError, match="bincount"):
         anp.bincount(np.array([1, -1]))
     assert np.array_equal(anp.unique(a, axis=0), jnp.unique(a, axis=0))
+
+
+def test_the_same_source_runs_on_jax_tracers():
+    check_on_tracers(histograms, seeded([(12,), (12,)])[0])

@@ -81,3 +81,10 @@ def program_tests(programs: list, shapes: list):
             check_program(program, args, engine)
 
     return test_programs_against_jax
+
+
+def check_on_tracers(program, args) -> None:
+    """The vocabulary's source under ``jax.jit(jax.value_and_grad(...))`` (its names on JAX tracers) against
+    ``jax.numpy``'s: indices and bins found on primal values must be found with the tracers' namespace."""
+    nums = tuple(range(len(args)))
+    close(jax.jit(jax.value_and_grad(program(anp), nums))(*args), jax.value_and_grad(program(jnp), nums)(*args))

@@ -43,13 +43,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         period = abs(period)
         x, xp = remainder(x, period), remainder(xp, period)
-        order = _np.argsort(_np.asarray(_p.primal(xp)), kind="stable")
+        order = _p.namespace((_p.primal(xp),)).argsort(_p.primal(xp), stable=True)
         xp, fp = take(xp, order), take(fp, order)
         xp = concatenate([_p.subtract_p(getitem(xp, slice(-1, None)), period), xp,
                           _p.add_p(getitem(xp, slice(None, 1)), period)])
         fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(None, 1))])
     n = shape(xp)[0]
-    i = _np.clip(_np.asarray(searchsorted(_p.primal(xp), _p.primal(x), side="right")), 1, n - 1)
+    ns = _p.namespace((_p.primal(xp),))  # (its clip would read as the array method .clip to SCT)
+    i = ns.minimum(ns.maximum(searchsorted(_p.primal(xp), _p.primal(x), side="right"), 1), n - 1)
     lo_x, lo_f = getitem(xp, i - 1), getitem(fp, i - 1)
     dx = _p.subtract_p(getitem(xp, i), lo_x)
     small = less_equal(abs(dx), _np.spacing(_np.finfo(_np.float64).eps))

@@ -15,7 +15,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
-from adcompare.numpy.elementwise import clip, isnan, logical_not, sqrt, where
+from adcompare.numpy.elementwise import clip, equal, isnan, logical_not, sqrt, where
 from adcompare.numpy.numerics import all, count_nonzero, cov, nanmean
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
@@ -90,7 +90,7 @@ def _edges(a, bins, range):
         lo, hi = min(a), max(a)
     else:
         lo, hi = range[0], range[1]
-    same = _np.ptp(_np.asarray([_p.primal(lo), _p.primal(hi)], dtype=_np.float64)) == 0
+    same = equal(_p.primal(lo), _p.primal(hi))  # (an array on JAX tracers: where takes it)
     lo, hi = where(same, _p.subtract_p(lo, 0.5), lo), where(same, _p.add_p(hi, 0.5), hi)
     steps = _np.arange(int(bins), dtype=_np.float64) / int(bins)
     return concatenate([_p.add_p(lo, _p.multiply_p(steps, _p.subtract_p(hi, lo))), reshape(hi, (1,))])
@@ -103,11 +103,12 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
         raise NotImplementedError(f"histogram: bins={bins!r} (a rule's name) is not supported; pass a count or edges")
     a = ravel(asarray(a))
     edges = _edges(a, bins, range)
-    pe, pa = _np.asarray(_p.primal(edges)), _np.asarray(_p.primal(a))
-    index = _np.where(pa == pe[-1], len(pe) - 1, _np.searchsorted(pe, pa, side="right"))
-    member = (_np.arange(1, len(pe))[:, None] == index[None, :]).astype(_np.float64)
+    pe, pa = _p.primal(edges), _p.primal(a)
+    xp = _p.namespace((pe, pa))
+    index = xp.where(pa == pe[-1], shape(pe)[0] - 1, xp.searchsorted(pe, pa, side="right"))
+    member = (xp.arange(1, shape(pe)[0])[:, None] == index[None, :]).astype(pe.dtype)
     if weights is None:
-        counts = member.sum(axis=1).astype(_np.int64) if not density else member.sum(axis=1)
+        counts = member.sum(axis=1) if density else member.sum(axis=1).astype(_np.int64)
     else:
         counts = matmul(member, ravel(asarray(weights)))
     if density:
