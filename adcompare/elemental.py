@@ -69,15 +69,15 @@ negative, sin, cos, tan, exp, log, log1p, expm1, sqrt, tanh, abs, sigmoid, gamma
     _p.negative_p, _p.sin_p, _p.cos_p, _p.tan_p, _p.exp_p, _p.log_p, _p.log1p_p, _p.expm1_p,
     _p.sqrt_p, _p.tanh_p, _p.abs_p, _p.sigmoid_p, _p.gammaln_p))
 (square, reciprocal, cbrt, exp2, log2, log10, sinh, cosh, arcsin, arccos, arctan, arcsinh, arccosh,
- arctanh, deg2rad, rad2deg, real, conj, sinc, erf) = map(_unary, (
+ arctanh, deg2rad, rad2deg, real, conj, sinc, erf, erfc, erfinv) = map(_unary, (
     _p.square_p, _p.reciprocal_p, _p.cbrt_p, _p.exp2_p, _p.log2_p, _p.log10_p, _p.sinh_p, _p.cosh_p,
     _p.arcsin_p, _p.arccos_p, _p.arctan_p, _p.arcsinh_p, _p.arccosh_p, _p.arctanh_p, _p.deg2rad_p,
-    _p.rad2deg_p, _p.real_p, _p.conj_p, _p.sinc_p, _p.erf_p))
+    _p.rad2deg_p, _p.real_p, _p.conj_p, _p.sinc_p, _p.erf_p, _p.erfc_p, _p.erfinv_p))
 add, subtract, multiply, divide, power, maximum, minimum, matmul, dot = map(_binary, (
     _p.add_p, _p.subtract_p, _p.multiply_p, _p.divide_p, _p.power_p, _p.maximum_p, _p.minimum_p,
     _p.matmul_p, _p.dot_p))
-arctan2, logaddexp, logaddexp2, fmax, fmin, remainder = map(_binary, (
-    _p.arctan2_p, _p.logaddexp_p, _p.logaddexp2_p, _p.fmax_p, _p.fmin_p, _p.remainder_p))
+arctan2, logaddexp, logaddexp2, fmax, fmin, remainder, fmod = map(_binary, (
+    _p.arctan2_p, _p.logaddexp_p, _p.logaddexp2_p, _p.fmax_p, _p.fmin_p, _p.remainder_p, _p.fmod_p))
 # NumPy's other names for the same functions
 absolute = fabs = abs
 true_divide = divide

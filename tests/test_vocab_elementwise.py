@@ -52,12 +52,14 @@ UNARY = {
     "real": (p.real_p, jnp.real, WIDE), "conj": (p.conj_p, jnp.conj, WIDE),
     "nan_to_num": (p.nan_to_num_p, jnp.nan_to_num, WIDE), "sinc": (p.sinc_p, jnp.sinc, WIDE),
     "erf": (p.erf_p, jsp.erf, WIDE), "gammaln": (p.gammaln_p, jsp.gammaln, POSITIVE),
+    "erfc": (p.erfc_p, jsp.erfc, WIDE), "erfinv": (p.erfinv_p, jsp.erfinv, UNIT),
 }
 BINARY = {
     "arctan2": (p.arctan2_p, jnp.arctan2, WIDE),
     "logaddexp": (p.logaddexp_p, jnp.logaddexp, WIDE), "logaddexp2": (p.logaddexp2_p, jnp.logaddexp2, WIDE),
     "fmax": (p.fmax_p, jnp.fmax, WIDE), "fmin": (p.fmin_p, jnp.fmin, WIDE),
     "remainder": (p.remainder_p, jnp.remainder, (0.3, 3.0)),
+    "fmod": (p.fmod_p, jnp.fmod, (0.3, 3.0)),
 }
 # polygamma has an order parameter; sinc_taylor (sinc's derivatives at 0) is checked by nesting, below
 ORDERED = [(p.polygamma_p, {"n": n}, functools.partial(jsp.polygamma, n), POSITIVE) for n in (0, 1, 2)]
@@ -254,7 +256,8 @@ ALIASES = {"absolute": "abs", "fabs": "abs", "true_divide": "divide", "mod": "re
            "radians": "deg2rad", "degrees": "rad2deg", "conjugate": "conj"}
 UNARY_NAMES = sorted(UNARY) + ["absolute", "fabs", "radians", "degrees", "conjugate", "digamma"]
 BINARY_NAMES = sorted(BINARY) + ["hypot", "true_divide", "mod"]
-JAX_NAMES = {"digamma": jsp.digamma, "conjugate": jnp.conjugate, "erf": jsp.erf, "gammaln": jsp.gammaln}
+JAX_NAMES = {"digamma": jsp.digamma, "conjugate": jnp.conjugate, "erf": jsp.erf, "gammaln": jsp.gammaln,
+             "erfc": jsp.erfc, "erfinv": jsp.erfinv}
 
 
 def _domain(name):

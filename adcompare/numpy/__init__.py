@@ -21,10 +21,14 @@ so that ``y = anp.zeros_like(x); y[i] = v`` updates it functionally (as JAX's
 """
 
 from adcompare.numpy import linalg  # noqa: F401
+from adcompare.numpy.arrayapi import *  # noqa: F403
 from adcompare.numpy.assembly import *  # noqa: F403
 from adcompare.numpy.constants import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.numerics import *  # noqa: F403
+from adcompare.numpy.polynomials import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403
 from adcompare.numpy.reductions import *  # noqa: F403
 from adcompare.numpy.shapes import *  # noqa: F403
+from adcompare.numpy.signal import *  # noqa: F403
+from adcompare.numpy.statistics import *  # noqa: F403

@@ -1,7 +1,7 @@
 """Elementwise names: arithmetic (broadcasting), functions of one array, special functions.
 
-Real arguments only. ``sign``, ``floor``, ``floor_divide``, ``ceil``, ``round``, ``imag``, the
-``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
+Real arguments only. ``sign``, ``floor``, ``floor_divide``, ``ceil``, ``round``, ``trunc`` (``fix``),
+``rint``, ``signbit``, ``imag``, the ``is*`` tests, ``equal`` and the ``logical_*`` functions make constants (their
 derivative is zero, as JAX's is).
 """
 
@@ -24,6 +24,7 @@ minimum = _p.minimum_p
 fmax = _p.fmax_p
 fmin = _p.fmin_p
 remainder = mod = _p.remainder_p
+fmod = _p.fmod_p
 arctan2 = _p.arctan2_p
 logaddexp = _p.logaddexp_p
 logaddexp2 = _p.logaddexp2_p
@@ -58,6 +59,11 @@ conj = conjugate = _p.conj_p
 sigmoid = _p.sigmoid_p
 sinc = _p.sinc_p
 erf = _p.erf_p
+erfc = _p.erfc_p
+erfinv = _p.erfinv_p
+# NumPy 2's names for the same functions (float_power: power, whose arguments are float already)
+acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
+pow = float_power = power
 gammaln = _p.gammaln_p
 
 
@@ -121,6 +127,29 @@ floor = _constant("floor")
 floor_divide = _constant("floor_divide")  # NumPy's own (1.0 // 0.1 is 9.0, floor(1.0 / 0.1) 10.0)
 ceil = _constant("ceil")
 round = around = _constant("round")
+
+
+def _of_primal(method: str, x):
+    """NumPy's (or JAX's) ``method`` of ``x``'s primal value: a constant. Written out per name, not made
+    by :func:`_constant`, so that SCT transforms these small functions as they are."""
+    value = _p.primal(_p.pack(x))
+    return getattr(_p.namespace((value,)), method)(value)
+
+
+def trunc(x):
+    """``x`` rounded toward zero (a constant, as JAX's ``trunc``, ``rint``, ``signbit`` are)."""
+    return _of_primal("trunc", x)
+
+
+def rint(x):
+    return _of_primal("rint", x)
+
+
+def signbit(x):
+    return _of_primal("signbit", x)
+
+
+fix = trunc
 _imag = _constant("imag")
 
 
@@ -139,3 +168,21 @@ equal = _constant("equal")
 logical_or = _constant("logical_or")
 logical_and = _constant("logical_and")
 logical_not = _constant("logical_not")
+
+
+def logical_xor(x1, x2):
+    return logical_not(equal(logical_not(x1), logical_not(x2)))
+
+
+def copysign(x1, x2):
+    """``|x1|`` with the sign bit of ``x2``, as JAX computes it: ``where(signbit(x2), -|x1|, |x1|)``
+    (``x2``'s sign is a constant: its derivative is zero)."""
+    a = _p.abs_p(x1)
+    return where(signbit(x2), _p.negative_p(a), a)
+
+
+def heaviside(x1, x2):
+    """0 where ``x1 < 0``, 1 where ``x1 > 0``, ``x2`` where ``x1 == 0`` (nan where ``x1`` is): as JAX's,
+    whose derivative in ``x2`` is 1 at those zeros (and in ``x1``, zero)."""
+    v = _p.primal(_p.pack(x1))
+    return where(v < 0, 0.0, where(v > 0, 1.0, where(isnan(v), v, x2)))

@@ -23,6 +23,11 @@ differentiated where is said there and below.
 * Complex arrays are refused (the rules are written for real matrices).
 * ``norm``: vector norms with any ``ord``, and the Frobenius norm for matrices
   (``ord=None`` or ``'fro'``); other matrix norms are refused by name.
+* ``cond`` (``p`` None, 2, -2 from the singular values; ``'fro'``), ``svdvals``, ``eigvalsh``,
+  ``vector_norm`` and ``matrix_norm`` (``'fro'``) are compositions; ``matrix_rank`` is a constant.
+  ``eig`` and ``eigvals`` are refused: their results are complex (see :func:`eig`).
+* NumPy 2's ``matmul``, ``outer``, ``tensordot``, ``cross``, ``vecdot``, ``matrix_transpose``, ``diagonal`` and
+  ``trace`` (these two of the last two axes) are the vocabulary's functions.
 * ``solve(a, b)``: ``b`` is a vector ``(m,)`` or a stack of matrices ``(..., m, k)``,
   as in NumPy 2.
 """
@@ -32,10 +37,16 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.numpy.assembly import diagonal as _diagonal
+from adcompare.numpy.assembly import trace as _trace
 from adcompare.numpy.constants import zeros_like as _zeros_like
+from adcompare.numpy.products import cross as _cross
+from adcompare.numpy.products import matmul, outer, tensordot  # noqa: F401 (linalg's names for them)
+from adcompare.numpy.reductions import sum as _sum
 from adcompare.numpy.shapes import getitem as _getitem
 from adcompare.numpy.shapes import reshape as _reshape
 from adcompare.numpy.shapes import shape as _shape
+from adcompare.numpy.shapes import swapaxes as _swapaxes
 
 inv = _p.inv_p
 det = _p.det_p
@@ -145,3 +156,76 @@ def lstsq(a, b, rcond=None):
     else:
         residuals = _np.zeros((0,))
     return x, residuals, rank, svd(a, compute_uv=False)
+
+
+def svdvals(x):
+    return svd(x, compute_uv=False)
+
+
+def eigvalsh(a, UPLO="L"):
+    return eigh(a, UPLO)[0]
+
+
+def eig(a):
+    """Refused: a general matrix's eigenvalues and eigenvectors are complex, and adcompare differentiates real
+    arrays only (JAX differentiates ``eig`` on CPU only)."""
+    raise NotImplementedError("anp.linalg.eig and eigvals: a general matrix's eigenvalues are complex, and adcompare "
+                              "differentiates real arrays only; for a symmetric matrix use eigh or eigvalsh, for a "
+                              "spectral radius or a norm the singular values (svdvals)")
+
+
+def eigvals(a):
+    return eig(a)
+
+
+def cond(x, p=None):
+    """The condition number: the ratio of the extreme singular values (``p`` None, 2 or -2), or
+    ``norm(x) * norm(inv(x))`` for ``p='fro'``; other norms are refused by name."""
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        big, small = _getitem(s, (Ellipsis, 0)), _getitem(s, (Ellipsis, -1))
+        return _p.divide_p(small, big) if p == -2 else _p.divide_p(big, small)
+    if p == "fro":
+        return _p.multiply_p(norm(x, axis=(-2, -1)), norm(inv(x), axis=(-2, -1)))
+    raise NotImplementedError(f"anp.linalg.cond: p={p!r} is not supported (None, 2, -2 or 'fro')")
+
+
+def matrix_rank(M, tol=None):
+    """The rank (an integer: a constant)."""
+    pm = _p.primal(_p.pack(M))
+    return _p.namespace((pm,)).linalg.matrix_rank(pm, tol)
+
+
+def vector_norm(x, axis=None, keepdims=False, ord=2):
+    """NumPy 2's ``vector_norm``: of the flattened ``x`` for ``axis=None``."""
+    if axis is None:
+        n = norm(_reshape(x, (-1,)), ord=ord)
+        return _reshape(n, (1,) * len(_shape(x))) if keepdims else n
+    return norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def matrix_norm(x, keepdims=False, ord="fro"):
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def matrix_transpose(x):
+    """The last two axes swapped (``x.mT``)."""
+    return _swapaxes(x, -1, -2)
+
+
+def vecdot(x1, x2, axis=-1):
+    """The dot products of (real) vectors along ``axis``, broadcast over the other axes."""
+    return _sum(_p.multiply_p(x1, x2), axis)
+
+
+def diagonal(x, offset=0):
+    """The diagonals of the last two axes (``anp.diagonal``'s default is of the first two)."""
+    return _diagonal(x, offset, -2, -1)
+
+
+def trace(x, offset=0, dtype=None):
+    return _trace(x, offset, -2, -1)
+
+
+def cross(x1, x2, axis=-1):
+    return _cross(x1, x2, axis=axis)

@@ -88,12 +88,16 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return avg
 
 
+def _index_of(method: str, x, axis, keepdims):
+    """NumPy's (or JAX's) ``method`` (``argmax``...) of ``x``'s primal value: an index, a constant."""
+    x = _p.primal(_p.pack(x))
+    return getattr(_p.namespace((x,)), method)(x, axis=axis, keepdims=keepdims)
+
+
 def argmax(x, axis=None, keepdims=False):
     """The index of the largest entry: a constant (an index is never differentiated)."""
-    x = _p.primal(_p.pack(x))
-    return _p.namespace((x,)).argmax(x, axis=axis, keepdims=keepdims)
+    return _index_of("argmax", x, axis, keepdims)
 
 
 def argmin(x, axis=None, keepdims=False):
-    x = _p.primal(_p.pack(x))
-    return _p.namespace((x,)).argmin(x, axis=axis, keepdims=keepdims)
+    return _index_of("argmin", x, axis, keepdims)

@@ -1,4 +1,5 @@
-"""Special functions (real arguments): ``erf``, ``polygamma`` (``digamma`` is its order 0) and ``sinc``.
+"""Special functions (real arguments): ``erf``, ``erfc``, ``erfinv``, ``polygamma`` (``digamma`` is its
+order 0) and ``sinc``.
 
 On NumPy they come from ``scipy.special`` (a dependency of JAX), on JAX from
 ``jax.scipy.special``; another namespace (a peer's) supplies them by name.
@@ -31,6 +32,16 @@ def _erf(xp, x):
     return xp.erf(x)
 
 
+def _named(name: str):
+    """SciPy's (NumPy), ``jax.scipy.special``'s (JAX) or the namespace's own special function ``name``."""
+    def apply(xp, x):
+        if xp is np:
+            return getattr(_scipy(), name)(x)
+        return getattr(jsp if xp is jnp else xp, name)(x)
+
+    return apply
+
+
 def _polygamma(xp, x, n=0):
     """The ``n``-th derivative of digamma (``n = 0``: digamma itself)."""
     if type(x) in (float, int):  # a Python number stays one
@@ -54,6 +65,8 @@ def _sinc_taylor(xp, x, k=0):
 
 
 erf_p = Primitive("erf", _erf, math.erf)
+erfc_p = Primitive("erfc", _named("erfc"), math.erfc)
+erfinv_p = Primitive("erfinv", _named("erfinv"))
 polygamma_p = Primitive("polygamma", _polygamma)
 sinc_p = Primitive("sinc", lambda xp, x: xp.sinc(x))
 sinc_taylor_p = Primitive("sinc_taylor", _sinc_taylor)

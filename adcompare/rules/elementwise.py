@@ -201,3 +201,14 @@ def _remainder_slope(x, y):
 
 
 defderiv(p.remainder_p, lambda g: g, lambda g, x, y: mul(g, _remainder_slope(x, y)))
+
+
+def _fmod_slope(x, y):
+    """d fmod(x, y) / dy, a constant: -trunc(x / y) (JAX's rem rule)."""
+    px, py = primal(x), primal(y)
+    xp = p.namespace((px, py))
+    q = xp.divide(px, py)
+    return -(xp.sign(q) * xp.floor(xp.abs(q)))
+
+
+defderiv(p.fmod_p, lambda g: g, lambda g, x, y: mul(g, _fmod_slope(x, y)))

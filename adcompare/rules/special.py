@@ -1,4 +1,4 @@
-"""Rules of the special functions: ``erf``, ``gammaln`` (digamma), ``polygamma``, ``sinc``.
+"""Rules of the special functions: ``erf``, ``erfc``, ``erfinv``, ``gammaln`` (digamma), ``polygamma``, ``sinc``.
 
 ``polygamma`` and ``sinc_taylor`` carry an order as a parameter, so their
 rules are per-operand (:func:`~.base.defjvp`, :func:`~.base.defvjp`): the
@@ -19,6 +19,9 @@ from adcompare.rules.base import defderiv, defjvp, defvjp, is_number
 mul, sub, div = anp.multiply, anp.subtract, anp.divide
 
 defderiv(p.erf_p, lambda g, x: mul(2.0 / math.sqrt(math.pi), mul(g, anp.exp(anp.negative(anp.square(x))))))
+defderiv(p.erfc_p, lambda g, x: mul(-2.0 / math.sqrt(math.pi), mul(g, anp.exp(anp.negative(anp.square(x))))))
+# erfinv' = sqrt(pi) / 2 exp(erfinv(x)^2), written with the answer, as JAX's rule
+defderiv(p.erfinv_p, lambda g, ans: mul(math.sqrt(math.pi) / 2.0, mul(g, anp.exp(anp.square(ans)))))
 defderiv(p.gammaln_p, lambda g, x: mul(g, p.polygamma_p(x, n=0)))  # real arguments: digamma
 
 

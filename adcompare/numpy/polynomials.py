@@ -1,0 +1,82 @@
+"""Polynomials as coefficient arrays (highest power first, as NumPy's ``poly*``): ``polyadd``, ``polysub``,
+``polymul``, ``polyder``, ``polyint`` and ``polyfit``. Compositions, written as JAX's ``jnp`` versions compute
+them (``polyfit``: the least-squares solution of the column-scaled Vandermonde system), so their derivatives
+are JAX's; the integer coefficients of derivatives and integrals are constants.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from adcompare import primitives as _p
+from adcompare.numpy.assembly import pad
+from adcompare.numpy.linalg import lstsq
+from adcompare.numpy.numerics import vander
+from adcompare.numpy.reductions import sum
+from adcompare.numpy.shapes import asarray, concatenate, getitem, ndim, reshape, shape
+from adcompare.numpy.signal import convolve
+
+
+def polyadd(a1, a2):
+    """The sum of two polynomials: the shorter padded in front."""
+    a1, a2 = asarray(a1), asarray(a2)
+    n1, n2 = shape(a1)[0], shape(a2)[0]
+    if n1 < n2:
+        return _p.add_p(pad(a1, (n2 - n1, 0)), a2)
+    return _p.add_p(a1, pad(a2, (n1 - n2, 0)))
+
+
+def polysub(a1, a2):
+    return polyadd(a1, _p.negative_p(asarray(a2)))
+
+
+def polymul(a1, a2):
+    """The product of two polynomials: the convolution of their coefficients."""
+    return convolve(a1, a2)
+
+
+def polyder(p, m=1):
+    """The ``m``-th derivative: ``p[:-m]`` times the falling factorials of the powers (constants)."""
+    p = asarray(p)
+    if m < 0:
+        raise ValueError("polyder: order of derivative must be positive")
+    if m == 0:
+        return p
+    powers = _np.arange(shape(p)[0] - 1, m - 1, -1, dtype=float)  # of the terms that remain
+    return _p.multiply_p(getitem(p, slice(None, -m)), (powers[None, :] - _np.arange(m)[:, None]).prod(0))
+
+
+def polyint(p, m=1, k=None):
+    """The ``m``-th antiderivative, its integration constants ``k`` (0 by default; one number or ``m``)."""
+    p = asarray(p)
+    if m < 0:
+        raise ValueError("polyint: order of integral must be positive")
+    if m == 0:
+        return p
+    k = asarray(0.0 if k is None else k)
+    if ndim(k) == 0 or shape(k)[0] == 1:
+        k = _p.broadcast_to_p(reshape(k, (1,)), shape=(m,))
+    if shape(k) != (m,):
+        raise ValueError("polyint: k must be a scalar or a sequence of length m")
+    grid = _np.arange(shape(p)[0] + m, dtype=float)[None, :] - _np.arange(m, dtype=float)[:, None]
+    coeff = _np.maximum(1.0, grid).prod(0)[::-1]
+    return _p.divide_p(concatenate([p, k]), coeff)
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """The least-squares polynomial of degree ``deg`` through ``(x, y)`` (``y`` one or several columns), as
+    JAX's: the Vandermonde columns scaled to unit norm, then ``lstsq``. ``full`` and ``cov`` are refused."""
+    if full or cov:
+        raise NotImplementedError("polyfit: full=True and cov=True are not supported (the coefficients only)")
+    if rcond is not None:
+        raise NotImplementedError("polyfit: rcond is not supported (lstsq needs a matrix of full column rank)")
+    lhs, rhs = vander(x, int(deg) + 1), asarray(y)
+    if w is not None:
+        lhs = _p.multiply_p(lhs, reshape(w, (-1, 1)))
+        rhs = _p.multiply_p(rhs, w if ndim(rhs) == 1 else reshape(w, (-1, 1)))
+    scale = _p.sqrt_p(sum(_p.multiply_p(lhs, lhs), axis=0))
+    c = lstsq(_p.divide_p(lhs, scale), rhs)[0]
+    return _p.divide_p(c, scale if ndim(c) == 1 else reshape(scale, (-1, 1)))
+
+
+__all__ = ["polyadd", "polysub", "polymul", "polyder", "polyint", "polyfit"]

@@ -1,0 +1,156 @@
+"""Statistics that skip nans (``nanmax``, ``nanmin``, ``nanprod``, ``nanvar``, ``nanstd``, ``nancumsum``,
+``nancumprod``; ``nanargmax``/``nanargmin`` are constants), ``corrcoef``, ``histogram`` and ``bincount``,
+and the constants ``nonzero``, ``argwhere``, ``flatnonzero`` and ``unique`` (its values too, as JAX's).
+
+Each differentiable name is a composition written as JAX's ``jnp`` version computes it, so its derivatives
+are JAX's: a nan entry is replaced before the reduction (its derivative is zero), ``histogram``'s counts
+are sums of the weights (differentiable in them; without weights, integer counts as NumPy's) and its
+edges are ``linspace`` of the data's range (differentiable in the data, as in JAX). Bins and indices are
+found on primal values.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from adcompare import primitives as _p
+from adcompare.numpy.assembly import diag
+from adcompare.numpy.elementwise import clip, equal, isnan, logical_not, sqrt, where
+from adcompare.numpy.numerics import all, count_nonzero, cov, nanmean
+from adcompare.numpy.products import matmul
+from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
+from adcompare.numpy.shapes import asarray, concatenate, getitem, ravel, reshape, shape
+
+
+def _nan_reduction(a, reduce, fill, axis, keepdims):
+    a = asarray(a)
+    out = reduce(where(isnan(a), fill, a), axis, keepdims)
+    return where(all(isnan(a), axis, keepdims), _np.nan, out)
+
+
+def nanmax(a, axis=None, keepdims=False):
+    """The largest entry that is not nan (nan where all are), as JAX's."""
+    return _nan_reduction(a, max, -_np.inf, axis, keepdims)
+
+
+def nanmin(a, axis=None, keepdims=False):
+    return _nan_reduction(a, min, _np.inf, axis, keepdims)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    return prod(where(isnan(a), 1.0, a), axis, keepdims)
+
+
+def nancumsum(a, axis=None):
+    return cumsum(where(isnan(a), 0.0, a), axis)
+
+
+def nancumprod(a, axis=None):
+    return cumprod(where(isnan(a), 1.0, a), axis)
+
+
+def nanvar(a, axis=None, ddof=0, keepdims=False):
+    """The variance of the entries that are not nan, as JAX's (nan where fewer than ``ddof + 1``)."""
+    a = asarray(a)
+    centered = where(isnan(a), 0.0, _p.subtract_p(a, nanmean(a, axis, True)))
+    n = _p.subtract_p(count_nonzero(logical_not(isnan(a)), axis, keepdims), ddof)
+    none = _p.primal(n) <= 0
+    total = sum(_p.square_p(centered), axis, keepdims)
+    return where(none, _np.nan, _p.divide_p(total, where(none, 1, n)))
+
+
+def nanstd(a, axis=None, ddof=0, keepdims=False):
+    return _p.sqrt_p(nanvar(a, axis, ddof, keepdims))
+
+
+def nanargmax(a, axis=None, keepdims=False):
+    """The index of the largest entry that is not nan: a constant."""
+    return _index_of("nanargmax", a, axis, keepdims)
+
+
+def nanargmin(a, axis=None, keepdims=False):
+    return _index_of("nanargmin", a, axis, keepdims)
+
+
+def corrcoef(x, y=None, rowvar=True):
+    """Pearson correlation coefficients, as JAX computes them: ``cov`` scaled by its diagonal, clipped to [-1, 1]."""
+    c = cov(x, y, rowvar)
+    if len(shape(c)) == 0:
+        return _p.divide_p(c, c)
+    d = sqrt(diag(c))
+    c = _p.divide_p(_p.divide_p(c, reshape(d, (-1, 1))), reshape(d, (1, -1)))
+    return clip(c, -1, 1)
+
+
+def _edges(a, bins, range):
+    """JAX's ``histogram_bin_edges``: ``bins + 1`` edges from ``range`` (the data's min and max if None)."""
+    if _np.ndim(bins) == 1:
+        return asarray(bins)
+    if range is None:
+        lo, hi = min(a), max(a)
+    else:
+        lo, hi = range[0], range[1]
+    same = equal(_p.primal(lo), _p.primal(hi))  # (an array on JAX tracers: where takes it)
+    lo, hi = where(same, _p.subtract_p(lo, 0.5), lo), where(same, _p.add_p(hi, 0.5), hi)
+    steps = _np.arange(int(bins), dtype=_np.float64) / int(bins)
+    return concatenate([_p.add_p(lo, _p.multiply_p(steps, _p.subtract_p(hi, lo))), reshape(hi, (1,))])
+
+
+def histogram(a, bins=10, range=None, weights=None, density=None):
+    """``(counts, edges)`` as JAX's ``histogram``: the last bin is closed; counts are weight sums (a matrix of
+    bin memberships times the weights: differentiable in them) or, without weights, NumPy's integer counts."""
+    if isinstance(bins, str):
+        raise NotImplementedError(f"histogram: bins={bins!r} (a rule's name) is not supported; pass a count or edges")
+    a = ravel(asarray(a))
+    edges = _edges(a, bins, range)
+    pe, pa = _p.primal(edges), _p.primal(a)
+    xp = _p.namespace((pe, pa))
+    index = xp.where(pa == pe[-1], shape(pe)[0] - 1, xp.searchsorted(pe, pa, side="right"))
+    member = (xp.arange(1, shape(pe)[0])[:, None] == index[None, :]).astype(pe.dtype)
+    if weights is None:
+        counts = member.sum(axis=1) if density else member.sum(axis=1).astype(_np.int64)
+    else:
+        counts = matmul(member, ravel(asarray(weights)))
+    if density:
+        widths = _p.subtract_p(getitem(edges, slice(1, None)), getitem(edges, slice(None, -1)))
+        counts = _p.divide_p(_p.divide_p(counts, widths), sum(counts))
+    return counts, edges
+
+
+def bincount(x, weights=None, minlength=0):
+    """The count (or the sum of ``weights``) of each value of the non-negative integers ``x``."""
+    px = _np.asarray(_p.primal(_p.pack(x)))
+    if px.ndim != 1 or px.size and (px.min() < 0 or not _np.issubdtype(px.dtype, _np.integer)):
+        raise ValueError("bincount: x must be a 1-d array of non-negative integers")
+    length = _np.maximum(int(px.max()) + 1 if px.size else 0, int(minlength))
+    if weights is None:
+        return _np.bincount(px, minlength=length)
+    member = (_np.arange(length)[:, None] == px[None, :]).astype(_np.float64)
+    return matmul(member, asarray(weights))
+
+
+def nonzero(a):
+    """The indices of the nonzero entries, one array per axis (constants)."""
+    pa = _p.primal(_p.pack(a))
+    return _p.namespace((pa,)).nonzero(pa)
+
+
+def argwhere(a):
+    pa = _p.primal(_p.pack(a))
+    return _p.namespace((pa,)).argwhere(pa)
+
+
+def flatnonzero(a):
+    pa = _p.primal(_p.pack(a))
+    return _p.namespace((pa,)).flatnonzero(pa)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None):
+    """The sorted distinct values (and NumPy's optional indices and counts): constants, as JAX's ``unique``
+    (whose derivative is zero: jax.grad of ``jnp.unique(x)``'s values is 0, not the gather's 1)."""
+    pa = _p.primal(_p.pack(ar))
+    return _p.namespace((pa,)).unique(pa, return_index=return_index, return_inverse=return_inverse,
+                                      return_counts=return_counts, axis=axis)
+
+__all__ = ["nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
+           "corrcoef", "histogram", "bincount", "nonzero", "argwhere", "flatnonzero", "unique"]
