@@ -57,9 +57,18 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
             return element(v.value, _position(v.index, packs.get(v.value)), out)
         return any(d and a in out for a, d in operands(v))
 
-    varied = closure(set(active_params), assigns, unpacks, who_reads, joins,
-                     lambda s, k, out: element(s.src, k if len(s.targets) == _length(packs.get(s.src)) else None,
-                                               out))
+    def unpacked(s, k: int, out: set[str]) -> bool:
+        return element(s.src, k if len(s.targets) == _length(packs.get(s.src)) else None, out)
+
+    # An element read (t[1], or unpacked) depends on the display's element, not an operand of the read: the
+    # closure does not look at the read again when that element joins after t did (an element varied in a
+    # later loop iteration), so it runs again from its own result until nothing joins.
+    varied: set[str] = set(active_params)
+    while True:
+        grown = closure(varied, assigns, unpacks, who_reads, joins, unpacked)
+        if grown == varied:
+            break
+        varied = grown
 
     # useful flows backwards, from a definition's target to its varied operands: a worklist
     definitions: dict[str, list] = {}
