@@ -15,12 +15,14 @@ differentiate.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.dataflow import closure, list_targets, operands, readers
 from adcompare.engines.sct.analysis.refusals import Checker
-from adcompare.engines.sct.front.parse import Parsed
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, Parsed
 
 
 @dataclass
@@ -43,8 +45,12 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     assigns = [s for s in stmts if isinstance(s, ir.Assign)]
     unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
     who_reads = readers(assigns, unpacks)
-    varied = closure(set(active_params), assigns, unpacks, who_reads,
-                     lambda v, out: any(d and a in out for a, d in operands(v)))
+    while True:  # reading a field of a varied named tuple varies too: until no more such reads are found
+        varied = closure(set(active_params), assigns, unpacks, who_reads,
+                         lambda v, out: any(d and a in out for a, d in operands(v)))
+        if not _field_reads(assigns, varied & fn.locals, fn.extra_globals, parsed):
+            break
+        who_reads = readers(assigns, unpacks)
 
     # useful flows backwards, from a definition's target to its varied operands: a worklist
     definitions: dict[str, list] = {}
@@ -70,3 +76,20 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
         v, (ir.Pack, ir.Append, ir.Call)) or (isinstance(v, ir.Copy) and v.src in out) or (
         isinstance(v, ir.Index) and v.value in out))
     return Activity(varied, useful, varied & useful, seqs)
+
+
+def _field_reads(assigns: list, varied: set[str], extra: dict, parsed: Parsed) -> bool:
+    """``t = x.name`` with ``x`` varied (a named tuple's field, as users read a state's ``s.vel``) becomes the
+    index ``t = x[field_index(x, 'name', ...)]``, which the sweeps differentiate as ``x[1]``; ``field_index``
+    refuses, with the line, the attribute of any other value (an array's ``.real``). Whether any was found."""
+    found = False
+    for s in assigns:
+        e = s.value.expr if isinstance(s.value, ir.Opaque) else None
+        if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id in varied \
+                and e.attr not in CONSTANT_ATTRIBUTES and e.attr != "T":
+            extra["__field_index"] = runtime.field_index
+            where = [ast.Constant(parsed.where.function), ast.Constant(parsed.where.filename), ast.Constant(s.line)]
+            index = ast.Call(ast.Name("__field_index", ast.Load()), [ast.Name(e.value.id, ast.Load()),
+                                                                      ast.Constant(e.attr), *where], [])
+            s.value, found = ir.Index(e.value.id, index), True
+    return found

@@ -255,6 +255,17 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
                        filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
 
 
+def field_index(x: Any, name: str, function: str, filename: str, line: int) -> int:
+    """The position of field ``name`` of the named tuple ``x``: ``x.name`` on a differentiated named tuple is
+    read as ``x[field_index(x, 'name', ...)]``; any other differentiated value's attribute is refused here."""
+    fields = getattr(type(x), "_fields", None) if isinstance(x, tuple) else None
+    if fields is None or name not in fields:
+        raise SCTError(f"the attribute .{name} of a differentiated {type(x).__name__}", function, filename, line,
+                       "use adcompare.numpy functions" if fields is None else
+                       f"{type(x).__name__} has the fields {', '.join(fields)}")
+    return fields.index(name)
+
+
 def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
     after :func:`check_sequence`: a dict or a set is refused, not read by position."""
