@@ -94,6 +94,9 @@ class Calls:
                         ast.Constant(self.where.line(node))] + args
             merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
             return self.user_call(merged, fn)
+        if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields") and not any(
+                isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords):
+            return self.named_tuple(node, obj)
         vocab = classify(obj)
         if vocab is not None:
             return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
@@ -108,6 +111,17 @@ class Calls:
                 and not type(obj).__module__.startswith("adcompare."):
             return self.dispatch(node, types.MethodType(call, obj))
         return ir.Opaque(node)
+
+    def named_tuple(self, node: ast.Call, cls: type) -> ir.Expr:
+        """``State(p, vel=v)``: the tuple of its fields in order (defaults filled in), made a ``State``."""
+        given = dict(zip(cls._fields, node.args)) | {k.arg: k.value for k in node.keywords}
+        if len(node.args) > len(cls._fields) or set(given) - set(cls._fields) or len(given) < len(node.args) + len(
+                node.keywords) or set(cls._fields) - set(given) - set(cls._field_defaults):
+            return ir.Opaque(node)  # a call Python refuses: it does, when it runs
+        atoms = {k: self.atom(v) for k, v in given.items()}  # in the order written
+        elts = [atoms[k] if k in atoms else self.atom(self.constant("default", cls._field_defaults[k]))
+                for k in cls._fields]
+        return ir.Pack(elts, "tuple", named=self.constant(naming.ident(cls), cls))
 
     def call_of_call(self, node: ast.Call) -> ir.Expr:
         """``functools.partial(f, a)(x)`` is ``f(a, x)``, and ``ad.checkpoint(f)(x)`` a checkpointed
