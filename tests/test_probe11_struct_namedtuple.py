@@ -182,3 +182,20 @@ def test_other_attributes_are_refused_with_the_line(name):
     line = missing_field.__code__.co_firstlineno + 1
     with pytest.raises(SCTError, match=rf"attribute \.c of a differentiated Pair(.|\n)*line {line}(.|\n)*fields a, b"):
         eng.grad(missing_field)(Pair(np.ones(2), np.ones(2)))
+
+
+class Swapped(collections.namedtuple("Swapped", "a b")):
+    def __new__(cls, b, a):  # its own constructor: the fields are not its parameters in order
+        return super().__new__(cls, a, b)
+
+
+def builds_swapped(x):
+    q = Swapped(x, 2.0 * x)
+    return anp.sum(q[0] * 3.0 + q[1])
+
+
+def test_a_constructor_of_its_own_is_not_read_as_the_fields():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ENGINES["overloading"].grad(builds_swapped)(x), [7.0, 7.0])
+    with pytest.raises(SCTError, match=r"a call to Swapped(.|\n)*builds_swapped"):
+        ENGINES["sct"].grad(builds_swapped)(x)

@@ -94,8 +94,8 @@ class Calls:
                         ast.Constant(self.where.line(node))] + args
             merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
             return self.user_call(merged, fn)
-        if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields") and not any(
-                isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords):
+        if _named_tuple_class(obj) and not any(isinstance(a, ast.Starred) for a in node.args) \
+                and all(k.arg for k in node.keywords):
             return self.named_tuple(node, obj)
         vocab = classify(obj)
         if vocab is not None:
@@ -303,3 +303,11 @@ class Calls:
         else:
             args = [self.atom(a) for a in node.args]
         return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
+
+
+def _named_tuple_class(obj) -> bool:
+    """A named tuple's class whose constructor takes its fields (no ``__new__`` of a subclass over it)."""
+    if not (isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields")):
+        return False
+    made = next((c for c in obj.__mro__ if "_make" in c.__dict__), None)
+    return made is not None and obj.__new__ is made.__new__
