@@ -199,3 +199,20 @@ def test_a_constructor_of_its_own_is_not_read_as_the_fields():
     np.testing.assert_allclose(ENGINES["overloading"].grad(builds_swapped)(x), [7.0, 7.0])
     with pytest.raises(SCTError, match=r"a call to Swapped(.|\n)*builds_swapped"):
         ENGINES["sct"].grad(builds_swapped)(x)
+
+
+class Flipped(collections.namedtuple("Flipped", "a b")):
+    @property
+    def a(self):  # its own attribute over the field's name: not the field a
+        return self[1]
+
+
+def reads_flipped(q):
+    return anp.sum(q.a * 3.0 + q.b)
+
+
+def test_an_attribute_of_its_own_is_not_read_as_the_field():
+    q = Flipped(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    assert_close(ENGINES["overloading"].grad(reads_flipped)(q), Flipped(np.zeros(2), np.full(2, 4.0)))
+    with pytest.raises(SCTError, match=r"attribute \.a of a differentiated Flipped(.|\n)*own attribute"):
+        ENGINES["sct"].grad(reads_flipped)(q)
