@@ -2,17 +2,19 @@
 
 Users port physics and optimizer code whose state is a ``typing.NamedTuple`` or ``collections.namedtuple``,
 read by field (``0.5 * sum(s.vel ** 2)``) and rebuilt each step (``State(s.pos + dt * v, v)``,
-``Opt(x, m=0.9 * o.m + g)`` with keywords and a default field). SCT took named tuples as arguments and read
-them by position (``s[1]``), but refused the field read ("the attribute .vel of a differentiated value: not
-supported by the SCT engine") and the constructor ("a call to State, which is neither a vocabulary primitive
-nor a function with source, on a differentiated value").
+``Opt(x, m=0.9 * o.m + g)`` with keywords and a default field, ``s._replace(vel=v)``). SCT took named
+tuples as arguments and read them by position (``s[1]``), but refused the field read ("the attribute .vel of
+a differentiated value: not supported by the SCT engine"), the constructor ("a call to State, which is
+neither a vocabulary primitive nor a function with source, on a differentiated value") and ``._replace``.
 
 A field read of a differentiated value is now an index (``s[field_index(s, 'vel')]``) that the sweeps
 differentiate as ``s[1]``, also where the object is an expression (``d["p"].a``, ``f(s).pos``); any other
-attribute of a differentiated value (an array's ``.real``, a field the tuple lacks) is still refused, naming
-the user's line. A constructor call is the tuple of the fields in order (defaults filled in) made the class:
-its tangent is a named tuple of the same class and its cotangent is read field by field, so outputs,
-``has_aux`` and Jacobians have JAX's structure. Checked against JAX in float64 on several seeds.
+attribute of a differentiated value (an array's ``.real``, a field the tuple lacks, a subclass's own
+property) is still refused, naming the user's line. A constructor call is the tuple of the fields in order
+(defaults filled in) made the class, where the constructor is namedtuple's own: its tangent is a named tuple
+of the same class and its cotangent is read field by field, so outputs, ``has_aux`` and Jacobians have JAX's
+structure. ``s._replace(vel=v)`` is that constructor called with ``s``'s other fields (a field the tuple
+lacks is refused with the line). Checked against JAX in float64 on several seeds.
 """
 
 from __future__ import annotations
@@ -216,3 +218,42 @@ def test_an_attribute_of_its_own_is_not_read_as_the_field():
     assert_close(ENGINES["overloading"].grad(reads_flipped)(q), Flipped(np.zeros(2), np.full(2, 4.0)))
     with pytest.raises(SCTError, match=r"attribute \.a of a differentiated Flipped(.|\n)*own attribute"):
         ENGINES["sct"].grad(reads_flipped)(q)
+
+
+class Leapfrog(NamedTuple):
+    p: object
+    v: object
+    dt: float = 0.1
+
+
+def leapfrog(m):
+    def run(x):
+        s = Leapfrog(x, m.zeros_like(x))
+        for _ in range(2):
+            s = s._replace(v=s.v - s.dt * m.sin(s.p))
+            s = s._replace(p=s.p + s.dt * s.v)
+        return m.sum(s.p ** 2) + m.sum(s.v), s
+
+    return run
+
+
+def test_a_state_updated_by_replace():
+    x, t = np.array([0.3, -0.5]), np.array([1.0, 0.5])
+
+    def answers(d, m):
+        f = leapfrog(m)
+        return d.grad(f, has_aux=True)(x), d.hessian(lambda x: f(x)[0])(x), d.jvp(lambda x: f(x)[1], (x,), (t,))
+
+    want = answers(jax, jnp)
+    for eng in ENGINES.values():
+        assert_close(answers(eng, anp), want)
+
+
+def replaces_a_missing_field(s):
+    return anp.sum(s._replace(q=s.p).p)
+
+
+def test_replace_of_a_missing_field_is_refused_with_the_line():
+    line = replaces_a_missing_field.__code__.co_firstlineno + 1
+    with pytest.raises(SCTError, match=rf"\._replace\(q=\.\.\.\) on a Leapfrog(.|\n)*line {line}(.|\n)*p, v, dt"):
+        ENGINES["sct"].grad(replaces_a_missing_field)(Leapfrog(np.ones(2), np.ones(2)))

@@ -31,7 +31,7 @@ from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
-from adcompare.engines.sct.front import builtin_source
+from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.aliases import parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
@@ -94,7 +94,7 @@ class Calls:
                         ast.Constant(self.where.line(node))] + args
             merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
             return self.user_call(merged, fn)
-        if _named_tuple_class(obj) and not any(isinstance(a, ast.Starred) for a in node.args) \
+        if sized_code.named_tuple_class(obj) and not any(isinstance(a, ast.Starred) for a in node.args) \
                 and all(k.arg for k in node.keywords):
             return self.named_tuple(node, obj)
         vocab = classify(obj)
@@ -180,6 +180,14 @@ class Calls:
             where = functools.partial(ast.copy_location, old_node=node)  # d.get(k, x): d[k] if k in d else x
             return self.value(where(ast.IfExp(where(ast.Compare(key, [ast.In()], [d])),
                                               where(ast.Subscript(d, key, ast.Load())), default)))
+        if name == "_replace" and not node.args and node.keywords and all(k.arg for k in node.keywords):
+            recv, names = self.atom(d), tuple(k.arg for k in node.keywords)  # s._replace(vel=v): made the class
+            where = [ast.Constant(self.where.function), ast.Constant(self.where.filename),
+                     ast.Constant(self.where.line(node))]
+            maker = ast.Call(self.known("named_replace", sized_code.named_replace),
+                             [ir.atom_ast(recv), ast.Constant(names), *where], [])
+            return self.value(ast.copy_location(ast.Call(maker, [ir.atom_ast(recv)] + [
+                k.value for k in node.keywords], []), node))
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)
@@ -303,11 +311,3 @@ class Calls:
         else:
             args = [self.atom(a) for a in node.args]
         return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
-
-
-def _named_tuple_class(obj) -> bool:
-    """A named tuple's class whose constructor takes its fields (no ``__new__`` of a subclass over it)."""
-    if not (isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields")):
-        return False
-    made = next((c for c in obj.__mro__ if "_make" in c.__dict__), None)
-    return made is not None and obj.__new__ is made.__new__

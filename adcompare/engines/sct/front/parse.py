@@ -85,7 +85,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
            runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.sort_order, runtime.field_index,
            runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of, sized_code.dict_set,
-           sized_code.spread_call,
+           sized_code.spread_call, sized_code.named_replace,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
