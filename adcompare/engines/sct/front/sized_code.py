@@ -15,6 +15,9 @@ that of the display or call the made function's source writes out, whatever the 
   what each part is; a sequence is read by position (a dict or set is refused, naming the user's line), a
   ``**`` operand must be a dict with string keys. ``fn`` None: the function is the first part, or, the
   first kind ``'.name'``, the call is the method ``parts[0].name(...)``.
+* :func:`named_replace` ``(s, names, where)(s, *values)`` is ``s._replace(**dict(zip(names, values)))`` for
+  a named tuple ``s``: its class called with its fields (see :func:`named_tuple_class`), made per class and
+  names; anything else is refused, naming the user's line.
 
 A key is kept with its type (``1`` and ``True`` are equal keys, but a dict keeps the one it met first).
 """
