@@ -13,6 +13,7 @@ loops run over a range object held in a variable.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,12 +78,16 @@ class Pack:
     elts: list[Atom]  # the elements (a dict's values)
     kind: str  # "tuple", "list" or "dict"
     keys: list[Atom] | None = None  # a dict's keys, not differentiated
+    named: ast.expr | None = None  # a named tuple's class (State(a, b): the tuple (a, b) made a State)
 
 
 def pack_ast(value: Pack, elts: list[ast.expr]) -> ast.expr:
-    """The display ``value`` with ``elts`` in place of its elements (a dict keeps its keys)."""
+    """The display ``value`` with ``elts`` in place of its elements (a dict keeps its keys, a named tuple
+    its class: its tangent is one too)."""
     if value.kind == "dict":
         return ast.Dict([atom_ast(k) for k in value.keys], elts)
+    if value.named is not None:
+        return ast.Call(copy.deepcopy(value.named), elts, [])
     return ast.List(elts, ast.Load()) if value.kind == "list" else ast.Tuple(elts, ast.Load())
 
 

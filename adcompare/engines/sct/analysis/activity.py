@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.dataflow import closure, list_targets, operands, readers
 from adcompare.engines.sct.analysis.refusals import Checker
-from adcompare.engines.sct.front.parse import Parsed
+from adcompare.engines.sct.emit import runtime
+from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, Parsed
 
 
 @dataclass
@@ -63,12 +64,16 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     # An element read (t[1], or unpacked) depends on the display's element, not an operand of the read: the
     # closure does not look at the read again when that element joins after t did (an element varied in a
     # later loop iteration), so it runs again from its own result until nothing joins.
-    varied: set[str] = set(active_params)
-    while True:
-        grown = closure(varied, assigns, unpacks, who_reads, joins, unpacked)
-        if grown == varied:
+    while True:  # reading a field of a varied named tuple varies too: until no more such reads are found
+        varied: set[str] = set(active_params)
+        while True:
+            grown = closure(varied, assigns, unpacks, who_reads, joins, unpacked)
+            if grown == varied:
+                break
+            varied = grown
+        if not _field_reads(assigns, varied & fn.locals, fn.extra_globals, parsed):
             break
-        varied = grown
+        who_reads = readers(assigns, unpacks)
 
     # useful flows backwards, from a definition's target to its varied operands: a worklist
     definitions: dict[str, list] = {}
@@ -128,3 +133,20 @@ def _position(index, displays: list | None) -> int | None:
         return None
     k = sign * index.value
     return k % n if -n <= k < n else None
+
+
+def _field_reads(assigns: list, varied: set[str], extra: dict, parsed: Parsed) -> bool:
+    """``t = x.name`` with ``x`` varied (a named tuple's field, as users read a state's ``s.vel``) becomes the
+    index ``t = x[field_index(x, 'name', ...)]``, which the sweeps differentiate as ``x[1]``; ``field_index``
+    refuses, with the line, the attribute of any other value (an array's ``.real``). Whether any was found."""
+    found = False
+    for s in assigns:
+        e = s.value.expr if isinstance(s.value, ir.Opaque) else None
+        if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id in varied \
+                and e.attr not in CONSTANT_ATTRIBUTES and e.attr != "T":
+            extra["__field_index"] = runtime.field_index
+            where = [ast.Constant(parsed.where.function), ast.Constant(parsed.where.filename), ast.Constant(s.line)]
+            index = ast.Call(ast.Name("__field_index", ast.Load()), [ast.Name(e.value.id, ast.Load()),
+                                                                      ast.Constant(e.attr), *where], [])
+            s.value, found = ir.Index(e.value.id, index), True
+    return found

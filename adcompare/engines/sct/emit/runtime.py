@@ -255,6 +255,20 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
                        filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
 
 
+def field_index(x: Any, name: str, function: str, filename: str, line: int) -> int:
+    """The position of field ``name`` of the named tuple ``x``: ``x.name`` on a differentiated named tuple is
+    read as ``x[field_index(x, 'name', ...)]``; any other differentiated value's attribute is refused here."""
+    fields = getattr(type(x), "_fields", None) if isinstance(x, tuple) else None
+    made = next((c for c in type(x).__mro__ if "_make" in c.__dict__), None) if fields else None
+    if made is not None and name in fields and getattr(type(x), name) is made.__dict__[name]:
+        return fields.index(name)
+    kind = type(x).__name__
+    hint = ("use adcompare.numpy functions" if made is None else f"{kind} has the fields {', '.join(fields)}"
+            if name not in fields else f"{kind}.{name} is not the field but {kind}'s own attribute: read the "
+            f"field by position, x[{fields.index(name)}], or the attribute on values that are not differentiated")
+    raise SCTError(f"the attribute .{name} of a differentiated {kind}", function, filename, line, hint)
+
+
 def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
     after :func:`check_sequence`: a dict or a set is refused, not read by position."""

@@ -18,7 +18,7 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
 from adcompare.engines.sct.front.fence import is_pop
 from adcompare.engines.sct.front.jumps import loop_has_break
-from adcompare.engines.sct.front.parse import MISSING
+from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul", ast.Mod: "remainder"}
@@ -225,6 +225,10 @@ class ANF:
         if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:
             x = self.atom(node.value)
             return self.op("transpose", [x], {}, ast.Attribute(ir.atom_ast(x), "T", ast.Load()))
+        if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name) \
+                and node.attr not in CONSTANT_ATTRIBUTES and self.p.resolve(node.value) is MISSING:
+            # f(s).pos, d["p"].a: the object into a variable first, whose field a varied read indexes (see activity)
+            return ir.Opaque(ast.Attribute(ir.atom_ast(self.atom(node.value)), node.attr, ast.Load()))
         return ir.Opaque(node)
 
     def op(self, name, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:

@@ -31,7 +31,7 @@ from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
-from adcompare.engines.sct.front import builtin_source
+from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.aliases import parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
@@ -106,6 +106,9 @@ class Calls:
                 args = place + args
             merged = ast.copy_location(ast.Call(self.constant(naming.ident(fn), fn), args, []), node)
             return self.user_call(merged, fn)
+        if sized_code.named_tuple_class(obj) and not any(isinstance(a, ast.Starred) for a in node.args) \
+                and all(k.arg for k in node.keywords):
+            return self.named_tuple(node, obj)
         vocab = classify(obj)
         if vocab is not None:
             return self.vocab_call(node, vocab, obj) if vocab.kind == "op" else ir.Opaque(node)
@@ -117,6 +120,17 @@ class Calls:
         if user_call_method(obj):  # m(x), m of a user class with __call__ (as sct.direct.unwrap takes m at the top)
             return self.dispatch(node, obj.__call__)
         return ir.Opaque(node)
+
+    def named_tuple(self, node: ast.Call, cls: type) -> ir.Expr:
+        """``State(p, vel=v)``: the tuple of its fields in order (defaults filled in), made a ``State``."""
+        given = dict(zip(cls._fields, node.args)) | {k.arg: k.value for k in node.keywords}
+        if len(node.args) > len(cls._fields) or set(given) - set(cls._fields) or len(given) < len(node.args) + len(
+                node.keywords) or set(cls._fields) - set(given) - set(cls._field_defaults):
+            return ir.Opaque(node)  # a call Python refuses: it does, when it runs
+        atoms = {k: self.atom(v) for k, v in given.items()}  # in the order written
+        elts = [atoms[k] if k in atoms else self.atom(self.constant("default", cls._field_defaults[k]))
+                for k in cls._fields]
+        return ir.Pack(elts, "tuple", named=self.constant(naming.ident(cls), cls))
 
     def call_of_call(self, node: ast.Call) -> ir.Expr:
         """``functools.partial(f, a)(x)`` is ``f(a, x)``, and ``ad.checkpoint(f)(x)`` a checkpointed
@@ -175,6 +189,14 @@ class Calls:
             where = functools.partial(ast.copy_location, old_node=node)  # d.get(k, x): d[k] if k in d else x
             return self.value(where(ast.IfExp(where(ast.Compare(key, [ast.In()], [d])),
                                               where(ast.Subscript(d, key, ast.Load())), default)))
+        if name == "_replace" and not node.args and node.keywords and all(k.arg for k in node.keywords):
+            recv, names = self.atom(d), tuple(k.arg for k in node.keywords)  # s._replace(vel=v): made the class
+            where = [ast.Constant(self.where.function), ast.Constant(self.where.filename),
+                     ast.Constant(self.where.line(node))]
+            maker = ast.Call(self.known("named_replace", sized_code.named_replace),
+                             [ir.atom_ast(recv), ast.Constant(names), *where], [])
+            return self.value(ast.copy_location(ast.Call(maker, [ir.atom_ast(recv)] + [
+                k.value for k in node.keywords], []), node))
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)

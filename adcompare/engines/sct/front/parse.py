@@ -84,8 +84,8 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax, anp.argmin,
            anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
            runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.list_position, runtime.sort_order,
-           runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of, sized_code.dict_set,
-           sized_code.spread_call, *dict_code.MAKERS,
+           runtime.field_index, runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of,
+           sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,

@@ -15,6 +15,9 @@ that of the display or call the made function's source writes out, whatever the 
   what each part is; a sequence is read by position (a dict or set is refused, naming the user's line), a
   ``**`` operand must be a dict with string keys. ``fn`` None: the function is the first part, or, the
   first kind ``'.name'``, the call is the method ``parts[0].name(...)``.
+* :func:`named_replace` ``(s, names, where)(s, *values)`` is ``s._replace(**dict(zip(names, values)))`` for
+  a named tuple ``s``: its class called with its fields (see :func:`named_tuple_class`), made per class and
+  names; anything else is refused, naming the user's line.
 
 A key is kept with its type (``1`` and ``True`` are equal keys, but a dict keeps the one it met first).
 
@@ -220,3 +223,30 @@ def display_node(node: ast.List | ast.Tuple, bind: Callable, where) -> ast.expr:
     pack = pack_list if isinstance(node, ast.List) else pack_tuple
     call = ast.copy_location(ast.Call(ast.Name(pack.__name__, ast.Load()), node.elts, []), node)
     return spread_node(call, pack, True, bind, where)
+
+
+def named_tuple_class(obj) -> bool:
+    """A named tuple's class whose constructor takes its fields (no ``__new__`` of a subclass over it)."""
+    if not (isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields")):
+        return False
+    made = next((c for c in obj.__mro__ if "_make" in c.__dict__), None)
+    return made is not None and obj.__new__ is made.__new__
+
+
+@functools.lru_cache(maxsize=256)
+def _named_replace(cls: type, names: tuple) -> Callable:
+    elts = [ast.Name(f"_sct_{f}", ast.Load()) if f in names else ast.Subscript(
+        ast.Name("s", ast.Load()), ast.Constant(k), ast.Load()) for k, f in enumerate(cls._fields)]
+    return _made("named_replace", ["s"] + [f"_sct_{f}" for f in names], ast.Call(
+        ast.Name("_sct_class", ast.Load()), elts, []), {"_sct_class": cls})
+
+
+def named_replace(s, names: tuple, function: str, filename: str, line: int) -> Callable:
+    """``(s, *values) -> s._replace(**dict(zip(names, values)))`` for the named tuple ``s``: its class
+    called with its fields, ``names`` given (refused, naming the user's line, on anything else)."""
+    cls = type(s)
+    if not named_tuple_class(cls) or not set(names) <= set(cls._fields):
+        raise SCTError(f"._replace({', '.join(n + '=...' for n in names)}) on a {cls.__name__}", function, filename,
+                       line, f"SCT takes ._replace on a named tuple, with fields of it, e.g. {', '.join(cls._fields)}"
+                       if hasattr(cls, "_fields") else "SCT takes ._replace on a named tuple")
+    return _named_replace(cls, names)
