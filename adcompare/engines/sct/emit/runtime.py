@@ -10,13 +10,13 @@ Python's floats raise or turn complex. The forward sweep keeps a value, a rule's
 or, where the adjoints read only a shape, :func:`shape_of` it; code transformed again or stacked by ``lax.scan``
 keeps values (see :func:`materialize`, :func:`seq_vjp`). :func:`zeros` marks its arrays as symbolic (:mod:`.symbolic`).
 The containers' helpers (:func:`add_bar`, :func:`item_bar`, :func:`final_bar`, :func:`leaf_bars`) live in
-:mod:`.containers` and are re-exported here. :func:`unbroadcast` answers its common cases first (a scalar's share
+:mod:`.containers` and are re-exported here, as are Python's own checks of containers and calls
+(:mod:`.python_checks`). :func:`unbroadcast` answers its common cases first (a scalar's share
 of a scalar, shapes that agree, NumPy's sum to a scalar) exactly as :func:`unbroadcast_general` would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MappingView, Set
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,19 @@ from adcompare.engines.sct.emit.containers import (  # noqa: F401  (generated co
     item_bar,
     leaf_bars,
 )
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated code calls them from here)
+    check_sequence,
+    dict_keys,
+    field_index,
+    jit_static_argument,
+    list_position,
+    nonempty_len,
+    positional_len,
+    same_size,
+    sort_order,
+    sorted_keys,
+    written_keys,
+)
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
 
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
@@ -243,116 +255,5 @@ def _packed(t: Any) -> Any:
     return t
 
 
-def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
-    """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse what is not read by position
-    (a dict, whose loop runs over keys; a set, a dict's view, an iterator)."""
-    if isinstance(seq, dict):
-        raise SCTError("iterating over a dict", function, filename, line,
-                       "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
-    if isinstance(seq, (Set, MappingView, Mapping)) or not hasattr(type(seq), "__getitem__") \
-            or not hasattr(type(seq), "__len__"):
-        raise SCTError(f"iterating over a {type(seq).__name__} (SCT reads a loop's items by position)", function,
-                       filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
-
-
-def field_index(x: Any, name: str, function: str, filename: str, line: int) -> int:
-    """The position of field ``name`` of the named tuple ``x``: ``x.name`` on a differentiated named tuple is
-    read as ``x[field_index(x, 'name', ...)]``; any other differentiated value's attribute is refused here."""
-    fields = getattr(type(x), "_fields", None) if isinstance(x, tuple) else None
-    made = next((c for c in type(x).__mro__ if "_make" in c.__dict__), None) if fields else None
-    if made is not None and name in fields and getattr(type(x), name) is made.__dict__[name]:
-        return fields.index(name)
-    kind = type(x).__name__
-    hint = ("use adcompare.numpy functions" if made is None else f"{kind} has the fields {', '.join(fields)}"
-            if name not in fields else f"{kind}.{name} is not the field but {kind}'s own attribute: read the "
-            f"field by position, x[{fields.index(name)}], or the attribute on values that are not differentiated")
-    raise SCTError(f"the attribute .{name} of a differentiated {kind}", function, filename, line, hint)
-
-
-def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
-    """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
-    after :func:`check_sequence`: a dict or a set is refused, not read by position."""
-    check_sequence(seq, function, filename, line)
-    return len(seq)
-
-
-def list_position(index: Any, n: int) -> int:
-    """The position ``seq[index] = v`` writes in a list of length ``n``, as Python finds it (an integer,
-    negative from the end), or Python's error."""
-    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"list indices must be integers or slices, not {type(index).__name__}")
-    if not -n <= index < n:
-        raise IndexError("list assignment index out of range")
-    return int(index) % n
-
-
-def nonempty_len(seq: Any, function: str, filename: str, line: int, name: str) -> int:
-    """:func:`positional_len` for Python's ``max(seq)`` or ``min(seq)``, which raise on an empty sequence."""
-    n = positional_len(seq, function, filename, line)
-    if n == 0:
-        raise ValueError(f"{name}() iterable argument is empty")
-    return n
-
-
-def sort_order(values: Any, key: Any, reverse: bool, function: str, filename: str, line: int) -> tuple:
-    """The positions of ``values`` in the order ``sorted(values, key=key, reverse=reverse)`` puts them (stable,
-    as Python's): a constant, so the sorted list's derivative follows this permutation, as JAX's does. Of a
-    dict, its keys themselves in that order (constants)."""
-    if isinstance(values, dict):
-        return tuple(sorted(values, key=key, reverse=reverse))
-    n = positional_len(values, function, filename, line)
-    keys = [values[k] if key is None else key(values[k]) for k in range(n)]
-    return tuple(sorted(range(n), key=keys.__getitem__, reverse=reverse))
-
-
-def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
-    """``sorted(d, key=key, reverse=reverse)`` of a dict: its keys, constants."""
-    return sorted(d, key=key, reverse=reverse)
-
-
-def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
-    """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
-    if not isinstance(d, dict):
-        raise SCTError(f"a write by a string key into a {type(d).__name__}", function, filename, line,
-                       "SCT writes string keys into a dict only")
-    return tuple(d)
-
-
-def same_size(d: dict, keys: tuple) -> None:
-    """Python's check, at each step of a loop over the keys of ``d`` and at its end, that no key was added."""
-    if len(d) != len(keys):
-        raise RuntimeError("dictionary changed size during iteration")
-
-
-def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
-    """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
-    runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
-    which JAX's dict arguments and Python's dicts agree."""
-    if not isinstance(d, dict):
-        raise SCTError(f"a loop over .items(), .values() or .keys() of a {type(d).__name__}", function, filename,
-                       line, "iterate over range(len(...)) and index, or over a dict")
-    keys = tuple(d)
-    try:
-        ordered = list(keys) == sorted(keys)
-    except TypeError:  # keys that do not compare
-        ordered = False
-    if not ordered:  # JAX rebuilds a dict argument with sorted keys, Python keeps insertion order: refuse both
-        raise SCTError("a loop over .items(), .values() or .keys() of a dict whose keys are not in sorted "
-                       "order", function, filename, line, "JAX orders a dict argument's keys, Python keeps the "
-                       "order they were added in: add them in sorted order, or loop over a tuple of the keys")
-    return keys
-
-
 def discard(value: Any) -> None:
     """The forward sweep's ``push`` in a checkpointed loop: the reverse sweep recomputes instead."""
-
-
-def jit_static_argument(value: Any) -> Any:
-    """A static argument of a function ``jax.jit`` made, in code SCT transforms, hashed as JAX hashes it
-    (see :mod:`..front.jit_calls`)."""
-    try:
-        hash(value)
-    except TypeError as exc:
-        raise ValueError("Non-hashable static arguments are not supported. An error occurred while trying to hash "
-                         f"an object of type {type(value)}, {value!r}. The error was:\nTypeError: {exc}") from None
-    return value
