@@ -92,8 +92,8 @@ def _convolve_rows(n: int, m: int, mode: str):
 def correlate(a, v, mode="valid"):
     """NumPy's ``correlate`` of two real 1-d arrays: ``convolve(a, v[::-1])``."""
     a, v = asarray(a), asarray(v)
-    if ndim(v) == 1 and ndim(a) == 1 and shape(v)[0] > shape(a)[0]:  # NumPy's: the order of the result flips
-        return flip(convolve(flip(v, 0), a, mode), 0)
+    if ndim(v) == 1 and ndim(a) == 1 and shape(v)[0] > shape(a)[0]:  # NumPy's: correlate(v, a) reversed
+        return flip(convolve(v, flip(a, 0), mode), 0)
     return convolve(a, flip(v, 0), mode)
 
 
