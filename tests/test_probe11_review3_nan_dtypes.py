@@ -74,3 +74,11 @@ def test_integer_nan_reductions_keep_their_dtype_as_jax(name, args, dtype):
     np.testing.assert_array_equal(ours, theirs)
     ours_jax = getattr(anp, name)(jnp.asarray(x), **args)  # JAX arrays in: the same
     assert ours_jax.dtype == theirs.dtype
+
+
+@pytest.mark.parametrize("name", ["nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod"])
+def test_bfloat16_nans_still_skipped_as_jax(name):
+    x = jnp.array([[1.5, np.nan, 3.0], [np.nan, np.nan, 2.0]], jnp.bfloat16)  # a float NumPy's issubdtype denies
+    ours, theirs = getattr(anp, name)(x, axis=1), getattr(jnp, name)(x, axis=1)
+    assert ours.dtype == theirs.dtype == jnp.bfloat16
+    np.testing.assert_array_equal(np.asarray(ours, np.float64), np.asarray(theirs, np.float64))

@@ -25,7 +25,7 @@ from adcompare.numpy.shapes import asarray, concatenate, getitem, ravel, reshape
 def _filled(a, fill):
     """``a`` with its nans replaced by ``fill``; an integer (or bool) ``a``, which has none, as it is (the float
     ``fill`` would make it float64, where JAX's ``nanmax``, ``nanprod``, ``nancumsum`` of integers are integers)."""
-    if not _np.issubdtype(_np.result_type(_p.primal(a)), _np.inexact):
+    if not _p.is_float(a):
         return a
     return where(isnan(a), fill, a)
 
@@ -33,7 +33,7 @@ def _filled(a, fill):
 def _nan_reduction(a, reduce, fill, axis, keepdims):
     a = asarray(a)
     out = reduce(_filled(a, fill), axis, keepdims)
-    if not _np.issubdtype(_np.result_type(_p.primal(a)), _np.inexact):
+    if not _p.is_float(a):
         return out
     return where(all(isnan(a), axis, keepdims), _np.nan, out)
 
