@@ -20,6 +20,7 @@ from adcompare.numpy.numerics import all, cov, nanmean
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
 from adcompare.numpy.shapes import asarray, concatenate, getitem, ravel, reshape, shape
+from adcompare.numpy.signal import _real
 
 
 def _filled(a, fill):
@@ -97,13 +98,14 @@ def _edges(a, bins, range):
     """JAX's ``histogram_bin_edges``: ``bins + 1`` edges from ``range`` (the data's min and max if None)."""
     if _np.ndim(bins) == 1:
         return asarray(bins)
+    dtype = _real(_p.primal(a))  # a float32 a's edges are float32, as JAX's (NumPy's float64 steps made them float64)
     if range is None:
         lo, hi = min(a), max(a)
-    else:
-        lo, hi = range[0], range[1]
+    else:  # Python numbers are weak, as in JAX
+        lo, hi = (_np.asarray(r, dtype) if type(r) in (int, float) else r for r in range)
     same = equal(_p.primal(lo), _p.primal(hi))  # (an array on JAX tracers: where takes it)
     lo, hi = where(same, _p.subtract_p(lo, 0.5), lo), where(same, _p.add_p(hi, 0.5), hi)
-    steps = _np.arange(int(bins), dtype=_np.float64) / int(bins)
+    steps = (_np.arange(int(bins), dtype=_np.float64) / int(bins)).astype(dtype)
     return concatenate([_p.add_p(lo, _p.multiply_p(steps, _p.subtract_p(hi, lo))), reshape(hi, (1,))])
 
 
