@@ -48,7 +48,14 @@ def integral_default(np_):
     return f
 
 
-@pytest.mark.parametrize("case", [histogram_weighted, histogram_range, gradient_spacings, integral_default])
+def weighted_fit(np_):  # vander's float64 powers (test_probe11_review3_vander.py)
+    def f(a, w):
+        return np_.polyfit(a, w, 2, w=w) + np_.sum(np_.vander(a, 3, increasing=True), axis=0)
+    return f
+
+
+@pytest.mark.parametrize("case", [histogram_weighted, histogram_range, gradient_spacings, integral_default,
+                                  weighted_fit])
 @pytest.mark.parametrize("engine", ["overloading", "sct"])
 def test_float32_stays_float32_as_jax(case, engine):
     f, f_jax = case(anp), case(jnp)
