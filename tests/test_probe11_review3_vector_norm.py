@@ -46,6 +46,6 @@ def test_vector_norm_over_several_axes_second_order_sct():
         def f(x):
             return np_.sum(several_axes(np_)(x) ** 2)
         return f
-    x = np.random.default_rng(3).normal(size=(2, 3, 4))
+    x = np.random.default_rng(3).normal(size=(2, 2, 3))
     np.testing.assert_allclose(ad.engine("sct", higher="sct").hessian(loss(anp))(x),
                                jax.hessian(loss(jnp))(jnp.asarray(x)), rtol=1e-10)
