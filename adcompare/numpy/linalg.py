@@ -43,7 +43,9 @@ from adcompare.numpy.constants import zeros_like as _zeros_like
 from adcompare.numpy.products import cross as _cross
 from adcompare.numpy.products import matmul, outer, tensordot  # noqa: F401 (linalg's names for them)
 from adcompare.numpy.reductions import sum as _sum
+from adcompare.numpy.shapes import _axes
 from adcompare.numpy.shapes import getitem as _getitem
+from adcompare.numpy.shapes import moveaxis as _moveaxis
 from adcompare.numpy.shapes import reshape as _reshape
 from adcompare.numpy.shapes import shape as _shape
 from adcompare.numpy.shapes import swapaxes as _swapaxes
@@ -201,7 +203,16 @@ def vector_norm(x, axis=None, keepdims=False, ord=2):
     if axis is None:
         n = norm(_reshape(x, (-1,)), ord=ord)
         return _reshape(n, (1,) * len(_shape(x))) if keepdims else n
+    axes = _axes(axis, len(_shape(x)))
+    if len(axes) > 1:  # a vector norm over several axes (norm's would be a matrix norm): of them merged into one
+        moved = _moveaxis(x, axes, tuple(range(-len(axes), 0)))
+        n = norm(_reshape(moved, _shape(moved)[:-len(axes)] + (-1,)), ord=ord, axis=-1)
+        return _reshape(n, _kept_shape(_np.shape(_p.primal(x)), axes)) if keepdims else n
     return norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
 
 
 def matrix_norm(x, keepdims=False, ord="fro"):

@@ -78,7 +78,8 @@ def vander(x, N=None, increasing=False):
     """The Vandermonde matrix: columns ``x ** (N - 1), ..., x ** 0`` (reversed if ``increasing``)."""
     x = asarray(x)
     N = shape(x)[0] if N is None else N
-    powers = _np.arange(N, dtype=float)
+    px = _p.primal(x)  # the powers in x's dtype (float64 ones made a float32 x's matrix float64), as JAX's
+    powers = _np.arange(N, dtype=_p.result_dtype(px) if _p.is_float(px) else _np.int64)
     if not increasing:
         powers = powers[::-1]
     return _p.power_p(reshape(x, shape(x) + (1,)), powers)

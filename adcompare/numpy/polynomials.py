@@ -14,7 +14,7 @@ from adcompare.numpy.linalg import lstsq
 from adcompare.numpy.numerics import vander
 from adcompare.numpy.reductions import sum
 from adcompare.numpy.shapes import asarray, concatenate, getitem, ndim, reshape, shape
-from adcompare.numpy.signal import convolve
+from adcompare.numpy.signal import _real, convolve
 
 
 def polyadd(a1, a2):
@@ -43,7 +43,8 @@ def polyder(p, m=1):
     if m == 0:
         return p
     powers = _np.arange(shape(p)[0] - 1, m - 1, -1, dtype=float)  # of the terms that remain
-    return _p.multiply_p(getitem(p, slice(None, -m)), (powers[None, :] - _np.arange(m)[:, None]).prod(0))
+    coeff = (powers[None, :] - _np.arange(m)[:, None]).prod(0).astype(_real(_p.primal(p)))  # float32 stays
+    return _p.multiply_p(getitem(p, slice(None, -m)), coeff)
 
 
 def polyint(p, m=1, k=None):
@@ -53,13 +54,14 @@ def polyint(p, m=1, k=None):
         raise ValueError("polyint: order of integral must be positive")
     if m == 0:
         return p
-    k = asarray(0.0 if k is None else k)
+    real = _real(_p.primal(p))  # a float32 p's integral is float32, as JAX's; a Python k is weak
+    k = _np.zeros((), real) if k is None else _np.asarray(_p.primal(k), real) if type(k) in (int, float) else asarray(k)
     if ndim(k) == 0 or shape(k)[0] == 1:
         k = _p.broadcast_to_p(reshape(k, (1,)), shape=(m,))
     if shape(k) != (m,):
         raise ValueError("polyint: k must be a scalar or a sequence of length m")
     grid = _np.arange(shape(p)[0] + m, dtype=float)[None, :] - _np.arange(m, dtype=float)[:, None]
-    coeff = _np.maximum(1.0, grid).prod(0)[::-1]
+    coeff = _np.maximum(1.0, grid).prod(0)[::-1].astype(real)
     return _p.divide_p(concatenate([p, k]), coeff)
 
 

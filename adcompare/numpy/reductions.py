@@ -52,8 +52,9 @@ def var(x, axis=None, ddof=0, keepdims=False):
     centered = _p.subtract_p(x, mean(x, axis, True))
     n = _reduced_count(shape(x), shape(sum(centered, axis, True)))
     total = sum(_p.square_p(centered), axis, keepdims)
-    if n - ddof <= 0:  # no degree of freedom left: nan, with a zero derivative, as JAX's
-        return _p.add_p(_p.multiply_p(total, 0.0), float("nan"))
+    if n - ddof <= 0:  # no degree of freedom left: nan, as JAX's where(N - ddof > 0, total / (N - ddof), nan), whose
+        # VJP is the division's of a zero cotangent: nan at N == ddof (0 / 0), zero past it; its JVP zero
+        return _p.where_p(False, _p.divide_p(total, float(n - ddof)), float("nan"))
     return _p.divide_p(total, float(n - ddof))
 
 

@@ -92,8 +92,8 @@ def _convolve_rows(n: int, m: int, mode: str):
 def correlate(a, v, mode="valid"):
     """NumPy's ``correlate`` of two real 1-d arrays: ``convolve(a, v[::-1])``."""
     a, v = asarray(a), asarray(v)
-    if ndim(v) == 1 and ndim(a) == 1 and shape(v)[0] > shape(a)[0]:  # NumPy's: the order of the result flips
-        return flip(convolve(flip(v, 0), a, mode), 0)
+    if ndim(v) == 1 and ndim(a) == 1 and shape(v)[0] > shape(a)[0]:  # NumPy's: correlate(v, a) reversed
+        return flip(convolve(v, flip(a, 0), mode), 0)
     return convolve(a, flip(v, 0), mode)
 
 
@@ -129,6 +129,16 @@ def _spacing(varargs, k: int):
     return varargs[0] if len(varargs) == 1 else varargs[k]
 
 
+def _real(x):
+    """The dtype a float result of ``x`` has, as JAX's: a float ``x``'s (float32 stays float32), else float64."""
+    return _p.result_dtype(x) if _p.is_float(x) else _np.float64
+
+
+def _spacing_array(f, h):
+    """A Python number is weak, as in JAX (a float32 ``f``'s gradient with spacing 0.5 is float32)."""
+    return _np.asarray(_p.primal(h), _real(_p.primal(f))) if type(h) in (int, float) else asarray(h)
+
+
 def gradient(f, *varargs, axis=None, edge_order=None):
     """NumPy's ``gradient`` as JAX's: central differences inside, one-sided (first order) at the edges;
     the spacings (one number, or coordinates, per axis) may be active. Several axes give a list."""
@@ -140,7 +150,7 @@ def gradient(f, *varargs, axis=None, edge_order=None):
         raise TypeError(f"gradient: {len(varargs)} spacings for {len(axes)} axes")
     if _np.min(_np.asarray(shape(f))[list(axes)], initial=2) < 2:
         raise ValueError("gradient: the array is too small (each axis needs at least 2 entries)")
-    out = [_gradient_along(f, asarray(_spacing(varargs, k)), axes[k]) for k in range(len(axes))]
+    out = [_gradient_along(f, _spacing_array(f, _spacing(varargs, k)), axes[k]) for k in range(len(axes))]
     return out[0] if len(axes) == 1 else out
 
 

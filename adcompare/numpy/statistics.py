@@ -15,16 +15,27 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
-from adcompare.numpy.elementwise import clip, equal, isnan, logical_not, sqrt, where
-from adcompare.numpy.numerics import all, count_nonzero, cov, nanmean
+from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
+from adcompare.numpy.numerics import all, cov, nanmean
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
 from adcompare.numpy.shapes import asarray, concatenate, getitem, ravel, reshape, shape
+from adcompare.numpy.signal import _real
+
+
+def _filled(a, fill):
+    """``a`` with its nans replaced by ``fill``; an integer (or bool) ``a``, which has none, as it is (the float
+    ``fill`` would make it float64, where JAX's ``nanmax``, ``nanprod``, ``nancumsum`` of integers are integers)."""
+    if not _p.is_float(a):
+        return a
+    return where(isnan(a), fill, a)
 
 
 def _nan_reduction(a, reduce, fill, axis, keepdims):
     a = asarray(a)
-    out = reduce(where(isnan(a), fill, a), axis, keepdims)
+    out = reduce(_filled(a, fill), axis, keepdims)
+    if not _p.is_float(a):
+        return out
     return where(all(isnan(a), axis, keepdims), _np.nan, out)
 
 
@@ -38,22 +49,23 @@ def nanmin(a, axis=None, keepdims=False):
 
 
 def nanprod(a, axis=None, keepdims=False):
-    return prod(where(isnan(a), 1.0, a), axis, keepdims)
+    return prod(_filled(asarray(a), 1.0), axis, keepdims)
 
 
 def nancumsum(a, axis=None):
-    return cumsum(where(isnan(a), 0.0, a), axis)
+    return cumsum(_filled(asarray(a), 0.0), axis)
 
 
 def nancumprod(a, axis=None):
-    return cumprod(where(isnan(a), 1.0, a), axis)
+    return cumprod(_filled(asarray(a), 1.0), axis)
 
 
 def nanvar(a, axis=None, ddof=0, keepdims=False):
     """The variance of the entries that are not nan, as JAX's (nan where fewer than ``ddof + 1``)."""
     a = asarray(a)
     centered = where(isnan(a), 0.0, _p.subtract_p(a, nanmean(a, axis, True)))
-    n = _p.subtract_p(count_nonzero(logical_not(isnan(a)), axis, keepdims), ddof)
+    # the count in a's dtype, as nanmean's (NumPy's float32 / int64 would make a float32 a's variance float64)
+    n = _p.subtract_p(sum(where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims), ddof)
     none = _p.primal(n) <= 0
     total = sum(_p.square_p(centered), axis, keepdims)
     return where(none, _np.nan, _p.divide_p(total, where(none, 1, n)))
@@ -86,13 +98,14 @@ def _edges(a, bins, range):
     """JAX's ``histogram_bin_edges``: ``bins + 1`` edges from ``range`` (the data's min and max if None)."""
     if _np.ndim(bins) == 1:
         return asarray(bins)
+    dtype = _real(_p.primal(a))  # a float32 a's edges are float32, as JAX's (NumPy's float64 steps made them float64)
     if range is None:
         lo, hi = min(a), max(a)
-    else:
-        lo, hi = range[0], range[1]
+    else:  # Python numbers are weak, as in JAX
+        lo, hi = (_np.asarray(r, dtype) if type(r) in (int, float) else r for r in range)
     same = equal(_p.primal(lo), _p.primal(hi))  # (an array on JAX tracers: where takes it)
     lo, hi = where(same, _p.subtract_p(lo, 0.5), lo), where(same, _p.add_p(hi, 0.5), hi)
-    steps = _np.arange(int(bins), dtype=_np.float64) / int(bins)
+    steps = (_np.arange(int(bins), dtype=_np.float64) / int(bins)).astype(dtype)
     return concatenate([_p.add_p(lo, _p.multiply_p(steps, _p.subtract_p(hi, lo))), reshape(hi, (1,))])
 
 
