@@ -135,6 +135,8 @@ class ANF:
                 self.emit(ir.Assign(target.id, self.value(value), self.line(), self.text(self.node)))
             if getattr(self.node, "sct_in_place", False):  # del d[k], d.update(e): see .dict_writes
                 self.write("entry", target.id)
+            if getattr(self.node, "sct_list_rebuilt", False):  # del seq[i]: see .dict_writes
+                self.rebuilt.add(id(self.out[-1]))
             return
         if isinstance(target, ast.Subscript):
             self.write_into(target, value)

@@ -83,6 +83,16 @@ def python_list_set(function, filename, line, values, index, value):
     return items
 
 
+def python_list_del(function, filename, line, values, index):
+    n = positional_len(values, function, filename, line)
+    at = list_position(index, n)
+    items = []
+    for k in range(n):
+        if k != at:
+            items.append(values[k])
+    return items
+
+
 def python_first(function, filename, line, values, order, name):
     n = nonempty_len(order, function, filename, line, name)
     if n and isinstance(values, dict):  # a key, a constant (sort_order's)
@@ -93,9 +103,11 @@ def python_first(function, filename, line, values, order, name):
 python_list.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
 python_sorted.sct_makes_list = True
 python_list_set.sct_makes_list = True  # seq[i] = v of a local list: seq rebuilt (see .desugar.Desugar.list_write)
+python_list_del.sct_makes_list = True  # del seq[i] of a local list: seq rebuilt (see .dict_writes)
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
-READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set, python_first)
+READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set,
+           python_list_del, python_first)
 BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted, python_first)  # the call's place first
 MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
 

@@ -30,10 +30,16 @@ from adcompare.engines.sct.front.sized_code import _made, _typed, _untyped
 _PLAIN = (str, int, float, bool, type(None))
 
 
+_SPREADS = {"**": "a ** spread", "**?": "a ** spread, dict(v), v.copy(), or a change in place (del v[k], v.pop(k), "
+                                          "v.update(...), v.setdefault(k))"}
+
+
 def _dict(d, what: str, where: tuple) -> tuple:
     if not isinstance(d, dict):
         raise SCTError(f"{what} of a {type(d).__name__}, which is not a dict", *where,
-                       "SCT takes it on a dict (a display, a comprehension or a dict argument)")
+                       "SCT takes it on a dict (a display, a comprehension or a dict argument); del xs[i] on a "
+                       "list only where xs is a local list made in the function (a display, a comprehension, "
+                       "list(...))")
     return tuple(d)
 
 
@@ -61,7 +67,7 @@ def _built(name: str, params: list[str], entries: list[tuple], bound: dict, wher
 
 def display(kinds: tuple, where: tuple, *sized) -> Callable:
     """``(*parts) -> {...}`` (see the module doc)."""
-    shape = tuple(_ordered(_dict(v, "a ** spread", where), kind, where) if kind.startswith("**") else v
+    shape = tuple(_ordered(_dict(v, _SPREADS[kind], where), kind, where) if kind.startswith("**") else v
                   for kind, v in zip(kinds, sized))
     return _display(_typed((tuple(k[:2] for k in kinds), shape)), where)
 

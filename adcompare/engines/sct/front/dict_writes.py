@@ -4,7 +4,9 @@ Contract: :func:`lower` rewrites, in place, the statements of a function's body 
 which are rewritten when they are transformed) and the expressions in them, into calls of the makers of
 :mod:`.dict_code` (``maker(...)(...)``, whose made function SCT transforms as any callee):
 
-* ``del d[k]`` is ``d = without(d, k, False, where)(d)``;
+* ``del d[k]`` is ``d = without(d, k, False, where)(d)``; ``del seq[i]`` of a local list (each assignment of it a
+  list display, a comprehension, ``list(...)`` or ``sorted(...)``) is ``seq = python_list_del(where, seq, i)``
+  (:mod:`.builtin_source`), marked (``sct_list_rebuilt``) as a list rebuilt, checked as an append is;
 * ``d.update(e, k=v)`` is ``d = display(('**', '**', 'k'), where, d, e, 'k')(d, e, v)``; ``d.clear()`` is ``d = {}``;
 * ``x = d.pop(k[, default])`` (or the call alone; ``pop`` and ``clear`` of a variable that holds a dict, see
   below) is ``x = entry_or(d, k, ...)(d, default)``, then
@@ -29,7 +31,7 @@ import builtins
 import itertools
 from collections.abc import Callable
 
-from adcompare.engines.sct.front import dict_code
+from adcompare.engines.sct.front import builtin_source, dict_code
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
@@ -54,6 +56,12 @@ class _Lower:
                                                                   or isinstance(n.value, ast.Call)
                                                                   and resolve(n.value.func) is builtins.dict)}
         self.dicts |= {tree.args.kwarg.arg} if tree.args.kwarg else set()
+        stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        made = {id(n.targets[0]) for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name) and (isinstance(n.value, (ast.List, ast.ListComp)) or (
+                    isinstance(n.value, ast.Call) and resolve(n.value.func) in (builtins.list, builtins.sorted)))}
+        params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
+        self.lists = {n.id for n in stores if id(n) in made} - {n.id for n in stores if id(n) not in made} - params
 
     def place(self, node: ast.AST) -> list[ast.expr]:
         w = self.where
@@ -105,6 +113,8 @@ class _Lower:
         if isinstance(s, ast.Delete):
             if not all(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) for t in s.targets):
                 return None
+            if any(t.value.id in self.lists for t in s.targets):
+                return self.list_deletes(s)
             self.check(s, [t.value.id for t in s.targets], loops, "del")
             return [self.ordered(t.value.id, s) for t in s.targets if t.value.id not in self.dicts] + [
                 self.assign(t.value.id, self.made(dict_code.without, [
@@ -144,6 +154,19 @@ class _Lower:
                                    s, True))
             read = ast.Subscript(dv, key, ast.Load())
         return out + ([self.assign(target, read, s)] if target is not None else [])
+
+    def list_deletes(self, s: ast.Delete) -> list[ast.stmt] | None:
+        """``del seq[i]`` of a local list: ``seq = python_list_del(where, seq, i)``, a new list without the
+        element, marked as a list rebuilt (checked as an append is: .aliases); a slice stays refused (.fence)."""
+        if len(s.targets) > 1 or isinstance(s.targets[0].slice, ast.Slice):
+            return None
+        seq = s.targets[0].value.id
+        fn = builtin_source.python_list_del
+        call = ast.Call(self.bind(fn.__name__, fn), self.place(s) + [ast.Name(seq, ast.Load()), s.targets[0].slice],
+                        [])
+        new = self.assign(seq, ast.copy_location(call, s), s)
+        new.sct_list_rebuilt = True  # see .anf
+        return [new]
 
     def ordered(self, d: str, node: ast.AST) -> ast.Assign:
         """``d = display(('**?',), where, d)(d)``: a dict that may be an argument, checked to be in JAX's order."""
