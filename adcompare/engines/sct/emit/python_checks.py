@@ -102,17 +102,18 @@ def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
     which JAX's dict arguments and Python's dicts agree."""
     if not isinstance(d, dict):
-        raise SCTError(f"a loop over .items(), .values() or .keys() of a {type(d).__name__}", function, filename,
-                       line, "iterate over range(len(...)) and index, or over a dict")
+        raise SCTError(f".items(), .values() or .keys() (looped over, or as a list) of a {type(d).__name__}",
+                       function, filename, line, "iterate over range(len(...)) and index, or over a dict")
     keys = tuple(d)
     try:
         ordered = list(keys) == sorted(keys)
     except TypeError:  # keys that do not compare
         ordered = False
     if not ordered:  # JAX rebuilds a dict argument with sorted keys, Python keeps insertion order: refuse both
-        raise SCTError("a loop over .items(), .values() or .keys() of a dict whose keys are not in sorted "
-                       "order", function, filename, line, "JAX orders a dict argument's keys, Python keeps the "
-                       "order they were added in: add them in sorted order, or loop over a tuple of the keys")
+        raise SCTError(".items(), .values() or .keys() (looped over, or as a list) of a dict whose keys are not in "
+                       "sorted order", function, filename, line, "JAX orders a dict argument's keys, Python keeps the "
+                       "order they were added in: add them in sorted order, or read the values by key "
+                       "(w, b = p['w'], p['b'])")
     return keys
 
 

@@ -60,8 +60,9 @@ class _Lower:
         made = {id(n.targets[0]) for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
                 and isinstance(n.targets[0], ast.Name) and (isinstance(n.value, (ast.List, ast.ListComp)) or (
                     isinstance(n.value, ast.Call) and resolve(n.value.func) in (builtins.list, builtins.sorted)))}
-        params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
-        self.lists = {n.id for n in stores if id(n) in made} - {n.id for n in stores if id(n) not in made} - params
+        self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
+        self.lists = {n.id for n in stores if id(n) in made} - {n.id for n in stores if id(n) not in made} - \
+            self.params
 
     def place(self, node: ast.AST) -> list[ast.expr]:
         w = self.where
@@ -198,19 +199,35 @@ class _Lower:
         where = ast.Tuple(self.place(node), ast.Load())
         return self.made(dict_code.display, [kinds, where] + sized, values, node)
 
+    def view(self, node: ast.Call) -> ast.ListComp:
+        """``d.values()`` or ``d.items()`` outside a loop's head (``sum(d.values())``, ``list(d.items())``):
+        the list ``[v for v in d.values()]`` (or of ``(k, v)``), whose loop for_targets takes over the keys (a
+        run-time check that ``d`` is a dict in sorted order gives them, as for a loop)."""
+        k, v = f"_sct_k{next(_serial)}", f"_sct_v{next(_serial)}"
+        target = ast.Name(v, ast.Store()) if node.func.attr == "values" else \
+            ast.Tuple([ast.Name(k, ast.Store()), ast.Name(v, ast.Store())], ast.Store())
+        elt = ast.Name(v, ast.Load()) if node.func.attr == "values" else \
+            ast.Tuple([ast.Name(k, ast.Load()), ast.Name(v, ast.Load())], ast.Load())
+        loop = ast.comprehension(target, node, [], 0)
+        loop.iter.sct_iterated = True
+        return ast.copy_location(ast.ListComp(elt, [loop]), node)
+
     def expressions(self, s: ast.stmt) -> None:
         """``dict(d)``, ``d.copy()`` and ``{**d, k: v}`` in the expressions of the statement ``s`` (not in the
         statements it holds), rewritten in place."""
         todo = [(s, None, None, None)]
         while todo:
             node, parent, field, index = todo.pop()
-            new = self.expression(node) if parent is not None else None
+            new = self.expression(node) if parent is not None and not getattr(node, "sct_iterated", False) else None
             if new is not None:
                 if index is None:
                     setattr(parent, field, new)
                 else:
                     getattr(parent, field)[index] = new
                 node = new
+            if isinstance(node, (ast.For, ast.comprehension)):  # a loop over d.values(), enumerate(d.items()):
+                for it in [node.iter] + (node.iter.args if isinstance(node.iter, ast.Call) else []):  # for_targets'
+                    it.sct_iterated = True
             for f, value in ast.iter_fields(node):
                 items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
                 todo += [(v, node, f, k) for k, v in items if isinstance(v, ast.AST) and not isinstance(v, ast.stmt)
@@ -231,6 +248,9 @@ class _Lower:
                                                                              f"v = {ast.unparse(node)}")
         if not isinstance(node, ast.Call) or node.keywords or len(node.args) > 1:
             return None
+        if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr in ("values", "items") \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts | self.params:
+            return self.view(node)
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr == "copy" \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts:
             return self.spread([("**", node.func.value)], node, None)  # (an array's copy: the method, a fresh value)
