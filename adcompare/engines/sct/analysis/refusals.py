@@ -76,10 +76,9 @@ class Checker:
                         raise self.refuse("a differentiated value used as an index",
                                           "indices must be constants or integers computed from constants")
                 if v.prim.name in _ELEMENTWISE and not v.seq and not isinstance(v.primal, ast.Call):
-                    if any(isinstance(a, str) and a in lists and a in self.varied for a in v.args):
-                        raise self.refuse("arithmetic on a list or tuple of differentiated values",
-                                          "operators on lists concatenate or repeat them; use "
-                                          "anp.concatenate or anp.stack")
+                    seqs = [a for a in v.args if isinstance(a, str) and a in lists and a in self.varied]
+                    if seqs:
+                        raise self.list_arithmetic(seqs[0])
                 for name, param in v.params.items():
                     if self.expr(param, test=False):
                         raise self.refuse(f"the parameter {name}= computed from a differentiated value",
@@ -113,6 +112,27 @@ class Checker:
                                       "on a differentiated value",
                                       "SCT transforms the functions it calls from their source; define "
                                       "it with def in a file")
+
+    def list_arithmetic(self, name: str):
+        """The refusal of an operator on ``name``, which may hold a list or tuple: where the user's code
+        also assigns it another value (``t = [a, b]``, later ``t = a * 2.0``), both lines, since SCT gives
+        a name one kind of value in the whole function."""
+        made, other = [], []
+        for n in ast.walk(self.p.tree):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(
+                n, (ast.AugAssign, ast.AnnAssign)) else []
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets) and n.value is not None:
+                seq = any(isinstance(e, (ast.List, ast.Tuple, ast.ListComp)) for e in (  # xs + [v]: a list too
+                    [n.value.left, n.value.right] if isinstance(n.value, ast.BinOp) else [n.value]))
+                (made if seq else other).append(self.where.line(n))
+        if not (made and other):
+            return self.refuse("arithmetic on a list or tuple of differentiated values",
+                               "operators on lists concatenate or repeat them; build the list with append "
+                               "(xs.append(v)), or use anp.concatenate or anp.stack")
+        return self.refuse(f"arithmetic on {name!r}, a name that holds a list or tuple (line {min(made)}) and "
+                           f"another value (line {min(other)}): SCT expected a list or tuple of differentiated "
+                           "values here, and takes one kind of value per name",
+                           f"give the list and the other value different names (e.g. {name}_list = [...])")
 
     def expr(self, node: ast.AST, test: bool) -> bool:
         """Does ``node`` vary? Refuses non-differentiable uses outside tests."""
