@@ -11,17 +11,13 @@ Hessian (higher="sct" and "boxes") against JAX float64 and the overloading engin
 
 from __future__ import annotations
 
-import inspect
-
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import adcompare as ad
 import adcompare.numpy as anp
 from tests.test_probe11_python_dicts import check_engines
-
-SCT = ad.engine("sct")
+from tests.test_probe12_sct_list_del import refused_at_mark
 
 
 def sum_of_values(x):
@@ -61,8 +57,4 @@ def unsorted(x):
 
 
 def test_a_dict_whose_keys_are_not_in_sorted_order_is_refused_at_its_line():
-    lines, first = inspect.getsourcelines(unsorted)
-    line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
-    with pytest.raises(ad.SCTError, match="keys are not in sorted order") as info:
-        SCT.grad(unsorted)(np.ones(3))
-    assert (info.value.filename, info.value.line) == (__file__, line)
+    refused_at_mark(unsorted, np.ones(3), "keys are not in sorted order")

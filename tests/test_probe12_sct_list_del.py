@@ -84,8 +84,15 @@ def with_a_second_name(x):
     (with_a_second_name, 0.5, "a second reference to the list 'xs'"),
 ])
 def test_other_deletes_are_refused_at_their_line(f, arg, message):
+    refused_at_mark(f, arg, message)
+
+
+def refused_at_mark(f, arg, message: str) -> ad.SCTError:
+    """SCT's gradient of ``f`` at ``arg`` refused, matching ``message``, at the line of ``f`` marked
+    "refused: here" in ``f``'s file."""
     lines, first = inspect.getsourcelines(f)
     line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
     with pytest.raises(ad.SCTError, match=message) as info:
         SCT.grad(f)(arg)
-    assert (info.value.filename, info.value.line) == (__file__, line)
+    assert (info.value.filename, info.value.line) == (f.__code__.co_filename, line)
+    return info.value

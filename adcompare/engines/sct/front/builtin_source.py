@@ -93,6 +93,17 @@ def python_list_del(function, filename, line, values, index):
     return items
 
 
+def python_list_concat(function, filename, line, first, second):
+    items = []
+    n = positional_len(first, function, filename, line)
+    for k in range(n):
+        items.append(first[k])
+    m = positional_len(second, function, filename, line)
+    for k in range(m):
+        items.append(second[k])
+    return items
+
+
 def python_first(function, filename, line, values, order, name):
     n = nonempty_len(order, function, filename, line, name)
     if n and isinstance(values, dict):  # a key, a constant (sort_order's)
@@ -104,10 +115,11 @@ python_list.sct_makes_list = True  # its call is a list, as a display is (see an
 python_sorted.sct_makes_list = True
 python_list_set.sct_makes_list = True  # seq[i] = v of a local list: seq rebuilt (see .desugar.Desugar.list_write)
 python_list_del.sct_makes_list = True  # del seq[i] of a local list: seq rebuilt (see .dict_writes)
+python_list_concat.sct_makes_list = True  # xs + [v], xs += [v] of local lists (see .dict_writes)
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
 READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set,
-           python_list_del, python_first)
+           python_list_del, python_list_concat, python_first)
 BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted, python_first)  # the call's place first
 MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
 

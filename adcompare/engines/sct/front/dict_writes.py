@@ -1,4 +1,5 @@
-"""Writes into a dict in place, its copies, and ``**`` in a dict display, as new dicts (before the fence).
+"""Writes into a dict or a local list in place, copies, ``**``, views and ``+`` of lists, as new values (before the
+fence).
 
 Contract: :func:`lower` rewrites, in place, the statements of a function's body (not of its nested scopes,
 which are rewritten when they are transformed) and the expressions in them, into calls of the makers of
@@ -12,6 +13,10 @@ which are rewritten when they are transformed) and the expressions in them, into
   below) is ``x = entry_or(d, k, ...)(d, default)``, then
   ``d = without(d, k, True, where)(d)``;
 * ``x = d.setdefault(k[, v])`` (or the call alone) is ``d = put_missing(d, k, where)(d, v)``, then ``x = d[k]``;
+* ``first + second`` of surely lists (:func:`_local_lists`) is ``python_list_concat(where, first, second)``, and
+  ``xs += [v]`` is ``xs = python_list_concat(where, xs, [v])``, marked as a list rebuilt;
+* ``d.values()`` and ``d.items()`` of a local dict or a parameter, outside a loop's head, are the lists
+  ``[v for v in d.values()]`` and ``[(k, v) for k, v in d.items()]`` (:mod:`.for_targets` takes their loops);
 * ``dict(d)`` and ``d.copy()`` (``d`` a variable that holds a dict: a display, a comprehension, ``dict(...)`` or
   ``**kwargs``) are ``display(('**',), where, d)(d)``, and ``{**d, 'k': v}`` is ``display(('**', 'k'), ...)``.
 
@@ -56,13 +61,8 @@ class _Lower:
                                                                   or isinstance(n.value, ast.Call)
                                                                   and resolve(n.value.func) is builtins.dict)}
         self.dicts |= {tree.args.kwarg.arg} if tree.args.kwarg else set()
-        stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-        made = {id(n.targets[0]) for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name) and (isinstance(n.value, (ast.List, ast.ListComp)) or (
-                    isinstance(n.value, ast.Call) and resolve(n.value.func) in (builtins.list, builtins.sorted)))}
         self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
-        self.lists = {n.id for n in stores if id(n) in made} - {n.id for n in stores if id(n) not in made} - \
-            self.params
+        self.lists = _local_lists(tree, resolve) - self.params
 
     def place(self, node: ast.AST) -> list[ast.expr]:
         w = self.where
@@ -121,6 +121,10 @@ class _Lower:
                 self.assign(t.value.id, self.made(dict_code.without, [
                 ast.Name(t.value.id, ast.Load()), t.slice, ast.Constant(False)] + self.place(s),
                 [ast.Name(t.value.id, ast.Load())], s), s, True) for t in s.targets]
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and s.target.id in self.lists:
+            new = self.assign(s.target.id, self.concat(ast.Name(s.target.id, ast.Load()), s.value, s), s)
+            new.sct_list_rebuilt = True  # += extends the list in place: checked as an append is (.anf)
+            return [new]
         target, call = (s.targets[0], s.value) if isinstance(s, ast.Assign) and len(s.targets) == 1 else \
             (None, s.value) if isinstance(s, ast.Expr) else (None, None)
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE
@@ -155,6 +159,11 @@ class _Lower:
                                    s, True))
             read = ast.Subscript(dv, key, ast.Load())
         return out + ([self.assign(target, read, s)] if target is not None else [])
+
+    def concat(self, first: ast.expr, second: ast.expr, node: ast.AST) -> ast.Call:
+        """``first + second`` of lists: ``python_list_concat(where, first, second)``, a new list."""
+        fn = builtin_source.python_list_concat
+        return ast.copy_location(ast.Call(self.bind(fn.__name__, fn), self.place(node) + [first, second], []), node)
 
     def list_deletes(self, s: ast.Delete) -> list[ast.stmt] | None:
         """``del seq[i]`` of a local list: ``seq = python_list_del(where, seq, i)``, a new list without the
@@ -234,6 +243,8 @@ class _Lower:
                          and not isinstance(v, _SCOPES)]
 
     def expression(self, node: ast.AST) -> ast.expr | None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_list(node, self.lists, self.resolve):
+            return self.concat(node.left, node.right, node)
         if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
             parts = []
             for k, v in zip(node.keys, node.values):  # **{'a': x}: its entries
@@ -258,6 +269,31 @@ class _Lower:
                 and not isinstance(node.args[0], ast.Starred):
             return self.spread([("**", node.args[0])], node, None)
         return None
+
+
+def _local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
+    """The names every assignment of which is surely a new list: a display, a comprehension, ``list(...)``,
+    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set."""
+    stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    assigns = {id(n.targets[0]): n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+               and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in ast.walk(tree)
+                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    lists = {n.id for n in stores}
+    while True:
+        kept = {n.id for n in stores if id(n) in assigns and _is_list(assigns[id(n)], lists, resolve)}
+        kept -= {n.id for n in stores if not (id(n) in assigns and _is_list(assigns[id(n)], lists, resolve))}
+        if kept == lists:
+            return lists
+        lists = kept
+
+
+def _is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, ast.Add) and _is_list(node.left, lists, resolve) and \
+            _is_list(node.right, lists, resolve)
+    return isinstance(node, (ast.List, ast.ListComp)) or isinstance(node, ast.Name) and node.id in lists or \
+        isinstance(node, ast.Call) and resolve(node.func) in (builtins.list, builtins.sorted)
 
 
 def _fix_locations(node: ast.AST) -> ast.AST:
