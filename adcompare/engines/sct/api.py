@@ -33,6 +33,7 @@ output. The cache keys on the option; ``source`` shows the structured output.
 from __future__ import annotations
 
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -98,6 +99,11 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
                 fn, "__qualname__", repr(fn)), *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                            "the SCT engine differentiates arguments made of arrays, numbers, tuples, "
                            "named tuples, lists and plain dicts; convert it to one of those")
+
+
+# a derivative this engine made -> the calls of it SCT refused to transform again (its own code): each such
+# call, a Hessian's every direction, is then taken on the boxes without trying again (see _entry_or_boxes)
+_REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class SCTEngine(Engine):
@@ -226,10 +232,14 @@ class SCTEngine(Engine):
         """:meth:`_entry`, or None where the caller is to take this one derivative on the boxes:
         a derivative of a derivative that SCT cannot transform again (its own generated code or
         a rule refused, not the user's code: :attr:`.SCTError.internal`), or whose code moves closures."""
+        key = (mode, nums, tuple(kwargs), len(args), tuple(map(_differentiable, primals)), self._control(args))
+        if key in _REFUSED.get(fn, ()):  # refused before: the boxes at once, not a transformation per direction
+            return None
         try:
             made = self._entry(fn, args, nums, kwargs, primals, mode)
         except SCTError as err:
             if fn in programs.MADE and err.internal:
+                _REFUSED.setdefault(fn, set()).add(key)
                 return None
             raise
         return None if boxed_callee.reaches_opaque(made[0]) else made
@@ -317,3 +327,4 @@ class SCTEngine(Engine):
     @staticmethod
     def clear_cache() -> None:
         transform.clear_cache()
+        _REFUSED.clear()
