@@ -234,6 +234,8 @@ def check_lists(fn: ir.Function, where: Where, rebuilt: set[int] = frozenset()) 
             aliases = (isinstance(s, ir.Assign) and (
                 (isinstance(s.value, ir.Copy) and s.value.src == name and s.target != fn.out)
                 or (isinstance(s.value, ir.Pack) and name in s.value.elts)
+                or (_kept(s, name) and not _kept_after_changes(fn.body, s, name,
+                                                               [c for c in changed if c.target == name]))
                 or (isinstance(s.value, ir.Call) and name in s.value.args
                     and s.value.func not in builtin_source.READERS)))
             if aliases:
@@ -241,6 +243,30 @@ def check_lists(fn: ir.Function, where: Where, rebuilt: set[int] = frozenset()) 
                                    "appended to, popped from or written into", s.line,
                                    "SCT treats append, pop() and writes as building a new list; copy the "
                                    "elements into a tuple instead")
+
+
+def _kept(s, name: str) -> bool:
+    """Does ``s`` keep the list ``name`` in another list (``rows.append(row)``, ``grid[i] = row``)?"""
+    return isinstance(s.value, ir.Append) and s.value.elt == name or (
+        isinstance(s.value, ir.Call) and s.value.func is builtin_source.python_list_set and s.value.args[-1] == name)
+
+
+def _kept_after_changes(body: list, store, name: str, changes: list) -> bool:
+    """Is the list ``name`` kept in another list by ``store`` only after all its changes, in the block where a
+    new list starts it (``row = []``, ``row.append(v)``..., then ``rows.append(row)``)? Each pass through that
+    block starts a new list, changes it, then keeps it, so Python's list and SCT's rebuilt one agree."""
+    todo = [body]
+    while todo:
+        block = todo.pop()
+        if any(s is store for s in block):
+            break
+        todo += [b for s in block for b in ir.blocks(s)]
+    else:
+        return False
+    k = next(i for i, s in enumerate(block) if s is store)
+    fresh = next((i for i, s in enumerate(block[:k]) if name in ir.targets(s) and _new_list(s)), None)
+    tops = [next((i for i, s in enumerate(block) if any(x is c for x in ir.walk([s]))), None) for c in changes]
+    return fresh is not None and all(i is not None and fresh < i < k for i in tops)
 
 
 def _new_list(s) -> bool:
