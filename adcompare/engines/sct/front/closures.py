@@ -51,6 +51,7 @@ from adcompare.engines.sct.front import (
     for_targets,
     jit_calls,
     lifted_lines,
+    nested_lists,
     sized_code,
 )
 from adcompare.engines.sct.front.parse import MISSING, Parsed
@@ -271,6 +272,7 @@ class _Converter:
         fn = self.compile(fdef, node)
         fn.sct_makes_list = not isinstance(node, ast.DictComp)  # a list, as a display is (see dataflow.list_targets)
         fn.sct_makes_dict = isinstance(node, ast.DictComp)  # (see .desugar.Desugar.dicts)
+        fn.sct_fresh_rows = isinstance(node, ast.ListComp) and nested_lists.fresh(node.elt)  # (.nested_lists)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 

@@ -8,6 +8,8 @@ statements go into A-normal form,
   ``ad.checkpointed_range(...)`` becomes ``range(...)`` on a loop marked
   ``checkpoint``; a loop variable the body assigns to is copied from a variable
   of the loop's own);
+* ``grid[i][j] = v`` of a local list of new lists nobody else sees (:mod:`.nested_lists`) to ``grid``
+  rebuilt with its row rebuilt (``builtin_source.python_list_set``), else refused;
 * ``y[idx] = v`` to ``y = index_update(y, v, idx=idx)``, a new array as JAX's
   ``y.at[idx].set(v)`` (refused where another name that may hold the array is
   read afterwards, see :mod:`.aliases`); a chained ``y[i][j] = v`` to
@@ -30,7 +32,7 @@ from adcompare.checkpoint import checkpointed_range
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, index_value, walk
 from adcompare.engines.sct.emit import inplace, runtime
-from adcompare.engines.sct.front import builtin_source, sized_code
+from adcompare.engines.sct.front import builtin_source, nested_lists, sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
 from adcompare.engines.sct.front.jumps import loop_has_break
@@ -172,6 +174,9 @@ class Desugar:
         if target.value is base and name in self.lists() and not isinstance(target.slice, ast.Slice):
             self.list_write(name, target, value)
             return
+        if name in self.lists() and keyed is None and len(chain) == 2 and not isinstance(target.slice, ast.Slice):
+            self.row_write(name, target, value)
+            return
         if keyed is not None:
             raise self.where.refuse(f"a write into the nested dict entry {ast.unparse(target)}", target,
                                     "build the inner value first, then write it: e[...] = v; d['a'] = e")
@@ -209,6 +214,20 @@ class Desugar:
         self.emit(ir.Assign(name, self.user_call(ast.copy_location(call, target), fn), self.line(),
                             self.text(self.node)))
         self.rebuilt.add(id(self.out[-1]))
+
+    def row_write(self, name: str, target: ast.Subscript, value: ast.expr) -> None:
+        """``grid[i][j] = v`` of a local list of new lists nobody else sees (:mod:`.nested_lists`): ``grid``
+        rebuilt with ``grid[i]`` rebuilt with ``v`` at ``j``."""
+        if not nested_lists.fresh_rows(self.p.tree, name, self.p.resolve):
+            raise self.where.refuse(f"writing into {ast.unparse(target)}, inside the list {name!r}, where {name} "
+                                    "may hold something other than new lists no other name sees", target,
+                                    f"make {name} a display or comprehension of new lists ([[a, b], [c, d]], "
+                                    f"[[0.0] * n for _ in range(m)]), read it as {name}[i][j], or make it an array")
+        fn = builtin_source.python_list_set
+        where = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+        row = ast.Call(self.known("python_list_set", fn), where + [copy_tree(target.value), copy_tree(target.slice),
+                                                                     value], [])
+        self.list_write(name, target.value, ast.copy_location(row, target))
 
     def lists(self) -> set[str]:
         """The local variables that hold a list SCT sees made: each assignment of them a list display or a
