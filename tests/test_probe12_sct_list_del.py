@@ -87,12 +87,12 @@ def test_other_deletes_are_refused_at_their_line(f, arg, message):
     refused_at_mark(f, arg, message)
 
 
-def refused_at_mark(f, arg, message: str) -> ad.SCTError:
-    """SCT's gradient of ``f`` at ``arg`` refused, matching ``message``, at the line of ``f`` marked
+def refused_at_mark(f, arg, message: str, engine=SCT) -> ad.SCTError:
+    """``engine``'s gradient of ``f`` at ``arg`` refused, matching ``message``, at the line of ``f`` marked
     "refused: here" in ``f``'s file."""
     lines, first = inspect.getsourcelines(f)
     line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
     with pytest.raises(ad.SCTError, match=message) as info:
-        SCT.grad(f)(arg)
+        engine.grad(f)(arg)
     assert (info.value.filename, info.value.line) == (f.__code__.co_filename, line)
     return info.value
