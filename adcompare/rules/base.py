@@ -304,8 +304,12 @@ def spread(g, xshape: tuple, axis):
     ndarray, a NumPy float or complex scalar, or a Python float) over a small ``xshape`` gives a fresh
     array of the same values and dtype; SCT transforming its own output takes this as a linear helper
     (``engines/sct/emit/second.py``), never from this source."""
-    keep = keepdims_shape(xshape, axis)
     t = type(g)
+    if axis is None and (t is float or t is np.float64) and math.prod(xshape) <= _SPREAD_FRESH_MAX:
+        out = np.empty(xshape)  # the common case first (a float64 number over every axis): the fill below
+        out.fill(g)
+        return out
+    keep = keepdims_shape(xshape, axis)
     one = math.prod(keep) == 1  # one value spread (a sum over every axis)
     # a NumPy array, or a scalar where one value is spread (a scalar elsewhere: the general path raises)
     if (t is np.ndarray or (t is float or t in _NUMPY_SCALARS) and one) and math.prod(xshape) <= _SPREAD_FRESH_MAX:

@@ -211,9 +211,12 @@ def _stack_regions(active, xs, axis) -> list:
 def _cut(g, idxs: list) -> tuple:
     """``anp.getitem(g, idx)`` for each ``idx`` (None: None). These indices are basic (slices and
     ints), so on a NumPy ``g`` each is the view ``g[idx]``, which is what getitem's implementation
-    returns: it is taken without the primitive's dispatch."""
+    returns: it is taken without the primitive's dispatch (a plain loop: no comprehension's frame)."""
     if type(g) is np.ndarray:
-        return tuple([None if idx is None else g[idx] for idx in idxs])
+        out = []
+        for idx in idxs:
+            out.append(None if idx is None else g[idx])
+        return tuple(out)
     return tuple([None if idx is None else anp.getitem(g, idx) for idx in idxs])
 
 

@@ -35,6 +35,8 @@ def mark(z: Any) -> Any:
 def is_symbolic_zero(g: Any) -> bool:
     if g is None or (type(g) is float and g == 0.0):
         return True
+    if not _marked:  # nothing marked lives (first-order code that is run): no look-up
+        return False
     ref = _marked.get(id(g))
     return ref is not None and ref() is g
 
