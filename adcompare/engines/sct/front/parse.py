@@ -89,7 +89,8 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
-           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace, runtime.jit_static_argument):
+           builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace, anp.logspace, anp.geomspace,
+           runtime.jit_static_argument):
     _VOCAB[_f] = Vocab("nondiff")
 
 # Array methods users write on active values, as vocabulary functions.
