@@ -7,6 +7,7 @@ derivative is zero, as JAX's is).
 
 from __future__ import annotations
 
+import jax as _jax
 import numpy as _np
 
 from adcompare import primitives as _p
@@ -120,6 +121,13 @@ def _constant(method: str):
     constant.__name__ = constant.__qualname__ = method
     constant.__doc__ = f"NumPy's ``{method}`` of the primal value: a constant (its derivative is zero)."
     return constant
+
+
+def stop_gradient(x):
+    """``x``'s value as a constant: no derivative of any order flows through it, as ``jax.lax.stop_gradient``
+    (which it is on JAX arrays and tracers, so that the same source stops JAX's derivatives too)."""
+    x = _p.primal(_p.pack(x))
+    return _jax.lax.stop_gradient(x) if isinstance(x, _jax.Array) else x
 
 
 sign = _constant("sign")

@@ -109,7 +109,7 @@ def median(a, axis=None, keepdims=False):
         return reshape(out, kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     n = shape(a)[axis]
-    s = sort(a, axis)
+    s = sort(_nan_if_any(a, axis), axis)
     middle = getitem(s, _along(ndim(a), axis, slice((n - 1) // 2, n // 2 + 1)))
     return mean(middle, axis, keepdims)
 
@@ -132,7 +132,7 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
         return reshape(out, _np.shape(q) + kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
-    s = sort(a, axis)
+    s = sort(_nan_if_any(a, axis), axis)
     below = getitem(s, _along(ndim(a), axis, lo))
     above = getitem(s, _along(ndim(a), axis, hi))
     w = reshape(w, _column(ndim(below), axis)) if _np.ndim(w) else w
@@ -156,6 +156,12 @@ def _merged_axes(sa: tuple, axes: tuple) -> tuple:
     rest = tuple(i for i in range(len(sa)) if i not in axes)
     return rest + axes, tuple(sa[i] for i in rest) + (int(_np.prod([sa[i] for i in axes])),), tuple(
         1 if i in axes else sa[i] for i in range(len(sa)))
+
+
+def _nan_if_any(a, axis: int):
+    """``a`` with each slice along ``axis`` that holds a nan made all nan, as JAX's (and NumPy's) quantiles: a
+    sort puts nans last, so the middle of such a slice would be a number; its derivative is then zero, as JAX's."""
+    return where(any(isnan(a), axis, True), _np.nan, a) if _p.is_float(a) else a
 
 
 def _quantile_plan(q, n: int) -> tuple:

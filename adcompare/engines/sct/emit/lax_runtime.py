@@ -41,7 +41,7 @@ import warnings
 from typing import Any
 
 import jax.numpy as jnp
-from jax import lax, tree_util
+from jax import errors, lax, tree_util
 
 from adcompare.engines.sct.emit import lax_carry as lc
 from adcompare.engines.sct.emit import lax_hoist
@@ -183,7 +183,21 @@ def while_loop(test, body, carry: Any, where: tuple) -> Any:
                       "or type across iterations (or whose body needs a concrete value)",
                       "keep each carried variable's shape and type fixed, or use SCTEngine(control='python') "
                       "without jax.jit")
-    return lax.while_loop(lambda c: _boolean(test(c)), lambda c: lc.grow(body(c), c, False), start)
+    return lax.while_loop(_traced_test(test, where), lambda c: lc.grow(body(c), c, False), start)
+
+
+def _traced_test(test, where: tuple):
+    """A while loop's test as ``lax.while_loop`` traces it: one that Python must take as True or False (``and``,
+    ``or``, ``not``, ``bool`` of a traced value) is refused at the user's loop, not inside this module."""
+    def traced(carry):
+        try:
+            return _boolean(test(carry))
+        except errors.TracerBoolConversionError:
+            raise _refuse(where, "a while loop on a traced value whose test takes a traced value as True or False "
+                          "(Python's and, or, not or bool)", "write the test with anp.logical_and, anp.logical_or "
+                          "and anp.logical_not, which lax.while_loop traces") from None
+
+    return traced
 
 
 # --- branches --------------------------------------------------------------------------
