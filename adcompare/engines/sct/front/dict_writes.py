@@ -29,6 +29,7 @@ import builtins
 import itertools
 from collections.abc import Callable
 
+from adcompare.engines.sct.asttools import fix_locations
 from adcompare.engines.sct.front import dict_code
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -88,7 +89,7 @@ class _Lower:
             made = self.statement(s, loops)
             for m in made if made is not None else [s]:
                 self.expressions(m)
-                new.append(_fix_locations(m))
+                new.append(fix_locations(m))
         setattr(node, field, new)
 
     def iterated(self, it: ast.expr) -> str | None:
@@ -215,19 +216,4 @@ class _Lower:
                 and not isinstance(node.args[0], ast.Starred):
             return self.spread([("**", node.args[0])], node, None)
         return None
-
-
-def _fix_locations(node: ast.AST) -> ast.AST:
-    """:func:`ast.fix_missing_locations` without its recursion (a long expression, hundreds of nested
-    operations, would exceed Python's limit): a node missing a place takes its parent's."""
-    todo = [(node, (1, 0, 1, 0))]
-    while todo:
-        n, place = todo.pop()
-        if "lineno" in n._attributes:
-            fields = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-            place = tuple(getattr(n, f, None) if getattr(n, f, None) is not None else p for f, p in zip(fields, place))
-            for f, p in zip(fields, place):
-                setattr(n, f, p)
-        todo.extend((child, place) for child in ast.iter_child_nodes(n))
-    return node
 
