@@ -182,8 +182,9 @@ def test_source_shows_the_protocol_only_where_it_applies():
     assert "def minor_bwd(residuals, out_bar, into=None):" in bwd
     # minor's output reaches its cotangent through det's own call, which may read it only in a branch (as far
     # as analysis/zero_cotangents can tell): its reverse call is guarded against the placeholder, and the
-    # guarded call does not take the protocol (det's gradient ~10% slower since; see stop 27's note)
-    assert "_t4 = (0.0,) if is_symbolic_zero(_t2_bar) else minor_bwd(minor_res, _t2_bar)" in text
+    # guarded call takes the protocol too, its guard handing the caller's value back unchanged
+    assert "_t4 = [a_bar]" in text
+    assert "a_bar, = _t4 if is_symbolic_zero(_t2_bar) else minor_bwd(minor_res, _t2_bar, _t4)" in text
     excluded = _source(calls_excluded)
     for name in ("reassigned", "returned"):
         head_line = next(line for line in excluded.splitlines() if line.startswith(f"def {name}_bwd"))

@@ -65,6 +65,21 @@ def walk(node: ast.AST):
         todo += children(n)
 
 
+def fix_locations(node: ast.AST, place: tuple = (1, 0, 1, 0)) -> ast.AST:
+    """:func:`ast.fix_missing_locations` without its recursion (a long expression, hundreds of nested
+    operations, would exceed Python's limit): a node missing a place takes its parent's (``place`` at the top)."""
+    fields = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    todo = [(node, place)]
+    while todo:
+        n, place = todo.pop()
+        if "lineno" in n._attributes:
+            place = tuple(p if getattr(n, f, None) is None else getattr(n, f) for f, p in zip(fields, place))
+            for f, p in zip(fields, place):
+                setattr(n, f, p)
+        todo.extend((child, place) for child in ast.iter_child_nodes(n))
+    return node
+
+
 def statements(block: list):
     """Every statement of ``block``, those in nested blocks (if, for, while) included."""
     todo = list(reversed(block))

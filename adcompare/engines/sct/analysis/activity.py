@@ -44,8 +44,8 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     stmts = list(ir.walk(fn.body))
     assigns = [s for s in stmts if isinstance(s, ir.Assign)]
     unpacks = [s for s in stmts if isinstance(s, ir.Unpack)]
-    who_reads = readers(assigns, unpacks)
     packs = _packs(fn, assigns)
+    who_reads = readers(assigns, unpacks, packs)  # (an element read is looked at again when its element joins)
 
     def element(seq: str, k: int | None, out: set[str]) -> bool:
         """Element ``k`` of ``seq`` may be varied (any element, where ``k`` is not known)."""
@@ -61,19 +61,11 @@ def analyze(fn: ir.Function, active_params: set[str], parsed: Parsed) -> Activit
     def unpacked(s, k: int, out: set[str]) -> bool:
         return element(s.src, k if len(s.targets) == _length(packs.get(s.src)) else None, out)
 
-    # An element read (t[1], or unpacked) depends on the display's element, not an operand of the read: the
-    # closure does not look at the read again when that element joins after t did (an element varied in a
-    # later loop iteration), so it runs again from its own result until nothing joins.
-    while True:  # reading a field of a varied named tuple varies too: until no more such reads are found
-        varied: set[str] = set(active_params)
-        while True:
-            grown = closure(varied, assigns, unpacks, who_reads, joins, unpacked)
-            if grown == varied:
-                break
-            varied = grown
-        if not _field_reads(assigns, varied & fn.locals, fn.extra_globals, parsed):
-            break
-        who_reads = readers(assigns, unpacks)
+    varied = closure(set(active_params), assigns, unpacks, who_reads, joins, unpacked)
+    # reading a field of a varied named tuple varies too (an index, once found): until no more such reads
+    while _field_reads(assigns, varied & fn.locals, fn.extra_globals, parsed):
+        who_reads = readers(assigns, unpacks, packs)
+        varied = closure(varied, assigns, unpacks, who_reads, joins, unpacked)
 
     # useful flows backwards, from a definition's target to its varied operands: a worklist
     definitions: dict[str, list] = {}

@@ -62,8 +62,10 @@ def uses(s) -> set[str]:
     return set()
 
 
-def readers(assigns: list, unpacks: list) -> dict[str, list]:
-    """For each variable, the assignments and unpackings that read it."""
+def readers(assigns: list, unpacks: list, packs: dict[str, list] | None = None) -> dict[str, list]:
+    """For each variable, the assignments and unpackings that read it; given ``packs`` (variables, with the
+    displays that define them), each element of such a display is read too by every read of its variable,
+    an element read (``t[1]``) or an unpacking: what it reads depends on the element."""
     out: dict[str, list] = {}
     for s in assigns:
         for a in {a for a, _ in operands(s.value) if isinstance(a, str)}:
@@ -71,6 +73,11 @@ def readers(assigns: list, unpacks: list) -> dict[str, list]:
     for s in unpacks:
         if isinstance(s.src, str):
             out.setdefault(s.src, []).append(s)
+    for seq, displays in (packs or {}).items():
+        for s in out.get(seq, ()):
+            if isinstance(s, ir.Unpack) or isinstance(s.value, ir.Index):
+                for e in {e for p in displays for e in p.elts if isinstance(e, str)} - {seq}:
+                    out.setdefault(e, []).append(s)
     return out
 
 

@@ -27,51 +27,58 @@ _PARTS = (ir.Opaque, ir.Pack, ir.Append, ir.Call)
 
 def may_be_zero(fn: ir.Function, act: Activity) -> set[int]:
     """The assignments (by id) of active variables in ``fn`` whose cotangent may be the placeholder there."""
-    out: set[int] = set()
-    blocks = [(fn.body, None)]  # (block, where it goes on: (loop or not, the block around, the index there, ...))
-    for block, cont in blocks:
-        for i, s in enumerate(block):
-            blocks += [(b, (isinstance(s, (ir.For, ir.While)), block, i, cont)) for b in ir.blocks(s)]
-    changed = True
-    while changed:  # an assignment joins when a use it counted on turns out to be uncertain: a fixed point
-        before = len(out)
-        for block, cont in blocks:
-            for k, s in enumerate(block):
-                if isinstance(s, (ir.Assign, ir.Unpack)) and id(s) not in out and any(
-                        t in act.active and not _after(t, block, k, cont, fn, act, out)
-                        for t in ir.targets(s)):
-                    out.add(id(s))
-        changed = len(out) != before
-    return out
+    return _Pass(fn, act).out
 
 
-def _after(v: str, block: list, k: int, cont, fn: ir.Function, act: Activity, uncertain: set[int]) -> bool:
-    """Is ``v`` surely read (as :func:`_scan` says) on every path after statement ``k`` of ``block``?"""
-    found = _scan(v, block[k + 1:], fn, act, uncertain)
-    if cont is None:  # the end of the function: the result's cotangent is the caller's
-        return v == fn.out if found is None else found
-    if found is not None:
-        return found
-    loop, around, i, outer = cont
-    return (not loop or _scan(v, block[:k + 1], fn, act, uncertain) is True) \
-        and _after(v, around, i, outer, fn, act, uncertain)
+class _Pass:
+    """One backward pass over each block, carrying two sets of names surely read later (before being assigned
+    again): ``later``, on every path to the function's end (the result's cotangent is the caller's), and
+    ``inside``, on every path to the end of the innermost branch or loop body being walked (what an ``if`` or a
+    loop around it counts as its own sure reads). A loop's body is walked again, from everything, until what
+    its body surely reads first stops shrinking: its end goes on into the next iteration and past the loop."""
+
+    def __init__(self, fn: ir.Function, act: Activity) -> None:
+        self.act, self.out = act, set()
+        self.every = {fn.out} | {a for s in ir.walk(fn.body) if isinstance(s, (ir.Assign, ir.Unpack))
+                                 for a, _ in operand_atoms(s) if isinstance(a, str)}
+        self.block(fn.body, {fn.out}, set())
+
+    def block(self, stmts: list, later: set[str], inside: set[str]) -> set[str]:
+        """Walk ``stmts`` backwards (``later`` and ``inside`` hold at their end, and are updated in place);
+        what ``stmts`` surely reads before assigning it, as ``inside`` says."""
+        for s in reversed(stmts):
+            if isinstance(s, (ir.Assign, ir.Unpack)):
+                if any(t in self.act.active and t not in later for t in ir.targets(s)):
+                    self.out.add(id(s))
+                read = self.reads(s)
+                for seen in (later, inside):
+                    seen.difference_update(ir.targets(s))
+                    seen |= read
+            elif isinstance(s, ir.If):
+                both = self.block(s.body, set(later), set()) & self.block(s.orelse, set(later), set())
+                for seen in (later, inside):
+                    seen.difference_update(_assigned(s))
+                    seen |= both
+            elif isinstance(s, (ir.For, ir.While)):
+                first = set(self.every)
+                while True:  # (each walk only adds to self.out, so first only shrinks)
+                    again = self.block(s.body, first & later, set())
+                    if again == first:
+                        break
+                    first = again
+                for seen in (later, inside):  # the loop may not run: on past it, unless it may assign first
+                    seen.difference_update(_assigned(s) - first)
+        return inside
+
+    def reads(self, u) -> set[str]:
+        """The variables step ``u`` surely adds to the cotangent of (at a differentiable operand), given that
+        its own cotangent is certain (``u`` not in ``self.out``) and it is active."""
+        if isinstance(u, ir.Assign) and isinstance(u.value, _PARTS) or id(u) in self.out \
+                or not any(t in self.act.active for t in ir.targets(u)):
+            return set()
+        return {a for a, diff in operand_atoms(u) if diff and isinstance(a, str)}
 
 
-def _scan(v: str, stmts: list, fn: ir.Function, act: Activity, uncertain: set[int]) -> bool | None:
-    """True: a statement of ``stmts`` surely adds to ``v``'s cotangent before ``v`` is assigned again; False:
-    ``v`` may be assigned again first; None: neither (the path goes on after ``stmts``)."""
-    for u in stmts:
-        if isinstance(u, (ir.Assign, ir.Unpack)):
-            if not (isinstance(u, ir.Assign) and isinstance(u.value, _PARTS)) \
-                    and any(a == v and diff for a, diff in operand_atoms(u)) \
-                    and id(u) not in uncertain and any(t in act.active for t in ir.targets(u)):
-                return True
-            if v in ir.targets(u):
-                return False
-        elif isinstance(u, ir.If) and _scan(v, u.body, fn, act, uncertain) is True \
-                and _scan(v, u.orelse, fn, act, uncertain) is True:
-            return True
-        elif any(v in ir.targets(w) for w in ir.walk([u])) and not (
-                isinstance(u, (ir.For, ir.While)) and _scan(v, u.body, fn, act, uncertain) is True):
-            return False  # (a loop that reads v in its body before assigning it: on, past the loop)
-    return None
+def _assigned(s) -> set[str]:
+    """The variables statement ``s`` or a statement in it assigns (a ``for`` loop's target among them)."""
+    return {t for w in ir.walk([s]) for t in ir.targets(w)}

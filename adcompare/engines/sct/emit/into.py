@@ -157,10 +157,14 @@ def _call_of(v: ast.expr, name: str, nargs: int) -> bool:
 
 
 def _zero(s: ast.stmt) -> str | None:
-    if isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name \
-            and isinstance(s.value, ast.Constant) and type(s.value.value) is float and s.value.value == 0.0:
+    if isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name and _is_zero(s.value):
         return s.targets[0].id
     return None
+
+
+def _is_zero(e: ast.expr) -> bool:
+    """Is ``e`` the placeholder ``0.0``?"""
+    return isinstance(e, ast.Constant) and type(e.value) is float and e.value == 0.0
 
 
 def _statements(body: list):
@@ -173,11 +177,14 @@ def _statements(body: list):
             todo += reversed(getattr(s, inner, None) or [])
 
 
-def hand_over(body: list, slots: dict[str, int], add_into: str) -> list:
+def hand_over(body: list, slots: dict[str, int], add_into: str, zero_test: str | None = None) -> list:
     """The caller's side: ``T = B(res, g)`` (``B`` a callee's bwd that takes ``into``, with
     ``slots[B]`` cotangents), followed at once by reads of ``T`` that are accumulations
     ``x = add_into(x, T[n])`` (at least one) or plain assignments ``y = T[n]``, and ``T`` read
-    nowhere else, becomes the hand-over of the module doc."""
+    nowhere else, becomes the hand-over of the module doc. So does the call guarded against the
+    placeholder (``T = (0.0, ...) if zero_test(g) else B(res, g)``, see :mod:`.adjoints`): its
+    guard then hands the cell's values back unchanged (``x, y = T if zero_test(g) else B(res, g, T)``:
+    the caller's value for an accumulation, ``0.0`` for a plain read)."""
     loads: dict[str, int] = {}
     for s in body:
         for node in ast.walk(s):
@@ -192,7 +199,7 @@ def hand_over(body: list, slots: dict[str, int], add_into: str) -> list:
                     todo.append(getattr(s, inner))
         j = 0
         while j < len(block):
-            made = _hand_over_at(block, j, slots, add_into, loads)
+            made = _hand_over_at(block, j, slots, add_into, loads, zero_test)
             if made is not None:
                 block[j:j + made[0]] = made[1]
                 j += len(made[1])
@@ -202,13 +209,14 @@ def hand_over(body: list, slots: dict[str, int], add_into: str) -> list:
 
 
 def _hand_over_at(block: list, j: int, slots: dict[str, int], add_into: str,
-                  loads: dict[str, int]) -> tuple[int, list] | None:
+                  loads: dict[str, int], zero_test: str | None) -> tuple[int, list] | None:
     s = block[j]
-    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name
-            and isinstance(s.value, ast.Call) and type(s.value.func) is ast.Name
-            and s.value.func.id in slots and len(s.value.args) == 2 and not s.value.keywords):
+    if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and type(s.targets[0]) is ast.Name):
         return None
-    t, n_slots = s.targets[0].id, slots[s.value.func.id]
+    bwd, guard = _guarded(s.value, slots, zero_test)
+    if bwd is None:
+        return None
+    t, n_slots = s.targets[0].id, slots[bwd.func.id]
     reads: dict[int, tuple[str, bool]] = {}  # slot -> (target, accumulates)
     k = j + 1
     while k < len(block) and len(reads) < n_slots:
@@ -224,10 +232,28 @@ def _hand_over_at(block: list, j: int, slots: dict[str, int], add_into: str,
     accs = [name for name, acc in reads.values() if acc]
     cell = ast.List([cg.load(reads[n][0]) if n in reads and reads[n][1] else cg.const(0.0)
                      for n in range(n_slots)], ast.Load())
-    call = ast.Call(s.value.func, s.value.args + [cg.load(t)], [])
+    call = ast.Call(bwd.func, bwd.args + [cg.load(t)], [])
+    if guard is not None:  # the placeholder: nothing added, the cell's values back
+        call = ast.IfExp(guard, cg.load(t), call)
     out = [cg.assign(t, cell)] + [cg.assign(a, cg.const(0.0)) for a in accs]
     out.append(cg.assign([reads[n][0] if n in reads else t for n in range(n_slots)], call))
     return k - j, [_like(s, o) for o in out]
+
+
+def _guarded(v: ast.expr, slots: dict[str, int], zero_test: str | None) -> tuple[ast.Call | None, ast.expr | None]:
+    """(the call ``B(res, g)`` of a bwd in ``slots``, its guard ``zero_test(g)`` or None) of ``B(res, g)`` or of
+    ``(0.0, ...) if zero_test(g) else B(res, g)`` (one ``0.0`` per slot); (None, None) for anything else."""
+    guard = zeros = None
+    if isinstance(v, ast.IfExp) and zero_test is not None and _call_of(v.test, zero_test, 1) \
+            and isinstance(v.body, ast.Tuple):
+        guard, zeros, v = v.test, v.body.elts, v.orelse
+    if not (isinstance(v, ast.Call) and type(v.func) is ast.Name and v.func.id in slots and len(v.args) == 2
+            and not v.keywords):
+        return None, None
+    if guard is not None and not (ast.dump(guard.args[0]) == ast.dump(v.args[1]) and len(zeros) == slots[v.func.id]
+                                  and all(_is_zero(e) for e in zeros)):
+        return None, None
+    return v, guard
 
 
 def _read_of(s: ast.stmt, t: str, add_into: str) -> tuple[int, str, bool] | None:

@@ -109,7 +109,8 @@ class Reverse(Sweeps, ControlFlow):
             slots = {local: len(entry.active) for local, entry, which in self.link.callees
                      if which == "bwd" and entry.into}
             if slots:
-                bwd_body = into_.hand_over(bwd_body, slots, into.add_bar_into)
+                bwd_body = into_.hand_over(bwd_body, slots, into.add_bar_into,
+                                           self.link.bound_helper("is_symbolic_zero"))
             if self.link.bound_helper("slice") is not None:  # cotangents of slices that tile an array
                 bwd_body = tiles.tile(bwd_body, into.names, {
                     "getitem_bar": into.getitem_bar, "getitem_bar_into": into.getitem_bar_into,

@@ -36,6 +36,7 @@ import builtins
 import itertools
 from collections.abc import Callable
 
+from adcompare.engines.sct.asttools import fix_locations
 from adcompare.engines.sct.front import builtin_source, dict_code
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -97,7 +98,7 @@ class _Lower:
             made = self.statement(s, loops)
             for m in made if made is not None else [s]:
                 self.expressions(m)
-                new.append(_fix_locations(m))
+                new.append(fix_locations(m))
         setattr(node, field, new)
 
     def iterated(self, it: ast.expr) -> str | None:
@@ -294,19 +295,3 @@ def _is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
             _is_list(node.right, lists, resolve)
     return isinstance(node, (ast.List, ast.ListComp)) or isinstance(node, ast.Name) and node.id in lists or \
         isinstance(node, ast.Call) and resolve(node.func) in (builtins.list, builtins.sorted)
-
-
-def _fix_locations(node: ast.AST) -> ast.AST:
-    """:func:`ast.fix_missing_locations` without its recursion (a long expression, hundreds of nested
-    operations, would exceed Python's limit): a node missing a place takes its parent's."""
-    todo = [(node, (1, 0, 1, 0))]
-    while todo:
-        n, place = todo.pop()
-        if "lineno" in n._attributes:
-            fields = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-            place = tuple(getattr(n, f, None) if getattr(n, f, None) is not None else p for f, p in zip(fields, place))
-            for f, p in zip(fields, place):
-                setattr(n, f, p)
-        todo.extend((child, place) for child in ast.iter_child_nodes(n))
-    return node
-

@@ -25,7 +25,7 @@ import inspect
 import symtable
 import types
 
-from adcompare.engines.sct.asttools import copy_tree, walk
+from adcompare.engines.sct.asttools import copy_tree, fix_locations
 
 _FUTURE = 0
 for _feature in __future__.all_feature_names:
@@ -53,9 +53,7 @@ def same_code(node: ast.FunctionDef, fn: types.FunctionType, is_lambda: bool) ->
                                  [], None, None)]
     imports = [ast.Import([ast.alias("sct_same_code", name)]) for name in sorted(_imported(fn))]
     module = ast.Module(imports + inner, [])
-    for n in walk(module):  # what ast.fix_missing_locations does, without its recursion
-        if "lineno" in n._attributes and getattr(n, "lineno", None) is None:
-            n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = 1, 0, 1, 0
+    fix_locations(module)  # (what the code is compared by has no places: the wrappers' are any)
     try:
         compiled = compile(module, code.co_filename, "exec", flags=code.co_flags & _FUTURE, dont_inherit=True)
     except RecursionError:
