@@ -225,6 +225,10 @@ def dot(x, y):  # noqa: F811  (NumPy's N-d dot: the last axis of x against the s
     return torch.tensordot(x, y, dims=([x.ndim - 1], [max(y.ndim - 2, 0)]))
 
 
+def stop_gradient(x):  # anp.stop_gradient on a tensor
+    return x.detach()
+
+
 def asarray(x, dtype=None):  # the dtype comes as NumPy names it (float64, int64)
     return _t(x) if dtype is None else _t(x).to(getattr(torch, np.dtype(dtype).name))
 

@@ -127,7 +127,16 @@ def stop_gradient(x):
     """``x``'s value as a constant: no derivative of any order flows through it, as ``jax.lax.stop_gradient``
     (which it is on JAX arrays and tracers, so that the same source stops JAX's derivatives too)."""
     x = _p.primal(_p.pack(x))
-    return _jax.lax.stop_gradient(x) if isinstance(x, _jax.Array) else x
+    if isinstance(x, _jax.Array):
+        return _jax.lax.stop_gradient(x)
+    xp = _p.namespace((x,))
+    if xp is _np:
+        return x
+    stop = getattr(xp, "stop_gradient", None)  # a peer's values (autograd's boxes, torch's tensors)
+    if stop is None:
+        raise TypeError(f"anp.stop_gradient: no way to stop {type(x).__name__}'s derivatives "
+                        f"({getattr(xp, '__name__', xp)} has no stop_gradient)")
+    return stop(x)
 
 
 sign = _constant("sign")
