@@ -30,7 +30,8 @@ import adcompare.numpy as anp
 jax.config.update("jax_enable_x64", True)
 
 DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float16", "float32", "float64"]
-BINARY = ["add", "subtract", "multiply", "divide", "power", "maximum", "fmin", "arctan2", "logaddexp2", "fmod"]
+BINARY = ["add", "subtract", "multiply", "divide", "power", "maximum", "fmin", "arctan2", "logaddexp2", "fmod",
+          "hypot", "float_power"]
 UNARY = ["sin", "exp", "log1p", "sqrt", "tanh", "arctan", "reciprocal", "negative", "abs", "square", "mean",
          "sum", "prod", "cumsum", "cumprod", "sigmoid", "erf"]
 RTOL = {"float16": 1e-2, "float32": 1e-3, "float64": 1e-12}  # float64 references: rounding, cancellation
@@ -120,7 +121,7 @@ def mixed(np_):
         return (np_.multiply(x, c), np_.add(c, x), np_.subtract(x, c), np_.divide(c, x), np_.divide(x, c),
                 np_.maximum(x, c), np_.minimum(c, x), np_.arctan2(x, c), np_.logaddexp(c, x),
                 np_.where(np_.greater(x, 1.0), x, c), np_.matmul(x, np_.multiply(c, 1)), np_.power(x, c),
-                np_.add(np_.sin(x), c), np_.dot(c, np_.square(x)))
+                np_.add(np_.sin(x), c), np_.dot(c, np_.square(x)), np_.hypot(c, x), np_.float_power(x, c))
     return f
 
 
