@@ -112,6 +112,10 @@ def test_products_and_polynomials_as_jax():
                 same(getattr(anp, name)(x, y), jax_dtype(f, x, y), getattr(np, name)(wide(x), wide(y)))
             same(anp.einsum("i,i->", x, y), jax_dtype(lambda x, y: jnp.einsum("i,i->", x, y), x, y),
                  np.dot(wide(x), wide(y)))
+            for name in ("concatenate", "stack", "asarray"):  # a list of arrays promotes as an operation's operands
+                f = getattr(jnp, name)
+                same(getattr(anp, name)([x, y]), jax_dtype(lambda x, y: f([x, y]), x, y),  # noqa: B023
+                     getattr(np, name)([wide(x), wide(y)]))
             same(anp.pad(x, (1, 2)), jax_dtype(lambda x: jnp.pad(x, (1, 2)), x), np.pad(wide(x), (1, 2)))
 
 
@@ -121,7 +125,8 @@ def mixed(np_):
         return (np_.multiply(x, c), np_.add(c, x), np_.subtract(x, c), np_.divide(c, x), np_.divide(x, c),
                 np_.maximum(x, c), np_.minimum(c, x), np_.arctan2(x, c), np_.logaddexp(c, x),
                 np_.where(np_.greater(x, 1.0), x, c), np_.matmul(x, np_.multiply(c, 1)), np_.power(x, c),
-                np_.add(np_.sin(x), c), np_.dot(c, np_.square(x)), np_.hypot(c, x), np_.float_power(x, c))
+                np_.add(np_.sin(x), c), np_.dot(c, np_.square(x)), np_.hypot(c, x), np_.float_power(x, c),
+                np_.concatenate([c, x]), np_.stack([x, c]))
     return f
 
 
