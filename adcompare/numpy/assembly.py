@@ -114,7 +114,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
                                   "not supported)")
     x = asarray(x)  # a list or tuple is packed first, as jnp.asarray packs it
     out, idx = _pad_plan(shape(x), pad_width)
-    base = zeros(out, like=x)
+    base = zeros(out, dtype=_p.result_dtype(x), like=x)  # x's dtype, as JAX's
     if constant_values != 0:
         base = add(base, constant_values)
     return _p.index_update_p(base, x, idx=idx)

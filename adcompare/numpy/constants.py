@@ -13,25 +13,31 @@ float16, float32, float64 = _np.float16, _np.float32, _np.float64
 int8, int16, int32, int64, bool_ = _np.int8, _np.int16, _np.int32, _np.int64, _np.bool_
 
 
-def zeros(shape, like=None):
-    """Zeros of ``shape`` on the backend (and float dtype) of ``like``; a constant box if ``like`` is active."""
-    return _constant(like, 0.0, _as_shape(shape))
+def zeros(shape, dtype=None, like=None):
+    """Zeros of ``shape`` on the backend (and float dtype, or ``dtype``) of ``like``; a constant box if ``like``
+    is active."""
+    return _constant(like, 0.0, _as_shape(shape), dtype)
 
 
-def ones(shape, like=None):
-    return _constant(like, 1.0, _as_shape(shape))
+def ones(shape, dtype=None, like=None):
+    return _constant(like, 1.0, _as_shape(shape), dtype)
 
 
-def zeros_like(x):
-    return _constant(x, 0.0)
+def zeros_like(x, dtype=None):
+    return _constant(x, 0.0, None, dtype)
 
 
-def ones_like(x):
-    return _constant(x, 1.0)
+def ones_like(x, dtype=None):
+    return _constant(x, 1.0, None, dtype)
 
 
-def _constant(like, fill, shape=None):
-    value = _p.constant_like(1.0 if like is None else like, fill, shape)
+def _constant(like, fill, shape=None, dtype=None):
+    if dtype is None:
+        value = _p.constant_like(1.0 if like is None else like, fill, shape)
+    else:  # the backend of ``like`` (NumPy without one), in ``dtype``
+        raw = _p.primal(like)
+        xp = _p.namespace((raw,)) if like is not None else _np
+        value = xp.full(_np.shape(raw) if shape is None else shape, fill, dtype=dtype)
     return like.trace.constant(value) if isinstance(like, _p.Box) else value
 
 

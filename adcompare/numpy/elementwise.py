@@ -62,9 +62,23 @@ sinc = _p.sinc_p
 erf = _p.erf_p
 erfc = _p.erfc_p
 erfinv = _p.erfinv_p
-# NumPy 2's names for the same functions (float_power: power, whose arguments are float already)
+# NumPy 2's names for the same functions
 acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
-pow = float_power = power
+pow = power
+
+
+def _inexact_pair(x1, x2):
+    """``x1`` and ``x2`` in JAX's float of their promoted dtype where that is an integer's (float32 for int32)."""
+    floats = _p.INEXACT.get(_np.result_type(_p.primal(_p.pack(x1)), _p.primal(_p.pack(x2))))
+    if floats is None:
+        return x1, x2
+    return _p.astype_p(x1, dtype=floats), _p.astype_p(x2, dtype=floats)
+
+
+def float_power(x1, x2):
+    """``power`` in JAX's float of the operands: integers too (``float_power(2, -1)`` is 0.5)."""
+    x1, x2 = _inexact_pair(x1, x2)
+    return _p.power_p(x1, x2)
 gammaln = _p.gammaln_p
 
 
@@ -96,6 +110,7 @@ def clip(a, a_min=None, a_max=None):
 def hypot(x1, x2):
     """NumPy's ``hypot``, computed as JAX computes it (``max * sqrt(1 + (min / max)**2)``), so that its
     derivatives of every order are JAX's, ties of ``|x1|`` and ``|x2|`` and (0, 0) included."""
+    x1, x2 = _inexact_pair(x1, x2)
     a, b = _p.abs_p(x1), _p.abs_p(x2)
     big, small = _p.maximum_p(a, b), _p.minimum_p(a, b)
     zero = equal(big, 0.0)

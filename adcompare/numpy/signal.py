@@ -74,6 +74,9 @@ def convolve(a, v, mode="full"):
     if shape(v)[0] > shape(a)[0]:  # NumPy's: the longer one is the signal
         a, v = v, a
     n, m = shape(a)[0], shape(v)[0]
+    floats = _p.INEXACT.get(_np.result_type(_p.result_dtype(a), _p.result_dtype(v)))
+    if floats is not None:  # integers convolve in JAX's float of them (float32 for int32)
+        a, v = _p.astype_p(a, dtype=floats), _p.astype_p(v, dtype=floats)
     # out[k] = sum_j a[k - j] v[j]: a padded by m - 1 zeros each side, gathered at k - j + m - 1
     windows = getitem(pad(a, (m - 1, m - 1)), _convolve_rows(n, m, mode)[:, None] - _np.arange(m)[None, :] + m - 1)
     return matmul(windows, v)

@@ -14,6 +14,7 @@ from adcompare.primitives.core import *  # noqa: F403
 from adcompare.primitives.elementwise import *  # noqa: F403
 from adcompare.primitives.linalg import *  # noqa: F403
 from adcompare.primitives.products import *  # noqa: F403
+from adcompare.primitives.promotion import *  # noqa: F403
 from adcompare.primitives.reductions import *  # noqa: F403
 from adcompare.primitives.shapes import *  # noqa: F403
 from adcompare.primitives.special import *  # noqa: F403

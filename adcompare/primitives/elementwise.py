@@ -14,18 +14,51 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
+from adcompare.concrete import user_location
 from adcompare.primitives.core import Primitive, result_dtype
+from adcompare.primitives.promotion import inexact, promoted
 
 
-def unary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
-    return Primitive(name, lambda xp, x: getattr(xp, method)(x), scalar)
+def _refuse_keywords(name: str, keywords: dict) -> None:
+    """NumPy's ufunc keywords that JAX's ``jnp`` functions refuse (``out=``, ``where=``, ``dtype=``), refused by
+    name at the user's line (``out=None`` is taken, as JAX's ufuncs take it)."""
+    given = [k for k, v in keywords.items() if not (k == "out" and v is None)]
+    if given:
+        raise TypeError(f"{name}() got the keyword {', '.join(k + '=' for k in given)} (at {user_location()}), "
+                        f"which adcompare refuses, as JAX's jnp.{name} does: arrays are never written in place "
+                        f"(write y = {name}(...) for out=), a result's dtype is its operands' (cast them with "
+                        f"astype for dtype=), and where= is anp.where(mask, {name}(...), other)")
 
 
-def binary(name: str, method: str, scalar: Callable | None = None) -> Primitive:
-    return Primitive(name, lambda xp, x, y: getattr(xp, method)(x, y), scalar)
+def unary(name: str, method: str, scalar: Callable | None = None, exact: bool = False) -> Primitive:
+    """A function of one array; ``exact``: it keeps an integer's dtype (``abs``), else it makes JAX's float."""
+    def impl(xp, x, **keywords):
+        _refuse_keywords(name, keywords)
+        return getattr(xp, method)(inexact(x) if xp is np and not exact else x)
+
+    return Primitive(name, impl, scalar)
+
+
+def binary(name: str, method: str, scalar: Callable | None = None, floats: bool = False) -> Primitive:
+    """A broadcasting function of two arrays, in JAX's promoted dtype; ``floats``: it makes a float of integers."""
+    def impl(xp, x, y, **keywords):
+        _refuse_keywords(name, keywords)
+        if xp is np:
+            x, y = promoted((x, y), floats)
+        return getattr(xp, method)(x, y)
+
+    return Primitive(name, impl, scalar)
+
+
+def _where(xp, c, x, y):
+    if xp is np:
+        x, y = promoted((x, y))
+    return xp.where(c, x, y)
 
 
 def _sigmoid(xp, x):
+    if xp is np:
+        x = inexact(x)
     return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
 
 
@@ -77,6 +110,7 @@ def _lgamma(x: float) -> float:
 def _gammaln(xp, x):
     if xp is jnp:
         return jsp.gammaln(x)
+    x = inexact(x)
     out = np.vectorize(_lgamma, otypes=[np.float64])(x)
     dtype = np.result_type(x)  # a float32 input keeps float32, as JAX's
     return out.astype(dtype) if np.issubdtype(dtype, np.floating) else out
@@ -85,13 +119,13 @@ def _gammaln(xp, x):
 add_p = binary("add", "add", operator.add)
 subtract_p = binary("subtract", "subtract", operator.sub)
 multiply_p = binary("multiply", "multiply", operator.mul)
-divide_p = binary("divide", "divide", operator.truediv)
+divide_p = binary("divide", "divide", operator.truediv, floats=True)
 power_p = binary("power", "power", math.pow)
 maximum_p = binary("maximum", "maximum", _maximum)
 minimum_p = binary("minimum", "minimum", _minimum)
-where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y))
+where_p = Primitive("where", _where)
 
-negative_p = unary("negative", "negative", operator.neg)
+negative_p = unary("negative", "negative", operator.neg, exact=True)
 sin_p = unary("sin", "sin", math.sin)
 cos_p = unary("cos", "cos", math.cos)
 tan_p = unary("tan", "tan", math.tan)
@@ -101,14 +135,15 @@ log1p_p = unary("log1p", "log1p", math.log1p)
 expm1_p = unary("expm1", "expm1", math.expm1)
 sqrt_p = unary("sqrt", "sqrt", math.sqrt)
 tanh_p = unary("tanh", "tanh", math.tanh)
-abs_p = unary("abs", "abs", abs)
+abs_p = unary("abs", "abs", abs, exact=True)
 sigmoid_p = Primitive("sigmoid", _sigmoid, lambda x: 0.5 * (math.tanh(0.5 * x) + 1.0))
 gammaln_p = Primitive("gammaln", _gammaln, _lgamma)
 
 # NumPy's names beyond the core (issue 15)
 square_p = Primitive("square", lambda xp, x: xp.square(x), lambda x: x * x)
 # 1 / x, not xp.reciprocal: NumPy's is an integer's integer reciprocal (1 / 2 = 0); JAX's and this are 0.5
-reciprocal_p = Primitive("reciprocal", lambda xp, x: xp.divide(1.0, x), lambda x: 1.0 / x)
+reciprocal_p = Primitive("reciprocal", lambda xp, x: xp.divide(1.0, inexact(x) if xp is np else x),
+                         lambda x: 1.0 / x)
 cbrt_p = unary("cbrt", "cbrt", math.cbrt)
 exp2_p = unary("exp2", "exp2", math.exp2)
 log2_p = unary("log2", "log2", math.log2)
@@ -127,9 +162,9 @@ real_p = _real_only("real", "real")
 conj_p = _real_only("conj", "conj")
 nan_to_num_p = Primitive("nan_to_num", _nan_to_num)
 
-arctan2_p = binary("arctan2", "arctan2", math.atan2)
-logaddexp_p = binary("logaddexp", "logaddexp")
-logaddexp2_p = binary("logaddexp2", "logaddexp2")
+arctan2_p = binary("arctan2", "arctan2", math.atan2, floats=True)
+logaddexp_p = binary("logaddexp", "logaddexp", floats=True)
+logaddexp2_p = binary("logaddexp2", "logaddexp2", floats=True)
 fmax_p = binary("fmax", "fmax", _fmax)
 fmin_p = binary("fmin", "fmin", _fmin)
 remainder_p = binary("remainder", "remainder", operator.mod)

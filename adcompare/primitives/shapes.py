@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from adcompare.primitives.core import Primitive, namespace, primal, result_dtype
+from adcompare.primitives.promotion import promoted
 
 # what an axis, a length or a count may be: a Python int or NumPy's (np.argmax's, a NumPy shape's arithmetic), as
 # NumPy and JAX take them; ``isinstance(axis, int)`` alone sent an np.int64 axis down the tuple path
@@ -111,7 +112,8 @@ def _index_update(xp, x, v, idx):
 transpose_p = Primitive("transpose", lambda xp, x, axes=None: xp.transpose(x, axes))
 reshape_p = Primitive("reshape", lambda xp, x, shape: xp.reshape(x, shape))
 broadcast_to_p = Primitive("broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape))
-concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(xs, axis=axis))
+concatenate_p = Primitive("concatenate", lambda xp, *xs, axis=0: xp.concatenate(promoted(xs) if xp is np else xs,
+                                                                                axis=axis))
 getitem_p = Primitive("getitem", lambda xp, x, idx: x[idx])
 # NumPy's diagonal is a read-only view of its operand (a primitive of its own so that it can be one)
 diagonal_p = Primitive("diagonal", lambda xp, x, offset=0, axis1=0, axis2=1:

@@ -16,6 +16,7 @@ import jax.scipy.special as jsp
 import numpy as np
 
 from adcompare.primitives.core import Primitive
+from adcompare.primitives.promotion import inexact
 
 
 def _scipy():
@@ -24,9 +25,15 @@ def _scipy():
     return scipy.special
 
 
+def _as_input(out, x):
+    """SciPy's value in the float dtype of ``x`` where it has one: float16 stays float16 (SciPy's is float32)."""
+    dtype = getattr(x, "dtype", None)
+    return out.astype(dtype) if isinstance(dtype, np.dtype) and dtype.kind == "f" and out.dtype != dtype else out
+
+
 def _erf(xp, x):
     if xp is np:
-        return _scipy().erf(x)
+        return _as_input(_scipy().erf(inexact(x)), x)
     if xp is jnp:
         return jsp.erf(x)
     return xp.erf(x)
@@ -36,7 +43,7 @@ def _named(name: str):
     """SciPy's (NumPy), ``jax.scipy.special``'s (JAX) or the namespace's own special function ``name``."""
     def apply(xp, x):
         if xp is np:
-            return getattr(_scipy(), name)(x)
+            return _as_input(getattr(_scipy(), name)(inexact(x)), x)
         return getattr(jsp if xp is jnp else xp, name)(x)
 
     return apply
@@ -50,7 +57,7 @@ def _polygamma(xp, x, n=0):
         return jsp.digamma(x) if n == 0 else jsp.polygamma(n, x)
     if xp is not np:
         return xp.polygamma(n, x)
-    x = np.asarray(x, dtype=np.float64) if not np.issubdtype(np.result_type(x), np.inexact) else x
+    x = inexact(np.asarray(x))
     if n > 0:  # nan at +inf, as JAX's
         return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x)).astype(np.result_type(x))  # SciPy's is float64
     with np.errstate(invalid="ignore"):
@@ -68,5 +75,5 @@ erf_p = Primitive("erf", _erf, math.erf)
 erfc_p = Primitive("erfc", _named("erfc"), math.erfc)
 erfinv_p = Primitive("erfinv", _named("erfinv"))
 polygamma_p = Primitive("polygamma", _polygamma)
-sinc_p = Primitive("sinc", lambda xp, x: xp.sinc(x))
+sinc_p = Primitive("sinc", lambda xp, x: xp.sinc(inexact(x) if xp is np else x))
 sinc_taylor_p = Primitive("sinc_taylor", _sinc_taylor)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from adcompare.primitives.promotion import promoted
+
 _NUMBERS = (bool, int, float, complex)
 
 
@@ -25,10 +27,10 @@ def is_weak(e: Any) -> bool:
 
 def strengthen(parts: list, items: Any, dtype_of: Callable) -> list:
     """``parts`` (the packed ``items``, one by one) with each weak one an array of the dtype that the
-    others' dtypes promote to with it; unchanged where all are weak or none is."""
+    others' dtypes promote to with it, and integer arrays beside float ones in that float (JAX's lattice)."""
     weak = [is_weak(e) for e in items]
     if all(weak) or not any(weak):
-        return parts
+        return list(promoted(tuple(parts)))
     numbers = {np.asarray(p).dtype.type(0).item() for p, w in zip(parts, weak) if w}  # one per kind
     strong = np.result_type(*(dtype_of(p) for p, w in zip(parts, weak) if not w))
     if strong.kind == "V":  # an extension float (bfloat16, float8): NumPy promotes it with 2.0 to float64

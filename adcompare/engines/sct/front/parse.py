@@ -82,9 +82,10 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.floor_divide, anp.round, anp.stop_gradient, anp.imag, anp.isfinite, anp.isnan, anp.isinf,
            anp.isposinf, anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax,
-           anp.argmin, anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, runtime.check_sequence,
-           runtime.dict_keys, runtime.positional_len, runtime.nonempty_len, runtime.list_position, runtime.sort_order,
-           runtime.field_index, runtime.written_keys, runtime.sorted_keys, runtime.same_size, sized_code.dict_of,
+           anp.argmin, anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
+           runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
+           runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
+           runtime.sorted_keys, runtime.same_size, sized_code.dict_of,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
