@@ -274,16 +274,28 @@ class _Lower:
 
 def _local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
     """The names every assignment of which is surely a new list: a display, a comprehension, ``list(...)``,
-    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set."""
-    stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-    assigns = {id(n.targets[0]): n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set. Only the
+    function's own scope counts: a nested def or lambda assigning ``G = [...]`` says nothing of the ``G`` the
+    function reads (a global array, whose ``G + [v]`` broadcasts), and a def or class it names is no list."""
+    own, todo = [], [tree]
+    while todo:
+        n = todo.pop()
+        own.append(n)
+        todo += [c for c in ast.iter_child_nodes(n) if not isinstance(c, _SCOPES)]
+        todo += [c.args for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:2] + (ast.Lambda,))]  # defaults
+        todo += [d for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:3]) for d in c.decorator_list]
+    stores = [n for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    assigns = {id(n.targets[0]): n.value for n in own if isinstance(n, ast.Assign)
                and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
-    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in ast.walk(tree)
+    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in own
                 if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
-    lists = {n.id for n in stores}
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, _SCOPES[:3]) and n is not tree} | {
+        name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}  # shared
+    lists = {n.id for n in stores} - defined
     while True:
         kept = {n.id for n in stores if id(n) in assigns and _is_list(assigns[id(n)], lists, resolve)}
         kept -= {n.id for n in stores if not (id(n) in assigns and _is_list(assigns[id(n)], lists, resolve))}
+        kept -= defined
         if kept == lists:
             return lists
         lists = kept
