@@ -16,7 +16,9 @@ which are rewritten when they are transformed) and the expressions in them, into
 * ``first + second`` of surely lists (:func:`_local_lists`) is ``python_list_concat(where, first, second)``, and
   ``xs += [v]`` is ``xs = python_list_concat(where, xs, [v])``, marked as a list rebuilt;
 * ``d.values()`` and ``d.items()`` of a local dict or a parameter, outside a loop's head, are the lists
-  ``[v for v in d.values()]`` and ``[(k, v) for k, v in d.items()]`` (:mod:`.for_targets` takes their loops);
+  ``[v for v in d.values()]`` and ``[(k, v) for k, v in d.items()]`` (:mod:`.for_targets` takes their loops); in a
+  function that writes in place, only where an eager builtin or a vocabulary function reads them at once (a view
+  kept is live: refused);
 * ``dict(d)`` and ``d.copy()`` (``d`` a variable that holds a dict: a display, a comprehension, ``dict(...)`` or
   ``**kwargs``) are ``display(('**',), where, d)(d)``, and ``{**d, 'k': v}`` is ``display(('**', 'k'), ...)``.
 
@@ -42,6 +44,8 @@ from adcompare.engines.sct.front import builtin_source, dict_code
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
 _IN_PLACE = {"update", "pop", "setdefault", "clear"}
+_EAGER = (builtins.sum, builtins.max, builtins.min, builtins.len, builtins.list, builtins.tuple, builtins.sorted,
+          builtins.any, builtins.all)
 
 
 def lower(tree: ast.FunctionDef, bind: Callable, resolve: Callable, where) -> None:
@@ -64,6 +68,12 @@ class _Lower:
         self.dicts |= {tree.args.kwarg.arg} if tree.args.kwarg else set()
         self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
         self.lists = _local_lists(tree, resolve) - self.params
+        # a dict changed in place anywhere (d[k] = v, del d[k], d |= e, d.update(e), ...): a view kept under a name
+        # (its = d.items()) is live, Python's sees the change, a list made at once would not
+        self.writes = any(isinstance(n, (ast.Assign, ast.AugAssign, ast.Delete)) and any(
+            isinstance(t, ast.Subscript) or isinstance(n, ast.AugAssign) for t in getattr(n, "targets", [])
+            + [getattr(n, "target", None)]) or isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in _IN_PLACE | {"popitem"} for n in ast.walk(tree))
 
     def place(self, node: ast.AST) -> list[ast.expr]:
         w = self.where
@@ -228,7 +238,8 @@ class _Lower:
         todo = [(s, None, None, None)]
         while todo:
             node, parent, field, index = todo.pop()
-            new = self.expression(node) if parent is not None and not getattr(node, "sct_iterated", False) else None
+            new = self.expression(node, parent) if parent is not None and not getattr(node, "sct_iterated", False) \
+                else None
             if new is not None:
                 if index is None:
                     setattr(parent, field, new)
@@ -243,7 +254,7 @@ class _Lower:
                 todo += [(v, node, f, k) for k, v in items if isinstance(v, ast.AST) and not isinstance(v, ast.stmt)
                          and not isinstance(v, _SCOPES)]
 
-    def expression(self, node: ast.AST) -> ast.expr | None:
+    def expression(self, node: ast.AST, parent: ast.AST | None = None) -> ast.expr | None:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_list(node, self.lists, self.resolve):
             return self.concat(node.left, node.right, node)
         if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
@@ -262,6 +273,13 @@ class _Lower:
             return None
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr in ("values", "items") \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts | self.params:
+            fn = self.resolve(parent.func) if isinstance(parent, ast.Call) and node in parent.args else None
+            read = fn in _EAGER or fn in builtin_source.READERS or fn is not None and (
+                getattr(fn, "__module__", None) or "").startswith("adcompare.numpy")
+            if self.writes and not read:  # (these read the view at once; zip, enumerate, iter keep it)
+                raise self.where.refuse(f"{ast.unparse(node)} kept (a live view) in a function that writes into a "
+                                        "dict (or another value) in place", node,
+                                        f"read it at once (list({ast.unparse(node)})), or read the values by key")
             return self.view(node)
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr == "copy" \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts:
@@ -274,16 +292,28 @@ class _Lower:
 
 def _local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
     """The names every assignment of which is surely a new list: a display, a comprehension, ``list(...)``,
-    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set."""
-    stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-    assigns = {id(n.targets[0]): n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set. Only the
+    function's own scope counts: a nested def or lambda assigning ``G = [...]`` says nothing of the ``G`` the
+    function reads (a global array, whose ``G + [v]`` broadcasts), and a def or class it names is no list."""
+    own, todo = [], [tree]
+    while todo:
+        n = todo.pop()
+        own.append(n)
+        todo += [c for c in ast.iter_child_nodes(n) if not isinstance(c, _SCOPES)]
+        todo += [c.args for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:2] + (ast.Lambda,))]  # defaults
+        todo += [d for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:3]) for d in c.decorator_list]
+    stores = [n for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    assigns = {id(n.targets[0]): n.value for n in own if isinstance(n, ast.Assign)
                and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
-    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in ast.walk(tree)
+    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in own
                 if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
-    lists = {n.id for n in stores}
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, _SCOPES[:3]) and n is not tree} | {
+        name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}  # shared
+    lists = {n.id for n in stores} - defined
     while True:
         kept = {n.id for n in stores if id(n) in assigns and _is_list(assigns[id(n)], lists, resolve)}
         kept -= {n.id for n in stores if not (id(n) in assigns and _is_list(assigns[id(n)], lists, resolve))}
+        kept -= defined
         if kept == lists:
             return lists
         lists = kept

@@ -4,10 +4,11 @@ Contract: :func:`fresh_rows` tells whether every inner list of the local list ``
 ``name``, in the function's tree (after the closure conversion): each assignment of ``name`` is a display of
 new lists (displays, ``[c] * n``) or a comprehension whose element is one (:func:`fresh`, kept on the lifted
 comprehension as ``sct_fresh_rows``), or ``del name[i]``; an append or an index write into ``name`` puts a
-list display; and ``name`` is otherwise read only as ``name[i][j]``, ``name[i]`` or ``name`` given to ``len``,
-``sum``, ``max``, ``min`` or a vocabulary function (which read, not keep), or returned. Then Python's write,
-which every name of the inner list sees, is SCT's ``grid = python_list_set(grid, i, python_list_set(grid[i],
-j, v))`` (:meth:`.desugar.Desugar.write_into`); elsewhere the write is refused at its line.
+list display; and ``name`` is otherwise read only as ``name[i][j]``, ``name[i]`` or ``name`` given to
+``len``, ``sum``, ``max``, ``min`` or a vocabulary function (which read, not keep; ``name`` itself not to
+``max`` or ``min``, which give an inner list), or returned. Then Python's write, which every name of the inner
+list sees, is SCT's ``grid = python_list_set(grid, i, python_list_set(grid[i], j, v))``
+(:meth:`.desugar.Desugar.write_into`); elsewhere the write is refused at its line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from adcompare.engines.sct.front import builtin_source
 
 _READERS = (builtins.len, builtins.sum, builtins.max, builtins.min, builtin_source.python_sum,
             builtin_source.python_max, builtin_source.python_min)
+_PICKS = (builtins.max, builtins.min, builtin_source.python_max, builtin_source.python_min)  # (an element back)
 
 
 def fresh(node: ast.expr) -> bool:
@@ -54,13 +56,14 @@ def _fresh_value(value: ast.expr, resolve: Callable) -> bool:
     return False
 
 
-def _reads(call: ast.AST, node: ast.AST, resolve: Callable) -> bool:
-    """Does the call ``call`` take ``node`` as an argument to read only (a builtin reader, a vocabulary function)?"""
+def _reads(call: ast.AST, node: ast.AST, resolve: Callable, whole: bool = False) -> bool:
+    """Does the call ``call`` take ``node`` as an argument to read only (a builtin reader, a vocabulary function)?
+    Of the ``whole`` list, ``max`` and ``min`` are not: they give one of its inner lists, a second name for it."""
     if not (isinstance(call, ast.Call) and node in call.args):
         return False
     fn = resolve(call.func)
-    return fn in _READERS or (getattr(fn, "__module__", None) or "").startswith("adcompare.numpy") \
-        or fn is builtin_source.python_list_del
+    return fn in _READERS and not (whole and fn in _PICKS) \
+        or (getattr(fn, "__module__", None) or "").startswith("adcompare.numpy") or fn is builtin_source.python_list_del
 
 
 def _read(node: ast.Name, up: ast.AST, upper: ast.AST, resolve: Callable) -> bool:
@@ -70,4 +73,4 @@ def _read(node: ast.Name, up: ast.AST, upper: ast.AST, resolve: Callable) -> boo
         return isinstance(upper, ast.Subscript) and upper.value is up or _reads(upper, up, resolve)
     if isinstance(up, ast.Attribute) and up.attr == "append" and isinstance(upper, ast.Call):
         return len(upper.args) == 1 and fresh(upper.args[0])
-    return isinstance(up, ast.Return) or _reads(up, node, resolve)
+    return isinstance(up, ast.Return) or _reads(up, node, resolve, whole=True)
