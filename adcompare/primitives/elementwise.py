@@ -18,6 +18,8 @@ from adcompare.concrete import user_location
 from adcompare.primitives.core import Primitive, result_dtype
 from adcompare.primitives.promotion import inexact, promoted
 
+_F64 = np.dtype(np.float64)  # the common case, passed without a look at promotion
+
 
 def _refuse_keywords(name: str, keywords: dict) -> None:
     """NumPy's ufunc keywords that JAX's ``jnp`` functions refuse (``out=``, ``where=``, ``dtype=``), refused by
@@ -33,8 +35,11 @@ def _refuse_keywords(name: str, keywords: dict) -> None:
 def unary(name: str, method: str, scalar: Callable | None = None, exact: bool = False) -> Primitive:
     """A function of one array; ``exact``: it keeps an integer's dtype (``abs``), else it makes JAX's float."""
     def impl(xp, x, **keywords):
-        _refuse_keywords(name, keywords)
-        return getattr(xp, method)(inexact(x) if xp is np and not exact else x)
+        if keywords:
+            _refuse_keywords(name, keywords)
+        if xp is np and not exact and getattr(x, "dtype", _F64) is not _F64:  # float64 and Python numbers: as they are
+            x = inexact(x)
+        return getattr(xp, method)(x)
 
     return Primitive(name, impl, scalar)
 
@@ -42,8 +47,9 @@ def unary(name: str, method: str, scalar: Callable | None = None, exact: bool = 
 def binary(name: str, method: str, scalar: Callable | None = None, floats: bool = False) -> Primitive:
     """A broadcasting function of two arrays, in JAX's promoted dtype; ``floats``: it makes a float of integers."""
     def impl(xp, x, y, **keywords):
-        _refuse_keywords(name, keywords)
-        if xp is np:
+        if keywords:
+            _refuse_keywords(name, keywords)
+        if xp is np and (getattr(x, "dtype", _F64) is not _F64 or getattr(y, "dtype", _F64) is not _F64):
             x, y = promoted((x, y), floats)
         return getattr(xp, method)(x, y)
 
@@ -57,7 +63,7 @@ def _where(xp, c, x, y):
 
 
 def _sigmoid(xp, x):
-    if xp is np:
+    if xp is np and getattr(x, "dtype", _F64) is not _F64:
         x = inexact(x)
     return 0.5 * (xp.tanh(0.5 * x) + 1.0)  # stable for large |x|
 

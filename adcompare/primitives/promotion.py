@@ -40,6 +40,11 @@ def promoted(args: tuple, inexact: bool = False) -> tuple:
     Returns:
         ``args``, itself where nothing needs a cast.
     """
+    for a in args:
+        if getattr(a, "dtype", _F64) is not _F64:  # Python numbers and float64: nothing to cast
+            break
+    else:
+        return args
     floats = exact = None
     for a in args:
         d = getattr(a, "dtype", None)

@@ -233,7 +233,7 @@ class SCTEngine(Engine):
         a derivative of a derivative that SCT cannot transform again (its own generated code or
         a rule refused, not the user's code: :attr:`.SCTError.internal`), or whose code moves closures."""
         key = (mode, nums, tuple(kwargs), len(args), tuple(map(_differentiable, primals)), self._control(args))
-        if fn in programs.MADE and key in _REFUSED.get(fn, ()):  # refused before: the boxes at once, not a transformation per direction
+        if fn in programs.MADE and key in _REFUSED.get(fn, ()):  # refused before: the boxes at once, no new try
             return None
         try:
             made = self._entry(fn, args, nums, kwargs, primals, mode)
