@@ -62,7 +62,7 @@ class SavePlan:
         top = (set(fn.params), set(fn.params))
         self._bindings(fn.body, [top])
         self._read: dict[int, frozenset] = {}
-        self.end_read = self._versions(fn.body, frozenset())[0]  # the names whose last value is read
+        self.end_read = frozenset(self._versions(fn.body, frozenset())[0])  # the names whose last value is read
         self.end = (frozenset(top[0]), frozenset(top[1]))
         self.first_read = {name: min(self.order[id(r)] for r, _ in rs) for name, rs in self.readers.items()}
         self.invariant = loop_invariant(fn, self._binds)
@@ -84,7 +84,7 @@ class SavePlan:
         return self._bound[id(s)]
 
     def saved(self, s, name: str) -> bool:
-        if name not in self._bound[id(s)][0] or name not in self._read[id(s)] or id(s) in self.invariant:
+        if name not in self._bound[id(s)][0] or name not in self._read.get(id(s), ()) or id(s) in self.invariant:
             return False
         readers = self.readers.get(name)
         if not readers:
@@ -125,22 +125,24 @@ class SavePlan:
                 isinstance(s, ir.For) and self.saved(s, s.target))
         return False
 
-    def _versions(self, block: list, read: frozenset) -> tuple[frozenset, frozenset]:
+    def _versions(self, block: list, read: frozenset | set) -> tuple[set, frozenset]:
         """Forward over ``block``: the names whose current value (the one they hold now) an
         adjoint reads, from statements run since it was set (``read`` on entry). Records, before
-        each statement, that set with the statement's own reads of the values it overwrites: a
-        value no adjoint reads is not saved when it is overwritten. Returns (the set at the end,
+        each statement, which of the names it binds are in that set or read by the statement's
+        own adjoint as the values it overwrites: a value no adjoint reads is not saved when it is
+        overwritten. Only those names are stored per statement, and the set is updated in place,
+        so a straight-line function costs time linear in its length. Returns (the set at the end,
         its union at the ``break`` statements that leave the innermost loop around ``block``)."""
-        breaks = frozenset()
+        read, breaks = set(read), frozenset()
         for s in block:
             if isinstance(s, (ir.Assign, ir.Unpack)):
                 adj = self.adj.get(id(s))
                 reads = adj.reads if adj is not None else set()
                 bound = set(self._binds(s))
                 old = set(ir.targets(s)) & {a for a, _ in operand_atoms(s)}  # x = sin(x) reads the old x
-                now = read | (reads - bound) | (reads & old)
-                self._read[id(s)] = self._read.get(id(s), frozenset()) | now
-                read = (now - bound) | (reads & bound - old)
+                self._note(s, (read & bound) | (reads & old))
+                read -= bound
+                read |= reads - old  # what the adjoint reads, but the values this statement overwrites
             elif isinstance(s, ir.Break):
                 breaks = breaks | read
             elif isinstance(s, ir.If):
@@ -149,19 +151,26 @@ class SavePlan:
                 read, breaks = body | orelse, breaks | body_breaks | orelse_breaks
             elif isinstance(s, (ir.For, ir.While)):
                 if isinstance(s, ir.For):  # the reverse loop runs over its range object
-                    read = read | {s.iterable}
+                    read.add(s.iterable)
                 if isinstance(s, ir.For) and s.checkpoint:  # and recomputes its segments from these
-                    read = read | live_in(s.body, {s.target})
-                self._read[id(s)] = self._read.get(id(s), frozenset()) | read
+                    read |= live_in(s.body, {s.target})
+                self._note(s, read & {s.target} if isinstance(s, ir.For) else set())
                 fresh = {s.target} if isinstance(s, ir.For) else set()
-                head = read
+                head = frozenset(read)
                 while True:  # the values read around the back edge, until nothing changes
                     end, exits = self._versions(s.body, head - fresh)
                     if end <= head:
                         break
                     head = head | end
-                read = head | exits
+                read = set(head | exits)
         return read, breaks
+
+    def _note(self, s, names: set) -> None:
+        """Record that the values ``names`` (among those ``s`` binds) hold just before ``s`` are read."""
+        if names:
+            self._read[id(s)] = self._read.get(id(s), frozenset()) | names
+        else:
+            self._read.setdefault(id(s), frozenset())
 
     def _positions(self, block: list, loops: frozenset) -> None:
         for s in block:

@@ -167,7 +167,9 @@ class _Adjoints:
         for _, expr, _ in a.contribs:
             reads |= ir.names_in(expr)
             values |= self.value_names(expr)
-        a.reads, a.values = reads & (self.fn.locals | kept), values & (self.fn.locals | kept)
+        local = self.fn.locals  # not ``locals | kept``: a copy of every local per statement is quadratic
+        a.reads = {n for n in reads if n in local or n in kept}
+        a.values = {n for n in values if n in local or n in kept}
 
     def read_views_through(self, block: list, adj: dict[int, Adjoint], valued: set[str], shaped: set[str]) -> None:
         """Where ``v = x[i]`` and the adjoints that follow it in ``block`` read ``v``'s value
