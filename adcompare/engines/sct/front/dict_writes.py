@@ -320,8 +320,12 @@ def _local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
 
 
 def _is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
-    if isinstance(node, ast.BinOp):
-        return isinstance(node.op, ast.Add) and _is_list(node.left, lists, resolve) and \
-            _is_list(node.right, lists, resolve)
-    return isinstance(node, (ast.List, ast.ListComp)) or isinstance(node, ast.Name) and node.id in lists or \
-        isinstance(node, ast.Call) and resolve(node.func) in (builtins.list, builtins.sorted)
+    todo = [node]  # a loop, not recursion: a 1000-term sum nests 1000 BinOps
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            todo += [n.left, n.right]
+        elif not (isinstance(n, (ast.List, ast.ListComp)) or isinstance(n, ast.Name) and n.id in lists
+                  or isinstance(n, ast.Call) and resolve(n.func) in (builtins.list, builtins.sorted)):
+            return False
+    return True
