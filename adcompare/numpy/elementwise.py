@@ -69,7 +69,7 @@ pow = power
 
 def _inexact_pair(x1, x2):
     """``x1`` and ``x2`` in JAX's float of their promoted dtype where that is an integer's (float32 for int32)."""
-    floats = _p.INEXACT.get(_np.result_type(_p.primal(_p.pack(x1)), _p.primal(_p.pack(x2))))
+    floats = _p.inexact_dtype(_p.primal(_p.pack(x1)), _p.primal(_p.pack(x2)))
     if floats is None:
         return x1, x2
     return _p.astype_p(x1, dtype=floats), _p.astype_p(x2, dtype=floats)

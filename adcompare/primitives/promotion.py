@@ -76,3 +76,9 @@ def _cast(a: Any, dtype: np.dtype) -> Any:
 def inexact(x: Any) -> Any:
     """``x`` (one operand) as JAX's float of it on NumPy: float32 for an int32 array, unchanged if float."""
     return promoted((x,), True)[0]
+
+
+def inexact_dtype(*xs: Any) -> np.dtype | None:
+    """JAX's float for operands whose promoted dtype is an integer's (float32 for int32), else None; arrays
+    (JAX's too) by their dtypes, Python numbers weak."""
+    return INEXACT.get(np.result_type(*(getattr(x, "dtype", x) for x in xs)))

@@ -83,6 +83,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.ceil, anp.floor_divide, anp.round, anp.stop_gradient, anp.imag, anp.isfinite, anp.isnan, anp.isinf,
            anp.isposinf, anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax,
            anp.argmin, anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
+           p.inexact_dtype,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
            runtime.sorted_keys, runtime.same_size, sized_code.dict_of,
