@@ -53,7 +53,7 @@ def _initial(name: str, result, initial):
     return _p.maximum_p(initial, result) if name == "max" else _p.minimum_p(initial, result)
 
 
-def sum(x, axis=None, keepdims=False, *, dtype=None, out=None, initial=None, where=None):
+def sum(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
     x = _operand("sum", x, keepdims, dtype, out, where, 0)
     return _initial("sum", _p.sum_p(x, axis=axis, keepdims=keepdims), initial)
 
@@ -67,7 +67,7 @@ def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
     return _p.divide_p(_p.sum_p(x, axis=axis, keepdims=keepdims), _p.sum_p(kept, axis=axis, keepdims=keepdims))
 
 
-def max(x, axis=None, keepdims=False, *, out=None, initial=None, where=None):
+def max(x, axis=None, keepdims=False, out=None, initial=None, where=None):
     x = _operand("max", x, keepdims, None, out, where, None if initial is None else -_np.inf)
     return _initial("max", _p.max_p(x, axis=axis, keepdims=keepdims), initial)
 
@@ -76,7 +76,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return _p.logsumexp_p(x, axis=axis, keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False, *, out=None, initial=None, where=None):
+def min(x, axis=None, keepdims=False, out=None, initial=None, where=None):
     x = _operand("min", x, keepdims, None, out, where, None if initial is None else _np.inf)
     return _initial("min", _p.min_p(x, axis=axis, keepdims=keepdims), initial)
 
@@ -84,7 +84,7 @@ def min(x, axis=None, keepdims=False, *, out=None, initial=None, where=None):
 amax, amin = max, min
 
 
-def prod(x, axis=None, keepdims=False, *, dtype=None, out=None, initial=None, where=None):
+def prod(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
     x = _operand("prod", x, keepdims, dtype, out, where, 1)
     return _initial("prod", _p.prod_p(x, axis=axis, keepdims=keepdims), initial)
 
