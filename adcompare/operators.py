@@ -138,11 +138,11 @@ class Operators:
     def reshape(self, *shape):
         return anp.reshape(self, shape[0] if len(shape) == 1 else shape)
 
-    def sum(self, axis=None, keepdims=False): return anp.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return anp.mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return anp.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return anp.min(self, axis, keepdims)  # by name, when called
-    def prod(self, axis=None, keepdims=False): return anp.prod(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, **kw): return anp.sum(self, axis, keepdims, **kw)
+    def mean(self, axis=None, keepdims=False, **kw): return anp.mean(self, axis, keepdims, **kw)
+    def max(self, axis=None, keepdims=False, **kw): return anp.max(self, axis, keepdims, **kw)
+    def min(self, axis=None, keepdims=False, **kw): return anp.min(self, axis, keepdims, **kw)  # by name, when called
+    def prod(self, axis=None, keepdims=False, **kw): return anp.prod(self, axis, keepdims, **kw)
     def ravel(self, order="C"): return anp.ravel(self, order)
     def flatten(self, order="C"): return views.detached_copy(anp.ravel(self, order))  # a copy, not a view
     def squeeze(self, axis=None): return anp.squeeze(self, axis)
@@ -153,8 +153,8 @@ class Operators:
     def clip(self, min=None, max=None): return anp.clip(self, min, max)
     def var(self, axis=None, *, ddof=0, keepdims=False): return anp.var(self, axis, ddof, keepdims)
     def std(self, axis=None, *, ddof=0, keepdims=False): return anp.std(self, axis, ddof, keepdims)
-    def cumsum(self, axis=None): return anp.cumsum(self, axis)
-    def cumprod(self, axis=None): return anp.cumprod(self, axis)
+    def cumsum(self, axis=None, **kw): return anp.cumsum(self, axis, **kw)
+    def cumprod(self, axis=None, **kw): return anp.cumprod(self, axis, **kw)
     def swapaxes(self, axis1, axis2): return anp.swapaxes(self, axis1, axis2)
     def conj(self): return anp.conj(self)
     def conjugate(self): return anp.conj(self)

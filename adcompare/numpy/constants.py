@@ -81,7 +81,7 @@ def arange(start, stop=None, step=None, dtype=None):
     return _np.arange(start, stop, 1 if step is None else step, dtype=dtype)
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     _refuse_active("linspace", "write start + (stop - start) * anp.linspace(0.0, 1.0, num) to "
                    "differentiate the ends", start, stop)
-    return _np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+    return _np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype, axis=axis)

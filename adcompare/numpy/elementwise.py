@@ -11,6 +11,7 @@ import jax as _jax
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.concrete import user_location
 from adcompare.numpy.constants import zeros_like as _zeros_like
 from adcompare.numpy.shapes import asarray
 
@@ -96,9 +97,15 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return _p.nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
-def clip(a, a_min=None, a_max=None):
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
     """NumPy's ``clip``, as JAX computes it: ``minimum(a_max, maximum(a_min, a))`` (a tie at a
-    bound splits the derivative, as JAX's does); the bounds may be active too."""
+    bound splits the derivative, as JAX's does); the bounds may be active too. ``min=``/``max=`` are
+    NumPy 2's and jnp's names of the bounds."""
+    if min is not None or max is not None:
+        if a_min is not None or a_max is not None:
+            raise TypeError(f"clip(): bounds given twice, positionally (a_min, a_max) and as min=/max= (at "
+                            f"{user_location()}); give each bound once")
+        a_min, a_max = min, max
     a = asarray(a)  # a list or tuple is packed first, as jnp.asarray packs it
     if a_min is not None:
         a = _p.maximum_p(a_min, a)

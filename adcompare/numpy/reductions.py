@@ -1,46 +1,105 @@
-"""Reductions (``axis``, ``keepdims``), cumulative sums and products, and ``argmax``/``argmin`` (constants)."""
+"""Reductions (``axis``, ``keepdims``; ``dtype=``, ``initial=``, ``where=`` as JAX's ``jnp`` takes them), cumulative
+sums and products, and ``argmax``/``argmin`` (constants)."""
 
 from __future__ import annotations
 
+import numpy as _np
+
 from adcompare import primitives as _p
-from adcompare.numpy.shapes import asarray, reshape, shape, size
+from adcompare.concrete import user_location
+from adcompare.numpy.shapes import asarray, astype, broadcast_to, reshape, shape, size
 
 
-def sum(x, axis=None, keepdims=False):
-    return _p.sum_p(x, axis=axis, keepdims=keepdims)
+def _operand(name: str, x, keepdims, dtype=None, out=None, where=None, identity=None):
+    """``x`` as a reduction ``name`` sees it: cast to ``dtype`` (as jnp casts the operand) and, under a ``where=``
+    mask, its left-out entries set to the reduction's identity (as jnp does), so the derivative is the parts'.
+    ``out=`` (an array written in place) is refused by name at the user's line, as JAX's ``jnp`` refuses it."""
+    if out is not None:
+        raise TypeError(f"{name}() got the keyword out= (at {user_location()}), which adcompare refuses, as JAX's "
+                        f"jnp.{name} does: arrays are never written in place (write y = {name}(...) instead)")
+    if not isinstance(keepdims, (bool, _np.bool_, int)):  # jnp's third positional is dtype=; anp's is keepdims
+        raise TypeError(f"{name}(): keepdims={keepdims!r} (at {user_location()}) is not a bool; pass dtype= by "
+                        f"keyword (adcompare's third positional argument is keepdims)")
+    x = asarray(x)
+    if dtype is not None:
+        x = astype(x, dtype)
+    if where is not None:
+        if identity is None:
+            raise ValueError(f"{name}(): where= (at {user_location()}) needs initial=, as JAX's jnp.{name} does: "
+                             f"a {name} has no identity to give the entries the mask leaves out")
+        x = _p.where_p(where, x, _identity(identity, x))
+    return x
 
 
-def mean(x, axis=None, keepdims=False):
-    return _p.mean_p(x, axis=axis, keepdims=keepdims)
+def _identity(identity, x):
+    """The identity in ``x``'s kind: an integer array's ``-inf`` is its dtype's least value (as jnp's)."""
+    kind = _np.dtype(_p.result_dtype(x)).kind
+    if isinstance(identity, float) and kind in "iub":
+        info = _np.iinfo(_p.result_dtype(x)) if kind != "b" else None
+        return (info.min if identity < 0 else info.max) if info is not None else identity > 0
+    return identity
 
 
-def max(x, axis=None, keepdims=False):
-    return _p.max_p(x, axis=axis, keepdims=keepdims)
+def _initial(name: str, result, initial):
+    """jnp's ``op(initial, result)``, ``initial`` a scalar."""
+    if initial is None:
+        return result
+    if _np.ndim(_p.primal(initial)) != 0:
+        raise ValueError(f"{name}(): initial= (at {user_location()}) must be a scalar, as in JAX")
+    if name == "sum":
+        return _p.add_p(initial, result)
+    if name == "prod":
+        return _p.multiply_p(initial, result)
+    return _p.maximum_p(initial, result) if name == "max" else _p.minimum_p(initial, result)
+
+
+def sum(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
+    x = _operand("sum", x, keepdims, dtype, out, where, 0)
+    return _initial("sum", _p.sum_p(x, axis=axis, keepdims=keepdims), initial)
+
+
+def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
+    """NumPy's ``mean``; under ``where=``, the sum of the entries the mask keeps over their count (as jnp)."""
+    if where is None:
+        return _p.mean_p(_operand("mean", x, keepdims, dtype, out), axis=axis, keepdims=keepdims)
+    x = _operand("mean", x, keepdims, dtype, out, where, 0)
+    kept = _p.primal(broadcast_to(astype(_p.primal(where), _np.float64), shape(x)))
+    return _p.divide_p(_p.sum_p(x, axis=axis, keepdims=keepdims), _p.sum_p(kept, axis=axis, keepdims=keepdims))
+
+
+def max(x, axis=None, keepdims=False, out=None, initial=None, where=None):
+    x = _operand("max", x, keepdims, None, out, where, None if initial is None else -_np.inf)
+    return _initial("max", _p.max_p(x, axis=axis, keepdims=keepdims), initial)
 
 
 def logsumexp(x, axis=None, keepdims=False):
     return _p.logsumexp_p(x, axis=axis, keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False):
-    return _p.min_p(x, axis=axis, keepdims=keepdims)
+def min(x, axis=None, keepdims=False, out=None, initial=None, where=None):
+    x = _operand("min", x, keepdims, None, out, where, None if initial is None else _np.inf)
+    return _initial("min", _p.min_p(x, axis=axis, keepdims=keepdims), initial)
 
 
 amax, amin = max, min
 
 
-def prod(x, axis=None, keepdims=False):
-    return _p.prod_p(x, axis=axis, keepdims=keepdims)
+def prod(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
+    x = _operand("prod", x, keepdims, dtype, out, where, 1)
+    return _initial("prod", _p.prod_p(x, axis=axis, keepdims=keepdims), initial)
 
 
-def cumsum(x, axis=None):
-    """NumPy's ``cumsum``: along ``axis``, or over the flattened array for ``axis=None``."""
+def cumsum(x, axis=None, dtype=None, out=None):
+    """NumPy's ``cumsum``: along ``axis``, or over the flattened array for ``axis=None``; ``dtype=`` casts the
+    operand, as jnp does."""
+    x = _operand("cumsum", x, False, dtype, out)
     if axis is None:
         return _p.cumsum_p(reshape(x, (-1,)), axis=0)
     return _p.cumsum_p(x, axis=axis)
 
 
-def cumprod(x, axis=None):
+def cumprod(x, axis=None, dtype=None, out=None):
+    x = _operand("cumprod", x, False, dtype, out)
     if axis is None:
         return _p.cumprod_p(reshape(x, (-1,)), axis=0)
     return _p.cumprod_p(x, axis=axis)

@@ -18,14 +18,19 @@ import math as _math
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.concrete import user_location
 
 
 def transpose(x, axes=None):
     return _p.transpose_p(x, axes=None if axes is None else tuple(axes))
 
 
-def reshape(x, shape):
+def reshape(x, shape, order="C"):
     shape = (shape,) if isinstance(shape, _p.INTEGERS) else tuple(shape)
+    if order == "F":
+        return transpose(_p.reshape_p(transpose(x), shape=shape[::-1]))  # as jnp's column-major order
+    if order != "C":
+        raise ValueError(f"reshape(): order={order!r} (at {user_location()}) is refused, as jnp's: use 'C' or 'F'")
     return _p.reshape_p(x, shape=shape)
 
 
@@ -96,14 +101,21 @@ def astype(x, dtype):
     return _p.astype_p(_p.primal(x), dtype=dtype)
 
 
-def argsort(x, axis=-1, kind=None, order=None, *, stable=True):
+def argsort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False):
     """The sorting permutation (integers: a constant, never differentiated). Always a stable sort, as
     JAX's: equal values keep their order, so ``sort``'s derivative at ties goes where JAX's goes
-    (NumPy's default quicksort may order ties otherwise, which is an order NumPy allows too)."""
+    (NumPy's default quicksort may order ties otherwise, which is an order NumPy allows too); so is
+    ``descending``'s (largest first, equal values still in their order, as JAX's)."""
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     x = _p.primal(x)
-    return _p.namespace((x,)).argsort(x, axis=axis, stable=True)
+    xp = _p.namespace((x,))
+    if not descending:
+        return xp.argsort(x, axis=axis, stable=True)
+    if axis is None:
+        x, axis = xp.ravel(x), 0
+    reverse = xp.argsort(xp.flip(x, axis), axis=axis, stable=True)  # of the reversed array: ties last-first
+    return xp.flip(x.shape[axis] - 1 - reverse, axis)
 
 
 # --------------------------------------------------------------------------
@@ -288,14 +300,17 @@ def repeat(x, repeats, axis=None):
     return _p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=plan[1]), shape=plan[2]), shape=plan[3])
 
 
-def sort(x, axis=-1, kind=None, order=None):
-    """Sorted along ``axis``: a gather by the argsort permutation, so ties and nan sort as NumPy's."""
+def sort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False):
+    """Sorted along ``axis``: a gather by the argsort permutation, so ties and nan sort as NumPy's;
+    ``descending``: the ascending sort reversed, as JAX's (its derivative at ties goes where JAX's goes)."""
     if order is not None:
         raise NotImplementedError("sort: order= (structured arrays) is not supported")
     x = asarray(x)  # a list or tuple is packed first, as jnp.asarray packs it
     if axis is None:
-        return sort(ravel(x), 0)
+        return sort(ravel(x), 0, descending=descending)
     axis = _axis(axis, ndim(x))
+    if descending:
+        return flip(sort(x, axis), axis)
     return _p.getitem_p(x, idx=_sorted_index(shape(x), argsort(x, axis), axis))
 
 

@@ -43,6 +43,16 @@ LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinsta
                  if isinstance(c.cell_contents, Primitive)}
 
 
+def beyond_primitive(vocab, bound: inspect.BoundArguments) -> bool:
+    """Whether a vocabulary wrapper's call gives a keyword its primitive does not take (``anp.sum``'s ``where=``,
+    ``initial=``, ``dtype=``, ``out=``): then the wrapper composes primitives, and its code is followed."""
+    taken = inspect.signature(vocab.prim.impl).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in taken.values()):
+        return False
+    skip = set(vocab.operands or ()) | {vocab.seq}
+    return any(name not in taken for name in bound.arguments if name not in skip)
+
+
 def user_call_method(obj: object) -> bool:
     """Is ``obj`` an instance of a user's class whose ``__call__`` is a ``def`` (or a staticmethod of one), so
     that calling it runs ``obj.__call__``, code SCT transforms? (Not a function or a class, nor adcompare's own
@@ -213,6 +223,8 @@ class Calls:
         except TypeError:  # not the array method (xp.max(a, axis=0) of a module in a variable)
             return ir.Opaque(node)
         op = self.vocab_call(call, vocab, fn)
+        if not isinstance(op, ir.Op):  # x.sum(where=m): anp.sum's code, transformed
+            return op
         op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
                              node.keywords)
         return op
@@ -231,6 +243,10 @@ class Calls:
             primal = ast.Call(node.func, [ir.atom_ast(a) for a in args], node.keywords)
             return self.op(vocab.prim, args, {k.arg: k.value for k in node.keywords}, primal)
         bound = self.bind(obj, node)
+        if isinstance(obj, types.FunctionType) and beyond_primitive(vocab, bound):  # anp.sum(x, where=m): the
+            # wrapper's own code (a composition of primitives), transformed as the vocabulary's compositions are
+            call = ast.Call(self.constant(naming.ident(obj), obj), list(node.args), list(node.keywords))
+            return self.user_call(ast.copy_location(call, node), obj)
         replace: dict[int, ast.expr] = {}
         args: list = []
         seq = False
