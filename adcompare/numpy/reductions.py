@@ -53,9 +53,19 @@ def _initial(name: str, result, initial):
     return _p.maximum_p(initial, result) if name == "max" else _p.minimum_p(initial, result)
 
 
-def sum(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
+def _unpromoted(result, x, dtype, promote_integers):
+    """A sum or product of integers in ``dtype=`` where given, as jnp's (NumPy's adds them in the platform's
+    integer); under ``promote_integers=False``, in their own dtype (of bools, int32, as jnp's)."""
+    kind = _np.dtype(_p.result_dtype(x)).kind
+    if kind not in "iub" or (promote_integers and dtype is None):
+        return result
+    return astype(result, _np.int32 if kind == "b" and dtype is None else _p.result_dtype(x))
+
+
+def sum(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None, *, promote_integers=True):
     x = _operand("sum", x, keepdims, dtype, out, where, 0)
-    return _initial("sum", _p.sum_p(x, axis=axis, keepdims=keepdims), initial)
+    result = _initial("sum", _p.sum_p(x, axis=axis, keepdims=keepdims), initial)
+    return _unpromoted(result, x, dtype, promote_integers)
 
 
 def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
@@ -69,7 +79,22 @@ def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
 
 def max(x, axis=None, keepdims=False, out=None, initial=None, where=None):
     x = _operand("max", x, keepdims, None, out, where, None if initial is None else -_np.inf)
+    if initial is not None and _reduces_nothing(x, axis):
+        return _initial_only(x, axis, keepdims, initial)
     return _initial("max", _p.max_p(x, axis=axis, keepdims=keepdims), initial)
+
+
+def _reduces_nothing(x, axis) -> bool:
+    """Whether a max or min of ``x`` along ``axis`` takes some output entry over no element (NumPy's max fails)."""
+    return size(x) == 0 and _np.max(_np.zeros(shape(x)), axis=axis, initial=0.0).size > 0
+
+
+def _initial_only(x, axis, keepdims, initial):
+    """A max or min over no element: ``initial`` in every entry, in ``x``'s dtype (as jnp's)."""
+    if _np.ndim(_p.primal(initial)) != 0:
+        raise ValueError(f"initial= (at {user_location()}) must be a scalar, as in JAX")
+    out_shape = _np.max(_np.zeros(shape(x)), axis=axis, keepdims=keepdims, initial=0.0).shape
+    return broadcast_to(astype(asarray(initial), _p.result_dtype(x)), out_shape)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -78,15 +103,18 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def min(x, axis=None, keepdims=False, out=None, initial=None, where=None):
     x = _operand("min", x, keepdims, None, out, where, None if initial is None else _np.inf)
+    if initial is not None and _reduces_nothing(x, axis):
+        return _initial_only(x, axis, keepdims, initial)
     return _initial("min", _p.min_p(x, axis=axis, keepdims=keepdims), initial)
 
 
 amax, amin = max, min
 
 
-def prod(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None):
+def prod(x, axis=None, keepdims=False, dtype=None, out=None, initial=None, where=None, *, promote_integers=True):
     x = _operand("prod", x, keepdims, dtype, out, where, 1)
-    return _initial("prod", _p.prod_p(x, axis=axis, keepdims=keepdims), initial)
+    result = _initial("prod", _p.prod_p(x, axis=axis, keepdims=keepdims), initial)
+    return _unpromoted(result, x, dtype, promote_integers)
 
 
 def cumsum(x, axis=None, dtype=None, out=None):

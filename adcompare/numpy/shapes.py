@@ -101,21 +101,21 @@ def astype(x, dtype):
     return _p.astype_p(_p.primal(x), dtype=dtype)
 
 
-def argsort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False):
-    """The sorting permutation (integers: a constant, never differentiated). Always a stable sort, as
-    JAX's: equal values keep their order, so ``sort``'s derivative at ties goes where JAX's goes
-    (NumPy's default quicksort may order ties otherwise, which is an order NumPy allows too); so is
-    ``descending``'s (largest first, equal values still in their order, as JAX's)."""
+def argsort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False, dtype=None):
+    """The sorting permutation (integers of ``dtype=``, as jnp's: a constant, never differentiated). Always a
+    stable sort, as JAX's: equal values keep their order, so ``sort``'s derivative at ties goes where JAX's goes
+    (NumPy's default quicksort may order ties otherwise, which NumPy allows too); so is ``descending``'s."""
     if order is not None:
         raise NotImplementedError("argsort: order= (structured arrays) is not supported")
     x = _p.primal(x)
     xp = _p.namespace((x,))
     if not descending:
-        return xp.argsort(x, axis=axis, stable=True)
-    if axis is None:
-        x, axis = xp.ravel(x), 0
-    reverse = xp.argsort(xp.flip(x, axis), axis=axis, stable=True)  # of the reversed array: ties last-first
-    return xp.flip(x.shape[axis] - 1 - reverse, axis)
+        index = xp.argsort(x, axis=axis, stable=True)
+    else:
+        x, axis = (xp.ravel(x), 0) if axis is None else (x, axis)
+        reverse = xp.argsort(xp.flip(x, axis), axis=axis, stable=True)  # of the reversed array: ties last-first
+        index = xp.flip(x.shape[axis] - 1 - reverse, axis)
+    return index if dtype is None else index.astype(dtype)
 
 
 # --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import closure_programs, located, programs, transform  # noqa: F401  (closure_programs: hooks)
 from adcompare.engines.sct.direct import DirectGrad, bind, unwrap
 from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import is_float
 from adcompare.tape_engine import cycle_collector_paused
@@ -95,7 +95,7 @@ def _check_containers(fn: Callable, primals: Sequence) -> None:
             todo.extend(x.values())
         elif x is not None and not tree_util.treedef_is_leaf(tree_util.tree_structure(x)):
             code = getattr(fn, "__code__", None)
-            raise SCTError(f"an argument that is a {type(x).__name__} (a pytree node)", getattr(
+            raise SCTError(f"an argument that is {a_type(x)} (a pytree node)", getattr(
                 fn, "__qualname__", repr(fn)), *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                            "the SCT engine differentiates arguments made of arrays, numbers, tuples, "
                            "named tuples, lists and plain dicts; convert it to one of those")

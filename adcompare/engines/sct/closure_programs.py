@@ -33,7 +33,7 @@ from typing import Any
 from adcompare.engine import engine_made
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front import closure_values, closures
 from adcompare.engines.sct.front.parse import classify
 from adcompare.primitives import shape
@@ -171,7 +171,7 @@ class PullbackTemplate:
     def split(self, values: tuple) -> list[bool]:
         for x in values[1:]:
             if closure_values.kind(x) != "data":
-                raise SCTError(f"vjp at a primal that is not made of floats (a {type(x).__name__}), inside code SCT "
+                raise SCTError(f"vjp at a primal that is not made of floats ({a_type(x)}), inside code SCT "
                                "transforms", "<nested derivative>", self.filename, self.line,
                                "pass the other values to the function by closure")
         return [isinstance(values[0], closure_values.Closure)] + [True] * self.n

@@ -33,6 +33,12 @@ class SCTError(NotImplementedError):
         return self.lifted or internal_file(self.filename)
 
 
+def a_type(x) -> str:
+    """``x``'s type name with its article, for a refusal's text: "a dict", "an OrderedDict", "an int"."""
+    name = type(x).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
 def internal_file(filename: str) -> bool:
     """A program SCT wrote (``<sct ...>``) or a file of adcompare itself, not the user's."""
     return filename.startswith("<") or os.path.abspath(filename).startswith(_PACKAGE + os.sep)

@@ -31,7 +31,7 @@ from adcompare import numpy as anp
 from adcompare import trees
 from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front import closures
 from adcompare.primitives import primal, shape
 
@@ -118,7 +118,7 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
         # refused here as SCT's own code (the engine takes this call on the boxes); inside transformed
         # code, where the argument is not seen, the program refuses it when it runs (``one_array``)
         if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
-            raise SCTError(f"a {kind} program of a {type(args[k]).__name__} argument (it stacks one array per "
+            raise SCTError(f"a {kind} program of {a_type(args[k])} argument (it stacks one array per "
                            "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
     fn, iargs, inums, ikw = unwrap(f, args)
     ikw = {**ikw, **kwargs}

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 
 
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
@@ -24,7 +24,7 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
                        "iterate over a tuple of its keys, e.g. for k in ('w', 'b'): ... p[k]")
     if isinstance(seq, (Set, MappingView, Mapping)) or not hasattr(type(seq), "__getitem__") \
             or not hasattr(type(seq), "__len__"):
-        raise SCTError(f"iterating over a {type(seq).__name__} (SCT reads a loop's items by position)", function,
+        raise SCTError(f"iterating over {a_type(seq)} (SCT reads a loop's items by position)", function,
                        filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
 
 
@@ -86,7 +86,7 @@ def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
 def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
     if not isinstance(d, dict):
-        raise SCTError(f"a write by a string key into a {type(d).__name__}", function, filename, line,
+        raise SCTError(f"a write by a string key into {a_type(d)}", function, filename, line,
                        "SCT writes string keys into a dict only")
     return tuple(d)
 
@@ -102,7 +102,7 @@ def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
     which JAX's dict arguments and Python's dicts agree."""
     if not isinstance(d, dict):
-        raise SCTError(f".items(), .values() or .keys() (looped over, or as a list) of a {type(d).__name__}",
+        raise SCTError(f".items(), .values() or .keys() (looped over, or as a list) of {a_type(d)}",
                        function, filename, line, "iterate over range(len(...)) and index, or over a dict")
     keys = tuple(d)
     try:

@@ -37,7 +37,7 @@ from adcompare import numpy as anp
 from adcompare import rules, trees
 from adcompare.engines.sct.emit import accumulate, joint, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
 from adcompare.rules.base import spread
 
@@ -53,7 +53,7 @@ def one_array(x: Any) -> None:
     """Refuses ``x`` unless it is one real array: a Jacobian program stacks one array per row or column."""
     if isinstance(x, (tuple, list, dict)) or not is_float(x):
         raise TypeError("SCTEngine(higher='sct'): a Jacobian (jacrev, jacfwd) whose output or input is not "
-                        f"one real array (a {type(x).__name__}) is not supported; use higher='boxes'")
+                        f"one real array ({a_type(x)}) is not supported; use higher='boxes'")
 
 
 def output_basis(out: Any) -> list:

@@ -24,7 +24,7 @@ import ast
 import functools
 from collections.abc import Callable
 
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front.sized_code import _made, _typed, _untyped
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -36,7 +36,7 @@ _SPREADS = {"**": "a ** spread", "**?": "a ** spread, dict(v), v.copy(), or a ch
 
 def _dict(d, what: str, where: tuple) -> tuple:
     if not isinstance(d, dict):
-        raise SCTError(f"{what} of a {type(d).__name__}, which is not a dict", *where,
+        raise SCTError(f"{what} of {a_type(d)}, which is not a dict", *where,
                        "SCT takes it on a dict (a display, a comprehension or a dict argument); del xs[i] on a "
                        "list only where xs is a local list made in the function (a display, a comprehension, "
                        "list(...))")

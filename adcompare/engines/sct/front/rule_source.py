@@ -33,7 +33,7 @@ from typing import Any
 from adcompare.engine import engine_made
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.emit.symbolic import SkippingZeros, is_symbolic_zero
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front.parse import lambda_node
 from adcompare.primitives import PRIMITIVES
 from adcompare.rules.base import reads
@@ -95,7 +95,7 @@ def applied(prim, kind: str, i: int, n: int | None = None) -> types.FunctionType
         bound = dict(zip(rule.func.__code__.co_varnames, rule.args))
         return functools.partial(make(prim, i, rule.func, len(rule.args), n, bound), *rule.args)
     if not isinstance(rule, types.FunctionType):
-        raise _refuse(prim, kind, i, f"a {type(rule).__name__}, not a function with source")
+        raise _refuse(prim, kind, i, f"{a_type(rule)}, not a function with source")
     return make(prim, i, rule, 0, n, {})
 
 
@@ -192,7 +192,7 @@ def _applied_of(prim, i: int, obj: Any, args: list | None) -> Any:
         n = None if args is None else len(first) + len(args) - code.co_argcount
         made = _uncurried(prim, i, fn, len(first), n, dict(zip(code.co_varnames, first + list(args or ()))))
         return functools.partial(made, *first) if partial else made
-    raise _refuse(prim, "vjps", i, f"it returns the rule of a {type(obj).__name__}")
+    raise _refuse(prim, "vjps", i, f"it returns the rule of {a_type(obj)}")
 
 
 def _rename(node: ast.AST, old: str, new: str) -> ast.AST:
