@@ -49,13 +49,14 @@ def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     return len(seq)
 
 
-def list_position(index: Any, n: int) -> int:
-    """The position ``seq[index] = v`` writes in a list of length ``n``, as Python finds it (an integer,
-    negative from the end), or Python's error."""
+def list_position(index: Any, n: int, function: str, filename: str, line: int) -> int:
+    """The position ``seq[index] = v`` (or ``del seq[index]``) writes in a list of length ``n``, as Python finds it
+    (an integer, negative from the end), or Python's error, with the user's line."""
+    at = f"(at {filename}:{line} (in {function}))"
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"list indices must be integers or slices, not {type(index).__name__}")
+        raise TypeError(f"list indices must be integers or slices, not {type(index).__name__} {at}")
     if not -n <= index < n:
-        raise IndexError("list assignment index out of range")
+        raise IndexError(f"list assignment index out of range {at}: index {int(index)} of a list of {n}")
     return int(index) % n
 
 

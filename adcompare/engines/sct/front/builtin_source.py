@@ -73,7 +73,7 @@ def python_sorted(function, filename, line, values, order):
 
 def python_list_set(function, filename, line, values, index, value):
     n = positional_len(values, function, filename, line)
-    at = list_position(index, n)
+    at = list_position(index, n, function, filename, line)
     items = []
     for k in range(n):
         if k == at:
@@ -85,7 +85,7 @@ def python_list_set(function, filename, line, values, index, value):
 
 def python_list_del(function, filename, line, values, index):
     n = positional_len(values, function, filename, line)
-    at = list_position(index, n)
+    at = list_position(index, n, function, filename, line)
     items = []
     for k in range(n):
         if k != at:
