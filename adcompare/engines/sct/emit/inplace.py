@@ -69,3 +69,15 @@ def check_view_index(index: Any, target: str, function: str, filename: str, line
         raise SCTError(f"a write into {target}, whose inner subscript is an advanced index (an array or list "
                        "of indices, or a mask): NumPy writes into a copy there, not into the array",
                        function, filename, line, "index once, with a tuple, e.g. y[i, j] = v")
+
+
+def check_array_holder(value: Any, target: str, function: str, filename: str, line: int) -> None:
+    """Refuse a chained write ``y[i][j] = v``, which SCT makes as a write into an array, when ``y`` is a list
+    two of whose rows are one list when it runs (``[[0.0] * n] * m``): Python's write changes every such row."""
+    rows = [id(r) for r in value if isinstance(r, list)] if isinstance(value, list) else []
+    if len(set(rows)) < len(rows):
+        name = target.split("[", 1)[0]
+        raise SCTError(f"a write into {target}, where rows of the list {name} are one list (as [[0.0] * n] * m "
+                       "makes them), which Python's write changes in every such row",
+                       function, filename, line, f"make {name} a comprehension of new lists ([[0.0] * n for _ in "
+                       "range(m)]) or a display of them in this function, or make it an array (anp.zeros((m, n)))")

@@ -180,6 +180,12 @@ class Desugar:
         if keyed is not None:
             raise self.where.refuse(f"a write into the nested dict entry {ast.unparse(target)}", target,
                                     "build the inner value first, then write it: e[...] = v; d['a'] = e")
+        if len(chain) > 1:  # y[i][j] = v: as a write into an array, not into a list's inner list
+            check = self.bound("check_array_holder", functools.partial(
+                inplace.check_array_holder, target=ast.unparse(target), function=self.where.function,
+                filename=self.where.filename, line=self.line()))
+            self.emit(ir.Effect(ast.Expr(ast.Call(ast.Name(check, ast.Load()), [ast.Name(name, ast.Load())], [])),
+                                self.line(), check=True))
         holders, indices = [name], []
         for sub in reversed(chain):  # outermost first: y, then y[i], then y[i][j] ...
             indices.append(index_value(copy_tree(sub.slice), self.bound("slice", builtins.slice)))
