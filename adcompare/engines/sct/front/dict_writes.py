@@ -40,6 +40,7 @@ from collections.abc import Callable
 
 from adcompare.engines.sct.asttools import fix_locations
 from adcompare.engines.sct.front import builtin_source, dict_code
+from adcompare.primitives import Primitive
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
@@ -69,11 +70,22 @@ class _Lower:
         self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
         self.lists = _local_lists(tree, resolve) - self.params
         # a dict changed in place anywhere (d[k] = v, del d[k], d |= e, d.update(e), ...): a view kept under a name
-        # (its = d.items()) is live, Python's sees the change, a list made at once would not
-        self.writes = any(isinstance(n, (ast.Assign, ast.AugAssign, ast.Delete)) and any(
-            isinstance(t, ast.Subscript) or isinstance(n, ast.AugAssign) for t in getattr(n, "targets", [])
-            + [getattr(n, "target", None)]) or isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-            and n.func.attr in _IN_PLACE | {"popitem"} for n in ast.walk(tree))
+        # (its = d.items()) is live, Python's sees the change, a list made at once would not. Writes into a name
+        # surely no dict (a local list, an array a vocabulary function made) do not count
+        made = {id(n.targets[0]) for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.value, ast.Call) and _vocabulary(resolve(n.value.func))}
+        stores = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        arrays = {n.id for n in stores} - {n.id for n in stores if id(n) not in made} - self.params
+
+        def may_be_dict(t: ast.expr) -> bool:
+            while isinstance(t, (ast.Subscript, ast.Attribute)):
+                t = t.value
+            return not (isinstance(t, ast.Name) and t.id in self.lists | arrays)
+        self.writes = any(isinstance(n, (ast.Assign, ast.Delete)) and any(
+            isinstance(t, ast.Subscript) and may_be_dict(t) for t in n.targets) or isinstance(n, ast.AugAssign) and (
+            isinstance(n.op, ast.BitOr) or isinstance(n.target, ast.Subscript) and may_be_dict(n.target))
+            or isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _IN_PLACE
+            | {"popitem"} and may_be_dict(n.func) for n in ast.walk(tree))
 
     def place(self, node: ast.AST) -> list[ast.expr]:
         w = self.where
@@ -274,8 +286,7 @@ class _Lower:
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr in ("values", "items") \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts | self.params:
             fn = self.resolve(parent.func) if isinstance(parent, ast.Call) and node in parent.args else None
-            read = fn in _EAGER or fn in builtin_source.READERS or fn is not None and (
-                getattr(fn, "__module__", None) or "").startswith("adcompare.numpy")
+            read = fn in _EAGER or fn in builtin_source.READERS or fn is not None and _vocabulary(fn)
             if self.writes and not read:  # (these read the view at once; zip, enumerate, iter keep it)
                 raise self.where.refuse(f"{ast.unparse(node)} kept (a live view) in a function that writes into a "
                                         "dict (or another value) in place", node,
@@ -329,3 +340,8 @@ def _is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
                   or isinstance(n, ast.Call) and resolve(n.func) in (builtins.list, builtins.sorted)):
             return False
     return True
+
+
+def _vocabulary(fn) -> bool:
+    """A vocabulary function or primitive: it reads its operands at once and gives arrays (never a dict)."""
+    return isinstance(fn, Primitive) or (getattr(fn, "__module__", None) or "").startswith("adcompare.numpy")
