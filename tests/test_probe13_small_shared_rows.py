@@ -4,7 +4,8 @@
 down its array path (``index_update`` of the packed rows), so ``grid[1][1]`` kept 0.0: a silently wrong
 gradient (0.0 where JAX gives 6.0), or NumPy's "setting an array element with a sequence" for other shapes. Now
 refused at the user's line when it runs (emit.inplace.check_array_holder, before the array path's chained
-write), in every mode; a list of distinct rows made elsewhere still takes the array path, as JAX's values.
+write), in every mode; so is a write into any list made elsewhere (a call's rows: SCT's array write made
+grid an array, and a later ``grid + [row]`` broadcast where Python joins).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import inspect
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import pytest
 
 import adcompare as ad
@@ -63,8 +63,19 @@ def test_write_into_shared_rows_refused_at_its_line(fn, text, how):
     assert err.value.filename == __file__ and err.value.line == line_of(fn, text)
 
 
-def test_distinct_rows_as_jax():
-    eng = ad.engine("sct")
-    for v in (0.7, -1.3, 2.0):
-        np.testing.assert_allclose(eng.grad(distinct_rows_from_a_call)(v),
-                                   jax.grad(distinct_rows_from_a_call)(jnp.float64(v)), rtol=1e-12)
+def joined_after_a_write(v):
+    grid = rows(2)
+    grid[0][1] = v * 2.0
+    joined = grid + [[1.0, 1.0]]  # Python joins the lists: three rows (SCT's array would broadcast: two)
+    return anp.sum(anp.array([sum(r) for r in joined])) * len(joined)
+
+
+@pytest.mark.parametrize("fn,text", [(distinct_rows_from_a_call, "grid[0][1] = v"),
+                                     (joined_after_a_write, "grid[0][1] = v * 2.0")])
+def test_write_into_a_list_made_elsewhere_refused_at_its_line(fn, text):
+    """Rows from a call: SCT's write goes into an array made of them, and grid becomes that array; a later
+    list operation acted on the array (the join gave two rows for Python's three: a wrong value, no error)."""
+    with pytest.raises(SCTError, match=r"grid is a Python list this function did not make") as err:
+        ad.engine("sct").grad(fn)(0.7)
+    assert err.value.filename == __file__ and err.value.line == line_of(fn, text)
+    assert ad.engine("overloading").grad(fn)(0.7) == pytest.approx(float(jax.grad(fn)(jnp.float64(0.7))), rel=1e-12)

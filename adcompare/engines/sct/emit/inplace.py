@@ -73,7 +73,8 @@ def check_view_index(index: Any, target: str, function: str, filename: str, line
 
 def check_array_holder(value: Any, target: str, function: str, filename: str, line: int) -> None:
     """Refuse a chained write ``y[i][j] = v``, which SCT makes as a write into an array, when ``y`` is a list
-    two of whose rows are one list when it runs (``[[0.0] * n] * m``): Python's write changes every such row."""
+    when it runs: two of whose rows are one list (``[[0.0] * n] * m``: Python's write changes every such row),
+    or any list (SCT's write would turn ``y`` into an array: ``y + [row]`` would then broadcast, not join)."""
     rows = [id(r) for r in value if isinstance(r, list)] if isinstance(value, list) else []
     if len(set(rows)) < len(rows):
         name = target.split("[", 1)[0]
@@ -81,3 +82,10 @@ def check_array_holder(value: Any, target: str, function: str, filename: str, li
                        "makes them), which Python's write changes in every such row",
                        function, filename, line, f"make {name} a comprehension of new lists ([[0.0] * n for _ in "
                        "range(m)]) or a display of them in this function, or make it an array (anp.zeros((m, n)))")
+    if isinstance(value, list):  # rows SCT did not see made (a call's, a parameter's): its array write makes y an array
+        name = target.split("[", 1)[0]
+        raise SCTError(f"a write into {target}, where {name} is a Python list this function did not make (a call's "
+                       "or a parameter's): SCT would write into an array made of it, and later list operations on "
+                       f"{name} (+, *, append) would act on that array", function, filename, line,
+                       f"make {name} in this function (a display or a comprehension of new lists), or make it an "
+                       f"array ({name} = anp.array(...))")
