@@ -129,7 +129,7 @@ def names_arithmetic(expr: ast.expr, helper, varied: set) -> ast.expr:
             and isinstance(expr.right, ast.Name)):
         return expr
     fixed = [e for e in (expr.left, expr.right) if e.id not in varied]
-    promoting = call(helper(_NAMES_ARITHMETIC[type(expr.op)]), expr.left, expr.right)
+    promoting = call(helper(_NAMES_ARITHMETIC[type(expr.op)]), load(expr.left.id), load(expr.right.id))  # new nodes
     if len(fixed) != 1:
         return promoting
     weak = ast.Compare(ast.Attribute(load(fixed[0].id), "__class__", ast.Load()), [ast.Is()], [load(helper("float"))])
