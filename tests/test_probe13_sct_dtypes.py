@@ -110,6 +110,11 @@ def test_python_float_primal_is_weak(engine, c):
     np.testing.assert_allclose(float(c_bar), float(want_c), rtol=RTOL)
     same(x_bar, np.float32, want_x)
     same(eng.grad(lambda x: anp.sum(scaled(c, x)))(x), np.float32, jax.grad(lambda x: jnp.sum(scaled(c, x)))(wide(x)))
+    total = lambda c, x: anp.sum(scaled(c, x))  # noqa: E731
+    value, (_, x_bar) = eng.value_and_grad(total, argnums=(0, 1))(c, x)
+    want, (_, want_x) = jax.value_and_grad(total, argnums=(0, 1))(c, wide(x))
+    same(value, jax_dtype(total, c, x), want)
+    same(x_bar, np.float32, want_x)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

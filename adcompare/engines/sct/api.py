@@ -189,10 +189,12 @@ class SCTEngine(Engine):
             try:
                 back = _any_float([args[i] for i in nums if -len(args) <= i < len(args)]) \
                     and not direct.floats_as_given(args)
+                weak = weak_floats.reference(f, args, kwargs) if back else None  # the value's dtype
                 if back:  # see _scalars
                     args = tuple(_scalars(x) if k in nums or k - len(args) in nums else x for k, x in enumerate(args))
                 out = None if kwargs else direct(args)
-                return _floats(general(*args, **kwargs) if out is None else out, back)
+                value, grads = general(*args, **kwargs) if out is None else out
+                return _floats((weak_floats.cast(value, weak), grads), back)
             except Exception as exc:
                 located.note(exc)
                 raise
@@ -254,7 +256,7 @@ class SCTEngine(Engine):
             return self._boxes._jvp(f, primals, tangents)
         entry, args, nums, kwargs, active = made
         back = _any_float(primals) or _any_float(tangents)
-        weak = weak_floats.reference(fn, args, kwargs, primals) if back else None
+        weak = weak_floats.reference(fn, args, kwargs) if back else None
         if back:  # see _scalars
             args, primals, tangents = _active_scalars(args, active), _scalars(primals), _scalars(tangents)
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
@@ -279,7 +281,7 @@ class SCTEngine(Engine):
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = made
         back = _any_float(primals)
-        weak = weak_floats.reference(fn, args, kwargs, primals) if back else None
+        weak = weak_floats.reference(fn, args, kwargs) if back else None
         if back:  # see _scalars
             args = _active_scalars(args, active)
         with cycle_collector_paused():

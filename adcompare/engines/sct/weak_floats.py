@@ -24,9 +24,21 @@ def _narrow(leaf: Any) -> bool:
     return isinstance(leaf, (np.ndarray, np.generic)) and d.kind in "fc" and d.itemsize < (8 if d.kind == "f" else 16)
 
 
-def reference(fn: Callable, args: list, kwargs: dict, primals: tuple) -> Any:
-    """The outputs' dtypes as JAX's (a pytree of dtypes and None), or None where np.float64 changes nothing."""
-    if not any(_narrow(leaf) for leaf in trees.tree_leaves(primals)):
+def _closed(fn: Callable) -> list:
+    """The values ``fn`` closes over (a lambda's array from its enclosing function)."""
+    out = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            out.append(cell.cell_contents)
+        except ValueError:  # a cell not yet bound
+            pass
+    return out
+
+
+def reference(fn: Callable, args: list | tuple, kwargs: dict) -> Any:
+    """The outputs' dtypes as JAX's (a pytree of dtypes and None), or None where np.float64 changes nothing
+    (no argument, differentiated or not, nor a value the function closes over, has a narrow float leaf)."""
+    if not any(_narrow(leaf) for leaf in trees.tree_leaves([list(args), _closed(fn)])):
         return None
     return tree_util.tree_map(lambda v: getattr(v, "dtype", None), fn(*args, **kwargs))
 
