@@ -45,7 +45,7 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import closure_programs, located, programs, transform  # noqa: F401  (closure_programs: hooks)
+from adcompare.engines.sct import closure_programs, located, programs, transform, weak_floats  # noqa: F401  (hooks)
 from adcompare.engines.sct.direct import DirectGrad, bind, unwrap
 from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError, a_type
@@ -189,10 +189,12 @@ class SCTEngine(Engine):
             try:
                 back = _any_float([args[i] for i in nums if -len(args) <= i < len(args)]) \
                     and not direct.floats_as_given(args)
+                weak = weak_floats.reference(f, args, kwargs) if back else None  # the value's dtype
                 if back:  # see _scalars
                     args = tuple(_scalars(x) if k in nums or k - len(args) in nums else x for k, x in enumerate(args))
                 out = None if kwargs else direct(args)
-                return _floats(general(*args, **kwargs) if out is None else out, back)
+                value, grads = general(*args, **kwargs) if out is None else out
+                return _floats((weak_floats.cast(value, weak), grads), back)
             except Exception as exc:
                 located.note(exc)
                 raise
@@ -254,6 +256,7 @@ class SCTEngine(Engine):
             return self._boxes._jvp(f, primals, tangents)
         entry, args, nums, kwargs, active = made
         back = _any_float(primals) or _any_float(tangents)
+        weak = weak_floats.reference(fn, args, kwargs) if back else None
         if back:  # see _scalars
             args, primals, tangents = _active_scalars(args, active), _scalars(primals), _scalars(tangents)
         # an integer leaf's tangent (float0 from JAX's conventions) is a zero the code can add
@@ -266,7 +269,7 @@ class SCTEngine(Engine):
                 call_args.append(dots[k])
         y, y_dot = entry.functions["jvp"](*call_args, **kwargs)
         y_dot = trees.tree_unflatten(trees.tree_structure(y), runtime.leaf_bars(y_dot, y))
-        return _floats(y, back), _floats(y_dot, back)
+        return _floats(weak_floats.cast(y, weak), back), _floats(weak_floats.cast(y_dot, weak), back)
 
     @located.noting
     def _vjp(self, f: Callable, primals: tuple) -> tuple[Any, Callable[[list], list]]:
@@ -278,6 +281,7 @@ class SCTEngine(Engine):
             return self._boxes._vjp(f, primals)
         entry, args, nums, kwargs, active = made
         back = _any_float(primals)
+        weak = weak_floats.reference(fn, args, kwargs) if back else None
         if back:  # see _scalars
             args = _active_scalars(args, active)
         with cycle_collector_paused():
@@ -298,7 +302,7 @@ class SCTEngine(Engine):
                 out.extend(runtime.leaf_bars(bars[k], x) if k in bars else [None] * len(trees.tree_leaves(x)))
             return _floats(out, back)
 
-        return _floats(y, back), pullback
+        return _floats(weak_floats.cast(y, weak), back), pullback
 
     def source(self, f: Callable, mode: str = "reverse", argnums: int | Sequence[int] = 0) -> str:
         """The generated Python source of ``f`` in ``mode`` ("forward" or "reverse").

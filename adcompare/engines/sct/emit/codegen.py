@@ -117,6 +117,23 @@ def call_arguments(call) -> tuple[list[ast.expr], dict[str, ast.expr]]:
 
 
 _NUMPY_ARITHMETIC = {ast.Div: "divide", ast.Pow: "power"}
+_NAMES_ARITHMETIC = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply"}
+
+
+def names_arithmetic(expr: ast.expr, helper, varied: set) -> ast.expr:
+    """``a + b``, ``a - b``, ``a * b`` of two names, not both ``varied`` (a varied value is a float), as a call
+    of :func:`.runtime.add` ... (named by ``helper(name)``): JAX's dtype where an integer array meets a
+    float32 one. Where one is varied, the call is behind the other's test for a Python float (weak in both:
+    NumPy's operator, with no call, as a loop over a tuple of floats runs)."""
+    if not (isinstance(expr, ast.BinOp) and type(expr.op) in _NAMES_ARITHMETIC and isinstance(expr.left, ast.Name)
+            and isinstance(expr.right, ast.Name)):
+        return expr
+    fixed = [e for e in (expr.left, expr.right) if e.id not in varied]
+    promoting = call(helper(_NAMES_ARITHMETIC[type(expr.op)]), load(expr.left.id), load(expr.right.id))  # new nodes
+    if len(fixed) != 1:
+        return promoting
+    weak = ast.Compare(ast.Attribute(load(fixed[0].id), "__class__", ast.Load()), [ast.Is()], [load(helper("float"))])
+    return ast.IfExp(weak, expr, promoting)
 
 
 def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
@@ -147,7 +164,7 @@ def numpy_arithmetic(expr: ast.expr, helper) -> ast.expr:
 _RUNTIME = {name: getattr(runtime, name) for name in (
     "unbroadcast", "broadcast", "materialize", "zeros", "add_bar", "item_bar", "last_bar", "drop_last",
     "getitem_bar", "unpack_bar", "shape_of", "pull", "seq_pullback", "seq_vjp", "seq_jvp", "segments", "discard",
-    "divide", "power")}
+    "divide", "power", "add", "subtract", "multiply")}
 _RUNTIME["getitem_bar_into"] = accumulate.getitem_bar_into
 _RUNTIME["getitem_bar_tiled"] = accumulate.getitem_bar_tiled
 _RUNTIME["add_bar_into"] = accumulate.add_bar_into

@@ -122,7 +122,7 @@ class _Forward:
                 dot = self.dot(t)
                 grow.append(ast.Expr(cg.call(ast.Attribute(dot, "append", ast.Load()), self.tangent_of(v.elt))))
             return grow
-        primal = cg.assign(t, primal_value(v, self.link))
+        primal = cg.assign(t, primal_value(v, self.link, self.act))
         if t not in self.act.active:
             return [primal]
         if isinstance(v, ir.Call):
@@ -136,7 +136,7 @@ class _Forward:
         if clobbers and reads_ans and reads_operand:
             tmp = self.namer.temp()
             tangent, _, _ = self.tangent(v, cg.load(tmp), t)
-            return [cg.assign(tmp, primal_value(v, self.link)),
+            return [cg.assign(tmp, primal_value(v, self.link, self.act)),
                     cg.assign(self.namer.dot(t), tangent), cg.assign(t, cg.load(tmp))]
         dot = cg.assign(self.namer.dot(t), tangent)
         return [dot, primal] if clobbers and reads_operand else [primal, dot]
@@ -203,7 +203,7 @@ class _Forward:
         active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
         t = s.target
         if not active:
-            return [cg.assign(t, primal_value(v, self.link)), cg.assign(self.namer.dot(t), self.zeros(t))]
+            return [cg.assign(t, primal_value(v, self.link, self.act)), cg.assign(self.namer.dot(t), self.zeros(t))]
         positional, keywords = cg.call_arguments(v)
         if v.callee is not None:  # known when it runs: the driver transforms it then
             jvp = self.link.dynamic("jvp")

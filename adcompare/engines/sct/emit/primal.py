@@ -18,12 +18,17 @@ from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.codegen import Linker
 
 
-def primal_value(value: ir.Expr, linker: Linker) -> ast.expr:
-    """The right-hand side as the primal computes it."""
+def primal_value(value: ir.Expr, linker: Linker, act: Activity | None = None) -> ast.expr:
+    """The right-hand side as the primal computes it. ``act``: an arithmetic operator of two names, one of them
+    not varied (it may be an integer array), runs as :func:`.runtime.add` ..., in JAX's dtype; two varied
+    operands are floats, which NumPy promotes as JAX does (float64 code keeps its raw operators)."""
     if isinstance(value, ir.Copy):
         return ir.atom_ast(value.src)
     if isinstance(value, ir.Op) and value.prim.name in ("divide", "power"):  # NumPy's inf and nan
         return cg.numpy_arithmetic(copy_tree(value.primal), linker.helper)
+    if isinstance(value, ir.Op) and value.prim.name in ("add", "subtract", "multiply") \
+            and not (act is not None and all(act.has(a) for a in value.args)):
+        return cg.names_arithmetic(copy_tree(value.primal), linker.helper, set() if act is None else act.varied)
     if isinstance(value, (ir.Op, ir.Call)):
         return copy_tree(value.primal)
     if isinstance(value, ir.Pack):

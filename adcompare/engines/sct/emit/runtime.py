@@ -53,13 +53,56 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     written_keys,
 )
 from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
+from adcompare.primitives.promotion import promoted
 
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
 _ND, _F64 = np.ndarray, np.float64
+_F64D = np.dtype(np.float64)
+_AS_NUMPY = frozenset({float, int, np.float64})  # operands NumPy promotes with anything as JAX does
+
+
+def _mixed(x: Any, y: Any) -> bool:
+    """May NumPy's dtype of ``x op y`` differ from JAX's (NumPy operands of two dtypes, see
+    :mod:`adcompare.primitives.promotion`)? Python numbers are weak in both; one dtype agrees."""
+    dx, dy = getattr(x, "dtype", None), getattr(y, "dtype", None)
+    return dx is not dy and dx is not None and dy is not None
+
+
+def add(x: Any, y: Any) -> Any:
+    """``x + y`` of two names in the primal, in JAX's dtype (float32 with int64 is float32). A Python float
+    or int (weak in both) or a float64 scalar (float64 with anything in both) first, as NumPy computes it."""
+    tx, ty = type(x), type(y)
+    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
+        return x + y
+    if _mixed(x, y):
+        x, y = promoted((x, y))
+    return x + y
+
+
+def subtract(x: Any, y: Any) -> Any:
+    """``x - y``, as :func:`add`."""
+    tx, ty = type(x), type(y)
+    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
+        return x - y
+    if _mixed(x, y):
+        x, y = promoted((x, y))
+    return x - y
+
+
+def multiply(x: Any, y: Any) -> Any:
+    """``x * y``, as :func:`add`."""
+    tx, ty = type(x), type(y)
+    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
+        return x * y
+    if _mixed(x, y):
+        x, y = promoted((x, y))
+    return x * y
 
 
 def divide(x: Any, y: Any) -> Any:
-    """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``)."""
+    """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``), in JAX's dtype."""
+    if getattr(x, "dtype", _F64D) is not _F64D or getattr(y, "dtype", _F64D) is not _F64D:
+        x, y = promoted((x, y), True)
     try:
         return x / y
     except ArithmeticError:

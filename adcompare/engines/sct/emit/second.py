@@ -38,7 +38,18 @@ from adcompare import rules, trees
 from adcompare.engines.sct.emit import accumulate, joint, runtime, symbolic
 from adcompare.engines.sct.emit.transposes import TRANSPOSE
 from adcompare.engines.sct.errors import SCTError, a_type
-from adcompare.primitives import concatenate_p, divide_p, is_float, namespace, power_p, shape, stack_p
+from adcompare.primitives import (
+    add_p,
+    concatenate_p,
+    divide_p,
+    is_float,
+    multiply_p,
+    namespace,
+    power_p,
+    shape,
+    stack_p,
+    subtract_p,
+)
 from adcompare.rules.base import spread
 
 
@@ -84,7 +95,8 @@ SHAPE_ONLY = {runtime.unbroadcast: (1,), runtime.broadcast: (1,), runtime.materi
               runtime.final_bar: (1,), rules.unbroadcast: (1,), spread: (1, 2), runtime.seq_vjp: (0, 2, 3, 4),
               runtime.seq_jvp: (0, 2, 3, 4)}
 CONSTANT = (runtime.zeros, seed_like, output_basis, one_array, aux_bar, runtime.discard)
-PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p}
+PRIMITIVE = {runtime.divide: divide_p, runtime.power: power_p, runtime.add: add_p, runtime.subtract: subtract_p,
+             runtime.multiply: multiply_p}
 # of residuals="closures": refused
 CLOSURES = (runtime.pull, runtime.seq_pullback, runtime.shape_of, accumulate.getitem_bar_into,
             accumulate.add_bar_into, accumulate.getitem_bar_tiled, joint.pull_each)

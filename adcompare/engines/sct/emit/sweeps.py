@@ -113,7 +113,7 @@ class Sweeps:
             else:
                 fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
             return cg.assign([s.target, self.res_var[id(s)]], cg.call(fwd, *positional, **keywords))
-        return cg.assign(s.target, primal_value(s.value, self.link))
+        return cg.assign(s.target, primal_value(s.value, self.link, self.act))
 
     def accumulate(self, var: str, expr: ast.expr, seq: bool) -> ast.stmt:
         name = self.namer.bar(var)
