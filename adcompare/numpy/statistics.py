@@ -210,6 +210,11 @@ def nanquantile(a, q, axis=None, method="linear", keepdims=False):
     return reshape(res, shape(res)[:qs.ndim + axis] + (1,) + shape(res)[qs.ndim + axis:]) if keepdims else res
 
 
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """:func:`histogram`'s edges (differentiable in the data through its range, as JAX's)."""
+    return _edges(asarray(a), bins, range)
+
+
 def nanpercentile(a, q, axis=None, method="linear", keepdims=False):
     return nanquantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
 
@@ -218,6 +223,6 @@ def nanmedian(a, axis=None, keepdims=False):
     return nanquantile(a, 0.5, axis, "linear", keepdims)
 
 
-__all__ = ["nanquantile", "nanpercentile", "nanmedian",
+__all__ = ["nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
            "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
            "corrcoef", "histogram", "bincount", "nonzero", "argwhere", "flatnonzero", "unique"]
