@@ -1,7 +1,7 @@
-"""Vocabulary (h13): ``ldexp``, ``modf`` and ``histogram_bin_edges`` (differentiable, against JAX in float64 on
-the overloading engine and SCT); the integer constants (bitwise operations, shifts, ``gcd``, ``lcm``), the
-array API's ``unique_*`` (constants, as JAX's derivative of them is zero), ``isscalar`` and NumPy's dtype names
-and utilities, against jax.numpy.
+"""Vocabulary (h13): ``ldexp``, ``modf``, ``histogram_bin_edges``, ``poly`` and ``fromfunction`` (differentiable,
+against JAX in float64 on the overloading engine and SCT); the integer constants (bitwise operations, shifts,
+``gcd``, ``lcm``, ``packbits``), the array API's ``unique_*`` (constants, as JAX's derivative of them is zero),
+``isscalar`` and NumPy's dtype names and utilities, against jax.numpy.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from vocab_more_check import ENGINES, close, program_tests
 
 import adcompare.numpy as anp
@@ -18,8 +19,11 @@ def scaled_parts(np_):
     def f(x, y):
         frac, whole = np_.modf(x * 3.0)
         e = np_.histogram_bin_edges(x * y, bins=4)
+        c = np_.poly(x[:4] * y[:4])
+        g = np_.fromfunction(lambda i, j: i * x[j] + j * y[i], (3, 4), dtype=int)
         return (np_.sum(np_.ldexp(x * y, np_.array([1, -2, 3, 0] * 3)) ** 2) + np_.sum(frac ** 2 * whole)
-                + np_.sum(e * e) + np_.sum(np_.histogram_bin_edges(y, 3, range=(-1.0, 2.0)) * x[:4]))
+                + np_.sum(e * e) + np_.sum(np_.histogram_bin_edges(y, 3, range=(-1.0, 2.0)) * x[:4])
+                + np_.sum(c * c[::-1]) + np_.sum(np_.poly(y[:2]) ** 2) + np_.sum(g ** 2))
     return f
 
 
@@ -51,3 +55,13 @@ def test_unique_values_and_isscalar_of_active_values():
     for eng in ENGINES.values():
         assert eng.grad(lambda v: anp.sum(anp.unique_values(v) * v[0]) + v[1] ** 2 * anp.isscalar(v[1]))(x)[1] == 4.0
         close(eng.grad(lambda v: anp.sum(anp.unique_values(v) ** 2) + anp.sum(v))(x), np.ones(4))
+
+
+def test_bits_as_jnp_and_matrix_poly_refused():
+    a = np.array([[1, 0, 1, 1, 0, 0, 0, 1, 1], [0, 1, 1, 0, 1, 0, 0, 0, 1]], dtype=np.uint8)
+    for kwargs in ({}, {"axis": 1}, {"axis": 1, "bitorder": "little"}):
+        packed = anp.packbits(a, **kwargs)
+        assert np.array_equal(packed, jnp.packbits(a, **kwargs))
+        assert np.array_equal(anp.unpackbits(packed, **kwargs), jnp.unpackbits(jnp.asarray(packed), **kwargs))
+    with pytest.raises(NotImplementedError, match=r"poly: a 2-d argument \(at .*test_vocab13_integers.py"):
+        anp.poly(np.eye(2))

@@ -245,10 +245,15 @@ def rollaxis(a, axis, start=0):
     return a if axis == start else moveaxis(a, axis, start)
 
 
+def fromfunction(function, shape, *, dtype=float, **kwargs):
+    """``function`` of the index grids of ``shape`` (constants; what ``function`` closes over differentiates)."""
+    return function(*_np.indices(shape, dtype=dtype), **kwargs)
+
+
 def dsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, 2)
 
 
 __all__ = ["copy", "insert", "delete", "resize", "trim_zeros", "put_along_axis", "fill_diagonal", "block",
            "compress", "extract", "choose", "piecewise", "argpartition", "partition", "apply_along_axis",
-           "apply_over_axes", "rollaxis", "dsplit"]
+           "apply_over_axes", "rollaxis", "dsplit", "fromfunction"]

@@ -76,6 +76,7 @@ bitwise_not, bitwise_invert, invert = _constant("bitwise_not"), _constant("bitwi
 bitwise_left_shift, bitwise_right_shift = _constant("bitwise_left_shift"), _constant("bitwise_right_shift")
 left_shift, right_shift, bitwise_count = _constant("left_shift"), _constant("right_shift"), _constant("bitwise_count")
 gcd, lcm = _constant("gcd"), _constant("lcm")
+packbits, unpackbits = _constant("packbits"), _constant("unpackbits")
 unique_values, unique_counts = _constant("unique_values"), _constant("unique_counts")
 unique_inverse, unique_all = _constant("unique_inverse"), _constant("unique_all")
 
@@ -98,4 +99,4 @@ __all__ = ["isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "array_equ
            "unique_counts", "unique_inverse", "unique_all", "uint8", "uint16", "uint32", "uint64", "uint", "complex64",
            "complex128", "csingle", "cdouble", "single", "double", "int_", "bool", "number", "floating", "integer",
            "inexact", "complexfloating", "signedinteger", "unsignedinteger", "generic", "finfo", "iinfo", "issubdtype",
-           "isdtype", "dtype", "promote_types", "can_cast", "broadcast_shapes"]
+           "isdtype", "dtype", "promote_types", "can_cast", "broadcast_shapes", "packbits", "unpackbits"]
