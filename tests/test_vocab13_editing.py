@@ -1,8 +1,8 @@
 """Vocabulary (h13): edits of arrays as jnp makes them (functional): ``copy``, ``insert``, ``delete``, ``resize``,
-``fill_diagonal`` and ``put_along_axis`` (``inplace=False``), ``block``, ``choose``, ``piecewise``, ``partition``,
-``apply_along_axis``, ``apply_over_axes``, ``rollaxis``, ``dsplit``; ``compress``, ``extract`` and ``trim_zeros``
-(sizes found on values: against JAX without jit); and the index, set and array constants, against jax.numpy in
-float64 on the overloading engine and SCT.
+``fill_diagonal``, ``put`` and ``put_along_axis`` (``inplace=False``), ``unwrap``, ``block``, ``choose``,
+``piecewise``, ``partition``, ``apply_along_axis``, ``apply_over_axes``, ``rollaxis``, ``dsplit``; ``compress``,
+``extract`` and ``trim_zeros`` (sizes found on values: against JAX without jit); and the index, set and array
+constants, against jax.numpy in float64 on the overloading engine and SCT.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ def edits(np_):
         h = np_.fill_diagonal(m, y[:2] * 2.0, inplace=False)
         w = np_.fill_diagonal(np_.reshape(np_.concatenate([x, y]), (6, 4)), y[0], inplace=False)
         p = np_.put_along_axis(m, np_.argsort(m, axis=1)[:, :2], np_.reshape(y[:6], (3, 2)), axis=1, inplace=False)
+        u = np_.put(m, np_.array([5, 0, 11]), y[:2] * 2.0, inplace=False)
+        k = np_.put(x, np_.array([-3, 14]), y[3], mode="wrap", inplace=False)
+        z = np_.unwrap(np_.reshape(x * 4.0, (3, 4)), axis=0) + np_.unwrap(y * 5.0, discont=4.0, period=5.0)[:4]
         return (np_.sum(a * a[::-1]) + np_.sum(b ** 2) + np_.sum(c * 0.5) + np_.sum(d ** 3) + np_.sum(e[:, 0] * e[:, 1])
-                + np_.sum(g * y) + np_.sum(h * m) + np_.sum(w ** 2) + np_.sum(p * m))
+                + np_.sum(g * y) + np_.sum(h * m) + np_.sum(w ** 2) + np_.sum(p * m) + np_.sum(u * m) + np_.sum(k * x)
+                + np_.sum(z ** 2))
     return f
 
 
@@ -118,7 +122,7 @@ def test_constants_and_numpy_only_forms_on_active_values():
 
 
 def test_inplace_refused_by_name_and_line():
-    for call in (lambda: anp.fill_diagonal(np.ones((2, 2)), 0.0),
+    for call in (lambda: anp.fill_diagonal(np.ones((2, 2)), 0.0), lambda: anp.put(np.ones(3), [0], 1.0),
                  lambda: anp.put_along_axis(np.ones(3), np.array([0]), 1.0, axis=0)):
         with pytest.raises(ValueError, match=r"inplace=True \(at .*test_vocab13_editing.py:\d+.*\) is refused"):
             call()

@@ -115,6 +115,26 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
     return reshape(index_update(ravel(a), where_, entries), shape(a))
 
 
+def put(a, ind, v, mode=None, *, inplace=True):
+    """``a`` (flattened) with ``v``'s entries, repeated cyclically, written at ``ind``, as jnp's ``put``
+    (``inplace=False``); ``mode`` ``'clip'`` or ``'wrap'`` for indices out of range, which are refused otherwise."""
+    if inplace:
+        raise ValueError(_inplace("put"))
+    a, v = asarray(a), ravel(asarray(v))
+    index, size = _np.ravel(_np.asarray(_p.primal(ind))), _positions(shape(a)).size
+    if mode == "clip":
+        index = _np.clip(index, 0, size - 1)
+    elif mode == "wrap":
+        index = index % size
+    elif index.size and (index.min() < 0 or index.max() >= size):
+        raise ValueError(f"put: an index out of range for {size} entries (at {user_location()}); "
+                         f"mode='clip' or 'wrap' takes such indices")
+    if size == 0 or index.size == 0 or shape(v)[0] == 0:
+        return a
+    values = getitem(v, _np.arange(index.size) % shape(v)[0])
+    return reshape(index_update(ravel(a), index, values), shape(a))
+
+
 def _block_dims(arrays) -> tuple:
     """The nesting depth of ``block``'s lists and the number of axes of its result (a constant)."""
     if not isinstance(arrays, list):
@@ -256,4 +276,4 @@ def dsplit(ary, indices_or_sections):
 
 __all__ = ["copy", "insert", "delete", "resize", "trim_zeros", "put_along_axis", "fill_diagonal", "block",
            "compress", "extract", "choose", "piecewise", "argpartition", "partition", "apply_along_axis",
-           "apply_over_axes", "rollaxis", "dsplit", "fromfunction"]
+           "apply_over_axes", "rollaxis", "dsplit", "fromfunction", "put"]
