@@ -100,3 +100,5 @@ __all__ = ["isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "array_equ
            "complex128", "csingle", "cdouble", "single", "double", "int_", "bool", "number", "floating", "integer",
            "inexact", "complexfloating", "signedinteger", "unsignedinteger", "generic", "finfo", "iinfo", "issubdtype",
            "isdtype", "dtype", "promote_types", "can_cast", "broadcast_shapes", "packbits", "unpackbits"]
+# (the functions, for SCT's vocabulary of constants; the dtype classes stay what they are, as float64's)
+FUNCTIONS = [f for f in (globals()[n] for n in __all__) if not isinstance(f, type)]
