@@ -42,7 +42,8 @@ def assemblies(np_):
         m, n = np_.reshape(x, (3, 4)), np_.reshape(y, (3, 4))
         b = np_.block([[m, n[:, :1]], [n[:1, :], x[:1]]])
         ch = np_.choose(np_.array([[0, 1, 2, 0]]), [m, n, x[0]], mode="clip")
-        pw = np_.piecewise(x, [x < -0.5, x > 0.5], [lambda v: v ** 2, lambda v: np_.sin(v), 0.25])
+        pw = np_.piecewise(x, [x < 0.5, x > -0.5, x > 1.5], [lambda v: v ** 2, np_.sin, lambda v: v * y[1], 0.25])
+        pw = pw + np_.piecewise(y, [y > 0.0], [lambda v: v * x[0]])
         p, q = np_.partition(m, 1, axis=1), np_.partition(x * y, -3)
         a = np_.apply_along_axis(lambda r: np_.sum(r ** 2) * r[0], 1, m)
         v = np_.apply_along_axis(lambda r: r * y[0], 0, m)
@@ -119,6 +120,16 @@ def test_constants_and_numpy_only_forms_on_active_values():
         close(eng.grad(f)(x), expected)
         close(eng.jvp(lambda v: anp.fill_diagonal(t * v, [-v, -2.0 * v], wrap=True, inplace=False), (1.0,), (1.0,))[0],
               want, 1e-15)
+
+
+def test_options_not_supported_refused_by_name():
+    for call, match in [(lambda: anp.trim_zeros(np.ones((2, 2)), axis=0), "trim_zeros: axis="),
+                        (lambda: anp.compress([True], np.ones(2), size=3), "compress: size="),
+                        (lambda: anp.extract([True], np.ones(1), size=3), "extract: size="),
+                        (lambda: anp.choose(np.array([0, 2]), [np.ones(2), np.zeros(2)]), "choose: an index")]:
+        with pytest.raises((NotImplementedError, ValueError), match=match):
+            call()
+    assert np.array_equal(anp.choose(np.array([0, 1]), [np.ones(2), np.zeros(2)]), [1.0, 0.0])
 
 
 def test_inplace_refused_by_name_and_line():

@@ -41,6 +41,10 @@ def _inplace(name: str) -> str:
             f"pass inplace=False and use the result")
 
 
+def _unsupported(name: str, keyword: str) -> str:
+    return f"{name}: {keyword}= (at {user_location()}) is not supported here"
+
+
 def _positions(s: tuple) -> _np.ndarray:
     """The flat position of each entry of an array of shape ``s``: NumPy's edits of it say where entries go."""
     return _np.arange(int(_np.prod(s, dtype=_np.int64))).reshape(s)
@@ -81,6 +85,8 @@ def resize(a, new_shape):
 
 def trim_zeros(filt, trim="fb", axis=None):
     """``filt`` without its leading (``'f'``) and trailing (``'b'``) zeros: the bounds are found on the primal."""
+    if axis is not None:
+        raise NotImplementedError(_unsupported("trim_zeros", "axis"))
     filt = asarray(filt)
     nonzero = _np.flatnonzero(_np.asarray(_p.primal(filt)) != 0)
     if nonzero.size == 0:
@@ -92,6 +98,8 @@ def trim_zeros(filt, trim="fb", axis=None):
 
 def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
     """``arr`` with ``values`` written at ``indices`` along ``axis`` (JAX's ``.at[...].set``)."""
+    if mode is not None:
+        raise NotImplementedError(_unsupported("put_along_axis", "mode"))
     if inplace:
         raise ValueError(_inplace("put_along_axis"))
     arr, indices = asarray(arr), _np.asarray(_p.primal(indices))
@@ -157,18 +165,26 @@ def block(arrays):
     return _block(arrays, 0, depth, dims)
 
 
-def compress(condition, a, axis=None, *, size=None, fill_value=0):
+def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
     """The slices of ``a`` along ``axis`` (flattened if None) where ``condition`` (constant) holds."""
+    if size is not None:
+        raise NotImplementedError(_unsupported("compress", "size"))
+    if out is not None:
+        raise NotImplementedError(_unsupported("compress", "out"))
     picked = _np.flatnonzero(_np.asarray(_p.primal(_p.pack(condition))))
     return take(a, picked, axis)
 
 
 def extract(condition, arr, *, size=None, fill_value=0):
+    if size is not None:
+        raise NotImplementedError(_unsupported("extract", "size"))
     return take(arr, _np.flatnonzero(_np.ravel(_p.primal(_p.pack(condition)))), None)
 
 
-def choose(a, choices, mode="raise"):
+def choose(a, choices, out=None, mode="raise"):
     """Entry ``i`` of ``choices[a[i]]`` (broadcast together); ``mode`` ``'wrap'`` or ``'clip'`` as NumPy's."""
+    if out is not None:
+        raise NotImplementedError(_unsupported("choose", "out"))
     index = _np.asarray(_p.primal(_p.pack(a)))
     n = len(choices)
     if mode == "wrap":
@@ -188,8 +204,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
     """``funclist[i](x)`` (or the value ``funclist[i]``) where ``condlist[i]`` holds, the last such ``i``; one
     more function than conditions is the default. Every function is evaluated on all of ``x``, as in JAX."""
     x = asarray(x)
-    conds = [_np.asarray(_p.primal(_p.pack(c))) for c in (condlist if isinstance(condlist, (list, tuple))
-                                                          else [condlist])]
+    conds = _np.asarray(_p.primal(_p.pack(condlist)))
+    conds = list(conds) if conds.ndim > ndim(x) else [conds]  # (one condition of x's shape, or a list)
     if len(funclist) == len(conds) + 1:
         conds = [~_np.any(conds, axis=0)] + conds
         funclist = [funclist[-1]] + list(funclist[:-1])

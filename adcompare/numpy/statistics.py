@@ -177,11 +177,11 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     return _p.namespace((pa,)).unique(pa, return_index=return_index, return_inverse=return_inverse,
                                       return_counts=return_counts, axis=axis)
 
-def nanquantile(a, q, axis=None, method="linear", keepdims=False):
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The quantile of the entries that are not nan, as JAX's: each slice's sorted values (nans last) at
     ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is a constant."""
-    if method != "linear":
-        raise NotImplementedError(f"nanquantile: method={method!r} is not supported (only 'linear')")
+    if method != "linear" or out is not None:
+        raise NotImplementedError(f"nanquantile: method={method!r} (only 'linear'), out= are not supported")
     if isinstance(q, _p.Box):
         raise NotImplementedError("nanquantile: q is a constant here and is never differentiated, but it was "
                                   "given an active value")
@@ -191,8 +191,8 @@ def nanquantile(a, q, axis=None, method="linear", keepdims=False):
     if axis is None or isinstance(axis, tuple):
         axes = tuple(range(ndim(a))) if axis is None else axis
         perm, merged, kept = _merged_axes(shape(a), axes)
-        out = nanquantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method)
-        return reshape(out, qs.shape + kept) if keepdims else out
+        res = nanquantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method=method)
+        return reshape(res, qs.shape + kept) if keepdims else res
     axis = _axis(axis, ndim(a))
     s = sort(moveaxis(a, axis, -1), -1)
     ps = _p.primal(s)
@@ -215,12 +215,12 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
     return _edges(asarray(a), bins, range)
 
 
-def nanpercentile(a, q, axis=None, method="linear", keepdims=False):
-    return nanquantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    return nanquantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, out, method=method, keepdims=keepdims)
 
 
-def nanmedian(a, axis=None, keepdims=False):
-    return nanquantile(a, 0.5, axis, "linear", keepdims)
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return nanquantile(a, 0.5, axis, out, keepdims=keepdims)
 
 
 __all__ = ["nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
