@@ -46,6 +46,8 @@ def test_integer_and_unique_constants_as_jnp():
     for value in (1.0, 3, np.float32(2.0), np.array(1.0), np.ones(2), [1.0], "a"):
         assert anp.isscalar(value) == jnp.isscalar(value), value
     assert anp.issubdtype(anp.uint8, anp.integer) and anp.finfo(anp.double).eps == jnp.finfo(jnp.float64).eps
+    for ours, theirs in zip(anp.mask_indices(3, np.triu, 1), jnp.mask_indices(3, jnp.triu, 1)):
+        assert np.array_equal(ours, theirs)
     assert anp.promote_types(anp.int_, anp.single) == np.float64 and anp.broadcast_shapes((2, 1), (3,)) == (2, 3)
 
 

@@ -67,6 +67,8 @@ def iterable(y):
 
 
 def mask_indices(n, mask_func, k=0, *, size=None):
+    if size is not None:
+        raise NotImplementedError("mask_indices: size= is not supported here (the indices' count is known)")
     return _np.mask_indices(n, mask_func, k)
 
 
