@@ -212,7 +212,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
     elif len(funclist) != len(conds):
         raise ValueError(f"piecewise: {len(funclist)} functions for {len(conds)} conditions "
                          f"(at {user_location()}): give one per condition, or one more (the default)")
-    out = x * 0
+    out = _p.multiply_p(x, 0)
     for cond, f in zip(conds, funclist):
         value = f(x, *args, **kw) if callable(f) else f
         out = where(cond, value, out)

@@ -205,7 +205,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
         w = (pos - low).astype(_p.result_dtype(ps)) if _p.is_float(s) else pos - low
         at = [xp.clip(xp.minimum(i, counts - 1), 0, None).astype(int)[..., None] for i in (low, high)]
         below, above = take_along_axis(s, at[0], -1), take_along_axis(s, at[1], -1)
-        parts.append(_p.add_p(_p.multiply_p(below[..., 0], 1.0 - w), _p.multiply_p(above[..., 0], w)))
+        below, above = getitem(below, (Ellipsis, 0)), getitem(above, (Ellipsis, 0))
+        parts.append(_p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
     res = reshape(stack(parts, 0), qs.shape + shape(s)[:-1])
     return reshape(res, shape(res)[:qs.ndim + axis] + (1,) + shape(res)[qs.ndim + axis:]) if keepdims else res
 
