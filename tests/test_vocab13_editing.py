@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, close, program_tests
+from vocab_more_check import ENGINES, check_on_tracers, close, program_tests
 
 import adcompare.numpy as anp
 
@@ -43,7 +43,7 @@ def assemblies(np_):
         b = np_.block([[m, n[:, :1]], [n[:1, :], x[:1]]])
         ch = np_.choose(np_.array([[0, 1, 2, 0]]), [m, n, x[0]], mode="clip")
         pw = np_.piecewise(x, [x < 0.5, x > -0.5, x > 1.5], [lambda v: v ** 2, np_.sin, lambda v: v * y[1], 0.25])
-        pw = pw + np_.piecewise(y, [y > 0.0], [lambda v: v * x[0]])
+        pw = pw + np_.piecewise(y, [y > 0.0], [lambda v: v * x[0], lambda v: v ** 3])
         p, q = np_.partition(m, 1, axis=1), np_.partition(x * y, -3)
         a = np_.apply_along_axis(lambda r: np_.sum(r ** 2) * r[0], 1, m)
         v = np_.apply_along_axis(lambda r: r * y[0], 0, m)
@@ -137,3 +137,20 @@ def test_inplace_refused_by_name_and_line():
                  lambda: anp.put_along_axis(np.ones(3), np.array([0]), 1.0, axis=0)):
         with pytest.raises(ValueError, match=r"inplace=True \(at .*test_vocab13_editing.py:\d+.*\) is refused"):
             call()
+
+
+def traced(np_):
+    def f(x):
+        m = np_.reshape(x, (3, 4))
+        p = np_.put_along_axis(m, np_.argsort(m, axis=1)[:, :1], x[:3, None] * 2.0, axis=1, inplace=False)
+        c = np_.choose(np_.argsort(x)[:4] % 3, [x[:4], x[4:8] ** 2, x[8:]], mode="clip")
+        w = np_.piecewise(x, [x > 0.0], [np_.sin, np_.cos])
+        return np_.sum(p ** 2) + np_.sum(c) + np_.sum(w) + np_.sum(np_.partition(x, 4) * np_.arange(12.0))
+    return f
+
+
+def test_indices_and_conditions_of_jax_tracers():
+    """Under jax.jit the indices and conditions found on values are tracers: the vocabulary keeps them so."""
+    check_on_tracers(traced, (jnp.asarray(np.random.default_rng(4).normal(size=12)),))
+    x = np.array([-1.0, 0.5, 2.0])
+    assert np.array_equal(anp.piecewise(x, x > 0.0, [np.square, np.abs]), np.piecewise(x, x > 0.0, [np.square, np.abs]))

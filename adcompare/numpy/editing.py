@@ -102,7 +102,7 @@ def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
         raise NotImplementedError(_unsupported("put_along_axis", "mode"))
     if inplace:
         raise ValueError(_inplace("put_along_axis"))
-    arr, indices = asarray(arr), _np.asarray(_p.primal(indices))
+    arr, indices = asarray(arr), _p.primal(_p.pack(indices))  # (a JAX tracer under jax.jit stays one)
     if axis is None:
         return reshape(index_update(ravel(arr), indices, values), shape(arr))
     return index_update(arr, _sorted_index(shape(arr), indices, _axis(axis, ndim(arr))), values)
@@ -185,13 +185,14 @@ def choose(a, choices, out=None, mode="raise"):
     """Entry ``i`` of ``choices[a[i]]`` (broadcast together); ``mode`` ``'wrap'`` or ``'clip'`` as NumPy's."""
     if out is not None:
         raise NotImplementedError(_unsupported("choose", "out"))
-    index = _np.asarray(_p.primal(_p.pack(a)))
+    index = _p.primal(_p.pack(a))
     n = len(choices)
     if mode == "wrap":
         index = index % n
     elif mode == "clip":
-        index = _np.clip(index, 0, n - 1)
-    elif index.size and (index.min() < 0 or index.max() >= n):
+        xp = _p.namespace((index,))
+        index = xp.minimum(xp.maximum(index, 0), n - 1)
+    elif _np.size(index) and (_np.min(index) < 0 or _np.max(index) >= n):
         raise ValueError(f"choose: an index out of range for {n} choices (at {user_location()}); "
                          f"mode='wrap' or 'clip' takes such indices")
     out = choices[n - 1]
@@ -204,10 +205,11 @@ def piecewise(x, condlist, funclist, *args, **kw):
     """``funclist[i](x)`` (or the value ``funclist[i]``) where ``condlist[i]`` holds, the last such ``i``; one
     more function than conditions is the default. Every function is evaluated on all of ``x``, as in JAX."""
     x = asarray(x)
-    conds = _np.asarray(_p.primal(_p.pack(condlist)))
-    conds = list(conds) if conds.ndim > ndim(x) else [conds]  # (one condition of x's shape, or a list)
+    packed = _p.primal(_p.pack(condlist))
+    stacked = packed if _np.ndim(packed) > ndim(x) else packed[None]  # (one condition of x's shape, or a list)
+    conds = list(stacked)
     if len(funclist) == len(conds) + 1:
-        conds = [~_np.any(conds, axis=0)] + conds
+        conds = [~_p.namespace((stacked,)).any(stacked, axis=0)] + conds
         funclist = [funclist[-1]] + list(funclist[:-1])
     elif len(funclist) != len(conds):
         raise ValueError(f"piecewise: {len(funclist)} functions for {len(conds)} conditions "
