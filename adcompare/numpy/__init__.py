@@ -24,7 +24,9 @@ from adcompare.numpy import linalg  # noqa: F401
 from adcompare.numpy.arrayapi import *  # noqa: F403
 from adcompare.numpy.assembly import *  # noqa: F403
 from adcompare.numpy.constants import *  # noqa: F403
+from adcompare.numpy.editing import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
+from adcompare.numpy.index_constants import *  # noqa: F403
 from adcompare.numpy.numerics import *  # noqa: F403
 from adcompare.numpy.polynomials import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403

@@ -227,3 +227,17 @@ def heaviside(x1, x2):
     whose derivative in ``x2`` is 1 at those zeros (and in ``x1``, zero)."""
     v = _p.primal(_p.pack(x1))
     return where(v < 0, 0.0, where(v > 0, 1.0, where(isnan(v), v, x2)))
+
+
+def ldexp(x1, x2):
+    """``x1 * 2 ** x2`` (``x2`` integers: a constant), in ``x1``'s float dtype, as JAX's."""
+    x1 = asarray(x1)
+    if not _p.is_float(x1):
+        x1 = _p.astype_p(x1, dtype=_p.inexact_dtype(_p.primal(x1)))
+    return _p.multiply_p(x1, _p.astype_p(_np.ldexp(1.0, _np.asarray(_p.primal(x2))), dtype=_p.result_dtype(x1)))
+
+
+def modf(x):
+    """``(x - whole, whole)``, ``whole`` rounded toward zero (a constant), as JAX's."""
+    whole = trunc(x)
+    return _p.subtract_p(x, whole), whole

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.concrete import user_location
 from adcompare.numpy.assembly import pad
 from adcompare.numpy.linalg import lstsq
 from adcompare.numpy.numerics import vander
@@ -81,4 +82,21 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     return _p.divide_p(c, scale if ndim(c) == 1 else reshape(scale, (-1, 1)))
 
 
-__all__ = ["polyadd", "polysub", "polymul", "polyder", "polyint", "polyfit"]
+def poly(seq_of_zeros):
+    """The monic polynomial with the given roots (1-d, in JAX's float of their dtype): each root's factor
+    ``(x - r)`` multiplied in, as jnp's convolutions. A matrix (jnp: its eigenvalues' polynomial) is refused."""
+    seq = asarray(seq_of_zeros)
+    if ndim(seq) != 1:
+        raise NotImplementedError(f"poly: a {ndim(seq)}-d argument (at {user_location()}) is not supported: "
+                                  f"pass the roots (1-d), e.g. anp.poly(anp.linalg.eigvals(a)) for a matrix")
+    floats = _p.inexact_dtype(_p.primal(seq))
+    seq = seq if floats is None else _p.astype_p(seq, dtype=floats)
+    coefficients = _p.astype_p(_np.ones(1), dtype=_p.result_dtype(seq))
+    for k in range(shape(seq)[0]):
+        zero = _p.astype_p(_np.zeros(1), dtype=_p.result_dtype(seq))
+        shifted = _p.multiply_p(concatenate([zero, coefficients], 0), getitem(seq, k))
+        coefficients = _p.subtract_p(concatenate([coefficients, zero], 0), shifted)
+    return reshape(coefficients, ()) if shape(seq)[0] == 0 else coefficients
+
+
+__all__ = ["poly", "polyadd", "polysub", "polymul", "polyder", "polyint", "polyfit"]

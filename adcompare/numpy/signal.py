@@ -16,6 +16,7 @@ from adcompare.numpy.assembly import pad
 from adcompare.numpy.elementwise import abs, remainder, where
 from adcompare.numpy.numerics import _along, _column, diff, greater, less, less_equal, take
 from adcompare.numpy.products import matmul
+from adcompare.numpy.reductions import cumsum
 from adcompare.numpy.shapes import _axes, asarray, concatenate, flip, getitem, ndim, ravel, reshape, shape
 
 
@@ -167,4 +168,22 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return d
 
 
-__all__ = ["searchsorted", "digitize", "interp", "convolve", "correlate", "gradient", "ediff1d"]
+def unwrap(p, discont=None, axis=-1, period=2 * _np.pi):
+    """``p`` with jumps of more than ``discont`` along ``axis`` taken back by multiples of ``period``, as jnp's:
+    the corrections are a cumulative sum of ``mod``'s, whose derivative cancels the differences' (JAX's too)."""
+    p = asarray(p)
+    axis = _axes(axis, ndim(p))[0]
+    if shape(p)[axis] == 0:
+        return p
+    discont = period / 2 if discont is None else discont
+    interval = period // 2 if not _p.is_float(p) else period / 2
+    dd = diff(p, axis=axis)
+    ddmod = _p.subtract_p(remainder(_p.add_p(dd, interval), period), interval)
+    ddmod = where((_p.primal(ddmod) == -interval) & (_p.primal(dd) > 0), interval, ddmod)
+    correct = where(_p.primal(abs(dd)) < discont, 0, _p.subtract_p(ddmod, dd))
+    first = getitem(p, _along(ndim(p), axis, slice(0, 1)))
+    rest = _p.add_p(getitem(p, _along(ndim(p), axis, slice(1, None))), cumsum(correct, axis))
+    return concatenate([first, rest], axis)
+
+
+__all__ = ["unwrap", "searchsorted", "digitize", "interp", "convolve", "correlate", "gradient", "ediff1d"]

@@ -16,10 +16,22 @@ import numpy as _np
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
 from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
-from adcompare.numpy.numerics import all, cov, nanmean
+from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
-from adcompare.numpy.shapes import asarray, concatenate, getitem, ravel, reshape, shape
+from adcompare.numpy.shapes import (
+    _axis,
+    asarray,
+    concatenate,
+    getitem,
+    moveaxis,
+    ndim,
+    ravel,
+    reshape,
+    shape,
+    sort,
+    stack,
+)
 from adcompare.numpy.signal import _real
 
 
@@ -165,5 +177,53 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     return _p.namespace((pa,)).unique(pa, return_index=return_index, return_inverse=return_inverse,
                                       return_counts=return_counts, axis=axis)
 
-__all__ = ["nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The quantile of the entries that are not nan, as JAX's: each slice's sorted values (nans last) at
+    ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is a constant."""
+    if method != "linear" or out is not None:
+        raise NotImplementedError(f"nanquantile: method={method!r} (only 'linear'), out= are not supported")
+    if isinstance(q, _p.Box):
+        raise NotImplementedError("nanquantile: q is a constant here and is never differentiated, but it was "
+                                  "given an active value")
+    a, qs = asarray(a), _np.asarray(_p.primal(q), dtype=float)
+    if _np.any((qs < 0) | (qs > 1)):
+        raise ValueError("nanquantile: q must be in [0, 1]")
+    if axis is None or isinstance(axis, tuple):
+        axes = tuple(range(ndim(a))) if axis is None else axis
+        perm, merged, kept = _merged_axes(shape(a), axes)
+        res = nanquantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method=method)
+        return reshape(res, qs.shape + kept) if keepdims else res
+    axis = _axis(axis, ndim(a))
+    s = sort(moveaxis(a, axis, -1), -1)
+    ps = _p.primal(s)
+    xp = _p.namespace((ps,))
+    counts = xp.sum(~xp.isnan(ps), -1) if _p.is_float(s) else xp.full(ps.shape[:-1], ps.shape[-1])
+    parts = []
+    for qj in qs.reshape(-1):
+        pos = qj * (counts - 1)
+        low, high = xp.floor(pos), xp.ceil(pos)
+        w = (pos - low).astype(_p.result_dtype(ps)) if _p.is_float(s) else pos - low
+        at = [xp.clip(xp.minimum(i, counts - 1), 0, None).astype(int)[..., None] for i in (low, high)]
+        below, above = take_along_axis(s, at[0], -1), take_along_axis(s, at[1], -1)
+        below, above = getitem(below, (Ellipsis, 0)), getitem(above, (Ellipsis, 0))
+        parts.append(_p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
+    res = reshape(stack(parts, 0), qs.shape + shape(s)[:-1])
+    return reshape(res, shape(res)[:qs.ndim + axis] + (1,) + shape(res)[qs.ndim + axis:]) if keepdims else res
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """:func:`histogram`'s edges (differentiable in the data through its range, as JAX's)."""
+    return _edges(asarray(a), bins, range)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    return nanquantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, out, method=method, keepdims=keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return nanquantile(a, 0.5, axis, out, keepdims=keepdims)
+
+
+__all__ = ["nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
+           "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
            "corrcoef", "histogram", "bincount", "nonzero", "argwhere", "flatnonzero", "unique"]

@@ -82,7 +82,9 @@ _VOCAB: dict[Any, Vocab] = {
 for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
            anp.ceil, anp.floor_divide, anp.round, anp.stop_gradient, anp.imag, anp.isfinite, anp.isnan, anp.isinf,
            anp.isposinf, anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax,
-           anp.argmin, anp.argsort, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
+           anp.argmin, anp.argsort, *anp.index_constants.FUNCTIONS, anp.argpartition,
+           anp.editing._block_dims, anp.editing._partition_order,  # (helpers of constants: a list's depth, an order)
+           p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
            p.inexact_dtype,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
