@@ -17,6 +17,8 @@ of a scalar, shapes that agree, NumPy's sum to a scalar) exactly as :func:`unbro
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,35 +70,25 @@ def _mixed(x: Any, y: Any) -> bool:
     return dx is not dy and dx is not None and dy is not None
 
 
-def add(x: Any, y: Any) -> Any:
-    """``x + y`` of two names in the primal, in JAX's dtype (float32 with int64 is float32). A Python float
-    or int (weak in both) or a float64 scalar (float64 with anything in both) first, as NumPy computes it."""
-    tx, ty = type(x), type(y)
-    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
-        return x + y
-    if _mixed(x, y):
-        x, y = promoted((x, y))
-    return x + y
+def _promoting(op: Callable, name: str, doc: str) -> Callable:
+    """``op`` of two names in the primal, in JAX's dtype (float32 with int64 is float32). A Python float or int
+    (weak in both) or a float64 scalar (float64 with anything in both) first, as NumPy computes it."""
+    def run(x: Any, y: Any) -> Any:
+        tx, ty = type(x), type(y)
+        if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
+            return op(x, y)
+        if _mixed(x, y):
+            x, y = promoted((x, y))
+        return op(x, y)
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = doc
+    return run
 
 
-def subtract(x: Any, y: Any) -> Any:
-    """``x - y``, as :func:`add`."""
-    tx, ty = type(x), type(y)
-    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
-        return x - y
-    if _mixed(x, y):
-        x, y = promoted((x, y))
-    return x - y
-
-
-def multiply(x: Any, y: Any) -> Any:
-    """``x * y``, as :func:`add`."""
-    tx, ty = type(x), type(y)
-    if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
-        return x * y
-    if _mixed(x, y):
-        x, y = promoted((x, y))
-    return x * y
+add = _promoting(operator.add, "add", "``x + y`` in JAX's dtype (see :func:`_promoting`).")
+subtract = _promoting(operator.sub, "subtract", "``x - y`` in JAX's dtype (see :func:`_promoting`).")
+multiply = _promoting(operator.mul, "multiply", "``x * y`` in JAX's dtype (see :func:`_promoting`).")
 
 
 def divide(x: Any, y: Any) -> Any:
