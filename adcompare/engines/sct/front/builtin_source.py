@@ -22,6 +22,7 @@ import copy
 from collections.abc import Callable
 
 from adcompare.engines.sct.emit.runtime import list_position, nonempty_len, positional_len, sort_order
+from adcompare.engines.sct.front import tree_source
 
 
 def python_sum(function, filename, line, values, start=0):
@@ -119,9 +120,10 @@ python_list_concat.sct_makes_list = True  # xs + [v], xs += [v] of local lists (
 
 # They read their arguments and keep no reference: an appended list may be passed (see .aliases).
 READERS = (python_sum, python_max, python_min, python_pow, python_list, python_sorted, python_list_set,
-           python_list_del, python_list_concat, python_first)
-BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted, python_first)  # the call's place first
-MAKES_LIST = (builtins.list, builtins.sorted)  # a loop over their call runs over the list it makes
+           python_list_del, python_list_concat, python_first, *tree_source.READERS)
+BY_POSITION = (python_sum, python_max, python_min, python_list, python_sorted, python_first,
+               *tree_source.FUNCTIONS)  # the call's place first
+MAKES_LIST = (builtins.list, builtins.sorted, *tree_source.LEAVES)  # a loop over their call runs over its list
 
 
 def replacement(obj, node: ast.Call, place: list[ast.expr], bind: Callable) -> tuple[list[ast.expr], Callable] | None:
@@ -150,7 +152,8 @@ def replacement(obj, node: ast.Call, place: list[ast.expr], bind: Callable) -> t
     if obj is builtins.sorted and len(args) == 1 and set(keywords) <= {"key", "reverse"}:
         by = order(args[0], keywords.get("key", ast.Constant(None)), keywords.get("reverse", ast.Constant(False)))
         return [copy.deepcopy(args[0]), by], python_sorted
-    return None
+    fn = tree_source.replacement(obj, node)  # jax.tree_util's leaves, map, reduce
+    return None if fn is None else (args, fn)
 
 
 def display(obj, node: ast.Call) -> ast.Dict | None:

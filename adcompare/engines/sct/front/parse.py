@@ -35,7 +35,7 @@ from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
-from adcompare.engines.sct.front import dict_code, fence, sized_code
+from adcompare.engines.sct.front import dict_code, fence, sized_code, tree_source
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
 
@@ -88,7 +88,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            p.inexact_dtype,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
-           runtime.sorted_keys, runtime.same_size, sized_code.dict_of,
+           runtime.sorted_keys, runtime.same_size, sized_code.dict_of, tree_source.tree_layout,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
