@@ -45,7 +45,7 @@ from jax import tree_util
 from adcompare import trees
 from adcompare.engine import Engine, argnums_tuple, engine_made, is_engine_made, normalize_argnums
 from adcompare.engines.overloading import OverloadingEngine
-from adcompare.engines.sct import closure_programs, located, programs, transform, weak_floats  # noqa: F401  (hooks)
+from adcompare.engines.sct import closure_programs, located, programs, pytree_nodes, transform, weak_floats  # noqa: F401
 from adcompare.engines.sct.direct import DirectGrad, bind, unwrap
 from adcompare.engines.sct.emit import boxed_callee, codegen, runtime
 from adcompare.engines.sct.errors import SCTError, a_type
@@ -251,6 +251,10 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._jvp(f, primals, tangents)
+        conv = pytree_nodes.converted(primals, fn)  # registered classes, OrderedDicts: see .pytree_nodes
+        if conv is not None:
+            y, y_dot = self._jvp(f, conv.primals, conv.like(tangents))
+            return conv.restore(y), conv.restore(y_dot)
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "forward")
         if made is None:
             return self._boxes._jvp(f, primals, tangents)
@@ -276,6 +280,10 @@ class SCTEngine(Engine):
         fn, args, nums, kwargs = unwrap(f, primals)
         if self._by_boxes(fn):
             return self._boxes._vjp(f, primals)
+        conv = pytree_nodes.converted(primals, fn)
+        if conv is not None:
+            y, pull = self._vjp(f, conv.primals)
+            return conv.restore(y), pytree_nodes.wrap_pullback(pull, conv)
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")
         if made is None:
             return self._boxes._vjp(f, primals)

@@ -36,6 +36,10 @@ def field_index(x: Any, name: str, function: str, filename: str, line: int) -> i
     if made is not None and name in fields and getattr(type(x), name) is made.__dict__[name]:
         return fields.index(name)
     kind = type(x).__name__
+    if hasattr(type(x), "sct_node") and name not in fields:  # a registered node SCT took as its children
+        raise SCTError(f"the attribute .{name} of a differentiated {kind}, which is not one of its children "
+                       f"({', '.join(fields)})", function, filename, line, f"SCT reads only a differentiated "
+                       f"pytree node's children; pass {name} (static data, a property, a method) on its own")
     hint = ("use adcompare.numpy functions" if made is None else f"{kind} has the fields {', '.join(fields)}"
             if name not in fields else f"{kind}.{name} is not the field but {kind}'s own attribute: read the "
             f"field by position, x[{fields.index(name)}], or the attribute on values that are not differentiated")

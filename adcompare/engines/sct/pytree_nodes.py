@@ -1,0 +1,182 @@
+"""Pytree nodes SCT does not index, taken at the engine's boundary: registered classes, dataclasses, OrderedDicts.
+
+Contract: generated code indexes tuples, named tuples, lists and plain dicts (:mod:`.emit.containers`). A
+differentiated argument holding any other pytree node (``jax.tree_util.register_pytree_node_class``,
+``register_dataclass``, ``register_pytree_with_keys``, an ``OrderedDict``) is converted where the engine takes
+it, as JAX flattens it there: :func:`converted` gives the arguments with each such node replaced, the
+conversion of the tangents, and the way back for outputs and cotangents.
+
+* A registered node becomes an instance of a named tuple class made for it (cached per node class, field names
+  and one-level structure): its fields are the node's children in JAX's order, named by their keys
+  (``GetAttrKey``) or, where the registration gives none, by the one attribute of the object holding each child
+  (``p.w is child``); it is also a subclass of the node's class where Python allows it, so ``isinstance`` and
+  the class's methods still apply. The function reads ``p.w`` as a named tuple's field (SCT's
+  ``field_index``); an attribute that is no child (a static field, a property) is refused there with the
+  user's line. A node whose children cannot all be named so is refused here, naming the function.
+* An ``OrderedDict`` becomes a plain dict (SCT orders its keys as JAX orders a dict's); leaves are handed back
+  in the caller's order (JAX's order for an ``OrderedDict`` is its own) by a permutation found once.
+* Outputs (and their tangents) holding such a named tuple get the original node back (its class and static
+  data); the leaves' order is the same, so cotangents of outputs pass unchanged. A dict made from an
+  ``OrderedDict`` that the function returns stays a dict.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from jax import tree_util
+
+from adcompare.engines.sct.errors import SCTError, a_type
+
+_CLASSES: dict = {}  # (node class, field names, one-level treedef) -> the named tuple class standing for it
+
+
+def _plain(x: Any) -> bool:
+    """Does SCT index ``x`` as it is (all its nodes tuples, named tuples, lists, plain dicts or None)?"""
+    if type(x) in (tuple, list) or (isinstance(x, tuple) and hasattr(type(x), "_fields")):
+        return all(_plain(v) for v in x)
+    if type(x) is dict:
+        return all(_plain(v) for v in x.values())
+    return x is None or tree_util.treedef_is_leaf(tree_util.tree_structure(x))
+
+
+def _names(node: Any, keyed: list, children: list) -> list[str] | None:
+    """The field name of each child: its key's attribute name, else the one attribute holding it."""
+    names = [getattr(path[0], "name", None) for path, _ in keyed]
+    if all(isinstance(n, str) and n.isidentifier() and not n.startswith("_") for n in names):
+        return names if len(set(names)) == len(names) else None
+    attributes = dict(getattr(node, "__dict__", {}))
+    for cls in type(node).__mro__:
+        for slot in getattr(cls, "__slots__", ()):
+            if isinstance(slot, str) and hasattr(node, slot):
+                attributes.setdefault(slot, getattr(node, slot))
+    found = []
+    for child in children:
+        holders = [k for k, v in attributes.items() if v is child and not k.startswith("_")]
+        if len(holders) != 1:
+            return None
+        found.append(holders[0])
+    return found if len(set(found)) == len(found) else None
+
+
+def _surrogate(node: Any, names: list[str], treedef: Any) -> type:
+    key = (type(node), tuple(names), treedef)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        base = collections.namedtuple(type(node).__name__, names)
+        body = {"__init__": lambda self, *a, **k: None, "__module__": type(node).__module__,
+                "__qualname__": type(node).__qualname__, "sct_node": treedef}
+        try:  # a subclass of the node's class too: isinstance and its methods hold
+            cls = type(type(node).__name__, (base, type(node)), body)
+        except TypeError:  # (a layout Python cannot join with a tuple's: __slots__, a builtin base)
+            cls = type(type(node).__name__, (base,), body)
+        _CLASSES[key] = cls
+    return cls
+
+
+def _convert(x: Any, fn: Any) -> Any:
+    if type(x) in (tuple, list):
+        return type(x)(_convert(v, fn) for v in x)
+    if isinstance(x, tuple) and hasattr(type(x), "_fields"):
+        return type(x)(*(_convert(v, fn) for v in x))
+    if type(x) is dict or isinstance(x, collections.OrderedDict):
+        return {k: _convert(v, fn) for k, v in x.items()}
+    if x is None or tree_util.treedef_is_leaf(tree_util.tree_structure(x)):
+        return x
+    keyed, treedef = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
+    children = [v for _, v in keyed]
+    names = _names(x, keyed, children)
+    if names is None:
+        code = getattr(fn, "__code__", None)
+        raise SCTError(f"an argument that is {a_type(x)} (a pytree node) whose children are not each held by "
+                       f"one attribute", getattr(fn, "__qualname__", repr(fn)),
+                       *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
+                       "register it with keys (jax.tree_util.register_dataclass or register_pytree_with_keys), "
+                       "or pass a tuple, named tuple, list or dict")
+    cls = _surrogate(x, names, treedef)
+    return tuple.__new__(cls, [_convert(v, fn) for v in children])
+
+
+class _Position:
+    """A leaf's position among the caller's leaves (an object of its own: named by identity, as a child is)."""
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+class Converted:
+    """Differentiated arguments with their nodes converted, and the ways back (see the module's contract)."""
+
+    def __init__(self, primals: Sequence, fn: Any):
+        self.primals = tuple(_convert(x, fn) for x in primals)
+        leaves, treedef = tree_util.tree_flatten(tuple(primals))
+        self.n = len(leaves)
+        self.structure = tree_util.tree_structure(self.primals)
+        # where each leaf of the converted arguments sits among the caller's: the same conversion of positions
+        positions = tree_util.tree_unflatten(treedef, [_Position(i) for i in range(self.n)])
+        self.order = [p.i for p in tree_util.tree_leaves(tuple(_convert(x, fn) for x in positions))]
+        self.parts = []  # (converted structure, caller's structure, order) of each argument holding an OrderedDict
+        for x, c in zip(primals, self.primals):
+            if _has_ordered(x):
+                leaves = tree_util.tree_unflatten(tree_util.tree_structure(x), [_Position(i) for i in range(
+                    len(tree_util.tree_leaves(x)))])
+                self.parts.append((tree_util.tree_structure(c), tree_util.tree_structure(x),
+                                   [p.i for p in tree_util.tree_leaves(_convert(leaves, fn))]))
+
+    def restore(self, tree: Any) -> Any:
+        """An output: each named tuple standing for a node (see :func:`_surrogate`) the node again, and each part
+        shaped as a converted argument holding an OrderedDict (a gradient, a Hessian's row) shaped as the caller's."""
+        for converted_def, callers, order in self.parts:
+            try:
+                subtrees = converted_def.flatten_up_to(tree)
+            except (ValueError, TypeError):
+                continue
+            back: list = [None] * len(subtrees)
+            for position, sub in zip(order, subtrees):
+                back[position] = self.restore(sub)
+            return callers.unflatten(back)
+        if isinstance(tree, tuple):
+            node = getattr(type(tree), "sct_node", None)
+            if node is not None:
+                return node.unflatten([self.restore(v) for v in tree])
+            if hasattr(type(tree), "_fields"):
+                return type(tree)(*(self.restore(v) for v in tree))
+            return tuple(self.restore(v) for v in tree) if type(tree) is tuple else tree
+        if type(tree) is list:
+            return [self.restore(v) for v in tree]
+        if type(tree) is dict:
+            return {k: self.restore(v) for k, v in tree.items()}
+        return tree
+
+    def like(self, tangents: Sequence) -> tuple:
+        """Tangents of the caller's arguments (their structure) as tangents of the converted ones."""
+        leaves = tree_util.tree_leaves(tuple(tangents))
+        return tuple(tree_util.tree_unflatten(self.structure, [leaves[i] for i in self.order]))
+
+    def back(self, bars: list) -> list:
+        """Cotangents, one per leaf of the converted arguments, in the caller's order of leaves."""
+        out: list = [None] * self.n
+        for position, bar in zip(self.order, bars):
+            out[position] = bar
+        return out
+
+
+def _has_ordered(x: Any) -> bool:
+    if isinstance(x, collections.OrderedDict):
+        return True
+    return not tree_util.treedef_is_leaf(tree_util.tree_structure(x)) and any(
+        _has_ordered(v) for v in tree_util.tree_flatten(x, is_leaf=lambda v: v is not x)[0])
+
+
+def converted(primals: Sequence, fn: Any) -> Converted | None:
+    """The conversion of ``primals`` (``fn``'s differentiated arguments), or None where none is needed."""
+    return None if all(_plain(x) for x in primals) else Converted(primals, fn)
+
+
+def wrap_pullback(pull: Callable, conv: Converted) -> Callable:
+    def pullback(y_bars: list) -> list:
+        return conv.back(pull(y_bars))  # (the output's leaves: in the same order as the restored output's)
+
+    return pullback
