@@ -236,8 +236,8 @@ def check_lists(fn: ir.Function, where: Where, rebuilt: set[int] = frozenset()) 
                 or (isinstance(s.value, ir.Pack) and name in s.value.elts)
                 or (_kept(s, name) and not _kept_after_changes(fn.body, s, name,
                                                                [c for c in changed if c.target == name]))
-                or (isinstance(s.value, ir.Call) and name in s.value.args
-                    and s.value.func not in builtin_source.READERS)))
+                or (isinstance(s.value, ir.Call) and name in s.value.args and s.value.func not in
+                    builtin_source.READERS and name not in getattr(s.value.func, "sct_reads_only", ()))))
             if aliases:
                 raise where.refuse(f"a second reference to the list {name!r}, which is "
                                    "appended to, popped from or written into", s.line,

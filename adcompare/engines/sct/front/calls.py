@@ -23,6 +23,8 @@ import functools
 import inspect
 import types
 
+import numpy as np
+
 from adcompare import elemental
 from adcompare import numpy as anp
 from adcompare.checkpoint import Checkpointed, checkpoint
@@ -62,6 +64,11 @@ def user_call_method(obj: object) -> bool:
     call = call.__func__ if isinstance(call, staticmethod) else call
     return not isinstance(obj, (types.FunctionType, type)) and is_user_function(call) \
         and not (cls.__module__ or "").startswith("adcompare.") and not is_engine_made(obj) and classify(obj) is None
+
+
+# the methods of arrays (parse.CONSTANT_METHODS among them), containers and strings: refused on a differentiated
+# receiver, run as Python on others
+_VALUES_OWN = set().union(*(dir(t) for t in (np.ndarray, list, dict, tuple, str, set)))
 
 
 class Calls:
@@ -207,6 +214,8 @@ class Calls:
                              [ir.atom_ast(recv), ast.Constant(names), *where], [])
             return self.value(ast.copy_location(ast.Call(maker, [ir.atom_ast(recv)] + [
                 k.value for k in node.keywords], []), node))
+        if name not in METHODS and name not in _VALUES_OWN and isinstance(d, ast.Name):  # self.predict(x): a call of
+            return self.dynamic_call(node, self.atom(node.func))  # the bound method, read when it runs (as Python)
         if name not in METHODS:
             return ir.Opaque(node)  # activity refuses it on a differentiated receiver
         recv = self.atom(node.func.value)

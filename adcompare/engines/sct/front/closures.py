@@ -61,6 +61,8 @@ MADE_PROGRAM: Callable | None = None  # (engine-made function, nargs) -> its pro
 _serial = itertools.count(1)
 _DERIVE = {"grad", "jacfwd", "jacrev", "value_and_grad"}
 _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault"}
+_EAGER = (builtins.sum, builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.sorted, builtins.any,
+          builtins.all, builtins.set, builtins.dict)  # they run a generator they are given at once
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
@@ -177,6 +179,9 @@ class _Converter:
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
+            if self.resolve(node.func) in _EAGER:  # sum(v for v in xs): the generator is run now, as a list is
+                for a in node.args:
+                    a.sct_run_now = True
             return self.map_call(node)
         return None
 
@@ -273,6 +278,9 @@ class _Converter:
         fn.sct_makes_list = not isinstance(node, ast.DictComp)  # a list, as a display is (see dataflow.list_targets)
         fn.sct_makes_dict = isinstance(node, ast.DictComp)  # (see .desugar.Desugar.dicts)
         fn.sct_fresh_rows = isinstance(node, ast.ListComp) and nested_lists.fresh(node.elt)  # (.nested_lists)
+        kept = {n.id for _, e in made for n in ast.walk(e) if isinstance(n, ast.Name)}  # (.aliases: a list only
+        fn.sct_reads_only = frozenset(free) - kept if not isinstance(node, ast.GeneratorExp) or getattr(
+            node, "sct_run_now", False) else frozenset()  # looped over or tested is read, not kept in what it makes)
         return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
                                           []), node)
 
