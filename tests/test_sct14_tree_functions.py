@@ -7,12 +7,14 @@ primitive nor a function with source"). They are now Python SCT transforms (:mod
 tree_source`): the leaves in JAX's order (a dict's keys sorted, ``None`` an empty subtree), the function mapped
 leaf by leaf and the tree built again, the reduction from the first leaf or the initial value. Checked against
 JAX (float64) in grad, jvp, vjp and second order on several seeds; a tree holding a node SCT does not index
-(an ``OrderedDict``) is refused with the user's line, never flattened in another order.
+(an ``OrderedDict``) is refused with the user's line, never flattened in another order. ``functools.reduce``,
+refused the same way, is taken likewise.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -65,6 +67,13 @@ def reduce_first(m):
     return f
 
 
+def functools_reduce(m):
+    def f(p):
+        rows = [m.sum(v * v) for v in tree_leaves(p)]
+        return functools.reduce(lambda a, b: a * m.cos(b), rows) + functools.reduce(lambda a, b: a + b, rows, 0.5)
+    return f
+
+
 def named(m):
     def f(p):
         r = tree_map(lambda a, b: m.exp(a) * b, p, Pair(p.b, p.a))
@@ -79,7 +88,8 @@ def pair(seed):
 
 CASES = {"l2": (l2, lambda s: (params(s),)), "sgd_loss": (sgd_loss, lambda s: (
     params(s), np.random.default_rng(s + 10).normal(size=(4, 3)))),
-    "reduce_first": (reduce_first, lambda s: (params(s),)), "named": (named, lambda s: (pair(s),))}
+    "reduce_first": (reduce_first, lambda s: (params(s),)), "functools_reduce": (functools_reduce, lambda s: (
+        params(s),)), "named": (named, lambda s: (pair(s),))}
 
 
 @pytest.mark.parametrize("engine,case", [("sct", c) for c in CASES] + [("sct-boxes", "sgd_loss")])
@@ -105,6 +115,14 @@ def test_tree_functions_second_order(engine, case):
     v = tree_map(lambda a: np.sin(a) + 0.5, args[0])
     close(eng.hvp(lambda p: f(p, *args[1:]), (args[0],), (v,)),
           jax.jvp(jax.grad(lambda p: fj(p, *args[1:])), (args[0],), (v,))[1])
+
+
+def test_reduce_of_nothing_raises_pythons_error():
+    def f(x):
+        return functools.reduce(lambda a, b: a + b, [v for v in (x,) if False]) + tree_reduce(lambda a, b: a, {})
+
+    with pytest.raises(TypeError, match="reduce"):
+        SCT["sct"].grad(f)(1.0)
 
 
 def test_tree_map_mismatched_trees_raise_jax_error():

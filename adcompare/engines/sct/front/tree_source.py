@@ -1,5 +1,5 @@
 """``jax.tree_util``'s ``tree_leaves``, ``tree_map`` and ``tree_reduce`` (and ``jax.tree``'s ``leaves``, ``map``,
-``reduce``) on differentiated values, as Python SCT transforms.
+``reduce``), and ``functools.reduce``, on differentiated values, as Python SCT transforms.
 
 Contract: :func:`replacement` turns such a call into a call of a plain Python function below that computes the
 same value the same way, so SCT transforms it as any user function (its derivative is that of the function
@@ -15,11 +15,13 @@ left to JAX's functions, and so refused on differentiated values.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 
 import jax
 from jax import tree_util
 
+from adcompare.engines.sct.emit.runtime import positional_len
 from adcompare.engines.sct.errors import SCTError, a_type
 
 LEAVES = (tree_util.tree_leaves, jax.tree.leaves)
@@ -107,22 +109,26 @@ def python_tree_map(function, filename, line, fn, tree, *rest):
 
 
 def python_tree_reduce(function, filename, line, fn, tree, initial=_MISSING):
-    paths = tree_layout(function, filename, line, tree)[0]
+    return python_reduce(function, filename, line, fn, python_tree_leaves(function, filename, line, tree), initial)
+
+
+def python_reduce(function, filename, line, fn, values, initial=_MISSING):
+    n = positional_len(values, function, filename, line)
     start = 0
     if initial is _MISSING:
-        if len(paths) == 0:
-            raise TypeError("tree_reduce() of an empty tree with no initial value")
-        total = tree_pick(tree, paths[0])
+        if n == 0:
+            raise TypeError("reduce() of empty iterable with no initial value")
+        total = values[0]
         start = 1
     else:
         total = initial
-    for k in range(start, len(paths)):
-        total = fn(total, tree_pick(tree, paths[k]))
+    for k in range(start, n):
+        total = fn(total, values[k])
     return total
 
 
 python_tree_leaves.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
-FUNCTIONS = (python_tree_leaves, python_tree_map, python_tree_reduce)  # the call's place first
+FUNCTIONS = (python_tree_leaves, python_tree_map, python_tree_reduce, python_reduce)  # the call's place first
 READERS = (*FUNCTIONS, tree_build)  # they read their arguments and keep no reference
 
 
@@ -138,4 +144,6 @@ def replacement(obj, node: ast.Call) -> Callable | None:
         return python_tree_map
     if obj in REDUCE and n in (2, 3):
         return python_tree_reduce
+    if obj is functools.reduce and n in (2, 3):
+        return python_reduce
     return None
