@@ -1,18 +1,20 @@
 """Probe 14: short programs JAX users write, on SCT against JAX (float64).
 
-Twenty programs were run on SCT and overloading against JAX (an optimizer step over a params dict, a list of
-layers, a scan-like loop over a list of arrays, comprehensions over zip and enumerate, dict comprehensions,
+About fifty programs were run on SCT and overloading against JAX (an optimizer step over a params dict, a list
+of layers, a scan-like loop over a list of arrays, comprehensions over zip and enumerate, dict comprehensions,
 ``+=`` on dict entries, ``*args``, keyword-only and default arguments, methods and static methods of a class
-holding parameters, ``functools.partial``, recursion over a list, lambdas made in loops). None was silently
-wrong. Two common forms were refused. ``self.predict(x)`` inside a method, with differentiated arguments ("the
+holding parameters, ``functools.partial``, recursion over a list, lambdas made in loops, ``a, *rest = xs``,
+early returns, while loops to convergence, ``functools.reduce``...). None was silently wrong. Common forms
+refused, now taken: ``self.predict(x)`` inside a method, with differentiated arguments ("the
 method .predict() called on an object SCT cannot resolve"); the front now calls the bound method it reads when
 the code runs, as Python does (the form ``m = self.predict; m(x)`` SCT already took), for every method name
 that no array, container or string has (those keep their meaning and their refusals). ``sum(f(v) for v in hs)``
 over a list ``hs`` built with ``append`` was refused as "a second reference to the list"; a comprehension, or a
 generator that ``sum``/``max``/``list``... run at once, only reads the list it loops over (unless its items
 name the list), so it is taken; a generator kept and run later (Python's would see later appends) and a
-comprehension keeping the list stay refused. The programs that work are kept here as checks: grad and jvp on
-two seeds, and an hvp.
+comprehension keeping the list stay refused. ``a, *rest = xs`` was refused ("assignment to Starred"); it is
+now the sequence held once and indexed, the starred name a list, as Python makes it. The programs that work
+are kept here as checks: grad and jvp on two seeds, and an hvp.
 """
 
 from __future__ import annotations
@@ -176,3 +178,30 @@ def test_appended_list_kept_or_read_later_stays_refused(form):
 
     with pytest.raises(ad.SCTError, match="second reference to the list 'hs'"):
         SCT.grad(lazy if form == "lazy" else kept)(np.ones(2))
+
+
+def starred(m):
+    def f(x, xs):
+        a, *b = x
+        *init, last = xs
+        (p, q), *rest = [(x[0], x[1]), (x[1], x[2])]
+        t = 0.0
+        for v in xs:
+            head, *tail = v
+            t = t + head * m.sum(m.stack(tail))
+        return a * m.sum(m.stack(b)) + m.sum(last * init[0]) * p * q + rest[0][1] + t + len(rest)
+    return f
+
+
+def test_starred_assignment_matches_jax():
+    # was refused ("assignment to Starred"); now indexing of the sequence held once, the starred name a list
+    x, xs = np.array([0.3, -0.7, 1.1]), (np.array([1.0, 2.0, 0.5]), np.array([0.1, -0.4, 0.3]))
+    close(SCT.grad(starred(anp))(x, xs), jax.grad(starred(jnp))(x, xs))
+    close(SCT.hessian(starred(anp))(x, xs), jax.hessian(starred(jnp))(x, xs))
+
+    def short(x):
+        a, *b, c = [x]
+        return a * c * len(b)
+
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        SCT.grad(short)(1.0)

@@ -1,5 +1,5 @@
 """For statements over ``zip(...)``, ``enumerate(...)``, ``reversed(seq)`` or a dict's views, or with a
-tuple target, as loops SCT takes.
+tuple target, as loops SCT takes; and the starred assignment ``a, *rest = seq`` as indexing.
 
 Contract: :func:`lower` rewrites in place each ``for`` statement of a function's body (not of its nested
 scopes, which are rewritten when they are transformed) whose target is not a single name, or whose
@@ -44,7 +44,38 @@ def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callab
         todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt) and not isinstance(c, _SCOPES)]
 
 
+def _starred(s: ast.stmt) -> bool:
+    """``a, *rest, c = seq``: one target, a tuple or list with one starred name among its items."""
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ast.Tuple, ast.List)) \
+        and sum(isinstance(e, ast.Starred) for e in s.targets[0].elts) == 1
+
+
+def _unpacked(s: ast.Assign, length: Callable) -> list[ast.stmt]:
+    """``a, *rest, c = value`` as Python runs it: ``seq = value``, its length ``n`` (at least the names around
+    the star, else Python's ValueError), ``a = seq[0]``, ``rest = list(seq[1:n - 1])``, ``c = seq[n - 1]``."""
+    elts, n = s.targets[0].elts, next(_serial)
+    seq, size = ast.Name(f"_sct_unpack{n}", ast.Load()), ast.Name(f"_sct_unpacked{n}", ast.Load())
+    star = next(k for k, e in enumerate(elts) if isinstance(e, ast.Starred))
+    after, need = len(elts) - star - 1, len(elts) - 1
+    out = [ast.Assign([ast.Name(seq.id, ast.Store())], s.value), ast.Assign([ast.Name(size.id, ast.Store())],
+                                                                            length(seq, s)),
+           ast.If(ast.Compare(size, [ast.Lt()], [ast.Constant(need)]), [ast.Raise(ast.Call(ast.Name(
+               "ValueError", ast.Load()), [ast.Constant(f"not enough values to unpack (expected at least {need})")],
+               []), None)], [])]
+    for k, e in enumerate(elts):
+        at = ast.Constant(k) if k < star else ast.BinOp(size, ast.Sub(), ast.Constant(len(elts) - k))
+        if k == star:
+            part = ast.Subscript(seq, ast.Slice(ast.Constant(star), ast.BinOp(size, ast.Sub(), ast.Constant(after))),
+                                 ast.Load())
+            out.append(ast.Assign([e.value], ast.Call(ast.Name("list", ast.Load()), [part], [])))
+        else:
+            out.append(ast.Assign([e], ast.Subscript(seq, at, ast.Load())))
+    return out
+
+
 def _needs(s: ast.stmt, resolve: Callable) -> bool:
+    if _starred(s):
+        return True
     if not isinstance(s, ast.For) or s.orelse:
         return False
     it = s.iter
@@ -120,7 +151,9 @@ def _backwards(it: ast.expr, resolve: Callable) -> bool:
 
 
 def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable) -> list[ast.stmt]:
-    if _backwards(s.iter, resolve):  # seq = it; for k in range(len(seq) - 1, -1, -1): target = seq[k]
+    if _starred(s):
+        out = _unpacked(s, length)
+    elif _backwards(s.iter, resolve):  # seq = it; for k in range(len(seq) - 1, -1, -1): target = seq[k]
         n = next(_serial)
         seq, k = f"_sct_rev{n}", f"_sct_rk{n}"
         last = ast.BinOp(length(ast.Name(seq, ast.Load()), s), ast.Sub(), ast.Constant(1))
