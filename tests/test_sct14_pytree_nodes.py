@@ -116,18 +116,27 @@ def test_outputs_and_aux_keep_the_callers_classes():
     close((g, aux), (gj, auxj))
 
 
-def test_a_node_without_named_children_is_refused_with_the_line():
+@pytest.mark.parametrize("kind", ["unnamed", "slots"])
+def test_a_node_sct_cannot_stand_in_for_is_refused_with_the_line(kind):
     class Bare:
         def __init__(self, a):
             self.a = a
 
+    class Slotted:  # isinstance(x, Slotted) could not hold for a tuple standing in for it
+        __slots__ = ("a",)
+
+        def __init__(self, a):
+            self.a = a
+
     tree_util.register_pytree_node(Bare, lambda o: ((o.a * 1.0,), None), lambda _, c: Bare(c[0]))
+    tree_util.register_pytree_with_keys(Slotted, lambda o: (((tree_util.GetAttrKey("a"), o.a),), None),
+                                        lambda _, c: Slotted(c[0]))
 
     def f(q):
         return anp.sum(q.a)
 
     with pytest.raises(SCTError, match="pytree node") as info:
-        SCT.grad(f)(Bare(np.ones(2)))
+        SCT.grad(f)((Bare if kind == "unnamed" else Slotted)(np.ones(2)))
     assert "test_sct14_pytree_nodes.py" in str(info.value)
 
 

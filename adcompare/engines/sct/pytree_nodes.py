@@ -9,15 +9,16 @@ conversion of the tangents, and the way back for outputs and cotangents.
 * A registered node becomes an instance of a named tuple class made for it (cached per node class, field names
   and one-level structure): its fields are the node's children in JAX's order, named by their keys
   (``GetAttrKey``) or, where the registration gives none, by the one attribute of the object holding each child
-  (``p.w is child``); it is also a subclass of the node's class where Python allows it, so ``isinstance`` and
-  the class's methods still apply. The function reads ``p.w`` as a named tuple's field (SCT's
-  ``field_index``); an attribute that is no child (a static field, a property) is refused there with the
-  user's line. A node whose children cannot all be named so is refused here, naming the function.
+  (``p.w is child``); it is also a subclass of the node's class, so ``isinstance`` and the class's methods
+  still apply. The function reads ``p.w`` as a named tuple's field (SCT's ``field_index``); an attribute that
+  is no child (a static field, a property) is refused there with the user's line. A node whose children
+  cannot all be named so, or whose class cannot be joined with a tuple (``__slots__``), is refused here,
+  naming the function.
 * An ``OrderedDict`` becomes a plain dict (SCT orders its keys as JAX orders a dict's); leaves are handed back
   in the caller's order (JAX's order for an ``OrderedDict`` is its own) by a permutation found once.
 * Outputs (and their tangents) holding such a named tuple get the original node back (its class and static
-  data); the leaves' order is the same, so cotangents of outputs pass unchanged. A dict made from an
-  ``OrderedDict`` that the function returns stays a dict.
+  data); the leaves' order is the same, so cotangents of outputs pass unchanged. A part of an output shaped as
+  a converted argument holding an ``OrderedDict`` (a gradient, a Hessian's rows) gets the caller's structure.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _names(node: Any, keyed: list, children: list) -> list[str] | None:
     return found if len(set(found)) == len(found) else None
 
 
-def _surrogate(node: Any, names: list[str], treedef: Any) -> type:
+def _surrogate(node: Any, names: list[str], treedef: Any) -> type | None:
     key = (type(node), tuple(names), treedef)
     cls = _CLASSES.get(key)
     if cls is None:
@@ -70,8 +71,8 @@ def _surrogate(node: Any, names: list[str], treedef: Any) -> type:
                 "__qualname__": type(node).__qualname__, "sct_node": treedef}
         try:  # a subclass of the node's class too: isinstance and its methods hold
             cls = type(type(node).__name__, (base, type(node)), body)
-        except TypeError:  # (a layout Python cannot join with a tuple's: __slots__, a builtin base)
-            cls = type(type(node).__name__, (base,), body)
+        except TypeError:  # a layout Python cannot join with a tuple's (__slots__, a builtin base): no stand-in
+            return None  # of which isinstance(x, its class) would be False
         _CLASSES[key] = cls
     return cls
 
@@ -88,14 +89,15 @@ def _convert(x: Any, fn: Any) -> Any:
     keyed, treedef = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
     children = [v for _, v in keyed]
     names = _names(x, keyed, children)
-    if names is None:
+    cls = None if names is None else _surrogate(x, names, treedef)
+    if cls is None:
         code = getattr(fn, "__code__", None)
         raise SCTError(f"an argument that is {a_type(x)} (a pytree node) whose children are not each held by "
-                       f"one attribute", getattr(fn, "__qualname__", repr(fn)),
+                       f"one attribute, or whose class cannot be joined with a tuple (__slots__)", getattr(
+                           fn, "__qualname__", repr(fn)),
                        *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                        "register it with keys (jax.tree_util.register_dataclass or register_pytree_with_keys), "
                        "or pass a tuple, named tuple, list or dict")
-    cls = _surrogate(x, names, treedef)
     return tuple.__new__(cls, [_convert(v, fn) for v in children])
 
 
