@@ -1,4 +1,5 @@
-"""SCT on ``jax.tree_util.tree_leaves`` / ``tree_map`` / ``tree_reduce`` (and ``jax.tree.*``) inside a loss.
+"""SCT on ``jax.tree_util.tree_leaves`` / ``tree_map`` / ``tree_reduce`` / ``tree_flatten`` / ``tree_unflatten``
+(and ``jax.tree.*``) inside a loss.
 
 Users write losses and optimizer steps over parameter dicts with JAX's tree functions:
 ``sum(anp.sum(l ** 2) for l in tree_leaves(params))``, ``tree_map(lambda p, g: p - lr * g, params, grads)``.
@@ -74,6 +75,15 @@ def functools_reduce(m):
     return f
 
 
+def flatten_unflatten(m):
+    def f(p):
+        leaves, treedef = tree_util.tree_flatten(p)
+        q = tree_util.tree_unflatten(treedef, [m.sin(v) * v for v in leaves])
+        r = jax.tree.unflatten(jax.tree.structure(p), [v * 2.0 for v in jax.tree.leaves(q)])
+        return m.sum(q["w"] * r["b"][0]) + m.sum(r["layers"][1][0] * q["b"])
+    return f
+
+
 def named(m):
     def f(p):
         r = tree_map(lambda a, b: m.exp(a) * b, p, Pair(p.b, p.a))
@@ -89,7 +99,8 @@ def pair(seed):
 CASES = {"l2": (l2, lambda s: (params(s),)), "sgd_loss": (sgd_loss, lambda s: (
     params(s), np.random.default_rng(s + 10).normal(size=(4, 3)))),
     "reduce_first": (reduce_first, lambda s: (params(s),)), "functools_reduce": (functools_reduce, lambda s: (
-        params(s),)), "named": (named, lambda s: (pair(s),))}
+        params(s),)), "flatten_unflatten": (flatten_unflatten, lambda s: (params(s),)),
+    "named": (named, lambda s: (pair(s),))}
 
 
 @pytest.mark.parametrize("engine,case", [("sct", c) for c in CASES] + [("sct-boxes", "sgd_loss")])
@@ -107,7 +118,8 @@ def test_tree_functions_first_order(engine, case):
     close(pull(1.5), pullj(1.5))
 
 
-@pytest.mark.parametrize("engine,case", [("sct", "sgd_loss"), ("sct", "named"), ("sct-boxes", "l2")])
+@pytest.mark.parametrize("engine,case", [("sct", "sgd_loss"), ("sct", "named"), ("sct-boxes", "l2"),
+                                         ("sct", "flatten_unflatten")])
 def test_tree_functions_second_order(engine, case):
     make, inputs = CASES[case]
     eng, f, fj = SCT[engine], make(anp), make(jnp)
@@ -123,6 +135,15 @@ def test_reduce_of_nothing_raises_pythons_error():
 
     with pytest.raises(TypeError, match="reduce"):
         SCT["sct"].grad(f)(1.0)
+
+
+def test_unflatten_with_another_count_of_leaves_raises_jax_error():
+    def f(p):
+        leaves, treedef = tree_util.tree_flatten(p)
+        return anp.sum(tree_util.tree_unflatten(treedef, leaves + leaves)["a"])
+
+    with pytest.raises(ValueError, match="leaves for PyTreeDef"):
+        SCT["sct"].grad(f)({"a": np.ones(2)})
 
 
 def test_tree_map_mismatched_trees_raise_jax_error():

@@ -1,5 +1,6 @@
-"""``jax.tree_util``'s ``tree_leaves``, ``tree_map`` and ``tree_reduce`` (and ``jax.tree``'s ``leaves``, ``map``,
-``reduce``), and ``functools.reduce``, on differentiated values, as Python SCT transforms.
+"""``jax.tree_util``'s ``tree_leaves``, ``tree_map``, ``tree_reduce``, ``tree_flatten``, ``tree_unflatten`` and
+``tree_structure`` (and ``jax.tree``'s ``leaves``, ``map``...), and ``functools.reduce``, on differentiated values,
+as Python SCT transforms.
 
 Contract: :func:`replacement` turns such a call into a call of a plain Python function below that computes the
 same value the same way, so SCT transforms it as any user function (its derivative is that of the function
@@ -27,6 +28,9 @@ from adcompare.engines.sct.errors import SCTError, a_type
 LEAVES = (tree_util.tree_leaves, jax.tree.leaves)
 MAP = (tree_util.tree_map, jax.tree.map)
 REDUCE = (tree_util.tree_reduce, jax.tree.reduce)
+FLATTEN = (tree_util.tree_flatten, jax.tree.flatten)
+UNFLATTEN = (tree_util.tree_unflatten, jax.tree.unflatten)
+STRUCTURE = (tree_util.tree_structure, jax.tree.structure)
 
 
 class _NoInitial:
@@ -66,6 +70,20 @@ def tree_layout(function: str, filename: str, line: int, tree, rest: tuple = ())
             treedef.flatten_up_to(other)  # JAX's ValueError where tree is no prefix of other
             _layout(other, (), [], function, filename, line)  # its nodes are ones SCT indexes
     return tuple(paths), spec
+
+
+def tree_structure_of(function: str, filename: str, line: int, tree):
+    """``tree``'s PyTreeDef (a constant), where its nodes are ones SCT indexes."""
+    _layout(tree, (), [], function, filename, line)
+    return tree_util.tree_structure(tree)
+
+
+def treedef_spec(function: str, filename: str, line: int, treedef, n: int):
+    """The build spec of a tree of structure ``treedef`` from ``n`` leaves (JAX's ValueError for another count)."""
+    if n != treedef.num_leaves:
+        raise ValueError(f"Too {'many' if n > treedef.num_leaves else 'few'} leaves for PyTreeDef; expected "
+                         f"{treedef.num_leaves}, got {n} (at {filename}:{line} (in {function}))")
+    return _layout(treedef.unflatten(list(range(n))), (), [], function, filename, line)
 
 
 def tree_pick(tree, path):
@@ -127,8 +145,23 @@ def python_reduce(function, filename, line, fn, values, initial=_MISSING):
     return total
 
 
+def python_tree_flatten(function, filename, line, tree):
+    return python_tree_leaves(function, filename, line, tree), tree_structure_of(function, filename, line, tree)
+
+
+def python_tree_unflatten(function, filename, line, treedef, leaves):
+    return tree_build(treedef_spec(function, filename, line, treedef, positional_len(leaves, function, filename,
+                                                                                     line)), leaves)
+
+
+def python_tree_structure(function, filename, line, tree):
+    return tree_structure_of(function, filename, line, tree)
+
+
 python_tree_leaves.sct_makes_list = True  # its call is a list, as a display is (see analysis.dataflow.list_targets)
-FUNCTIONS = (python_tree_leaves, python_tree_map, python_tree_reduce, python_reduce)  # the call's place first
+FUNCTIONS = (python_tree_leaves, python_tree_map, python_tree_reduce, python_reduce, python_tree_flatten,
+             python_tree_unflatten, python_tree_structure)  # the call's place first
+CONSTANTS = (tree_layout, tree_structure_of, treedef_spec)  # found on values, not differentiated
 READERS = (*FUNCTIONS, tree_build)  # they read their arguments and keep no reference
 
 
@@ -146,4 +179,5 @@ def replacement(obj, node: ast.Call) -> Callable | None:
         return python_tree_reduce
     if obj is functools.reduce and n in (2, 3):
         return python_reduce
-    return None
+    return python_tree_flatten if obj in FLATTEN and n == 1 else python_tree_unflatten if obj in UNFLATTEN and \
+        n == 2 else python_tree_structure if obj in STRUCTURE and n == 1 else None
