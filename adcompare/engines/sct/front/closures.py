@@ -179,7 +179,7 @@ class _Converter:
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
-            if self.resolve(node.func) in _EAGER:  # sum(v for v in xs): the generator is run now, as a list is
+            if any(self.resolve(node.func) is f for f in _EAGER):  # sum(v for v in xs): run now, as a list is
                 for a in node.args:
                     a.sct_run_now = True
             return self.map_call(node)
