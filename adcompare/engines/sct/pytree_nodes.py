@@ -30,12 +30,15 @@ from typing import Any
 from jax import tree_util
 
 from adcompare.engines.sct.errors import SCTError, a_type
+from adcompare.trees import is_array_like
 
 _CLASSES: dict = {}  # (node class, field names, one-level treedef) -> the named tuple class standing for it
 
 
 def _plain(x: Any) -> bool:
     """Does SCT index ``x`` as it is (all its nodes tuples, named tuples, lists, plain dicts or None)?"""
+    if is_array_like(x):  # (the common leaves, without asking JAX's registry)
+        return True
     if type(x) in (tuple, list) or (isinstance(x, tuple) and hasattr(type(x), "_fields")):
         return all(_plain(v) for v in x)
     if type(x) is dict:
