@@ -73,7 +73,10 @@ def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
     if where is None:
         return _p.mean_p(_operand("mean", x, keepdims, dtype, out), axis=axis, keepdims=keepdims)
     x = _operand("mean", x, keepdims, dtype, out, where, 0)
-    kept = _p.primal(broadcast_to(astype(_p.primal(where), _np.float64), shape(x)))
+    if not _p.is_float(x):  # integers are averaged in JAX's float of them (float32 for int32), as jnp's
+        x = astype(x, _p.inexact_dtype(_p.primal(x)) or _np.float64)
+    # the count in x's dtype: NumPy's float32 sum over a float64 count would be float64, where jnp's is float32
+    kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(x)), shape(x)))
     return _p.divide_p(_p.sum_p(x, axis=axis, keepdims=keepdims), _p.sum_p(kept, axis=axis, keepdims=keepdims))
 
 
