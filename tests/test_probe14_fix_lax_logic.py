@@ -107,7 +107,8 @@ def test_effectful_operand_of_traced_test_refused_at_the_line():
         jax.jit(eng.grad(with_call))(jnp.float64(0.5))
     lines, first = inspect.getsourcelines(with_call)
     assert err.value.line == first + 1 and err.value.filename == __file__
-    assert "`and` of a traced condition" in str(err.value) and "anp.logical_and" in str(err.value)
+    assert "with `and` before an operand" in str(err.value) and "takes a traced value as True or False" in str(
+        err.value) and "anp.logical_and" in str(err.value)
     np.testing.assert_allclose(eng.grad(with_call)(jnp.float64(0.5)), 1.0)  # concrete: Python's and
 
 

@@ -8,7 +8,8 @@ becomes :func:`test_and` ``(a, b)`` (:func:`test_or`), which follow Python exact
 of the first operand that decides, as ``and`` gives it) and are ``jnp.logical_and`` (``logical_or``) once an
 operand is traced. An ``and``/``or`` with another operand (a call, an index: ``i < n and xs[i] > 0``) keeps
 Python's short cut, each deciding operand passed through :func:`bool_operand`, which refuses a traced one with
-:class:`SCTError` naming the user's line and the rewrite (``anp.logical_and``).
+:class:`SCTError` naming the user's line and the rewrite (``anp.logical_and``), the refusal a while loop's
+test that Python takes as True or False gets (:func:`.lax_runtime.truth_refusal`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import jax.numpy as jnp
 
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import lax_carry as lc
-from adcompare.engines.sct.emit.lax_runtime import _refuse
+from adcompare.engines.sct.emit.lax_runtime import truth_refusal
 
 _PLAIN = (ast.Name, ast.Constant, ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.operator,
           ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
@@ -82,8 +83,6 @@ def test_not(value: Any) -> Any:
 def bool_operand(value: Any, where: tuple, word: str) -> Any:
     """An operand of ``and``/``or`` whose short cut skips operands that may have effects: refused if traced."""
     if lc.traced(value):
-        raise _refuse(where, f"`{word}` of a traced condition (under jax.jit) whose other operands are not plain "
-                      "comparisons (a call or an index, which Python's short cut may skip)",
-                      f"write anp.logical_{word}(a, b), which evaluates both sides, or call the derivative "
-                      "without jax.jit (on concrete values)")
+        raise truth_refusal(where, f"a loop or branch on a traced value, with `{word}` before an operand Python's "
+                            "short cut may skip (a call or an index),")
     return value
