@@ -117,3 +117,18 @@ def test_second_derivative_through_the_lowered_test_under_jit():
     hessian = jax.jit(eng.hessian(both))
     for x in POINTS:
         np.testing.assert_allclose(hessian(jnp.float64(x)), jax.hessian(both)(jnp.float64(x)), rtol=1e-12)
+
+
+def on_a_list(x):
+    xs = [x, x * 2.0]
+    if not xs or x > 5:  # a list's truth is its length, in Python and here
+        y = -x
+    else:
+        y = xs[1] * x
+    return y
+
+
+def test_a_list_operand_keeps_pythons_truth():
+    eng = ad.engine("sct", control="lax")
+    for x in (0.5, 6.0):
+        np.testing.assert_allclose(jax.jit(eng.grad(on_a_list))(jnp.float64(x)), jax.grad(on_a_list)(jnp.float64(x)))

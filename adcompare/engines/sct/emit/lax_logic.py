@@ -18,15 +18,20 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 
 from adcompare.engines.sct.emit import codegen as cg
-from adcompare.engines.sct.emit import lax_carry as lc
 from adcompare.engines.sct.emit.lax_runtime import truth_refusal
 
 _PLAIN = (ast.Name, ast.Constant, ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.operator,
           ast.unaryop, ast.cmpop, ast.boolop, ast.expr_context)
 _CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+
+
+def _tracer(value: Any) -> bool:
+    """A traced value itself (a list of them is true by its length, in Python and here)."""
+    return isinstance(value, jax.core.Tracer)
 
 
 def _plain(e: ast.expr) -> bool:
@@ -54,7 +59,7 @@ def test_and(*values: Any) -> Any:
     """Python's ``values[0] and values[1] and ...``; ``jnp.logical_and`` from the first traced operand on."""
     result = values[0]
     for v in values[1:]:
-        if lc.traced(result):
+        if _tracer(result):
             result = jnp.logical_and(result, v)
         elif not result:
             return result
@@ -67,7 +72,7 @@ def test_or(*values: Any) -> Any:
     """Python's ``values[0] or values[1] or ...``; ``jnp.logical_or`` from the first traced operand on."""
     result = values[0]
     for v in values[1:]:
-        if lc.traced(result):
+        if _tracer(result):
             result = jnp.logical_or(result, v)
         elif result:
             return result
@@ -77,12 +82,12 @@ def test_or(*values: Any) -> Any:
 
 
 def test_not(value: Any) -> Any:
-    return jnp.logical_not(value) if lc.traced(value) else not value
+    return jnp.logical_not(value) if _tracer(value) else not value
 
 
 def bool_operand(value: Any, where: tuple, word: str) -> Any:
     """An operand of ``and``/``or`` whose short cut skips operands that may have effects: refused if traced."""
-    if lc.traced(value):
+    if _tracer(value):
         raise truth_refusal(where, f"a loop or branch on a traced value, with `{word}` before an operand Python's "
                             "short cut may skip (a call or an index),")
     return value
