@@ -115,7 +115,7 @@ def test_effectful_operand_of_traced_test_refused_at_the_line():
 def test_second_derivative_through_the_lowered_test_under_jit():
     eng = ad.engine("sct", control="lax")
     hessian = jax.jit(eng.hessian(both))
-    for x in POINTS:
+    for x in (-0.5, 1.5, 2.5):  # each side of both tests
         np.testing.assert_allclose(hessian(jnp.float64(x)), jax.hessian(both)(jnp.float64(x)), rtol=1e-12)
 
 

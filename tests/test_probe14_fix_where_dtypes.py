@@ -70,7 +70,7 @@ def test_masked_statistics_dtype_and_value_are_jax(name, dtype):
         np.testing.assert_allclose(np.asarray(got, np.float64), np.asarray(expected, np.float64), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ["var", "nanmean", "nanvar"])  # (std and nanstd are their square roots)
 @pytest.mark.parametrize("engine", ["overloading", "sct"])
 def test_masked_statistics_gradients_are_jax(name, engine):
     kw = dict(axis=1, where=ROWS[:2]) | ({} if name == "nanmean" else dict(ddof=1))
