@@ -53,6 +53,37 @@ def user_location(skip: int = 1) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} (in {frame.f_code.co_name})"
 
 
+# an initialism's first letter is read by its name: these names open with a vowel sound ("an ndarray", "an SCT...")
+_VOWEL_LETTER_NAMES = "aefhilmnorsx"
+# two consonants that open English words ("float", "str", "dict"); other pairs are spelled ("ndarray", "dtype")
+_ONSETS = {"bl", "br", "ch", "cl", "cr", "dr", "dw", "fl", "fr", "gl", "gn", "gr", "kn", "ph", "pl", "pr", "ps", "sc",
+           "sh", "sk", "sl", "sm", "sn", "sp", "sq", "st", "sw", "th", "tr", "tw", "wh", "wr"}
+_U_AS_YOU = ("uni", "uint", "use", "usu", "uti", "ufunc", "uuid", "ura")  # "a uint8", "a UserDict"
+
+
+def article(name: str) -> str:
+    """``name`` (a type's, as a refusal writes it) with the article its sound takes: "a dict", "an int",
+    "an OrderedDict", "an ndarray" (spelled: en-dee-array), "a uint8", "an SCTError", "a NoneType"."""
+    word = name.lstrip("_")
+    low = word.lower()
+    spelled = len(word) > 1 and (word[:2].isupper() and word[:2].isalpha() or
+                                 low[0] not in "aeiouy" and low[1] not in "aeiouy" and low[:2] not in _ONSETS)
+    if not low:
+        vowel = False
+    elif spelled or not low[0].isalpha():
+        vowel = low[0] in _VOWEL_LETTER_NAMES
+    elif low[0] == "u":
+        vowel = not low.startswith(_U_AS_YOU)
+    else:
+        vowel = low[0] in "aeio" and not low.startswith(("one", "once", "eu"))
+    return ("an " if vowel else "a ") + name
+
+
+def a_type(x: Any) -> str:
+    """``x``'s type name with its article, for a refusal's text: "a dict", "an OrderedDict", "an ndarray"."""
+    return article(type(x).__name__)
+
+
 def refuse(operation: str, instead: str) -> ConcretizationTypeError:
     """The error for ``operation`` on an active value, pointing at the user's line.
 

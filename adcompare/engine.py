@@ -26,6 +26,7 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import trees
+from adcompare.concrete import a_type
 from adcompare.primitives import constant_like, is_float, namespace, primal, result_dtype, shape
 from adcompare.trees import (
     argnums_tuple,
@@ -91,7 +92,7 @@ def is_engine_made(fn: Any) -> bool:
 
 def _split_aux(f: Callable, y: Any) -> tuple[Any, Any]:
     if not (isinstance(y, (tuple, list)) and len(y) == 2):
-        got = f"a {type(y).__name__} of {len(y)} elements" if isinstance(y, (tuple, list)) else f"a {type(y).__name__}"
+        got = f"{a_type(y)} of {len(y)} elements" if isinstance(y, (tuple, list)) else a_type(y)
         raise TypeError(f"has_aux=True requires {getattr(f, '__name__', 'the function')} to return a pair "
                         f"(output, aux); it returned {got}")
     return y[0], y[1]
@@ -202,7 +203,7 @@ class Engine:
             given = trees.passed(f, args, kwargs)  # the identity's is its input: JAX's never
             y, aux = trees.unaliased((y, aux), given) if has_aux else (trees.unaliased(y, given), None)
             if not trees.is_array_like(y) or shape(y) != () or not is_float(y):
-                what = (f"a {type(y).__name__}" if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
+                what = (a_type(y) if not trees.is_array_like(y) else f"an output of shape {shape(y)}"
                         if shape(y) != () else f"an output of dtype {result_dtype(y)}")
                 raise TypeError(
                     f"grad requires a real scalar output; {getattr(f, '__name__', 'f')} returned {what}. "

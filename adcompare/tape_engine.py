@@ -164,6 +164,12 @@ def run_user(f: Callable, args: list) -> Any:
         if refusal is None:
             raise
         raise refusal from exc
+    except ValueError as exc:
+        # ``y[0] = x`` into a NumPy array: NumPy's float() of the box raised the refusal (with the user's line),
+        # which NumPy replaced by "setting an array element with a sequence" (a box has __getitem__)
+        if not isinstance(exc.__cause__, ConcretizationTypeError):
+            raise
+        raise ConcretizationTypeError(str(exc.__cause__)) from exc
 
 
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it

@@ -43,6 +43,7 @@ import numpy as np
 from jax import tree_util
 
 from adcompare import primitives as p
+from adcompare.concrete import a_type
 from adcompare.primitives import Box, result_dtype, shape
 
 tree_flatten = tree_util.tree_flatten
@@ -80,7 +81,7 @@ def normalize_argnums(argnums: Any) -> int | tuple[int, ...]:
             return operator.index(i)
         except TypeError:
             raise TypeError(f"argnums must be an int or a tuple of ints, not {argnums!r} "
-                            f"(a {type(i).__name__} is not an integer)") from None
+                            f"({a_type(i)} is not an integer)") from None
 
     if isinstance(argnums, (Sequence, np.ndarray)) and not isinstance(argnums, str) and np.ndim(argnums) == 1:
         return tuple(index(i) for i in argnums)
@@ -151,7 +152,7 @@ def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
     """Every leaf of ``tree`` must be an array-like value, and none complex."""
     for path, leaf in tree_util.tree_flatten_with_path(tree)[0]:
         if not is_array_like(leaf):
-            raise TypeError(f"{what}: {name}{_where(path)} is a {type(leaf).__name__}, which is not an array, "
+            raise TypeError(f"{what}: {name}{_where(path)} is {a_type(leaf)}, which is not an array, "
                             f"a number or a pytree (tuple, list, dict) of them")
         if is_complex(leaf):
             raise TypeError(f"{what}: {name}{_where(path)} is complex ({result_dtype(leaf)}); adcompare "
@@ -182,7 +183,7 @@ def check_tangents(primals: Any, tangents: Any) -> None:
         for (path, xl), tl in zip(tree_util.tree_flatten_with_path(x)[0], tree_leaves(t)):
             where = f"{i}{_where(path)}"
             if not is_array_like(tl):
-                raise TypeError(f"jvp: tangent {where} is a {type(tl).__name__}, which is not an array or a number")
+                raise TypeError(f"jvp: tangent {where} is {a_type(tl)}, which is not an array or a number")
             if shape(xl) != shape(tl):
                 raise ValueError(f"jvp: tangent {where} has shape {shape(tl)} but primal {where} has "
                                  f"shape {shape(xl)}")
@@ -212,7 +213,7 @@ def check_cotangent(y_bar: Any, y: Any, exact: bool = True) -> list:
     bars = []
     for (path, yl), gl in zip(tree_util.tree_flatten_with_path(y)[0], tree_leaves(y_bar)):
         if not is_array_like(gl):
-            raise TypeError(f"vjp: the cotangent{_where(path)} is a {type(gl).__name__}, which is not an array "
+            raise TypeError(f"vjp: the cotangent{_where(path)} is {a_type(gl)}, which is not an array "
                             f"or a number")
         if not p.is_float(yl):
             bars.append(None)  # an integer output has no cotangent (JAX takes float0 here; generated code 0.0)

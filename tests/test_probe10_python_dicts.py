@@ -118,7 +118,7 @@ def nested_write(x):
 
 
 @pytest.mark.parametrize("f, error", [(aliased_write, "another name may hold the same dict"),
-                                      (string_key_into_an_array, "a write by a string key into a ndarray"),
+                                      (string_key_into_an_array, "a write by a string key into an ndarray"),
                                       (nested_write, r"the nested dict entry d\['a'\]\['b'\]")])
 def test_unsound_writes_are_refused_at_their_line(f, error):
     line = inspect.getsourcelines(f)[1] + 3 - (f is not aliased_write)

@@ -125,18 +125,20 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
 
 def put(a, ind, v, mode=None, *, inplace=True):
     """``a`` (flattened) with ``v``'s entries, repeated cyclically, written at ``ind``, as jnp's ``put``
-    (``inplace=False``); ``mode`` ``'clip'`` or ``'wrap'`` for indices out of range, which are refused otherwise."""
+    (``inplace=False``). Indices out of range are clipped (``mode='clip'``: to ``[0, size - 1]``), wrapped
+    (``'wrap'``), or by default, as jnp's (its ``unravel_index`` clamps), counted from the end if negative (-1 is
+    the last entry) and then clipped; another mode is refused by name, as jnp refuses it."""
     if inplace:
         raise ValueError(_inplace("put"))
+    if mode not in (None, "clip", "wrap"):
+        raise ValueError(f"put: mode={mode!r} (at {user_location()}); mode should be one of 'wrap' or 'clip' (or "
+                         f"None), as jnp.put's")
     a, v = asarray(a), ravel(asarray(v))
     index, size = _np.ravel(_np.asarray(_p.primal(ind))), _positions(shape(a)).size
-    if mode == "clip":
-        index = _np.clip(index, 0, size - 1)
-    elif mode == "wrap":
-        index = index % size
-    elif index.size and (index.min() < 0 or index.max() >= size):
-        raise ValueError(f"put: an index out of range for {size} entries (at {user_location()}); "
-                         f"mode='clip' or 'wrap' takes such indices")
+    if mode == "wrap":
+        index = index % max(size, 1)
+    else:
+        index = _np.clip(index if mode == "clip" else _np.where(index < 0, index + size, index), 0, max(size - 1, 0))
     if size == 0 or index.size == 0 or shape(v)[0] == 0:
         return a
     values = getitem(v, _np.arange(index.size) % shape(v)[0])
@@ -203,11 +205,21 @@ def choose(a, choices, out=None, mode="raise"):
 
 def piecewise(x, condlist, funclist, *args, **kw):
     """``funclist[i](x)`` (or the value ``funclist[i]``) where ``condlist[i]`` holds, the last such ``i``; one
-    more function than conditions is the default. Every function is evaluated on all of ``x``, as in JAX."""
+    more function than conditions is the default. Every function is evaluated on all of ``x``, as in JAX, and the
+    conditions are ``condlist``'s rows, as jnp reads them; a single 1-d condition, which NumPy reads as one, is
+    read so only where jnp would raise, and refused by name where the two readings both fit."""
     x = asarray(x)
     packed = _p.primal(_p.pack(condlist))
-    stacked = packed if _np.ndim(packed) > ndim(x) else packed[None]  # (one condition of x's shape, or a list)
+    stacked = packed if _np.ndim(packed) else packed[None]  # jnp reads the conditions as condlist's rows
     conds = list(stacked)
+    if _np.ndim(packed) == 1 and ndim(x) >= 1:  # NumPy reads one 1-d condition array (or list of bools) as one
+        numpy_fits, jax_fits = len(funclist) in (1, 2), len(funclist) in (len(conds), len(conds) + 1)
+        if numpy_fits and jax_fits:
+            raise ValueError(f"piecewise: a single 1-d condition (at {user_location()}) is one condition to "
+                             f"NumPy's piecewise and {len(conds)} conditions (one per entry) to JAX's: pass "
+                             f"[cond] for one condition, or list(cond) for one per entry")
+        stacked = packed[None] if numpy_fits else stacked  # NumPy's reading only where JAX's would raise
+        conds = list(stacked)
     if len(funclist) == len(conds) + 1:
         conds = [~_p.namespace((stacked,)).any(stacked, axis=0)] + conds
         funclist = [funclist[-1]] + list(funclist[:-1])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
 from adcompare.numpy.constants import full, zeros_like
 from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
@@ -238,15 +239,17 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(all(isclose(_p.primal(a), _p.primal(b), rtol, atol, equal_nan)))  # (a plain bool, as NumPy's)
 
 
-def nansum(a, axis=None, keepdims=False):
-    return sum(where(isnan(a), 0, a), axis, keepdims)  # an int 0: an integer a's sum stays integer, as JAX's
+def nansum(a, axis=None, keepdims=False, *, where=None):
+    return sum(_elementwise.where(isnan(a), 0, a), axis, keepdims, where=where)  # (an int 0: an int a's sum is int)
 
 
-def nanmean(a, axis=None, keepdims=False):
-    """The mean of the values that are not nan, in their dtype (a float32 ``a``'s is float32, as JAX's): the
-    count is summed in ``a``'s dtype (NumPy's float32 / int64 would be float64)."""
-    count = sum(where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims)
-    return _p.divide_p(nansum(a, axis, keepdims), count)
+def nanmean(a, axis=None, keepdims=False, *, where=None):
+    """The mean of the values that are not nan (and that ``where=`` keeps), in their dtype (a float32 ``a``'s is
+    float32, as JAX's): the count is summed in ``a``'s dtype (NumPy's float32 / int64 would be float64)."""
+    if not _p.is_float(a):  # no nan: jnp's mean (of int32, float32)
+        return mean(a, axis, keepdims, where=where)
+    count = sum(_elementwise.where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims, where=where)
+    return _p.divide_p(nansum(a, axis, keepdims, where=where), count)
 
 
 def take(a, indices, axis=None):

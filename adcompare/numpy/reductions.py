@@ -73,7 +73,10 @@ def mean(x, axis=None, keepdims=False, *, dtype=None, out=None, where=None):
     if where is None:
         return _p.mean_p(_operand("mean", x, keepdims, dtype, out), axis=axis, keepdims=keepdims)
     x = _operand("mean", x, keepdims, dtype, out, where, 0)
-    kept = _p.primal(broadcast_to(astype(_p.primal(where), _np.float64), shape(x)))
+    if not _p.is_float(x):  # integers are averaged in JAX's float of them (float32 for int32), as jnp's
+        x = astype(x, _p.inexact_dtype(_p.primal(x)) or _np.float64)
+    # the count in x's dtype: NumPy's float32 sum over a float64 count would be float64, where jnp's is float32
+    kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(x)), shape(x)))
     return _p.divide_p(_p.sum_p(x, axis=axis, keepdims=keepdims), _p.sum_p(kept, axis=axis, keepdims=keepdims))
 
 
@@ -133,9 +136,11 @@ def cumprod(x, axis=None, dtype=None, out=None):
     return _p.cumprod_p(x, axis=axis)
 
 
-def var(x, axis=None, ddof=0, keepdims=False):
+def var(x, axis=None, ddof=0, keepdims=False, *, where=None):
     """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
     x = asarray(x)  # a list or tuple is packed once, as jnp.asarray packs it (its deviations are an array's)
+    if where is not None:
+        return _masked_var(x, axis, ddof, keepdims, where)
     centered = _p.subtract_p(x, mean(x, axis, True))
     n = _reduced_count(shape(x), shape(sum(centered, axis, True)))
     total = sum(_p.square_p(centered), axis, keepdims)
@@ -143,6 +148,16 @@ def var(x, axis=None, ddof=0, keepdims=False):
         # VJP is the division's of a zero cotangent: nan at N == ddof (0 / 0), zero past it; its JVP zero
         return _p.where_p(False, _p.divide_p(total, float(n - ddof)), float("nan"))
     return _p.divide_p(total, float(n - ddof))
+
+
+def _masked_var(x, axis, ddof, keepdims, where):
+    """jnp's ``var`` under ``where=``: the squared deviations from the masked mean, summed where the mask holds,
+    over the mask's count less ``ddof`` (in the mean's dtype), nan where that is not positive, as JAX's."""
+    centered = _p.subtract_p(x, mean(x, axis, True, where=where))
+    kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(centered)), shape(x)))
+    n = _p.subtract_p(_p.sum_p(kept, axis=axis, keepdims=keepdims), ddof)
+    total = sum(_p.square_p(centered), axis, keepdims, where=where)
+    return _p.where_p(_p.primal(n) > 0, _p.divide_p(total, n), float("nan"))
 
 
 def _reduced_count(before: tuple, kept: tuple) -> int:
@@ -154,8 +169,8 @@ def _reduced_count(before: tuple, kept: tuple) -> int:
     return n
 
 
-def std(x, axis=None, ddof=0, keepdims=False):
-    return _p.sqrt_p(var(x, axis, ddof, keepdims))
+def std(x, axis=None, ddof=0, keepdims=False, *, where=None):
+    return _p.sqrt_p(var(x, axis, ddof, keepdims, where=where))
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):

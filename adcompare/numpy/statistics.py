@@ -16,6 +16,7 @@ import numpy as _np
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
 from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
+from adcompare.numpy.elementwise import where as _where  # (beside nanvar's where= keyword)
 from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
@@ -72,19 +73,22 @@ def nancumprod(a, axis=None):
     return cumprod(_filled(asarray(a), 1.0), axis)
 
 
-def nanvar(a, axis=None, ddof=0, keepdims=False):
-    """The variance of the entries that are not nan, as JAX's (nan where fewer than ``ddof + 1``)."""
-    a = asarray(a)
-    centered = where(isnan(a), 0.0, _p.subtract_p(a, nanmean(a, axis, True)))
+def nanvar(a, axis=None, ddof=0, keepdims=False, *, where=None):
+    """The variance of the entries that are not nan (and that ``where=`` keeps), as JAX's (nan where fewer than
+    ``ddof + 1``)."""
+    a, mask = asarray(a), where
+    if not _p.is_float(a):  # integers in JAX's float of them (float32 for int32), as jnp's
+        a = _p.astype_p(a, dtype=_p.inexact_dtype(_p.primal(a)) or _np.float64)
+    centered = _where(isnan(a), 0.0, _p.subtract_p(a, nanmean(a, axis, True, where=mask)))
     # the count in a's dtype, as nanmean's (NumPy's float32 / int64 would make a float32 a's variance float64)
-    n = _p.subtract_p(sum(where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims), ddof)
+    n = _p.subtract_p(sum(_where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims, where=mask), ddof)
     none = _p.primal(n) <= 0
-    total = sum(_p.square_p(centered), axis, keepdims)
-    return where(none, _np.nan, _p.divide_p(total, where(none, 1, n)))
+    total = sum(_p.square_p(centered), axis, keepdims, where=mask)
+    return _where(none, _np.nan, _p.divide_p(total, _where(none, 1, n)))
 
 
-def nanstd(a, axis=None, ddof=0, keepdims=False):
-    return _p.sqrt_p(nanvar(a, axis, ddof, keepdims))
+def nanstd(a, axis=None, ddof=0, keepdims=False, *, where=None):
+    return _p.sqrt_p(nanvar(a, axis, ddof, keepdims, where=where))
 
 
 def nanargmax(a, axis=None, keepdims=False):

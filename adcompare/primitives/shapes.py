@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from adcompare.concrete import a_type
 from adcompare.primitives.core import Primitive, namespace, primal, result_dtype
 from adcompare.primitives.promotion import promoted
 
@@ -99,7 +100,7 @@ _BASIC_PARTS = frozenset({int, slice, type(None), type(Ellipsis)})  # each names
 def _index_update(xp, x, v, idx):
     """A copy of ``x`` with ``x[idx]`` replaced by ``v`` (broadcast), as JAX's ``x.at[idx].set(v)``."""
     if isinstance(x, (list, tuple, dict)):
-        raise TypeError(f"index_update: writing by index into a {type(x).__name__}; only arrays are "
+        raise TypeError(f"index_update: writing by index into {a_type(x)}; only arrays are "
                         "updated functionally (make it an array, e.g. with anp.zeros, or build a new "
                         "list (with append) or dict)")
     if xp is jnp:

@@ -36,7 +36,8 @@ checks on each call that what a cached result assumed still holds):
    ``SCTEngine(control="lax")`` and JAX inputs, loops and branches are handed to JAX
    instead: :mod:`.emit.structured` (what they carry; forward mode) and
    :mod:`.emit.structured_reverse` emit calls of :mod:`.emit.lax_runtime` (``lax.scan``,
-   ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`). What
+   ``lax.cond``, ``lax.while_loop``, over the carried state of :mod:`.emit.lax_carry`; the tests' ``and``,
+   ``or`` and ``not`` of traced values as ``jnp.logical_*``, :mod:`.emit.lax_logic`). What
    the generated code calls when it runs is here too: :mod:`.emit.runtime` (containers' cotangents in
    :mod:`.emit.containers`),
    :mod:`.emit.direct` (the primitives an inline rule calls, without dispatch, in code that is run), and

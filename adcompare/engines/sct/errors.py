@@ -11,6 +11,8 @@ import ast
 import os
 from dataclasses import dataclass, field
 
+from adcompare.concrete import a_type  # noqa: F401  (the refusals' article, written once for every layer)
+
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # adcompare/
 
 
@@ -31,12 +33,6 @@ class SCTError(NotImplementedError):
     def internal(self) -> bool:
         """Met in SCT's own generated code, a rule or the library, not in the user's code as written."""
         return self.lifted or internal_file(self.filename)
-
-
-def a_type(x) -> str:
-    """``x``'s type name with its article, for a refusal's text: "a dict", "an OrderedDict", "an int"."""
-    name = type(x).__name__
-    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def internal_file(filename: str) -> bool:

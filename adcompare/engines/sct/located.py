@@ -11,7 +11,9 @@ stamp takes the line of the statement around it; a file with no table (or a line
 outside it) is named by the function's first line. A frame of code in adcompare's own files (a
 builtin SCT transforms as Python, :mod:`.front.builtin_source`) gives way to the user's frame that
 called it. Code generated from generated code (a second derivative) is named by the first user's
-line. The engine's entry points call :func:`note`; the message and type of the exception are unchanged.
+line. The engine's entry points call :func:`note`; the type of the exception is unchanged, and so is its message,
+but an ``IndexError``'s (a position out of range), which names the user's file and line as Python's own
+text followed by ``(at file:line (in function))``, as SCT's list writes do (python_checks.list_position).
 """
 
 from __future__ import annotations
@@ -91,6 +93,9 @@ def note(exc: BaseException) -> None:
         text = linecache.getline(user_file, line).strip()
         where = f"{function!r}, {user_file}, line {line}" + (f": {text}" if text else "")
     exc.add_note(f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated})")
+    if type(exc) is IndexError and len(exc.args) == 1 and isinstance(exc.args[0], str) and " (at " not in exc.args[0]:
+        # a position out of range (``xs[5]`` of a list of two) is the user's mistake: its text names the line
+        exc.args = (f"{exc.args[0]} (at {user_file}:{line or first} (in {function}))",)
 
 
 def noting(fn: Callable) -> Callable:

@@ -17,6 +17,7 @@ from jax import tree_util
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
+from adcompare.concrete import a_type
 from adcompare.primitives import result_dtype, shape
 
 _SEQ = (tuple, list)
@@ -52,7 +53,7 @@ def _values(x: Any) -> list:
 
 
 def _mismatch(a: Any, b: Any) -> TypeError:
-    what = [f"a {type(v).__name__}" + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
+    what = [a_type(v) + (f" of {len(v)}" if isinstance(v, _TREES) else "") for v in (a, b)]
     return TypeError(f"SCT: the cotangents of one value do not fit together ({what[0]}, {what[1]}); "
                      "was + or * applied to a tuple or list (which concatenates or repeats it)? "
                      "Use anp.stack or anp.concatenate. Otherwise, please report this")

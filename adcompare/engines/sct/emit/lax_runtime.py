@@ -193,11 +193,15 @@ def _traced_test(test, where: tuple):
         try:
             return _boolean(test(carry))
         except errors.TracerBoolConversionError:
-            raise _refuse(where, "a while loop on a traced value whose test takes a traced value as True or False "
-                          "(Python's and, or, not or bool)", "write the test with anp.logical_and, anp.logical_or "
-                          "and anp.logical_not, which lax.while_loop traces") from None
+            raise truth_refusal(where, "a while loop on a traced value") from None
 
     return traced
+
+
+def truth_refusal(where: tuple, what: str) -> SCTError:
+    """The refusal of Python's truth of a traced value in the test of ``what`` (a loop or branch), at its line."""
+    return _refuse(where, f"{what} whose test takes a traced value as True or False (Python's and, or, not or "
+                   "bool)", "write the test with anp.logical_and, anp.logical_or and anp.logical_not, which lax traces")
 
 
 # --- branches --------------------------------------------------------------------------

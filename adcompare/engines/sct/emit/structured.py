@@ -31,7 +31,7 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis import dataflow
 from adcompare.engines.sct.asttools import children, walk
 from adcompare.engines.sct.emit import codegen as cg
-from adcompare.engines.sct.emit import lax_runtime
+from adcompare.engines.sct.emit import lax_logic, lax_runtime
 from adcompare.engines.sct.emit.primal import branch_test
 from adcompare.engines.sct.errors import Where
 
@@ -188,6 +188,14 @@ class Structured:
     def helper(self, name: str) -> str:
         return self.link.bind(("lax", name), name, getattr(lax_runtime, name))
 
+    def test(self, s, act, link) -> ast.expr:
+        """``s``'s test as the primal evaluates it, its ``and``/``or``/``not`` lowered (:mod:`.lax_logic`)."""
+        return self.lowered_test(s, branch_test(s.test, act, link))
+
+    def lowered_test(self, s, test: ast.expr) -> ast.expr:
+        bind = lambda name: self.link.bind(("lax", name), name, getattr(lax_logic, name))  # noqa: E731
+        return lax_logic.lowered(test, s.test, bind, self.place(s))
+
     def place(self, s) -> ast.Constant:
         """The user's function, file and line of ``s``, for the runtime's refusals."""
         return cg.const((self.where.function, self.where.filename, s.line))
@@ -262,7 +270,7 @@ class Structured:
         carry = self.loop_carry(s, reverse=False)
         if carry is None:
             if isinstance(s, ir.While):  # a Python while on a traced test: refused clearly
-                test = self.static_if(s, branch_test(s.test, fw.act, fw.link), "a while loop with a break "
+                test = self.static_if(s, self.test(s, fw.act, fw.link), "a while loop with a break "
                                       "whose test is traced", reverse=False)
                 return [ast.While(test, cg.body(fw.block(s.body)), [])]
             return [self.unrolled(s, self.python_form(s, False)),
@@ -274,13 +282,13 @@ class Structured:
             body = self.local_def("loop_body", [c, x], [(names, c), (s.target, x)], fw.block(s.body), state)
             run = cg.call(self.helper("scan_loop"), cg.load(s.iterable), cg.load(body.name), state, self.place(s))
             return [body, _assign_tuple(names, run)]
-        test = self.local_def("loop_test", [c], [(names, c)], [], branch_test(s.test, fw.act, fw.link))
+        test = self.local_def("loop_test", [c], [(names, c)], [], self.test(s, fw.act, fw.link))
         body = self.local_def("loop_body", [c], [(names, c)], fw.block(s.body), state)
         run = cg.call(self.helper("while_loop"), cg.load(test.name), cg.load(body.name), state, self.place(s))
         return [test, body, _assign_tuple(names, run)]
 
     def forward_if(self, fw, s: ir.If) -> list[ast.stmt]:
-        test = branch_test(s.test, fw.act, fw.link)
+        test = self.test(s, fw.act, fw.link)
         outs = self.branch_outs(s)
         if outs is None:
             return [ast.If(self.static_if(s, test, "a branch holding a break or raise on a traced test", False),

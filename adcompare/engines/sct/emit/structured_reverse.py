@@ -28,7 +28,6 @@ import ast
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.peephole import peephole
-from adcompare.engines.sct.emit.primal import branch_test
 from adcompare.engines.sct.emit.reverse import Reverse
 from adcompare.engines.sct.emit.structured import Structured, assigned, free_names, ir_flow, live_in, stores
 
@@ -96,8 +95,9 @@ class StructuredReverse(Reverse):
             fwd, rev = super().loop(s, in_loop, depth)
             for node in fwd:
                 if isinstance(node, ast.While):
-                    node.test = self.lax.static_if(s, node.test, "a while loop in reverse mode whose test "
-                                                   "is traced (its trip count cannot be recorded)")
+                    node.test = self.lax.static_if(s, self.lax.lowered_test(s, node.test), "a while loop in "
+                                                   "reverse mode whose test is traced (its trip count cannot be "
+                                                   "recorded)")
             return fwd, rev
         carry = self.lax.loop_carry(s)
         if carry is None:
@@ -145,7 +145,7 @@ class StructuredReverse(Reverse):
             return fwd, rev
         ops = lax.branch_operands(s, outs)
         stack, [(fa, ra), (fb, rb)] = self.own_stack([s.body, s.orelse], depth)
-        test = branch_test(s.test, self.act, self.link)
+        test = self.lax.test(s, self.act, self.link)
         o = self.namer.fresh("operands")
         operands = cg.tuple_([cg.load(n) for n in ops])
         if not self.plan.has_content(s):

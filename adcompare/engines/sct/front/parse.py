@@ -79,7 +79,8 @@ _VOCAB: dict[Any, Vocab] = {
     builtins.len: Vocab("constant"),
     builtins.isinstance: Vocab("constant"),
 }
-for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.floor,
+for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zeros_like, anp.ones_like, anp.empty,
+           anp.empty_like, anp.tri, anp.floor,
            anp.ceil, anp.floor_divide, anp.round, anp.stop_gradient, anp.imag, anp.isfinite, anp.isnan, anp.isinf,
            anp.isposinf, anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax,
            anp.argmin, anp.argsort, *anp.index_constants.FUNCTIONS, anp.argpartition,
