@@ -143,7 +143,7 @@ def var(x, axis=None, ddof=0, keepdims=False, *, where=None):
         return _masked_var(x, axis, ddof, keepdims, where)
     centered = _p.subtract_p(x, mean(x, axis, True))
     n = _reduced_count(shape(x), shape(sum(centered, axis, True)))
-    total = sum(_p.square_p(centered), axis, keepdims)
+    total = sum(_squared_modulus(centered), axis, keepdims)
     if n - ddof <= 0:  # no degree of freedom left: nan, as JAX's where(N - ddof > 0, total / (N - ddof), nan), whose
         # VJP is the division's of a zero cotangent: nan at N == ddof (0 / 0), zero past it; its JVP zero
         return _p.where_p(False, _p.divide_p(total, float(n - ddof)), float("nan"))
@@ -152,12 +152,19 @@ def var(x, axis=None, ddof=0, keepdims=False, *, where=None):
 
 def _masked_var(x, axis, ddof, keepdims, where):
     """jnp's ``var`` under ``where=``: the squared deviations from the masked mean, summed where the mask holds,
-    over the mask's count less ``ddof`` (in the mean's dtype), nan where that is not positive, as JAX's."""
+    over the mask's count less ``ddof`` (in their dtype), nan where that is not positive, as JAX's."""
     centered = _p.subtract_p(x, mean(x, axis, True, where=where))
-    kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(centered)), shape(x)))
+    total = sum(_squared_modulus(centered), axis, keepdims, where=where)
+    kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(total)), shape(x)))
     n = _p.subtract_p(_p.sum_p(kept, axis=axis, keepdims=keepdims), ddof)
-    total = sum(_p.square_p(centered), axis, keepdims, where=where)
     return _p.where_p(_p.primal(n) > 0, _p.divide_p(total, n), float("nan"))
+
+
+def _squared_modulus(centered):
+    """|d|² of the deviations: their square, or for complex ones the squared modulus (real), as jnp's var."""
+    if _np.issubdtype(_p.result_dtype(centered), _np.complexfloating):
+        return _p.square_p(_p.abs_p(centered))
+    return _p.square_p(centered)
 
 
 def _reduced_count(before: tuple, kept: tuple) -> int:

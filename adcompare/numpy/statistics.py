@@ -19,7 +19,7 @@ from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
 from adcompare.numpy.elementwise import where as _where  # (beside nanvar's where= keyword)
 from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
-from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
+from adcompare.numpy.reductions import _index_of, _squared_modulus, cumprod, cumsum, max, min, prod, sum
 from adcompare.numpy.shapes import (
     _axis,
     asarray,
@@ -80,10 +80,11 @@ def nanvar(a, axis=None, ddof=0, keepdims=False, *, where=None):
     if not _p.is_float(a):  # integers in JAX's float of them (float32 for int32), as jnp's
         a = _p.astype_p(a, dtype=_p.inexact_dtype(_p.primal(a)) or _np.float64)
     centered = _where(isnan(a), 0.0, _p.subtract_p(a, nanmean(a, axis, True, where=mask)))
-    # the count in a's dtype, as nanmean's (NumPy's float32 / int64 would make a float32 a's variance float64)
-    n = _p.subtract_p(sum(_where(isnan(a), 0.0, _p.primal(a) * 0.0 + 1.0), axis, keepdims, where=mask), ddof)
+    total = sum(_squared_modulus(centered), axis, keepdims, where=mask)
+    # the count in total's dtype, as nanmean's (NumPy's float32 / int64 would make a float32 a's variance float64)
+    ones = _p.astype_p(_p.primal(a) * 0 + 1, dtype=_p.result_dtype(total))
+    n = _p.subtract_p(sum(_where(isnan(a), 0.0, ones), axis, keepdims, where=mask), ddof)
     none = _p.primal(n) <= 0
-    total = sum(_p.square_p(centered), axis, keepdims, where=mask)
     return _where(none, _np.nan, _p.divide_p(total, _where(none, 1, n)))
 
 
