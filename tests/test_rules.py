@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg as jsl
 import jax.scipy.special as jsp
 import numpy as np
 import pytest
@@ -88,6 +89,11 @@ for shapes, idx in [(((4, 5), (5,)), (1,)), (((4, 5), ()), (slice(1, 3),)),
 for idx, vshape in [((1,), (5,)), ((slice(1, 3),), (2, 5)), ((slice(None), 2), (4,)),
                     ((slice(1, 3), slice(None)), ()), ((Ellipsis, 1), (1,))]:
     CASES.append(case(p.index_update_p, ((4, 5), vshape), lambda x, v, idx=idx: x.at[idx].set(v), {"idx": idx}))
+for shapes in [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2))]:  # a rules' primitive (cholesky's), not in the vocabulary
+    for lower in (True, False):
+        CASES.append(case(p.triangular_solve_p, shapes,
+                          lambda a, b, lower=lower: jsl.solve_triangular(a, b, lower=lower),
+                          {"lower": lower}, domain=(0.5, 2.0)))
 CASES.append(case(p.where_p, ((3,), (2, 1)), lambda x, y: jnp.where(_COND, x, y),
                   consts=(0,)))
 _COND = np.array([[True, False, True], [False, False, True]])

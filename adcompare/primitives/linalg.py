@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import math
 
+import jax.numpy as jnp
+import numpy as np
+
 from adcompare.primitives.core import Primitive, shape
 from adcompare.primitives.shapes import getitem_p, reshape_p
 
@@ -152,6 +155,27 @@ def _solve(xp, a, b):
     return xp.linalg.solve(a, b)
 
 
+def _triangular_solve(xp, a, b, lower=True):
+    """x with a x = b, reading only a's lower (``lower``) or upper triangle: LAPACK's triangular solve
+    (SciPy's, a dependency of JAX, on one NumPy matrix; jax.scipy's on JAX), where ``solve`` factors a
+    first (LU, three times the work); NumPy's solve of the triangle alone elsewhere (stacks, peers)."""
+    _square("triangular_solve", a)
+    _real("triangular_solve", b)
+    if len(shape(b)) < 2 or shape(b)[-2] != shape(a)[-1]:
+        raise ValueError(f"triangular_solve_p: b must be (..., {shape(a)[-1]}, k), not {shape(b)}")
+    if xp is np and len(shape(a)) == 2 and len(shape(b)) == 2:
+        import scipy.linalg  # imported on first use: it is slow to import
+
+        return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+    if xp is jnp:
+        lead = jnp.broadcast_shapes(shape(a)[:-2], shape(b)[:-2])
+        a, b = jnp.broadcast_to(a, lead + shape(a)[-2:]), jnp.broadcast_to(b, lead + shape(b)[-2:])
+        from jax.scipy.linalg import solve_triangular
+
+        return solve_triangular(a, b, lower=lower)
+    return xp.linalg.solve(xp.tril(a) if lower else xp.triu(a), b)
+
+
 def _on_square(name, method, prepare=lambda xp, a: a):
     def impl(xp, a):
         _square(name, a)
@@ -162,6 +186,7 @@ def _on_square(name, method, prepare=lambda xp, a: a):
 
 inv_p = Primitive("inv", _on_square("inv", "inv"))
 solve_p = Primitive("solve", _solve)
+triangular_solve_p = Primitive("triangular_solve", _triangular_solve)  # for rules (cholesky's)
 det_p = Primitive("det", _on_square("det", "det"))
 slogdet_p = Primitive("slogdet", _slogdet)  # packed: (..., 2), sign then log|det|
 cholesky_p = Primitive("cholesky", _on_square("cholesky", "cholesky", _sym))

@@ -16,11 +16,22 @@ def _accumulated(xp, x, axis, name):
     return getattr(xp, name)(x, axis=axis)
 
 
-def _logsumexp(xp, x, axis=None, keepdims=False):
+def logsumexp_parts(xp, x, axis=None):
+    """logsumexp's intermediates: ``e = exp(x - m)`` and its sum ``s`` (keepdims), m the finite max."""
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0.0)
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    e = xp.exp(x - m)
+    return e, xp.sum(e, axis=axis, keepdims=True), m
+
+
+def logsumexp_from_parts(xp, s, m, axis=None, keepdims=False):
+    out = xp.log(s) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def _logsumexp(xp, x, axis=None, keepdims=False):
+    _, s, m = logsumexp_parts(xp, x, axis)
+    return logsumexp_from_parts(xp, s, m, axis, keepdims)
 
 
 sum_p = Primitive("sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims))

@@ -10,6 +10,7 @@ from adcompare.rules import (  # noqa: F401  (fill the table)
     elementwise,
     linalg,
     linalg_det,
+    linalg_norm,
     products,
     reductions,
     shapes,

@@ -22,8 +22,7 @@ import numpy as np
 from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import primal, shape
-from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, keepdims_shape, spread, swap_last, unbroadcast
-from adcompare.rules.elementwise import abs_sign
+from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, swap_last, unbroadcast
 
 mul, add, sub, div, neg, mm = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative, anp.matmul
 T = swap_last
@@ -125,6 +124,32 @@ defjvp(p.solve_p,
 defvjp(p.solve_p, _solve_vjp_a, _solve_vjp_b)
 
 
+def _triangle(a, lower: bool):
+    """The triangle of ``a`` that a triangular solve reads, as a mask (1 in it, 0 outside)."""
+    below = _tril(shape(a)[-1], a)
+    return below if lower else T(below)
+
+
+# triangular_solve: solve's rules, with a's derivative kept to the triangle the solve reads
+
+def _triangular_solve_vjp_a(ans, a, b, lower=True):
+    sa = shape(a)
+    return lambda g: unbroadcast(mul(neg(mm(p.triangular_solve_p(T(a), g, lower=not lower), T(ans))),
+                                     _triangle(a, lower)), sa)
+
+
+def _triangular_solve_vjp_b(ans, a, b, lower=True):
+    sb = shape(b)
+    return lambda g: unbroadcast(p.triangular_solve_p(T(a), g, lower=not lower), sb)
+
+
+defjvp(p.triangular_solve_p,
+       lambda t, ans, a, b, lower=True:
+       broadcast(neg(p.triangular_solve_p(a, mm(mul(t, _triangle(a, lower)), ans), lower=lower)), ans),
+       lambda t, ans, a, b, lower=True: broadcast(p.triangular_solve_p(a, t, lower=lower), ans))
+defvjp(p.triangular_solve_p, _triangular_solve_vjp_a, _triangular_solve_vjp_b)
+
+
 # det: in adcompare.rules.linalg_det (the cofactor matrix, also at a singular matrix)
 
 
@@ -150,14 +175,15 @@ def _phi(like):
 
 
 def _cholesky_jvp(t, ans, a):
-    inner = T(p.solve_p(ans, T(p.solve_p(ans, _sym(t)))))  # L⁻¹ sym(dA) L⁻ᵀ
+    inner = T(p.triangular_solve_p(ans, T(p.triangular_solve_p(ans, _sym(t)))))  # L⁻¹ sym(dA) L⁻ᵀ
     return mm(ans, mul(inner, _phi(ans)))
 
 
 def _cholesky_vjp(ans, a):
     def vjp(g):
         lower = mul(mm(T(ans), g), _phi(ans))  # Φ(Lᵀ L̄)
-        return _sym(T(p.solve_p(T(ans), T(p.solve_p(T(ans), lower)))))  # sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)
+        up = T(ans)  # sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), by two triangular solves with Lᵀ
+        return _sym(T(p.triangular_solve_p(up, T(p.triangular_solve_p(up, lower, lower=False)), lower=False)))
 
     return vjp
 
@@ -307,33 +333,4 @@ defjvp(p.pinv_p, _pinv_jvp)
 defvjp(p.pinv_p, _pinv_vjp)
 
 
-# --------------------------------------------------------------------------
-# norm: vector norms (the 2-norm, 1, ±inf, 0 and other p) and the Frobenius norm
-
-def _norm_weights(ans, x, ord, axis):
-    """∂norm/∂x as a value made of primitives (2-norm, p-norm) or a constant (1, ±inf, 0)."""
-    matrix = isinstance(axis, tuple) and len(axis) == 2 or axis is None and len(shape(x)) == 2
-    kept = anp.reshape(ans, keepdims_shape(shape(x), axis))
-    if matrix or ord is None or ord == 2:
-        return div(x, kept)
-    if ord == 0:
-        return p.constant_like(x, 0.0)
-    sign = abs_sign(x)  # d|x|/dx, as abs's own rule: 1 at 0, as JAX's norm (a sum of |x|^p) differentiates it
-    if ord == 1:
-        return sign
-    if ord in (np.inf, -np.inf):  # the entries that hold the max (min) of |x|, ties split
-        px, pk = primal(x), primal(kept)
-        xp = p.namespace((px,))
-        hit = xp.where(xp.abs(px) == pk, 1.0, 0.0)
-        return mul(sign, hit / xp.sum(hit, axis=axis, keepdims=True))
-    return mul(sign, mul(anp.power(anp.abs(x), ord - 1.0), anp.power(kept, 1.0 - ord)))
-
-
-def _norm_vjp(ans, x, ord=None, axis=None, keepdims=False):
-    sx, weights = shape(x), _norm_weights(ans, x, ord, axis)
-    return lambda g: mul(spread(g, sx, axis), weights)
-
-
-defjvp(p.norm_p, lambda t, ans, x, ord=None, axis=None, keepdims=False:
-       anp.sum(mul(t, _norm_weights(ans, x, ord, axis)), axis, keepdims))
-defvjp(p.norm_p, _norm_vjp)
+# norm: in adcompare.rules.linalg_norm

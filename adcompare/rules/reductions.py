@@ -10,7 +10,10 @@ at those positions (kept: one index per slice); otherwise through a mask and,
 only where a slice has a tie, a count. ``logsumexp``'s weights are
 ``exp(x - ans)`` while |ans| is small enough for that to be exact to rounding,
 and the max-shifted softmax beyond. Each form gives the numbers of the others
-and of JAX (``tests/test_speed6_red_reductions.py``).
+and of JAX (``tests/test_speed6_red_reductions.py``). A tape (the overloading and
+elemental engines) computes logsumexp of a NumPy array by its ``value_and_vjp``,
+which keeps the forward's exponentials: its pull-back is one product
+(``tests/test_rules14_reductions.py``).
 """
 
 from __future__ import annotations
@@ -165,9 +168,23 @@ def _logsumexp_vjp(ans, x, axis=None, keepdims=False):
     return lambda g: mul(_softmax(ans, x, axis), anp.reshape(g, keep))
 
 
+def _logsumexp_value_and_vjp(active, x, axis=None, keepdims=False):
+    """For a tape: on a NumPy array, the value as the primitive computes it, keeping the forward's
+    ``e = exp(x - m)`` and its sum ``s``, so that the pull-back is one product ``e * (g / s)`` (the
+    max-shifted softmax, exact at any magnitude) where the rule recomputes the exponentials; it keeps
+    e (x's size) instead of x. Elsewhere (boxes of an outer level, JAX) the primitive and its rule."""
+    if type(x) is not np.ndarray:
+        ans = p.logsumexp_p(x, axis=axis, keepdims=keepdims)
+        return ans, p.logsumexp_p.vjp(active, ans, x, axis=axis, keepdims=keepdims)
+    e, s, m = p.logsumexp_parts(np, x, axis)
+    keep = s.shape
+    return p.logsumexp_from_parts(np, s, m, axis, keepdims), lambda g: (mul(e, div(anp.reshape(g, keep), s)),)
+
+
 defjvp(p.logsumexp_p, lambda t, ans, x, axis=None, keepdims=False:
        anp.sum(mul(t, _softmax(ans, x, axis)), axis, keepdims))
 defvjp(p.logsumexp_p, _logsumexp_vjp)
+p.logsumexp_p.value_and_vjp = _logsumexp_value_and_vjp
 
 
 # --------------------------------------------------------------------------
