@@ -133,8 +133,13 @@ class Reverse(Sweeps, ControlFlow):
         prologue = []
         if self.stack is not None:
             residuals = [self.stack] + residuals
-            prologue += [cg.assign(self.stack, ast.List([], ast.Load())),
-                         cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
+            make = [cg.assign(self.stack, ast.List([], ast.Load())),
+                    cg.assign(self.push, ast.Attribute(cg.load(self.stack), "append", ast.Load()))]
+            if self.arrays:  # code transformed again: at the top, as the iterator
+                prologue += make
+            else:  # a call down a path that pushes nothing (a recursion's leaf) makes no stack
+                prologue.append(cg.assign(self.stack, cg.const(None)))
+                body_fwd = _place(body_fwd, make, self.push)
         prologue += [cg.assign(v, cg.const(None)) for v in none_init]
         res = self.namer.fresh("residuals")
         ret = ast.Return(cg.tuple_([cg.load(fn.out), cg.tuple_([
@@ -147,7 +152,7 @@ class Reverse(Sweeps, ControlFlow):
         if self.stack is not None:  # code transformed again (arrays): at the top, where its reader expects it
             pop = cg.assign(self.pop, ast.Attribute(
                 cg.call(self.link.helper("reversed"), cg.load(self.stack)), "__next__", ast.Load()))
-            bwd_body = [pop] + bwd_body if self.arrays else _place(bwd_body, pop, self.pop)
+            bwd_body = [pop] + bwd_body if self.arrays else _place(bwd_body, [pop], self.pop)
         params = _args([res, out_bar] + ([into_arg] if into_arg else []))
         params.defaults = [cg.const(None)] if into_arg else []
         bwd_def = ast.FunctionDef(self.namer.fresh(f"{fn.name}_bwd"), params, head + bwd_body, [], None)
@@ -155,13 +160,14 @@ class Reverse(Sweeps, ControlFlow):
         return fwd_def, bwd_def
 
 
-def _place(block: list, binding: ast.stmt, name: str) -> list:
-    """``block`` with ``binding`` (of ``name``) just before the first statement that reads ``name``, or
-    inside the one branch of an ``if`` that alone reads it (so a call that takes the other branch, the
-    leaf of a recursion, makes no stack iterator); never into a loop, which would make it on every trip."""
+def _place(block: list, binding: list, name: str) -> list:
+    """``block`` with ``binding`` (statements that bind ``name``) just before the first statement that reads
+    ``name``, or inside the one branch of an ``if`` that alone reads it (so a call that takes the other branch,
+    the leaf of a recursion, makes no stack or stack iterator); never into a loop, which would make it on
+    every trip."""
     users = [k for k, s in enumerate(block) if name in names(s)]
     if not users:
-        return block  # nothing pops
+        return block  # nothing pushes or pops
     k = users[0]
     s = block[k]
     if len(users) == 1 and isinstance(s, ast.If) and name not in names(s.test):
@@ -172,7 +178,7 @@ def _place(block: list, binding: ast.stmt, name: str) -> list:
             else:
                 s.orelse = _place(s.orelse, binding, name)
             return block
-    return block[:k] + [binding] + block[k:]
+    return block[:k] + binding + block[k:]
 
 
 def _loads(stmts: list, recomputed: dict[int, set[str]]) -> set[str]:
