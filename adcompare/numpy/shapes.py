@@ -69,8 +69,8 @@ def asarray(a, dtype=None):
     a = _p.pack(a)
     if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)
         return a if dtype is None or _np.dtype(dtype) == a.dtype else _p.asarray_p(a, dtype=dtype)
-    xp = _p.namespace((a,))
-    return xp.asarray(a) if dtype is None else xp.asarray(a, dtype=dtype)
+    xp = _p.namespace((a,))  # a JAX or peer's array (autograd's asarray has no VJP) is returned as it is
+    return xp.asarray(a, dtype=dtype) if dtype is not None or xp is _np or not hasattr(a, "shape") else a
 
 
 def array(a, dtype=None):
