@@ -10,9 +10,9 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.concrete import user_location
-from adcompare.numpy.assembly import pad
 from adcompare.numpy.linalg import lstsq
 from adcompare.numpy.numerics import vander
+from adcompare.numpy.padding import pad
 from adcompare.numpy.reductions import sum
 from adcompare.numpy.shapes import asarray, concatenate, getitem, ndim, reshape, shape
 from adcompare.numpy.signal import _real, convolve
