@@ -27,6 +27,7 @@ from adcompare.numpy.constants import *  # noqa: F403
 from adcompare.numpy.editing import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.index_constants import *  # noqa: F403
+from adcompare.numpy.inout import *  # noqa: F403
 from adcompare.numpy.numerics import *  # noqa: F403
 from adcompare.numpy.padding import *  # noqa: F403
 from adcompare.numpy.polynomials import *  # noqa: F403

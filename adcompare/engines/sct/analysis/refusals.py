@@ -67,6 +67,9 @@ class Checker:
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")
+                if any(not d and a in self.varied for a, d in zip(v.args, v.diff) if isinstance(a, str)):
+                    raise self.refuse(f"a differentiated value passed to '{v.prim.name}' where it has no derivative "
+                                      "(as in JAX)", "apply it to constants only (anp.stop_gradient)")
                 if v.prim.name == "index_update":  # y[idx] = value
                     if isinstance(v.args[0], str) and v.args[0] in lists:
                         raise self.refuse(f"writing into the list {v.args[0]!r} by index",
