@@ -36,3 +36,4 @@ from adcompare.numpy.reductions import *  # noqa: F403
 from adcompare.numpy.shapes import *  # noqa: F403
 from adcompare.numpy.signal import *  # noqa: F403
 from adcompare.numpy.statistics import *  # noqa: F403
+from adcompare.numpy.wrappers import *  # noqa: F403

@@ -219,6 +219,27 @@ def cond(x, p=None):
     raise ValueError(f"anp.linalg.cond: p={p!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
 
 
+def tensorinv(a, ind=2):
+    """The inverse of ``a`` read as a matrix (its first ``ind`` axes against the rest), shaped as jnp's."""
+    if not isinstance(ind, _p.INTEGERS) or ind <= 0:
+        raise ValueError(f"tensorinv: ind={ind!r} must be a positive integer")
+    rows, columns = _shape(a)[:ind], _shape(a)[ind:]
+    if int(_np.prod(rows)) != int(_np.prod(columns)):
+        raise ValueError(f"tensorinv: a of shape {_shape(a)} is not square as a matrix with ind={ind}")
+    return _reshape(inv(_reshape(a, (int(_np.prod(rows)), -1))), columns + rows)
+
+
+def tensorsolve(a, b, axes=None):
+    """``x`` with ``tensordot(a, x, x.ndim) == b``: ``solve`` of ``a`` read as a matrix (``axes`` moved last)."""
+    if axes is not None:
+        a = _moveaxis(a, axes, (len(_shape(a)) - 1,) * len(axes))
+    sb = _shape(b)
+    unknowns = _shape(a)[len(sb):]
+    if _shape(a)[:len(sb)] != sb or int(_np.prod(sb)) != int(_np.prod(unknowns)):
+        raise ValueError(f"tensorsolve: a of shape {_shape(a)} does not match b of shape {sb}")
+    return _reshape(solve(_reshape(a, (int(_np.prod(sb)), -1)), _reshape(b, (-1,))), unknowns)
+
+
 def matrix_rank(M, tol=None):
     """The rank (an integer: a constant)."""
     pm = _p.primal(_p.pack(M))
