@@ -19,6 +19,7 @@ from adcompare.numpy.assembly import diag
 from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
 from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
+from adcompare.numpy.quantile_methods import check_method, method_bounds
 from adcompare.numpy.reductions import _index_of, cumprod, cumsum, max, min, prod, sum
 from adcompare.numpy.shapes import (
     _axis,
@@ -244,8 +245,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The quantile of the entries that are not nan, as JAX's: each slice's sorted values (nans last) at
     ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is a constant."""
-    if method != "linear" or out is not None:
-        raise NotImplementedError(f"nanquantile: method={method!r} (only 'linear'), out= are not supported")
+    method = check_method("nanquantile", method)
+    if out is not None:
+        raise NotImplementedError("nanquantile: out= is not supported (arrays are not written in place, as jnp's)")
     if isinstance(q, _p.Box):
         raise NotImplementedError("nanquantile: q is a constant here and is never differentiated, but it was "
                                   "given an active value")
@@ -265,12 +267,12 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     parts = []
     for qj in qs.reshape(-1):
         pos = qj * (counts - 1)
-        low, high = xp.floor(pos), xp.ceil(pos)
-        w = (pos - low).astype(_p.result_dtype(ps)) if _p.is_float(s) else pos - low
+        low, high, w = method_bounds(xp, pos, method)
+        w = w.astype(_p.result_dtype(ps)) if w is not None and _p.is_float(s) else w
         at = [xp.clip(xp.minimum(i, counts - 1), 0, None).astype(int)[..., None] for i in (low, high)]
         below, above = take_along_axis(s, at[0], -1), take_along_axis(s, at[1], -1)
         below, above = getitem(below, (Ellipsis, 0)), getitem(above, (Ellipsis, 0))
-        parts.append(_p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
+        parts.append(below if w is None else _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
     res = reshape(stack(parts, 0), qs.shape + shape(s)[:-1])
     return reshape(res, shape(res)[:qs.ndim + axis] + (1,) + shape(res)[qs.ndim + axis:]) if keepdims else res
 
