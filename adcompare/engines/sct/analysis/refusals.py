@@ -67,8 +67,9 @@ class Checker:
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")
-                if any(not d and a in self.varied for a, d in zip(v.args, v.diff) if isinstance(a, str)):
-                    raise self.refuse(f"a differentiated value passed to '{v.prim.name}' where it has no derivative "
+                # a primitive with no derivative at all (nextafter, spacing; a where's condition is a comparison's)
+                if not any(v.diff) and any(isinstance(a, str) and a in self.varied for a in v.args):
+                    raise self.refuse(f"a differentiated value passed to '{v.prim.name}', which has no derivative "
                                       "(as in JAX)", "apply it to constants only (anp.stop_gradient)")
                 if v.prim.name == "index_update":  # y[idx] = value
                     if isinstance(v.args[0], str) and v.args[0] in lists:
