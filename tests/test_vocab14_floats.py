@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import ENGINES, check_on_tracers, program_tests, seeded
+from vocab14_check import program_tests
+from vocab_more_check import ENGINES, check_on_tracers, seeded
 
 import adcompare as ad
 import adcompare.elemental as el

@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from vocab_more_check import check_on_tracers, close, program_tests, seeded
+from vocab14_check import program_tests
+from vocab_more_check import check_on_tracers, close, seeded
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -48,7 +49,7 @@ def test_pad_on_tracers_dtypes_and_long_pads_as_jnp():
         if mode != "empty":
             np.testing.assert_allclose(ours, theirs, rtol=1e-6, err_msg=mode)
     w = np.cos(np.arange(6.0 * 13)).reshape(6, 13)
-    for mode, keywords in MODES[::2]:  # the paths the program leaves out: gradients on the overloading engine
+    for mode, keywords in (MODES[0], MODES[-2]):  # edge and per-axis constants, which the program leaves out
         def f(np_, mode=mode, keywords=keywords):
             return lambda v: np_.sum(np_.pad(v, ((4, 0), (3, 7)), mode, **keywords) ** 2 * w)
         close(ad.engine("overloading").grad(f(anp))(x.astype(np.float64)), jax.grad(f(jnp))(x.astype(np.float64)))
