@@ -125,7 +125,7 @@ def test_constants_and_numpy_only_forms_on_active_values():
 def test_options_not_supported_refused_by_name():
     for call, match in [(lambda: anp.trim_zeros(np.ones((2, 2)), axis=0), "trim_zeros: axis="),
                         (lambda: anp.compress([True], np.ones(2), size=3), "compress: size="),
-                        (lambda: anp.extract([True], np.ones(1), size=3), "extract: size="),
+                        (lambda: anp.extract([True], np.ones(1), size=3), "size=3 must be"),  # (h14: jnp's bound)
                         (lambda: anp.choose(np.array([0, 2]), [np.ones(2), np.zeros(2)]), "choose: an index")]:
         with pytest.raises((NotImplementedError, ValueError), match=match):
             call()

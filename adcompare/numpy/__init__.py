@@ -27,10 +27,13 @@ from adcompare.numpy.constants import *  # noqa: F403
 from adcompare.numpy.editing import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.index_constants import *  # noqa: F403
+from adcompare.numpy.inout import *  # noqa: F403
 from adcompare.numpy.numerics import *  # noqa: F403
+from adcompare.numpy.padding import *  # noqa: F403
 from adcompare.numpy.polynomials import *  # noqa: F403
 from adcompare.numpy.products import *  # noqa: F403
 from adcompare.numpy.reductions import *  # noqa: F403
 from adcompare.numpy.shapes import *  # noqa: F403
 from adcompare.numpy.signal import *  # noqa: F403
 from adcompare.numpy.statistics import *  # noqa: F403
+from adcompare.numpy.wrappers import *  # noqa: F403

@@ -1,7 +1,7 @@
-"""Assembly: stacks, splits, padding, diagonals, triangles and ``select``.
+"""Assembly: stacks, splits, diagonals, triangles and ``select`` (``pad`` is :mod:`.padding`'s).
 
 Each name is a composition of primitives (``diagonal`` is one: NumPy's is a view):
-stacks are concatenations, splits are getitems, ``pad`` and ``diag`` of a vector write the values
+stacks are concatenations, splits are getitems, ``diag`` of a vector writes the values
 into a constant array (``index_update``), ``tril``/``triu``/``select`` are
 ``where`` with constant conditions. So each derivative is exactly that of its
 parts. Index arithmetic happens on shapes, in private helpers.
@@ -13,9 +13,9 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros
-from adcompare.numpy.elementwise import add, where
+from adcompare.numpy.elementwise import where
 from adcompare.numpy.reductions import sum as _sum
-from adcompare.numpy.shapes import _axis, _one_d, _two_d, asarray, concatenate, ndim, shape
+from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, ndim, shape
 
 
 def _grown(tup, grow) -> list:
@@ -88,36 +88,6 @@ def vsplit(x, indices_or_sections):
     if ndim(x) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(x, indices_or_sections, 0)
-
-
-# --------------------------------------------------------------------------
-# Padding: the values written into a constant array
-
-
-def _pad_plan(s: tuple, pad_width) -> tuple:
-    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=object), (len(s), 2))
-    if any(int(w) < 0 for w in widths.ravel()):
-        raise ValueError("pad: index can't contain negative values")
-    out = tuple(int(d + lo + hi) for d, (lo, hi) in zip(s, widths))
-    return out, tuple(slice(int(lo), int(lo) + d) for d, (lo, _) in zip(s, widths))
-
-
-def pad(x, pad_width, mode="constant", constant_values=0):
-    """``mode="constant"`` with one constant (not differentiated); other modes are refused."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode={mode!r} is not supported (only mode='constant')")
-    if isinstance(constant_values, _p.Box):
-        raise NotImplementedError("pad: an active constant_values is not differentiated; pad with 0 "
-                                  "and add the value times a padded mask instead")
-    if _np.ndim(constant_values) != 0:
-        raise NotImplementedError("pad: constant_values must be one number (per-axis values are "
-                                  "not supported)")
-    x = asarray(x)  # a list or tuple is packed first, as jnp.asarray packs it
-    out, idx = _pad_plan(shape(x), pad_width)
-    base = zeros(out, dtype=_p.result_dtype(x), like=x)  # x's dtype, as JAX's
-    if constant_values != 0:
-        base = add(base, constant_values)
-    return _p.index_update_p(base, x, idx=idx)
 
 
 # --------------------------------------------------------------------------

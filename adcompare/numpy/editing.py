@@ -168,19 +168,28 @@ def block(arrays):
 
 
 def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
-    """The slices of ``a`` along ``axis`` (flattened if None) where ``condition`` (constant) holds."""
-    if size is not None:
-        raise NotImplementedError(_unsupported("compress", "size"))
+    """The slices of ``a`` along ``axis`` (flattened if None) where ``condition`` (constant) holds; with ``size``, as
+    jnp's: the first ``size`` of them, then slices of ``fill_value`` (differentiated, as JAX's) up to ``size``."""
     if out is not None:
         raise NotImplementedError(_unsupported("compress", "out"))
     picked = _np.flatnonzero(_np.asarray(_p.primal(_p.pack(condition))))
-    return take(a, picked, axis)
+    if axis is None:
+        a, axis = ravel(asarray(a)), 0
+    if size is None:
+        return take(a, picked, axis)
+    n = shape(a)[_axis(axis, ndim(a))]
+    if not 0 < size <= n:  # (jnp's bounds)
+        raise ValueError(f"compress: size={size} must be positive and at most the axis' length {n}")
+    axis = _axis(axis, ndim(a))
+    kept = take(a, picked[:size], axis)
+    s = shape(kept)
+    filler = _np.zeros(s[:axis] + (size - s[axis],) + s[axis + 1:])
+    filler = _p.astype_p(_p.add_p(filler, fill_value), dtype=_p.result_dtype(a))  # in a's dtype, as jnp's
+    return concatenate([kept, filler], axis=axis)
 
 
 def extract(condition, arr, *, size=None, fill_value=0):
-    if size is not None:
-        raise NotImplementedError(_unsupported("extract", "size"))
-    return take(arr, _np.flatnonzero(_np.ravel(_p.primal(_p.pack(condition)))), None)
+    return compress(ravel(asarray(condition)), ravel(asarray(arr)), size=size, fill_value=fill_value)
 
 
 def choose(a, choices, out=None, mode="raise"):

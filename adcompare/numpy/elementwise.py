@@ -63,6 +63,9 @@ sinc = _p.sinc_p
 erf = _p.erf_p
 erfc = _p.erfc_p
 erfinv = _p.erfinv_p
+i0 = _p.i0_p
+nextafter = _p.nextafter_p  # no derivative, as JAX's: an active operand is refused
+spacing = _p.spacing_p
 # NumPy 2's names for the same functions
 acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
 pow = power
@@ -235,6 +238,20 @@ def ldexp(x1, x2):
     if not _p.is_float(x1):
         x1 = _p.astype_p(x1, dtype=_p.inexact_dtype(_p.primal(x1)))
     return _p.multiply_p(x1, _p.astype_p(_np.ldexp(1.0, _np.asarray(_p.primal(x2))), dtype=_p.result_dtype(x1)))
+
+
+def frexp(x):
+    """``(mantissa, exponent)``, ``x = mantissa * 2 ** exponent``, as JAX's: the exponent (int32) is a constant, the
+    mantissa ``x`` scaled by ``2 ** -exponent`` (so that is its derivative), in two exact steps (no overflow)."""
+    x = asarray(x)
+    if not _p.is_float(x):
+        x = _p.astype_p(x, dtype=_p.inexact_dtype(_p.primal(x)))
+    value = _p.primal(x)
+    xp = _p.namespace((value,))
+    exponent = xp.frexp(value)[1]
+    one = xp.ones_like(value)
+    scaled = _p.multiply_p(x, xp.ldexp(one, -(exponent // 2)))
+    return _p.multiply_p(scaled, xp.ldexp(one, exponent // 2 - exponent)), exponent
 
 
 def modf(x):

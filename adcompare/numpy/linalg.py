@@ -21,9 +21,9 @@ differentiated where is said there and below.
 * ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` where it equals
   ``'reduced'`` (m ≤ n); derivatives for m ≥ n (a wide matrix's are refused).
 * Complex arrays are refused (the rules are written for real matrices).
-* ``norm``: vector norms with any ``ord``, and the Frobenius norm for matrices
-  (``ord=None`` or ``'fro'``); other matrix norms are refused by name.
-* ``cond`` (``p`` None, 2, -2 from the singular values; ``'fro'``), ``svdvals``, ``eigvalsh``,
+* ``norm``: vector norms with any ``ord``, and the matrix norms (``None``/``'fro'``, ``'nuc'``, 1, -1,
+  2, -2, inf, -inf) composed as JAX's; other orders are refused by name.
+* ``cond`` (``p`` None, 2, -2 from the singular values; the other matrix norms), ``svdvals``, ``eigvalsh``,
   ``vector_norm`` and ``matrix_norm`` (``'fro'``) are compositions; ``matrix_rank`` is a constant.
   ``eig`` and ``eigvals`` are refused: their results are complex (see :func:`eig`).
 * NumPy 2's ``matmul``, ``outer``, ``tensordot``, ``cross``, ``vecdot``, ``matrix_transpose``, ``diagonal`` and
@@ -42,6 +42,8 @@ from adcompare.numpy.assembly import trace as _trace
 from adcompare.numpy.constants import zeros_like as _zeros_like
 from adcompare.numpy.products import cross as _cross
 from adcompare.numpy.products import matmul, outer, tensordot  # noqa: F401 (linalg's names for them)
+from adcompare.numpy.reductions import max as _max
+from adcompare.numpy.reductions import min as _min
 from adcompare.numpy.reductions import sum as _sum
 from adcompare.numpy.shapes import _axes
 from adcompare.numpy.shapes import getitem as _getitem
@@ -108,10 +110,35 @@ def qr(a, mode="reduced"):
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    """NumPy's ``norm``: vector norms (any ``ord``) and the Frobenius norm."""
+    """NumPy's ``norm``: vector norms (any ``ord``) and matrix norms (``None``/``'fro'``, ``'nuc'``, 1, -1, 2,
+    -2, inf, -inf), those but the Frobenius norm composed as JAX's: sums of ``abs`` reduced by ``max``/``min``,
+    or the singular values."""
     if isinstance(axis, list):
         axis = tuple(axis)
+    nd = len(_shape(x))
+    pair = axis if isinstance(axis, tuple) and len(axis) == 2 else (-2, -1) if axis is None and nd == 2 else None
+    if pair is not None and isinstance(ord, (int, float, str)) and ord in _MATRIX_ORDS:
+        return _matrix_norm(x, ord, _axes(pair, nd), keepdims)
     return _p.norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+_MATRIX_ORDS = ("nuc", 1, -1, 2, -2, _np.inf, -_np.inf)
+
+
+def _matrix_norm(x, ord, pair: tuple, keepdims: bool):
+    row, col = pair
+    if ord in ("nuc", 2, -2):
+        s = svdvals(_moveaxis(x, pair, (-2, -1)))
+        out = _sum(s, axis=-1) if ord == "nuc" else _getitem(s, (Ellipsis, 0 if ord == 2 else -1))
+    else:  # the largest (smallest) column sum for 1 (-1), row sum for inf (-inf)
+        summed, across = (row, col) if ord in (1, -1) else (col, row)
+        sums = _sum(_p.abs_p(x), axis=summed, keepdims=True)
+        out = (_max if ord > 0 else _min)(sums, axis=across, keepdims=True)
+    return _reshape(out, _reduced_shape(_np.shape(_p.primal(x)), pair, keepdims))
+
+
+def _reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    return _kept_shape(shape, axes) if keepdims else tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
 def matrix_power(a, n):
@@ -182,14 +209,35 @@ def eigvals(a):
 
 def cond(x, p=None):
     """The condition number: the ratio of the extreme singular values (``p`` None, 2 or -2), or
-    ``norm(x) * norm(inv(x))`` for ``p='fro'``; other norms are refused by name."""
+    ``norm(x, p) * norm(inv(x), p)`` for the other matrix norms (``'fro'``, ``'nuc'``, 1, -1, inf, -inf), as JAX's."""
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = _getitem(s, (Ellipsis, 0)), _getitem(s, (Ellipsis, -1))
         return _p.divide_p(small, big) if p == -2 else _p.divide_p(big, small)
-    if p == "fro":
-        return _p.multiply_p(norm(x, axis=(-2, -1)), norm(inv(x), axis=(-2, -1)))
-    raise NotImplementedError(f"anp.linalg.cond: p={p!r} is not supported (None, 2, -2 or 'fro')")
+    if isinstance(p, (int, float, str)) and (p == "fro" or p in _MATRIX_ORDS):
+        return _p.multiply_p(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
+    raise ValueError(f"anp.linalg.cond: p={p!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
+
+
+def tensorinv(a, ind=2):
+    """The inverse of ``a`` read as a matrix (its first ``ind`` axes against the rest), shaped as jnp's."""
+    if not isinstance(ind, _p.INTEGERS) or ind <= 0:
+        raise ValueError(f"tensorinv: ind={ind!r} must be a positive integer")
+    rows, columns = _shape(a)[:ind], _shape(a)[ind:]
+    if int(_np.prod(rows)) != int(_np.prod(columns)):
+        raise ValueError(f"tensorinv: a of shape {_shape(a)} is not square as a matrix with ind={ind}")
+    return _reshape(inv(_reshape(a, (int(_np.prod(rows)), -1))), columns + rows)
+
+
+def tensorsolve(a, b, axes=None):
+    """``x`` with ``tensordot(a, x, x.ndim) == b``: ``solve`` of ``a`` read as a matrix (``axes`` moved last)."""
+    if axes is not None:
+        a = _moveaxis(a, axes, (len(_shape(a)) - 1,) * len(axes))
+    sb = _shape(b)
+    unknowns = _shape(a)[len(sb):]
+    if _shape(a)[:len(sb)] != sb or int(_np.prod(sb)) != int(_np.prod(unknowns)):
+        raise ValueError(f"tensorsolve: a of shape {_shape(a)} does not match b of shape {sb}")
+    return _reshape(solve(_reshape(a, (int(_np.prod(sb)), -1)), _reshape(b, (-1,))), unknowns)
 
 
 def matrix_rank(M, tol=None):

@@ -13,6 +13,7 @@ from adcompare.numpy import elementwise as _elementwise  # (its where, beside th
 from adcompare.numpy.constants import full, zeros_like
 from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
+from adcompare.numpy.quantile_methods import check_method, method_bounds
 from adcompare.numpy.reductions import max as _max
 from adcompare.numpy.reductions import mean, sum
 from adcompare.numpy.reductions import min as _min
@@ -116,10 +117,9 @@ def median(a, axis=None, keepdims=False):
 
 
 def quantile(a, q, axis=None, method="linear", keepdims=False):
-    """NumPy's ``quantile`` (``method='linear'``): sorted values at ``q (n - 1)``, interpolated between the two
-    nearest; ``q`` (a constant: an active one is refused, since JAX would differentiate it) scalar or 1-d."""
-    if method != "linear":
-        raise NotImplementedError(f"quantile: method={method!r} is not supported (only 'linear')")
+    """NumPy's ``quantile``: sorted values at ``q (n - 1)``, interpolated between the two nearest as ``method``
+    says (:mod:`.quantile_methods`); ``q`` (a constant: an active one is refused, as JAX would differentiate it)."""
+    method = check_method("quantile", method)
     if isinstance(q, _p.Box):
         raise NotImplementedError("quantile: q is a constant here and is never differentiated, but it was given "
                                   "an active value")
@@ -132,12 +132,12 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
         out = quantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method)
         return reshape(out, _np.shape(q) + kept) if keepdims else out
     axis = _axis(axis, ndim(a))
-    lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis])
+    lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis], method)
     s = sort(_nan_if_any(a, axis), axis)
     below = getitem(s, _along(ndim(a), axis, lo))
     above = getitem(s, _along(ndim(a), axis, hi))
     w = reshape(w, _column(ndim(below), axis)) if _np.ndim(w) else w
-    out = _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
+    out = below if w is None else _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
     if _np.ndim(q):
         out = _p.transpose_p(out, axes=_front(ndim(out), axis))
         return reshape(out, shape(out)[:axis + 1] + (1,) + shape(out)[axis + 1:]) if keepdims else out
@@ -165,12 +165,11 @@ def _nan_if_any(a, axis: int):
     return where(any(isnan(a), axis, True), _np.nan, a) if _p.is_float(a) else a
 
 
-def _quantile_plan(q, n: int) -> tuple:
+def _quantile_plan(q, n: int, method: str) -> tuple:
     if _np.any((q < 0) | (q > 1)):
         raise ValueError("quantile: q must be in [0, 1]")
-    pos = q * (n - 1)
-    lo = _np.floor(pos).astype(int)
-    return lo, _np.minimum(lo + 1, n - 1), pos - lo
+    lo, hi, w = method_bounds(_np, q * (n - 1), method)
+    return lo.astype(int), hi.astype(int), w
 
 
 def _front(n: int, axis: int) -> tuple:

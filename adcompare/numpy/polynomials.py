@@ -1,5 +1,6 @@
 """Polynomials as coefficient arrays (highest power first, as NumPy's ``poly*``): ``polyadd``, ``polysub``,
-``polymul``, ``polyder``, ``polyint`` and ``polyfit``. Compositions, written as JAX's ``jnp`` versions compute
+``polymul``, ``polydiv``, ``polyder``, ``polyint``, ``polyfit`` and ``roots`` (complex: of constants only).
+Compositions, written as JAX's ``jnp`` versions compute
 them (``polyfit``: the least-squares solution of the column-scaled Vandermonde system), so their derivatives
 are JAX's; the integer coefficients of derivatives and integrals are constants.
 """
@@ -10,11 +11,14 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.concrete import user_location
-from adcompare.numpy.assembly import pad
-from adcompare.numpy.linalg import lstsq
+from adcompare.numpy.constants import zeros
+from adcompare.numpy.elementwise import _inexact_pair
+from adcompare.numpy.linalg import inv, lstsq
 from adcompare.numpy.numerics import vander
+from adcompare.numpy.padding import pad
+from adcompare.numpy.products import matmul, outer
 from adcompare.numpy.reductions import sum
-from adcompare.numpy.shapes import asarray, concatenate, getitem, ndim, reshape, shape
+from adcompare.numpy.shapes import asarray, concatenate, getitem, ndim, reshape, shape, stack
 from adcompare.numpy.signal import _real, convolve
 
 
@@ -68,18 +72,39 @@ def polyint(p, m=1, k=None):
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """The least-squares polynomial of degree ``deg`` through ``(x, y)`` (``y`` one or several columns), as
-    JAX's: the Vandermonde columns scaled to unit norm, then ``lstsq``. ``full`` and ``cov`` are refused."""
-    if full or cov:
-        raise NotImplementedError("polyfit: full=True and cov=True are not supported (the coefficients only)")
-    if rcond is not None:
-        raise NotImplementedError("polyfit: rcond is not supported (lstsq needs a matrix of full column rank)")
-    lhs, rhs = vander(x, int(deg) + 1), asarray(y)
+    JAX's: the Vandermonde columns scaled to unit norm, then ``lstsq``; ``full`` adds its residuals, rank, singular
+    values and ``rcond``, ``cov`` the coefficients' covariance (``'unscaled'``: without the residuals' scale). An
+    ``rcond`` that would cut a singular value is refused (lstsq needs a matrix of full column rank)."""
+    order = int(deg) + 1
+    lhs, rhs = vander(x, order), asarray(y)
     if w is not None:
         lhs = _p.multiply_p(lhs, reshape(w, (-1, 1)))
         rhs = _p.multiply_p(rhs, w if ndim(rhs) == 1 else reshape(w, (-1, 1)))
     scale = _p.sqrt_p(sum(_p.multiply_p(lhs, lhs), axis=0))
-    c = lstsq(_p.divide_p(lhs, scale), rhs)[0]
-    return _p.divide_p(c, scale if ndim(c) == 1 else reshape(scale, (-1, 1)))
+    lhs = _p.divide_p(lhs, scale)
+    c, residuals, rank, s = lstsq(lhs, rhs)
+    rcond = _checked_rcond(rcond, _p.primal(s))
+    c = _p.divide_p(c, scale if ndim(c) == 1 else reshape(scale, (-1, 1)))
+    if full:
+        cut = shape(lhs)[0] * float(_np.finfo(_p.result_dtype(lhs)).eps) if rcond is None else rcond
+        return c, residuals, rank, s, _np.asarray(float(cut))
+    if not cov:
+        return c
+    base = _p.divide_p(inv(matmul(_p.transpose_p(lhs, axes=(1, 0)), lhs)), outer(scale, scale))
+    if cov == "unscaled":
+        return c, base if ndim(rhs) == 1 else reshape(base, shape(base) + (1,))  # (JAX's: one column)
+    if shape(lhs)[0] <= order:
+        raise ValueError("polyfit: the number of data points must exceed order to scale the covariance matrix")
+    fac = _p.divide_p(residuals, float(shape(lhs)[0] - order))
+    return c, _p.multiply_p(base, fac) if ndim(rhs) == 1 else _p.multiply_p(reshape(base, shape(base) + (1,)), fac)
+
+
+def _checked_rcond(rcond, s):
+    """``rcond``, if it cuts none of the singular values ``s`` (else refused by name)."""
+    if rcond is not None and _np.size(s) and float(_np.min(s)) <= float(rcond) * float(_np.max(s)):
+        raise NotImplementedError(f"polyfit: rcond={rcond!r} (at {user_location()}) cuts a singular value of the "
+                                  "scaled Vandermonde matrix: its rank would drop, where lstsq's solution jumps")
+    return rcond
 
 
 def poly(seq_of_zeros):
@@ -99,4 +124,43 @@ def poly(seq_of_zeros):
     return reshape(coefficients, ()) if shape(seq)[0] == 0 else coefficients
 
 
-__all__ = ["poly", "polyadd", "polysub", "polymul", "polyder", "polyint", "polyfit"]
+def polydiv(u, v, *, trim_leading_zeros=False):
+    """``(quotient, remainder)`` by long division, as jnp's: the remainder keeps ``u``'s length (its leading
+    entries cancelled), or with ``trim_leading_zeros`` drops leading entries below JAX's tolerance (sqrt(eps)),
+    found on the primal."""
+    u, v = _inexact_pair(asarray(u), asarray(v))
+    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    if m < n:
+        return zeros(1, dtype=_p.result_dtype(u), like=u), _leading_trimmed(u) if trim_leading_zeros else u
+    scale = _p.divide_p(1.0, getitem(v, 0))
+    quotient = []
+    for k in range(m - n + 1):
+        d = _p.multiply_p(scale, getitem(u, k))
+        quotient.append(d)
+        u = _p.subtract_p(u, pad(_p.multiply_p(d, v), (k, m - n - k)))
+    return stack(quotient), _leading_trimmed(u) if trim_leading_zeros else u
+
+
+def _leading_trimmed(r):
+    small = _np.abs(_np.asarray(_p.primal(r))) < _np.sqrt(_np.finfo(_p.result_dtype(r)).eps)
+    return getitem(r, slice(shape(r)[0] if small.all() else int(_np.argmin(small)), None))
+
+
+def roots(p, *, strip_zeros=True):
+    """The roots of a constant polynomial, complex as jnp's (NumPy's on NumPy values, JAX's on JAX's). Those of a
+    differentiated one are refused: they are complex (its companion matrix's eigenvalues, as ``eig``'s)."""
+    packed = _p.pack(p)
+    if isinstance(packed, _p.Box):
+        raise NotImplementedError(f"roots (at {user_location()}): the roots of a differentiated polynomial are complex "
+                                  "(its companion matrix's eigenvalues), and adcompare differentiates real arrays only")
+    value = _p.primal(packed)
+    if _p.namespace((value,)) is not _np:
+        return _p.namespace((value,)).roots(value, strip_zeros=strip_zeros)
+    value = _np.asarray(_p.inexact(_np.asarray(value)))
+    if not strip_zeros and value.size and value[0] == 0:
+        raise NotImplementedError(f"roots: strip_zeros=False with a leading zero (at {user_location()}) is not "
+                                  "supported on NumPy values (jnp's roots are then nan)")
+    return _np.roots(value).astype(_np.result_type(value.dtype, _np.complex64))
+
+
+__all__ = ["poly", "polyadd", "polysub", "polymul", "polydiv", "polyder", "polyint", "polyfit", "roots"]

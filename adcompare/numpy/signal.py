@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
-from adcompare.numpy.assembly import pad
 from adcompare.numpy.elementwise import abs, remainder, where
 from adcompare.numpy.numerics import _along, _column, diff, greater, less, less_equal, take
+from adcompare.numpy.padding import pad
 from adcompare.numpy.products import matmul
 from adcompare.numpy.reductions import cumsum
 from adcompare.numpy.shapes import _axes, asarray, concatenate, flip, getitem, ndim, ravel, reshape, shape

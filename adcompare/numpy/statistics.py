@@ -1,6 +1,7 @@
 """Statistics that skip nans (``nanmax``, ``nanmin``, ``nanprod``, ``nanvar``, ``nanstd``, ``nancumsum``,
-``nancumprod``; ``nanargmax``/``nanargmin`` are constants), ``corrcoef``, ``histogram`` and ``bincount``,
-and the constants ``nonzero``, ``argwhere``, ``flatnonzero`` and ``unique`` (its values too, as JAX's).
+``nancumprod``; ``nanargmax``/``nanargmin`` are constants), ``corrcoef``, ``histogram``, ``histogram2d``,
+``histogramdd`` and ``bincount``, and the constants ``nonzero``, ``argwhere``, ``flatnonzero`` and ``unique`` (its
+values too, as JAX's).
 
 Each differentiable name is a composition written as JAX's ``jnp`` version computes it, so its derivatives
 are JAX's: a nan entry is replaced before the reduction (its derivative is zero), ``histogram``'s counts
@@ -19,6 +20,7 @@ from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
 from adcompare.numpy.elementwise import where as _where  # (beside nanvar's where= keyword)
 from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
+from adcompare.numpy.quantile_methods import check_method, method_bounds
 from adcompare.numpy.reductions import _index_of, _squared_modulus, cumprod, cumsum, max, min, prod, sum
 from adcompare.numpy.shapes import (
     _axis,
@@ -147,6 +149,69 @@ def histogram(a, bins=10, range=None, weights=None, density=None):
     return counts, edges
 
 
+def histogramdd(sample, bins=10, range=None, weights=None, density=None):
+    """``(counts, [edges of each dimension])`` of ``sample`` (N, D) as JAX's: each dimension binned as ``histogram``
+    bins it (its last bin closed; values outside are dropped); counts are weight sums (differentiable in them) or,
+    without weights, integer counts; the edges differentiable in the data as ``histogram``'s."""
+    sample = asarray(sample)
+    dims = shape(sample)[1]
+    bins = list(bins) if isinstance(bins, (list, tuple)) or _np.ndim(bins) else [bins] * dims
+    ranges = [None] * dims if range is None else list(range)
+    if len(bins) != dims or len(ranges) != dims:
+        raise ValueError(f"histogramdd: bins and range must have one entry per dimension ({dims})")
+    edges = _edges_of_columns(sample, bins, ranges)
+    return _cell_counts(sample, edges, _cell_sizes(bins), weights, density), edges
+
+
+def _cell_counts(sample, edges: list, sizes: tuple, weights, density):
+    """histogramdd's counts (in a function without a parameter named ``range``: SCT's loops would read it)."""
+    flat = 0
+    for i, e in enumerate(edges):
+        flat = _cell_index(flat, _p.primal(sample), _p.primal(e), i, sizes[i])
+    member = _cell_members(flat, sizes, _p.primal(e))
+    if weights is None:
+        counts = member.sum(axis=1) if density else member.sum(axis=1).astype(_np.int64)
+    else:
+        counts = matmul(member, ravel(asarray(weights)))
+    counts = getitem(reshape(counts, sizes), (slice(1, -1),) * len(sizes))
+    if density:
+        counts = _p.divide_p(counts, sum(counts))
+        for i, e in enumerate(edges):
+            widths = _p.subtract_p(getitem(e, slice(1, None)), getitem(e, slice(None, -1)))
+            counts = _p.divide_p(counts, reshape(widths, (1,) * i + (-1,) + (1,) * (len(sizes) - i - 1)))
+    return counts
+
+
+def _edges_of_columns(sample, bins: list, ranges: list) -> list:
+    return [_edges(getitem(sample, (slice(None), i)), bins[i], ranges[i]) for i in range(len(bins))]
+
+
+def _cell_index(flat, ps, pe, i: int, size: int):
+    """``flat`` (the cells of the dimensions before) and dimension ``i``'s bin: 0 below, ``size - 1`` above."""
+    column = ps[:, i]
+    index = _p.namespace((ps, pe)).where(column == pe[-1], shape(pe)[0] - 1,
+                                         _p.namespace((ps, pe)).searchsorted(pe, column, side="right"))
+    return flat * size + index
+
+
+def _cell_members(flat, sizes: tuple, pe):
+    """The matrix of the sample's rows' cells (a constant), in ``pe``'s dtype."""
+    return (_p.namespace((flat, pe)).arange(int(_np.prod(sizes)))[:, None] == flat[None, :]).astype(pe.dtype)
+
+
+def _cell_sizes(bins: list) -> tuple:
+    """Each dimension's bins and one more on each side."""
+    return tuple(int(b) + 2 if _np.ndim(b) == 0 else len(b) + 1 for b in bins)
+
+
+def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
+    """``(counts, x_edges, y_edges)``: ``histogramdd`` of the points (x, y); one array of edges serves both."""
+    if not isinstance(bins, (list, tuple)) and _np.ndim(bins) == 1 and len(bins) not in (1, 2):
+        bins = [bins, bins]
+    counts, edges = histogramdd(stack([ravel(asarray(x)), ravel(asarray(y))], axis=1), bins, range, weights, density)
+    return counts, edges[0], edges[1]
+
+
 def bincount(x, weights=None, minlength=0):
     """The count (or the sum of ``weights``) of each value of the non-negative integers ``x``."""
     px = _np.asarray(_p.primal(_p.pack(x)))
@@ -185,8 +250,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The quantile of the entries that are not nan, as JAX's: each slice's sorted values (nans last) at
     ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is a constant."""
-    if method != "linear" or out is not None:
-        raise NotImplementedError(f"nanquantile: method={method!r} (only 'linear'), out= are not supported")
+    method = check_method("nanquantile", method)
+    if out is not None:
+        raise NotImplementedError("nanquantile: out= is not supported (arrays are not written in place, as jnp's)")
     if isinstance(q, _p.Box):
         raise NotImplementedError("nanquantile: q is a constant here and is never differentiated, but it was "
                                   "given an active value")
@@ -206,12 +272,12 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     parts = []
     for qj in qs.reshape(-1):
         pos = qj * (counts - 1)
-        low, high = xp.floor(pos), xp.ceil(pos)
-        w = (pos - low).astype(_p.result_dtype(ps)) if _p.is_float(s) else pos - low
+        low, high, w = method_bounds(xp, pos, method)
+        w = w.astype(_p.result_dtype(ps)) if w is not None and _p.is_float(s) else w
         at = [xp.clip(xp.minimum(i, counts - 1), 0, None).astype(int)[..., None] for i in (low, high)]
         below, above = take_along_axis(s, at[0], -1), take_along_axis(s, at[1], -1)
         below, above = getitem(below, (Ellipsis, 0)), getitem(above, (Ellipsis, 0))
-        parts.append(_p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
+        parts.append(below if w is None else _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w)))
     res = reshape(stack(parts, 0), qs.shape + shape(s)[:-1])
     return reshape(res, shape(res)[:qs.ndim + axis] + (1,) + shape(res)[qs.ndim + axis:]) if keepdims else res
 
@@ -231,4 +297,5 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 __all__ = ["nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
            "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
-           "corrcoef", "histogram", "bincount", "nonzero", "argwhere", "flatnonzero", "unique"]
+           "corrcoef", "histogram", "histogram2d", "histogramdd", "bincount", "nonzero", "argwhere", "flatnonzero",
+           "unique"]

@@ -169,6 +169,9 @@ conj_p = _real_only("conj", "conj")
 nan_to_num_p = Primitive("nan_to_num", _nan_to_num)
 
 arctan2_p = binary("arctan2", "arctan2", math.atan2, floats=True)
+# the next float after x1 toward x2, and the gap to the next float away from zero: no derivative, as in JAX
+nextafter_p = binary("nextafter", "nextafter", floats=True)
+spacing_p = unary("spacing", "spacing")
 logaddexp_p = binary("logaddexp", "logaddexp", floats=True)
 logaddexp2_p = binary("logaddexp2", "logaddexp2", floats=True)
 fmax_p = binary("fmax", "fmax", _fmax)

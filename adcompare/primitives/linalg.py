@@ -19,8 +19,8 @@ Conventions, as JAX's: ``cholesky`` and ``eigh`` read the symmetric part
 (A + Aᵀ)/2 of their input (NumPy reads the lower triangle; the same for a
 symmetric input), so their derivatives are those of functions of (A + Aᵀ)/2.
 ``svd`` is the thin one (``full_matrices=False``); ``qr`` the reduced one.
-``norm`` takes NumPy's vector norms (any ``ord``) and the Frobenius norm; other
-matrix norms are refused by name.
+``norm`` takes NumPy's vector norms (any ``ord``) and the Frobenius norm; the other
+matrix norms are compositions in :mod:`adcompare.numpy.linalg`.
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ def _norm(xp, x, ord=None, axis=None, keepdims=False):
     nd = len(shape(x))
     matrix = (isinstance(axis, tuple) and len(axis) == 2) or (axis is None and nd == 2)
     if matrix and ord not in (None, "fro"):
-        raise NotImplementedError(f"anp.linalg.norm: the matrix norm ord={ord!r} is not supported "
-                                  "(only the Frobenius norm, ord=None or 'fro', is differentiated)")
+        raise ValueError(f"anp.linalg.norm: ord={ord!r} is not a matrix norm (None, 'fro', 'nuc', 1, -1, 2, -2, "
+                         "inf or -inf)")
     if not matrix and isinstance(ord, str):
         raise ValueError(f"anp.linalg.norm: ord={ord!r} is a matrix norm; a vector takes {_VECTOR_ORDS}")
     if axis is None and nd > 2 and ord is not None:

@@ -1,5 +1,5 @@
 """Special functions (real arguments): ``erf``, ``erfc``, ``erfinv``, ``polygamma`` (``digamma`` is its
-order 0) and ``sinc``.
+order 0), ``sinc`` and the modified Bessel functions ``i0`` and ``i1`` (``i0``'s derivative).
 
 On NumPy they come from ``scipy.special`` (a dependency of JAX), on JAX from
 ``jax.scipy.special``; another namespace (a peer's) supplies them by name.
@@ -75,5 +75,7 @@ erf_p = Primitive("erf", _erf, math.erf)
 erfc_p = Primitive("erfc", _named("erfc"), math.erfc)
 erfinv_p = Primitive("erfinv", _named("erfinv"))
 polygamma_p = Primitive("polygamma", _polygamma)
+i0_p = Primitive("i0", lambda xp, x: xp.i0(x) if xp is jnp else _named("i0")(xp, x))
+i1_p = Primitive("i1", _named("i1"))
 sinc_p = Primitive("sinc", lambda xp, x: xp.sinc(inexact(x) if xp is np else x))
 sinc_taylor_p = Primitive("sinc_taylor", _sinc_taylor)

@@ -43,12 +43,13 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
+from adcompare.concrete import user_location
 from adcompare.primitives import primal, shape
 
 
 def no_derivative(prim: p.Primitive, i: int) -> TypeError:
     return TypeError(f"primitive '{prim.name}' has no derivative with respect to operand {i}, "
-                     "which is active here: pass it a constant")
+                     f"which is active here (at {user_location()}): pass it a constant")
 
 
 def defjoint(prim: p.Primitive, jvp=None, vjp=None, nondiff: tuple[int, ...] = (), value_and_vjp=None,

@@ -1,4 +1,5 @@
-"""Rules of the special functions: ``erf``, ``erfc``, ``erfinv``, ``gammaln`` (digamma), ``polygamma``, ``sinc``.
+"""Rules of the special functions: ``erf``, ``erfc``, ``erfinv``, ``gammaln`` (digamma), ``polygamma``, ``sinc``,
+``i0`` and ``i1``; ``nextafter`` and ``spacing`` have no derivative (JAX defines none: an active operand is refused).
 
 ``polygamma`` and ``sinc_taylor`` carry an order as a parameter, so their
 rules are per-operand (:func:`~.base.defjvp`, :func:`~.base.defvjp`): the
@@ -23,6 +24,21 @@ defderiv(p.erfc_p, lambda g, x: mul(-2.0 / math.sqrt(math.pi), mul(g, anp.exp(an
 # erfinv' = sqrt(pi) / 2 exp(erfinv(x)^2), written with the answer, as JAX's rule
 defderiv(p.erfinv_p, lambda g, ans: mul(math.sqrt(math.pi) / 2.0, mul(g, anp.exp(anp.square(ans)))))
 defderiv(p.gammaln_p, lambda g, x: mul(g, p.polygamma_p(x, n=0)))  # real arguments: digamma
+
+
+# i0' = i1, 0 at x = 0 as JAX's rule writes it (so that i0'' at 0 is 0 too, as JAX's); i1' = i0 - i1 / x, 1/2 at 0
+defderiv(p.i0_p, lambda g, x: mul(g, anp.where(anp.equal(x, 0), 0.0, p.i1_p(x))))
+
+
+def _i1_slope(g, x):
+    zero = anp.equal(x, 0)
+    safe = anp.where(zero, 1.0, x)
+    return mul(g, anp.where(zero, 0.5, sub(p.i0_p(x), div(p.i1_p(safe), safe))))
+
+
+defderiv(p.i1_p, lambda g, x: _i1_slope(g, x))
+defderiv(p.nextafter_p, None, None)
+defderiv(p.spacing_p, None)
 
 
 def _next_order(prim, param: str):

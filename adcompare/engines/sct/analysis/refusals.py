@@ -67,6 +67,10 @@ class Checker:
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
                                       "apply it to constants only, or add its rules to adcompare.rules")
+                # a primitive with no derivative at all (nextafter, spacing; a where's condition is a comparison's)
+                if not any(v.diff) and any(isinstance(a, str) and a in self.varied for a in v.args):
+                    raise self.refuse(f"a differentiated value passed to '{v.prim.name}', which has no derivative "
+                                      "(as in JAX)", "apply it to constants only (anp.stop_gradient)")
                 if v.prim.name == "index_update":  # y[idx] = value
                     if isinstance(v.args[0], str) and v.args[0] in lists:
                         raise self.refuse(f"writing into the list {v.args[0]!r} by index",
