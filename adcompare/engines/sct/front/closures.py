@@ -117,7 +117,7 @@ class _Converter:
         tree = parsed.tree
         self.locals = set(parsed.locals) | set(_stores(tree, writes=False))
         dict_writes.lower(tree, self.bind, self.resolve, parsed.where)  # del d[k], d.update(e), {**d, 'k': v}
-        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys, self.length)  # zip(xs, ys), d.items()
+        for_targets.lower(tree, self.loop, self.resolve, self.dict_keys, self.length, self.bind)  # zip, d.items()
         self.stores = _stores(tree)
         self.locals |= set(_stores(tree, writes=False))
         self.loops: list[ast.AST] = []
@@ -286,7 +286,7 @@ class _Converter:
 
     def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
         """``for target in it: body`` as loops SCT takes (see :func:`.for_targets.by_index`)."""
-        return for_targets.by_index(target, it, body, node, self.resolve, self.length, self.p.where)
+        return for_targets.by_index(target, it, body, node, self.resolve, self.length, self.p.where, self.bind)
 
     def compile(self, fdef: ast.FunctionDef, node: ast.AST):
         filename = f"<sct lifted comprehension #{next(_serial)} from {self.origin(node)}>"
@@ -308,7 +308,8 @@ class _Converter:
         names = [f"_sct_m{next(_serial)}" for _ in node.args[1:]]
         target = ast.Name(names[0], ast.Store()) if len(names) == 1 else \
             ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
-        it = node.args[1] if len(names) == 1 else ast.Call(ast.Name("zip", ast.Load()), node.args[1:], [])
+        it = node.args[1] if len(names) == 1 else ast.Call(for_targets.builtin("zip", self.resolve, self.bind),
+                                                           node.args[1:], [])
         gen = ast.GeneratorExp(ast.Call(node.args[0], [ast.Name(n, ast.Load()) for n in names], []),
                                [ast.comprehension(target, it, [], 0)])
         return self.comprehension(ast.copy_location(gen, node))

@@ -25,11 +25,14 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
 
 
-def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callable, length: Callable) -> None:
+def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callable, length: Callable,
+          bind: Callable) -> None:
     """Rewrite ``tree``'s for statements (see the module doc); ``resolve`` tells what a name is,
     ``keys(d, node)`` is the call of :func:`..emit.runtime.dict_keys` on ``d`` for the loop ``node``, and
-    ``length(seq, node)`` that of :func:`..emit.runtime.positional_len` (a dict or a set is refused)."""
-    loop = functools.partial(with_dicts, loop, keys, resolve)
+    ``length(seq, node)`` that of :func:`..emit.runtime.positional_len` (a dict or a set is refused);
+    ``bind(base, value)`` names a value in the generated code's globals (a builtin the function shadows)."""
+    name = functools.partial(builtin, resolve=resolve, bind=bind)
+    loop = functools.partial(with_dicts, loop, keys, resolve, name)
     todo: list[ast.AST] = [tree]
     while todo:
         node = todo.pop()
@@ -39,9 +42,16 @@ def lower(tree: ast.FunctionDef, loop: Callable, resolve: Callable, keys: Callab
                 continue
             new = []
             for s in block:
-                new += _lowered(s, loop, resolve, length) if _needs(s, resolve) else [s]
+                new += _lowered(s, loop, resolve, length, name) if _needs(s, resolve) else [s]
             setattr(node, field, new)
         todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt) and not isinstance(c, _SCOPES)]
+
+
+def builtin(name: str, resolve: Callable, bind: Callable) -> ast.Name:
+    """The builtin ``name`` for code written here, under a name the user's function does not shadow (a
+    parameter ``range`` or a local ``list`` would take a bare ``range`` or ``list``)."""
+    value = getattr(builtins, name)
+    return ast.Name(name, ast.Load()) if resolve(ast.Name(name, ast.Load())) is value else bind(name, value)
 
 
 def _starred(s: ast.stmt) -> bool:
@@ -50,7 +60,7 @@ def _starred(s: ast.stmt) -> bool:
         and sum(isinstance(e, ast.Starred) for e in s.targets[0].elts) == 1
 
 
-def _unpacked(s: ast.Assign, length: Callable) -> list[ast.stmt]:
+def _unpacked(s: ast.Assign, length: Callable, name: Callable) -> list[ast.stmt]:
     """``a, *rest, c = value`` as Python runs it: ``seq = value``, its length ``n`` (at least the names around
     the star, else Python's ValueError), ``a = seq[0]``, ``rest = list(seq[1:n - 1])``, ``c = seq[n - 1]``."""
     elts, n = s.targets[0].elts, next(_serial)
@@ -67,7 +77,7 @@ def _unpacked(s: ast.Assign, length: Callable) -> list[ast.stmt]:
         if k == star:
             part = ast.Subscript(seq, ast.Slice(ast.Constant(star), ast.BinOp(size, ast.Sub(), ast.Constant(after))),
                                  ast.Load())
-            out.append(ast.Assign([e.value], ast.Call(ast.Name("list", ast.Load()), [part], [])))
+            out.append(ast.Assign([e.value], ast.Call(name("list"), [part], [])))
         else:
             out.append(ast.Assign([e], ast.Subscript(seq, at, ast.Load())))
     return out
@@ -91,8 +101,8 @@ def _view(it: ast.expr) -> str | None:
     return None
 
 
-def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.expr, it: ast.expr, body: list,
-                node) -> list:
+def with_dicts(loop: Callable, keys: Callable, resolve: Callable, name: Callable, target: ast.expr, it: ast.expr,
+               body: list, node) -> list:
     """``for target in d.items(): body`` as ``for k in dict_keys(d): target = (k, d[k]); body`` (``.values()``:
     ``d[k]``, ``.keys()``: ``k``; ``enumerate(d.items())`` counts the keys), ``d`` held first; any other loop
     as ``loop`` makes it. A loop over ``d.keys()`` of a variable holds no copy (and ``enumerate`` of it counts
@@ -120,7 +130,7 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
                     ast.Assign([ast.Name(i, ast.Store())], step)]
             held = [ast.Assign([ast.Name(i, ast.Store())], start[0] if start else ast.Constant(0)),
                     ast.Assign([ast.Name(f"_sct_range{n}", ast.Store())],  # enumerate's TypeError for a float
-                               ast.Call(ast.Name("range", ast.Load()), [ast.Name(i, ast.Load())], []))]
+                               ast.Call(name("range"), [ast.Name(i, ast.Load())], []))]
             return held + loop(ast.Name(k, ast.Store()), keys(call.func.value, node), head + body, node)
     if not counted and isinstance(call.func.value, ast.Name) and _written(call.func.value.id, body):
         d = call.func.value.id  # Python reads d[k] from the dict as it is at each step: no copy held
@@ -129,7 +139,7 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, target: ast.ex
     over = keys(ast.Name(d, ast.Load()), node)
     if counted:
         item = ast.Tuple([ast.Name(i, ast.Load()), item], ast.Load())
-        over = ast.Call(ast.Name("enumerate", ast.Load()), [over] + it.args[1:], it.keywords)  # its start
+        over = ast.Call(name("enumerate"), [over] + it.args[1:], it.keywords)  # its start
     names = ast.Tuple([ast.Name(i, ast.Store()), ast.Name(k, ast.Store())], ast.Store()) if counted \
         else ast.Name(k, ast.Store())
     return [ast.Assign([ast.Name(d, ast.Store())], call.func.value)] + loop(
@@ -150,14 +160,14 @@ def _backwards(it: ast.expr, resolve: Callable) -> bool:
             and not (isinstance(it.args[0], ast.Call) and resolve(it.args[0].func) is builtins.range))
 
 
-def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable) -> list[ast.stmt]:
+def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable, name: Callable) -> list[ast.stmt]:
     if _starred(s):
-        out = _unpacked(s, length)
+        out = _unpacked(s, length, name)
     elif _backwards(s.iter, resolve):  # seq = it; for k in range(len(seq) - 1, -1, -1): target = seq[k]
         n = next(_serial)
         seq, k = f"_sct_rev{n}", f"_sct_rk{n}"
         last = ast.BinOp(length(ast.Name(seq, ast.Load()), s), ast.Sub(), ast.Constant(1))
-        steps = ast.Call(ast.Name("range", ast.Load()), [last, ast.Constant(-1), ast.Constant(-1)], [])
+        steps = ast.Call(name("range"), [last, ast.Constant(-1), ast.Constant(-1)], [])
         item = ast.Subscript(ast.Name(seq, ast.Load()), ast.Name(k, ast.Load()), ast.Load())
         out = [ast.Assign([ast.Name(seq, ast.Store())], s.iter.args[0]),
                ast.For(ast.Name(k, ast.Store()), steps, [ast.Assign([s.target], item)] + s.body, [])]
@@ -171,7 +181,7 @@ def _lowered(s: ast.For, loop: Callable, resolve: Callable, length: Callable) ->
 
 
 def by_index(target: ast.expr, it: ast.expr, body: list, node: ast.AST, resolve: Callable, length: Callable,
-             where) -> list[ast.stmt]:
+             where, bind: Callable) -> list[ast.stmt]:
     """``for target in it: body`` as loops SCT takes: a name over a sequence, or, over ``zip(...)`` or
     ``enumerate(seq, start)``, a loop by index over ``range`` (the sequences and the start held first; the
     count is ``k + start``, so a start that is not an integer raises in ``range``, as in ``enumerate``)."""
@@ -204,11 +214,11 @@ def by_index(target: ast.expr, it: ast.expr, body: list, node: ast.AST, resolve:
         items = [ast.Name(k, ast.Load()) if s is None else ast.Subscript(ast.Name(n, ast.Load()), index, ast.Load())
                  for n, s in zip(named, seqs)]
         lengths = [length(ast.Name(n, ast.Load()), node) for n, s in zip(named, seqs) if s is not None]
-        bound = lengths[0] if len(lengths) == 1 else ast.Call(ast.Name("min", ast.Load()), lengths, [])
+        bound = lengths[0] if len(lengths) == 1 else ast.Call(builtin("min", resolve, bind), lengths, [])
         value = ast.Tuple([items[0], ast.Tuple(items[1:], ast.Load())] if zipped else items, ast.Load())
         steps = [bound] if start is None else [ast.Name(counted, ast.Load()),
                                                ast.BinOp(ast.Name(counted, ast.Load()), ast.Add(), bound)]
-        rng = ast.Call(ast.Name("range", ast.Load()), steps, [])
+        rng = ast.Call(builtin("range", resolve, bind), steps, [])
         return first + [ast.For(ast.Name(k, ast.Store()), rng, [ast.Assign([target], value)] + body, [])]
     if isinstance(target, ast.Name):
         return [ast.For(target, it, body, [])]
