@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from jax import tree_util
 
 from adcompare.engine import Engine
@@ -94,11 +95,18 @@ def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int,
         raise
 
 
+# Leaves of generated code's residuals that are neither arrays nor numbers (an index's slice): constants,
+# which the boxes do not take as a leaf; held aside for them, in arguments (_data, _like) and outputs (_Held)
+_CONSTANTS = (slice, range, type(Ellipsis), str, np.dtype, type)
+
+
 def _data(a: Any) -> Any:
     """An argument as the boxes take it: a nested function's value as the tuple of its data, at any depth
     (a vjp's pull-back closes over the closure it differentiates)."""
     if CLOSURE is not None and isinstance(a, CLOSURE):
         return tuple(_data(v) for v in a)
+    if isinstance(a, _CONSTANTS):  # a placeholder for the boxes; _like puts it back
+        return 0.0
     if type(a) in (tuple, list):
         return type(a)(_data(v) for v in a)
     return {k: _data(v) for k, v in a.items()} if type(a) is dict else a
@@ -108,6 +116,8 @@ def _like(x: Any, a: Any) -> Any:
     """``x``, the boxes' value of :func:`_data` ``(a)``, with ``a``'s nested functions (their code) again."""
     if CLOSURE is not None and isinstance(a, CLOSURE):
         return CLOSURE([_like(v, w) for v, w in zip(x, a)], a.code)
+    if isinstance(a, _CONSTANTS):
+        return a
     if type(a) in (tuple, list):
         return type(a)(_like(v, w) for v, w in zip(x, a))
     return {k: _like(x[k], w) for k, w in a.items()} if type(a) is dict else x
@@ -132,6 +142,31 @@ def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict)
         return fn(*full, **kwargs)
 
     return fn_active
+
+
+class _Held:
+    """``fn`` giving the boxes only its output's values, where it also holds :data:`_CONSTANTS` (a ``slice``
+    among the residuals of generated code whose derivative is taken again): they are kept here and put back."""
+
+    def __init__(self, fn: Callable):
+        self.fn, self.tree, self.kinds = fn, None, None
+
+    def __call__(self, *xs):
+        y = self.fn(*xs)
+        leaves, tree = tree_util.tree_flatten(y)
+        kinds = [not isinstance(v, _CONSTANTS) for v in leaves]
+        if all(kinds):
+            return y
+        self.tree, self.kinds, self.others = tree, kinds, leaves
+        return [v for v, k in zip(leaves, kinds) if k]
+
+    def rebuild(self, arrays: list, other: Any = None) -> Any:
+        it = iter(arrays)
+        return self.tree.unflatten([next(it) if k else (v if other is None else other)
+                                    for v, k in zip(self.others, self.kinds)])
+
+    def arrays(self, bar: Any) -> list:
+        return [b for b, k in zip(self.tree.flatten_up_to(bar), self.kinds) if k]
 
 
 def _refuse_opaque(fn: Callable) -> None:
@@ -177,9 +212,11 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
             _refuse_opaque(fn)
             _refuse_engine_call(fn, args, active)
             # what NumPy would give: the output may be an input, or a view of one (_vjp_of copies nothing)
-            y, pullback, _ = _boxes._vjp_of(_of_active(fn, args, active, kwargs), tuple(_data(args[k]) for k in active),
-                                            False)
-            return y, (pullback, y)
+            held = _Held(_of_active(fn, args, active, kwargs))
+            y, pullback, _ = _boxes._vjp_of(held, tuple(_data(args[k]) for k in active), False)
+            if held.tree is None:
+                return y, (pullback, y)
+            return held.rebuild(y), (lambda bar: pullback(held.arrays(bar)), held.rebuild(y, 0.0))
 
         def bwd(residuals, out_bar):
             pullback, y = residuals
@@ -192,11 +229,12 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
             _refuse_opaque(fn)
             args, dots = split_tangents(args_and_dots, active)
             _refuse_engine_call(fn, args, active)
-            y, y_dot = _boxes._jvp_of(_of_active(fn, tuple(args), active, kwargs),
-                                      tuple(_data(args[k]) for k in active), tuple(_data(d) for d in dots.values()),
-                                      False)
+            held = _Held(_of_active(fn, tuple(args), active, kwargs))
+            y, y_dot = _boxes._jvp_of(held, tuple(_data(args[k]) for k in active),
+                                      tuple(_data(d) for d in dots.values()), False)
             # an integer output's tangent: JAX's float0 outside, the zero generated code adds inside
-            return y, tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
+            y_dot = tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
+            return (y, y_dot) if held.tree is None else (held.rebuild(y), held.rebuild(y_dot, 0.0))
 
         functions = {"jvp": jvp}
     name = getattr(fn, "__qualname__", repr(fn))

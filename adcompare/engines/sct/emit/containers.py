@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from jax import tree_util
+from jax import dtypes, tree_util
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
@@ -23,6 +23,7 @@ from adcompare.primitives import result_dtype, shape
 _SEQ = (tuple, list)
 _TREES = (tuple, list, dict)
 _ND, _F64 = np.ndarray, np.float64
+_FLOAT0 = dtypes.float0
 
 
 # --- containers: tuples (named ones too), lists and dicts ---------------------------
@@ -79,7 +80,14 @@ def add_bar(a: Any, b: Any) -> Any:
     """a + b for cotangents that may be containers (added element by element)."""
     ta, tb = type(a), type(b)
     if (ta is _ND or ta is _F64 or ta is float) and (tb is _ND or tb is _F64):
-        return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
+        try:
+            return a + b  # the common cases, first (as below: the placeholder plus an array is the array, anew)
+        except TypeError:  # an integer value's cotangent (JAX's float0, which NumPy cannot add): a zero
+            if getattr(b, "dtype", None) == _FLOAT0:
+                return a
+            if getattr(a, "dtype", None) == _FLOAT0:
+                return b
+            raise
     if isinstance(b, _TREES):
         if not isinstance(a, _TREES):
             if is_zero(a):

@@ -196,6 +196,12 @@ class _Forward:
         expr = parts[0]
         for part in parts[1:]:
             expr = cg.add(expr, part)
+        if len(parts) > 1 and target in self.maybe_zero:
+            # the sum of symbolic zeros is one (see .zero_tangents), as JAX adds tangents: a real zero made
+            # 0 * inf = nan downstream (max's tie mask differentiated again, times an inf weight)
+            zero = self.link.helper("is_symbolic_zero")
+            test = ast.BoolOp(ast.And(), [cg.call(zero, self.dot(v.args[i])) for i in live])
+            expr, reads_ans = ast.IfExp(test, cg.call(self.link.helper("zeros"), ans), expr), True
         return expr, reads_ans, reads_operand
 
     def call(self, s: ir.Assign) -> list[ast.stmt]:

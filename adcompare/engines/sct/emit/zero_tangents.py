@@ -39,7 +39,7 @@ def may_be_zero(fn: ir.Function, act: Activity, callee_may: Callable[[ir.Call], 
                         own.add(t)
                         held.add(t)
             elif isinstance(s, ir.Assign) and s.target in act.active:
-                is_own, is_held = _assign(s.value, act, own, held, callee_may)
+                is_own, is_held = _assign(s.value, act, own, held, callee_may, fn.params)
                 if is_own:
                     own.add(s.target)
                 if is_own or is_held:
@@ -48,7 +48,7 @@ def may_be_zero(fn: ir.Function, act: Activity, callee_may: Callable[[ir.Call], 
     return own
 
 
-def _assign(v: ir.Expr, act: Activity, own: set[str], held: set[str], callee_may) -> tuple[bool, bool]:
+def _assign(v: ir.Expr, act: Activity, own: set[str], held: set[str], callee_may, params) -> tuple[bool, bool]:
     """(may the target's tangent be a symbolic zero, may it hold one)."""
     if isinstance(v, ir.Call):
         return (True, True) if callee_may(v) else (False, False)
@@ -67,4 +67,8 @@ def _assign(v: ir.Expr, act: Activity, own: set[str], held: set[str], callee_may
     live = [a for a, d in zip(v.args, v.diff) if d and act.has(a)]
     if not live:
         return True, True
-    return len(live) == 1 and (v.seq or live[0] in own), v.seq and live[0] in held
+    if len(live) == 1:
+        return v.seq or live[0] in own, v.seq and live[0] in held
+    # several: a symbolic zero where every one is and one is made here (a constant's, a callee's), not only
+    # passed in by a caller: forward.op_tangent keeps that sum one, as JAX adds zeros (0 * inf stays out)
+    return all(a in own for a in live) and not all(a in params for a in live), False
