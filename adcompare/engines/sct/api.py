@@ -283,7 +283,7 @@ class SCTEngine(Engine):
         conv = pytree_nodes.converted(primals, fn)
         if conv is not None:
             y, pull = self._vjp(f, conv.primals)
-            return conv.restore(y), pytree_nodes.wrap_pullback(pull, conv)
+            return conv.restore(y), pytree_nodes.wrap_pullback(pull, conv, conv.output_order(y))
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")
         if made is None:
             return self._boxes._vjp(f, primals)

@@ -155,6 +155,13 @@ class Converted:
             return {k: self.restore(v) for k, v in tree.items()}
         return tree
 
+    def output_order(self, y: Any) -> list[int]:
+        """Where each leaf of ``restore(y)`` sits among ``y``'s own leaves (an OrderedDict restored orders its
+        leaves as the caller's: a cotangent of the restored output comes in that order)."""
+        spots = tree_util.tree_unflatten(tree_util.tree_structure(y), [_Position(i) for i in range(
+            tree_util.tree_structure(y).num_leaves)])
+        return [p.i for p in tree_util.tree_leaves(self.restore(spots))]
+
     def like(self, tangents: Sequence) -> tuple:
         """Tangents of the caller's arguments (their structure) as tangents of the converted ones."""
         leaves = tree_util.tree_leaves(tuple(tangents))
@@ -180,8 +187,13 @@ def converted(primals: Sequence, fn: Any) -> Converted | None:
     return None if all(_plain(x) for x in primals) else Converted(primals, fn)
 
 
-def wrap_pullback(pull: Callable, conv: Converted) -> Callable:
+def wrap_pullback(pull: Callable, conv: Converted, order: list[int]) -> Callable:
+    """``pull`` (cotangents of the function's own output's leaves) taking those of the restored output, whose
+    leaves sit at ``order`` (:meth:`Converted.output_order`) among the function's, and giving the caller's."""
     def pullback(y_bars: list) -> list:
-        return conv.back(pull(y_bars))  # (the output's leaves: in the same order as the restored output's)
+        own: list = [None] * len(order)
+        for position, bar in zip(order, y_bars):
+            own[position] = bar
+        return conv.back(pull(own))
 
     return pullback
