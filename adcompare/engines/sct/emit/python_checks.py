@@ -102,6 +102,15 @@ def same_size(d: dict, keys: tuple) -> None:
         raise RuntimeError("dictionary changed size during iteration")
 
 
+def same_length(xs: Any, steps: range, function: str, filename: str, line: int) -> None:
+    """At each step of a loop over the list ``xs`` whose body appends to or pops from it, and at its end: its
+    length is the one the loop runs over (Python's iterator would run over the new length)."""
+    if len(xs) != len(steps):
+        raise SCTError(f"a loop over a list whose body changed its length ({len(steps)} to {len(xs)}): Python's "
+                       "loop runs over the new length, SCT's over the one it had", function, filename, line,
+                       "loop over a copy, for v in list(xs), or over range(n) with an index")
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
