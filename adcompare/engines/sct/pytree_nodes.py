@@ -16,8 +16,8 @@ conversion of the tangents, and the way back for outputs and cotangents.
   naming the function.
 * An ``OrderedDict`` becomes a plain dict (SCT orders its keys as JAX orders a dict's); leaves are handed back
   in the caller's order (JAX's order for an ``OrderedDict`` is its own) by a permutation found once. Inside,
-  ``tree_leaves`` and the other tree functions would order a dict's leaves otherwise: while the function runs
-  (:meth:`Converted.running`), a dict with the keys of such an argument (not in sorted order) is refused there.
+  ``tree_leaves``, the other tree functions and ``.items()`` would order a dict's leaves otherwise: while the
+  function runs (:meth:`Converted.running`), a dict with the keys of such an argument (not sorted) is refused.
 * Outputs (and their tangents) holding such a named tuple get the original node back (its class and static
   data); the leaves' order is the same, so cotangents of outputs pass unchanged. A part of an output shaped as
   a converted argument holding an ``OrderedDict`` (a gradient, a Hessian's rows) gets the caller's structure.
@@ -32,8 +32,8 @@ from typing import Any
 
 from jax import tree_util
 
+from adcompare.engines.sct.emit import python_checks
 from adcompare.engines.sct.errors import SCTError, a_type
-from adcompare.engines.sct.front import tree_source
 from adcompare.trees import is_array_like
 
 _CLASSES: dict = {}  # (node class, field names, one-level treedef) -> the named tuple class standing for it
@@ -147,13 +147,14 @@ class Converted:
 
     @contextlib.contextmanager
     def running(self):
-        """While the function runs on :attr:`primals`: its OrderedDicts' keys known to the tree functions."""
-        tree_source.ORDERED.extend(self.ordered)
+        """While the function runs on :attr:`primals`: its OrderedDicts' keys known to the tree functions
+        and loops over a dict's items (:func:`.emit.python_checks.check_not_ordered`)."""
+        python_checks.ORDERED.extend(self.ordered)
         try:
             yield
         finally:
             for keys in self.ordered:
-                tree_source.ORDERED.remove(keys)
+                python_checks.ORDERED.remove(keys)
 
     def restore(self, tree: Any) -> Any:
         """An output: each named tuple standing for a node (see :func:`_surrogate`) the node again, and each part

@@ -9,9 +9,9 @@ constant found on its value when the code runs (:func:`tree_layout`): each leaf'
 keys sorted, ``None`` an empty subtree) and how to build a tree of that structure again. Trees of tuples, named
 tuples, lists and plain dicts are taken; any other pytree node (an ``OrderedDict``, a registered class) is
 refused with the user's line, since its order and rebuilding are its own, and so is an ``OrderedDict`` argument
-that SCT's boundary made a dict (:data:`ORDERED`, :mod:`..pytree_nodes`). ``tree_map``'s other trees must have
-the first as a prefix, as JAX requires (else JAX's ``ValueError``). Calls with ``is_leaf`` or other keywords are
-left to JAX's functions, and so refused on differentiated values.
+that SCT's boundary made a dict (:func:`.emit.python_checks.check_not_ordered`). ``tree_map``'s other trees
+must have the first as a prefix, as JAX requires (else JAX's ``ValueError``). Calls with ``is_leaf`` or other
+keywords are left to JAX's functions, and so refused on differentiated values.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Callable
 import jax
 from jax import tree_util
 
+from adcompare.engines.sct.emit.python_checks import check_not_ordered
 from adcompare.engines.sct.emit.runtime import positional_len
 from adcompare.engines.sct.errors import SCTError, a_type
 
@@ -32,11 +33,6 @@ REDUCE = (tree_util.tree_reduce, jax.tree.reduce)
 FLATTEN = (tree_util.tree_flatten, jax.tree.flatten)
 UNFLATTEN = (tree_util.tree_unflatten, jax.tree.unflatten)
 STRUCTURE = (tree_util.tree_structure, jax.tree.structure)
-
-
-# the key sets of the OrderedDict arguments (keys not in sorted order) that SCT's boundary made dicts, while the
-# function runs (.pytree_nodes): a dict of those keys may be one (or its copy), whose leaves JAX orders otherwise
-ORDERED: list[frozenset] = []
 
 
 class _NoInitial:
@@ -52,11 +48,7 @@ def _layout(tree, path: tuple, paths: list, function: str, filename: str, line: 
     if tree is None:
         return ("none", (), ())
     if type(tree) is dict:
-        if ORDERED and frozenset(tree) in ORDERED:  # JAX's order of its leaves is its keys', not sorted
-            keys = ", ".join(map(repr, tree))
-            raise SCTError(f"a tree function on a dict with the keys of an OrderedDict argument ({keys}), which SCT "
-                           "holds as a dict", function, filename, line,
-                           "pass a dict (or an OrderedDict with its keys in sorted order), or read its entries by key")
+        check_not_ordered(tree, "a tree function", function, filename, line)  # JAX: the OrderedDict's order
         keys = tuple(sorted(tree))
         return ("dict", keys, tuple(_layout(tree[k], path + (k,), paths, function, filename, line) for k in keys))
     if type(tree) in (tuple, list) or (isinstance(tree, tuple) and hasattr(type(tree), "_fields")):
