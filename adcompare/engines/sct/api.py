@@ -253,7 +253,8 @@ class SCTEngine(Engine):
             return self._boxes._jvp(f, primals, tangents)
         conv = pytree_nodes.converted(primals, fn)  # registered classes, OrderedDicts: see .pytree_nodes
         if conv is not None:
-            y, y_dot = self._jvp(f, conv.primals, conv.like(tangents))
+            with conv.running():
+                y, y_dot = self._jvp(f, conv.primals, conv.like(tangents))
             return conv.restore(y), conv.restore(y_dot)
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "forward")
         if made is None:
@@ -282,8 +283,9 @@ class SCTEngine(Engine):
             return self._boxes._vjp(f, primals)
         conv = pytree_nodes.converted(primals, fn)
         if conv is not None:
-            y, pull = self._vjp(f, conv.primals)
-            return conv.restore(y), pytree_nodes.wrap_pullback(pull, conv)
+            with conv.running():
+                y, pull = self._vjp(f, conv.primals)
+            return conv.restore(y), pytree_nodes.wrap_pullback(pull, conv, conv.output_order(y))
         made = self._entry_or_boxes(fn, args, nums, kwargs, primals, "reverse")
         if made is None:
             return self._boxes._vjp(f, primals)

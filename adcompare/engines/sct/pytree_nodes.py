@@ -15,7 +15,9 @@ conversion of the tangents, and the way back for outputs and cotangents.
   cannot all be named so, or whose class cannot be joined with a tuple (``__slots__``), is refused here,
   naming the function.
 * An ``OrderedDict`` becomes a plain dict (SCT orders its keys as JAX orders a dict's); leaves are handed back
-  in the caller's order (JAX's order for an ``OrderedDict`` is its own) by a permutation found once.
+  in the caller's order (JAX's order for an ``OrderedDict`` is its own) by a permutation found once. Inside,
+  ``tree_leaves``, the other tree functions and ``.items()`` would order a dict's leaves otherwise: while the
+  function runs (:meth:`Converted.running`), a dict with the keys of such an argument (not sorted) is refused.
 * Outputs (and their tangents) holding such a named tuple get the original node back (its class and static
   data); the leaves' order is the same, so cotangents of outputs pass unchanged. A part of an output shaped as
   a converted argument holding an ``OrderedDict`` (a gradient, a Hessian's rows) gets the caller's structure.
@@ -24,11 +26,13 @@ conversion of the tangents, and the way back for outputs and cotangents.
 from __future__ import annotations
 
 import collections
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from jax import tree_util
 
+from adcompare.engines.sct.emit import python_checks
 from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.trees import is_array_like
 
@@ -80,13 +84,16 @@ def _surrogate(node: Any, names: list[str], treedef: Any) -> type | None:
     return cls
 
 
-def _convert(x: Any, fn: Any) -> Any:
+def _convert(x: Any, fn: Any, made: list | None = None) -> Any:
     if type(x) in (tuple, list):
-        return type(x)(_convert(v, fn) for v in x)
+        return type(x)(_convert(v, fn, made) for v in x)
     if isinstance(x, tuple) and hasattr(type(x), "_fields"):
-        return type(x)(*(_convert(v, fn) for v in x))
+        return type(x)(*(_convert(v, fn, made) for v in x))
     if type(x) is dict or isinstance(x, collections.OrderedDict):
-        return {k: _convert(v, fn) for k, v in x.items()}
+        d = {k: _convert(v, fn, made) for k, v in x.items()}
+        if made is not None and type(x) is not dict and not _sorted(list(x)):
+            made.append(frozenset(x))
+        return d
     if x is None or tree_util.treedef_is_leaf(tree_util.tree_structure(x)):
         return x
     keyed, treedef = tree_util.tree_flatten_with_path(x, is_leaf=lambda v: v is not x)
@@ -101,7 +108,14 @@ def _convert(x: Any, fn: Any) -> Any:
                        *((code.co_filename, code.co_firstlineno) if code else ("<unknown>", 0)),
                        "register it with keys (jax.tree_util.register_dataclass or register_pytree_with_keys), "
                        "or pass a tuple, named tuple, list or dict")
-    return tuple.__new__(cls, [_convert(v, fn) for v in children])
+    return tuple.__new__(cls, [_convert(v, fn, made) for v in children])
+
+
+def _sorted(keys: list) -> bool:
+    try:
+        return keys == sorted(keys)
+    except TypeError:  # keys of several types: JAX's order is not a plain sort's
+        return False
 
 
 class _Position:
@@ -115,7 +129,8 @@ class Converted:
     """Differentiated arguments with their nodes converted, and the ways back (see the module's contract)."""
 
     def __init__(self, primals: Sequence, fn: Any):
-        self.primals = tuple(_convert(x, fn) for x in primals)
+        self.ordered: list = []  # key sets of OrderedDicts not in sorted order (tree functions refuse them)
+        self.primals = tuple(_convert(x, fn, self.ordered) for x in primals)
         leaves, treedef = tree_util.tree_flatten(tuple(primals))
         self.n = len(leaves)
         self.structure = tree_util.tree_structure(self.primals)
@@ -129,6 +144,17 @@ class Converted:
                     len(tree_util.tree_leaves(x)))])
                 self.parts.append((tree_util.tree_structure(c), tree_util.tree_structure(x),
                                    [p.i for p in tree_util.tree_leaves(_convert(leaves, fn))]))
+
+    @contextlib.contextmanager
+    def running(self):
+        """While the function runs on :attr:`primals`: its OrderedDicts' keys known to the tree functions
+        and loops over a dict's items (:func:`.emit.python_checks.check_not_ordered`)."""
+        python_checks.ORDERED.extend(self.ordered)
+        try:
+            yield
+        finally:
+            for keys in self.ordered:
+                python_checks.ORDERED.remove(keys)
 
     def restore(self, tree: Any) -> Any:
         """An output: each named tuple standing for a node (see :func:`_surrogate`) the node again, and each part
@@ -155,6 +181,13 @@ class Converted:
             return {k: self.restore(v) for k, v in tree.items()}
         return tree
 
+    def output_order(self, y: Any) -> list[int]:
+        """Where each leaf of ``restore(y)`` sits among ``y``'s own leaves (an OrderedDict restored orders its
+        leaves as the caller's: a cotangent of the restored output comes in that order)."""
+        spots = tree_util.tree_unflatten(tree_util.tree_structure(y), [_Position(i) for i in range(
+            tree_util.tree_structure(y).num_leaves)])
+        return [p.i for p in tree_util.tree_leaves(self.restore(spots))]
+
     def like(self, tangents: Sequence) -> tuple:
         """Tangents of the caller's arguments (their structure) as tangents of the converted ones."""
         leaves = tree_util.tree_leaves(tuple(tangents))
@@ -180,8 +213,13 @@ def converted(primals: Sequence, fn: Any) -> Converted | None:
     return None if all(_plain(x) for x in primals) else Converted(primals, fn)
 
 
-def wrap_pullback(pull: Callable, conv: Converted) -> Callable:
+def wrap_pullback(pull: Callable, conv: Converted, order: list[int]) -> Callable:
+    """``pull`` (cotangents of the function's own output's leaves) taking those of the restored output, whose
+    leaves sit at ``order`` (:meth:`Converted.output_order`) among the function's, and giving the caller's."""
     def pullback(y_bars: list) -> list:
-        return conv.back(pull(y_bars))  # (the output's leaves: in the same order as the restored output's)
+        own: list = [None] * len(order)
+        for position, bar in zip(order, y_bars):
+            own[position] = bar
+        return conv.back(pull(own))
 
     return pullback

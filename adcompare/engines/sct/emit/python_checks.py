@@ -102,6 +102,28 @@ def same_size(d: dict, keys: tuple) -> None:
         raise RuntimeError("dictionary changed size during iteration")
 
 
+def same_length(xs: Any, steps: range, function: str, filename: str, line: int) -> None:
+    """At each step of a loop over the list ``xs`` whose body appends to or pops from it, and at its end: its
+    length is the one the loop runs over (Python's iterator would run over the new length)."""
+    if len(xs) != len(steps):
+        raise SCTError(f"a loop over a list whose body changed its length ({len(steps)} to {len(xs)}): Python's "
+                       "loop runs over the new length, SCT's over the one it had", function, filename, line,
+                       "loop over a copy, for v in list(xs), or over range(n) with an index")
+
+
+# the key sets of the OrderedDict arguments (keys not in sorted order) that SCT's boundary made dicts, while the
+# function runs (..pytree_nodes): a dict of those keys may be one, or a copy (in sorted order) the engine made
+ORDERED: list[frozenset] = []
+
+
+def check_not_ordered(d: dict, what: str, function: str, filename: str, line: int) -> None:
+    """Refuse ``what`` (whose order is the dict's) of a dict with the keys of such an OrderedDict argument."""
+    if ORDERED and frozenset(d) in ORDERED:
+        raise SCTError(f"{what} of a dict with the keys of an OrderedDict argument ({', '.join(map(repr, d))}), "
+                       "which SCT holds as a dict", function, filename, line, "pass a dict (or an OrderedDict "
+                       "with its keys in sorted order), or read its entries by key")
+
+
 def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` (constants): a loop over ``d.items()``, ``d.values()`` or ``d.keys()``
     runs over them, reading ``d[k]`` (see :mod:`..front.for_targets`). Only keys in sorted order, in
@@ -109,6 +131,7 @@ def dict_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     if not isinstance(d, dict):
         raise SCTError(f".items(), .values() or .keys() (looped over, or as a list) of {a_type(d)}",
                        function, filename, line, "iterate over range(len(...)) and index, or over a dict")
+    check_not_ordered(d, ".items(), .values() or .keys()", function, filename, line)
     keys = tuple(d)
     try:
         ordered = list(keys) == sorted(keys)

@@ -49,6 +49,7 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     list_position,
     nonempty_len,
     positional_len,
+    same_length,
     same_size,
     sort_order,
     sorted_keys,

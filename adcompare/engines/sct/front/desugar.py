@@ -50,6 +50,8 @@ def _basic(index: ast.expr) -> bool:
         index.value is None or index.value is Ellipsis or type(index.value) is int))
 
 
+_RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
+
 class Desugar:
     """Loops, index writes and list operands (see the module doc).
 
@@ -88,6 +90,7 @@ class Desugar:
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
+            it, resizes = self.iterated(s, it)
             seq = self.atom(it)
             self.emit(self.sequence_check(seq, s))
             index = self.namer.fresh(f"{target}_index")
@@ -95,17 +98,43 @@ class Desugar:
             self.emit(ir.Assign(rng, ir.Opaque(ast.Call(self.builtin("range"), [length], [])),
                                 self.line(), self.text(s)))
             head = [ir.Assign(target, ir.Index(seq, ast.Name(index, ast.Load())), self.line(), self.text(s))]
-            checks = self.resized(s, it, seq)
-            head += checks
+            place = (resizes, rng, *map(ir.Const, (self.where.function, self.where.filename, self.where.line(s))))
+            checks = self.resized(s, it, seq) if resizes is None else [ir.Effect(ast.Expr(ast.Call(self.known(
+                "same_length", runtime.same_length), [ir.atom_ast(v) for v in place], [])), self.line(), True)]
+            head = (checks if resizes else []) + head + ([] if resizes else checks)
             target = index
         self.loops += 1
         body = head + self.block(s.body)
         self.loops -= 1
-        if head and isinstance(head[0].value, ir.Copy):
+        if head and isinstance(getattr(head[0], "value", None), ir.Copy):
             target = head[0].value.src
         self.emit(ir.For(target, rng, body, self.where.line(s), loop_has_break(s.body), checkpointed, every))
         for check in checks:  # after the last step too (see resized)
             self.emit(ir.Effect(copy_tree(check.node), check.line, check=True))
+
+    def iterated(self, s: ast.For, it: ast.expr) -> tuple[ast.expr, str | None]:
+        """A loop over ``xs`` as Python's iterator runs over the object: where the body assigns ``xs`` again, over
+        the value it had (a copy taken before the loop); where it appends to or pops from it (``del xs[i]``...),
+        ``(it, "xs")``: SCT's loop runs over the length it had, checked at each step and after the loop (one
+        that may break is refused, as both together and ``xs += ...`` are)."""
+        if not isinstance(it, ast.Name):
+            return it, None
+        xs, nodes = it.id, [n for st in [s.target] + s.body for n in walk(st)]  # (for x in x: assigns x too)
+        assigned = any(isinstance(n, ast.Name) and n.id == xs and isinstance(n.ctx, ast.Store) for n in nodes)
+        resized = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(
+            n.func.value, ast.Name) and n.func.value.id == xs and n.func.attr in _RESIZING for n in nodes) or any(
+            isinstance(n, ast.Delete) and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                                              and t.value.id == xs for t in n.targets) for n in nodes)
+        if any(isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == xs for n in nodes) \
+                or (assigned and resized) or (resized and loop_has_break(s.body)):
+            raise self.where.refuse(f"a loop over {xs} whose body changes its length or assigns it again (with "
+                                    "+=, or with a break)", s, f"loop over a copy, for v in list({xs}), or over "
+                                    f"range(n) with an index, or give the new value another name than {xs}")
+        if assigned:
+            own = self.namer.fresh(f"{xs}_iterated")
+            self.emit(ir.Assign(own, ir.Copy(xs), self.line(), self.text(s)))
+            return ast.copy_location(ast.Name(own, ast.Load()), it), None
+        return it, (xs if resized else None)
 
     def resized(self, s: ast.For, it: ast.expr, seq: ir.Atom) -> list:
         """A loop over a dict's keys (``for k in d``, ``d.keys()``: ``dict_keys(d)``) whose body writes into

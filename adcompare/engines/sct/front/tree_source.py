@@ -8,9 +8,10 @@ mapped or reduced, leaf by leaf, which is JAX's: JAX runs these on its tracers).
 constant found on its value when the code runs (:func:`tree_layout`): each leaf's path in JAX's order (a dict's
 keys sorted, ``None`` an empty subtree) and how to build a tree of that structure again. Trees of tuples, named
 tuples, lists and plain dicts are taken; any other pytree node (an ``OrderedDict``, a registered class) is
-refused with the user's line, since its order and rebuilding are its own. ``tree_map``'s other trees must have
-the first as a prefix, as JAX requires (else JAX's ``ValueError``). Calls with ``is_leaf`` or other keywords are
-left to JAX's functions, and so refused on differentiated values.
+refused with the user's line, since its order and rebuilding are its own, and so is an ``OrderedDict`` argument
+that SCT's boundary made a dict (:func:`.emit.python_checks.check_not_ordered`). ``tree_map``'s other trees
+must have the first as a prefix, as JAX requires (else JAX's ``ValueError``). Calls with ``is_leaf`` or other
+keywords are left to JAX's functions, and so refused on differentiated values.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 import jax
 from jax import tree_util
 
+from adcompare.engines.sct.emit.python_checks import check_not_ordered
 from adcompare.engines.sct.emit.runtime import positional_len
 from adcompare.engines.sct.errors import SCTError, a_type
 
@@ -46,6 +48,7 @@ def _layout(tree, path: tuple, paths: list, function: str, filename: str, line: 
     if tree is None:
         return ("none", (), ())
     if type(tree) is dict:
+        check_not_ordered(tree, "a tree function", function, filename, line)  # JAX: the OrderedDict's order
         keys = tuple(sorted(tree))
         return ("dict", keys, tuple(_layout(tree[k], path + (k,), paths, function, filename, line) for k in keys))
     if type(tree) in (tuple, list) or (isinstance(tree, tuple) and hasattr(type(tree), "_fields")):
