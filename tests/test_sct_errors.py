@@ -147,9 +147,9 @@ def uses_comprehension(x):
     return anp.sum(anp.stack(list({x * i for i in range(3)})))  # refused (a dict comprehension is taken: probe10)
 
 
-def uses_starred(x):  # a call with *parts is taken (test_probe10_python_star_calls); a starred target is not
-    first, *rest = (x, x, x)  # refused
-    return anp.add(first, rest[0])
+def uses_starred(x):  # a call with *parts and `a, *rest = seq` are taken (test_sct14_*); a nested starred target is not
+    (first, *rest), last = (x, x, x), x  # refused
+    return anp.add(first, rest[0] * last)
 
 
 def uses_dict_unpacking(x):
