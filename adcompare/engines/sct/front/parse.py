@@ -144,8 +144,9 @@ def _package(fn: types.FunctionType) -> str | None:
 
 
 def is_user_function(obj: Any) -> bool:
-    """A plain Python function the engine may transform (it has a code object)."""
-    return isinstance(obj, types.FunctionType) and not is_library(obj)
+    """A plain Python function the engine may transform (it has a code object; not one the vocabulary marks
+    ``sct_refused``, a pair (construct, hint), as anp.vectorize's function, whose calls are refused by name)."""
+    return isinstance(obj, types.FunctionType) and not is_library(obj) and not hasattr(obj, "sct_refused")
 
 
 def has_source(fn: Any) -> bool:
@@ -268,6 +269,8 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         raise SCTError(f"differentiating {type(fn).__name__} objects", name, filename, line,
                        "the SCT engine transforms plain Python functions (def or lambda); wrap "
                        "this callable in one")
+    if hasattr(fn, "sct_refused"):  # met as the code runs (g = anp.vectorize(h), then g(x)): the caller's line
+        raise SCTError(fn.sct_refused[0], *located.caller((name, filename, line)), fn.sct_refused[1])
     if _package(fn) is not None:  # known only when it runs: a function JAX (or NumPy...) made
         raise SCTError(f"a call of a function of {_package(fn)} (as jax.vmap(f) or jax.grad(f) makes) on a "
                        "differentiated value", *located.caller((name, filename, line)), "SCT cannot see inside another "
