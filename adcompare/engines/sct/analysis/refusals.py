@@ -239,7 +239,7 @@ class Checker:
             return False
         if is_user_function(obj):
             return varies
-        if varies and not test and hasattr(obj, "sct_refused"):  # (construct, hint): see parse.is_user_function
+        if varies and not test and hasattr(obj, "sct_refused"):  # (construct, hint): anp.vectorize marks its function
             raise self.refuse(*obj.sct_refused)
         if varies and not test:
             raise self.refuse(f"a call to {ast.unparse(func)}, which is neither a vocabulary primitive "

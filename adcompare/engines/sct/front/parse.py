@@ -144,8 +144,7 @@ def _package(fn: types.FunctionType) -> str | None:
 
 
 def is_user_function(obj: Any) -> bool:
-    """A plain Python function the engine may transform (it has a code object; not one the vocabulary marks
-    ``sct_refused``, a pair (construct, hint), as anp.vectorize's function, whose calls are refused by name)."""
+    """A plain Python function the engine may transform (not one marked ``sct_refused``: anp.vectorize's)."""
     return isinstance(obj, types.FunctionType) and not is_library(obj) and not hasattr(obj, "sct_refused")
 
 
@@ -343,6 +342,7 @@ def lambda_node(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Whe
 
 def _refuse_introspection(parsed: Parsed) -> None:
     for sub in ast.walk(parsed.tree):
+        fence.before_closures(sub, parsed.where, lambda name: name not in parsed.locals and lookup(parsed.fn, name))
         if isinstance(sub, ast.Name) and sub.id not in parsed.locals \
                 and any(lookup(parsed.fn, sub.id) is f for f in _INTROSPECTION):
             raise parsed.where.refuse(f"{sub.id}()", sub,
