@@ -31,14 +31,13 @@ def nonlocal_statement(x):
 
 
 def nonlocal_assigned(x):
-    acc = x[0]
+    total = 0.0
 
-    def inner(y):
-        nonlocal acc  # LINE nonlocal_assigned
-        acc = acc * y
-        return acc
-    a = inner(x[1])
-    return inner(x[2]) + a
+    def add(v):
+        nonlocal total  # LINE nonlocal_assigned
+        total = total + v * v
+        return total
+    return add(x[0]) + add(x[1] * x[2])
 
 
 def unzip_assigned(x):
@@ -75,7 +74,8 @@ def line_of(tag):
     return next(i + 1 for i, text in enumerate(lines) if text.endswith(f"# LINE {tag}"))
 
 
-CASES = [(nonlocal_statement, "nonlocal acc", "acc = step(acc"), (nonlocal_assigned, "nonlocal acc", "acc = step(acc"),
+CASES = [(nonlocal_statement, "nonlocal acc", "acc = step(acc"),
+         (nonlocal_assigned, "nonlocal total", "total = step(total"),
          (unzip_assigned, "zip(*", "p[0] for p in pairs"), (unzip_loop, "zip(*", "p[0] for p in pairs"),
          (unzip_generator, "zip(*", "p[0] for p in pairs")]
 
