@@ -67,6 +67,10 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature=None):
             return _outputs(stacked, loop, shape(first[0]), len(first))
         return reshape(stacked, loop + shape(first))
 
+    vectorized.sct_refused = (  # (construct, hint) for SCT, which does not follow the loop above
+        "a call of a function anp.vectorize made (SCT does not transform its loop over the elements)",
+        "write the function on whole arrays (anp's operations are elementwise), or loop and stack: "
+        "anp.stack([f(v) for v in x]); the overloading engine runs anp.vectorize")
     return vectorized
 
 

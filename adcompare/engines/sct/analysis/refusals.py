@@ -16,6 +16,7 @@ import ast
 import adcompare.numpy as anp
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
     CONSTANT_METHODS,
@@ -104,9 +105,7 @@ class Checker:
                                 else f"**{name} of {v.func.__qualname__} (which also takes *args)"
                                 if name == v.kw[-1] and v.primal.keywords[-1].arg is None  # (see front.calls)
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
-                        raise self.refuse(f"a differentiated value passed to the {what}",
-                                          "SCT differentiates the arguments a call passes by position; "
-                                          "pass this one by position")
+                        raise self.refuse(f"a differentiated value passed to the {what}", _keyword_hint(v, name))
                 if v.callee is not None:
                     if v.callee in self.varied:
                         raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "
@@ -239,12 +238,27 @@ class Checker:
             return False
         if is_user_function(obj):
             return varies
+        if varies and not test and hasattr(obj, "sct_refused"):  # (construct, hint): anp.vectorize marks its function
+            raise self.refuse(*obj.sct_refused)
         if varies and not test:
             raise self.refuse(f"a call to {ast.unparse(func)}, which is neither a vocabulary primitive "
                               "nor a function with source, on a differentiated value",
                               "use adcompare.numpy (import adcompare.numpy as anp) or a Python function "
                               "defined with def")
         return False
+
+
+def _keyword_hint(v: ir.Call, name: str) -> str:
+    """How to pass the differentiated argument ``name`` of the call ``v`` so that SCT differentiates it."""
+    if v.callee is not None or name == v.kw[-1] and v.primal.keywords[-1].arg is None:
+        return "SCT differentiates the arguments a call passes by position; pass this one by position"
+    f = v.func.__qualname__
+    if internal_file(v.func.__code__.co_filename):  # the vocabulary's own keyword-only parameter (fill_value=)
+        return (f"SCT takes {name}= of adcompare's {f} as a constant: give it a value computed from constants "
+                "and add the differentiated part after the call, or use the overloading engine")
+    return (f"SCT differentiates positional parameters only, and a keyword-only one cannot be passed by position: "
+            f"make {name} a positional parameter of {f} (def {v.func.__name__}(..., {name}, ...)); the call may "
+            f"still pass {name}={name}")
 
 
 def _op_symbol(op: ast.operator) -> str:

@@ -88,6 +88,13 @@ def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
     return sorted(d, key=key, reverse=reverse)
 
 
+def loop_keys(seq: Any, function: str, filename: str, line: int) -> Any:
+    """``for k in seq`` whose body reads ``seq[k]``: a dict's keys (constants, in Python's order), else ``seq``
+    itself, whose items index it and so are integers, which carry no derivative (see :func:`..front.for_targets.
+    keys_read`)."""
+    return tuple(seq) if isinstance(seq, dict) else seq
+
+
 def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     """The keys of the dict ``d`` that ``d[key] = value`` writes into (a new dict, see :mod:`..front.sized_code`)."""
     if not isinstance(d, dict):

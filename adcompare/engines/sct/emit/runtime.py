@@ -47,6 +47,7 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     field_index,
     jit_static_argument,
     list_position,
+    loop_keys,
     nonempty_len,
     positional_len,
     same_length,

@@ -171,6 +171,16 @@ class ANF:
         result, self.out = self.out, saved
         return result
 
+    def operands_once(self, node: ast.Call) -> ast.Call:
+        """``node`` with its computed positional arguments evaluated once, into temporaries, in order."""
+        args = []
+        for a in node.args:
+            if not isinstance(a, (ast.Name, ast.Constant, ast.Starred, ast.Lambda)) and self.p.resolve(a) is MISSING:
+                t = self.atom(a)
+                a = ast.copy_location(ast.Name(t, ast.Load()), a) if isinstance(t, str) else a
+            args.append(a)
+        return ast.copy_location(ast.Call(node.func, args, node.keywords), node)
+
     def atom(self, node: ast.expr) -> ir.Atom:
         if isinstance(node, ast.Name):
             return node.id

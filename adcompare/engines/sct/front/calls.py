@@ -116,6 +116,8 @@ class Calls:
             return self.value(shown)
         place = [ast.Constant(self.where.function), ast.Constant(self.where.filename),
                  ast.Constant(self.where.line(node))]
+        if obj is builtins.sorted or obj in (builtins.max, builtins.min) and node.keywords:
+            node = self.operands_once(node)  # their replacement reads the values twice (sort_order's, and its own)
         source = builtin_source.replacement(obj, node, place, self.known)
         if source is not None and any(self.p.resolve(a) is MISSING for a in node.args):  # max(SET): the builtin
             args, fn = source  # sum, max, min, pow: as the Python they are (see .builtin_source)

@@ -35,6 +35,7 @@ from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front import builtin_source, nested_lists, sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
+from adcompare.engines.sct.front.for_targets import keys_read
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
 from adcompare.primitives import index_update_p
@@ -66,6 +67,9 @@ class Desugar:
             place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
             keys = self.known("written_keys", runtime.written_keys)  # its displays and writes gave, as JAX's
             it = ast.copy_location(ast.Call(keys, [it] + place, []), it)
+        elif keys_read(s):  # for k in p: ... p[k], p a dict argument: its keys
+            place = [ast.Constant(self.where.function), ast.Constant(self.where.filename), ast.Constant(self.line())]
+            it = ast.copy_location(ast.Call(self.known("loop_keys", runtime.loop_keys), [it] + place, []), it)
         rng = self.namer.numbered("_range")
         checkpointed, every, checks = False, None, []
         if isinstance(it, ast.Call) and self.p.resolve(it.func) is checkpointed_range:

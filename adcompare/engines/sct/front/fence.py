@@ -11,6 +11,7 @@ fence only judges syntax.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from adcompare.engines.sct.errors import Where
 
@@ -55,6 +56,22 @@ def check(fn: ast.FunctionDef, where: Where) -> None:
             if isinstance(node, ast.Delete):
                 _check_delete(node, read, where)
             _check_node(node, where)
+
+
+def before_closures(node: ast.AST, where: Where, resolve: Callable[[str], object]) -> None:
+    """Refuse, at its line, a construct of ``fn``'s tree, nested functions included, that the closure converter
+    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, and ``zip(*seqs)``
+    (``resolve(name)``: what a name is, a local's nothing)."""
+    if isinstance(node, ast.Nonlocal):
+        name = node.names[0]
+        raise where.refuse(f"nonlocal {', '.join(node.names)} (a nested function writing a variable of the "
+                           "function around it)", node, "have the nested function take the value and return the "
+                           f"new one, and assign it where it is called: {name} = step({name}, ...)")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and resolve(node.func.id) is zip \
+            and any(isinstance(a, ast.Starred) for a in node.args):
+        raise where.refuse("zip(*...) (transposing a sequence of sequences)", node,
+                           "read the columns by index: firsts = [p[0] for p in pairs], seconds = [p[1] for p in "
+                           "pairs], or loop over range(len(pairs))")
 
 
 def _check_delete(node: ast.Delete, read: set[str], where: Where) -> None:

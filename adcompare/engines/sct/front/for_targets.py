@@ -146,6 +146,20 @@ def with_dicts(loop: Callable, keys: Callable, resolve: Callable, name: Callable
         names, over, [ast.Assign([target], item)] + body, node)
 
 
+def keys_read(s: ast.For) -> bool:
+    """``for k in d`` whose body reads ``d[k]``, with ``k``, ``d`` and ``d``'s entries not assigned in it: ``k`` indexes
+    ``d``, so it is a dict's key or an integer, a constant either way (a loop over a dict argument, or a
+    comprehension's)."""
+    if not (isinstance(s.target, ast.Name) and isinstance(s.iter, ast.Name)):
+        return False
+    names = {s.target.id, s.iter.id}
+    nodes = [n for b in s.body for n in ast.walk(b)]
+    return any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == s.iter.id
+               and isinstance(n.slice, ast.Name) and n.slice.id == s.target.id for n in nodes) \
+        and not any(isinstance(n, ast.Name) and n.id in names and not isinstance(n.ctx, ast.Load) or isinstance(
+            n, ast.Subscript) and not isinstance(n.ctx, ast.Load) and ast.unparse(n.value) == s.iter.id for n in nodes)
+
+
 def _written(d: str, body: list) -> bool:
     """Does ``body`` write into an entry of the dict ``d`` (``d[k] = v``) and never assign ``d`` itself?"""
     stores = [n for s in body for n in ast.walk(s) if isinstance(getattr(n, "ctx", None), ast.Store)]

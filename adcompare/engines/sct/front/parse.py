@@ -89,7 +89,8 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            p.inexact_dtype,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
-           runtime.sorted_keys, runtime.same_size, runtime.same_length, sized_code.dict_of, *tree_source.CONSTANTS,
+           runtime.sorted_keys, runtime.loop_keys, runtime.same_size, runtime.same_length, sized_code.dict_of,
+           *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
@@ -144,8 +145,8 @@ def _package(fn: types.FunctionType) -> str | None:
 
 
 def is_user_function(obj: Any) -> bool:
-    """A plain Python function the engine may transform (it has a code object)."""
-    return isinstance(obj, types.FunctionType) and not is_library(obj)
+    """A plain Python function the engine may transform (not one marked ``sct_refused``: anp.vectorize's)."""
+    return isinstance(obj, types.FunctionType) and not is_library(obj) and not hasattr(obj, "sct_refused")
 
 
 def has_source(fn: Any) -> bool:
@@ -268,6 +269,8 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         raise SCTError(f"differentiating {type(fn).__name__} objects", name, filename, line,
                        "the SCT engine transforms plain Python functions (def or lambda); wrap "
                        "this callable in one")
+    if hasattr(fn, "sct_refused"):  # met as the code runs (g = anp.vectorize(h), then g(x)): the caller's line
+        raise SCTError(fn.sct_refused[0], *located.caller((name, filename, line)), fn.sct_refused[1])
     if _package(fn) is not None:  # known only when it runs: a function JAX (or NumPy...) made
         raise SCTError(f"a call of a function of {_package(fn)} (as jax.vmap(f) or jax.grad(f) makes) on a "
                        "differentiated value", *located.caller((name, filename, line)), "SCT cannot see inside another "
@@ -340,6 +343,7 @@ def lambda_node(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Whe
 
 def _refuse_introspection(parsed: Parsed) -> None:
     for sub in ast.walk(parsed.tree):
+        fence.before_closures(sub, parsed.where, lambda name: name not in parsed.locals and lookup(parsed.fn, name))
         if isinstance(sub, ast.Name) and sub.id not in parsed.locals \
                 and any(lookup(parsed.fn, sub.id) is f for f in _INTROSPECTION):
             raise parsed.where.refuse(f"{sub.id}()", sub,
