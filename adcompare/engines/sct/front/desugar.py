@@ -35,7 +35,7 @@ from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front import builtin_source, nested_lists, sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
-from adcompare.engines.sct.front.for_targets import keys_read
+from adcompare.engines.sct.front.for_targets import keys_read, loop_changes
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
 from adcompare.primitives import index_update_p
@@ -50,8 +50,6 @@ def _basic(index: ast.expr) -> bool:
     return isinstance(index, ast.Slice) or (isinstance(index, ast.Constant) and (
         index.value is None or index.value is Ellipsis or type(index.value) is int))
 
-
-_RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
 
 class Desugar:
     """Loops, index writes and list operands (see the module doc).
@@ -123,14 +121,9 @@ class Desugar:
         that may break is refused, as both together and ``xs += ...`` are)."""
         if not isinstance(it, ast.Name):
             return it, None
-        xs, nodes = it.id, [n for st in [s.target] + s.body for n in walk(st)]  # (for x in x: assigns x too)
-        assigned = any(isinstance(n, ast.Name) and n.id == xs and isinstance(n.ctx, ast.Store) for n in nodes)
-        resized = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(
-            n.func.value, ast.Name) and n.func.value.id == xs and n.func.attr in _RESIZING for n in nodes) or any(
-            isinstance(n, ast.Delete) and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
-                                              and t.value.id == xs for t in n.targets) for n in nodes)
-        if any(isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == xs for n in nodes) \
-                or (assigned and resized) or (resized and loop_has_break(s.body)):
+        xs = it.id
+        assigned, resized, augmented = loop_changes(s, xs)
+        if augmented or (assigned and resized) or (resized and loop_has_break(s.body)):
             raise self.where.refuse(f"a loop over {xs} whose body changes its length or assigns it again (with "
                                     "+=, or with a break)", s, f"loop over a copy, for v in list({xs}), or over "
                                     f"range(n) with an index, or give the new value another name than {xs}")

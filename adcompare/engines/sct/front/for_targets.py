@@ -21,6 +21,8 @@ import functools
 import itertools
 from collections.abc import Callable
 
+from adcompare.engines.sct.asttools import walk
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
 
@@ -237,3 +239,20 @@ def by_index(target: ast.expr, it: ast.expr, body: list, node: ast.AST, resolve:
     if isinstance(target, ast.Name):
         return [ast.For(target, it, body, [])]
     return [ast.For(ast.Name(k, ast.Store()), it, [ast.Assign([target], ast.Name(k, ast.Load()))] + body, [])]
+
+
+_RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
+
+
+def loop_changes(s: ast.For, xs: str) -> tuple[bool, bool, bool]:
+    """What the loop ``s`` over the variable ``xs`` does to it: assigns it again (``for x in x`` too), changes its
+    length (``xs.append(...)``, ``del xs[i]``...), augments it (``xs += ...``)."""
+    nodes = [n for st in [s.target] + s.body for n in walk(st)]
+    assigned = any(isinstance(n, ast.Name) and n.id == xs and isinstance(n.ctx, ast.Store) for n in nodes)
+    resized = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(
+        n.func.value, ast.Name) and n.func.value.id == xs and n.func.attr in _RESIZING for n in nodes) or any(
+        isinstance(n, ast.Delete) and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                                          and t.value.id == xs for t in n.targets) for n in nodes)
+    augmented = any(isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == xs
+                    for n in nodes)
+    return assigned, resized, augmented

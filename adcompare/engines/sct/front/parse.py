@@ -88,9 +88,8 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
            p.inexact_dtype,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
-           runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
-           runtime.sorted_keys, runtime.loop_keys, runtime.same_size, runtime.same_length, sized_code.dict_of,
-           *tree_source.CONSTANTS,
+           runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys, runtime.sorted_keys,
+           runtime.loop_keys, runtime.same_size, runtime.same_length, sized_code.dict_of, *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
