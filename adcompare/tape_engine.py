@@ -33,7 +33,7 @@ def split_operands(trace: Trace, args: tuple, field: str) -> tuple[list, list]:
     ``trace``: ``None`` for a constant or a box of another level."""
     values, fields = [], []
     for a in args:
-        if isinstance(a, Box) and a.trace is trace:
+        if isinstance(a, Box) and a._trace is trace:
             values.append(a.value)
             fields.append(getattr(a, field))
         else:
@@ -224,7 +224,7 @@ class TapeEngine(Engine):
             finally:
                 close(trace)
         y_leaves, y_tree = tree_flatten(y)
-        mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
+        mine = [isinstance(v, Box) and v._trace is trace for v in y_leaves]
         return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
                 tree_unflatten(y_tree, [v.tangent if m else None for v, m in zip(y_leaves, mine)]))
 
@@ -239,7 +239,7 @@ class TapeEngine(Engine):
             finally:
                 close(tape)
         y_leaves, y_tree = tree_flatten(y)
-        mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
+        mine = [isinstance(v, Box) and v._trace is tape for v in y_leaves]
 
         def pullback(y_bars: list) -> list:
             seeds = [(v.index, g) for v, m, g in zip(y_leaves, mine, y_bars) if m and g is not None]
