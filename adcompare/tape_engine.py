@@ -22,7 +22,7 @@ from typing import Any
 import jax
 
 from adcompare import numpy as anp
-from adcompare.concrete import ConcretizationTypeError, _is_machinery, user_location
+from adcompare.concrete import ConcretizationTypeError, _is_machinery, locate, user_location
 from adcompare.engine import Engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
 from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
@@ -156,14 +156,19 @@ def box_met_jax(exc: TypeError) -> ConcretizationTypeError | None:
 
 
 def run_user(f: Callable, args: list) -> Any:
-    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says."""
+    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says; a refusal
+    without the user's line gets it (:func:`adcompare.concrete.locate`)."""
     try:
         return f(*args)
     except TypeError as exc:
         refusal = box_met_jax(exc)
         if refusal is None:
+            locate(exc)  # a refusal by the vocabulary, or a call that does not match a signature: the user's line
             raise
         raise refusal from exc
+    except NotImplementedError as exc:
+        locate(exc)
+        raise
     except ValueError as exc:
         # ``y[0] = x`` into a NumPy array: NumPy's float() of the box raised the refusal (with the user's line),
         # which NumPy replaced by "setting an array element with a sequence" (a box has __getitem__)
