@@ -63,16 +63,18 @@ def _wanted() -> list:
     """JAX's values, gradients and Hessians of the cases at one seeded input (taken once for the engines)."""
     x = np.random.default_rng(0).standard_normal((3, 4))
     cases = _cases(SimpleNamespace(sum=jnp.sum, square=jnp.square, multiply=jnp.multiply, logsumexp=jsp.logsumexp))
-    return [(x, g(x), jax.jit(jax.grad(g))(x), jax.jit(jax.hessian(g))(x)) for g in cases]
+    return [(x, g(x), jax.jit(jax.grad(g))(x), jax.jit(jax.hessian(g))(x) if k >= 2 else None)
+            for k, g in enumerate(cases)]
 
 
 @pytest.mark.parametrize("name", ENGINES)
 def test_logsumexp_weights_and_sign_against_jax(name):
     eng = ad.engine(name)
-    for f, (x, value, grad, hess) in zip(_cases(_vocab(name)), _wanted()):
+    for k, (f, (x, value, grad, hess)) in enumerate(zip(_cases(_vocab(name)), _wanted())):
         np.testing.assert_allclose(f(x), value, **TOL)
         np.testing.assert_allclose(eng.grad(f)(x), grad, **TOL)
-        np.testing.assert_allclose(eng.hessian(f)(x), hess, **TOL)
+        if k >= 2:  # second order where the sign is kept (CI time: the others share its code)
+            np.testing.assert_allclose(eng.hessian(f)(x), hess, **TOL)
 
 
 def test_logsumexp_of_a_negative_sum_is_nan_and_its_sign_minus_one():
