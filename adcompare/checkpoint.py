@@ -40,7 +40,7 @@ class Checkpointed(CustomFunction):
     kind = "checkpoint"
 
     def bind(self, top: Box, operands: tuple, static: tuple) -> Any:
-        engine = tape_engine(top.trace)
+        engine = tape_engine(top._trace)
         if engine is None:  # only a reverse-mode tape has anything to save: the function just runs
             return self.fun(*self.full_args(operands, static))
         return unpacked(self.prim(*operands, static=static, engine=engine))

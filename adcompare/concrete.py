@@ -116,3 +116,28 @@ def check_real(name: str, constants: list) -> None:
                             f"adcompare differentiates real-valued computations only (its derivative would "
                             f"silently lose the imaginary part); split the value into real and imaginary "
                             f"parts by hand")
+
+
+def locate(exc: BaseException) -> None:
+    """Name the user's line in a refusal (``NotImplementedError``, ``TypeError``) that left the user's code run on
+    an engine's values without it: the innermost frame of the traceback that is the user's (a vocabulary call with
+    an option it refuses, a keyword a name does not take). A plain message gets ``(at file:line (in function))``,
+    as :func:`refuse` writes it; another kind of error, a note. Once, whatever the levels it passes."""
+    text = str(exc.args[0]) if len(exc.args) == 1 else ""
+    if isinstance(exc, ConcretizationTypeError) or " (at " in text \
+            or any(n.startswith("at the user's line ") for n in getattr(exc, "__notes__", ())):
+        return
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not _is_machinery(name):
+            frames.append((name, tb.tb_lineno, tb.tb_frame.f_code.co_name))
+        tb = tb.tb_next
+    frames = [f for f in frames if not f[0].startswith("<")] or frames  # code written in a file, if any
+    if not frames:
+        return
+    where = "{}:{} (in {})".format(*frames[-1])
+    if type(exc) in (TypeError, NotImplementedError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        exc.args = (f"{text} (at {where})",)
+    else:
+        exc.add_note(f"at the user's line {where}")

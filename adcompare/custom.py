@@ -89,7 +89,7 @@ def unpacked(flat: Any) -> Any:
 
 def top_box(args: Sequence) -> Box | None:
     boxes = [a for a in args if isinstance(a, Box)]
-    return max(boxes, key=lambda a: a.trace.level) if boxes else None  # the first of the highest level
+    return max(boxes, key=lambda a: a._trace.level) if boxes else None  # the first of the highest level
 
 
 class CustomFunction:
@@ -134,7 +134,7 @@ class CustomFunction:
 
     def bind(self, top: Box, operands: tuple, static: tuple) -> Any:
         """Bind the primitive (the trace of ``top`` takes the call); the output unpacked."""
-        return unpacked(self.prim(*operands, static=static, engine=tape_engine(top.trace)))
+        return unpacked(self.prim(*operands, static=static, engine=tape_engine(top._trace)))
 
     def positional(self, args: tuple, kwargs: dict) -> tuple:
         if not kwargs:

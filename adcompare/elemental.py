@@ -38,7 +38,7 @@ _SEQUENCES = (list, tuple)
 def _unary(prim: _p.Primitive) -> Callable:
     def library_call(x):
         if isinstance(x, Box):
-            return x.trace.process(prim, (x,), {})
+            return x._trace.process(prim, (x,), {})
         if type(x) in _SEQUENCES:
             return library_call(pack(x))
         return prim.apply(x)
@@ -53,12 +53,12 @@ def _binary(prim: _p.Primitive) -> Callable:
         if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
             x, y = pack(x), pack(y)
         if isinstance(x, Box):  # the higher level's trace takes the call, as in binding
-            top = y if isinstance(y, Box) and y.trace.level > x.trace.level else x
+            top = y if isinstance(y, Box) and y._trace.level > x._trace.level else x
         elif isinstance(y, Box):
             top = y
         else:
             return prim.apply(x, y)
-        return top.trace.process(prim, (x, y), {})
+        return top._trace.process(prim, (x, y), {})
 
     library_call.__name__ = library_call.__qualname__ = prim.name
     library_call.__doc__ = f"{prim.name}(x, y), elementwise with NumPy broadcasting."

@@ -96,7 +96,7 @@ class Operators:
         if views.is_view_of(v, self, getitem_p, {"idx": idx}):
             return  # `y[s] += v`: the in-place add wrote through the view y[s] already
         new = anp.index_update(self, _check_index(idx), v)
-        if not (isinstance(new, Box) and new.trace is self.trace):
+        if not (isinstance(new, Box) and new._trace is self._trace):
             raise TypeError(
                 "y[i] = v cannot write a value differentiated at an inner level (an inner grad or "
                 "jvp) into an array of an outer level in place: write y = anp.index_update(y, i, v)")
@@ -159,6 +159,7 @@ class Operators:
     def conj(self): return anp.conj(self)
     def conjugate(self): return anp.conj(self)
     def diagonal(self, offset=0, axis1=0, axis2=1): return anp.diagonal(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1): return anp.trace(self, offset, axis1, axis2)
     def repeat(self, repeats, axis=None): return anp.repeat(self, repeats, axis)
 
     def transpose(self, *axes):  # x.transpose(), x.transpose((1, 0)) and x.transpose(1, 0)
@@ -205,7 +206,7 @@ Operators.at = property(_at)  # a jax.Array's name, not NumPy's: without it, "'N
 
 # Every other public name of NumPy's arrays is refused by name (a property, not __getattr__: looking up
 # an unset slot, as views do for ``alias``, stays as cheap as before)
-for _name in sorted(set(dir(np.ndarray)) - set(dir(Operators)) - set(dir(Box)) - {"trace"}):
+for _name in sorted(set(dir(np.ndarray)) - set(dir(Operators)) - set(dir(Box))):
     if not _name.startswith("_"):
         setattr(Operators, _name, _unsupported(_name))
 

@@ -22,7 +22,7 @@ from typing import Any
 import jax
 
 from adcompare import numpy as anp
-from adcompare.concrete import ConcretizationTypeError, _is_machinery, user_location
+from adcompare.concrete import ConcretizationTypeError, _is_machinery, locate, user_location
 from adcompare.engine import Engine
 from adcompare.primitives import Box, Primitive, Trace, is_float, new_level
 from adcompare.trees import tree_flatten, tree_leaves, tree_unflatten
@@ -33,7 +33,7 @@ def split_operands(trace: Trace, args: tuple, field: str) -> tuple[list, list]:
     ``trace``: ``None`` for a constant or a box of another level."""
     values, fields = [], []
     for a in args:
-        if isinstance(a, Box) and a.trace is trace:
+        if isinstance(a, Box) and a._trace is trace:
             values.append(a.value)
             fields.append(getattr(a, field))
         else:
@@ -156,14 +156,19 @@ def box_met_jax(exc: TypeError) -> ConcretizationTypeError | None:
 
 
 def run_user(f: Callable, args: list) -> Any:
-    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says."""
+    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says; a refusal
+    without the user's line gets it (:func:`adcompare.concrete.locate`)."""
     try:
         return f(*args)
     except TypeError as exc:
         refusal = box_met_jax(exc)
         if refusal is None:
+            locate(exc)  # a refusal by the vocabulary, or a call that does not match a signature: the user's line
             raise
         raise refusal from exc
+    except NotImplementedError as exc:
+        locate(exc)
+        raise
     except ValueError as exc:
         # ``y[0] = x`` into a NumPy array: NumPy's float() of the box raised the refusal (with the user's line),
         # which NumPy replaced by "setting an array element with a sequence" (a box has __getitem__)
@@ -224,7 +229,7 @@ class TapeEngine(Engine):
             finally:
                 close(trace)
         y_leaves, y_tree = tree_flatten(y)
-        mine = [isinstance(v, Box) and v.trace is trace for v in y_leaves]
+        mine = [isinstance(v, Box) and v._trace is trace for v in y_leaves]
         return (tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]),
                 tree_unflatten(y_tree, [v.tangent if m else None for v, m in zip(y_leaves, mine)]))
 
@@ -239,7 +244,7 @@ class TapeEngine(Engine):
             finally:
                 close(tape)
         y_leaves, y_tree = tree_flatten(y)
-        mine = [isinstance(v, Box) and v.trace is tape for v in y_leaves]
+        mine = [isinstance(v, Box) and v._trace is tape for v in y_leaves]
 
         def pullback(y_bars: list) -> list:
             seeds = [(v.index, g) for v, m, g in zip(y_leaves, mine, y_bars) if m and g is not None]

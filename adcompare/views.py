@@ -108,7 +108,7 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
     Called by a trace for each :data:`VIEWS` primitive it processes, with its
     result and first operand (a box of that trace: anything else is not linked).
     """
-    if type(base) is not type(view) or base.trace is not view.trace:
+    if type(base) is not type(view) or base._trace is not view._trace:
         return
     inner, outer = view.value, base.value
     while isinstance(inner, Box):
@@ -156,10 +156,10 @@ def assign(box: Box, new: Box) -> None:
     """
     a = getattr(box, "alias", None)
     if a is None:
-        box.trace.rebind(box, new)
+        box._trace.rebind(box, new)
         return
     if a.base is None:
-        box.trace.rebind(box, new)
+        box._trace.rebind(box, new)
         refresh(box)
         return
     base, prim, params = a.base
@@ -183,7 +183,7 @@ def refresh(base: Box) -> None:
             continue
         live.append(ref)
         _, prim, params = link_
-        base.trace.rebind(view, prim(base, **params))
+        base._trace.rebind(view, prim(base, **params))
         if view.alias.views:
             refresh(view)
     # the remade values were linked to ``base`` as views of their own as they were made, and are dropped
@@ -198,7 +198,7 @@ def inplace(box: Box, new: Any) -> Any:
     """
     if not mutable(box):
         return new  # a Python float, NumPy scalar or JAX array: `t = total; total += x` leaves t alone
-    if not (isinstance(new, Box) and new.trace is box.trace):
+    if not (isinstance(new, Box) and new._trace is box._trace):
         raise TypeError(
             f"an in-place operator at {user_location(2)} would write a value differentiated at an inner "
             "level (an inner grad or jvp) into an array of an outer level in place: write `x = x + y` "
@@ -219,7 +219,7 @@ def inplace(box: Box, new: Any) -> Any:
 def detached_copy(box: Box) -> Box:
     """A new box with ``box``'s value and no aliases (``x.copy()``): writing into it leaves ``box`` alone."""
     out = object.__new__(type(box))
-    box.trace.rebind(out, box)
+    box._trace.rebind(out, box)
     return out
 
 

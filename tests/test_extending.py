@@ -71,7 +71,7 @@ class ToyDual(Box):
     __slots__ = ("value", "tangent")
 
     def __init__(self, trace, value, tangent):
-        self.trace, self.value, self.tangent = trace, value, tangent
+        self._trace, self.value, self.tangent = trace, value, tangent
 
     def __mul__(self, other):
         return anp.multiply(self, other)
@@ -86,8 +86,8 @@ class ToyDual(Box):
 
 class ToyTrace(Trace):
     def process(self, prim, args, params):
-        values = [a.value if isinstance(a, ToyDual) and a.trace is self else a for a in args]
-        tangents = [a.tangent if isinstance(a, ToyDual) and a.trace is self else None for a in args]
+        values = [a.value if isinstance(a, ToyDual) and a._trace is self else a for a in args]
+        tangents = [a.tangent if isinstance(a, ToyDual) and a._trace is self else None for a in args]
         ans = prim(*values, **params)
         if prim.jvp is None:
             raise missing_rule(prim, "JVP")
@@ -105,7 +105,7 @@ class ToyEngine(Engine):
         with new_level() as level:
             trace = ToyTrace(level)
             y = f(*tree_unflatten(tree, [ToyDual(trace, x, t) for x, t in zip(leaves, tree_leaves(tangents))]))
-        mine = isinstance(y, ToyDual) and y.trace is trace
+        mine = isinstance(y, ToyDual) and y._trace is trace
         return (y.value, y.tangent) if mine else (y, None)
 
     def _vjp(self, f, primals):

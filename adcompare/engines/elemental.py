@@ -92,7 +92,7 @@ class Elemental(Box):
 _LIBRARY_CALL = {"flatten": "ravel", "conjugate": "conj"}
 for _m in ("reshape", "ravel", "flatten", "squeeze", "astype", "sum", "mean", "max", "min", "prod", "dot", "clip",
            "var", "std", "cumsum", "cumprod", "swapaxes", "conj", "conjugate", "diagonal", "repeat",
-           "transpose", "argmax", "argmin", "argsort", "round"):
+           "transpose", "trace", "argmax", "argmin", "argsort", "round"):
     setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.{_LIBRARY_CALL.get(_m, _m)}(x, ...)"))
 for _m in ("any", "all", "nonzero", "tolist", "item"):  # of the primal value: a constant, on purpose
     setattr(Elemental, _m, _refuse(f"the method .{_m}()", f"el.primal(x).{_m}() (a constant)"))
@@ -108,7 +108,7 @@ class Pair(Elemental):
     __slots__ = ("value", "tangent")
 
     def __init__(self, trace: PairTrace, value: Any, tangent: Any):
-        self.trace, self.value, self.tangent = trace, value, tangent
+        self._trace, self.value, self.tangent = trace, value, tangent
 
     def __repr__(self) -> str:
         return f"Pair({self.value!r}, {self.tangent!r})"
@@ -136,7 +136,7 @@ class Var(Elemental):
     __slots__ = ("value", "index")
 
     def __init__(self, tape: CallTape, value: Any, index: int):
-        self.trace, self.value, self.index = tape, value, index
+        self._trace, self.value, self.index = tape, value, index
 
     def __repr__(self) -> str:
         return f"Var({self.value!r}, index={self.index})"

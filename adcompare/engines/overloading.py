@@ -45,7 +45,7 @@ class Dual(Operators, Box):
     __slots__ = ("value", "tangent", "alias", "__weakref__")  # alias, weakref: adcompare.views
 
     def __init__(self, trace: JVPTrace, value: Any, tangent: Any):
-        self.trace, self.value, self.tangent = trace, value, tangent
+        self._trace, self.value, self.tangent = trace, value, tangent
 
     def __repr__(self) -> str:
         return f"Dual({self.value!r}, {self.tangent!r})"
@@ -60,16 +60,16 @@ class JVPTrace(Trace):
             values, tangents = (x.value,), (x.tangent,)
         elif n == 2:
             x, y = args
-            if not (isinstance(x, Dual) and x.trace is self):
+            if not (isinstance(x, Dual) and x._trace is self):
                 values, tangents = (x, y.value), (None, y.tangent)
-            elif isinstance(y, Dual) and y.trace is self:
+            elif isinstance(y, Dual) and y._trace is self:
                 values, tangents = (x.value, y.value), (x.tangent, y.tangent)
             else:
                 values, tangents = (x.value, y), (x.tangent, None)
         else:
             values, tangents = [], []
             for a in args:
-                if isinstance(a, Dual) and a.trace is self:
+                if isinstance(a, Dual) and a._trace is self:
                     values.append(a.value)
                     tangents.append(a.tangent)
                 else:
@@ -98,7 +98,7 @@ class Node(Operators, Box):
     __slots__ = ("value", "index", "alias", "__weakref__")
 
     def __init__(self, tape: Tape, value: Any, index: int):
-        self.trace, self.value, self.index = tape, value, index
+        self._trace, self.value, self.index = tape, value, index
 
     def __repr__(self) -> str:
         return f"Node({self.value!r}, index={self.index})"
@@ -138,16 +138,16 @@ class Tape(Trace):
             values, parents, active = (x.value,), (x.index,), _ACTIVE_ONE
         elif n == 2:
             x, y = args
-            if not (isinstance(x, Node) and x.trace is self):
+            if not (isinstance(x, Node) and x._trace is self):
                 values, parents, active = (x, y.value), (None, y.index), _ACTIVE_SECOND
-            elif isinstance(y, Node) and y.trace is self:
+            elif isinstance(y, Node) and y._trace is self:
                 values, parents, active = (x.value, y.value), (x.index, y.index), _ACTIVE_BOTH
             else:
                 values, parents, active = (x.value, y), (x.index, None), _ACTIVE_FIRST
         else:
             values, positions, active = [], [], []
             for a in args:
-                if isinstance(a, Node) and a.trace is self:
+                if isinstance(a, Node) and a._trace is self:
                     values.append(a.value)
                     positions.append(a.index)
                     active.append(True)

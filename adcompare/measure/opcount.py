@@ -61,7 +61,7 @@ class Counted(Operators, Box):
     __slots__ = ("primal",)
 
     def __init__(self, trace: Trace, value: Any):
-        self.trace, self.primal = trace, value
+        self._trace, self.primal = trace, value
 
     @property
     def value(self) -> Any:
@@ -76,7 +76,7 @@ class CountingTrace(Trace):
         self.log = OpLog()
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        values = [a.primal if isinstance(a, Counted) and a.trace is self else a for a in args]
+        values = [a.primal if isinstance(a, Counted) and a._trace is self else a for a in args]
         out = prim(*values, **params)
         self.log.record(prim.name, out)
         return Counted(self, out)

@@ -38,7 +38,7 @@ def _constant(like, fill, shape=None, dtype=None):
         raw = _p.primal(like)
         xp = _p.namespace((raw,)) if like is not None else _np
         value = xp.full(_np.shape(raw) if shape is None else shape, fill, dtype=dtype)
-    return like.trace.constant(value) if isinstance(like, _p.Box) else value
+    return like._trace.constant(value) if isinstance(like, _p.Box) else value
 
 
 def _as_shape(shape):
@@ -60,7 +60,7 @@ def full(shape, fill_value, dtype=None, like=None):
     if dtype is not None:
         xp = _p.namespace((_p.primal(like),)) if like is not None else _np
         value = xp.full(_as_shape(shape), fill, dtype=dtype)
-        return like.trace.constant(value) if isinstance(like, _p.Box) else value
+        return like._trace.constant(value) if isinstance(like, _p.Box) else value
     return _constant(like, fill, _as_shape(shape))
 
 

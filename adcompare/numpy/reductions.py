@@ -100,8 +100,34 @@ def _initial_only(x, axis, keepdims, initial):
     return broadcast_to(astype(asarray(initial), _p.result_dtype(x)), out_shape)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    return _p.logsumexp_p(x, axis=axis, keepdims=keepdims)
+def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False):
+    """``log(sum(b * exp(x)))`` over ``axis``, as jax.nn.logsumexp takes it: ``b`` weights the terms (broadcast
+    with ``x``); ``return_sign`` gives ``(log|s|, sign(s))``, else a negative sum's log is nan (as JAX's)."""
+    if b is None and not return_sign:
+        return _p.logsumexp_p(x, axis=axis, keepdims=keepdims)
+    x = asarray(x)
+    if b is not None:  # terms whose weight is zero are left out, as JAX leaves them (an overflow stays out)
+        target = _np.broadcast_shapes(shape(x), shape(b))
+        x, b = broadcast_to(x, target), broadcast_to(b, target)
+        x = _p.where_p(_np.asarray(_p.primal(b)) != 0, x, -_np.inf)
+    m = _p.logsumexp_p(x, axis=axis, keepdims=True)  # the unweighted log-sum: the terms scaled by it are <= 1
+    m = _p.where_p(_np.isfinite(_np.asarray(_p.primal(m))), m, 0.0)
+    e = _p.exp_p(_p.subtract_p(x, m))
+    s = _p.sum_p(e if b is None else _p.multiply_p(b, e), axis=axis, keepdims=True)
+    out = _p.add_p(_p.log_p(_p.abs_p(s)), m)
+    sign = _np.sign(_np.asarray(_p.primal(s)))  # a constant, as JAX's (its derivative is zero)
+    if not keepdims:
+        reduced = _reduced_shape(shape(x), axis)
+        out, sign = reshape(out, reduced), sign.reshape(reduced)
+    if return_sign:
+        return out, sign
+    return _p.where_p(sign < 0, _np.nan, out)
+
+
+def _reduced_shape(xshape: tuple, axis) -> tuple:
+    axes = range(len(xshape)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    kept = {a % len(xshape) for a in axes} if xshape else set()
+    return tuple(n for i, n in enumerate(xshape) if i not in kept)
 
 
 def min(x, axis=None, keepdims=False, out=None, initial=None, where=None):

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from adcompare.concrete import check_real, describe_function, refuse, user_location
+from adcompare.concrete import check_real, describe_function, refuse
 from adcompare.primitives.weak import strengthen
 
 # --------------------------------------------------------------------------
@@ -44,7 +44,7 @@ class Box:
     that points at the user's line, as a JAX tracer does.
     """
 
-    __slots__ = ("trace",)
+    __slots__ = ("_trace",)
     __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
     vocabulary = "anp"  # the library the user writes with, for error messages
     write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros_like(x)` of an active x)"
@@ -126,10 +126,6 @@ class Trace:
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
-
-    def __call__(self, *args, **kwargs):  # `x.trace()` of an active x reaches its trace, not NumPy's method
-        raise TypeError(f"x.trace() is not available on an active value (at {user_location(2)}): its "
-                        f"attribute .trace is its level of differentiation; use anp.trace(x, ...)")
 
     def constant(self, value: Any) -> Box:
         """A box of this level holding the constant ``value`` (``anp.zeros_like(x)`` of a box).
@@ -301,13 +297,13 @@ class Primitive:
         top = None
         for a in args:
             if isinstance(a, Box):
-                if top is None or a.trace.level > top.trace.level:
+                if top is None or a._trace.level > top._trace.level:
                     top = a
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
         if top is not None:
             check_real(self.name, [a for a in args if not isinstance(a, Box)])
-            return top.trace.process(self, args, params)
+            return top._trace.process(self, args, params)
         return self.apply(*args, **params)
 
     def apply(self, *args, **params):

@@ -57,9 +57,14 @@ def reaches_generated(entry: Any) -> bool:
 
 
 def _not_users(e: Any) -> bool:
-    code = getattr(e.fn, "__code__", None)
+    return _made_here(e.fn)
+
+
+def _made_here(fn: Any) -> bool:
+    """Is ``fn`` code SCT generated or one of the engines' helpers (not the user's source)?"""
+    code = getattr(fn, "__code__", None)
     return code is None or code.co_filename.startswith("<") \
-        or (getattr(e.fn, "__module__", None) or "").startswith("adcompare.engines.")
+        or (getattr(fn, "__module__", None) or "").startswith("adcompare.engines.")
 
 
 _opaque: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> reaches_opaque(entry)
@@ -112,15 +117,18 @@ def _data(a: Any) -> Any:
     return {k: _data(v) for k, v in a.items()} if type(a) is dict else a
 
 
-def _like(x: Any, a: Any) -> Any:
-    """``x``, the boxes' value of :func:`_data` ``(a)``, with ``a``'s nested functions (their code) again."""
+def _like(x: Any, a: Any, zeros: bool = False) -> Any:
+    """``x``, the boxes' value of :func:`_data` ``(a)``, with ``a``'s nested functions (their code) again;
+    with ``zeros`` (``a`` given to code SCT made, which tests for it), the placeholder zero ``0.0`` again,
+    not a box: on a box the code would take it for a scalar cotangent (a rule's pull-back broadcasting it
+    against the wrong shape)."""
     if CLOSURE is not None and isinstance(a, CLOSURE):
-        return CLOSURE([_like(v, w) for v, w in zip(x, a)], a.code)
-    if isinstance(a, _CONSTANTS):
+        return CLOSURE([_like(v, w, zeros) for v, w in zip(x, a)], a.code)
+    if isinstance(a, _CONSTANTS) or (zeros and type(a) is float and a == 0.0):
         return a
     if type(a) in (tuple, list):
-        return type(a)(_like(v, w) for v, w in zip(x, a))
-    return {k: _like(x[k], w) for k, w in a.items()} if type(a) is dict else x
+        return type(a)(_like(v, w, zeros) for v, w in zip(x, a))
+    return {k: _like(x[k], w, zeros) for k, w in a.items()} if type(a) is dict else x
 
 
 def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
@@ -135,10 +143,12 @@ def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list,
 
 
 def _of_active(fn: Callable, args: tuple, active: tuple[int, ...], kwargs: dict) -> Callable:
+    zeros = getattr(fn, "__code__", None) is not None and _made_here(fn)
+
     def fn_active(*xs):
         full = list(args)
         for k, x in zip(active, xs):
-            full[k] = _like(x, args[k])
+            full[k] = _like(x, args[k], zeros)
         return fn(*full, **kwargs)
 
     return fn_active

@@ -62,7 +62,7 @@ class Symbol(Box):
     __slots__ = ("node",)
 
     def __init__(self, trace: SymbolTrace, node: ast.expr):
-        self.trace, self.node = trace, node
+        self._trace, self.node = trace, node
 
     @property
     def value(self) -> Any:
@@ -88,7 +88,7 @@ class SymbolTrace(Trace):
         return Symbol(self, ast.Call(ast.Name(prim.name, ast.Load()), nodes, []))
 
     def node(self, a: Any) -> ast.expr:
-        if isinstance(a, Symbol) and a.trace is self:
+        if isinstance(a, Symbol) and a._trace is self:
             return a.node
         if type(a) is int and self.exact:
             return ast.Constant(a)  # an integer stays one: ``power(x, 2)`` is JAX's integer_pow
@@ -126,7 +126,7 @@ def _traced(scaling, operand_names: tuple, seed: str, constants: tuple = ()) -> 
 
         try:
             out = scaling(Symbol(trace, ast.Name(seed, ast.Load())), *map(operand, where))
-            if not (isinstance(out, Symbol) and out.trace is trace):
+            if not (isinstance(out, Symbol) and out._trace is trace):
                 return None
             return ast.unparse(out.node)
         except Exception:  # noqa: BLE001  (any entry that cannot be traced falls back to calling the rule)
