@@ -8,6 +8,7 @@ table.
 
 from adcompare.rules import (  # noqa: F401  (fill the table)
     elementwise,
+    indexing,
     linalg,
     linalg_det,
     linalg_norm,
@@ -25,4 +26,4 @@ from adcompare.rules.base import (  # noqa: F401
     defvjp,
     unbroadcast,
 )
-from adcompare.rules.shapes import getitem_vjp_into, getitem_vjp_numpy, getitem_vjp_tiled  # noqa: F401
+from adcompare.rules.indexing import getitem_vjp_into, getitem_vjp_numpy, getitem_vjp_tiled  # noqa: F401
