@@ -49,8 +49,9 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
                 view[...] = view + g  # of view's dtype: g's fits it, as the caller checks
             return into
     elif view.ndim > 1 and n <= _SMALL and not view.flags.c_contiguous:
-        if type(g) is _ND and g.shape == view.shape and _line(view.shape, n):
-            line = view.reshape(n)  # a view of ``into``: one axis longer than 1, whatever the strides
+        shape = view.shape
+        if n in shape and type(g) is _ND and g.shape == shape:  # a line: one axis of n, the others 1
+            line = view.reshape(n)  # a view of ``into`` (one axis longer than 1), whatever the strides
             if line.base is into:
                 line += g.reshape(n)  # one-dimensional operands (strided or not): NumPy's cheap loop
                 return into
@@ -60,14 +61,6 @@ def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
         return into
     view += g
     return into
-
-
-def _line(shape: tuple, n: int) -> bool:
-    """Whether an array of ``shape`` (``n`` > 1 elements) has one axis longer than 1."""
-    for d in shape:
-        if d != 1:
-            return d == n
-    return False
 
 
 def getitem_vjp_tiled(gs: list) -> np.ndarray:
