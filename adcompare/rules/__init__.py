@@ -8,7 +8,6 @@ table.
 
 from adcompare.rules import (  # noqa: F401  (fill the table)
     elementwise,
-    indexing,
     linalg,
     linalg_det,
     linalg_norm,
