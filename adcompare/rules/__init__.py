@@ -25,4 +25,4 @@ from adcompare.rules.base import (  # noqa: F401
     defvjp,
     unbroadcast,
 )
-from adcompare.rules.shapes import getitem_vjp_into, getitem_vjp_numpy, getitem_vjp_tiled  # noqa: F401
+from adcompare.rules.indexing import getitem_vjp_into, getitem_vjp_numpy, getitem_vjp_tiled  # noqa: F401

@@ -12,6 +12,7 @@ from adcompare.primitives import primal, shape
 from adcompare.rules.base import PerOperand, defjvp, defvjp, unbroadcast
 
 mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
+_ND = np.ndarray
 
 
 def _inverse_permutation(axes, n):
@@ -110,54 +111,6 @@ def _diagonal_vjp(ans, x, offset=0, axis1=0, axis2=1):
 
 
 defvjp(p.diagonal_p, _diagonal_vjp)
-
-
-# getitem's VJP on NumPy cotangents, for the SCT runtime's fast paths: ``getitem_vjp_numpy(g, idx,
-# xshape)`` is ``index_add`` of a NumPy ``g`` (no boxes, no tracers) for an operand of shape ``xshape``,
-# run directly without the primitive's dispatch; ``getitem_vjp_into(g, idx, into)`` adds it into
-# ``into`` in place and returns ``into``: for an accumulating cotangent, a NumPy array of the
-# result's shape and dtype that nothing else holds (the caller checks).
-getitem_vjp_numpy = p.index_add_numpy
-_ND, _F64, _F64_T = np.ndarray, np.dtype(np.float64), np.float64
-_SMALL = 4096  # elements: up to here two copies of a view cost less than NumPy's iterator set-up (~0.7 us)
-
-
-def getitem_vjp_into(g, idx, into: np.ndarray) -> np.ndarray:
-    """``p.index_add_into(g, idx, into)``, the same sums, telling basic from advanced indexing by
-    what ``into[idx]`` gave instead of by walking ``idx``: a view of ``into`` (basic indexing names
-    each position once) takes ``g`` in place; one element (a NumPy scalar) is added to; anything
-    else (integer or boolean arrays, which may repeat a position) goes through ``np.add.at``."""
-    view = into[idx]
-    if type(view) is _ND:
-        if view.base is not into:
-            np.add.at(into, idx, g)
-            return into
-        # ``view += g`` by NumPy's cheaper route, the same sums: its in-place ufunc sets up an iterator
-        # (~0.7 us, more than a small sum) for an operand of one element or a non-contiguous one of two
-        # or more dimensions; copies and sums of contiguous arrays do not
-        n = view.size
-        if n == 1 and (type(g) is not _ND or g.ndim <= view.ndim):  # else ``+=`` raises: g does not fit
-            tg = type(g)  # float64 numbers: Python's sum is the same IEEE sum, without a ufunc (~0.6 us)
-            if view.dtype is _F64 and (tg is float or tg is _F64_T or tg is _ND and g.dtype is _F64 and g.size == 1):
-                view.fill(view.item() + (g if tg is float else g.item()))
-            else:
-                view[...] = view + g  # of view's dtype: g's fits it, as the caller checks
-        elif n <= _SMALL and view.ndim > 1 and not view.flags.c_contiguous:
-            summed = view.copy()
-            summed += g.copy() if type(g) is _ND and g.ndim > 1 and not g.flags.c_contiguous else g
-            view[...] = summed
-        else:
-            view += g
-    else:
-        into[idx] = view + g  # ``into[idx] += g`` without indexing twice
-    return into
-
-
-def getitem_vjp_tiled(gs: list) -> np.ndarray:
-    """The sum of ``getitem_vjp_numpy(g_k, s_k, shape)`` over NumPy cotangents ``g_k`` of slices ``s_k``
-    that tile ``shape``'s first axis (in its order, each of its block's shape, one dtype): each
-    position takes one ``g_k``'s value and zeros elsewhere, so the sum is their concatenation."""
-    return np.concatenate(gs)
 
 defjvp(p.index_add_p, lambda t, ans, g, idx, shape: p.index_add_p(t, idx=idx, shape=shape))
 defvjp(p.index_add_p, lambda ans, g, idx, shape: lambda h: anp.getitem(h, idx))
