@@ -53,6 +53,7 @@ UNARY = {
     "nan_to_num": (p.nan_to_num_p, jnp.nan_to_num, WIDE), "sinc": (p.sinc_p, jnp.sinc, WIDE),
     "erf": (p.erf_p, jsp.erf, WIDE), "gammaln": (p.gammaln_p, jsp.gammaln, POSITIVE),
     "erfc": (p.erfc_p, jsp.erfc, WIDE), "erfinv": (p.erfinv_p, jsp.erfinv, UNIT),
+    "i0": (p.i0_p, jnp.i0, WIDE),
 }
 BINARY = {
     "arctan2": (p.arctan2_p, jnp.arctan2, WIDE),
@@ -61,9 +62,10 @@ BINARY = {
     "remainder": (p.remainder_p, jnp.remainder, (0.3, 3.0)),
     "fmod": (p.fmod_p, jnp.fmod, (0.3, 3.0)),
 }
-# polygamma has an order parameter; sinc_taylor (sinc's derivatives at 0) is checked by nesting, below
+# polygamma has an order parameter; sinc_taylor (sinc's derivatives at 0) is checked by nesting, below; i1 (i0's
+# derivative, no NumPy name) by i0's second derivatives (test_vocab14_floats)
 ORDERED = [(p.polygamma_p, {"n": n}, functools.partial(jsp.polygamma, n), POSITIVE) for n in (0, 1, 2)]
-COVERED = {v[0].name for v in (*UNARY.values(), *BINARY.values())} | {"polygamma", "sinc_taylor"}
+COVERED = {v[0].name for v in (*UNARY.values(), *BINARY.values())} | {"polygamma", "sinc_taylor", "i1"}
 
 UNARY_SHAPES = [(), (3,), (2, 3)]
 BROADCAST = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((4, 1, 3), (2, 1))]
