@@ -87,18 +87,41 @@ def _aliases(v: ast.expr, names: set[str], resolve) -> bool:
 
 
 @functools.lru_cache(maxsize=512)
-def parameters_written(fn, _seen: frozenset = frozenset()) -> tuple[str | None, tuple[int, ...]]:
+def parameters_written(fn) -> tuple[str | None, tuple[int, ...]]:
     """The parameter of user function ``fn`` it writes into by index (``p[i] = v``, also through
     another name for it), and the positions of the parameters it writes into in place
-    (``p *= 2.0``, also through another name or a callee that does)."""
+    (``p *= 2.0``, also through another name or a callee that does, recursion included)."""
+    indexed, _, _ = _own_writes(fn)
+    reached, todo = [fn], [fn]
+    while todo:  # every user function ``fn`` may call, each read once
+        for g, _, _ in _own_writes(todo.pop())[2]:
+            if g not in reached:
+                reached.append(g)
+                todo.append(g)
+    written = {g: set(_own_writes(g)[1]) for g in reached}
+    grown = True
+    while grown:  # a parameter passed (or an alias of it) where a callee writes in place is written
+        grown = False
+        for g in reached:
+            for callee, k, j in _own_writes(g)[2]:
+                if j in written[callee] and k not in written[g]:
+                    written[g].add(k)
+                    grown = True
+    return indexed, tuple(sorted(written[fn]))
+
+
+@functools.lru_cache(maxsize=512)
+def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, int, int], ...]]:
+    """``fn``'s own writes: the parameter it writes by index, the positions it augments in place,
+    and ``(callee, k, j)`` for each user function it calls with (an alias of) parameter k as argument j."""
     try:
         parsed = parse(fn)
     except Exception:  # no source, or refused: its own transform (if it comes) says why
-        return None, ()
+        return None, (), ()
     tree, resolve = parsed.tree, parsed.resolve
     a = tree.args
     positional = [x.arg for x in a.posonlyargs + a.args]
-    indexed, augmented = None, []
+    indexed, augmented, passed = None, [], []
     for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs]):
         names = {param}
         grown = True
@@ -122,11 +145,9 @@ def parameters_written(fn, _seen: frozenset = frozenset()) -> tuple[str | None, 
                     augmented.append(k)
             for call in (n for n in walk(st) if isinstance(n, ast.Call)):
                 g = resolve(call.func)
-                if is_user_function(g) and g is not fn and g not in _seen:
-                    _, inner = parameters_written(g, _seen | {fn})
-                    if any(j < len(call.args) and _aliases(call.args[j], names, resolve) for j in inner):
-                        augmented.append(k)
-    return indexed, tuple(sorted(set(augmented)))
+                if is_user_function(g):
+                    passed += [(g, k, j) for j, arg in enumerate(call.args) if _aliases(arg, names, resolve)]
+    return indexed, tuple(sorted(set(augmented))), tuple(dict.fromkeys(passed))
 
 
 def check_dynamic_call(fn, args: tuple) -> None:
