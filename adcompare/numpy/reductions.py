@@ -7,6 +7,8 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.concrete import user_location
+from adcompare.numpy.elementwise import isfinite as _isfinite
+from adcompare.numpy.elementwise import sign as _sign
 from adcompare.numpy.shapes import asarray, astype, broadcast_to, reshape, shape, size
 
 
@@ -109,13 +111,13 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None:  # terms whose weight is zero are left out, as JAX leaves them (an overflow stays out)
         target = _np.broadcast_shapes(shape(x), shape(b))
         x, b = broadcast_to(x, target), broadcast_to(b, target)
-        x = _p.where_p(_np.asarray(_p.primal(b)) != 0, x, -_np.inf)
+        x = _p.where_p(_sign(b) != 0, x, -_np.inf)
     m = _p.logsumexp_p(x, axis=axis, keepdims=True)  # the unweighted log-sum: the terms scaled by it are <= 1
-    m = _p.where_p(_np.isfinite(_np.asarray(_p.primal(m))), m, 0.0)
+    m = _p.where_p(_isfinite(m), m, 0.0)
     e = _p.exp_p(_p.subtract_p(x, m))
     s = _p.sum_p(e if b is None else _p.multiply_p(b, e), axis=axis, keepdims=True)
     out = _p.add_p(_p.log_p(_p.abs_p(s)), m)
-    sign = _np.sign(_np.asarray(_p.primal(s)))  # a constant, as JAX's (its derivative is zero)
+    sign = _sign(s)  # a constant, as JAX's (its derivative is zero; a tracer's under jax.jit)
     if not keepdims:
         reduced = _reduced_shape(shape(x), axis)
         out, sign = reshape(out, reduced), sign.reshape(reduced)
