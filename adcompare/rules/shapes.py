@@ -182,15 +182,19 @@ def _flat_region(i, xs):
 
 
 def _concatenate_key(active, xs, axis):
-    """What concatenate's regions depend on, where that is cheap to tell (NumPy operands along
-    axis 0: their lengths); else None."""
-    if axis != 0 or type(active) is not tuple:
+    """What concatenate's regions depend on, where that is cheap to tell (NumPy operands of one
+    rank, an int axis): the active operands, the axis, the rank (a negative axis counts from it)
+    and the operands' lengths along the axis; else None."""
+    if type(active) is not tuple or type(axis) is not int:
         return None
-    k = [active]
+    nd = xs[0].ndim if xs and type(xs[0]) is _ND else 0
+    if not -nd <= axis < nd:
+        return None
+    k = [active, axis, nd]
     for x in xs:
-        if type(x) is not _ND or x.ndim == 0:
+        if type(x) is not _ND or x.ndim != nd:
             return None
-        k.append(len(x))
+        k.append(x.shape[axis])
     return tuple(k)
 
 
