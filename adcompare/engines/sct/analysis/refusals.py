@@ -12,6 +12,7 @@ on lists. Tests of branches and loops may use varied values freely.
 from __future__ import annotations
 
 import ast
+import re
 
 import adcompare.numpy as anp
 from adcompare.custom import CustomFunction
@@ -102,7 +103,7 @@ class Checker:
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
                 for name, a in zip(v.kw, v.args[v.npos:]):
                     if isinstance(a, str) and a in self.varied:
-                        what = (f"keyword argument {name!r} of {v.callee}" if v.callee
+                        what = (f"keyword argument {name!r} of {_callee(v.callee)}" if v.callee
                                 else f"**{name} of {v.func.__qualname__} (which also takes *args)"
                                 if name == v.kw[-1] and v.primal.keywords[-1].arg is None  # (see front.calls)
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
@@ -280,6 +281,12 @@ class Checker:
                               "use adcompare.numpy (import adcompare.numpy as anp) or a Python function "
                               "defined with def")
         return False
+
+
+def _callee(name: str) -> str:
+    """The callee's name as the user knows it: a temporary (``_t1``) holds a function the line computes, as
+    ``(f if c else g)(x, b=y)`` does, which the user never named."""
+    return "the function this line computes and calls" if re.fullmatch(r"_t\d+", name) else name
 
 
 def _keyword_hint(v: ir.Call, name: str) -> str:
