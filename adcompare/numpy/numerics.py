@@ -261,6 +261,8 @@ def take(a, indices, axis=None):
 def take_along_axis(arr, indices, axis):
     """NumPy's ``take_along_axis``: the gather that ``sort`` is, with the caller's indices."""
     if axis is None:
+        if _np.ndim(indices) != 1:  # as NumPy and JAX refuse it (a gather of another shape, silently, otherwise)
+            raise ValueError(f"take_along_axis: indices must be 1-d where axis=None, not of shape {_np.shape(indices)}")
         return getitem(ravel(arr), indices)
     return getitem(arr, _sorted_index(shape(arr), indices, _axis(axis, ndim(arr))))
 

@@ -212,14 +212,12 @@ def _repeat_plan(s: tuple, repeats, axis: int):
 
 
 def _sorted_index(s: tuple, perm, axis: int) -> tuple:
-    """The gather ``x[index]`` that takes ``perm`` along ``axis`` (take_along_axis)."""
-    index = []
-    for i, n in enumerate(s):
-        if i == axis:
-            index.append(perm)
-        else:
-            index.append(_np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(s) - i - 1)))
-    return tuple(index)
+    """The gather ``x[index]`` that takes ``perm`` (of ``x``'s rank, as NumPy's) along ``axis`` (take_along_axis)."""
+    if _np.ndim(perm) != len(s):  # (a 1-d labels for a 2-d x, labels[:, None] meant, would broadcast silently)
+        raise ValueError("take_along_axis / put_along_axis: indices and arr must have the same number of "
+                         f"dimensions; {_np.ndim(perm)} vs. {len(s)}")
+    return tuple(perm if i == axis else _np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(s) - i - 1))
+                 for i, n in enumerate(s))
 
 
 # --------------------------------------------------------------------------

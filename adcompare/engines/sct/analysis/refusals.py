@@ -12,10 +12,12 @@ on lists. Tests of branches and loops may use varied values freely.
 from __future__ import annotations
 
 import ast
+import re
 
 import adcompare.numpy as anp
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.emit.python_checks import integer_index
 from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
@@ -78,30 +80,30 @@ class Checker:
                                           "make it an array (anp.zeros, anp.stack) and write into that, or "
                                           "build the list with append")
                     if self.expr(v.params["idx"], test=False):  # a comparison's (a mask's) value does not vary
-                        raise self.refuse("a differentiated value used as an index",
-                                          "indices must be constants or integers computed from constants")
+                        self.integer_param(v, "idx", "a differentiated value used as an index",
+                                           "indices must be constants or integers computed from constants")
                 if v.prim.name in _ELEMENTWISE and not v.seq and not isinstance(v.primal, ast.Call):
                     seqs = [a for a in v.args if isinstance(a, str) and a in lists and a in self.varied]
                     if seqs:
                         raise self.list_arithmetic(seqs[0])
-                for name, param in v.params.items():
+                for name, param in list(v.params.items()):
                     if self.expr(param, test=False):
-                        raise self.refuse(f"the parameter {name}= computed from a differentiated value",
-                                          "parameters such as axis and shape must be constants")
+                        self.integer_param(v, name, f"the parameter {name}= computed from a differentiated value",
+                                           "parameters such as axis and shape must be constants")
             elif isinstance(v, ir.Pack) and any(k in self.varied for k in v.keys or [] if isinstance(k, str)):
                 raise self.refuse("a differentiated value used as a dict key",
                                   "keys must be constants (strings, integers) or computed from constants")
             elif isinstance(v, ir.Index):
                 if self.expr(v.index, test=False):
-                    raise self.refuse("a differentiated value used as an index",
-                                      "indices must be constants or integers computed from constants; a "
-                                      "dict's keys from a loop over a dict argument, enumerate(d), list(d), or "
-                                      "d or sorted(d) in a comprehension, are taken as its values: loop over "
-                                      "d.keys() or d.items()")
+                    s.value = ir.Index(v.value, self.integer(
+                        v.index, "a differentiated value used as an index", "indices must be constants or integers "
+                        "computed from constants; a dict's keys from a loop over a dict argument, enumerate(d), "
+                        "list(d), or d or sorted(d) in a comprehension, are taken as its values: loop over "
+                        "d.keys() or d.items()"))
             elif isinstance(v, ir.Call) and any(isinstance(a, str) and a in self.varied for a in v.args):
                 for name, a in zip(v.kw, v.args[v.npos:]):
                     if isinstance(a, str) and a in self.varied:
-                        what = (f"keyword argument {name!r} of {v.callee}" if v.callee
+                        what = (f"keyword argument {name!r} of {_callee(v.callee)}" if v.callee
                                 else f"**{name} of {v.func.__qualname__} (which also takes *args)"
                                 if name == v.kw[-1] and v.primal.keywords[-1].arg is None  # (see front.calls)
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
@@ -115,6 +117,35 @@ class Checker:
                                       "on a differentiated value",
                                       "SCT transforms the functions it calls from their source; define "
                                       "it with def in a file")
+
+    def integer(self, node: ast.expr, construct: str, hint: str) -> ast.expr:
+        """``node``, a differentiated value used where only an integer can be (an index, a count, ``axis=``),
+        checked when the code runs: integers have no derivative (an integer leaf of a differentiated pytree is
+        used as it is, as JAX uses it), anything else is refused there with this line (see ``integer_index``)."""
+        if isinstance(node, ast.Tuple):  # x[:, k]: each part (a slice is no expression of its own)
+            return ast.Tuple([self.integer(e, construct, hint) for e in node.elts], ast.Load())
+        if isinstance(node, ast.Starred):
+            return ast.Starred(self.integer(node.value, construct, hint), ast.Load())
+        if isinstance(node, ast.Slice):
+            parts = [None if e is None else self.integer(e, construct, hint)
+                     for e in (node.lower, node.upper, node.step)]
+            return ast.Slice(*parts)
+        if not self.expr(node, test=True):
+            return node
+        self.extra["__integer_index"] = integer_index
+        where = (self.where.function, self.where.filename, self.line, construct, hint)
+        return ast.Call(ast.Name("__integer_index", ast.Load()), [node, *map(ast.Constant, where)], [])
+
+    def integer_param(self, v: ir.Op, name: str, construct: str, hint: str) -> None:
+        """:meth:`integer` for the parameter ``name`` of ``v``, in its parameters and in its call as written."""
+        old = v.params[name]
+        v.params[name] = new = self.integer(old, construct, hint)
+        for node in ast.walk(v.primal):
+            for field, value in ast.iter_fields(node):
+                if value is old:
+                    setattr(node, field, new)
+                elif isinstance(value, list):
+                    value[:] = [new if e is old else e for e in value]
 
     def list_arithmetic(self, name: str):
         """The refusal of an operator on ``name``, which may hold a list or tuple: where the user's code
@@ -182,8 +213,8 @@ class Checker:
             return False  # a module attribute: a constant
         if isinstance(node, ast.Subscript):
             if self.expr(node.slice, test=test) and not test:
-                raise self.refuse("a differentiated value used as an index",
-                                  "indices must be constants or integers computed from constants")
+                node.slice = self.integer(node.slice, "a differentiated value used as an index",
+                                          "indices must be constants or integers computed from constants")
             picked = self.element(node.value.id, node.slice) if isinstance(node.value, ast.Name) and self.element \
                 else None
             return self.expr(node.value, test) if picked is None else picked
@@ -226,6 +257,10 @@ class Checker:
         if vocab is not None:
             if vocab.kind == "op":
                 return varies
+            if obj is range and varies and not test:
+                node.args = [self.integer(a, "range() of a differentiated value", "compute the count from constants")
+                             if self.expr(a, test) else a for a in node.args]
+                return False
             if vocab.kind == "nondiff" and varies and not test:
                 name = getattr(obj, "__name__", "it")
                 hint = ("use anp.minimum / anp.maximum" if name in ("min", "max") else
@@ -246,6 +281,12 @@ class Checker:
                               "use adcompare.numpy (import adcompare.numpy as anp) or a Python function "
                               "defined with def")
         return False
+
+
+def _callee(name: str) -> str:
+    """The callee's name as the user knows it: a temporary (``_t1``) holds a function the line computes, as
+    ``(f if c else g)(x, b=y)`` does, which the user never named."""
+    return "the function this line computes and calls" if re.fullmatch(r"_t\d+", name) else name
 
 
 def _keyword_hint(v: ir.Call, name: str) -> str:

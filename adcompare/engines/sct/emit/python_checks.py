@@ -46,6 +46,25 @@ def field_index(x: Any, name: str, function: str, filename: str, line: int) -> i
     raise SCTError(f"the attribute .{name} of a differentiated {kind}", function, filename, line, hint)
 
 
+def integer_index(value: Any, function: str, filename: str, line: int, construct: str, hint: str) -> Any:
+    """``value`` where code SCT transforms takes a differentiated value as an index, a count (``range``) or a
+    parameter (``idx=``): one that holds integers (or booleans, slices, strings) has no derivative, as JAX
+    gives an integer none, so it is used as it is (an integer leaf of a differentiated pytree, ``x, labels =
+    batch``, is differentiated with its float leaves); any other value (a float) is refused with the line."""
+    if _integers(value):
+        return value
+    raise SCTError(construct, function, filename, line, hint)
+
+
+def _integers(value: Any) -> bool:
+    if value is None or value is Ellipsis or isinstance(value, (bool, int, str, slice, np.integer, np.bool_)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_integers(v) for v in value)
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return kind in ("b", "i", "u")
+
+
 def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
     """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
     after :func:`check_sequence`: a dict or a set is refused, not read by position."""

@@ -45,6 +45,7 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     check_sequence,
     dict_keys,
     field_index,
+    integer_index,
     jit_static_argument,
     list_position,
     loop_keys,

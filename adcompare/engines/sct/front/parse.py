@@ -86,7 +86,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.argmin, anp.argsort, *anp.index_constants.FUNCTIONS, anp.argpartition,
            anp.editing._block_dims, anp.editing._partition_order,  # (helpers of constants: a list's depth, an order)
            p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
-           p.inexact_dtype,
+           p.inexact_dtype, runtime.integer_index,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys, runtime.sorted_keys,
            runtime.loop_keys, runtime.same_size, runtime.same_length, sized_code.dict_of, *tree_source.CONSTANTS,
