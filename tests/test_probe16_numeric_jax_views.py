@@ -126,3 +126,31 @@ def test_writes_no_other_name_sees_match_jax(f, ref, engine):
             np.testing.assert_allclose(a, b, **TOL)
     else:
         np.testing.assert_allclose(jax.jit(ENGINES[engine].grad(f))(x), jax.grad(ref)(x), **TOL)
+
+
+def heat(u0, r):  # another parameter (r) may be the same array as u0 only if the caller passes it twice
+    u = anp.copy(u0)
+    for _ in range(3):
+        u[1:-1] = u[1:-1] + r[0] * (u[:-2] - 2 * u[1:-1] + u[2:])
+    return anp.sum(u ** 2 * r[1])
+
+
+def heat_jax(u0, r):
+    u = u0
+    for _ in range(3):
+        u = u.at[1:-1].set(u[1:-1] + r[0] * (u[:-2] - 2 * u[1:-1] + u[2:]))
+    return jnp.sum(u ** 2 * r[1])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_write_into_a_copy_beside_another_parameter_matches_jax(engine):
+    u0, r = _x(0), jnp.asarray([0.3, 1.5])
+    for a, b in zip(ENGINES[engine].grad(heat, argnums=(0, 1))(u0, r), jax.grad(heat_jax, argnums=(0, 1))(u0, r)):
+        np.testing.assert_allclose(a, b, **TOL)
+    with pytest.raises(ad.SCTError, match="JAX refuses a write into it by index"):  # the same array twice
+        ENGINES[engine].grad(alias_param, argnums=(0, 1))(u0, u0)
+
+
+def alias_param(a, b):
+    a[0] = 2.0 * b[1]
+    return anp.sum(a * b)
