@@ -281,10 +281,14 @@ def _written(x, idx):
 
 
 def _index_update_jvp_v(t, ans, x, v, idx):
+    if not p.is_float(ans):  # v cast to x's integers (as NumPy's write and JAX's .at[].set): a constant
+        return p.constant_like(ans, 0.0)
     return p.index_update_p(p.constant_like(ans, 0.0), t, idx=idx)
 
 
 def _index_update_vjp_v(ans, x, v, idx):
+    if not p.is_float(ans):
+        return lambda g: p.constant_like(v, 0.0)
     sv, written = shape(v), _written(x, idx)
     if written is None:
         return lambda g: unbroadcast(anp.getitem(g, idx), sv)
