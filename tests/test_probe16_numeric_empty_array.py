@@ -1,0 +1,46 @@
+"""Probe 16 (scientists' NumPy programs ported to anp): an accumulator started empty, ``out = anp.array([])``, on SCT.
+
+``out = np.array([]); for ...: out = np.append(out, v)`` is how many students grow a result. SCT packs a list given
+to a vocabulary function as an array operand with ``stack`` (as ``jnp.asarray`` packs it), and ``stack`` of the
+empty list failed with NumPy's bare "need at least one array to stack" from SCT's generated code, in every mode. An
+empty list or tuple display has nothing to pack (front/normalize, analysis/dataflow.empty_sequences): it is handed
+to ``anp.array`` as written, a constant. Checked against JAX in float64 on seeded inputs: grad, jvp, vjp, the
+Hessian, and ``control="lax"`` on JAX inputs.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import adcompare as ad
+import adcompare.numpy as anp
+
+jax.config.update("jax_enable_x64", True)
+TOL = dict(rtol=1e-10, atol=1e-12)
+SCT = ad.engine("sct")
+
+
+def grown(x):
+    out = anp.array([])
+    for i in range(3):
+        out = anp.append(out, x[i] ** (i + 1))
+    return anp.sum(out * anp.array([1.0, 2.0, 3.0])) + anp.sum(anp.asarray(())) * x[0]
+
+
+def grown_jax(x):
+    return x[0] + 2.0 * x[1] ** 2 + 3.0 * x[2] ** 3
+
+
+def test_an_accumulator_started_empty_matches_jax():
+    for seed in (0, 1):
+        x = np.random.default_rng(seed).uniform(-1.0, 1.0, 3)
+        np.testing.assert_allclose(SCT.grad(grown)(x), jax.grad(grown_jax)(x), **TOL)
+    t = np.cos(x)
+    for a, b in zip(SCT.jvp(grown, (x,), (t,)), jax.jvp(grown_jax, (x,), (t,))):
+        np.testing.assert_allclose(a, b, **TOL)
+    np.testing.assert_allclose(SCT.vjp(grown, x)[1](1.7)[0], jax.vjp(grown_jax, x)[1](1.7)[0], **TOL)
+    np.testing.assert_allclose(SCT.hessian(grown)(x), jax.hessian(grown_jax)(x), **TOL)
+    xj = jnp.asarray(x)
+    np.testing.assert_allclose(ad.engine("sct", control="lax").grad(grown)(xj), jax.grad(grown_jax)(xj), **TOL)
