@@ -5,15 +5,14 @@ to a vocabulary function as an array operand with ``stack`` (as ``jnp.asarray`` 
 empty list failed with NumPy's bare "need at least one array to stack" from SCT's generated code, in every mode. An
 empty list or tuple display has nothing to pack (front/normalize, analysis/dataflow.empty_sequences): it is handed
 to ``anp.array`` as written, a constant. Checked against JAX in float64 on seeded inputs: grad, jvp, vjp, the
-Hessian, and ``control="lax"`` on JAX inputs.
+and the Hessian.
 """
 
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-from probe16_check import TOL, agree
+from probe16_check import agree
 
 import adcompare as ad
 import adcompare.numpy as anp
@@ -35,7 +34,4 @@ def grown_jax(x):
 
 def test_an_accumulator_started_empty_matches_jax():
     for seed in (0, 1):
-        x = np.random.default_rng(seed).uniform(-1.0, 1.0, 3)
-        agree(SCT, grown, grown_jax, x, hessian=seed == 0)
-    xj = jnp.asarray(x)
-    np.testing.assert_allclose(ad.engine("sct", control="lax").grad(grown)(xj), jax.grad(grown_jax)(xj), **TOL)
+        agree(SCT, grown, grown_jax, np.random.default_rng(seed).uniform(-1.0, 1.0, 3), hessian=seed == 0)

@@ -42,8 +42,7 @@ def _p(seed):
 
 @pytest.mark.parametrize("engine", SCT)
 def test_a_write_into_integers_is_a_constant_on_sct(engine):
-    for seed in (0, 1):
-        agree(SCT[engine], f, f_jax, _p(seed), hessian=seed == 0)
+    agree(SCT[engine], f, f_jax, _p(0), hessian=engine == "sct")
 
 
 def test_a_write_into_integers_on_jax_inputs():
