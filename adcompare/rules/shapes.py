@@ -285,14 +285,26 @@ def _written(x, idx):
 
 
 def _index_update_jvp_v(t, ans, x, v, idx):
+    if not p.is_float(ans):  # v cast to x's integers (as NumPy's write and JAX's .at[].set): a constant
+        return p.constant_like(ans, 0.0)
     return p.index_update_p(p.constant_like(ans, 0.0), t, idx=idx)
 
 
 def _index_update_vjp_v(ans, x, v, idx):
+    if not p.is_float(ans):
+        return lambda g: p.constant_like(v, 0.0)
     sv, written = shape(v), _written(x, idx)
+    dv = p.result_dtype(v) if hasattr(primal(v), "dtype") else None  # (a Python number takes x's dtype)
+    if dv == p.result_dtype(ans):
+        dv = None
     if written is None:
-        return lambda g: unbroadcast(anp.getitem(g, idx), sv)
-    return lambda g: unbroadcast(mul(anp.getitem(g, idx), written), sv)
+        return lambda g: _as(unbroadcast(anp.getitem(g, idx), sv), dv)
+    return lambda g: _as(unbroadcast(mul(anp.getitem(g, idx), written), sv), dv)
+
+
+def _as(g, dtype):
+    """``g`` in the written value's dtype, where it differs from the array's (cast by the write, as JAX's)."""
+    return g if dtype is None else p.astype_p(g, dtype=dtype)
 
 
 defjvp(p.index_update_p,

@@ -36,6 +36,7 @@ VIEW_PRIMS = frozenset({p.transpose_p, p.reshape_p, p.broadcast_to_p, p.getitem_
                         p.index_update_p, p.index_add_p, p.diagonal_p})
 ESCAPING = ("free", "env")  # kinds of objects that outlive the call: globals and cells, a closure's captures
 UNDEFINED = ("undefined", None)  # in a name's set where some path to here does not assign it
+TWICE = ("param", None)  # in every parameter's set: the caller may pass one array twice
 
 State = dict[str, frozenset]
 
@@ -55,13 +56,16 @@ class Write:
 class Seen:
     """A write another name would see: ``others`` live after it and may hold the memory;
     ``escapes``: the memory may outlive the call (a global, a closure's captured value);
-    ``unsure``: those of ``others`` that some path to the write leaves unassigned."""
+    ``unsure``: those of ``others`` that some path to the write leaves unassigned; ``twice``: those of
+    ``others`` that may hold it only as two parameters may (the caller passing one array twice), never as
+    a view made here."""
 
     write: Write
     stmt: ir.Assign
     others: set[str] = field(default_factory=set)
     escapes: bool = False
     unsure: set[str] = field(default_factory=set)
+    twice: set[str] = field(default_factory=set)
 
 
 def seen_writes(fn: ir.Function, writes: dict[int, list[Write]], fresh: Callable[[ir.Expr], bool],
@@ -82,7 +86,8 @@ def seen_writes(fn: ir.Function, writes: dict[int, list[Write]], fresh: Callable
             escapes = any(obj[0] in ESCAPING for obj in held)
             if others or escapes:
                 unsure = {m for m in others if UNDEFINED in points.get(m, state)}
-                out.append(Seen(w, stmt, others, escapes, unsure))
+                twice = {m for m in others if points.get(m, state) & held <= {TWICE}}
+                out.append(Seen(w, stmt, others, escapes, unsure, twice))
     return out
 
 
@@ -97,7 +102,7 @@ class PointsTo:
     def param(self, name: str) -> frozenset:
         if name in self.escaping:
             return frozenset({("env", name)})
-        return frozenset({("param", name), ("param", None)})  # the caller may pass one array twice
+        return frozenset({("param", name), TWICE})
 
     def get(self, name: str, state: State) -> frozenset:
         if name in state:

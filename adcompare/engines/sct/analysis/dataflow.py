@@ -117,6 +117,17 @@ def list_variables(block: list) -> set[str]:
     return list_targets([s for s in ir.walk(block) if isinstance(s, ir.Assign)])
 
 
+def empty_sequences(block: list) -> set[str]:
+    """The variables every assignment of which is an empty list or tuple display (``out = anp.array([])``
+    holds one in a temporary): constants with no element to pack."""
+    empty, other = set(), set()
+    for s in ir.walk(block):
+        blank = isinstance(s, ir.Assign) and isinstance(s.value, ir.Pack) and s.value.kind != "dict" \
+            and not s.value.elts
+        (empty if blank else other).update(ir.targets(s))
+    return empty - other
+
+
 def list_targets(assigns: list) -> set[str]:
     """The targets of ``assigns`` that may hold a tuple or list (a display, an append, a comprehension,
     a copy)."""

@@ -10,7 +10,12 @@ user's file and line) when the written value is mutable in place (a
 (the same object, a view sharing its memory, or a tuple, list or dict holding
 one), or, ``strict``, whenever the value is mutable (the others may be the caller's,
 or unassigned on this path). Python and NumPy scalars and JAX arrays are
-immutable, so the functional translation is exact for them and they pass. :func:`check_view_index` guards a
+immutable, so the functional translation of an augmented assignment (``c *= a``, which
+JAX rebinds) is exact for them and they pass. A write by index (``item``) into a JAX array
+has no meaning in JAX (its arrays refuse it) and NumPy's would reach the other name, so it is
+refused where another name holds the same array or, where ``item`` says that name may hold a
+view made in the function (not only another parameter), a JAX array of one dimension or more
+(JAX keeps no views to tell). :func:`check_view_index` guards a
 chained write ``x[i][j] = v``: it is a write into ``x`` only when ``x[i]`` is a
 view, that is when ``i`` is a basic index (integers, slices, ``None``, ``...``).
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import numpy as np
 
 from adcompare.engines.sct.errors import SCTError
@@ -28,12 +34,30 @@ _MUTABLE = (np.ndarray, list, dict)
 
 
 def check_inplace(value: Any, *others: Any, construct: str, hint: str, strict: bool, function: str,
-                  filename: str, line: int) -> None:
+                  filename: str, line: int, item: tuple[bool, ...] | None = None) -> None:
     """Refuse the write in place into ``value`` about to happen at ``line`` if one of ``others``
-    would see it (or, ``strict``, if ``value`` is mutable at all)."""
+    would see it (or, ``strict``, if ``value`` is mutable at all); ``item``: a write by index, and
+    for each of ``others`` whether it may hold a view made in the function."""
     target = primal(value)
     if isinstance(target, _MUTABLE) and (strict or any(_holds(o, target) for o in others)):
         raise SCTError(construct, function, filename, line, hint)
+    if item is not None and isinstance(target, jax.Array) and any(
+            _may_view(o, target, view) for o, view in zip(others, item)):
+        raise SCTError(f"{construct} (a JAX array: JAX refuses a write into it by index, and NumPy's write would "
+                       "reach the other name)", function, filename, line, hint)
+
+
+def _may_view(other: Any, target: Any, view: bool) -> bool:
+    other = primal(other)
+    if other is target:
+        return True
+    if isinstance(other, jax.Array):
+        return view and other.ndim > 0
+    if isinstance(other, (tuple, list)):
+        return any(_may_view(o, target, view) for o in other)
+    if isinstance(other, dict):
+        return any(_may_view(o, target, view) for o in other.values())
+    return False
 
 
 def _holds(other: Any, target: Any) -> bool:

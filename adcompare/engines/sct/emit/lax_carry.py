@@ -29,6 +29,11 @@ from adcompare.engines.sct.errors import SCTError
 DYNAMIC = object()  # a traced leaf's place in a described tree
 
 
+class CarryChanged(Exception):
+    """A traced body gave back a carry whose traced leaves differ from those it took (a zero placeholder
+    became an array in this iteration, not in the one the carry was settled on): the loop stays Python's."""
+
+
 def traced(x: Any) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in tree_util.tree_leaves(x))
 
@@ -169,7 +174,10 @@ def scan(body, start: Any, xs: Any, bars: bool, reverse: bool = False, hoist: bo
         out = grow(out, c, bars)
         if tree_util.tree_structure(out) != tree:
             raise AssertionError("SCT internal error: a settled loop's carry changed structure")
-        return split(out, bars)[0], ys
+        new = split(out, bars)[0]
+        if [(jnp.shape(v), jnp.result_type(v)) for v in new] != [(jnp.shape(v), jnp.result_type(v)) for v in dyn]:
+            raise CarryChanged
+        return new, ys
 
     if hoist:
         dynamic, ys, mask = lax_hoist.scan(step, dynamic, xs, reverse=reverse)

@@ -120,12 +120,15 @@ def _fallback(r: Any, carry: Any, where: tuple) -> None:
 def scan_loop(r: Any, body, carry: Any, where: tuple) -> Any:
     """``for t in r: carry = body(carry, t)``: one ``lax.scan``, or the Python loop."""
     start = lc.settle(lambda c: body(c, jnp.asarray(r.start)), carry, False) if _scannable(r) else None
-    if start is None:
-        _fallback(r, carry, where)
-        for t in r:
-            carry = body(carry, t)
-        return carry
-    return lc.scan(lambda c, t: (body(c, t), None), start, _indices(r), False)[0]
+    if start is not None:
+        try:
+            return lc.scan(lambda c, t: (body(c, t), None), start, _indices(r), False)[0]
+        except lc.CarryChanged:
+            pass
+    _fallback(r, carry, where)
+    for t in r:
+        carry = body(carry, t)
+    return carry
 
 
 def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
@@ -138,8 +141,11 @@ def scan_fwd(r: Any, body, carry: Any, where: tuple) -> tuple[Any, Residuals]:
             c, saves = body(c, t)
             return c, statics.split(saves)
 
-        carry, saves, mask = lc.scan(step, start, _indices(r), False, hoist=True)
-        return carry, Residuals(True, saves, statics, mask)
+        try:
+            carry, saves, mask = lc.scan(step, start, _indices(r), False, hoist=True)
+            return carry, Residuals(True, saves, statics, mask)
+        except lc.CarryChanged:
+            pass
     _fallback(r, carry, where)
     per_iteration = []
     for t in r:
@@ -158,7 +164,10 @@ def scan_bwd(r: Any, body, bars: Any, residuals: Residuals, where: tuple) -> Any
             def step(b, xs):
                 t, arrays = xs
                 return body(b, (t, residuals.at(arrays))), None
-            return lc.scan(step, start, (_indices(r), stacked), True, reverse=True)[0]
+            try:
+                return lc.scan(step, start, (_indices(r), stacked), True, reverse=True)[0]
+            except lc.CarryChanged:
+                unrolled(where, "its cotangents change structure, shape or type across iterations", (r, bars))
         per_iteration = [residuals.at([a[k] for a in stacked]) for k in range(len(r))]
     else:
         per_iteration = residuals.stacked

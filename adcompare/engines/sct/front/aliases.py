@@ -212,7 +212,8 @@ def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, 
         sure = sorted(seen.others - seen.unsure)
         check = bind("check_inplace", functools.partial(
             inplace.check_inplace, construct=construct, hint=hint, strict=seen.escapes or bool(seen.unsure),
-            function=where.function, filename=where.filename, line=w.line))
+            function=where.function, filename=where.filename, line=w.line,
+            item=tuple(n not in seen.twice for n in sure) if w.kind == "index" else None))
         call = ast.Call(ast.Name(check, ast.Load()), [ast.Name(n, ast.Load()) for n in [w.name] + sure], [])
         guards.setdefault(id(seen.stmt), []).append(ir.Effect(ast.Expr(call), w.line, check=True))
     if guards:

@@ -39,7 +39,7 @@ from typing import Any
 from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write
-from adcompare.engines.sct.analysis.dataflow import list_variables
+from adcompare.engines.sct.analysis.dataflow import empty_sequences, list_variables
 from adcompare.engines.sct.asttools import copy_tree, statements
 from adcompare.engines.sct.front.aliases import check_lists, check_writes
 from adcompare.engines.sct.front.anf import ANF
@@ -100,7 +100,7 @@ class Normalizer(ANF, Desugar, Calls):
         self.out_var = out
         fn = self.signature()
         ir_body = self.spread_args(fn) + self.block(body)
-        ir_body = self.pack_lists(ir_body, list_variables(ir_body))
+        ir_body = self.pack_lists(ir_body, list_variables(ir_body) - empty_sequences(ir_body))
         fn.body, fn.out = ir_body, out
         fn.locals = set(self.p.locals) | {out} | {t for s in ir.walk(ir_body) for t in ir.targets(s)}
         fn.temps = self.temps
