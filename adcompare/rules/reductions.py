@@ -11,7 +11,7 @@ only where a slice has a tie, a count. ``logsumexp``'s weights are
 ``exp(x - ans)`` while |ans| is small enough for that to be exact to rounding,
 and the max-shifted softmax beyond. Each form gives the numbers of the others
 and of JAX (``tests/test_speed6_red_reductions.py``). A tape (the overloading and
-elemental engines) computes logsumexp of a NumPy array by its ``value_and_vjp``,
+elemental engines) and SCT's forward sweep compute logsumexp of a NumPy array by its ``value_and_vjp``,
 which keeps the forward's exponentials: its pull-back is one product
 (``tests/test_rules14_reductions.py``).
 """

@@ -114,6 +114,7 @@ def _positions(argnums: Any, nargs: int) -> tuple[int, ...] | None:
 _UNPAUSED = contextlib.nullcontext()  # what a straight-line sweep runs under (see _Plan.pause)
 _F64 = np.dtype(np.float64)
 _ONE = np.ones((), _F64)  # the seed's template: each call gets a copy of its own (the gradient may be it)
+_ONE_SCALAR = np.float64(1.0)  # immutable: shared by every call
 
 
 class _Plan:
@@ -224,11 +225,13 @@ class DirectGrad:
                 seed = _ONE.copy() if y.dtype is _F64 else np.ones((), y.dtype)
                 if y.base is not None or kwargs or not all(_apart(a, y) for a in call_args):
                     y = trees.unaliased(y, (call_args, kwargs))  # the identity's is its input: JAX's never
-            elif ty is float or ty is np.float64:
-                seed = 1.0 if ty is float else _ONE.copy()
+            elif ty is float or ty is np.float64:  # a NumPy scalar seed: ~1 us less than a 0-d array's ops
+                seed = 1.0 if ty is float else _ONE_SCALAR
             else:
                 return None
             bars = bwd(residuals, seed)
+            if seed is _ONE_SCALAR and any(bar is seed for bar in bars):  # the seed itself: the 0-d array it was
+                bars = [_ONE.copy() if bar is seed else bar for bar in bars]
             del residuals  # freed while paused, or the collector's first pass on resuming scans them all
         if type(self.argnums) is int:  # one gradient: no tuple to build and unpack
             return y, complete(bars[0], primals[0])

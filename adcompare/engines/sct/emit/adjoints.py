@@ -48,6 +48,7 @@ class Adjoint:
     prelude: list = field(default_factory=list)
     values: set[str] | None = None  # those it reads for their values (None: all of them)
     keeps: list = field(default_factory=list)  # (name, expression) the forward sweep sets after the statement
+    with_value: bool = False  # the first keep is ``(value, pull-back)``: the forward sweep sets both at once
 
     def __post_init__(self):
         if self.values is None:
@@ -149,15 +150,14 @@ class _Adjoints:
         elif isinstance(v, ir.Call):
             return self.call_adjoint(s)
         elif isinstance(v, ir.Op):
-            contribs, keeps, prelude = self.op_contribs(s.target, v, g)
-            return self.finish(contribs, keeps, prelude)
+            return self.finish(*self.op_contribs(s.target, v, g))
         else:
             contribs = []
         return self.finish(contribs)
 
-    def finish(self, contribs: list, keeps: tuple = (), prelude: tuple = ()) -> Adjoint:
+    def finish(self, contribs: list, keeps: tuple = (), prelude: tuple = (), with_value: bool = False) -> Adjoint:
         """The adjoint of these contributions: what it reads, and for its values."""
-        out = Adjoint(contribs, set(), list(prelude), keeps=list(keeps))
+        out = Adjoint(contribs, set(), list(prelude), keeps=list(keeps), with_value=with_value)
         self.count_reads(out)
         return out
 
@@ -218,36 +218,41 @@ class _Adjoints:
             todo += list(ast.iter_child_nodes(node))
         return out
 
-    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list, list]:
+    def op_contribs(self, t: str, v: ir.Op, g: ast.expr) -> tuple[list, list, list, bool]:
         """(contributions, pull-backs the forward sweep keeps, statements the reverse sweep runs
-        first) of ``t = prim(...)``. Where the rule table gives the derivative, its curried rule
+        first, ``with_value``) of ``t = prim(...)``. Where the rule table gives the derivative, its curried rule
         runs in the forward sweep, so that only what the pull-back closes over is kept, and the
         reverse sweep calls it (:func:`.runtime.pull`); of two or more such operands, the joint
-        rule, once (:mod:`.joint`); with ``arrays`` the reverse sweep calls the rule itself
-        (``materialize``, ``seq_vjp``)."""
+        rule, once (:mod:`.joint`); where it gives all of them and has the ``value_and_vjp`` form,
+        that, in place of the primitive (``with_value``); with ``arrays`` the reverse sweep calls
+        the rule itself (``materialize``, ``seq_vjp``)."""
         name = v.prim.name
         params = {k: copy_tree(p) for k, p in v.params.items()}
         if v.seq:
             seq = v.args[0]
             if not self.act.has(seq):  # a list of constants (its name may be active elsewhere)
-                return [], [], []
+                return [], [], [], False
             if self.arrays:
                 expr = cg.call(self.link.helper("seq_vjp"), cg.load(self.link.primitive(v.prim)), g, cg.load(t),
                                cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-                return [(seq, expr, True)], [], []
+                return [(seq, expr, True)], [], [], False
             pull = self.link.helper("pull")
             pullback = self.namer.fresh(f"{seq}_pullback")
             make = cg.call(self.link.helper("seq_pullback"), cg.load(self.link.primitive(v.prim)), cg.load(t),
                            cg.load(seq), ast.Dict([cg.const(k) for k in params], list(params.values())))
-            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)], []
+            return [(seq, cg.call(pull, cg.load(pullback), g), True)], [(pullback, make)], [], False
         out, keeps, prelude = [], [], []
         texts = {i: templates.template(templates.VJP, v.prim, i, v.args)
                  for i, (a, d) in enumerate(zip(v.args, v.diff)) if d and self.act.has(a)}
         joint = None
-        if not self.arrays and sum(text is None for text in texts.values()) > 1:
+        ruled = sum(text is None for text in texts.values())
+        # a rule computing value and pull-back at once (logsumexp's keeps exp(x - m)) runs in place of the primitive
+        with_value = not self.arrays and v.prim.value_and_vjp is not None and ruled == len(texts) > 0
+        if with_value or not self.arrays and ruled > 1:
             joint, pullback = self.namer.temp(), self.namer.fresh(f"{t}_pullback")
             active = tuple(i in texts and texts[i] is None for i in range(len(v.args)))
-            keeps.append((pullback, cg.call(self.link.rules(v.prim, "vjp"), cg.const(active), cg.load(t),
+            rule = self.link.rules(v.prim, "value_and_vjp" if with_value else "vjp")
+            keeps.append((pullback, cg.call(rule, cg.const(active), *[] if with_value else [cg.load(t)],
                                             *map(ir.atom_ast, v.args), **params)))
             prelude.append(cg.assign(joint, cg.call(self.link.helper("pull_each"), cg.load(pullback), g,
                                                     cg.const(len(v.args)))))
@@ -286,7 +291,7 @@ class _Adjoints:
                 if text != "g":
                     expr = self.skip_zero(g, expr)
             out.append((a, expr, name == "asarray" and a in self.act.seqs))  # a list's: one per element
-        return out, keeps, prelude
+        return out, keeps, prelude, with_value
 
     def skip_zero(self, g: ast.expr, expr: ast.expr, n: int | None = None) -> ast.expr:
         """In SCT's own code transformed again, or in user code where ``g`` may still be the placeholder

@@ -96,8 +96,10 @@ multiply = _promoting(operator.mul, "multiply", "``x * y`` in JAX's dtype (see :
 
 def divide(x: Any, y: Any) -> Any:
     """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``), in JAX's dtype."""
-    if getattr(x, "dtype", _F64D) is not _F64D or getattr(y, "dtype", _F64D) is not _F64D:
-        x, y = promoted((x, y), True)
+    tx, ty = type(x), type(y)  # float64 scalars first (a straight-line gradient's most): nothing to promote
+    if not (tx is _F64 or tx is float) or not (ty is _F64 or ty is float):
+        if getattr(x, "dtype", _F64D) is not _F64D or getattr(y, "dtype", _F64D) is not _F64D:
+            x, y = promoted((x, y), True)
     try:
         return x / y
     except ArithmeticError:

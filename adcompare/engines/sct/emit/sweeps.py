@@ -87,10 +87,13 @@ class Sweeps:
             restores.insert(0, (name, cg.assign(name, back)))
             if name not in self.plan.bound(s)[1]:
                 self.none_init.add(name)
-        fwd.append(self.primal(s))
         adj = self.adj.get(id(s))
-        if adj is not None:
-            fwd += [cg.assign(name, expr) for name, expr in adj.keeps]
+        keeps = [] if adj is None else [cg.assign(name, expr) for name, expr in adj.keeps]
+        if adj is not None and adj.with_value:  # the rule's value and its pull-back, in one call
+            keeps[0].targets = [ast.Tuple([cg.store(s.target), keeps[0].targets[0]], ast.Store())]
+        else:
+            fwd.append(self.primal(s))
+        fwd += keeps
         if adj is None:
             return fwd, [r for _, r in restores], None
         body = self.adjoint_stmts(s, adj)
