@@ -256,8 +256,8 @@ def keyword_only(x):
 
 
 def unknown_method(x):
-    y = x.copy()  # refused
-    return anp.sum(y)
+    y = x.searchsorted(0.5)  # refused
+    return anp.sum(y * x)
 
 
 def undefined_function(x):
@@ -297,7 +297,7 @@ CASES = [
     (aliases_appended_list, "second reference"),
     (uses_match, "match"), (prints, "expression statement"),
     (list_arithmetic, "arithmetic on a list"), (keyword_only, "keyword-only"),
-    (unknown_method, ".copy()"), (undefined_function, "not defined"),
+    (unknown_method, ".searchsorted()"), (undefined_function, "not defined"),
     (calls_refused_callee, "try/except"),
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from adcompare import numpy as anp
 from adcompare.engines.sct.errors import SCTError, a_type
 
 
@@ -180,3 +181,38 @@ def jit_static_argument(value: Any) -> Any:
         raise ValueError("Non-hashable static arguments are not supported. An error occurred while trying to hash "
                          f"an object of type {type(value)}, {value!r}. The error was:\nTypeError: {exc}") from None
     return value
+
+
+
+def copy_for(value: Any) -> Any:
+    """The function that makes ``value.copy()`` as Python's method makes it, chosen when the code runs (SCT
+    cannot tell a dict from an array before): a dict's or list's shallow copy, a new array of an array's values
+    (NumPy's or JAX's, or a box's), a NumPy scalar itself (immutable); for anything else its own method, which
+    SCT refuses on a differentiated value at the user's line (it would not see what that method copies)."""
+    if isinstance(value, dict):
+        return dict_copy
+    if isinstance(value, list):
+        return list_copy
+    if isinstance(value, np.generic):
+        return same_value
+    if hasattr(value, "__array__") and hasattr(value, "shape") and hasattr(value, "dtype"):
+        return anp.copy  # an array, a tracer or a box: the vocabulary's copy, differentiated
+
+    def own_copy(v):
+        return v.copy()
+
+    own_copy.sct_refused = (f"{a_type(value)}'s .copy() on a differentiated value",
+                            "SCT copies arrays, lists and dicts: copy the fields it holds")
+    return own_copy
+
+
+def dict_copy(d):
+    return dict(d)
+
+
+def list_copy(xs):
+    return list(xs)
+
+
+def same_value(v):
+    return v

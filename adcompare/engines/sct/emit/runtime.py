@@ -43,6 +43,7 @@ from adcompare.engines.sct.emit.containers import (  # noqa: F401  (generated co
 )
 from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated code calls them from here)
     check_sequence,
+    copy_for,
     dict_keys,
     field_index,
     integer_index,

@@ -1,18 +1,15 @@
 """Calls: what each call in a user function is, as :mod:`..ir` sees it.
 
-Contract: the :class:`Calls` part of the normalizer classifies a call by the
-object it calls: vocabulary (an ``ir.Op``, arguments bound to the wrapper's
-operands and parameters; array methods such as ``x.sum()`` too), other user
-functions (``ir.Call``, arguments bound to parameters, defaults filled in;
-``functools.partial`` objects and ``partial(f, a)(x)`` as calls of ``f``,
-``ad.checkpoint(f)(x)`` as a checkpointed call), custom functions (their own
-rules, or, for a checkpointed one with source, transformed), and everything
-else, library functions such as ``np.ones`` included (``ir.Opaque``, whose use
-on differentiated values :mod:`..analysis.refusals` refuses). A call of a function known
-only when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``) is an
-``ir.Call`` with a ``callee`` variable: the driver transforms the function it
-holds when it is called (:func:`..transform.call_fwd`). A call of a user function
-that writes into its parameter is refused (see :mod:`.aliases`).
+Contract: the :class:`Calls` part of the normalizer classifies a call by the object it calls: vocabulary (an
+``ir.Op``, arguments bound to the wrapper's operands and parameters; array methods such as ``x.sum()`` too), other
+user functions (``ir.Call``, arguments bound to parameters, defaults filled in; ``functools.partial`` objects and
+``partial(f, a)(x)`` as calls of ``f``, ``ad.checkpoint(f)(x)`` as a checkpointed call), custom functions (their own
+rules, or, for a checkpointed one with source, transformed), and everything else, library functions such as
+``np.ones`` included (``ir.Opaque``, whose use on differentiated values :mod:`..analysis.refusals` refuses). A call
+of a function known only when the code runs (a local variable, ``fs[0](x)``, ``make(a)(x)``; ``v.copy()``, a dict's,
+list's or array's copy chosen by :func:`..emit.python_checks.copy_for`) is an ``ir.Call`` with a ``callee``
+variable: the driver transforms the function it holds when it is called (:func:`..transform.call_fwd`). A call of a
+user function that writes into its parameter is refused (see :mod:`.aliases`).
 """
 
 from __future__ import annotations
@@ -216,6 +213,9 @@ class Calls:
                              [ir.atom_ast(recv), ast.Constant(names), *where], [])
             return self.value(ast.copy_location(ast.Call(maker, [ir.atom_ast(recv)] + [
                 k.value for k in node.keywords], []), node))
+        if name == "copy" and not node.args and not node.keywords:  # a dict's, list's or array's: known when it runs
+            chooser = ast.Call(self.known("copy_for", runtime.copy_for), [recv := ir.atom_ast(self.atom(d))], [])
+            return self.dynamic_call(ast.copy_location(ast.Call(chooser, [recv], []), node), self.atom(chooser))
         if name not in METHODS and name not in _VALUES_OWN and isinstance(d, ast.Name):  # self.predict(x): a call of
             return self.dynamic_call(node, self.atom(node.func))  # the bound method, read when it runs (as Python)
         if name not in METHODS:

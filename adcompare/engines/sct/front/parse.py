@@ -89,7 +89,8 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            p.inexact_dtype, runtime.integer_index,
            runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
            runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys, runtime.sorted_keys,
-           runtime.loop_keys, runtime.same_size, runtime.same_length, sized_code.dict_of, *tree_source.CONSTANTS,
+           runtime.loop_keys, runtime.same_size, runtime.same_length, runtime.copy_for, sized_code.dict_of,
+           *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
@@ -103,8 +104,7 @@ METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.resh
            "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
 METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "clip", "var", "std", "cumsum", "cumprod",
                                                        "swapaxes", "transpose", "conj", "trace", "diagonal",
-                                                       "repeat")})
-METHODS.update(conjugate=anp.conj)  # (.copy() stays refused: asarray_p of a box would share its memory)
+                                                       "repeat")}, conjugate=anp.conj)  # (.copy(): see .calls)
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
 # Methods whose results are indices or truth values of the primal value (constants, as on the overloading
 # engine's boxes): called on the primal as written, never differentiated.
