@@ -146,8 +146,24 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
             for call in (n for n in walk(st) if isinstance(n, ast.Call)):
                 g = resolve(call.func)
                 if is_user_function(g):
-                    passed += [(g, k, j) for j, arg in enumerate(call.args) if _aliases(arg, names, resolve)]
+                    passed += [(g, k, j) for j, arg in _bound(g, call) if _aliases(arg, names, resolve)]
     return indexed, tuple(sorted(set(augmented))), tuple(dict.fromkeys(passed))
+
+
+def _bound(g, call: ast.Call) -> list[tuple[int, ast.expr]]:
+    """``(j, arg)`` for each argument of ``call`` (of user function ``g``) and each parameter j it may bind, in
+    ``g``'s positional then keyword-only parameters as :func:`_own_writes` numbers them: a keyword argument
+    (``inner(v=p)``) by its name, a ``*seq`` or ``**d`` (and a positional one after ``*seq``) any it may reach."""
+    code = g.__code__
+    npos, names = code.co_argcount, code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    out, star = [], False
+    for j, arg in enumerate(call.args):
+        star = star or isinstance(arg, ast.Starred)
+        out += [(i, arg) for i in range(j, npos)] if star else [(j, arg)]
+    for kw in call.keywords:
+        out += ([(names.index(kw.arg), kw.value)] if kw.arg in names else
+                [(i, kw.value) for i in range(len(names))] if kw.arg is None else [])
+    return out
 
 
 def check_dynamic_call(fn, args: tuple) -> None:

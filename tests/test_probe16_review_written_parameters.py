@@ -1,0 +1,87 @@
+"""Probe 16 review: a write in place reaching a caller's array through a callee's *keyword* argument, on SCT.
+
+SCT writes functionally (``v *= 2.0`` is ``v = v * 2.0``), so a call of a function that writes into its parameter
+in place is refused where the caller's array is read afterwards (``front.aliases.parameters_written``). The
+callee's writes reach its caller through the calls it makes, but only positional arguments were followed:
+``scale(v=p)``, a keyword-only parameter, or ``mid(p=p)`` one call further down, lost the write. NumPy's primal
+sweep saw the doubled array while the derivative did not: a value right and a gradient three quarters of it,
+with no error. Now every argument is bound to the callee's parameter by name as by position (a ``*seq`` or
+``**d`` to any it may reach). A callee that only reads its keyword parameter still runs, checked against JAX.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+
+jax.config.update("jax_enable_x64", True)
+HERE = os.path.basename(__file__)
+
+
+def scale(v):
+    v *= 2.0
+    return 0.0
+
+
+def by_keyword(p):
+    _ = scale(v=p)
+    return 0.0
+
+
+def scale_kwonly(a, *, v):
+    v *= 2.0
+    return a
+
+
+def by_keyword_only(p):
+    _ = scale_kwonly(1.0, v=p)
+    return 0.0
+
+
+def by_keyword_two_down(p):
+    _ = by_keyword(p=p)
+    return 0.0
+
+
+def caller(helper):
+    def f(x):
+        y = x * 1.0
+        _ = helper(y)
+        return anp.sum(y * x)
+    return f
+
+
+@pytest.mark.parametrize("helper", [by_keyword, by_keyword_only, by_keyword_two_down])
+def test_a_write_through_a_keyword_argument_of_a_callee_is_refused_at_the_users_line(helper):
+    x = np.array([0.3, -1.2, 0.7, 2.0])
+    with pytest.raises(ad.SCTError, match="writes into its parameter in place") as info:
+        ad.engine("sct").grad(caller(helper))(x)
+    assert HERE in "\n".join([str(info.value), *getattr(info.value, "__notes__", ())])
+
+
+def weigh(v, w=1.0):
+    return v * w
+
+
+def reads_by_keyword(p, w):
+    return weigh(w=w, v=p)
+
+
+def f_reads(x):
+    y = x * 1.0
+    z = reads_by_keyword(y, x[0])
+    return anp.sum(y * z * x)
+
+
+def test_a_callee_that_only_reads_its_keyword_parameter_still_runs():
+    fj = lambda x: jnp.sum(x * x * x[0] * x)  # noqa: E731 (f_reads in jnp)
+    for seed in (0, 1):
+        x = np.random.default_rng(seed).standard_normal(4)
+        np.testing.assert_allclose(ad.engine("sct").grad(f_reads)(x), jax.grad(fj)(jnp.asarray(x)), rtol=1e-10)
