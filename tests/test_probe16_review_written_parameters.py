@@ -85,3 +85,36 @@ def test_a_callee_that_only_reads_its_keyword_parameter_still_runs():
     for seed in (0, 1):
         x = np.random.default_rng(seed).standard_normal(4)
         np.testing.assert_allclose(ad.engine("sct").grad(f_reads)(x), jax.grad(fj)(jnp.asarray(x)), rtol=1e-10)
+
+
+def scale_rest(*vs):
+    a = vs[0]
+    a *= 2.0
+    return 0.0
+
+
+def scale_after_rest(a, *rest, v):
+    v *= 2.0
+    return a
+
+
+def f_rest(x):
+    y = x * 1.0
+    z = scale_rest(y)
+    return anp.sum(y * x) + z
+
+
+def f_after_rest(x):
+    c = anp.ones(4)
+    z = scale_after_rest(1.0, x, v=c)
+    return anp.sum(c * x) + z
+
+
+def test_a_write_into_an_element_of_star_args_is_refused_naming_the_callers_array():
+    # (*vs was not among the parameters read for writes: SCT gave half NumPy's value and gradient, no error;
+    # a keyword-only parameter after *rest was matched to the argument at its number, x, not to c)
+    x = np.array([0.3, -1.2, 0.7, 2.0])
+    for f, name in ((f_rest, "y"), (f_after_rest, "c")):
+        with pytest.raises(ad.SCTError, match=f"writes into its parameter in place, passing {name};") as info:
+            ad.engine("sct").grad(f)(x)
+        assert HERE in "\n".join([str(info.value), *getattr(info.value, "__notes__", ())])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 
 import numpy as np
 
@@ -90,7 +91,8 @@ def _aliases(v: ast.expr, names: set[str], resolve) -> bool:
 def parameters_written(fn) -> tuple[str | None, tuple[int, ...]]:
     """The parameter of user function ``fn`` it writes into by index (``p[i] = v``, also through
     another name for it), and the positions of the parameters it writes into in place
-    (``p *= 2.0``, also through another name or a callee that does, recursion included)."""
+    (``p *= 2.0``, also through another name or a callee that does, recursion included), numbered as
+    :func:`parameter_slots` numbers them (positional, keyword-only, then ``*args``)."""
     indexed, _, _ = _own_writes(fn)
     reached, todo = [fn], [fn]
     while todo:  # every user function ``fn`` may call, each read once
@@ -122,7 +124,7 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
     a = tree.args
     positional = [x.arg for x in a.posonlyargs + a.args]
     indexed, augmented, passed = None, [], []
-    for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs]):
+    for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs] + ([a.vararg.arg] if a.vararg else [])):
         names = {param}
         grown = True
         while grown:  # every name that may hold (a view of) the parameter, anywhere in the function
@@ -152,18 +154,31 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
 
 def _bound(g, call: ast.Call) -> list[tuple[int, ast.expr]]:
     """``(j, arg)`` for each argument of ``call`` (of user function ``g``) and each parameter j it may bind, in
-    ``g``'s positional then keyword-only parameters as :func:`_own_writes` numbers them: a keyword argument
-    (``inner(v=p)``) by its name, a ``*seq`` or ``**d`` (and a positional one after ``*seq``) any it may reach."""
+    ``g``'s parameters as :func:`parameter_slots` numbers them: a keyword argument (``inner(v=p)``) by its
+    name, one beyond the positional parameters to ``*args``, a ``*seq`` or ``**d`` (and a positional one after
+    ``*seq``) any it may reach."""
     code = g.__code__
     npos, names = code.co_argcount, code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    rest = [len(names)] if code.co_flags & inspect.CO_VARARGS else []  # (the slot of ``*args``)
     out, star = [], False
     for j, arg in enumerate(call.args):
         star = star or isinstance(arg, ast.Starred)
-        out += [(i, arg) for i in range(j, npos)] if star else [(j, arg)]
+        reach = [*range(j, npos), *rest] if star else [j] if j < npos else rest
+        out += [(i, arg) for i in reach]
     for kw in call.keywords:
         out += ([(names.index(kw.arg), kw.value)] if kw.arg in names else
                 [(i, kw.value) for i in range(len(names))] if kw.arg is None else [])
     return out
+
+
+def parameter_slots(fn, positional: list, keyword_only: list) -> list[list]:
+    """The arguments of a call of user function ``fn`` in the slots :func:`parameters_written` numbers: one
+    for each positional parameter, one for each keyword-only one, then (where ``fn`` takes ``*args``) all
+    those ``*args`` holds (``positional`` beyond ``fn``'s positional parameters)."""
+    code = fn.__code__
+    slots = [[x] for x in positional[:code.co_argcount]] + [[]] * (code.co_argcount - len(positional))
+    slots += [[x] for x in keyword_only[:code.co_kwonlyargcount]]
+    return slots + ([list(positional[code.co_argcount:])] if code.co_flags & inspect.CO_VARARGS else [])
 
 
 def check_dynamic_call(fn, args: tuple) -> None:
@@ -174,9 +189,11 @@ def check_dynamic_call(fn, args: tuple) -> None:
         return
     indexed, in_place = parameters_written(fn)
     code = fn.__code__
-    names = code.co_varnames[:code.co_argcount]
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    names += (code.co_varnames[len(names)],) if code.co_flags & inspect.CO_VARARGS else ()
+    slots = parameter_slots(fn, list(args), [None] * code.co_kwonlyargcount)
     for k in set(in_place) | ({names.index(indexed)} if indexed in names else set()):
-        if k < len(args) and isinstance(primal(args[k]), (list, np.ndarray)):
+        if any(isinstance(primal(a), (list, np.ndarray)) for a in slots[k]):
             raise parse(fn).where.refuse(
                 f"a call of {fn.__name__}, known only when it runs, which writes into its parameter "
                 f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
