@@ -29,7 +29,7 @@ from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
 from adcompare.engines.sct.emit import inplace
 from adcompare.engines.sct.errors import Where
-from adcompare.engines.sct.front import builtin_source
+from adcompare.engines.sct.front import builtin_source, closure_values
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
 from adcompare.primitives import primal
@@ -199,6 +199,21 @@ def check_dynamic_call(fn, args: tuple) -> None:
                 f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
                 "see the write", fn, f"pass a copy (anp.array({names[k]})), or have {fn.__name__} return the new "
                 "array and assign it")
+
+
+def checked_apply(g, *args):
+    """``closure_values.apply`` (a call of a function known only when it runs) where its result is not
+    differentiated but an argument is (``_ = g(y)``): a write into ``y`` in place, which NumPy's primal sweep
+    sees and the derivative would not, is refused as in a differentiated call (see emit.primal)."""
+    fn, positions = closure_values._target(closure_values.apply, (g, *args))
+    passed = tuple((g, *args)[k] for k in positions)
+    while isinstance(fn, functools.partial):
+        passed, fn = fn.args + passed, fn.func
+    check_dynamic_call(fn, passed)
+    return g(*args)
+
+
+closure_values.apply.sct_varied_primal = checked_apply
 
 
 def _target_names(t: ast.expr) -> list[str]:
