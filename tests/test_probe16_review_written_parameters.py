@@ -11,6 +11,7 @@ with no error. Now every argument is bound to the callee's parameter by name as 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 
@@ -166,3 +167,39 @@ def test_a_call_known_when_it_runs_writing_a_constant_buffer_still_runs():
         for how in ("sct", "overloading"):
             np.testing.assert_allclose(ad.engine(how).grad(f_buffer)(x), jax.grad(lambda v: jnp.sum(v * v))(x),
                                        rtol=1e-10)
+
+
+def in_with(p):
+    with contextlib.nullcontext():
+        p *= 2.0
+    return 0.0
+
+
+def in_handler(p):
+    try:
+        _ = float("x")
+    except ValueError:
+        p *= 2.0
+    return 0.0
+
+
+def in_match(p):
+    match p.ndim:
+        case 1:
+            p *= 2.0
+    return 0.0
+
+
+def spread(*args):
+    _ = double(*args)
+    return 0.0
+
+
+@pytest.mark.parametrize("helper", [in_with, in_handler, in_match, spread])
+def test_a_callee_sct_would_refuse_whose_result_is_unused_is_read_for_its_writes(helper):
+    # (its source was not read at all where the fence refused it, and the call, its result unused, is never
+    # transformed: NumPy's primal doubled y and the derivative did not, with no error)
+    x = np.array([0.3, -1.2, 0.7, 2.0])
+    with pytest.raises(ad.SCTError, match="writes into its parameter in place, passing y;") as info:
+        ad.engine("sct").grad(caller(helper))(x)
+    assert HERE in "\n".join([str(info.value), *getattr(info.value, "__notes__", ())])

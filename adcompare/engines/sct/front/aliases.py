@@ -116,10 +116,13 @@ def parameters_written(fn) -> tuple[str | None, tuple[int, ...]]:
 def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, int, int], ...]]:
     """``fn``'s own writes: the parameter it writes by index, the positions it augments in place,
     and ``(callee, k, j)`` for each user function it calls with (an alias of) parameter k as argument j."""
-    try:
-        parsed = parse(fn)
-    except Exception:  # no source, or refused: its own transform (if it comes) says why
-        return None, (), ()
+    read: list = []  # its source as read, also where the fence refuses it (a call whose result is unused, as
+    try:  # ``_ = helper(y)``, is never transformed, while NumPy's primal still runs its writes)
+        parsed = parse(fn, read.append)
+    except Exception:  # no source: nothing to read
+        if not read:
+            return None, (), ()
+        parsed = read[0]
     tree, resolve = parsed.tree, parsed.resolve
     a = tree.args
     positional = [x.arg for x in a.posonlyargs + a.args]
