@@ -81,11 +81,15 @@ def fix_locations(node: ast.AST, place: tuple = (1, 0, 1, 0)) -> ast.AST:
 
 
 def statements(block: list):
-    """Every statement of ``block``, those in nested blocks (if, for, while) included."""
+    """Every statement of ``block``, those in nested blocks (if, for, while; try and match, which code SCT
+    refuses to transform may hold where only its writes are read: see front.aliases) included."""
     todo = list(reversed(block))
     while todo:
         s = todo.pop()
         yield s
+        todo += reversed(getattr(s, "finalbody", []))
+        for part in reversed(getattr(s, "handlers", []) + getattr(s, "cases", [])):
+            todo += reversed(part.body)
         todo += reversed(getattr(s, "orelse", []))
         todo += reversed(getattr(s, "body", []))
 

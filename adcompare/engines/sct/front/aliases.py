@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
 from adcompare.engines.sct.emit import inplace
 from adcompare.engines.sct.errors import Where
-from adcompare.engines.sct.front import builtin_source
+from adcompare.engines.sct.front import builtin_source, closure_values
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
 from adcompare.primitives import primal
@@ -90,7 +91,8 @@ def _aliases(v: ast.expr, names: set[str], resolve) -> bool:
 def parameters_written(fn) -> tuple[str | None, tuple[int, ...]]:
     """The parameter of user function ``fn`` it writes into by index (``p[i] = v``, also through
     another name for it), and the positions of the parameters it writes into in place
-    (``p *= 2.0``, also through another name or a callee that does, recursion included)."""
+    (``p *= 2.0``, also through another name or a callee that does, recursion included), numbered as
+    :func:`parameter_slots` numbers them (positional, keyword-only, then ``*args``)."""
     indexed, _, _ = _own_writes(fn)
     reached, todo = [fn], [fn]
     while todo:  # every user function ``fn`` may call, each read once
@@ -114,15 +116,18 @@ def parameters_written(fn) -> tuple[str | None, tuple[int, ...]]:
 def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, int, int], ...]]:
     """``fn``'s own writes: the parameter it writes by index, the positions it augments in place,
     and ``(callee, k, j)`` for each user function it calls with (an alias of) parameter k as argument j."""
-    try:
-        parsed = parse(fn)
-    except Exception:  # no source, or refused: its own transform (if it comes) says why
-        return None, (), ()
+    read: list = []  # its source as read, also where the fence refuses it (a call whose result is unused, as
+    try:  # ``_ = helper(y)``, is never transformed, while NumPy's primal still runs its writes)
+        parsed = parse(fn, read.append)
+    except Exception:  # no source: nothing to read
+        if not read:
+            return None, (), ()
+        parsed = read[0]
     tree, resolve = parsed.tree, parsed.resolve
     a = tree.args
     positional = [x.arg for x in a.posonlyargs + a.args]
     indexed, augmented, passed = None, [], []
-    for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs]):
+    for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs] + ([a.vararg.arg] if a.vararg else [])):
         names = {param}
         grown = True
         while grown:  # every name that may hold (a view of) the parameter, anywhere in the function
@@ -146,8 +151,37 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
             for call in (n for n in walk(st) if isinstance(n, ast.Call)):
                 g = resolve(call.func)
                 if is_user_function(g):
-                    passed += [(g, k, j) for j, arg in enumerate(call.args) if _aliases(arg, names, resolve)]
+                    passed += [(g, k, j) for j, arg in _bound(g, call) if _aliases(arg, names, resolve)]
     return indexed, tuple(sorted(set(augmented))), tuple(dict.fromkeys(passed))
+
+
+def _bound(g, call: ast.Call) -> list[tuple[int, ast.expr]]:
+    """``(j, arg)`` for each argument of ``call`` (of user function ``g``) and each parameter j it may bind, in
+    ``g``'s parameters as :func:`parameter_slots` numbers them: a keyword argument (``inner(v=p)``) by its
+    name, one beyond the positional parameters to ``*args``, a ``*seq`` or ``**d`` (and a positional one after
+    ``*seq``) any it may reach."""
+    code = g.__code__
+    npos, names = code.co_argcount, code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    rest = [len(names)] if code.co_flags & inspect.CO_VARARGS else []  # (the slot of ``*args``)
+    out, star = [], False
+    for j, arg in enumerate(call.args):
+        star = star or isinstance(arg, ast.Starred)
+        reach = [*range(j, npos), *rest] if star else [j] if j < npos else rest
+        out += [(i, arg) for i in reach]
+    for kw in call.keywords:
+        out += ([(names.index(kw.arg), kw.value)] if kw.arg in names else
+                [(i, kw.value) for i in range(len(names))] if kw.arg is None else [])
+    return out
+
+
+def parameter_slots(fn, positional: list, keyword_only: list) -> list[list]:
+    """The arguments of a call of user function ``fn`` in the slots :func:`parameters_written` numbers: one
+    for each positional parameter, one for each keyword-only one, then (where ``fn`` takes ``*args``) all
+    those ``*args`` holds (``positional`` beyond ``fn``'s positional parameters)."""
+    code = fn.__code__
+    slots = [[x] for x in positional[:code.co_argcount]] + [[]] * (code.co_argcount - len(positional))
+    slots += [[x] for x in keyword_only[:code.co_kwonlyargcount]]
+    return slots + ([list(positional[code.co_argcount:])] if code.co_flags & inspect.CO_VARARGS else [])
 
 
 def check_dynamic_call(fn, args: tuple) -> None:
@@ -158,14 +192,31 @@ def check_dynamic_call(fn, args: tuple) -> None:
         return
     indexed, in_place = parameters_written(fn)
     code = fn.__code__
-    names = code.co_varnames[:code.co_argcount]
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    names += (code.co_varnames[len(names)],) if code.co_flags & inspect.CO_VARARGS else ()
+    slots = parameter_slots(fn, list(args), [None] * code.co_kwonlyargcount)
     for k in set(in_place) | ({names.index(indexed)} if indexed in names else set()):
-        if k < len(args) and isinstance(primal(args[k]), (list, np.ndarray)):
+        if any(isinstance(primal(a), (list, np.ndarray)) for a in slots[k]):
             raise parse(fn).where.refuse(
                 f"a call of {fn.__name__}, known only when it runs, which writes into its parameter "
                 f"{names[k]!r} in place; SCT writes functionally, as JAX, so the caller's array would not "
                 "see the write", fn, f"pass a copy (anp.array({names[k]})), or have {fn.__name__} return the new "
                 "array and assign it")
+
+
+def checked_apply(g, *args):
+    """``closure_values.apply`` (a call of a function known only when it runs) where its result is not
+    differentiated but an argument is (``_ = g(y)``): a write into ``y`` in place, which NumPy's primal sweep
+    sees and the derivative would not, is refused as in a differentiated call (see emit.primal)."""
+    fn, positions = closure_values._target(closure_values.apply, (g, *args))
+    passed = tuple((g, *args)[k] for k in positions)
+    while isinstance(fn, functools.partial):
+        passed, fn = fn.args + passed, fn.func
+    check_dynamic_call(fn, passed)
+    return g(*args)
+
+
+closure_values.apply.sct_varied_primal = checked_apply
 
 
 def _target_names(t: ast.expr) -> list[str]:

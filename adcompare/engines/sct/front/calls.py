@@ -31,7 +31,7 @@ from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front import builtin_source, sized_code
-from adcompare.engines.sct.front.aliases import parameters_written
+from adcompare.engines.sct.front.aliases import parameter_slots, parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
 from adcompare.primitives import Primitive
@@ -325,7 +325,8 @@ class Calls:
                           [ast.keyword(k, ir.atom_ast(a)) for k, a in plain]  # and the **kwargs dict spread back
                           + ([ast.keyword(None, ir.atom_ast(extra))] if extra is not None else []))
         call = ir.Call(fn, args, primal, kw=tuple(kw))
-        passed = [args[k] for k in in_place if k < len(args) and isinstance(args[k], str)]
+        slots = parameter_slots(fn, pos[:-1] if extra is not None and not spread else pos, kw_args)
+        passed = [a for k in in_place for a in slots[k] if isinstance(a, str)]
         if passed:  # it writes into these arguments' arrays in place: see .aliases
             self.call_writes[id(call)] = (fn.__name__, passed)
         return call
