@@ -16,6 +16,7 @@ from adcompare.engines.sct.analysis.activity import Activity
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.codegen import Linker
+from adcompare.engines.sct.emit.python_checks import checked_call
 
 
 def primal_value(value: ir.Expr, linker: Linker, act: Activity | None = None) -> ast.expr:
@@ -33,6 +34,10 @@ def primal_value(value: ir.Expr, linker: Linker, act: Activity | None = None) ->
     if checked is not None and act is not None and any(act.varies(a) for a in value.args):
         call = copy_tree(value.primal)  # (a stand-in's checks of a differentiated argument: a call's writes)
         return ast.Call(cg.load(linker.constant("checked", checked)), call.args, call.keywords)
+    if isinstance(value, ir.Call) and value.callee is not None and act is not None \
+            and any(act.varies(a) for a in value.args):  # g(y) of a g known when it runs, its result unused
+        call = copy_tree(value.primal)
+        return ast.Call(cg.load(linker.constant("checked_call", checked_call)), [call.func] + call.args, call.keywords)
     if isinstance(value, (ir.Op, ir.Call)):
         return copy_tree(value.primal)
     if isinstance(value, ir.Pack):

@@ -216,3 +216,15 @@ def list_copy(xs):
 
 def same_value(v):
     return v
+
+
+WRITE_CHECKS: list = []  # front.aliases.check_dynamic_call, put here by it (emit does not import the front)
+
+
+def checked_call(g: Any, *args: Any, **kwargs: Any) -> Any:
+    """``g(*args)`` of a function known only when it runs, whose result is not differentiated though an argument
+    is (``_ = obj.scale(y)``): a write into ``y`` in place, which NumPy's primal sweep would see and the
+    derivative would not, is refused as in a differentiated call."""
+    for check in WRITE_CHECKS:
+        check(g, args)
+    return g(*args, **kwargs)

@@ -1,17 +1,15 @@
 """Aliases: the writes in place SCT refuses, or checks when they run, because another name may see them.
 
-Contract: SCT writes functionally (``c *= a`` is ``c = c * a``; ``y[i] = v`` makes a new
-array, as JAX's ``.at[].set``; ``seq.append(x)`` makes a new list), so a write is correct
-only where no other name that may hold the same memory is read afterwards.
-:func:`check_writes` asks :mod:`..analysis.aliasing` which writes another name would see
-and puts a run-time check (:func:`..emit.inplace.check_inplace`) before each of them: an
-index write, an augmented assignment, a call of a function that writes into its parameter
-in place. SCT knows neither types nor views statically: a float, a NumPy scalar or a JAX
-array is rebound, as SCT does, and ``x = y[0]`` of a 1-d ``y`` is a copy, so the check
-refuses (with the line and a rewrite) only a NumPy array or list that another of those
-names really holds when the write runs. :func:`parameters_written` says which parameters a
-callee writes into (the caller's arrays; one writing by index is refused at the call),
-:func:`check_dynamic_call` checks a call of a function known only when it runs, and
+Contract: SCT writes functionally (``c *= a`` is ``c = c * a``; ``y[i] = v`` makes a new array, as JAX's
+``.at[].set``; ``seq.append(x)`` makes a new list), so a write is correct only where no other name that may hold the
+same memory is read afterwards. :func:`check_writes` asks :mod:`..analysis.aliasing` which writes another name would
+see and puts a run-time check (:func:`..emit.inplace.check_inplace`) before each of them: an index write, an
+augmented assignment, a call of a function that writes into its parameter in place. SCT knows neither types nor
+views statically: a float, a NumPy scalar or a JAX array is rebound, as SCT does, and ``x = y[0]`` of a 1-d ``y`` is
+a copy, so the check refuses (with the line and a rewrite) only a NumPy array or list that another of those names
+really holds when the write runs. :func:`parameters_written` says which parameters a callee writes into (the
+caller's arrays; one writing by index is refused at the call), :func:`check_dynamic_call` checks a call of a
+function known only when it runs (also where its result is unused: :func:`..emit.python_checks.checked_call`), and
 :func:`check_lists` refuses an append to a list that is not a local list nobody else sees.
 """
 
@@ -20,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import types
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from adcompare import numpy as anp
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
-from adcompare.engines.sct.emit import inplace
+from adcompare.engines.sct.emit import inplace, python_checks
 from adcompare.engines.sct.errors import Where
 from adcompare.engines.sct.front import builtin_source, closure_values
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
@@ -187,7 +186,9 @@ def parameter_slots(fn, positional: list, keyword_only: list) -> list[list]:
 def check_dynamic_call(fn, args: tuple) -> None:
     """A call of ``fn`` that generated code knows only when it runs (a variable, a nested function):
     the caller's liveness is not known there, so a NumPy array (or list) passed to a parameter
-    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards."""
+    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards (a bound method's too)."""
+    if isinstance(fn, types.MethodType):  # obj.scale, taken into a variable: its function, the object first
+        fn, args = fn.__func__, (fn.__self__, *args)
     if not is_user_function(fn):
         return
     indexed, in_place = parameters_written(fn)
@@ -217,6 +218,7 @@ def checked_apply(g, *args):
 
 
 closure_values.apply.sct_varied_primal = checked_apply
+python_checks.WRITE_CHECKS.append(check_dynamic_call)
 
 
 def _target_names(t: ast.expr) -> list[str]:
