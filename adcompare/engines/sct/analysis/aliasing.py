@@ -72,7 +72,7 @@ def seen_writes(fn: ir.Function, writes: dict[int, list[Write]], fresh: Callable
                 escaping: set[str] = frozenset()) -> list[Seen]:
     """The writes of ``writes`` (keyed by the ``id`` of their statement) that another name would see.
 
-    ``fresh(value)`` says whether an :class:`ir.Opaque` value or a call-like :class:`ir.Op` builds
+    ``fresh(value)`` says whether an :class:`ir.Opaque` value, a call-like :class:`ir.Op` or an :class:`ir.Call` builds
     a new object (the front end resolves names); ``escaping``: parameters whose objects escape."""
     points = PointsTo(fn, writes, fresh, escaping)
     points.block(fn.body, {q: points.param(q) for q in fn.params})
@@ -163,7 +163,7 @@ class PointsTo:
             return site
         if isinstance(v, ir.Index):
             return (self.get(v.value, state) if isinstance(v.value, str) else frozenset()) | site
-        if isinstance(v, ir.Opaque) and self.fresh(v):
+        if isinstance(v, (ir.Opaque, ir.Call)) and self.fresh(v):
             return site
         held = site  # a display holds its elements; a call may return its arguments (or views of them)
         for name in ir.reads(v):

@@ -38,15 +38,23 @@ _VIEW_FUNCTIONS = {getattr(anp, n) for n in (
     "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
     "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
     "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
+# vocabulary functions NumPy documents as returning a new array whatever their operands (without ``out=``)
+_COPYING = {id(getattr(anp, n)) for n in (
+    "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
+    "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
+    "triu", "astype") if hasattr(anp, n)}
 
 
 def fresh_maker(resolve):
     """``fresh(value)`` for :func:`..analysis.aliasing.seen_writes`: does an opaque expression, or
-    a view primitive called as written, build a new object (``anp.zeros(n)``, ``len(x)``,
-    ``x.copy()``, ``anp.array(x)``)?"""
+    a view primitive called as written, or a vocabulary function SCT transforms as a callee, build a
+    new object (``anp.zeros(n)``, ``len(x)``, ``x.copy()``, ``anp.array(x)``, ``anp.copy(x)``)?"""
     def fresh(value) -> bool:
         if isinstance(value, ir.Op):
             return isinstance(value.primal, ast.Call) and resolve(value.primal.func) is anp.array
+        if isinstance(value, ir.Call):
+            return id(value.func) in _COPYING and isinstance(value.primal, ast.Call) \
+                and all(k.arg != "out" for k in value.primal.keywords)
         return _fresh(value.expr, resolve)
     return fresh
 
