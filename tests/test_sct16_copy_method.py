@@ -119,6 +119,21 @@ def test_a_second_name_for_the_copy_is_still_seen_by_its_writes():
         ENGINES["sct"].grad(f)(np.arange(1.0, 4.0))
 
 
+def test_a_list_copy_shares_its_items_so_a_write_into_one_is_refused():
+    """(a list's copy is shallow: writing into an item writes into the original list's array, as NumPy runs it)"""
+    def f(x):
+        xs = [x * 1.0, x * 2.0]
+        ys = xs.copy()
+        z = ys[0]
+        z[0] = 5.0 * x[1]  # line: refused (xs[0] is the same array)
+        return anp.sum(xs[0] * x)
+
+    x = np.arange(1.0, 4.0)
+    np.testing.assert_allclose(ENGINES["overloading"].grad(f)(x), [10.0, 9.0, 6.0])
+    with pytest.raises(ad.SCTError, match=r"(?s)a write into z\[\.\.\.\].*xs, read afterwards"):
+        ENGINES["sct"].grad(f)(x)
+
+
 class Settings:
     def __init__(self, scale):
         self.scale = scale

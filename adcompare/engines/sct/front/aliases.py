@@ -22,7 +22,6 @@ import types
 
 import numpy as np
 
-from adcompare import numpy as anp
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
@@ -30,68 +29,9 @@ from adcompare.engines.sct.emit import inplace, python_checks
 from adcompare.engines.sct.errors import Where
 from adcompare.engines.sct.front import builtin_source, closure_values
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
-from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function, parse
+from adcompare.engines.sct.front.parse import is_user_function, parse
+from adcompare.engines.sct.front.sharing import fresh_maker, may_share
 from adcompare.primitives import primal
-
-_VIEW_METHODS = {"reshape", "ravel", "squeeze", "transpose", "swapaxes", "view", "T", "real", "flat"}
-_VIEW_FUNCTIONS = {getattr(anp, n) for n in (
-    "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
-    "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
-    "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
-# vocabulary functions NumPy documents as returning a new array whatever their operands (without ``out=``)
-_COPYING = {id(getattr(anp, n)) for n in (
-    "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
-    "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
-    "triu", "astype") if hasattr(anp, n)}
-
-
-def fresh_maker(resolve):
-    """``fresh(value)`` for :func:`..analysis.aliasing.seen_writes`: does an opaque expression, or
-    a view primitive called as written, or a vocabulary function SCT transforms as a callee, build a
-    new object (``anp.zeros(n)``, ``len(x)``, ``x.copy()``, ``anp.array(x)``, ``anp.copy(x)``)?"""
-    def fresh(value) -> bool:
-        if isinstance(value, ir.Op):
-            return isinstance(value.primal, ast.Call) and resolve(value.primal.func) is anp.array
-        if isinstance(value, ir.Call):
-            return id(value.func) in _COPYING and isinstance(value.primal, ast.Call) \
-                and all(k.arg != "out" for k in value.primal.keywords)
-        return _fresh(value.expr, resolve)
-    return fresh
-
-
-def _fresh(e: ast.expr, resolve) -> bool:
-    if isinstance(e, (ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.JoinedStr)):
-        return True
-    if isinstance(e, ast.Attribute):
-        return e.attr in CONSTANT_ATTRIBUTES
-    if isinstance(e, ast.Call):
-        if isinstance(e.func, ast.Attribute) and e.func.attr == "copy":
-            return True
-        f = resolve(e.func)
-        vocab = classify(f) if f is not MISSING else None
-        return vocab is not None and vocab.kind in ("constant", "nondiff") and f is not primal
-    return False
-
-
-def _aliases(v: ast.expr, names: set[str], resolve) -> bool:
-    """May the value of the expression ``v`` share memory with one of ``names`` (flow-insensitive)?"""
-    if isinstance(v, ast.Name):
-        return v.id in names
-    if isinstance(v, (ast.Subscript, ast.Starred)):
-        return _aliases(v.value, names, resolve)
-    if isinstance(v, ast.Attribute):
-        return v.attr in _VIEW_METHODS and _aliases(v.value, names, resolve)
-    if isinstance(v, (ast.Tuple, ast.List)):
-        return any(_aliases(e, names, resolve) for e in v.elts)
-    if isinstance(v, ast.IfExp):
-        return _aliases(v.body, names, resolve) or _aliases(v.orelse, names, resolve)
-    if isinstance(v, ast.Call):
-        if isinstance(v.func, ast.Attribute) and v.func.attr in _VIEW_METHODS:
-            return _aliases(v.func.value, names, resolve)
-        f = resolve(v.func)
-        if f in _VIEW_FUNCTIONS or is_user_function(f):
-            return any(_aliases(a, names, resolve) for a in v.args)
-    return False
 
 
 @functools.lru_cache(maxsize=512)
@@ -142,7 +82,7 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
             for st in statements(tree.body):
                 value = st.value if isinstance(st, ast.Assign) else st.iter if isinstance(st, ast.For) else None
                 targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.For) else []
-                if value is not None and _aliases(value, names, resolve):
+                if value is not None and may_share(value, names, resolve):
                     new = {n for t in targets for n in _target_names(t)} - names
                     grown, names = grown or bool(new), names | new
         for st in statements(tree.body):
@@ -158,7 +98,7 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
             for call in (n for n in walk(st) if isinstance(n, ast.Call)):
                 g = resolve(call.func)
                 if is_user_function(g):
-                    passed += [(g, k, j) for j, arg in _bound(g, call) if _aliases(arg, names, resolve)]
+                    passed += [(g, k, j) for j, arg in _bound(g, call) if may_share(arg, names, resolve)]
     return indexed, tuple(sorted(set(augmented))), tuple(dict.fromkeys(passed))
 
 

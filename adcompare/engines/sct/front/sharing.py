@@ -1,0 +1,76 @@
+"""Sharing: which expressions may hold the memory of which names, and which make new objects (for :mod:`.aliases`).
+
+Contract: :func:`may_share` says, flow-insensitively, whether an expression's value may share memory with one of
+some names (a name itself, an index or slice of it, a view method or function, a user function's result, which
+may be one of its arguments); :func:`fresh_maker` whether an opaque expression, a primitive called as written or a
+vocabulary function NumPy documents as returning a new array builds a new object.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from adcompare import numpy as anp
+from adcompare.engines.sct import ir
+from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING, classify, is_user_function
+from adcompare.primitives import primal
+
+_VIEW_METHODS = {"reshape", "ravel", "squeeze", "transpose", "swapaxes", "view", "T", "real", "flat"}
+_VIEW_FUNCTIONS = {getattr(anp, n) for n in (
+    "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
+    "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
+    "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
+# vocabulary functions NumPy documents as returning a new array whatever their operands (without ``out=``)
+_COPYING = {id(getattr(anp, n)) for n in (
+    "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
+    "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
+    "triu", "astype") if hasattr(anp, n)}
+
+
+def fresh_maker(resolve):
+    """``fresh(value)`` for :func:`..analysis.aliasing.seen_writes`: does an opaque expression, or
+    a view primitive called as written, or a vocabulary function SCT transforms as a callee, build a
+    new object (``anp.zeros(n)``, ``len(x)``, ``x.copy()``, ``anp.array(x)``, ``anp.copy(x)``)?"""
+    def fresh(value) -> bool:
+        if isinstance(value, ir.Op):
+            return isinstance(value.primal, ast.Call) and resolve(value.primal.func) is anp.array
+        if isinstance(value, ir.Call):
+            return id(value.func) in _COPYING and isinstance(value.primal, ast.Call) \
+                and all(k.arg != "out" for k in value.primal.keywords)
+        return _fresh(value.expr, resolve)
+    return fresh
+
+
+def _fresh(e: ast.expr, resolve) -> bool:
+    if isinstance(e, (ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.JoinedStr)):
+        return True
+    if isinstance(e, ast.Attribute):
+        return e.attr in CONSTANT_ATTRIBUTES
+    if isinstance(e, ast.Call):
+        if isinstance(e.func, ast.Attribute) and e.func.attr == "copy":
+            return True
+        f = resolve(e.func)
+        vocab = classify(f) if f is not MISSING else None
+        return vocab is not None and vocab.kind in ("constant", "nondiff") and f is not primal
+    return False
+
+
+def may_share(v: ast.expr, names: set[str], resolve) -> bool:
+    """May the value of the expression ``v`` share memory with one of ``names`` (flow-insensitive)?"""
+    if isinstance(v, ast.Name):
+        return v.id in names
+    if isinstance(v, (ast.Subscript, ast.Starred)):
+        return may_share(v.value, names, resolve)
+    if isinstance(v, ast.Attribute):
+        return v.attr in _VIEW_METHODS and may_share(v.value, names, resolve)
+    if isinstance(v, (ast.Tuple, ast.List)):
+        return any(may_share(e, names, resolve) for e in v.elts)
+    if isinstance(v, ast.IfExp):
+        return may_share(v.body, names, resolve) or may_share(v.orelse, names, resolve)
+    if isinstance(v, ast.Call):
+        if isinstance(v.func, ast.Attribute) and v.func.attr in _VIEW_METHODS:
+            return may_share(v.func.value, names, resolve)
+        f = resolve(v.func)
+        if f in _VIEW_FUNCTIONS or is_user_function(f):
+            return any(may_share(a, names, resolve) for a in v.args)
+    return False
