@@ -24,10 +24,11 @@ import linecache
 import sys
 from collections.abc import Callable
 
-from adcompare.engines.sct.errors import internal_file
+from adcompare import concrete
+from adcompare.engines.sct.errors import SCTError, internal_file
 
 _STAMP = "sct_line"
-_PREFIX = "in the derivative SCT generated from "
+_PREFIX = concrete.NOTES[1]
 
 # generated file -> (user function, user file, its first line, {generated line: user line})
 FILES: dict[str, tuple[str, str, int, dict[int, int]]] = {}
@@ -71,14 +72,16 @@ def _walk(made: list, parsed: list, around: int | None, table: dict[int, int], i
 
 def note(exc: BaseException) -> None:
     """Adds the user's place to ``exc`` if it passed through generated code (once)."""
-    if any(str(n).startswith(_PREFIX) for n in getattr(exc, "__notes__", ())):
+    if any(str(n).startswith(concrete.NOTES) for n in getattr(exc, "__notes__", ())):
         return
     frames, tb = [], exc.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename in FILES:
             frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
         tb = tb.tb_next
-    if not frames:
+    if not frames:  # user code run as it is (before or beside generated code): its innermost frame
+        if not isinstance(exc, SCTError):
+            concrete.locate(exc)
         return
     # the innermost frame of code written in a file (not of a program the engine wrote itself), the user's
     # before adcompare's own (builtin_source's max is transformed as the user's call of it, which names it)
