@@ -119,6 +119,11 @@ def check_real(name: str, constants: list) -> None:
                             f"parts by hand")
 
 
+def user_file(filename: str) -> bool:
+    """A file of the user's code as written: outside the machinery, and not generated (``<...>``)."""
+    return not filename.startswith("<") and not _is_machinery(filename)
+
+
 # the notes that name the user's place: this module's, and SCT's (:mod:`adcompare.engines.sct.located`)
 NOTE = "at the user's line "
 NOTES = (NOTE, "in the derivative SCT generated from ")
@@ -147,7 +152,7 @@ def locate(exc: BaseException) -> None:
         if not _is_machinery(name):
             frames.append((name, tb.tb_lineno, tb.tb_frame.f_code.co_name))
         tb = tb.tb_next
-    written = [f for f in frames if not f[0].startswith("<")]  # code written in a file (not generated)
+    written = [f for f in frames if user_file(f[0])]  # code written in a file (not generated)
     plain = type(exc) in (TypeError, NotImplementedError) and len(exc.args) == 1 and isinstance(exc.args[0], str)
     if ours and plain and (written or frames):
         exc.args = (f"{exc.args[0]} (at {'{}:{} (in {})'.format(*(written or frames)[-1])})",)
