@@ -161,3 +161,17 @@ def test_a_refusal_naming_its_line_gets_no_note(name):
     with pytest.raises((ad.ConcretizationTypeError, ad.SCTError)) as info:
         ad.engine(name).grad(lambda x: float(x[0]) * x[1])(X)
     assert __file__ in str(info.value) and not _notes(info.value)
+
+
+def always_raises(x):
+    x = x * 2.0
+    raise KeyError("no such key")  # no return: SCT's generated code read an output it never set
+
+
+@pytest.mark.parametrize("name", ["overloading", "sct"])
+def test_a_function_that_always_raises_raises_its_error(name):
+    eng = ad.engine(name)
+    for d in ("grad", "jvp", "hessian"):
+        with pytest.raises(KeyError) as info:
+            DERIVATIVES[d](eng, always_raises, X)
+        _check(info.value, always_raises, X)
