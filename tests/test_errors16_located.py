@@ -117,11 +117,11 @@ def _bad_bwd(res, g):
     return (g * np.ones(4),)  # a cotangent of the wrong shape: NumPy's broadcast error in the user's rule
 
 
-@pytest.mark.parametrize("name", ["overloading", "sct"])
+@pytest.mark.parametrize("name", ["overloading", "elemental", "sct"])
 def test_an_error_in_a_users_pullback_names_its_line(name):
-    h = ad.custom_vjp(lambda x: x * 2.0)
+    h, v = ad.custom_vjp(lambda x: x * 2.0), el if name == "elemental" else anp
     h.defvjp(lambda x: (x * 2.0, None), _bad_bwd)
-    _, f_vjp = ad.engine(name).vjp(lambda x: anp.sum(h(anp.sin(x))), X)
+    _, f_vjp = ad.engine(name).vjp(lambda x: v.sum(h(v.sin(x))), X)
     with pytest.raises(ValueError) as info:
         f_vjp(1.0)
     notes = _notes(info.value)
@@ -137,6 +137,14 @@ def test_second_order_notes_once(name, higher):
         with pytest.raises(ValueError) as info:
             eng.hessian(f, mode=mode)(x)
         _check(info.value, f, x)
+
+
+@pytest.mark.parametrize("outer, inner", [("overloading", "sct"), ("sct", "overloading"), ("sct", "sct")])
+def test_nested_engines_note_once(outer, inner):
+    f, x = _cases(anp)["broadcast"]
+    with pytest.raises(ValueError) as info:
+        ad.engine(outer).grad(lambda z: anp.sum(ad.engine(inner).grad(f)(z) * z))(x)
+    _check(info.value, f, x)
 
 
 KEPT = KeyError("b")
