@@ -15,6 +15,7 @@ This module knows nothing of engines: :class:`adcompare.primitives.Box` calls
 
 from __future__ import annotations
 
+import linecache
 import os
 import sys
 import sysconfig
@@ -118,26 +119,44 @@ def check_real(name: str, constants: list) -> None:
                             f"parts by hand")
 
 
-def locate(exc: BaseException) -> None:
-    """Name the user's line in a refusal (``NotImplementedError``, ``TypeError``) that left the user's code run on
-    an engine's values without it: the innermost frame of the traceback that is the user's (a vocabulary call with
-    an option it refuses, a keyword a name does not take). A plain message gets ``(at file:line (in function))``,
-    as :func:`refuse` writes it; another kind of error, a note. Once, whatever the levels it passes."""
+def user_file(filename: str) -> bool:
+    """A file of the user's code as written: outside the machinery, and not generated (``<...>``)."""
+    return not filename.startswith("<") and not _is_machinery(filename)
+
+
+# the notes that name the user's place: this module's, and SCT's (:mod:`adcompare.engines.sct.located`)
+NOTE = "at the user's line "
+NOTES = (NOTE, "in the derivative SCT generated from ")
+
+
+def located(exc: BaseException) -> bool:
+    """Does ``exc`` name the user's place already (a refusal's text, or a note of an engine's)?"""
     text = str(exc.args[0]) if len(exc.args) == 1 else ""
-    if isinstance(exc, ConcretizationTypeError) or " (at " in text \
-            or any(n.startswith("at the user's line ") for n in getattr(exc, "__notes__", ())):
+    return isinstance(exc, ConcretizationTypeError) or " (at " in text \
+        or any(str(n).startswith(NOTES) for n in getattr(exc, "__notes__", ()))
+
+
+def locate(exc: BaseException) -> None:
+    """Name the user's place in an exception that left the user's code run by an engine: the innermost frame of
+    its traceback that is the user's (outside adcompare's machinery, NumPy, JAX and the standard library), its
+    function, file and line. A plain refusal of adcompare's own (``NotImplementedError``, ``TypeError``: a
+    vocabulary call with an option it refuses) gets ``(at file:line (in function))`` in its text, as :func:`refuse`
+    writes it; any other exception (NumPy's, Python's, the user's own) keeps its type and text and gets a note.
+    Once, whatever the levels it passes; called only in an except clause (nothing on the normal path)."""
+    if located(exc):
         return
-    frames, tb = [], exc.__traceback__
+    frames, tb, ours = [], exc.__traceback__, False
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
+        ours = name.startswith(_PACKAGE + os.sep) and _is_machinery(name)  # raised by adcompare itself
         if not _is_machinery(name):
             frames.append((name, tb.tb_lineno, tb.tb_frame.f_code.co_name))
         tb = tb.tb_next
-    frames = [f for f in frames if not f[0].startswith("<")] or frames  # code written in a file, if any
-    if not frames:
-        return
-    where = "{}:{} (in {})".format(*frames[-1])
-    if type(exc) in (TypeError, NotImplementedError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
-        exc.args = (f"{text} (at {where})",)
-    else:
-        exc.add_note(f"at the user's line {where}")
+    written = [f for f in frames if user_file(f[0])]  # code written in a file (not generated)
+    plain = type(exc) in (TypeError, NotImplementedError) and len(exc.args) == 1 and isinstance(exc.args[0], str)
+    if ours and plain and (written or frames):
+        exc.args = (f"{exc.args[0]} (at {'{}:{} (in {})'.format(*(written or frames)[-1])})",)
+    elif written:
+        name, line, function = written[-1]
+        text = linecache.getline(name, line).strip()
+        exc.add_note(f"{NOTE}{name}:{line} (in {function})" + (f": {text}" if text else ""))

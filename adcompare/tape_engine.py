@@ -156,8 +156,8 @@ def box_met_jax(exc: TypeError) -> ConcretizationTypeError | None:
 
 
 def run_user(f: Callable, args: list) -> Any:
-    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says; a refusal
-    without the user's line gets it (:func:`adcompare.concrete.locate`)."""
+    """``f(*args)`` on boxes, a JAX function that met one refused as :func:`box_met_jax` says; any other
+    exception without the user's line gets it (:func:`adcompare.concrete.locate`), its type and text kept."""
     try:
         return f(*args)
     except TypeError as exc:
@@ -166,15 +166,16 @@ def run_user(f: Callable, args: list) -> Any:
             locate(exc)  # a refusal by the vocabulary, or a call that does not match a signature: the user's line
             raise
         raise refusal from exc
-    except NotImplementedError as exc:
-        locate(exc)
-        raise
     except ValueError as exc:
         # ``y[0] = x`` into a NumPy array: NumPy's float() of the box raised the refusal (with the user's line),
         # which NumPy replaced by "setting an array element with a sequence" (a box has __getitem__)
         if not isinstance(exc.__cause__, ConcretizationTypeError):
+            locate(exc)
             raise
         raise ConcretizationTypeError(str(exc.__cause__)) from exc
+    except Exception as exc:  # NumPy's, Python's, the user's own: a note names the user's line (once)
+        locate(exc)
+        raise
 
 
 _TAPE_ENGINES: dict[type, type] = {}  # tape type -> the TapeEngine subclass that records it
@@ -251,8 +252,12 @@ class TapeEngine(Engine):
             bars: list = [None] * (max((i for i, _ in seeds), default=-1) + 1)
             for i, g in seeds:  # an output returned twice gets both cotangents
                 bars[i] = g if bars[i] is None else anp.add(bars[i], g)
-            with cycle_collector_paused():
-                tape.backward(bars)
+            try:
+                with cycle_collector_paused():
+                    tape.backward(bars)
+            except Exception as exc:  # a user's rule (a custom_vjp's bwd, a checkpoint's recompute) raised
+                locate(exc)
+                raise
             return [None if k is None or k >= len(bars) else bars[k] for k in positions]
 
         return tree_unflatten(y_tree, [v.value if m else v for v, m in zip(y_leaves, mine)]), pullback

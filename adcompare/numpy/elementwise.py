@@ -134,8 +134,23 @@ def angle(z, deg=False):
     return _p.rad2deg_p(a) if deg else a
 
 
-def where(condition, x, y):
+_NOT_GIVEN = object()  # (None is a value: np.where(c, None, 1) makes an object array)
+
+
+def where(condition, x=_NOT_GIVEN, y=_NOT_GIVEN):
+    """``x`` where ``condition``, else ``y``; ``where(condition)`` alone is :func:`nonzero`, a constant (as
+    NumPy's, and JAX's ``jnp.where(c)`` with its size unknown)."""
+    if x is _NOT_GIVEN and y is _NOT_GIVEN:
+        return nonzero(condition)
+    if x is _NOT_GIVEN or y is _NOT_GIVEN:
+        raise ValueError("either both or neither of x and y should be given")  # NumPy's words
     return _p.where_p(_p.primal(_p.pack(condition)), x, y)  # the condition is never differentiated
+
+
+def nonzero(a):
+    """The indices of the nonzero entries, one array per axis (constants)."""
+    pa = _p.primal(_p.pack(a))
+    return _p.namespace((pa,)).nonzero(pa)
 
 
 def _constant(method: str):

@@ -16,7 +16,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
-from adcompare.numpy.elementwise import clip, equal, isnan, sqrt, where
+from adcompare.numpy.elementwise import clip, equal, isnan, nonzero, sqrt, where
 from adcompare.numpy.elementwise import where as _where  # (beside nanvar's where= keyword)
 from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
 from adcompare.numpy.products import matmul
@@ -222,12 +222,6 @@ def bincount(x, weights=None, minlength=0):
         return _np.bincount(px, minlength=length)
     member = (_np.arange(length)[:, None] == px[None, :]).astype(_np.float64)
     return matmul(member, asarray(weights))
-
-
-def nonzero(a):
-    """The indices of the nonzero entries, one array per axis (constants)."""
-    pa = _p.primal(_p.pack(a))
-    return _p.namespace((pa,)).nonzero(pa)
 
 
 def argwhere(a):

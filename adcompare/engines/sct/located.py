@@ -10,7 +10,9 @@ generated file and line. A generated line with no
 stamp takes the line of the statement around it; a file with no table (or a line
 outside it) is named by the function's first line. A frame of code in adcompare's own files (a
 builtin SCT transforms as Python, :mod:`.front.builtin_source`) gives way to the user's frame that
-called it. Code generated from generated code (a second derivative) is named by the first user's
+called it; the innermost frame of user code run as written (a custom rule's bwd) is named after it, and an
+error that passed through no generated code is noted by :func:`adcompare.concrete.locate`.
+Code generated from generated code (a second derivative) is named by the first user's
 line. The engine's entry points call :func:`note`; the type of the exception is unchanged, and so is its message,
 but an ``IndexError``'s (a position out of range), which names the user's file and line as Python's own
 text followed by ``(at file:line (in function))``, as SCT's list writes do (python_checks.list_position).
@@ -24,10 +26,11 @@ import linecache
 import sys
 from collections.abc import Callable
 
-from adcompare.engines.sct.errors import internal_file
+from adcompare import concrete
+from adcompare.engines.sct.errors import SCTError, internal_file
 
 _STAMP = "sct_line"
-_PREFIX = "in the derivative SCT generated from "
+_PREFIX = concrete.NOTES[1]
 
 # generated file -> (user function, user file, its first line, {generated line: user line})
 FILES: dict[str, tuple[str, str, int, dict[int, int]]] = {}
@@ -70,21 +73,28 @@ def _walk(made: list, parsed: list, around: int | None, table: dict[int, int], i
 
 
 def note(exc: BaseException) -> None:
-    """Adds the user's place to ``exc`` if it passed through generated code (once)."""
-    if any(str(n).startswith(_PREFIX) for n in getattr(exc, "__notes__", ())):
+    """Adds the user's place to ``exc`` if it passed through generated code (once), and the user's innermost
+    frame where that is code run as written (a custom rule); with no generated code, :func:`.concrete.locate`."""
+    if any(str(n).startswith(concrete.NOTES) for n in getattr(exc, "__notes__", ())):
         return
-    frames, tb = [], exc.__traceback__
+    frames, tb, depth, as_written = [], exc.__traceback__, 0, (-1, "")
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename in FILES:
-            frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
-        tb = tb.tb_next
-    if not frames:
+        code = tb.tb_frame.f_code
+        if code.co_filename in FILES:
+            frames.append((code.co_filename, tb.tb_lineno, depth))
+        elif concrete.user_file(code.co_filename):  # user code run as it is (a custom rule, a callee)
+            as_written = (depth, f"{code.co_filename}:{tb.tb_lineno} (in {code.co_name})")
+        tb, depth = tb.tb_next, depth + 1
+    if not frames:  # no generated code: the user's innermost frame
+        if not isinstance(exc, SCTError):
+            concrete.locate(exc)
         return
     # the innermost frame of code written in a file (not of a program the engine wrote itself), the user's
     # before adcompare's own (builtin_source's max is transformed as the user's call of it, which names it)
     written = [f for f in frames if not FILES[f[0]][1].startswith("<")]
     users = [f for f in written if not internal_file(FILES[f[0]][1])]
-    filename, generated = (users or written or frames)[-1]
+    filename, generated, depth = (users or written or frames)[-1]
+    inner = f"\n  (raised in the user's code at {as_written[1]})" if as_written[0] > depth else ""
     function, user_file, first, table = FILES[filename]
     line = table.get(generated)
     if line is None:
@@ -92,7 +102,7 @@ def note(exc: BaseException) -> None:
     else:
         text = linecache.getline(user_file, line).strip()
         where = f"{function!r}, {user_file}, line {line}" + (f": {text}" if text else "")
-    exc.add_note(f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated})")
+    exc.add_note(f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated}){inner}")
     if type(exc) is IndexError and len(exc.args) == 1 and isinstance(exc.args[0], str) and " (at " not in exc.args[0]:
         # a position out of range (``xs[5]`` of a list of two) is the user's mistake: its text names the line
         exc.args = (f"{exc.args[0]} (at {user_file}:{line or first} (in {function}))",)

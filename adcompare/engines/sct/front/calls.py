@@ -22,7 +22,6 @@ import types
 
 import numpy as np
 
-from adcompare import elemental
 from adcompare import numpy as anp
 from adcompare.checkpoint import Checkpointed, checkpoint
 from adcompare.custom import CustomFunction
@@ -34,22 +33,7 @@ from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.aliases import parameter_slots, parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
-from adcompare.primitives import Primitive
-
-# The elemental library's elementwise calls (el.multiply, el.sin): each is its primitive's call.
-LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinstance(f, types.FunctionType)
-                 and f.__module__ == elemental.__name__ for c in f.__closure__ or ()
-                 if isinstance(c.cell_contents, Primitive)}
-
-
-def beyond_primitive(vocab, bound: inspect.BoundArguments) -> bool:
-    """Whether a vocabulary wrapper's call gives a keyword its primitive does not take (``anp.sum``'s ``where=``,
-    ``initial=``, ``dtype=``, ``out=``): then the wrapper composes primitives, and its code is followed."""
-    taken = inspect.signature(vocab.prim.impl).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in taken.values()):
-        return False
-    skip = set(vocab.operands or ()) | {vocab.seq}
-    return any(name not in taken for name in bound.arguments if name not in skip)
+from adcompare.engines.sct.front.vocab_calls import LIBRARY_CALLS, beyond_primitive
 
 
 def user_call_method(obj: object) -> bool:

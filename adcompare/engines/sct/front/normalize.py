@@ -97,6 +97,8 @@ class Normalizer(ANF, Desugar, Calls):
             body = append_rest(body, [located(ast.Return(None), body[-1] if body else self.p.tree)])
         if not loops_return:
             out = self._output_name(body)
+        if not any(isinstance(n, ast.Return) for n in statements(body)):  # it always raises: out is never set
+            body = [located(ast.Assign([ast.Name(out, ast.Store())], ast.Constant(None)), self.p.tree)] + body
         self.out_var = out
         fn = self.signature()
         ir_body = self.spread_args(fn) + self.block(body)

@@ -1,0 +1,31 @@
+"""The vocabulary's calls as primitives: the elemental library's, and when a wrapper's call is not its primitive's.
+
+Contract: :data:`LIBRARY_CALLS` maps each elementwise call of :mod:`adcompare.elemental` to its primitive;
+:func:`beyond_primitive` says whether a call of a vocabulary wrapper (bound to its signature) asks for more or
+less than its primitive takes, so that the wrapper's own code is followed (:mod:`.calls`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+from adcompare import elemental
+from adcompare.primitives import Primitive
+
+# The elemental library's elementwise calls (el.multiply, el.sin): each is its primitive's call.
+LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinstance(f, types.FunctionType)
+                 and f.__module__ == elemental.__name__ for c in f.__closure__ or ()
+                 if isinstance(c.cell_contents, Primitive)}
+
+
+def beyond_primitive(vocab, bound: inspect.BoundArguments) -> bool:
+    """Whether a vocabulary wrapper's call gives a keyword its primitive does not take (``anp.sum``'s ``where=``,
+    ``initial=``, ``dtype=``, ``out=``) or leaves out an operand (``anp.where(c)``, NumPy's nonzero): then the
+    wrapper composes primitives (or makes a constant), and its code is followed."""
+    taken = inspect.signature(vocab.prim.impl).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in taken.values()):
+        return False
+    skip = set(vocab.operands or ()) | {vocab.seq}
+    return any(name not in taken for name in bound.arguments if name not in skip) \
+        or any(name not in bound.arguments for name in vocab.operands or ())  # anp.where(c): nonzero's
