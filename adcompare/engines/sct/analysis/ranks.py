@@ -1,27 +1,32 @@
-"""Ranks: the variables that hold a rank-0 value (shape ``()``) whenever they hold one.
+"""Ranks: the variables that hold a rank-0 value (shape ``()``), or one number of dimensions, whenever they hold one.
 
 Contract: :func:`rank0` answers, for a normalized function, which names provably hold a
 value of shape ``()`` (a Python or NumPy number, a 0-d array) every time they are bound, given
 facts about its inputs: ``known`` (non-local names and parameters that hold a number) and
-``vectors`` (parameters that hold a 1-D NumPy array of numbers and are never bound again).
-Broadcasting against such a value keeps the other operand's shape, so an adjoint need not sum
+``vectors`` (parameters that hold a 1-D NumPy array of numbers and are never bound again, or a
+dict of such parameters to the number of dimensions of the NumPy array each holds);
+:func:`ndims` answers, from the same facts, the number of dimensions of each name that has one.
+Broadcasting against a rank-0 value keeps the other operand's shape, so an adjoint need not sum
 a cotangent down to that operand's shape (:mod:`..emit.adjoints`), and a rank-0 operand's shape
 is the constant ``()``, which the forward sweep need not keep.
 
-The answer is flow-insensitive and the greatest fixed point: a name is rank-0 if every
-statement that binds it gives a rank-0 value when the names it reads are; by induction over
-the statements run, each value the name ever holds then has shape ``()``. A statement gives a
-rank-0 value when it copies one, applies an elementwise primitive (the rule table's
-``defderiv`` entries) to rank-0 operands and number literals, reduces over all axes
-(``sum``, ``mean``, ``max``, ``min``, ``prod``, ``logsumexp`` without ``axis`` or
-``keepdims``), or indexes one of ``vectors`` with an integer: a literal, the target of a
-loop over the builtin ``range`` (``ints``), or ``+ - * // %`` of those. Anything else (calls,
-unpacking, containers, other primitives, expressions the front end leaves as written) is not.
+The answer is flow-insensitive and the greatest fixed point: a name has d dimensions if every
+statement that binds it gives a value of d dimensions when the names it reads have theirs; by
+induction over the statements run, each value the name ever holds then has d. A statement gives
+d when it copies a value of d, applies an elementwise primitive (the rule table's ``defderiv``
+entries, no parameters) to operands and number literals the most of which have d (NumPy's
+broadcasting), reduces over all axes (``sum``, ``mean``, ``max``, ``min``, ``prod``,
+``logsumexp`` without ``axis`` or ``keepdims``: 0), applies ``dot`` or ``matmul`` to operands
+of known dimensions (NumPy's rules: two vectors give 0), or indexes a value of d + 1 dimensions
+(one of ``vectors``, or what is made from them) with an integer: a literal, the target of a loop
+over the builtin ``range`` (``ints``), or ``+ - * // %`` of those. Anything else (calls,
+unpacking, containers, other primitives, expressions the front end leaves as written) has none.
 """
 
 from __future__ import annotations
 
 import ast
+from collections import deque
 from numbers import Number
 
 from adcompare.engines.sct import ir
@@ -104,19 +109,44 @@ def loop_operands(fn: ir.Function) -> set[str]:
     where knowing that one is rank-0 changes a derivative on every trip (no cotangent summed down,
     no shape kept)."""
     loops = [s for s in ir.walk(fn.body) if isinstance(s, (ir.For, ir.While))]
-    return {a for loop in loops for s in ir.walk(loop.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
-            and not s.value.seq and len(s.value.args) > 1 and getattr(s.value.prim, "derivatives", None) is not None
-            for a in s.value.args if ir.is_var(a)}
+    return {a for loop in loops for s in ir.walk(loop.body) if _elementwise(s) for a in s.value.args if ir.is_var(a)}
 
 
-def rank0(fn: ir.Function, known: set[str], vectors: frozenset[str] = frozenset(),
-          ints: frozenset[str] = frozenset()) -> set[str]:
+def operands(fn: ir.Function) -> set[str]:
+    """The names that are operands of an elementwise primitive of two or more operands anywhere (in
+    straight-line code too): where knowing that one is rank-0 changes a derivative."""
+    return {a for s in ir.walk(fn.body) if _elementwise(s) for a in s.value.args if ir.is_var(a)}
+
+
+def _elementwise(s) -> bool:
+    return isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and not s.value.seq and len(s.value.args) > 1 \
+        and getattr(s.value.prim, "derivatives", None) is not None
+
+
+def product_operands(fn: ir.Function) -> list[str]:
+    """The parameters, never bound again, that ``dot`` or ``matmul`` (:data:`_PRODUCTS`) reads: those whose
+    number of dimensions tells that of the product."""
+    bound = {t for s in ir.walk(fn.body) for t in ir.targets(s)}
+    found = [a for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+             and s.value.prim.name in _PRODUCTS and not s.value.params for a in s.value.args]
+    return sorted({a for a in found if ir.is_var(a) and a in fn.params and a not in bound})
+
+
+def rank0(fn: ir.Function, known: set[str], vectors=frozenset(), ints: frozenset[str] = frozenset()) -> set[str]:
     """The names of ``fn`` that hold a rank-0 value whenever bound (see the module doc); ``known``
     are non-local names and parameters known to hold numbers, ``vectors`` parameters known to hold
-    1-D arrays of numbers (never bound again), ``ints`` names that hold an ``int``."""
-    stmts = list(ir.walk(fn.body))
+    1-D arrays of numbers (never bound again), or a dict of parameters (never bound again) to the
+    number of dimensions of the NumPy array of numbers each holds, ``ints`` names that hold an ``int``."""
+    found = ndims(fn, known, vectors if isinstance(vectors, dict) else dict.fromkeys(vectors, 1), ints)
+    return {n for n, d in found.items() if d == 0} - (set(fn.params) - set(known))
+
+
+def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozenset[str] = frozenset()) -> dict[str, int]:
+    """The bound names (and parameters in ``known``) of ``fn`` that hold a value of one number of
+    dimensions whenever bound, with that number (see the module doc; ``known`` and ``dims`` as
+    :func:`rank0` takes them)."""
     binders: dict[str, list] = {}
-    for s in stmts:
+    for s in ir.walk(fn.body):
         for t in ir.targets(s):
             binders.setdefault(t, []).append(s)
         if isinstance(s, ir.Effect):  # a statement run as written may rebind or reshape what it names
@@ -124,50 +154,80 @@ def rank0(fn: ir.Function, known: set[str], vectors: frozenset[str] = frozenset(
                 if isinstance(node, ast.Name):
                     binders.setdefault(node.id, []).append(s)
     params = set(fn.params)
-    out = {n for n in binders if n not in params or n in known} | (known & params)
-    out -= set(vectors)
-    outside = set(known) - set(binders)  # non-local names, and parameters never bound again
-    names = out | outside  # what a binding may read as rank-0; shrinks with ``out``
+    fixed = {n: 0 for n in known if n not in binders} | {p: d for p, d in dims.items() if p not in binders}
+    found = {n: _TOP for n in binders if n not in params or n in known}  # optimistic: names fall from top
     readers: dict[str, set[str]] = {}  # name -> the names some binding of which reads it
-    for n, stmts_n in binders.items():
-        for s in stmts_n:
+    for n in found:
+        for s in binders[n]:
             for r in ir.reads(s.value) if isinstance(s, ir.Assign) else ():
                 readers.setdefault(r, set()).add(n)
 
-    def fails(n: str) -> bool:
-        return n in binders and not all(_gives_rank0(s, names, vectors, ints) for s in binders[n])
+    def get(a: ir.Atom):
+        if isinstance(a, ir.Const):
+            return 0 if isinstance(a.value, Number) else _BOT
+        return found[a] if a in found else fixed.get(a, _BOT)
 
-    todo = [n for n in out if fails(n)]  # a worklist: a name dropped re-checks only its readers
+    def meet(n: str):
+        out = 0 if n in params else _TOP  # a known parameter bound again holds a number on entry
+        for s in binders[n]:
+            d = _gives(s, get, ints)
+            if out == _TOP or d == _TOP or d == out:
+                out = out if d == _TOP else d
+            else:
+                return _BOT
+        return out
+
+    todo, queued = deque(found), set(found)  # a worklist: a name that falls re-checks only its readers
     while todo:
-        n = todo.pop()
-        if n not in out:
-            continue
-        out.discard(n)
-        names.discard(n)
-        todo += [m for m in readers.get(n, ()) if m in out and fails(m)]
-    return out - (params - known)
+        n = todo.popleft()
+        queued.discard(n)
+        new = meet(n)
+        if new != found[n]:
+            found[n] = new
+            for m in readers.get(n, ()):
+                if m not in queued and found[m] != _BOT:
+                    todo.append(m)
+                    queued.add(m)
+    # a name still at the top is bound only from names never bound before it: it holds nothing
+    found.update({p: 0 for p in params & set(known) - set(binders)})  # a known parameter never bound again
+    return {n: 0 if d == _TOP else d for n, d in found.items() if d != _BOT}
 
 
-def _gives_rank0(s, names: set[str], vectors: frozenset[str], ints: frozenset[str]) -> bool:
+def _gives(s, get, ints: frozenset[str]):
+    """The number of dimensions of the value ``s`` binds, given each atom's (``get``)."""
     if not isinstance(s, ir.Assign):
-        return False
+        return _BOT
     v = s.value
     if isinstance(v, ir.Copy):
-        return _atom(v.src, names)
+        return get(v.src)
     if isinstance(v, ir.Index):
-        return v.value in vectors and is_int(v.index, ints)
+        d = get(v.value) if ir.is_var(v.value) and is_int(v.index, ints) else _BOT
+        return d if d == _TOP else d - 1 if d > 0 else _BOT
     if not isinstance(v, ir.Op) or v.seq:
-        return False
+        return _BOT
     if v.prim.name in _FULL_REDUCTIONS:
-        return set(v.params) <= {"axis", "keepdims"} and all(
+        return 0 if set(v.params) <= {"axis", "keepdims"} and all(
             isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
-            for p in v.params.values())
-    if getattr(v.prim, "derivatives", None) is None:  # only the rule table's elementwise primitives
-        return False
-    return not v.params and all(_atom(a, names) for a in v.args)
+            for p in v.params.values()) else _BOT
+    if v.params or v.prim.name not in _PRODUCTS and getattr(v.prim, "derivatives", None) is None:
+        return _BOT  # only the rule table's elementwise primitives, and products
+    found = [get(a) for a in v.args]
+    if _BOT in found:
+        return _BOT
+    if _TOP in found:
+        return _TOP
+    return _PRODUCTS[v.prim.name](*found) if v.prim.name in _PRODUCTS else max(found, default=0)
 
 
-def _atom(a: ir.Atom, names: set[str]) -> bool:
-    if isinstance(a, ir.Const):
-        return isinstance(a.value, Number) and not isinstance(a.value, bool) or type(a.value) is bool
-    return a in names
+def _dot(a: int, b: int) -> int:
+    return a + b if a == 0 or b == 0 else a + b - 2  # NumPy's dot: a scalar scales; the sum over two axes
+
+
+def _matmul(a: int, b: int) -> int:
+    if a == 0 or b == 0:
+        return _BOT  # NumPy refuses it
+    return a + b - 2 if a == 1 or b == 1 else max(a, b)  # a vector's axis is summed; stacks broadcast
+
+
+_PRODUCTS = {"dot": _dot, "matmul": _matmul}
+_TOP, _BOT = -1, -2  # not known yet (optimistic), none

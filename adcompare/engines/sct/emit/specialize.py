@@ -1,4 +1,4 @@
-"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D arrays or numbers, behind a guard.
+"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D or 2-D arrays or numbers, behind a guard.
 
 Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
 function, and where knowing the parameters' shapes proves more of its variables rank-0
@@ -11,12 +11,16 @@ NumPy array of numbers, and that a parameter it reads only as an elementwise ope
 of those pairs first again where two operands of an elementwise primitive in a loop then share
 a shape class (:func:`same_shapes`, :mod:`..analysis.shapes`: no cotangent summed down between
 them, no shape kept), that the parameters those classes come from hold NumPy arrays of numbers
-and that the classes found to meet have one shape. The
+and that the classes found to meet have one shape. In straight-line code too (where the
+guard's checks pay for themselves: :func:`products`), that the parameters ``dot`` and ``matmul``
+read hold 1-D or 2-D NumPy arrays of numbers (:func:`vector`, :func:`matrix`), where their
+products' numbers of dimensions (:func:`..analysis.ranks.ndims`) then prove operands of
+elementwise primitives anywhere rank-0 or of one shape class. The
 general forward sweep then starts with the guard: when every such parameter holds what was
-assumed (:func:`vector`, :func:`number`, :func:`agree`: exact NumPy and Python types and shapes, checked once per call;
-the parameters are never bound again, so the facts hold for the whole call), it returns what the specialized
-forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
-hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
+assumed (:func:`vector`, :func:`matrix`, :func:`number`, :func:`agree`: exact NumPy and Python types and
+shapes, checked once per call; the parameters are never bound again, so the facts hold for the whole call),
+it returns what the specialized forward sweep returns, its residuals marked as :class:`Specialized`; the
+general reverse sweep hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
 array where a vector or a number was assumed, an object array, a JAX array, a NumPy subclass,
 an overloading engine's box) runs the general sweeps unchanged.
 """
@@ -24,18 +28,28 @@ an overloading engine's box) runs the general sweeps unchanged.
 from __future__ import annotations
 
 import ast
+import itertools
 from typing import Any
 
 import numpy as np
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import elementwise_only, indexed_by_int, loop_operands, rank0
+from adcompare.engines.sct.analysis.ranks import (
+    elementwise_only,
+    indexed_by_int,
+    loop_operands,
+    operands,
+    product_operands,
+    rank0,
+)
 from adcompare.engines.sct.analysis.shapes import groups, shape_classes
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit.reverse import reverse
 
 _NUMBERS = frozenset("biufc")
 _MOST = 5  # specializations of one function at most (each is a reverse transform of its own)
+_DIMS_MOST = 4  # parameters of products whose numbers of dimensions are tried (2 ** this many tries)
+_PAYS = 2  # operands proven rank-0 that pay for one more parameter's check in a straight-line guard
 
 
 def agree(*items: Any) -> bool:
@@ -56,6 +70,11 @@ def agree(*items: Any) -> bool:
 def vector(x: Any) -> bool:
     """Does ``x`` hold a 1-D NumPy array of booleans or numbers (so ``x[i]``, ``i`` an int, has shape ``()``)?"""
     return type(x) is np.ndarray and x.ndim == 1 and x.dtype.kind in _NUMBERS
+
+
+def matrix(x: Any) -> bool:
+    """Does ``x`` hold a 2-D NumPy array of booleans or numbers?"""
+    return type(x) is np.ndarray and x.ndim == 2 and x.dtype.kind in _NUMBERS
 
 
 def number(x: Any) -> bool:
@@ -79,7 +98,8 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
                    ints: frozenset[str], arrays: bool = False,
                    likes: set[int] = frozenset()) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
-    first whose guard holds taking the call: vectors and numbers, vectors alone, numbers alone, each
+    first whose guard holds taking the call: products' arrays (:func:`products`) with vectors and
+    numbers, vectors and numbers, vectors alone, numbers alone, each
     number alone, each first with agreeing shapes (:func:`same_shapes`), and agreeing shapes alone
     (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
     definition) pairs: the general pair reaches each specialized function through a cell of the
@@ -88,23 +108,27 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
     if arrays:
         return general, []
     variants, done = [], set()
-    operands = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
-    indexed = frozenset(indexed_by_int(fn, ints))
-    numbers = frozenset(p for p in elementwise_only(fn) - indexed - scalars  # each one that tells more
+    looped = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
+    indexed = frozenset((p, 1) for p in indexed_by_int(fn, ints))
+    numbers = frozenset(p for p in elementwise_only(fn) - {p for p, _ in indexed} - scalars  # each one that tells more
                         if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
-                        & operands)
-    tries = [(indexed, numbers), (indexed, frozenset()), (frozenset(), numbers)]
-    tries += [(frozenset(), frozenset({p})) for p in sorted(numbers)] if len(numbers) > 1 else []
-    for vectors, assumed in tries + [(frozenset(), frozenset())]:
+                        & looped)
+    dims = products(fn, scalars, ints, indexed)  # or in straight-line code, where products' ranks tell enough
+    tries = [(indexed | dims, numbers, operands(fn))] if dims else []
+    tries += [(indexed, numbers, looped), (indexed, frozenset(), looped), (frozenset(), numbers, looped)]
+    tries += [(frozenset(), frozenset({p}), looped) for p in sorted(numbers)] if len(numbers) > 1 else []
+    for vectors, assumed, ops in tries + [(frozenset(), frozenset(), looped)]:
         if len(variants) >= _MOST or (vectors, assumed) in done:
             continue
         done.add((vectors, assumed))
-        more = rank0(fn, scalars | assumed, vectors, ints) - scalars
-        classes, agreed = same_shapes(fn, scalars | more, ints, likes, operands)
+        more = rank0(fn, scalars | assumed, dict(vectors), ints) - scalars
+        classes, agreed = same_shapes(fn, scalars | more, ints, likes, ops, ops is not looped)
         if classes:  # first with the shapes' guard, then (below) without
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays, classes))
             variants.append((pair, sorted(vectors), sorted(assumed), agreed))
-        if (vectors or assumed) and more & operands - (
+            if ops is not looped and all(len(g) == 1 and g[0][1] <= dict(vectors).get(g[0][0], -1) for g in agreed):
+                continue  # its guard adds nothing to the arrays': the pair without it would never run
+        if (vectors or assumed) and more & ops - (
                 rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
             variants.append((pair, sorted(vectors), sorted(assumed), []))
@@ -112,8 +136,28 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
     return general + [d for pair, *_ in variants for d in pair], late
 
 
+def products(fn: ir.Function, scalars: set[str], ints: frozenset[str], indexed: frozenset) -> frozenset:
+    """The numbers of dimensions (1 or 2) to assume of the parameters ``dot`` and ``matmul`` read (at
+    most :data:`_DIMS_MOST` of them), as ``(parameter, ndim)`` pairs: the first assignment that proves
+    the most operands of elementwise primitives rank-0 (:func:`..analysis.ranks.rank0`) beyond what
+    knowing only ``indexed`` proves, where that is more than :data:`_PAYS` per parameter checked (a
+    guard's check costs about what two cotangents not summed down save); else empty."""
+    params = [p for p in product_operands(fn) if p not in scalars and p not in dict(indexed)]
+    if not params or len(params) > _DIMS_MOST:
+        return frozenset()
+    ops = operands(fn)
+    base = len(rank0(fn, scalars, dict(indexed), ints) & ops)
+    best, most = frozenset(), base + _PAYS * len(params)
+    for ndims in itertools.product((1, 2), repeat=len(params)):
+        tried = indexed | frozenset(zip(params, ndims))
+        found = len(rank0(fn, scalars, dict(tried), ints) & ops)
+        if found > most:
+            best, most = tried - indexed, found
+    return best
+
+
 def same_shapes(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes: set[int],
-                operands: set[str]) -> tuple[dict, list]:
+                operands: set[str], anywhere: bool = False) -> tuple[dict, list]:
     """The shape classes (:func:`..analysis.shapes.shape_classes`) of ``fn``'s names, where two
     operands of an elementwise primitive in a loop share one (so an adjoint sums nothing down),
     with the conflicts assumed away; and what the guard checks: each group of classes assumed to
@@ -126,7 +170,7 @@ def same_shapes(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes:
         same |= conflicts
     else:
         return {}, []
-    if not _shared(fn, classes, operands):
+    if not _shared(fn, classes, operands, anywhere):
         return {}, []
     agreed = [sorted(g) for g in groups(same)]
     grouped = {root for g in agreed for root, _ in g}
@@ -134,15 +178,15 @@ def same_shapes(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes:
     return classes, agreed
 
 
-def _shared(fn: ir.Function, classes: dict, operands: set[str]) -> bool:
-    """Does an elementwise primitive of two operands in a loop take two of one class?"""
-    for loop in ir.walk(fn.body):
-        if isinstance(loop, (ir.For, ir.While)):
-            for s in ir.walk(loop.body):
-                if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and len(s.value.args) == 2:
-                    a, b = s.value.args
-                    if a in operands and b in operands and a in classes and classes[a] == classes.get(b):
-                        return True
+def _shared(fn: ir.Function, classes: dict, operands: set[str], anywhere: bool = False) -> bool:
+    """Does an elementwise primitive of two operands in a loop (or ``anywhere``) take two of one class?"""
+    loops = [fn.body] if anywhere else [s.body for s in ir.walk(fn.body) if isinstance(s, (ir.For, ir.While))]
+    for body in loops:
+        for s in ir.walk(body):
+            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and len(s.value.args) == 2:
+                a, b = s.value.args
+                if a in operands and b in operands and a in classes and classes[a] == classes.get(b):
+                    return True
     return False
 
 
@@ -158,10 +202,12 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
     for k, ((sfwd, sbwd), vectors, numbers, agreed) in enumerate(variants):
         to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
         late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
-        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) for v in vectors]
+        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector) if d == 1 else
+                          linker.bind(("specialize", "matrix"), "matrix", matrix), cg.load(v)) for v, d in vectors]
         checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
         checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
-                           *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed]
+                           *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed
+                   if not (len(group) == 1 and group[0][1] <= dict(vectors).get(group[0][0], -1))]  # checked
         ret = sfwd.body[-1]
         assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
         ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
