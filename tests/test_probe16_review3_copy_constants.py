@@ -69,3 +69,18 @@ def test_a_write_into_an_item_a_list_copy_shares_is_refused(on_jax):
     x, c = wrap([0.3, -1.2, 0.7]), wrap([1.5, 2.5, -0.5])
     with pytest.raises(ad.SCTError, match=r"(?s)a write into z\[\.\.\.\].*ys, read afterwards.*review3_copy"):
         ad.engine("sct").grad(item_of_shallow_copy)(x, c)
+
+
+def tuple_copied(x):
+    t = (x, x * 2.0)
+    u = t.copy()  # line: Python raises AttributeError (a tuple has no copy)
+    return anp.sum(u[0])
+
+
+def test_a_tuple_has_no_copy_and_sct_says_so():
+    x = np.array([0.3, -1.2])
+    with pytest.raises(AttributeError, match="copy"):
+        ad.engine("overloading").grad(tuple_copied)(x)
+    with pytest.raises(ad.SCTError, match=r"(?s)\.copy\(\) of a tuple, which has no such method.*AttributeError"
+                                          r".*review3_copy_constants\.py"):
+        ad.engine("sct").grad(tuple_copied)(x)
