@@ -84,3 +84,15 @@ def test_a_tuple_has_no_copy_and_sct_says_so():
     with pytest.raises(ad.SCTError, match=r"(?s)\.copy\(\) of a tuple, which has no such method.*AttributeError"
                                           r".*review3_copy_constants\.py"):
         ad.engine("sct").grad(tuple_copied)(x)
+
+
+def copied_in_order(x):
+    y = x.copy(order="F")  # NumPy's ndarray.copy takes the memory order
+    y[0] = 3.0 * x[1]
+    return anp.sum(y * x)
+
+
+def test_a_box_copies_in_an_order_as_an_array_does():
+    x = jnp.asarray(np.random.default_rng(2).normal(size=3))
+    ref = jax.grad(lambda v: jnp.sum(v.at[0].set(3.0 * v[1]) * v))(x)
+    np.testing.assert_allclose(ad.engine("overloading").grad(copied_in_order)(np.asarray(x)), ref, **TOL)
