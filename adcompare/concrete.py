@@ -159,4 +159,13 @@ def locate(exc: BaseException) -> None:
     elif written:
         name, line, function = written[-1]
         text = linecache.getline(name, line).strip()
-        exc.add_note(f"{NOTE}{name}:{line} (in {function})" + (f": {text}" if text else ""))
+        add_note(exc, f"{NOTE}{name}:{line} (in {function})" + (f": {text}" if text else ""))
+
+
+def add_note(exc: BaseException, text: str) -> None:
+    """``exc.add_note(text)``, unless ``exc`` refuses an attribute set on it (a frozen dataclass's, a class whose
+    ``__setattr__`` raises): then it leaves as the user raised it, not replaced by that refusal."""
+    try:
+        exc.add_note(text)
+    except Exception:
+        pass

@@ -112,7 +112,7 @@ class Operators:
     def __imod__(self, other): return views.inplace(self, anp.remainder(self, other))
     def __imatmul__(self, other): return views.inplace(self, anp.matmul(self, other))
 
-    def copy(self):
+    def copy(self, order="C"):  # (NumPy's memory order: the values are the same)
         return copy.copy(self)  # a new name-level object: writing into it leaves self alone
 
     def __copy__(self):  # the value, without the aliases: a copy is no view of anything

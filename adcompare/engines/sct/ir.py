@@ -117,6 +117,7 @@ class Call:
     checkpoint: bool = False  # ad.checkpoint: the reverse sweep recomputes func's internals
     kw: tuple[str, ...] = ()  # the keyword-only parameters the last len(kw) args are passed to
     callee: str | None = None  # a variable holding the function, known only when it runs (func None)
+    shallow_copy: bool = False  # ``v.copy()``: a new object, which may hold ``v``'s items (a list's, a dict's)
 
     @property
     def npos(self) -> int:

@@ -102,7 +102,7 @@ def note(exc: BaseException) -> None:
     else:
         text = linecache.getline(user_file, line).strip()
         where = f"{function!r}, {user_file}, line {line}" + (f": {text}" if text else "")
-    exc.add_note(f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated}){inner}")
+    concrete.add_note(exc, f"{_PREFIX}{where}\n  (generated code: {filename}, line {generated}){inner}")
     if type(exc) is IndexError and len(exc.args) == 1 and isinstance(exc.args[0], str) and " (at " not in exc.args[0]:
         # a position out of range (``xs[5]`` of a list of two) is the user's mistake: its text names the line
         exc.args = (f"{exc.args[0]} (at {user_file}:{line or first} (in {function}))",)

@@ -37,6 +37,7 @@ VIEW_PRIMS = frozenset({p.transpose_p, p.reshape_p, p.broadcast_to_p, p.getitem_
 ESCAPING = ("free", "env")  # kinds of objects that outlive the call: globals and cells, a closure's captures
 UNDEFINED = ("undefined", None)  # in a name's set where some path to here does not assign it
 TWICE = ("param", None)  # in every parameter's set: the caller may pass one array twice
+ITEMS = "items"  # (ITEMS, obj): a shallow copy's (v.copy()) hold on obj's items, not on obj itself
 
 State = dict[str, frozenset]
 
@@ -80,7 +81,7 @@ def seen_writes(fn: ir.Function, writes: dict[int, list[Write]], fresh: Callable
     out = []
     for key, (stmt, state) in points.at.items():
         for w in writes[key]:
-            held = points.get(w.name, state) - {UNDEFINED}
+            held = points.get(w.name, state, own=w.kind != "call") - {UNDEFINED}  # (a callee may write an item)
             others = {m for m in live.get(key, set()) if (m != w.name or w.kind == "call")
                       and points.get(m, state) & held}
             escapes = any(obj[0] in ESCAPING for obj in held)
@@ -104,12 +105,19 @@ class PointsTo:
             return frozenset({("env", name)})
         return frozenset({("param", name), TWICE})
 
-    def get(self, name: str, state: State) -> frozenset:
+    def get(self, name: str, state: State, own: bool = False, raw: bool = False) -> frozenset:
+        """The objects ``name`` may hold; a shallow copy's items too unless ``own`` (a write into the copy
+        itself: ``y[i] = v``, ``y += v``), or its marks on them as they are with ``raw``."""
         if name in state:
-            return state[name]
-        if name in self.fn.params:
-            return self.param(name)
-        return frozenset() if name in self.fn.locals else frozenset({("free", name)})
+            held = state[name]
+        elif name in self.fn.params:
+            held = self.param(name)
+        else:
+            held = frozenset() if name in self.fn.locals else frozenset({("free", name)})
+        if raw or not any(obj[0] == ITEMS for obj in held):
+            return held
+        mine = frozenset(obj for obj in held if obj[0] != ITEMS)
+        return mine if own else mine | {obj[1] for obj in held if obj[0] == ITEMS}
 
     def block(self, stmts: list, state: State) -> State:
         for s in stmts:
@@ -123,7 +131,7 @@ class PointsTo:
                 _, before = self.at.get(id(s), (s, {}))
                 self.at[id(s)] = (s, join(before, state))
             if any(w.kind != "call" for w in self.writes.get(id(s), ())):
-                held = self.get(s.target, state)  # written in place: it still holds the same object
+                held = self.get(s.target, state, raw=True)  # written in place: it still holds the same object
                 state[s.target] = held or frozenset({("site", id(s))})
             else:
                 state[s.target] = self.value(s, state)
@@ -163,6 +171,8 @@ class PointsTo:
             return site
         if isinstance(v, ir.Index):
             return (self.get(v.value, state) if isinstance(v.value, str) else frozenset()) | site
+        if isinstance(v, ir.Call) and v.shallow_copy:  # a new object; its items may be v's (a list's, a dict's)
+            return site | {(ITEMS, obj) for a in v.args if isinstance(a, str) for obj in self.get(a, state)}
         if isinstance(v, (ir.Opaque, ir.Call)) and self.fresh(v):
             return site
         held = site  # a display holds its elements; a call may return its arguments (or views of them)

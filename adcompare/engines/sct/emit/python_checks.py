@@ -202,7 +202,9 @@ def copy_for(value: Any) -> Any:
         return v.copy()
 
     own_copy.sct_refused = (f"{a_type(value)}'s .copy() on a differentiated value",
-                            "SCT copies arrays, lists and dicts: copy the fields it holds")
+                            "SCT copies arrays, lists and dicts: copy the fields it holds") if hasattr(value, "copy") \
+        else (f".copy() of {a_type(value)}, which has no such method (Python raises AttributeError)",
+              "use it as it is (a tuple is immutable), or list(t) for a list")
     return own_copy
 
 

@@ -135,6 +135,9 @@ def check_dynamic_call(fn, args: tuple) -> None:
     """A call of ``fn`` that generated code knows only when it runs (a variable, a nested function):
     the caller's liveness is not known there, so a NumPy array (or list) passed to a parameter
     ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards (a bound method's too)."""
+    if callable(fn) and not isinstance(fn, (type, types.FunctionType, types.MethodType)) \
+            and is_user_function(type(fn).__call__):  # an object called: its class's __call__, bound to it
+        fn = types.MethodType(type(fn).__call__, fn)
     if isinstance(fn, types.MethodType):  # obj.scale, taken into a variable: its function, the object first
         fn, args = fn.__func__, (fn.__self__, *args)
     if not is_user_function(fn):

@@ -199,7 +199,9 @@ class Calls:
                 k.value for k in node.keywords], []), node))
         if name == "copy" and not node.args and not node.keywords:  # a dict's, list's or array's: known when it runs
             chooser = ast.Call(self.known("copy_for", runtime.copy_for), [recv := ir.atom_ast(self.atom(d))], [])
-            return self.dynamic_call(ast.copy_location(ast.Call(chooser, [recv], []), node), self.atom(chooser))
+            call = self.dynamic_call(ast.copy_location(ast.Call(chooser, [recv], []), node), self.atom(chooser))
+            call.shallow_copy = True
+            return call
         if name not in METHODS and name not in _VALUES_OWN and isinstance(d, ast.Name):  # self.predict(x): a call of
             return self.dynamic_call(node, self.atom(node.func))  # the bound method, read when it runs (as Python)
         if name not in METHODS:
