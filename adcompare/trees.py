@@ -154,6 +154,9 @@ def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
         if not is_array_like(leaf):
             raise TypeError(f"{what}: {name}{_where(path)} is {a_type(leaf)}, which is not an array, "
                             f"a number or a pytree (tuple, list, dict) of them")
+        if isinstance(leaf, np.ma.MaskedArray):
+            raise TypeError(f"{what}: {name}{_where(path)} is a NumPy masked array: its mask would not be "
+                            "applied as NumPy applies it; pass its data, and its mask as a boolean array")
         if is_complex(leaf):
             raise TypeError(f"{what}: {name}{_where(path)} is complex ({result_dtype(leaf)}); adcompare "
                             f"differentiates real-valued functions of real inputs only")

@@ -301,6 +301,9 @@ class Primitive:
                     top = a
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
+            elif isinstance(a, np.ma.MaskedArray):  # NumPy applies its mask, JAX and the rules do not
+                raise TypeError(f"{self.name}: a NumPy masked array operand, whose mask would not be applied as "
+                                "NumPy applies it: pass its data, and its mask as a boolean array (anp.where)")
         if top is not None:
             check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top._trace.process(self, args, params)
