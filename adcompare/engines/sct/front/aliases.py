@@ -26,7 +26,7 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.aliasing import Write, seen_writes
 from adcompare.engines.sct.asttools import statements, walk
 from adcompare.engines.sct.emit import inplace, python_checks
-from adcompare.engines.sct.errors import Where
+from adcompare.engines.sct.errors import Where, internal_file
 from adcompare.engines.sct.front import builtin_source, closure_values
 from adcompare.engines.sct.front.closure_values import ENV as _ENV
 from adcompare.engines.sct.front.parse import is_user_function, parse
@@ -66,8 +66,8 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
     read: list = []  # its source as read, also where the fence refuses it (a call whose result is unused, as
     try:  # ``_ = helper(y)``, is never transformed, while NumPy's primal still runs its writes)
         parsed = parse(fn, read.append)
-    except Exception:  # no source: nothing to read
-        if not read:
+    except Exception:  # no source: nothing to read; SCT's own programs write only what their protocol says
+        if not read or internal_file(fn.__code__.co_filename):
             return None, (), ()
         parsed = read[0]
     tree, resolve = parsed.tree, parsed.resolve
