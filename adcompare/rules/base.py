@@ -279,9 +279,10 @@ def unbroadcast(g, target: tuple):
 
 
 def broadcast(t, ans):
-    """``t`` broadcast to the shape of ``ans`` (a no-op when it already is)."""
-    target = shape(ans)
-    return t if shape(t) == target else anp.broadcast_to(t, target)
+    """``t`` broadcast to the shape of ``ans``, in its float dtype as JAX converts operands (x32 + c64)."""
+    t = t if shape(t) == shape(ans) else anp.broadcast_to(t, shape(ans))
+    want, have = p.result_dtype(ans), p.result_dtype(t)
+    return anp.astype(t, want) if have != want and have.kind == want.kind == "f" else t
 
 
 def keepdims_shape(xshape: tuple, axis) -> tuple:
