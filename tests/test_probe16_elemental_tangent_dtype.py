@@ -4,7 +4,9 @@
 the end, but the tangent itself was ``x32``'s float32 one (the rule of ``add`` passes the tangent
 through) and was summed in float32: the JVP differed from JAX's by float32 rounding (about 4e-8),
 no error, on every engine. JAX converts the operand first, so its tangent is float64 from there on.
-The rules' ``broadcast`` (rules/base.py) now gives an elementwise tangent the result's float dtype.
+So did ``el.concatenate([x32, c64])`` and ``el.stack``: the constant's zeros took the tangent's dtype.
+The rules' ``broadcast`` (rules/base.py) now gives an elementwise tangent the result's float dtype, and
+concatenate's and stack's JVP (rules/shapes.py) cast the tangent so (``in_dtype_of``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ T32 = np.cos(np.arange(1.0, 6.0)).astype(np.float32)
 def program(m):
     def f(x):
         shifted = m.subtract(m.add(x, np.float64(0.5)), np.array(0.25))  # tangents passed through
-        return m.sum(m.negative(shifted))
+        joined = m.concatenate([x, np.ones(2)])  # the constant's zeros came in x's dtype
+        return m.add(m.sum(m.negative(shifted)), m.sum(m.add(joined, m.sum(m.stack([x, np.ones(5)])))))
 
     return f
 
