@@ -66,6 +66,8 @@ def index_update(x, idx, v):
 def asarray(a, dtype=None):
     """``a`` as an array. Nested lists and tuples (of active values too) are packed as
     ``jnp.asarray`` packs them; an active value is returned as it is."""
+    if hasattr(a, "__next__"):  # a generator or iterator: NumPy makes an object array of it, jnp refuses it
+        raise TypeError(f"a {type(a).__name__} is not an array (at {user_location()}): pass a list: [f(v) for v in ..]")
     a = _p.pack(a)
     if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)
         return a if dtype is None or _np.dtype(dtype) == a.dtype else _p.asarray_p(a, dtype=dtype)

@@ -4,14 +4,11 @@ The table is joint, as autodidax's transpose rules and autograd's
 ``defvjp_argnums`` are. For a primitive ``p`` with operands ``x_0 .. x_n`` and
 result ``ans``:
 
-* ``p.jvp(tangents, ans, *operands, **params)`` is the output tangent, shaped
-  like ``ans``; ``tangents[i]`` is operand i's tangent, or ``None`` for an
-  inactive operand (a zero tangent, skipped).
-* ``p.vjp(active, ans, *operands, **params)`` is curried, as in HIPS autograd:
-  ``active[i]`` says whether operand i is active, and it returns
-  ``lambda g: (x_0_bar, ..., x_n_bar)``, each shaped like its operand, ``None``
-  for an inactive one. What the inner function closes over is exactly what the
-  reverse sweep keeps alive.
+* ``p.jvp(tangents, ans, *operands, **params)`` is the output tangent, shaped like ``ans`` (and in its float
+  dtype); ``tangents[i]`` is operand i's tangent, or ``None`` for an inactive operand (a zero tangent, skipped).
+* ``p.vjp(active, ans, *operands, **params)`` is curried, as in HIPS autograd: ``active[i]`` says whether
+  operand i is active, and it returns ``lambda g: (x_0_bar, ..., x_n_bar)``, each shaped like its operand,
+  ``None`` for an inactive one. What the inner function closes over is what the reverse sweep keeps alive.
 * ``p.differentiable(i)`` says whether operand i has a derivative at all (a
   ``where`` condition does not).
 
@@ -27,9 +24,8 @@ Engines read only the joint rules. Three shorthands build them:
 * :func:`defjoint` gives the joint rules directly (a custom function's ``fwd``
   and ``bwd`` treat all operands at once), and the per-operand views from them.
 
-``None`` in a per-operand table means the operand has no derivative (a
-``where`` condition, an index). Rules are written with the vocabulary's
-primitives, never with Python operators, so every engine can differentiate a
+``None`` in a per-operand table means the operand has no derivative (a ``where`` condition, an index). Rules
+are written with the vocabulary's primitives, never with Python operators, so every engine can differentiate a
 rule again (higher order).
 """
 
@@ -279,9 +275,14 @@ def unbroadcast(g, target: tuple):
 
 
 def broadcast(t, ans):
-    """``t`` broadcast to the shape of ``ans`` (a no-op when it already is)."""
-    target = shape(ans)
-    return t if shape(t) == target else anp.broadcast_to(t, target)
+    """``t`` broadcast to the shape of ``ans``, in its float dtype (:func:`in_dtype_of`)."""
+    return in_dtype_of(t if shape(t) == shape(ans) else anp.broadcast_to(t, shape(ans)), ans)
+
+
+def in_dtype_of(t, ans):
+    """Tangent ``t`` in the float dtype of ``ans``, as JAX converts an operand first (x32 + c64: float64)."""
+    want, have = p.result_dtype(ans), p.result_dtype(t)
+    return anp.astype(t, want) if have != want and have.kind == want.kind == "f" else t
 
 
 def keepdims_shape(xshape: tuple, axis) -> tuple:

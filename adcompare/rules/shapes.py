@@ -9,7 +9,7 @@ import numpy as np
 from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.primitives import primal, shape
-from adcompare.rules.base import PerOperand, defjvp, defvjp, unbroadcast
+from adcompare.rules.base import PerOperand, defjvp, defvjp, in_dtype_of, unbroadcast
 
 mul, add, sub, div, neg = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative
 _ND = np.ndarray
@@ -214,6 +214,7 @@ def _placement_rules(prim, region, regions, key):
     every call with that key: SCT's forward sweep makes one per call in a loop (lstm's gates)."""
 
     def jvp(i, t, ans, *xs, axis=0):
+        t = in_dtype_of(t, ans)  # the other operands' zeros come in t's dtype
         if axis is None:  # concatenate's NumPy meaning: the operands flattened, then joined
             return p.index_add_p(anp.ravel(t), idx=_flat_region(i, xs), shape=shape(ans))
         return p.index_add_p(t, idx=region(i, xs, axis), shape=shape(ans))
