@@ -1,19 +1,18 @@
 """Shape and indexing; ``asarray``/``array`` pack nested lists (active values too).
 
-Beyond the primitives (``transpose``, ``reshape``, ``broadcast_to``, ``getitem``,
-``concatenate``, ``stack``, ``astype``) every name here is a composition of them:
-``ravel`` and ``squeeze`` are reshapes, ``flip`` a getitem with reversed slices,
-``swapaxes`` a transpose, ``sort`` a gather by the argsort permutation (a
-constant), and so on, so each derivative is exactly that of its parts. The index
-and axis arithmetic happens in private helpers that see shapes only, never a
-value (this is also what lets SCT transform these functions like user code).
-Assembly (stacks, splits, pad, diagonals) is in :mod:`.assembly`.
+Beyond the primitives (``transpose``, ``reshape``, ``broadcast_to``, ``getitem``, ``concatenate``, ``stack``,
+``astype``) every name here is a composition of them: ``ravel`` and ``squeeze`` are reshapes, ``flip`` a getitem
+with reversed slices, ``swapaxes`` a transpose, ``sort`` a gather by the argsort permutation (a constant), and so
+on, so each derivative is exactly that of its parts. The index and axis arithmetic happens in private helpers that
+see shapes only, never a value (this is also what lets SCT transform these functions like user code). Assembly
+(stacks, splits, pad, diagonals) is in :mod:`.assembly`.
 """
 
 from __future__ import annotations
 
 import copy as _copy
 import math as _math
+from collections.abc import Iterator as _Iterator
 
 import numpy as _np
 
@@ -66,7 +65,7 @@ def index_update(x, idx, v):
 def asarray(a, dtype=None):
     """``a`` as an array. Nested lists and tuples (of active values too) are packed as
     ``jnp.asarray`` packs them; an active value is returned as it is."""
-    if hasattr(a, "__next__"):  # a generator or iterator: NumPy makes an object array of it, jnp refuses it
+    if isinstance(a, _Iterator):  # a generator or iterator: NumPy makes an object array of it, jnp refuses it
         raise TypeError(f"a {type(a).__name__} is not an array (at {user_location()}): pass a list: [f(v) for v in ..]")
     a = _p.pack(a)
     if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)

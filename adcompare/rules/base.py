@@ -1,28 +1,25 @@
 """How rules are written, and the shape helpers they share.
 
-The table is joint, as autodidax's transpose rules and autograd's
-``defvjp_argnums`` are. For a primitive ``p`` with operands ``x_0 .. x_n`` and
-result ``ans``:
+The table is joint, as autodidax's transpose rules and autograd's ``defvjp_argnums`` are. For a primitive ``p`` with
+operands ``x_0 .. x_n`` and result ``ans``:
 
 * ``p.jvp(tangents, ans, *operands, **params)`` is the output tangent, shaped like ``ans`` (and in its float
   dtype); ``tangents[i]`` is operand i's tangent, or ``None`` for an inactive operand (a zero tangent, skipped).
 * ``p.vjp(active, ans, *operands, **params)`` is curried, as in HIPS autograd: ``active[i]`` says whether
   operand i is active, and it returns ``lambda g: (x_0_bar, ..., x_n_bar)``, each shaped like its operand,
   ``None`` for an inactive one. What the inner function closes over is what the reverse sweep keeps alive.
-* ``p.differentiable(i)`` says whether operand i has a derivative at all (a
-  ``where`` condition does not).
+* ``p.differentiable(i)`` says whether operand i has a derivative at all (a ``where`` condition does not).
 
 Engines read only the joint rules. Three shorthands build them:
 
-* :func:`defderiv`: an elementwise primitive has a diagonal Jacobian, which is
-  its own transpose, so one entry gives both rules;
-* :func:`defjvp` and :func:`defvjp`: one rule per operand (``jvps[i](t, ans,
-  *operands, **params)`` is operand i's contribution; ``vjps[i](ans, *operands,
-  **params)`` returns ``lambda g: x_i_bar``), kept as ``p.jvps`` / ``p.vjps``;
-  ``defvjp(..., joint=)`` also gives a joint VJP that does in one pass what the
-  per-operand rules do one by one (concatenate, stack);
-* :func:`defjoint` gives the joint rules directly (a custom function's ``fwd``
-  and ``bwd`` treat all operands at once), and the per-operand views from them.
+* :func:`defderiv`: an elementwise primitive has a diagonal Jacobian, which is its own transpose, so one entry gives
+  both rules;
+* :func:`defjvp` and :func:`defvjp`: one rule per operand (``jvps[i](t, ans, *operands, **params)`` is operand i's
+  contribution; ``vjps[i](ans, *operands, **params)`` returns ``lambda g: x_i_bar``), kept as ``p.jvps`` /
+  ``p.vjps``; ``defvjp(..., joint=)`` also gives a joint VJP that does in one pass what the per-operand rules do one
+  by one (concatenate, stack);
+* :func:`defjoint` gives the joint rules directly (a custom function's ``fwd`` and ``bwd`` treat all operands at
+  once), and the per-operand views from them.
 
 ``None`` in a per-operand table means the operand has no derivative (a ``where`` condition, an index). Rules
 are written with the vocabulary's primitives, never with Python operators, so every engine can differentiate a
@@ -281,6 +278,9 @@ def broadcast(t, ans):
 
 def in_dtype_of(t, ans):
     """Tangent ``t`` in the float dtype of ``ans``, as JAX converts an operand first (x32 + c64: float64)."""
+    have = getattr(t, "dtype", None)
+    if type(t) is float is type(ans) or have is not None and have == getattr(ans, "dtype", None):
+        return t  # the common cases first: two Python floats, or one dtype
     want, have = p.result_dtype(ans), p.result_dtype(t)
     return anp.astype(t, want) if have != want and have.kind == want.kind == "f" else t
 
