@@ -264,8 +264,8 @@ def _distinct(values, name: str, what: str, nonzero: bool = False) -> None:
         _gaps(values.detach().cpu().numpy(), name, what, nonzero)
 
 
-def _eigh(a):
-    w, v = torch.linalg.eigh(a)
+def _eigh(a, UPLO="L"):  # noqa: N803  (NumPy's and torch's name: the triangle LAPACK reads)
+    w, v = torch.linalg.eigh(a, UPLO=UPLO)
     _distinct(w, "eigh", "eigenvalues")
     return w, v
 
