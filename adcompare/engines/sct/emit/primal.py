@@ -30,13 +30,9 @@ def primal_value(value: ir.Expr, linker: Linker, act: Activity | None = None) ->
     if isinstance(value, ir.Op) and value.prim.name in ("add", "subtract", "multiply") \
             and not (act is not None and all(act.has(a) for a in value.args)):
         return cg.names_arithmetic(copy_tree(value.primal), linker.helper, set() if act is None else act.varied)
-    checked = getattr(value.func, "sct_varied_primal", None) if isinstance(value, ir.Call) else None
-    if checked is not None and act is not None and any(act.varies(a) for a in value.args):
-        call = copy_tree(value.primal)  # (a stand-in's checks of a differentiated argument: a call's writes)
-        return ast.Call(cg.load(linker.constant("checked", checked)), call.args, call.keywords)
-    if isinstance(value, ir.Call) and value.callee is not None and act is not None \
-            and any(act.varies(a) for a in value.args):  # g(y) of a g known when it runs, its result unused
-        call = copy_tree(value.primal)
+    if isinstance(value, ir.Call) and (value.callee is not None or getattr(value.func, "sct_dynamic", False)) \
+            and act is not None and any(act.varies(a) for a in value.args):  # g(y) of a g known when it runs
+        call = copy_tree(value.primal)  # (its result unused: a write into y would be missed; see checked_call)
         return ast.Call(cg.load(linker.constant("checked_call", checked_call)), [call.func] + call.args, call.keywords)
     if isinstance(value, (ir.Op, ir.Call)):
         return copy_tree(value.primal)

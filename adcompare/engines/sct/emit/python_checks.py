@@ -183,7 +183,6 @@ def jit_static_argument(value: Any) -> Any:
     return value
 
 
-
 def copy_for(value: Any) -> Any:
     """The function that makes ``value.copy()`` as Python's method makes it, chosen when the code runs (SCT
     cannot tell a dict from an array before): a dict's or list's shallow copy, a new array of an array's values

@@ -134,7 +134,13 @@ def parameter_slots(fn, positional: list, keyword_only: list) -> list[list]:
 def check_dynamic_call(fn, args: tuple) -> None:
     """A call of ``fn`` that generated code knows only when it runs (a variable, a nested function):
     the caller's liveness is not known there, so a NumPy array (or list) passed to a parameter
-    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards (a bound method's too)."""
+    ``fn`` writes into (by index or in place) is refused, whoever reads it afterwards (a bound method's too; the
+    function a stand-in such as ``closure_values.apply`` forwards to, and a ``functools.partial``'s)."""
+    if fn is closure_values.apply:  # g(y) of a g the code holds: apply(g, y)
+        fn, positions = closure_values._target(fn, args)
+        args = tuple(args[k] for k in positions)
+    while isinstance(fn, functools.partial):
+        fn, args = fn.func, fn.args + tuple(args)
     if callable(fn) and not isinstance(fn, (type, types.FunctionType, types.MethodType)) \
             and is_user_function(type(fn).__call__):  # an object called: its class's __call__, bound to it
         fn = types.MethodType(type(fn).__call__, fn)
@@ -156,19 +162,6 @@ def check_dynamic_call(fn, args: tuple) -> None:
                 "array and assign it")
 
 
-def checked_apply(g, *args):
-    """``closure_values.apply`` (a call of a function known only when it runs) where its result is not
-    differentiated but an argument is (``_ = g(y)``): a write into ``y`` in place, which NumPy's primal sweep
-    sees and the derivative would not, is refused as in a differentiated call (see emit.primal)."""
-    fn, positions = closure_values._target(closure_values.apply, (g, *args))
-    passed = tuple((g, *args)[k] for k in positions)
-    while isinstance(fn, functools.partial):
-        passed, fn = fn.args + passed, fn.func
-    check_dynamic_call(fn, passed)
-    return g(*args)
-
-
-closure_values.apply.sct_varied_primal = checked_apply
 python_checks.WRITE_CHECKS.append(check_dynamic_call)
 
 

@@ -5,19 +5,16 @@ comprehension is a module-level function and every value a function closes over 
 rewritten code calls lives here; each is a plain function with source (so it runs as written where nothing is
 differentiated) whose derivatives :func:`entry` gives by hand, in a transformed callee's calling convention:
 
-* ``make_closure(template, *values)``: a :class:`Closure`, a tuple of the
-  captured values that carry derivatives (floats, arrays, other closures), with
-  the code (a function ``code(env, *params)``) specialized on the others
-  (functions, engines, integers, strings: constants, bound by name; a value
-  mixing both is refused). Its tangent and cotangent are those of the tuple.
-* ``apply(g, *args)``: a call of a function known only when it runs; for a
-  closure it is ``g.code(g, *args)``, so the captured values are an argument
-  the outer transformation differentiates through like any other.
+* ``make_closure(template, *values)``: a :class:`Closure`, a tuple of the captured values that carry derivatives
+  (floats, arrays, other closures), with the code (a function ``code(env, *params)``) specialized on the others
+  (functions, engines, integers, strings: constants, bound by name; a value mixing both is refused); its (co)tangent
+  is the tuple's.
+* ``apply(g, *args)``: a call of a function known only when it runs; for a closure it is ``g.code(g, *args)``, so
+  the captured values are an argument the outer transformation differentiates through like any other.
 * ``derive(engine, kind, f, argnums, file, line)``: ``engine.grad(f)`` (``jacfwd``, ``jacrev``,
   ``value_and_grad``); for a closure, a closure over the same data whose code is the derivative of ``f``'s
   code (:data:`DERIVED`, an explicit program for ``SCTEngine(higher="sct")``): its tangent is ``f``'s.
-* ``jvp_call(engine, f, primals, tangents, file, line)``: ``engine.jvp`` as a
-  call of an explicit program of the captured data, primals and tangents.
+* ``jvp_call(engine, f, primals, tangents, file, line)``: ``engine.jvp``, an explicit program of data and primals.
 * ``engine.vjp(f, *xs)`` is ``(apply(make_closure(vjp_template(..., True), f, *xs)), make_closure(vjp_template(
   engine, n, file, line), f, *xs))``: closures of ``f`` and the primals whose code runs ``f``'s sweeps.
 * ``as_tuple(xs)``: ``tuple(xs)`` of a list or tuple.
@@ -166,6 +163,9 @@ def make_closure(template, *values):
 
 def apply(g, *args):
     return g(*args)
+
+
+apply.sct_dynamic = True  # a call of a function known only when it runs (see emit.primal's write checks)
 
 
 def derive(engine, kind_, f, argnums, filename, line):
