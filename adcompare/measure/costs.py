@@ -122,12 +122,18 @@ def _device(backend: str) -> str:
 
 
 def _peak(row: dict, prepared, kind: str) -> dict:
+    """The peak of one computation: torch's CUDA allocator for torch on a GPU (JAX's ``memory_stats``
+    never sees torch's tensors), else JAX's device ``memory_stats`` where it reports one (since the
+    process began: a first call's compile included), else the process's RSS growth."""
     fn = prepared.primal if kind == "peak-primal" else prepared.derivative
-    device = footprint.device_peak()
-    before = footprint.rss_peak()
-    timing.block(fn())
-    peak = footprint.device_peak() if device is not None else footprint.rss_peak() - before
+    if row.get("backend") == "torch" and tools.torch_device() == "cuda":
+        peak, method = footprint.torch_cuda_peak(lambda: timing.block(fn())), "torch.cuda.max_memory_allocated"
+    else:
+        device = footprint.device_peak()
+        before = footprint.rss_peak()
+        timing.block(fn())
+        peak = footprint.device_peak() if device is not None else footprint.rss_peak() - before
+        method = "memory_stats" if device is not None else "ru_maxrss"
     key = "primal_peak_bytes" if kind == "peak-primal" else "derivative_peak_bytes"
-    row.update({key: peak, "peak_method": "memory_stats" if device is not None else "ru_maxrss",
-                "status": "ok"})
+    row.update({key: peak, "peak_method": method, "status": "ok"})
     return row

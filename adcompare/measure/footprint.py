@@ -120,6 +120,18 @@ def device_peak() -> int | None:
     return None if not stats else stats.get("peak_bytes_in_use")
 
 
+def torch_cuda_peak(fn: Callable[[], Any]) -> int:
+    """Peak bytes torch's CUDA allocator held while ``fn()`` ran, above what it held before."""
+    import torch
+
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    fn()
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() - base
+
+
 def rss_peak() -> int:
     """This process's peak resident set size, in bytes."""
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

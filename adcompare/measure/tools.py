@@ -179,9 +179,9 @@ def _autograd(f: Callable, active: tuple, mode: str, rng) -> Prepared:
 
 
 def torch_device() -> str:
-    import torch
+    from adcompare.measure import torch_numpy
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return torch_numpy.DEVICE
 
 
 def to_torch(args: tuple) -> tuple:

@@ -38,14 +38,21 @@ def _t(x, device=None):
     return torch.as_tensor(x, dtype=torch.float64 if type(x) is float else None, device=device)
 
 
+# where the peer's inputs live (measure.tools puts them on CUDA when there is one): constants made from
+# a shape alone (full, eye) go there too, or torch.cat refuses a CPU constant beside a CUDA input
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def _device(xs):
-    """The device of the first tensor in ``xs`` (lists searched too), or None."""
+    """The device of the first tensor in ``xs`` that is not on the CPU (lists searched too), else the
+    first tensor's, or None."""
+    first = None
     for x in xs:
-        if isinstance(x, torch.Tensor):
-            return x.device
-        if type(x) in (list, tuple) and (d := _device(x)) is not None:
+        d = x.device if isinstance(x, torch.Tensor) else _device(x) if type(x) in (list, tuple) else None
+        if d is not None and d.type != "cpu":
             return d
-    return None
+        first = first or d
+    return first
 
 
 def _mixed(op):
@@ -141,11 +148,11 @@ def squeeze(x, axis=None):
 
 
 def full(shape, fill, dtype=None):
-    return torch.full(tuple(shape), fill, dtype=torch.float64)
+    return torch.full(tuple(shape), fill, dtype=torch.float64, device=DEVICE)
 
 
 def eye(n, dtype=None):
-    return torch.eye(n, dtype=torch.float64)
+    return torch.eye(n, dtype=torch.float64, device=DEVICE)
 
 
 # --------------------------------------------------------------------------
