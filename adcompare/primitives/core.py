@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse
+from adcompare.primitives import masked
 from adcompare.primitives.weak import strengthen
 
 # --------------------------------------------------------------------------
@@ -72,6 +73,7 @@ class Box:
                      "a plain int: an index is never differentiated")
 
     def __array__(self, dtype=None, copy=None):
+        masked.refuse_a_request()  # M * x of a masked M: NumPy's masked arithmetic asks x for its data
         v = self.vocabulary
         raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, "
                      "or writing into a NumPy array)",
@@ -301,9 +303,8 @@ class Primitive:
                     top = a
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
-            elif isinstance(a, np.ma.MaskedArray):  # NumPy applies its mask, JAX and the rules do not
-                raise TypeError(f"{self.name}: a NumPy masked array operand, whose mask would not be applied as "
-                                "NumPy applies it: pass its data, and its mask as a boolean array (anp.where)")
+            elif isinstance(a, masked.MASKED):  # NumPy applies its mask, JAX and the rules do not
+                raise masked.refusal(self.name)
         if top is not None:
             check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top._trace.process(self, args, params)
