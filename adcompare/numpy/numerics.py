@@ -10,6 +10,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
+from adcompare.numpy.assembly import _three_d
 from adcompare.numpy.constants import full, zeros_like
 from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
@@ -20,7 +21,6 @@ from adcompare.numpy.reductions import min as _min
 from adcompare.numpy.shapes import (
     _axis,
     _sorted_index,
-    _three_d,
     asarray,
     broadcast_to,
     concatenate,
