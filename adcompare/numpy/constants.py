@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.primitives.weak import weak_full
 
 pi, e, euler_gamma, inf, nan = _np.pi, _np.e, _np.euler_gamma, _np.inf, _np.nan
 newaxis = None
@@ -55,8 +56,8 @@ def full(shape, fill_value, dtype=None, like=None):
     """``fill_value`` everywhere (a constant: an active fill is refused)."""
     _refuse_active("full", "write anp.broadcast_to(value, shape) to differentiate the value", fill_value)
     fill = _p.primal(fill_value)
-    if dtype is None and like is None:
-        return _np.full(_as_shape(shape), fill)
+    if dtype is None and like is None:  # a Python number's is weakly typed, as jnp.full's (float32 beside float32)
+        return weak_full(_as_shape(shape), fill) if type(fill) in (int, float) else _np.full(_as_shape(shape), fill)
     if dtype is not None:
         xp = _p.namespace((_p.primal(like),)) if like is not None else _np
         value = xp.full(_as_shape(shape), fill, dtype=dtype)

@@ -31,7 +31,7 @@ import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse
 from adcompare.primitives import masked
-from adcompare.primitives.weak import strengthen
+from adcompare.primitives.weak import on_jax, strengthen
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -150,12 +150,8 @@ class Trace:
 
 
 class _ThreadState(threading.local):
-    """What each thread keeps for itself: its level count.
-
-    Two threads differentiating at once must not share it: a process-wide
-    count lets one thread's inner level reuse another's outer level number
-    (perturbation confusion).
-    """
+    """What each thread keeps for itself: its level count. Two threads differentiating at once must not share it: a
+    process-wide count lets one thread's inner level reuse another's outer level number (perturbation confusion)."""
 
     depth: int = 0
 
@@ -324,7 +320,8 @@ class Primitive:
                     # NumPy's answer instead (inf or nan, with its warning), as a Python number
                     out = self.impl(np, *args, **params).item()
         if out is None:
-            out = self.impl(namespace(args), *args, **params)
+            xp = namespace(args)  # (jnp reads a NumPy array as typed: a weak one, anp.full's, is made JAX's weak)
+            out = self.impl(xp, *(on_jax(args) if xp is jnp else args), **params)
         return out
 
 
