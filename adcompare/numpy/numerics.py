@@ -31,6 +31,7 @@ from adcompare.numpy.shapes import (
     shape,
     sort,
 )
+from adcompare.primitives.weak import WeakArray as _WeakArray
 
 
 def _along(n: int, axis: int, index) -> tuple:
@@ -323,6 +324,8 @@ def vdot(a, b):
 
 
 def full_like(a, fill_value, dtype=None):
+    if dtype is None and isinstance(a, _WeakArray):  # weak, as jnp.full_like of a weak array
+        return full(shape(a), fill_value)
     return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
 
 
