@@ -5,12 +5,17 @@ SCT refused the append ("ys.append on a value that is not a local list", hint ``
 is a local list (each assignment of it a display, a comprehension, ``list(...)``, ``+`` of such lists or such a
 copy), its ``.copy()`` is ``list(xs)`` now: appends, pops and writes by position into the copy run as on
 ``list(xs)``, checked against JAX in float64 (grad, jvp, vjp and the Hessian, SCT both ways and the overloading
-engine). A write into an element array of the copy (``ys[0][0] = v``, which NumPy's ``xs[0]`` sees too) stays
-refused at its line, and so does an append to the copy of a list SCT does not see made (a parameter's).
+engine). The copy of a list SCT does not see made (a parameter's) is a new list where it is appended to (only a
+list's copy has ``append``), checked when it runs: an array's copy appended to is refused at the copy's line
+(Python raises AttributeError at the append). A write into an element array of the copy (``ys[0][0] = v``, which
+NumPy's ``xs[0]`` sees too) stays refused at its line.
 """
 
 from __future__ import annotations
 
+import inspect
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -80,16 +85,35 @@ def written_into_an_element(x):
 
 
 def appended_to_a_parameters_copy(x, xs):
-    ys = xs.copy()
-    ys.append(x[0])  # refused: here
-    return sum(ys) * x[1]
+    ys = xs.copy()  # refused: here (xs an array)
+    ys.append(x[0] * x[1])
+    ys[0] = ys[0] * x[2]
+    return sum(ys) * xs[1]
+
+
+def appended_to_a_parameters_copy_jax(x, xs):
+    return (xs[0] * x[2] + xs[1] + x[0] * x[1]) * xs[1]
 
 
 def test_a_write_into_an_element_of_the_copy_stays_refused():
     refused_at_mark(written_into_an_element, INPUTS[0], r"ys\[0\]\[0\]")
 
 
-def test_an_append_to_a_copy_of_a_parameter_stays_refused():
-    with pytest.raises(ad.SCTError, match="ys.append on a value that is not a local list") as info:
-        ad.engine("sct").grad(appended_to_a_parameters_copy)(INPUTS[0], [1.0, 2.0])
-    assert info.value.line == appended_to_a_parameters_copy.__code__.co_firstlineno + 2
+def test_an_appended_copy_of_a_list_parameter_is_a_new_list():
+    for k, x in enumerate(INPUTS):
+        xs = [0.5 + k, x[3] * 2.0]
+        check_engines(lambda x: appended_to_a_parameters_copy(x, [x[0] * 2.0, x[1]]), [x], 17 + k,
+                      lambda x: appended_to_a_parameters_copy_jax(x, [x[0] * 2.0, x[1]]))
+        value, grads = ad.engine("sct").value_and_grad(appended_to_a_parameters_copy, argnums=(0, 1))(x, list(xs))
+        want = jax.value_and_grad(appended_to_a_parameters_copy_jax, argnums=(0, 1))(jnp.asarray(x), list(xs))
+        np.testing.assert_allclose(value, want[0], rtol=1e-13)
+        np.testing.assert_allclose(grads[0], want[1][0], rtol=1e-13)
+        np.testing.assert_allclose(grads[1], want[1][1], rtol=1e-13)
+
+
+def test_an_appended_copy_of_an_array_is_refused_at_the_copy():
+    lines, first = inspect.getsourcelines(appended_to_a_parameters_copy)
+    line = first + next(k for k, text in enumerate(lines) if "refused: here" in text)
+    with pytest.raises(TypeError, match="a .copy\\(\\) of an ndarray appended to later") as info:
+        ad.engine("sct").grad(appended_to_a_parameters_copy)(INPUTS[0], np.ones(2))
+    assert f"{__file__}:{line}" in str(info.value)

@@ -22,7 +22,8 @@ which are rewritten when they are transformed) and the expressions in them, into
   kept is live: refused);
 * ``dict(d)`` and ``d.copy()`` (``d`` a variable that holds a dict: a display, a comprehension, ``dict(...)`` or
   ``**kwargs``) are ``display(('**',), where, d)(d)``, and ``{**d, 'k': v}`` is ``display(('**', 'k'), ...)``;
-  ``xs.copy()`` of a local list is ``list(xs)``, a new list (:mod:`.local_lists`).
+  ``xs.copy()`` of a local list is ``list(xs)``, a new list (:mod:`.local_lists`), and so is ``ys = xs.copy()`` of
+  any ``xs`` where ``ys`` is appended to (``python_list``, checked when it runs to copy a list).
 
 A rewritten statement that assigns ``d`` is marked (``sct_in_place``) as a write into ``d`` in place, so that
 :mod:`.aliases` refuses it where another name would see it. An operand read twice (by the maker and by
@@ -72,6 +73,8 @@ class _Lower:
         self.dicts |= {tree.args.kwarg.arg} if tree.args.kwarg else set()
         self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
         self.lists = local_lists(tree, resolve) - self.params
+        self.appended = {n.func.value.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(
+            n.func, ast.Attribute) and n.func.attr == "append" and isinstance(n.func.value, ast.Name)}
         # a dict changed in place anywhere (d[k] = v, del d[k], d |= e, d.update(e), ...): a view kept under a name
         # (its = d.items()) is live, Python's sees the change, a list made at once would not. Writes into a name
         # surely no dict (a local list, an array a vocabulary function made) do not count
@@ -269,6 +272,12 @@ class _Lower:
                 todo += [(v, node, f, k) for k, v in items if isinstance(v, ast.AST) and not isinstance(v, ast.stmt)
                          and not isinstance(v, _SCOPES)]
 
+    def appended_copy(self, node: ast.Call, parent: ast.AST | None) -> bool:
+        """Is ``node`` ``xs.copy()`` assigned to a name appended to (``ys = xs.copy()``, then ``ys.append(v)``)?"""
+        return isinstance(node.func, ast.Attribute) and node.func.attr == "copy" and not node.args \
+            and isinstance(node.func.value, ast.Name) and isinstance(parent, ast.Assign) and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name) and parent.targets[0].id in self.appended
+
     def expression(self, node: ast.AST, parent: ast.AST | None = None) -> ast.expr | None:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and is_list(node, self.lists, self.resolve):
             return self.concat(node.left, node.right, node)
@@ -288,6 +297,10 @@ class _Lower:
             return None
         if (copied := list_copy(node, self.lists)) is not None:  # a list's copy is a new list, as list(xs) is
             return ast.copy_location(ast.Call(self.bind("list", builtins.list), [copied], []), node)
+        if self.appended_copy(node, parent):  # ys = xs.copy(), then ys.append(v): xs must be a list (checked)
+            fn = builtin_source.python_list
+            return ast.copy_location(ast.Call(self.bind(fn.__name__, fn), self.place(node) + [
+                node.func.value, ast.Constant(True)], []), node)
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr in ("values", "items") \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts | self.params:
             fn = self.resolve(parent.func) if isinstance(parent, ast.Call) and node in parent.args else None

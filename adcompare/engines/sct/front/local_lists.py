@@ -5,8 +5,10 @@ new list: a display, a comprehension, ``list(...)``, ``sorted(...)``, ``+`` of s
 ``xs += [v]``) or ``xs.copy()`` of one, the greatest such set. A list's ``.copy()`` is a new list holding the same
 items, as ``list(xs)`` is (a shallow copy: an append to it leaves ``xs`` alone); :func:`list_copy` says which
 ``.copy()`` calls are of a local list, which :mod:`.dict_writes` rewrites as ``list(xs)``, so SCT takes the copy
-as the list it makes (appends, pops, writes by position). The copy of a list SCT does not see made (a
-parameter's, a global's) is left to the method (an array's ``.copy()`` is no list), whose appends SCT refuses.
+as the list it makes (appends, pops, writes by position). The copy of a value SCT does not see made (a
+parameter's, a global's) is left to the method (an array's ``.copy()`` is no list), unless the copy is appended to
+(``ys = xs.copy()``, ``ys.append(v)``: only a list's copy has ``append``), where :mod:`.dict_writes` makes it
+``list(xs)`` checked, when it runs, to be of a list.
 """
 
 from __future__ import annotations
