@@ -37,6 +37,9 @@ CASES = [
     ("like a fill", lambda x: (anp.zeros_like(anp.full(3, 0.5)) + anp.full_like(anp.full(3, 1.0), 0.5)) * x,
      lambda x: el.multiply(el.add(el.zeros_like(el.full(3, 0.5)), el.full_like(el.full(3, 1.0), 0.5)), x),
      lambda x: (jnp.zeros_like(jnp.full(3, 0.5)) + jnp.full_like(jnp.full(3, 1.0), 0.5)) * x),
+    ("stacked", lambda x: anp.sum(anp.stack([anp.full(3, 0.5), x]) ** 2, axis=0),
+     lambda x: el.sum(el.square(el.stack([el.full(3, 0.5), x])), axis=0),
+     lambda x: jnp.sum(jnp.stack([jnp.full(3, 0.5), x]) ** 2, axis=0)),
     ("a reduced fill", lambda x: anp.sum(anp.full((2, 3), 0.25)) * anp.exp(x),  # (typed: float64, as JAX's)
      lambda x: el.multiply(el.sum(el.full((2, 3), 0.25)), el.exp(x)),
      lambda x: jnp.sum(jnp.full((2, 3), 0.25)) * jnp.exp(x)),

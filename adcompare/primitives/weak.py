@@ -20,8 +20,8 @@ _NUMBERS = (bool, int, float, complex)
 
 
 def is_weak(e: Any) -> bool:
-    """A Python number, or a non-empty list or tuple of only such, at any depth."""
-    if type(e) in _NUMBERS:
+    """A Python number or a :class:`WeakArray`, or a non-empty list or tuple of only such, at any depth."""
+    if type(e) in _NUMBERS or type(e) is WeakArray:
         return True
     return type(e) in (list, tuple) and len(e) > 0 and all(is_weak(i) for i in e)
 
