@@ -62,7 +62,7 @@ from adcompare.primitives import divide_p, getitem_p, masked, power_p, shape, st
 from adcompare.primitives.promotion import promoted
 
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
-_ND, _F64, _MASKED = np.ndarray, np.float64, masked.MASKED
+_ND, _F64 = np.ndarray, np.float64
 _F64D = np.dtype(np.float64)
 _AS_NUMPY = frozenset({float, int, np.float64})  # operands NumPy promotes with anything as JAX does
 
@@ -80,14 +80,12 @@ def _promoting(op: Callable, name: str, doc: str) -> Callable:
     operand is refused (:mod:`adcompare.primitives.masked`): NumPy's operator would apply its mask, the rules not."""
     def run(x: Any, y: Any) -> Any:
         tx, ty = type(x), type(y)
-        if tx is _ND and ty is _ND and x.dtype is y.dtype:
+        if tx in _AS_NUMPY and (ty in _AS_NUMPY or ty is _ND) or tx is _ND and (
+                ty in _AS_NUMPY or ty is _ND and x.dtype is y.dtype):
             return op(x, y)
-        if tx in _AS_NUMPY or ty in _AS_NUMPY:
-            out = op(x, y)
-            if isinstance(out, _MASKED):  # a number beside a masked array
-                raise masked.refusal(name)
-            return out
         masked.check(name, x, y)
+        if tx in _AS_NUMPY or ty in _AS_NUMPY:
+            return op(x, y)
         if _mixed(x, y):
             x, y = promoted((x, y))
         return op(x, y)
