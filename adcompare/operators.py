@@ -135,8 +135,8 @@ class Operators:
     @property
     def T(self): return anp.transpose(self)
 
-    def reshape(self, *shape):
-        return anp.reshape(self, shape[0] if len(shape) == 1 else shape)
+    def reshape(self, *shape, order="C"):
+        return anp.reshape(self, shape[0] if len(shape) == 1 else shape, order)
 
     def sum(self, axis=None, keepdims=False, **kw): return anp.sum(self, axis, keepdims, **kw)
     def mean(self, axis=None, keepdims=False, **kw): return anp.mean(self, axis, keepdims, **kw)

@@ -1,5 +1,5 @@
 """Probe 15: refusals from the vocabulary on the tape engines (overloading, elemental) named no user line: a
-NotImplementedError (``anp.ravel(x, order="F")``) or a TypeError (a keyword a name does not take) left the user's
+NotImplementedError (``anp.ravel(x, order="K")``) or a TypeError (a keyword a name does not take) left the user's
 code as raised. The tape engines' driver now names the user's innermost line in them (SCT notes its own).
 And ``logsumexp`` takes ``b=`` and ``return_sign=`` as jax.nn / jax.scipy.special.logsumexp take them,
 composed of existing primitives; equal to JAX in float64 on seeded inputs.
@@ -37,7 +37,7 @@ def _vocab(name):
 
 @pytest.mark.parametrize("name", ENGINES)
 @pytest.mark.parametrize("kind, call", [
-    ("order", lambda v, x: v.sum(v.ravel(x, order="F"))),
+    ("order", lambda v, x: v.sum(v.ravel(x, order="K"))),
     ("keyword", lambda v, x: v.sum(x, no_such_keyword=1)),
     ("logsumexp keyword", lambda v, x: v.logsumexp(x, no_such_keyword=1)),
 ])

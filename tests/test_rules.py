@@ -128,7 +128,7 @@ def test_rule_against_jax(prim, shapes, jax_fn, params, domain, consts):
 
 
 # Checked through the vocabulary against jax.numpy.linalg in tests/test_vocab_linalg.py
-LINALG = {"inv", "solve", "det", "slogdet", "cholesky", "eigh", "svd", "qr", "pinv", "norm"}
+LINALG = {"inv", "solve", "det", "slogdet", "cholesky", "eigh", "svd", "svdvals", "qr", "pinv", "norm"}
 NO_DERIVATIVE = {"spacing", "nextafter"}  # JAX defines none: an active operand is refused
 
 

@@ -330,8 +330,6 @@ def _grad_of(eng, fn):
 
 REFUSED = {
     "norm-matrix-3": (lambda a: anp.linalg.norm(a, ord=3), np.eye(3) + 1.0, "ord=3 is not a matrix norm"),
-    # the matrix 2-norm from the singular values, whose rule refuses repeated ones (JAX differentiates them)
-    "norm-matrix-2-repeated": (lambda a: anp.linalg.norm(a, ord=2), np.eye(3) + 1.0, "distinct singular values"),
     "norm-vector-fro": (lambda a: anp.linalg.norm(a, ord="fro"), np.ones(3), "ord='fro' is a matrix norm"),
     "svd-full": (lambda a: anp.linalg.svd(a)[0], np.ones((3, 2)), "full_matrices=True on a non-square"),
     "svd-repeated": (lambda a: anp.linalg.svd(a)[1], np.eye(3), "distinct singular values"),

@@ -1,4 +1,4 @@
-"""Assembly: stacks, splits, diagonals, triangles and ``select`` (``pad`` is :mod:`.padding`'s).
+"""Assembly: stacks, splits, diagonals, triangles, ``select`` and ``atleast_*d`` (``pad`` is :mod:`.padding`'s).
 
 Each name is a composition of primitives (``diagonal`` is one: NumPy's is a view):
 stacks are concatenations, splits are getitems, ``diag`` of a vector writes the values
@@ -15,7 +15,7 @@ from adcompare import primitives as _p
 from adcompare.numpy.constants import zeros
 from adcompare.numpy.elementwise import where
 from adcompare.numpy.reductions import sum as _sum
-from adcompare.numpy.shapes import _axis, _one_d, _two_d, concatenate, ndim, shape
+from adcompare.numpy.shapes import _axis, concatenate, ndim, shape
 
 
 def _grown(tup, grow) -> list:
@@ -23,6 +23,39 @@ def _grown(tup, grow) -> list:
     for a in tup:
         out.append(_p.reshape_p(a, shape=grow(shape(a))))
     return out
+
+
+def atleast_1d(*arys):
+    return _atleast(arys, _one_d)
+
+
+def atleast_2d(*arys):
+    return _atleast(arys, _two_d)
+
+
+def atleast_3d(*arys):
+    return _atleast(arys, _three_d)
+
+
+def _atleast(arys, grow):
+    out = _grown(arys, grow)
+    if len(out) == 1:
+        return out[0]
+    return out
+
+
+def _one_d(s: tuple) -> tuple:
+    return s if len(s) >= 1 else (1,)
+
+
+def _two_d(s: tuple) -> tuple:
+    return s if len(s) >= 2 else (1,) * (2 - len(s)) + s
+
+
+def _three_d(s: tuple) -> tuple:
+    if len(s) >= 3:
+        return s
+    return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)]
 
 
 def hstack(tup):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
+from adcompare.primitives.weak import WeakArray as _WeakArray
+from adcompare.primitives.weak import weak_full as _weak_full
 
 pi, e, euler_gamma, inf, nan = _np.pi, _np.e, _np.euler_gamma, _np.inf, _np.nan
 newaxis = None
@@ -32,6 +34,8 @@ def ones_like(x, dtype=None):
 
 
 def _constant(like, fill, shape=None, dtype=None):
+    if dtype is None and isinstance(like, _WeakArray):  # zeros_like of anp.full's array is weak too, as in JAX
+        return _weak_full(_np.shape(like) if shape is None else shape, fill)
     if dtype is None:
         value = _p.constant_like(1.0 if like is None else like, fill, shape)
     else:  # the backend of ``like`` (NumPy without one), in ``dtype``
@@ -55,8 +59,8 @@ def full(shape, fill_value, dtype=None, like=None):
     """``fill_value`` everywhere (a constant: an active fill is refused)."""
     _refuse_active("full", "write anp.broadcast_to(value, shape) to differentiate the value", fill_value)
     fill = _p.primal(fill_value)
-    if dtype is None and like is None:
-        return _np.full(_as_shape(shape), fill)
+    if dtype is None and like is None:  # a Python number's is weakly typed, as jnp.full's (float32 beside float32)
+        return _weak_full(_as_shape(shape), fill) if type(fill) in (int, float) else _np.full(_as_shape(shape), fill)
     if dtype is not None:
         xp = _p.namespace((_p.primal(like),)) if like is not None else _np
         value = xp.full(_as_shape(shape), fill, dtype=dtype)

@@ -16,7 +16,9 @@ differentiated where is said there and below.
   unique). Its derivative needs distinct singular values (and, for a rectangular
   matrix, nonzero ones); the rule refuses others by name (at repeated values the
   singular vectors are not differentiable). ``hermitian`` is accepted and has
-  no effect (the result is the same).
+  no effect (the result is the same). The values alone (``compute_uv=False``, ``svdvals``, and
+  the norms and ``cond`` made of them) are differentiated at repeated values too, averaged over
+  each cluster of equal values (see :mod:`adcompare.rules.linalg_svdvals`).
 * ``eigh``: its derivative needs distinct eigenvalues, and refuses others.
 * ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` where it equals
   ``'reduced'`` (m ≤ n); derivatives for m ≥ n (a wide matrix's are refused).
@@ -85,11 +87,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         raise NotImplementedError(
             f"anp.linalg.svd: full_matrices=True on a non-square matrix {sa[-2:]} is not "
             "differentiable (its extra singular vectors are not unique); pass full_matrices=False")
+    if not compute_uv:  # the values alone: their own primitive, whose rule takes repeated values
+        return _p.svdvals_p(a)
     packed = _p.svd_p(a)
-    s = _p.packed_output(packed, "svd", sa, 1)
-    if compute_uv:
-        return _p.packed_output(packed, "svd", sa, 0), s, _p.packed_output(packed, "svd", sa, 2)
-    return s
+    return tuple(_p.packed_output(packed, "svd", sa, i) for i in range(3))
 
 
 def qr(a, mode="reduced"):

@@ -10,6 +10,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
+from adcompare.numpy.assembly import _three_d
 from adcompare.numpy.constants import full, zeros_like
 from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
@@ -20,7 +21,6 @@ from adcompare.numpy.reductions import min as _min
 from adcompare.numpy.shapes import (
     _axis,
     _sorted_index,
-    _three_d,
     asarray,
     broadcast_to,
     concatenate,
@@ -31,6 +31,7 @@ from adcompare.numpy.shapes import (
     shape,
     sort,
 )
+from adcompare.primitives.weak import WeakArray as _WeakArray
 
 
 def _along(n: int, axis: int, index) -> tuple:
@@ -323,6 +324,8 @@ def vdot(a, b):
 
 
 def full_like(a, fill_value, dtype=None):
+    if dtype is None and isinstance(a, _WeakArray):  # weak, as jnp.full_like of a weak array
+        return full(shape(a), fill_value)
     return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
 
 

@@ -226,9 +226,12 @@ def _sorted_index(s: tuple, perm, axis: int) -> tuple:
 
 
 def ravel(x, order="C"):
-    if order != "C":
-        raise NotImplementedError(f"ravel: order={order!r} is not supported (only 'C')")
-    return _p.reshape_p(x, shape=(-1,))
+    """``x`` flattened in row-major (``'C'``) or column-major (``'F'``) order; ``'A'`` and ``'K'`` (NumPy's memory
+    orders) are refused, as jnp's."""
+    if order not in ("C", "F"):
+        raise NotImplementedError(f"ravel: order={order!r} (at {user_location()}) is not supported, as in jnp: "
+                                  "use 'C' or 'F'")
+    return reshape(x, (-1,), order)
 
 
 def squeeze(x, axis=None):
@@ -311,39 +314,3 @@ def sort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False):
     if descending:
         return flip(sort(x, axis), axis)
     return _p.getitem_p(x, idx=_sorted_index(shape(x), argsort(x, axis), axis))
-
-
-def atleast_1d(*arys):
-    return _atleast(arys, _one_d)
-
-
-def atleast_2d(*arys):
-    return _atleast(arys, _two_d)
-
-
-def atleast_3d(*arys):
-    return _atleast(arys, _three_d)
-
-
-def _atleast(arys, grow):
-    out = []
-    for a in arys:
-        out.append(_p.reshape_p(a, shape=grow(shape(a))))
-    if len(out) == 1:
-        return out[0]
-    return out
-
-
-def _one_d(s: tuple) -> tuple:
-    return s if len(s) >= 1 else (1,)
-
-
-def _two_d(s: tuple) -> tuple:
-    return s if len(s) >= 2 else (1,) * (2 - len(s)) + s
-
-
-def _three_d(s: tuple) -> tuple:
-    if len(s) >= 3:
-        return s
-    return {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)]
-

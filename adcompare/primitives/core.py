@@ -30,7 +30,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse
-from adcompare.primitives.weak import strengthen
+from adcompare.primitives import masked
+from adcompare.primitives.weak import on_jax, strengthen
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -72,6 +73,7 @@ class Box:
                      "a plain int: an index is never differentiated")
 
     def __array__(self, dtype=None, copy=None):
+        masked.refuse_a_request()  # M * x of a masked M: NumPy's masked arithmetic asks x for its data
         v = self.vocabulary
         raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, "
                      "or writing into a NumPy array)",
@@ -148,12 +150,8 @@ class Trace:
 
 
 class _ThreadState(threading.local):
-    """What each thread keeps for itself: its level count.
-
-    Two threads differentiating at once must not share it: a process-wide
-    count lets one thread's inner level reuse another's outer level number
-    (perturbation confusion).
-    """
+    """What each thread keeps for itself: its level count. Two threads differentiating at once must not share it: a
+    process-wide count lets one thread's inner level reuse another's outer level number (perturbation confusion)."""
 
     depth: int = 0
 
@@ -301,9 +299,8 @@ class Primitive:
                     top = a
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
-            elif isinstance(a, np.ma.MaskedArray):  # NumPy applies its mask, JAX and the rules do not
-                raise TypeError(f"{self.name}: a NumPy masked array operand, whose mask would not be applied as "
-                                "NumPy applies it: pass its data, and its mask as a boolean array (anp.where)")
+            elif isinstance(a, masked.MASKED):  # NumPy applies its mask, JAX and the rules do not
+                raise masked.refusal(self.name)
         if top is not None:
             check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top._trace.process(self, args, params)
@@ -323,7 +320,8 @@ class Primitive:
                     # NumPy's answer instead (inf or nan, with its warning), as a Python number
                     out = self.impl(np, *args, **params).item()
         if out is None:
-            out = self.impl(namespace(args), *args, **params)
+            xp = namespace(args)  # (jnp reads a NumPy array as typed: a weak one, anp.full's, is made JAX's weak)
+            out = self.impl(xp, *(on_jax(args) if xp is jnp else args), **params)
         return out
 
 

@@ -84,6 +84,11 @@ def _svd(xp, a):
     return _pack(xp, a, u, s, vh)
 
 
+def _svdvals(xp, a):
+    _matrix("svd", a)
+    return xp.linalg.svd(a, full_matrices=False)[1]  # (a peer's namespace takes no compute_uv)
+
+
 def _qr(xp, a):
     _matrix("qr", a)
     q, r = xp.linalg.qr(a)
@@ -192,6 +197,7 @@ slogdet_p = Primitive("slogdet", _slogdet)  # packed: (..., 2), sign then log|de
 cholesky_p = Primitive("cholesky", _on_square("cholesky", "cholesky", _sym))
 eigh_p = Primitive("eigh", _eigh)  # packed: eigenvalues (ascending), eigenvectors (columns)
 svd_p = Primitive("svd", _svd)  # packed: u, s (descending), vh (thin)
+svdvals_p = Primitive("svdvals", _svdvals)  # s alone (descending): its derivative exists at repeated values
 qr_p = Primitive("qr", _qr)  # packed: q, r (reduced)
 def _pinv(xp, a):
     _matrix("pinv", a)

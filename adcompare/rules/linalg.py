@@ -73,15 +73,20 @@ def _pack(pieces, lead: tuple):
                             for x in pieces], axis=-1)
 
 
-def _gaps(v, name: str, what: str, nonzero: bool = False) -> None:
-    """Refuse repeated values of ``v`` (eigen- or singular values), and zero ones if asked."""
+def rounding(pv: np.ndarray) -> float:
+    """How close two of the eigen- or singular values ``pv`` (a NumPy array) are when equal to rounding."""
+    scale = max(float(np.max(np.abs(pv), initial=0.0)), 1e-300)
+    return 10 * shape(pv)[-1] * np.finfo(pv.dtype).eps * scale
+
+
+def _gaps(v, name: str, what: str, nonzero: bool = False, distinct: bool = True) -> None:
+    """Refuse repeated values of ``v`` (eigen- or singular values) unless not ``distinct``, and zero ones if asked."""
     pv = primal(v)
     if isinstance(pv, jax.core.Tracer):
         return  # not concrete under jax.jit: inf or nan there, as in JAX
     pv = np.sort(np.asarray(pv), axis=-1)
-    scale = max(float(np.max(np.abs(pv), initial=0.0)), 1e-300)
-    tol = 10 * shape(pv)[-1] * np.finfo(pv.dtype).eps * scale
-    if shape(pv)[-1] > 1 and np.min(np.diff(pv, axis=-1)) <= tol:
+    tol = rounding(pv)
+    if distinct and shape(pv)[-1] > 1 and np.min(np.diff(pv, axis=-1)) <= tol:
         raise ValueError(f"anp.linalg.{name}: the derivative needs distinct {what}, and two are equal "
                          f"(to rounding); at repeated {what} the factors are not differentiable")
     if nonzero and np.min(np.abs(pv)) <= tol:

@@ -66,9 +66,13 @@ def _integers(value: Any) -> bool:
     return kind in ("b", "i", "u")
 
 
-def positional_len(seq: Any, function: str, filename: str, line: int) -> int:
+def positional_len(seq: Any, function: str, filename: str, line: int, copied: bool = False) -> int:
     """``len(seq)`` for a loop SCT runs by index (``zip``, ``enumerate``, ``reversed``, ``max``...),
-    after :func:`check_sequence`: a dict or a set is refused, not read by position."""
+    after :func:`check_sequence`: a dict or a set is refused, not read by position. ``copied``: ``seq`` is the
+    receiver of ``ys = seq.copy()``, a list SCT rebuilds (``ys.append`` follows): anything else is refused."""
+    if copied and not isinstance(seq, list):
+        raise TypeError(f"a .copy() of {a_type(seq)} appended to later (at {filename}:{line} (in {function})): only a "
+                        "list's copy has append (Python raises AttributeError at the append)")
     check_sequence(seq, function, filename, line)
     return len(seq)
 

@@ -58,7 +58,7 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     sorted_keys,
     written_keys,
 )
-from adcompare.primitives import divide_p, getitem_p, power_p, shape, stack_p
+from adcompare.primitives import divide_p, getitem_p, masked, power_p, shape, stack_p
 from adcompare.primitives.promotion import promoted
 
 _RAW = frozenset({np.ndarray, np.float64, float})  # a cotangent on NumPy, with no boxes
@@ -76,10 +76,15 @@ def _mixed(x: Any, y: Any) -> bool:
 
 def _promoting(op: Callable, name: str, doc: str) -> Callable:
     """``op`` of two names in the primal, in JAX's dtype (float32 with int64 is float32). A Python float or int
-    (weak in both) or a float64 scalar (float64 with anything in both) first, as NumPy computes it."""
+    (weak in both) or a float64 scalar (float64 with anything in both) first, as NumPy computes it. A masked array
+    operand is refused (:mod:`adcompare.primitives.masked`): NumPy's operator would apply its mask, the rules not."""
     def run(x: Any, y: Any) -> Any:
         tx, ty = type(x), type(y)
-        if tx in _AS_NUMPY or ty in _AS_NUMPY or tx is _ND and ty is _ND and x.dtype is y.dtype:
+        if tx in _AS_NUMPY and (ty in _AS_NUMPY or ty is _ND) or tx is _ND and (
+                ty in _AS_NUMPY or ty is _ND and x.dtype is y.dtype):
+            return op(x, y)
+        masked.check(name, x, y)
+        if tx in _AS_NUMPY or ty in _AS_NUMPY:
             return op(x, y)
         if _mixed(x, y):
             x, y = promoted((x, y))
@@ -99,6 +104,7 @@ def divide(x: Any, y: Any) -> Any:
     """``x / y``, with NumPy's inf or nan where Python's numbers raise (``1.0 / 0.0``), in JAX's dtype."""
     tx, ty = type(x), type(y)  # float64 scalars first (a straight-line gradient's most): nothing to promote
     if not (tx is _F64 or tx is float) or not (ty is _F64 or ty is float):
+        masked.check("divide", x, y)
         if getattr(x, "dtype", _F64D) is not _F64D or getattr(y, "dtype", _F64D) is not _F64D:
             x, y = promoted((x, y), True)
     try:
@@ -109,6 +115,7 @@ def divide(x: Any, y: Any) -> Any:
 
 def power(x: Any, y: Any) -> Any:
     """``x ** y``, NumPy's inf or nan where Python's raise (``0.0 ** -1.0``) or turn complex (``(-4.0) ** 0.5``)."""
+    masked.check("power", x, y)
     try:
         out = x ** y
     except ArithmeticError:

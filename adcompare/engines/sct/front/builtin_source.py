@@ -55,9 +55,9 @@ def python_pow(base, exp):
     return base ** exp
 
 
-def python_list(function, filename, line, values):
+def python_list(function, filename, line, values, copied=False):  # copied: ys = values.copy(), see .dict_writes
     items = []
-    n = positional_len(values, function, filename, line)
+    n = positional_len(values, function, filename, line, copied)
     for k in range(n):
         items.append(values[k])
     return items

@@ -67,6 +67,10 @@ class Calls:
         if not isinstance(func, (ast.Name, ast.Attribute)):  # fs[0](x): known when it runs
             return self.dynamic_call(node, self.atom(func))
         if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+            module = self.p.resolve(func.value.value) if isinstance(func.value, ast.Attribute) else None
+            if isinstance(module, types.ModuleType) and not hasattr(module, func.value.attr):  # anp.fft.fft
+                raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined ({module.__name__} "
+                                        f"has no attribute {func.value.attr!r})", node, "use a function it defines")
             return self.method(node)  # a method of a value (not of a module)
         obj = self.p.resolve(func)
         if obj is MISSING:

@@ -13,14 +13,17 @@ which are rewritten when they are transformed) and the expressions in them, into
   below) is ``x = entry_or(d, k, ...)(d, default)``, then
   ``d = without(d, k, True, where)(d)``;
 * ``x = d.setdefault(k[, v])`` (or the call alone) is ``d = put_missing(d, k, where)(d, v)``, then ``x = d[k]``;
-* ``first + second`` of surely lists (:func:`_local_lists`) is ``python_list_concat(where, first, second)``, and
-  ``xs += [v]`` is ``xs = python_list_concat(where, xs, [v])``, marked as a list rebuilt;
+* ``first + second`` of surely lists (:func:`.local_lists.local_lists`) is
+  ``python_list_concat(where, first, second)``, and ``xs += [v]`` is ``xs = python_list_concat(where, xs, [v])``,
+  marked as a list rebuilt;
 * ``d.values()`` and ``d.items()`` of a local dict or a parameter, outside a loop's head, are the lists
   ``[v for v in d.values()]`` and ``[(k, v) for k, v in d.items()]`` (:mod:`.for_targets` takes their loops); in a
   function that writes in place, only where an eager builtin or a vocabulary function reads them at once (a view
   kept is live: refused);
 * ``dict(d)`` and ``d.copy()`` (``d`` a variable that holds a dict: a display, a comprehension, ``dict(...)`` or
-  ``**kwargs``) are ``display(('**',), where, d)(d)``, and ``{**d, 'k': v}`` is ``display(('**', 'k'), ...)``.
+  ``**kwargs``) are ``display(('**',), where, d)(d)``, and ``{**d, 'k': v}`` is ``display(('**', 'k'), ...)``;
+  ``xs.copy()`` of a local list is ``list(xs)``, a new list (:mod:`.local_lists`), and so is ``ys = xs.copy()`` of
+  any ``xs`` where ``ys`` is appended to (``python_list``, checked when it runs to copy a list).
 
 A rewritten statement that assigns ``d`` is marked (``sct_in_place``) as a write into ``d`` in place, so that
 :mod:`.aliases` refuses it where another name would see it. An operand read twice (by the maker and by
@@ -40,6 +43,7 @@ from collections.abc import Callable
 
 from adcompare.engines.sct.asttools import fix_locations
 from adcompare.engines.sct.front import builtin_source, dict_code
+from adcompare.engines.sct.front.local_lists import is_list, list_copy, local_lists
 from adcompare.primitives import Primitive
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -68,7 +72,9 @@ class _Lower:
                                                                   and resolve(n.value.func) is builtins.dict)}
         self.dicts |= {tree.args.kwarg.arg} if tree.args.kwarg else set()
         self.params = {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
-        self.lists = _local_lists(tree, resolve) - self.params
+        self.lists = local_lists(tree, resolve) - self.params
+        self.appended = {n.func.value.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(
+            n.func, ast.Attribute) and n.func.attr == "append" and isinstance(n.func.value, ast.Name)}
         # a dict changed in place anywhere (d[k] = v, del d[k], d |= e, d.update(e), ...): a view kept under a name
         # (its = d.items()) is live, Python's sees the change, a list made at once would not. Writes into a name
         # surely no dict (a local list, an array a vocabulary function made) do not count
@@ -266,8 +272,14 @@ class _Lower:
                 todo += [(v, node, f, k) for k, v in items if isinstance(v, ast.AST) and not isinstance(v, ast.stmt)
                          and not isinstance(v, _SCOPES)]
 
+    def appended_copy(self, node: ast.Call, parent: ast.AST | None) -> bool:
+        """Is ``node`` ``xs.copy()`` assigned to a name appended to (``ys = xs.copy()``, then ``ys.append(v)``)?"""
+        return isinstance(node.func, ast.Attribute) and node.func.attr == "copy" and not node.args \
+            and isinstance(node.func.value, ast.Name) and isinstance(parent, ast.Assign) and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name) and parent.targets[0].id in self.appended
+
     def expression(self, node: ast.AST, parent: ast.AST | None = None) -> ast.expr | None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_list(node, self.lists, self.resolve):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and is_list(node, self.lists, self.resolve):
             return self.concat(node.left, node.right, node)
         if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
             parts = []
@@ -283,6 +295,12 @@ class _Lower:
                                                                              f"v = {ast.unparse(node)}")
         if not isinstance(node, ast.Call) or node.keywords or len(node.args) > 1:
             return None
+        if (copied := list_copy(node, self.lists)) is not None:  # a list's copy is a new list, as list(xs) is
+            return ast.copy_location(ast.Call(self.bind("list", builtins.list), [copied], []), node)
+        if self.appended_copy(node, parent):  # ys = xs.copy(), then ys.append(v): xs must be a list (checked)
+            fn = builtin_source.python_list
+            return ast.copy_location(ast.Call(self.bind(fn.__name__, fn), self.place(node) + [
+                node.func.value, ast.Constant(True)], []), node)
         if not node.args and isinstance(node.func, ast.Attribute) and node.func.attr in ("values", "items") \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.dicts | self.params:
             fn = self.resolve(parent.func) if isinstance(parent, ast.Call) and node in parent.args else None
@@ -299,47 +317,6 @@ class _Lower:
                 and not isinstance(node.args[0], ast.Starred):
             return self.spread([("**", node.args[0])], node, None)
         return None
-
-
-def _local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
-    """The names every assignment of which is surely a new list: a display, a comprehension, ``list(...)``,
-    ``sorted(...)``, or ``+`` of such lists (``xs = xs + [v]``, ``xs += [v]``), the greatest such set. Only the
-    function's own scope counts: a nested def or lambda assigning ``G = [...]`` says nothing of the ``G`` the
-    function reads (a global array, whose ``G + [v]`` broadcasts), and a def or class it names is no list."""
-    own, todo = [], [tree]
-    while todo:
-        n = todo.pop()
-        own.append(n)
-        todo += [c for c in ast.iter_child_nodes(n) if not isinstance(c, _SCOPES)]
-        todo += [c.args for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:2] + (ast.Lambda,))]  # defaults
-        todo += [d for c in ast.iter_child_nodes(n) if isinstance(c, _SCOPES[:3]) for d in c.decorator_list]
-    stores = [n for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-    assigns = {id(n.targets[0]): n.value for n in own if isinstance(n, ast.Assign)
-               and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
-    assigns |= {id(n.target): ast.BinOp(n.target, n.op, n.value) for n in own
-                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
-    defined = {n.name for n in ast.walk(tree) if isinstance(n, _SCOPES[:3]) and n is not tree} | {
-        name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}  # shared
-    lists = {n.id for n in stores} - defined
-    while True:
-        kept = {n.id for n in stores if id(n) in assigns and _is_list(assigns[id(n)], lists, resolve)}
-        kept -= {n.id for n in stores if not (id(n) in assigns and _is_list(assigns[id(n)], lists, resolve))}
-        kept -= defined
-        if kept == lists:
-            return lists
-        lists = kept
-
-
-def _is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
-    todo = [node]  # a loop, not recursion: a 1000-term sum nests 1000 BinOps
-    while todo:
-        n = todo.pop()
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
-            todo += [n.left, n.right]
-        elif not (isinstance(n, (ast.List, ast.ListComp)) or isinstance(n, ast.Name) and n.id in lists
-                  or isinstance(n, ast.Call) and resolve(n.func) in (builtins.list, builtins.sorted)):
-            return False
-    return True
 
 
 def _vocabulary(fn) -> bool:
