@@ -5,7 +5,7 @@ Issue 14 asks SCT's gradient ≤ 3× f on every problem at medium on NumPy. det
 of each small NumPy call, not by the number of operations (SCT does 2.48× f's
 operations there). This script times, in one process and interleaved rounds
 (process time, best of each round), f, SCT's gradient and a gradient written
-by hand in the same NumPy style: one recursion that returns det(a) and adds
+by hand in the same NumPy style (the workload's own ``minor``): one recursion that returns det(a) and adds
 its cotangent into a buffer the caller owns (no tape, no residuals, nothing
 saved), checked against ``jax.grad`` of ``jnp.linalg.det``.
 
@@ -24,17 +24,9 @@ import numpy as np
 
 import adcompare as ad
 from adcompare import workloads
-from adcompare.workloads.det import det
+from adcompare.workloads.det import det, minor
 
 jax.config.update("jax_enable_x64", True)
-
-
-def minor(a, j):
-    if j == 0:
-        return a[1:, 1:]
-    if j == len(a) - 1:
-        return a[1:, :j]
-    return np.concatenate([a[1:, :j], a[1:, j + 1:]], axis=1)
 
 
 def det_and_adjoint(a, g, a_bar):
