@@ -31,7 +31,7 @@ import ast
 from numbers import Number
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import is_int
+from adcompare.engines.sct.analysis.ranks import binding_statements, is_int, settle
 
 _TOP, _BOT = "top", "bottom"
 _ROUNDS = 6  # rounds of substitution at most
@@ -118,33 +118,12 @@ class _Analysis:
 
     def run(self, fn: ir.Function, entry: dict[str, tuple]) -> dict[str, tuple]:
         """The fixed point over ``fn``, its parameters holding ``entry``'s shapes on entry (others: none)."""
-        binders: dict[str, list] = {}
-        for s in ir.walk(fn.body):
-            for t in ir.targets(s):
-                binders.setdefault(t, []).append(s)
-            if isinstance(s, ir.Effect):
-                for node in ast.walk(s.node):
-                    if isinstance(node, ast.Name):
-                        binders.setdefault(node.id, []).append(s)
+        binders = binding_statements(fn)
         self.params = set(fn.params)
         self.entry = entry
         self.cls = cls = {n: _TOP for n in binders}
-        while True:
-            changed = True
-            while changed:  # shapes only fall (top, then one shape, then bottom): this ends
-                changed = False
-                for n, old in cls.items():
-                    if old == _BOT:
-                        continue
-                    new = self.entry_of(n) if n in self.params else _TOP
-                    for s in binders[n]:
-                        new = self.meet(new, self.gives(s))
-                    if new != old:
-                        cls[n], changed = new, True
-            tops = [n for n, c in cls.items() if c == _TOP]  # bound only from one another (or a global's
-            if not tops:  # ``global`` name, which holds a value on entry): claim nothing of them
-                break
-            cls.update(dict.fromkeys(tops, _BOT))
+        start = lambda n: self.entry_of(n) if n in self.params else _TOP  # noqa: E731
+        settle(cls, binders, start, self.meet, self.gives, _TOP, _BOT)  # shapes only fall: top, a shape, bottom
         out = {n: c for n, c in cls.items() if c != _BOT}
         out.update({p: self.canon(entry[p]) for p in self.params - set(binders) if p in entry})  # read or not
         return out
