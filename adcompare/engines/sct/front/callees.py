@@ -11,6 +11,7 @@ values, and a callee that changes invalidates its callers' transformations (:mod
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Any
 
 from adcompare.engine import is_engine_made
@@ -20,6 +21,20 @@ from adcompare.engines.sct.front import closure_values, closures
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import parse
 from adcompare.engines.sct.naming import Namer
+
+
+def reader() -> Callable[[Any], Any]:
+    """:func:`normalized`, each plain function read once (what one transformation asks): anything else,
+    hashable or not, answered None without a look-up."""
+    memo: dict = {}
+
+    def read(f: Any) -> Any:
+        if type(f) is not types.FunctionType:
+            return None
+        if f not in memo:
+            memo[f] = normalized(f)
+        return memo[f]
+    return read
 
 
 def normalized(f: Any) -> Any:
