@@ -11,7 +11,7 @@ arguments' shapes (the callee's IR comes from ``callee_ir``; what it assumes is 
 the caller's symbols), so a loop that calls one can prove what the callee returns. Where a proof
 needs a fact the shapes do not give (two lengths equal where an elementwise primitive broadcasts
 them, a slice's bound within its length), it assumes it and records it in :class:`Facts`: the
-caller checks every fact once, on entry (:func:`..emit.specialize.Lengths`), and runs the
+caller checks every fact once, on entry (:class:`..emit.specialize.Lengths`), and runs the
 general code where one fails. An assumed equality is solved for one symbol and substituted
 everywhere (a new round), so that names it makes equal get one shape.
 
@@ -31,12 +31,11 @@ import ast
 from numbers import Number
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import binding_statements, is_int, settle
+from adcompare.engines.sct.analysis.ranks import binding_statements, is_int, reduces_all, settle
 
 _TOP, _BOT = "top", "bottom"
 _ROUNDS = 6  # rounds of substitution at most
 _DEPTH = 3  # callees analysed within callees at most
-_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "prod", "logsumexp"})
 
 
 class Facts:
@@ -178,10 +177,8 @@ class _Analysis:
         if _TOP in found:
             return _TOP
         name = v.prim.name
-        if name in _REDUCTIONS:
-            return () if set(v.params) <= {"axis", "keepdims"} and all(
-                isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
-                for p in v.params.values()) else _BOT
+        if reduces_all(v):
+            return ()
         if name == "concatenate":
             return self.concatenate(found, v.params)
         if v.params or getattr(v.prim, "derivatives", None) is None:

@@ -186,6 +186,13 @@ def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozense
     return {n: 0 if d == _TOP else d for n, d in found.items() if d != _BOT}
 
 
+def reduces_all(v: ir.Op) -> bool:
+    """Is ``v`` a reduction over all axes to shape ``()`` (no ``axis`` or ``keepdims`` but None or False)?"""
+    return v.prim.name in _FULL_REDUCTIONS and set(v.params) <= {"axis", "keepdims"} and all(
+        isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
+        for p in v.params.values())
+
+
 def binding_statements(fn: ir.Function) -> dict[str, list]:
     """Each name ``fn`` binds -> the statements that bind it, a statement run as written (an
     :class:`..ir.Effect`, which may rebind or reshape what it names) binding every name it mentions."""
@@ -236,9 +243,7 @@ def _gives(s, get, ints: frozenset[str]):
     if not isinstance(v, ir.Op) or v.seq:
         return _BOT
     if v.prim.name in _FULL_REDUCTIONS:
-        return 0 if set(v.params) <= {"axis", "keepdims"} and all(
-            isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
-            for p in v.params.values()) else _BOT
+        return 0 if reduces_all(v) else _BOT
     if v.params or v.prim.name not in _PRODUCTS and getattr(v.prim, "derivatives", None) is None:
         return _BOT  # only the rule table's elementwise primitives, and products
     found = [get(a) for a in v.args]
