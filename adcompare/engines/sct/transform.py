@@ -43,7 +43,7 @@ from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
-from adcompare.engines.sct.front import aliases, closure_values, closures, generated, rule_source
+from adcompare.engines.sct.front import aliases, callees, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize, var_keywords
 from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
 from adcompare.engines.sct.naming import Namer
@@ -222,8 +222,8 @@ def _build(entry: Entry) -> None:
         entry.zero_out = defs[0].zero_out
     else:
         likes = shapes.like_calls(fn, lambda node: _keeps_shape(parsed.resolve(node)))
-        defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints,
-                                                entry.residuals == "arrays", likes) if lax is None
+        defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints, entry.residuals
+                                                == "arrays", likes, callees.reader()) if lax is None
                       else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
         # its bwd adds into its caller's cotangents (see .emit.into) only if every specialized one does too
         entry.into = all(getattr(d, "takes_into", False) for d in defs[1::2])

@@ -145,14 +145,7 @@ def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozense
     """The bound names (and parameters in ``known``) of ``fn`` that hold a value of one number of
     dimensions whenever bound, with that number (see the module doc; ``known`` and ``dims`` as
     :func:`rank0` takes them)."""
-    binders: dict[str, list] = {}
-    for s in ir.walk(fn.body):
-        for t in ir.targets(s):
-            binders.setdefault(t, []).append(s)
-        if isinstance(s, ir.Effect):  # a statement run as written may rebind or reshape what it names
-            for node in ast.walk(s.node):
-                if isinstance(node, ast.Name):
-                    binders.setdefault(node.id, []).append(s)
+    binders = binding_statements(fn)
     params = set(fn.params)
     fixed = {n: 0 for n in known if n not in binders} | {p: d for p, d in dims.items() if p not in binders}
     found = {n: _TOP for n in binders if n not in params or n in known}  # optimistic: names fall from top
@@ -193,6 +186,50 @@ def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozense
     return {n: 0 if d == _TOP else d for n, d in found.items() if d != _BOT}
 
 
+def reduces_all(v: ir.Op) -> bool:
+    """Is ``v`` a reduction over all axes to shape ``()`` (no ``axis`` or ``keepdims`` but None or False)?"""
+    return v.prim.name in _FULL_REDUCTIONS and set(v.params) <= {"axis", "keepdims"} and all(
+        isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
+        for p in v.params.values())
+
+
+def binding_statements(fn: ir.Function) -> dict[str, list]:
+    """Each name ``fn`` binds -> the statements that bind it, a statement run as written (an
+    :class:`..ir.Effect`, which may rebind or reshape what it names) binding every name it mentions."""
+    binders: dict[str, list] = {}
+    for s in ir.walk(fn.body):
+        for t in ir.targets(s):
+            binders.setdefault(t, []).append(s)
+        if isinstance(s, ir.Effect):
+            for node in ast.walk(s.node):
+                if isinstance(node, ast.Name):
+                    binders.setdefault(node.id, []).append(s)
+    return binders
+
+
+def settle(found: dict, binders: dict, start, meet, gives, top, bottom) -> None:
+    """The greatest fixed point, in place: each name of ``found`` not yet at ``bottom`` is ``meet`` of
+    ``start(name)`` and what each of its ``binders`` ``gives``, until none falls (values only fall:
+    this ends); then the names still at ``top``, bound only from one another (or holding a value on
+    entry that no binding shows), fall to ``bottom``, and it runs again."""
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for n, old in found.items():
+                if old == bottom:
+                    continue
+                new = start(n)
+                for s in binders[n]:
+                    new = meet(new, gives(s))
+                if new != old:
+                    found[n], changed = new, True
+        tops = [n for n, c in found.items() if c == top]
+        if not tops:
+            return
+        found.update(dict.fromkeys(tops, bottom))
+
+
 def _gives(s, get, ints: frozenset[str]):
     """The number of dimensions of the value ``s`` binds, given each atom's (``get``)."""
     if not isinstance(s, ir.Assign):
@@ -206,9 +243,7 @@ def _gives(s, get, ints: frozenset[str]):
     if not isinstance(v, ir.Op) or v.seq:
         return _BOT
     if v.prim.name in _FULL_REDUCTIONS:
-        return 0 if set(v.params) <= {"axis", "keepdims"} and all(
-            isinstance(p, ast.Constant) and p.value in (None, False) and type(p.value) is not int
-            for p in v.params.values()) else _BOT
+        return 0 if reduces_all(v) else _BOT
     if v.params or v.prim.name not in _PRODUCTS and getattr(v.prim, "derivatives", None) is None:
         return _BOT  # only the rule table's elementwise primitives, and products
     found = [get(a) for a in v.args]

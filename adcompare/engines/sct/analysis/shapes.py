@@ -26,7 +26,7 @@ import ast
 from numbers import Number
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis.ranks import is_int
+from adcompare.engines.sct.analysis.ranks import binding_statements, is_int, settle
 
 Class = tuple  # (root parameter, depth)
 _TOP, _BOT, _NEUTRAL = "top", "bottom", "neutral"  # not known yet, none, rank-0 (fits any class)
@@ -68,14 +68,7 @@ def shape_classes(fn: ir.Function, scalars: set[str], ints: frozenset[str] = fro
         first, *rest = sorted(group)
         for c in rest:
             parent[find(c)] = find(first)
-    binders: dict[str, list] = {}
-    for s in ir.walk(fn.body):
-        for t in ir.targets(s):
-            binders.setdefault(t, []).append(s)
-        if isinstance(s, ir.Effect):
-            for node in ast.walk(s.node):
-                if isinstance(node, ast.Name):
-                    binders.setdefault(node.id, []).append(s)
+    binders = binding_statements(fn)
     roots = {p for p in fn.params if p not in binders and p not in scalars}
     cls = {n: _TOP for n in binders if n not in fn.params and n not in scalars}
 
@@ -123,23 +116,7 @@ def shape_classes(fn: ir.Function, scalars: set[str], ints: frozenset[str] = fro
             conflicts.add(frozenset({a, b}))
         return _BOT
 
-    while True:
-        changed = True
-        while changed:  # classes only fall (top, then a class, then bottom): this ends
-            changed = False
-            for n, old in cls.items():
-                if old == _BOT:
-                    continue
-                new = _TOP
-                for s in binders[n]:
-                    new = meet(new, gives(s))
-                if new != old:
-                    cls[n], changed = new, True
-        tops = [n for n, c in cls.items() if c == _TOP]  # bound only from one another: claim nothing
-        if not tops:
-            break
-        for n in tops:
-            cls[n] = _BOT
+    settle(cls, binders, lambda n: _TOP, meet, gives, _TOP, _BOT)  # classes only fall: top, a class, bottom
     out = {n: find(c) for n, c in cls.items() if c != _BOT}
     read = {r for n in out for s in binders[n] for r in ir.reads(s.value)}
     out.update({r: find((r, 0)) for r in roots & read})

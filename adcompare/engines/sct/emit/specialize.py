@@ -15,7 +15,12 @@ and that the classes found to meet have one shape. In straight-line code too (wh
 guard's checks pay for themselves: :func:`products`), that the parameters ``dot`` and ``matmul``
 read hold 1-D or 2-D NumPy arrays of numbers (:func:`vector`, :func:`matrix`), where their
 products' numbers of dimensions (:func:`..analysis.ranks.ndims`) then prove operands of
-elementwise primitives anywhere rank-0 or of one shape class. The
+elementwise primitives anywhere rank-0 or of one shape class. Before all of those, where a loop's
+operands are proven more by symbolic shapes (:func:`by_lengths`, :mod:`..analysis.lengths`: lengths
+in the parameters' dimensions, through slices, ``concatenate`` and calls of user functions), that
+every other parameter it reads holds a NumPy array of numbers of one dimension (of two where
+``matmul`` says so), numbers as above, with lengths that meet what the proof assumed (:class:`Lengths`:
+of the values on entry; the proof follows a parameter bound again). The
 general forward sweep then starts with the guard: when every such parameter holds what was
 assumed (:func:`vector`, :func:`matrix`, :func:`number`, :func:`agree`: exact NumPy and Python types and
 shapes, checked once per call; the parameters are never bound again, so the facts hold for the whole call),
@@ -34,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.lengths import lengths
 from adcompare.engines.sct.analysis.ranks import (
     elementwise_only,
     indexed_by_int,
@@ -87,6 +93,29 @@ def number(x: Any) -> bool:
     return t is complex or t is bool or isinstance(x, (np.number, np.bool_))
 
 
+class Lengths:
+    """A guard's check of what :func:`..analysis.lengths.lengths` assumed, called with the parameters it
+    read: each holds a NumPy array of booleans or numbers of its number of dimensions (``dims``), and
+    each linear form over their dimensions (``(const, (((position, axis), coefficient), ...))``) in
+    ``eqs`` is 0, in ``ges`` >= 0."""
+
+    __slots__ = ("dims", "eqs", "ges")
+
+    def __init__(self, dims: tuple[int, ...], eqs: list[tuple], ges: list[tuple]):
+        self.dims, self.eqs, self.ges = dims, eqs, ges
+
+    def __call__(self, *values: Any) -> bool:
+        for x, d in zip(values, self.dims):
+            if type(x) is not np.ndarray or x.ndim != d or x.dtype.kind not in _NUMBERS:
+                return False
+        return all(_value(f, values) == 0 for f in self.eqs) and all(_value(f, values) >= 0 for f in self.ges)
+
+
+def _value(form: tuple, values: tuple) -> int:
+    const, terms = form
+    return const + sum(c * values[k].shape[i] for (k, i), c in terms)
+
+
 class Specialized(tuple):
     """The residuals of a specialized forward sweep, marked for the general reverse sweep: (which
     specialization, its residuals)."""
@@ -96,14 +125,16 @@ class Specialized(tuple):
 
 def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
                    ints: frozenset[str], arrays: bool = False,
-                   likes: set[int] = frozenset()) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
+                   likes: set[int] = frozenset(),
+                   callee_ir=None) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
-    first whose guard holds taking the call: products' arrays (:func:`products`) with vectors and
-    numbers, vectors and numbers, vectors alone, numbers alone, each
-    number alone, each first with agreeing shapes (:func:`same_shapes`), and agreeing shapes alone
-    (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
+    first whose guard holds taking the call: symbolic lengths (:func:`by_lengths`), products' arrays
+    (:func:`products`) with vectors and numbers, vectors and numbers, vectors alone, numbers alone,
+    each number alone, each first with agreeing shapes (:func:`same_shapes`), and agreeing shapes
+    alone (at most :data:`_MOST`, each only where what it assumes proves more). Also (cell,
     definition) pairs: the general pair reaches each specialized function through a cell of the
-    linker, which the caller fills with the made function (its closure set as every made one's)."""
+    linker, which the caller fills with the made function (its closure set as every made one's).
+    ``callee_ir``: a called function's normalized body, or None (:func:`..front.callees.normalized`)."""
     general = list(reverse(fn, act, namer, linker, active_params, scalars, arrays))
     if arrays:
         return general, []
@@ -114,6 +145,11 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
                         if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
                         & looped)
     dims = products(fn, scalars, ints, indexed)  # or in straight-line code, where products' ranks tell enough
+    made = by_lengths(fn, scalars, ints, likes, looped, indexed | dims, numbers, callee_ir) if callee_ir else None
+    if made is not None:  # first where it proves more in loops than what the classes prove
+        more, shaped, check = made
+        pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays, shaped))
+        variants.append((pair, sorted(indexed | dims), sorted(numbers), [], check))
     tries = [(indexed | dims, numbers, operands(fn))] if dims else []
     tries += [(indexed, numbers, looped), (indexed, frozenset(), looped), (frozenset(), numbers, looped)]
     tries += [(frozenset(), frozenset({p}), looped) for p in sorted(numbers)] if len(numbers) > 1 else []
@@ -125,15 +161,53 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
         classes, agreed = same_shapes(fn, scalars | more, ints, likes, ops, ops is not looped)
         if classes:  # first with the shapes' guard, then (below) without
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays, classes))
-            variants.append((pair, sorted(vectors), sorted(assumed), agreed))
+            variants.append((pair, sorted(vectors), sorted(assumed), agreed, None))
             if ops is not looped and all(len(g) == 1 and g[0][1] <= dict(vectors).get(g[0][0], -1) for g in agreed):
                 continue  # its guard adds nothing to the arrays': the pair without it would never run
         if (vectors or assumed) and more & ops - (
                 rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
-            variants.append((pair, sorted(vectors), sorted(assumed), []))
+            variants.append((pair, sorted(vectors), sorted(assumed), [], None))
     late = _guard(fn, linker, general, variants) if variants else []
     return general + [d for pair, *_ in variants for d in pair], late
+
+
+def by_lengths(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes: set[int], looped: set[str],
+               vectors: frozenset, numbers: frozenset, callee_ir) -> tuple[set[str], dict, tuple] | None:
+    """(names proven rank-0, names' shapes, the guard's check: (:class:`Lengths`, parameters)) of the
+    symbolic shapes (:func:`..analysis.lengths.lengths`), every other parameter assumed an array of one
+    dimension (or what ``vectors`` says), ``numbers`` numbers; where they prove more pairs of loop operands
+    rank-0 or of one shape than the classes (:func:`same_shapes`) prove knowing as much; else None."""
+    assumed, dims = scalars | numbers, dict(vectors)
+    found = lengths(fn, assumed, {p: dims.get(p, 1) for p in fn.params if p not in assumed}, ints, likes, callee_ir)
+    if found is None or not looped:
+        return None
+    shaped, facts = found
+    base = rank0(fn, assumed, dims, ints)
+    more = (base | {n for n, c in shaped.items() if c == ()}) - scalars
+    classes, _ = same_shapes(fn, scalars | base, ints, likes, looped)
+    if _proven(fn, scalars | more, shaped) <= _proven(fn, scalars | base, classes):
+        return None
+    read = facts.used | set(dims) | {s[0] for f in facts.eqs | facts.ges for s, _ in f[1]}
+    params = [p for p in fn.params if p in read and p in facts.arrays]
+    at = {p: k for k, p in enumerate(params)}
+
+    def local(forms):
+        return sorted((const, tuple(((at[p], i), c) for (p, i), c in terms)) for const, terms in forms)
+    check = Lengths(tuple(facts.arrays[p] for p in params), local(facts.eqs), local(facts.ges))
+    return more, shaped, (check, params)
+
+
+def _proven(fn: ir.Function, scalars: set[str], classes: dict) -> int:
+    """How many elementwise primitives of two operands in loops take a rank-0 operand or two of one class."""
+    loops = [s.body for s in ir.walk(fn.body) if isinstance(s, (ir.For, ir.While))]
+    count = 0
+    for s in (s for body in loops for s in ir.walk(body)):
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op) and len(s.value.args) == 2:
+            a, b = s.value.args
+            count += any(ir.is_var(x) and x in scalars for x in (a, b)) or (
+                ir.is_var(a) and ir.is_var(b) and a in classes and classes[a] == classes.get(b))
+    return count
 
 
 def products(fn: ir.Function, scalars: set[str], ints: frozenset[str], indexed: frozenset) -> frozenset:
@@ -199,7 +273,7 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
     keywords = {p: cg.load(p) for p in fn.params[fn.npos:]}
     res, bar, *into = (a.arg for a in bwd.args.args)  # ``into``: see .into (handed on where taken)
     routes, backs, late = [], [], []
-    for k, ((sfwd, sbwd), vectors, numbers, agreed) in enumerate(variants):
+    for k, ((sfwd, sbwd), vectors, numbers, agreed, lengths_check) in enumerate(variants):
         to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
         late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
         checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector) if d == 1 else
@@ -208,6 +282,10 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
         checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
                            *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed
                    if not (len(group) == 1 and group[0][1] <= dict(vectors).get(group[0][0], -1))]  # checked
+        if lengths_check is not None:
+            check, params = lengths_check
+            checks.append(cg.call(linker.bind(("specialize", "lengths", id(check)), "lengths", check),
+                                  *[cg.load(p) for p in params]))
         ret = sfwd.body[-1]
         assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
         ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
