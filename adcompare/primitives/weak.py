@@ -73,8 +73,8 @@ class WeakArray(np.ndarray):
         result = getattr(ufunc, method)(*plain, **kwargs)
         if out is not None:
             return out[0] if len(out) == 1 else out
-        if strong or method != "__call__" or not isinstance(result, (np.ndarray, np.generic)) \
-                or result.dtype.kind not in "iuf":  # (JAX's reductions are typed: sum, max, cumsum)
+        if method != "__call__" or not isinstance(result, (np.ndarray, np.generic)) \
+                or result.dtype.kind not in "iuf" or not _stays_weak(result.dtype, strong):  # (reductions: typed)
             return result
         return np.asarray(result).view(WeakArray)
 
@@ -97,6 +97,15 @@ class WeakArray(np.ndarray):
         except ImportError:  # (the values are the same; only a float32 partner's result is float64 then)
             return typed
         return _convert_element_type(typed, weak_type=True)
+
+
+_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _stays_weak(result: np.dtype, strong: list) -> bool:
+    """Is a result of dtype ``result`` weak beside the typed operands' dtypes ``strong``? Where its kind is above
+    all of theirs, as JAX's: int32 + full(3, 0.5) is a weak float64 (float32 beside float32 data), bool too."""
+    return all(_RANKS.get(result.kind, 9) > _RANKS.get(np.dtype(d).kind, 9) for d in strong)
 
 
 def weak_full(shape: tuple, fill: Any) -> WeakArray:
@@ -122,8 +131,11 @@ def weak_call(prim: Any, args: tuple, params: dict, dtype_of: Callable) -> Any:
     strong = [dtype_of(a) for i, a in enumerate(args) if i not in prim.nondiff and not is_weak(a)]
     if strong:
         dtype = _with_numbers(strong, {a.dtype.type(0).item() for a in args if type(a) is WeakArray})
-        return prim(*(np.asarray(a, dtype=dtype) if type(a) is WeakArray else a for a in args), **params)
-    out = prim.apply(*args, **params)
-    if prim.name in _KEEPS and isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "iuf":
+        out = prim(*(np.asarray(a, dtype=dtype) if type(a) is WeakArray else a for a in args), **params)
+        keeps = dtype is not None and _stays_weak(dtype, strong) and (prim.name in _KEEPS or prim.derivatives)
+    else:
+        out = prim.apply(*args, **params)
+        keeps = prim.name in _KEEPS
+    if keeps and isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "iuf":
         return np.asarray(out).view(WeakArray)
     return out
