@@ -121,8 +121,9 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
                 held is not outer and held is not outer.base))):
             return  # (np.real of a real array is the array itself: its own view)
     elif isinstance(inner, jax.Array) and isinstance(outer, jax.Array):
-        # JAX has no views (nor writes by index): where NumPy's would be one, by the primitive and index
-        if prim is p.getitem_p and not _basic_view(params["idx"], inner):
+        # JAX has no views (nor writes by index): where NumPy's would be one, by the primitive and index, and
+        # by the layout (a reshape of a transpose, order F's, copies)
+        if prim is p.getitem_p and not _basic_view(params["idx"], inner) or not _numpy_views(base, prim, params):
             return
     else:
         return  # a scalar (b[i] of a vector is a NumPy scalar, not a view)
@@ -131,6 +132,21 @@ def link(view: Box, base: Any, prim: p.Primitive, params: dict) -> None:
     views.append(weakref.ref(view))
     if len(views) > 8 and len(views) & (len(views) - 1) == 0:  # at each power of two: drop the dead
         views[:] = [r for r in views if r() is not None]
+
+
+def _numpy_views(base: Box, prim: p.Primitive, params: dict) -> bool:
+    """Whether NumPy's ``prim(base, **params)`` shares memory with ``base``, were the root of ``base``'s chain of
+    views a C-ordered array: asked of NumPy, on a stand-in of that layout (one byte an element, never read)."""
+    chain = [(prim, params)]
+    a = getattr(base, "alias", None)
+    while a is not None and a.base is not None:
+        base, made, made_params = a.base
+        chain.append((made, made_params))
+        a = getattr(base, "alias", None)
+    root = out = np.empty(p.shape(base), np.uint8)
+    for made, made_params in reversed(chain):
+        out = made.impl(np, out, **made_params)
+    return np.may_share_memory(out, root)
 
 
 def _basic_view(idx: Any, ans: Any) -> bool:

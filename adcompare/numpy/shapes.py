@@ -18,6 +18,7 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.concrete import user_location
+from adcompare.primitives.weak import WeakArray as _WeakArray
 
 
 def transpose(x, axes=None):
@@ -68,6 +69,8 @@ def asarray(a, dtype=None):
     if isinstance(a, _Iterator):  # a generator or iterator: NumPy makes an object array of it, jnp refuses it
         raise TypeError(f"a {type(a).__name__} is not an array (at {user_location()}): pass a list: [f(v) for v in ..]")
     a = _p.pack(a)
+    if type(a) is _WeakArray and dtype is None:  # anp.full's weak array stays weak, as jnp.asarray's
+        return a
     if isinstance(a, _p.Box):  # as it is, or cast (to a non-float dtype: a constant, as astype)
         return a if dtype is None or _np.dtype(dtype) == a.dtype else _p.asarray_p(a, dtype=dtype)
     xp = _p.namespace((a,))  # a JAX or peer's array (autograd's asarray has no VJP) is returned as it is
@@ -78,7 +81,7 @@ def array(a, dtype=None):
     """As :func:`asarray`, but always a new value: writing into it by index leaves ``a`` alone."""
     packed = asarray(a, dtype)
     if packed is a:
-        return _copy.copy(a) if isinstance(a, _p.Box) else _p.namespace((a,)).array(a)
+        return _copy.copy(a) if isinstance(a, (_p.Box, _WeakArray)) else _p.namespace((a,)).array(a)
     return packed
 
 

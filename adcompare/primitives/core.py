@@ -31,7 +31,7 @@ import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse
 from adcompare.primitives import masked
-from adcompare.primitives.weak import on_jax, strengthen
+from adcompare.primitives.weak import WeakArray, on_jax, strengthen, weak_call
 
 # --------------------------------------------------------------------------
 # Active values and traces
@@ -301,6 +301,8 @@ class Primitive:
                 return self(*map(pack, args), **params)
             elif isinstance(a, masked.MASKED):  # NumPy applies its mask, JAX and the rules do not
                 raise masked.refusal(self.name)
+        if WeakArray in map(type, args):  # anp.full's weak array: JAX's dtype for it (weak.weak_call)
+            return weak_call(self, args, params, result_dtype)
         if top is not None:
             check_real(self.name, [a for a in args if not isinstance(a, Box)])
             return top._trace.process(self, args, params)

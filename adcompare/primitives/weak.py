@@ -33,14 +33,19 @@ def strengthen(parts: list, items: Any, dtype_of: Callable) -> list:
     if all(weak) or not any(weak):
         return list(promoted(tuple(parts)))
     numbers = {np.asarray(p).dtype.type(0).item() for p, w in zip(parts, weak) if w}  # one per kind
-    strong = np.result_type(*(dtype_of(p) for p, w in zip(parts, weak) if not w))
-    if strong.kind == "V":  # an extension float (bfloat16, float8): NumPy promotes it with 2.0 to float64
-        if any(type(v) is complex for v in numbers):
-            return parts  # JAX's complex64: the backend's own promotion
-        dtype = strong  # JAX's: the extension float keeps its dtype with a Python int or float
-    else:
-        dtype = np.result_type(strong, *numbers)
+    dtype = _with_numbers([dtype_of(p) for p, w in zip(parts, weak) if not w], numbers)
+    if dtype is None:
+        return parts  # JAX's complex64: the backend's own promotion
     return [np.asarray(p, dtype=dtype) if w else p for p, w in zip(parts, weak)]
+
+
+def _with_numbers(strong: list, numbers: set) -> Any:
+    """The dtype the ``strong`` dtypes promote to with Python numbers of the kinds of ``numbers``, as JAX's (None:
+    an extension float beside a complex number, left to the backend)."""
+    strong = np.result_type(*strong)
+    if strong.kind == "V":  # an extension float (bfloat16, float8): NumPy promotes it with 2.0 to float64
+        return None if any(type(v) is complex for v in numbers) else strong  # JAX's: it keeps its dtype
+    return np.result_type(strong, *numbers)
 
 
 class WeakArray(np.ndarray):
@@ -68,10 +73,20 @@ class WeakArray(np.ndarray):
         result = getattr(ufunc, method)(*plain, **kwargs)
         if out is not None:
             return out[0] if len(out) == 1 else out
-        if strong or method != "__call__" or not isinstance(result, (np.ndarray, np.generic)) \
-                or result.dtype.kind not in "iuf":  # (JAX's reductions are typed: sum, max, cumsum)
+        if method != "__call__" or not isinstance(result, (np.ndarray, np.generic)) \
+                or result.dtype.kind not in "iuf" or not _stays_weak(result.dtype, strong):  # (reductions: typed)
             return result
         return np.asarray(result).view(WeakArray)
+
+    def __getitem__(self, index):  # an element is weak too, as jnp.full(3, 0.5)[0] is
+        out = super().__getitem__(index)
+        return np.asarray(out).view(WeakArray) if isinstance(out, np.generic) and out.dtype.kind in "iuf" else out
+
+    def astype(self, dtype, *args, **kwargs):  # typed, as JAX's astype
+        return self.view(np.ndarray).astype(dtype, *args, **kwargs)
+
+    def argsort(self, *args, **kwargs):  # indices are typed (np.argsort calls the method)
+        return self.view(np.ndarray).argsort(*args, **kwargs)
 
     def __jax_array__(self):
         import jax.numpy as jnp
@@ -84,6 +99,15 @@ class WeakArray(np.ndarray):
         return _convert_element_type(typed, weak_type=True)
 
 
+_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _stays_weak(result: np.dtype, strong: list) -> bool:
+    """Is a result of dtype ``result`` weak beside the typed operands' dtypes ``strong``? Where its kind is above
+    all of theirs, as JAX's: int32 + full(3, 0.5) is a weak float64 (float32 beside float32 data), bool too."""
+    return all(_RANKS.get(result.kind, 9) > _RANKS.get(np.dtype(d).kind, 9) for d in strong)
+
+
 def weak_full(shape: tuple, fill: Any) -> WeakArray:
     """``fill`` (a Python int or float) everywhere, weakly typed as ``jnp.full(shape, fill)`` is."""
     return np.full(shape, fill).view(WeakArray)
@@ -92,3 +116,26 @@ def weak_full(shape: tuple, fill: Any) -> WeakArray:
 def on_jax(args: tuple) -> tuple:
     """``args`` with each weak array a weakly typed JAX array (``jnp``'s functions read a NumPy array as typed)."""
     return tuple(a.__jax_array__() if isinstance(a, WeakArray) else a for a in args)
+
+
+# JAX keeps these weak where every operand is (a reduction, sum or max, and the linear algebra are typed)
+_KEEPS = frozenset({"getitem", "reshape", "broadcast_to", "transpose", "diagonal", "concatenate", "stack", "where",
+                    "dot", "einsum", "index_update", "index_add", "asarray"})
+
+
+def weak_call(prim: Any, args: tuple, params: dict, dtype_of: Callable) -> Any:
+    """``prim(*args, **params)`` where a :class:`WeakArray` is among ``args`` (no lists), with JAX's dtype for
+    every primitive, not only the ufuncs: beside an operand of a dtype of its own (an array, a box; ``where``'s
+    condition is none) each weak array is first an array of the dtype they promote to (``dot(full(3, 0.5), x32)``
+    is float32); with none, a structural result (a getitem, a dot, a stack) stays weak, a reduction is typed."""
+    strong = [dtype_of(a) for i, a in enumerate(args) if i not in prim.nondiff and not is_weak(a)]
+    if strong:
+        dtype = _with_numbers(strong, {a.dtype.type(0).item() for a in args if type(a) is WeakArray})
+        out = prim(*(np.asarray(a, dtype=dtype) if type(a) is WeakArray else a for a in args), **params)
+        keeps = dtype is not None and _stays_weak(dtype, strong) and (prim.name in _KEEPS or prim.derivatives)
+    else:
+        out = prim.apply(*args, **params)
+        keeps = prim.name in _KEEPS
+    if keeps and isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "iuf":
+        return np.asarray(out).view(WeakArray)
+    return out

@@ -73,9 +73,10 @@ def _pack(pieces, lead: tuple):
                             for x in pieces], axis=-1)
 
 
-def rounding(pv: np.ndarray) -> float:
-    """How close two of the eigen- or singular values ``pv`` (a NumPy array) are when equal to rounding."""
-    scale = max(float(np.max(np.abs(pv), initial=0.0)), 1e-300)
+def rounding(pv: np.ndarray) -> np.ndarray:
+    """How close two of the eigen- or singular values ``pv`` (a NumPy array, ``(..., k)``) are when equal to
+    rounding, ``(..., 1)``: each matrix of a stack at its own scale (beside one of scale 1e12, 1 and 0.999 differ)."""
+    scale = np.maximum(np.max(np.abs(pv), axis=-1, keepdims=True, initial=0.0), 1e-300)
     return 10 * shape(pv)[-1] * np.finfo(pv.dtype).eps * scale
 
 
@@ -86,10 +87,10 @@ def _gaps(v, name: str, what: str, nonzero: bool = False, distinct: bool = True)
         return  # not concrete under jax.jit: inf or nan there, as in JAX
     pv = np.sort(np.asarray(pv), axis=-1)
     tol = rounding(pv)
-    if distinct and shape(pv)[-1] > 1 and np.min(np.diff(pv, axis=-1)) <= tol:
+    if distinct and shape(pv)[-1] > 1 and np.any(np.diff(pv, axis=-1) <= tol):
         raise ValueError(f"anp.linalg.{name}: the derivative needs distinct {what}, and two are equal "
                          f"(to rounding); at repeated {what} the factors are not differentiable")
-    if nonzero and np.min(np.abs(pv)) <= tol:
+    if nonzero and np.any(np.abs(pv) <= tol):
         raise ValueError(f"anp.linalg.{name}: the derivative of a rectangular matrix needs nonzero "
                          f"{what}, and one is zero (to rounding)")
 

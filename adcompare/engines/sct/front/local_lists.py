@@ -23,7 +23,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 def local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
     """The names every assignment of which is surely a new list (see the module doc). Only the function's own
     scope counts: a nested def or lambda assigning ``G = [...]`` says nothing of the ``G`` the function reads (a
-    global array, whose ``G + [v]`` broadcasts), and a def or class it names is no list."""
+    global array, whose ``G + [v]`` broadcasts), and a def or class it names is no list; nor is a parameter, even
+    one every assignment of which is a list (``y = x.copy()`` before ``x = [x[0]]`` copies the caller's array)."""
     own, todo = [], [tree]
     while todo:
         n = todo.pop()
@@ -38,6 +39,7 @@ def local_lists(tree: ast.FunctionDef, resolve: Callable) -> set[str]:
                 if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
     defined = {n.name for n in ast.walk(tree) if isinstance(n, _SCOPES[:3]) and n is not tree} | {
         name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}  # shared
+    defined |= {a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}  # a parameter is the caller's value
     lists = {n.id for n in stores} - defined
     while True:
         kept = {n.id for n in stores if id(n) in assigns and is_list(assigns[id(n)], lists, resolve)}
