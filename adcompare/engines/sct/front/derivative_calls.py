@@ -105,9 +105,15 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
             call = ast.Subscript(call, ast.Constant(1), ast.Load())
         return ast.copy_location(call, node)
     keywords = {k.arg: k.value for k in node.keywords}
+    names = ("argnums", "mode", "has_aux") if func.attr == "hessian" else ("argnums", "has_aux")
+    if len(node.args) - 1 > len(names) or set(names[:len(node.args) - 1]) & set(keywords):
+        return node  # (Python's TypeError, as written)
+    keywords.update(zip(names, node.args[1:]))  # E.grad(f, 0), E.hessian(f, 0, "rev-rev"): by keyword
+    if isinstance(keywords.get("has_aux"), ast.Constant) and keywords["has_aux"].value is False:
+        del keywords["has_aux"]
     mode = keywords.pop("mode", ast.Constant("fwd-rev")) if func.attr == "hessian" else None
     outer = {"fwd-rev": "jacfwd", "rev-rev": "jacrev"}.get(getattr(mode, "value", None))
-    if len(node.args) != 1 or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
+    if not node.args or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
         return node  # has_aux and other options: the call as written (refused on differentiated values)
     argnums = keywords.get("argnums", ast.Constant(None))
     kinds = ("jacrev", outer) if func.attr == "hessian" else (func.attr,)  # as Engine.hessian
