@@ -9,7 +9,8 @@ make new arrays). The same analysis read ``anp.reshape(y, n)`` (a view) as the m
 module ``anp``, so a helper writing into ``anp.reshape(y, ...)`` of its parameter ran, functionally, and the
 caller's ``y`` kept its old values, where NumPy (and the overloading engine) see the write: a silently
 different gradient. Now the new arrays are taken (against JAX, float64, first and second order, several
-seeds) and the view is refused at the call, naming the helper.
+seeds) and the view is refused at the call, naming the helper. Likewise ``h = anp.stop_gradient(c)`` is ``c``
+itself on NumPy, which SCT took for a new array (``sharing._fresh``): a write into ``h`` is now refused.
 """
 
 from __future__ import annotations
@@ -154,3 +155,19 @@ def test_a_helper_writing_into_a_view_of_its_parameter_is_refused_at_the_call(he
         assert expected[{into_reshape: 0, into_transpose: 1}[helper]] == 0.0
     with pytest.raises(SCTError, match=f"a call of {helper.__name__}, which writes into its parameter y"):
         ad.engine("sct").grad(f)(x)
+
+
+def write_through_stop_gradient(x, c):
+    h = anp.stop_gradient(c)  # c itself on NumPy: h[0] = 5.0 writes into c
+    h[0] = 5.0
+    return anp.sum(c * x)
+
+
+def test_a_write_into_stop_gradient_of_an_array_is_a_write_into_that_array():
+    """``anp.stop_gradient(c)`` hands ``c`` back on NumPy; SCT took it for a new array, wrote functionally,
+    and the gradient read the old ``c`` ([1, 1, 1] where NumPy and the overloading engine give [5, 1, 1])."""
+    x, c = np.array([1.0, 2.0, 3.0]), np.ones(3)
+    np.testing.assert_array_equal(ad.engine("overloading").grad(write_through_stop_gradient)(x, c.copy()),
+                                  [5.0, 1.0, 1.0])
+    with pytest.raises(SCTError, match=r"a write into h\[\.\.\.\], and another name may hold the same array \(c"):
+        ad.engine("sct").grad(write_through_stop_gradient)(x, c)

@@ -51,7 +51,7 @@ def _fresh(e: ast.expr, resolve) -> bool:
             return True
         f = resolve(e.func)
         vocab = classify(f) if f is not MISSING else None
-        return vocab is not None and vocab.kind in ("constant", "nondiff") and f is not primal
+        return vocab is not None and vocab.kind in ("constant", "nondiff") and f not in (primal, anp.stop_gradient)
     return False
 
 
