@@ -109,6 +109,17 @@ def test_has_aux_of_a_closure_over_differentiated_values_is_refused_at_the_users
     line = first + next(k for k, text in enumerate(lines) if "has_aux=True" in text)
     x = np.array([0.3, -0.5, 0.7])
     for take in (lambda: E.grad(f)(x), lambda: E.jvp(f, (x,), (x,)), lambda: E.hessian(f)(x)):
-        with pytest.raises(SCTError, match=rf"{kind}\(f, \.\.\., has_aux=True\)") as caught:
+        with pytest.raises(SCTError, match=rf"{kind}\(f, \.\.\.\) of a function f that reads differentiated values "
+                           r"\(a nested def or lambda\), with has_aux") as caught:
             take()
         assert f"test_probe17_second_nested_options.py, line {line}" in str(caught.value)
+
+
+def test_positional_argnums_on_the_boxes_composition_is_refused_at_the_users_line():
+    """``higher="boxes"`` takes no derivative of a closure over differentiated values inside transformed code; with
+    ``argnums`` by position the call stopped with "vjp: output is a function" (now refused, naming the option)."""
+    boxes = SCTEngine(higher="boxes")
+    f = positional_argnums(boxes, anp)
+    with pytest.raises(SCTError, match=r"grad\(f, \.\.\.\) of a function f that reads differentiated values .* "
+                                       r"or by an engine with higher='boxes'"):
+        boxes.grad(f)(np.array([0.3, -0.5, 0.7]))

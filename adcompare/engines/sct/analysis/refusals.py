@@ -115,9 +115,10 @@ class Checker:
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
                         raise self.refuse(f"a differentiated value passed to the {what}", _keyword_hint(v, name))
                 if _MAKER.fullmatch(getattr(v.func, "__qualname__", "")) and internal_file(v.func.__code__.co_filename):
-                    raise self.refuse(f"{v.func.__name__}(f, ..., has_aux=True) (or another option but argnums) of a "
-                                      "function f that reads differentiated values (a nested def or lambda)", "take "
-                                      "it with argnums only, or eng.vjp(f, x, has_aux=True)")
+                    raise self.refuse(f"{v.func.__name__}(f, ...) of a function f that reads differentiated values (a "
+                                      "nested def or lambda), with has_aux or another option but argnums, or by an "
+                                      "engine with higher='boxes'", "take it with argnums only, on SCTEngine(higher="
+                                      "'sct'); for has_aux, eng.vjp(f, x, has_aux=True)")
                 if v.callee is not None:
                     if v.callee in self.varied:
                         raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "

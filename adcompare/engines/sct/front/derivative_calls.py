@@ -106,8 +106,9 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
         return ast.copy_location(call, node)
     keywords = {k.arg: k.value for k in node.keywords}
     names = ("argnums", "mode", "has_aux") if func.attr == "hessian" else ("argnums", "has_aux")
-    if len(node.args) - 1 > len(names) or set(names[:len(node.args) - 1]) & set(keywords):
-        return node  # (Python's TypeError, as written)
+    if len(node.args) - 1 > len(names) or set(names[:len(node.args) - 1]) & set(keywords) or len(node.args) > 1 \
+            and getattr(conv.resolve(func.value), "higher", "sct") != "sct":
+        return node  # as written: Python's TypeError; higher="boxes" runs the engine's own (as before)
     keywords.update(zip(names, node.args[1:]))  # E.grad(f, 0), E.hessian(f, 0, "rev-rev"): by keyword
     if isinstance(keywords.get("has_aux"), ast.Constant) and keywords["has_aux"].value is False:
         del keywords["has_aux"]
