@@ -123,3 +123,17 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
         call = ast.Call(conv.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant(kind), call,
                                                          copy.deepcopy(argnums)] + copy.deepcopy(place), [])
     return ast.copy_location(call, node)
+
+
+def called_at_once(conv, tree: ast.AST) -> None:
+    """Mark each lambda an engine's derivative takes and runs at once (``E.grad(lambda y: ...)(h)``, ``E.jvp(lambda
+    y: ..., (h,), (t,))``, ``E.vjp``, ``E.hvp``): Python reads its outer variables when it runs, which is when it is
+    made, so one assigned again later (a loop's carried value) is read as Python reads it (``.closures``'s check)."""
+    for node in ast.walk(tree):
+        inner = node.func if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) else node
+        func = getattr(inner, "func", None)
+        if isinstance(func, ast.Attribute) and conv.engine_like(func.value) and inner.args \
+                and isinstance(inner.args[0], ast.Lambda) and not any(isinstance(n, ast.NamedExpr) for n in ast.walk(
+                    node)) and func.attr in ({"jvp", "vjp", "hvp"} if inner is node else KINDS | {"hessian"}):
+            inner.args[0].sct_called_at_once = True
+
