@@ -11,41 +11,18 @@ oracle on several seeds.
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import adcompare.numpy as anp
-from adcompare.engines.sct import SCTEngine, SCTError
+from adcompare.engines.sct import SCTError
+from tests.test_probe17_second_nested_options import E, agree_to_second_order
+from tests.test_probe17_second_programs import OURS, THEIRS
 
 jax.config.update("jax_enable_x64", True)
 
-E = SCTEngine()
-TOL = dict(rtol=1e-10, atol=1e-12)
 
-
-def grad_in_a_loop(D):  # D: an engine, or jax (adcompare.numpy runs on JAX's values too)
-    def f(x):
-        h = x
-        for _ in range(2):
-            h = h + 0.3 * D.grad(lambda y: anp.sum(anp.sin(y * h)))(h)
-        return anp.sum(h * h)
-
-    return f
-
-
-def value_and_grad_over_a_counter(D):
-    def f(x):
-        s = 0.0
-        for i in range(3):
-            v, g = D.value_and_grad(lambda y: anp.sin(y * x[i]) * y)(x[i - 1])
-            s = s + v * g
-        return s
-
-    return f
-
-
-def jvp_and_vjp_in_a_loop(D):
+def jvp_and_vjp_in_a_loop(D):  # D: an engine, or jax (adcompare.numpy runs on JAX's values too)
     def f(x):
         h = x * 0.5
         for _ in range(2):
@@ -57,17 +34,13 @@ def jvp_and_vjp_in_a_loop(D):
     return f
 
 
-@pytest.mark.parametrize("program", [grad_in_a_loop, value_and_grad_over_a_counter, jvp_and_vjp_in_a_loop],
-                         ids=lambda p: p.__name__)
-def test_a_lambda_run_at_once_in_a_loop_against_jax(program):
-    ours, theirs = program(E), program(jax)
-    for seed in range(2):
-        rng = np.random.default_rng(seed)
-        x, v = rng.normal(size=3), rng.normal(size=3)
-        xj, vj = jnp.asarray(x), jnp.asarray(v)
-        np.testing.assert_allclose(E.grad(ours)(x), jax.grad(theirs)(xj), **TOL)
-        np.testing.assert_allclose(E.hessian(ours)(x), jax.hessian(theirs)(xj), **TOL)
-        np.testing.assert_allclose(E.hvp(ours, (x,), (v,)), jax.jvp(jax.grad(theirs), (xj,), (vj,))[1], **TOL)
+def test_a_lambda_run_at_once_in_a_loop_against_jax():
+    agree_to_second_order(jvp_and_vjp_in_a_loop(E), jvp_and_vjp_in_a_loop(jax))
+
+
+@pytest.mark.parametrize("name", ["nest_grad_in_loop", "nest_value_and_grad_loop"])
+def test_the_probes_gradient_steps_in_a_loop_against_jax(name):  # (tests/probe17_programs.py)
+    agree_to_second_order(OURS.PROGRAMS[name], THEIRS.PROGRAMS[name])
 
 
 def kept_and_run_later(x):
