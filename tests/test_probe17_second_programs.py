@@ -7,12 +7,12 @@ matmul and einsum, slices and integer indices, kinks away from the samples, deri
 ``hessian`` (both compositions), ``hvp`` (forward over reverse, and reverse over reverse as the gradient of ``<grad
 f, v>``) and ``grad(grad(t -> f(x + t v)))`` on SCT (``higher="sct"``, the default, ``higher="boxes"``) and the
 overloading engine, against JAX in float64 on three seeds. None gave a wrong number against JAX; the refusals are
-clear (see tests/test_probe17_second_sharing.py and tests/test_probe17_second_nested_options.py for what was fixed).
-A representative few run here, in every composition; ``ADCOMPARE_PROBE17=all`` runs them all (minutes). Also: SCT
-over SCT fell back to the boxes (exact, but not "no box") whenever a rule's code called ``constant_like``
-(``zeros_like`` in the VJP of an index write, of ``solve``...): that helper rebound its parameter to its primal
-value, and SCT, which takes a name's activity for the whole function, refused ``np.shape`` of it. It keeps the
-primal under a new name now; the Hessian of a loop of index writes makes no box.
+clear (tests/test_probe17_second_sharing.py, _nested_options.py and _loop_lambdas.py hold what was fixed). A
+representative few run here, in every composition; ``ADCOMPARE_PROBE17=all`` runs them all (minutes). Also: SCT over
+SCT fell back to the boxes (exact, but not "no box") whenever a rule's code called ``constant_like`` (``zeros_like``
+in the VJP of an index write, of ``solve``...): that helper rebound its parameter to its primal value, and SCT,
+which takes a name's activity for the whole function, refused ``np.shape`` of it. It keeps the primal under a new
+name now; the Hessian of a loop of index writes makes no box.
 """
 
 from __future__ import annotations
