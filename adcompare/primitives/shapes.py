@@ -34,12 +34,12 @@ def is_complex(x: Any) -> bool:
 
 def constant_like(x: Any, fill: float, shape_: tuple | None = None) -> Any:
     """A constant array (never boxed) on ``x``'s backend and dtype."""
-    x = primal(x)
-    shape_ = np.shape(x) if shape_ is None else shape_
-    if type(x) is float and shape_ == ():
+    value = primal(x)  # (a new name: SCT, transforming a rule again, takes a name's activity for the whole function)
+    shape_ = np.shape(value) if shape_ is None else shape_
+    if type(value) is float and shape_ == ():
         return float(fill)  # keeps Python-float programs on the scalar fast path
-    xp = namespace((x,))
-    dtype = result_dtype(x) if is_float(x) else np.float64
+    xp = namespace((value,))
+    dtype = result_dtype(value) if is_float(value) else np.float64
     return xp.full(shape_, fill, dtype=dtype)
 
 

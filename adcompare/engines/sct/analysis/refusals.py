@@ -31,6 +31,7 @@ from adcompare.engines.sct.front.parse import (
 )
 
 _ELEMENTWISE = {"add", "subtract", "multiply", "divide", "power", "matmul"}
+_MAKER = re.compile(r"\w*Engine\.(grad|value_and_grad|jacfwd|jacrev|hessian)")  # an engine's derivative maker
 
 
 class Checker:
@@ -113,6 +114,11 @@ class Checker:
                                 if name == v.kw[-1] and v.primal.keywords[-1].arg is None  # (see front.calls)
                                 else f"keyword-only parameter {name!r} of {v.func.__qualname__}")
                         raise self.refuse(f"a differentiated value passed to the {what}", _keyword_hint(v, name))
+                if _MAKER.fullmatch(getattr(v.func, "__qualname__", "")) and internal_file(v.func.__code__.co_filename):
+                    raise self.refuse(f"{v.func.__name__}(f, ...) of a function f that reads differentiated values (a "
+                                      "nested def or lambda), with has_aux or another option but argnums, or by an "
+                                      "engine with higher='boxes'", "take it with argnums only, on SCTEngine(higher="
+                                      "'sct'); for has_aux, eng.vjp(f, x, has_aux=True)")
                 if v.callee is not None:
                     if v.callee in self.varied:
                         raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "
@@ -289,8 +295,7 @@ class Checker:
 
 
 def _callee(name: str) -> str:
-    """The callee's name as the user knows it: a temporary (``_t1``) holds a function the line computes, as
-    ``(f if c else g)(x, b=y)`` does, which the user never named."""
+    """The callee's name as the user knows it (a temporary ``_t1``: a function ``(f if c else g)(x)`` computes)."""
     return "the function this line computes and calls" if re.fullmatch(r"_t\d+", name) else name
 
 

@@ -129,6 +129,7 @@ class _Converter:
                 self.cells[var] = cell.cell_contents
             except ValueError:
                 pass
+        derivative_calls.called_at_once(self, tree)
 
     def run(self) -> None:
         """Rewrite the body in place, without recursion (a long expression is a deep tree)."""
@@ -169,7 +170,8 @@ class _Converter:
             return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
         if isinstance(node, ast.Lambda):
             body = [ast.copy_location(ast.Return(node.body), node.body)]
-            return ast.copy_location(self.closure("lambda", node.args, body, node, []), node)
+            at_once = getattr(node, "sct_called_at_once", False)  # (.derivative_calls.called_at_once)
+            return ast.copy_location(self.closure("lambda", node.args, body, node, [], bound_now=at_once), node)
         if isinstance(node, ast.Attribute) and node.attr == "__getitem__" and isinstance(node.ctx, ast.Load) \
                 and isinstance(node.value, ast.Name) and node.value.id in self.locals:  # x.__getitem__: x bound now
             read = ast.Subscript(node.value, ast.Name("_sct_i", ast.Load()), ast.Load())

@@ -105,9 +105,16 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
             call = ast.Subscript(call, ast.Constant(1), ast.Load())
         return ast.copy_location(call, node)
     keywords = {k.arg: k.value for k in node.keywords}
+    names = ("argnums", "mode", "has_aux") if func.attr == "hessian" else ("argnums", "has_aux")
+    if len(node.args) - 1 > len(names) or set(names[:len(node.args) - 1]) & set(keywords) or len(node.args) > 1 \
+            and getattr(conv.resolve(func.value), "higher", "sct") != "sct":
+        return node  # as written: Python's TypeError; higher="boxes" runs the engine's own (as before)
+    keywords.update(zip(names, node.args[1:]))  # E.grad(f, 0), E.hessian(f, 0, "rev-rev"): by keyword
+    if isinstance(keywords.get("has_aux"), ast.Constant) and keywords["has_aux"].value is False:
+        del keywords["has_aux"]
     mode = keywords.pop("mode", ast.Constant("fwd-rev")) if func.attr == "hessian" else None
     outer = {"fwd-rev": "jacfwd", "rev-rev": "jacrev"}.get(getattr(mode, "value", None))
-    if len(node.args) != 1 or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
+    if not node.args or set(keywords) - {"argnums"} or (func.attr == "hessian" and outer is None):
         return node  # has_aux and other options: the call as written (refused on differentiated values)
     argnums = keywords.get("argnums", ast.Constant(None))
     kinds = ("jacrev", outer) if func.attr == "hessian" else (func.attr,)  # as Engine.hessian
@@ -116,3 +123,17 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
         call = ast.Call(conv.bind("derive", cv.derive), [copy.deepcopy(func.value), ast.Constant(kind), call,
                                                          copy.deepcopy(argnums)] + copy.deepcopy(place), [])
     return ast.copy_location(call, node)
+
+
+def called_at_once(conv, tree: ast.AST) -> None:
+    """Mark each lambda an engine's derivative takes and runs at once (``E.grad(lambda y: ...)(h)``, ``E.jvp(lambda
+    y: ..., (h,), (t,))``, ``E.vjp``, ``E.hvp``): Python reads its outer variables when it runs, which is when it is
+    made, so one assigned again later (a loop's carried value) is read as Python reads it (``.closures``'s check)."""
+    for node in ast.walk(tree):
+        inner = node.func if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) else node
+        func = getattr(inner, "func", None)
+        if isinstance(func, ast.Attribute) and conv.engine_like(func.value) and inner.args \
+                and isinstance(inner.args[0], ast.Lambda) and not any(isinstance(n, ast.NamedExpr) for n in ast.walk(
+                    node)) and func.attr in ({"jvp", "vjp", "hvp"} if inner is node else KINDS | {"hessian"}):
+            inner.args[0].sct_called_at_once = True
+

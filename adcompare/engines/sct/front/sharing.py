@@ -24,7 +24,7 @@ _VIEW_FUNCTIONS = {getattr(anp, n) for n in (
 _COPYING = {id(getattr(anp, n)) for n in (
     "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
     "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
-    "triu", "astype") if hasattr(anp, n)}
+    "triu", "astype", "full_like", "where") if hasattr(anp, n)}
 
 
 def fresh_maker(resolve):
@@ -51,7 +51,7 @@ def _fresh(e: ast.expr, resolve) -> bool:
             return True
         f = resolve(e.func)
         vocab = classify(f) if f is not MISSING else None
-        return vocab is not None and vocab.kind in ("constant", "nondiff") and f is not primal
+        return vocab is not None and vocab.kind in ("constant", "nondiff") and f not in (primal, anp.stop_gradient)
     return False
 
 
@@ -68,9 +68,24 @@ def may_share(v: ast.expr, names: set[str], resolve) -> bool:
     if isinstance(v, ast.IfExp):
         return may_share(v.body, names, resolve) or may_share(v.orelse, names, resolve)
     if isinstance(v, ast.Call):
-        if isinstance(v.func, ast.Attribute) and v.func.attr in _VIEW_METHODS:
-            return may_share(v.func.value, names, resolve)
         f = resolve(v.func)
-        if f in _VIEW_FUNCTIONS or is_user_function(f):
+        viewing = isinstance(v.func, ast.Attribute) and v.func.attr in _VIEW_METHODS
+        if viewing and f is MISSING:  # y.reshape(n): a method of a local value, a view of it
+            return may_share(v.func.value, names, resolve)
+        if _new_array(v, f):  # anp.zeros_like(x), anp.concatenate([x, y]): a vocabulary function, but a new array
+            return False
+        if viewing or f in _VIEW_FUNCTIONS or is_user_function(f):  # anp.reshape(y, n), np.ravel(y), helper(y)
             return any(may_share(a, names, resolve) for a in v.args)
     return False
+
+
+def _new_array(call: ast.Call, f) -> bool:
+    """Does the vocabulary function ``f``, called as ``call``, return a new array whatever its operands
+    (a constant maker such as ``zeros_like`` but ``stop_gradient``, which hands its operand back, or a
+    copying function without ``out=``)?"""
+    if f is MISSING or f is anp.stop_gradient:
+        return False
+    if id(f) in _COPYING:
+        return all(k.arg not in ("out", "copy") for k in call.keywords)
+    vocab = classify(f)
+    return vocab is not None and vocab.kind == "constant"
