@@ -69,6 +69,7 @@ class Op:
     primal: ast.expr  # the operation as the user wrote it, over the atoms
     diff: tuple[bool, ...]  # which operand positions have a derivative
     seq: bool = False  # the operands are the elements of the one sequence args[0]
+    receiver: str | None = None  # the name an array method was called on (x of x.reshape(2, 3)), if one
 
 
 @dataclass

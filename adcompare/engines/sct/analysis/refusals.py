@@ -17,6 +17,7 @@ import re
 import adcompare.numpy as anp
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.receivers import check_receiver, method_of_a_module, module_hint
 from adcompare.engines.sct.emit.python_checks import integer_index
 from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front.parse import (
@@ -67,7 +68,7 @@ class Checker:
                     local = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
                         and func.value.id in self.p.locals
                     raise self.refuse(f"the expression {ast.unparse(v.expr)!r} on a differentiated value",
-                                      (_module_hint(func.value.id, func.attr) + "; else " if local else "")
+                                      (module_hint(func.value.id, func.attr) + "; else " if local else "")
                                       + "write it with adcompare.numpy functions and operators")
             elif isinstance(v, ir.Op):
                 varied_ops = [a for a, d in zip(v.args, v.diff) if d and a in self.varied]
@@ -91,11 +92,15 @@ class Checker:
                     seqs = [a for a in v.args if isinstance(a, str) and a in lists and a in self.varied]
                     if seqs:
                         raise self.list_arithmetic(seqs[0])
+                receiver = v.receiver and (any(a in self.varied for a in v.args if isinstance(a, str)) or any(
+                    self.expr(p, test=False) for p in v.params.values()))  # xp.reshape(x, n): is xp a module?
                 for name, param in list(v.params.items()):
                     if self.expr(param, test=False):
-                        self.integer_param(v, name, *_method_of_a_module(v, name, param) or (
+                        self.integer_param(v, name, *method_of_a_module(v, name, param) or (
                             f"the parameter {name}= computed from a differentiated value",
                             "parameters such as axis and shape must be constants"))
+                if receiver:
+                    check_receiver(v, self.extra, (self.where.function, self.where.filename, self.line))
             elif isinstance(v, ir.Pack) and any(k in self.varied for k in v.keys or [] if isinstance(k, str)):
                 raise self.refuse("a differentiated value used as a dict key",
                                   "keys must be constants (strings, integers) or computed from constants")
@@ -328,21 +333,3 @@ def _method_hint(func: ast.Attribute) -> str:
     if hasattr(anp, func.attr):
         return f"write the function form, anp.{func.attr}({x}, ...), which SCT differentiates"
     return "use adcompare.numpy functions; methods are not differentiated"
-
-
-def _method_of_a_module(v: ir.Op, name: str, param: ast.expr) -> tuple[str, str] | None:
-    """The refusal of ``m.max(a)`` read as the array method ``a``'s ``m.max(axis=a)``, where ``m`` is the receiver
-    (a module passed as an argument, most likely) and ``param`` one of the call's positional arguments."""
-    func = v.primal.func if isinstance(v.primal, ast.Call) else None
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and v.args
-            and v.args[0] == func.value.id and any(param is a for a in v.primal.args)):
-        return None
-    recv, method = func.value.id, func.attr
-    return (f"the method .{method}() of {recv}, a value SCT takes for an array, called with a differentiated "
-            f"argument where the array's method takes none (its {name}= parameter)", _module_hint(recv, method))
-
-
-def _module_hint(recv: str, method: str) -> str:
-    return (f"if {recv} is a module passed as an argument (numpy, adcompare.numpy), call the function by its "
-            f"name (anp.{method}(...)), or take it into a variable first (f = {recv}.{method}, then f(...)): "
-            "SCT follows the function it holds when it runs")

@@ -8,6 +8,7 @@ Each raises Python's (or JAX's) error, or an :class:`..errors.SCTError` naming t
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping, MappingView, Set
 from typing import Any
 
@@ -27,6 +28,18 @@ def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
             or not hasattr(type(seq), "__len__"):
         raise SCTError(f"iterating over {a_type(seq)} (SCT reads a loop's items by position)", function,
                        filename, line, "iterate over a tuple or list of its items, e.g. tuple(...), or index")
+
+
+def array_receiver(value: Any, name: str, method: str, function: str, filename: str, line: int) -> Any:
+    """``value``, the receiver of what SCT read as an array's method (``x.reshape(2, 3)``): refused where ``name``
+    holds a module when the code runs (``xp.reshape(x, n)``, a namespace passed as an argument), whose function
+    it is (SCT would differentiate the module as the array operand)."""
+    if isinstance(value, types.ModuleType):
+        raise SCTError(f"{name}.{method}(...) where {name} is the module {value.__name__}: SCT read it as the "
+                       f"array method .{method}() of {name}", function, filename, line,
+                       f"call the function by its name (anp.{method}(...)), or take it into a variable first "
+                       f"(f = {name}.{method}, then f(...)): SCT follows the function it holds when it runs")
+    return value
 
 
 def field_index(x: Any, name: str, function: str, filename: str, line: int) -> int:

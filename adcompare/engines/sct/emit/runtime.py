@@ -42,6 +42,7 @@ from adcompare.engines.sct.emit.containers import (  # noqa: F401  (generated co
     leaf_bars,
 )
 from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated code calls them from here)
+    array_receiver,
     check_sequence,
     copy_for,
     dict_keys,

@@ -215,20 +215,29 @@ class Calls:
         if name in ("reshape", "transpose") and len(args) > 1:  # x.reshape(2, 3), x.transpose(1, 0)
             args = [ast.Tuple(args, ast.Load())]
         fn, vocab = METHODS[name], classify(METHODS[name])
-        if vocab is None:  # a composition (x.ravel()): a call of the vocabulary function, transformed
-            call = ast.Call(self.constant(naming.ident(fn), fn), [ir.atom_ast(recv)] + args, node.keywords)
-            return self.dispatch(ast.copy_location(call, node), fn)
         call = ast.Call(ast.Name("_", ast.Load()), [ir.atom_ast(recv)] + args, node.keywords)
         try:
             inspect.signature(fn).bind(*call.args, **{k.arg: k.value for k in call.keywords})
         except TypeError:  # not the array method (xp.max(a, axis=0) of a module in a variable)
             return ir.Opaque(node)
+        if vocab is None:  # a composition (x.ravel()): a call of the vocabulary function, transformed
+            self.array_receiver(node, recv)
+            call = ast.Call(self.constant(naming.ident(fn), fn), [ir.atom_ast(recv)] + args, node.keywords)
+            return self.dispatch(ast.copy_location(call, node), fn)
         op = self.vocab_call(call, vocab, fn)
         if not isinstance(op, ir.Op):  # x.sum(where=m): anp.sum's code, transformed
             return op
         op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
                              node.keywords)
+        op.receiver = node.func.value.id if isinstance(node.func.value, ast.Name) else None  # (see refusals)
         return op
+
+    def array_receiver(self, node: ast.Call, recv: ir.Atom) -> None:
+        """A check, when the code runs, that the receiver of the array method ``node`` calls is not a module."""
+        if isinstance(node.func.value, ast.Name):  # xp.ravel(x), xp a module in a variable: refused
+            place = (node.func.value.id, node.func.attr, self.where.function, self.where.filename)
+            self.emit(ir.Effect(ast.Expr(ast.Call(self.known("array_receiver", runtime.array_receiver), [
+                ir.atom_ast(recv), *map(ast.Constant, place + (self.where.line(node),))], [])), self.line(), True))
 
     def bind(self, fn, node: ast.Call, follow: bool = True) -> inspect.BoundArguments:
         try:
