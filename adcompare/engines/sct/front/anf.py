@@ -16,6 +16,7 @@ import builtins
 
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
+from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front.fence import is_pop
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING
@@ -73,6 +74,9 @@ class ANF:
                 for target in s.targets:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Subscript) and isinstance(s.target.value, ast.Name) and not any(
+                    isinstance(n, ast.Slice) for n in walk(s.target.slice)):  # (a slice: not a list's or dict's item)
+                self.unshared_item(s)  # xs[i] += v: in place on the array xs[i] holds, in NumPy
             load = copy_tree(s.target)  # y[i] += v reads y[i], then writes it
             for n in walk(load):
                 if hasattr(n, "ctx"):
@@ -242,6 +246,19 @@ class ANF:
             # f(s).pos, d["p"].a: the object into a variable first, whose field a varied read indexes (see activity)
             return ir.Opaque(ast.Attribute(ir.atom_ast(self.atom(node.value)), node.attr, ast.Load()))
         return ir.Opaque(node)
+
+    def unshared_item(self, s: ast.AugAssign) -> None:
+        """``xs[i] op= v``, where ``xs`` is a list or dict holding a NumPy array there, changes that array in
+        place: SCT makes a new one, which is NumPy's answer only where no other name sees the old one.
+        Checked when it runs (:func:`..emit.python_checks.unshared_item`); an index that calls is refused."""
+        seq, key = s.target.value.id, s.target.slice
+        if any(isinstance(n, ast.Call) for n in walk(key)):
+            raise self.where.refuse("an augmented assignment (+=) into an item whose index calls a function", s,
+                                    "compute the index into a variable first")
+        place = (seq, tuple(sorted(self.p.locals)), self.where.function, self.where.filename, self.where.line(s))
+        check = ast.Call(self.known("unshared_item", runtime.unshared_item), [
+            ast.Name(seq, ast.Load()), copy_tree(key), *map(ast.Constant, place)], [])
+        self.emit(ir.Effect(ast.Expr(check), self.line(), True))
 
     def op(self, name, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
         """An application of the primitive ``name`` (a registered name, or the primitive itself)."""
