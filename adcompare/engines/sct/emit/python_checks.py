@@ -17,6 +17,7 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare.engines.sct.errors import SCTError, a_type
+from adcompare.primitives import primal
 
 
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
@@ -50,7 +51,7 @@ def unshared_item(seq: Any, key: Any, name: str, names: tuple, function: str, fi
     if not isinstance(seq, (list, dict)) or isinstance(key, slice):
         return
     try:
-        item = seq[key]
+        item = primal(seq[key])  # on the boxes (higher="boxes", a Hessian's fallback) the array a box holds
     except (IndexError, KeyError, TypeError):
         return  # Python raises it at the statement itself
     if not isinstance(item, np.ndarray):
@@ -65,7 +66,7 @@ def unshared_item(seq: Any, key: Any, name: str, names: tuple, function: str, fi
             held = list(value)
         else:
             held = list(value.values()) if isinstance(value, dict) else [value]
-        if any(isinstance(v, np.ndarray) and np.may_share_memory(v, item) for v in held):
+        if any(isinstance(v, np.ndarray) and np.may_share_memory(v, item) for v in map(primal, held)):
             raise SCTError(f"{name}[...] op= v (an in-place operator on the array a list or dict holds) where "
                            f"{other} also holds that array or a view of it: NumPy changes it there too, SCT makes "
                            "a new array", function, filename, line,
