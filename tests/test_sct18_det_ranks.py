@@ -1,0 +1,180 @@
+"""SCT's specialization sees det: a parameter read at k integers is k-D, a call's result rank-0 (issue 14 item 5).
+
+A parameter indexed with a tuple of k integers (``a[0, j]``: literals and ``range`` targets) may be
+assumed to hold a k-D NumPy array of numbers (the guard checks it), and a call of a user function
+(itself too, recursively) whose every return is rank-0 given what its arguments hold gives a rank-0
+value (:mod:`adcompare.engines.sct.analysis.call_ranks`). det's specialized sweeps then keep no
+shapes and sum nothing down. Checked: the specialized path taken on NumPy matrices (the generated
+source, the residuals' mark), and gradients against JAX float64 (of the same program in jnp and of
+``jnp.linalg.det``) on sizes 1..5 and several seeds; the general path taken, and still right, where
+a fact fails (a JAX array, a 3-D array, a parameter bound again, a recursion that returns a row on
+one branch), float32, a slice in the index, a helper reading an element; lists and complex refused
+as before.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.engines.sct import transform
+from adcompare.engines.sct.emit.specialize import Specialized
+from adcompare.workloads.det import det, minor
+
+jax.config.update("jax_enable_x64", True)
+sct = ad.engine("sct")
+
+
+def _in_jnp(leaf):
+    """det's expansion by minors in jnp (JAX's oracle), ``leaf(a)`` its value on one row."""
+    def expand(a):
+        n = len(a)
+        if n == 1:
+            return leaf(a)
+        total = 0.0
+        for j in range(n):
+            m = a[1:, 1:] if j == 0 else a[1:, :j] if j == n - 1 else \
+                jnp.concatenate([a[1:, :j], a[1:, j + 1:]], axis=1)
+            total = total + a[0, j] * expand(m) * (-1) ** j
+        return total
+    return expand
+
+
+det_jnp = _in_jnp(lambda a: a[0, 0])
+det_row_jnp = _in_jnp(lambda a: a[0])
+
+
+def _marked(f, *args) -> bool:
+    """Did the forward sweep of ``f`` on ``args`` run a specialized sweep (its residuals so marked)?"""
+    entry = transform.transform(f, "reverse", (0,), len(args))
+    return type(entry.functions["fwd"](*args)[1]) is Specialized
+
+
+def _specialized_source(f) -> list[str]:
+    """The generated definitions of ``f``'s specialized sweeps (those after the general pair)."""
+    parts = ["def " + p for p in sct.source(f, mode="reverse").split("\ndef ")[2:]]
+    return [p.replace("def def ", "def ") for p in parts]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_det_gradient_matches_jax(n):
+    grad = sct.grad(det)
+    for seed in range(3):
+        a = np.random.default_rng(10 * n + seed).normal(size=(n, n))
+        got = grad(a)
+        np.testing.assert_allclose(got, jax.grad(jnp.linalg.det)(jnp.asarray(a)), rtol=1e-10, atol=1e-12)
+        if n <= 3:  # op by op, JAX's recursion is slow
+            np.testing.assert_allclose(got, jax.grad(det_jnp)(jnp.asarray(a)), rtol=1e-10, atol=1e-12)
+        assert _marked(det, a)
+
+
+def test_det_specialized_sweeps_keep_no_shapes():
+    assert "if matrix(a):" in sct.source(det, mode="reverse")  # the guard: a 2-D NumPy array of numbers
+    specialized = _specialized_source(det)
+    bwd = [d for d in specialized if "term_bar" in d]
+    assert bwd and all("unbroadcast" not in d for d in bwd)
+    assert all("shape_of(term)" not in d and "shape_of(total)" not in d for d in specialized)
+
+
+def test_general_path_where_a_fact_fails():
+    a = np.random.default_rng(3).normal(size=(4, 4))
+    want = np.asarray(jax.grad(jnp.linalg.det)(jnp.asarray(a)))
+    got = sct.grad(det)(jnp.asarray(a))  # a JAX array: not a NumPy array, the general sweeps
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-10, atol=1e-12)
+    assert not _marked(det, jnp.asarray(a))
+    cube = np.random.default_rng(4).normal(size=(3, 3, 2))  # a[0, j] is a row: det returns a vector
+
+    def summed(x):
+        return anp.sum(det(x))
+    assert not _marked(det, cube)
+    np.testing.assert_allclose(sct.grad(summed)(cube), jax.grad(lambda x: jnp.sum(det_jnp(x)))(jnp.asarray(cube)),
+                               rtol=1e-10, atol=1e-12)
+    with pytest.raises(TypeError):
+        sct.grad(det)(a.tolist())  # a list of lists: Python's own error, as det(a.tolist()) gives
+    with pytest.raises(TypeError):
+        sct.grad(det)(a + 1j * a)  # complex: refused as before
+
+
+def test_float32_runs_specialized_and_right():
+    a = np.random.default_rng(5).normal(size=(4, 4))
+    got = sct.grad(det)(a.astype(np.float32))
+    assert got.dtype == np.float32 and _marked(det, a.astype(np.float32))
+    np.testing.assert_allclose(got, jax.grad(jnp.linalg.det)(jnp.asarray(a)), rtol=1e-4, atol=1e-4)
+
+
+def det_row(a):
+    """A recursion whose 1-row case returns the row (not rank-0): no call of it is rank-0."""
+    n = len(a)
+    if n == 1:
+        return a[0]
+    total = 0.0
+    for j in range(n):
+        term = a[0, j] * det_row(minor(a, j))
+        total = total + term if j % 2 == 0 else total - term
+    return total
+
+
+def test_recursion_not_rank0_on_one_branch():
+    def f(a):
+        return anp.sum(det_row(a) * anp.arange(1.0, a.shape[1] - len(a) + 2.0))
+
+    def f_jnp(a):
+        return jnp.sum(det_row_jnp(a) * jnp.arange(1.0, a.shape[1] - len(a) + 2.0))
+    for shape, seed in (((3, 4), 0), ((2, 4), 1)):
+        a = np.random.default_rng(seed).normal(size=shape)
+        np.testing.assert_allclose(sct.grad(f)(a), jax.grad(f_jnp)(jnp.asarray(a)), rtol=1e-10, atol=1e-12)
+    assert all("unbroadcast" in d for d in _specialized_source(det_row) if "term_bar" in d)
+
+
+def det_rebound(a):
+    """det with its parameter bound again: no fact of ``a`` is assumed."""
+    a = a * 1.0
+    n = len(a)
+    if n == 1:
+        return a[0, 0]
+    total = 0.0
+    for j in range(n):
+        term = a[0, j] * det_rebound(minor(a, j))
+        total = total + term if j % 2 == 0 else total - term
+    return total
+
+
+def test_parameter_bound_again():
+    for n in (1, 3, 4):
+        a = np.random.default_rng(n).normal(size=(n, n))
+        np.testing.assert_allclose(sct.grad(det_rebound)(a), jax.grad(jnp.linalg.det)(jnp.asarray(a)),
+                                   rtol=1e-10, atol=1e-12)
+    assert "if matrix(a)" not in sct.source(det_rebound, mode="reverse")
+
+
+def element(a, i, j):
+    return a[i, j]
+
+
+def rows(a):
+    """A helper read at integers, and a slice in the index."""
+    total = 0.0
+    for i in range(len(a)):
+        total = total + element(a, i, 0) * anp.sum(a[i, 1:]) - a[i, 1] * a[0, i]
+    return total
+
+
+def rows_jnp(a):
+    total = 0.0
+    for i in range(len(a)):
+        total = total + a[i, 0] * jnp.sum(a[i, 1:]) - a[i, 1] * a[0, i]
+    return total
+
+
+def test_helper_and_slice():
+    for seed in range(3):
+        a = np.random.default_rng(seed).normal(size=(3, 3))
+        np.testing.assert_allclose(sct.grad(rows)(a), jax.grad(rows_jnp)(jnp.asarray(a)), rtol=1e-10, atol=1e-12)
+        assert _marked(rows, a)
+        np.testing.assert_allclose(sct.grad(rows)(jnp.asarray(a)), jax.grad(rows_jnp)(jnp.asarray(a)),
+                                   rtol=1e-10, atol=1e-12)
+    assert all("unbroadcast" not in d for d in _specialized_source(rows) if "total_bar" in d)
