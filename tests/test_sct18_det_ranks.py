@@ -124,10 +124,11 @@ def test_recursion_not_rank0_on_one_branch():
 
     def f_jnp(a):
         return jnp.sum(det_row_jnp(a) * jnp.arange(1.0, a.shape[1] - len(a) + 2.0))
-    for shape, seed in (((3, 4), 0), ((2, 4), 1)):
+    for shape, seed in (((2, 4), 0), ((3, 3), 1)):
         a = np.random.default_rng(seed).normal(size=shape)
         np.testing.assert_allclose(sct.grad(f)(a), jax.grad(f_jnp)(jnp.asarray(a)), rtol=1e-10, atol=1e-12)
-    assert all("unbroadcast" in d for d in _specialized_source(det_row) if "term_bar" in d)
+    bwd = [d for d in _specialized_source(det_row) if "term_bar" in d]
+    assert bwd and all("unbroadcast" in d for d in bwd)  # specialized (a[0, j] rank-0), the call's result not
 
 
 def det_rebound(a):
@@ -155,11 +156,15 @@ def element(a, i, j):
     return a[i, j]
 
 
+def same(x):
+    return x
+
+
 def rows(a):
-    """A helper read at integers, and a slice in the index."""
+    """Helpers (one returns its parameter), and a slice in the index."""
     total = 0.0
     for i in range(len(a)):
-        total = total + element(a, i, 0) * anp.sum(a[i, 1:]) - a[i, 1] * a[0, i]
+        total = total + element(a, i, 0) * anp.sum(a[i, 1:]) - a[i, 1] * same(a[0])[i]
     return total
 
 
@@ -177,4 +182,84 @@ def test_helper_and_slice():
         assert _marked(rows, a)
         np.testing.assert_allclose(sct.grad(rows)(jnp.asarray(a)), jax.grad(rows_jnp)(jnp.asarray(a)),
                                    rtol=1e-10, atol=1e-12)
-    assert all("unbroadcast" not in d for d in _specialized_source(rows) if "total_bar" in d)
+    bwd = [d for d in _specialized_source(rows) if "total_bar" in d]
+    assert bwd and all("unbroadcast" not in d for d in bwd)
+
+
+def test_other_inputs_as_numpy_or_on_boxes():
+    for x, error in ((np.ones(3), IndexError), (np.array(2.0), TypeError)):  # 1-D, 0-d: NumPy's own errors
+        with pytest.raises(error):
+            det(x)
+        with pytest.raises(error):
+            sct.grad(det)(x)
+    a = np.random.default_rng(7).normal(size=(3, 3))  # the overloading engine's boxes: the general sweeps
+    got = ad.engine("overloading").grad(lambda x: anp.sum(sct.grad(det)(x)))(a)
+    want = jax.grad(lambda x: jnp.sum(jax.grad(jnp.linalg.det)(x)))(jnp.asarray(a))
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def down(a):
+    """Mutual recursion (with ``up``) through rank-0 returns: every call rank-0."""
+    if len(a) == 1:
+        return a[0, 0]
+    total = 0.0
+    for j in range(a.shape[1]):
+        total = total + a[0, j] * up(a[1:])
+    return total
+
+
+def up(a):
+    if len(a) == 1:
+        return a[0, 1] * 2.0
+    total = 0.0
+    for j in range(a.shape[1]):
+        total = total - a[0, j] * down(a[1:])
+    return total
+
+
+def down_row(a):
+    """Mutual recursion (with ``up_row``) where one base case returns a row: no call rank-0."""
+    if len(a) == 1:
+        return a[0, 0]
+    total = 0.0
+    for j in range(a.shape[1]):
+        total = total + a[0, j] * up_row(a[1:])
+    return total
+
+
+def up_row(a):
+    if len(a) == 1:
+        return a[0] * 2.0
+    total = 0.0
+    for j in range(a.shape[1]):
+        total = total + a[0, j] * down_row(a[1:])
+    return total
+
+
+def test_mutual_recursion():
+    for f in (down, down_row):  # indexing and arithmetic only: JAX runs the same code
+        for shape, seed in (((3, 2), 0), ((4, 2), 1), ((2, 3), 2)):
+            a = np.random.default_rng(seed).normal(size=shape)
+            got = sct.grad(lambda x, f=f: anp.sum(f(x)))(a)
+            np.testing.assert_allclose(got, jax.grad(lambda x, f=f: jnp.sum(f(x)))(jnp.asarray(a)),
+                                       rtol=1e-10, atol=1e-12)
+    for f, kept in ((down, False), (down_row, True)):
+        bwd = [d for d in _specialized_source(f) if "total_bar" in d]
+        assert bwd and all(("unbroadcast" in d) == kept for d in bwd)
+
+
+def corners(t):
+    """A parameter read at three integers: assumed a 3-D array."""
+    total = 0.0
+    for i in range(len(t)):
+        total = total + t[i, 0, 1] * t[i, 1, 0]
+    return total
+
+
+def test_three_integers():
+    assert "array_of(t, 3)" in sct.source(corners, mode="reverse")
+    for shape, marked in (((3, 2, 2), True), ((2, 3, 2, 2), False)):  # 4-D: the general sweeps, rows
+        t = np.random.default_rng(len(shape)).normal(size=shape)
+        np.testing.assert_allclose(sct.grad(lambda x: anp.sum(corners(x)))(t),
+                                   jax.grad(lambda x: jnp.sum(corners(x)))(jnp.asarray(t)), rtol=1e-10, atol=1e-12)
+        assert _marked(corners, t) == marked

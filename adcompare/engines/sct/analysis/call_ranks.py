@@ -88,7 +88,8 @@ class Calls:
             whole |= ranks.range_targets(callee)
         known = {p for p, (d, _) in zip(params, facts) if d == 0}
         dims = {p: d for p, (d, _) in zip(params, facts) if d > 0}
-        found = ranks.ndims(callee, known, dims, frozenset(whole), self).get(callee.out, _BOT)
+        found = ranks.ndims(callee, known, dims, frozenset(whole), self).get(
+            callee.out, dims.get(callee.out, _BOT) if callee.out not in bound else _BOT)  # a parameter returned
         if self.memo.get(key, _TOP) != found:
             self.memo[key] = found
             self.changed = True

@@ -1,12 +1,14 @@
-"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D or 2-D arrays or numbers, behind a guard.
+"""Specialize: the reverse sweeps again, knowing that some parameters hold k-D arrays or numbers, behind a guard.
 
 Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
 function, and where knowing the parameters' shapes proves more of its variables rank-0
 (:func:`..analysis.ranks.rank0`) among the operands of elementwise primitives in its loops
 (:func:`..analysis.ranks.loop_operands`), a second pair made with that knowledge (fewer shapes kept, fewer
 cotangents summed down). What it may assume: that a parameter the function indexes with
-integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
-NumPy array of numbers, and that a parameter it reads only as an elementwise operand
+k integers (``x[i]``, ``a[0, j]``: literals and targets of loops over ``range``,
+:func:`..analysis.ranks.indexed_by_int`) holds a k-D NumPy array of numbers (its elements are then
+rank-0, and so is a call of a user function, itself too, whose returns are rank-0 given what its
+arguments then hold: :mod:`..analysis.call_ranks`), and that a parameter it reads only as an elementwise operand
 (:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more; and, each
 of those pairs first again where two operands of an elementwise primitive in a loop then share
 a shape class (:func:`same_shapes`, :mod:`..analysis.shapes`: no cotangent summed down between
@@ -20,14 +22,14 @@ operands are proven more by symbolic shapes (:func:`by_lengths`, :mod:`..analysi
 in the parameters' dimensions, through slices, ``concatenate`` and calls of user functions), that
 every other parameter it reads holds a NumPy array of numbers of one dimension (of two where
 ``matmul`` says so), numbers as above, with lengths that meet what the proof assumed (:class:`Lengths`:
-of the values on entry; the proof follows a parameter bound again). The
-general forward sweep then starts with the guard: when every such parameter holds what was
-assumed (:func:`vector`, :func:`matrix`, :func:`number`, :func:`agree`: exact NumPy and Python types and
-shapes, checked once per call; the parameters are never bound again, so the facts hold for the whole call),
-it returns what the specialized forward sweep returns, its residuals marked as :class:`Specialized`; the
-general reverse sweep hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
-array where a vector or a number was assumed, an object array, a JAX array, a NumPy subclass,
-an overloading engine's box) runs the general sweeps unchanged.
+of the values on entry; the proof follows a parameter bound again). The general forward sweep then starts
+with the guard: when every such parameter holds what was assumed (:func:`vector`, :func:`matrix`,
+:func:`array_of`, :func:`number`, :func:`agree`: exact NumPy and Python types and shapes, checked once per
+call; the parameters are never bound again, so the facts hold for the whole call), it returns what the
+specialized forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
+hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D array where a
+vector or a number was assumed, an object array, a JAX array, a NumPy subclass, an overloading engine's box)
+runs the general sweeps unchanged.
 """
 
 from __future__ import annotations
