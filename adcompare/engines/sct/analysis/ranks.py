@@ -17,10 +17,13 @@ d when it copies a value of d, applies an elementwise primitive (the rule table'
 entries, no parameters) to operands and number literals the most of which have d (NumPy's
 broadcasting), reduces over all axes (``sum``, ``mean``, ``max``, ``min``, ``prod``,
 ``logsumexp`` without ``axis`` or ``keepdims``: 0), applies ``dot`` or ``matmul`` to operands
-of known dimensions (NumPy's rules: two vectors give 0), or indexes a value of d + 1 dimensions
-(one of ``vectors``, or what is made from them) with an integer: a literal, the target of a loop
-over the builtin ``range`` (``ints``), or ``+ - * // %`` of those. Anything else (calls,
-unpacking, containers, other primitives, expressions the front end leaves as written) has none.
+of known dimensions (NumPy's rules: two vectors give 0), concatenates operands of d >= 1 along a
+literal axis, or indexes a value of d + k dimensions (one of ``vectors``, or what is made from
+them) with k integers and any slices (``x[i]``, ``a[0, j]``, ``a[1:, :j]``: basic indexing), an
+integer being a literal, the target of a loop over the builtin ``range`` (``ints``), or ``+ - * // %``
+of those; or calls a user function whose result has d given what its arguments have (``calls``,
+:mod:`.call_ranks`). Anything else (unpacking, containers, other primitives, expressions the front
+end leaves as written) has none.
 """
 
 from __future__ import annotations
@@ -71,13 +74,33 @@ def is_int(e: ast.expr, ints: set[str]) -> bool:
     return False
 
 
-def indexed_by_int(fn: ir.Function, ints: set[str]) -> set[str]:
-    """The parameters, never bound again, that some statement indexes with an integer (``x[i]``):
-    those a specialization may assume hold a 1-D array, whose elements are then rank-0."""
+def index_drop(e: ast.expr, ints: set[str]) -> int | None:
+    """How many dimensions basic indexing with ``e`` takes away: one per integer (:func:`is_int`) of
+    ``e`` or of the tuple ``e`` (``x[i]``, ``a[0, j]``), none per slice (``a[1:, :j]``); None for any
+    other index (``None``, ``...``, arrays, names not known to hold an ``int``)."""
+    elts = e.elts if isinstance(e, ast.Tuple) else [e]
+    drop = 0
+    for x in elts:
+        if not isinstance(x, ast.Slice):
+            if not is_int(x, ints):
+                return None
+            drop += 1
+    return drop
+
+
+def indexed_by_int(fn: ir.Function, ints: set[str]) -> dict[str, int]:
+    """The parameters, never bound again, that some statement indexes with k integers (``x[i]``, a tuple
+    ``a[0, j]``), each with the largest such k: those a specialization may assume hold a k-D array,
+    whose elements are then rank-0."""
     bound = {t for s in ir.walk(fn.body) for t in ir.targets(s)}
-    return {s.value.value for s in ir.walk(fn.body)
-            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Index) and ir.is_var(s.value.value)
-            and s.value.value in fn.params and s.value.value not in bound and is_int(s.value.index, ints)}
+    out: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Index) and ir.is_var(s.value.value) \
+                and s.value.value in fn.params and s.value.value not in bound:
+            elts = s.value.index.elts if isinstance(s.value.index, ast.Tuple) else [s.value.index]
+            if elts and all(is_int(x, ints) for x in elts):
+                out[s.value.value] = max(out.get(s.value.value, 0), len(elts))
+    return out
 
 
 def elementwise_only(fn: ir.Function) -> set[str]:
@@ -132,19 +155,23 @@ def product_operands(fn: ir.Function) -> list[str]:
     return sorted({a for a in found if ir.is_var(a) and a in fn.params and a not in bound})
 
 
-def rank0(fn: ir.Function, known: set[str], vectors=frozenset(), ints: frozenset[str] = frozenset()) -> set[str]:
+def rank0(fn: ir.Function, known: set[str], vectors=frozenset(), ints: frozenset[str] = frozenset(),
+          calls=None) -> set[str]:
     """The names of ``fn`` that hold a rank-0 value whenever bound (see the module doc); ``known``
     are non-local names and parameters known to hold numbers, ``vectors`` parameters known to hold
     1-D arrays of numbers (never bound again), or a dict of parameters (never bound again) to the
-    number of dimensions of the NumPy array of numbers each holds, ``ints`` names that hold an ``int``."""
-    found = ndims(fn, known, vectors if isinstance(vectors, dict) else dict.fromkeys(vectors, 1), ints)
+    number of dimensions of the NumPy array of numbers each holds, ``ints`` names that hold an ``int``;
+    ``calls``: what calls of user functions return (:class:`.call_ranks.Calls`), or None (nothing)."""
+    dims = vectors if isinstance(vectors, dict) else dict.fromkeys(vectors, 1)
+    found = calls.ndims(fn, known, dims, ints) if calls is not None else ndims(fn, known, dims, ints)
     return {n for n, d in found.items() if d == 0} - (set(fn.params) - set(known))
 
 
-def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozenset[str] = frozenset()) -> dict[str, int]:
+def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozenset[str] = frozenset(),
+          calls=None) -> dict[str, int]:
     """The bound names (and parameters in ``known``) of ``fn`` that hold a value of one number of
-    dimensions whenever bound, with that number (see the module doc; ``known`` and ``dims`` as
-    :func:`rank0` takes them)."""
+    dimensions whenever bound, with that number (see the module doc; ``known``, ``dims`` and ``calls``
+    as :func:`rank0` takes them; ``calls`` is called as ``calls(call, get, ints)``)."""
     binders = binding_statements(fn)
     params = set(fn.params)
     fixed = {n: 0 for n in known if n not in binders} | {p: d for p, d in dims.items() if p not in binders}
@@ -163,7 +190,7 @@ def ndims(fn: ir.Function, known: set[str], dims: dict[str, int], ints: frozense
     def meet(n: str):
         out = 0 if n in params else _TOP  # a known parameter bound again holds a number on entry
         for s in binders[n]:
-            d = _gives(s, get, ints)
+            d = _gives(s, get, ints, calls)
             if out == _TOP or d == _TOP or d == out:
                 out = out if d == _TOP else d
             else:
@@ -230,7 +257,7 @@ def settle(found: dict, binders: dict, start, meet, gives, top, bottom) -> None:
         found.update(dict.fromkeys(tops, bottom))
 
 
-def _gives(s, get, ints: frozenset[str]):
+def _gives(s, get, ints: frozenset[str], calls=None):
     """The number of dimensions of the value ``s`` binds, given each atom's (``get``)."""
     if not isinstance(s, ir.Assign):
         return _BOT
@@ -238,12 +265,18 @@ def _gives(s, get, ints: frozenset[str]):
     if isinstance(v, ir.Copy):
         return get(v.src)
     if isinstance(v, ir.Index):
-        d = get(v.value) if ir.is_var(v.value) and is_int(v.index, ints) else _BOT
-        return d if d == _TOP else d - 1 if d > 0 else _BOT
+        drop = index_drop(v.index, ints) if ir.is_var(v.value) else None
+        d = _BOT if drop is None else get(v.value)
+        n = len(v.index.elts) if isinstance(v.index, ast.Tuple) else 1
+        return d if d == _TOP else d - drop if d >= n and d > 0 else _BOT
+    if isinstance(v, ir.Call):
+        return calls(v, get, ints) if calls is not None else _BOT
     if not isinstance(v, ir.Op) or v.seq:
         return _BOT
     if v.prim.name in _FULL_REDUCTIONS:
         return 0 if reduces_all(v) else _BOT
+    if v.prim.name == "concatenate":
+        return _joined(v, get)
     if v.params or v.prim.name not in _PRODUCTS and getattr(v.prim, "derivatives", None) is None:
         return _BOT  # only the rule table's elementwise primitives, and products
     found = [get(a) for a in v.args]
@@ -252,6 +285,18 @@ def _gives(s, get, ints: frozenset[str]):
     if _TOP in found:
         return _TOP
     return _PRODUCTS[v.prim.name](*found) if v.prim.name in _PRODUCTS else max(found, default=0)
+
+
+def _joined(v: ir.Op, get):
+    """``concatenate`` of operands of one number of dimensions d >= 1 along a literal axis: d."""
+    axis = v.params.get("axis", ast.Constant(0))
+    found = {get(a) if ir.is_var(a) else _BOT for a in v.args}
+    if set(v.params) - {"axis"} or not isinstance(axis, ast.Constant) or type(axis.value) is not int or not found:
+        return _BOT
+    if _BOT in found or len(found) > 1:
+        return _TOP if _TOP in found and _BOT not in found else _BOT
+    d = found.pop()
+    return d if d == _TOP or d > 0 and -d <= axis.value < d else _BOT
 
 
 def _dot(a: int, b: int) -> int:

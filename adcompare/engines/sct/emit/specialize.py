@@ -1,12 +1,14 @@
-"""Specialize: the reverse sweeps again, knowing that some parameters hold 1-D or 2-D arrays or numbers, behind a guard.
+"""Specialize: the reverse sweeps again, knowing that some parameters hold k-D arrays or numbers, behind a guard.
 
 Contract: :func:`reverse_sweeps` returns the two definitions :func:`.reverse.reverse` makes of a
 function, and where knowing the parameters' shapes proves more of its variables rank-0
 (:func:`..analysis.ranks.rank0`) among the operands of elementwise primitives in its loops
 (:func:`..analysis.ranks.loop_operands`), a second pair made with that knowledge (fewer shapes kept, fewer
 cotangents summed down). What it may assume: that a parameter the function indexes with
-integers (``x[i]`` in a loop over ``range``: :func:`..analysis.ranks.indexed_by_int`) holds a 1-D
-NumPy array of numbers, and that a parameter it reads only as an elementwise operand
+k integers (``x[i]``, ``a[0, j]``: literals and targets of loops over ``range``,
+:func:`..analysis.ranks.indexed_by_int`) holds a k-D NumPy array of numbers (its elements are then
+rank-0, and so is a call of a user function, itself too, whose returns are rank-0 given what its
+arguments then hold: :mod:`..analysis.call_ranks`), and that a parameter it reads only as an elementwise operand
 (:func:`..analysis.ranks.elementwise_only`) holds a number, where that proves more; and, each
 of those pairs first again where two operands of an elementwise primitive in a loop then share
 a shape class (:func:`same_shapes`, :mod:`..analysis.shapes`: no cotangent summed down between
@@ -20,14 +22,14 @@ operands are proven more by symbolic shapes (:func:`by_lengths`, :mod:`..analysi
 in the parameters' dimensions, through slices, ``concatenate`` and calls of user functions), that
 every other parameter it reads holds a NumPy array of numbers of one dimension (of two where
 ``matmul`` says so), numbers as above, with lengths that meet what the proof assumed (:class:`Lengths`:
-of the values on entry; the proof follows a parameter bound again). The
-general forward sweep then starts with the guard: when every such parameter holds what was
-assumed (:func:`vector`, :func:`matrix`, :func:`number`, :func:`agree`: exact NumPy and Python types and
-shapes, checked once per call; the parameters are never bound again, so the facts hold for the whole call),
-it returns what the specialized forward sweep returns, its residuals marked as :class:`Specialized`; the
-general reverse sweep hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D
-array where a vector or a number was assumed, an object array, a JAX array, a NumPy subclass,
-an overloading engine's box) runs the general sweeps unchanged.
+of the values on entry; the proof follows a parameter bound again). The general forward sweep then starts
+with the guard: when every such parameter holds what was assumed (:func:`vector`, :func:`matrix`,
+:func:`array_of`, :func:`number`, :func:`agree`: exact NumPy and Python types and shapes, checked once per
+call; the parameters are never bound again, so the facts hold for the whole call), it returns what the
+specialized forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
+hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D array where a
+vector or a number was assumed, an object array, a JAX array, a NumPy subclass, an overloading engine's box)
+runs the general sweeps unchanged.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from adcompare.engines.sct import ir
+from adcompare.engines.sct.analysis.call_ranks import Calls
 from adcompare.engines.sct.analysis.lengths import lengths
 from adcompare.engines.sct.analysis.ranks import (
     elementwise_only,
@@ -46,7 +49,6 @@ from adcompare.engines.sct.analysis.ranks import (
     loop_operands,
     operands,
     product_operands,
-    rank0,
 )
 from adcompare.engines.sct.analysis.shapes import groups, shape_classes
 from adcompare.engines.sct.emit import codegen as cg
@@ -81,6 +83,11 @@ def vector(x: Any) -> bool:
 def matrix(x: Any) -> bool:
     """Does ``x`` hold a 2-D NumPy array of booleans or numbers?"""
     return type(x) is np.ndarray and x.ndim == 2 and x.dtype.kind in _NUMBERS
+
+
+def array_of(x: Any, d: int) -> bool:
+    """Does ``x`` hold a NumPy array of booleans or numbers of ``d`` dimensions?"""
+    return type(x) is np.ndarray and x.ndim == d and x.dtype.kind in _NUMBERS
 
 
 def number(x: Any) -> bool:
@@ -140,12 +147,14 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
         return general, []
     variants, done = [], set()
     looped = loop_operands(fn)  # a guard per call pays for itself on the trips of a loop
-    indexed = frozenset((p, 1) for p in indexed_by_int(fn, ints))
+    indexed = frozenset(indexed_by_int(fn, ints).items())
+    rank0 = (Calls(callee_ir) if callee_ir else Calls(lambda f: None)).rank0  # through calls of user functions
     numbers = frozenset(p for p in elementwise_only(fn) - {p for p, _ in indexed} - scalars  # each one that tells more
                         if (rank0(fn, scalars | {p}, frozenset(), ints) - rank0(fn, scalars, frozenset(), ints))
                         & looped)
-    dims = products(fn, scalars, ints, indexed)  # or in straight-line code, where products' ranks tell enough
-    made = by_lengths(fn, scalars, ints, likes, looped, indexed | dims, numbers, callee_ir) if callee_ir else None
+    dims = products(fn, scalars, ints, indexed, rank0)  # or in straight-line code, where products' ranks tell enough
+    made = by_lengths(fn, scalars, ints, likes, looped, indexed | dims, numbers, callee_ir, rank0) \
+        if callee_ir else None
     if made is not None:  # first where it proves more in loops than what the classes prove
         more, shaped, check = made
         pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays, shaped))
@@ -173,7 +182,7 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
 
 
 def by_lengths(fn: ir.Function, scalars: set[str], ints: frozenset[str], likes: set[int], looped: set[str],
-               vectors: frozenset, numbers: frozenset, callee_ir) -> tuple[set[str], dict, tuple] | None:
+               vectors: frozenset, numbers: frozenset, callee_ir, rank0) -> tuple[set[str], dict, tuple] | None:
     """(names proven rank-0, names' shapes, the guard's check: (:class:`Lengths`, parameters)) of the
     symbolic shapes (:func:`..analysis.lengths.lengths`), every other parameter assumed an array of one
     dimension (or what ``vectors`` says), ``numbers`` numbers; where they prove more pairs of loop operands
@@ -210,7 +219,7 @@ def _proven(fn: ir.Function, scalars: set[str], classes: dict) -> int:
     return count
 
 
-def products(fn: ir.Function, scalars: set[str], ints: frozenset[str], indexed: frozenset) -> frozenset:
+def products(fn: ir.Function, scalars: set[str], ints: frozenset[str], indexed: frozenset, rank0) -> frozenset:
     """The numbers of dimensions (1 or 2) to assume of the parameters ``dot`` and ``matmul`` read (at
     most :data:`_DIMS_MOST` of them), as ``(parameter, ndim)`` pairs: the first assignment that proves
     the most operands of elementwise primitives rank-0 (:func:`..analysis.ranks.rank0`) beyond what
@@ -276,8 +285,10 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
     for k, ((sfwd, sbwd), vectors, numbers, agreed, lengths_check) in enumerate(variants):
         to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
         late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
-        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector) if d == 1 else
-                          linker.bind(("specialize", "matrix"), "matrix", matrix), cg.load(v)) for v, d in vectors]
+        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) if d == 1 else
+                  cg.call(linker.bind(("specialize", "matrix"), "matrix", matrix), cg.load(v)) if d == 2 else
+                  cg.call(linker.bind(("specialize", "array_of"), "array_of", array_of), cg.load(v), cg.const(d))
+                  for v, d in vectors]
         checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
         checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
                            *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed
