@@ -25,7 +25,7 @@ import itertools
 import linecache
 import types
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from adcompare import numpy as anp
 from adcompare import trees
@@ -33,7 +33,7 @@ from adcompare.engines.sct import transform
 from adcompare.engines.sct.emit import runtime, second
 from adcompare.engines.sct.errors import SCTError, a_type
 from adcompare.engines.sct.front import closures
-from adcompare.primitives import primal, shape
+from adcompare.primitives import is_float, primal, shape
 
 _serial = itertools.count(1)
 _programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fwd -> {key: program}
@@ -46,9 +46,11 @@ def tag(made: Any, kind: str, f: Any, argnums: Any, has_aux: bool) -> Any:
 
 
 def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[tuple[int, int]],
-          single: bool, aux: bool = False) -> str:
+          single: bool, aux: bool = False, layouts: dict | None = None) -> str:
     """The program's source: ``outputs`` are (index among the backward's results, parameter);
-    ``aux``: the function returns ``(out, aux)`` (``has_aux=True``), and so does the program."""
+    ``aux``: the function returns ``(out, aux)`` (``has_aux=True``), and so does the program; ``layouts``:
+    for a jacrev's parameter that holds a container, its :class:`Layout` (rows stacked leaf by leaf)."""
+    layouts = layouts or {}
     params = ", ".join([f"a{k}" for k in range(n)] + (["*"] + list(kwnames) if kwnames else []))
     call = ", ".join([f"a{k}" for k in range(n)] + [f"{k}={k}" for k in kwnames])
     lines = [f"def {name}({params}):"]
@@ -70,11 +72,19 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
         lines.append(f"    bars = bwd(residuals, {seed.format('seed_like(primal(out))')})")
         parts = [f"final_bar(bars[{j}], a{k})" for j, k in outputs]
     else:
-        lines += [f"    checked = one_array(primal(a{k}))" for _, k in outputs]  # the rows stack one array each
-        lines += ["    basis = output_basis(primal(out))"] + [f"    rows{j} = []" for j, _ in outputs]
+        lines += [f"    checked = one_array(primal(a{k}))" for _, k in outputs if k not in layouts]  # one array each
+        lines += ["    basis = output_basis(primal(out))"]
+        lines += [f"    rows{j}{m} = []" for j, k in outputs for m in _leaf_names(layouts.get(k))]
         lines += ["    for i in range(len(basis)):", f"        bars = bwd(residuals, {seed.format('basis[i]')})"]
-        lines += [f"        rows{j}.append(final_bar(bars[{j}], a{k}))" for j, k in outputs]
-        parts = [f"anp.reshape(anp.stack(rows{j}), shape(out) + shape(a{k}))" for j, k in outputs]
+        for j, k in outputs:
+            if k not in layouts:
+                lines.append(f"        rows{j}.append(final_bar(bars[{j}], a{k}))")
+                continue
+            lines.append(f"        bar{j} = final_bar(bars[{j}], a{k})")  # a container: its rows leaf by leaf
+            lines += [f"        rows{j}_{m}.append(bar{j}{path})" for m, path in enumerate(layouts[k].paths)]
+        parts = [f"anp.reshape(anp.stack(rows{j}), shape(out) + shape(a{k}))" if k not in layouts else
+                 layouts[k].source([f"anp.reshape(anp.stack(rows{j}_{m}), shape(out) + shape(a{k}{path}))"
+                                    for m, path in enumerate(layouts[k].paths)]) for j, k in outputs]
     result = parts[0] if single else "(" + ", ".join(parts) + ",)"
     if kind == "grad_value":
         result = f"({'(out, aux)' if aux else 'out'}, {result})"
@@ -84,16 +94,65 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
     return "\n".join(lines) + "\n"
 
 
-def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool, aux: bool = False) -> Any:
+class Layout(NamedTuple):
+    """A plain container of real leaves (tuples, lists, dicts with string keys, nested), whose jacrev program
+    stacks its rows leaf by leaf: each leaf's path as source (``['w']``, ``[1][0]``), in JAX's leaf order, and
+    the container's ``skeleton`` (``("dict", keys, parts)``, ``("list", parts)``, ``("tuple", parts)``; ``None``:
+    a leaf)."""
+    paths: tuple[str, ...]
+    skeleton: Any
+
+    @staticmethod
+    def of(x: Any) -> Layout | None:
+        paths: list[str] = []
+        skeleton = _skeleton(x, "", paths)
+        return None if skeleton is False else Layout(tuple(paths), skeleton)
+
+    def source(self, leaves: list[str]) -> str:
+        """The container's display with these leaf expressions, in the order of ``paths``."""
+        return _display(self.skeleton, iter(leaves))
+
+
+def _skeleton(x: Any, path: str, paths: list) -> Any:
+    if type(x) is dict:
+        keys = list(x)
+        if not all(type(k) is str for k in keys):
+            return False
+        parts = tuple(_skeleton(x[k], f"{path}[{k!r}]", paths) for k in sorted(keys))
+        return False if False in parts else ("dict", tuple(sorted(keys)), parts)
+    if type(x) in (list, tuple):
+        parts = tuple(_skeleton(v, f"{path}[{i}]", paths) for i, v in enumerate(x))
+        return False if False in parts else (type(x).__name__, parts)
+    if not trees.is_array_like(x) or not is_float(x):
+        return False
+    paths.append(path)
+    return None
+
+
+def _display(skeleton: Any, leaves) -> str:
+    if skeleton is None:
+        return next(leaves)
+    if skeleton[0] == "dict":
+        return "{" + ", ".join(f"{k!r}: {_display(p, leaves)}" for k, p in zip(skeleton[1], skeleton[2])) + "}"
+    parts = [_display(p, leaves) for p in skeleton[1]]
+    return f"[{', '.join(parts)}]" if skeleton[0] == "list" else f"({''.join(p + ', ' for p in parts)})"
+
+
+def _leaf_names(layout: Layout | None) -> list[str]:
+    return [""] if layout is None else [f"_{m}" for m in range(len(layout.paths))]
+
+
+def _program(kind: str, entry, n: int, kwnames: tuple, outputs: list, single: bool, aux: bool = False,
+             layouts: dict | None = None) -> Any:
     """``entry``: the reverse entry (grad, jacrev), or for jacfwd a list of forward entries, one per output."""
     entries = entry if isinstance(entry, list) else [entry]
     entry = entries[0]
     fwd, bwd, jvp = (entry.functions.get(w) for w in ("fwd", "bwd", "jvp"))
-    key = (kind, n, kwnames, tuple(outputs), single, aux)
+    key = (kind, n, kwnames, tuple(outputs), single, aux, tuple(sorted((layouts or {}).items())))
     table = _programs.setdefault(fwd or jvp, {})
     if key not in table:
         name = f"{kind}_{getattr(entry.fn, '__name__', 'f').strip('<>')}"
-        text = _text(kind, name, n, kwnames, outputs, single, aux)
+        text = _text(kind, name, n, kwnames, outputs, single, aux, layouts)
         filename = f"<sct {kind} program #{next(_serial)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
         namespace = {"fwd": fwd, "bwd": bwd, "seed_like": second.seed_like, "output_basis": second.output_basis,
@@ -114,12 +173,17 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     wanted = (argnums,) if single else tuple(argnums)
     wanted = tuple(k % len(args) for k in wanted)
     trees.check_differentiable(kind, tuple(args), wanted)
-    for k in wanted:  # the programs stack one array per row or column (their inputs are one array each):
-        # refused here as SCT's own code (the engine takes this call on the boxes); inside transformed
-        # code, where the argument is not seen, the program refuses it when it runs (``one_array``)
+    layouts = {}
+    for k in wanted:  # the programs stack one array per row or column (a jacrev's rows: leaf by leaf of a plain
+        # container of real leaves, :class:`Layout`); anything else is refused here as SCT's own code (the engine
+        # takes this call on the boxes); inside transformed code, where the argument is not seen, the program
+        # refuses it when it runs (``one_array``)
         if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
-            raise SCTError(f"a {kind} program of {a_type(args[k])} argument (it stacks one array per "
-                           "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
+            layout = Layout.of(args[k]) if kind == "jacrev" else None
+            if layout is None:
+                raise SCTError(f"a {kind} program of {a_type(args[k])} argument (it stacks one array per "
+                               "row or column)", f"{kind} program", "<sct program>", 0, "use higher='boxes'")
+            layouts[k] = layout
     fn, iargs, inums, ikw = unwrap(f, args)
     ikw = {**ikw, **kwargs}
     if fn in MADE:  # a derivative of a derivative this engine made (third order): its program's program
@@ -130,7 +194,8 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
     order = tuple(sorted(set(active)))
     entry = _entries(kind, fn, active, order, len(iargs))
     outputs = [(order.index(a), a) for a in active]
-    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single, has_aux)
+    layouts = {inums[k]: layout for k, layout in layouts.items()}
+    program = _program(kind, entry, len(iargs), tuple(ikw), outputs, single, has_aux, layouts)
     return program, iargs, tuple(inums[k] for k in nums), ikw
 
 
