@@ -21,7 +21,8 @@ differentiated where is said there and below.
   each cluster of equal values (see :mod:`adcompare.rules.linalg_svdvals`).
 * ``eigh``: its derivative needs distinct eigenvalues, and refuses others.
 * ``qr``: ``mode='reduced'`` or ``'r'``, and ``'complete'`` where it equals
-  ``'reduced'`` (m ≤ n); derivatives for m ≥ n (a wide matrix's are refused).
+  ``'reduced'`` (m ≤ n); derivatives of tall, square and wide matrices, as JAX's (``'raw'`` is refused, and
+  ``'complete'`` of a tall matrix, whose extra columns of q are LAPACK's choice of completion).
 * Complex arrays are refused (the rules are written for real matrices).
 * ``norm``: vector norms with any ``ord``, and the matrix norms (``None``/``'fro'``, ``'nuc'``, 1, -1,
   2, -2, inf, -inf) composed as JAX's; other orders are refused by name.
@@ -98,8 +99,9 @@ def qr(a, mode="reduced"):
     sa = _shape(a)
     if mode == "complete" and len(sa) >= 2 and sa[-2] > sa[-1]:
         raise NotImplementedError(
-            f"anp.linalg.qr: mode='complete' on a tall matrix {sa[-2:]} is not differentiable "
-            "(its extra columns of q are not unique); use mode='reduced'")
+            f"anp.linalg.qr: mode='complete' on a tall matrix {sa[-2:]} is not supported (its extra columns of q "
+            "are LAPACK's choice among many completions, whose derivative adcompare does not take); use "
+            "mode='reduced'")
     if mode not in ("reduced", "complete", "r"):
         raise NotImplementedError(f"anp.linalg.qr: mode={mode!r} is not supported; use 'reduced', "
                                   "'complete' or 'r'")

@@ -11,6 +11,7 @@ from adcompare.rules import (  # noqa: F401  (fill the table)
     linalg,
     linalg_det,
     linalg_norm,
+    linalg_qr,
     linalg_svdvals,
     products,
     reductions,

@@ -10,7 +10,7 @@ its VJP reads the packed cotangent, and the math is one joint formula. Masks
 
 Where a derivative does not exist, the rule refuses by name: ``eigh`` at
 repeated eigenvalues, ``svd`` at repeated (or, for a rectangular matrix, zero)
-singular values, ``qr`` of a wide matrix. Under ``jax.jit`` the values cannot be
+singular values. ``qr``'s rule is in :mod:`.linalg_qr`. Under ``jax.jit`` the values cannot be
 looked at; there, as in JAX, such a derivative comes out inf or nan.
 """
 
@@ -272,45 +272,6 @@ def _svd_vjp(ans, a):
 
 defjvp(p.svd_p, _svd_jvp)
 defvjp(p.svd_p, _svd_vjp)
-
-
-# --------------------------------------------------------------------------
-# qr (reduced, m ≥ n): X = dA R⁻¹, C = Qᵀ X, Ω = tril(C, -1) - tril(C, -1)ᵀ;
-# dQ = Q (Ω - C) + X, dR = (C - Ω) R
-
-def _qr_parts(ans, a):
-    m, n = shape(a)[-2:]
-    if m < n:
-        raise NotImplementedError(f"anp.linalg.qr: the derivative of a wide matrix ({m} x {n}, "
-                                  "fewer rows than columns) is not supported (as in JAX)")
-    q, r = p.unpack_outputs(ans, "qr", shape(a))
-    return q, r, _tril(n, r, -1)
-
-
-def _qr_jvp(t, ans, a):
-    q, r, lower = _qr_parts(ans, a)
-    x = T(p.solve_p(T(r), T(t)))
-    c = mm(T(q), x)
-    below = mul(c, lower)
-    omega = sub(below, T(below))
-    return _pack([add(mm(q, sub(omega, c)), x), mm(sub(c, omega), r)], shape(a)[:-2])
-
-
-def _qr_vjp(ans, a):
-    q, r, lower = _qr_parts(ans, a)
-    sa = shape(a)
-
-    def vjp(g):
-        q_bar, r_bar = p.unpack_outputs(g, "qr", sa)
-        b = sub(mm(T(q), q_bar), mm(r_bar, T(r)))
-        e = sub(mul(sub(b, T(b)), lower), b)
-        return T(p.solve_p(r, T(add(q_bar, mm(q, e)))))  # (Q̄ + Q E) R⁻ᵀ
-
-    return vjp
-
-
-defjvp(p.qr_p, _qr_jvp)
-defvjp(p.qr_p, _qr_vjp)
 
 
 # --------------------------------------------------------------------------

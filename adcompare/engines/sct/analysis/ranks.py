@@ -151,7 +151,8 @@ def product_operands(fn: ir.Function) -> list[str]:
     number of dimensions tells that of the product."""
     bound = {t for s in ir.walk(fn.body) for t in ir.targets(s)}
     found = [a for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
-             and s.value.prim.name in _PRODUCTS and not s.value.params for a in s.value.args]
+             and s.value.prim.name in _PRODUCTS and not s.value.params and len(s.value.args) == 2
+             for a in s.value.args]  # (xp.dot(x, y), three operands: a module's function, refused when it runs)
     return sorted({a for a in found if ir.is_var(a) and a in fn.params and a not in bound})
 
 
@@ -279,6 +280,8 @@ def _gives(s, get, ints: frozenset[str], calls=None):
         return _joined(v, get)
     if v.params or v.prim.name not in _PRODUCTS and getattr(v.prim, "derivatives", None) is None:
         return _BOT  # only the rule table's elementwise primitives, and products
+    if v.prim.name in _PRODUCTS and len(v.args) != 2:
+        return _BOT  # xp.dot(x, y), read as the method x.dot of xp: refused when it runs (.receivers)
     found = [get(a) for a in v.args]
     if _BOT in found:
         return _BOT

@@ -8,7 +8,6 @@ Each raises Python's (or JAX's) error, or an :class:`..errors.SCTError` naming t
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Mapping, MappingView, Set
 from typing import Any
@@ -17,7 +16,6 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare.engines.sct.errors import SCTError, a_type
-from adcompare.primitives import primal
 
 
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
@@ -42,35 +40,6 @@ def array_receiver(value: Any, name: str, method: str, function: str, filename: 
                        f"call the function by its name (anp.{method}(...)), or take it into a variable first "
                        f"(f = {name}.{method}, then f(...)): SCT follows the function it holds when it runs")
     return value
-
-
-def unshared_item(seq: Any, key: Any, name: str, names: tuple, function: str, filename: str, line: int) -> None:
-    """Before ``seq[key] op= v``: where ``seq`` is a list or dict and ``seq[key]`` a NumPy array, NumPy's operator
-    changes that array in place, and SCT makes a new one; refused where another of the function's names (or
-    another item of ``seq``, or a view) shares the array's memory, since only there the two answers differ."""
-    if not isinstance(seq, (list, dict)) or isinstance(key, slice):
-        return
-    try:
-        item = primal(seq[key])  # on the boxes (higher="boxes", a Hessian's fallback) the array a box holds
-    except (IndexError, KeyError, TypeError):
-        return  # Python raises it at the statement itself
-    if not isinstance(item, np.ndarray):
-        return  # a number, a JAX array, a tracer: += makes a new value in Python too
-    scope = sys._getframe(1).f_locals
-    slot = key % len(seq) if isinstance(seq, list) and isinstance(key, int) else key
-    for other in names:
-        value = scope.get(other)
-        if value is seq and other == name:
-            held = [v for k, v in (enumerate(seq) if isinstance(seq, list) else seq.items()) if k != slot]
-        elif isinstance(value, (list, tuple)):
-            held = list(value)
-        else:
-            held = list(value.values()) if isinstance(value, dict) else [value]
-        if any(isinstance(v, np.ndarray) and np.may_share_memory(v, item) for v in map(primal, held)):
-            raise SCTError(f"{name}[...] op= v (an in-place operator on the array a list or dict holds) where "
-                           f"{other} also holds that array or a view of it: NumPy changes it there too, SCT makes "
-                           "a new array", function, filename, line,
-                           f"write {name}[i] = {name}[i] + v, or copy the array where it is put in {name} (anp.copy)")
 
 
 def field_index(x: Any, name: str, function: str, filename: str, line: int) -> int:

@@ -57,9 +57,9 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     same_size,
     sort_order,
     sorted_keys,
-    unshared_item,
     written_keys,
 )
+from adcompare.engines.sct.emit.unshared import unshared_item  # noqa: F401
 from adcompare.primitives import divide_p, getitem_p, masked, power_p, shape, stack_p
 from adcompare.primitives.promotion import promoted
 

@@ -74,8 +74,7 @@ class ANF:
                 for target in s.targets:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
-            if isinstance(s.target, ast.Subscript) and isinstance(s.target.value, ast.Name) and not any(
-                    isinstance(n, ast.Slice) for n in walk(s.target.slice)):  # (a slice: not a list's or dict's item)
+            if isinstance(s.target, ast.Subscript):
                 self.unshared_item(s)  # xs[i] += v: in place on the array xs[i] holds, in NumPy
             load = copy_tree(s.target)  # y[i] += v reads y[i], then writes it
             for n in walk(load):
@@ -248,16 +247,26 @@ class ANF:
         return ir.Opaque(node)
 
     def unshared_item(self, s: ast.AugAssign) -> None:
-        """``xs[i] op= v``, where ``xs`` is a list or dict holding a NumPy array there, changes that array in
-        place: SCT makes a new one, which is NumPy's answer only where no other name sees the old one.
-        Checked when it runs (:func:`..emit.python_checks.unshared_item`); an index that calls is refused."""
-        seq, key = s.target.value.id, s.target.slice
-        if any(isinstance(n, ast.Call) for n in walk(key)):
+        """``xs[i] op= v`` (``grid[i][j] op= v``), where the list or dict ``xs`` (``grid[i]``) holds a NumPy array
+        there, changes that array in place: SCT makes a new one, which is NumPy's answer only where nothing else
+        sees the old one. Checked when it runs (:func:`..emit.unshared.unshared_item`); an index that calls is
+        refused. A slice is not a list's or dict's item (an array's slice written: see .desugar)."""
+        keys, node = [], s.target
+        while isinstance(node, ast.Subscript):
+            keys.insert(0, node.slice)
+            node = node.value
+        if not isinstance(node, ast.Name) or any(isinstance(n, ast.Slice) for k in keys for n in walk(k)):
+            return
+        if any(isinstance(n, ast.Call) for k in keys for n in walk(k)):
+            if len(keys) > 1:
+                return  # (an array's row written, m[f(i)][j]: not checked, as before)
             raise self.where.refuse("an augmented assignment (+=) into an item whose index calls a function", s,
                                     "compute the index into a variable first")
-        place = (seq, tuple(sorted(self.p.locals)), self.where.function, self.where.filename, self.where.line(s))
+        place = (ast.unparse(s.target.value), node.id, tuple(sorted(self.p.locals)), self.where.function,
+                 self.where.filename, self.where.line(s))
         check = ast.Call(self.known("unshared_item", runtime.unshared_item), [
-            ast.Name(seq, ast.Load()), copy_tree(key), *map(ast.Constant, place)], [])
+            ast.Name(node.id, ast.Load()), ast.Tuple([copy_tree(k) for k in keys], ast.Load()),
+            *map(ast.Constant, place)], [])
         self.emit(ir.Effect(ast.Expr(check), self.line(), True))
 
     def op(self, name, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:

@@ -49,6 +49,7 @@ from adcompare.engines.sct.front import (
     dict_code,
     dict_writes,
     for_targets,
+    iterators,
     jit_calls,
     lifted_lines,
     nested_lists,
@@ -304,17 +305,9 @@ class _Converter:
         return self.p.resolve(node)
 
     def map_call(self, node: ast.Call) -> ast.expr | None:
-        """``map(f, xs, ys)`` as the generator ``(f(x, y) for x, y in zip(xs, ys))``, lifted."""
-        if self.resolve(node.func) is not builtins.map or node.keywords or len(node.args) < 2:
-            return None
-        names = [f"_sct_m{next(_serial)}" for _ in node.args[1:]]
-        target = ast.Name(names[0], ast.Store()) if len(names) == 1 else \
-            ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
-        it = node.args[1] if len(names) == 1 else ast.Call(for_targets.builtin("zip", self.resolve, self.bind),
-                                                           node.args[1:], [])
-        gen = ast.GeneratorExp(ast.Call(node.args[0], [ast.Name(n, ast.Load()) for n in names], []),
-                               [ast.comprehension(target, it, [], 0)])
-        return self.comprehension(ast.copy_location(gen, node))
+        """``map(f, xs, ys)`` and ``zip(xs, ys)`` as generators, lifted (:func:`.iterators.as_generator`)."""
+        gen = iterators.as_generator(node, self.resolve, self.bind)
+        return None if gen is None else self.comprehension(ast.copy_location(gen, node))
 
     def leave(self, node: ast.AST) -> ast.AST:
         """A call, its parts already converted: as the module doc says."""

@@ -14,6 +14,7 @@ import ast
 from collections.abc import Callable
 
 from adcompare.engines.sct.errors import Where
+from adcompare.engines.sct.front import iterators
 
 _REFUSED: dict[type, tuple[str, str]] = {
     ast.Try: ("try/except", "move the exception handling out of the differentiated function"),
@@ -60,8 +61,10 @@ def check(fn: ast.FunctionDef, where: Where) -> None:
 
 def before_closures(node: ast.AST, where: Where, resolve: Callable[[str], object]) -> None:
     """Refuse, at its line, a construct of ``fn``'s tree, nested functions included, that the closure converter
-    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, and ``zip(*seqs)``
-    (``resolve(name)``: what a name is, a local's nothing)."""
+    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, ``zip(*seqs)``, and an
+    iterator variable read twice (:mod:`.iterators`; ``resolve(name)``: what a name is, a local's nothing)."""
+    if isinstance(node, ast.FunctionDef):
+        iterators.check(node, where, resolve)  # g = (... for ...), read twice
     if isinstance(node, ast.Nonlocal):
         name = node.names[0]
         raise where.refuse(f"nonlocal {', '.join(node.names)} (a nested function writing a variable of the "

@@ -31,7 +31,7 @@ import itertools
 import types
 from typing import Any
 
-from adcompare.engines.sct.emit import inplace, python_checks, runtime, second
+from adcompare.engines.sct.emit import inplace, runtime, second
 from adcompare.engines.sct.front.parse import MISSING, Parsed, classify, is_library, lookup
 from adcompare.engines.sct.front.rule_source import applied, skipping, table_of
 from adcompare.primitives import primal
@@ -48,8 +48,7 @@ def _names_to(parsed: Parsed, value: Any) -> set[str]:
     return out
 
 
-_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index,  # run, kept as constants
-           python_checks.unshared_item)
+_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index)  # run, kept as constants
 
 
 class _Stacks:
@@ -114,7 +113,7 @@ class _Stacks:
                     call.func = ast.Attribute(ast.Name(self.pushes[call.func.id], ast.Load()), "append", ast.Load())
                 elif call.func.id in self.checks:
                     checked = self.fresh("checked")
-                    bound = getattr(lookup(self.p.fn, call.func.id), "keywords", {})
+                    bound = lookup(self.p.fn, call.func.id).keywords
                     keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
                     call.func, call.keywords = ast.Name(self.checks[call.func.id], ast.Load()), keywords
                     s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
