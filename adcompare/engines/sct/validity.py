@@ -23,18 +23,24 @@ from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup, matc
 
 
 def holds(entry: Any, seen: set[int] | None = None) -> bool:
-    """Does what ``entry``'s transformation assumed still hold, for it and its callees?"""
+    """Does what ``entry``'s transformation assumed still hold, for it, its callees and the bodies read (``reads``)?"""
     if not entry.functions:  # being built now
         return True
     guard = entry.guard
     if guard is None:
         guard = entry.guard = compile_guard(entry.fn, entry.deps)
-    if not guard() or not all(r.holds() for r in entry.reads):
+    if not guard():
         return False
-    if entry.callees:
+    if entry.reads or entry.callees:
         seen = set() if seen is None else seen
-        seen.add(id(entry))
-        return all(id(callee) in seen or holds(callee, seen) for callee in entry.callees)
+        seen.update((id(entry), id(entry.fn)))  # its guard checks what a Read of its function would
+        if not all(id(callee) in seen or holds(callee, seen) for callee in entry.callees):
+            return False
+        for r in entry.reads:  # last: each function once, unless an entry of it was checked
+            if id(r.fn) not in seen:
+                seen.add(id(r.fn))
+                if not r.holds():
+                    return False
     return True
 
 
