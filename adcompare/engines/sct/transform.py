@@ -45,8 +45,9 @@ from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
 from adcompare.engines.sct.front import aliases, callees, closure_values, closures, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize, var_keywords
-from adcompare.engines.sct.front.parse import MISSING, classify, fingerprint, parse
+from adcompare.engines.sct.front.parse import MISSING, classify, parse
 from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.validity import deps_of
 from adcompare.engines.sct.validity import holds as _holds
 from adcompare.numpy import constants
 from adcompare.tape_engine import cycle_collector_paused
@@ -65,6 +66,7 @@ class Entry:
     waiting: list = field(default_factory=list)  # (cell, which) to fill when done
     deps: list[tuple] = field(default_factory=list)  # (path or None for fn itself, fingerprint)
     callees: list[Entry] = field(default_factory=list)
+    reads: list = field(default_factory=list)  # bodies read, not transformed (.validity.Read: checked as deps)
     control: str = "python"  # "lax": loops and branches as lax calls (see .emit.structured)
     residuals: str = "closures"  # "arrays": values only (see residuals_for)
     guard: Any = None  # ``deps`` compiled into one check (see .validity), made when first asked
@@ -210,12 +212,11 @@ def _build(entry: Entry) -> None:
         value = parsed.lookup(name)
         if value is not MISSING and type(value) in (int, float):
             scalars.add(name)  # broadcasting against it keeps the other operand's shape
-    for name, value in fn.extra_globals.items():
-        linker.cells[name] = value
+    linker.cells.update(fn.extra_globals)
     scalars |= ranks.rank0(fn, scalars)  # locals that hold numbers whatever the inputs
     ints = frozenset(ranks.range_targets(fn)) if "range" not in parsed.locals and "range" in taken \
         and parsed.lookup("range") is range else frozenset()
-    late: list = []
+    late, read = [], callees.reader()
     if entry.mode == "forward":
         defs = [forward(fn, act, namer, linker, entry.active, scalars, lax)]
         names = {"jvp": defs[0].name}
@@ -223,7 +224,7 @@ def _build(entry: Entry) -> None:
     else:
         likes = shapes.like_calls(fn, lambda node: _keeps_shape(parsed.resolve(node)))
         defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints, entry.residuals
-                                                == "arrays", likes, callees.reader()) if lax is None
+                                                == "arrays", likes, read) if lax is None
                       else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
         # its bwd adds into its caller's cotangents (see .emit.into) only if every specialized one does too
         entry.into = all(getattr(d, "takes_into", False) for d in defs[1::2])
@@ -234,8 +235,7 @@ def _build(entry: Entry) -> None:
     entry.repeats = codegen.repeats(defs, linker)
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
     entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
-    entry.deps = [(None, fingerprint(entry.fn))] + [(tuple(path.split(".")), mark)
-                                                    for path, mark in parsed.deps.items()]
+    entry.deps, entry.reads = deps_of(entry.fn, parsed.deps), read.read
     entry.callees = [callee for _, callee, _ in linker.callees]
     for local, callee, which in linker.callees:
         if local not in cells:

@@ -8,7 +8,10 @@ would look it up now (closure, then globals, then builtins: :func:`.front.parse.
 entry and every entry it calls; an entry still being built holds. It runs on every call of a
 cached derivative, so each entry's checks are compiled once, when first asked, into one small
 function (its ``guard``): straight-line code that looks each name up once and compares it with
-the object, code and defaults it had, as :func:`.front.parse.matches` would.
+the object, code and defaults it had, as :func:`.front.parse.matches` would. An entry's ``reads``
+(:class:`Read`) are checked the same way: functions whose bodies an analysis read for its proofs
+(:mod:`.front.callees`) without transforming them (a call not differentiated runs as written), so
+that a name such a body looks up (the function it calls), rebound, makes the entry be made again.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from adcompare.engines.sct.front.parse import MISSING, lookup, matches
+from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup, matches
 
 
 def holds(entry: Any, seen: set[int] | None = None) -> bool:
-    """Does what ``entry``'s transformation assumed still hold, for it and its callees?"""
+    """Does what ``entry``'s transformation assumed still hold, for it, its callees and the bodies read (``reads``)?"""
     if not entry.functions:  # being built now
         return True
     guard = entry.guard
@@ -28,11 +31,35 @@ def holds(entry: Any, seen: set[int] | None = None) -> bool:
         guard = entry.guard = compile_guard(entry.fn, entry.deps)
     if not guard():
         return False
-    if entry.callees:
+    if entry.reads or entry.callees:
         seen = set() if seen is None else seen
-        seen.add(id(entry))
-        return all(id(callee) in seen or holds(callee, seen) for callee in entry.callees)
+        seen.update((id(entry), id(entry.fn)))  # its guard checks what a Read of its function would
+        if not all(id(callee) in seen or holds(callee, seen) for callee in entry.callees):
+            return False
+        for r in entry.reads:  # last: each function once, unless an entry of it was checked
+            if id(r.fn) not in seen:
+                seen.add(id(r.fn))
+                if not r.holds():
+                    return False
     return True
+
+
+class Read:
+    """A function whose body an analysis read (:mod:`.front.callees`), with the non-local names its reading
+    looked up (``deps``: dotted name -> fingerprint, :attr:`.front.parse.Parsed.deps`)."""
+
+    def __init__(self, fn: Any, deps: dict[str, tuple]):
+        self.fn, self.deps, self.guard = fn, deps_of(fn, deps), None
+
+    def holds(self) -> bool:
+        if self.guard is None:
+            self.guard = compile_guard(self.fn, self.deps)
+        return self.guard()
+
+
+def deps_of(fn: Any, deps: dict[str, tuple]) -> list[tuple]:
+    """What a guard checks (see :func:`holds`): ``fn`` itself, then each non-local name read (``deps``)."""
+    return [(None, fingerprint(fn))] + [(tuple(path.split(".")), mark) for path, mark in deps.items()]
 
 
 def compile_guard(fn: Any, deps: list[tuple]) -> Callable[[], bool]:

@@ -5,13 +5,15 @@ transformation parses it, :mod:`.normalize`d), for an analysis of the shapes it 
 (:mod:`..analysis.lengths`); None for anything else (a custom function, an engine's own code or
 stand-in, a closure SCT moves) or for anything SCT refuses to read. What the body computes is what
 the call computes, however the call is then differentiated: its transformed code computes the same
-values, and a callee that changes invalidates its callers' transformations (:mod:`..validity`).
+values, and a callee that changes invalidates its callers' transformations (:mod:`..validity`): the
+callee itself by the caller's own guard, and what its body looks up (the functions it calls, read in
+turn) by the :class:`..validity.Read` of each body read (:attr:`Reader.read`), which the caller's
+transformation checks too (a call not differentiated is never transformed, so nothing else would).
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
 from typing import Any
 
 from adcompare.engine import is_engine_made
@@ -21,29 +23,40 @@ from adcompare.engines.sct.front import closure_values, closures
 from adcompare.engines.sct.front.normalize import normalize
 from adcompare.engines.sct.front.parse import parse
 from adcompare.engines.sct.naming import Namer
+from adcompare.engines.sct.validity import Read
 
 
-def reader() -> Callable[[Any], Any]:
+class Reader:
     """:func:`normalized`, each plain function read once (what one transformation asks): anything else,
-    hashable or not, answered None without a look-up."""
-    memo: dict = {}
+    hashable or not, answered None without a look-up; ``read``: each body read, as a :class:`..validity.Read`."""
 
-    def read(f: Any) -> Any:
+    def __init__(self):
+        self.memo: dict = {}
+        self.read: list[Read] = []
+
+    def __call__(self, f: Any) -> Any:
         if type(f) is not types.FunctionType:
             return None
-        if f not in memo:
-            memo[f] = normalized(f)
-        return memo[f]
-    return read
+        if f not in self.memo:
+            self.memo[f] = normalized(f, self.read)
+        return self.memo[f]
 
 
-def normalized(f: Any) -> Any:
-    """``f``'s normalized body (an :class:`..ir.Function`), or None (see the module doc)."""
+def reader() -> Reader:
+    return Reader()
+
+
+def normalized(f: Any, read: list | None = None) -> Any:
+    """``f``'s normalized body (an :class:`..ir.Function`), or None (see the module doc); ``read``, where
+    given, has what the reading assumed appended (a body read: a :class:`..validity.Read`)."""
     if type(f) is not types.FunctionType or is_engine_made(f) or codegen.is_generated(f) or second.is_standin(f) \
             or closure_values.is_standin(f):
         return None
     try:
         parsed = parse(f, closures.convert)
-        return normalize(parsed, Namer(set(parsed.locals) | names(parsed.tree)), 0)
+        body = normalize(parsed, Namer(set(parsed.locals) | names(parsed.tree)), 0)
     except Exception:  # noqa: BLE001  (one SCT refuses to read: no shape is proven through it)
         return None
+    if read is not None:
+        read.append(Read(f, parsed.deps))
+    return body
