@@ -44,7 +44,7 @@ from jax import tree_util
 
 from adcompare import primitives as p
 from adcompare.concrete import a_type
-from adcompare.primitives import Box, result_dtype, shape
+from adcompare.primitives import Box, masked, result_dtype, shape
 
 tree_flatten = tree_util.tree_flatten
 tree_unflatten = tree_util.tree_unflatten
@@ -154,9 +154,9 @@ def check_leaves(what: str, tree: Any, name: str = "argument") -> None:
         if not is_array_like(leaf):
             raise TypeError(f"{what}: {name}{_where(path)} is {a_type(leaf)}, which is not an array, "
                             f"a number or a pytree (tuple, list, dict) of them")
-        if isinstance(leaf, np.ma.MaskedArray):
-            raise TypeError(f"{what}: {name}{_where(path)} is a NumPy masked array: its mask would not be "
-                            "applied as NumPy applies it; pass its data, and its mask as a boolean array")
+        if isinstance(leaf, masked.MASKED):
+            raise TypeError(f"{what}: {name}{_where(path)} is {masked.kind(leaf)}: pass np.asarray of it "
+                            f"({masked.hint(leaf)})")
         if is_complex(leaf):
             raise TypeError(f"{what}: {name}{_where(path)} is complex ({result_dtype(leaf)}); adcompare "
                             f"differentiates real-valued functions of real inputs only")

@@ -299,8 +299,8 @@ class Primitive:
                     top = a
             elif type(a) in _SEQUENCES:  # a list of values is an array, as jnp.asarray makes it
                 return self(*map(pack, args), **params)
-            elif isinstance(a, masked.MASKED):  # NumPy applies its mask, JAX and the rules do not
-                raise masked.refusal(self.name)
+            elif isinstance(a, masked.MASKED):  # NumPy applies its mask (a matrix's products), JAX and the rules not
+                raise masked.refusal(self.name, a)
         if WeakArray in map(type, args):  # anp.full's weak array: JAX's dtype for it (weak.weak_call)
             return weak_call(self, args, params, result_dtype)
         if top is not None:

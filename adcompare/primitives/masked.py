@@ -1,11 +1,13 @@
-"""NumPy masked arrays: refused as operands, by name, on every engine.
+"""NumPy masked arrays and matrices: refused as operands, by name, on every engine.
 
-Contract: NumPy's arithmetic on a ``np.ma.MaskedArray`` applies its mask; JAX's does not (``jnp.asarray`` keeps the
-data) and neither do the rules, so a masked operand would give an answer that is neither NumPy's nor JAX's.
-:func:`refusal` is the one error for it: a primitive's call raises it (:mod:`.core`), a box raises it where NumPy's
-masked arithmetic asks the box for its array (``M * x`` with ``M`` masked), and SCT's generated arithmetic
-(:mod:`adcompare.engines.sct.emit.runtime`) where one operand is masked. A differentiated masked input is refused
-earlier (:func:`adcompare.trees.check_leaves`).
+Contract: NumPy's arithmetic on a ``np.ma.MaskedArray`` applies its mask, and on a ``np.matrix`` reads ``*`` and
+``**`` as matrix products and keeps reductions 2-D; JAX's does neither (``jnp.asarray`` keeps the data) and neither
+do the rules, so such an operand would give an answer that is neither NumPy's nor JAX's (SCT's gradient of
+``sum(m * m)`` for a matrix ``m`` was off, with NumPy's value). :func:`refusal` is the one error for them: a
+primitive's call raises it (:mod:`.core`), a box raises it where NumPy's masked arithmetic asks the box for its
+array (``M * x`` with ``M`` masked), and SCT's generated arithmetic (:mod:`adcompare.engines.sct.emit.runtime`)
+where one operand is one. A differentiated input of either kind is refused earlier
+(:func:`adcompare.trees.check_leaves`).
 """
 
 from __future__ import annotations
@@ -15,19 +17,31 @@ from typing import Any
 
 import numpy as np
 
-MASKED = np.ma.MaskedArray
+MASKED = (np.ma.MaskedArray, np.matrix)
 
 
-def refusal(name: str) -> TypeError:
-    """The error for a masked operand of ``name`` (a primitive's or an operator's name)."""
-    return TypeError(f"{name}: a NumPy masked array operand, whose mask would not be applied as NumPy applies it: "
-                     "pass its data, and its mask as a boolean array (anp.where)")
+def refusal(name: str, operand: Any = None) -> TypeError:
+    """The error for a masked (or, ``operand`` one, a matrix) operand of ``name`` (a primitive's or an operator's
+    name)."""
+    return TypeError(f"{name}: {kind(operand, ' operand')}: pass np.asarray of it ({hint(operand)})")
+
+
+def kind(x: Any, what: str = "") -> str:
+    if isinstance(x, np.matrix):
+        return f"a NumPy matrix{what} (np.matrix), whose * and ** NumPy reads as matrix products and whose " \
+               "reductions stay 2-D"
+    return f"a NumPy masked array{what}, whose mask would not be applied as NumPy applies it"
+
+
+def hint(x: Any) -> str:
+    return "and write @ for its products" if isinstance(x, np.matrix) else "its data, and its mask as a boolean " \
+        "array for anp.where"
 
 
 def check(name: str, x: Any, y: Any) -> None:
-    """Refuses ``x <op> y`` where either is a masked array."""
+    """Refuses ``x <op> y`` where either is a masked array or a matrix."""
     if isinstance(x, MASKED) or isinstance(y, MASKED):
-        raise refusal(name)
+        raise refusal(name, x if isinstance(x, MASKED) else y)
 
 
 def refuse_a_request() -> None:
