@@ -1,8 +1,8 @@
 """SCT reads ``name.method(...)`` as an array's method; where ``name`` holds a module when the code runs (a
 namespace passed as an argument, ``xp.reshape(x, n)``), that reading is wrong: ``xp.reshape(x, (4,))`` gave a
 zero gradient with no error (the array operand was taken for the module), ``xp.trace`` and the others crashed
-inside SCT. Each is now refused at the user's line; the array methods themselves run as before. (``xp.dot(x, y)``
-still fails inside SCT's rank analysis with a TypeError in grad: not silent, not yet clear.)"""
+inside SCT. Each is now refused at the user's line; the array methods themselves run as before. ``xp.dot(x, y)``,
+which failed inside SCT's rank analysis, is refused at the line too (tests/test_sct18_fix_module_dot.py)."""
 
 from __future__ import annotations
 
