@@ -3,7 +3,9 @@
 
 ``anp.maximum`` is a primitive, not a ufunc, and has none of these methods: Python's error said only "'Primitive'
 object has no attribute 'accumulate'", naming neither the call nor the user's line. The refusal now names
-``anp.<name>.<method>``, the user's file and line, and the vocabulary's way to write it.
+``anp.<name>.<method>``, the user's file and line, and the vocabulary's way to write it. SCT refused the call at
+the user's line already, with the hint "define it at module level before differentiating": its hint is now the
+vocabulary's way too.
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ def test_a_ufunc_method_is_refused_by_name_at_the_users_line(f, call, instead):
     text = str(info.value)
     assert call in text and instead in text
     assert f"{__file__}:{line}" in text
+
+
+@pytest.mark.parametrize("f, call, instead", [(_accumulate, "anp.maximum.accumulate", "anp.stack"),
+                                              (_reduce, "anp.logaddexp.reduce", "anp.logsumexp"),
+                                              (_outer, "anp.subtract.outer", "anp.subtract(a[:, None], b[None, :])")])
+def test_sct_refuses_a_ufunc_method_with_the_vocabularys_way(f, call, instead):
+    with pytest.raises(ad.SCTError) as info:
+        ad.engine("sct").grad(f)(np.array([0.3, -1.2, 0.5]))
+    assert call in str(info.value) and instead in info.value.hint
+    assert info.value.filename == __file__ and info.value.line == f.__code__.co_firstlineno + 1
 
 
 def test_the_methods_stay_absent_and_other_attributes_read_as_before():

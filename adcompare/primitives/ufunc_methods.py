@@ -15,7 +15,8 @@ _REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "m
 _ACCUMULATIONS = {"add": "cumsum", "multiply": "cumprod"}
 
 
-def _instead(name: str, method: str) -> str:
+def instead(name: str, method: str) -> str:
+    """How the vocabulary writes NumPy's ``np.<name>.<method>``."""
     if method == "reduce" and name in _REDUCTIONS:
         return f"anp.{_REDUCTIONS[name]}(x, axis=...)"
     if method == "accumulate" and name in _ACCUMULATIONS:
@@ -38,5 +39,5 @@ class UfuncMethods:
             name = object.__getattribute__(self, "name")
             raise AttributeError(
                 f"anp.{name}.{attr} (a method of NumPy's ufunc np.{name}) is not in adcompare.numpy, at "
-                f"{user_location()}: write it with {_instead(name, attr)}")
+                f"{user_location()}: write it with {instead(name, attr)}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
