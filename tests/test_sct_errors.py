@@ -193,10 +193,6 @@ def builtin_min_of_floats(x):  # min(x, 1.0) and a key= are differentiated (prob
     return min([x, 1.0], default=0.0) * 2.0  # refused
 
 
-def floor_divides(x):
-    return (x // 2.0) * x  # refused
-
-
 def boolean_value(x):
     y = x and 2.0  # refused
     return y
@@ -291,7 +287,7 @@ CASES = [
     (uses_dict_unpacking, "unpacking in a dict display"), (uses_for_else, "for/else"), (uses_while_else, "while/else"),
     (loops_over_zip, ".items() on a differentiated value"),  # (enumerate with a start: taken, probe10)
     (casts_to_int, "int()"), (casts_to_float, "float()"), (builtin_min_of_floats, "min()"),
-    (floor_divides, "//"), (boolean_value, "and/or"), (inverts, "~"),
+    (boolean_value, "and/or"), (inverts, "~"),
     (active_index, "index"),
     (appends_to_parameter, "append"), (appends_to_a_global_list, "GLOBAL_ROWS.append on a value that is not a local"),
     (aliases_appended_list, "second reference"),

@@ -29,8 +29,10 @@ from adcompare.numpy.shapes import (
     ravel,
     reshape,
     shape,
+    size,
     sort,
 )
+from adcompare.numpy.take_modes import take_indices
 from adcompare.primitives.weak import WeakArray as _WeakArray
 
 
@@ -252,11 +254,12 @@ def nanmean(a, axis=None, keepdims=False, *, where=None):
     return _p.divide_p(nansum(a, axis, keepdims, where=where), count)
 
 
-def take(a, indices, axis=None):
-    """``a``'s entries at ``indices`` along ``axis`` (of the flattened ``a`` if None), a gather."""
+def take(a, indices, axis=None, mode=None):
+    """``a``'s entries at ``indices`` along ``axis`` (of the flat ``a`` if None), a gather; ``mode``: take_modes."""
     if axis is None:
-        return getitem(ravel(a), indices)
-    return getitem(a, _along(ndim(a), _axis(axis, ndim(a)), indices))
+        return getitem(ravel(a), take_indices(indices, size(a), mode))
+    k = _axis(axis, ndim(a))
+    return getitem(a, _along(ndim(a), k, take_indices(indices, shape(a)[k], mode)))
 
 
 def take_along_axis(arr, indices, axis):

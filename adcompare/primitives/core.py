@@ -31,6 +31,7 @@ import numpy as np
 
 from adcompare.concrete import check_real, describe_function, refuse
 from adcompare.primitives import masked
+from adcompare.primitives.ufunc_methods import UfuncMethods
 from adcompare.primitives.weak import WeakArray, on_jax, strengthen, weak_call
 
 # --------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def result_dtype(x: Any):
 PRIMITIVES: dict[str, Primitive] = {}  # every primitive by name, in the order they are made
 
 
-class Primitive:
+class Primitive(UfuncMethods):
     """A named operation with one implementation per backend.
 
     Args:

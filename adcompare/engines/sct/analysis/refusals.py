@@ -209,6 +209,8 @@ class Checker:
             varies = self.expr(node.left, test) | self.expr(node.right, test)
             if type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.Mod):
                 return varies
+            if isinstance(node.op, ast.FloorDiv):  # a constant, as anp.floor_divide's and JAX's
+                return False
             if varies and not test:
                 raise self.refuse(f"the operator {_op_symbol(node.op)} on a differentiated value",
                                   "it has no derivative; apply it to constants, or to integers")

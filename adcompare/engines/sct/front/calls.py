@@ -33,7 +33,7 @@ from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.aliases import parameter_slots, parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
-from adcompare.engines.sct.front.vocab_calls import LIBRARY_CALLS, beyond_primitive
+from adcompare.engines.sct.front.vocab_calls import LIBRARY_CALLS, beyond_primitive, undefined_hint
 
 
 def user_call_method(obj: object) -> bool:
@@ -77,7 +77,7 @@ class Calls:
             if isinstance(func, ast.Name) and func.id in self.p.locals:
                 return self.dynamic_call(node, func.id)
             raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined", node,
-                                    "define it at module level before differentiating")
+                                    undefined_hint(self.p, func))
         return self.dispatch(node, obj)
 
     def dispatch(self, node: ast.Call, obj) -> ir.Expr:

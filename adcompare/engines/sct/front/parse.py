@@ -329,8 +329,8 @@ def lambda_node(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Whe
         return all(start <= spot <= end for spot in spots)
 
     found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
-             and [a.arg for a in n.args.posonlyargs + n.args.args + ([n.args.vararg] if n.args.vararg else [])
-                  + n.args.kwonlyargs] == params and holds(n)]
+             and [a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs  # Python's order:
+                  + ([n.args.vararg] if n.args.vararg else [])] == params and holds(n)]  # *args last
     where = Where(name, code.co_filename, 1)
     if not found:
         raise OSError("no lambda in the source matches the running one")

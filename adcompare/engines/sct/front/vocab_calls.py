@@ -2,16 +2,19 @@
 
 Contract: :data:`LIBRARY_CALLS` maps each elementwise call of :mod:`adcompare.elemental` to its primitive;
 :func:`beyond_primitive` says whether a call of a vocabulary wrapper (bound to its signature) asks for more or
-less than its primitive takes, so that the wrapper's own code is followed (:mod:`.calls`).
+less than its primitive takes, so that the wrapper's own code is followed (:mod:`.calls`); :func:`undefined_hint`
+is the hint of a call of a name that is not defined (a NumPy ufunc method asked of a primitive: the vocabulary's way).
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import types
 
 from adcompare import elemental
 from adcompare.primitives import Primitive
+from adcompare.primitives.ufunc_methods import UfuncMethods, instead
 
 # The elemental library's elementwise calls (el.multiply, el.sin): each is its primitive's call.
 LIBRARY_CALLS = {f: c.cell_contents for f in vars(elemental).values() if isinstance(f, types.FunctionType)
@@ -29,3 +32,12 @@ def beyond_primitive(vocab, bound: inspect.BoundArguments) -> bool:
     skip = set(vocab.operands or ()) | {vocab.seq}
     return any(name not in taken for name in bound.arguments if name not in skip) \
         or any(name not in bound.arguments for name in vocab.operands or ())  # anp.where(c): nonzero's
+
+
+def undefined_hint(parsed, func: ast.expr) -> str:
+    """The hint for a call of ``func``, which is not defined, in the function ``parsed``."""
+    owner = parsed.resolve(func.value) if isinstance(func, ast.Attribute) else None
+    if isinstance(owner, UfuncMethods) and func.attr in UfuncMethods.METHODS:
+        return (f"anp.{owner.name}.{func.attr} is a method of NumPy's ufunc np.{owner.name}, which adcompare.numpy "
+                f"does not have: write it with {instead(owner.name, func.attr)}")
+    return "define it at module level before differentiating"
