@@ -25,6 +25,7 @@ class Namer:
         self.taken = set(taken)
         self._derived: dict[tuple[str, str], str] = {}
         self._counters: dict = {}  # prefix (numbered) or ("fresh", base): last number
+        self.temporaries: set[str] = set()  # every temp() handed out: names the user never wrote
 
     def fresh(self, base: str) -> str:
         """``base`` itself if free, else ``base_2``, ``base_3``, ..."""
@@ -60,4 +61,6 @@ class Namer:
         return self._derive(var, "bar")
 
     def temp(self) -> str:
-        return self.numbered("_t")
+        name = self.numbered("_t")
+        self.temporaries.add(name)
+        return name

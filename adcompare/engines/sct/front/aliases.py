@@ -174,16 +174,20 @@ def _target_names(t: ast.expr) -> list[str]:
     return []
 
 
-def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, resolve, bind) -> None:
+def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, resolve, bind,
+                 temporaries: set[str] = frozenset()) -> None:
     """Put a check before each write in place another name would see, of the values when they run.
-    ``bind(base, value)`` names a value in the generated code's globals."""
+    ``bind(base, value)`` names a value in the generated code's globals; ``temporaries`` are SCT's own names,
+    which a message describes rather than names."""
     if not writes:
         return
     guards: dict[int, list[ir.Effect]] = {}
     escaping = {fn.params[0]} if fn.params and fn.params[0] == _ENV else set()
     for seen in seen_writes(fn, writes, fresh_maker(resolve), escaping):
         w = seen.write
-        who = ", ".join(sorted(seen.others))
+        # a temporary of SCT's (a swap's right side held for its later target) is no name the user wrote
+        who = ", ".join(sorted(seen.others - temporaries) + ["a value read earlier in the same statement"] * bool(
+            seen.others & temporaries))
         if seen.escapes:
             who = (who + ", and " if who else "") + "the caller (a global, or a value a closure captured)"
         if w.kind == "index":

@@ -110,7 +110,7 @@ class Normalizer(ANF, Desugar, Calls):
         if not self.p.generated:
             check_lists(fn, self.where, self.rebuilt)
             self.calls_writing(fn.body)
-            check_writes(fn, self.writes, self.where, self.p.resolve, self.bound)
+            check_writes(fn, self.writes, self.where, self.p.resolve, self.bound, self.namer.temporaries)
         return fn
 
     def write(self, kind: str, name: str) -> None:
