@@ -5,8 +5,10 @@ SCT makes a list of its items (see .closures), which a second reader reads again
 sum with no error. Contract: :func:`check` refuses, at the user's line, a read of such a variable that is not
 its one use where it is made: a second read, a read inside a loop that its assignment is outside of (each pass
 reads it again), a read in a nested function, and a read that passes the iterator on to what SCT cannot see
-used once (``return g``, ``h = g``, ``f(g)`` of the user's ``f``). One loop over it, or one call of ``list``,
-``sum``, ``sorted``, NumPy's and the like, where it is made, runs.
+used once (``return g``, ``h = g``, ``f(g)`` of the user's ``f``) or holds it in a display, a choice or several
+targets (``pair = (g, 1)``, ``g = h = map(...)``), the iterator itself too (``a, b = map(...), ys``). One loop over
+it, or one call of ``list``, ``sum``, ``sorted``, NumPy's and the like, where it is made, runs; reads are counted
+between two assignments of the name at the function's top level (the later one rebinds it on every path).
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
     while stack:
         node, loops, parent, nested = stack.pop()
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and maker(node.value) and not nested:
-            made.setdefault(node.targets[0].id, []).append(loops)
+                and maker(node.value) and not nested and not node.targets[0].id.startswith("_sct_"):
+            made.setdefault(node.targets[0].id, []).append((node, loops))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             reads.setdefault(node.id, []).append((node, loops, parent, nested))
-        elif maker(node) and not nested and _escapes(node, parent, resolve):
-            raise where.refuse(f"the iterator {ast.unparse(node)[:40]} passed on (SCT cannot see it used once): "
-                               "Python's is used up by its first loop, SCT makes a list of its items", node,
+        elif maker(node) and not nested and (_escapes(node, parent, resolve) or _held(node, parent)):
+            raise where.refuse(f"the iterator {ast.unparse(node)[:40]} passed on or held (SCT cannot see it used "
+                               "once): Python's is used up by its first loop, SCT makes a list of its items", node,
                                "make it a list (list(...)), or use it where it is made")
         inner = loops + (node,) if isinstance(node, (ast.For, ast.While)) else loops
         for field, value in ast.iter_fields(node):
@@ -58,20 +60,38 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
                     stack += [(c, loops, child, True) for c in [child.target, *child.ifs]]
                     continue
                 stack.append((child, here, node, nested or isinstance(node, _SCOPES) and node is not fdef))
-    for name, stores in made.items():
+    for name, made_at in made.items():
+        top = [s for s in fdef.body if isinstance(s, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in s.targets)]  # each rebinds it wherever it was made
+
+        def part(node: ast.AST) -> int:  # the stretch between two such assignments that node runs in (one starts it)
+            return sum((s.lineno, s.col_offset) == (node.lineno, node.col_offset) or (
+                s.end_lineno, s.end_col_offset) <= (node.lineno, node.col_offset) for s in top)
         seen = sorted(reads.get(name, []), key=lambda r: (r[0].lineno, r[0].col_offset))
         for k, (node, loops, parent, nested) in enumerate(seen):
+            stores = [around for at, around in made_at if part(at) == part(node)]
+            if not stores:
+                continue  # no iterator is made in its stretch: a value assigned at the top level before it
+            k = sum(part(r[0]) == part(node) for r in seen[:k])
             again = [s for s in stores if not set(loops) <= set(s)]
             alias = isinstance(parent, ast.Assign) and parent.value is node and any(
                 isinstance(t, ast.Name) for t in parent.targets)  # h = g (a, b = g reads it)
-            if k or nested or again or alias or _escapes(node, parent, resolve):
+            if k or nested or again or alias or _escapes(node, parent, resolve) or _held(node, parent):
                 why = ("read a second time" if k else "read in a nested function" if nested else
                        "read in a loop its assignment is outside of (each pass reads it again)" if again else
-                       "passed on (SCT cannot see it used once)")
+                       "passed on or held (SCT cannot see it used once)")
                 raise where.refuse(f"the iterator {name} (a generator expression, map or zip), {why}: Python's is "
                                    "used up by its first loop, SCT makes a list of its items", node,
                                    f"make it a list where it is made ({name} = list(...)), or write the "
                                    "generator where it is used")
+
+
+def _held(node: ast.expr, parent: ast.AST) -> bool:
+    """Whether the iterator ``node`` is put where another name or a second read may reach it: an item of a tuple,
+    list, set or dict display (``pair = (g, 1)``), a choice (``g if c else h``), several targets (``g = h =``)."""
+    if isinstance(parent, ast.Assign):
+        return len(parent.targets) > 1
+    return isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.IfExp, ast.BoolOp, ast.NamedExpr))
 
 
 def _escapes(node: ast.expr, parent: ast.AST, resolve: Callable[[str], object]) -> bool:

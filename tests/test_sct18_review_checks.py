@@ -1,0 +1,99 @@
+"""Review of the iterator check (front/iterators.py): an iterator SCT makes a list of (a generator expression,
+``map``, ``zip``) that the check did not see held (``pair = (g, 1)``, ``a, b = map(...), ys``, ``g = h = map(...)``,
+a list or dict of generators) was looped over twice with no error: SCT gave 11.78 where Python, its iterator used
+up by the first loop, gives 1.07. Each is now refused at the user's line. Two false refusals of the check run
+again, against JAX: ``z = zip(zip(xs, ys), zs)`` (SCT's own ``_sct_seq`` variable, of the loop it writes over the
+lifted generator, was refused as read twice, by that internal name), and a name made an iterator again at the
+function's top level between its two uses (each read once)."""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.engines.sct.errors import SCTError
+
+jax.config.update("jax_enable_x64", True)
+
+
+def zip_of_zips(x):
+    z = zip(zip([x[0], x[1]], [x[1], x[2]]), [x[2], anp.sin(x[0])])
+    out = 0.0
+    for (a, b), c in z:
+        out = out + a * b * c
+    return out
+
+
+def made_again(x):
+    g = map(anp.sin, [x[0], x[1]])
+    s = sum(g)
+    g = map(anp.cos, [x[1], x[2]])
+    return s * sum(g)
+
+
+def held_in_tuple(x):
+    g = map(anp.sin, [x[0], x[1]])
+    pair = (g, 1)
+    out = 0.0
+    for v in pair[0]:
+        out = out + v
+    for v in pair[0]:  # Python: no step
+        out = out + 10.0 * v
+    return out
+
+
+def made_beside(x):
+    a, b = map(anp.sin, [x[0], x[1]]), [x[2]]
+    return sum(a) + 10.0 * sum(a) + b[0]
+
+
+def two_targets(x):
+    g = h = (v * 2.0 for v in [x[0], x[1]])
+    return sum(g) + 10.0 * sum(h)
+
+
+def list_of_generators(x):
+    gs = [(v * 2.0 for v in [x[0], x[1]])]
+    return sum(gs[0]) + 10.0 * sum(gs[0])
+
+
+def made_again_in_a_branch(x):
+    g = map(anp.sin, [x[0], x[1]])
+    s = sum(g)
+    if x.shape[0] > 5:
+        g = map(anp.cos, [x[1], x[2]])
+    return s + sum(g)  # Python: g used up where the branch did not run
+
+
+@pytest.mark.parametrize("f", [zip_of_zips, made_again])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_runs_and_agrees_with_jax(f, seed):
+    x = np.random.default_rng(seed).normal(size=3)
+    eng = ad.engine("sct")
+    value, grad = eng.value_and_grad(f)(x)
+    np.testing.assert_allclose(value, f(x), rtol=1e-13)
+    np.testing.assert_allclose(grad, jax.grad(f)(x), rtol=1e-10, atol=1e-12)
+    t = np.random.default_rng(seed + 10).normal(size=3)
+    np.testing.assert_allclose(eng.jvp(f, (x,), (t,))[1], jax.jvp(f, (x,), (t,))[1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("f", "mark"), [
+    (held_in_tuple, "pair = (g, 1)"),
+    (made_beside, "a, b = map"),
+    (two_targets, "g = h ="),
+    (list_of_generators, "gs = ["),
+    (made_again_in_a_branch, "return s + sum(g)"),
+])
+def test_an_iterator_held_where_the_check_cannot_count_its_reads_is_refused_at_its_line(f, mark):
+    x = np.array([0.3, -0.7, 1.1])
+    with pytest.raises(SCTError) as info:
+        ad.engine("sct").grad(f)(x)
+    err = info.value
+    lines, first = inspect.getsourcelines(f)
+    assert err.filename == __file__ and err.line == first + next(k for k, t in enumerate(lines) if mark in t), err
+    assert "_sct_" not in str(err)
