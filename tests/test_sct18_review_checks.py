@@ -97,3 +97,25 @@ def test_an_iterator_held_where_the_check_cannot_count_its_reads_is_refused_at_i
     lines, first = inspect.getsourcelines(f)
     assert err.filename == __file__ and err.line == first + next(k for k, t in enumerate(lines) if mark in t), err
     assert "_sct_" not in str(err)
+
+
+def nested_writer(x):
+    a = x * 1.0
+    xs = [a]
+
+    def add(v):
+        xs[0] += v
+        return 0.0
+
+    t = add(x)
+    return anp.sum(a * x) + t
+
+
+def test_a_nested_function_writing_the_enclosing_list_is_refused_without_sct_names():
+    """The closure's environment held the array: the refusal named it by SCT's variable, _sct_env."""
+    with pytest.raises(SCTError) as info:
+        ad.engine("sct").grad(nested_writer)(np.array([0.3, -0.7, 1.1]))
+    err = info.value
+    lines, first = inspect.getsourcelines(nested_writer)
+    assert err.filename == __file__ and err.line == first + next(k for k, t in enumerate(lines) if "+= v" in t)
+    assert "_sct_" not in str(err) and "nested in" in str(err), err
