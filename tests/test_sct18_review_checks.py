@@ -4,7 +4,9 @@ a list or dict of generators) was looped over twice with no error: SCT gave 11.7
 up by the first loop, gives 1.07. Each is now refused at the user's line. Two false refusals of the check run
 again, against JAX: ``z = zip(zip(xs, ys), zs)`` (SCT's own ``_sct_seq`` variable, of the loop it writes over the
 lifted generator, was refused as read twice, by that internal name), and a name made an iterator again at the
-function's top level between its two uses (each read once)."""
+function's top level between its two uses (each read once). A generator is lazy: a variable its element reads
+(``k``, ``w[i]``, a lambda's) assigned or changed after it is made and before it is used gave SCT's value of the
+old variable (1.50 where Python gives 3.00), no error; now refused at that assignment's line."""
 
 from __future__ import annotations
 
@@ -70,7 +72,44 @@ def made_again_in_a_branch(x):
     return s + sum(g)  # Python: g used up where the branch did not run
 
 
-@pytest.mark.parametrize("f", [zip_of_zips, made_again])
+def late_variable(x):
+    k = 1.0
+    g = (x[i] * k for i in range(3))
+    k = 2.0  # Python's generator reads k = 2.0 when sum runs it
+    return sum(g)
+
+
+def late_loop_target(x):
+    k = 0.0
+    g = (x[i] * k for i in range(3))
+    for k in [1.0, 2.0]:  # noqa: B007 (Python's generator reads the last k)
+        pass
+    return sum(g)
+
+
+def late_item(x):
+    w = x * 1.0
+    g = (w[i] * 2.0 for i in range(3))
+    w[0] = 5.0
+    return sum(g)
+
+
+def late_lambda(x):
+    k = 1.0
+    m = map(lambda v: v * k, [x[0], x[1]])
+    k = 3.0
+    return sum(m)
+
+
+def assigned_after_its_use(x):
+    k = 1.0
+    g = (x[i] * k for i in range(3))
+    s = sum(g)
+    k = 2.0
+    return s * k
+
+
+@pytest.mark.parametrize("f", [zip_of_zips, made_again, assigned_after_its_use])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_runs_and_agrees_with_jax(f, seed):
     x = np.random.default_rng(seed).normal(size=3)
@@ -88,6 +127,10 @@ def test_runs_and_agrees_with_jax(f, seed):
     (two_targets, "g = h ="),
     (list_of_generators, "gs = ["),
     (made_again_in_a_branch, "return s + sum(g)"),
+    (late_variable, "k = 2.0"),
+    (late_loop_target, "for k in"),
+    (late_item, "w[0] = 5.0"),
+    (late_lambda, "k = 3.0"),
 ])
 def test_an_iterator_held_where_the_check_cannot_count_its_reads_is_refused_at_its_line(f, mark):
     x = np.array([0.3, -0.7, 1.1])

@@ -8,7 +8,9 @@ reads it again), a read in a nested function, and a read that passes the iterato
 used once (``return g``, ``h = g``, ``f(g)`` of the user's ``f``) or holds it in a display, a choice or several
 targets (``pair = (g, 1)``, ``g = h = map(...)``), the iterator itself too (``a, b = map(...), ys``). One loop over
 it, or one call of ``list``, ``sum``, ``sorted``, NumPy's and the like, where it is made, runs; reads are counted
-between two assignments of the name at the function's top level (the later one rebinds it on every path).
+between two assignments of the name at the function's top level (the later one rebinds it on every path). A
+generator is lazy: a variable it reads as it runs (its element's, a lambda's), assigned or changed after it is made
+and before its use, is refused there (SCT made the list with the old value).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
     are transformed) that is not its one use where it is made (see the module's docstring)."""
     made: dict[str, list[tuple]] = {}  # name: the loops around each assignment of an iterator
     reads: dict[str, list[tuple]] = {}  # name: (node, loops around it, its parent, in a nested scope)
+    written: dict[str, list[ast.Name]] = {}  # name: where this scope assigns it
 
     def maker(value: ast.expr) -> bool:
         return isinstance(value, ast.GeneratorExp) or isinstance(value, ast.Call) and isinstance(
@@ -45,6 +48,14 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
             made.setdefault(node.targets[0].id, []).append((node, loops))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             reads.setdefault(node.id, []).append((node, loops, parent, nested))
+        elif isinstance(node, ast.Name) and not nested:
+            written.setdefault(node.id, []).append(node)
+        root = node.value if isinstance(node, (ast.Subscript, ast.Attribute)) and (
+            isinstance(node.ctx, ast.Store) or isinstance(parent, ast.Call) and parent.func is node) else None
+        while isinstance(root, (ast.Subscript, ast.Attribute)):  # w[0] = v, w.append(v): changed in place
+            root = root.value
+        if isinstance(root, ast.Name) and not nested:
+            written.setdefault(root.id, []).append(root)
         elif maker(node) and not nested and (_escapes(node, parent, resolve) or _held(node, parent)):
             raise where.refuse(f"the iterator {ast.unparse(node)[:40]} passed on or held (SCT cannot see it used "
                                "once): Python's is used up by its first loop, SCT makes a list of its items", node,
@@ -68,6 +79,8 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
             return sum((s.lineno, s.col_offset) == (node.lineno, node.col_offset) or (
                 s.end_lineno, s.end_col_offset) <= (node.lineno, node.col_offset) for s in top)
         seen = sorted(reads.get(name, []), key=lambda r: (r[0].lineno, r[0].col_offset))
+        for at, _ in made_at:
+            _late(at, [r[0] for r in seen], written, where)
         for k, (node, loops, parent, nested) in enumerate(seen):
             stores = [around for at, around in made_at if part(at) == part(node)]
             if not stores:
@@ -84,6 +97,34 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
                                    "used up by its first loop, SCT makes a list of its items", node,
                                    f"make it a list where it is made ({name} = list(...)), or write the "
                                    "generator where it is used")
+
+
+def _late(at: ast.Assign, seen: list, written: dict, where) -> None:
+    """Refuse where a variable that the iterator made at ``at`` reads as it runs (its element, its conditions, a
+    lambda's body: Python's generator is lazy) is assigned between ``at`` and its first read after it: SCT makes
+    the list where the iterator is made, so it read the old value (2x of k = 1.0 where Python reads k = 2.0)."""
+    after = (at.end_lineno, at.end_col_offset)
+    used = next(((r.lineno, r.col_offset) for r in seen if (r.lineno, r.col_offset) >= after), None)
+    for name in _lazy(at.value):
+        for w in written.get(name, []):
+            if used is not None and after <= (w.lineno, w.col_offset) < used:
+                raise where.refuse(f"{name} assigned or changed while the iterator {at.targets[0].id} made before it "
+                                   f"is not yet used: Python's reads {name} as it runs, SCT makes the list of its "
+                                   "items where it is made", w, "use the iterator before assigning the variable again, "
+                                   "or make it a list where it is made")
+
+
+def _lazy(node: ast.AST) -> set[str]:
+    """The names an iterator expression reads as it runs, not where it is made."""
+    if isinstance(node, ast.GeneratorExp):
+        bound = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        later = [node.elt, *node.generators[0].ifs, *node.generators[1:]]
+        return _lazy(node.generators[0].iter) | ({n.id for part in later for n in ast.walk(part)
+                                                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound)
+    if isinstance(node, ast.Lambda):
+        params = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        return {n.id for n in ast.walk(node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - params
+    return set().union(*(_lazy(c) for c in ast.iter_child_nodes(node)))
 
 
 def _held(node: ast.expr, parent: ast.AST) -> bool:
