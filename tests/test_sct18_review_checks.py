@@ -101,6 +101,23 @@ def late_lambda(x):
     return sum(m)
 
 
+def array_changed(x):
+    w = x * 1.0
+    z = zip(w, [1.0, 2.0, 3.0])
+    w[2] = 5.0  # Python's zip runs over w itself
+    out = 0.0
+    for a, b in z:
+        out = out + a * b
+    return out
+
+
+def array_rebound(x):
+    w = x * 1.0
+    g = (v * 2.0 for v in w)
+    w = x * 3.0  # the generator keeps the array it was made over
+    return sum(g) + anp.sum(w)
+
+
 def assigned_after_its_use(x):
     k = 1.0
     g = (x[i] * k for i in range(3))
@@ -109,7 +126,7 @@ def assigned_after_its_use(x):
     return s * k
 
 
-@pytest.mark.parametrize("f", [zip_of_zips, made_again, assigned_after_its_use])
+@pytest.mark.parametrize("f", [zip_of_zips, made_again, assigned_after_its_use, array_rebound])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_runs_and_agrees_with_jax(f, seed):
     x = np.random.default_rng(seed).normal(size=3)
@@ -131,6 +148,7 @@ def test_runs_and_agrees_with_jax(f, seed):
     (late_loop_target, "for k in"),
     (late_item, "w[0] = 5.0"),
     (late_lambda, "k = 3.0"),
+    (array_changed, "w[2] = 5.0"),
 ])
 def test_an_iterator_held_where_the_check_cannot_count_its_reads_is_refused_at_its_line(f, mark):
     x = np.array([0.3, -0.7, 1.1])

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from adcompare.engines.sct.front import for_targets
 
 _MAKERS = (builtins.map, builtins.zip)
+# methods that change their object in place (a list's append and the like: the list rules refuse its second name)
+_CHANGERS = frozenset({"update", "setdefault", "popitem", "sort", "reverse", "fill", "resize", "put", "itemset"})
 _serial = itertools.count()
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
            ast.GeneratorExp, ast.ClassDef)
@@ -35,6 +37,7 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
     made: dict[str, list[tuple]] = {}  # name: the loops around each assignment of an iterator
     reads: dict[str, list[tuple]] = {}  # name: (node, loops around it, its parent, in a nested scope)
     written: dict[str, list[ast.Name]] = {}  # name: where this scope assigns it
+    changed: dict[str, list[ast.Name]] = {}  # name: where this scope changes its value in place
 
     def maker(value: ast.expr) -> bool:
         return isinstance(value, ast.GeneratorExp) or isinstance(value, ast.Call) and isinstance(
@@ -50,16 +53,19 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
             reads.setdefault(node.id, []).append((node, loops, parent, nested))
         elif isinstance(node, ast.Name) and not nested:
             written.setdefault(node.id, []).append(node)
-        root = node.value if isinstance(node, (ast.Subscript, ast.Attribute)) and (
-            isinstance(node.ctx, ast.Store) or isinstance(parent, ast.Call) and parent.func is node) else None
-        while isinstance(root, (ast.Subscript, ast.Attribute)):  # w[0] = v, w.append(v): changed in place
-            root = root.value
-        if isinstance(root, ast.Name) and not nested:
-            written.setdefault(root.id, []).append(root)
+            if isinstance(parent, ast.AugAssign):  # w += v: in place on an array or a list
+                changed.setdefault(node.id, []).append(node)
         elif maker(node) and not nested and (_escapes(node, parent, resolve) or _held(node, parent)):
             raise where.refuse(f"the iterator {ast.unparse(node)[:40]} passed on or held (SCT cannot see it used "
                                "once): Python's is used up by its first loop, SCT makes a list of its items", node,
                                "make it a list (list(...)), or use it where it is made")
+        root = node.value if isinstance(node, (ast.Subscript, ast.Attribute)) and (
+            isinstance(node.ctx, ast.Store) or isinstance(parent, ast.Call) and parent.func is node
+            and getattr(node, "attr", None) in _CHANGERS) else None
+        while isinstance(root, (ast.Subscript, ast.Attribute)):  # w[0] = v, w.append(v): changed in place
+            root = root.value
+        if isinstance(root, ast.Name) and not nested:
+            changed.setdefault(root.id, []).append(root)
         inner = loops + (node,) if isinstance(node, (ast.For, ast.While)) else loops
         for field, value in ast.iter_fields(node):
             for child in (value if isinstance(value, list) else [value]):
@@ -80,7 +86,7 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
                 s.end_lineno, s.end_col_offset) <= (node.lineno, node.col_offset) for s in top)
         seen = sorted(reads.get(name, []), key=lambda r: (r[0].lineno, r[0].col_offset))
         for at, _ in made_at:
-            _late(at, [r[0] for r in seen], written, where)
+            _late(at, [r[0] for r in seen], written, changed, where)
         for k, (node, loops, parent, nested) in enumerate(seen):
             stores = [around for at, around in made_at if part(at) == part(node)]
             if not stores:
@@ -99,14 +105,16 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
                                    "generator where it is used")
 
 
-def _late(at: ast.Assign, seen: list, written: dict, where) -> None:
+def _late(at: ast.Assign, seen: list, written: dict, changed: dict, where) -> None:
     """Refuse where a variable that the iterator made at ``at`` reads as it runs (its element, its conditions, a
-    lambda's body: Python's generator is lazy) is assigned between ``at`` and its first read after it: SCT makes
-    the list where the iterator is made, so it read the old value (2x of k = 1.0 where Python reads k = 2.0)."""
+    lambda's body: Python's generator is lazy) is assigned, or one it reads at all (the array it runs over) is
+    changed in place, between ``at`` and its first read after it: SCT makes the list where the iterator is made,
+    so it read the old value (2x of k = 1.0 where Python reads k = 2.0)."""
     after = (at.end_lineno, at.end_col_offset)
     used = next(((r.lineno, r.col_offset) for r in seen if (r.lineno, r.col_offset) >= after), None)
-    for name in _lazy(at.value):
-        for w in written.get(name, []):
+    lazy = _lazy(at.value)
+    for name in {n.id for n in ast.walk(at.value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}:
+        for w in changed.get(name, []) + (written.get(name, []) if name in lazy else []):
             if used is not None and after <= (w.lineno, w.col_offset) < used:
                 raise where.refuse(f"{name} assigned or changed while the iterator {at.targets[0].id} made before it "
                                    f"is not yet used: Python's reads {name} as it runs, SCT makes the list of its "
