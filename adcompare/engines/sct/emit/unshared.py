@@ -49,6 +49,7 @@ def unshared_item(root: Any, keys: tuple, name: str, root_name: str, names: tupl
     other = _named_holder(chain, slots, item, root_name, names + free, scope)
     hint = f"write {name}[i] = {name}[i] + v, or copy the array where it is put in {name} (anp.copy)"
     if other is not None:
+        other = "the function it is nested in (a variable this one reads)" if other.startswith("_sct_") else other
         raise SCTError(f"{name}[...] op= v (an in-place operator on the array a list or dict holds) where "
                        f"{other} also holds that array or a view of it: NumPy changes it there too, SCT makes "
                        "a new array", function, filename, line, hint)
