@@ -48,10 +48,21 @@ def test_floor_divide_is_numpys():
     np.testing.assert_array_equal(got[1], np.zeros(3))
 
 
-@pytest.mark.parametrize("f", [floordiv, divmod_parts, rounded])
+@pytest.mark.parametrize("f", [divmod_parts, rounded])
 def test_sct_refuses_by_name(f):
-    with pytest.raises(Exception, match=r"(//|divmod|round).*not supported by the SCT engine"):
+    with pytest.raises(Exception, match=r"(divmod|round).*not supported by the SCT engine"):
         ad.engine("sct").grad(f)(np.array([0.5, 1.5, -0.2]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sct_takes_floor_division_as_a_constant_as_jax(seed):
+    """``//`` of a differentiated value has no derivative in JAX (and on the overloading engine); SCT refused it
+    until probe 18 (tests/test_probe18_floor_divide.py), and now agrees."""
+    x = np.random.default_rng(seed).normal(size=3) * 2.0
+    eng = ad.engine("sct")
+    np.testing.assert_allclose(eng.grad(floordiv)(x), jax.grad(floordiv)(x), rtol=1e-12)
+    v = np.ones(3)
+    np.testing.assert_allclose(eng.jvp(floordiv, (x,), (v,))[1], jax.jvp(floordiv, (x,), (v,))[1], rtol=1e-12)
 
 
 @pytest.mark.parametrize("op,call", [(lambda x: x // 0.3, "el.floor_divide"),
