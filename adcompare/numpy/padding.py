@@ -156,7 +156,7 @@ def _pad_statistic(x, widths: list, statistic, stat_length):
     lengths = _pairs(stat_length, len(widths), "stat_length") if stat_length is not None else None
     for axis, (lo, hi) in enumerate(widths):
         n = shape(x)[axis]
-        first, last = (n, n) if lengths is None else (min(int(v), n) for v in lengths[axis])
+        first, last = (n, n) if lengths is None else [min(int(v), n) for v in lengths[axis]]
         if first < 1 or last < 1:
             raise ValueError(f"pad: stat_length={stat_length!r} must be positive")
         before = statistic(take(x, _np.arange(first), axis=axis), axis=axis, keepdims=True)
