@@ -19,25 +19,11 @@ import adcompare.numpy as anp
 from adcompare.engine import partial_args
 from adcompare.engines.sct import SCTEngine
 from adcompare.engines.sct.errors import SCTError
+from tests import probe17_programs
 
 jax.config.update("jax_enable_x64", True)
-A = np.array([[1.0, -0.5, 0.25], [0.3, 2.0, -1.0], [0.7, 0.1, 0.4]])
-
-
-def accumulate(x):
-    out = anp.zeros(3)
-    for i in range(3):
-        for j in range(3):
-            out[i] += x[i] * x[j] * A[i, j]
-    return anp.sum(anp.exp(out))
-
-
-def accumulate_jax(x):
-    out = jnp.zeros(3)
-    for i in range(3):
-        for j in range(3):
-            out = out.at[i].add(x[i] * x[j] * A[i, j])
-    return jnp.sum(jnp.exp(out))
+# the probe's program (tests/probe17_programs.py): a loop of out[i] += v into a fresh array
+accumulate, accumulate_jax = probe17_programs.write_accumulate, probe17_programs.write_accumulate_jax
 
 
 def shared(x):
