@@ -37,6 +37,12 @@ def statement_text(node: ast.stmt) -> str:
     return first if len(first) <= 90 else first[:87] + "..."
 
 
+def _calls(node: ast.expr) -> bool:
+    """Whether ``node`` (a target: its indices) calls a function."""
+    return any(isinstance(n, ast.Call) for n in walk(node.slice if isinstance(node, ast.Subscript) else node)) or (
+        isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript) and _calls(node.value))
+
+
 class ANF:
     """Statements and expressions into single steps (see the module doc).
 
@@ -75,7 +81,8 @@ class ANF:
                     self.assign_to(target, value)
         elif isinstance(s, ast.AugAssign):
             if isinstance(s.target, ast.Subscript):
-                self.unshared_item(s)  # xs[i] += v: in place on the array xs[i] holds, in NumPy
+                shown, s = s.target, ast.copy_location(ast.AugAssign(self.keys_once(s.target), s.op, s.value), s)
+                self.unshared_item(s, shown)  # xs[i] += v: in place on the array xs[i] holds, in NumPy
             load = copy_tree(s.target)  # y[i] += v reads y[i], then writes it
             for n in walk(load):
                 if hasattr(n, "ctx"):
@@ -142,7 +149,9 @@ class ANF:
                 self.rebuilt.add(id(self.out[-1]))
             return
         if isinstance(target, ast.Subscript):
-            self.write_into(target, value)
+            if _calls(target) and _calls(value):  # Python computes the value first, then the target's indices
+                value = ir.atom_ast(self.atom(value))
+            self.write_into(self.keys_once(target) if _calls(target) else target, value)
             return
         names = [n.id for t in target.elts for n in walk(t) if isinstance(n, ast.Name)]
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
@@ -246,23 +255,39 @@ class ANF:
             return ir.Opaque(ast.Attribute(ir.atom_ast(self.atom(node.value)), node.attr, ast.Load()))
         return ir.Opaque(node)
 
-    def unshared_item(self, s: ast.AugAssign) -> None:
+    def keys_once(self, target: ast.Subscript) -> ast.Subscript:
+        """``target`` (``m[f(i)][j]``) with each index that calls a function (a slice's bound, a tuple's item)
+        computed once into a temporary, outermost first, as Python computes a target's indices once: the check
+        before the write, the read and the write then index the same items, and a call runs once."""
+        chain, node = [], target
+        while isinstance(node, ast.Subscript):
+            chain.insert(0, node)
+            node = node.value
+        for sub in chain:
+            node = ast.copy_location(ast.Subscript(node, self.index_once(sub.slice), sub.ctx), sub)
+        return node
+
+    def index_once(self, key: ast.expr) -> ast.expr:
+        if isinstance(key, ast.Slice):
+            return ast.Slice(*(p if p is None else self.index_once(p) for p in (key.lower, key.upper, key.step)))
+        if isinstance(key, ast.Tuple):
+            return ast.Tuple([self.index_once(e) for e in key.elts], ast.Load())
+        if not any(isinstance(n, ast.Call) for n in walk(key)):
+            return key
+        return ast.copy_location(ir.atom_ast(self.atom(key)), key)
+
+    def unshared_item(self, s: ast.AugAssign, shown: ast.Subscript) -> None:
         """``xs[i] op= v`` (``grid[i][j] op= v``), where the list or dict ``xs`` (``grid[i]``) holds a NumPy array
         there, changes that array in place: SCT makes a new one, which is NumPy's answer only where nothing else
-        sees the old one. Checked when it runs (:func:`..emit.unshared.unshared_item`); an index that calls is
-        refused. A slice is not a list's or dict's item (an array's slice written: see .desugar)."""
+        sees the old one. Checked when it runs (:func:`..emit.unshared.unshared_item`), after :meth:`keys_once`
+        (no index calls). A slice is not a list's or dict's item (an array's slice written: see .desugar)."""
         keys, node = [], s.target
         while isinstance(node, ast.Subscript):
             keys.insert(0, node.slice)
             node = node.value
         if not isinstance(node, ast.Name) or any(isinstance(n, ast.Slice) for k in keys for n in walk(k)):
             return
-        if any(isinstance(n, ast.Call) for k in keys for n in walk(k)):
-            if len(keys) > 1:
-                return  # (an array's row written, m[f(i)][j]: not checked, as before)
-            raise self.where.refuse("an augmented assignment (+=) into an item whose index calls a function", s,
-                                    "compute the index into a variable first")
-        place = (ast.unparse(s.target.value), node.id, tuple(sorted(self.p.locals)), self.where.function,
+        place = (ast.unparse(shown.value), node.id, tuple(sorted(self.p.locals)), self.where.function,
                  self.where.filename, self.where.line(s))
         check = ast.Call(self.known("unshared_item", runtime.unshared_item), [
             ast.Name(node.id, ast.Load()), ast.Tuple([copy_tree(k) for k in keys], ast.Load()),

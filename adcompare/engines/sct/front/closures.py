@@ -130,7 +130,7 @@ class _Converter:
                 self.cells[var] = cell.cell_contents
             except ValueError:
                 pass
-        derivative_calls.called_at_once(self, tree)
+        derivative_calls.prepare(self, tree)
 
     def run(self) -> None:
         """Rewrite the body in place, without recursion (a long expression is a deep tree)."""

@@ -125,6 +125,13 @@ def spelled_out(conv, node: ast.Call) -> ast.expr:
     return ast.copy_location(call, node)
 
 
+def prepare(conv, tree: ast.AST) -> None:
+    """The passes over the function before its calls are converted: :func:`called_at_once`,
+    :func:`keywords_by_position`."""
+    called_at_once(conv, tree)
+    keywords_by_position(conv, tree)
+
+
 def called_at_once(conv, tree: ast.AST) -> None:
     """Mark each lambda an engine's derivative takes and runs at once (``E.grad(lambda y: ...)(h)``, ``E.jvp(lambda
     y: ..., (h,), (t,))``, ``E.vjp``, ``E.hvp``): Python reads its outer variables when it runs, which is when it is
@@ -137,3 +144,50 @@ def called_at_once(conv, tree: ast.AST) -> None:
                     node)) and func.attr in ({"jvp", "vjp", "hvp"} if inner is node else KINDS | {"hessian"}):
             inner.args[0].sct_called_at_once = True
 
+
+
+def keywords_by_position(conv, tree: ast.AST) -> None:
+    """``E.grad(f, argnums)(x, k=v)`` as ``E.grad(f, argnums)(x, v)`` where the keywords name ``f``'s next
+    positional parameters (a Python function's skipped ones take their defaults; keywords out of order, where none
+    calls) and argnums (constant, not negative) takes none of them: SCT differentiates what a call passes by
+    position (a differentiated value passed by keyword to a function computed there is refused), and a positional
+    argument argnums does not name is passed through as JAX passes a keyword one."""
+    for node in ast.walk(tree):
+        inner = node.func if isinstance(node, ast.Call) and node.keywords else None
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.args
+                and inner.func.attr in KINDS - {"jvp", "vjp", "hvp"} | {"hessian"} and conv.engine_like(
+                    inner.func.value)) or any(isinstance(a, ast.Starred) for a in node.args):
+            continue
+        params, defaults, nums = *_positional(conv, inner.args[0]), _argnums(inner)
+        given = {k.arg: k.value for k in node.keywords}
+        where = [params.index(k) if k in params else -1 for k in given]
+        if nums is None or min(where, default=-1) < len(node.args) or where != sorted(where) and any(
+                isinstance(n, ast.Call) for k in node.keywords for n in ast.walk(k.value)):
+            continue
+        values = [given.get(name, defaults.get(name)) for name in params[len(node.args):max(where) + 1]]
+        if None not in values and not nums & set(range(len(node.args), max(where) + 1)):
+            node.args, node.keywords = node.args + values, []
+
+
+def _positional(conv, f: ast.expr) -> tuple[list, dict]:
+    """The names ``f`` (a lambda, or a name for a Python function) takes by position or keyword, in order (None
+    for one taken by position only; [] where unknown), and a Python function's defaults, as names bound in."""
+    if isinstance(f, ast.Lambda):
+        return [None] * len(f.args.posonlyargs) + [a.arg for a in f.args.args], {}
+    fn = conv.resolve(f) if isinstance(f, ast.Name) else None
+    if not isinstance(fn, types.FunctionType):
+        return [], {}
+    code, defaults = fn.__code__, fn.__defaults__ or ()
+    names = code.co_varnames[:code.co_argcount]
+    return [None] * code.co_posonlyargcount + list(names[code.co_posonlyargcount:]), {
+        name: conv.bind("default", value) for name, value in zip(names[len(names) - len(defaults):], defaults)}
+
+
+def _argnums(inner: ast.Call) -> set | None:
+    """The positions ``E.grad(f, argnums)`` takes (0 unless given), where constants not negative; else None."""
+    given = inner.args[1] if len(inner.args) > 1 else next(
+        (k.value for k in inner.keywords if k.arg == "argnums"), ast.Constant(0))
+    values = given.elts if isinstance(given, ast.Tuple) else [given]
+    if all(isinstance(v, ast.Constant) and type(v.value) is int and v.value >= 0 for v in values):
+        return {v.value for v in values}
+    return None

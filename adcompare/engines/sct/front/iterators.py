@@ -5,9 +5,11 @@ SCT makes a list of its items (see .closures), which a second reader reads again
 sum with no error. Contract: :func:`check` refuses, at the user's line, a read of such a variable that is not
 its one use where it is made: a second read, a read inside a loop that its assignment is outside of (each pass
 reads it again), a read in a nested function, and a read that passes the iterator on to what SCT cannot see
-used once (``return g``, ``h = g``, ``f(g)`` of the user's ``f``) or holds it in a display, a choice or several
-targets (``pair = (g, 1)``, ``g = h = map(...)``), the iterator itself too (``a, b = map(...), ys``). One loop over
-it, or one call of ``list``, ``sum``, ``sorted``, NumPy's and the like, where it is made, runs; reads are counted
+used once (``return g``, ``h = g``, ``f(g)`` of the user's ``f``) or holds it in a display or several targets
+(``pair = (g, 1)``, ``g = h = map(...)``), the iterator itself too (``a, b = map(...), ys``). A branch of a choice
+(``g if c else ys``) is read where the choice's value goes (one branch runs): unpacked or looped over once runs,
+kept in a variable makes it an iterator variable. One loop over it, or one call of ``list``, ``sum``, ``sorted``,
+NumPy's and the like, where it is made, runs; reads are counted
 between two assignments of the name at the function's top level (the later one rebinds it on every path). A
 generator is lazy: a variable it reads as it runs (its element's, a lambda's), assigned or changed after it is made
 and before its use, is refused there (SCT made the list with the old value).
@@ -43,11 +45,15 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
         return isinstance(value, ast.GeneratorExp) or isinstance(value, ast.Call) and isinstance(
             value.func, ast.Name) and resolve(value.func.id) in _MAKERS
 
+    def made_by(value: ast.expr) -> bool:  # g = (...) if c else ys: g holds an iterator on one path
+        return maker(value) or isinstance(value, ast.IfExp) and (made_by(value.body) or made_by(value.orelse))
+
+    parents = {id(c): p for p in ast.walk(fdef) for c in ast.iter_child_nodes(p)}
     stack = [(s, (), fdef, False) for s in fdef.body]
     while stack:
         node, loops, parent, nested = stack.pop()
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and maker(node.value) and not nested and not node.targets[0].id.startswith("_sct_"):
+                and made_by(node.value) and not nested and not node.targets[0].id.startswith("_sct_"):
             made.setdefault(node.targets[0].id, []).append((node, loops))
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             reads.setdefault(node.id, []).append((node, loops, parent, nested))
@@ -55,7 +61,8 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
             written.setdefault(node.id, []).append(node)
             if isinstance(parent, ast.AugAssign):  # w += v: in place on an array or a list
                 changed.setdefault(node.id, []).append(node)
-        elif maker(node) and not nested and (_escapes(node, parent, resolve) or _held(node, parent)):
+        elif maker(node) and not nested and (_escapes(*_chosen(node, parent, parents), resolve)
+                                             or _held(*_chosen(node, parent, parents))):
             raise where.refuse(f"the iterator {ast.unparse(node)[:40]} passed on or held (SCT cannot see it used "
                                "once): Python's is used up by its first loop, SCT makes a list of its items", node,
                                "make it a list (list(...)), or use it where it is made")
@@ -88,6 +95,7 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
         for at, _ in made_at:
             _late(at, [r[0] for r in seen], written, changed, where)
         for k, (node, loops, parent, nested) in enumerate(seen):
+            node, parent = _chosen(node, parent, parents)
             stores = [around for at, around in made_at if part(at) == part(node)]
             if not stores:
                 continue  # no iterator is made in its stretch: a value assigned at the top level before it
@@ -135,9 +143,18 @@ def _lazy(node: ast.AST) -> set[str]:
     return set().union(*(_lazy(c) for c in ast.iter_child_nodes(node)))
 
 
+def _chosen(node: ast.expr, parent: ast.AST, parents: dict) -> tuple[ast.expr, ast.AST]:
+    """The choice ``node`` is a branch of (``g if c else h``, also nested; one branch runs and its value is the
+    choice's), and where that choice's value goes; ``node`` and ``parent`` where it is no branch."""
+    while isinstance(parent, ast.IfExp) and node is not parent.test:
+        node, parent = parent, parents[id(parent)]
+    return node, parent
+
+
 def _held(node: ast.expr, parent: ast.AST) -> bool:
     """Whether the iterator ``node`` is put where another name or a second read may reach it: an item of a tuple,
-    list, set or dict display (``pair = (g, 1)``), a choice (``g if c else h``), several targets (``g = h =``)."""
+    list, set or dict display (``pair = (g, 1)``), a choice's test, several targets (``g = h =``); a choice's
+    branch is read as the choice is (:func:`_chosen`)."""
     if isinstance(parent, ast.Assign):
         return len(parent.targets) > 1
     return isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.IfExp, ast.BoolOp, ast.NamedExpr))
