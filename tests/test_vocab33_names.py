@@ -148,7 +148,15 @@ def test_writes_an_engine_cannot_make_are_refused_with_the_line():
         anp.putmask(w, w > 0, 0.0)
         return anp.sum(row)
 
+    def result_used(v):
+        w = v * 1.0
+        done = anp.copyto(w, v * v)  # SCT takes only a call statement as the write (the write would be lost)
+        return anp.sum(w) if done is None else 0.0
+
     eng = ad.engine("overloading")
+    close(eng.grad(result_used)(x), 2.0 * x)
+    with pytest.raises(Exception, match="(?s)anp.copyto that is not a statement.*test_vocab33_names.py"):
+        ad.engine("sct").grad(result_used)(x)
     with pytest.raises(TypeError, match="(?s)copyto.*test_vocab33_names.py.*derivative would be lost"):
         eng.grad(into_constant)(x)
     with pytest.raises(TypeError, match="(?s)copyto.*test_vocab33_names.py.*inner level"):

@@ -91,8 +91,13 @@ def putmask(a, mask, values):
     _write("putmask", a, putmasked(a, mask, values))
 
 
-# SCT takes a call of either as the index write ``dst[...] = form(same arguments)`` (engines.sct.front.vocab_writes)
-copyto.sct_writes, putmask.sct_writes = (copied, "dst"), (putmasked, "a")
+# SCT takes a call statement of either as the index write ``dst[...] = form(same arguments)``
+# (engines.sct.front.vocab_writes), and refuses any other call of them (a result used, a call met as the code runs)
+for _writer, _marks in ((copyto, (copied, "dst")), (putmask, (putmasked, "a"))):
+    _writer.sct_writes = _marks
+    _writer.sct_refused = (f"a call of anp.{_writer.__name__} that is not a statement of its own (its result, None, "
+                           "used, or the function called through another name)",
+                           f"call it as a statement: anp.{_writer.__name__}(...), which SCT takes as a write by index")
 
 
 __all__ = ["copyto", "putmask"]
