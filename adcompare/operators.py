@@ -174,8 +174,8 @@ class Operators:
     def imag(self): return anp.imag(self)
 
     # Constants: indices and truth values of the primal value (never differentiated)
-    def argmax(self, axis=None, keepdims=False): return anp.argmax(self, axis, keepdims)
-    def argmin(self, axis=None, keepdims=False): return anp.argmin(self, axis, keepdims)
+    def argmax(self, axis=None, out=None, *, keepdims=False): return anp.argmax(self, axis, out, keepdims)
+    def argmin(self, axis=None, out=None, *, keepdims=False): return anp.argmin(self, axis, out, keepdims)
     def argsort(self, axis=-1): return anp.argsort(self, axis)
     def round(self, decimals=0): return anp.round(self, decimals)
     def any(self, axis=None, keepdims=False): return _on_primal(self, "any", axis=axis, keepdims=keepdims)
