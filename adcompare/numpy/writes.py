@@ -98,6 +98,7 @@ for _writer, _marks in ((copyto, (copied, "dst")), (putmask, (putmasked, "a"))):
     _writer.sct_refused = (f"a call of anp.{_writer.__name__} that is not a statement of its own (its result, None, "
                            "used, or the function called through another name)",
                            f"call it as a statement: anp.{_writer.__name__}(...), which SCT takes as a write by index")
+del _writer, _marks
 
 
 __all__ = ["copyto", "putmask"]

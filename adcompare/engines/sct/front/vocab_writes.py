@@ -14,6 +14,10 @@ import ast
 import inspect
 
 from adcompare.engines.sct.asttools import copy_tree
+from adcompare.numpy import writes
+
+# the writers' names: only a call by one of them is resolved (a resolved name is a dependency checked on each call)
+_NAMES = {name for name, f in vars(writes).items() if hasattr(f, "sct_writes")}
 
 
 def rewrite(parsed) -> None:
@@ -34,6 +38,9 @@ def rewrite(parsed) -> None:
 def _index_write(parsed, s: ast.Expr) -> ast.stmt:
     """``s`` (a call statement) as ``dst[...] = form(...)`` if it calls a marked writer; else ``s`` itself."""
     call = s.value
+    called = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+    if called not in _NAMES:
+        return s
     fn = parsed.resolve(call.func)
     marked = getattr(fn, "sct_writes", None)
     if not isinstance(marked, tuple) or any(isinstance(a, ast.Starred) for a in call.args) \
