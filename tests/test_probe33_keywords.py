@@ -70,3 +70,16 @@ def test_keyword_refusals_name_the_line():
                  lambda: ad.engine("overloading").grad(lambda v: anp.sum(v[v.argmax(0, index)]))(x)):
         with pytest.raises(TypeError, match="(?s)arg(max|min)\\(\\) got the keyword out=.*test_probe33_keywords.py"):
             call()
+
+
+def test_array_methods_take_the_new_keywords():
+    def f(v):
+        return v.var(axis=1, mean=v.mean(axis=1, keepdims=True) * 0.5, correction=1).sum() + v.std(0, ddof=1).sum()
+
+    def f_jax(v):
+        m = jnp.mean(v, axis=1, keepdims=True) * 0.5
+        return jnp.sum(jnp.var(v, axis=1, mean=m, correction=1)) + jnp.sum(jnp.std(v, axis=0, ddof=1))
+
+    x = seeded([(3, 4)])[0][0]
+    for engine in ("overloading", "sct"):
+        close(ad.engine(engine).grad(f)(x), jax.grad(f_jax)(x))
