@@ -24,6 +24,7 @@ from adcompare.numpy import linalg  # noqa: F401
 from adcompare.numpy.arrayapi import *  # noqa: F403
 from adcompare.numpy.assembly import *  # noqa: F403
 from adcompare.numpy.constants import *  # noqa: F403
+from adcompare.numpy.conversions import *  # noqa: F403
 from adcompare.numpy.editing import *  # noqa: F403
 from adcompare.numpy.elementwise import *  # noqa: F403
 from adcompare.numpy.index_constants import *  # noqa: F403
@@ -37,3 +38,4 @@ from adcompare.numpy.shapes import *  # noqa: F403
 from adcompare.numpy.signal import *  # noqa: F403
 from adcompare.numpy.statistics import *  # noqa: F403
 from adcompare.numpy.wrappers import *  # noqa: F403
+from adcompare.numpy.writes import *  # noqa: F403

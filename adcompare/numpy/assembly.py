@@ -144,8 +144,8 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return _p.diagonal_p(x, offset=offset, axis1=a1, axis2=a2)
 
 
-def trace(x, offset=0, axis1=0, axis2=1):
-    return _sum(diagonal(x, offset, axis1, axis2), axis=-1)
+def trace(x, offset=0, axis1=0, axis2=1, dtype=None):
+    return _sum(diagonal(x, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 def diag(v, k=0):

@@ -17,8 +17,7 @@ def _operand(name: str, x, keepdims, dtype=None, out=None, where=None, identity=
     mask, its left-out entries set to the reduction's identity (as jnp does), so the derivative is the parts'.
     ``out=`` (an array written in place) is refused by name at the user's line, as JAX's ``jnp`` refuses it."""
     if out is not None:
-        raise TypeError(f"{name}() got the keyword out= (at {user_location()}), which adcompare refuses, as JAX's "
-                        f"jnp.{name} does: arrays are never written in place (write y = {name}(...) instead)")
+        raise _out_refused(name)
     if not isinstance(keepdims, (bool, _np.bool_, int)):  # jnp's third positional is dtype=; anp's is keepdims
         raise TypeError(f"{name}(): keepdims={keepdims!r} (at {user_location()}) is not a bool; pass dtype= by "
                         f"keyword (adcompare's third positional argument is keepdims)")
@@ -31,6 +30,12 @@ def _operand(name: str, x, keepdims, dtype=None, out=None, where=None, identity=
                              f"a {name} has no identity to give the entries the mask leaves out")
         x = _p.where_p(where, x, _identity(identity, x))
     return x
+
+
+def _out_refused(name: str) -> TypeError:
+    """The refusal of ``out=`` (raised where it is given: SCT transforms this code, and takes no call statement)."""
+    return TypeError(f"{name}() got the keyword out= (at {user_location(2)}), which adcompare refuses, as JAX's "
+                     f"jnp.{name} does: arrays are never written in place (write y = {name}(...) instead)")
 
 
 def _identity(identity, x):
@@ -164,12 +169,18 @@ def cumprod(x, axis=None, dtype=None, out=None):
     return _p.cumprod_p(x, axis=axis)
 
 
-def var(x, axis=None, ddof=0, keepdims=False, *, where=None):
-    """NumPy's ``var``, as JAX computes it: the mean of squared deviations, divided by ``N - ddof``."""
-    x = asarray(x)  # a list or tuple is packed once, as jnp.asarray packs it (its deviations are an array's)
+def var(x, axis=None, ddof=0, keepdims=False, mean=None, *, where=None, dtype=None, out=None, correction=None):
+    """NumPy's ``var``, as JAX computes it: the mean of squared deviations (from ``mean=`` where given, as it is, so
+    differentiated as given), divided by ``N - ddof`` (``correction=``: ddof's other name), in ``dtype``. (``mean``
+    may be passed by position, after ``keepdims``: SCT differentiates positional parameters only.)"""
+    if correction is not None:
+        if not isinstance(ddof, int) or ddof != 0:
+            raise ValueError(f"var: ddof and correction can't be provided simultaneously (at {user_location()})")
+        ddof = correction
+    x = _operand("var", x, keepdims, dtype, out)  # a list or tuple is packed once, as jnp.asarray packs it
     if where is not None:
-        return _masked_var(x, axis, ddof, keepdims, where)
-    centered = _p.subtract_p(x, mean(x, axis, True))
+        return _masked_var(x, axis, ddof, keepdims, where, mean)
+    centered = _centered(x, axis, None, mean)
     n = _reduced_count(shape(x), shape(sum(centered, axis, True)))
     total = sum(_squared_modulus(centered), axis, keepdims)
     if n - ddof <= 0:  # no degree of freedom left: nan, as JAX's where(N - ddof > 0, total / (N - ddof), nan), whose
@@ -178,10 +189,18 @@ def var(x, axis=None, ddof=0, keepdims=False, *, where=None):
     return _p.divide_p(total, float(n - ddof))
 
 
-def _masked_var(x, axis, ddof, keepdims, where):
-    """jnp's ``var`` under ``where=``: the squared deviations from the masked mean, summed where the mask holds,
-    over the mask's count less ``ddof`` (in their dtype), nan where that is not positive, as JAX's."""
-    centered = _p.subtract_p(x, mean(x, axis, True, where=where))
+def _centered(x, axis, where, about):
+    """``x``'s deviations from ``about`` (``var``'s ``mean=``, in ``x``'s dtype), or from its (masked) mean."""
+    if about is None:
+        return _p.subtract_p(x, mean(x, axis, True, where=where))
+    about, dtype = asarray(about), _p.result_dtype(x)
+    return _p.subtract_p(x, about if _p.result_dtype(about) == dtype else astype(about, dtype))
+
+
+def _masked_var(x, axis, ddof, keepdims, where, about):
+    """jnp's ``var`` under ``where=``: the squared deviations from the masked mean (or ``about``), summed where the
+    mask holds, over the mask's count less ``ddof`` (in their dtype), nan where that is not positive, as JAX's."""
+    centered = _centered(x, axis, where, about)
     total = sum(_squared_modulus(centered), axis, keepdims, where=where)
     kept = _p.primal(broadcast_to(astype(_p.primal(where), _p.result_dtype(total)), shape(x)))
     n = _p.subtract_p(_p.sum_p(kept, axis=axis, keepdims=keepdims), ddof)
@@ -204,8 +223,10 @@ def _reduced_count(before: tuple, kept: tuple) -> int:
     return n
 
 
-def std(x, axis=None, ddof=0, keepdims=False, *, where=None):
-    return _p.sqrt_p(var(x, axis, ddof, keepdims, where=where))
+def std(x, axis=None, ddof=0, keepdims=False, mean=None, *, where=None, dtype=None, out=None, correction=None):
+    if out is not None:
+        raise _out_refused("std")
+    return _p.sqrt_p(var(x, axis, ddof, keepdims, mean, where=where, dtype=dtype, correction=correction))
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
@@ -226,16 +247,20 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return avg
 
 
-def _index_of(method: str, x, axis, keepdims):
-    """NumPy's (or JAX's) ``method`` (``argmax``...) of ``x``'s primal value: an index, a constant."""
-    x = _p.primal(_p.pack(x))
-    return getattr(_p.namespace((x,)), method)(x, axis=axis, keepdims=keepdims)
+def _index_of(method: str, x, axis, keepdims, out=None):
+    """NumPy's (or JAX's) ``method`` (``argmax``...) of ``x``'s primal value: an index, a constant. (A new name for
+    the primal: SCT, which transforms ``nanargmax``'s code, takes a variable once differentiated as differentiated.)
+    ``out``, NumPy's third positional parameter, is refused by name, as jnp's."""
+    if out is not None:
+        raise _out_refused(method)
+    value = _p.primal(_p.pack(x))
+    return getattr(_p.namespace((value,)), method)(value, axis=axis, keepdims=keepdims)
 
 
-def argmax(x, axis=None, keepdims=False):
+def argmax(x, axis=None, out=None, keepdims=False):
     """The index of the largest entry: a constant (an index is never differentiated)."""
-    return _index_of("argmax", x, axis, keepdims)
+    return _index_of("argmax", x, axis, keepdims, out)
 
 
-def argmin(x, axis=None, keepdims=False):
-    return _index_of("argmin", x, axis, keepdims)
+def argmin(x, axis=None, out=None, keepdims=False):
+    return _index_of("argmin", x, axis, keepdims, out)

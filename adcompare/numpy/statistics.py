@@ -94,13 +94,13 @@ def nanstd(a, axis=None, ddof=0, keepdims=False, *, where=None):
     return _p.sqrt_p(nanvar(a, axis, ddof, keepdims, where=where))
 
 
-def nanargmax(a, axis=None, keepdims=False):
+def nanargmax(a, axis=None, out=None, keepdims=False):
     """The index of the largest entry that is not nan: a constant."""
-    return _index_of("nanargmax", a, axis, keepdims)
+    return _index_of("nanargmax", a, axis, keepdims, out)
 
 
-def nanargmin(a, axis=None, keepdims=False):
-    return _index_of("nanargmin", a, axis, keepdims)
+def nanargmin(a, axis=None, out=None, keepdims=False):
+    return _index_of("nanargmin", a, axis, keepdims, out)
 
 
 def corrcoef(x, y=None, rowvar=True):

@@ -9,7 +9,8 @@ checks on each call that what a cached result assumed still holds):
 
 1. **front/**: the user's function into the normalized program (:mod:`.ir`).
    :mod:`.front.parse` reads the source and resolves its names (:mod:`.front.fence`
-   refuses unsupported syntax up front); :mod:`.front.normalize` cuts deep
+   refuses unsupported syntax up front, after :mod:`.front.vocab_writes` made the vocabulary's writes in
+   place, ``anp.copyto(y, v)``, index writes); :mod:`.front.normalize` cuts deep
    expressions (:mod:`.front.flatten`), puts every jump last on its path
    (:mod:`.front.jumps`), then runs the normalizer's parts: A-normal form
    (:mod:`.front.anf`), desugaring of loops, index writes and list operands

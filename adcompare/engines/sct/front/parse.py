@@ -35,7 +35,7 @@ from adcompare import primitives as p
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
-from adcompare.engines.sct.front import dict_code, fence, sized_code, tree_source
+from adcompare.engines.sct.front import dict_code, fence, sized_code, tree_source, vocab_writes
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
 
@@ -85,12 +85,11 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            anp.isposinf, anp.isneginf, anp.equal, anp.logical_or, anp.logical_and, anp.logical_not, anp.argmax,
            anp.argmin, anp.argsort, *anp.index_constants.FUNCTIONS, anp.argpartition,
            anp.editing._block_dims, anp.editing._partition_order,  # (helpers of constants: a list's depth, an order)
-           p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
-           p.inexact_dtype, runtime.integer_index,
-           runtime.check_sequence, runtime.dict_keys, runtime.positional_len, runtime.nonempty_len,
-           runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys, runtime.sorted_keys,
-           runtime.loop_keys, runtime.same_size, runtime.same_length, runtime.copy_for, sized_code.dict_of,
-           *tree_source.CONSTANTS,
+           anp.writes.stand_in, p.primal, p.shape, p.namespace, p.is_float, p.is_complex, p.result_dtype,
+           p.inexact_dtype, runtime.integer_index, runtime.check_sequence, runtime.dict_keys, runtime.positional_len,
+           runtime.nonempty_len, runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
+           runtime.sorted_keys, runtime.loop_keys, runtime.same_size, runtime.same_length, runtime.copy_for,
+           sized_code.dict_of, *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
@@ -309,6 +308,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
     _refuse_introspection(parsed)
     if prepare is not None:
         prepare(parsed)
+    vocab_writes.rewrite(parsed)
     fence.check(parsed.tree, where)
     return parsed
 
