@@ -3,12 +3,12 @@
 Contract: :func:`holds` answers for an entry of :mod:`.transform` (its ``fn``, ``functions``,
 ``deps``, ``callees`` and ``guard``): True while every non-local name the transformation read
 (``deps``: a path of names, ``None`` for the function itself, with the
-:func:`.front.parse.fingerprint` it had) still has that fingerprint, looked up as the function
+:func:`.front.fingerprints.fingerprint` it had) still has that fingerprint, looked up as the function
 would look it up now (closure, then globals, then builtins: :func:`.front.parse.lookup`), for the
 entry and every entry it calls; an entry still being built holds. It runs on every call of a
 cached derivative, so each entry's checks are compiled once, when first asked, into one small
 function (its ``guard``): straight-line code that looks each name up once and compares it with
-the object, code and defaults it had, as :func:`.front.parse.matches` would. An entry's ``reads``
+the object, code and defaults it had, as :func:`.front.fingerprints.matches` would. An entry's ``reads``
 (:class:`Read`) are checked the same way: functions whose bodies an analysis read for its proofs
 (:mod:`.front.callees`) without transforming them (a call not differentiated runs as written), so
 that a name such a body looks up (the function it calls), rebound, makes the entry be made again.
@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from adcompare.engines.sct.front.parse import MISSING, fingerprint, lookup, matches
+from adcompare.engines.sct.front.fingerprints import MISSING, fingerprint, matches
+from adcompare.engines.sct.front.parse import lookup
 
 
 def holds(entry: Any, seen: set[int] | None = None) -> bool:

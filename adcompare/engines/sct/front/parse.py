@@ -36,10 +36,10 @@ from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import inplace, runtime, symbolic
 from adcompare.engines.sct.errors import SCTError, Where
 from adcompare.engines.sct.front import dict_code, fence, sized_code, tree_source, vocab_writes
+from adcompare.engines.sct.front.fingerprints import MISSING as _MISSING
+from adcompare.engines.sct.front.fingerprints import fingerprint
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
-
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -181,36 +181,6 @@ def lookup_path(fn: types.FunctionType, path: str | tuple[str, ...]) -> Any:
             break
         value = getattr(value, attr, _MISSING)
     return value
-
-
-def fingerprint(value: Any) -> tuple:
-    """What the transformation took from a non-local value: which object, for anything it
-    may call or resolve through (functions, modules, classes), and only the kind of a data
-    value (a Python number, or anything else), which the generated code reads when it runs."""
-    if value is _MISSING:
-        return ("missing",)
-    if type(value) in (int, float):
-        return ("scalar",)
-    if isinstance(value, types.FunctionType):
-        return ("function", value, value.__code__, value.__defaults__, value.__kwdefaults__)
-    if isinstance(value, types.MethodType):  # a new object at each attribute access: by its two parts
-        return ("method", value.__self__, value.__func__)
-    if callable(value) or isinstance(value, types.ModuleType):
-        return ("object", value)
-    return ("data",)
-
-
-def matches(value: Any, mark: tuple) -> bool:
-    """Does ``value`` have the fingerprint ``mark``? (Without making a new one: this runs on every call.)"""
-    kind = mark[0]
-    if kind == "function":
-        return (value is mark[1] and value.__code__ is mark[2] and value.__defaults__ is mark[3]
-                and value.__kwdefaults__ is mark[4])
-    if kind == "object":
-        return value is mark[1]
-    if kind == "method":
-        return isinstance(value, types.MethodType) and value.__self__ is mark[1] and value.__func__ is mark[2]
-    return fingerprint(value)[0] == kind
 
 
 @dataclass
