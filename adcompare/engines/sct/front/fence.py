@@ -160,6 +160,11 @@ def _side_effect(value: ast.expr) -> tuple[str, str]:
         return (f"the keyword out= of {ast.unparse(call.func)}() (a write into an array in place)",
                 "assign the result instead (c = anp.add(a, b) for anp.add(a, b, out=c)): SCT writes "
                 "functionally, as JAX, which has no out= either")
+    if call and isinstance(call.func, ast.Attribute) and call.func.attr == "fill_diagonal" and call.args \
+            and all(k.arg != "inplace" for k in call.keywords):
+        y = ast.unparse(call.args[0])  # anp.fill_diagonal(y, v), NumPy's in-place form
+        return (f"{ast.unparse(call.func)}({y}, ...) in place (its default inplace=True)",
+                f"rebind the name to the new array: {y} = anp.fill_diagonal({y}, v, inplace=False)")
     if call and isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE:  # y.sort()
         y = ast.unparse(call.func.value)
         return (f"the in-place array method {y}.{call.func.attr}()",
