@@ -49,7 +49,7 @@ class Box:
     __slots__ = ("_trace",)
     __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
     vocabulary = "anp"  # the library the user writes with, for error messages
-    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros_like(x)` of an active x)"
+    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros(shape, like=x)`, x active)"
     compare_hint = "Comparisons (x > 0) work on active values as they are"
 
     # --- never a constant -----------------------------------------------------
