@@ -146,7 +146,7 @@ class Operators:
     def ravel(self, order="C"): return anp.ravel(self, order)
     def flatten(self, order="C"): return views.detached_copy(anp.ravel(self, order))  # a copy, not a view
     def squeeze(self, axis=None): return anp.squeeze(self, axis)
-    def astype(self, dtype): return anp.astype(self, dtype)
+    def astype(self, dtype, copy=True): return anp.astype(self, dtype, copy=copy)
 
     # NumPy's array methods, as the vocabulary calls of the same names (so differentiated by their rules)
     def dot(self, b): return anp.dot(self, b)

@@ -98,8 +98,11 @@ def size(x):
     return _math.prod(_p.shape(x))
 
 
-def astype(x, dtype):
-    """``x`` as ``dtype``; to a non-float dtype it is a constant (no derivative), as in JAX."""
+def astype(x, dtype, *, copy=True):
+    """``x`` as ``dtype``; to a non-float dtype it is a constant (no derivative), as in JAX. With ``copy=False``,
+    ``x`` itself where it has ``dtype`` already, as NumPy's (so a write into the result is one into ``x``)."""
+    if not copy and hasattr(_p.primal(x), "dtype") and _np.dtype(dtype) == _np.dtype(_p.result_dtype(x)):
+        return x
     if _p.float_dtype(dtype):
         return _p.astype_p(x, dtype=dtype)
     return _p.astype_p(_p.primal(x), dtype=dtype)

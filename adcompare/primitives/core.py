@@ -49,7 +49,7 @@ class Box:
     __slots__ = ("_trace",)
     __array_ufunc__ = None  # numpy operands defer to the box's reflected operators
     vocabulary = "anp"  # the library the user writes with, for error messages
-    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros_like(x)` of an active x)"
+    write_hint = "`y = anp.index_update(y, i, v)` (or `y[i] = v` on `y = anp.zeros(shape, like=x)`, x active)"
     compare_hint = "Comparisons (x > 0) work on active values as they are"
 
     # --- never a constant -----------------------------------------------------
@@ -76,10 +76,10 @@ class Box:
     def __array__(self, dtype=None, copy=None):
         masked.refuse_a_request()  # M * x of a masked M: NumPy's masked arithmetic asks x for its data
         v = self.vocabulary
-        raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, "
-                     "or writing into a NumPy array)",
-                     f"{v}.asarray / {v}.array / {v}.stack to build an array, and "
-                     f"{self.write_hint} to write into one")
+        raise refuse("conversion to a NumPy array (np.asarray, np.array, np.float64, np.r_, np.c_, a NumPy "
+                     "array's method such as X.dot(w) of a constant X, or writing into a NumPy array)",
+                     f"{v}.asarray / {v}.array / {v}.stack to build an array, {v}.dot(X, w) for X.dot(w) (NumPy's "
+                     f"methods take no active argument), and {self.write_hint} to write into one")
 
     def __deepcopy__(self, memo):  # values are never changed in place: share them, and the trace
         return copy.copy(self)

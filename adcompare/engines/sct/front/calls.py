@@ -33,7 +33,7 @@ from adcompare.engines.sct.front import builtin_source, sized_code
 from adcompare.engines.sct.front.aliases import parameter_slots, parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
-from adcompare.engines.sct.front.vocab_calls import LIBRARY_CALLS, beyond_primitive, undefined_hint
+from adcompare.engines.sct.front.vocab_calls import LIBRARY_CALLS, array_method, beyond_primitive, undefined_hint
 
 
 def user_call_method(obj: object) -> bool:
@@ -66,7 +66,7 @@ class Calls:
             return self.call_of_call(node)
         if not isinstance(func, (ast.Name, ast.Attribute)):  # fs[0](x): known when it runs
             return self.dynamic_call(node, self.atom(func))
-        if isinstance(func, ast.Attribute) and self.p.resolve(func.value) is MISSING:
+        if isinstance(func, ast.Attribute) and (self.p.resolve(func.value) is MISSING or array_method(self.p, func)):
             module = self.p.resolve(func.value.value) if isinstance(func.value, ast.Attribute) else None
             if isinstance(module, types.ModuleType) and not hasattr(module, func.value.attr):  # anp.fft.fft
                 raise self.where.refuse(f"a call of {ast.unparse(func)!r}, which is not defined ({module.__name__} "
@@ -227,9 +227,10 @@ class Calls:
         op = self.vocab_call(call, vocab, fn)
         if not isinstance(op, ir.Op):  # x.sum(where=m): anp.sum's code, transformed
             return op
-        op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args),
-                             node.keywords)
-        op.receiver = node.func.value.id if isinstance(node.func.value, ast.Name) else None  # (see refusals)
+        named = isinstance(node.func.value, ast.Name) and not array_method(self.p, node.func)  # may be a module
+        op.primal = ast.Call(ast.Attribute(ir.atom_ast(recv), name, ast.Load()), list(node.args), node.keywords) \
+            if named else ast.Call(self.constant(f"anp_{name}", fn), op.primal.args, op.primal.keywords)
+        op.receiver = node.func.value.id if named else None  # (see refusals); else X.dot(w) is anp.dot(X, w)
         return op
 
     def array_receiver(self, node: ast.Call, recv: ir.Atom) -> None:

@@ -108,8 +108,8 @@ def _check_node(node: ast.AST, where: Where) -> None:
         if isinstance(node, ast.AnnAssign) and node.value is None:
             raise where.refuse("an annotation without a value", node, "assign a value")
     if isinstance(node, ast.Expr) and not _allowed_expression_statement(node.value):
-        raise where.refuse("an expression statement (a call for its side effect)", node,
-                           "assign the result to a variable; side effects are not differentiated")
+        construct, hint = _side_effect(node.value)
+        raise where.refuse(construct, node, hint)
     if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
         raise where.refuse("**-unpacking in a dict display", node, "write out every key: value pair")
     if isinstance(node, ast.Call):
@@ -147,6 +147,30 @@ def _allowed_expression_statement(value: ast.expr) -> bool:
     return is_pop(value) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
                              and value.func.attr == "append" and isinstance(value.func.value, ast.Name)
                              and len(value.args) == 1 and not value.keywords)
+
+
+_IN_PLACE = {"sort": "{y} = anp.sort({y})", "fill": "{y} = anp.zeros_like({y}) + v",
+             "put": "{y} = anp.index_update({y}, i, v)"}
+
+
+def _side_effect(value: ast.expr) -> tuple[str, str]:
+    """The refusal of the expression statement ``value`` (construct, hint): by what the call writes in place."""
+    call = value if isinstance(value, ast.Call) else None
+    if call and any(k.arg == "out" for k in call.keywords):  # anp.add(a, b, out=c)
+        return (f"the keyword out= of {ast.unparse(call.func)}() (a write into an array in place)",
+                "assign the result instead (c = anp.add(a, b) for anp.add(a, b, out=c)): SCT writes "
+                "functionally, as JAX, which has no out= either")
+    if call and isinstance(call.func, ast.Attribute) and call.func.attr == "fill_diagonal" and call.args \
+            and all(k.arg != "inplace" for k in call.keywords):
+        y = ast.unparse(call.args[0])  # anp.fill_diagonal(y, v), NumPy's in-place form
+        return (f"{ast.unparse(call.func)}({y}, ...) in place (its default inplace=True)",
+                f"rebind the name to the new array: {y} = anp.fill_diagonal({y}, v, inplace=False)")
+    if call and isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE:  # y.sort()
+        y = ast.unparse(call.func.value)
+        return (f"the in-place array method {y}.{call.func.attr}()",
+                "rebind the name to a new array instead: " + _IN_PLACE[call.func.attr].format(y=y))
+    return "an expression statement (a call for its side effect)", \
+        "assign the result to a variable; side effects are not differentiated"
 
 
 def is_pop(value: ast.expr) -> bool:

@@ -36,7 +36,8 @@ def fresh_maker(resolve):
             return isinstance(value.primal, ast.Call) and resolve(value.primal.func) is anp.array
         if isinstance(value, ir.Call):
             return id(value.func) in _COPYING and isinstance(value.primal, ast.Call) \
-                and all(k.arg != "out" for k in value.primal.keywords)
+                and all(k.arg != "out" and (k.arg != "copy" or getattr(k.value, "value", None) is True)
+                        for k in value.primal.keywords)  # x.astype(t, copy=False) may be x itself
         return _fresh(value.expr, resolve)
     return fresh
 

@@ -3,7 +3,8 @@
 Contract: :data:`LIBRARY_CALLS` maps each elementwise call of :mod:`adcompare.elemental` to its primitive;
 :func:`beyond_primitive` says whether a call of a vocabulary wrapper (bound to its signature) asks for more or
 less than its primitive takes, so that the wrapper's own code is followed (:mod:`.calls`); :func:`undefined_hint`
-is the hint of a call of a name that is not defined (a NumPy ufunc method asked of a primitive: the vocabulary's way).
+is the hint of a call of a name that is not defined (a NumPy ufunc method asked of a primitive: the vocabulary's way);
+:func:`array_method` says whether a call is an array method of an array the function does not bind (``X.dot(w)``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import ast
 import inspect
 import types
 
+import jax
+import numpy as np
+
 from adcompare import elemental
+from adcompare.engines.sct.front.parse import METHODS
 from adcompare.primitives import Primitive
 from adcompare.primitives.ufunc_methods import UfuncMethods, instead
 
@@ -41,3 +46,12 @@ def undefined_hint(parsed, func: ast.expr) -> str:
         return (f"anp.{owner.name}.{func.attr} is a method of NumPy's ufunc np.{owner.name}, which adcompare.numpy "
                 f"does not have: write it with {instead(owner.name, func.attr)}")
     return "define it at module level before differentiating"
+
+
+def array_method(parsed, func: ast.expr) -> bool:
+    """Whether ``func`` is an array method the vocabulary has (:data:`METHODS`: ``dot``, ``sum``, ...) of an array
+    the function reads from outside (``X.dot(w)``, ``X`` a module-level ndarray): then it is called as the same
+    method of a local array is (``X[i].dot(w)``, the vocabulary's call), since NumPy's own method would convert a
+    differentiated argument into a constant."""
+    return isinstance(func, ast.Attribute) and func.attr in METHODS \
+        and isinstance(parsed.resolve(func.value), (np.ndarray, jax.Array))
