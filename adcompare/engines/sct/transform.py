@@ -224,7 +224,7 @@ def _build(entry: Entry) -> None:
     else:
         likes = shapes.like_calls(fn, lambda node: _keeps_shape(parsed.resolve(node)))
         defs, late = (specialize.reverse_sweeps(fn, act, namer, linker, entry.active, scalars, ints, entry.residuals
-                                                == "arrays", likes, read) if lax is None
+                                                == "arrays", likes, read, entry) if lax is None
                       else (list(structured_reverse(fn, act, namer, linker, entry.active, scalars, lax)), []))
         # its bwd adds into its caller's cotangents (see .emit.into) only if every specialized one does too
         entry.into = all(getattr(d, "takes_into", False) for d in defs[1::2])

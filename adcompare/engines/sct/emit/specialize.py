@@ -27,7 +27,8 @@ with the guard: when every such parameter holds what was assumed (:func:`vector`
 :func:`array_of`, :func:`number`, :func:`agree`: exact NumPy and Python types and shapes, checked once per
 call; the parameters are never bound again, so the facts hold for the whole call), it returns what the
 specialized forward sweep returns, its residuals marked as :class:`Specialized`; the general reverse sweep
-hands residuals so marked to the specialized reverse sweep. Any other call (a list, a 2-D array where a
+hands residuals so marked to the specialized reverse sweep (a pair's calls of its own function go straight to
+the pair where its guard holds: :mod:`.self_calls`). Any other call (a list, a 2-D array where a
 vector or a number was assumed, an object array, a JAX array, a NumPy subclass, an overloading engine's box)
 runs the general sweeps unchanged.
 """
@@ -35,6 +36,7 @@ runs the general sweeps unchanged.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 from typing import Any
 
@@ -52,6 +54,7 @@ from adcompare.engines.sct.analysis.ranks import (
 )
 from adcompare.engines.sct.analysis.shapes import groups, shape_classes
 from adcompare.engines.sct.emit import codegen as cg
+from adcompare.engines.sct.emit import self_calls
 from adcompare.engines.sct.emit.reverse import reverse
 
 _NUMBERS = frozenset("biufc")
@@ -133,7 +136,7 @@ class Specialized(tuple):
 def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int, ...], scalars: set[str],
                    ints: frozenset[str], arrays: bool = False,
                    likes: set[int] = frozenset(),
-                   callee_ir=None) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
+                   callee_ir=None, entry=None) -> tuple[list[ast.FunctionDef], list[tuple[str, str]]]:
     """The reverse transform's definitions: the general pair first, then each specialized pair, the
     first whose guard holds taking the call: symbolic lengths (:func:`by_lengths`), products' arrays
     (:func:`products`) with vectors and numbers, vectors and numbers, vectors alone, numbers alone,
@@ -177,7 +180,9 @@ def reverse_sweeps(fn: ir.Function, act, namer, linker, active_params: tuple[int
                 rank0(fn, scalars | assumed, frozenset(), ints) if vectors and assumed else set()):
             pair = list(reverse(fn, act, namer, linker, active_params, scalars | more, arrays))
             variants.append((pair, sorted(vectors), sorted(assumed), [], None))
-    late = _guard(fn, linker, general, variants) if variants else []
+    own = tuple(next((n for n, e, w in linker.callees if e is entry is not None and w == which), None)
+                for which in ("fwd", "bwd"))  # the names its recursive calls reach it by
+    late = _guard(fn, namer, linker, general, variants, own if None not in own else None) if variants else []
     return general + [d for pair, *_ in variants for d in pair], late
 
 
@@ -273,9 +278,27 @@ def _shared(fn: ir.Function, classes: dict, operands: set[str], anywhere: bool =
     return False
 
 
-def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple[str, str]]:
-    """Route the general pair to the first specialized one whose guard holds (see the module doc);
-    the (cell, definition) pairs it routes through."""
+def _test(linker, vectors, numbers, agreed, lengths_check, load) -> ast.expr:
+    """A specialized pair's guard, reading parameter ``p`` as ``load(p)``."""
+    checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), load(v)) if d == 1 else
+              cg.call(linker.bind(("specialize", "matrix"), "matrix", matrix), load(v)) if d == 2 else
+              cg.call(linker.bind(("specialize", "array_of"), "array_of", array_of), load(v), cg.const(d))
+              for v, d in vectors]
+    checks += [cg.call(linker.bind(("specialize", "number"), "number", number), load(v)) for v in numbers]
+    checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
+                       *[e for root, depth in group for e in (load(root), cg.const(depth))]) for group in agreed
+               if not (len(group) == 1 and group[0][1] <= dict(vectors).get(group[0][0], -1))]  # checked
+    if lengths_check is not None:
+        check, params = lengths_check
+        checks.append(cg.call(linker.bind(("specialize", "lengths", id(check)), "lengths", check),
+                              *[load(p) for p in params]))
+    return ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
+
+
+def _guard(fn: ir.Function, namer, linker, general: list, variants: list, own) -> list[tuple[str, str]]:
+    """Route the general pair to the first specialized one whose guard holds (see the module doc) and,
+    where ``own`` (the general pair's linked names as its own callee) is given, a pair's recursive calls
+    to itself (:mod:`.self_calls`); the (cell, definition) pairs it routes through."""
     fwd, bwd = general
     marked = linker.bind(("specialize", "Specialized"), "Specialized", Specialized)
     positional = [cg.load(p) for p in fn.params[:fn.npos]]
@@ -285,26 +308,16 @@ def _guard(fn: ir.Function, linker, general: list, variants: list) -> list[tuple
     for k, ((sfwd, sbwd), vectors, numbers, agreed, lengths_check) in enumerate(variants):
         to_fwd, to_bwd = (linker.bind(("specialized", id(d)), "specialized", None) for d in (sfwd, sbwd))
         late += [(to_fwd, sfwd.name), (to_bwd, sbwd.name)]
-        checks = [cg.call(linker.bind(("specialize", "vector"), "vector", vector), cg.load(v)) if d == 1 else
-                  cg.call(linker.bind(("specialize", "matrix"), "matrix", matrix), cg.load(v)) if d == 2 else
-                  cg.call(linker.bind(("specialize", "array_of"), "array_of", array_of), cg.load(v), cg.const(d))
-                  for v, d in vectors]
-        checks += [cg.call(linker.bind(("specialize", "number"), "number", number), cg.load(v)) for v in numbers]
-        checks += [cg.call(linker.bind(("specialize", "agree"), "agree", agree),
-                           *[e for root, depth in group for e in (cg.load(root), cg.const(depth))]) for group in agreed
-                   if not (len(group) == 1 and group[0][1] <= dict(vectors).get(group[0][0], -1))]  # checked
-        if lengths_check is not None:
-            check, params = lengths_check
-            checks.append(cg.call(linker.bind(("specialize", "lengths", id(check)), "lengths", check),
-                                  *[cg.load(p) for p in params]))
-        ret = sfwd.body[-1]
-        assert isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2
-        ret.value.elts[1] = cg.call(marked, cg.tuple_([cg.const(k), ret.value.elts[1]]))
-        test = ast.BoolOp(ast.And(), checks) if len(checks) > 1 else checks[0]
-        routes.append(ast.If(test, [ast.Return(cg.call(to_fwd, *positional, **keywords))], []))
+        test = functools.partial(_test, linker, vectors, numbers, agreed, lengths_check)
+        handed = bool(into) and getattr(sbwd, "takes_into", False)
+        if own is not None and fn.npos == len(fn.params) and not fn.spread:  # recursion: straight to this pair
+            self_calls.route(sfwd, sbwd, own, fn.params, test, (to_fwd, to_bwd), handed, linker)
+        out, kept = namer.fresh("out"), namer.fresh("kept")
+        route = [cg.assign([out, kept], cg.call(to_fwd, *positional, **keywords)),
+                 ast.Return(cg.tuple_([cg.load(out), cg.call(marked, cg.tuple_([cg.const(k), cg.load(kept)]))]))]
+        routes.append(ast.If(test(cg.load), route, []))
         held = ast.Subscript(cg.load(res), cg.const(1), ast.Load())
-        handed = [cg.load(into[0])] if into and getattr(sbwd, "takes_into", False) else []
-        back = ast.Return(cg.call(to_bwd, held, cg.load(bar), *handed))
+        back = ast.Return(cg.call(to_bwd, held, cg.load(bar), *([cg.load(into[0])] if handed else [])))
         which = ast.Compare(ast.Subscript(cg.load(res), cg.const(0), ast.Load()), [ast.Eq()], [cg.const(k)])
         backs.append(back if k == len(variants) - 1 else ast.If(which, [back], []))
     fwd.body[:0] = routes
