@@ -57,7 +57,7 @@ def check(program: pg.Program, module, seed: int, jit: bool) -> None:
 def test_random_programs_structured(jit, tmp_path_factory):
     directory = tmp_path_factory.mktemp(f"structured_{jit}")
 
-    @settings(max_examples=45, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None, report_multiple_bugs=False,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
     @given(program=trp.programs(frozenset(pg.FEATURES)), seed=st.integers(0, 2**16))
     def run(program, seed):
