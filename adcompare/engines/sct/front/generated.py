@@ -48,7 +48,8 @@ def _names_to(parsed: Parsed, value: Any) -> set[str]:
     return out
 
 
-_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index)  # run, kept as constants
+# run, kept as constants (each returns None or raises; unshared_item checks the frame it runs in, here the new one)
+_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index, runtime.unshared_item)
 
 
 class _Stacks:
@@ -113,7 +114,7 @@ class _Stacks:
                     call.func = ast.Attribute(ast.Name(self.pushes[call.func.id], ast.Load()), "append", ast.Load())
                 elif call.func.id in self.checks:
                     checked = self.fresh("checked")
-                    bound = lookup(self.p.fn, call.func.id).keywords
+                    bound = getattr(lookup(self.p.fn, call.func.id), "keywords", {})  # a partial's, or none
                     keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
                     call.func, call.keywords = ast.Name(self.checks[call.func.id], ast.Load()), keywords
                     s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
