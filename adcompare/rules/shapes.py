@@ -70,12 +70,27 @@ def _asarray_jvp(t, ans, x, dtype=None):
 
 def _asarray_vjp(ans, x, dtype=None):
     if isinstance(x, (list, tuple)):  # SCT's code hands the list itself: one cotangent per element
-        parts = [_asarray_vjp(anp.getitem(ans, k), e, dtype) for k, e in enumerate(x)]
-        return lambda g: type(x)(part(anp.getitem(g, k)) for k, part in enumerate(parts))
+        return lambda g: _elements_bar(g, x, dtype)
     dx, sx = p.result_dtype(x), shape(x)
     if not _differentiable(dtype):
         return lambda g: p.constant_like(x, 0.0, sx)
     return lambda g: g if dtype is None else p.astype_p(g, dtype=dx)
+
+
+def _elements_bar(g, x, dtype):
+    """The cotangents of the (nested) list or tuple ``x``'s elements that asarray packed, held as ``x`` holds them:
+    each element's as above. A loop and a call of itself, no closure per element, so that SCT transforms it again
+    (``bars + [...]``, not an append: a list appended to is not passed on)."""
+    bars = []
+    for k in range(len(x)):
+        e, e_bar = x[k], anp.getitem(g, k)
+        if isinstance(e, (list, tuple)):
+            bars = bars + [_elements_bar(e_bar, e, dtype)]
+        elif not _differentiable(dtype):
+            bars = bars + [p.constant_like(e, 0.0, shape(e))]
+        else:
+            bars = bars + [e_bar if dtype is None else p.astype_p(e_bar, dtype=p.result_dtype(e))]
+    return tuple(bars) if isinstance(x, tuple) else bars
 
 
 defjvp(p.asarray_p, _asarray_jvp)

@@ -50,7 +50,8 @@ checks on each call that what a cached result assumed still holds):
    that calls the generated code, which the pipeline above transforms again:
    :mod:`.front.generated` rewrites generated code (its stack idiom, its
    integers, its rule-table calls) into what the front end takes, and
-   :mod:`.front.rule_source` gives each rule-table call the rule's own source.
+   :mod:`.front.rule_source` gives each rule-table call the rule's own source; :mod:`.dynamic_second` takes a
+   call the generated code knows only when it runs (``call_fwd``) in forward mode over that function's own code.
 
 What a reverse sweep keeps is chosen in one place, :func:`.transform.residuals_for`:
 rule pull-backs and shapes by default (the least kept), arrays (the rules called in
@@ -66,6 +67,7 @@ the stages before it, with two exceptions: the front end asks
 run-time checks (:func:`.emit.runtime.check_sequence`, :mod:`.emit.inplace`) into the code.
 """
 
+from adcompare.engines.sct import dynamic_second  # noqa: F401  (registers its stand-ins)
 from adcompare.engines.sct.api import SCTEngine
 from adcompare.engines.sct.errors import SCTError
 

@@ -78,8 +78,6 @@ class Entry:
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _building: list[list[Entry]] = []  # entries of the transformation in progress
 _lock = threading.RLock()
-
-
 _cleared = [0]  # how many times the cache was cleared (see ``still``)
 
 
@@ -279,15 +277,16 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
     return functions, text
 
 
-def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int, keywords: bool = False) -> Any:
+def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int, keywords: bool = False, residuals="closures"):
     program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None and not keywords else None
     if program is not None:  # a derivative SCTEngine(higher="sct") made (no keywords): its program, transformed again
-        entry = boxed_callee.transformed(transform, program, mode, active, nargs, program=True)
+        entry = boxed_callee.transformed(functools.partial(transform, residuals=residuals), program, mode, active,
+                                         nargs, program=True)
         if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else the made function on boxes, for this call only
     elif isinstance(f, CustomFunction) or second.is_standin(f) or (isinstance(f, types.FunctionType)
                                                                 and classify(f) is None):
-        entry = boxed_callee.transformed(transform, f, mode, active, nargs)
+        entry = boxed_callee.transformed(functools.partial(transform, residuals=residuals), f, mode, active, nargs)
         if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else on boxes: SCT refused its own code again, or it moves closures
     entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes

@@ -113,9 +113,13 @@ def _placement_only(fn: Any, args: list) -> None:
                        "transformed again)", fn.__name__, "<sct runtime>", 0, "use SCTEngine(higher='boxes')")
 
 
+# the calls generated code knows only when it runs (..transform.call_bwd, ..dynamic_second's): fn -> its entry maker
+DYNAMIC: dict = {}
+
+
 def is_standin(fn: Any) -> bool:
     try:
-        return fn in LINEAR or fn in CONSTANT or fn in PRIMITIVE or fn in CLOSURES
+        return fn in LINEAR or fn in CONSTANT or fn in PRIMITIVE or fn in CLOSURES or fn in DYNAMIC
     except TypeError:
         return False
 
@@ -232,5 +236,7 @@ def entry(fn: Any, mode: str, active: tuple[int, ...]) -> tuple[dict[str, Any], 
     """The functions generated code calls for the runtime helper ``fn`` in ``mode``, and a line about them."""
     if fn in CLOSURES:
         raise closures_refused(fn.__name__)
+    if fn in DYNAMIC:
+        return DYNAMIC[fn](fn, mode, active)
     make = _forward if mode == "forward" else _reverse
     return make(fn, active), f"# runtime helper {fn.__name__}: {mode} mode by its linearity or its primitive\n"

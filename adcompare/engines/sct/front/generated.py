@@ -48,7 +48,11 @@ def _names_to(parsed: Parsed, value: Any) -> set[str]:
     return out
 
 
-_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index)  # run, kept as constants
+# run, kept as constants (each returns None or raises; unshared_item checks the frame it runs in, here the new one)
+# a call generated code knows only when it runs (..transform.call_fwd, call_jvp) -> the form taking its keywords as
+# one dict of constants, a stand-in when transformed again (set by ..dynamic_second)
+PACKED: dict = {}
+_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index, runtime.unshared_item)
 
 
 class _Stacks:
@@ -113,7 +117,7 @@ class _Stacks:
                     call.func = ast.Attribute(ast.Name(self.pushes[call.func.id], ast.Load()), "append", ast.Load())
                 elif call.func.id in self.checks:
                     checked = self.fresh("checked")
-                    bound = lookup(self.p.fn, call.func.id).keywords
+                    bound = getattr(lookup(self.p.fn, call.func.id), "keywords", {})  # a partial's, or none
                     keywords = [ast.keyword(k, ast.Constant(v)) for k, v in bound.items()]
                     call.func, call.keywords = ast.Name(self.checks[call.func.id], ast.Load()), keywords
                     s = ast.copy_location(ast.Assign([ast.Name(checked, ast.Store())], call), s)
@@ -312,6 +316,13 @@ def prepare(parsed: Parsed) -> None:
                 node.func = ast.Name(name_for(applied(prim, "vjps", i, n)), ast.Load())
                 node.args, node.keywords = [node.args[0]] + func.args, _constants(func.keywords)
                 continue
+        packed = next((p for k, p in PACKED.items() if k is lookup(parsed.fn, func.id)), None) if isinstance(
+            func, ast.Name) and func.id not in parsed.locals and all(k.arg for k in node.keywords) else None
+        if packed is not None:  # call_fwd(f, active, *args, **kw) as fwd_call(f, active, {kw}, *args)
+            keywords = ast.Dict([ast.Constant(k.arg) for k in node.keywords], [k.value for k in node.keywords])
+            node.func, node.args = ast.Name(name_for(packed), ast.Load()), [*node.args[:2], keywords, *node.args[2:]]
+            node.keywords = []
+            continue
         found = table(func)
         if found is not None and found[1] in ("jvps", "skipping"):
             prim, kind, i = found
