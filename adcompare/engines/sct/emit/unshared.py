@@ -24,8 +24,6 @@ from __future__ import annotations
 import platform
 import sys
 import types
-from collections import Counter
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -142,7 +140,7 @@ def _beyond(objs: list, n: int, counted: list, scope, user: set, free: tuple) ->
     del views
     if base is not None:
         known[n + 1] += 1  # item itself
-    if _within(counted, known, n):
+    if all(c - k <= _ALLOWED[_role(j, n)] for j, (c, k) in enumerate(zip(counted, known))):
         return [c - k for c, k in zip(counted, known)]
     # SCT's own lists (its tape, temporaries): those only the frame holds, as variables or through their methods;
     # then the lists and tuples only those (and the frame) hold: a list's earlier version that the tape keeps, as
@@ -155,27 +153,19 @@ def _beyond(objs: list, n: int, counted: list, scope, user: set, free: tuple) ->
                                                       for m in scope.values()):
             tape.append(v)
         v = None
-    first = [k + sum(u is t for held in tape for u in held) for k, t in zip(known, objs)]
-    if _within(counted, first, n):  # (as first-order code always is: the walk below is for code run again)
-        return [c - k for c, k in zip(counted, first)]
-    level, taken = tape, {id(v) for v in tape} | {id(t) for t in objs}
-    in_frame, held_by = Counter(map(id, scope.values())), Counter()  # (ids: counting them holds no reference)
-    while level:  # the lists and tuples only the tape's lists (and the frame) hold, level by level
-        held_by.update(map(id, chain.from_iterable(level)))
-        found = {id(u): u for held in level for u in held if type(u) in (list, tuple) and id(u) not in taken}
-        level = []
-        for u in found.values():  # (held here by found too: one reference more)
-            if _refs(u) - _HELD_ONE - 1 <= held_by[id(u)] + factor * in_frame[id(u)]:
-                level.append(u)
+    k = 0
+    while k < len(tape):
+        for u in tape[k]:
+            if isinstance(u, (list, tuple)) and not any(u is t for t in objs) and not any(u is w for w in tape) \
+                    and _refs(u) - _HELD_ONE <= sum(w is u for held in tape for w in held) + factor * sum(
+                        b is u for b in scope.values()):
+                tape.append(u)
             u = None
-        found = None
-        taken.update(id(u) for u in level)
-    known = [k + held_by[id(t)] for k, t in zip(known, objs)]
+        k += 1
+    for held in tape:
+        for k, t in enumerate(objs):
+            known[k] += sum(u is t for u in held)
     return [c - k for c, k in zip(counted, known)]
-
-
-def _within(counted: list, known: list, n: int) -> bool:
-    return all(c - k <= _ALLOWED[_role(j, n)] for j, (c, k) in enumerate(zip(counted, known)))
 
 
 def _probe(keep: list, depth: int, hold: int | None) -> None:
