@@ -142,29 +142,15 @@ def _beyond(objs: list, n: int, counted: list, scope, user: set, free: tuple) ->
         known[n + 1] += 1  # item itself
     if all(c - k <= _ALLOWED[_role(j, n)] for j, (c, k) in enumerate(zip(counted, known))):
         return [c - k for c, k in zip(counted, known)]
-    # SCT's own lists (its tape, temporaries): those only the frame holds, as variables or through their methods;
-    # then the lists and tuples only those (and the frame) hold: a list's earlier version that the tape keeps, as
-    # the code SCT transforms again keeps it (each write there makes a new list)
-    tape: list = []
+    # SCT's own lists (its tape, temporaries): those only the frame holds, as variables or through their methods
     for name in [m for m in scope if m not in user and m not in free]:
         v = scope[name]
-        if isinstance(v, (list, tuple)) and not any(v is t for t in objs) and _refs(v) - _HELD_ONE <= factor * sum(
-                b is v for b in scope.values()) + sum(isinstance(m, types.BuiltinMethodType) and m.__self__ is v
-                                                      for m in scope.values()):
-            tape.append(v)
-        v = None
-    k = 0
-    while k < len(tape):
-        for u in tape[k]:
-            if isinstance(u, (list, tuple)) and not any(u is t for t in objs) and not any(u is w for w in tape) \
-                    and _refs(u) - _HELD_ONE <= sum(w is u for held in tape for w in held) + factor * sum(
-                        b is u for b in scope.values()):
-                tape.append(u)
-            u = None
-        k += 1
-    for held in tape:
-        for k, t in enumerate(objs):
-            known[k] += sum(u is t for u in held)
+        if not isinstance(v, (list, tuple)) or any(v is t for t in objs):
+            continue
+        if _refs(v) - _HELD_ONE <= factor * sum(b is v for b in scope.values()) + sum(
+                isinstance(m, types.BuiltinMethodType) and m.__self__ is v for m in scope.values()):
+            for k, t in enumerate(objs):
+                known[k] += sum(u is t for u in v)
     return [c - k for c, k in zip(counted, known)]
 
 

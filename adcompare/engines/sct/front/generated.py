@@ -48,11 +48,11 @@ def _names_to(parsed: Parsed, value: Any) -> set[str]:
     return out
 
 
-# run, kept as constants (each returns None or raises; unshared_item checks the frame it runs in, here the new one)
+# run, kept as constants (each returns None or raises)
 # a call generated code knows only when it runs (..transform.call_fwd, call_jvp) -> the form taking its keywords as
 # one dict of constants, a stand-in when transformed again (set by ..dynamic_second)
 PACKED: dict = {}
-_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index, runtime.unshared_item)
+_CHECKS = (runtime.check_sequence, inplace.check_inplace, inplace.check_view_index)
 
 
 class _Stacks:

@@ -91,7 +91,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            runtime.sorted_keys, runtime.loop_keys, runtime.same_size, runtime.same_length, runtime.copy_for,
            sized_code.dict_of, *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
-           inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero, runtime.unshared_item):
+           inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
     _VOCAB[_f] = Vocab("constant")
 for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins.min, builtins.max,
            builtins.round, anp.full, anp.eye, anp.identity, anp.arange, anp.linspace, anp.logspace, anp.geomspace,
