@@ -174,8 +174,8 @@ def keywords_by_position(conv, tree: ast.AST) -> None:
 def _positional(conv, f: ast.expr, bound: set[str]) -> tuple[list, dict]:
     """The names ``f`` (a lambda, or a name for a Python function) takes by position or keyword, in order (None
     for one taken by position only; [] where unknown), and a Python function's defaults, as names bound in."""
-    if isinstance(f, ast.Lambda):
-        return [None] * len(f.args.posonlyargs) + [a.arg for a in f.args.args], {}
+    if isinstance(f, ast.Lambda):  # one with defaults: unknown (SCT's derivative of it takes only the others)
+        return [] if f.args.defaults else [None] * len(f.args.posonlyargs) + [a.arg for a in f.args.args], {}
     fn = conv.resolve(f) if isinstance(f, ast.Name) and f.id not in bound else None
     if not isinstance(fn, types.FunctionType):
         return [], {}
