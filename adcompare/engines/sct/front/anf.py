@@ -234,8 +234,8 @@ class ANF:
             return ir.Copy(self.pop(node))
         if isinstance(node, ast.Call):
             return self.call(node)
-        if isinstance(node, ast.Subscript):
-            return ir.Index(self.atom(node.value), node.slice)
+        if isinstance(node, ast.Subscript):  # an index that calls: once, as Python (the reverse sweep reads it again)
+            return ir.Index(self.atom(node.value), self.index_once(node.slice))
         if isinstance(node, (ast.Tuple, ast.List)):
             return ir.Pack([self.atom(e) for e in node.elts], "list" if isinstance(node, ast.List) else "tuple")
         if isinstance(node, ast.Dict):

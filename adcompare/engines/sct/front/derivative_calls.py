@@ -151,14 +151,16 @@ def keywords_by_position(conv, tree: ast.AST) -> None:
     positional parameters (a Python function's skipped ones take their defaults; keywords out of order, where none
     calls) and argnums (constant, not negative) takes none of them: SCT differentiates what a call passes by
     position (a differentiated value passed by keyword to a function computed there is refused), and a positional
-    argument argnums does not name is passed through as JAX passes a keyword one."""
+    argument argnums does not name is passed through as JAX passes a keyword one. A name bound anywhere in ``tree``
+    (a nested function's or lambda's parameter, a variable) is not known here: its call is left as written."""
+    bound = _bound(tree)
     for node in ast.walk(tree):
         inner = node.func if isinstance(node, ast.Call) and node.keywords else None
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.args
                 and inner.func.attr in KINDS - {"jvp", "vjp", "hvp"} | {"hessian"} and conv.engine_like(
                     inner.func.value)) or any(isinstance(a, ast.Starred) for a in node.args):
             continue
-        params, defaults, nums = *_positional(conv, inner.args[0]), _argnums(inner)
+        params, defaults, nums = *_positional(conv, inner.args[0], bound), _argnums(inner)
         given = {k.arg: k.value for k in node.keywords}
         where = [params.index(k) if k in params else -1 for k in given]
         if nums is None or min(where, default=-1) < len(node.args) or where != sorted(where) and any(
@@ -169,18 +171,32 @@ def keywords_by_position(conv, tree: ast.AST) -> None:
             node.args, node.keywords = node.args + values, []
 
 
-def _positional(conv, f: ast.expr) -> tuple[list, dict]:
+def _positional(conv, f: ast.expr, bound: set[str]) -> tuple[list, dict]:
     """The names ``f`` (a lambda, or a name for a Python function) takes by position or keyword, in order (None
     for one taken by position only; [] where unknown), and a Python function's defaults, as names bound in."""
-    if isinstance(f, ast.Lambda):
-        return [None] * len(f.args.posonlyargs) + [a.arg for a in f.args.args], {}
-    fn = conv.resolve(f) if isinstance(f, ast.Name) else None
+    if isinstance(f, ast.Lambda):  # one with defaults: unknown (SCT's derivative of it takes only the others)
+        return [] if f.args.defaults else [None] * len(f.args.posonlyargs) + [a.arg for a in f.args.args], {}
+    fn = conv.resolve(f) if isinstance(f, ast.Name) and f.id not in bound else None
     if not isinstance(fn, types.FunctionType):
         return [], {}
     code, defaults = fn.__code__, fn.__defaults__ or ()
     names = code.co_varnames[:code.co_argcount]
     return [None] * code.co_posonlyargcount + list(names[code.co_posonlyargcount:]), {
         name: conv.bind("default", value) for name, value in zip(names[len(names) - len(defaults):], defaults)}
+
+
+def _bound(tree: ast.AST) -> set[str]:
+    """Every name ``tree`` binds: parameters of the functions and lambdas in it, variables written, names defined."""
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = n.args
+            names |= {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in n.names}
+    return names
 
 
 def _argnums(inner: ast.Call) -> set | None:
