@@ -159,7 +159,7 @@ class Operators:
     def conj(self): return anp.conj(self)
     def conjugate(self): return anp.conj(self)
     def diagonal(self, offset=0, axis1=0, axis2=1): return anp.diagonal(self, offset, axis1, axis2)
-    def trace(self, offset=0, axis1=0, axis2=1): return anp.trace(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None): return anp.trace(self, offset, axis1, axis2, dtype)
     def repeat(self, repeats, axis=None): return anp.repeat(self, repeats, axis)
 
     def transpose(self, *axes):  # x.transpose(), x.transpose((1, 0)) and x.transpose(1, 0)

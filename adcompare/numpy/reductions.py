@@ -177,6 +177,9 @@ def var(x, axis=None, ddof=0, keepdims=False, mean=None, *, where=None, dtype=No
         if not isinstance(ddof, int) or ddof != 0:
             raise ValueError(f"var: ddof and correction can't be provided simultaneously (at {user_location()})")
         ddof = correction
+    if ddof is None or isinstance(ddof, (str, type, _np.dtype)):  # NumPy's third positional (dtype) given here
+        raise TypeError(f"var(): ddof={ddof!r} (at {user_location()}) is not a number; adcompare's third positional "
+                        f"argument is ddof (NumPy's is dtype): pass dtype= by keyword")
     x = _operand("var", x, keepdims, dtype, out)  # a list or tuple is packed once, as jnp.asarray packs it
     if where is not None:
         return _masked_var(x, axis, ddof, keepdims, where, mean)

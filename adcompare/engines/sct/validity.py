@@ -94,6 +94,9 @@ def compile_guard(fn: Any, deps: list[tuple]) -> Callable[[], bool]:
         kind = mark[0]
         if kind == "object":
             test = f"{value} is not {const(mark[1])}"
+        elif kind == "instance":
+            test = (f"{value} is not {const(mark[1])} or type({value}) is not {const(mark[2])} or "
+                    f"type({value}).__call__ is not {const(mark[3])}")
         elif kind == "function":
             test = (f"{value} is not {const(mark[1])} or {value}.__code__ is not {const(mark[2])} or "
                     f"{value}.__defaults__ is not {const(mark[3])} or {value}.__kwdefaults__ is not {const(mark[4])}")

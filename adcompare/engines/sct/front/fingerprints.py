@@ -2,7 +2,8 @@
 
 Contract: :func:`fingerprint` names the object for anything the transformation may call or resolve through
 (functions by their code and defaults; bound methods, a new object at each attribute access, by their receiver
-and function or builtin's name; classes, modules and other callables by identity) and only the kind of a data
+and function or builtin's name; other callable objects by identity, class and the class's ``__call__``, which
+SCT reads and a class may rebind; classes, modules and builtin functions by identity) and only the kind of a data
 value; :func:`matches` answers whether a value has a fingerprint without making a new one (guards run it on
 every call). :data:`MISSING` stands for a name that is not bound.
 """
@@ -29,8 +30,10 @@ def fingerprint(value: Any) -> tuple:
     parts = _bound(value)
     if parts is not None:  # a new object at each attribute access: by its two parts
         return ("method", *parts)
-    if callable(value) or isinstance(value, types.ModuleType):
+    if isinstance(value, (type, types.ModuleType, types.BuiltinFunctionType)):
         return ("object", value)
+    if callable(value):  # a callable object: SCT reads its class's __call__, which a class may have rebound
+        return ("instance", value, type(value), type(value).__call__)
     return ("data",)
 
 
@@ -42,6 +45,8 @@ def matches(value: Any, mark: tuple) -> bool:
                 and value.__kwdefaults__ is mark[4])
     if kind == "object":
         return value is mark[1]
+    if kind == "instance":
+        return value is mark[1] and type(value) is mark[2] and type(value).__call__ is mark[3]
     if kind == "method":
         parts = _bound(value)
         return parts is not None and parts[0] is mark[1] and (parts[1] is mark[2] or parts[1] == mark[2])
