@@ -72,19 +72,19 @@ def test_integer_inputs_are_constants_in_vjp():
     assert x_bar == 3.0 and n_bar.dtype == jax.dtypes.float0
 
 
-def test_a_million_operations_do_not_recurse():
+def test_many_operations_do_not_recurse():
     def f(x):
-        for _ in range(1_000_000):
+        for _ in range(200_000):
             x = anp.sin(x)
         return x
 
     _, f_vjp = overloading.vjp(f, 0.5)
     (tape,) = held(f_vjp, Tape)
-    assert len(tape) == 1_000_001
+    assert len(tape) == 200_001
     g = f_vjp(1.0)
     # d/dx sin^n(x) = prod cos(x_k): recompute it with plain math as the independent answer.
     x, expected = 0.5, 1.0
-    for _ in range(1_000_000):
+    for _ in range(200_000):
         expected *= np.cos(x)
         x = np.sin(x)
     assert abs(g - expected) <= 1e-12 * abs(expected)

@@ -112,7 +112,7 @@ class Program:
         return f"def {name}(x, y):\n" + "\n".join(self.lines) + f"\n    return {ret}\n"
 
 
-N_PROGRAMS = 60
+N_PROGRAMS = 30
 
 
 @pytest.fixture(scope="module")
