@@ -21,7 +21,7 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare import primitives as p
-from adcompare.primitives import primal, shape
+from adcompare.primitives import check_only, primal, shape
 from adcompare.rules.base import append_axis, broadcast, defjvp, defvjp, swap_last, unbroadcast
 
 mul, add, sub, div, neg, mm = anp.multiply, anp.add, anp.subtract, anp.divide, anp.negative, anp.matmul
@@ -80,6 +80,7 @@ def rounding(pv: np.ndarray) -> np.ndarray:
     return 10 * shape(pv)[-1] * np.finfo(pv.dtype).eps * scale
 
 
+@check_only
 def _gaps(v, name: str, what: str, nonzero: bool = False, distinct: bool = True) -> None:
     """Refuse repeated values of ``v`` (eigen- or singular values) unless not ``distinct``, and zero ones if asked."""
     pv = primal(v)

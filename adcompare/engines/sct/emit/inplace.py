@@ -28,11 +28,12 @@ import jax
 import numpy as np
 
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import primal
+from adcompare.primitives import check_only, primal
 
 _MUTABLE = (np.ndarray, list, dict)
 
 
+@check_only
 def check_inplace(value: Any, *others: Any, construct: str, hint: str, strict: bool, function: str,
                   filename: str, line: int, item: tuple[bool, ...] | None = None) -> None:
     """Refuse the write in place into ``value`` about to happen at ``line`` if one of ``others``
@@ -87,6 +88,7 @@ def _basic(index: Any) -> bool:
     return getattr(value, "shape", None) == () and dtype is not None and np.issubdtype(dtype, np.integer)
 
 
+@check_only
 def check_view_index(index: Any, target: str, function: str, filename: str, line: int) -> None:
     """Refuse a chained write whose inner subscript is not a view (an advanced index copies)."""
     if not _basic(index):
@@ -95,6 +97,7 @@ def check_view_index(index: Any, target: str, function: str, filename: str, line
                        function, filename, line, "index once, with a tuple, e.g. y[i, j] = v")
 
 
+@check_only
 def check_array_holder(value: Any, target: str, function: str, filename: str, line: int) -> None:
     """Refuse a chained write ``y[i][j] = v``, which SCT makes as a write into an array, when ``y`` is a list
     when it runs: two of whose rows are one list (``[[0.0] * n] * m``: Python's write changes every such row),

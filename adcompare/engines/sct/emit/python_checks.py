@@ -16,8 +16,10 @@ import numpy as np
 
 from adcompare import numpy as anp
 from adcompare.engines.sct.errors import SCTError, a_type
+from adcompare.primitives import check_only
 
 
+@check_only
 def check_sequence(seq: Any, function: str, filename: str, line: int) -> None:
     """A loop ``for v in seq`` runs over ``seq[0], seq[1], ...``: refuse what is not read by position
     (a dict, whose loop runs over keys; a set, a dict's view, an iterator)."""
@@ -140,12 +142,14 @@ def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
     return tuple(d)
 
 
+@check_only
 def same_size(d: dict, keys: tuple) -> None:
     """Python's check, at each step of a loop over the keys of ``d`` and at its end, that no key was added."""
     if len(d) != len(keys):
         raise RuntimeError("dictionary changed size during iteration")
 
 
+@check_only
 def same_length(xs: Any, steps: range, function: str, filename: str, line: int) -> None:
     """At each step of a loop over the list ``xs`` whose body appends to or pops from it, and at its end: its
     length is the one the loop runs over (Python's iterator would run over the new length)."""

@@ -20,6 +20,7 @@ from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.front.fence import is_pop
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import CONSTANT_ATTRIBUTES, MISSING
+from adcompare.primitives import is_check_only
 
 _ARITH = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
           ast.Pow: "power", ast.MatMult: "matmul", ast.Mod: "remainder"}
@@ -100,6 +101,8 @@ class ANF:
                 self.emit(ir.Effect(s, self.line()))  # prints the values, as JAX's print shows its tracers
             elif is_pop(s.value):
                 self.pop(s.value)
+            elif isinstance(s.value, ast.Call) and is_check_only(self.p.resolve(s.value.func)):
+                self.emit(ir.Effect(s, self.line(), check=True))  # a check (a rule's, SCT's own): as an assert
             elif isinstance(s.value, ast.Call):  # seq.append(x), the other call statement the fence lets by
                 seq = s.value.func.value.id
                 elt = self.atom(s.value.args[0])

@@ -40,6 +40,7 @@ from adcompare.engines.sct.front.fingerprints import MISSING as _MISSING
 from adcompare.engines.sct.front.fingerprints import fingerprint
 from adcompare.engines.sct.front.mangle import mangle
 from adcompare.engines.sct.front.same_code import same_code
+from adcompare.primitives import is_check_only
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
     if prepare is not None:
         prepare(parsed)
     vocab_writes.rewrite(parsed)
-    fence.check(parsed.tree, where)
+    fence.check(parsed.tree, where, lambda call: is_check_only(parsed.resolve(call.func)))
     return parsed
 
 
