@@ -1,0 +1,116 @@
+"""Nested defs that are only called are lifted to module level (lambda lifting), not made closures.
+
+``def inner(v): ...`` inside a function SCT transforms, read only as the callee of later calls, becomes
+``inner_lifted(c, v)`` of the outer variables it reads (``c``), passed at each call: an ordinary callee, so its
+gradient costs what a module-level helper's does (a closure's went through ``apply``, about 3.6x slower on the
+loop below), its second order is SCT's own code again (it took the boxes), and a variable assigned again after
+the def is read when the call runs, as Python reads it (a closure refused it). Any other nested function (read as
+a value, by a derivative, in a comprehension, by itself) is still a closure.
+"""
+
+from __future__ import annotations
+
+import types
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import adcompare as ad
+import adcompare.numpy as anp
+from adcompare.engines.sct import SCTEngine
+from adcompare.engines.sct.errors import SCTError
+from tests.test_sct_higher import _no_traces
+
+jax.config.update("jax_enable_x64", True)
+
+np_ = anp  # the programs' NumPy: their JAX twins are the same code with jax.numpy here (see _twin)
+
+
+def _twin(f):
+    return types.FunctionType(f.__code__, {**f.__globals__, "np_": jnp}, f.__name__)
+
+
+def looped(x):
+    c = np_.sum(x)
+
+    def inner(v, scale):
+        return np_.sin(v * c) * scale + v
+
+    h = x
+    for _ in range(4):
+        h = inner(h, scale=0.5)
+    return np_.sum(h * h)
+
+
+def rebound(x):
+    c = x * 2.0
+
+    def g(v):
+        return v * c
+
+    y = g(x)
+    c = np_.sin(x)  # Python reads c when g runs: the second call sees this one
+    return np_.sum(y + g(x) ** 2)
+
+
+def two_helpers(x):
+    def stats(v):
+        return np_.mean(v), np_.std(v)
+
+    def mix(a, b):
+        return a * b + np_.sum(x) * a
+
+    m, s = stats(x * x)
+    m2, s2 = stats(np_.cos(x))
+    return mix(m, s) + mix(m2, b=s2)
+
+
+@pytest.mark.parametrize("f", [looped, rebound, two_helpers])
+def test_lifted_defs_against_jax_first_and_second_order_without_boxes(f, monkeypatch):
+    theirs = _twin(f)
+    cases = []
+    for seed in (0, 1):
+        x = np.random.default_rng(seed).normal(size=3) * 0.7
+        cases.append((x, jax.grad(theirs)(jnp.asarray(x)), jax.hessian(theirs)(jnp.asarray(x))))
+    for x, grad, _ in cases:
+        np.testing.assert_allclose(SCTEngine().grad(f)(x), grad, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ad.engine("overloading").grad(f)(x), grad, rtol=1e-10, atol=1e-12)
+    _no_traces(monkeypatch)
+    for x, _, hessian in cases:
+        np.testing.assert_allclose(SCTEngine().hessian(f)(x), hessian, rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(SCTEngine().hessian(f, mode="rev-rev")(x), hessian, rtol=1e-9, atol=1e-11)
+
+
+def test_the_generated_code_calls_the_lifted_def():
+    source = SCTEngine().source(looped)
+    assert "inner_lifted" in source and "make_closure" not in source and "apply" not in source
+
+
+def as_value(x):
+    def inner(v):
+        return v * anp.sum(x)
+
+    fs = [inner]
+    return anp.sum(fs[0](x))
+
+
+def test_a_def_read_as_a_value_is_still_a_closure():
+    x = np.array([0.3, -0.5, 1.1])
+    assert "make_closure" in SCTEngine().source(as_value)
+    expected = jax.grad(lambda v: jnp.sum(v * jnp.sum(v)))(jnp.asarray(x))
+    np.testing.assert_allclose(SCTEngine().grad(as_value)(x), expected, rtol=1e-12)
+
+
+def refused_inside(x):
+    def inner(v):
+        with open(__file__):
+            return v
+    return inner(x)
+
+
+def test_a_refusal_inside_a_lifted_def_names_the_users_line():
+    line = refused_inside.__code__.co_firstlineno + 2
+    with pytest.raises(SCTError, match=rf"test_sct34_direct_defs\.py, line {line}"):
+        SCTEngine().grad(refused_inside)(1.0)
