@@ -67,7 +67,13 @@ def two_helpers(x):
     return mix(m, s) + mix(m2, b=s2)
 
 
-@pytest.mark.parametrize("f", [looped, rebound, two_helpers])
+def with_lambda(x):
+    c = np_.sum(x)
+    f = lambda v: np_.tanh(v * c) + v  # noqa: E731  (a lambda bound to a name and only called: lifted too)
+    return np_.sum(f(x) * f(x * 2.0))
+
+
+@pytest.mark.parametrize("f", [looped, rebound, two_helpers, with_lambda])
 def test_lifted_defs_against_jax_first_and_second_order_without_boxes(f, monkeypatch):
     theirs = _twin(f)
     cases = []
@@ -84,8 +90,9 @@ def test_lifted_defs_against_jax_first_and_second_order_without_boxes(f, monkeyp
 
 
 def test_the_generated_code_calls_the_lifted_def():
-    source = SCTEngine().source(looped)
-    assert "inner_lifted" in source and "make_closure" not in source and "apply" not in source
+    for f, lifted in ((looped, "inner_lifted"), (with_lambda, "f_lifted")):
+        source = SCTEngine().source(f)
+        assert lifted in source and "make_closure" not in source and "apply" not in source
 
 
 def as_value(x):

@@ -341,9 +341,21 @@ def reads_a_list_appended_later(x):
     return last()
 
 
-def test_a_closure_over_a_list_written_later_is_refused():
-    with pytest.raises(SCTError, match="reads 'xs', assigned again after it is defined"):
+def reads_a_list_appended_later_as_a_value(x):
+    xs = [x]
+    last = lambda: xs[-1]  # noqa: E731
+    xs.append(2.0 * x)
+    return [last][0]()
+
+
+def test_a_lambda_over_a_list_written_later_is_refused():
+    """Only called, the lambda is lifted (:mod:`adcompare.engines.sct.front.direct_defs`) and takes xs at the call,
+    where SCT refuses a list appended to and passed on, as it does for a module-level callee; read as a value it is
+    a closure, which would read xs when it is made."""
+    with pytest.raises(SCTError, match="a second reference to the list 'xs'"):
         sct.grad(reads_a_list_appended_later)(0.5)
+    with pytest.raises(SCTError, match="reads 'xs', assigned again after it is defined"):
+        sct.grad(reads_a_list_appended_later_as_a_value)(0.5)
 
 
 def other_derivatives(x):

@@ -6,8 +6,8 @@ Myia and MindSpore do), and the transformation differentiates through it like
 through any argument; the values and stand-ins it uses are in
 :mod:`.closure_values`.
 
-* A nested ``def`` that is only called (:mod:`.direct_defs`) is lifted to module level, its free variables
-  passed at each call. Any other nested ``def`` (anywhere in the body) or ``lambda`` becomes a module-level
+* A nested ``def`` only called is lifted, its free variables passed at each call (:mod:`.direct_defs`). Any
+  other nested ``def`` (anywhere in the body) or ``lambda`` becomes a module-level
   function of ``(env, *params)`` (a :class:`.closure_values.Template`), and the
   ``def`` or the lambda an assignment of ``make_closure(template, v1, ..., vk)``,
   ``v1..vk`` the outer variables it reads. Python reads those when the function
@@ -126,7 +126,7 @@ class _Converter:
         self.loops: list[ast.AST] = []
         self.aliases: dict[str, ast.Attribute] = {}  # g = E.grad
         self.jitted: dict[str, tuple] = {}  # g = jax.jit(f, static_argnums=...): its static arguments
-        self.lifted: dict[str, tuple[str, list[str]]] = {}  # a nested def only called: its lifted name, free variables
+        self.lifted: dict[str, tuple[str, list[str]]] = {}  # defs only called: lifted name, free variables
         self.cells = {}  # the user's function's own closure, as values
         for var, cell in zip(parsed.fn.__code__.co_freevars, parsed.fn.__closure__ or ()):
             try:
@@ -170,8 +170,9 @@ class _Converter:
         """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
         if isinstance(node, ast.FunctionDef):
             jit_calls.decorators(self, node)  # @jax.jit: the def
-            if node.name not in self.jitted and direct_defs.calls_only(self.p.tree, node):
-                return direct_defs.lift(self, node)
+        if isinstance(node, (ast.FunctionDef, ast.Assign)) and direct_defs.calls_only(self.p.tree, node, self.jitted):
+            return direct_defs.lift(self, node)  # only called (g = lambda v: ... too)
+        if isinstance(node, ast.FunctionDef):
             made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
             return ast.copy_location(ast.Assign([ast.Name(node.name, ast.Store())], made), node)
         if isinstance(node, ast.Lambda):
@@ -304,7 +305,6 @@ class _Converter:
         return cv.define(fdef, self.p.fn.__globals__, {**self.cells, **checks}, filename)
 
     # --- calls ---
-
     def resolve(self, node: ast.expr):
         if isinstance(node, ast.Name) and node.id in self.locals:
             return MISSING
@@ -325,8 +325,7 @@ class _Converter:
         node = jit_calls.leave(self, node)  # jax.jit(f, ...): f (see .jit_calls)
         if not isinstance(node, ast.Call):
             return node
-        if isinstance(node.func, ast.Name) and node.func.id in self.lifted:
-            return direct_defs.call(self.lifted[node.func.id], node)
+        node = direct_defs.call(self.lifted, node)  # g(x) of a lifted g: g_lifted(v1, ..., x)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             fn = self.resolve(node.func)
             return sized_code.spread_node(node, fn, fn is not MISSING, self.bind, self.p.where)
