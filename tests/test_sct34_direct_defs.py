@@ -121,3 +121,24 @@ def test_a_refusal_inside_a_lifted_def_names_the_users_line():
     line = refused_inside.__code__.co_firstlineno + 2
     with pytest.raises(SCTError, match=rf"test_sct34_direct_defs\.py, line {line}"):
         SCTEngine().grad(refused_inside)(1.0)
+
+
+g = np.array([1.0, 2.0, 3.0])  # a global array with the name of the nested defs below (a notebook's g = grad(...))
+
+
+def shadows_a_global_array(x):
+    def g(v):
+        return np_.sin(v)
+
+    if np_.sum(x) > 0:
+        return np_.sum(g(x))
+    return np_.sum(g(x * 2.0)) + np_.sum(np_.stack([g(v) for v in x]))
+
+
+def test_a_nested_def_named_as_a_global_array():
+    """The def's name is the function's local: SCT resolved it as the global array, and ``array in (map, zip)``
+    (elementwise ==) raised "truth value of an array is ambiguous", ``array in weakset`` "unhashable"."""
+    for x in (np.array([0.3, -0.2, 0.5]), np.array([-0.3, -0.2, 0.4])):
+        expected = jax.grad(_twin(shadows_a_global_array))(jnp.asarray(x))
+        for engine in (SCTEngine(), ad.engine("overloading")):
+            np.testing.assert_allclose(engine.grad(shadows_a_global_array)(x), expected, rtol=1e-12)

@@ -241,9 +241,13 @@ def _entries(kind: str, fn: Any, wanted: tuple, order: tuple, nargs: int) -> Any
 def _made_program(made: Any, nargs: int) -> Any:
     """The program of a derivative this engine made, called with ``nargs`` positional arguments inside
     transformed code (a plain function differentiated, argnums fixed), or None."""
-    if made not in MADE:
+    try:
+        tagged = MADE.get(made)
+    except TypeError:  # not weakly referenceable or hashable (an array): not made here
         return None
-    kind, f, argnums, has_aux = MADE[made]
+    if tagged is None:
+        return None
+    kind, f, argnums, has_aux = tagged
     if has_aux or kind == "grad_value" or not isinstance(f, types.FunctionType):
         return None
     single = isinstance(argnums, int)

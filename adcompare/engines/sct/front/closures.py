@@ -1,10 +1,8 @@
 """Closure conversion: nested functions, lambdas and comprehensions in code SCT transforms, made explicit.
 
-Contract: :func:`convert` rewrites a parsed user function in place, before the
-fence, so that every value reaches the code that uses it as an argument (as
-Myia and MindSpore do), and the transformation differentiates through it like
-through any argument; the values and stand-ins it uses are in
-:mod:`.closure_values`.
+Contract: :func:`convert` rewrites a parsed user function in place, before the fence, so that every value
+reaches the code that uses it as an argument (as Myia and MindSpore do), and the transformation differentiates
+through it like through any argument; the values and stand-ins it uses are in :mod:`.closure_values`.
 
 * A nested ``def`` only called is lifted, its free variables passed at each call (:mod:`.direct_defs`). Any
   other nested ``def`` (anywhere in the body) or ``lambda`` becomes a module-level
@@ -57,6 +55,7 @@ from adcompare.engines.sct.front import (
     nested_lists,
     sized_code,
 )
+from adcompare.engines.sct.front.fingerprints import one_of
 from adcompare.engines.sct.front.parse import MISSING, Parsed
 
 PROGRAM: Callable | None = None  # (kind, lifted function, argnums, nargs) -> program; set by ..programs
@@ -66,6 +65,7 @@ _DERIVE = {"grad", "jacfwd", "jacrev", "value_and_grad"}
 _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "setdefault"}
 _EAGER = (builtins.sum, builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.sorted, builtins.any,
           builtins.all, builtins.set, builtins.dict)  # they run a generator they are given at once
+_NOT_DYNAMIC = (functools.partial, checkpoint, *dict_code.MAKERS)  # f(...)(x) where f makes a known callee
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
@@ -336,8 +336,7 @@ class _Converter:
         if self.resolve(func) is builtins.tuple and len(node.args) == 1 and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("as_tuple", cv.as_tuple), node.args, []), node)
         dynamic = (isinstance(func, ast.Name) and func.id in self.locals) or isinstance(func, ast.Subscript) \
-            or (isinstance(func, ast.Call) and self.resolve(func.func) not in (functools.partial, checkpoint)
-                and self.resolve(func.func) not in dict_code.MAKERS)
+            or (isinstance(func, ast.Call) and not one_of(self.resolve(func.func), _NOT_DYNAMIC))
         if dynamic and not node.keywords:
             return ast.copy_location(ast.Call(self.bind("apply", cv.apply), [func] + node.args, []), node)
         return node

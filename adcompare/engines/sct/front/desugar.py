@@ -35,6 +35,7 @@ from adcompare.engines.sct.emit import inplace, runtime
 from adcompare.engines.sct.front import builtin_source, nested_lists, sized_code
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.builtin_source import MAKES_LIST
+from adcompare.engines.sct.front.fingerprints import one_of
 from adcompare.engines.sct.front.for_targets import keys_read, loop_changes
 from adcompare.engines.sct.front.jumps import loop_has_break
 from adcompare.engines.sct.front.parse import METHODS, MISSING, classify, is_user_function
@@ -88,7 +89,7 @@ class Desugar:
             head = self.loop_head(s)
         elif isinstance(it, ast.Call) and classify(self.p.resolve(it.func)) is None \
                 and not is_user_function(self.p.resolve(it.func)) and not self.array_method(it) \
-                and self.p.resolve(it.func) not in MAKES_LIST:  # list(...), sorted(...): see .builtin_source
+                and not one_of(self.p.resolve(it.func), MAKES_LIST):  # list(...), sorted(...): see .builtin_source
             raise self.where.refuse(f"iterating over {ast.unparse(it.func)}(...)", s,
                                     "iterate over range(...) or over an array, and index")
         else:  # the first axis of an array (or the items of a tuple or list), by index
@@ -138,7 +139,7 @@ class Desugar:
         ``d``: Python raises at each next step, and at the end, if the body added a key; SCT's loop runs over
         the keys it had, so a check that ``d`` keeps their number runs at each step and after the loop
         (a loop that may break is refused: its end is checked only when it did not break)."""
-        if not (isinstance(it, ast.Call) and self.p.resolve(it.func) in (runtime.dict_keys, runtime.written_keys)
+        if not (isinstance(it, ast.Call) and one_of(self.p.resolve(it.func), (runtime.dict_keys, runtime.written_keys))
                 and isinstance(it.args[0], ast.Name)):
             return []
         d = it.args[0].id
@@ -269,7 +270,7 @@ class Desugar:
             for n in ast.walk(self.p.tree):
                 if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and (
                         isinstance(n.value, ast.List) or isinstance(n.value, ast.Call) and (
-                        self.p.resolve(n.value.func) in MAKES_LIST
+                        one_of(self.p.resolve(n.value.func), MAKES_LIST)
                         or getattr(self.p.resolve(n.value.func), "sct_makes_list", False))):
                     made.add(n.targets[0].id)
                     at.add(id(n.targets[0]))

@@ -191,7 +191,11 @@ def assigned_names(fn: ast.FunctionDef) -> set[str]:
     out, todo = set(), [fn]
     while todo:
         node = todo.pop()
-        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, (ast.FunctionDef, ast.Lambda)))
+        for c in ast.iter_child_nodes(node):
+            if isinstance(c, ast.FunctionDef):
+                out.add(c.name)  # a nested def's name is a local of fn (its own locals are not)
+            elif not isinstance(c, ast.Lambda):
+                todo.append(c)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.add(node.id)
         elif isinstance(node, ast.Expr) and _allowed_expression_statement(node.value) \

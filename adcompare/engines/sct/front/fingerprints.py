@@ -60,3 +60,9 @@ def _bound(value: Any) -> tuple | None:
     if isinstance(value, _BUILTIN_BOUND) and not isinstance(value.__self__, (types.ModuleType, type(None))):
         return value.__self__, value.__name__
     return None
+
+
+def one_of(value: Any, options: tuple) -> bool:
+    """Is ``value`` one of ``options``, by identity (what a name resolves to may be an array, whose ``==`` is
+    elementwise: ``value in options`` would raise, or be an array)?"""
+    return any(value is o for o in options)

@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Callable
 
 from adcompare.engines.sct.asttools import walk
+from adcompare.engines.sct.front.fingerprints import one_of
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _serial = itertools.count()
@@ -91,7 +92,7 @@ def _needs(s: ast.stmt, resolve: Callable) -> bool:
     if not isinstance(s, ast.For) or s.orelse:
         return False
     it = s.iter
-    pairs = isinstance(it, ast.Call) and resolve(it.func) in (builtins.zip, builtins.enumerate)
+    pairs = isinstance(it, ast.Call) and one_of(resolve(it.func), (builtins.zip, builtins.enumerate))
     return pairs or _backwards(it, resolve) or _view(it) is not None or not isinstance(s.target, ast.Name)
 
 

@@ -24,6 +24,7 @@ import types
 from collections.abc import Callable
 
 from adcompare.engines.sct.front import for_targets
+from adcompare.engines.sct.front.fingerprints import one_of
 
 _MAKERS = (builtins.map, builtins.zip)
 # methods that change their object in place (a list's append and the like: the list rules refuse its second name)
@@ -43,7 +44,7 @@ def check(fdef: ast.FunctionDef, where, resolve: Callable[[str], object]) -> Non
 
     def maker(value: ast.expr) -> bool:
         return isinstance(value, ast.GeneratorExp) or isinstance(value, ast.Call) and isinstance(
-            value.func, ast.Name) and resolve(value.func.id) in _MAKERS
+            value.func, ast.Name) and one_of(resolve(value.func.id), _MAKERS)
 
     def made_by(value: ast.expr) -> bool:  # g = (...) if c else ys: g holds an iterator on one path
         return maker(value) or isinstance(value, ast.IfExp) and (made_by(value.body) or made_by(value.orelse))

@@ -17,6 +17,8 @@ import ast
 import builtins
 from collections.abc import Callable
 
+from adcompare.engines.sct.front.fingerprints import one_of
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -58,7 +60,7 @@ def is_list(node: ast.expr, lists: set[str], resolve: Callable) -> bool:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
             todo += [n.left, n.right]
         elif not (isinstance(n, (ast.List, ast.ListComp)) or isinstance(n, ast.Name) and n.id in lists
-                  or isinstance(n, ast.Call) and resolve(n.func) in (builtins.list, builtins.sorted)
+                  or isinstance(n, ast.Call) and one_of(resolve(n.func), (builtins.list, builtins.sorted))
                   or list_copy(n, lists) is not None):
             return False
     return True
