@@ -8,6 +8,8 @@ confused with another (Siskind and Pearlmutter's test), against JAX.
 
 from __future__ import annotations
 
+import types
+
 import jax
 import jax.numpy as jnp
 import numpy
@@ -323,10 +325,18 @@ def test_tuple_argnums_of_a_nested_function():
     numpy.testing.assert_allclose(sct.grad(tuple_argnums)(0.5), 2.0, rtol=1e-15)
 
 
+def test_a_nested_def_only_differentiated_at_once_reads_its_variables_when_called():
+    """Once refused ("assigned again after it is defined", "mixes numbers with functions"): a def read only by
+    ``sct.grad(inner)(v)`` is lifted (:mod:`adcompare.engines.sct.front.direct_defs`) and takes ``y`` (``pair``) as
+    an argument at the call, as Python reads it then: d/dx (1.0 * 2x) = 2, d/dx (cos(1) x) = cos(1)."""
+    for f in (reads_a_later_value, mixes_numbers_and_functions):
+        on_jax = types.FunctionType(f.__code__, {**f.__globals__, "sct": jax, "anp": jnp}, f.__name__)
+        for x in (0.5, -1.25):
+            numpy.testing.assert_allclose(sct.grad(f)(x), jax.grad(on_jax)(x), rtol=1e-14)
+
+
 @pytest.mark.parametrize(("f", "message"), [
-    (reads_a_later_value, "reads 'y', assigned again after it is defined"),
     (recursive_inner, "which calls itself"),
-    (mixes_numbers_and_functions, "mixes numbers with functions"),
 ])
 def test_refusals_name_the_construct_and_the_line(f, message):
     with pytest.raises(SCTError, match=message) as info:

@@ -3,7 +3,8 @@
 Contract: :func:`copy_tree` is ``copy.deepcopy`` for ``ast`` trees, iterative
 and faster; :func:`walk`, :func:`children`, :func:`statements`, :func:`names`
 and :func:`height` read a tree without recursion, leaving out the field-less
-markers (``Load``, ``Add``, ...), so that trees thousands of levels deep are safe.
+markers (``Load``, ``Add``, ...), so that trees thousands of levels deep are safe;
+:func:`check_reads` is an internal check of generated functions.
 """
 
 from __future__ import annotations
@@ -122,3 +123,17 @@ def index_value(index: ast.expr, slice_name: str = "slice") -> ast.expr:
     if isinstance(index, ast.Tuple):
         return ast.Tuple([index_value(e, slice_name) for e in index.elts], ast.Load())
     return index
+
+
+def check_reads(defs: list[ast.FunctionDef], user_locals: set[str], cells: set[str]) -> None:
+    """A generated function reads a variable of the user's function only after setting it
+    (else the name would fall through to a global of the same name): an internal check."""
+    for d in defs:
+        stored = {a.arg for a in ast.walk(d.args) if isinstance(a, ast.arg)}
+        loaded = set()
+        for n in ast.walk(d):
+            if isinstance(n, ast.Name):
+                (loaded if isinstance(n.ctx, ast.Load) else stored).add(n.id)
+        stray = (loaded - stored - cells) & user_locals
+        if stray:
+            raise AssertionError(f"SCT internal error: {d.name} reads {sorted(stray)} and never sets them")

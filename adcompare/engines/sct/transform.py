@@ -22,7 +22,6 @@ such as a primitive in a variable, runs on boxes, see :mod:`.emit.boxed_callee`)
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import threading
@@ -37,6 +36,7 @@ from adcompare.custom import CustomFunction
 from adcompare.engine import engine_made, is_engine_made
 from adcompare.engines.sct.analysis import ranks, shapes
 from adcompare.engines.sct.analysis.activity import analyze
+from adcompare.engines.sct.asttools import check_reads
 from adcompare.engines.sct.asttools import names as names_in_tree
 from adcompare.engines.sct.emit import boxed_callee, codegen, custom_callee, second, specialize
 from adcompare.engines.sct.emit.clobbers import split_clobbers
@@ -165,21 +165,21 @@ def transform(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None = N
         outermost = not _building
         if outermost:
             _building.append([])
-        previous = entry
+        previous, start = entry, len(_building[0])
         try:
             entry = Entry(fn, mode, active, key[2], control=control, residuals=residuals)
             _cache.setdefault(fn, {})[key] = entry
             _building[0].append(entry)
             with cycle_collector_paused():  # many acyclic nodes: the collector would rescan them again and again
                 _build(entry)
-        except BaseException:
-            if outermost:
-                for e in _building[0]:
-                    table = _cache.get(e.fn)
-                    if table is not None:
-                        table.pop((e.mode, e.active, e.nvar, e.control, e.residuals), None)
-                if previous is not None:
-                    _cache.setdefault(fn, {})[key] = previous
+        except BaseException:  # what this call made goes (a caller may take a program it refused on the boxes)
+            for e in _building[0][start:]:
+                table = _cache.get(e.fn)
+                if table is not None:
+                    table.pop((e.mode, e.active, e.nvar, e.control, e.residuals), None)
+            del _building[0][start:]
+            if previous is not None:
+                _cache.setdefault(fn, {})[key] = previous
             raise
         finally:
             if outermost:
@@ -200,7 +200,7 @@ def _build(entry: Entry) -> None:
         split_clobbers(fn, namer)
     active_params = {fn.params[k] for k in entry.active}
     act = analyze(fn, active_params, parsed)
-    linker = codegen.Linker(namer, functools.partial(transform, control=entry.control, residuals=entry.residuals),
+    linker = codegen.Linker(namer, functools.partial(_linked, control=entry.control, residuals=entry.residuals),
                             DYNAMIC)
     # a cotangent that SCT's own code or a rule (taken at second order) computes and drops is a symbolic zero
     linker.zero_guards = ours or (getattr(entry.fn, "__module__", None) or "").startswith("adcompare.rules")
@@ -229,7 +229,7 @@ def _build(entry: Entry) -> None:
         names = {"fwd": defs[0].name, "bwd": defs[1].name}
     if lax is not None:
         defs = [init_unbound(d) for d in defs]
-    _check_reads(defs, fn.locals, set(linker.cells))
+    check_reads(defs, fn.locals, set(linker.cells))
     entry.repeats = codegen.repeats(defs, linker)
     label = f"{entry.mode} {getattr(entry.fn, '__qualname__', fn.name)}"
     entry.source, made, cells = codegen.compile_module(defs, linker.cells, entry.fn, label)
@@ -277,6 +277,21 @@ def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
     return functions, text
 
 
+def _linked(fn: Any, mode: str, active: tuple[int, ...], nargs: int | None, control: str, residuals: str) -> Entry:
+    """A callee's entry for generated code that calls it by name: its transform, or where it is a derivative's
+    program (``E.grad(f)(x)`` inside, :mod:`.front.direct_defs`) and SCT refuses its own code or a rule in it again,
+    that call on the boxes (exact), as for a call known only when it runs (:func:`_entry_of`)."""
+    entry = boxed_callee.transformed(functools.partial(transform, control=control, residuals=residuals), fn, mode,
+                                     active, nargs)
+    return entry if entry is not None else _boxed(fn, mode, active)
+
+
+def _boxed(f: Any, mode: str, active: tuple[int, ...]) -> Entry:
+    entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
+    entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
+    return entry
+
+
 def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int, keywords: bool = False, residuals="closures"):
     program = closures.MADE_PROGRAM(f, nargs) if closures.MADE_PROGRAM is not None and not keywords else None
     if program is not None:  # a derivative SCTEngine(higher="sct") made (no keywords): its program, transformed again
@@ -289,9 +304,7 @@ def _entry_of(f: Any, mode: str, active: tuple[int, ...], nargs: int, keywords: 
         entry = boxed_callee.transformed(functools.partial(transform, residuals=residuals), f, mode, active, nargs)
         if entry is not None and not boxed_callee.reaches_opaque(entry):
             return entry  # else on boxes: SCT refused its own code again, or it moves closures
-    entry = Entry(f, mode, active)  # any other callable (a primitive, a vocabulary function): on boxes
-    entry.functions, entry.source = _made(*boxed_callee.entry(f, mode, active))
-    return entry
+    return _boxed(f, mode, active)
 
 
 def _keywords(entry: Entry, which: str, kwargs: dict) -> dict:
@@ -329,20 +342,6 @@ def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple
 
 
 DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}
-
-
-def _check_reads(defs: list[ast.FunctionDef], user_locals: set[str], cells: set[str]) -> None:
-    """A generated function reads a variable of the user's function only after setting it
-    (else the name would fall through to a global of the same name): an internal check."""
-    for d in defs:
-        stored = {a.arg for a in ast.walk(d.args) if isinstance(a, ast.arg)}
-        loaded = set()
-        for n in ast.walk(d):
-            if isinstance(n, ast.Name):
-                (loaded if isinstance(n.ctx, ast.Load) else stored).add(n.id)
-        stray = (loaded - stored - cells) & user_locals
-        if stray:
-            raise AssertionError(f"SCT internal error: {d.name} reads {sorted(stray)} and never sets them")
 
 
 def source(fn: Any, mode: str, active: tuple[int, ...], control: str = "python") -> str:

@@ -88,14 +88,15 @@ def _reaches(entry: Any, cache: weakref.WeakKeyDictionary, test: Callable) -> bo
 def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int, ...], nargs: int,
                 program: bool = False) -> Any:
     """``transform(fn, ...)``, or None where ``fn`` is a program SCT made (a derivative's ``program``, a
-    closure program: a vjp's pull-back) and SCT refuses its own code or a rule in it, not the user's code (a
-    ``vjp`` of a pull-back through a rule SCT cannot transform again): the caller takes that one call on the
-    boxes (exact: the same code). Generated sweeps the user calls directly stay refused."""
+    closure program: a vjp's pull-back; its file ``<sct ... program ...>``) and SCT refuses its own code or a
+    rule in it, not the user's code (a ``vjp`` of a pull-back through a rule SCT cannot transform again): the
+    caller takes that one call on the boxes (exact: the same code). Generated sweeps the user calls directly
+    stay refused."""
     try:
         return transform(fn, mode, active, nargs)
     except SCTError as err:
         filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
-        if err.internal and (program or filename.startswith("<sct closure program")):
+        if err.internal and (program or filename.startswith("<sct ") and " program" in filename):
             return None
         raise
 

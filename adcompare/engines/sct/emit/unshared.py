@@ -29,10 +29,9 @@ from typing import Any
 import numpy as np
 
 from adcompare.engines.sct.errors import SCTError
-from adcompare.primitives import Box, check_only, primal
+from adcompare.primitives import Box, primal
 
 
-@check_only
 def unshared_item(root: Any, keys: tuple, name: str, root_name: str, names: tuple, function: str, filename: str,
                   line: int) -> None:
     """Before ``name[k] op= v``, where ``name`` is ``root[keys[0]]...[keys[-2]]`` and ``k`` is ``keys[-1]``

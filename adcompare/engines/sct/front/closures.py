@@ -170,7 +170,7 @@ class _Converter:
         """A nested scope, lifted whole (its inside is converted when it is transformed), or None."""
         if isinstance(node, ast.FunctionDef):
             jit_calls.decorators(self, node)  # @jax.jit: the def
-        if isinstance(node, (ast.FunctionDef, ast.Assign)) and direct_defs.calls_only(self.p.tree, node, self.jitted):
+        if isinstance(node, (ast.FunctionDef, ast.Assign)) and direct_defs.calls_only(self, node):
             return direct_defs.lift(self, node)  # only called (g = lambda v: ... too)
         if isinstance(node, ast.FunctionDef):
             made = self.closure(node.name, node.args, node.body, node, node.decorator_list)
@@ -188,6 +188,7 @@ class _Converter:
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node)
         if isinstance(node, ast.Call):
+            direct_defs.mark(self, node)  # E.grad(f)(x), E and f known now: a call of the program (see there)
             if any(self.resolve(node.func) is f for f in _EAGER):  # sum(v for v in xs): run now, as a list is
                 for a in node.args:
                     a.sct_run_now = True
@@ -320,6 +321,9 @@ class _Converter:
         if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load) \
                 and any(isinstance(e, ast.Starred) for e in node.elts):  # [a, *xs]
             return sized_code.display_node(node, self.bind, self.p.where)
+        done = direct_defs.leave(self, node)  # (see mark in enter)
+        if done is not None:
+            return done
         node = derivative_calls.attribute(self, node)
         derivative_calls.alias(self, node)
         node = jit_calls.leave(self, node)  # jax.jit(f, ...): f (see .jit_calls)
@@ -343,7 +347,4 @@ class _Converter:
 
     def engine_like(self, node: ast.expr) -> bool:
         """A variable (an engine known when it runs) or an adcompare engine."""
-        if isinstance(node, ast.Name) and node.id in self.locals:
-            return True
-        obj = self.resolve(node)
-        return obj is not MISSING and isinstance(obj, Engine)
+        return isinstance(node, ast.Name) and node.id in self.locals or isinstance(self.resolve(node), Engine)
