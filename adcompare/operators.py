@@ -88,7 +88,7 @@ class Operators:
     def __matmul__(self, other): return anp.matmul(self, other)
     def __rmatmul__(self, other): return anp.matmul(other, self)
     def __neg__(self): return anp.negative(self)
-    def __pos__(self): return self
+    def __pos__(self): return anp.positive(self)  # a new array, as NumPy's (a write into it leaves self alone)
     def __abs__(self): return anp.abs(self)
     def __getitem__(self, idx): return anp.getitem(self, _check_index(idx))
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare.numpy.assembly import diag
-from adcompare.numpy.constants import _refuse_active, zeros_like
-from adcompare.numpy.elementwise import add, floor_divide, multiply, remainder
+from adcompare.numpy.constants import _refuse_active
+from adcompare.numpy.elementwise import floor_divide, multiply, remainder
 from adcompare.numpy.linalg import matrix_transpose, vecdot
 from adcompare.numpy.reductions import cumprod, cumsum, sum
 from adcompare.numpy.shapes import (
     _axis,
+    _owned,
     asarray,
+    broadcast_to,
     concatenate,
     expand_dims,
     getitem,
@@ -68,11 +70,16 @@ def unstack(x, axis=0):
 
 
 def broadcast_arrays(*args):
-    """Each argument broadcast to their common shape (a list, as JAX's): plus zeros of that shape, a constant."""
-    zero = 0.0
+    """Each argument broadcast to their common shape (a list, as JAX's). As NumPy's, an argument of that shape is
+    returned as it is (a write into it is a write into the argument), the others as read-only broadcast views."""
+    common = ()
     for a in args:
-        zero = add(zero, zeros_like(a))
-    return [add(a, zero) for a in args]
+        common = _np.broadcast_shapes(common, shape(a))
+    out = []
+    for a in args:
+        a = asarray(a)
+        out.append(a if shape(a) == common else broadcast_to(a, common))
+    return out
 
 
 def diagflat(v, k=0):
@@ -80,7 +87,8 @@ def diagflat(v, k=0):
 
 
 def positive(x):
-    return asarray(x)
+    """``+x``: a new array of ``x``'s values, as NumPy's ufunc makes one (a write into it leaves ``x`` alone)."""
+    return _owned(asarray(x), x)
 
 
 def divmod(x1, x2):

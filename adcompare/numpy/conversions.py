@@ -31,13 +31,24 @@ def _at_least_1d(a, dtype):
 
 
 def ascontiguousarray(a, dtype=None, *, like=None):
-    """``a`` as an array of at least one axis (a 0-d value gets one, as NumPy's)."""
-    return _at_least_1d(a, dtype)
+    """``a`` as an array of at least one axis (a 0-d value gets one, as NumPy's): ``a`` itself where its NumPy
+    value is C-contiguous, else a new array, as NumPy's (a write into it then leaves ``a`` alone)."""
+    out = _at_least_1d(a, dtype)
+    return out if _in_order(_p.primal(out), "C_CONTIGUOUS") else copy(out)
 
 
 def asfortranarray(a, dtype=None, *, like=None):
-    """``a`` as an array of at least one axis (a 0-d value gets one, as NumPy's); the memory order is NumPy's own."""
-    return _at_least_1d(a, dtype)
+    """As :func:`ascontiguousarray`, for Fortran order (the new array's memory order is NumPy's own)."""
+    out = _at_least_1d(a, dtype)
+    return out if _in_order(_p.primal(out), "F_CONTIGUOUS") else copy(out)
+
+
+def _in_order(v, flag: str) -> bool:
+    """Is ``v`` in that memory order: a NumPy array's flag, else (a JAX array has no layout) that of a C-ordered
+    NumPy array of its shape (a stand-in of one byte an element, never read)."""
+    if not isinstance(v, _np.ndarray):
+        v = _np.empty(_np.shape(v), _np.uint8)
+    return bool(v.flags[flag])
 
 
 _REQUIREMENTS = {"C": "C", "C_CONTIGUOUS": "C", "CONTIGUOUS": "C", "F": "F", "F_CONTIGUOUS": "F",

@@ -19,6 +19,7 @@ from adcompare.numpy.elementwise import where
 from adcompare.numpy.numerics import take, take_along_axis
 from adcompare.numpy.shapes import (
     _axis,
+    _owned,
     _sorted_index,
     argsort,
     asarray,
@@ -164,7 +165,7 @@ def block(arrays):
     """The array assembled from nested lists of blocks: the innermost lists joined along the last axis,
     the next along the one before, as NumPy's ``block``."""
     depth, dims = _block_dims(arrays)
-    return _block(arrays, 0, depth, dims)
+    return _owned(_block(arrays, 0, depth, dims), arrays)  # (block(x) of an array x: a copy of it, as NumPy's)
 
 
 def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
@@ -209,7 +210,7 @@ def choose(a, choices, out=None, mode="raise"):
     out = choices[n - 1]
     for i in range(n - 2, -1, -1):
         out = where(index == i, choices[i], out)
-    return out
+    return _owned(asarray(out), choices[n - 1])  # (one choice: a new array of its values, as NumPy's)
 
 
 def piecewise(x, condlist, funclist, *args, **kw):

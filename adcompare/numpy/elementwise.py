@@ -13,7 +13,7 @@ import numpy as _np
 from adcompare import primitives as _p
 from adcompare.concrete import user_location
 from adcompare.numpy.constants import zeros_like as _zeros_like
-from adcompare.numpy.shapes import asarray
+from adcompare.numpy.shapes import _owned, asarray
 
 add = _p.add_p
 subtract = _p.subtract_p
@@ -109,12 +109,12 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):
             raise TypeError(f"clip(): bounds given twice, positionally (a_min, a_max) and as min=/max= (at "
                             f"{user_location()}); give each bound once")
         a_min, a_max = min, max
-    a = asarray(a)  # a list or tuple is packed first, as jnp.asarray packs it
+    x = a = asarray(a)  # a list or tuple is packed first, as jnp.asarray packs it
     if a_min is not None:
         a = _p.maximum_p(a_min, a)
     if a_max is not None:
         a = _p.minimum_p(a_max, a)
-    return a
+    return _owned(a, x)  # (with no bound, a new array of a's values, as NumPy's)
 
 
 def hypot(x1, x2):

@@ -20,6 +20,7 @@ from adcompare.numpy.reductions import mean, sum
 from adcompare.numpy.reductions import min as _min
 from adcompare.numpy.shapes import (
     _axis,
+    _owned,
     _sorted_index,
     asarray,
     broadcast_to,
@@ -277,10 +278,8 @@ def meshgrid(*xi, indexing="xy"):
     for x in xi:
         sizes = sizes + (shape(x)[0],)
     grid = _grid(sizes, indexing)
-    out = []
-    for i in range(len(xi)):
-        out.append(broadcast_to(reshape(xi[i], _grid_shape(len(xi), i, indexing)), grid))
-    return out
+    return [_owned(broadcast_to(reshape(xi[i], _grid_shape(len(xi), i, indexing)), grid), xi[i])  # (new, as NumPy's)
+            for i in range(len(xi))]
 
 
 def _grid_shape(n: int, i: int, indexing: str) -> tuple:

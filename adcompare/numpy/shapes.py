@@ -294,9 +294,27 @@ def roll(x, shift, axis=None):
     return _p.getitem_p(x, idx=_rolled_index(shape(x), shift, axis))
 
 
+def _owned(out, operand):
+    """``out`` as a new array, where NumPy's function makes one whatever its operands (``tile(x, 1)``,
+    ``clip(x)``, ``positive(x)``): a copy where its NumPy value shares memory with ``operand``'s, so that a
+    write into it leaves the operand alone (and is not refused as a write into a read-only broadcast)."""
+    if _shares(out, operand):
+        return _p.astype_p(out, dtype=_p.result_dtype(out))  # (astype copies, and binds a new box)
+    return out
+
+
+def _shares(out, operand) -> bool:
+    """Is ``out`` the operand itself, a box linked as a view (of a JAX-backed box too, where NumPy's would be
+    one), or a NumPy array sharing the operand's memory?"""
+    alias = getattr(out, "alias", None)
+    a, b = _p.primal(out), _p.primal(operand)
+    return out is operand or getattr(alias, "base", None) is not None or isinstance(a, _np.ndarray) and \
+        isinstance(b, _np.ndarray) and bool(_np.may_share_memory(a, b))
+
+
 def tile(x, reps):
     spread, tiled, out = _tile_shapes(shape(x), reps)
-    return _p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=spread), shape=tiled), shape=out)
+    return _owned(_p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=spread), shape=tiled), shape=out), x)
 
 
 def repeat(x, repeats, axis=None):
@@ -305,7 +323,7 @@ def repeat(x, repeats, axis=None):
     plan = _repeat_plan(shape(x), repeats, _axis(axis, ndim(x)))
     if plan[0] == "gather":
         return _p.getitem_p(x, idx=plan[1])
-    return _p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=plan[1]), shape=plan[2]), shape=plan[3])
+    return _owned(_p.reshape_p(_p.broadcast_to_p(_p.reshape_p(x, shape=plan[1]), shape=plan[2]), shape=plan[3]), x)
 
 
 def sort(x, axis=-1, kind=None, order=None, *, stable=True, descending=False):

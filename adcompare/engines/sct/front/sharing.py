@@ -19,12 +19,13 @@ _VIEW_METHODS = {"reshape", "ravel", "squeeze", "transpose", "swapaxes", "view",
 _VIEW_FUNCTIONS = {getattr(anp, n) for n in (
     "reshape", "ravel", "squeeze", "transpose", "swapaxes", "moveaxis", "expand_dims", "asarray", "broadcast_to",
     "atleast_1d", "atleast_2d", "atleast_3d", "real", "flip", "fliplr", "flipud", "rot90", "diagonal", "split",
-    "array_split", "hsplit", "vsplit") if hasattr(anp, n)}
+    "array_split", "hsplit", "vsplit", "broadcast_arrays", "asfortranarray", "ascontiguousarray", "asanyarray",
+    "require", "asarray_chkfinite") if hasattr(anp, n)}
 # vocabulary functions NumPy documents as returning a new array whatever their operands (without ``out=``)
 _COPYING = {id(getattr(anp, n)) for n in (
     "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
     "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
-    "triu", "astype", "full_like", "where") if hasattr(anp, n)}
+    "triu", "astype", "full_like", "where", "positive", "choose", "block", "meshgrid") if hasattr(anp, n)}
 
 
 def fresh_maker(resolve):
