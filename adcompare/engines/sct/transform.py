@@ -56,7 +56,7 @@ MODES = ("forward", "reverse")
 
 
 @dataclass(eq=False)
-class Entry:
+class Entry(boxed_callee.HeldAside):
     fn: Any
     mode: str
     active: tuple[int, ...]

@@ -101,9 +101,14 @@ def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int,
         raise
 
 
+class HeldAside:
+    """A base for SCT's own objects among generated code's residuals (the entry of a call known only when it ran,
+    :class:`..transform.Entry`): constants to the boxes, as a slice is."""
+
+
 # Leaves of generated code's residuals that are neither arrays nor numbers (an index's slice): constants,
 # which the boxes do not take as a leaf; held aside for them, in arguments (_data, _like) and outputs (_Held)
-_CONSTANTS = (slice, range, type(Ellipsis), str, np.dtype, type)
+_CONSTANTS = (slice, range, type(Ellipsis), str, np.dtype, type, HeldAside)
 
 
 def _data(a: Any) -> Any:
@@ -130,6 +135,15 @@ def _like(x: Any, a: Any, zeros: bool = False) -> Any:
     if type(a) in (tuple, list):
         return type(a)(_like(v, w, zeros) for v, w in zip(x, a))
     return {k: _like(x[k], w, zeros) for k, w in a.items()} if type(a) is dict else x
+
+
+def _aligned(dot: Any, a: Any) -> Any:
+    """``dot`` with None where ``a`` holds None (generated code gives an absent residual a zero tangent)."""
+    if a is None:
+        return None
+    if type(a) in (tuple, list) and type(dot) in (tuple, list) and len(dot) == len(a):
+        return type(a)(_aligned(d, v) for d, v in zip(dot, a))
+    return {k: _aligned(dot[k], v) for k, v in a.items()} if type(a) is dict and type(dot) is dict else dot
 
 
 def split_tangents(args_and_dots: tuple, active: tuple[int, ...]) -> tuple[list, dict]:
@@ -165,6 +179,13 @@ class _Held:
     def __call__(self, *xs):
         y = self.fn(*xs)
         leaves, tree = tree_util.tree_flatten(y)
+        if any(callable(v) and not isinstance(v, _CONSTANTS) for v in leaves):  # a pull-back among residuals
+            raise SCTError("a derivative of a derivative through a call known only when it runs (f = table[k]; "
+                           "f(*args)) whose first-order code keeps pull-backs (functions the boxes cannot "
+                           "differentiate) among its residuals", getattr(self.fn, "__name__", "(generated code)"),
+                           "<sct runtime>", 0,
+                           "call the function by its name, or take this program's second derivatives with the "
+                           "overloading engine (ad.engine('overloading'))")
         kinds = [not isinstance(v, _CONSTANTS) for v in leaves]
         if all(kinds):
             return y
@@ -242,7 +263,7 @@ def entry(fn: Callable, mode: str, active: tuple[int, ...]) -> tuple[dict[str, A
             _refuse_engine_call(fn, args, active)
             held = _Held(_of_active(fn, tuple(args), active, kwargs))
             y, y_dot = _boxes._jvp_of(held, tuple(_data(args[k]) for k in active),
-                                      tuple(_data(d) for d in dots.values()), False)
+                                      tuple(_data(_aligned(dots[k], args[k])) for k in active), False)
             # an integer output's tangent: JAX's float0 outside, the zero generated code adds inside
             y_dot = tree_util.tree_map(lambda v, t: t if is_float(v) else runtime.zeros(v), y, y_dot)
             return (y, y_dot) if held.tree is None else (held.rebuild(y), held.rebuild(y_dot, 0.0))
