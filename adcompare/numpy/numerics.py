@@ -122,34 +122,33 @@ def median(a, axis=None, keepdims=False):
 
 def quantile(a, q, axis=None, method="linear", keepdims=False):
     """NumPy's ``quantile``: sorted values at ``q (n - 1)``, interpolated between the two nearest as ``method``
-    says (:mod:`.quantile_methods`); ``q`` (a constant: an active one is refused, as JAX would differentiate it)."""
+    says (:mod:`.quantile_methods`); differentiated in ``q`` too, as JAX's (``linear``'s weight ``q (n - 1) - low``)."""
     method = check_method("quantile", method)
-    if isinstance(q, _p.Box):
-        raise NotImplementedError("quantile: q is a constant here and is never differentiated, but it was given "
-                                  "an active value")
     a = asarray(a)
     if axis is None:
         out = quantile(ravel(a), q, 0, method)
-        return reshape(out, _np.shape(q) + (1,) * ndim(a)) if keepdims else out
+        return reshape(out, shape(q) + (1,) * ndim(a)) if keepdims else out
     if isinstance(axis, tuple):
         perm, merged, kept = _merged_axes(shape(a), axis)
         out = quantile(reshape(_p.transpose_p(a, axes=perm), merged), q, -1, method)
-        return reshape(out, _np.shape(q) + kept) if keepdims else out
+        return reshape(out, shape(q) + kept) if keepdims else out
     axis = _axis(axis, ndim(a))
     lo, hi, w = _quantile_plan(_np.asarray(_p.primal(q), dtype=float), shape(a)[axis], method)
+    if method == "linear":  # the weight of q itself (the positions lo, hi are constants)
+        w = _p.subtract_p(_p.multiply_p(asarray(q), float(shape(a)[axis] - 1)), lo)
     s = sort(_nan_if_any(a, axis), axis)
     below = getitem(s, _along(ndim(a), axis, lo))
     above = getitem(s, _along(ndim(a), axis, hi))
-    w = reshape(w, _column(ndim(below), axis)) if _np.ndim(w) else w
+    w = reshape(w, _column(ndim(below), axis)) if w is not None and ndim(w) else w
     out = below if w is None else _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
-    if _np.ndim(q):
+    if ndim(q):
         out = _p.transpose_p(out, axes=_front(ndim(out), axis))
         return reshape(out, shape(out)[:axis + 1] + (1,) + shape(out)[axis + 1:]) if keepdims else out
     return reshape(out, shape(out)[:axis] + (1,) + shape(out)[axis:]) if keepdims else out
 
 
 def percentile(a, q, axis=None, method="linear", keepdims=False):
-    return quantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, method, keepdims)
+    return quantile(a, _p.divide_p(asarray(q), 100.0), axis, method, keepdims)
 
 
 def _merged_axes(sa: tuple, axes: tuple) -> tuple:

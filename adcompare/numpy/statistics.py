@@ -25,6 +25,7 @@ from adcompare.numpy.reductions import _index_of, _squared_modulus, cumprod, cum
 from adcompare.numpy.shapes import (
     _axis,
     asarray,
+    astype,
     concatenate,
     getitem,
     moveaxis,
@@ -243,14 +244,12 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """The quantile of the entries that are not nan, as JAX's: each slice's sorted values (nans last) at
-    ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is a constant."""
+    ``q (count - 1)``, interpolated; nan for an all-nan slice. ``q`` (scalar or 1-d) is differentiated too, as
+    JAX's (``linear``'s weight ``q (count - 1) - low``)."""
     method = check_method("nanquantile", method)
     if out is not None:
         raise NotImplementedError("nanquantile: out= is not supported (arrays are not written in place, as jnp's)")
-    if isinstance(q, _p.Box):
-        raise NotImplementedError("nanquantile: q is a constant here and is never differentiated, but it was "
-                                  "given an active value")
-    a, qs = asarray(a), _np.asarray(_p.primal(q), dtype=float)
+    a, qs, flat = asarray(a), _np.asarray(_p.primal(q), dtype=float), ravel(asarray(q))
     if _np.any((qs < 0) | (qs > 1)):
         raise ValueError("nanquantile: q must be in [0, 1]")
     if axis is None or isinstance(axis, tuple):
@@ -264,10 +263,12 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     xp = _p.namespace((ps,))
     counts = xp.sum(~xp.isnan(ps), -1) if _p.is_float(s) else xp.full(ps.shape[:-1], ps.shape[-1])
     parts = []
-    for qj in qs.reshape(-1):
+    for j, qj in enumerate(qs.reshape(-1)):
         pos = qj * (counts - 1)
         low, high, w = method_bounds(xp, pos, method)
-        w = w.astype(_p.result_dtype(ps)) if w is not None and _p.is_float(s) else w
+        if method == "linear":  # the weight of q itself (the positions low, high are constants)
+            w = _p.subtract_p(_p.multiply_p(getitem(flat, j), counts - 1), low)
+        w = astype(w, _p.result_dtype(ps)) if w is not None and _p.is_float(s) else w
         at = [xp.clip(xp.minimum(i, counts - 1), 0, None).astype(int)[..., None] for i in (low, high)]
         below, above = take_along_axis(s, at[0], -1), take_along_axis(s, at[1], -1)
         below, above = getitem(below, (Ellipsis, 0)), getitem(above, (Ellipsis, 0))
@@ -282,7 +283,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    return nanquantile(a, _np.asarray(_p.primal(q), dtype=float) / 100.0, axis, out, method=method, keepdims=keepdims)
+    return nanquantile(a, _p.divide_p(asarray(q), 100.0), axis, out, method=method, keepdims=keepdims)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
