@@ -161,6 +161,11 @@ class Operators:
     def diagonal(self, offset=0, axis1=0, axis2=1): return anp.diagonal(self, offset, axis1, axis2)
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None): return anp.trace(self, offset, axis1, axis2, dtype)
     def repeat(self, repeats, axis=None): return anp.repeat(self, repeats, axis)
+    def take(self, indices, axis=None, mode=None): return anp.take(self, indices, axis, mode)
+    def compress(self, condition, axis=None): return anp.compress(condition, self, axis)
+
+    @property
+    def mT(self): return anp.matrix_transpose(self)  # noqa: N802 (NumPy's name)
 
     def transpose(self, *axes):  # x.transpose(), x.transpose((1, 0)) and x.transpose(1, 0)
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], (int, np.integer))):
@@ -181,6 +186,13 @@ class Operators:
     def any(self, axis=None, keepdims=False): return _on_primal(self, "any", axis=axis, keepdims=keepdims)
     def all(self, axis=None, keepdims=False): return _on_primal(self, "all", axis=axis, keepdims=keepdims)
     def nonzero(self): return _on_primal(self, "nonzero")
+    def searchsorted(self, v, side="left", sorter=None): return anp.searchsorted(self, v, side, sorter)
+
+    @property
+    def nbytes(self): return primal(self).nbytes
+
+    @property
+    def itemsize(self): return primal(self).itemsize
 
     def tolist(self):
         raise refuse(".tolist()", "the array itself (index it, or iterate over it: the items stay active)")

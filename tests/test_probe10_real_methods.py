@@ -35,8 +35,8 @@ def accumulate_array(x):
     return anp.sum(s * x)
 
 
-def taken(x):
-    return anp.sum(x.take([0, 2]) * x[:2])
+def partitioned(x):
+    return anp.sum(x.partition(1) * x)
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
@@ -48,5 +48,5 @@ def test_a_copy_and_anp_array_both_work(engine):
 
 
 def test_another_method_names_its_function_form():
-    with pytest.raises(SCTError, match=r"anp\.take\(x, \.\.\.\)"):
-        ENGINES["sct"].grad(taken)(onp.ones(3))
+    with pytest.raises(SCTError, match=r"anp\.partition\(x, \.\.\.\)"):
+        ENGINES["sct"].grad(partitioned)(onp.ones(3))

@@ -71,7 +71,7 @@ def pose_params(theta):
 
 
 def lambda_method(x):
-    scale = lambda v: v.take([0, 2]) * 2.0  # noqa: E731  (take)
+    scale = lambda v: v.partition(1) * 2.0  # noqa: E731  (partition)
     return np.sum(scale(x))
 
 
@@ -117,7 +117,7 @@ def test_a_late_capture_is_read_when_the_call_runs_and_both_forms_match_jax(engi
 @pytest.mark.parametrize("engine", list(ENGINES))
 @pytest.mark.parametrize("program, function, mark, construct", [
     (pose_params, "pose_params.<locals>.tail", "(yield)", "yield"),
-    (lambda_method, "lambda_method.<locals>.<lambda>", "(take)", r"the method \.take\(\)"),
+    (lambda_method, "lambda_method.<locals>.<lambda>", "(partition)", r"the method \.partition\(\)"),
 ])
 def test_a_refusal_inside_a_nested_function_names_the_users_function_file_and_line(engine, program, function,
                                                                                       mark, construct):

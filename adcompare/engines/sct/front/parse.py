@@ -104,11 +104,11 @@ METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.resh
            "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
 METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "clip", "var", "std", "cumsum", "cumprod",
                                                        "swapaxes", "transpose", "conj", "trace", "diagonal",
-                                                       "repeat")}, conjugate=anp.conj)  # (.copy(): see .calls)
-CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype"}
+                                                       "repeat", "take")}, conjugate=anp.conj)  # (.copy(): see .calls)
+CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "nbytes", "itemsize"}
 # Methods whose results are indices or truth values of the primal value (constants, as on the overloading
 # engine's boxes): called on the primal as written, never differentiated.
-CONSTANT_METHODS = {"argmax", "argmin", "argsort", "round", "any", "all", "nonzero"}
+CONSTANT_METHODS = {"argmax", "argmin", "argsort", "round", "any", "all", "nonzero", "searchsorted"}
 
 
 def classify(obj: Any) -> Vocab | None:
