@@ -4,7 +4,8 @@
 overloading engine's boxes (AttributeError) and on SCT (``take``, ``searchsorted``, ``nbytes``, ``itemsize``). Each
 is now the vocabulary call of the same name (``searchsorted``'s indices and the sizes are constants, as JAX's),
 checked against JAX in float64 on the same source read with jnp arrays; SCT still refuses ``compress`` and ``mT``
-by name.
+by name. SCT refused ``x.real`` and Python's ``divmod`` on differentiated values: now the primitive ``real`` and
+``anp.divmod`` (second order too).
 """
 
 from __future__ import annotations
@@ -41,12 +42,23 @@ def searched(x):
     return anp.sum(x[1] * k) + x.nbytes * 1e-3 * anp.sum(x) + x.itemsize * anp.sum(x * x)
 
 
+def real_part(x):
+    y = x * 2.0
+    return anp.sum(anp.sin(y.real) * x)
+
+
+def divmod_builtin(x):
+    q, r = divmod(x * 3.0, x + 1.0)
+    return anp.sum(r * r + q * x)
+
+
 def _on_jnp(f):  # the same code with anp read as jnp: JAX's program
     return types.FunctionType(f.__code__, {**f.__globals__, "anp": jnp})
 
 
 CASES = [(taken, ("overloading", "sct")), (compressed, ("overloading",)), (matrix_t, ("overloading",)),
-         (searched, ("overloading", "sct"))]
+         (searched, ("overloading", "sct")), (real_part, ("overloading", "sct")),
+         (divmod_builtin, ("overloading", "sct"))]
 
 
 @pytest.mark.parametrize("f, engines", CASES, ids=[f.__name__ for f, _ in CASES])
@@ -64,3 +76,10 @@ def test_sct_refuses_the_others_by_name(f):
     with pytest.raises(ad.SCTError, match=r"\.compress\(\)|\.mT") as info:
         ad.engine("sct").grad(f)(INPUTS[0])
     assert "test_probe35_methods.py" in str(info.value)
+
+
+@pytest.mark.parametrize("f", [real_part, divmod_builtin])
+def test_real_and_divmod_second_order_on_sct(f):
+    for x in INPUTS:
+        want = jax.hessian(_on_jnp(f))(jnp.asarray(x).ravel()[:4])
+        np.testing.assert_allclose(ad.engine("sct").hessian(f)(x.ravel()[:4]), want, **TOL)

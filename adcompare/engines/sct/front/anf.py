@@ -249,9 +249,10 @@ class ANF:
             return ir.Pack(values, "dict", keys)
         if isinstance(node, ast.IfExp):
             return ir.Copy(self.atom(node))
-        if isinstance(node, ast.Attribute) and node.attr == "T" and self.p.resolve(node.value) is MISSING:
-            x = self.atom(node.value)
-            return self.op("transpose", [x], {}, ast.Attribute(ir.atom_ast(x), "T", ast.Load()))
+        if isinstance(node, ast.Attribute) and node.attr in ("T", "real") and self.p.resolve(node.value) is MISSING:
+            x = self.atom(node.value)  # x.T, x.real: the primitives transpose and real
+            return self.op("transpose" if node.attr == "T" else "real", [x], {},
+                           ast.Attribute(ir.atom_ast(x), node.attr, ast.Load()))
         if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name) \
                 and node.attr not in CONSTANT_ATTRIBUTES and self.p.resolve(node.value) is MISSING:
             # f(s).pos, d["p"].a: the object into a variable first, whose field a varied read indexes (see activity)

@@ -21,6 +21,7 @@ import builtins
 import copy
 from collections.abc import Callable
 
+from adcompare import numpy as anp
 from adcompare.engines.sct.emit.runtime import list_position, nonempty_len, positional_len, sort_order
 from adcompare.engines.sct.front import tree_source
 
@@ -147,6 +148,8 @@ def replacement(obj, node: ast.Call, place: list[ast.expr], bind: Callable) -> t
         return [values], python_max if obj is builtins.max else python_min
     if obj is builtins.pow and len(args) == 2 and not keywords:
         return args, python_pow
+    if obj is builtins.divmod and len(args) == 2 and not keywords:
+        return args, anp.divmod
     if obj is builtins.list and len(args) == 1 and not keywords:
         return args, python_list
     if obj is builtins.sorted and len(args) == 1 and set(keywords) <= {"key", "reverse"}:
