@@ -86,6 +86,13 @@ def meshgrid_one(x):
     return _tail(y, z)
 
 
+def flatten_method(x):  # (SCT took x.flatten() for ravel, a view, and refused the write)
+    y = x * 1.0
+    z = y.flatten()
+    z[0] = 3.0
+    return _tail(y, z)
+
+
 def copied_oracle(x):  # each above: z is a new array, y is left alone
     return jnp.sum(x * x * W) + jnp.sum(x.at[0].set(3.0) ** 2)
 
@@ -114,7 +121,8 @@ def broadcast_same_oracle(x):
     return jnp.sum(y * y * W) + jnp.sum(y * y)
 
 
-COPIES = [plus, positive, clip_unbounded, choose_one, block_one, tile_once, repeat_once, meshgrid_one]
+COPIES = [plus, positive, clip_unbounded, choose_one, block_one, tile_once, repeat_once, meshgrid_one,
+          flatten_method]
 CASES = [(f, copied_oracle) for f in COPIES] + [(fortran, fortran_oracle), (broadcast_same, broadcast_same_oracle)]
 IDS = [f.__name__ for f, _ in CASES]
 # may alias as SCT reads them (a JAX array's order is unknown to it): refused with the line

@@ -240,6 +240,12 @@ def ravel(x, order="C"):
     return reshape(x, (-1,), order)
 
 
+def _flattened(x, order="C"):
+    """``x.flatten(order)``: :func:`ravel`'s values as a new array (NumPy's method copies, ``ravel`` may view)."""
+    out = ravel(x, order)
+    return _p.astype_p(out, dtype=_p.result_dtype(out))
+
+
 def squeeze(x, axis=None):
     return _p.reshape_p(x, shape=_squeezed(shape(x), axis))
 

@@ -101,7 +101,7 @@ for _f in (builtins.range, builtins.int, builtins.float, builtins.bool, builtins
 
 # Array methods users write on active values, as vocabulary functions.
 METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.reshape, "ravel": anp.ravel,
-           "flatten": anp.ravel, "squeeze": anp.squeeze, "astype": anp.astype}
+           "flatten": anp.shapes._flattened, "squeeze": anp.squeeze, "astype": anp.astype}
 METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "clip", "var", "std", "cumsum", "cumprod",
                                                        "swapaxes", "transpose", "conj", "trace", "diagonal",
                                                        "repeat", "take")}, conjugate=anp.conj)  # (.copy(): see .calls)

@@ -25,7 +25,8 @@ _VIEW_FUNCTIONS = {getattr(anp, n) for n in (
 _COPYING = {id(getattr(anp, n)) for n in (
     "copy", "append", "concatenate", "stack", "vstack", "hstack", "column_stack", "dstack", "pad", "tile",
     "repeat", "insert", "delete", "roll", "sort", "clip", "cumsum", "cumprod", "outer", "kron", "tril",
-    "triu", "astype", "full_like", "where", "positive", "choose", "block", "meshgrid") if hasattr(anp, n)}
+    "triu", "astype", "full_like", "where", "positive", "choose", "block", "meshgrid") if hasattr(anp, n)} | {
+    id(anp.shapes._flattened)}  # (x.flatten())
 
 
 def fresh_maker(resolve):
