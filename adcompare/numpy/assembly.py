@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
-from adcompare.numpy.constants import zeros
+from adcompare.concrete import user_location
+from adcompare.numpy.constants import arange, linspace, zeros
 from adcompare.numpy.elementwise import where
 from adcompare.numpy.reductions import sum as _sum
-from adcompare.numpy.shapes import _axis, concatenate, ndim, shape
+from adcompare.numpy.shapes import _axis, asarray, concatenate, ndim, shape
 
 
 def _grown(tup, grow) -> list:
@@ -182,3 +183,33 @@ def select(condlist, choicelist, default=0):
     for i in range(len(condlist) - 1, -1, -1):
         out = where(condlist[i], choicelist[i], out)
     return out
+
+
+class _Concatenator:
+    """NumPy's ``r_`` (the items joined along the first axis, a scalar as one entry) and ``c_`` (along the last,
+    a scalar or a 1-d item as a column). An item is an array, a scalar or a slice, ``a:b:s`` an ``arange`` and
+    ``a:b:nj`` a ``linspace`` of n points (constants); NumPy's directive strings (``r_['0,2', ...]``) are refused."""
+
+    def __init__(self, columns: bool):
+        self.columns = columns
+
+    def __getitem__(self, items):
+        parts = []
+        for item in items if isinstance(items, tuple) else (items,):
+            if isinstance(item, str):
+                raise NotImplementedError(f"{'c_' if self.columns else 'r_'}[{item!r}, ...] (at {user_location()}): "
+                                          "directive strings are not supported; use concatenate with axis=")
+            a = asarray(_span(item) if isinstance(item, slice) else item)
+            grow = (-1, 1) if self.columns and ndim(a) <= 1 else (1,) if ndim(a) == 0 else None
+            parts.append(a if grow is None else _p.reshape_p(a, shape=grow))
+        return concatenate(parts, -1 if self.columns else 0)
+
+
+def _span(s: slice):
+    start, step = 0 if s.start is None else s.start, 1 if s.step is None else s.step
+    if isinstance(step, complex):  # a:b:nj, n points from a to b
+        return linspace(start, s.stop, int(abs(step)))
+    return arange(start, s.stop, step)
+
+
+r_, c_ = _Concatenator(False), _Concatenator(True)
