@@ -188,6 +188,21 @@ class Operators:
     def nonzero(self): return _on_primal(self, "nonzero")
     def searchsorted(self, v, side="left", sorter=None): return anp.searchsorted(self, v, side, sorter)
 
+    def sort(self, axis=-1, kind=None, order=None):
+        """NumPy's sort in place (every name and view of the array sees it; None); a JAX array's ``.sort()``
+        returns the sorted array, as JAX's, and leaves the box alone."""
+        out = anp.sort(self, axis, kind, order)
+        if type(primal(self)) is not np.ndarray:
+            return out
+        self[...] = out
+
+    def fill(self, value):
+        """NumPy's fill in place: every entry ``value`` (a constant, or an active scalar whose derivative flows)."""
+        if type(primal(self)) is not np.ndarray:
+            raise AttributeError(f".fill() of a JAX array (at {user_location()}): JAX's arrays have no fill; write "
+                                 "anp.full_like(x, v)")
+        self[...] = value
+
     @property
     def nbytes(self): return primal(self).nbytes
 

@@ -85,8 +85,8 @@ def test_copy_then_write_leaves_the_original_alone():
 @pytest.mark.parametrize("prog, message", [
     (lambda x: x.tolist()[0], r"\.tolist\(\) of an active value .*test_array_methods\.py"),
     (lambda x: x.item(), r"\.item\(\) of an active value .*test_array_methods\.py"),
-    (lambda x: x.fill(0.0), r"array attribute \.fill is not supported .*test_array_methods\.py"),
-    (lambda x: x.sort(), r"array attribute \.sort is not supported .*test_array_methods\.py"),
+    (lambda x: x.put(0, 0.0), r"array attribute \.put is not supported .*test_array_methods\.py"),
+    (lambda x: x.partition(1), r"array attribute \.partition is not supported .*test_array_methods\.py"),
 ])
 def test_overloading_refuses_by_name(prog, message):
     with pytest.raises((TypeError, AttributeError, ValueError), match=message):
@@ -95,7 +95,7 @@ def test_overloading_refuses_by_name(prog, message):
 
 def test_missing_attribute_is_still_an_attribute_error():
     box_has = []
-    ad.engine("overloading").grad(lambda x: box_has.append((hasattr(x, "no_such_thing"), hasattr(x, "fill")))
+    ad.engine("overloading").grad(lambda x: box_has.append((hasattr(x, "no_such_thing"), hasattr(x, "put")))
                                   or anp.sum(x))(np.ones(2))
     assert box_has == [(False, False)]
 
