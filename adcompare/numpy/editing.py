@@ -193,6 +193,11 @@ def extract(condition, arr, *, size=None, fill_value=0):
     return compress(ravel(asarray(condition)), ravel(asarray(arr)), size=size, fill_value=fill_value)
 
 
+def _compress_method(a, condition, axis=None):
+    """``a.compress(condition, axis)``, NumPy's method: :func:`compress` with the array first."""
+    return compress(condition, a, axis)
+
+
 def choose(a, choices, out=None, mode="raise"):
     """Entry ``i`` of ``choices[a[i]]`` (broadcast together); ``mode`` ``'wrap'`` or ``'clip'`` as NumPy's."""
     if out is not None:

@@ -104,7 +104,8 @@ METHODS = {"sum": anp.sum, "mean": anp.mean, "max": anp.max, "reshape": anp.resh
            "flatten": anp.shapes._flattened, "squeeze": anp.squeeze, "astype": anp.astype}
 METHODS.update({name: getattr(anp, name) for name in ("min", "prod", "dot", "clip", "var", "std", "cumsum", "cumprod",
                                                        "swapaxes", "transpose", "conj", "trace", "diagonal",
-                                                       "repeat", "take")}, conjugate=anp.conj)  # (.copy(): see .calls)
+                                                       "repeat", "take")}, conjugate=anp.conj,
+               compress=anp.editing._compress_method)  # (.copy(): see .calls)
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "nbytes", "itemsize"}
 # Methods whose results are indices or truth values of the primal value (constants, as on the overloading
 # engine's boxes): called on the primal as written, never differentiated.
