@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 
+from adcompare import numpy as anp
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.asttools import copy_tree, walk
 from adcompare.engines.sct.emit import runtime
@@ -253,6 +254,10 @@ class ANF:
             x = self.atom(node.value)  # x.T, x.real: the primitives transpose and real
             return self.op("transpose" if node.attr == "T" else "real", [x], {},
                            ast.Attribute(ir.atom_ast(x), node.attr, ast.Load()))
+        if isinstance(node, ast.Attribute) and node.attr == "mT" and self.p.resolve(node.value) is MISSING:
+            self.p.extra["__sct_matrix_transpose"] = anp.matrix_transpose  # x.mT: the vocabulary's call
+            return self.call(ast.copy_location(ast.Call(ast.Name("__sct_matrix_transpose", ast.Load()), [node.value],
+                                                        []), node))
         if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name) \
                 and node.attr not in CONSTANT_ATTRIBUTES and self.p.resolve(node.value) is MISSING:
             # f(s).pos, d["p"].a: the object into a variable first, whose field a varied read indexes (see activity)
