@@ -100,13 +100,10 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return _p.nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
     """NumPy's ``clip``, as JAX computes it: ``minimum(a_max, maximum(a_min, a))`` (a tie at a
     bound splits the derivative, as JAX's does); the bounds may be active too. ``min=``/``max=`` are
     NumPy 2's and jnp's names of the bounds."""
-    if out is not None:
-        raise TypeError(f"clip() got the keyword out= (at {user_location()}), which adcompare refuses, as JAX's "
-                        "jnp.clip does: arrays are never written in place (write y = clip(...) instead)")
     if min is not None or max is not None:
         if a_min is not None or a_max is not None:
             raise TypeError(f"clip(): bounds given twice, positionally (a_min, a_max) and as min=/max= (at "
