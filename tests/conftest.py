@@ -57,6 +57,8 @@ SLOW = {
     "test_vocab_elementwise.py::test_unary_derivatives_at_the_edges",
     "test_numerics.py::test_reductions_at_the_edges",
     "test_sct_templates.py::test_generated_template_equals_rule",
+    "test_random_programs.py::test_random_programs_match_jax",
+    "test_vocab_chains.py::test_random_chains_match_jax_on_every_engine",
 }
 
 
