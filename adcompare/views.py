@@ -46,23 +46,7 @@ from adcompare import numpy as anp
 from adcompare import primitives as p
 from adcompare.concrete import user_location
 from adcompare.primitives import Box, primal
-
-
-class Alias:
-    """What a box knows of the arrays it shares memory with.
-
-    ``base``: ``(base box, view primitive, its params)`` for a view, else None.
-    ``views``: weak references to the boxes made as views of this one.
-    ``mutable``: an in-place write made it an array (a 0-d array stays one
-    even where the vocabulary's result is a NumPy scalar).
-    """
-
-    __slots__ = ("base", "views", "mutable")
-
-    def __init__(self, base: tuple | None = None):
-        self.base = base
-        self.views: list = []
-        self.mutable = False
+from adcompare.primitives.aliases import Alias
 
 
 def _alias(box: Box) -> Alias | None:

@@ -19,6 +19,7 @@ from adcompare.numpy.elementwise import where
 from adcompare.numpy.numerics import take, take_along_axis
 from adcompare.numpy.shapes import (
     _axis,
+    _copied,
     _owned,
     _sorted_index,
     argsort,
@@ -53,8 +54,7 @@ def _positions(s: tuple) -> _np.ndarray:
 
 def copy(a, order=None):
     """A new array of ``a``'s values (a new active value: writing into it leaves ``a`` as it is)."""
-    a = asarray(a)
-    return _p.astype_p(a, dtype=_p.result_dtype(a))  # (astype copies a NumPy array, and binds a new box)
+    return _copied(asarray(a))
 
 
 def insert(arr, obj, values, axis=None):

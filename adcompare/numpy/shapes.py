@@ -242,8 +242,7 @@ def ravel(x, order="C"):
 
 def _flattened(x, order="C"):
     """``x.flatten(order)``: :func:`ravel`'s values as a new array (NumPy's method copies, ``ravel`` may view)."""
-    out = ravel(x, order)
-    return _p.astype_p(out, dtype=_p.result_dtype(out))
+    return _copied(ravel(x, order))
 
 
 def squeeze(x, axis=None):
@@ -304,17 +303,20 @@ def _owned(out, operand):
     """``out`` as a new array, where NumPy's function makes one whatever its operands (``tile(x, 1)``,
     ``clip(x)``, ``positive(x)``): a copy where its NumPy value shares memory with ``operand``'s, so that a
     write into it leaves the operand alone (and is not refused as a write into a read-only broadcast)."""
-    if _shares(out, operand):
-        return _p.astype_p(out, dtype=_p.result_dtype(out))  # (astype copies, and binds a new box)
-    return out
+    return _copied(out) if _shares(out, operand) else out
+
+
+def _copied(x):
+    """A new array of ``x``'s values in its dtype: ``astype`` copies a NumPy array and binds a new box, so a
+    write into the copy leaves ``x`` as it is."""
+    return _p.astype_p(x, dtype=_p.result_dtype(x))
 
 
 def _shares(out, operand) -> bool:
     """Is ``out`` the operand itself, a box linked as a view (of a JAX-backed box too, where NumPy's would be
     one), or a NumPy array sharing the operand's memory?"""
-    alias = getattr(out, "alias", None)
     a, b = _p.primal(out), _p.primal(operand)
-    return out is operand or getattr(alias, "base", None) is not None or isinstance(a, _np.ndarray) and \
+    return out is operand or _p.is_view(out) or isinstance(a, _np.ndarray) and \
         isinstance(b, _np.ndarray) and bool(_np.may_share_memory(a, b))
 
 

@@ -10,6 +10,7 @@ written once against the array API ``xp``), give it a rule in the same family
 of :mod:`adcompare.rules`, and name it in :mod:`adcompare.numpy`.
 """
 
+from adcompare.primitives.aliases import *  # noqa: F403
 from adcompare.primitives.checks import *  # noqa: F403
 from adcompare.primitives.core import *  # noqa: F403
 from adcompare.primitives.elementwise import *  # noqa: F403

@@ -180,10 +180,10 @@ class _Held:
         y = self.fn(*xs)
         leaves, tree = tree_util.tree_flatten(y)
         if any(callable(v) and not isinstance(v, _CONSTANTS) for v in leaves):  # a pull-back among residuals
-            raise SCTError("a derivative of a derivative through a call known only when it runs (f = table[k]; "
-                           "f(*args)) whose first-order code keeps pull-backs (functions the boxes cannot "
-                           "differentiate) among its residuals", getattr(self.fn, "__name__", "(generated code)"),
-                           "<sct runtime>", 0,
+            raise SCTError("a derivative of a derivative through first-order code that keeps pull-backs "
+                           "(functions the boxes cannot differentiate) among its residuals, as a call known only "
+                           "when it runs (f = table[k]; f(*args)) does",
+                           getattr(self.fn, "__name__", "(generated code)"), "<sct runtime>", 0,
                            "call the function by its name, or take this program's second derivatives with the "
                            "overloading engine (ad.engine('overloading'))")
         kinds = [not isinstance(v, _CONSTANTS) for v in leaves]
