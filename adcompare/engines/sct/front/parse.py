@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import linecache
 import os
 import sysconfig
 import textwrap
@@ -151,10 +152,25 @@ def is_user_function(obj: Any) -> bool:
 
 def has_source(fn: Any) -> bool:
     try:
-        inspect.getsourcelines(fn)
-    except (OSError, TypeError):
+        source_lines(fn)
+    except (OSError, TypeError, AttributeError):
         return False
     return True
+
+
+def source_lines(fn: types.FunctionType) -> tuple[list[str], int]:
+    """``fn``'s own lines (not ``__wrapped__``'s, as ``functools.wraps`` sets) and its first line number, as
+    ``inspect.getsourcelines(fn.__code__)`` reads them, from ``linecache`` (where generated code is registered
+    too): without inspect's search of every loaded module for the one whose file holds a code object, which
+    it repeats on each call for a file that is no module's (generated code) and that cost more than the rest
+    of the transform."""
+    code = fn.__code__
+    linecache.checkcache(code.co_filename)  # a file edited since it was read is read again
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    first = code.co_firstlineno  # a function's: its def's line, or its first decorator's
+    if not lines or first > len(lines):
+        raise OSError(f"source code of {code.co_filename} not available")
+    return inspect.getblock(lines[first - 1:]), first
 
 
 def lookup(fn: types.FunctionType, name: str) -> Any:
@@ -249,7 +265,7 @@ def parse(fn: Any, prepare: Callable[[Parsed], None] | None = None) -> Parsed:
         if fn.__name__ == "<lambda>":
             node, where = lambda_node(fn, name)
         else:
-            lines, first = inspect.getsourcelines(fn.__code__)  # not __wrapped__'s (functools.wraps)
+            lines, first = source_lines(fn)
             where = Where.of(name, filename, first)
             node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError) as exc:
