@@ -87,7 +87,10 @@ def diagflat(v, k=0):
 
 
 def positive(x):
-    """``+x``: a new array of ``x``'s values, as NumPy's ufunc makes one (a write into it leaves ``x`` alone)."""
+    """``+x``: a new array of ``x``'s values, as NumPy's ufunc makes one (a write into it leaves ``x`` alone); a
+    Python number stays one, as ``negative``'s does (weak in JAX's promotion: ``+2.0`` times float32 is float32)."""
+    if isinstance(x, (int, float, complex)) and not isinstance(x, bool):
+        return x  # (itself: +x would be SCT's call of this function again)
     return _owned(asarray(x), x)
 
 

@@ -232,7 +232,9 @@ class ANF:
                     return ir.Copy(ir.Const(-a.value))
                 return self.op("negative", [a], {}, ast.UnaryOp(ast.USub(), ir.atom_ast(a)))
             if isinstance(node.op, ast.UAdd):
-                return ir.Copy(self.atom(node.operand))
+                if isinstance(node.operand, ast.Constant):
+                    return ir.Copy(self.atom(node.operand))
+                return self.vocabulary_call(anp.positive, node.operand, node)  # +x: a new array, as NumPy's
             return ir.Opaque(node)
         if is_pop(node):
             return ir.Copy(self.pop(node))
@@ -255,9 +257,7 @@ class ANF:
             return self.op("transpose" if node.attr == "T" else "real", [x], {},
                            ast.Attribute(ir.atom_ast(x), node.attr, ast.Load()))
         if isinstance(node, ast.Attribute) and node.attr == "mT" and self.p.resolve(node.value) is MISSING:
-            self.p.extra["__sct_matrix_transpose"] = anp.matrix_transpose  # x.mT: the vocabulary's call
-            return self.call(ast.copy_location(ast.Call(ast.Name("__sct_matrix_transpose", ast.Load()), [node.value],
-                                                        []), node))
+            return self.vocabulary_call(anp.matrix_transpose, node.value, node)
         if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name) \
                 and node.attr not in CONSTANT_ATTRIBUTES and self.p.resolve(node.value) is MISSING:
             # f(s).pos, d["p"].a: the object into a variable first, whose field a varied read indexes (see activity)
@@ -302,6 +302,13 @@ class ANF:
             ast.Name(node.id, ast.Load()), ast.Tuple([copy_tree(k) for k in keys], ast.Load()),
             *map(ast.Constant, place)], [])
         self.emit(ir.Effect(ast.Expr(check), self.line(), True))
+
+    def vocabulary_call(self, fn, operand: ast.expr, node: ast.expr):
+        """``node`` (``+x``, ``x.mT``) as the call ``fn(operand)`` of the vocabulary's function, under a name bound
+        in the generated code's globals (see ``Normalizer.bound``) that the call's lowering resolves too."""
+        name = self.bound(fn.__name__, fn)
+        self.p.extra[name] = fn
+        return self.call(ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [operand], []), node))
 
     def op(self, name, args: list, params: dict, primal: ast.expr, seq: bool = False) -> ir.Op:
         """An application of the primitive ``name`` (a registered name, or the primitive itself)."""
