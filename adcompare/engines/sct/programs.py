@@ -97,8 +97,8 @@ def _text(kind: str, name: str, n: int, kwnames: tuple[str, ...], outputs: list[
 class Layout(NamedTuple):
     """A plain container of real leaves (tuples, lists, dicts with string keys, nested), whose jacrev program
     stacks its rows leaf by leaf: each leaf's path as source (``['w']``, ``[1][0]``), in JAX's leaf order, and
-    the container's ``skeleton`` (``("dict", keys, parts)``, ``("list", parts)``, ``("tuple", parts)``; ``None``:
-    a leaf)."""
+    the container's ``skeleton`` (``("dict", keys, parts)``, ``("list", parts)``, ``("tuple", parts)``,
+    ``("none",)`` for ``None``, JAX's empty subtree; ``None``: a leaf)."""
     paths: tuple[str, ...]
     skeleton: Any
 
@@ -114,6 +114,8 @@ class Layout(NamedTuple):
 
 
 def _skeleton(x: Any, path: str, paths: list) -> Any:
+    if x is None:  # an empty subtree, as JAX's: its block is None
+        return ("none",)
     if type(x) is dict:
         keys = list(x)
         if not all(type(k) is str for k in keys):
@@ -132,6 +134,8 @@ def _skeleton(x: Any, path: str, paths: list) -> Any:
 def _display(skeleton: Any, leaves) -> str:
     if skeleton is None:
         return next(leaves)
+    if skeleton[0] == "none":
+        return "None"
     if skeleton[0] == "dict":
         return "{" + ", ".join(f"{k!r}: {_display(p, leaves)}" for k, p in zip(skeleton[1], skeleton[2])) + "}"
     parts = [_display(p, leaves) for p in skeleton[1]]
@@ -178,7 +182,7 @@ def build(made: Any, args: list, nums: tuple[int, ...], kwargs: dict, unwrap, bi
         # container of real leaves, :class:`Layout`); anything else is refused here as SCT's own code (the engine
         # takes this call on the boxes); inside transformed code, where the argument is not seen, the program
         # refuses it when it runs (``one_array``)
-        if kind in ("jacrev", "jacfwd") and isinstance(args[k], (tuple, list, dict)):
+        if kind in ("jacrev", "jacfwd") and (args[k] is None or isinstance(args[k], (tuple, list, dict))):
             layout = Layout.of(args[k]) if kind == "jacrev" else None
             if layout is None:
                 raise SCTError(f"a {kind} program of {a_type(args[k])} argument (it stacks one array per "
