@@ -75,31 +75,62 @@ def _own_writes(fn) -> tuple[str | None, tuple[int, ...], tuple[tuple[object, in
     positional = [x.arg for x in a.posonlyargs + a.args]
     indexed, augmented, passed = None, [], []
     for k, param in enumerate(positional + [x.arg for x in a.kwonlyargs] + ([a.vararg.arg] if a.vararg else [])):
-        names = {param}
+        depths = {param: 0}  # every name that may hold (a view of) the parameter, anywhere in the function
         grown = True
-        while grown:  # every name that may hold (a view of) the parameter, anywhere in the function
+        while grown:
             grown = False
             for st in statements(tree.body):
                 value = st.value if isinstance(st, ast.Assign) else st.iter if isinstance(st, ast.For) else None
                 targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.For) else []
-                if value is not None and may_share(value, names, resolve):
-                    new = {n for t in targets for n in _target_names(t)} - names
-                    grown, names = grown or bool(new), names | new
+                d = None if value is None else _depth(value, depths, resolve)
+                if d is None:
+                    continue
+                for t in targets:
+                    for name, dn in _unpacked(t, max(d - 1, 0) if isinstance(st, ast.For) else d):
+                        if dn < depths.get(name, dn + 1):
+                            depths[name], grown = dn, True
+        names = set(depths)
         for st in statements(tree.body):
             targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
             for t in targets:
-                base = t
+                base, chain = t, 0
                 while isinstance(base, (ast.Subscript, ast.Attribute)):
-                    base = base.value
-                if t is not base and isinstance(base, ast.Name) and base.id in names and indexed is None:
+                    base, chain = base.value, chain + 1
+                # p[i] = v writes into what p[...] (chain - 1 levels in) holds: the parameter's array where that is
+                # deeper than the displays holding it; p[i] += v also into the item itself
+                reach = chain + isinstance(st, ast.AugAssign)
+                if chain and isinstance(base, ast.Name) and reach > depths.get(base.id, reach) and indexed is None:
                     indexed = param
-                elif isinstance(st, ast.AugAssign) and isinstance(t, ast.Name) and t.id in names:
+                elif isinstance(st, ast.AugAssign) and isinstance(t, ast.Name) and depths.get(t.id) == 0:
                     augmented.append(k)
             for call in (n for n in walk(st) if isinstance(n, ast.Call)):
                 g = resolve(call.func)
                 if is_user_function(g):
                     passed += [(g, k, j) for j, arg in _bound(g, call) if may_share(arg, names, resolve)]
     return indexed, tuple(sorted(set(augmented))), tuple(dict.fromkeys(passed))
+
+
+def _depth(v: ast.expr, depths: dict, resolve) -> int | None:
+    """How many list or tuple displays stand between the value of ``v`` and an array that may share memory with
+    the parameter (``depths``: the names known to, and theirs): 0 where ``v`` may be (a view of) it, None where
+    it shares nothing. ``rows = [[x[0], x[1]]]`` holds ``x``'s items two displays deep: ``rows[0][1] = v``
+    replaces an item of a new list, and writes nothing into ``x``."""
+    if isinstance(v, (ast.Tuple, ast.List)):
+        inner = [d for d in (_depth(e, depths, resolve) for e in v.elts) if d is not None]
+        return min(inner) + 1 if inner else None
+    if isinstance(v, ast.Name):
+        return depths.get(v.id)
+    return 0 if may_share(v, set(depths), resolve) else None
+
+
+def _unpacked(t: ast.expr, d: int, level: int = 0) -> list[tuple[str, int]]:
+    """The names target ``t`` binds, each with its depth (``d``, less one for each unpacking level)."""
+    if isinstance(t, ast.Name):
+        return [(t.id, max(d - level, 0))]
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [pair for e in t.elts for pair in _unpacked(e.value if isinstance(e, ast.Starred) else e, d,
+                                                           level + (not isinstance(e, ast.Starred)))]
+    return []
 
 
 def _bound(g, call: ast.Call) -> list[tuple[int, ast.expr]]:
@@ -163,15 +194,6 @@ def check_dynamic_call(fn, args: tuple) -> None:
 
 
 python_checks.WRITE_CHECKS.append(check_dynamic_call)
-
-
-def _target_names(t: ast.expr) -> list[str]:
-    """The names an assignment target binds (not those it only reads: ``y`` in ``y[i] = v``)."""
-    if isinstance(t, ast.Name):
-        return [t.id]
-    if isinstance(t, (ast.Tuple, ast.List)):
-        return [n for e in t.elts for n in _target_names(e)]
-    return []
 
 
 def check_writes(fn: ir.Function, writes: dict[int, list[Write]], where: Where, resolve, bind,
