@@ -11,7 +11,7 @@ import numpy as _np
 from adcompare import primitives as _p
 from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
 from adcompare.numpy.assembly import _three_d
-from adcompare.numpy.constants import full, zeros_like
+from adcompare.numpy.constants import full, zeros, zeros_like
 from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
 from adcompare.numpy.products import dot
 from adcompare.numpy.quantile_methods import check_method, method_bounds
@@ -307,9 +307,10 @@ def dstack(tup):
     return concatenate(out, 2)
 
 
-def empty(shape, dtype=float):
-    """NumPy leaves the entries unset; these are zeros (a constant), a value it may give."""
-    return _np.zeros(shape, dtype=dtype)
+def empty(shape, dtype=None, like=None):
+    """NumPy leaves the entries unset; these are :func:`zeros` (a constant, on ``like``'s backend), a value it may
+    give."""
+    return zeros(shape, dtype, like)
 
 
 def empty_like(a, dtype=None):
