@@ -162,10 +162,19 @@ class Desugar:
 
     def loop_head(self, s: ast.For) -> list:
         """A loop variable the body assigns to runs over a variable of its own, copied at the
-        start of each iteration: the reverse sweep's loop then restores only its own variable."""
+        start of each iteration: the reverse sweep's loop then restores only its own variable. So does one
+        whose name the function binds elsewhere too (a parameter, ``k = x[0]`` before the loop): each
+        iteration's copy makes it a constant again, and its derivative zero (the name's earlier derivative
+        must not reach the loop's uses, nor the loop's adjoints the earlier value)."""
         target = s.target.id
-        if not any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
-                   for st in s.body for n in ast.walk(st)):
+        fn = self.p.tree
+        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs + [fn.args.vararg,
+                                                                                            fn.args.kwarg] if a}
+        stores = sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
+                     for n in ast.walk(fn))
+        if target not in params and stores < 2 and not any(
+                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
+                for st in s.body for n in ast.walk(st)):
             return []
         own = self.namer.fresh(f"{target}_iter")
         return [ir.Assign(target, ir.Copy(own), self.where.line(s), statement_text(s))]
