@@ -264,7 +264,7 @@ class _Converter:
     def comprehension(self, node) -> ast.expr:
         """A list comprehension or generator as a lifted function appending to a list; a dict comprehension
         appends its keys to another, and makes the dict of both (:func:`.sized_code.dict_of`)."""
-        free = self.free(node, set())
+        free = [iterators.FIRST] * bool(outside := iterators.first_iterable_outside(node)) + self.free(node, set())
         acc, keys = "_sct_items", "_sct_keys"
         made = ((keys, node.key), (acc, node.value)) if isinstance(node, ast.DictComp) else ((acc, node.elt),)
         body: list[ast.stmt] = [ast.Expr(ast.Call(ast.Attribute(ast.Name(n, ast.Load()), "append", ast.Load()),
@@ -291,8 +291,8 @@ class _Converter:
         kept = {n.id for _, e in made for n in ast.walk(e) if isinstance(n, ast.Name)}  # (.aliases: a list only
         fn.sct_reads_only = frozenset(free) - kept if not isinstance(node, ast.GeneratorExp) or getattr(
             node, "sct_run_now", False) else frozenset()  # looped over or tested is read, not kept in what it makes)
-        return ast.copy_location(ast.Call(self.bind("comprehension", fn), [ast.Name(v, ast.Load()) for v in free],
-                                          []), node)
+        return ast.copy_location(ast.Call(self.bind("comprehension", fn), [outside] * bool(outside) + [
+            ast.Name(v, ast.Load()) for v in free[bool(outside):]], []), node)
 
     def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
         """``for target in it: body`` as loops SCT takes (see :func:`.for_targets.by_index`)."""

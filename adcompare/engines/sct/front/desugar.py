@@ -161,20 +161,13 @@ class Desugar:
                 and self.p.resolve(it.func.value) is MISSING)
 
     def loop_head(self, s: ast.For) -> list:
-        """A loop variable the body assigns to runs over a variable of its own, copied at the
-        start of each iteration: the reverse sweep's loop then restores only its own variable. So does one
-        whose name the function binds elsewhere too (a parameter, ``k = x[0]`` before the loop): each
-        iteration's copy makes it a constant again, and its derivative zero (the name's earlier derivative
-        must not reach the loop's uses, nor the loop's adjoints the earlier value)."""
+        """A loop variable the body assigns to, or the function binds elsewhere (``k = x[0]`` before the loop, a
+        parameter), runs over one of its own copied in at each step: a constant there, restored alone in reverse."""
         target = s.target.id
-        fn = self.p.tree
-        params = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs + [fn.args.vararg,
-                                                                                            fn.args.kwarg] if a}
-        stores = sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
-                     for n in ast.walk(fn))
-        if target not in params and stores < 2 and not any(
-                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
-                for st in s.body for n in ast.walk(st)):
+        stores = [sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == target
+                      for n in ast.walk(t)) for t in (self.p.tree, *s.body)]  # the function's, the body's
+        if target not in {a.arg for a in ast.walk(self.p.tree.args) if isinstance(a, ast.arg)} \
+                and stores[0] < 2 and not any(stores[1:]):
             return []
         own = self.namer.fresh(f"{target}_iter")
         return [ir.Assign(target, ir.Copy(own), self.where.line(s), statement_text(s))]

@@ -191,3 +191,19 @@ def as_generator(node: ast.Call, resolve: Callable, bind: Callable) -> ast.Gener
     loaded = [ast.Name(n, ast.Load()) for n in names]
     elt = ast.Call(node.args[0], loaded, []) if fn is builtins.map else ast.Tuple(loaded, ast.Load())
     return ast.GeneratorExp(elt, [ast.comprehension(target, it, [], 0)])
+
+
+FIRST = "_sct_iterable"  # the lifted comprehension's parameter for its first iterable, where that runs outside
+
+
+def first_iterable_outside(node: ast.expr) -> ast.expr | None:
+    """Python runs a comprehension's first iterable in the enclosing scope: ``sum(x * x for x in [x[0], x[1]])``
+    reads the outer ``x`` there. Where it reads a name one of the comprehension's targets binds (so that, lifted
+    into a function, it would read the unbound inner name), it is replaced in ``node`` by the parameter
+    :data:`FIRST` and returned, for the call to pass; None (``node`` as it is) otherwise."""
+    first = node.generators[0]
+    bound = {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+    if not any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(first.iter)):
+        return None
+    outside, first.iter = first.iter, ast.copy_location(ast.Name(FIRST, ast.Load()), first.iter)
+    return outside
