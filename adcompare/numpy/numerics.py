@@ -314,7 +314,7 @@ def empty(shape, dtype=None, like=None):
 
 
 def empty_like(a, dtype=None):
-    return zeros_like(a) if dtype is None else _np.zeros(_np.shape(_p.primal(a)), dtype=dtype)
+    return zeros_like(a, dtype)
 
 
 def tri(N, M=None, k=0, dtype=float):

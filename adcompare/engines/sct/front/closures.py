@@ -291,8 +291,8 @@ class _Converter:
         kept = {n.id for _, e in made for n in ast.walk(e) if isinstance(n, ast.Name)}  # (.aliases: a list only
         fn.sct_reads_only = frozenset(free) - kept if not isinstance(node, ast.GeneratorExp) or getattr(
             node, "sct_run_now", False) else frozenset()  # looped over or tested is read, not kept in what it makes)
-        return ast.copy_location(ast.Call(self.bind("comprehension", fn), [outside] * bool(outside) + [
-            ast.Name(v, ast.Load()) for v in free[bool(outside):]], []), node)
+        return ast.copy_location(ast.Call(self.bind("comprehension", fn), [
+            outside if v == iterators.FIRST else ast.Name(v, ast.Load()) for v in free], []), node)
 
     def loop(self, target: ast.expr, it: ast.expr, body: list, node: ast.AST) -> list[ast.stmt]:
         """``for target in it: body`` as loops SCT takes (see :func:`.for_targets.by_index`)."""
