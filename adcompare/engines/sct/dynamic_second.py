@@ -43,14 +43,14 @@ class _OnBoxes:
 def _first_order(f: Any, active: tuple[int, ...], kw: dict, args: tuple, mode: str) -> tuple:
     """(the entry of ``f``'s first-order code in ``mode``, the call's arguments through partials, keywords
     as that code takes them, how many arguments a partial put in front)."""
-    fn, full, active, bound = transform._target(f, tuple(args), active)
+    fn, full, active, kw, shift = transform._target(f, tuple(args), active, kw)
     aliases.check_dynamic_call(fn, full)
-    entry = transform._entry_of(fn, mode, active, len(full), bool(bound or kw), residuals="arrays")
+    entry = transform._entry_of(fn, mode, active, len(full), bool(kw), residuals="arrays")
     sweep = "fwd" if mode == "reverse" else "jvp"
-    kwargs = transform._keywords(entry, sweep, {**bound, **kw})
+    kwargs = transform._keywords(entry, sweep, kw)
     if mode == "reverse" and not codegen.is_generated(entry.functions["fwd"]):
         entry = _OnBoxes(fn, active, kwargs)
-    return entry, full, kwargs, len(full) - len(args)
+    return entry, full, kwargs, shift
 
 
 def fwd_call(f: Any, active: tuple[int, ...], kw: dict, *args) -> tuple[Any, tuple]:
@@ -131,7 +131,8 @@ def _forward(fn: Any, active: tuple[int, ...]) -> dict[str, Any]:
             args, _ = boxed_callee.split_tangents(flat, inner)
             entry, full, kwargs, shift = _first_order(f, inner, kw, tuple(args), "forward")
             positions = {j: j - _FIXED + shift for j in range(_FIXED, len(values))}
-            return _again(entry.functions["jvp"], [*full[:shift], *flat], dots, positions, kwargs)
+            return _again(entry.functions["jvp"], [*full[:shift], *flat, *full[shift + len(args):]], dots, positions,
+                          kwargs)
     jvp.__name__ = f"{fn.__name__}_jvp"
     return {"jvp": jvp}
 

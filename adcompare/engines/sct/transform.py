@@ -43,7 +43,7 @@ from adcompare.engines.sct.emit.clobbers import split_clobbers
 from adcompare.engines.sct.emit.forward import forward
 from adcompare.engines.sct.emit.structured import Structured, init_unbound
 from adcompare.engines.sct.emit.structured_reverse import structured_reverse
-from adcompare.engines.sct.front import aliases, callees, closure_values, closures, generated, rule_source
+from adcompare.engines.sct.front import aliases, callees, closure_values, closures, defaults, generated, rule_source
 from adcompare.engines.sct.front.normalize import normalize, var_keywords
 from adcompare.engines.sct.front.parse import MISSING, classify, parse
 from adcompare.engines.sct.naming import Namer
@@ -260,14 +260,16 @@ def _prepare_generated(parsed) -> None:
     generated.prepare(parsed)
 
 
-def _target(f: Any, args: tuple, active: tuple[int, ...]) -> tuple[Any, tuple, tuple[int, ...], dict]:
-    """(function, arguments, active positions, keywords) of a call of ``f``, through partials."""
-    kwargs: dict = {}
+def _target(f: Any, args: tuple, active: tuple[int, ...], kwargs: dict) -> tuple:
+    """(function, arguments, active positions, keywords, how many arguments it put in front) of a call of ``f``
+    through partials; a closure as its code, the closure first (inactive: one that is not is called by ``apply``)."""
+    front = 0
     while isinstance(f, functools.partial):
-        args, active = f.args + args, tuple(k + len(f.args) for k in active)
-        kwargs = {**f.keywords, **kwargs}
-        f = f.func
-    return f, args, active, kwargs
+        args, kwargs, f, front = f.args + args, {**f.keywords, **kwargs}, f.func, front + len(f.args)
+    args, kwargs = defaults.positional(f, args, kwargs)  # a lifted closure's keywords, by position
+    if isinstance(f, closure_values.Closure) and f.code is not None:
+        f, args, front = f.code, (f, *args), front + 1
+    return f, args, tuple(k + front for k in active), kwargs, front
 
 
 def _made(functions: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
@@ -314,10 +316,10 @@ def _keywords(entry: Entry, which: str, kwargs: dict) -> dict:
 
 def call_fwd(f: Any, active: tuple[int, ...], *args, **kwargs) -> tuple[Any, tuple]:
     """The forward sweep of a call of ``f``, a function generated code knows only when it runs."""
-    fn, args, active, bound = _target(f, args, active)
+    fn, args, active, kwargs, _ = _target(f, args, active, kwargs)
     aliases.check_dynamic_call(fn, args)
-    entry = _entry_of(fn, "reverse", active, len(args), bool(bound or kwargs))
-    y, residuals = entry.functions["fwd"](*args, **_keywords(entry, "fwd", {**bound, **kwargs}))
+    entry = _entry_of(fn, "reverse", active, len(args), bool(kwargs))
+    y, residuals = entry.functions["fwd"](*args, **_keywords(entry, "fwd", kwargs))
     return y, (entry, residuals)
 
 
@@ -330,15 +332,15 @@ def call_jvp(f: Any, active: tuple[int, ...], *args_and_dots, **kwargs) -> tuple
     """The forward mode of a call of ``f``, a function generated code knows only when it runs."""
     args, by_position = boxed_callee.split_tangents(args_and_dots, active)
     dots = list(by_position.values())
-    fn, full, active, bound = _target(f, tuple(args), active)
+    fn, full, active, kwargs, _ = _target(f, tuple(args), active, kwargs)
     aliases.check_dynamic_call(fn, full)
-    entry = _entry_of(fn, "forward", active, len(full), bool(bound or kwargs))
+    entry = _entry_of(fn, "forward", active, len(full), bool(kwargs))
     interleaved = []
     for k, a in enumerate(full):
         interleaved.append(a)
         if k in active:
             interleaved.append(dots[active.index(k)])
-    return entry.functions["jvp"](*interleaved, **_keywords(entry, "jvp", {**bound, **kwargs}))
+    return entry.functions["jvp"](*interleaved, **_keywords(entry, "jvp", kwargs))
 
 
 DYNAMIC = {"fwd": call_fwd, "bwd": call_bwd, "jvp": call_jvp}

@@ -38,7 +38,7 @@ from adcompare.engine import Engine
 from adcompare.engines.sct.emit import boxed_callee, runtime
 from adcompare.engines.sct.emit.boxed_callee import OPAQUE, split_tangents
 from adcompare.engines.sct.errors import SCTError
-from adcompare.engines.sct.front import lifted_lines
+from adcompare.engines.sct.front import defaults, lifted_lines
 from adcompare.primitives import Box, is_float
 
 DERIVED: Callable | None = None  # (engine, kind, code, argnums) -> code; set by ..closure_programs
@@ -59,6 +59,7 @@ class Closure(tuple):
         return self
 
     def __call__(self, *args, **kwargs):
+        args, kwargs = defaults.positional(self, args, kwargs)
         return self.code(self, *args, **kwargs)
 
     def __repr__(self) -> str:
@@ -111,8 +112,9 @@ def define(fdef: ast.FunctionDef, module: dict, bound: dict, filename: str) -> C
     lifted_lines.cache(filename, text, fdef)
     scratch: dict = {}
     exec(compile(text, filename, "exec"), scratch)  # noqa: S102  (the user's own code, lifted)
-    make = types.FunctionType(scratch["_sct_define"].__code__, module, "_sct_define")
-    return make(*(bound[n] for n in names))
+    made = types.FunctionType(scratch["_sct_define"].__code__, module, "_sct_define")(*(bound[n] for n in names))
+    made.sct_params = getattr(fdef, "sct_params", None)  # (names, how many have defaults): see defaults
+    return made
 
 
 class Template:
@@ -254,16 +256,14 @@ def _closure_entry(mode: str, active: tuple[int, ...]) -> dict[str, Callable]:
     if mode == "forward":
         def jvp(*args_and_dots):
             args, dots = split_tangents(args_and_dots, active)
-            out = make_closure(*args)
             data = args[0].split(tuple(args[1:]))
             dot = [dots[k] if k in dots else runtime.zeros(args[k]) for k, d in enumerate(data, 1) if d]
-            return out, Closure(dot)
+            return make_closure(*args), Closure(dot)
 
         return {"jvp": jvp}
 
     def fwd(*args):
-        out = make_closure(*args)
-        return out, args[0].split(tuple(args[1:]))
+        return make_closure(*args), args[0].split(tuple(args[1:]))
 
     def bwd(data, out_bar):
         places = list(itertools.accumulate(data))

@@ -236,9 +236,9 @@ class _Converter:
             raise where.refuse(f"{what} with **kwargs, keywords or decorators, inside a function SCT "
                                "transforms", node, "give it plain positional parameters (and *args, or defaults), "
                                                    "or define it at module level")
-        lifted = ast.FunctionDef(f"{name}_lifted" if name != "lambda" else "lambda_lifted",
-                                 ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg, [], [], None, []),
-                                 body, [], None, None)
+        lifted = ast.FunctionDef(f"{name}_lifted", ast.arguments([], [ast.arg(cv.ENV)] + list(args.args), args.vararg,
+                                                                [], [], None, []), body, [], None, None)
+        lifted.sct_params = getattr(args, "sct_params", None)  # (see defaults.positional)
         free = self.free(lifted, set())
         if name in free:
             raise where.refuse(f"{what}, which calls itself", node, "define it at module level")

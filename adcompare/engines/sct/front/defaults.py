@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import ast
 
+from adcompare.engines.sct import located
+from adcompare.engines.sct.errors import SCTError
+
 _REST = "_sct_rest"
 _NOT_PLAIN = (ast.Call, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp, ast.NamedExpr,
               ast.Await, ast.Yield, ast.YieldFrom)
@@ -20,7 +23,9 @@ _NOT_PLAIN = (ast.Call, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp,
 
 def lift(args: ast.arguments, body: list, what: str, node: ast.AST, where) -> tuple:
     """``(args, body, names, values)``: the parameters and body of the lifted function, and the names and value
-    expressions of the defaults it captures (none: ``args`` and ``body`` as they are)."""
+    expressions of the defaults it captures (none: ``args`` and ``body`` as they are); the parameters
+    hold ``sct_params`` (their names, how many have defaults) for :func:`positional`."""
+    args.sct_params = (tuple(p.arg for p in args.args), len(args.defaults))  # (kept on what is returned)
     if not args.defaults:
         return args, body, [], []
     if args.vararg or args.kwonlyargs or args.kwarg or args.posonlyargs:
@@ -46,4 +51,32 @@ def lift(args: ast.arguments, body: list, what: str, node: ast.AST, where) -> tu
     for s in prefix:
         ast.copy_location(s, node)
     lifted = ast.arguments([], list(kept), ast.arg(_REST), [], [], None, [])
+    lifted.sct_params = args.sct_params
     return lifted, prefix + body, names, list(args.defaults)
+
+
+def positional(f, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """``(args, kwargs)`` of a call of ``f``, the keywords that name a lifted closure's parameters given by
+    position, as its code takes them; any other call unchanged. Python's TypeErrors for a missing argument,
+    one given twice and an unknown keyword; a call that skips a defaulted parameter before one it names is
+    refused (the lifted code tells a default from a value by the number of values only)."""
+    params = getattr(getattr(f, "code", None), "sct_params", None)
+    if not kwargs or params is None:
+        return args, kwargs
+    (names, k), rest = params, dict(kwargs)
+    what, given = f.code.__name__.removesuffix("_lifted") + "()", list(args)
+    for name in names[len(args):]:
+        if name in rest:
+            given.append(rest.pop(name))
+        elif len(given) < len(names) - k:
+            raise TypeError(f"{what} missing 1 required positional argument: {name!r}")
+        else:
+            break
+    for name in rest:
+        if name in names[len(given):]:
+            raise SCTError(f"a call of a nested function that skips its defaulted parameter "
+                           f"{names[len(given)]!r} and names {name!r}", *located.caller((what, "<sct closures>", 0)),
+                           f"pass {names[len(given)]!r} too, or define the function at module level")
+        raise TypeError(f"{what} got multiple values for argument {name!r}" if name in names else
+                        f"{what} got an unexpected keyword argument {name!r}")
+    return tuple(given), {}
