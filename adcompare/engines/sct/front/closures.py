@@ -7,11 +7,10 @@ through it like through any argument; the values and stand-ins it uses are in :m
 * A nested ``def`` only called is lifted, its free variables passed at each call (:mod:`.direct_defs`). Any
   other nested ``def`` (anywhere in the body) or ``lambda`` becomes a module-level
   function of ``(env, *params)`` (a :class:`.closure_values.Template`), and the
-  ``def`` or the lambda an assignment of ``make_closure(template, v1, ..., vk)``,
-  ``v1..vk`` the outer variables it reads. Python reads those when the function
-  runs; they are read when the closure is made, so a variable assigned again
-  after the ``def`` (or in the loop around it) is refused, as are defaults,
-  ``*args``, keywords, decorators and a nested function that calls itself.
+  ``def`` or the lambda an assignment of ``make_closure(template, v1, ..., vk)``, ``v1..vk`` the outer variables
+  it reads (and its defaults: :mod:`.defaults`). Python reads those when the function runs; they are read when the
+  closure is made, so a variable assigned again after the ``def`` (or in the loop around it) is refused, as are
+  keyword-only parameters, ``**kwargs``, decorators and a nested function that calls itself.
 * A list comprehension or generator expression becomes a call of a
   module-level function of the outer variables it reads, which builds the list
   with a loop (``zip``, ``enumerate`` and tuple targets by index); a dict
@@ -66,6 +65,7 @@ _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "re
 _EAGER = (builtins.sum, builtins.max, builtins.min, builtins.list, builtins.tuple, builtins.sorted, builtins.any,
           builtins.all, builtins.set, builtins.dict)  # they run a generator they are given at once
 _NOT_DYNAMIC = (functools.partial, checkpoint, *dict_code.MAKERS)  # f(...)(x) where f makes a known callee
+_BINDS = (ast.FunctionDef, ast.ClassDef, ast.ExceptHandler)  # they bind a name in the scope they are in
 _SCOPES = (ast.FunctionDef, ast.Lambda, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
@@ -220,8 +220,8 @@ class _Converter:
         for n in ast.walk(node):
             if isinstance(n, ast.arg):
                 inner.add(n.arg)
-            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                inner.add(n.id)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) or n is not node and isinstance(n, _BINDS):
+                inner.add(n.id if isinstance(n, ast.Name) else n.name)  # (a def, a class, ``except E as name``)
         return sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
                        and n.id in self.locals and n.id not in inner})
 
