@@ -17,13 +17,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from probe16_check import agree
 
 import adcompare as ad
 import adcompare.numpy as anp
 from adcompare.engines.sct.errors import SCTError
 
 jax.config.update("jax_enable_x64", True)
-TOL = dict(rtol=1e-11, atol=1e-12)
 INPUTS = [np.random.default_rng(seed).uniform(0.5, 2.0, size=3) for seed in (37, 5)]
 
 
@@ -81,17 +81,8 @@ def _oracle(f):
 @pytest.mark.parametrize("f", PROGRAMS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("eng", ENGINES, ids=["sct", "sct-lax"])
 def test_keywords_of_a_closure_with_defaults(f, eng):
-    fj = _oracle(f)
     for x in INPUTS:
-        xx = x if eng.control == "python" else jnp.asarray(x)
-        value, grad = eng.value_and_grad(f)(xx)
-        want_value, want_grad = jax.value_and_grad(fj)(jnp.asarray(x))
-        np.testing.assert_allclose(value, want_value, **TOL)
-        np.testing.assert_allclose(grad, want_grad, **TOL)
-        t = np.linspace(0.5, 1.5, 3)
-        np.testing.assert_allclose(eng.jvp(f, (xx,), (t,))[1], jax.jvp(fj, (jnp.asarray(x),), (jnp.asarray(t),))[1],
-                                   **TOL)
-        np.testing.assert_allclose(eng.hessian(f)(xx), jax.hessian(fj)(jnp.asarray(x)), **TOL)
+        agree(eng, f, _oracle(f), x if eng.control == "python" else jnp.asarray(x))
 
 
 def twice(x):
