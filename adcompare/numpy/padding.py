@@ -30,7 +30,7 @@ from adcompare.numpy.numerics import median, take
 from adcompare.numpy.reductions import max as _max
 from adcompare.numpy.reductions import mean
 from adcompare.numpy.reductions import min as _min
-from adcompare.numpy.shapes import asarray, concatenate, shape
+from adcompare.numpy.shapes import asarray, astype, broadcast_to, concatenate, getitem, ndim, shape
 
 _KEYWORDS = {"constant": {"constant_values"}, "edge": set(), "wrap": set(), "empty": set(),
              "linear_ramp": {"end_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
@@ -105,10 +105,17 @@ def _keywords(mode, no_constant: bool, end_values, stat_length, reflect_type) ->
 
 def _pad_constant(x, pad_width, constant_values):
     out, idx, widths = _pad_plan(shape(x), pad_width)
-    if isinstance(constant_values, _p.Box) and _np.ndim(constant_values) == 0:  # one active value everywhere
-        return _pad_blocks(x, widths, None, constant_values)
-    if _np.ndim(constant_values) != 0:
-        return _pad_blocks(x, widths, _pairs(_p.primal(constant_values), len(widths), "constant_values"), 0)
+    if isinstance(constant_values, (tuple, list)):  # (before, after) pairs that may hold differentiated values
+        constant_values = asarray(constant_values)
+    if isinstance(constant_values, _p.Box) and ndim(constant_values) == 0:  # one active value everywhere
+        return _pad_blocks(x, widths, None, astype(constant_values, _p.result_dtype(x)))
+    if ndim(constant_values) != 0:  # per axis: blocks of values read from a (before, after) pair per axis
+        n, dtype = len(widths), _p.result_dtype(x)
+        if _np.broadcast_shapes(shape(constant_values), (n, 2)) != (n, 2):
+            raise ValueError(f"pad: constant_values of shape {shape(constant_values)} does not broadcast to {n} "
+                             "(before, after) pairs")
+        v = astype(broadcast_to(constant_values, (n, 2)), dtype)  # x's dtype, as JAX's
+        return _pad_blocks(x, widths, [(getitem(v, (i, 0)), getitem(v, (i, 1))) for i in range(n)], 0)
     base = zeros(out, dtype=_p.result_dtype(x), like=x)  # x's dtype, as JAX's
     if constant_values != 0:
         base = add(base, constant_values)
