@@ -26,11 +26,17 @@ def ones(shape, dtype=None, like=None):
 
 
 def zeros_like(x, dtype=None):
-    return _constant(x, 0.0, None, dtype)
+    return _constant(x, 0.0, None, _own_dtype(x, dtype))
 
 
 def ones_like(x, dtype=None):
-    return _constant(x, 1.0, None, dtype)
+    return _constant(x, 1.0, None, _own_dtype(x, dtype))
+
+
+def _own_dtype(x, dtype):
+    """``dtype``, else an integer or boolean ``x``'s own (NumPy's and JAX's ``*_like`` keep it; a float's is kept
+    by :func:`_constant`, weak or not)."""
+    return _p.result_dtype(x) if dtype is None and not _p.is_float(x) else dtype
 
 
 def _constant(like, fill, shape=None, dtype=None):

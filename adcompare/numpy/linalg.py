@@ -152,7 +152,7 @@ def matrix_power(a, n):
         a = inv(a)
         n = -n
     if n == 0:
-        return _p.add_p(_zeros_like(a), _np.eye(_shape(a)[-1]))  # a constant, on a's backend (and level, if active)
+        return _p.add_p(_zeros_like(a), _np.eye(_shape(a)[-1], dtype=_p.result_dtype(a)))  # a constant, in a's dtype
     result = a
     for _ in range(n - 1):
         result = _p.matmul_p(result, a)

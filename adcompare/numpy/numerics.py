@@ -23,6 +23,7 @@ from adcompare.numpy.shapes import (
     _owned,
     _sorted_index,
     asarray,
+    astype,
     broadcast_to,
     concatenate,
     getitem,
@@ -86,8 +87,7 @@ def vander(x, N=None, increasing=False):
     N = shape(x)[0] if N is None else N
     px = _p.primal(x)  # the powers in x's dtype (float64 ones made a float32 x's matrix float64), as JAX's
     powers = _np.arange(N, dtype=_p.result_dtype(px) if _p.is_float(px) else _np.int64)
-    if not increasing:
-        powers = powers[::-1]
+    powers = powers if increasing else powers[::-1]
     return _p.power_p(reshape(x, shape(x) + (1,)), powers)
 
 
@@ -139,6 +139,7 @@ def quantile(a, q, axis=None, method="linear", keepdims=False):
     s = sort(_nan_if_any(a, axis), axis)
     below = getitem(s, _along(ndim(a), axis, lo))
     above = getitem(s, _along(ndim(a), axis, hi))
+    w = astype(w, _p.result_dtype(below)) if w is not None and _p.is_float(below) else w  # a's, as JAX's
     w = reshape(w, _column(ndim(below), axis)) if w is not None and ndim(w) else w
     out = below if w is None else _p.add_p(_p.multiply_p(below, 1.0 - w), _p.multiply_p(above, w))
     if ndim(q):
