@@ -28,7 +28,7 @@ from __future__ import annotations
 import ast
 
 from adcompare.engines.sct import ir
-from adcompare.engines.sct.analysis import dataflow
+from adcompare.engines.sct.analysis import dataflow, loop_index
 from adcompare.engines.sct.asttools import children, walk
 from adcompare.engines.sct.emit import codegen as cg
 from adcompare.engines.sct.emit import lax_logic, lax_runtime
@@ -222,6 +222,8 @@ class Structured:
             return "it runs over a checkpointed range"
         if isinstance(s, ir.For) and s.target in self.after[id(s)]:
             return f"its loop variable {s.target!r} is read after it"
+        if isinstance(s, ir.For) and (use := loop_index.python_int_use(s)):
+            return f"it reads its loop variable {s.target!r} as a Python int ({use}), which a traced index changes"
         grown = {b.target for b in ir.walk(s.body) if isinstance(b, ir.Assign) and isinstance(b.value, ir.Append)}
         if grown & set(self._carry(s)):
             return f"it grows the list {sorted(grown & set(self._carry(s)))[0]!r} from one iteration to the next"

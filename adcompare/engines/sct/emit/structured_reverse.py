@@ -159,7 +159,12 @@ class StructuredReverse(Reverse):
         bars = {self.namer.bar(v) for v in self.act.active}
         local_bars = {self.namer.bar(v) for v in local if v in self.act.active}
         touched = live_in(ra) | live_in(rb) | stores(ra) | stores(rb)
-        io = sorted(((touched & bars) - local_bars) | ((stores(ra) | stores(rb)) - bars) & set(outs))
+        restored = ((stores(ra) | stores(rb)) - bars) & set(outs)
+        io = sorted(((touched & bars) - local_bars) | restored)
+        # a name the reverse sides restore: each side takes its value before the branch, so that its push keeps
+        # that (a loop kept in Python's form reads it again, in the reverse of the iteration before)
+        ops = sorted(set(ops) | restored)
+        operands = cg.tuple_([cg.load(n) for n in ops])
         pairs = [self.body_pair(stack, f, r, local, outs, [o], [(ops, o)], io, base)
                  for base, f, r in (("then", fa, ra), ("orelse", fb, rb))]
         fwd = [pairs[0][0], pairs[1][0]]
