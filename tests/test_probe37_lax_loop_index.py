@@ -83,16 +83,16 @@ def branch_in_a_loop_with_a_break(x):
 
 
 def static_branch_in_a_loop_with_a_break(x):
-    s = 0.0
-    for i in range(3):
-        if i % 2 == 0:
-            w = anp.cos(x[i])
+    total = x[0]
+    for k in range(3):
+        if k % 2 == 0:
+            scale = anp.cos(x[k])
         else:
-            w = -5.0
-        s = s * 2.0 + x[i] * w
-        if i > 5:
+            scale = -5.0
+        if k > 5:
             break
-    return s
+        total = total * scale + x[k]
+    return total
 
 
 PROGRAMS = [key_from_str, key_membership, isinstance_of_the_index, f_string_key, bit_length_of_the_index,
