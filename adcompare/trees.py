@@ -243,16 +243,32 @@ def _writeable(x: Any) -> bool:
     return isinstance(x, np.ndarray) and (x.flags.writeable or x.base is not None)
 
 
-def _copied(x: Any) -> Any:
-    if _writeable(x):
-        return x.copy()
+def map_in_order(fn, x: Any) -> Any:
+    """``tree_map(fn, x)``, but a dict keeps its own order (tree_map rebuilds it with its keys sorted, so a
+    function iterating over it would see another order than its caller's)."""
     if type(x) in (tuple, list):
-        return type(x)(_copied(v) for v in x)
-    if type(x) is dict:  # its own order kept (tree_map would sort the keys)
-        return {k: _copied(v) for k, v in x.items()}
+        return type(x)(map_in_order(fn, v) for v in x)
+    if type(x) is dict:
+        return {k: map_in_order(fn, v) for k, v in x.items()}
     if isinstance(x, tuple) and hasattr(x, "_fields"):
-        return type(x)(*(_copied(v) for v in x))
-    return tree_util.tree_map(lambda v: v.copy() if _writeable(v) else v, x)
+        return type(x)(*(map_in_order(fn, v) for v in x))
+    return tree_util.tree_map(fn, x)
+
+
+def in_jax_order(x: Any) -> Any:
+    """``x`` with each plain dict's keys in sorted order, as JAX hands a differentiated argument to the function
+    (flattened and rebuilt: ``for k in p`` then runs in that order); ``x`` itself where nothing changes."""
+    if type(x) is dict:
+        try:
+            keys = sorted(x)
+        except TypeError:  # keys that do not compare: JAX refuses to flatten them
+            keys = list(x)
+        items = [(k, in_jax_order(x[k])) for k in keys]
+        return x if keys == list(x) and all(v is x[k] for k, v in items) else dict(items)
+    if type(x) not in (tuple, list) and not (isinstance(x, tuple) and hasattr(x, "_fields")):
+        return x
+    items = [in_jax_order(v) for v in x]
+    return x if all(a is b for a, b in zip(items, x)) else type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
 
 
 _NUMBERS = (float, int, np.float64, np.float32)
@@ -264,7 +280,8 @@ def snapshot(tree: Any) -> Any:
         return tree
     if type(tree) is np.ndarray:
         return tree.copy() if _writeable(tree) else tree
-    return _copied(tree) if any(_writeable(v) for v in tree_leaves(tree)) else tree
+    return map_in_order(lambda v: v.copy() if _writeable(v) else v, tree) if any(
+        _writeable(v) for v in tree_leaves(tree)) else tree
 
 
 def _root(v: np.ndarray) -> int:

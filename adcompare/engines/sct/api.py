@@ -65,12 +65,12 @@ def _scalars(x: Any) -> Any:
     :mod:`.emit.symbolic`); an input 0.0, or a value computed from Python floats that comes out 0.0
     (``x - 0.5`` at 0.5), is a real zero that an outer derivative differentiates: taken for the
     placeholder, its rules were left out there, silently (a third derivative of ``x ** 3`` at 0.0 was 0)."""
-    return tree_util.tree_map(lambda v: np.float64(v) if type(v) is float else v, x)
+    return trees.map_in_order(lambda v: np.float64(v) if type(v) is float else v, x)  # (a dict's order kept)
 
 
 def _floats(x: Any, back: bool) -> Any:
     """The outputs of code run on :func:`_scalars`' inputs as Python floats again, as before (``back``)."""
-    return tree_util.tree_map(lambda v: float(v) if type(v) is np.float64 else v, x) if back else x
+    return trees.map_in_order(lambda v: float(v) if type(v) is np.float64 else v, x) if back else x
 
 
 def _active_scalars(args: list, active: tuple) -> list:
@@ -139,8 +139,8 @@ class SCTEngine(Engine):
         unrolled Python loop (a NumPy array cannot be indexed by a traced counter)."""
         control = self._control(args)
         if control == "lax":
-            args = [tree_util.tree_map(lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a, x)
-                    for x in args]
+            args = [trees.map_in_order(lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a, x)
+                    for x in args]  # (a dict's order kept: a loop over its keys sees the caller's)
         return control, args
 
     def _by_boxes(self, fn: Callable) -> bool:
@@ -192,6 +192,8 @@ class SCTEngine(Engine):
                 weak = weak_floats.reference(f, args, kwargs) if back else None  # the value's dtype
                 if back:  # see _scalars
                     args = tuple(_scalars(x) if k in nums or k - len(args) in nums else x for k, x in enumerate(args))
+                args = tuple(trees.in_jax_order(x) if k in nums or k - len(args) in nums else x  # (as Engine's)
+                             for k, x in enumerate(args))
                 out = None if kwargs else direct(args)
                 value, grads = general(*args, **kwargs) if out is None else out
                 return _floats((weak_floats.cast(value, weak), grads), back)

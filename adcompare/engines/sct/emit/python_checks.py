@@ -128,10 +128,14 @@ def sorted_keys(d: dict, key: Any = None, reverse: bool = False) -> list:
 
 
 def loop_keys(seq: Any, function: str, filename: str, line: int) -> Any:
-    """``for k in seq`` whose body reads ``seq[k]``: a dict's keys (constants, in Python's order), else ``seq``
-    itself, whose items index it and so are integers, which carry no derivative (see :func:`..front.for_targets.
-    keys_read`)."""
-    return tuple(seq) if isinstance(seq, dict) else seq
+    """``for k in seq`` whose body reads ``seq[k]``: a dict's keys (constants, in Python's order, as the
+    function called directly and the overloading engine see them; not those of an OrderedDict argument SCT holds
+    as a dict, :func:`check_not_ordered`), else ``seq`` itself, whose items index it and so are integers, which
+    carry no derivative (see :func:`..front.for_targets.keys_read`)."""
+    if not isinstance(seq, dict):
+        return seq
+    check_not_ordered(seq, "a loop over the keys", function, filename, line)
+    return tuple(seq)
 
 
 def written_keys(d: Any, function: str, filename: str, line: int) -> tuple:
