@@ -10,11 +10,12 @@ values, active ones included (``anp.sum([x, x * x])``): they are packed as
 like any other array. ``asarray`` and ``array`` do just that packing.
 
 ``pi``, ``e``, ``euler_gamma``, ``inf``, ``nan`` and the dtype names (``float32``, ...) are
-NumPy's own. ``zeros``, ``ones``, ``full``, ``eye``, ``identity``, ``arange``, ``linspace``,
+NumPy's own. ``zeros``, ``ones``, ``eye``, ``identity``, ``arange``, ``linspace``,
 ``argsort``, ``sign``, ``shape`` and ``ndim`` make constants: they are never
 differentiated (an active value where a constant's *value* is read, such as
-``full``'s fill or ``linspace``'s ends, is refused, since JAX would
-differentiate it). ``zeros_like(x)`` (and ``zeros(shape, like=x)``,
+``linspace``'s ends, is refused, since JAX would differentiate it); ``full``
+(and ``full_like``) of a differentiated fill is that fill broadcast, differentiated as JAX's.
+``zeros_like(x)`` (and ``zeros(shape, like=x)``,
 ``ones_like``, ``ones``) of an active ``x`` is a constant *box* of ``x``'s level,
 so that ``y = anp.zeros_like(x); y[i] = v`` updates it functionally (as JAX's
 ``y.at[i].set(v)``, see :func:`index_update`) and ``v``'s derivative flows on.

@@ -62,8 +62,15 @@ def _refuse_active(name: str, hint: str, *values) -> None:
 
 
 def full(shape, fill_value, dtype=None, like=None):
-    """``fill_value`` everywhere (a constant: an active fill is refused)."""
-    _refuse_active("full", "write anp.broadcast_to(value, shape) to differentiate the value", fill_value)
+    """``fill_value`` everywhere: a constant, or, for a differentiated fill, its values broadcast (a new
+    array, in ``dtype``), differentiated as JAX's."""
+    if isinstance(fill_value, _p.Box):
+        dtype = _p.result_dtype(fill_value) if dtype is None else dtype
+        out = _p.add_p(zeros(shape, dtype=dtype, like=like), _p.astype_p(fill_value, dtype=dtype))
+        if _np.shape(_p.primal(out)) != _as_shape(shape):
+            raise ValueError(f"full: a fill of shape {_np.shape(_p.primal(fill_value))} does not broadcast to "
+                             f"{_as_shape(shape)}")
+        return out
     fill = _p.primal(fill_value)
     if dtype is None and like is None:  # a Python number's is weakly typed, as jnp.full's (float32 beside float32)
         return _weak_full(_as_shape(shape), fill) if type(fill) in (int, float) else _np.full(_as_shape(shape), fill)

@@ -96,8 +96,15 @@ def polygamma(n, x):
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    """NumPy's ``nan_to_num``; the replaced entries have derivative zero, as in JAX."""
-    return _p.nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
+    """NumPy's ``nan_to_num``; the replaced entries have derivative zero in ``x``, as in JAX, and a
+    differentiated replacement (``nan=x[0]``) its own derivative there (``where`` of it, in ``x``'s dtype)."""
+    given = {"nan": nan, "posinf": posinf, "neginf": neginf}
+    active = {k: v for k, v in given.items() if isinstance(v, _p.Box)}
+    out = _p.nan_to_num_p(x, **{k: 0.0 if k in active else v for k, v in given.items()})
+    for k, v in active.items():  # (a differentiated number as a parameter would lose its derivative)
+        test = {"nan": isnan, "posinf": isposinf, "neginf": isneginf}[k](x)
+        out = where(test, _p.astype_p(v, dtype=_p.result_dtype(out)), out)
+    return out
 
 
 def clip(a, a_min=None, a_max=None, *, min=None, max=None):

@@ -5,8 +5,8 @@
 in the last two axes. Their rules are in :mod:`adcompare.rules.linalg`; what is
 differentiated where is said there and below.
 
-* ``slogdet``, ``eigh``, ``svd`` and ``qr`` return plain tuples (NumPy's named
-  results are tuples too: unpack them, or index them).
+* ``slogdet``, ``eigh``, ``svd`` and ``qr`` return named tuples as NumPy's and JAX's (``SlogdetResult``,
+  ``EighResult``, ``SVDResult``, ``QRResult``): unpack them, index them, or read their fields.
 * ``cholesky(a)`` and ``eigh(a)`` read the symmetric part (a + aᵀ)/2, as JAX does;
   NumPy reads one triangle, which is the same for a symmetric ``a``. ``eigh``'s
   ``UPLO`` picks the triangle LAPACK works on, as in NumPy and JAX: it sets the
@@ -37,6 +37,8 @@ differentiated where is said there and below.
 
 from __future__ import annotations
 
+from collections import namedtuple as _namedtuple
+
 import numpy as _np
 
 from adcompare import primitives as _p
@@ -57,8 +59,25 @@ from adcompare.numpy.shapes import swapaxes as _swapaxes
 
 inv = _p.inv_p
 det = _p.det_p
-cholesky = _p.cholesky_p
-pinv = _p.pinv_p
+SlogdetResult = _namedtuple("SlogdetResult", ["sign", "logabsdet"])  # NumPy's and JAX's result types
+EighResult = _namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SVDResult = _namedtuple("SVDResult", ["U", "S", "Vh"])
+QRResult = _namedtuple("QRResult", ["Q", "R"])
+
+
+def cholesky(a, upper=False):
+    """The lower factor ``L`` of ``a = L Lᵀ`` (of its symmetric part, see above), or ``Lᵀ`` with ``upper``."""
+    lower = _p.cholesky_p(a)
+    return _swapaxes(lower, -1, -2) if upper else lower
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=None):
+    """The pseudo-inverse; singular values up to ``rtol`` (or NumPy's ``rcond``) times the largest count as zero
+    (the backend's default cut-off if neither is given). Differentiated where the rank kept is constant."""
+    if rcond is not None and rtol is not None:
+        raise ValueError("pinv: rcond and rtol cannot both be given")
+    cut = rtol if rtol is not None else rcond
+    return _p.pinv_p(a, rtol=None if cut is None else float(_p.primal(cut)), hermitian=bool(hermitian))
 
 
 def solve(a, b):
@@ -72,13 +91,13 @@ def solve(a, b):
 def slogdet(a):
     """``(sign, logabsdet)``; the sign is a constant (its derivative is zero)."""
     packed, sa = _p.slogdet_p(a), _shape(a)
-    return _p.packed_output(packed, "slogdet", sa, 0), _p.packed_output(packed, "slogdet", sa, 1)
+    return SlogdetResult(_p.packed_output(packed, "slogdet", sa, 0), _p.packed_output(packed, "slogdet", sa, 1))
 
 
 def eigh(a, UPLO="L"):
     """``(eigenvalues, eigenvectors)`` of the symmetric part of ``a`` (``UPLO``: see above)."""
     packed, sa = _p.eigh_p(a, UPLO=UPLO), _shape(a)
-    return _p.packed_output(packed, "eigh", sa, 0), _p.packed_output(packed, "eigh", sa, 1)
+    return EighResult(_p.packed_output(packed, "eigh", sa, 0), _p.packed_output(packed, "eigh", sa, 1))
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
@@ -91,7 +110,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if not compute_uv:  # the values alone: their own primitive, whose rule takes repeated values
         return _p.svdvals_p(a)
     packed = _p.svd_p(a)
-    return tuple(_p.packed_output(packed, "svd", sa, i) for i in range(3))
+    return SVDResult(*(_p.packed_output(packed, "svd", sa, i) for i in range(3)))
 
 
 def qr(a, mode="reduced"):
@@ -109,7 +128,7 @@ def qr(a, mode="reduced"):
     r = _p.packed_output(packed, "qr", sa, 1)
     if mode == "r":
         return r
-    return _p.packed_output(packed, "qr", sa, 0), r
+    return QRResult(_p.packed_output(packed, "qr", sa, 0), r)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):

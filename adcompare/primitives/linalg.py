@@ -199,9 +199,12 @@ eigh_p = Primitive("eigh", _eigh)  # packed: eigenvalues (ascending), eigenvecto
 svd_p = Primitive("svd", _svd)  # packed: u, s (descending), vh (thin)
 svdvals_p = Primitive("svdvals", _svdvals)  # s alone (descending): its derivative exists at repeated values
 qr_p = Primitive("qr", _qr)  # packed: q, r (reduced)
-def _pinv(xp, a):
+def _pinv(xp, a, rtol=None, hermitian=False):
+    """NumPy's (or JAX's) ``pinv``; ``rtol``: singular values up to ``rtol`` times the largest count as zero."""
     _matrix("pinv", a)
-    return xp.linalg.pinv(a)
+    if rtol is None:
+        return xp.linalg.pinv(a, hermitian=hermitian)
+    return xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian) if xp is np else xp.linalg.pinv(a, rtol, hermitian)
 
 
 pinv_p = Primitive("pinv", _pinv)

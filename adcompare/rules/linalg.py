@@ -279,14 +279,14 @@ defvjp(p.svd_p, _svd_vjp)
 # pinv (Golub & Pereyra 1973; constant rank):
 # dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P
 
-def _pinv_jvp(t, ans, a):
+def _pinv_jvp(t, ans, a, rtol=None, hermitian=False):  # (the cut-off is in ans: the rank it kept)
     pp = ans
     z = mm(mm(pp, T(pp)), T(t))
     w = mm(T(t), mm(T(pp), pp))
     return add(neg(mm(pp, mm(t, pp))), add(sub(z, mm(mm(z, a), pp)), sub(w, mm(pp, mm(a, w)))))
 
 
-def _pinv_vjp(ans, a):
+def _pinv_vjp(ans, a, rtol=None, hermitian=False):
     pp = ans
 
     def vjp(g):

@@ -31,7 +31,7 @@ from adcompare.engine import Engine
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import runtime
-from adcompare.engines.sct.errors import SCTError
+from adcompare.engines.sct.errors import SCTError, internal_file
 from adcompare.primitives import is_float
 
 _boxes = OverloadingEngine()
@@ -90,14 +90,16 @@ def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int,
     """``transform(fn, ...)``, or None where ``fn`` is a program SCT made (a derivative's ``program``, a
     closure program: a vjp's pull-back; its file ``<sct ... program ...>``) and SCT refuses its own code or a
     rule in it, not the user's code (a ``vjp`` of a pull-back through a rule SCT cannot transform again): the
-    caller takes that one call on the boxes (exact: the same code). Generated sweeps the user calls directly
-    stay refused."""
+    caller takes that one call on the boxes (exact: the same code); so too where ``fn`` is a function of
+    adcompare's own (the vocabulary's ``histogram`` with differentiated bins) whose code SCT refuses to transform.
+    Generated sweeps the user calls directly stay refused."""
     try:
         return transform(fn, mode, active, nargs)
     except SCTError as err:
         filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
-        if err.internal and (program or filename.startswith("<sct ") and " program" in filename):
-            return None
+        if err.internal and (program or filename.startswith("<sct ") and " program" in filename
+                             or not filename.startswith("<") and internal_file(filename)):
+            return None  # (the last: a vocabulary function SCT cannot transform where the user calls it)
         raise
 
 
