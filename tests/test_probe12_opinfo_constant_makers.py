@@ -7,7 +7,9 @@ side effect): not supported ... in function 'geomspace', adcompare/numpy/arrayap
 library's code, at the library's line, instead of the user's call. They are SCT's "nondiff" vocabulary now, as
 ``linspace`` is: the refusal names the call and the user's line. The sweep below guards the class: every
 vocabulary function that refuses an active argument is refused by SCT at the user's line, and by the overloading
-engine; with constant ends their values and the derivatives around them are JAX's.
+engine; with constant ends their values and the derivatives around them are JAX's. (``full`` of a differentiated
+fill is differentiated now, as JAX's, by the overloading engine; SCT refuses it at the user's line:
+tests/test_probe37_vocabulary_fixes.py.)
 """
 
 import inspect
@@ -19,10 +21,6 @@ import pytest
 
 import adcompare as ad
 import adcompare.numpy as anp
-
-
-def full_active(x):
-    return anp.sum(anp.full((2,), x))
 
 
 def eye_active(x):
@@ -46,7 +44,7 @@ def geomspace_active(x):
 
 
 # each vocabulary function that refuses an active argument, and a user function giving it one
-ACTIVE = {"full": full_active, "eye": eye_active, "arange": arange_active, "linspace": linspace_active,
+ACTIVE = {"eye": eye_active, "arange": arange_active, "linspace": linspace_active,
           "logspace": logspace_active, "geomspace": geomspace_active}
 
 
