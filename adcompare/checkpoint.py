@@ -28,7 +28,8 @@ from typing import Any
 
 import jax
 
-from adcompare.custom import CustomFunction, pack, unpacked
+from adcompare.custom import CustomFunction
+from adcompare.custom_outputs import pack, unpacked
 from adcompare.engine import partial_args
 from adcompare.primitives import Box
 from adcompare.tape_engine import default_tape_engine, tape_engine

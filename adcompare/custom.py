@@ -33,63 +33,44 @@ The API is JAX's, ``nondiff_argnums`` and flat tuple outputs included. Contract:
 from __future__ import annotations
 
 import inspect
-import math
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.tree_util import tree_leaves
 
 from adcompare import numpy as anp
+from adcompare.concrete import user_location
+from adcompare.custom_outputs import pack, packed_shapes, unpack, unpacked
 from adcompare.primitives import Box, Primitive, namespace, shape
 from adcompare.rules import defjoint
 from adcompare.tape_engine import default_tape_engine, tape_engine
 from adcompare.trees import static_argnums_tuple
 
-_last = threading.local()  # the shapes of the tuple output packed last on this thread
-
-
-def pack(out: Any) -> Any:
-    """A tuple output as one flat vector (anything else as it is).
-
-    The shapes that unpack it are left for :func:`unpacked` (per thread: they
-    depend only on the operands' shapes, so a nested call leaves the same).
-    """
-    if not isinstance(out, tuple):
-        _last.shapes = None
-        return out
-    shapes = tuple(shape(o) for o in out)
-    flat = anp.concatenate([anp.reshape(o, (-1,)) for o in out])
-    _last.shapes = shapes
-    return flat
-
-
-def unpack(flat: Any, shapes: tuple | None) -> Any:
-    """The tuple that :func:`pack` made ``flat`` from (``flat`` itself if it was not a tuple)."""
-    if shapes is None:
-        return flat
-    parts, start = [], 0
-    for s in shapes:
-        size = math.prod(s)
-        parts.append(anp.reshape(anp.getitem(flat, slice(start, start + size)), s))
-        start += size
-    return tuple(parts)
-
-
-def packed_shapes() -> tuple | None:
-    """The shapes of the tuple output :func:`pack` packed last on this thread (None: not a tuple)."""
-    return getattr(_last, "shapes", None)
-
-
-def unpacked(flat: Any) -> Any:
-    """``flat`` unpacked by the shapes :func:`pack` left last on this thread."""
-    return unpack(flat, packed_shapes())
-
 
 def top_box(args: Sequence) -> Box | None:
     boxes = [a for a in args if isinstance(a, Box)]
     return max(boxes, key=lambda a: a._trace.level) if boxes else None  # the first of the highest level
+
+
+def _positions(fun: Callable) -> int | None:
+    """How many arguments a call passes that passes each by position (then taken as they are); None where every
+    call is bound to the signature (*args, keyword-only), -1 where there is none (calls taken as they are)."""
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return -1
+    return None if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params) else len(params)
+
+
+def _no_inner_box(fn: Any, operands: Sequence) -> None:
+    """Refuse a differentiated value inside a container operand (its rule would be passed over, silently)."""
+    for a in operands:
+        if not isinstance(a, Box) and any(isinstance(v, Box) for v in tree_leaves(a)):
+            raise NotImplementedError(
+                f"{fn.kind} function {fn.__name__!r} got a differentiated value inside a {type(a).__name__} "
+                f"operand (at {user_location()}): not supported here; pass its arrays as separate arguments")
 
 
 class CustomFunction:
@@ -111,6 +92,7 @@ class CustomFunction:
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(fun, "__doc__", None)
         self._jax_fun: Callable | None = None
+        self._positions = _positions(fun)
         self.prim = Primitive(f"{self.kind}_{name}", self._impl, register=False)
         # a tape takes the value and the pull-back at once: built once, whatever the number of cotangents
         defjoint(self.prim, self.jvp, self.vjp, value_and_vjp=self.value_and_vjp,
@@ -128,6 +110,7 @@ class CustomFunction:
         self.check_defined()
         operands, static = self.split(self.positional(args, kwargs))
         top = top_box(operands)
+        _no_inner_box(self, operands)
         if top is None:
             return unpacked(self._impl(namespace(operands), *operands, static=static))
         return self.bind(top, operands, static)
@@ -137,12 +120,18 @@ class CustomFunction:
         return unpacked(self.prim(*operands, static=static, engine=tape_engine(top._trace)))
 
     def positional(self, args: tuple, kwargs: dict) -> tuple:
-        if not kwargs:
+        """The arguments by position, defaults filled in, as JAX's custom functions take them (a keyword of a
+        keyword-only parameter is refused, as JAX's)."""
+        if not kwargs and self._positions in (len(args), -1):
             return args
         try:
             bound = inspect.signature(self.fun).bind(*args, **kwargs)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{self.kind} function {self.__name__!r}: {exc}") from None
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"{self.kind} function {self.__name__!r}: the keyword arguments {sorted(bound.kwargs)} "
+                            "could not be resolved to positions (keyword-only parameters), as in JAX")
         return bound.args
 
     def split(self, args: tuple) -> tuple[tuple, tuple]:

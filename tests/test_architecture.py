@@ -30,6 +30,7 @@ LAYERS = [
     ("adcompare.engine", 3),
     ("adcompare.tape_engine", 3),
     ("adcompare.custom", 3),
+    ("adcompare.custom_outputs", 3),
     ("adcompare.checkpoint", 3),
     ("adcompare.engines", 4),
     ("adcompare.workloads", 5),

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adcompare.custom import CustomFunction, pack, packed_shapes, unpack, unpacked
+from adcompare.custom import CustomFunction
+from adcompare.custom_outputs import pack, packed_shapes, unpack, unpacked
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.emit.boxed_callee import split_tangents
 from adcompare.primitives import primal

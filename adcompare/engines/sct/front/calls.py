@@ -23,13 +23,13 @@ import types
 import numpy as np
 
 from adcompare import numpy as anp
-from adcompare.checkpoint import Checkpointed, checkpoint
+from adcompare.checkpoint import checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engine import is_engine_made
 from adcompare.engines.sct import ir, naming
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.errors import internal_file
-from adcompare.engines.sct.front import builtin_source, sized_code
+from adcompare.engines.sct.front import builtin_source, custom_calls, sized_code
 from adcompare.engines.sct.front.aliases import parameter_slots, parameters_written
 from adcompare.engines.sct.front.anf import statement_text
 from adcompare.engines.sct.front.parse import METHODS, MISSING, Vocab, classify, has_source, is_user_function
@@ -332,19 +332,4 @@ class Calls:
         return call
 
     def custom_call(self, node: ast.Call, obj: CustomFunction) -> ir.Call:
-        """A custom function: its rules (see :mod:`..emit.custom_callee`); a checkpointed one with source is
-        transformed like any user function, its recomputation left to :mod:`..emit.adjoints`."""
-        if isinstance(obj, Checkpointed) and is_user_function(obj.fun) and has_source(obj.fun):
-            call = self.user_call(node, obj.fun)
-            call.primal.func = node.func  # the primal sweep calls the checkpointed function
-            call.checkpoint = True
-            return call
-        if node.keywords:
-            try:
-                args = [self.atom(a) for a in self.bind(obj.fun, node).args]
-            except ValueError:  # no signature to match keywords with
-                raise self.where.refuse(f"keywords in a call of {obj.kind} function {obj.__name__!r}",
-                                        node, "pass its arguments by position") from None
-        else:
-            args = [self.atom(a) for a in node.args]
-        return ir.Call(obj, args, ast.Call(node.func, [ir.atom_ast(a) for a in args], []))
+        return custom_calls.custom_call(self, node, obj)
