@@ -7,8 +7,9 @@ Contract:
 
 * :func:`checkpoint` makes a custom function (:mod:`adcompare.custom`) whose
   rule is the recompute rule. Under a reverse-mode tape a call's value is the
-  function on the values one level down (so this level records none of its
-  internals); its pull-back keeps only the inputs and, per cotangent, re-runs
+  function's under a fresh engine of that kind, whose tape is dropped (so this level keeps none of its
+  internals, and a custom function inside is taken where it would be without the checkpoint); its
+  pull-back keeps only the inputs and, per cotangent, re-runs
   the function under a fresh engine of the kind that recorded the call, then
   sweeps that short tape. Anywhere else (forward mode, operation counting) the
   function simply runs on the active values; on JAX values it is
@@ -47,19 +48,26 @@ class Checkpointed(CustomFunction):
         return unpacked(self.prim(*operands, static=static, engine=engine))
 
     def value_and_vjp(self, active, *operands, static=(), engine=None):
-        ans = pack(self.fun(*self.full_args(operands, static)))
+        # the value as the engine that took the call computes it (a custom function inside taken there, its rule's
+        # operations differentiated exactly by the levels below, as without the checkpoint); its tape is dropped
+        ans = self._swept(active, operands, static, engine)[0]
         return ans, self.vjp(active, ans, *operands, static=static, engine=engine)
 
     def vjp(self, active, ans, *operands, static=(), engine=None):
-        on = tuple(k for k, a in enumerate(active) if a)
-
         def recompute(g):  # keeps the inputs only
-            eng = (engine or default_tape_engine())()  # a fresh one: its tape goes with this sweep
-            f = partial_args(lambda *xs: pack(self.fun(*self.full_args(xs, static))), operands, on)
-            bars = dict(zip(on, eng.vjp(f, *(operands[k] for k in on))[1](g)))
+            on, pullback = self._swept(active, operands, static, engine)[1:]
+            bars = dict(zip(on, pullback(g)))
             return tuple(bars.get(k) for k in range(len(operands)))
 
         return recompute
+
+    def _swept(self, active, operands: tuple, static: tuple, engine) -> tuple:
+        """(value, active positions, pull-back) of the function run under a fresh engine of the kind that
+        recorded the call (its tape goes with the pull-back)."""
+        on = tuple(k for k, a in enumerate(active) if a)
+        f = partial_args(lambda *xs: pack(self.fun(*self.full_args(xs, static))), operands, on)
+        value, pullback = (engine or default_tape_engine())().vjp(f, *(operands[k] for k in on))
+        return value, on, pullback
 
     def jvp(self, tangents, ans, *operands, static=(), engine=None):
         on = tuple(k for k, t in enumerate(tangents) if t is not None)
