@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 
 from adcompare.engines.sct import ir, located
+from adcompare.engines.sct.analysis.custom_reach import calls_custom
 from adcompare.engines.sct.analysis.dataflow import fused, operand_atoms
 from adcompare.engines.sct.asttools import copy_tree
 from adcompare.engines.sct.emit import codegen as cg
@@ -106,6 +107,15 @@ class Sweeps:
     def primal(self, s) -> ast.stmt:
         if isinstance(s, ir.Unpack):
             return cg.assign(s.targets, ir.atom_ast(s.src))
+        v = s.value
+        if isinstance(v, ir.Call) and v.checkpoint and calls_custom(v.func) and any(self.act.has(a) for a in v.args):
+            # its value as the transformed callee computes it (a custom function's call taken here, as without
+            # the checkpoint, so that a derivative of this code differentiates the rule's operations), the
+            # residuals dropped; the plain call would leave the custom call to the level differentiating this code
+            active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
+            positional, keywords = cg.call_arguments(v)
+            fwd = self.link.callee(v.func, "reverse", active, "fwd", v.npos)
+            return cg.assign(s.target, ast.Subscript(cg.call(fwd, *positional, **keywords), cg.const(0), ast.Load()))
         if id(s) in self.res_var:
             v = s.value
             active = tuple(k for k, a in enumerate(v.args) if self.act.has(a))
