@@ -12,29 +12,41 @@ import math
 import threading
 from typing import Any
 
+from jax import tree_util
+from jax.tree_util import tree_flatten
+
 from adcompare import numpy as anp
 from adcompare.primitives import shape
 
 _last = threading.local()  # the shapes of the tuple output packed last on this thread
 
 
+class Shapes(tuple):
+    """The shapes of a packed output's leaves, and its structure (``tree``: a tuple's, a dict's, ...)."""
+
+    tree: Any = None
+
+
 def pack(out: Any) -> Any:
-    """A tuple output as one flat vector (anything else as it is).
+    """A tuple output (or any container of arrays: a dict, a list, nested) as one flat vector of its leaves
+    (an array as it is).
 
     The shapes that unpack it are left for :func:`unpacked` (per thread: they
     depend only on the operands' shapes, so a nested call leaves the same).
     """
-    if not isinstance(out, tuple):
+    leaves, tree = tree_flatten(out)
+    if tree_util.treedef_is_leaf(tree):
         _last.shapes = None
         return out
-    shapes = tuple(shape(o) for o in out)
-    flat = anp.concatenate([anp.reshape(o, (-1,)) for o in out])
+    shapes = Shapes(shape(o) for o in leaves)
+    shapes.tree = tree
+    flat = anp.concatenate([anp.reshape(o, (-1,)) for o in leaves])
     _last.shapes = shapes
     return flat
 
 
 def unpack(flat: Any, shapes: tuple | None) -> Any:
-    """The tuple that :func:`pack` made ``flat`` from (``flat`` itself if it was not a tuple)."""
+    """The container that :func:`pack` made ``flat`` from (``flat`` itself if it was an array)."""
     if shapes is None:
         return flat
     parts, start = [], 0
@@ -42,7 +54,8 @@ def unpack(flat: Any, shapes: tuple | None) -> Any:
         size = math.prod(s)
         parts.append(anp.reshape(anp.getitem(flat, slice(start, start + size)), s))
         start += size
-    return tuple(parts)
+    tree = getattr(shapes, "tree", None)
+    return tuple(parts) if tree is None else tree.unflatten(parts)
 
 
 def packed_shapes() -> tuple | None:

@@ -27,12 +27,15 @@ from typing import Any
 
 from adcompare.custom import CustomFunction
 from adcompare.custom_outputs import pack, packed_shapes, unpack, unpacked
+from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import runtime
 from adcompare.engines.sct.emit.boxed_callee import split_tangents
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import primal
+from adcompare.trees import is_array_like
 
 
-def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[tuple, tuple, tuple]:
+def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...], reverse: bool = True) -> tuple:
     """(operands, static arguments as (position, value) pairs, activity per operand)."""
     static = {k for k in prim.static_argnums if k < len(args)}
     bad = [k for k in active if k in static]
@@ -41,7 +44,13 @@ def _split(prim: CustomFunction, args: tuple, active: tuple[int, ...]) -> tuple[
                         f"static (non-differentiated) arguments but got an active value")
     operands, static_pairs = prim.split(args)
     positions = [k for k in range(len(args)) if k not in static]
-    return operands, static_pairs, tuple(k in active for k in positions)
+    mask = tuple(k in active for k in positions)
+    if prim.kind == "custom_jvp" and reverse and any(m and not is_array_like(x) for x, m in zip(operands, mask)):
+        x = next(x for x, m in zip(operands, mask) if m and not is_array_like(x))
+        raise SCTError(f"reverse mode through custom_jvp function {prim.__name__!r} with a differentiated "
+                       f"{type(x).__name__} operand", *located.caller((prim.__name__, "<sct runtime>", 0)),
+                       "pass its arrays as separate arguments, or differentiate in forward mode (jvp, jacfwd)")
+    return operands, static_pairs, mask
 
 
 def _reverse(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
@@ -103,7 +112,7 @@ def _forward(prim: CustomFunction, active: tuple[int, ...]) -> dict[str, Any]:
     def jvp(*args_and_dots):
         prim.check_defined()
         args, dots = split_tangents(args_and_dots, active)
-        operands, static, mask = _split(prim, tuple(args), active)
+        operands, static, mask = _split(prim, tuple(args), active, reverse=False)
         tangents = iter(dots[k] for k in sorted(dots))
         tangents = tuple(next(tangents) if a else None for a in mask)
         if rules.value_and_jvp is not None:  # the rule gives the value too (a custom_jvp's)
