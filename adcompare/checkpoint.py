@@ -28,7 +28,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+from jax.tree_util import tree_leaves
 
+from adcompare.concrete import user_location
 from adcompare.custom import CustomFunction
 from adcompare.custom_outputs import pack, unpacked
 from adcompare.engine import partial_args
@@ -45,6 +47,11 @@ class Checkpointed(CustomFunction):
         engine = tape_engine(top._trace)
         if engine is None:  # only a reverse-mode tape has anything to save: the function just runs
             return self.fun(*self.full_args(operands, static))
+        for cell in getattr(self.fun, "__closure__", None) or ():  # its recomputation would read a finished value
+            if any(isinstance(v, Box) for v in tree_leaves(_content(cell))):
+                raise NotImplementedError(f"checkpoint of {self.__name__!r}, which closes over a differentiated "
+                                          f"value (at {user_location()}): not supported by the tape engines; pass "
+                                          "the value as an argument")
         return unpacked(self.prim(*operands, static=static, engine=engine))
 
     def value_and_vjp(self, active, *operands, static=(), engine=None):
@@ -76,6 +83,13 @@ class Checkpointed(CustomFunction):
 
     def jax_function(self) -> Callable:
         return jax.checkpoint(self.fun, static_argnums=self.static_argnums)
+
+
+def _content(cell) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
 
 
 def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointed:

@@ -53,3 +53,15 @@ def test_first_order_as_jax(name):
         want_value, want_grad = jax.value_and_grad(theirs)(jnp.asarray(x))
         np.testing.assert_allclose(value, want_value, **TOL)
         np.testing.assert_allclose(grad, want_grad, **TOL)
+
+
+def closes_over_w(x, w):
+    step = ad.checkpoint(lambda h: anp.tanh(h * w))
+    return anp.sum(step(step(x)))
+
+
+def test_a_checkpoint_closing_over_a_differentiated_value_is_refused_by_name():
+    """Its recomputation would read the value after its derivative finished: the overloading engine said it had
+    "escaped" the function (a misleading TypeError); it is refused at the user's line, naming the closure."""
+    with pytest.raises(NotImplementedError, match=r"closes over a differentiated value \(at .*test_probe37"):
+        ad.engine("overloading").grad(closes_over_w, argnums=(0, 1))(np.array([0.3, -0.4]), np.array([1.5, 0.7]))
