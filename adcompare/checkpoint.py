@@ -43,12 +43,18 @@ class Checkpointed(CustomFunction):
 
     kind = "checkpoint"
 
+    def __call__(self, *args, **kwargs):
+        params = self._signature.parameters if self._signature is not None else {}
+        if any(k not in params or params[k].kind is params[k].KEYWORD_ONLY for k in kwargs):
+            return self.fun(*args, **kwargs)  # keyword-only or **kwargs: it runs as it is, not recomputed (JAX's
+        return super().__call__(*args, **kwargs)  # checkpoint takes them; a custom rule's cannot)
+
     def bind(self, top: Box, operands: tuple, static: tuple) -> Any:
         engine = tape_engine(top._trace)
         if engine is None:  # only a reverse-mode tape has anything to save: the function just runs
             return self.fun(*self.full_args(operands, static))
         for cell in getattr(self.fun, "__closure__", None) or ():  # its recomputation would read a finished value
-            if any(isinstance(v, Box) for v in tree_leaves(_content(cell))):
+            if any(isinstance(v, Box) and v._trace is top._trace for v in tree_leaves(_content(cell))):
                 raise NotImplementedError(f"checkpoint of {self.__name__!r}, which closes over a differentiated "
                                           f"value (at {user_location()}): not supported by the tape engines; pass "
                                           "the value as an argument")

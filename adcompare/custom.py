@@ -54,20 +54,22 @@ def top_box(args: Sequence) -> Box | None:
     return max(boxes, key=lambda a: a._trace.level) if boxes else None  # the first of the highest level
 
 
-def _positions(fun: Callable) -> int | None:
-    """How many arguments a call passes that passes each by position (then taken as they are); None where every
-    call is bound to the signature (*args, keyword-only), -1 where there is none (calls taken as they are)."""
+def _signature(fun: Callable) -> tuple[inspect.Signature | None, int | None]:
+    """``fun``'s signature, and how many arguments a call passes that passes each by position (then taken as they
+    are; None where every call is bound to it: *args, keyword-only; -1 where there is none: taken as they are)."""
     try:
-        params = inspect.signature(fun).parameters.values()
+        sig = inspect.signature(fun)
     except (TypeError, ValueError):
-        return -1
-    return None if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params) else len(params)
+        return None, -1
+    params = sig.parameters.values()
+    return sig, None if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params) else len(
+        params)
 
 
 def _no_inner_box(fn: Any, operands: Sequence) -> None:
     """Refuse a differentiated value inside a container operand (its rule would be passed over, silently)."""
     for a in operands:
-        if not isinstance(a, Box) and any(isinstance(v, Box) for v in tree_leaves(a)):
+        if isinstance(a, (tuple, list, dict)) and any(isinstance(v, Box) for v in tree_leaves(a)):
             raise NotImplementedError(
                 f"{fn.kind} function {fn.__name__!r} got a differentiated value inside a {type(a).__name__} "
                 f"operand (at {user_location()}): not supported here; pass its arrays as separate arguments")
@@ -92,7 +94,7 @@ class CustomFunction:
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(fun, "__doc__", None)
         self._jax_fun: Callable | None = None
-        self._positions = _positions(fun)
+        self._signature, self._positions = _signature(fun)
         self.prim = Primitive(f"{self.kind}_{name}", self._impl, register=False)
         # a tape takes the value and the pull-back at once: built once, whatever the number of cotangents
         defjoint(self.prim, self.jvp, self.vjp, value_and_vjp=self.value_and_vjp,
@@ -110,7 +112,8 @@ class CustomFunction:
         self.check_defined()
         operands, static = self.split(self.positional(args, kwargs))
         top = top_box(operands)
-        _no_inner_box(self, operands)
+        if self.kind != "checkpoint":  # (a checkpoint's boxes inside a container just run it, not rematerialized)
+            _no_inner_box(self, operands)
         if top is None:
             return unpacked(self._impl(namespace(operands), *operands, static=static))
         return self.bind(top, operands, static)
@@ -125,13 +128,15 @@ class CustomFunction:
         if not kwargs and self._positions in (len(args), -1):
             return args
         try:
-            bound = inspect.signature(self.fun).bind(*args, **kwargs)
-        except (TypeError, ValueError) as exc:
+            bound = self._signature.bind(*args, **kwargs)
+        except (TypeError, ValueError, AttributeError) as exc:  # (AttributeError: no signature)
             raise TypeError(f"{self.kind} function {self.__name__!r}: {exc}") from None
+        params = self._signature.parameters  # keyword-only ones given (their defaults stay the function's own)
+        given = [k for k in kwargs if k not in params or params[k].kind is params[k].KEYWORD_ONLY]
         bound.apply_defaults()
-        if bound.kwargs:
-            raise TypeError(f"{self.kind} function {self.__name__!r}: the keyword arguments {sorted(bound.kwargs)} "
-                            "could not be resolved to positions (keyword-only parameters), as in JAX")
+        if given:
+            raise TypeError(f"{self.kind} function {self.__name__!r}: the keyword arguments {sorted(given)} could "
+                            "not be resolved to positions (keyword-only parameters or **kwargs), as in JAX")
         return bound.args
 
     def split(self, args: tuple) -> tuple[tuple, tuple]:

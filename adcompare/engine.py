@@ -140,8 +140,7 @@ class Engine:
         check_callable("jvp", f)
         check_tangents(primals, tangents)
         trees.check_leaves("jvp", tuple(primals), "primal")
-        primals, tangents = trees.in_jax_order(tuple(primals)), trees.in_jax_order(tuple(tangents))
-        y, y_dot = self._jvp(f, primals, tangents)
+        y, y_dot = self._jvp(f, trees.in_jax_order(tuple(primals)), trees.in_jax_order(tuple(tangents)))
         if has_aux:
             (out, aux), (out_dot, _) = _split_aux(f, y), _split_aux(f, y_dot)
             return out, self._complete_tangent(out, out_dot), aux
@@ -173,7 +172,8 @@ class Engine:
         """:meth:`vjp` without its copies: for the derivatives made here, which call the pull-back
         before the caller sees anything it could write into, and for generated code running a call
         of the user's on the boxes, whose output is what NumPy's would be (a view of an input)."""
-        y, pullback = self._vjp(f, primals := trees.in_jax_order(tuple(primals)))  # dicts' keys sorted, as JAX's
+        primals = trees.in_jax_order(tuple(primals))  # a dict's keys sorted, as JAX hands it to the function
+        y, pullback = self._vjp(f, primals)
         out, aux = _split_aux(f, y) if has_aux else (y, None)
         trees.check_leaves("vjp", out, "output")
         n_aux = len(tree_leaves(aux))

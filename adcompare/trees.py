@@ -244,8 +244,7 @@ def _writeable(x: Any) -> bool:
 
 
 def map_in_order(fn, x: Any) -> Any:
-    """``tree_map(fn, x)``, but a dict keeps its own order (tree_map rebuilds it with its keys sorted, so a
-    function iterating over it would see another order than its caller's)."""
+    """``tree_map(fn, x)``, a dict keeping its own order (tree_map's has its keys sorted: not the caller's)."""
     if type(x) in (tuple, list):
         return type(x)(map_in_order(fn, v) for v in x)
     if type(x) is dict:
@@ -256,19 +255,20 @@ def map_in_order(fn, x: Any) -> Any:
 
 
 def in_jax_order(x: Any) -> Any:
-    """``x`` with each plain dict's keys in sorted order, as JAX hands a differentiated argument to the function
-    (flattened and rebuilt: ``for k in p`` then runs in that order); ``x`` itself where nothing changes."""
+    """``x``, each plain dict's keys sorted, as JAX hands a differentiated argument over (``x`` where unchanged)."""
     if type(x) is dict:
         try:
             keys = sorted(x)
-        except TypeError:  # keys that do not compare: JAX refuses to flatten them
+        except TypeError:  # keys that do not compare: as they are (tree_flatten refuses them later, as JAX's)
             keys = list(x)
         items = [(k, in_jax_order(x[k])) for k in keys]
         return x if keys == list(x) and all(v is x[k] for k, v in items) else dict(items)
     if type(x) not in (tuple, list) and not (isinstance(x, tuple) and hasattr(x, "_fields")):
         return x
     items = [in_jax_order(v) for v in x]
-    return x if all(a is b for a, b in zip(items, x)) else type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if all(a is b for a, b in zip(items, x)):
+        return x
+    return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
 
 
 _NUMBERS = (float, int, np.float64, np.float32)

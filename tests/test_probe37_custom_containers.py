@@ -66,3 +66,29 @@ def test_container_operands_are_refused_by_name():
         ad.engine("sct").grad(f)(X, X + 1.0)
     np.testing.assert_allclose(ad.engine("sct").jvp(f, (X, X + 1.0), (np.ones(3), np.zeros(3)))[1],
                                2.0 * np.sum(X + 1.0), **TOL)  # forward mode takes it
+
+
+def _checkpoint_programs(lib, np_):
+    on_dict = lib.checkpoint(lambda p: np_.sum(np_.sin(p["a"]) * p["b"]))
+
+    def kw_only(x, *, k=2.0):
+        return np_.sin(x) * k
+    ck = lib.checkpoint(kw_only)
+    return [lambda x: on_dict({"a": x, "b": 2.0 * x}),  # a container operand: it runs (not refused)
+            lambda x: np_.sum(ck(x) + ck(x, k=3.0) * x),  # keyword-only parameters, as jax.checkpoint takes them
+            lambda c: lib.grad(lambda x: np_.sum(lib.checkpoint(lambda y: np_.sin(y) * c)(x)))(0.7)]  # closes over
+    # a value an outer derivative differentiates (only a value of the level recording the call is refused)
+
+
+@pytest.mark.parametrize("name,k", [("overloading", 0), ("overloading", 1), ("overloading", 2), ("sct", 0),
+                                    ("sct", 1)])  # (SCT refuses the nested grad of k = 2 by name)
+def test_checkpoint_forms_jax_takes(name, k):
+    eng = ad.engine(name)
+    ours = _checkpoint_programs(ad, anp)[k]
+    theirs = _checkpoint_programs(type("JaxLib", (), {"checkpoint": staticmethod(jax.checkpoint),
+                                                      "grad": staticmethod(jax.grad)}), jnp)[k]
+    if k == 2:
+        ours = _checkpoint_programs(type("Ours", (), {"checkpoint": staticmethod(ad.checkpoint),
+                                                      "grad": staticmethod(eng.grad)}), anp)[k]
+    x = 0.4 if k == 2 else X
+    np.testing.assert_allclose(eng.grad(ours)(x), jax.grad(theirs)(jnp.asarray(x)), **TOL)

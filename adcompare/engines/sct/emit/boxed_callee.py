@@ -20,6 +20,7 @@ whole derivative on the boxes instead.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -27,11 +28,12 @@ from typing import Any
 import numpy as np
 from jax import tree_util
 
+from adcompare import numpy as anp
 from adcompare.engine import Engine
 from adcompare.engines.overloading import OverloadingEngine
 from adcompare.engines.sct import located
 from adcompare.engines.sct.emit import runtime
-from adcompare.engines.sct.errors import SCTError, internal_file
+from adcompare.engines.sct.errors import SCTError
 from adcompare.primitives import is_float
 
 _boxes = OverloadingEngine()
@@ -97,9 +99,9 @@ def transformed(transform: Callable, fn: Callable, mode: str, active: tuple[int,
         return transform(fn, mode, active, nargs)
     except SCTError as err:
         filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
-        if err.internal and (program or filename.startswith("<sct ") and " program" in filename
-                             or not filename.startswith("<") and internal_file(filename)):
-            return None  # (the last: a vocabulary function SCT cannot transform where the user calls it)
+        made = program or (filename.startswith("<sct ") and " program" in filename)
+        if err.internal and (made or os.path.abspath(filename).startswith(_VOCABULARY)):
+            return None
         raise
 
 
@@ -110,6 +112,7 @@ class HeldAside:
 
 # Leaves of generated code's residuals that are neither arrays nor numbers (an index's slice): constants,
 # which the boxes do not take as a leaf; held aside for them, in arguments (_data, _like) and outputs (_Held)
+_VOCABULARY = os.path.dirname(os.path.abspath(anp.__file__)) + os.sep  # adcompare.numpy's files
 _CONSTANTS = (slice, range, type(Ellipsis), str, np.dtype, type, HeldAside)
 
 
