@@ -110,7 +110,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if not compute_uv:  # the values alone: their own primitive, whose rule takes repeated values
         return _p.svdvals_p(a)
     packed = _p.svd_p(a)
-    return SVDResult(*(_p.packed_output(packed, "svd", sa, i) for i in range(3)))
+    u, s, vh = (_p.packed_output(packed, "svd", sa, i) for i in range(3))
+    return SVDResult(u, s, vh)
 
 
 def qr(a, mode="reduced"):
