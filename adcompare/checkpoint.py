@@ -42,6 +42,7 @@ class Checkpointed(CustomFunction):
     """A function whose internals a reverse sweep recomputes instead of keeping."""
 
     kind = "checkpoint"
+    refuses_containers = False  # a differentiated value inside a container operand: it just runs, not recomputed
 
     def __call__(self, *args, **kwargs):
         params = self._signature.parameters if self._signature is not None else {}
@@ -53,8 +54,8 @@ class Checkpointed(CustomFunction):
         engine = tape_engine(top._trace)
         if engine is None:  # only a reverse-mode tape has anything to save: the function just runs
             return self.fun(*self.full_args(operands, static))
-        for cell in getattr(self.fun, "__closure__", None) or ():  # its recomputation would read a finished value
-            if any(isinstance(v, Box) and v._trace is top._trace for v in tree_leaves(_content(cell))):
+        for value in closure_values(self.fun):  # its recomputation would read a finished value
+            if any(isinstance(v, Box) and v._trace is top._trace for v in tree_leaves(value)):
                 raise NotImplementedError(f"checkpoint of {self.__name__!r}, which closes over a differentiated "
                                           f"value (at {user_location()}): not supported by the tape engines; pass "
                                           "the value as an argument")
@@ -91,11 +92,15 @@ class Checkpointed(CustomFunction):
         return jax.checkpoint(self.fun, static_argnums=self.static_argnums)
 
 
-def _content(cell) -> Any:
-    try:
-        return cell.cell_contents
-    except ValueError:  # an empty cell
-        return None
+def closure_values(fn: Any) -> list:
+    """The values ``fn``'s closure holds (an empty cell as None)."""
+    out = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            out.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            out.append(None)
+    return out
 
 
 def checkpoint(fun: Callable, static_argnums: Sequence[int] = ()) -> Checkpointed:

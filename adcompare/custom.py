@@ -86,6 +86,7 @@ class CustomFunction:
     """
 
     kind = "custom"
+    refuses_containers = True  # a differentiated value inside a container operand (its rule would be passed over)
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = ()):
         name = getattr(fun, "__name__", type(fun).__name__)
@@ -112,7 +113,7 @@ class CustomFunction:
         self.check_defined()
         operands, static = self.split(self.positional(args, kwargs))
         top = top_box(operands)
-        if self.kind != "checkpoint":  # (a checkpoint's boxes inside a container just run it, not rematerialized)
+        if self.refuses_containers:
             _no_inner_box(self, operands)
         if top is None:
             return unpacked(self._impl(namespace(operands), *operands, static=static))

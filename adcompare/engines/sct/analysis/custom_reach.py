@@ -13,6 +13,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+from adcompare.checkpoint import closure_values
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct.front.parse import is_user_function
 
@@ -29,7 +30,7 @@ def _reaches(fn: Any, depth: int, seen: set[int]) -> bool:
         return False
     seen.add(id(fn))
     values = [fn.__globals__.get(n) for n in _names(code)]
-    values += [_content(c) for c in fn.__closure__ or ()]
+    values += closure_values(fn)
     return any(isinstance(v, CustomFunction) or is_user_function(v) and _reaches(v, depth - 1, seen) for v in values)
 
 
@@ -40,9 +41,3 @@ def _names(code: types.CodeType) -> set[str]:
             out |= _names(c)
     return out
 
-
-def _content(cell) -> Any:
-    try:
-        return cell.cell_contents
-    except ValueError:  # an empty cell
-        return None
