@@ -42,7 +42,7 @@ class _Forward:
         self.fn, self.act, self.namer, self.link, self.scalars = fn, act, namer, linker, scalars
         self.structured = structured
         self.owned = owned_lists(fn) if structured is None else set()  # lists grown in place
-        self.maybe_zero = may_be_zero(fn, act, self.callee_may_be_zero)  # symbolic zeros? (see .zero_tangents)
+        self.maybe_zero, self.may_hold_zero = may_be_zero(fn, act, self.callee_may_be_zero)  # see .zero_tangents
 
     def callee_may_be_zero(self, v: ir.Call) -> bool:
         """May the tangent a call of another function returns be a symbolic zero (unknown: yes)?"""
@@ -75,7 +75,7 @@ class _Forward:
         ret = cg.tuple_([cg.load(fn.out), self.tangent_of(fn.out)])
         body.append(ast.Return(ret))
         out = ast.FunctionDef(self.namer.fresh(f"{fn.name}_jvp"), args, body, [], None)
-        out.zero_out = not self.act.has(fn.out) or fn.out in self.maybe_zero  # may out's tangent be a symbolic zero?
+        out.zero_out = not self.act.has(fn.out) or fn.out in self.may_hold_zero  # may out's tangent be or hold one?
         return out
 
     def block(self, stmts: list) -> list[ast.stmt]:

@@ -148,8 +148,8 @@ def _forward(fn: Any, active: tuple[int, ...]):
             args = [args_and_dots[i] for i in where]
             if placement:
                 _placement_only(fn, args)
-            if not any(k in dots for k in linear):
-                ans = fn(*args, **kwargs)
+            if all(k not in dots or symbolic.is_symbolic_zero(args_and_dots[dots[k]]) for k in linear):
+                ans = fn(*args, **kwargs)  # a linear function of symbolic zeros: one too (as in JAX)
                 return ans, runtime.zeros(ans)
             tangents = list(args)
             for k in linear:  # a linear argument without a tangent contributes zero

@@ -10,7 +10,8 @@ container that may hold one, an operation whose one live operand's rule passes i
 or leaves it out). The analysis is flow-insensitive (a variable is taken as it may be
 anywhere in the function) and conservative: a name not in the set never holds one. A
 slice of an array is a new object (never marked), so slicing keeps only what a container
-may hold. :mod:`.forward` guards an inlined JVP template of such an operand, as the rule
+may hold. It returns too the variables whose tangent may be or hold one (a tuple of tangents), which a
+function's own result is for its callers. :mod:`.forward` guards an inlined JVP template of such an operand, as the rule
 table's calls are guarded (:class:`.symbolic.SkippingZeros`).
 """
 
@@ -23,9 +24,10 @@ from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.activity import Activity
 
 
-def may_be_zero(fn: ir.Function, act: Activity, callee_may: Callable[[ir.Call], bool]) -> set[str]:
-    """The active variables whose tangent may be a symbolic zero somewhere in ``fn``; ``callee_may(call)``:
-    may the tangent a call of another function returns be one (its own analysis, where it is known)?"""
+def may_be_zero(fn: ir.Function, act: Activity, callee_may: Callable[[ir.Call], bool]) -> tuple[set[str], set[str]]:
+    """The active variables whose tangent may be a symbolic zero somewhere in ``fn``, and those whose tangent may
+    be or hold one (a tuple of tangents); ``callee_may(call)``: may the tangent a call of another function
+    returns be or hold one (its own analysis, where it is known)?"""
     own = {p for p in fn.params if p in act.active}  # may be one itself
     held = set(own)  # may be, or hold (a tuple, a list), one
     stmts = list(ir.walk(fn.body))
@@ -45,7 +47,7 @@ def may_be_zero(fn: ir.Function, act: Activity, callee_may: Callable[[ir.Call], 
                 if is_own or is_held:
                     held.add(s.target)
         changed = len(own) + len(held) != before
-    return own
+    return own, held
 
 
 def _assign(v: ir.Expr, act: Activity, own: set[str], held: set[str], callee_may, params) -> tuple[bool, bool]:
