@@ -15,6 +15,7 @@ import ast
 import re
 
 import adcompare.numpy as anp
+from adcompare.checkpoint import checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.receivers import check_receiver, method_of_a_module, module_hint
@@ -124,6 +125,10 @@ class Checker:
                                       "nested def or lambda), with has_aux or another option but argnums, or by an "
                                       "engine with higher='boxes'", "take it with argnums only, on SCTEngine(higher="
                                       "'sct'); for has_aux, eng.vjp(f, x, has_aux=True)")
+                if v.func is checkpoint:  # (ad.checkpoint(g)(x) at once is a checkpointed call of g, lifted)
+                    raise self.refuse("ad.checkpoint of a function that reads a differentiated value (a closure), "
+                                      "kept as a value", "call it at once, ad.checkpoint(g)(x), g a nested def or "
+                                      "lambda called only so, or pass the value to g as an argument")
                 if v.callee is not None:
                     if v.callee in self.varied:
                         raise self.refuse(f"a call of {v.callee}, a function computed from a differentiated "

@@ -329,7 +329,7 @@ class _Converter:
         node = jit_calls.leave(self, node)  # jax.jit(f, ...): f (see .jit_calls)
         if not isinstance(node, ast.Call):
             return node
-        node = direct_defs.call(self.lifted, node)  # g(x) of a lifted g: g_lifted(v1, ..., x)
+        node = direct_defs.call(self, node)  # g(x) of a lifted g: g_lifted(v1, ..., x); ad.checkpoint(g)(x) so
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             fn = self.resolve(node.func)
             return sized_code.spread_node(node, fn, fn is not MISSING, self.bind, self.p.where)

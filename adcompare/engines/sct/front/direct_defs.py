@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import types
 
+from adcompare.checkpoint import checkpoint
 from adcompare.engine import Engine, is_engine_made
 from adcompare.engines.sct.front import closure_values as cv
 
@@ -67,6 +68,9 @@ def calls_only(conv, stmt: ast.stmt) -> bool:
         derived = derived_at_once(conv, n, name) if isinstance(n, ast.Call) else None
         if derived is not None and isinstance(derived[3], ast.Name) and derived[3].id == name:
             n = ast.Call(derived[3], n.args, [], lineno=n.lineno)  # E.grad(g)(x): as the call g(x)
+        kept = checkpointed_at_once(conv, n) if isinstance(n, ast.Call) else None
+        if isinstance(kept, ast.Name) and kept.id == name:
+            n = ast.Call(kept, n.args, n.keywords, lineno=n.lineno)  # ad.checkpoint(g)(x): as the call g(x)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name:
             if any(isinstance(x, ast.Starred) for x in n.args) or any(k.arg is None for k in n.keywords) \
                     or n.lineno <= stmt.end_lineno:
@@ -133,14 +137,30 @@ def lift(conv, stmt: ast.stmt) -> ast.stmt:
     return ast.copy_location(ast.Pass(), stmt)
 
 
-def call(lifted: dict[str, tuple[str, list[str]]], node: ast.Call) -> ast.Call:
-    """``node``, or where it calls a lifted def (``lifted``: name -> its lifted name, free variables), the call of
-    the lifted function: the free variables first, then the call's own arguments."""
-    if not (isinstance(node.func, ast.Name) and node.func.id in lifted):
+def call(conv, node: ast.Call) -> ast.Call:
+    """``node``, or where it calls a lifted def (``conv.lifted``: name -> its lifted name, free variables), the call
+    of the lifted function: the free variables first, then the call's own arguments; ``ad.checkpoint(g)(x)`` of a
+    lifted ``g`` is so ``ad.checkpoint(g_lifted)(v1, ..., x)``, a checkpointed call of the lifted function."""
+    f = checkpointed_at_once(conv, node)
+    func = f if f is not None else node.func
+    if not (isinstance(func, ast.Name) and func.id in conv.lifted):
         return node
-    bound, free = lifted[node.func.id]
+    bound, free = conv.lifted[func.id]
     args = [ast.Name(v, ast.Load()) for v in free] + node.args
-    return ast.copy_location(ast.Call(ast.Name(bound, ast.Load()), args, node.keywords), node)
+    callee = ast.Name(bound, ast.Load())
+    if f is not None:
+        callee = ast.copy_location(ast.Call(node.func.func, [callee], []), node.func)
+    return ast.copy_location(ast.Call(callee, args, node.keywords), node)
+
+
+def checkpointed_at_once(conv, node: ast.Call) -> ast.expr | None:
+    """``f`` where ``node`` is ``C(f)(*args)``, ``C`` the function ``ad.checkpoint`` (no ``static_argnums``,
+    which the lifted function's free variables would shift), else None."""
+    inner = node.func
+    if not isinstance(inner, ast.Call) or len(inner.args) != 1 or inner.keywords \
+            or conv.resolve(inner.func) is not checkpoint:
+        return None
+    return inner.args[0]
 
 
 def lift_lambda(conv, lam: ast.Lambda) -> ast.Name:
@@ -180,6 +200,9 @@ def derived_at_once(conv, node: ast.Call, lifting: str | None = None) -> tuple |
 def mark(conv, node: ast.Call) -> None:
     """On entering ``node``: where it is such a call, mark it (and the derivative call in it, which
     :mod:`.derivative_calls` then leaves as written), and lift a lambda written there (:mod:`.direct_defs`)."""
+    kept = checkpointed_at_once(conv, node)
+    if kept is not None and _plain_lambda(kept):  # ad.checkpoint(lambda y: ...)(x)
+        node.func.args[0] = lift_lambda(conv, kept)
     found = derived_at_once(conv, node)
     if found is not None:
         node.sct_derived, node.func.sct_static = found[:3], True
