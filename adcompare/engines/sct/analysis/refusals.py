@@ -19,7 +19,7 @@ from adcompare.checkpoint import checkpoint
 from adcompare.custom import CustomFunction
 from adcompare.engines.sct import ir
 from adcompare.engines.sct.analysis.receivers import check_receiver, method_of_a_module, module_hint
-from adcompare.engines.sct.emit.python_checks import integer_index
+from adcompare.engines.sct.emit.python_checks import TRACED, integer_index
 from adcompare.engines.sct.errors import internal_file
 from adcompare.engines.sct.front.parse import (
     CONSTANT_ATTRIBUTES,
@@ -275,6 +275,11 @@ class Checker:
                 raise self.refuse(f"the method .{func.attr}() on a differentiated value", hint)
             return False
         obj = self.resolve(func)
+        if obj in TRACED and len(node.args) in (1, 2) and not node.keywords and self.expr(node.args[0], True) \
+                and not internal_file(self.where.filename):  # isinstance(x, float): as JAX answers of a tracer
+            self.extra[f"__traced_{obj.__name__}"] = TRACED[obj]
+            node.func = ast.Name(f"__traced_{obj.__name__}", ast.Load())
+            return False
         vocab = classify(obj) if obj is not MISSING else None
         varies = any([self.expr(a, test) for a in args])
         if vocab is not None:

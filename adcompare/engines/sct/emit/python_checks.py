@@ -9,9 +9,11 @@ Each raises Python's (or JAX's) error, or an :class:`..errors.SCTError` naming t
 from __future__ import annotations
 
 import types
+import typing
 from collections.abc import Mapping, MappingView, Set
 from typing import Any
 
+import jax
 import numpy as np
 
 from adcompare import numpy as anp
@@ -254,3 +256,38 @@ def checked_call(g: Any, *args: Any, **kwargs: Any) -> Any:
     for check in WRITE_CHECKS:
         check(g, args)
     return g(*args, **kwargs)
+
+
+class DifferentiatedValue:
+    """``type(v)`` of a differentiated number or array in code SCT transforms: as JAX's tracer's type, it is no
+    ``float``, ``int`` or ``np.ndarray`` (see :func:`traced_isinstance`)."""
+
+
+def _leaf(value: Any) -> bool:
+    """A number or an array (NumPy's, JAX's, a box), not a container."""
+    return isinstance(value, (float, int, complex, np.ndarray, np.generic)) or (
+        hasattr(value, "shape") and hasattr(value, "dtype"))
+
+
+def traced_isinstance(value: Any, classes: Any) -> bool:
+    """``isinstance(value, classes)`` of a differentiated value, answered as JAX answers it of a tracer, whatever
+    the inputs (a NumPy array or Python float is one of those types when it runs): a number or array is an
+    instance of ``jax.Array`` and ``object`` only; a container is what it is."""
+    if not _leaf(value):
+        return isinstance(value, classes)
+    todo, flat = [classes], []
+    while todo:
+        c = todo.pop()
+        if isinstance(c, (tuple, types.UnionType)):
+            todo.extend(c if isinstance(c, tuple) else typing.get_args(c))
+        else:
+            flat.append(c)
+    return any(c is object or c is jax.Array for c in flat)
+
+
+def traced_type(value: Any) -> type:
+    """``type(value)`` of a differentiated value: :class:`DifferentiatedValue` for a number or array."""
+    return DifferentiatedValue if _leaf(value) else type(value)
+
+
+TRACED = {isinstance: traced_isinstance, type: traced_type}

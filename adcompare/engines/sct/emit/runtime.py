@@ -57,6 +57,8 @@ from adcompare.engines.sct.emit.python_checks import (  # noqa: F401  (generated
     same_size,
     sort_order,
     sorted_keys,
+    traced_isinstance,
+    traced_type,
     written_keys,
 )
 from adcompare.engines.sct.emit.unshared import unshared_item  # noqa: F401

@@ -63,10 +63,13 @@ def check(fn: ast.FunctionDef, where: Where, is_check: Callable[[ast.Call], bool
 
 def before_closures(node: ast.AST, where: Where, resolve: Callable[[str], object]) -> None:
     """Refuse, at its line, a construct of ``fn``'s tree, nested functions included, that the closure converter
-    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, ``zip(*seqs)``, and an
-    iterator variable read twice (:mod:`.iterators`; ``resolve(name)``: what a name is, a local's nothing)."""
+    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, ``zip(*seqs)``, ``:=``,
+    and an iterator variable read twice (:mod:`.iterators`; ``resolve(name)``: what a name is, a local's nothing)."""
     if isinstance(node, ast.FunctionDef):
         iterators.check(node, where, resolve)  # g = (... for ...), read twice
+    if isinstance(node, ast.NamedExpr):  # (in a comprehension it binds in the function around: refused here, first)
+        construct, hint = _REFUSED[ast.NamedExpr]
+        raise where.refuse(construct, node, hint)
     if isinstance(node, ast.Nonlocal):
         name = node.names[0]
         raise where.refuse(f"nonlocal {', '.join(node.names)} (a nested function writing a variable of the "

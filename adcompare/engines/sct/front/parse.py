@@ -91,6 +91,7 @@ for _f in (anp.shape, anp.ndim, anp.size, anp.sign, anp.zeros, anp.ones, anp.zer
            p.inexact_dtype, runtime.integer_index, runtime.check_sequence, runtime.dict_keys, runtime.positional_len,
            runtime.nonempty_len, runtime.list_position, runtime.sort_order, runtime.field_index, runtime.written_keys,
            runtime.sorted_keys, runtime.loop_keys, runtime.same_size, runtime.same_length, runtime.copy_for,
+           runtime.traced_isinstance, runtime.traced_type,
            sized_code.dict_of, *tree_source.CONSTANTS,
            sized_code.dict_set, sized_code.spread_call, sized_code.named_replace, *dict_code.MAKERS,
            inplace.check_inplace, inplace.check_view_index, symbolic.is_symbolic_zero):
