@@ -241,9 +241,11 @@ def logical_xor(x1, x2):
 def copysign(x1, x2):
     """``|x1|`` with the sign bit of ``x2``, as JAX computes it: ``where(signbit(x2), -|x1|, |x1|)``
     (``x2``'s sign is a constant: its derivative is zero)."""
-    a = _p.abs_p(x1)
+    a, sign = _p.abs_p(x1), _p.primal(x2)
     if not _p.is_float(_p.primal(x1)):  # an integer's is a float, as NumPy's and JAX's
         a = _p.multiply_p(a, 1.0)
+    if _p.is_float(sign) and type(sign) is not float:  # in both operands' dtype (a Python float is weak), as JAX's
+        a = _p.add_p(a, _p.constant_like(sign, 0.0, ()))
     return where(signbit(x2), _p.negative_p(a), a)
 
 

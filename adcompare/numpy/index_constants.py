@@ -23,6 +23,7 @@ isreal = _constant("isreal")
 tril_indices_from = _constant("tril_indices_from")
 triu_indices_from = _constant("triu_indices_from")
 diag_indices_from = _constant("diag_indices_from")
+triu_indices, tril_indices, diag_indices = _np.triu_indices, _np.tril_indices, _np.diag_indices  # of sizes only
 
 
 def lexsort(keys, axis=-1):
@@ -94,7 +95,8 @@ promote_types, can_cast, broadcast_shapes = _np.promote_types, _np.can_cast, _np
 
 
 __all__ = ["isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "array_equal", "array_equiv", "iscomplex",
-           "isreal", "tril_indices_from", "triu_indices_from", "diag_indices_from", "lexsort", "unravel_index",
+           "isreal", "tril_indices_from", "triu_indices_from", "diag_indices_from", "triu_indices", "tril_indices",
+           "diag_indices", "lexsort", "unravel_index",
            "ravel_multi_index", "indices", "ix_", "iscomplexobj", "isrealobj", "isscalar", "iterable", "mask_indices",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "invert", "bitwise_left_shift",
            "bitwise_right_shift", "left_shift", "right_shift", "bitwise_count", "gcd", "lcm", "unique_values",

@@ -156,7 +156,7 @@ def _matrix_norm(x, ord, pair: tuple, keepdims: bool):
     else:  # the largest (smallest) column sum for 1 (-1), row sum for inf (-inf)
         summed, across = (row, col) if ord in (1, -1) else (col, row)
         sums = _sum(_p.abs_p(x), axis=summed, keepdims=True)
-        out = _max(sums, axis=across, keepdims=True) if ord > 0 else _min(sums, axis=across, keepdims=True)
+        out = _max(sums, axis=across, keepdims=True, initial=0) if ord > 0 else _min(sums, axis=across, keepdims=True)
     return _reshape(out, _reduced_shape(_np.shape(_p.primal(x)), pair, keepdims))
 
 

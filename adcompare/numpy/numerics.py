@@ -69,12 +69,14 @@ def _slice_of(v, a, axis: int):
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """NumPy's ``trapezoid`` (``trapz`` before NumPy 2): the trapezoid rule along ``axis``."""
     y = asarray(y)
-    axis = _axis(axis, ndim(y))
+    axis, n = _axis(axis, ndim(y)), ndim(y)
     widths = dx if x is None else diff(x)
-    if x is not None and ndim(widths) == 1 and ndim(y) > 1:
-        widths = reshape(widths, _column(ndim(y), axis))
-    heads = getitem(y, _along(ndim(y), axis, slice(1, None)))
-    tails = getitem(y, _along(ndim(y), axis, slice(None, -1)))
+    if x is None and ndim(dx) == 0:  # JAX's: dx (sum(y) - (y_0 + y_n) / 2) (its tangent at inf - inf is nan)
+        ends = _p.add_p(getitem(y, _along(n, axis, 0)), getitem(y, _along(n, axis, -1)))
+        return _p.multiply_p(dx, _p.subtract_p(sum(y, axis), _p.multiply_p(0.5, ends)))
+    if x is not None and ndim(widths) == 1 and n > 1:
+        widths = reshape(widths, _column(n, axis))
+    heads, tails = getitem(y, _along(n, axis, slice(1, None))), getitem(y, _along(n, axis, slice(None, -1)))
     return _p.divide_p(sum(_p.multiply_p(widths, _p.add_p(heads, tails)), axis), 2.0)
 
 
@@ -332,19 +334,7 @@ def full_like(a, fill_value, dtype=None):
     return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
 
 
-def triu_indices(n, k=0, m=None):
-    return _np.triu_indices(n, k, m)
-
-
-def tril_indices(n, k=0, m=None):
-    return _np.tril_indices(n, k, m)
-
-
-def diag_indices(n, ndim=2):
-    return _np.diag_indices(n, ndim)
-
-
 __all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "quantile", "percentile", "cov",
            "vdot", "full_like", "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any",
            "all", "isclose", "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append",
-           "dstack", "empty", "empty_like", "tri", "triu_indices", "tril_indices", "diag_indices"]
+           "dstack", "empty", "empty_like", "tri"]

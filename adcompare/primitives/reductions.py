@@ -18,7 +18,8 @@ def _accumulated(xp, x, axis, name):
 
 def logsumexp_parts(xp, x, axis=None):
     """logsumexp's intermediates: ``e = exp(x - m)`` and its sum ``s`` (keepdims), m the finite max."""
-    m = xp.max(x, axis=axis, keepdims=True)
+    # -inf over no terms, as JAX's (NumPy's max of an empty array raises)
+    m = xp.max(x, axis=axis, keepdims=True, initial=-np.inf) if xp is np else xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0.0)
     e = xp.exp(x - m)
     return e, xp.sum(e, axis=axis, keepdims=True), m

@@ -4,7 +4,8 @@ order 0), ``sinc`` and the modified Bessel functions ``i0`` and ``i1`` (``i0``'s
 On NumPy they come from ``scipy.special`` (a dependency of JAX), on JAX from
 ``jax.scipy.special``; another namespace (a peer's) supplies them by name.
 Values follow JAX where SciPy differs: ``digamma`` is nan at its poles (0 and
-the negative integers; SciPy gives -inf at 0), and ``polygamma`` of order n > 0 is nan at +inf.
+the negative integers; SciPy gives -inf at 0), and ``polygamma`` of order n > 0 is nan at +inf, and of an even
+order at the poles and -inf (SciPy gives -inf).
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def _polygamma(xp, x, n=0):
     if xp is not np:
         return xp.polygamma(n, x)
     x = inexact(np.asarray(x))
-    if n > 0:  # nan at +inf, as JAX's
-        return np.where(x == np.inf, np.nan, _scipy().polygamma(n, x)).astype(np.result_type(x))  # SciPy's is float64
     with np.errstate(invalid="ignore"):
         pole = (x <= 0) & (x == np.floor(x))
+    if n > 0:  # nan at +inf, and for an even order at the poles and -inf (SciPy's -inf), as JAX's
+        nan = (x == np.inf) | (n % 2 == 0) & (pole | (x == -np.inf))
+        return np.where(nan, np.nan, _scipy().polygamma(n, x)).astype(np.result_type(x))  # SciPy's is float64
     return np.where(pole, np.nan, _scipy().digamma(x))
 
 

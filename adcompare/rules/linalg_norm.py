@@ -32,7 +32,9 @@ def _norm_weights(ans, x, ord, axis):
         px, pk = primal(x), primal(kept)
         xp = p.namespace((px,))
         hit = xp.where(xp.abs(px) == pk, 1.0, 0.0)
-        return mul(sign, hit / xp.sum(hit, axis=axis, keepdims=True))
+        if ord > 0:  # JAX's max(|x|, initial=0): a max of 0 ties with the initial 0, which takes half
+            hit = xp.where(pk == 0, 0.5, 1.0) * hit
+        return mul(sign, hit / xp.sum(xp.abs(px) == pk, axis=axis, keepdims=True))
     return mul(sign, mul(anp.power(anp.abs(x), ord - 1.0), anp.power(kept, 1.0 - ord)))
 
 
