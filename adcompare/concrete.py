@@ -106,13 +106,19 @@ def describe_function(func: Any) -> str:
 
 
 def check_real(name: str, constants: list) -> None:
-    """Refuse a complex constant operand of primitive ``name`` applied to an active value.
+    """Refuse a complex constant operand of primitive ``name`` applied to an active value, and one that is no
+    number (``None``, a string, an array of objects or strings), whose result would be taken as a constant.
 
     The rules are written for real values: the derivative through a complex intermediate would be
     cast back to the real input's dtype, silently losing the imaginary part's share.
     """
     for c in constants:
-        if type(c) is complex or getattr(getattr(c, "dtype", None), "kind", "") == "c":
+        kind = getattr(getattr(c, "dtype", None), "kind", "")
+        if c is None or isinstance(c, (str, bytes)) or kind in ("O", "S", "U"):  # JAX refuses them too
+            raise TypeError(f"{name}: an operand that is not a number ({type(c).__name__}"
+                            f"{' of dtype ' + str(c.dtype) if kind else ''}) meets a differentiated value at "
+                            f"{user_location(2)}: it has no derivative; use a number (nan, 0.0) instead")
+        if type(c) is complex or kind == "c":
             raise TypeError(f"{name}: a complex operand meets a differentiated value at {user_location(2)}: "
                             f"adcompare differentiates real-valued computations only (its derivative would "
                             f"silently lose the imaginary part); split the value into real and imaginary "

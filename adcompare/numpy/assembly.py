@@ -162,9 +162,9 @@ def diag(v, k=0):
 def _triangle(x, k, upper: bool):
     if ndim(x) < 2:
         raise ValueError(f"{'triu' if upper else 'tril'}: input must be at least 2-d")
-    s = shape(x)
+    s, x = shape(x), asarray(x)
     below = _np.tri(s[-2], s[-1], k - 1 if upper else k, dtype=bool)
-    return where(~below if upper else below, x, 0.0)
+    return where(~below if upper else below, x, _np.zeros((), _p.result_dtype(_p.primal(x))))  # in x's dtype
 
 
 def tril(x, k=0):

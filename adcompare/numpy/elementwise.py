@@ -220,9 +220,15 @@ _imag = _constant("imag")
 def imag(x):
     """The imaginary part of a real ``x``: zeros, a constant. A complex ``x`` is refused, as ``real`` and
     ``conj`` refuse it: its imaginary part does depend on what is differentiated."""
-    if _np.issubdtype(_p.result_dtype(_p.primal(_p.pack(x))), _np.complexfloating):
-        raise TypeError("imag: complex arguments are not supported (adcompare differentiates real arrays only)")
-    return _imag(x)
+    return _imag(real_only("imag", x)[0])
+
+
+def real_only(name: str, *xs):
+    """``xs``, or the refusal of a complex one by ``name`` (a function that conjugates, or reads the imaginary part:
+    adcompare differentiates real arrays only, and ``conj`` refuses complex ones)."""
+    if any(_np.issubdtype(_p.result_dtype(_p.primal(_p.pack(x))), _np.complexfloating) for x in xs):
+        raise TypeError(f"{name}: complex arguments are not supported (adcompare differentiates real arrays only)")
+    return xs
 isfinite = _constant("isfinite")
 isnan = _constant("isnan")
 isinf = _constant("isinf")

@@ -45,6 +45,7 @@ from adcompare import primitives as _p
 from adcompare.numpy.assembly import diagonal as _diagonal
 from adcompare.numpy.assembly import trace as _trace
 from adcompare.numpy.constants import zeros_like as _zeros_like
+from adcompare.numpy.elementwise import real_only as _real_only
 from adcompare.numpy.products import cross as _cross
 from adcompare.numpy.products import matmul, outer, tensordot  # noqa: F401 (linalg's names for them)
 from adcompare.numpy.reductions import max as _max
@@ -190,15 +191,21 @@ def multi_dot(arrays):
 def lstsq(a, b, rcond=None):
     """``(x, residuals, rank, s)`` as NumPy's, for ``a`` of full column rank (m >= n): ``x = pinv(a) @ b``.
 
-    A rank-deficient ``a`` is refused: its least-squares solution jumps where the rank changes.
+    A rank-deficient ``a`` is refused: its least-squares solution jumps where the rank changes. The rank counts the
+    singular values of at least ``rcond`` times the largest, as JAX's (``rcond`` None: ``eps * max(m, n)``; < 0: eps).
     """
     sa = _shape(a)
     if len(sa) != 2:
         raise NotImplementedError(f"anp.linalg.lstsq: a must be a matrix, not of shape {sa}")
-    rank = int(_p.namespace((_p.primal(a),)).linalg.matrix_rank(_p.primal(a)))
+    raw = _p.primal(a)
+    s = _p.namespace((raw,)).linalg.svd(raw, compute_uv=False)
+    eps = _np.finfo(_p.result_dtype(raw) if _p.is_float(raw) else _np.float64).eps
+    cut = eps * max(sa) if rcond is None else eps if rcond < 0 else rcond
+    rank = int((s >= cut * s[0]).sum()) if len(s) else 0
     if rank < sa[1]:
-        raise NotImplementedError(f"anp.linalg.lstsq: a of shape {sa} has rank {rank} < {sa[1]} columns; only a "
-                                  "matrix of full column rank is supported (its solution is then unique)")
+        raise NotImplementedError(f"anp.linalg.lstsq: a of shape {sa} has rank {rank} < {sa[1]} columns (rcond="
+                                  f"{rcond}); only a matrix of full column rank is supported (its solution is then "
+                                  "unique)")
     x = _p.matmul_p(_p.pinv_p(a), b)
     if sa[0] > sa[1]:
         r = _p.subtract_p(b, _p.matmul_p(a, x))
@@ -296,8 +303,9 @@ def matrix_transpose(x):
 
 
 def vecdot(x1, x2, axis=-1):
-    """The dot products of (real) vectors along ``axis``, broadcast over the other axes."""
-    return _sum(_p.multiply_p(x1, x2), axis)
+    """The dot products of real vectors along ``axis``, broadcast over the other axes (complex ones, which NumPy
+    conjugates, are refused)."""
+    return _sum(_p.multiply_p(*_real_only("vecdot", x1, x2)), axis)
 
 
 def diagonal(x, offset=0):
@@ -306,7 +314,7 @@ def diagonal(x, offset=0):
 
 
 def trace(x, offset=0, dtype=None):
-    return _trace(x, offset, -2, -1)
+    return _trace(x, offset, -2, -1, dtype)
 
 
 def cross(x1, x2, axis=-1):

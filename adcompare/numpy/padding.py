@@ -117,8 +117,8 @@ def _pad_constant(x, pad_width, constant_values):
         v = astype(broadcast_to(constant_values, (n, 2)), dtype)  # x's dtype, as JAX's
         return _pad_blocks(x, widths, [(getitem(v, (i, 0)), getitem(v, (i, 1))) for i in range(n)], 0)
     base = zeros(out, dtype=_p.result_dtype(x), like=x)  # x's dtype, as JAX's
-    if constant_values != 0:
-        base = add(base, constant_values)
+    if constant_values != 0:  # cast to x's dtype (an integer x's fill truncated), as NumPy's and JAX's
+        base = astype(add(base, constant_values), _p.result_dtype(x))
     return _p.index_update_p(base, x, idx=idx)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as _np
 
 from adcompare import primitives as _p
-from adcompare.numpy.elementwise import abs, remainder, where
+from adcompare.numpy.elementwise import abs, real_only, remainder, where
 from adcompare.numpy.numerics import _along, _column, diff, greater, less, less_equal, take
 from adcompare.numpy.padding import pad
 from adcompare.numpy.products import matmul
@@ -94,8 +94,10 @@ def _convolve_rows(n: int, m: int, mode: str):
 
 
 def correlate(a, v, mode="valid"):
-    """NumPy's ``correlate`` of two real 1-d arrays: ``convolve(a, v[::-1])``."""
+    """NumPy's ``correlate`` of two real 1-d arrays: ``convolve(a, v[::-1])`` (complex ones, which it conjugates,
+    are refused)."""
     a, v = asarray(a), asarray(v)
+    real_only("correlate", a, v)
     if ndim(v) == 1 and ndim(a) == 1 and shape(v)[0] > shape(a)[0]:  # NumPy's: correlate(v, a) reversed
         return flip(convolve(v, flip(a, 0), mode), 0)
     return convolve(a, flip(v, 0), mode)

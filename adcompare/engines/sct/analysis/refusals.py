@@ -73,6 +73,9 @@ class Checker:
                                       + "write it with adcompare.numpy functions and operators")
             elif isinstance(v, ir.Op):
                 varied_ops = [a for a, d in zip(v.args, v.diff) if d and a in self.varied]
+                if varied_ops and any(isinstance(a, ir.Const) and isinstance(a.value, (type(None), str, bytes))
+                                      for a in v.args):  # anp.where(m, x, None): JAX refuses it too
+                    raise self.refuse(f"{v.prim.name} of a differentiated value and None or a string", "use a number")
                 if varied_ops and (v.prim.vjp is None or v.prim.jvp is None):
                     raise self.refuse(f"the primitive '{v.prim.name}' has no derivative rule, and is "
                                       "applied to a differentiated value",
