@@ -4,7 +4,8 @@
   solution (JAX's rank 1 one differs); it is refused by name now, as any rank-deficient ``a`` is.
 - ``triu``/``tril`` of an integer or bool array were float64; ``pad`` of an integer array with a float fill was
   float; ``linalg.trace(x, dtype=)`` ignored ``dtype``.
-- ``vecdot`` and ``correlate`` of complex arrays did not conjugate: refused by name, as ``conj`` refuses them.
+- ``vecdot``, ``vdot``, ``cov`` and ``correlate`` of complex arrays did not conjugate: refused by name, as ``conj``
+  refuses them.
 - ``anp.where(m, x, None)`` (or a string, or an array of objects) with a differentiated ``x`` made an object array
   taken as a constant (zero derivative); JAX refuses it, and so does every engine now, at the user's line.
 """
@@ -65,7 +66,10 @@ def test_linalg_trace_takes_dtype():
 
 @pytest.mark.parametrize("call", [lambda: anp.linalg.vecdot(np.array([1 + 1j, 2]), np.array([1j, 1])),
                                   lambda: anp.correlate(np.array([1 + 1j, 2]), np.array([1j, 1])),
-                                  lambda: anp.imag(np.array([1j]))], ids=["vecdot", "correlate", "imag"])
+                                  lambda: anp.imag(np.array([1j])),
+                                  lambda: anp.vdot(np.array([1 + 2j]), np.array([1j])),
+                                  lambda: anp.cov(np.array([[1 + 1j, 2, 3], [1, 0, 1j]]))],
+                         ids=["vecdot", "correlate", "imag", "vdot", "cov"])
 def test_conjugating_functions_refuse_complex_arrays(call):
     with pytest.raises(TypeError, match="complex arguments are not supported"):
         call()

@@ -12,7 +12,7 @@ from adcompare import primitives as _p
 from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
 from adcompare.numpy.assembly import _three_d
 from adcompare.numpy.constants import full, zeros, zeros_like
-from adcompare.numpy.elementwise import abs, equal, isnan, logical_and, logical_not, logical_or, sign, subtract, where
+from adcompare.numpy.elementwise import equal, isnan, logical_not, real_only, where
 from adcompare.numpy.products import dot
 from adcompare.numpy.quantile_methods import check_method, method_bounds
 from adcompare.numpy.reductions import max as _max
@@ -27,6 +27,7 @@ from adcompare.numpy.shapes import (
     broadcast_to,
     concatenate,
     getitem,
+    moveaxis,
     ndim,
     ravel,
     reshape,
@@ -67,17 +68,24 @@ def _slice_of(v, a, axis: int):
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """NumPy's ``trapezoid`` (``trapz`` before NumPy 2): the trapezoid rule along ``axis``."""
+    """NumPy's ``trapezoid`` (``trapz`` before NumPy 2): the trapezoid rule along ``axis``. A 1-d ``x``'s spacings lie
+    along ``y``'s ``axis``; a larger ``x``'s are its differences along ``axis``, that axis moved last with ``y``'s and
+    broadcast with it, as JAX's."""
     y = asarray(y)
+    if x is not None and ndim(x) > 1:
+        return _trapezoid(moveaxis(y, axis, -1), moveaxis(diff(x, axis=axis), axis, -1), ndim(y) - 1)
     axis, n = _axis(axis, ndim(y)), ndim(y)
-    widths = dx if x is None else diff(x)
     if x is None and ndim(dx) == 0:  # JAX's: dx (sum(y) - (y_0 + y_n) / 2) (its tangent at inf - inf is nan)
         ends = _p.add_p(getitem(y, _along(n, axis, 0)), getitem(y, _along(n, axis, -1)))
         return _p.multiply_p(dx, _p.subtract_p(sum(y, axis), _p.multiply_p(0.5, ends)))
-    if x is not None and ndim(widths) == 1 and n > 1:
-        widths = reshape(widths, _column(n, axis))
-    heads, tails = getitem(y, _along(n, axis, slice(1, None))), getitem(y, _along(n, axis, slice(None, -1)))
-    return _p.divide_p(sum(_p.multiply_p(widths, _p.add_p(heads, tails)), axis), 2.0)
+    widths = dx if x is None else diff(x)
+    return _trapezoid(y, reshape(widths, _column(n, axis)) if x is not None and n > 1 else widths, axis)
+
+
+def _trapezoid(y, widths, axis: int):
+    """The rule along ``y``'s ``axis``, summed along that axis counted from the end (``widths`` may add axes)."""
+    heads, tails = getitem(y, _along(ndim(y), axis, slice(1, None))), getitem(y, _along(ndim(y), axis, slice(None, -1)))
+    return _p.divide_p(sum(_p.multiply_p(widths, _p.add_p(heads, tails)), axis - ndim(y)), 2.0)
 
 
 trapz = trapezoid
@@ -182,43 +190,32 @@ def _front(n: int, axis: int) -> tuple:
     return (axis,) + tuple(i for i in range(n) if i != axis)
 
 
-def cov(m, y=None, rowvar=True, bias=False, ddof=None):
-    """NumPy's ``cov`` (without weights): variables in rows (``rowvar``) or columns."""
-    m = asarray(m)
-    if ndim(m) == 1:
-        m = reshape(m, (1, -1))
-    if not rowvar:
-        m = _p.transpose_p(m, axes=None)
-    if y is not None:
-        y = asarray(y)
-        y = reshape(y, (1, -1)) if ndim(y) == 1 else (y if rowvar else _p.transpose_p(y, axes=None))
-        m = concatenate([m, y], 0)
-    ddof = (0 if bias else 1) if ddof is None else ddof
-    centered = _p.subtract_p(m, mean(m, 1, True))
-    c = _p.divide_p(dot(centered, _p.transpose_p(centered, axes=None)), float(shape(m)[1] - ddof))
-    return getitem(c, (0, 0)) if shape(c) == (1, 1) else c
-
-
 def count_nonzero(a, axis=None, keepdims=False):
     """The number of nonzero entries (an integer: a constant)."""
     return sum(logical_not(equal(a, 0)), axis, keepdims)
 
 
+def _compared(method: str, x1, x2):
+    """NumPy's (or JAX's) comparison ``method`` of the primal values, in their own dtypes and backend: a constant (a
+    difference would wrap on unsigned or narrow integers, and NumPy refuses a difference of bools)."""
+    p1, p2 = _p.primal(_p.pack(x1)), _p.primal(_p.pack(x2))
+    return getattr(_p.namespace((p1, p2)), method)(p1, p2)
+
+
 def greater(x1, x2):
-    """``x1 > x2`` (a constant): ``x1 - x2 > 0`` holds exactly when it does in IEEE floats (nan: False)."""
-    return equal(sign(subtract(_p.primal(x1), _p.primal(x2))), 1)
+    return _compared("greater", x1, x2)
 
 
 def less(x1, x2):
-    return greater(x2, x1)
+    return _compared("less", x1, x2)
 
 
 def greater_equal(x1, x2):
-    return logical_or(greater(x1, x2), equal(x1, x2))
+    return _compared("greater_equal", x1, x2)
 
 
 def less_equal(x1, x2):
-    return greater_equal(x2, x1)
+    return _compared("less_equal", x1, x2)
 
 
 def not_equal(x1, x2):
@@ -234,10 +231,16 @@ def all(a, axis=None, keepdims=False):
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """NumPy's ``isclose`` (a constant): ``|a - b| <= atol + rtol |b|``, infinities equal only to themselves."""
-    a, b = _p.primal(a), _p.primal(b)
-    close = logical_or(less_equal(abs(subtract(a, b)), atol + rtol * abs(b)), equal(a, b))
-    return logical_or(close, logical_and(isnan(a), isnan(b))) if equal_nan else close
+    """NumPy's ``isclose`` (a constant), as JAX's: ``a == b``, or a finite ``b`` with ``|a - b| <= atol + rtol |b|``
+    (an infinity is close only to an equal one); integers and bools in JAX's float of them (no wrapping)."""
+    a, b = _p.primal(_p.pack(a)), _p.primal(_p.pack(b))
+    xp, inexact = _p.namespace((a, b)), _p.inexact_dtype(a, b)
+    if inexact is not None:
+        a, b = xp.asarray(a, dtype=inexact), xp.asarray(b, dtype=inexact)
+    with _np.errstate(invalid="ignore"):  # (inf - inf, as NumPy's own isclose)
+        near = xp.logical_and(xp.isfinite(b), xp.abs(a - b) <= atol + rtol * xp.abs(b))
+    close = xp.logical_or(xp.equal(a, b), near)
+    return xp.logical_or(close, xp.logical_and(xp.isnan(a), xp.isnan(b))) if equal_nan else close
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -325,6 +328,7 @@ def tri(N, M=None, k=0, dtype=float):
 
 
 def vdot(a, b):
+    a, b = real_only("vdot", a, b)  # (NumPy's conjugates a complex a: refused)
     return dot(ravel(a), ravel(b))
 
 
@@ -334,7 +338,7 @@ def full_like(a, fill_value, dtype=None):
     return full(shape(a), fill_value, dtype=dtype if dtype is not None else _p.result_dtype(_p.primal(asarray(a))))
 
 
-__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "quantile", "percentile", "cov",
+__all__ = ["diff", "trapezoid", "trapz", "vander", "polyval", "ptp", "median", "quantile", "percentile",
            "vdot", "full_like", "count_nonzero", "greater", "less", "greater_equal", "less_equal", "not_equal", "any",
            "all", "isclose", "allclose", "nansum", "nanmean", "take", "take_along_axis", "meshgrid", "append",
            "dstack", "empty", "empty_like", "tri"]

@@ -1,5 +1,5 @@
 """Statistics that skip nans (``nanmax``, ``nanmin``, ``nanprod``, ``nanvar``, ``nanstd``, ``nancumsum``,
-``nancumprod``; ``nanargmax``/``nanargmin`` are constants), ``corrcoef``, ``histogram``, ``histogram2d``,
+``nancumprod``; ``nanargmax``/``nanargmin`` are constants), ``cov``, ``corrcoef``, ``histogram``, ``histogram2d``,
 ``histogramdd`` and ``bincount``, and the constants ``nonzero``, ``argwhere``, ``flatnonzero`` and ``unique`` (its
 values too, as JAX's).
 
@@ -16,12 +16,13 @@ import numpy as _np
 
 from adcompare import primitives as _p
 from adcompare.numpy.assembly import diag
-from adcompare.numpy.elementwise import clip, equal, isnan, nonzero, sqrt, where
+from adcompare.numpy.constants import full
+from adcompare.numpy.elementwise import clip, equal, isnan, nonzero, real_only, sqrt, where
 from adcompare.numpy.elementwise import where as _where  # (beside nanvar's where= keyword)
-from adcompare.numpy.numerics import _merged_axes, all, cov, nanmean, take_along_axis
-from adcompare.numpy.products import matmul
+from adcompare.numpy.numerics import _merged_axes, all, nanmean, take_along_axis
+from adcompare.numpy.products import dot, matmul
 from adcompare.numpy.quantile_methods import check_method, method_bounds
-from adcompare.numpy.reductions import _index_of, _squared_modulus, cumprod, cumsum, max, min, prod, sum
+from adcompare.numpy.reductions import _index_of, _squared_modulus, cumprod, cumsum, max, mean, min, prod, sum
 from adcompare.numpy.shapes import (
     _axis,
     asarray,
@@ -102,6 +103,26 @@ def nanargmax(a, axis=None, out=None, keepdims=False):
 
 def nanargmin(a, axis=None, out=None, keepdims=False):
     return _index_of("nanargmin", a, axis, keepdims, out)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """NumPy's ``cov`` (without weights), as JAX's: variables in rows (columns if not ``rowvar``); a 1-d ``m`` or ``y``
+    is one variable (a row) whatever ``rowvar`` says, and a one-row ``y`` is not transposed (NumPy's and JAX's)."""
+    m = real_only("cov", asarray(m), y)[0]  # (NumPy's conjugates a complex one: refused)
+    rows = _rows(m) if rowvar or ndim(m) == 1 else _p.transpose_p(_rows(m), axes=None)
+    if y is not None:
+        y = _rows(asarray(y))
+        rows = concatenate([rows, y if rowvar or shape(y)[0] == 1 else _p.transpose_p(y, axes=None)], 0)
+    if shape(rows)[1] == 0:  # no observations: nan, as NumPy's and JAX's
+        return full(() if shape(rows)[0] == 1 else (shape(rows)[0],) * 2, _np.nan)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    centered = _p.subtract_p(rows, mean(rows, 1, True))
+    c = _p.divide_p(dot(centered, _p.transpose_p(centered, axes=None)), float(shape(rows)[1] - ddof))
+    return getitem(c, (0, 0)) if shape(c) == (1, 1) else c
+
+
+def _rows(a):
+    return reshape(a, (1, -1)) if ndim(a) < 2 else a
 
 
 def corrcoef(x, y=None, rowvar=True):
@@ -290,7 +311,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return nanquantile(a, 0.5, axis, out, keepdims=keepdims)
 
 
-__all__ = ["nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
+__all__ = ["cov", "nanquantile", "nanpercentile", "nanmedian", "histogram_bin_edges",
            "nanmax", "nanmin", "nanprod", "nancumsum", "nancumprod", "nanvar", "nanstd", "nanargmax", "nanargmin",
            "corrcoef", "histogram", "histogram2d", "histogramdd", "bincount", "nonzero", "argwhere", "flatnonzero",
            "unique"]
