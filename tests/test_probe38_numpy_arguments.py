@@ -107,3 +107,11 @@ def test_an_operand_that_is_no_number_is_refused(engine, f):
     assert "not a number" in str(e.value) or "None or a string" in str(e.value)
     assert f"line {f.__code__.co_firstlineno + 1}" in str(e.value) or \
         f"{__file__}:{f.__code__.co_firstlineno + 1}" in str(e.value)
+
+
+@pytest.mark.parametrize("a, rcond", [(np.ones((3, 2)), 0.0), (np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]), 1e-20),
+                                      (np.zeros((3, 2)), None)], ids=["ones", "tiny-cut", "zeros"])
+def test_lstsq_of_a_rank_deficient_matrix_is_refused_whatever_the_cut(a, rcond):
+    """A cut below the default one, or a zero matrix, must not give pinv's solution (it drops what JAX keeps)."""
+    with pytest.raises(NotImplementedError, match="< 2 columns"):
+        anp.linalg.lstsq(a, B, rcond=rcond)

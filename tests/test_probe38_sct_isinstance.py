@@ -119,3 +119,14 @@ def test_a_walrus_in_a_comprehension_is_refused_at_its_line(options):
         ad.engine("sct", **options).grad(walrus_in_a_comprehension)(np.array([0.7, 0.3, 1.2]))
     assert "the walrus operator" in str(e.value)
     assert f"{__file__}, line {walrus_in_a_comprehension.__code__.co_firstlineno + 1}" in str(e.value)
+
+
+def walrus_read_inside_only(x):
+    ys = [m for i in range(3) if (m := i * 2) > 0]
+    return anp.sum(x) * len(ys)
+
+
+def test_a_walrus_read_inside_its_comprehension_only_runs():
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    np.testing.assert_allclose(ad.engine("sct").grad(walrus_read_inside_only)(x), jax.grad(
+        jax_of(walrus_read_inside_only))(x), **TOL)

@@ -192,7 +192,8 @@ def lstsq(a, b, rcond=None):
     """``(x, residuals, rank, s)`` as NumPy's, for ``a`` of full column rank (m >= n): ``x = pinv(a) @ b``.
 
     A rank-deficient ``a`` is refused: its least-squares solution jumps where the rank changes. The rank counts the
-    singular values of at least ``rcond`` times the largest, as JAX's (``rcond`` None: ``eps * max(m, n)``; < 0: eps).
+    singular values of at least ``rcond`` times the largest, as JAX's (``rcond`` None: ``eps * max(m, n)``; < 0: eps); a
+    cut below the default one still refuses what the default one takes as rank-deficient (``pinv`` drops it).
     """
     sa = _shape(a)
     if len(sa) != 2:
@@ -201,9 +202,10 @@ def lstsq(a, b, rcond=None):
     s = _p.namespace((raw,)).linalg.svd(raw, compute_uv=False)
     eps = _np.finfo(_p.result_dtype(raw) if _p.is_float(raw) else _np.float64).eps
     cut = eps * max(sa) if rcond is None else eps if rcond < 0 else rcond
-    rank = int((s >= cut * s[0]).sum()) if len(s) else 0
-    if rank < sa[1]:
-        raise NotImplementedError(f"anp.linalg.lstsq: a of shape {sa} has rank {rank} < {sa[1]} columns (rcond="
+    rank = int(((s > 0) & (s >= cut * s[0])).sum()) if len(s) else 0  # JAX's count
+    low = min(rank, int(((s > 0) & (s > eps * max(sa) * s[0])).sum()) if len(s) else 0)  # and pinv's cut
+    if low < sa[1]:
+        raise NotImplementedError(f"anp.linalg.lstsq: a of shape {sa} has rank {low} < {sa[1]} columns (rcond="
                                   f"{rcond}); only a matrix of full column rank is supported (its solution is then "
                                   "unique)")
     x = _p.matmul_p(_p.pinv_p(a), b)

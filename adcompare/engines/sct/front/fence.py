@@ -63,13 +63,10 @@ def check(fn: ast.FunctionDef, where: Where, is_check: Callable[[ast.Call], bool
 
 def before_closures(node: ast.AST, where: Where, resolve: Callable[[str], object]) -> None:
     """Refuse, at its line, a construct of ``fn``'s tree, nested functions included, that the closure converter
-    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, ``zip(*seqs)``, ``:=``,
-    and an iterator variable read twice (:mod:`.iterators`; ``resolve(name)``: what a name is, a local's nothing)."""
+    (which runs before :func:`check`) cannot keep: a nested function's ``nonlocal`` write, ``zip(*seqs)``, and an
+    iterator variable read twice (:mod:`.iterators`; ``resolve(name)``: what a name is, a local's nothing)."""
     if isinstance(node, ast.FunctionDef):
         iterators.check(node, where, resolve)  # g = (... for ...), read twice
-    if isinstance(node, ast.NamedExpr):  # (in a comprehension it binds in the function around: refused here, first)
-        construct, hint = _REFUSED[ast.NamedExpr]
-        raise where.refuse(construct, node, hint)
     if isinstance(node, ast.Nonlocal):
         name = node.names[0]
         raise where.refuse(f"nonlocal {', '.join(node.names)} (a nested function writing a variable of the "
@@ -207,3 +204,19 @@ def assigned_names(fn: ast.FunctionDef) -> set[str]:
         elif is_pop(node):
             out.add(node.func.value.id)  # seq.pop() rebinds seq
     return out
+
+
+def comprehension_walrus(fn: ast.FunctionDef, where: Where) -> None:
+    """Refuse ``:=`` in a comprehension whose target the function reads outside it: Python binds it in the function
+    around, and the closure converter lifts the comprehension into a function of its own (one read inside only is
+    the comprehension's own variable, as SCT keeps it)."""
+    comps = [n for n in ast.walk(fn) if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))]
+    inside = {id(n) for c in comps for n in ast.walk(c)}
+    read = {n.id for n in ast.walk(fn)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+    for c in comps:
+        for n in ast.walk(c):
+            if isinstance(n, ast.NamedExpr) and n.target.id in read:
+                construct, hint = _REFUSED[ast.NamedExpr]
+                raise where.refuse(f"{construct} in a comprehension, its target {n.target.id!r} read after it", n,
+                                   hint)

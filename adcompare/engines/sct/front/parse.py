@@ -330,6 +330,7 @@ def lambda_node(fn: types.FunctionType, name: str) -> tuple[ast.FunctionDef, Whe
 
 
 def _refuse_introspection(parsed: Parsed) -> None:
+    fence.comprehension_walrus(parsed.tree, parsed.where)
     for sub in ast.walk(parsed.tree):
         fence.before_closures(sub, parsed.where, lambda name: name not in parsed.locals and lookup(parsed.fn, name))
         if isinstance(sub, ast.Name) and sub.id not in parsed.locals \
