@@ -12,7 +12,7 @@ from adcompare import primitives as _p
 from adcompare.numpy import elementwise as _elementwise  # (its where, beside the where= keyword)
 from adcompare.numpy.assembly import _three_d
 from adcompare.numpy.constants import full, zeros, zeros_like
-from adcompare.numpy.elementwise import equal, isnan, logical_not, real_only, where
+from adcompare.numpy.elementwise import _constant, equal, isnan, logical_not, real_only, where
 from adcompare.numpy.products import dot
 from adcompare.numpy.quantile_methods import check_method, method_bounds
 from adcompare.numpy.reductions import max as _max
@@ -195,27 +195,10 @@ def count_nonzero(a, axis=None, keepdims=False):
     return sum(logical_not(equal(a, 0)), axis, keepdims)
 
 
-def _compared(method: str, x1, x2):
-    """NumPy's (or JAX's) comparison ``method`` of the primal values, in their own dtypes and backend: a constant (a
-    difference would wrap on unsigned or narrow integers, and NumPy refuses a difference of bools)."""
-    p1, p2 = _p.primal(_p.pack(x1)), _p.primal(_p.pack(x2))
-    return getattr(_p.namespace((p1, p2)), method)(p1, p2)
-
-
-def greater(x1, x2):
-    return _compared("greater", x1, x2)
-
-
-def less(x1, x2):
-    return _compared("less", x1, x2)
-
-
-def greater_equal(x1, x2):
-    return _compared("greater_equal", x1, x2)
-
-
-def less_equal(x1, x2):
-    return _compared("less_equal", x1, x2)
+# x1 > x2 and the others of the primal values, in their dtypes and backend (constants): a difference would wrap on
+# unsigned or narrow integers, and NumPy refuses a difference of bools
+greater, less = _constant("greater"), _constant("less")
+greater_equal, less_equal = _constant("greater_equal"), _constant("less_equal")
 
 
 def not_equal(x1, x2):
